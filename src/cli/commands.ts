@@ -1,0 +1,13 @@
+/**
+ * The command table. Each command lives in its own module that only parses options and
+ * calls into src/record, src/report or src/schemes; heavy modules are imported lazily
+ * inside actions so that `damo --help` stays fast and `report` works without the addon.
+ */
+import type { Command } from 'commander';
+
+import type { CommandContext } from './context.js';
+import { registerReport } from './report/index.js';
+
+export function registerCommands(program: Command, ctx: CommandContext): void {
+  registerReport(program, ctx);
+}

@@ -1,0 +1,8 @@
+import type { CliIO } from './io.js';
+
+/** What every command's action gets besides its parsed options. */
+export interface CommandContext {
+  io: CliIO;
+  /** True when --debug was given (stack traces, internal details). */
+  debug(): boolean;
+}

@@ -1,0 +1,91 @@
+/**
+ * Entry point of the `damo` command line. `main(argv, io)` is importable so tests can run
+ * commands in-process; bin.ts wires it to the real process.
+ *
+ * Exit codes: 0 success, 1 runtime error, 2 usage error, 130 interrupted (SIGINT),
+ * 143 terminated (SIGTERM). Results go to stdout; notes, warnings and errors to stderr.
+ */
+import { Command, CommanderError } from 'commander';
+
+import { DamoError, errorMessage } from '../core/errors.js';
+import { toolVersion } from '../core/version.js';
+import { registerCommands } from './commands.js';
+import type { CommandContext } from './context.js';
+import { processIO, StdoutClosed, type CliIO } from './io.js';
+
+export const EXIT_OK = 0;
+export const EXIT_RUNTIME = 1;
+export const EXIT_USAGE = 2;
+
+/** Set by a command's action to choose a non-zero exit without throwing (e.g. 130). */
+export class ExitCode extends Error {
+  readonly exitCode: number;
+  constructor(exitCode: number) {
+    super(`exit ${exitCode}`);
+    this.exitCode = exitCode;
+  }
+}
+
+export function buildProgram(io: CliIO): Command {
+  const program = new Command('damo');
+  const ctx: CommandContext = {
+    io,
+    debug: () => program.opts<{ debug?: boolean }>().debug === true,
+  };
+  program
+    .description(
+      'Record how a workload accesses its memory (kernel DAMON or a user-space DAMON engine) ' +
+        'and turn recordings into reports, heatmaps and memory-management decisions.',
+    )
+    .version(toolVersion(), '-V, --version', 'print the version and exit')
+    .option('--debug', 'print stack traces and internal details on errors')
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerCommands(program, ctx);
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  $ damo record -o damon.data -- ./my-workload --its-args
+  $ damo report heats -i damon.data --heatmap heat.png
+  $ damo report wss -i damon.data
+  $ damo report raw -i damon.data | less`,
+  );
+  return program;
+}
+
+/** Runs one command line (without the node and script arguments); resolves to the exit code. */
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  const program = buildProgram(io);
+  const debug = (): boolean => argv.includes('--debug');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT_OK;
+  } catch (err) {
+    return exitCodeFor(err, io, debug());
+  }
+}
+
+function exitCodeFor(err: unknown, io: CliIO, debug: boolean): number {
+  if (err instanceof ExitCode) return err.exitCode;
+  if (err instanceof StdoutClosed) return EXIT_OK;
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_OK;
+    // Commander already printed the message (and help) to stderr.
+    return EXIT_USAGE;
+  }
+  if (err instanceof DamoError) {
+    io.stderr.write(`damo: ${err.message}\n`);
+    if (err.hint !== undefined) io.stderr.write(`damo: ${err.hint}\n`);
+    if (debug && err.stack !== undefined) io.stderr.write(`${err.stack}\n`);
+    return err.code === 'E_USAGE' ? EXIT_USAGE : EXIT_RUNTIME;
+  }
+  io.stderr.write(`damo: internal error: ${errorMessage(err)}\n`);
+  if (debug && err instanceof Error && err.stack !== undefined) io.stderr.write(`${err.stack}\n`);
+  else io.stderr.write('damo: (run with --debug for the stack trace; please report this as a bug)\n');
+  return EXIT_RUNTIME;
+}

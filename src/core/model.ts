@@ -1,0 +1,185 @@
+/**
+ * The one in-memory model of a monitoring recording, shared by every reader, writer,
+ * recorder source and report.
+ *
+ * Units are in the names: `_ns` nanoseconds, `_us` microseconds, `_bytes` bytes.
+ * Addresses and sizes are JS numbers: user virtual addresses (up to 57 bits with 5-level
+ * paging would not fit, but Linux user space stays below 2^47 / 2^56 and physical
+ * addresses below 2^52) fit exactly in a double. Values that may exceed 2^53, such as
+ * kernel target ids or absolute clock readings, are bigint.
+ */
+
+/** DAMON operation set the recording used. '' when unknown (old damo files). */
+export type Ops = 'vaddr' | 'fvaddr' | 'paddr' | '';
+
+/** DAMON monitoring intervals, in microseconds. */
+export interface Intervals {
+  sampleUs: number;
+  aggrUs: number;
+  opsUpdateUs: number;
+}
+
+export interface NrRegionsRange {
+  min: number;
+  max: number;
+}
+
+/** One monitoring target of a recording. */
+export interface TraceTarget {
+  /**
+   * The id the source gave the target: the pid for our own recordings, the kernel's
+   * target id (a pointer-like u64 for old kernels) for damo files. null when unknown.
+   */
+  id: bigint | null;
+  pid?: number;
+  cmdline?: string;
+  /** damo 3.x record keys; absent when the file had none. */
+  kdamondIdx?: number;
+  contextIdx?: number;
+  schemeIdx?: number;
+}
+
+/** Facts about the machine that made the recording. */
+export interface HostFacts {
+  kernelRelease: string;
+  pageSizeBytes: number;
+  hostname: string;
+  nrCpus: number;
+}
+
+/**
+ * Where the snapshots came from. Kernel sources are exact DAMON output; native ones ran
+ * our user-space engine with the named access-check primitive; damo-* are imports.
+ */
+export type SourceKind =
+  | 'kernel-tracefs'
+  | 'kernel-sysfs'
+  | 'kernel-debugfs'
+  | 'native-page_idle'
+  | 'native-soft_dirty'
+  | 'native-clear_refs'
+  | 'native-synthetic'
+  | 'damo-json'
+  | 'damo-json_compressed'
+  | 'damo-perf_script'
+  | 'damo-legacy'
+  | 'synthetic'
+  | 'unknown';
+
+export interface TraceHeader {
+  /** Version of our trace format that wrote this (or 0 for imported damo files). */
+  formatVersion: number;
+  /** Version string of the tool that wrote the recording ('' when unknown). */
+  toolVersion: string;
+  source: SourceKind;
+  ops: Ops;
+  intervals: Intervals | null;
+  nrRegions: NrRegionsRange | null;
+  targets: TraceTarget[];
+  /**
+   * Absolute time that snapshot times are relative to, in ns of `clock`. Snapshot
+   * `startNs`/`endNs` plus this value give the absolute time. Readers of damo files,
+   * whose times are absolute already, use 0n.
+   */
+  baseTimeNs: bigint;
+  /** Clock the times come from: 'monotonic' for kernel and engine, 'realtime' if wall. */
+  clock: 'monotonic' | 'realtime' | 'unknown';
+  host: HostFacts | null;
+  /** damo 3.x 'data_source' value, kept so files round-trip. */
+  dataSource?: string;
+}
+
+/**
+ * One aggregation interval's regions for one target. Regions are sorted by address and
+ * do not overlap. Arrays are parallel and of equal length.
+ */
+export interface Snapshot {
+  /** Index into TraceHeader.targets. */
+  targetIndex: number;
+  /** ns relative to TraceHeader.baseTimeNs. May be fractional for deduced start times. */
+  startNs: number;
+  endNs: number;
+  starts: Float64Array;
+  ends: Float64Array;
+  /** Positive samples in the aggregation interval (DAMON's nr_accesses). */
+  nrAccesses: Float64Array;
+  /** Aggregation intervals the region kept its access pattern; -1 when unknown. */
+  ages: Float64Array;
+  /** Optional extras damo 3.x files carry; absent when unknown. */
+  sampleIntervalUs?: number;
+  totalBytes?: number;
+  szFilterPassed?: Float64Array;
+  /** Set by sources whose access check is coarser than a page (clear_refs: per mapping). */
+  granularityBytes?: number;
+}
+
+/** Summary written at the end of a recording. */
+export interface TraceTrailer {
+  nrSnapshots: number;
+  nrRegions: number;
+  /** End of the last snapshot, ns relative to baseTimeNs. */
+  endNs: number;
+  /** Why the recording ended: 'target-exit', 'timeout', 'signal:SIGINT', 'error: ...'. */
+  endReason: string;
+}
+
+/**
+ * A recording that can be read (possibly many times, each pass streaming the file
+ * again) without holding all snapshots in memory.
+ */
+export interface TraceSource {
+  readonly path: string;
+  readonly header: TraceHeader;
+  /** A fresh pass over the snapshots, in file order. */
+  snapshots(): AsyncIterable<Snapshot>;
+  /** The trailer, available after a full pass; null when the file has none. */
+  trailer(): TraceTrailer | null;
+  /** Warnings collected while reading (e.g. a truncated last frame). */
+  readonly warnings: string[];
+}
+
+export function nrRegionsOf(snapshot: Snapshot): number {
+  return snapshot.starts.length;
+}
+
+/** Builds a snapshot from plain region tuples; convenient for tests and small readers. */
+export function snapshotFromRegions(
+  targetIndex: number,
+  startNs: number,
+  endNs: number,
+  regions: ReadonlyArray<{ start: number; end: number; nrAccesses: number; age?: number }>,
+): Snapshot {
+  const n = regions.length;
+  const snap: Snapshot = {
+    targetIndex,
+    startNs,
+    endNs,
+    starts: new Float64Array(n),
+    ends: new Float64Array(n),
+    nrAccesses: new Float64Array(n),
+    ages: new Float64Array(n),
+  };
+  regions.forEach((r, i) => {
+    snap.starts[i] = r.start;
+    snap.ends[i] = r.end;
+    snap.nrAccesses[i] = r.nrAccesses;
+    snap.ages[i] = r.age ?? -1;
+  });
+  return snap;
+}
+
+export function emptyHeader(overrides: Partial<TraceHeader> = {}): TraceHeader {
+  return {
+    formatVersion: 0,
+    toolVersion: '',
+    source: 'unknown',
+    ops: '',
+    intervals: null,
+    nrRegions: null,
+    targets: [],
+    baseTimeNs: 0n,
+    clock: 'unknown',
+    host: null,
+    ...overrides,
+  };
+}
