@@ -204,11 +204,236 @@ export function decodeSnapshotReference(payload: Uint8Array): Snapshot {
 }
 
 /**
- * Hand-written Snapshot decoder: the hot path of every report. It accepts everything the
- * protobuf wire format allows for these fields (packed or unpacked repeated scalars, any
- * field order, unknown fields) and throws on malformed input.
+ * Hand-written Snapshot decoder: the hot path of every report. Our writer emits each
+ * repeated field as one packed run; those are decoded by tight inline varint loops straight
+ * into typed arrays. Any other legal layout goes through decodeSnapshotGeneric. Throws
+ * DamoError('E_CORRUPT') on malformed input.
  */
 export function decodeSnapshotFast(buf: Uint8Array): Snapshot {
+  const end = buf.length;
+  let pos = 0;
+  let targetIndex = 0;
+  let startNs = 0;
+  let endNs = 0;
+  let nDeltas = -1;
+  let nSizes = -1;
+  let nrAcc: Float64Array | null = null;
+  let nNrAcc = 0;
+  let ages: Float64Array | null = null;
+  let nAges = 0;
+  let sampleIntervalUs: number | undefined;
+  let totalBytes: number | undefined;
+  let granularityBytes: number | undefined;
+  let szPassed: Float64Array | null = null;
+  let nSzPassed = 0;
+  let view: DataView | null = null;
+
+  while (pos < end) {
+    const tag = buf[pos++] as number;
+    if (tag >= 0x80) return decodeSnapshotGeneric(buf);
+    const field = tag >>> 3;
+    const wire = tag & 7;
+    if (wire === 2 && field >= 4 && field <= 7) {
+      // Packed run: length, then varints.
+      let len = 0;
+      let shift = 0;
+      let b: number;
+      do {
+        if (pos >= end) corrupt('snapshot message ends inside a length');
+        b = buf[pos++] as number;
+        len += (b & 0x7f) * 2 ** shift;
+        shift += 7;
+      } while (b >= 0x80 && shift < 35);
+      const stop = pos + len;
+      if (stop > end) corrupt('packed field runs past the end of the snapshot');
+      switch (field) {
+        case 4:
+          if (nDeltas >= 0) return decodeSnapshotGeneric(buf);
+          scratchDeltas = ensure(scratchDeltas, len);
+          nDeltas = decodePackedVarints(buf, pos, stop, scratchDeltas);
+          break;
+        case 5:
+          if (nSizes >= 0) return decodeSnapshotGeneric(buf);
+          scratchSizes = ensure(scratchSizes, len);
+          nSizes = decodePackedVarints(buf, pos, stop, scratchSizes);
+          break;
+        case 6:
+          if (nrAcc !== null) return decodeSnapshotGeneric(buf);
+          nrAcc = new Float64Array(len);
+          nNrAcc = decodePackedVarints(buf, pos, stop, nrAcc);
+          break;
+        case 7:
+          if (ages !== null) return decodeSnapshotGeneric(buf);
+          ages = new Float64Array(len);
+          nAges = decodePackedVarints(buf, pos, stop, ages);
+          break;
+      }
+      pos = stop;
+      continue;
+    }
+    switch (field) {
+      case 1: {
+        if (wire !== 0) return decodeSnapshotGeneric(buf);
+        const c = readVarint(buf, pos, end);
+        targetIndex = c.value >>> 0;
+        pos = c.pos;
+        break;
+      }
+      case 2:
+      case 3: {
+        if (wire !== 1) return decodeSnapshotGeneric(buf);
+        if (pos + 8 > end) corrupt('snapshot message ends inside a value');
+        view ??= new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+        const v = view.getFloat64(pos, true);
+        if (field === 2) startNs = v;
+        else endNs = v;
+        pos += 8;
+        break;
+      }
+      case 8:
+      case 9:
+      case 11: {
+        if (wire !== 0) return decodeSnapshotGeneric(buf);
+        const c = readVarint(buf, pos, end);
+        if (field === 8) sampleIntervalUs = c.value;
+        else if (field === 9) totalBytes = c.value;
+        else granularityBytes = c.value;
+        pos = c.pos;
+        break;
+      }
+      case 10: {
+        if (wire !== 2 || szPassed !== null) return decodeSnapshotGeneric(buf);
+        const c = readVarint(buf, pos, end);
+        const stop = c.pos + c.value;
+        if (stop > end) corrupt('packed field runs past the end of the snapshot');
+        szPassed = new Float64Array(c.value);
+        nSzPassed = decodePackedVarints(buf, c.pos, stop, szPassed);
+        pos = stop;
+        break;
+      }
+      default:
+        // Unknown field or unpacked repeated data: the generic decoder handles it.
+        return decodeSnapshotGeneric(buf);
+    }
+  }
+
+  const n = Math.max(nSizes, 0);
+  if (Math.max(nDeltas, 0) !== n || nNrAcc !== n || (ages !== null && nAges !== 0 && nAges !== n)) {
+    corrupt('snapshot region arrays differ in length');
+  }
+  const starts = new Float64Array(n);
+  const ends = new Float64Array(n);
+  const dv = scratchDeltas;
+  const sv = scratchSizes;
+  let prevEnd = 0;
+  for (let i = 0; i < n; i++) {
+    const d = dv[i] as number;
+    // Start deltas are zigzag-coded (sint64); most are 0 (adjacent regions).
+    const start = d === 0 ? prevEnd : prevEnd + (d % 2 === 0 ? d / 2 : -(d + 1) / 2);
+    const e = start + (sv[i] as number);
+    starts[i] = start;
+    ends[i] = e;
+    prevEnd = e;
+  }
+  const snap: Snapshot = {
+    targetIndex,
+    startNs,
+    endNs,
+    starts,
+    ends,
+    nrAccesses: nrAcc === null ? new Float64Array(0) : fit(nrAcc, n),
+    ages: ages !== null && nAges === n && n > 0 ? fit(ages, n) : new Float64Array(n).fill(-1),
+  };
+  if (sampleIntervalUs !== undefined) snap.sampleIntervalUs = sampleIntervalUs;
+  if (totalBytes !== undefined) snap.totalBytes = totalBytes;
+  if (szPassed !== null && nSzPassed > 0) snap.szFilterPassed = fit(szPassed, nSzPassed);
+  if (granularityBytes !== undefined) snap.granularityBytes = granularityBytes;
+  return snap;
+}
+
+// Reused across calls: deltas and sizes are consumed before decodeSnapshotFast returns.
+let scratchDeltas: Float64Array = new Float64Array(1024);
+let scratchSizes: Float64Array = new Float64Array(1024);
+
+function ensure(a: Float64Array, n: number): Float64Array {
+  return a.length >= n ? a : new Float64Array(Math.max(n, a.length * 2));
+}
+
+function fit(a: Float64Array, n: number): Float64Array {
+  return a.length === n ? a : a.slice(0, n);
+}
+
+function corrupt(message: string): never {
+  throw new DamoError('E_CORRUPT', message);
+}
+
+/**
+ * Decodes the varints in buf[pos, stop) into out; returns how many. Values above 2^28 take
+ * a slower branch that accumulates in doubles (exact below 2^53).
+ */
+function decodePackedVarints(buf: Uint8Array, pos: number, stop: number, out: Float64Array): number {
+  let k = 0;
+  while (pos < stop) {
+    let b = buf[pos++] as number;
+    if (b < 0x80) {
+      out[k++] = b;
+      continue;
+    }
+    let v = b & 0x7f;
+    b = buf[pos++] as number;
+    v |= (b & 0x7f) << 7;
+    if (b < 0x80) {
+      out[k++] = v;
+      continue;
+    }
+    b = buf[pos++] as number;
+    v |= (b & 0x7f) << 14;
+    if (b < 0x80) {
+      out[k++] = v;
+      continue;
+    }
+    b = buf[pos++] as number;
+    v |= (b & 0x7f) << 21;
+    if (b < 0x80) {
+      out[k++] = v;
+      continue;
+    }
+    let hi = 0;
+    let scale = 1;
+    let i = 4;
+    for (; i < 10; i++) {
+      b = buf[pos++] as number;
+      hi += (b & 0x7f) * scale;
+      scale *= 128;
+      if (b < 0x80) break;
+    }
+    if (i === 10) corrupt('varint longer than 10 bytes');
+    out[k++] = v + hi * TWO_POW_28;
+  }
+  // A varint that ran over the end of its run read bytes that belong to something else.
+  if (pos !== stop || k > out.length) corrupt('packed field ends inside a value');
+  return k;
+}
+
+function readVarint(buf: Uint8Array, pos: number, end: number): { value: number; pos: number } {
+  let value = 0;
+  let scale = 1;
+  for (let i = 0; i < 10; i++) {
+    if (pos >= end) corrupt('snapshot message ends inside a value');
+    const b = buf[pos++] as number;
+    value += (b & 0x7f) * scale;
+    if (b < 0x80) return { value, pos };
+    scale *= 128;
+  }
+  return corrupt('varint longer than 10 bytes');
+}
+
+/**
+ * General hand-written decoder: accepts everything the wire format allows for these fields
+ * (packed or unpacked repeated scalars, split packed runs, any field order, unknown fields).
+ * decodeSnapshotFast falls back to it for anything but the layout our writer produces.
+ */
+function decodeSnapshotGeneric(buf: Uint8Array): Snapshot {
   const d = new VarintCursor(buf);
   let targetIndex = 0;
   let startNs = 0;

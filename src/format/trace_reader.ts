@@ -37,7 +37,7 @@ export interface ReadOptions {
   strict?: boolean;
 }
 
-const CHUNK_BYTES = 1 << 20;
+const CHUNK_BYTES = 4 << 20;
 
 interface RawFrame {
   type: number;
@@ -93,37 +93,42 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
   async function* records(): AsyncGenerator<TraceRecord> {
     let trailerSeen = false;
     for await (const frame of scanFrames(path, strict, warnOnce, false, firstFrameOffset)) {
-      if (trailerSeen) {
-        warnOnce(`${path}: frames follow the trailer (byte offset ${frame.offset}); were two recordings concatenated?`);
+      if (trailerSeen) warnAfterTrailer(frame.offset);
+      if (frame.type === FrameType.Snapshot) {
+        yield { kind: 'snapshot', snapshot: decodeOrCorrupt(path, frame.offset, 'snapshot', () => decodeSnapshotFast(frame.payload)) };
+        continue;
       }
-      switch (frame.type) {
-        case FrameType.Snapshot: {
-          const snapshot = decodeOrCorrupt(path, frame.offset, 'snapshot', () => decodeSnapshotFast(frame.payload));
-          yield { kind: 'snapshot', snapshot };
-          break;
-        }
-        case FrameType.Event:
-          yield { kind: 'event', event: decodeOrCorrupt(path, frame.offset, 'event', () => decodeEvent(frame.payload)) };
-          break;
-        case FrameType.SchemeStats:
-          yield {
-            kind: 'scheme-stats',
-            stats: decodeOrCorrupt(path, frame.offset, 'scheme stats', () => decodeSchemeStats(frame.payload)),
-          };
-          break;
-        case FrameType.Trailer: {
-          const trailer = decodeOrCorrupt(path, frame.offset, 'trailer', () => decodeTrailer(frame.payload));
-          lastTrailer = trailer;
+      for (const r of decodeOther(frame)) {
+        if (r.kind === 'trailer') {
+          lastTrailer = r.trailer;
           trailerSeen = true;
-          yield { kind: 'trailer', trailer };
-          break;
         }
-        case FrameType.Header:
-          throw new DamoError('E_CORRUPT', `${path}: a second header frame at byte offset ${frame.offset}`);
-        default:
-          // A frame type from a newer writer: its checksum was fine, so skipping it is safe.
-          warnOnce(`${path}: skipped frames of unknown type ${frame.type} (written by a newer damo?)`);
+        yield r;
       }
+    }
+  }
+
+  function warnAfterTrailer(offset: number): void {
+    warnOnce(`${path}: frames follow the trailer (byte offset ${offset}); were two recordings concatenated?`);
+  }
+
+  /** Decodes a non-snapshot frame (zero records for unknown types). */
+  function decodeOther(frame: RawFrame): TraceRecord[] {
+    switch (frame.type) {
+      case FrameType.Event:
+        return [{ kind: 'event', event: decodeOrCorrupt(path, frame.offset, 'event', () => decodeEvent(frame.payload)) }];
+      case FrameType.SchemeStats:
+        return [
+          { kind: 'scheme-stats', stats: decodeOrCorrupt(path, frame.offset, 'scheme stats', () => decodeSchemeStats(frame.payload)) },
+        ];
+      case FrameType.Trailer:
+        return [{ kind: 'trailer', trailer: decodeOrCorrupt(path, frame.offset, 'trailer', () => decodeTrailer(frame.payload)) }];
+      case FrameType.Header:
+        throw new DamoError('E_CORRUPT', `${path}: a second header frame at byte offset ${frame.offset}`);
+      default:
+        // A frame type from a newer writer: its checksum was fine, so skipping it is safe.
+        warnOnce(`${path}: skipped frames of unknown type ${frame.type} (written by a newer damo?)`);
+        return [];
     }
   }
 
@@ -134,8 +139,21 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
     warnings,
     records,
     async *snapshots(): AsyncGenerator<Snapshot> {
-      for await (const r of records()) {
-        if (r.kind === 'snapshot') yield r.snapshot;
+      // The hot path of every report: decode snapshot frames directly, and let records()
+      // handle (and validate) everything else.
+      let trailerSeen = false;
+      for await (const frame of scanFrames(path, strict, warnOnce, false, firstFrameOffset)) {
+        if (trailerSeen) warnAfterTrailer(frame.offset);
+        if (frame.type === FrameType.Snapshot) {
+          yield decodeOrCorrupt(path, frame.offset, 'snapshot', () => decodeSnapshotFast(frame.payload));
+          continue;
+        }
+        for (const r of decodeOther(frame)) {
+          if (r.kind === 'trailer') {
+            lastTrailer = r.trailer;
+            trailerSeen = true;
+          }
+        }
       }
     },
     trailer: () => lastTrailer,
