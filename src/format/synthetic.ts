@@ -107,3 +107,17 @@ export function* syntheticSnapshots(spec: SyntheticTraceSpec): Generator<Snapsho
     yield snap;
   }
 }
+
+/** Writes a synthetic trace to `path` in our format; returns the number of bytes written. */
+export async function writeSyntheticTrace(path: string, spec: SyntheticTraceSpec): Promise<number> {
+  const { TraceWriter } = await import('./trace_writer.js');
+  const writer = TraceWriter.create(path, syntheticHeader(spec));
+  try {
+    for (const snapshot of syntheticSnapshots(spec)) writer.writeSnapshot(snapshot);
+  } catch (err) {
+    writer.abandon();
+    throw err;
+  }
+  writer.close('synthetic');
+  return writer.bytesWritten;
+}
