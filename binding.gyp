@@ -11,6 +11,19 @@
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-fexceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"]
+    },
+    {
+      "target_name": "damo_replay",
+      "type": "executable",
+      "sources": [
+        "native/replay/main.cc",
+        "native/replay/plan.cc",
+        "native/replay/replayer.cc"
+      ],
+      "include_dirs": ["native"],
+      "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-fexceptions", "-pthread"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
+      "ldflags": ["-pthread"]
     }
   ]
 }

@@ -6,10 +6,14 @@
 import type { Command } from 'commander';
 
 import type { CommandContext } from './context.js';
+import { registerCompare } from './compare.js';
+import { registerReplay } from './replay.js';
 import { registerReport } from './report/index.js';
 import { registerSynth } from './synth.js';
 
 export function registerCommands(program: Command, ctx: CommandContext): void {
   registerReport(program, ctx);
   registerSynth(program, ctx);
+  registerReplay(program, ctx);
+  registerCompare(program, ctx);
 }

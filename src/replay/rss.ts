@@ -1,0 +1,138 @@
+/**
+ * Measuring a running replay from outside: the resident memory of its areas, read from
+ * /proc/PID/smaps, against the working set the trace says it should have.
+ *
+ * Only reads: writing /proc/PID/clear_refs would reset the referenced bits a concurrent
+ * `damo record --primitive clear_refs` of the same process depends on.
+ */
+import { readFile } from 'node:fs/promises';
+
+export interface SmapsTotals {
+  /** Rss of the VMAs inside [lo, hi): the replay's areas (and their guard pages). */
+  areaRssBytes: number;
+  areaReferencedBytes: number;
+  /** Rss of the whole process. */
+  processRssBytes: number;
+}
+
+const VMA_LINE = /^([0-9a-f]+)-([0-9a-f]+) /;
+
+/** Sums Rss and Referenced of /proc/PID/smaps text over VMAs lying inside [lo, hi). */
+export function parseSmaps(text: string, lo: number, hi: number): SmapsTotals {
+  const out: SmapsTotals = { areaRssBytes: 0, areaReferencedBytes: 0, processRssBytes: 0 };
+  let inside = false;
+  for (const line of text.split('\n')) {
+    const vma = VMA_LINE.exec(line);
+    if (vma !== null) {
+      const start = Number.parseInt(vma[1] as string, 16);
+      const end = Number.parseInt(vma[2] as string, 16);
+      inside = start >= lo && end <= hi;
+      continue;
+    }
+    if (line.startsWith('Rss:')) {
+      const kb = kbOf(line);
+      out.processRssBytes += kb * 1024;
+      if (inside) out.areaRssBytes += kb * 1024;
+    } else if (inside && line.startsWith('Referenced:')) {
+      out.areaReferencedBytes += kbOf(line) * 1024;
+    }
+  }
+  return out;
+}
+
+function kbOf(line: string): number {
+  const m = /(\d+)\s*kB/.exec(line);
+  return m === null ? 0 : Number(m[1]);
+}
+
+/** Reads the totals of a live process; null when it has gone. */
+export async function readSmaps(pid: number, lo: number, hi: number): Promise<SmapsTotals | null> {
+  try {
+    return parseSmaps(await readFile(`/proc/${pid}/smaps`, 'utf8'), lo, hi);
+  } catch {
+    return null;
+  }
+}
+
+/** damo's percentile indexing: element int(p/100*len) of the ascending list, clamped. */
+export function percentileOf(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const idx = Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length));
+  return sorted[idx] as number;
+}
+
+/** (measured - reference) / reference in percent; 0 when both are 0, null when only the reference is. */
+export function errorPct(reference: number, measured: number): number | null {
+  if (reference === 0) return measured === 0 ? 0 : null;
+  return ((measured - reference) / reference) * 100;
+}
+
+export interface RssPoint {
+  period: number;
+  /** The trace's working set in replay bytes (trace bytes x scale). */
+  expectedBytes: number;
+  /** What the plan makes resident, after page rounding (and the footprint with --keep_cold). */
+  plannedBytes: number;
+  measuredBytes: number;
+  /** Taken after its period had already ended (the sampler fell behind); not scored. */
+  late: boolean;
+}
+
+export interface RssPercentile {
+  percentile: number;
+  expectedBytes: number;
+  plannedBytes: number;
+  measuredBytes: number;
+  /** Measured against the trace's working set. */
+  errorPct: number | null;
+  /** Measured against the plan (isolates the executable from scaling/rounding). */
+  errorVsPlanPct: number | null;
+}
+
+export interface RssAccuracy {
+  nrPoints: number;
+  nrLate: number;
+  percentiles: RssPercentile[];
+  /** Largest |errorPct| over the percentiles. */
+  maxAbsErrorPct: number | null;
+  /** Mean over periods of |measured - expected| / mean expected, in percent. */
+  meanAbsPeriodErrorPct: number | null;
+}
+
+export const DEFAULT_PERCENTILES = [10, 25, 50, 75, 90];
+
+/**
+ * Compares the distributions (sorted separately, as damo's wss report does) of the expected
+ * and measured sizes at each percentile, plus the period-by-period error.
+ */
+export function rssAccuracy(points: readonly RssPoint[], percentiles: readonly number[] = DEFAULT_PERCENTILES): RssAccuracy {
+  const scored = points.filter((p) => !p.late);
+  const sortedNum = (f: (p: RssPoint) => number): Float64Array => Float64Array.from(scored.map(f)).sort();
+  const expected = sortedNum((p) => p.expectedBytes);
+  const planned = sortedNum((p) => p.plannedBytes);
+  const measured = sortedNum((p) => p.measuredBytes);
+  const rows: RssPercentile[] = percentiles.map((p) => {
+    const e = percentileOf(expected, p);
+    const pl = percentileOf(planned, p);
+    const m = percentileOf(measured, p);
+    return { percentile: p, expectedBytes: e, plannedBytes: pl, measuredBytes: m, errorPct: errorPct(e, m), errorVsPlanPct: errorPct(pl, m) };
+  });
+  let maxAbs: number | null = null;
+  for (const r of rows) {
+    if (r.errorPct === null) continue;
+    maxAbs = Math.max(maxAbs ?? 0, Math.abs(r.errorPct));
+  }
+  let sumAbs = 0;
+  let sumExpected = 0;
+  for (const p of scored) {
+    sumAbs += Math.abs(p.measuredBytes - p.expectedBytes);
+    sumExpected += p.expectedBytes;
+  }
+  return {
+    nrPoints: scored.length,
+    nrLate: points.length - scored.length,
+    percentiles: rows,
+    maxAbsErrorPct: scored.length === 0 ? null : maxAbs,
+    meanAbsPeriodErrorPct: sumExpected > 0 ? (sumAbs / sumExpected) * 100 : null,
+  };
+}
