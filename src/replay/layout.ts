@@ -164,7 +164,8 @@ function joinGaps(ranges: Array<[number, number]>, join: (gap: number) => boolea
 /** Byte offset inside `area` of trace address `addr` (clamped to the area), page-aligned. */
 export function replayOffsetOf(layout: Layout, area: LayoutArea, addr: number): number {
   const page = layout.pageSizeBytes;
-  const rel = Math.min(Math.max(addr, area.traceStart), area.traceEnd) - area.traceStart;
+  if (addr >= area.traceEnd) return area.replayBytes;
+  const rel = Math.max(addr, area.traceStart) - area.traceStart;
   return Math.min(area.replayBytes, Math.round((rel * layout.scale) / page) * page);
 }
 

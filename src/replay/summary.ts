@@ -14,7 +14,8 @@ function seconds(ns: number): string {
 
 function pct(v: number | null): string {
   if (v === null) return 'n/a';
-  return `${v >= 0 ? '+' : ''}${v.toFixed(2)}%`;
+  if (Math.abs(v) < 0.005) return '0.00%';
+  return `${v > 0 ? '+' : ''}${v.toFixed(2)}%`;
 }
 
 export function replaySummaryJson(plan: ReplayPlan, result: ReplayResult, mappingPath: string | null): unknown {

@@ -455,7 +455,9 @@ function fmtBytes(bytes: number): string {
 }
 
 function fmtPct(v: number | null): string {
-  return v === null ? 'n/a' : `${v >= 0 ? '+' : ''}${v.toFixed(2)}%`;
+  if (v === null) return 'n/a';
+  if (Math.abs(v) < 0.005) return '0.00%';
+  return `${v > 0 ? '+' : ''}${v.toFixed(2)}%`;
 }
 
 function fmtRatio(v: number | null): string {
