@@ -6,7 +6,7 @@
  */
 import { addressAxis, numberAxis, timeAxis } from './axis.js';
 import { encodePngRgb } from './png.js';
-import { bottomAxis, esc, infernoLut, leftAxis, rightAxis, svgDocument, text } from './svg.js';
+import { bottomAxis, esc, infernoLut, labelWidth, leftAxis, rightAxis, svgDocument, text } from './svg.js';
 
 export interface HeatmapImageInput {
   /** Time-major cells: row i (time), column j (address) is `heats[i * addrResol + j]`. */
@@ -62,13 +62,6 @@ function colourBarPng(): Buffer {
 
 function dataUri(png: Buffer): string {
   return `data:image/png;base64,${png.toString('base64')}`;
-}
-
-/** Approximate width in px of the longest tick label at 11 px DejaVu Sans. */
-function labelWidth(ticks: Array<{ label: string }>): number {
-  let chars = 0;
-  for (const t of ticks) chars = Math.max(chars, t.label.length);
-  return chars * 6.7;
 }
 
 export function heatmapSvg(input: HeatmapImageInput): string {

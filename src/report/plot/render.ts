@@ -7,7 +7,11 @@ import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { deflateSync } from 'node:zlib';
 
+import type * as ResvgTypes from '@resvg/resvg-js';
+
 import { DamoError, errorMessage } from '../../core/errors.js';
+
+type ResvgModule = typeof ResvgTypes;
 
 export type ImageFormat = 'svg' | 'png' | 'pdf';
 
@@ -51,7 +55,7 @@ interface Raster {
 }
 
 async function rasterize(svg: string): Promise<Raster> {
-  let resvg: typeof import('@resvg/resvg-js');
+  let resvg: ResvgModule;
   try {
     resvg = await import('@resvg/resvg-js');
   } catch (err) {

@@ -101,3 +101,10 @@ export function infernoLut(): Uint8Array {
   }
   return lut;
 }
+
+/** Approximate width in px of the longest tick label at 11 px DejaVu Sans. */
+export function labelWidth(ticks: ReadonlyArray<{ label: string }>): number {
+  let chars = 0;
+  for (const t of ticks) chars = Math.max(chars, t.label.length);
+  return chars * 6.7;
+}
