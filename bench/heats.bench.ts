@@ -9,12 +9,14 @@
  * reader or startup costs.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createDeflate } from 'node:zlib';
 
 import { projectRoot } from '../src/core/version.js';
-import { writeSyntheticTrace } from '../src/format/synthetic.js';
+import { syntheticHeader, syntheticSnapshots, writeSyntheticTrace, type SyntheticTraceSpec } from '../src/format/synthetic.js';
 import { openProtobufTrace } from '../src/format/trace_reader.js';
 import { computeHeats } from '../src/report/heats.js';
 import type { BenchResult } from './run.js';
@@ -22,10 +24,47 @@ import type { BenchResult } from './run.js';
 const NR_SNAPSHOTS = 1000;
 const NR_REGIONS = 1000;
 const RUNS = 3;
+const SPEC: SyntheticTraceSpec = { nrSnapshots: NR_SNAPSHOTS, nrRegionsPerSnapshot: NR_REGIONS, seed: 7 };
 
 interface ChildRun {
   wallS: number;
   maxRssMb: number;
+}
+
+/** damo's comma-grouped integer strings ("94,827,419,009,024"), as its JSON writer emits. */
+function grouped(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/**
+ * The same recording as damo's json_compressed (zlib over JSON indented by 4, regions in
+ * damo's human form), streamed so the ~460 MB of JSON text is never held at once.
+ */
+async function writeDamoJsonCompressed(path: string, spec: SyntheticTraceSpec): Promise<void> {
+  const tid = syntheticHeader(spec).targets[0]!.id!.toString();
+  async function* chunks(): AsyncGenerator<string> {
+    yield `[\n    {\n        "target_id": ${tid},\n        "snapshots": [\n`;
+    let first = true;
+    for (const s of syntheticSnapshots(spec)) {
+      const parts: string[] = [];
+      parts.push(`${first ? '' : ',\n'}            {\n                "start_time": "${s.startNs}",\n                "end_time": "${s.endNs}",\n                "regions": [\n`);
+      for (let i = 0; i < s.starts.length; i++) {
+        parts.push(
+          `${i === 0 ? '' : ',\n'}                    {\n` +
+            `                        "start": "${grouped(s.starts[i]!)}",\n` +
+            `                        "end": "${grouped(s.ends[i]!)}",\n` +
+            `                        "nr_accesses": {\n                            "samples": ${s.nrAccesses[i]},\n                            "percent": null\n                        },\n` +
+            `                        "age": {\n                            "usec": null,\n                            "aggr_intervals": "${s.ages[i]}"\n                        }\n` +
+            '                    }',
+        );
+      }
+      parts.push('\n                ]\n            }');
+      first = false;
+      yield parts.join('');
+    }
+    yield '\n        ]\n    }\n]';
+  }
+  await pipeline(chunks, createDeflate({ level: 6 }), createWriteStream(path));
 }
 
 /** Runs the built CLI under GNU time; best wall time and the largest peak RSS of RUNS runs. */
@@ -56,7 +95,7 @@ export async function run(): Promise<BenchResult[]> {
   const path = join(dir, 'bench.damo');
   const png = join(dir, 'heat.png');
   try {
-    await writeSyntheticTrace(path, { nrSnapshots: NR_SNAPSHOTS, nrRegionsPerSnapshot: NR_REGIONS, seed: 7 });
+    await writeSyntheticTrace(path, SPEC);
     const results: BenchResult[] = [
       { name: 'input: 1,000 snapshots x 1,000 regions, file size', value: statSync(path).size, unit: 'B' },
     ];
@@ -85,6 +124,16 @@ export async function run(): Promise<BenchResult[]> {
     );
     const term = runCli(['report', 'heats', '-i', path, '--heatmap', 'stdout']);
     results.push({ name: 'damo report heats --heatmap stdout (40x80) wall', value: term.wallS, unit: 's' });
+
+    // The same recording as damo's json_compressed, the input damo 3.3.0 needed ~36 s for.
+    const damoJson = join(dir, 'bench.json_compressed');
+    await writeDamoJsonCompressed(damoJson, SPEC);
+    results.push({ name: 'input as damo json_compressed, file size', value: statSync(damoJson).size, unit: 'B' });
+    const rawJson = runCli(['report', 'heats', '-i', damoJson]);
+    results.push(
+      { name: 'damo report heats (raw 500x500) on json_compressed wall', value: rawJson.wallS, unit: 's' },
+      { name: 'damo report heats (raw 500x500) on json_compressed peak RSS', value: rawJson.maxRssMb, unit: 'MB' },
+    );
     return results;
   } finally {
     rmSync(dir, { recursive: true, force: true });
