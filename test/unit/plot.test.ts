@@ -119,8 +119,7 @@ describe('heatmap SVG', () => {
 describe('line plot SVG', () => {
   it('labels byte values in a binary unit and draws the series', () => {
     const svg = linePlotSvg({
-      xs: [0, 25, 50, 75, 100],
-      ys: [95.16, 95.39, 95.39, 95.395, 196.871].map((m) => m * 2 ** 20),
+      series: [{ name: 'all', xs: [0, 25, 50, 75, 100], ys: [95.16, 95.39, 95.39, 95.395, 196.871].map((m) => m * 2 ** 20) }],
       title: 'Working set size',
       xTitle: 'percentile',
       yTitle: 'working set size',
@@ -129,6 +128,23 @@ describe('line plot SVG', () => {
     expect(svg).toContain('working set size (MiB)');
     expect(svg).toContain('<polyline class="series"');
     expect(svg.match(/<circle/g)).toHaveLength(5);
+    expect(svg).not.toContain('class="legend"');
+  });
+
+  it('draws one coloured line per series with a legend', () => {
+    const svg = linePlotSvg({
+      series: [
+        { name: 'target 1', xs: [0, 1, 2], ys: [3, 4, 5] },
+        { name: 'target 2', xs: [0, 1, 2], ys: [5, 4, 3] },
+      ],
+      title: 'regions',
+      xTitle: 'runtime (%)',
+      yTitle: 'number of regions',
+      yKind: 'count',
+    });
+    expect(svg.match(/<polyline class="series"/g)).toHaveLength(2);
+    expect(svg).toContain('class="legend"');
+    expect(svg).toContain('>target 2</text>');
   });
 });
 

@@ -2,13 +2,21 @@
  * Line plots for `report wss --plot` and `report nr_regions --plot`: one series of points,
  * linear axes with nice ticks, values of the y axis in binary units when they are bytes.
  */
-import { bytesAxis, numberAxis, type Tick } from './axis.js';
-import { bottomAxis, labelWidth, leftAxis, line, n, svgDocument, text } from './svg.js';
+import { schemeTableau10 } from 'd3-scale-chromatic';
 
-export interface LinePlotInput {
+import { bytesAxis, numberAxis, type Tick } from './axis.js';
+import { bottomAxis, esc, labelWidth, leftAxis, line, n, svgDocument, text } from './svg.js';
+
+export interface LineSeries {
+  /** Legend text; the legend is drawn only when there are several series. */
+  name: string;
   /** Points in drawing order (x ascending for a curve). */
   xs: ArrayLike<number>;
   ys: ArrayLike<number>;
+}
+
+export interface LinePlotInput {
+  series: LineSeries[];
   title: string;
   subtitle?: string;
   xTitle: string;
@@ -21,16 +29,20 @@ const WIDTH = 760;
 const HEIGHT = 500;
 
 export function linePlotSvg(p: LinePlotInput): string {
-  const count = Math.min(p.xs.length, p.ys.length);
   let xMin = Infinity;
   let xMax = -Infinity;
   let yMax = 0;
-  for (let i = 0; i < count; i++) {
-    xMin = Math.min(xMin, p.xs[i]!);
-    xMax = Math.max(xMax, p.xs[i]!);
-    yMax = Math.max(yMax, p.ys[i]!);
+  let total = 0;
+  for (const s of p.series) {
+    const count = Math.min(s.xs.length, s.ys.length);
+    total += count;
+    for (let i = 0; i < count; i++) {
+      xMin = Math.min(xMin, s.xs[i]!);
+      xMax = Math.max(xMax, s.xs[i]!);
+      yMax = Math.max(yMax, s.ys[i]!);
+    }
   }
-  if (count === 0) {
+  if (total === 0) {
     xMin = 0;
     xMax = 1;
   }
@@ -47,11 +59,12 @@ export function linePlotSvg(p: LinePlotInput): string {
     yTicks = numberAxis(0, yMax * 1.05, 6);
     yTitle = p.yTitle;
   }
-  // Let the y axis end on its last tick when that is above the data, as charts usually do.
-  const yTop = Math.max(yMax, yTicks.length > 0 ? yTicks[yTicks.length - 1]!.value : yMax);
+  // Headroom above the data; the axis ends on its last tick when that is higher.
+  const yTop = Math.max(yMax * 1.05, yTicks.length > 0 ? yTicks[yTicks.length - 1]!.value : 0);
   const xTicks = numberAxis(xMin, xMax, 10);
 
-  const top = p.subtitle ? 64 : 48;
+  const legend = p.series.length > 1;
+  const top = (p.subtitle ? 64 : 48) + (legend ? 20 : 0);
   const left = 20 + 16 + 8 + labelWidth(yTicks) + 8;
   const right = 28;
   const bottom = 56;
@@ -74,20 +87,41 @@ export function linePlotSvg(p: LinePlotInput): string {
   body.push(
     text(left - 8 - labelWidth(yTicks) - 14, top + plotH / 2, yTitle, { size: 12, anchor: 'middle', rotate: -90, cls: 'y-axis-title' }),
   );
-  const pts: string[] = [];
-  for (let i = 0; i < count; i++) pts.push(`${n(xOf(p.xs[i]!))},${n(yOf(p.ys[i]!))}`);
-  if (count > 0) {
-    body.push(`<polyline class="series" points="${pts.join(' ')}" fill="none" stroke="#1f77b4" stroke-width="2" stroke-linejoin="round"/>`);
-  }
-  if (count <= 120) {
-    body.push('<g class="points" fill="#1f77b4">');
-    for (const pt of pts) {
-      const [cx, cy] = pt.split(',');
-      body.push(`<circle cx="${cx}" cy="${cy}" r="2.5"/>`);
+  p.series.forEach((s, k) => {
+    const colour = schemeTableau10[k % schemeTableau10.length]!;
+    const count = Math.min(s.xs.length, s.ys.length);
+    const pts: string[] = [];
+    for (let i = 0; i < count; i++) pts.push(`${n(xOf(s.xs[i]!))},${n(yOf(s.ys[i]!))}`);
+    if (count > 0) {
+      body.push(
+        `<polyline class="series" data-name="${esc(s.name)}" points="${pts.join(' ')}" fill="none" stroke="${colour}" stroke-width="2" stroke-linejoin="round"/>`,
+      );
+    }
+    if (count <= 120) {
+      body.push(`<g class="points" fill="${colour}">`);
+      for (const pt of pts) {
+        const [cx, cy] = pt.split(',');
+        body.push(`<circle cx="${cx}" cy="${cy}" r="2.5"/>`);
+      }
+      body.push('</g>');
+    }
+  });
+  if (legend) {
+    // One row above the plot, right-aligned, so it never hides a curve.
+    body.push('<g class="legend">');
+    let lx = left + plotW;
+    const ly = top - 10;
+    for (let k = p.series.length - 1; k >= 0; k--) {
+      const s = p.series[k]!;
+      const colour = schemeTableau10[k % schemeTableau10.length]!;
+      lx -= 22 + s.name.length * 6.7;
+      body.push(line(lx, ly - 4, lx + 14, ly - 4, colour, 2));
+      body.push(text(lx + 18, ly, s.name, { size: 11 }));
+      lx -= 14;
     }
     body.push('</g>');
   }
-  if (count === 0) {
+  if (total === 0) {
     body.push(text(left + plotW / 2, top + plotH / 2, 'no data', { size: 14, anchor: 'middle', fill: '#999' }));
   }
   return svgDocument(WIDTH, HEIGHT, body);
