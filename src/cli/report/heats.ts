@@ -88,11 +88,11 @@ export function registerHeats(report: Command, ctx: CommandContext): void {
     .command('heats')
     .summary('heatmap of when which addresses were accessed how often')
     .description(
-      'Turn a recording into a heatmap: time on one axis, address on the other, access\n' +
+      'Turn a recording into a heatmap: time on one axis, address on the other, access ' +
         'frequency (DAMON nr_accesses averaged over each cell) as the value.\n\n' +
-        'Without --heatmap it prints damo\'s raw "<time> <address> <heat>" lines (times and\n' +
-        'addresses relative to the range start unless --abs_time/--abs_addr). By default it\n' +
-        'draws the first target of --guide over its whole time span and its hottest contiguous\n' +
+        'Without --heatmap it prints damo\'s raw "<time> <address> <heat>" lines (times and ' +
+        'addresses relative to the range start unless --abs_time/--abs_addr). By default it ' +
+        'draws the first target of --guide over its whole time span and its hottest contiguous ' +
         'address range, exactly as damo does.',
     )
     .option('-i, --input <file>', 'recording to read (any format damo-ts reads)', 'damon.data')
