@@ -79,11 +79,11 @@ Examples:
       }
       const percentiles = opts.percentiles ?? [10, 25, 50, 75, 90];
       if (percentiles.some((p) => p < 0 || p > 100)) throw new ExitCode(usage(ctx, '--percentiles must be in [0, 100]'));
-      const { openProtobufTrace } = await import('../format/trace_reader.js');
+      const { openInput } = await import('../report/open_input.js');
       const { compareTraces, formatCompareText } = await import('../report/compare.js');
       const { readMapping } = await import('../replay/mapping.js');
-      const traceA = await openProtobufTrace(a, { strict: opts.strict === true });
-      const traceB = await openProtobufTrace(b, { strict: opts.strict === true });
+      const traceA = await openInput(a, opts.strict === true);
+      const traceB = await openInput(b, opts.strict === true);
       const mapping = opts.mapping === undefined ? null : await readMapping(opts.mapping);
       let timeBins = resol?.[0];
       if (timeBins === undefined) {

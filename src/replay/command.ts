@@ -9,7 +9,8 @@ import { availableParallelism } from 'node:os';
 import { note, TextOut, warn, type CliIO } from '../cli/io.js';
 import { onInterrupt, SIGNAL_EXIT_CODES, type InterruptSignal } from '../cli/signals.js';
 import { DamoError, errorMessage } from '../core/errors.js';
-import { openProtobufTrace } from '../format/trace_reader.js';
+import type { TraceSource } from '../core/model.js';
+import { openInput } from '../report/open_input.js';
 import { makePlan, planPeriods, scanTrace, type ReplayPlan } from './plan.js';
 import { encodePlanEnd, encodePlanHeader, encodePlanPeriod } from './plan_codec.js';
 import { replayBinaryPath, ReplayRun } from './runner.js';
@@ -63,7 +64,7 @@ export function pageSizeBytes(): number {
 }
 
 export async function replayCommand(o: ReplayCommandOptions, io: CliIO): Promise<number> {
-  const trace = await openProtobufTrace(o.input, { strict: o.strict });
+  const trace = await openInput(o.input, o.strict);
   const scan = await scanTrace(trace, o.target);
   for (const w of trace.warnings) warn(io, w);
   if (!o.quiet && trace.header.targets.length > 1) {
@@ -146,7 +147,7 @@ export async function replayCommand(o: ReplayCommandOptions, io: CliIO): Promise
 }
 
 async function writePlan(
-  trace: Awaited<ReturnType<typeof openProtobufTrace>>,
+  trace: TraceSource,
   plan: ReplayPlan,
   o: ReplayCommandOptions,
   io: CliIO,

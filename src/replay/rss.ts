@@ -7,6 +7,8 @@
  */
 import { readFile } from 'node:fs/promises';
 
+import { percentileIndex } from '../core/fmt.js';
+
 export interface SmapsTotals {
   /** Rss of the VMAs inside [lo, hi): the replay's areas (and their guard pages). */
   areaRssBytes: number;
@@ -54,11 +56,10 @@ export async function readSmaps(pid: number, lo: number, hi: number): Promise<Sm
   }
 }
 
-/** damo's percentile indexing: element int(p/100*len) of the ascending list, clamped. */
+/** damo's percentile indexing (core/fmt percentileIndex) over an ascending list; NaN when empty. */
 export function percentileOf(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return Number.NaN;
-  const idx = Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length));
-  return sorted[idx] as number;
+  return sorted[percentileIndex(p, sorted.length)] as number;
 }
 
 /** (measured - reference) / reference in percent; 0 when both are 0, null when only the reference is. */

@@ -3,22 +3,26 @@
  * trace A and a recording B of its replay, put into A's coordinates with the replay mapping.
  *
  * Three figures:
- *  - working set: damo's per-snapshot working set (bytes of regions with nr_accesses >=
- *    acc_thres), sorted, compared at percentiles (damo's percentile indexing);
- *  - heatmap correlation: both recordings drawn on one time x address grid (time: the
- *    window both cover; address: the areas either covers, gaps between them dropped, so a
- *    process's huge unmapped gaps do not inflate the agreement) as the average access ratio
- *    (nr_accesses per sampling interval) of each pixel, then Pearson's r over the pixels;
- *  - hot-region recall: of A's hot pixels (at least `hotThreshold` of A's hottest pixel),
- *    the fraction that are hot in B by the same rule relative to B's hottest.
+ *  - working set: damo's per-snapshot working set (report wss: bytes of regions with
+ *    nr_accesses >= acc_thres), sorted, compared at percentiles (damo's percentile indexing);
+ *  - heatmap correlation: both recordings drawn with report heats' heat grid on one
+ *    time x address grid (time: the window both cover; address: the areas either covers,
+ *    laid end to end, so a process's huge unmapped gaps do not inflate the agreement), each
+ *    cell holding the average access ratio (nr_accesses per sampling interval, so recordings
+ *    with different intervals compare), then Pearson's r over the cells;
+ *  - hot-region recall: of A's hot cells (at least `hotThreshold` of A's hottest cell), the
+ *    fraction that are hot in B by the same rule relative to B's hottest.
  *
  * Each trace is read in two streaming passes; memory is O(grid + snapshots), never O(trace).
  */
-import type { Snapshot, TraceHeader, TraceSource } from '../core/model.js';
 import { DamoError } from '../core/errors.js';
+import type { Snapshot, TraceHeader, TraceSource } from '../core/model.js';
 import type { ReplayMapping } from '../replay/mapping.js';
 import { IntervalSet } from '../replay/layout.js';
 import { errorPct, percentileOf } from '../replay/rss.js';
+import { HeatGrid, heatmapGeometry } from './heatgrid.js';
+import { aggregateSnapshots } from './records.js';
+import { wssOf } from './wss.js';
 
 export interface CompareOptions {
   mapping: ReplayMapping | null;
@@ -68,16 +72,6 @@ export interface CompareResult {
   heatmap: { timeBins: number; addrBins: number; nrAreas: number; addressBytes: number; correlation: number | null };
   hot: { threshold: number; nrHotA: number; nrHotB: number; nrBoth: number; recall: number | null; precision: number | null };
   warnings: string[];
-}
-
-/** A snapshot in A's coordinates: A-relative times, A addresses, access ratio per region. */
-interface Prepared {
-  startNs: number;
-  endNs: number;
-  starts: number[];
-  ends: number[];
-  ratios: number[];
-  wssBytes: number;
 }
 
 interface Side {
@@ -130,28 +124,41 @@ function mappingMap(mapping: ReplayMapping): AddressMap {
   };
 }
 
-function prepare(
+/**
+ * A snapshot of either recording in A's coordinates (A-relative times, A addresses); the
+ * access ratio of each region (nr_accesses / sampling intervals) goes in `ratios`.
+ */
+function toTraceCoords(
   s: Snapshot,
   header: TraceHeader,
   side: Side,
   mapAddr: AddressMap,
   mapTime: (ns: number) => number,
-  accThres: number,
-): Prepared {
+): { snapshot: Snapshot; ratios: number[] } {
   const maxNr = maxNrOf(s, header, side.maxNrSeen);
-  const p: Prepared = { startNs: mapTime(s.startNs), endNs: mapTime(s.endNs), starts: [], ends: [], ratios: [], wssBytes: 0 };
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const nrs: number[] = [];
+  const ratios: number[] = [];
   for (let i = 0; i < s.starts.length; i++) {
     const nr = s.nrAccesses[i] as number;
-    const ratio = Math.min(1, nr / maxNr);
-    const hot = nr >= accThres;
     mapAddr(s.starts[i] as number, s.ends[i] as number, (ms, me) => {
-      p.starts.push(ms);
-      p.ends.push(me);
-      p.ratios.push(ratio);
-      if (hot) p.wssBytes += me - ms;
+      starts.push(ms);
+      ends.push(me);
+      nrs.push(nr);
+      ratios.push(Math.min(1, nr / maxNr));
     });
   }
-  return p;
+  const snapshot: Snapshot = {
+    targetIndex: s.targetIndex,
+    startNs: mapTime(s.startNs),
+    endNs: mapTime(s.endNs),
+    starts: Float64Array.from(starts),
+    ends: Float64Array.from(ends),
+    nrAccesses: Float64Array.from(nrs),
+    ages: new Float64Array(starts.length).fill(-1),
+  };
+  return { snapshot, ratios };
 }
 
 /** Replay bytes of [start, end) that lie inside the mapping's areas. */
@@ -232,51 +239,33 @@ class AddressAxis {
       if (b > a) emit((this.offsets[i] as number) + (a - s), (this.offsets[i] as number) + (b - s));
     }
   }
-}
 
-/** Average access ratio per pixel: sum of ratio x overlapped time x overlapped bytes / pixel area. */
-class HeatGrid {
-  readonly heat: Float64Array;
-  private readonly tUnit: number;
-  private readonly aUnit: number;
-
-  constructor(
-    readonly timeBins: number,
-    readonly addrBins: number,
-    private readonly t0: number,
-    t1: number,
-    private readonly axis: AddressAxis,
-  ) {
-    this.heat = new Float64Array(timeBins * addrBins);
-    this.tUnit = (t1 - t0) / timeBins;
-    this.aUnit = axis.totalBytes / addrBins;
-  }
-
-  add(p: Prepared): void {
-    const tFirst = Math.max(0, Math.floor((p.startNs - this.t0) / this.tUnit));
-    const tLast = Math.min(this.timeBins - 1, Math.floor((p.endNs - this.t0) / this.tUnit));
-    if (tLast < tFirst) return;
-    const norm = this.tUnit * this.aUnit;
-    for (let r = 0; r < p.starts.length; r++) {
-      const ratio = p.ratios[r] as number;
-      if (ratio <= 0) continue;
-      this.axis.pieces(p.starts[r] as number, p.ends[r] as number, (from, to) => {
-        const aFirst = Math.max(0, Math.floor(from / this.aUnit));
-        const aLast = Math.min(this.addrBins - 1, Math.floor((to - 1e-9) / this.aUnit));
-        for (let t = tFirst; t <= tLast; t++) {
-          const binStart = this.t0 + t * this.tUnit;
-          const dt = Math.min(p.endNs, binStart + this.tUnit) - Math.max(p.startNs, binStart);
-          if (dt <= 0) continue;
-          const row = t * this.addrBins;
-          for (let a = aFirst; a <= aLast; a++) {
-            const binA = a * this.aUnit;
-            const da = Math.min(to, binA + this.aUnit) - Math.max(from, binA);
-            if (da <= 0) continue;
-            this.heat[row + a] = (this.heat[row + a] as number) + (ratio * dt * da) / norm;
-          }
-        }
+  /**
+   * The snapshot on this axis, for report heats' heat grid: addresses become offsets along
+   * the axis and nr_accesses becomes the access ratio, so the grid's cell value is the
+   * average access ratio over the cell.
+   */
+  compress(snapshot: Snapshot, ratios: readonly number[]): Snapshot {
+    const starts: number[] = [];
+    const ends: number[] = [];
+    const values: number[] = [];
+    for (let i = 0; i < snapshot.starts.length; i++) {
+      const ratio = ratios[i] as number;
+      this.pieces(snapshot.starts[i] as number, snapshot.ends[i] as number, (from, to) => {
+        starts.push(from);
+        ends.push(to);
+        values.push(ratio);
       });
     }
+    return {
+      targetIndex: snapshot.targetIndex,
+      startNs: snapshot.startNs,
+      endNs: snapshot.endNs,
+      starts: Float64Array.from(starts),
+      ends: Float64Array.from(ends),
+      nrAccesses: Float64Array.from(values),
+      ages: new Float64Array(starts.length).fill(-1),
+    };
   }
 }
 
@@ -375,25 +364,40 @@ export async function compareTraces(a: TraceSource, b: TraceSource, options: Com
 
   const timeBins = options.timeBins;
   const addrBins = options.addrBins;
-  const gridA = new HeatGrid(timeBins, addrBins, w0, w1, axis);
-  const gridB = new HeatGrid(timeBins, addrBins, w0, w1, axis);
-  const inWindow = (p: Prepared): boolean => {
-    const mid = (p.startNs + p.endNs) / 2;
+  const geometry = heatmapGeometry([w0, w1], [0, axis.totalBytes], [timeBins, addrBins]);
+  const gridA = new HeatGrid(geometry);
+  const gridB = new HeatGrid(geometry);
+  // The heats grid skips each record's first snapshot, as damo does; here every snapshot
+  // counts, so each grid first gets an empty one.
+  const nothing: Snapshot = {
+    targetIndex: 0,
+    startNs: w0,
+    endNs: w0,
+    starts: new Float64Array(0),
+    ends: new Float64Array(0),
+    nrAccesses: new Float64Array(0),
+    ages: new Float64Array(0),
+  };
+  gridA.add(nothing);
+  gridB.add(nothing);
+  const inWindow = (s: Snapshot): boolean => {
+    const mid = (s.startNs + s.endNs) / 2;
     return mid >= w0 && mid < w1;
   };
+  const wss = (s: Snapshot): number => wssOf(aggregateSnapshots([s]), options.accThres, 1);
   const wssA: number[] = [];
   const wssB: number[] = [];
   for await (const s of a.snapshots()) {
     if (s.targetIndex !== options.targetA) continue;
-    const p = prepare(s, a.header, sideA, identityMap, (ns) => ns, options.accThres);
-    gridA.add(p);
-    if (inWindow(p)) wssA.push(p.wssBytes);
+    const { snapshot, ratios } = toTraceCoords(s, a.header, sideA, identityMap, (ns) => ns);
+    gridA.add(axis.compress(snapshot, ratios));
+    if (inWindow(snapshot)) wssA.push(wss(snapshot));
   }
   for await (const s of b.snapshots()) {
     if (s.targetIndex !== targetB) continue;
-    const p = prepare(s, b.header, sideB, mapAddrB, mapTimeB, options.accThres);
-    gridB.add(p);
-    if (inWindow(p)) wssB.push(p.wssBytes);
+    const { snapshot, ratios } = toTraceCoords(s, b.header, sideB, mapAddrB, mapTimeB);
+    gridB.add(axis.compress(snapshot, ratios));
+    if (inWindow(snapshot)) wssB.push(wss(snapshot));
   }
 
   const sortedA = Float64Array.from(wssA).sort();
@@ -409,8 +413,8 @@ export async function compareTraces(a: TraceSource, b: TraceSource, options: Com
   const meanA = mean(wssA);
   const meanB = mean(wssB);
 
-  const hotA = hotSet(gridA.heat, options.hotThreshold);
-  const hotB = hotSet(gridB.heat, options.hotThreshold);
+  const hotA = hotSet(gridA.heats, options.hotThreshold);
+  const hotB = hotSet(gridB.heats, options.hotThreshold);
   let nA = 0;
   let nB = 0;
   let both = 0;
@@ -436,7 +440,7 @@ export async function compareTraces(a: TraceSource, b: TraceSource, options: Com
     window: { startNs: w0, endNs: w1 },
     bUnmappedFraction: unmappedFraction,
     wss: { accThres: options.accThres, percentiles: rows, maxAbsErrorPct: maxAbs, meanABytes: meanA, meanBBytes: meanB, meanErrorPct: errorPct(meanA, meanB) },
-    heatmap: { timeBins, addrBins, nrAreas: axis.starts.length, addressBytes: axis.totalBytes, correlation: pearson(gridA.heat, gridB.heat) },
+    heatmap: { timeBins, addrBins, nrAreas: axis.starts.length, addressBytes: axis.totalBytes, correlation: pearson(gridA.heats, gridB.heats) },
     hot: { threshold: options.hotThreshold, nrHotA: nA, nrHotB: nB, nrBoth: both, recall: nA === 0 ? null : both / nA, precision: nB === 0 ? null : both / nB },
     warnings,
   };

@@ -48,7 +48,8 @@ export interface WssDist {
   values: Float64Array;
 }
 
-function wssOf(s: AggregatedSnapshot, accThres: number, szThres: number): number {
+/** Working set of one (aggregated) snapshot: bytes of regions with nr_accesses >= accThres and size >= szThres. */
+export function wssOf(s: AggregatedSnapshot, accThres: number, szThres: number): number {
   let wss = 0;
   const n = s.sizes.length;
   for (let i = 0; i < n; i++) {

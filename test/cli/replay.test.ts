@@ -251,7 +251,7 @@ describe('damo replay', () => {
   it('reports bad input and options clearly', async () => {
     const missing = await runMain(['replay', '-i', join(dir, 'nope.data')]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/^damo: cannot open .*nope\.data/m);
+    expect(missing.stderr).toMatch(/^damo: .*nope\.data: no such file/m);
     const size = await runMain(['replay', '-i', small, '--max_memory', 'lots']);
     expect(size.code).toBe(2);
     expect(size.stderr).toContain("'lots' is not a size");
