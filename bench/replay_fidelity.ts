@@ -1,0 +1,183 @@
+/**
+ * Record-replay-record fidelity: replay a trace, record the replay with a chosen source, and
+ * score the recording against the original with `damo compare`. Used by the host test
+ * (native + clear_refs) and the VM scenarios (kernel DAMON, native + page_idle, ...), and
+ * runnable by hand:
+ *
+ *   node dist/bench/replay_fidelity.js [--trace FILE] [--source native] [--primitive clear_refs]
+ *        [--time_scale 1] [--max_memory 256M] [--keep DIR] [--json]
+ *
+ * Without --trace it replays the synthetic moving-hot-block pattern (256 MiB space, a 16 MiB
+ * hot block that moves every 2 s, 15 s at 5 ms / 100 ms). It prints one line of figures
+ * (or a JSON document) and exits 0; it fails (exit 1) only when a step fails, never on the
+ * figures themselves, so callers decide the thresholds.
+ *
+ * How: `damo replay --plan_out` writes the plan (with a start delay, so the recorder has
+ * refreshed its view of the target's mappings before the replay starts touching), then
+ * `damo record -- damo_replay --plan PLAN --mapping MAP` records the generator from its
+ * first instruction to its exit, and `damo compare ORIGINAL RECORDING --mapping MAP` maps
+ * the recording back into the original's addresses and times.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { projectRoot } from '../src/core/version.js';
+import { writeSyntheticTrace } from '../src/format/synthetic.js';
+import type { CompareResult } from '../src/report/compare.js';
+import { replayBinaryPath } from '../src/replay/runner.js';
+
+export interface FidelityOptions {
+  /** Trace to replay; the synthetic moving-hot-block pattern when absent. */
+  trace?: string;
+  source: string;
+  primitive?: string;
+  timeScale: number;
+  maxMemory: string;
+  /** Seconds between the replay mapping its memory and its first touch. */
+  startDelaySec: number;
+  /** Keep the files here instead of a temporary directory. */
+  keepDir?: string;
+  /** Extra `damo record` options (e.g. --sysfs_root in tests). */
+  recordArgs?: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface FidelityResult {
+  trace: string;
+  source: string;
+  primitive: string | null;
+  recording: string;
+  mapping: string;
+  compare: CompareResult;
+  /** Wall time of the recorded replay, seconds. */
+  seconds: number;
+}
+
+export const SYNTHETIC_PATTERN = {
+  nrSnapshots: 150,
+  nrRegionsPerSnapshot: 200,
+  seed: 9,
+  spaceBytes: 256 << 20,
+  hotMoveEvery: 20,
+};
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(argv: string[], env: NodeJS.ProcessEnv | undefined): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function damo(args: string[]): string[] {
+  return [process.execPath, join(projectRoot(), 'dist/src/cli/bin.js'), ...args];
+}
+
+async function step(what: string, argv: string[], env: NodeJS.ProcessEnv | undefined): Promise<Ran> {
+  const r = await run(argv, env);
+  if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}): ${argv.join(' ')}\n${r.stderr.trim()}`);
+  return r;
+}
+
+function ms(us: number): string {
+  return `${us / 1000}ms`;
+}
+
+export async function runFidelity(o: FidelityOptions): Promise<FidelityResult> {
+  const dir = o.keepDir ?? mkdtempSync(join(tmpdir(), 'damo-fidelity-'));
+  try {
+    let trace = o.trace;
+    if (trace === undefined) {
+      trace = join(dir, 'original.data');
+      await writeSyntheticTrace(trace, SYNTHETIC_PATTERN);
+    }
+    const plan = join(dir, 'replay.plan');
+    const mapping = join(dir, 'replay-map.json');
+    const recording = join(dir, 'recording.data');
+    await step(
+      'damo replay --plan_out',
+      damo([
+        'replay', '-i', trace, '--plan_out', plan, '--mapping', mapping, '--quiet',
+        '--time_scale', String(o.timeScale), '--max_memory', o.maxMemory, '--start_delay', `${o.startDelaySec}`,
+      ]),
+      o.env,
+    );
+    // The recording samples as often, relative to the replay, as the original did.
+    const intervals = [ms(5000 * o.timeScale), ms(100_000 * o.timeScale), ms(1_000_000)];
+    const recordArgs = ['record', '-o', recording, '--quiet', '--source', o.source, '--monitoring_intervals', ...intervals];
+    if (o.primitive !== undefined) recordArgs.push('--primitive', o.primitive);
+    recordArgs.push(...(o.recordArgs ?? []));
+    recordArgs.push('--', replayBinaryPath(), '--plan', plan, '--mapping', mapping, '--quiet');
+    const t0 = performance.now();
+    await step('damo record of the replay', damo(recordArgs), o.env);
+    const seconds = (performance.now() - t0) / 1000;
+    const cmp = await step('damo compare', damo(['compare', trace, recording, '--mapping', mapping, '--json']), o.env);
+    const compare = JSON.parse(cmp.stdout) as CompareResult;
+    return { trace, source: o.source, primitive: o.primitive ?? null, recording, mapping, compare, seconds };
+  } finally {
+    if (o.keepDir === undefined) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** One line of figures, for scenario logs and docs/PERFORMANCE.md. */
+export function fidelityLine(r: FidelityResult): string {
+  const c = r.compare;
+  const err = (p: number): string => {
+    const row = c.wss.percentiles.find((x) => x.percentile === p);
+    return row?.errorPct === null || row === undefined ? 'n/a' : `${row.errorPct.toFixed(1)}%`;
+  };
+  const src = r.primitive === null ? r.source : `${r.source}+${r.primitive}`;
+  return (
+    `replay-fidelity source=${src} wss_err p10=${err(10)} p50=${err(50)} p90=${err(90)} ` +
+    `heatmap_r=${c.heatmap.correlation?.toFixed(3) ?? 'n/a'} hot_recall=${c.hot.recall?.toFixed(3) ?? 'n/a'} ` +
+    `snapshots=${c.b.nrSnapshotsInWindow}/${c.a.nrSnapshotsInWindow} time=${r.seconds.toFixed(1)}s`
+  );
+}
+
+async function main(argv: string[]): Promise<number> {
+  const o: FidelityOptions = { source: 'native', timeScale: 1, maxMemory: '256M', startDelaySec: 2 };
+  let json = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = (): string => {
+      const x = argv[++i];
+      if (x === undefined) throw new Error(`${a} needs a value`);
+      return x;
+    };
+    if (a === '--trace') o.trace = v();
+    else if (a === '--source') o.source = v();
+    else if (a === '--primitive') o.primitive = v();
+    else if (a === '--time_scale') o.timeScale = Number(v());
+    else if (a === '--max_memory') o.maxMemory = v();
+    else if (a === '--start_delay') o.startDelaySec = Number(v());
+    else if (a === '--keep') o.keepDir = v();
+    else if (a === '--json') json = true;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  const r = await runFidelity(o);
+  console.log(json ? JSON.stringify(r, null, 2) : fidelityLine(r));
+  return 0;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(`replay_fidelity: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    },
+  );
+}
