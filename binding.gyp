@@ -1,18 +1,6 @@
 {
   "targets": [
     {
-      "target_name": "damo_native",
-      "sources": [
-        "native/addon/addon.cc",
-        "native/engine/host.cc"
-      ],
-      "include_dirs": ["native"],
-      "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
-      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
-      "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-fexceptions"],
-      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"]
-    },
-    {
       "target_name": "damo_replay",
       "type": "executable",
       "sources": [
@@ -24,6 +12,18 @@
       "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-fexceptions", "-pthread"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
       "ldflags": ["-pthread"]
+    },
+    {
+      "target_name": "damo_native",
+      "sources": [
+        "native/addon/addon.cc",
+        "native/engine/host.cc"
+      ],
+      "include_dirs": ["native"],
+      "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-fexceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"]
     }
   ]
 }
