@@ -5,7 +5,7 @@
  * runnable by hand:
  *
  *   node dist/bench/replay_fidelity.js [--trace FILE] [--source native] [--primitive clear_refs]
- *        [--time_scale 1] [--max_memory 256M] [--keep DIR] [--json]
+ *        [--time_scale 1] [--max_memory 256M] [--vma_bytes SIZE] [--keep DIR] [--json]
  *
  * Without --trace it replays the synthetic moving-hot-block pattern (256 MiB space, a 16 MiB
  * hot block that moves every 2 s, 15 s at 5 ms / 100 ms). It prints one line of figures
@@ -36,6 +36,12 @@ export interface FidelityOptions {
   primitive?: string;
   timeScale: number;
   maxMemory: string;
+  /**
+   * Split the replay memory into mappings of this size (`damo replay --vma_bytes`). The
+   * clear_refs primitive only learns how much of each mapping was accessed, not where, so it
+   * needs small mappings to place accesses; default 2M for clear_refs, none otherwise.
+   */
+  vmaBytes?: string;
   /** Seconds between the replay mapping its memory and its first touch. */
   startDelaySec: number;
   /** Keep the files here instead of a temporary directory. */
@@ -47,6 +53,7 @@ export interface FidelityOptions {
 
 export interface FidelityResult {
   trace: string;
+  vmaBytes: string | null;
   source: string;
   primitive: string | null;
   recording: string;
@@ -104,6 +111,7 @@ export async function runFidelity(o: FidelityOptions): Promise<FidelityResult> {
       trace = join(dir, 'original.data');
       await writeSyntheticTrace(trace, SYNTHETIC_PATTERN);
     }
+    const vmaBytes = o.vmaBytes ?? (o.primitive === 'clear_refs' ? '2M' : undefined);
     const plan = join(dir, 'replay.plan');
     const mapping = join(dir, 'replay-map.json');
     const recording = join(dir, 'recording.data');
@@ -112,6 +120,7 @@ export async function runFidelity(o: FidelityOptions): Promise<FidelityResult> {
       damo([
         'replay', '-i', trace, '--plan_out', plan, '--mapping', mapping, '--quiet',
         '--time_scale', String(o.timeScale), '--max_memory', o.maxMemory, '--start_delay', `${o.startDelaySec}`,
+        ...(vmaBytes === undefined ? [] : ['--vma_bytes', vmaBytes]),
       ]),
       o.env,
     );
@@ -126,7 +135,7 @@ export async function runFidelity(o: FidelityOptions): Promise<FidelityResult> {
     const seconds = (performance.now() - t0) / 1000;
     const cmp = await step('damo compare', damo(['compare', trace, recording, '--mapping', mapping, '--json']), o.env);
     const compare = JSON.parse(cmp.stdout) as CompareResult;
-    return { trace, source: o.source, primitive: o.primitive ?? null, recording, mapping, compare, seconds };
+    return { trace, vmaBytes: vmaBytes ?? null, source: o.source, primitive: o.primitive ?? null, recording, mapping, compare, seconds };
   } finally {
     if (o.keepDir === undefined) rmSync(dir, { recursive: true, force: true });
   }
@@ -139,7 +148,7 @@ export function fidelityLine(r: FidelityResult): string {
     const row = c.wss.percentiles.find((x) => x.percentile === p);
     return row?.errorPct === null || row === undefined ? 'n/a' : `${row.errorPct.toFixed(1)}%`;
   };
-  const src = r.primitive === null ? r.source : `${r.source}+${r.primitive}`;
+  const src = (r.primitive === null ? r.source : `${r.source}+${r.primitive}`) + (r.vmaBytes === null ? '' : ` vma_bytes=${r.vmaBytes}`);
   return (
     `replay-fidelity source=${src} wss_err p10=${err(10)} p50=${err(50)} p90=${err(90)} ` +
     `heatmap_r=${c.heatmap.correlation?.toFixed(3) ?? 'n/a'} hot_recall=${c.hot.recall?.toFixed(3) ?? 'n/a'} ` +
@@ -164,6 +173,7 @@ async function main(argv: string[]): Promise<number> {
     else if (a === '--max_memory') o.maxMemory = v();
     else if (a === '--start_delay') o.startDelaySec = Number(v());
     else if (a === '--keep') o.keepDir = v();
+    else if (a === '--vma_bytes') o.vmaBytes = v();
     else if (a === '--json') json = true;
     else throw new Error(`unknown argument ${a}`);
   }

@@ -95,6 +95,10 @@ PlanHeader PlanReader::read_header(uint64_t page_size_bytes, uint64_t max_memory
   h.start_delay_ns = u64("start_delay_ns");
   if (h.start_delay_ns > kMaxStartDelayNs) fail(at, "start_delay_ns is above one hour");
   at = offset_;
+  h.vma_bytes = u64("vma_bytes");
+  if (h.vma_bytes % page_size_bytes != 0) fail(at, "vma_bytes " + std::to_string(h.vma_bytes) + " is not a multiple of the page size");
+  const uint64_t vma_at = at;
+  at = offset_;
   h.nr_threads = u32("nr_threads");
   if (h.nr_threads == 0 || h.nr_threads > kMaxThreads) {
     fail(at, "nr_threads " + std::to_string(h.nr_threads) + " is not in [1, " + std::to_string(kMaxThreads) + "]");
@@ -130,6 +134,14 @@ PlanHeader PlanReader::read_header(uint64_t page_size_bytes, uint64_t max_memory
       fail(at, "the areas add up to more than the plan's max_memory_bytes " + std::to_string(h.max_memory_bytes));
     }
     h.areas.push_back(a);
+  }
+  if (h.vma_bytes > 0) {
+    uint64_t nr_mappings = 0;
+    for (const Area& a : h.areas) nr_mappings += (a.replay_bytes + h.vma_bytes - 1) / h.vma_bytes;
+    if (nr_mappings > kMaxMappings) {
+      fail(vma_at, "vma_bytes " + std::to_string(h.vma_bytes) + " would make " + std::to_string(nr_mappings) +
+                       " mappings, more than " + std::to_string(kMaxMappings));
+    }
   }
   at = offset_;
   h.meta_json.resize(meta_bytes);

@@ -24,6 +24,8 @@ inline constexpr uint32_t kMaxThreads = 256;
 inline constexpr uint32_t kMaxMetaBytes = 1 << 20;
 inline constexpr uint64_t kMaxTotalBytes = 1ull << 46;
 inline constexpr uint64_t kMaxStartDelayNs = 3600ull * 1000000000ull;
+// Below the kernel's default vm.max_map_count (65530), with room for the process's own.
+inline constexpr uint64_t kMaxMappings = 60000;
 inline constexpr uint64_t kMaxPeriodNs = 86400ull * 1000000000ull;
 inline constexpr uint64_t kMaxOffsetNs = 30ull * 86400ull * 1000000000ull;
 inline constexpr uint64_t kMinSlotNs = 1000;
@@ -50,6 +52,9 @@ struct PlanHeader {
   uint64_t max_memory_bytes = 0;
   uint64_t seed = 0;
   uint64_t start_delay_ns = 0;
+  // Split every area into mappings of at most this many bytes (0: one mapping per area), so
+  // access checks that answer per mapping (clear_refs + smaps) can tell where accesses are.
+  uint64_t vma_bytes = 0;
   uint32_t nr_threads = 1;
   uint32_t flags = 0;
   std::vector<Area> areas;

@@ -143,6 +143,17 @@ MappedAreas map_areas(const PlanHeader& header) {
     // Page-granular residency is the point of the replay: a huge page would make one touch
     // count 512 pages resident and one release split it.
     if ((header.flags & kFlagAllowThp) == 0) madvise(p, a.replay_bytes, MADV_NOHUGEPAGE);
+    if (header.vma_bytes > 0) {
+      // Adjacent anonymous mappings with equal flags merge into one; marking every other
+      // piece VM_DONTCOPY (meaningless here: the replay never forks) keeps them apart.
+      for (uint64_t off = header.vma_bytes; off < a.replay_bytes; off += 2 * header.vma_bytes) {
+        uint64_t len = std::min(header.vma_bytes, a.replay_bytes - off);
+        if (madvise(reinterpret_cast<void*>(cursor + off), len, MADV_DONTFORK) != 0) {
+          throw std::runtime_error("cannot split the replay memory into mappings (madvise MADV_DONTFORK): " +
+                                   std::string(strerror(errno)));
+        }
+      }
+    }
     out.starts.push_back(cursor);
     cursor += a.replay_bytes + page;
   }

@@ -13,6 +13,7 @@ interface ReplayOptions {
   seed: number;
   threads?: number;
   start_delay: number;
+  vma_bytes?: number;
   mapping?: string;
   plan_out?: string;
   keep_cold?: boolean;
@@ -63,6 +64,7 @@ export function registerReplay(program: Command, ctx: CommandContext): void {
     .option('--seed <n>', 'random seed (touch phases); the same seed gives the same replay', parseNonNegativeInteger, 1)
     .option('--threads <n>', 'worker threads (default: CPUs, at most 4)', parsePositiveInteger)
     .option('--start_delay <time>', 'wait this long after mapping before replaying (time for a recorder to attach)', durationNs, 0)
+    .option('--vma_bytes <size>', 'split the replay memory into mappings of at most this size, so access checks that answer per mapping (clear_refs) can locate accesses', sizeOption)
     .option('--mapping <file>', 'write the trace-to-replay address and time mapping (JSON) to this file')
     .option('--plan_out <file>', 'write the plan to this file and exit instead of running it')
     .option('--keep_cold', 'never release idle memory (resident memory then grows to the footprint)')
@@ -99,6 +101,7 @@ Or record the generator as a command:
           seed: opts.seed,
           ...(opts.threads === undefined ? {} : { threads: opts.threads }),
           startDelayNs: opts.start_delay,
+          ...(opts.vma_bytes === undefined ? {} : { vmaBytes: opts.vma_bytes }),
           ...(opts.mapping === undefined ? {} : { mapping: opts.mapping }),
           ...(opts.plan_out === undefined ? {} : { planOut: opts.plan_out }),
           keepCold: opts.keep_cold === true,

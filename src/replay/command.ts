@@ -25,6 +25,7 @@ export interface ReplayCommandOptions {
   seed: number;
   threads?: number;
   startDelayNs: number;
+  vmaBytes?: number;
   mapping?: string;
   planOut?: string;
   keepCold: boolean;
@@ -81,6 +82,7 @@ export async function replayCommand(o: ReplayCommandOptions, io: CliIO): Promise
     seed: o.seed,
     nrThreads: o.threads ?? Math.min(4, availableParallelism()),
     startDelayNs: o.startDelayNs,
+    ...(o.vmaBytes === undefined ? {} : { vmaBytes: o.vmaBytes }),
     keepCold: o.keepCold,
     allowThp: o.thp,
     // Period events drive the progress line, and tell the RSS check when each period ended.

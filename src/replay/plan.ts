@@ -54,6 +54,11 @@ export interface PlanOptions {
   keepCold: boolean;
   allowThp: boolean;
   periodEvents: boolean;
+  /**
+   * Split the replay memory into mappings of at most this many bytes (0 or absent: one per
+   * area), for access checks that answer per mapping (clear_refs).
+   */
+  vmaBytes?: number;
   /** Shortest touch slot; 1 ms by default. */
   minSlotNs?: number;
   /** Gaps between covered ranges up to this size are kept as (untouched) replay memory. */
@@ -87,6 +92,8 @@ export interface PlannedPeriod extends PlanPeriod {
 }
 
 const DEFAULT_MIN_SLOT_NS = 1_000_000;
+/** The executable's limit (kernel default vm.max_map_count is 65530). */
+const MAX_MAPPINGS = 60_000;
 
 function checkSnapshot(path: string, index: number, s: Snapshot): void {
   let prevEnd = -Infinity;
@@ -176,6 +183,16 @@ export function makePlan(scan: TraceScan, options: PlanOptions): ReplayPlan {
   };
   if (options.mergeGapBytes !== undefined) layoutOptions.mergeGapBytes = options.mergeGapBytes;
   const layout = makeLayout(scan.covered, layoutOptions);
+  const page = options.pageSizeBytes;
+  const vmaBytes = options.vmaBytes === undefined || options.vmaBytes <= 0 ? 0 : Math.ceil(options.vmaBytes / page) * page;
+  if (vmaBytes > 0) {
+    const nrMappings = layout.areas.reduce((n, a) => n + Math.ceil(a.replayBytes / vmaBytes), 0);
+    if (nrMappings > MAX_MAPPINGS) {
+      throw new DamoError('E_USAGE', `--vma_bytes ${vmaBytes} would split the replay into ${nrMappings} mappings (at most ${MAX_MAPPINGS})`, {
+        hint: `use at least ${Math.ceil(layout.replayBytes / MAX_MAPPINGS / page) * page} bytes`,
+      });
+    }
+  }
   const iv = scan.header.intervals;
   const defaultMaxNrAccesses =
     iv !== null && iv.sampleUs > 0 ? Math.max(1, Math.round(iv.aggrUs / iv.sampleUs)) : Math.max(1, scan.maxNrAccessesSeen);
@@ -196,6 +213,7 @@ export function makePlan(scan: TraceScan, options: PlanOptions): ReplayPlan {
     seed: options.seed,
     maxNrAccesses: defaultMaxNrAccesses,
     keepCold: options.keepCold,
+    vmaBytes,
   };
   let flags = 0;
   if (options.keepCold) flags |= PLAN_FLAG_KEEP_COLD;
@@ -206,6 +224,7 @@ export function makePlan(scan: TraceScan, options: PlanOptions): ReplayPlan {
     maxMemoryBytes: options.maxMemoryBytes,
     seed: options.seed,
     startDelayNs: options.startDelayNs,
+    vmaBytes,
     nrThreads: options.nrThreads,
     flags,
     areas: layout.areas.map((a) => ({ traceStart: a.traceStart, traceEnd: a.traceEnd, replayBytes: a.replayBytes })),

@@ -27,6 +27,8 @@ export interface PlanHeaderFields {
   maxMemoryBytes: number;
   seed: number;
   startDelayNs: number;
+  /** Split areas into mappings of at most this many bytes (0: one mapping per area). */
+  vmaBytes: number;
   nrThreads: number;
   flags: number;
   areas: PlanArea[];
@@ -56,13 +58,13 @@ function u64(buf: Buffer, offset: number, value: number): void {
 
 export function encodePlanHeader(h: PlanHeaderFields): Buffer {
   const meta = Buffer.from(h.metaJson, 'utf8');
-  const buf = Buffer.alloc(8 + 4 + 8 * 4 + 4 * 4 + h.areas.length * 24 + meta.length);
+  const buf = Buffer.alloc(8 + 4 + 8 * 5 + 4 * 4 + h.areas.length * 24 + meta.length);
   let o = 0;
   PLAN_MAGIC.copy(buf, o);
   o += 8;
   buf.writeUInt32LE(PLAN_VERSION, o);
   o += 4;
-  for (const v of [h.pageSizeBytes, h.maxMemoryBytes, h.seed, h.startDelayNs]) {
+  for (const v of [h.pageSizeBytes, h.maxMemoryBytes, h.seed, h.startDelayNs, h.vmaBytes]) {
     u64(buf, o, v);
     o += 8;
   }
@@ -132,6 +134,7 @@ export function decodePlan(buf: Buffer): { header: PlanHeaderFields; periods: Pl
   const maxMemoryBytes = r64();
   const seed = r64();
   const startDelayNs = r64();
+  const vmaBytes = r64();
   const nrThreads = r32();
   const flags = r32();
   const nrAreas = r32();
@@ -159,7 +162,7 @@ export function decodePlan(buf: Buffer): { header: PlanHeaderFields; periods: Pl
     periods.push({ startOffsetNs, durationNs, nrSlots, ranges });
   }
   return {
-    header: { pageSizeBytes, maxMemoryBytes, seed, startDelayNs, nrThreads, flags, areas, metaJson },
+    header: { pageSizeBytes, maxMemoryBytes, seed, startDelayNs, vmaBytes, nrThreads, flags, areas, metaJson },
     periods,
   };
 }

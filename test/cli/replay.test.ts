@@ -26,6 +26,7 @@ function header(overrides: Partial<PlanHeaderFields> = {}): PlanHeaderFields {
     maxMemoryBytes: 1 << 30,
     seed: 1,
     startDelayNs: 0,
+    vmaBytes: 0,
     nrThreads: 2,
     flags: 0,
     areas: [
@@ -80,6 +81,8 @@ describe('damo_replay executable', () => {
       [plan(header({ maxMemoryBytes: 32 * PAGE }), []), /areas add up to more than the plan's max_memory_bytes/],
       [plan(header({ flags: 64 }), []), /unknown flags 0x00000040/],
       [plan(header({ nrThreads: 0 }), []), /nr_threads 0 is not in \[1, 256\]/],
+      [plan(header({ vmaBytes: 1000 }), []), /vma_bytes 1000 is not a multiple of the page size/],
+      [plan(header({ vmaBytes: PAGE }), [], 0).subarray(0, 60), /the plan ends inside/],
       [plan(header(), [period(0, { ranges: [{ area: 2, nrAccesses: 1, start: 0, end: PAGE }] })]), /period 0: range 0: area 2 does not exist/],
       [plan(header(), [period(0, { ranges: [{ area: 1, nrAccesses: 1, start: 0, end: 17 * PAGE }] })]), /is not inside area 1 of 65536 bytes/],
       [plan(header(), [period(0, { ranges: [{ area: 0, nrAccesses: 1, start: 100, end: PAGE }] })]), /is not page-aligned/],
@@ -154,6 +157,34 @@ describe('damo_replay executable', () => {
     expect(mapping.areas[0]?.replayStart).toBe(mapping.reserve.start + PAGE);
     expect(mapping.areas[1]?.replayStart).toBe((mapping.areas[0]?.replayEnd ?? 0) + PAGE);
     expect(mapping.reserve.end).toBe((mapping.areas[1]?.replayEnd ?? 0) + PAGE);
+  });
+
+  it('splits areas into mappings of vma_bytes so per-mapping access checks can locate accesses', async () => {
+    const child = spawn(EXE, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.end(plan(header({ vmaBytes: 8 * PAGE }), [period(0, { durationNs: 20_000_000_000 })]));
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (d: string) => {
+        out += d;
+        if (out.includes('\n')) resolve();
+      });
+    });
+    const mapping = (JSON.parse(out.split('\n')[0] as string) as { mapping: { reserve: { start: number; end: number } } }).mapping;
+    const vmas = readFileSync(`/proc/${child.pid}/maps`, 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => l.split(' '))
+      .map(([range, perms]) => {
+        const [s, e] = (range as string).split('-').map((x) => Number.parseInt(x, 16)) as [number, number];
+        return { s, e, perms: perms as string };
+      })
+      .filter((v) => v.s >= mapping.reserve.start && v.e <= mapping.reserve.end && v.perms.startsWith('rw'));
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.on('close', resolve));
+    // 64 pages in pieces of 8 and 16 pages in pieces of 8: 8 + 2 mappings, all 8 pages long.
+    expect(vmas.length).toBe(10);
+    expect(vmas.every((v) => v.e - v.s === 8 * PAGE)).toBe(true);
   });
 
   it('stops promptly on SIGTERM and reports what it did (exit 143)', async () => {
