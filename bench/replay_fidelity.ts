@@ -59,6 +59,11 @@ export interface FidelityResult {
   recording: string;
   mapping: string;
   compare: CompareResult;
+  /**
+   * When the recording's snapshots span other times than the original's (a recorder that
+   * fell behind), the comparison again over equal spans (`damo compare --work_time`).
+   */
+  compareGrouped: CompareResult | null;
   /** Wall time of the recorded replay, seconds. */
   seconds: number;
 }
@@ -135,7 +140,20 @@ export async function runFidelity(o: FidelityOptions): Promise<FidelityResult> {
     const seconds = (performance.now() - t0) / 1000;
     const cmp = await step('damo compare', damo(['compare', trace, recording, '--mapping', mapping, '--json']), o.env);
     const compare = JSON.parse(cmp.stdout) as CompareResult;
-    return { trace, vmaBytes: vmaBytes ?? null, source: o.source, primitive: o.primitive ?? null, recording, mapping, compare, seconds };
+    let compareGrouped: CompareResult | null = null;
+    const spanA = compare.wss.meanSpanANs;
+    const spanB = compare.wss.meanSpanBNs;
+    if (spanA > 0 && spanB > 0 && Math.abs(spanB / spanA - 1) > 0.2) {
+      const workTimeUs = String(Math.ceil(Math.max(spanA, spanB) / 1000));
+      const grouped = await step(
+        'damo compare --work_time',
+        damo(['compare', trace, recording, '--mapping', mapping, '--json', '--work_time', workTimeUs]),
+        o.env,
+      );
+      compareGrouped = JSON.parse(grouped.stdout) as CompareResult;
+    }
+    return {
+      compareGrouped, trace, vmaBytes: vmaBytes ?? null, source: o.source, primitive: o.primitive ?? null, recording, mapping, compare, seconds };
   } finally {
     if (o.keepDir === undefined) rmSync(dir, { recursive: true, force: true });
   }
@@ -144,15 +162,19 @@ export async function runFidelity(o: FidelityOptions): Promise<FidelityResult> {
 /** One line of figures, for scenario logs and docs/PERFORMANCE.md. */
 export function fidelityLine(r: FidelityResult): string {
   const c = r.compare;
-  const err = (p: number): string => {
-    const row = c.wss.percentiles.find((x) => x.percentile === p);
+  const g = r.compareGrouped;
+  const err = (p: number, cmp: CompareResult = c): string => {
+    const row = cmp.wss.percentiles.find((x) => x.percentile === p);
     return row?.errorPct === null || row === undefined ? 'n/a' : `${row.errorPct.toFixed(1)}%`;
   };
   const src = (r.primitive === null ? r.source : `${r.source}+${r.primitive}`) + (r.vmaBytes === null ? '' : ` vma_bytes=${r.vmaBytes}`);
+  const grouped =
+    g === null ? '' : ` | over ${g.wss.workTimeUs / 1000} ms spans: wss_err p10=${err(10, g)} p50=${err(50, g)} p90=${err(90, g)}`;
   return (
     `replay-fidelity source=${src} wss_err p10=${err(10)} p50=${err(50)} p90=${err(90)} ` +
     `heatmap_r=${c.heatmap.correlation?.toFixed(3) ?? 'n/a'} hot_recall=${c.hot.recall?.toFixed(3) ?? 'n/a'} ` +
-    `snapshots=${c.b.nrSnapshotsInWindow}/${c.a.nrSnapshotsInWindow} time=${r.seconds.toFixed(1)}s`
+    `snapshots=${c.b.nrSnapshotsInWindow}/${c.a.nrSnapshotsInWindow} time=${r.seconds.toFixed(1)}s` +
+    grouped
   );
 }
 

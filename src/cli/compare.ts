@@ -13,6 +13,7 @@ interface CompareCliOptions {
   hot_threshold: number;
   percentiles?: number[];
   acc_thres: number;
+  work_time?: number;
   json?: boolean;
   strict?: boolean;
   max_wss_error?: number;
@@ -59,6 +60,7 @@ export function registerCompare(program: Command, ctx: CommandContext): void {
     .option('--hot_threshold <f>', 'a pixel is hot at this fraction of its recording\'s hottest pixel', fraction, 0.5)
     .option('--percentiles <p...>', 'working set percentiles to compare (default 10 25 50 75 90)', collectIntegers)
     .option('--acc_thres <n>', 'nr_accesses from which a region counts in the working set', parsePositiveInteger, 1)
+    .option('--work_time <us>', "compare working sets of snapshot groups spanning at least this many microseconds (damo's --work_time), for recordings with different aggregation intervals", parsePositiveInteger)
     .option('--json', 'print the result as JSON')
     .option('--strict', 'fail on truncated recordings')
     .option('--max_wss_error <pct>', 'exit 1 if any working-set percentile error exceeds this (in %)', percent)
@@ -100,6 +102,7 @@ Examples:
         hotThreshold: opts.hot_threshold,
         percentiles,
         accThres: opts.acc_thres,
+        ...(opts.work_time === undefined ? {} : { workTimeUs: opts.work_time }),
       });
       for (const w of [...traceA.warnings, ...traceB.warnings, ...result.warnings]) warn(ctx.io, w);
       const out = new TextOut(ctx.io.stdout);

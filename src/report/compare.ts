@@ -21,7 +21,7 @@ import type { ReplayMapping } from '../replay/mapping.js';
 import { IntervalSet } from '../replay/layout.js';
 import { errorPct, percentileOf } from '../replay/rss.js';
 import { HeatGrid, heatmapGeometry } from './heatgrid.js';
-import { aggregateSnapshots } from './records.js';
+import { SnapshotAdjuster, type AggregatedSnapshot } from './records.js';
 import { wssOf } from './wss.js';
 
 export interface CompareOptions {
@@ -34,6 +34,11 @@ export interface CompareOptions {
   hotThreshold: number;
   percentiles: number[];
   accThres: number;
+  /**
+   * damo's --work_time (us): working sets of snapshot groups spanning at least this long,
+   * for recordings whose aggregation intervals differ. 1 (default): every snapshot alone.
+   */
+  workTimeUs?: number;
 }
 
 export interface WssRow {
@@ -63,6 +68,10 @@ export interface CompareResult {
   bUnmappedFraction: number;
   wss: {
     accThres: number;
+    workTimeUs: number;
+    /** Mean span of the compared working-set samples, ns of A's time. */
+    meanSpanANs: number;
+    meanSpanBNs: number;
     percentiles: WssRow[];
     maxAbsErrorPct: number | null;
     meanABytes: number;
@@ -380,24 +389,44 @@ export async function compareTraces(a: TraceSource, b: TraceSource, options: Com
   };
   gridA.add(nothing);
   gridB.add(nothing);
-  const inWindow = (s: Snapshot): boolean => {
+  const inWindow = (s: { startNs: number; endNs: number }): boolean => {
     const mid = (s.startNs + s.endNs) / 2;
     return mid >= w0 && mid < w1;
   };
-  const wss = (s: Snapshot): number => wssOf(aggregateSnapshots([s]), options.accThres, 1);
   const wssA: number[] = [];
   const wssB: number[] = [];
+  const durationsA: number[] = [];
+  const durationsB: number[] = [];
+  const workTimeUs = options.workTimeUs ?? 1;
+  const collect = (list: number[], durations: number[]) => (agg: AggregatedSnapshot): void => {
+    if (!inWindow(agg)) return;
+    list.push(wssOf(agg, options.accThres, 1));
+    durations.push(agg.endNs - agg.startNs);
+  };
+  const adjusterA = new SnapshotAdjuster(0, workTimeUs, collect(wssA, durationsA));
+  const adjusterB = new SnapshotAdjuster(0, workTimeUs, collect(wssB, durationsB));
   for await (const s of a.snapshots()) {
     if (s.targetIndex !== options.targetA) continue;
     const { snapshot, ratios } = toTraceCoords(s, a.header, sideA, identityMap, (ns) => ns);
     gridA.add(axis.compress(snapshot, ratios));
-    if (inWindow(snapshot)) wssA.push(wss(snapshot));
+    adjusterA.push(snapshot);
   }
   for await (const s of b.snapshots()) {
     if (s.targetIndex !== targetB) continue;
     const { snapshot, ratios } = toTraceCoords(s, b.header, sideB, mapAddrB, mapTimeB);
     gridB.add(axis.compress(snapshot, ratios));
-    if (inWindow(snapshot)) wssB.push(wss(snapshot));
+    adjusterB.push(snapshot);
+  }
+  const meanOf = (v: number[]): number => (v.length === 0 ? 0 : v.reduce((x, y) => x + y, 0) / v.length);
+  const meanDurA = meanOf(durationsA);
+  const meanDurB = meanOf(durationsB);
+  if (meanDurA > 0 && meanDurB > 0 && Math.abs(meanDurB / meanDurA - 1) > 0.2) {
+    const longer = Math.max(meanDurA, meanDurB);
+    warnings.push(
+      `working sets are per snapshot, and ${b.path}'s snapshots average ${(meanDurB / 1e6).toFixed(1)} ms against ` +
+        `${(meanDurA / 1e6).toFixed(1)} ms for ${a.path} (in ${a.path}'s time); compare them over equal spans with ` +
+        `--work_time ${Math.ceil(longer / 1000)}`,
+    );
   }
 
   const sortedA = Float64Array.from(wssA).sort();
@@ -409,9 +438,8 @@ export async function compareTraces(a: TraceSource, b: TraceSource, options: Com
   });
   let maxAbs: number | null = null;
   for (const r of rows) if (r.errorPct !== null) maxAbs = Math.max(maxAbs ?? 0, Math.abs(r.errorPct));
-  const mean = (v: number[]): number => (v.length === 0 ? 0 : v.reduce((x, y) => x + y, 0) / v.length);
-  const meanA = mean(wssA);
-  const meanB = mean(wssB);
+  const meanA = meanOf(wssA);
+  const meanB = meanOf(wssB);
 
   const hotA = hotSet(gridA.heats, options.hotThreshold);
   const hotB = hotSet(gridB.heats, options.hotThreshold);
@@ -439,7 +467,7 @@ export async function compareTraces(a: TraceSource, b: TraceSource, options: Com
     timeAlignment,
     window: { startNs: w0, endNs: w1 },
     bUnmappedFraction: unmappedFraction,
-    wss: { accThres: options.accThres, percentiles: rows, maxAbsErrorPct: maxAbs, meanABytes: meanA, meanBBytes: meanB, meanErrorPct: errorPct(meanA, meanB) },
+    wss: { accThres: options.accThres, workTimeUs, meanSpanANs: meanDurA, meanSpanBNs: meanDurB, percentiles: rows, maxAbsErrorPct: maxAbs, meanABytes: meanA, meanBBytes: meanB, meanErrorPct: errorPct(meanA, meanB) },
     heatmap: { timeBins, addrBins, nrAreas: axis.starts.length, addressBytes: axis.totalBytes, correlation: pearson(gridA.heats, gridB.heats) },
     hot: { threshold: options.hotThreshold, nrHotA: nA, nrHotB: nB, nrBoth: both, recall: nA === 0 ? null : both / nA, precision: nB === 0 ? null : both / nB },
     warnings,
@@ -482,7 +510,9 @@ export function formatCompareText(r: CompareResult, mappingPath: string | null):
     `window: ${(r.window.startNs / 1e9).toFixed(3)} s - ${(r.window.endNs / 1e9).toFixed(3)} s of A (${((r.window.endNs - r.window.startNs) / 1e9).toFixed(3)} s; times aligned by ${r.timeAlignment})`,
   );
   out.push('');
-  out.push(`# working set size (regions with nr_accesses >= ${r.wss.accThres})`);
+  const spans = `mean span ${(r.wss.meanSpanANs / 1e6).toFixed(1)} ms in A, ${(r.wss.meanSpanBNs / 1e6).toFixed(1)} ms in B`;
+  const group = r.wss.workTimeUs > 1 ? `, snapshots grouped over ${r.wss.workTimeUs / 1000} ms` : '';
+  out.push(`# working set size (regions with nr_accesses >= ${r.wss.accThres}${group}; ${spans})`);
   out.push(`${'pct'.padStart(4)} ${'A'.padStart(14)} ${'B'.padStart(14)} ${'error'.padStart(9)}`);
   for (const row of r.wss.percentiles) {
     out.push(`${String(row.percentile).padStart(4)} ${fmtBytes(row.aBytes).padStart(14)} ${fmtBytes(row.bBytes).padStart(14)} ${fmtPct(row.errorPct).padStart(9)}`);

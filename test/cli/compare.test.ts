@@ -26,7 +26,7 @@ describe('damo compare', () => {
     const r = runBin(['compare', a, same]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toContain('# working set size (regions with nr_accesses >= 1)');
+    expect(r.stdout).toContain('# working set size (regions with nr_accesses >= 1; mean span 100.0 ms in A, 100.0 ms in B)');
     expect(r.stdout).toMatch(/^ {2}90 +\S+ MiB +\S+ MiB +0\.00%$/m);
     expect(r.stdout).toContain('# heatmap: 40 x 200 (time x address over 3 area(s), 63.996 MiB)');
     expect(r.stdout).toContain('correlation (Pearson): 1.000');

@@ -128,6 +128,42 @@ describe('damo compare', () => {
     expect(raw.heatmap.correlation ?? 0).toBeLessThan(0.5);
   });
 
+  it('warns about unequal snapshot spans and compares equal spans with workTimeUs', async () => {
+    // B: the same pattern recorded with a 200 ms aggregation interval (pairs of A's snapshots,
+    // each region accessed if it was in either).
+    const snaps = [...syntheticSnapshots(spec)];
+    const pairs: Snapshot[] = [];
+    for (let i = 0; i + 1 < snaps.length; i += 2) {
+      const x = snaps[i] as Snapshot;
+      const y = snaps[i + 1] as Snapshot;
+      const regions = [];
+      for (let r = 0; r < x.starts.length; r++) {
+        regions.push({ start: x.starts[r] as number, end: x.ends[r] as number, nrAccesses: 0 });
+      }
+      // Accessed bytes of either snapshot, mapped onto x's layout (boundaries drift slightly).
+      for (const s of [x, y]) {
+        for (let r = 0; r < s.starts.length; r++) {
+          if ((s.nrAccesses[r] as number) < 1) continue;
+          for (const reg of regions) {
+            if (reg.end > (s.starts[r] as number) && reg.start < (s.ends[r] as number)) reg.nrAccesses = Math.max(reg.nrAccesses, s.nrAccesses[r] as number);
+          }
+        }
+      }
+      pairs.push(snapshotFromRegions(0, x.startNs, y.endNs, regions));
+    }
+    const header = { ...syntheticHeader(spec), intervals: { sampleUs: 10_000, aggrUs: 200_000, opsUpdateUs: 1_000_000 } };
+    const b = memoryTrace(header, pairs, 'b.data');
+    const plain = await compareTraces(original(), b, options);
+    expect(plain.warnings.join('\n')).toMatch(/average 200\.0 ms against 100\.0 ms .* --work_time 200000/);
+    const grouped = await compareTraces(original(), b, { ...options, workTimeUs: 200_000 });
+    expect(grouped.wss.meanSpanANs).toBe(200_000_000);
+    expect(grouped.wss.meanSpanBNs).toBe(200_000_000);
+    expect(grouped.warnings).toEqual([]);
+    const worst = (r: typeof plain): number => Math.max(...r.wss.percentiles.map((x) => Math.abs(x.errorPct ?? Infinity)));
+    expect(worst(grouped)).toBeLessThan(worst(plain));
+    expect(worst(grouped)).toBeLessThan(15);
+  });
+
   it('refuses recordings that do not overlap in time', async () => {
     const a = memoryTrace(emptyHeader(), [snapshotFromRegions(0, 0, 100, [{ start: 0, end: PAGE, nrAccesses: 1 }])]);
     const mapping = parseMapping(
