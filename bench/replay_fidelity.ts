@@ -5,7 +5,7 @@
  * runnable by hand:
  *
  *   node dist/bench/replay_fidelity.js [--trace FILE] [--source native] [--primitive clear_refs]
- *        [--time_scale 1] [--max_memory 256M] [--vma_bytes SIZE] [--keep DIR] [--json]
+ *        [--time_scale 1] [--max_memory 256M] [--vma_bytes SIZE] [--space_mib 256] [--keep DIR] [--json]
  *
  * Without --trace it replays the synthetic moving-hot-block pattern (256 MiB space, a 16 MiB
  * hot block that moves every 2 s, 15 s at 5 ms / 100 ms). It prints one line of figures
@@ -32,6 +32,8 @@ import { replayBinaryPath } from '../src/replay/runner.js';
 export interface FidelityOptions {
   /** Trace to replay; the synthetic moving-hot-block pattern when absent. */
   trace?: string;
+  /** Size of the synthetic pattern's address space (default 256 MiB); its hot block is 1/16 of it. */
+  spaceBytes?: number;
   source: string;
   primitive?: string;
   timeScale: number;
@@ -114,7 +116,7 @@ export async function runFidelity(o: FidelityOptions): Promise<FidelityResult> {
     let trace = o.trace;
     if (trace === undefined) {
       trace = join(dir, 'original.data');
-      await writeSyntheticTrace(trace, SYNTHETIC_PATTERN);
+      await writeSyntheticTrace(trace, { ...SYNTHETIC_PATTERN, ...(o.spaceBytes === undefined ? {} : { spaceBytes: o.spaceBytes }) });
     }
     const vmaBytes = o.vmaBytes ?? (o.primitive === 'clear_refs' ? '2M' : undefined);
     const plan = join(dir, 'replay.plan');
@@ -196,6 +198,7 @@ async function main(argv: string[]): Promise<number> {
     else if (a === '--start_delay') o.startDelaySec = Number(v());
     else if (a === '--keep') o.keepDir = v();
     else if (a === '--vma_bytes') o.vmaBytes = v();
+    else if (a === '--space_mib') o.spaceBytes = Number(v()) * 2 ** 20;
     else if (a === '--json') json = true;
     else throw new Error(`unknown argument ${a}`);
   }
