@@ -19,6 +19,7 @@ interface ReplayOptions {
   keep_cold?: boolean;
   thp?: boolean;
   check_rss?: boolean;
+  check_referenced?: boolean;
   json?: boolean;
   strict?: boolean;
   quiet?: boolean;
@@ -70,6 +71,10 @@ export function registerReplay(program: Command, ctx: CommandContext): void {
     .option('--keep_cold', 'never release idle memory (resident memory then grows to the footprint)')
     .option('--thp', 'allow transparent huge pages on the replay memory (default: 4 KiB pages only)')
     .option('--check_rss', "sample the replay's resident memory each snapshot and score it against the working set")
+    .option(
+      '--check_referenced',
+      'also reset its accessed bits (/proc/PID/clear_refs) each snapshot and score the bytes it touched; not while recording it with clear_refs or soft_dirty',
+    )
     .option('--json', 'print the summary as JSON')
     .option('--strict', 'fail on a truncated recording instead of replaying its complete part')
     .option('-q, --quiet', 'no notes on stderr')
@@ -107,6 +112,7 @@ Or record the generator as a command:
           keepCold: opts.keep_cold === true,
           thp: opts.thp === true,
           checkRss: opts.check_rss === true,
+          checkReferenced: opts.check_referenced === true,
           json: opts.json === true,
           strict: opts.strict === true,
           quiet: opts.quiet === true,

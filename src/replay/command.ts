@@ -31,6 +31,7 @@ export interface ReplayCommandOptions {
   keepCold: boolean;
   thp: boolean;
   checkRss: boolean;
+  checkReferenced: boolean;
   json: boolean;
   strict: boolean;
   quiet: boolean;
@@ -86,7 +87,7 @@ export async function replayCommand(o: ReplayCommandOptions, io: CliIO): Promise
     keepCold: o.keepCold,
     allowThp: o.thp,
     // Period events drive the progress line, and tell the RSS check when each period ended.
-    periodEvents: (io.stderrIsTTY && !o.quiet) || o.checkRss,
+    periodEvents: (io.stderrIsTTY && !o.quiet) || o.checkRss || o.checkReferenced,
   });
   if (o.planOut === undefined && available !== null && plan.layout.replayBytes > 0.9 * available) {
     throw new DamoError(
@@ -104,7 +105,11 @@ export async function replayCommand(o: ReplayCommandOptions, io: CliIO): Promise
   const run = new ReplayRun(
     trace,
     plan,
-    { checkRss: o.checkRss, ...(o.mapping === undefined ? {} : { mappingPath: o.mapping }) },
+    {
+      checkRss: o.checkRss || o.checkReferenced,
+      checkReferenced: o.checkReferenced,
+      ...(o.mapping === undefined ? {} : { mappingPath: o.mapping }),
+    },
     {
       onMapping: (m) => {
         if (o.quiet) return;

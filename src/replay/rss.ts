@@ -2,8 +2,10 @@
  * Measuring a running replay from outside: the resident memory of its areas, read from
  * /proc/PID/smaps, against the working set the trace says it should have.
  *
- * Only reads: writing /proc/PID/clear_refs would reset the referenced bits a concurrent
- * `damo record --primitive clear_refs` of the same process depends on.
+ * The resident-memory check only reads. The referenced check also writes
+ * /proc/PID/clear_refs after each sample, which resets the accessed bits a concurrent
+ * recording with the clear_refs or soft_dirty primitive depends on: never run it while the
+ * replay is being recorded that way.
  */
 import { readFile } from 'node:fs/promises';
 
@@ -75,6 +77,11 @@ export interface RssPoint {
   /** What the plan makes resident, after page rounding (and the footprint with --keep_cold). */
   plannedBytes: number;
   measuredBytes: number;
+  /**
+   * Referenced bytes of the areas since the previous sample (clear_refs reset after each
+   * sample), when the referenced check runs: the bytes the replay touched in the period.
+   */
+  referencedBytes?: number;
   /** Taken after its period had already ended (the sampler fell behind); not scored. */
   late: boolean;
 }
@@ -106,12 +113,16 @@ export const DEFAULT_PERCENTILES = [10, 25, 50, 75, 90];
  * Compares the distributions (sorted separately, as damo's wss report does) of the expected
  * and measured sizes at each percentile, plus the period-by-period error.
  */
-export function rssAccuracy(points: readonly RssPoint[], percentiles: readonly number[] = DEFAULT_PERCENTILES): RssAccuracy {
+export function rssAccuracy(
+  points: readonly RssPoint[],
+  percentiles: readonly number[] = DEFAULT_PERCENTILES,
+  measure: (p: RssPoint) => number = (p) => p.measuredBytes,
+): RssAccuracy {
   const scored = points.filter((p) => !p.late);
   const sortedNum = (f: (p: RssPoint) => number): Float64Array => Float64Array.from(scored.map(f)).sort();
   const expected = sortedNum((p) => p.expectedBytes);
   const planned = sortedNum((p) => p.plannedBytes);
-  const measured = sortedNum((p) => p.measuredBytes);
+  const measured = sortedNum(measure);
   const rows: RssPercentile[] = percentiles.map((p) => {
     const e = percentileOf(expected, p);
     const pl = percentileOf(planned, p);
@@ -126,7 +137,7 @@ export function rssAccuracy(points: readonly RssPoint[], percentiles: readonly n
   let sumAbs = 0;
   let sumExpected = 0;
   for (const p of scored) {
-    sumAbs += Math.abs(p.measuredBytes - p.expectedBytes);
+    sumAbs += Math.abs(measure(p) - p.expectedBytes);
     sumExpected += p.expectedBytes;
   }
   return {

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -45,6 +46,8 @@ export interface ReplayResult {
   lostBytes: number;
   clampedRegions: number;
   rss: RssAccuracy | null;
+  /** The same scoring for the areas' Referenced bytes per period (checkReferenced). */
+  referenced: RssAccuracy | null;
   rssPoints: RssPoint[];
 }
 
@@ -53,6 +56,12 @@ export interface ReplayRunOptions {
   mappingPath?: string;
   /** Sample the areas' RSS once per period and score it against the plan. */
   checkRss: boolean;
+  /**
+   * With checkRss: also reset the replay's referenced bits (/proc/PID/clear_refs) after each
+   * sample and score the Referenced bytes of each period: what the replay touched, not only
+   * what it kept resident. Interferes with a concurrent clear_refs/soft_dirty recording.
+   */
+  checkReferenced?: boolean;
   rssPercentiles?: number[];
   /** Where in each period to sample, as a fraction of it (default 0.9). */
   rssSampleAt?: number;
@@ -94,6 +103,8 @@ export class ReplayRun {
   private readonly rssReads: Array<[bigint, bigint]> = [];
   /** When the executable finished each period (CLOCK_MONOTONIC ns). */
   private readonly periodDoneNs = new Map<number, bigint>();
+  /** When the referenced bits were last reset before period i's sample (index i), ns. */
+  private readonly clearedNs: bigint[] = [];
   /** How late the executable finished each period, ns. */
   private readonly periodLagNs = new Map<number, number>();
   private sampler: Promise<void> | null = null;
@@ -173,7 +184,11 @@ export class ReplayRun {
       traceWssBytes: this.traceWss,
       lostBytes: this.lostBytes,
       clampedRegions: this.clampedRegions,
-      rss: this.options.checkRss ? rssAccuracy(this.scoreRssPoints(), this.options.rssPercentiles ?? DEFAULT_PERCENTILES) : null,
+      rss: this.options.checkRss ? rssAccuracy(this.scoreRssPoints(false), this.options.rssPercentiles ?? DEFAULT_PERCENTILES) : null,
+      referenced:
+        this.options.checkRss && this.options.checkReferenced === true
+          ? rssAccuracy(this.scoreRssPoints(true), this.options.rssPercentiles ?? DEFAULT_PERCENTILES, (p) => p.referencedBytes ?? 0)
+          : null,
       rssPoints: this.rssPoints,
     };
   }
@@ -272,6 +287,11 @@ export class ReplayRun {
     const signal = this.exitAbort.signal;
     const at = this.options.rssSampleAt ?? 0.9;
     const t0 = mapping.startMonotonicNs;
+    const referenced = this.options.checkReferenced === true;
+    if (referenced) {
+      await clearRefs(mapping.pid);
+      this.clearedNs[0] = process.hrtime.bigint();
+    }
     for (let i = 0; ; i++) {
       while (i >= this.periods.length) {
         if (this.feedDone || this.exited) return;
@@ -296,8 +316,15 @@ export class ReplayRun {
         expectedBytes: p.expectedBytes,
         plannedBytes: p.plannedBytes,
         measuredBytes: totals.areaRssBytes,
+        ...(referenced ? { referencedBytes: totals.areaReferencedBytes } : {}),
         late: false,
       });
+      // Referenced from here to the next sample: the rest of this period's touches (ranges
+      // also active in the next period, or released at its start) and the next period's.
+      if (referenced) {
+        if (!(await clearRefs(mapping.pid))) return;
+        this.clearedNs[i + 1] = process.hrtime.bigint();
+      }
     }
   }
 
@@ -307,9 +334,11 @@ export class ReplayRun {
    * executable had moved on to the next period (whose releases may already have run), or in
    * a period the executable finished more than a tenth of its duration late (its touches ran
    * behind their slots). All happen only when the executable falls behind the plan, e.g. on a
-   * machine short of CPU; the summary counts them.
+   * machine short of CPU; the summary counts them. For the referenced check, also a sample
+   * whose preceding reset of the referenced bits ran after the period had started (it may
+   * have erased the period's first touches).
    */
-  private scoreRssPoints(): RssPoint[] {
+  private scoreRssPoints(referenced: boolean): RssPoint[] {
     const t0 = this.mapping?.startMonotonicNs ?? 0n;
     return this.rssPoints.map((pt, k) => {
       const [r0, r1] = this.rssReads[k] as [bigint, bigint];
@@ -321,7 +350,19 @@ export class ReplayRun {
       const actualStart = prevDone > plannedStart ? prevDone : plannedStart;
       const settled = actualStart + BigInt(Math.round(p.durationNs / 4));
       const behind = (this.periodLagNs.get(pt.period) ?? 0) > p.durationNs / 10;
-      return { ...pt, late: behind || r0 < settled || r1 > done };
+      const cleared = this.clearedNs[pt.period];
+      const clearedLate = referenced && (cleared === undefined || cleared > actualStart);
+      return { ...pt, late: behind || clearedLate || r0 < settled || r1 > done };
     });
+  }
+}
+
+/** Resets the accessed bits of every page of the process ("1": all mappings); false once it is gone. */
+async function clearRefs(pid: number): Promise<boolean> {
+  try {
+    await writeFile(`/proc/${pid}/clear_refs`, '1');
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -1,6 +1,6 @@
 /** Text and JSON summaries of a replay run (`damo replay`). */
 import type { ReplayPlan } from './plan.js';
-import { percentileOf } from './rss.js';
+import { percentileOf, type RssAccuracy } from './rss.js';
 import type { ReplayResult } from './runner.js';
 import { formatBytes } from './units.js';
 
@@ -44,6 +44,7 @@ export function replaySummaryJson(plan: ReplayPlan, result: ReplayResult, mappin
     clampedRegions: result.clampedRegions,
     stats: result.stats,
     rss: result.rss,
+    referenced: result.referenced,
     error: result.errorMessage,
   };
 }
@@ -68,18 +69,19 @@ export function replaySummaryText(plan: ReplayPlan, result: ReplayResult, mappin
   if (result.lostBytes > 0) out.push(`lost:      ${formatBytes(result.lostBytes)} of accessed regions scaled below one page`);
   if (result.clampedRegions > 0) out.push(`clamped:   ${result.clampedRegions} region(s) had nr_accesses above the sampling count`);
   if (mappingPath !== null) out.push(`mapping:   ${mappingPath}`);
-  if (result.rss !== null) {
-    const r = result.rss;
+  const table = (title: string, r: RssAccuracy, measured: string): void => {
     out.push('');
-    out.push(`# rss of the replay areas vs the trace's working set (${r.nrPoints} periods sampled, ${r.nrLate} late)`);
-    out.push(`${'pct'.padStart(4)} ${'trace wss x scale'.padStart(18)} ${'planned'.padStart(14)} ${'measured rss'.padStart(14)} ${'error'.padStart(9)}`);
+    out.push(`# ${title} (${r.nrPoints} periods sampled, ${r.nrLate} late)`);
+    out.push(`${'pct'.padStart(4)} ${'trace wss x scale'.padStart(18)} ${'planned'.padStart(14)} ${measured.padStart(14)} ${'error'.padStart(9)}`);
     for (const row of r.percentiles) {
       out.push(
         `${String(row.percentile).padStart(4)} ${formatBytes(row.expectedBytes).padStart(18)} ${formatBytes(row.plannedBytes).padStart(14)} ${formatBytes(row.measuredBytes).padStart(14)} ${pct(row.errorPct).padStart(9)}`,
       );
     }
     out.push(`max |error| at these percentiles: ${pct(r.maxAbsErrorPct)}; mean period error: ${pct(r.meanAbsPeriodErrorPct)}`);
-  }
+  };
+  if (result.rss !== null) table("rss of the replay areas vs the trace's working set", result.rss, 'measured rss');
+  if (result.referenced !== null) table("bytes the replay referenced per period vs the trace's working set", result.referenced, 'referenced');
   return out.join('\n') + '\n';
 }
 

@@ -229,6 +229,14 @@ describe('damo replay', () => {
     for (const row of s.rss.percentiles) expect(Math.abs(row.errorPct ?? Infinity), `p${row.percentile}`).toBeLessThanOrEqual(10);
   });
 
+  it('touches exactly the working set each period (Referenced bytes via clear_refs)', () => {
+    const r = runBin(['replay', '-i', small, '--check_referenced', '--json', '--time_scale', '2', '-q']);
+    expect(r.status, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as { referenced: { nrPoints: number; percentiles: Array<{ percentile: number; errorPct: number | null }> } };
+    expect(s.referenced.nrPoints, 'periods sampled in time').toBeGreaterThanOrEqual(5);
+    for (const row of s.referenced.percentiles) expect(Math.abs(row.errorPct ?? Infinity), `p${row.percentile}`).toBeLessThanOrEqual(10);
+  });
+
   it('writes a plan the executable runs by itself', () => {
     const planPath = join(dir, 'small.plan');
     const mappingPath = join(dir, 'small-map.json');
