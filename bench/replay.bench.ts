@@ -3,8 +3,9 @@
  *  - planner throughput: plan a 1,000,000-region synthetic trace (1,000 snapshots of 1,000
  *    regions) into the binary plan, as `damo replay --plan_out` does;
  *  - accuracy on this host: replay a moving-hot-block synthetic trace and compare the replay
- *    process's resident memory (its areas' Rss in /proc/PID/smaps, sampled each period) with
- *    the trace's working set at percentiles; and the generator's CPU cost.
+ *    process's resident memory (its areas' Rss in /proc/PID/smaps, sampled each period) and
+ *    the bytes it referenced each period (clear_refs + smaps Referenced) with the trace's
+ *    working set at percentiles; and the generator's CPU cost.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,7 +60,7 @@ export async function run(): Promise<BenchResult[]> {
     const trace = await openProtobufTrace(synth);
     const plan = makePlan(await scanTrace(trace, 0), planOptions);
     const cpu0 = process.cpuUsage();
-    const result = await new ReplayRun(trace, plan, { checkRss: true }).run();
+    const result = await new ReplayRun(trace, plan, { checkRss: true, checkReferenced: true }).run();
     const ownCpu = process.cpuUsage(cpu0);
     const rss = result.rss;
     if (result.outcome !== 'done' || result.stats === null || rss === null) throw new Error(`replay failed: ${result.errorMessage}`);
@@ -73,6 +74,16 @@ export async function run(): Promise<BenchResult[]> {
       });
     }
     results.push({ name: 'replay rss periods scored (of 200)', value: rss.nrPoints, unit: 'periods' });
+    const ref = result.referenced;
+    if (ref !== null) {
+      results.push({
+        name: 'replay referenced bytes vs trace wss, max error p10..p90',
+        value: ref.maxAbsErrorPct ?? NaN,
+        unit: '%',
+        target: '<= 10',
+        ok: ref.maxAbsErrorPct !== null && ref.maxAbsErrorPct <= 10,
+      });
+    }
     results.push({ name: 'replay mean per-period rss error', value: rss.meanAbsPeriodErrorPct ?? NaN, unit: '%' });
     const seconds = result.plannedDurationNs / 1e9;
     results.push({

@@ -5,12 +5,14 @@
  * runnable by hand:
  *
  *   node dist/bench/replay_fidelity.js [--trace FILE] [--source native] [--primitive clear_refs]
- *        [--time_scale 1] [--max_memory 256M] [--vma_bytes SIZE] [--space_mib 256] [--keep DIR] [--json]
+ *        [--time_scale 1] [--max_memory 256M] [--vma_bytes SIZE] [--space_mib 256] [--keep DIR]
+ *        [--json | --kv] [--max_wss_error PCT] [--min_correlation R]
  *
  * Without --trace it replays the synthetic moving-hot-block pattern (256 MiB space, a 16 MiB
  * hot block that moves every 2 s, 15 s at 5 ms / 100 ms). It prints one line of figures
- * (or a JSON document) and exits 0; it fails (exit 1) only when a step fails, never on the
- * figures themselves, so callers decide the thresholds.
+ * (`--kv`: metrics as k=v for the VM scenarios' RESULT lines; `--json`: everything) and
+ * exits 0; 1 when a step fails; 3 when `--max_wss_error PCT` (checked at p50 and p90) or
+ * `--min_correlation R` is given and missed.
  *
  * How: `damo replay --plan_out` writes the plan (with a start delay, so the recorder has
  * refreshed its view of the target's mappings before the replay starts touching), then
@@ -161,6 +163,41 @@ export async function runFidelity(o: FidelityOptions): Promise<FidelityResult> {
   }
 }
 
+/** Metrics as k=v pairs with units in the names (VM scenario RESULT lines). */
+export function fidelityKv(r: FidelityResult): string {
+  const c = r.compare;
+  const err = (p: number): string => {
+    const row = c.wss.percentiles.find((x) => x.percentile === p);
+    return row?.errorPct === null || row === undefined ? 'nan' : row.errorPct.toFixed(1);
+  };
+  return [
+    `wss_err_p10_pct=${err(10)}`,
+    `wss_err_p50_pct=${err(50)}`,
+    `wss_err_p90_pct=${err(90)}`,
+    `heatmap_r=${c.heatmap.correlation?.toFixed(3) ?? 'nan'}`,
+    `hot_recall=${c.hot.recall?.toFixed(3) ?? 'nan'}`,
+    `snapshots=${c.b.nrSnapshotsInWindow}`,
+    `span_ms=${(c.wss.meanSpanBNs / 1e6).toFixed(1)}`,
+    `time_s=${r.seconds.toFixed(1)}`,
+  ].join(' ');
+}
+
+/** The thresholds of the issue's acceptance: which ones the result misses. */
+export function fidelityMisses(r: FidelityResult, maxWssErrorPct: number | undefined, minCorrelation: number | undefined): string[] {
+  const misses: string[] = [];
+  if (maxWssErrorPct !== undefined) {
+    for (const p of [50, 90]) {
+      const e = r.compare.wss.percentiles.find((x) => x.percentile === p)?.errorPct ?? null;
+      if (e === null || Math.abs(e) > maxWssErrorPct) misses.push(`wss error at p${p} ${e === null ? 'n/a' : e.toFixed(1)}% > ${maxWssErrorPct}%`);
+    }
+  }
+  const corr = r.compare.heatmap.correlation;
+  if (minCorrelation !== undefined && (corr === null || corr < minCorrelation)) {
+    misses.push(`heatmap correlation ${corr === null ? 'n/a' : corr.toFixed(3)} < ${minCorrelation}`);
+  }
+  return misses;
+}
+
 /** One line of figures, for scenario logs and docs/PERFORMANCE.md. */
 export function fidelityLine(r: FidelityResult): string {
   const c = r.compare;
@@ -182,7 +219,9 @@ export function fidelityLine(r: FidelityResult): string {
 
 async function main(argv: string[]): Promise<number> {
   const o: FidelityOptions = { source: 'native', timeScale: 1, maxMemory: '256M', startDelaySec: 2 };
-  let json = false;
+  let output: 'line' | 'json' | 'kv' = 'line';
+  let maxWssError: number | undefined;
+  let minCorrelation: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = (): string => {
@@ -199,12 +238,17 @@ async function main(argv: string[]): Promise<number> {
     else if (a === '--keep') o.keepDir = v();
     else if (a === '--vma_bytes') o.vmaBytes = v();
     else if (a === '--space_mib') o.spaceBytes = Number(v()) * 2 ** 20;
-    else if (a === '--json') json = true;
+    else if (a === '--max_wss_error') maxWssError = Number(v());
+    else if (a === '--min_correlation') minCorrelation = Number(v());
+    else if (a === '--json') output = 'json';
+    else if (a === '--kv') output = 'kv';
     else throw new Error(`unknown argument ${a}`);
   }
   const r = await runFidelity(o);
-  console.log(json ? JSON.stringify(r, null, 2) : fidelityLine(r));
-  return 0;
+  console.log(output === 'json' ? JSON.stringify(r, null, 2) : output === 'kv' ? fidelityKv(r) : fidelityLine(r));
+  const misses = fidelityMisses(r, maxWssError, minCorrelation);
+  for (const m of misses) console.error(`replay_fidelity: missed: ${m}`);
+  return misses.length > 0 ? 3 : 0;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
