@@ -44,12 +44,13 @@ export function registerCompare(program: Command, ctx: CommandContext): void {
     .command('compare')
     .summary('score how closely one recording matches another (e.g. a replay against its original)')
     .description(
-      'Compare recording B against recording A: the working set size at percentiles (damo\'s\n' +
-        'definition: bytes of regions with nr_accesses >= --acc_thres per snapshot), the Pearson\n' +
-        'correlation of their heatmaps on one time x address grid (gaps between areas dropped),\n' +
-        'and the recall of A\'s hot pixels in B. With --mapping (written by `damo replay`), B is a\n' +
-        'recording of the replay: its addresses and times are mapped back into A\'s first.\n' +
-        'Without it, both are taken to be of the same address space, aligned at their first snapshot.',
+      'Score recording B against recording A: the working set size at percentiles (damo\'s ' +
+        'definition: bytes of regions with nr_accesses >= --acc_thres, per snapshot), the Pearson ' +
+        'correlation of their heatmaps on one time x address grid (gaps between areas dropped), ' +
+        "and the recall of A's hot cells in B.\n\n" +
+        'With --mapping (written by `damo replay`), B is a recording of the replay: its addresses ' +
+        "and times are first mapped back into A's. Without it, both are taken to be of the same " +
+        'address space, aligned at their first snapshots.',
     )
     .argument('<a>', 'reference recording (e.g. the original trace)')
     .argument('<b>', 'recording to score (e.g. a recording of its replay)')

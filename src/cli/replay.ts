@@ -50,13 +50,15 @@ export function registerReplay(program: Command, ctx: CommandContext): void {
     .command('replay')
     .summary('turn a recording back into a real workload that touches memory the same way')
     .description(
-      'Replay a recording: a native process (damo_replay) maps memory laid out like the trace\'s\n' +
-        'address ranges (gaps between areas dropped; scaled down proportionally to fit --max_memory)\n' +
-        'and, for each snapshot, writes every page of each region in as many sampling intervals as\n' +
-        'the region\'s nr_accesses, using worker threads. Idle memory is released each snapshot, so\n' +
-        'the process\'s resident set follows the trace\'s working set. Runs are deterministic for a\n' +
-        '--seed. The mapping between trace and replay addresses and times (--mapping FILE) lets\n' +
-        '`damo compare` score a recording of the replay against the original.',
+      'Replay a recording: a native process (damo_replay) maps memory laid out like the ' +
+        "recording's address ranges (gaps between areas dropped; scaled down proportionally to fit " +
+        '--max_memory) and, for each snapshot, writes every page of each region in as many sampling ' +
+        "intervals as the region's nr_accesses, on worker threads. Idle memory is released each " +
+        "snapshot, so the process's resident set follows the recording's working set. The same " +
+        '--seed gives the same replay.\n\n' +
+        'The mapping between recording and replay addresses and times (--mapping FILE) lets ' +
+        '`damo compare` score a recording of the replay against the original. docs/REPLAY.md ' +
+        'explains the method, the checks and the file formats.',
     )
     .option('-i, --input <file>', 'recording to replay', 'damon.data')
     .option('--target <index>', 'which target of the recording to replay', parseNonNegativeInteger, 0)
