@@ -5,11 +5,14 @@
  * runnable by hand:
  *
  *   node dist/bench/replay_fidelity.js [--trace FILE] [--source native] [--primitive clear_refs]
- *        [--time_scale 1] [--max_memory 256M] [--vma_bytes SIZE] [--space_mib 256] [--keep DIR]
+ *        [--pattern hotblock|synth] [--time_scale 1] [--max_memory 256M] [--vma_bytes SIZE] [--space_mib 256] [--keep DIR]
  *        [--json | --kv] [--max_wss_error PCT] [--min_correlation R]
  *
- * Without --trace it replays the synthetic moving-hot-block pattern (256 MiB space, a 16 MiB
- * hot block that moves every 2 s, 15 s at 5 ms / 100 ms). It prints one line of figures
+ * Without --trace it replays a synthetic moving hot block (`--pattern hotblock`, the default:
+ * a 256 MiB area whose 16 MiB hot block, accessed in every sampling interval, moves every
+ * 2 s while the rest stays idle; 15 s at 5 ms / 100 ms), or `damo synth`'s pattern
+ * (`--pattern synth`: three areas, the same hot block plus 10% of the regions accessed
+ * sporadically, 0-2 times per aggregation interval, at random). It prints one line of figures
  * (`--kv`: metrics as k=v for the VM scenarios' RESULT lines; `--json`: everything) and
  * exits 0; 1 when a step fails; 3 when `--max_wss_error PCT` (checked at p50 and p90) or
  * `--min_correlation R` is given and missed.
@@ -23,17 +26,21 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { projectRoot } from '../src/core/version.js';
-import { writeSyntheticTrace } from '../src/format/synthetic.js';
+import { snapshotFromRegions } from '../src/core/model.js';
+import { syntheticHeader, writeSyntheticTrace } from '../src/format/synthetic.js';
+import { TraceWriter } from '../src/format/trace_writer.js';
 import type { CompareResult } from '../src/report/compare.js';
 import { replayBinaryPath } from '../src/replay/runner.js';
 
 export interface FidelityOptions {
   /** Trace to replay; the synthetic moving-hot-block pattern when absent. */
   trace?: string;
+  /** Synthetic pattern to replay when there is no trace. */
+  pattern?: 'hotblock' | 'synth';
   /** Size of the synthetic pattern's address space (default 256 MiB); its hot block is 1/16 of it. */
   spaceBytes?: number;
   source: string;
@@ -80,6 +87,29 @@ export const SYNTHETIC_PATTERN = {
   hotMoveEvery: 20,
 };
 
+/**
+ * The clean moving hot block: one area of `spaceBytes` in 64 regions; the hot block (1/16 of
+ * the area) has nr_accesses = aggr / sample, everything else 0. It moves every
+ * `hotMoveEvery` snapshots by 5 block positions (mod 16), so consecutive places do not overlap.
+ */
+export function writeHotBlockTrace(path: string, spec: typeof SYNTHETIC_PATTERN): void {
+  const header = syntheticHeader({ ...spec, nrRegionsPerSnapshot: 64 });
+  const base = 0x7f00_0000_0000;
+  const regionBytes = Math.floor(spec.spaceBytes / 64 / 4096) * 4096;
+  const maxNr = Math.round((header.intervals?.aggrUs ?? 100_000) / (header.intervals?.sampleUs ?? 5000));
+  const writer = TraceWriter.create(path, header);
+  for (let i = 0; i < spec.nrSnapshots; i++) {
+    const block = (Math.floor(i / spec.hotMoveEvery) * 5) % 16;
+    const regions = [];
+    for (let r = 0; r < 64; r++) {
+      const hot = Math.floor(r / 4) === block;
+      regions.push({ start: base + r * regionBytes, end: base + (r + 1) * regionBytes, nrAccesses: hot ? maxNr : 0, age: 0 });
+    }
+    writer.writeSnapshot(snapshotFromRegions(0, i * 100_000_000, (i + 1) * 100_000_000, regions));
+  }
+  writer.close('synthetic');
+}
+
 interface Ran {
   code: number | null;
   stdout: string;
@@ -88,7 +118,8 @@ interface Ran {
 
 function run(argv: string[], env: NodeJS.ProcessEnv | undefined): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
+    // From the project root: some modules look for build/Release relative to it.
+    const child = spawn(argv[0] as string, argv.slice(1), { cwd: projectRoot(), stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -113,12 +144,15 @@ function ms(us: number): string {
 }
 
 export async function runFidelity(o: FidelityOptions): Promise<FidelityResult> {
-  const dir = o.keepDir ?? mkdtempSync(join(tmpdir(), 'damo-fidelity-'));
+  // Absolute paths: the steps run from the project root.
+  const dir = o.keepDir === undefined ? mkdtempSync(join(tmpdir(), 'damo-fidelity-')) : resolve(o.keepDir);
   try {
-    let trace = o.trace;
+    let trace = o.trace === undefined ? undefined : resolve(o.trace);
     if (trace === undefined) {
       trace = join(dir, 'original.data');
-      await writeSyntheticTrace(trace, { ...SYNTHETIC_PATTERN, ...(o.spaceBytes === undefined ? {} : { spaceBytes: o.spaceBytes }) });
+      const spec = { ...SYNTHETIC_PATTERN, ...(o.spaceBytes === undefined ? {} : { spaceBytes: o.spaceBytes }) };
+      if ((o.pattern ?? 'hotblock') === 'hotblock') writeHotBlockTrace(trace, spec);
+      else await writeSyntheticTrace(trace, spec);
     }
     const vmaBytes = o.vmaBytes ?? (o.primitive === 'clear_refs' ? '2M' : undefined);
     const plan = join(dir, 'replay.plan');
@@ -238,6 +272,11 @@ async function main(argv: string[]): Promise<number> {
     else if (a === '--keep') o.keepDir = v();
     else if (a === '--vma_bytes') o.vmaBytes = v();
     else if (a === '--space_mib') o.spaceBytes = Number(v()) * 2 ** 20;
+    else if (a === '--pattern') {
+      const p = v();
+      if (p !== 'hotblock' && p !== 'synth') throw new Error(`--pattern: '${p}' is not hotblock or synth`);
+      o.pattern = p;
+    }
     else if (a === '--max_wss_error') maxWssError = Number(v());
     else if (a === '--min_correlation') minCorrelation = Number(v());
     else if (a === '--json') output = 'json';
