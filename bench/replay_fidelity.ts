@@ -5,12 +5,13 @@
  * runnable by hand:
  *
  *   node dist/bench/replay_fidelity.js [--trace FILE] [--source native] [--primitive clear_refs]
- *        [--pattern hotblock|synth] [--time_scale 1] [--max_memory 256M] [--vma_bytes SIZE] [--space_mib 256] [--keep DIR]
+ *        [--pattern hotblock|synth] [--snapshots 300] [--move_every 100] [--time_scale 1] [--max_memory 256M] [--vma_bytes SIZE] [--space_mib 256] [--keep DIR]
  *        [--json | --kv] [--max_wss_error PCT] [--min_correlation R]
  *
  * Without --trace it replays a synthetic moving hot block (`--pattern hotblock`, the default:
  * a 256 MiB area whose 16 MiB hot block, accessed in every sampling interval, moves every
- * 2 s while the rest stays idle; 15 s at 5 ms / 100 ms), or `damo synth`'s pattern
+ * 10 s (`--move_every` snapshots) while the rest stays idle; 30 s (`--snapshots`) at 5 ms /
+ * 100 ms), or `damo synth`'s pattern
  * (`--pattern synth`: three areas, the same hot block plus 10% of the regions accessed
  * sporadically, 0-2 times per aggregation interval, at random). It prints one line of figures
  * (`--kv`: metrics as k=v for the VM scenarios' RESULT lines; `--json`: everything) and
@@ -43,6 +44,9 @@ export interface FidelityOptions {
   pattern?: 'hotblock' | 'synth';
   /** Size of the synthetic pattern's address space (default 256 MiB); its hot block is 1/16 of it. */
   spaceBytes?: number;
+  /** Snapshots of the synthetic pattern, and between moves of its hot block. */
+  nrSnapshots?: number;
+  moveEvery?: number;
   source: string;
   primitive?: string;
   timeScale: number;
@@ -79,12 +83,16 @@ export interface FidelityResult {
   seconds: number;
 }
 
+/**
+ * The default pattern: 30 s at 100 ms, the hot block moving every 10 s (as in the native
+ * engine's accuracy test), so DAMON's adaptive regions have time to settle after each move.
+ */
 export const SYNTHETIC_PATTERN = {
-  nrSnapshots: 150,
+  nrSnapshots: 300,
   nrRegionsPerSnapshot: 200,
   seed: 9,
   spaceBytes: 256 << 20,
-  hotMoveEvery: 20,
+  hotMoveEvery: 100,
 };
 
 /**
@@ -150,7 +158,12 @@ export async function runFidelity(o: FidelityOptions): Promise<FidelityResult> {
     let trace = o.trace === undefined ? undefined : resolve(o.trace);
     if (trace === undefined) {
       trace = join(dir, 'original.data');
-      const spec = { ...SYNTHETIC_PATTERN, ...(o.spaceBytes === undefined ? {} : { spaceBytes: o.spaceBytes }) };
+      const spec = {
+        ...SYNTHETIC_PATTERN,
+        ...(o.spaceBytes === undefined ? {} : { spaceBytes: o.spaceBytes }),
+        ...(o.nrSnapshots === undefined ? {} : { nrSnapshots: o.nrSnapshots }),
+        ...(o.moveEvery === undefined ? {} : { hotMoveEvery: o.moveEvery }),
+      };
       if ((o.pattern ?? 'hotblock') === 'hotblock') writeHotBlockTrace(trace, spec);
       else await writeSyntheticTrace(trace, spec);
     }
@@ -272,6 +285,8 @@ async function main(argv: string[]): Promise<number> {
     else if (a === '--keep') o.keepDir = v();
     else if (a === '--vma_bytes') o.vmaBytes = v();
     else if (a === '--space_mib') o.spaceBytes = Number(v()) * 2 ** 20;
+    else if (a === '--snapshots') o.nrSnapshots = Number(v());
+    else if (a === '--move_every') o.moveEvery = Number(v());
     else if (a === '--pattern') {
       const p = v();
       if (p !== 'hotblock' && p !== 'synth') throw new Error(`--pattern: '${p}' is not hotblock or synth`);
