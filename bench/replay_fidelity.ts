@@ -225,7 +225,7 @@ export function fidelityKv(r: FidelityResult): string {
     `hot_recall=${c.hot.recall?.toFixed(3) ?? 'nan'}`,
     `snapshots=${c.b.nrSnapshotsInWindow}`,
     `span_ms=${(c.wss.meanSpanBNs / 1e6).toFixed(1)}`,
-    `time_s=${r.seconds.toFixed(1)}`,
+    `record_s=${r.seconds.toFixed(1)}`,
   ].join(' ');
 }
 
