@@ -60,7 +60,8 @@ describe.skipIf(!hasRecord)('record-replay-record with native clear_refs (needs 
     });
     const record = spawn(
       process.execPath,
-      [BIN, 'record', '-o', recording, '--quiet', '--source', 'native', '--primitive', 'clear_refs', '--monitoring_intervals', '10ms', '200ms', '1s', String(pid)],
+      // The pid first: --monitoring_intervals takes every value after it.
+      [BIN, 'record', String(pid), '-o', recording, '--quiet', '--source', 'native', '--primitive', 'clear_refs', '--monitoring_intervals', '10ms', '200ms', '1s'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const [r, rec] = await Promise.all([replayDone, finished(record)]);
