@@ -54,7 +54,8 @@ export interface FidelityOptions {
   /**
    * Split the replay memory into mappings of this size (`damo replay --vma_bytes`). The
    * clear_refs primitive only learns how much of each mapping was accessed, not where, so it
-   * needs small mappings to place accesses; default 2M for clear_refs, none otherwise.
+   * needs small mappings to place accesses; default 2M for clear_refs, none otherwise
+   * ('none' forces one mapping per area).
    */
   vmaBytes?: string;
   /** Seconds between the replay mapping its memory and its first touch. */
@@ -167,7 +168,7 @@ export async function runFidelity(o: FidelityOptions): Promise<FidelityResult> {
       if ((o.pattern ?? 'hotblock') === 'hotblock') writeHotBlockTrace(trace, spec);
       else await writeSyntheticTrace(trace, spec);
     }
-    const vmaBytes = o.vmaBytes ?? (o.primitive === 'clear_refs' ? '2M' : undefined);
+    const vmaBytes = o.vmaBytes === 'none' ? undefined : (o.vmaBytes ?? (o.primitive === 'clear_refs' ? '2M' : undefined));
     const plan = join(dir, 'replay.plan');
     const mapping = join(dir, 'replay-map.json');
     const recording = join(dir, 'recording.data');
