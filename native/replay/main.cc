@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -199,6 +200,23 @@ int main(int argc, char** argv) {
     if (getppid() == 1) die(1, "the parent exited before the replay started");
   }
 
+  StopToken stop;
+  PeriodQueue queue(32);
+  stop.on_stop([&queue]() { queue.cancel(); });
+  // Until the replay runs (reading the plan header, mapping) a signal ends the process at
+  // once; afterwards it asks the workers to stop and report.
+  static std::atomic<bool> running{false};
+  std::thread([&stop, sigs]() {
+    int sig = 0;
+    if (sigwait(&sigs, &sig) != 0) return;
+    if (!running.load()) {
+      emit("{\"event\":\"interrupted\",\"signal\":" + std::to_string(sig) + ",\"periods\":0}");
+      fflush(stdout);
+      _exit(128 + sig);
+    }
+    stop.request(sig);
+  }).detach();
+
   int fd = 0;
   if (std::string(plan_path) != "-") {
     fd = open(plan_path, O_RDONLY | O_CLOEXEC);
@@ -224,14 +242,6 @@ int main(int argc, char** argv) {
     die(1, e.what());
   }
 
-  StopToken stop;
-  PeriodQueue queue(32);
-  stop.on_stop([&queue]() { queue.cancel(); });
-
-  std::thread([&stop, sigs]() {
-    int sig = 0;
-    if (sigwait(&sigs, &sig) == 0) stop.request(sig);
-  }).detach();
 
   // The reader runs ahead of the workers; a pipe that closes early or a bad period ends
   // the replay with an error rather than leaving it half-done silently.
@@ -260,6 +270,7 @@ int main(int argc, char** argv) {
   }
   emit("{\"event\":\"mapping\",\"mapping\":" + mapping + "}");
 
+  running.store(true);
   const bool period_events = (header.flags & kFlagPeriodEvents) != 0;
   ReplayStats stats = run_replay(header, areas, queue, stop, t0, [&](const Period& p, uint64_t lag_ns) {
     if (period_events) {

@@ -133,6 +133,8 @@ export class ReplayRun {
     if (this.options.mappingPath !== undefined) args.push('--mapping', this.options.mappingPath);
     const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
+    // Interrupted while the trace was being scanned: start nothing.
+    if (this.stopping) child.kill('SIGTERM');
     const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       child.on('close', (code, signal) => resolve({ code, signal }));
     });
@@ -252,6 +254,7 @@ export class ReplayRun {
       });
       return !this.exited && !this.stopping;
     };
+    let complete = false;
     try {
       if (!(await write(encodePlanHeader(this.plan.header)))) return;
       const scale = this.plan.layout.scale;
@@ -269,8 +272,13 @@ export class ReplayRun {
         n++;
         if (!(await write(encodePlanPeriod(p)))) return;
       }
-      if (await write(encodePlanEnd(n))) stdin.end();
+      if (await write(encodePlanEnd(n))) {
+        stdin.end();
+        complete = true;
+      }
     } finally {
+      // A plan cut short ends the executable's read with an error rather than a wait.
+      if (!complete) stdin.destroy();
       this.feedDone = true;
     }
   }

@@ -187,6 +187,14 @@ describe('damo_replay executable', () => {
     expect(vmas.every((v) => v.e - v.s === 8 * PAGE)).toBe(true);
   });
 
+  it('ends at once on SIGTERM while still waiting for its plan', async () => {
+    const child = spawn(EXE, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(code).toBe(143);
+  });
+
   it('stops promptly on SIGTERM and reports what it did (exit 143)', async () => {
     const child = spawn(EXE, [], { stdio: ['pipe', 'pipe', 'pipe'] });
     child.stdin.end(plan(header(), [period(0, { durationNs: 20_000_000_000 })]));
