@@ -6,10 +6,12 @@
 import type { Command } from 'commander';
 
 import type { CommandContext } from './context.js';
+import { registerConvert } from './convert.js';
 import { registerReport } from './report/index.js';
 import { registerSynth } from './synth.js';
 
 export function registerCommands(program: Command, ctx: CommandContext): void {
   registerReport(program, ctx);
+  registerConvert(program, ctx);
   registerSynth(program, ctx);
 }
