@@ -98,7 +98,7 @@ async function fuzz(seed: Uint8Array, seedNo: number, read: (b: Uint8Array) => P
       src = await read(input);
     } catch (e) {
       if (!(e instanceof DamoError)) {
-        throw new Error(`input ${i} threw ${String(e)} instead of a DamoError; input: ${Buffer.from(input).toString('base64')}`);
+        throw new Error(`input ${i} threw ${String(e)} instead of a DamoError; input: ${Buffer.from(input).toString('base64')}`, { cause: e });
       }
       expect(e.message).not.toBe('');
       tally.rejected++;
