@@ -86,6 +86,32 @@ const C_MINUS = 0x2d;
 /** Bytes of the next chunk joined to a value cut at a chunk boundary. */
 const BRIDGE_BYTES = 64 * 1024;
 
+/** Little-endian u32 of the first four bytes of `text` (shorter texts are zero-padded). */
+function u32(text: string): number {
+  let v = 0;
+  for (let i = 0; i < 4 && i < text.length; i++) v |= text.charCodeAt(i) << (8 * i);
+  return v >>> 0;
+}
+
+const W_STAR = u32('star');
+const W_T_Q = u32('t"');
+const W_END_Q = u32('end"');
+const W_AGE_Q = u32('age"');
+const W_NR_A = u32('nr_a');
+const W_CCES = u32('cces');
+const W_SES_Q = u32('ses"');
+const W_SAMP = u32('samp');
+const W_LES_Q = u32('les"');
+const W_PERC = u32('perc');
+const W_ENT_Q = u32('ent"');
+const W_USEC = u32('usec');
+const W_AGGR = u32('aggr');
+const W__INT = u32('_int');
+const W_ERVA = u32('erva');
+const W_LS_Q = u32('ls"');
+const W_SZ_F = u32('sz_f');
+const W_NULL = u32('null');
+
 /** Eight ASCII spaces read as one double. */
 const SPACES8 = new Float64Array(new Uint8Array(8).fill(0x20).buffer)[0] as number;
 
@@ -734,59 +760,54 @@ export class DamoJsonParser {
    */
   private regionKey(): number {
     if (this.peek() !== C_QUOTE) throw this.err('expected a quoted key');
-    const b = this.buf;
     const s = this.pos + 1;
-    const end = this.end;
-    // Known keys are recognised by their bytes and closing quote, without a scan.
-    if (s + 17 <= end) {
+    // Known keys are compared four bytes at a time, closing quote included.
+    if (s + 20 <= this.end) {
+      const dv = this.view;
+      const w0 = dv.getUint32(s, true);
       let code = RK_OTHER;
       let len = 0;
-      switch (b[s]) {
-        case 0x73: // s
-          if (b[s + 5] === C_QUOTE && b[s + 1] === 0x74 && b[s + 2] === 0x61 && b[s + 3] === 0x72 && b[s + 4] === 0x74) {
-            code = RK_START;
-            len = 5;
-          } else if (b[s + 7] === C_QUOTE && keyEquals(b, s, 'samples')) {
-            code = RK_SAMPLES;
-            len = 7;
-          } else if (b[s + 16] === C_QUOTE && keyEquals(b, s, 'sz_filter_passed')) {
-            code = RK_SZ_FILTER_PASSED;
-            len = 16;
-          }
-          break;
-        case 0x65: // e
-          if (b[s + 3] === C_QUOTE && b[s + 1] === 0x6e && b[s + 2] === 0x64) {
-            code = RK_END;
-            len = 3;
-          }
-          break;
-        case 0x6e: // n
-          if (b[s + 11] === C_QUOTE && keyEquals(b, s, 'nr_accesses')) {
-            code = RK_NR_ACCESSES;
-            len = 11;
-          }
-          break;
-        case 0x61: // a
-          if (b[s + 3] === C_QUOTE && b[s + 1] === 0x67 && b[s + 2] === 0x65) {
-            code = RK_AGE;
-            len = 3;
-          } else if (b[s + 14] === C_QUOTE && keyEquals(b, s, 'aggr_intervals')) {
-            code = RK_AGGR_INTERVALS;
-            len = 14;
-          }
-          break;
-        case 0x70: // p
-          if (b[s + 7] === C_QUOTE && keyEquals(b, s, 'percent')) {
-            code = RK_PERCENT;
-            len = 7;
-          }
-          break;
-        case 0x75: // u
-          if (b[s + 4] === C_QUOTE && b[s + 1] === 0x73 && b[s + 2] === 0x65 && b[s + 3] === 0x63) {
-            code = RK_USEC;
-            len = 4;
-          }
-          break;
+      if (w0 === W_STAR) {
+        if ((dv.getUint16(s + 4, true) & 0xffff) === W_T_Q) {
+          code = RK_START;
+          len = 5;
+        }
+      } else if (w0 === W_END_Q) {
+        code = RK_END;
+        len = 3;
+      } else if (w0 === W_AGE_Q) {
+        code = RK_AGE;
+        len = 3;
+      } else if (w0 === W_NR_A) {
+        if (dv.getUint32(s + 4, true) === W_CCES && dv.getUint32(s + 8, true) === W_SES_Q) {
+          code = RK_NR_ACCESSES;
+          len = 11;
+        }
+      } else if (w0 === W_SAMP) {
+        if (dv.getUint32(s + 4, true) === W_LES_Q) {
+          code = RK_SAMPLES;
+          len = 7;
+        }
+      } else if (w0 === W_PERC) {
+        if (dv.getUint32(s + 4, true) === W_ENT_Q) {
+          code = RK_PERCENT;
+          len = 7;
+        }
+      } else if (w0 === W_USEC) {
+        if (this.buf[s + 4] === C_QUOTE) {
+          code = RK_USEC;
+          len = 4;
+        }
+      } else if (w0 === W_AGGR) {
+        if (dv.getUint32(s + 4, true) === W__INT && dv.getUint32(s + 8, true) === W_ERVA && (dv.getUint32(s + 12, true) & 0xffffff) === W_LS_Q) {
+          code = RK_AGGR_INTERVALS;
+          len = 14;
+        }
+      } else if (w0 === W_SZ_F) {
+        if (keyEquals(this.buf, s, 'sz_filter_passed"')) {
+          code = RK_SZ_FILTER_PASSED;
+          len = 16;
+        }
       }
       if (code !== RK_OTHER) {
         this.pos = s + len + 1;
@@ -948,6 +969,10 @@ export class DamoJsonParser {
   private parseLiteral(): null | boolean {
     const b = this.buf;
     const p = this.pos;
+    if (p + 4 <= this.end && this.view.getUint32(p, true) === W_NULL) {
+      this.pos = p + 4;
+      return null;
+    }
     const c = b[p];
     const word = c === 0x6e ? 'null' : c === 0x74 ? 'true' : c === 0x66 ? 'false' : undefined;
     if (word === undefined) throw this.err('expected a JSON value');
