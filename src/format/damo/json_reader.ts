@@ -265,6 +265,8 @@ export class DamoJsonParser {
   private step(): boolean {
     switch (this.state) {
       case St.TopBegin:
+        // A UTF-8 byte order mark some editors add.
+        if (this.base === 0 && this.pos === 0 && this.buf[0] === 0xef && this.buf[1] === 0xbb && this.buf[2] === 0xbf) this.pos = 3;
         if (this.peek() !== C_LBRACKET) throw this.err('a damo record file must be a JSON list of records');
         this.pos++;
         this.state = St.TopFirst;
