@@ -22,6 +22,7 @@ import { createInflate } from 'node:zlib';
 
 import { DamoError, errorMessage } from '../../core/errors.js';
 import {
+  ULONG_MAX_F,
   textToBytes,
   textToNr,
   textToNrExact,
@@ -111,6 +112,12 @@ const W_ERVA = u32('erva');
 const W_LS_Q = u32('ls"');
 const W_SZ_F = u32('sz_f');
 const W_NULL = u32('null');
+const W_ILTE = u32('ilte');
+const W_R_PA = u32('r_pa');
+const W_SSED = u32('ssed');
+const W_PROB = u32('prob');
+const W_E_HI = u32('e_hi');
+const W_TS_Q = u32('ts"');
 
 /** Eight ASCII spaces read as one double. */
 const SPACES8 = new Float64Array(new Uint8Array(8).fill(0x20).buffer)[0] as number;
@@ -806,9 +813,19 @@ export class DamoJsonParser {
           len = 14;
         }
       } else if (w0 === W_SZ_F) {
-        if (keyEquals(this.buf, s, 'sz_filter_passed"')) {
+        if (
+          dv.getUint32(s + 4, true) === W_ILTE &&
+          dv.getUint32(s + 8, true) === W_R_PA &&
+          dv.getUint32(s + 12, true) === W_SSED &&
+          this.buf[s + 16] === C_QUOTE
+        ) {
           code = RK_SZ_FILTER_PASSED;
           len = 16;
+        }
+      } else if (w0 === W_PROB) {
+        if (dv.getUint32(s + 4, true) === W_E_HI && (dv.getUint32(s + 8, true) & 0xffffff) === W_TS_Q) {
+          code = RK_PROBE_HITS;
+          len = 10;
         }
       }
       if (code !== RK_OTHER) {
@@ -823,29 +840,93 @@ export class DamoJsonParser {
   }
 
   /**
+   * damo's usual size strings read straight from the bytes: "94,827,419,009,024", "0 B",
+   * "143.027 MiB" (digits with comma groups, an optional fraction, blanks, a unit). Returns
+   * -1 without consuming anything when the text is something else; text_to_bytes then
+   * decides. Same arithmetic as damo: int(float(number) * unit).
+   */
+  private quotedSize(): number {
+    const b = this.buf;
+    const end = this.end;
+    let p = this.pos + 1;
+    let v = 0;
+    let digits = 0;
+    for (; p < end; p++) {
+      const d = b[p] as number;
+      if (d >= 0x30 && d <= 0x39) {
+        v = v * 10 + (d - 0x30);
+        digits++;
+      } else if (d !== C_COMMA) break;
+    }
+    if (p >= end) throw NEED_MORE;
+    if (digits === 0 || digits > 15) return -1;
+    if (b[p] === C_QUOTE) {
+      this.pos = p + 1;
+      return v;
+    }
+    let num = v;
+    if (b[p] === 0x2e) {
+      // A fraction: let Number() round the decimal text exactly like Python's float().
+      const s = this.pos + 1;
+      p++;
+      while (p < end && (b[p] as number) >= 0x30 && (b[p] as number) <= 0x39) p++;
+      if (p >= end) throw NEED_MORE;
+      let text = '';
+      for (let i = s; i < p; i++) if (b[i] !== C_COMMA) text += String.fromCharCode(b[i] as number);
+      num = Number(text);
+    }
+    while (p < end && b[p] === 0x20) p++;
+    if (p + 4 > end) throw NEED_MORE;
+    const u = b[p] as number;
+    let mult = 0;
+    if (u === 0x42) mult = 1; // B
+    else if (u === 0x4b) mult = 1024; // K
+    else if (u === 0x4d) mult = 1024 ** 2;
+    else if (u === 0x47) mult = 1024 ** 3;
+    else if (u === 0x54) mult = 1024 ** 4;
+    else if (u === 0x50) mult = 1024 ** 5;
+    else if (u === 0x45) mult = 1024 ** 6;
+    else return -1;
+    p++;
+    if (u !== 0x42) {
+      // K, KB or KiB
+      if (b[p] === 0x42) p++;
+      else if (b[p] === 0x69 && b[p + 1] === 0x42) p += 2;
+    }
+    if (b[p] !== C_QUOTE) return -1;
+    this.pos = p + 1;
+    return Math.min(ULONG_MAX_F, Math.trunc(num * mult));
+  }
+
+  /** A quoted count like "1,234" read from the bytes; -1 (nothing consumed) otherwise. */
+  private quotedCount(): number {
+    const b = this.buf;
+    const end = this.end;
+    let p = this.pos + 1;
+    let v = 0;
+    let digits = 0;
+    for (; p < end; p++) {
+      const d = b[p] as number;
+      if (d >= 0x30 && d <= 0x39) {
+        v = v * 10 + (d - 0x30);
+        digits++;
+      } else if (d !== C_COMMA) break;
+    }
+    if (p >= end) throw NEED_MORE;
+    if (digits === 0 || digits > 15 || b[p] !== C_QUOTE) return -1;
+    this.pos = p + 1;
+    return v;
+  }
+
+  /**
    * A size or address: a JSON number or damo's human text. Digits with comma groups
    * ("94,827,419,009,024") are decoded in place; anything else goes through text_to_bytes.
    */
   private sizeValue(what: string, nullable = false): number {
     const c = this.peek();
-    const b = this.buf;
-    const end = this.end;
     if (c === C_QUOTE) {
-      let p = this.pos + 1;
-      let v = 0;
-      let digits = 0;
-      for (; p < end; p++) {
-        const d = b[p] as number;
-        if (d >= 0x30 && d <= 0x39) {
-          v = v * 10 + (d - 0x30);
-          digits++;
-        } else if (d !== C_COMMA) break;
-      }
-      if (p >= end) throw NEED_MORE;
-      if (b[p] === C_QUOTE && digits > 0 && digits <= 15) {
-        this.pos = p + 1;
-        return v;
-      }
+      const v = this.quotedSize();
+      if (v >= 0) return v;
       const at = this.pos;
       const text = this.parseString();
       try {
@@ -892,6 +973,8 @@ export class DamoJsonParser {
       return Number(this.parseNumberText());
     }
     if (c === C_QUOTE) {
+      const v = this.quotedCount();
+      if (v >= 0) return v;
       const at = this.pos;
       const text = this.parseString();
       try {
@@ -1027,6 +1110,16 @@ export class DamoJsonParser {
   }
 
   private skipValue(): void {
+    // "probe_hits": [] in every region of damo 3.x files.
+    if (this.peek() === C_LBRACKET) {
+      const save = this.pos;
+      this.pos++;
+      if (this.peek() === C_RBRACKET) {
+        this.pos++;
+        return;
+      }
+      this.pos = save;
+    }
     this.parseValue();
   }
 }
@@ -1041,6 +1134,8 @@ const RK_SAMPLES = 6;
 const RK_PERCENT = 7;
 const RK_USEC = 8;
 const RK_AGGR_INTERVALS = 9;
+/** Known but unused (damo 3.x): skipped without decoding the key. */
+const RK_PROBE_HITS = 10;
 const REGION_KEYS = new Map<string, number>([
   ['samples', RK_SAMPLES],
   ['percent', RK_PERCENT],
