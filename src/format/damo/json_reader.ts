@@ -878,7 +878,7 @@ export class DamoJsonParser {
     while (p < end && b[p] === 0x20) p++;
     if (p + 4 > end) throw NEED_MORE;
     const u = b[p] as number;
-    let mult = 0;
+    let mult: number;
     if (u === 0x42) mult = 1; // B
     else if (u === 0x4b) mult = 1024; // K
     else if (u === 0x4d) mult = 1024 ** 2;
