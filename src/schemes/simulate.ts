@@ -108,6 +108,11 @@ export interface SchemeEffects {
   meanBytes: number;
   /** Bytes found accessed again after the action (refaults for pageout). */
   reaccessedBytes: number;
+  /**
+   * Bytes that entered the state (applying the action again to bytes already in it does
+   * not count): the base of the refault ratio.
+   */
+  enteredBytes: number;
 }
 
 export interface SchemeResult {
@@ -197,6 +202,7 @@ interface SchemeState {
   peakEffectBytes: number;
   effectByteNs: number;
   reaccessedTotal: number;
+  enteredTotal: number;
 }
 
 const DAMOS_MAX_SCORE = 99;
@@ -338,6 +344,7 @@ export class SchemesSimulator {
       peakEffectBytes: 0,
       effectByteNs: 0,
       reaccessedTotal: 0,
+      enteredTotal: 0,
     };
   }
 
@@ -624,8 +631,13 @@ export class SchemesSimulator {
       this.effectMapOf(t, kind).remove(r.start, r.end, (a, b, owner) => this.adjustEffectBytes(owner, a - b));
     };
     if (s.effect !== 'none') {
-      this.effectMapOf(t, s.effect).set(r.start, r.end, s.index, (a, b, owner) => this.adjustEffectBytes(owner, a - b));
+      let already = 0;
+      this.effectMapOf(t, s.effect).set(r.start, r.end, s.index, (a, b, owner) => {
+        already += b - a;
+        this.adjustEffectBytes(owner, a - b);
+      });
       this.adjustEffectBytes(s.index, r.end - r.start);
+      s.enteredTotal += r.end - r.start - already;
     }
     // Actions that undo another's state: prefetching brings paged-out memory back,
     // promotion re-activates, nohugepage withdraws the huge page advice.
@@ -821,9 +833,6 @@ export class SchemesSimulator {
     const ts = this.timeline;
     const col = (c: number): number[] => ts.columns[c] ?? [];
     const notes = [...this.notes];
-    if (this.ageSources.has('reconstructed')) {
-      notes.push('the trace has no region ages; they were rebuilt with the kernel\'s merge rule, so age bounds are approximate');
-    }
     return {
       intervals: this.iv,
       ops: this.ops,
@@ -852,6 +861,7 @@ export class SchemesSimulator {
           peakBytes: s.peakEffectBytes,
           meanBytes: durationNs > 0 ? s.effectByteNs / durationNs : s.effectBytes,
           reaccessedBytes: s.reaccessedTotal,
+          enteredBytes: s.enteredTotal,
         },
         notes: [...s.notes, ...(hasQuota(s.scheme.quotas) && s.scheme.quotas.resetIntervalMs === 'max' ? ['the quota has no reset interval: it is one budget for the whole run (damo\'s default)'] : [])],
       })),
