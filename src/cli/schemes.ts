@@ -5,11 +5,12 @@
  * Online application (`damo schemes -c FILE <command|pid>`) will hang off the parent
  * command itself; until it exists the parent explains what to use instead.
  */
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 
 import { DamoError } from '../core/errors.js';
 import type { CommandContext } from './context.js';
-import { TextOut } from './io.js';
+import { TextOut, note } from './io.js';
+import { addInputOptions, openInput, parseUsOption, writeText } from './report/common.js';
 import { parsePositiveInteger } from './options.js';
 
 interface ConvertOptions {
@@ -95,13 +96,79 @@ Examples:
   registerTune(schemes, ctx);
 }
 
+interface TuneCliOptions {
+  input: string;
+  strict?: boolean;
+  template: string;
+  maxRefault: number;
+  sample?: number;
+  aggr?: number;
+  ops?: 'vaddr' | 'fvaddr' | 'paddr';
+  top: number;
+  raw_number?: boolean;
+  json?: boolean;
+}
+
+function parsePercentOption(value: string): number {
+  const n = Number(value.trim().replace(/%$/, ''));
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a percent.`);
+  return n;
+}
+
 function registerTune(schemes: Command, ctx: CommandContext): void {
-  schemes
+  const cmd = schemes
     .command('tune')
-    .summary('search scheme parameters on a recorded trace with the simulator')
-    .description('Not yet registered.')
-    .action(() => {
-      void ctx;
-      throw new DamoError('E_UNSUPPORTED', 'damo schemes tune is not implemented yet');
+    .summary('search scheme parameters on a recording with the simulator')
+    .description(
+      'Expand a scheme template into candidate schemes, simulate each on the recording (one pass ' +
+        'for all), and print the one that keeps the most memory out of RAM on average while its ' +
+        'refaults (bytes the recording shows accessed again after they were paged out or deactivated) ' +
+        'stay within --max-refault percent of the bytes it moved out.\n\n' +
+        'In the template, a field may list alternatives (a|b|c), an arithmetic range (lo..hi:step) ' +
+        'or a geometric range (lo..hi*factor). Ranges work on sizes, access percents, ages, and on ' +
+        'quota_sz=, quota_ms=, quota_reset=, apply_interval=. The action must be pageout, cold or ' +
+        'lru_deprio.',
+    );
+  addInputOptions(cmd)
+    .requiredOption('-t, --template <scheme>', "scheme template, e.g. '4K max 0 0|5|10 1s..64s*2 max pageout'")
+    .option('--max-refault <percent>', 'refault budget: refaulted bytes as a percent of the bytes moved out', parsePercentOption, 10)
+    .option('-s, --sample <us>', "sampling interval (default: the recording's, else 5ms)", parseUsOption)
+    .option('-a, --aggr <us>', "aggregation interval (default: the recording's, else 100ms)", parseUsOption)
+    .addOption(new Option('--ops <ops>', "operations set (default: the recording's, else vaddr)").choices(['vaddr', 'fvaddr', 'paddr']))
+    .option('--top <n>', 'candidates to list', parsePositiveInteger, 10)
+    .option('--raw_number', 'print sizes as plain integers (bytes)')
+    .option('--json', 'print one JSON document')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ damo schemes tune -i damon.data -t '4K max 0 0 1s..64s*2 max pageout'
+  $ damo schemes tune -i damon.data -t 'min max 0 0|5|10 1s|5s|30s max pageout' --max-refault 5
+  $ damo schemes tune -i damon.data -t '4K max 0 0 5s max pageout quota_sz=1M..64M*4 quota_reset=1s' --json`,
+    )
+    .action(async (opts: TuneCliOptions) => {
+      const { tuneSchemes } = await import('../schemes/tune.js');
+      const { formatTuneText, tuneJson } = await import('../schemes/tune-report.js');
+      const { tuneCandidates } = await import('../schemes/tune.js');
+      tuneCandidates(opts.template, '<template>');
+      const src = await openInput(ctx, opts.input, opts.strict === true);
+      const rec = src.header.intervals;
+      const sampleUs = opts.sample ?? rec?.sampleUs ?? 5000;
+      const aggrUs = opts.aggr ?? rec?.aggrUs ?? 100000;
+      if (sampleUs > aggrUs) throw new DamoError('E_USAGE', `the sampling interval (${sampleUs} us) is longer than the aggregation interval (${aggrUs} us)`);
+      if (rec === null && opts.sample === undefined && opts.aggr === undefined && opts.json !== true) {
+        note(ctx.io, `${opts.input} does not record its intervals; assuming sample 5 ms, aggregation 100 ms (set them with -s/-a)`);
+      }
+      const ops = opts.ops ?? (src.header.ops !== '' ? src.header.ops : 'vaddr');
+      const result = await tuneSchemes(src, opts.template, {
+        intervals: { sampleUs, aggrUs },
+        ops,
+        minRegionSz: src.header.host?.pageSizeBytes ?? 4096,
+        maxRefaultPct: opts.maxRefault,
+      });
+      const text = opts.json === true
+        ? `${JSON.stringify(tuneJson(result, opts.input, opts.maxRefault, opts.top), null, 2)}\n`
+        : formatTuneText(result, { input: opts.input, maxRefaultPct: opts.maxRefault, top: opts.top, raw: opts.raw_number === true });
+      await writeText(ctx, text);
     });
 }

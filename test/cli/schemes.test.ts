@@ -119,3 +119,25 @@ describe('damo simulate / damo report schemes', () => {
     expect(r.stdout).toContain('tried 9,773 times');
   });
 });
+
+describe('damo schemes tune', () => {
+  it('prints the best candidate and a ranking', async () => {
+    const r = await runMain(['schemes', 'tune', '-i', DATA, '-t', '4K max 0 0 4s|16s max pageout', '--max-refault', '10%']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('best: 4K max min 0 16s max pageout');
+    expect(r.stdout).toContain('ranking (1 of 2 within the budget)');
+  });
+
+  it('gives JSON', async () => {
+    const r = await runMain(['schemes', 'tune', '-i', DATA, '-t', '4K max 0 0 4s|16s max pageout', '--json']);
+    const doc = JSON.parse(r.stdout) as { nr_candidates: number; best: { scheme: string } };
+    expect(doc.nr_candidates).toBe(2);
+    expect(doc.best.scheme).toBe('4K max min 0 16s max pageout');
+  });
+
+  it('reports template errors before reading the recording', async () => {
+    const r = await runMain(['schemes', 'tune', '-i', '/nonexistent', '-t', '4K max 0 0 1s..4s max pageout']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('needs a step');
+  });
+});
