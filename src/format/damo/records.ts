@@ -43,12 +43,16 @@ export interface PendingRecord {
   snapshots: PendingSnapshot[];
 }
 
+/**
+ * damo's fake snapshot: one region 0-0 with nr_accesses -1 and age -1. The legacy binary
+ * stores nr_accesses as u32 and has no age, so there -1 reads as 0xffffffff.
+ */
 export function isFakeSnapshot(s: PendingSnapshot): boolean {
   return (
     s.starts.length === 1 &&
     s.starts[0] === 0 &&
     s.ends[0] === 0 &&
-    s.nrAccesses[0] === -1 &&
+    (s.nrAccesses[0] === -1 || s.nrAccesses[0] === 0xffffffff) &&
     s.ages[0] === -1
   );
 }
