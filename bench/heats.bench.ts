@@ -28,6 +28,8 @@ const SPEC: SyntheticTraceSpec = { nrSnapshots: NR_SNAPSHOTS, nrRegionsPerSnapsh
 
 interface ChildRun {
   wallS: number;
+  /** user + system CPU seconds of the best run: steadier than wall time on a shared machine. */
+  cpuS: number;
   maxRssMb: number;
 }
 
@@ -71,22 +73,24 @@ async function writeDamoJsonCompressed(path: string, spec: SyntheticTraceSpec): 
 function runCli(args: string[]): ChildRun {
   const bin = join(projectRoot(), 'dist/src/cli/bin.js');
   let best = Infinity;
+  let cpu = Infinity;
   let rss = 0;
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
-    const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS_KB %M', process.execPath, bin, ...args], {
+    const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS_KB %M CPU %U %S', process.execPath, bin, ...args], {
       stdio: ['ignore', 'ignore', 'pipe'],
       encoding: 'utf8',
       env: { ...process.env, NO_COLOR: '1' },
     });
     const wall = (performance.now() - t0) / 1000;
     if (r.status !== 0) throw new Error(`damo ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-    const m = /MAXRSS_KB (\d+)/.exec(r.stderr);
-    if (m === null) throw new Error(`no RSS figure from GNU time: ${r.stderr}`);
+    const m = /MAXRSS_KB (\d+) CPU ([\d.]+) ([\d.]+)/.exec(r.stderr);
+    if (m === null) throw new Error(`no figures from GNU time: ${r.stderr}`);
     best = Math.min(best, wall);
+    cpu = Math.min(cpu, Number(m[2]) + Number(m[3]));
     rss = Math.max(rss, Number(m[1]) / 1024);
   }
-  return { wallS: best, maxRssMb: rss };
+  return { wallS: best, cpuS: cpu, maxRssMb: rss };
 }
 
 export async function run(): Promise<BenchResult[]> {
@@ -115,11 +119,13 @@ export async function run(): Promise<BenchResult[]> {
     const raw = runCli(['report', 'heats', '-i', path]);
     results.push(
       { name: 'damo report heats (raw 500x500) wall', value: raw.wallS, unit: 's', target: '< 1', ok: raw.wallS < 1 },
+      { name: 'damo report heats (raw 500x500) CPU', value: raw.cpuS, unit: 's' },
       { name: 'damo report heats (raw 500x500) peak RSS', value: raw.maxRssMb, unit: 'MB', target: '< 200', ok: raw.maxRssMb < 200 },
     );
     const img = runCli(['report', 'heats', '-i', path, '--heatmap', png]);
     results.push(
       { name: 'damo report heats --heatmap x.png wall', value: img.wallS, unit: 's', target: '< 2', ok: img.wallS < 2 },
+      { name: 'damo report heats --heatmap x.png CPU', value: img.cpuS, unit: 's' },
       { name: 'damo report heats --heatmap x.png peak RSS', value: img.maxRssMb, unit: 'MB', target: '< 200', ok: img.maxRssMb < 200 },
     );
     const term = runCli(['report', 'heats', '-i', path, '--heatmap', 'stdout']);
@@ -132,6 +138,7 @@ export async function run(): Promise<BenchResult[]> {
     const rawJson = runCli(['report', 'heats', '-i', damoJson]);
     results.push(
       { name: 'damo report heats (raw 500x500) on json_compressed wall', value: rawJson.wallS, unit: 's' },
+      { name: 'damo report heats (raw 500x500) on json_compressed CPU', value: rawJson.cpuS, unit: 's' },
       { name: 'damo report heats (raw 500x500) on json_compressed peak RSS', value: rawJson.maxRssMb, unit: 'MB' },
     );
     return results;

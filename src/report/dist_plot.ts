@@ -4,6 +4,7 @@
  * --sortby time); we draw the whole distribution the report computed: every value, so the
  * curve's shape shows even with the default five percentiles.
  */
+import { note, type CliIO } from '../cli/io.js';
 import { linePlotSvg, type LineSeries } from './plot/lines.js';
 import { writeImage } from './plot/render.js';
 
@@ -44,4 +45,24 @@ export function distributionPlotSvg(p: DistributionPlotInput): string {
 /** Renders the plot into `path` (.png, .svg or .pdf); returns the bytes written. */
 export async function writeDistributionPlot(path: string, p: DistributionPlotInput): Promise<number> {
   return writeImage(path, distributionPlotSvg(p));
+}
+
+/**
+ * `--plot FILE` of `report wss` / `report nr_regions`: one curve per list the report
+ * computed (one collapsed list by default, one per target with --per_target).
+ */
+export async function plotDistributions(
+  io: CliIO,
+  path: string,
+  kind: 'wss' | 'nr_regions',
+  inputPath: string,
+  sortby: 'size' | 'time',
+  dists: ReadonlyArray<{ targetId: bigint | string | null; values: ArrayLike<number> }>,
+): Promise<void> {
+  const lists = dists.map((d) => ({
+    name: d.targetId === null || d.targetId === 'None' ? 'target (no id)' : `target_id ${String(d.targetId)}`,
+    values: d.values,
+  }));
+  const bytes = await writeDistributionPlot(path, { kind, lists, sortby, inputPath });
+  note(io, `wrote ${path} (${bytes} bytes)`);
 }

@@ -109,9 +109,13 @@ describe('heatmap SVG', () => {
     const svg = heatmapSvg(input);
     const b64 = /class="heat-cells"[^>]*href="data:image\/png;base64,([^"]+)"/.exec(svg)![1]!;
     const { width, height, rgb } = decodeOwnPng(Buffer.from(b64, 'base64'));
-    expect([width, height]).toEqual([4, 3]);
+    // Drawn 1:1: 4 x 3 cells of 125 x 166 pixels.
+    expect([width, height]).toEqual([4 * 125, 3 * 166]);
     const px = (x: number, y: number): number => rgb[(y * width + x) * 3]!;
-    expect(px(0, 2)).toBeGreaterThan(200); // bottom-left is the hot cell
+    expect(px(0, height - 1)).toBeGreaterThan(200); // bottom-left is the hot cell
+    expect(px(124, 2 * 166)).toBeGreaterThan(200);
+    expect(px(125, height - 1)).toBeLessThan(10);
+    expect(px(0, 2 * 166 - 1)).toBeLessThan(10);
     expect(px(0, 0)).toBeLessThan(10);
   });
 });

@@ -33,24 +33,41 @@ function plotExtent(cells: number): number {
   return cells * Math.floor(500 / cells);
 }
 
-/** The cell raster as a PNG: x = time, y = address (top row = highest address). */
-export function heatRasterPng(input: HeatmapImageInput, maxHeat: number): Buffer {
-  const { heats, timeResol: w, addrResol: h } = input;
+/**
+ * The cell raster as a PNG: x = time, y = address (top row = highest address). Each cell is
+ * `scaleX` x `scaleY` pixels, so the raster is drawn 1:1 and stays crisp in every renderer
+ * (resvg and some viewers smooth scaled images whatever image-rendering says).
+ */
+export function heatRasterPng(input: HeatmapImageInput, maxHeat: number, scaleX = 1, scaleY = 1): Buffer {
+  const { heats, timeResol: cols, addrResol: rows } = input;
   const lut = infernoLut();
+  const w = cols * scaleX;
+  const h = rows * scaleY;
   const rgb = new Uint8Array(w * h * 3);
   const scale = maxHeat > 0 ? 255 / maxHeat : 0;
-  for (let y = 0; y < h; y++) {
-    const j = h - 1 - y;
-    for (let x = 0; x < w; x++) {
-      const v = heats[x * h + j]!;
-      const level = Math.min(255, Math.max(0, Math.round(v * scale)));
-      const o = (y * w + x) * 3;
-      rgb[o] = lut[level * 3]!;
-      rgb[o + 1] = lut[level * 3 + 1]!;
-      rgb[o + 2] = lut[level * 3 + 2]!;
+  for (let row = 0; row < rows; row++) {
+    const j = rows - 1 - row;
+    const y0 = row * scaleY;
+    // Fill the first pixel row of this cell row, then copy it scaleY - 1 times.
+    for (let x = 0; x < cols; x++) {
+      const v = heats[x * rows + j]!;
+      const level = Math.min(255, Math.max(0, Math.round(v * scale))) * 3;
+      for (let k = 0; k < scaleX; k++) {
+        const o = (y0 * w + x * scaleX + k) * 3;
+        rgb[o] = lut[level]!;
+        rgb[o + 1] = lut[level + 1]!;
+        rgb[o + 2] = lut[level + 2]!;
+      }
     }
+    const first = rgb.subarray(y0 * w * 3, (y0 + 1) * w * 3);
+    for (let k = 1; k < scaleY; k++) rgb.set(first, (y0 + k) * w * 3);
   }
   return encodePngRgb(w, h, rgb);
+}
+
+/** Pixels per cell when the plot extent is a whole multiple of the cells, else 1 (scaled). */
+function cellPx(extent: number, cells: number): number {
+  return extent % cells === 0 ? extent / cells : 1;
 }
 
 function colourBarPng(): Buffer {
@@ -108,7 +125,7 @@ export function heatmapSvg(input: HeatmapImageInput): string {
   });
   body.push(
     `<image class="heat-cells" x="${x0}" y="${y0}" width="${plotW}" height="${plotH}" preserveAspectRatio="none" ` +
-      `image-rendering="optimizeSpeed" style="image-rendering:pixelated" href="${dataUri(heatRasterPng(input, maxHeat))}"/>`,
+      `image-rendering="optimizeSpeed" href="${dataUri(heatRasterPng(input, maxHeat, cellPx(plotW, input.timeResol), cellPx(plotH, input.addrResol)))}"/>`,
   );
   body.push(`<rect x="${x0}" y="${y0}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`);
   body.push(...bottomAxis(inT, xOf, y0 + plotH, 'x-axis time'));
