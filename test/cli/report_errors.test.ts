@@ -124,3 +124,31 @@ describe('--json', () => {
     expect(again.stdout).toBe(expected);
   });
 });
+
+describe('perf.data', () => {
+  const perfData = join(DATA, 'damo-3.3.0-tests-report/perf.data');
+
+  it('says how to convert it when perf is not installed', async () => {
+    const r = await runMain(['report', 'raw', '-i', perfData], { PATH: join(dir, 'no-such-dir') });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/perf\.data is a perf\.data file, and perf is not installed to decode it/);
+    expect(r.stderr).toMatch(/perf script --force -i .*perf\.data > .*perf\.data\.script/);
+  });
+
+  it('runs `perf script` when perf is installed', async () => {
+    const bin = join(dir, 'fakebin');
+    const { mkdirSync, chmodSync } = await import('node:fs');
+    mkdirSync(bin, { recursive: true });
+    const script = join(DATA, 'damo-3.3.0-tests-report/perf.data.script');
+    // A stand-in for perf that checks its arguments and prints the real perf script output.
+    writeFileSync(
+      join(bin, 'perf'),
+      `#!/bin/sh\n[ "$1 $2 $3" = "script --force -i" ] || exit 3\nexec cat '${script}'\n`,
+    );
+    chmodSync(join(bin, 'perf'), 0o755);
+    const r = await runMain(['report', 'raw', '-i', perfData], { PATH: `${bin}:/usr/bin:/bin` });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(readFileSync(join(DATA, 'damo-3.3.0-tests-report/expects/report-raw_perf_script'), 'utf8'));
+  });
+});

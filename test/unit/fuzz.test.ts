@@ -42,7 +42,7 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 }
 
 function mutate(seed: Uint8Array, rnd: () => number): Uint8Array {
-  let b = Uint8Array.from(seed);
+  let b: Uint8Array = Uint8Array.from(seed);
   const nrMutations = 1 + Math.floor(rnd() * 4);
   for (let m = 0; m < nrMutations; m++) {
     const at = Math.floor(rnd() * Math.max(1, b.length));
