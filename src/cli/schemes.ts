@@ -23,7 +23,7 @@ interface ConvertOptions {
 export function registerSchemes(program: Command, ctx: CommandContext): void {
   const schemes = program
     .command('schemes')
-    .summary('convert, simulate-tune, and (later) apply DAMON-based operation schemes')
+    .summary('convert DAMON-based operation schemes to kernel input, and tune them on a recording')
     .description(
       'Work with DAMON-based operation schemes (DAMOS): rules like "page out regions of 4 KiB or more ' +
         'that nobody touched for 5 seconds". Write them one per line:\n\n' +

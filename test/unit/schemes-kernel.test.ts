@@ -56,3 +56,15 @@ describe('kernel units', () => {
     expect(idx('schemes/0/quotas/goals/nr_goals')).toBeLessThan(idx('schemes/0/quotas/goals/0/target_value'));
   });
 });
+
+describe('native application mapping', () => {
+  it('maps the four process_madvise actions and explains the rest', async () => {
+    const { processMadviseAdvice } = await import('../../src/schemes/model.js');
+    expect(processMadviseAdvice('pageout')).toEqual({ advice: 21, name: 'MADV_PAGEOUT' });
+    expect(processMadviseAdvice('cold')).toEqual({ advice: 20, name: 'MADV_COLD' });
+    expect(processMadviseAdvice('willneed')).toEqual({ advice: 3, name: 'MADV_WILLNEED' });
+    expect(processMadviseAdvice('collapse')).toEqual({ advice: 25, name: 'MADV_COLLAPSE' });
+    expect(processMadviseAdvice('hugepage')).toHaveProperty('reason');
+    expect(processMadviseAdvice('lru_prio')).toHaveProperty('reason');
+  });
+});
