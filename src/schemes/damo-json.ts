@@ -234,9 +234,14 @@ function finite(ctx: Ctx, node: JsonNode, path: string, v: Bound): number {
   return v;
 }
 
+/** min/max of a range; a missing or null bound is unset (lowest minimum, no maximum). */
 function minMax(ctx: Ctx, node: JsonNode, path: string): { min: JsonNode | undefined; max: JsonNode | undefined } {
   const o = ctx.object(node, path, ['min', 'max']);
-  return { min: get(o, 'min'), max: get(o, 'max') };
+  const bound = (key: string): JsonNode | undefined => {
+    const n = get(o, key);
+    return n?.kind === 'null' ? undefined : n;
+  };
+  return { min: bound('min'), max: bound('max') };
 }
 
 function parseAccessPattern(ctx: Ctx, node: JsonNode, path: string, s: Scheme): void {

@@ -148,7 +148,12 @@ function parseSchemeTokens(tokens: Token[], file: string, lineNo: number, raw: s
 
   const s = newScheme();
   s.origin = { file, line: lineNo };
-  const t = (i: number): string => tokens[i]?.text ?? '';
+  // `null` leaves a bound unset: the lowest value for a minimum, no limit for a maximum.
+  const t = (i: number): string => {
+    const text = tokens[i]?.text ?? '';
+    if (i < 6 && text === 'null') return i % 2 === 0 ? 'min' : 'max';
+    return text;
+  };
 
   const minSz = atField(loc(0, 'min size'), () => parseSize(t(0)));
   const maxSz = atField(loc(1, 'max size'), () => parseSize(t(1)));

@@ -76,6 +76,8 @@ describe("damo's JSON scheme format", () => {
     const [s] = parseSchemesJson(tree, 't.json');
     expect(s?.pattern.nrAccesses).toEqual({ unit: 'samples', min: 1, max: 20 });
     expect(s?.pattern.age).toEqual({ unit: 'aggr_intervals', min: 3, max: 'max' });
+    const [n] = parseSchemesJson('[{"access_pattern": {"age": {"min": "1 s", "max": null}}}]', 'n.json');
+    expect(n?.pattern.age).toEqual({ unit: 'us', min: 1_000_000, max: 'max' });
     const [d] = parseSchemesJson('{"schemes": [{}]}', 'e.json');
     expect(d?.action).toBe('stat');
     expect(d?.pattern.sz).toEqual({ min: 0, max: 'max' });

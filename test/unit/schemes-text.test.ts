@@ -74,6 +74,13 @@ describe('one-line scheme language', () => {
     expect(s.action).toBe('stat');
   });
 
+  it('reads null as an unset bound', () => {
+    const s = parseSchemeLine('null 2M null null 1s null pageout');
+    expect(s.pattern.sz).toEqual({ min: 0, max: 2 * 2 ** 20 });
+    expect(s.pattern.nrAccesses).toEqual({ unit: 'percent', min: 0, max: 'max' });
+    expect(s.pattern.age).toEqual({ unit: 'us', min: 1_000_000, max: 'max' });
+  });
+
   it('skips comments and blank lines and remembers line numbers', () => {
     const text = '# comment\n\n  # indented comment\nmin max 0 10 60s max pageout # trailing\n4K max min min 5s max PAGEOUT\n';
     const schemes = parseSchemesText(text, 'f.damos');
