@@ -9,6 +9,7 @@ interface NrRegionsCliOptions {
   range?: string[];
   sortby: 'size' | 'time';
   json?: boolean;
+  plot?: string;
 }
 
 export function registerNrRegions(report: Command, ctx: CommandContext): void {
@@ -23,13 +24,15 @@ export function registerNrRegions(report: Command, ctx: CommandContext): void {
     .option('-r, --range <start_stop_step...>', 'percentiles to print, as Python range(start, stop, step) (default: 0 25 50 75 100)')
     .addOption(new Option('-s, --sortby <metric>', "sort the values by 'size', or keep them in 'time' order").choices(['size', 'time']).default('size'))
     .option('--json', 'print one JSON document instead of text')
+    .option('-p, --plot <file>', 'draw the distribution (with --sortby time: regions over time) into FILE.png, FILE.svg or FILE.pdf instead of printing it')
     .addHelpText(
       'after',
       `
 Examples:
   $ damo report nr_regions -i damon.data
   $ damo report nr_regions -i damon.data -r 1 101 1
-  $ damo report nr_regions -i damon.data --json`,
+  $ damo report nr_regions -i damon.data --json
+  $ damo report nr_regions -i damon.data --sortby time --plot nr_regions.svg`,
     )
     .action(async (opts: NrRegionsCliOptions) => {
       const { pyRange } = await import('../../core/fmt.js');
@@ -39,9 +42,14 @@ Examples:
       const percentiles = range === undefined ? [0, 25, 50, 75, 100] : pyRange(...range);
       checkPercentiles(percentiles);
       const nrOpts = { percentiles, sortBy: opts.sortby };
+      if (opts.plot !== undefined) (await import('../../report/plot/render.js')).imageFormatOf(opts.plot);
       const src = await openInput(ctx, opts.input, opts.strict === true);
       const dists = await nrRegionsDists(src, nrOpts);
-      if (opts.json === true) await writeText(ctx, JSON.stringify(nrRegionsJson(dists, nrOpts), null, 2) + '\n');
+      if (opts.plot !== undefined) {
+        const { plotDistributions } = await import('../../report/dist_plot.js');
+        await plotDistributions(ctx.io, opts.plot, 'nr_regions', opts.input, opts.sortby, dists);
+        if (opts.json === true) await writeText(ctx, JSON.stringify(nrRegionsJson(dists, nrOpts), null, 2) + '\n');
+      } else if (opts.json === true) await writeText(ctx, JSON.stringify(nrRegionsJson(dists, nrOpts), null, 2) + '\n');
       else await writeText(ctx, formatNrRegions(dists, nrOpts));
     });
 }

@@ -19,6 +19,7 @@ interface WssCliOptions {
   all_wss?: boolean;
   nr_cols_bar: number;
   json?: boolean;
+  plot?: string;
 }
 
 export function registerWss(report: Command, ctx: CommandContext): void {
@@ -45,6 +46,7 @@ export function registerWss(report: Command, ctx: CommandContext): void {
     .option('--all_wss', 'print every value instead of percentiles')
     .option('--nr_cols_bar <n>', 'width of the bar chart (0 for none)', parseInteger, 59)
     .option('--json', 'print one JSON document (sizes in bytes) instead of text')
+    .option('-p, --plot <file>', 'draw the distribution (with --sortby time: wss over time) into FILE.png, FILE.svg or FILE.pdf instead of printing it')
     .addHelpText(
       'after',
       `
@@ -53,6 +55,7 @@ Examples:
   $ damo report wss -i damon.data -r 1 101 1 --raw_number
   $ damo report wss -i damon.data --work_time 1s --per_target
   $ damo report wss -i damon.data --sortby time --all_wss   # wss over time
+  $ damo report wss -i damon.data --plot wss.png          # the distribution as a picture
   $ damo report wss -i damon.data --json | jq '.targets[0].avr_wss_bytes'`,
     )
     .action(async (opts: WssCliOptions) => {
@@ -73,9 +76,14 @@ Examples:
         nrColsBar: opts.nr_cols_bar,
       };
       if (!wssOpts.allWss) checkPercentiles(wssOpts.percentiles);
+      if (opts.plot !== undefined) (await import('../../report/plot/render.js')).imageFormatOf(opts.plot);
       const src = await openInput(ctx, opts.input, opts.strict === true);
       const dists = await wssDists(src, wssOpts);
-      if (opts.json === true) await writeText(ctx, JSON.stringify(wssJson(dists, wssOpts), null, 2) + '\n');
+      if (opts.plot !== undefined) {
+        const { plotDistributions } = await import('../../report/dist_plot.js');
+        await plotDistributions(ctx.io, opts.plot, 'wss', opts.input, opts.sortby, dists);
+        if (opts.json === true) await writeText(ctx, JSON.stringify(wssJson(dists, wssOpts), null, 2) + '\n');
+      } else if (opts.json === true) await writeText(ctx, JSON.stringify(wssJson(dists, wssOpts), null, 2) + '\n');
       else await writeText(ctx, formatWss(dists, wssOpts));
     });
 }
