@@ -25,6 +25,15 @@ export interface OpenTraceOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+async function fileSize(path: string): Promise<number> {
+  const { stat } = await import('node:fs/promises');
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
 /** Reads the first bytes of a file and names its format. */
 export async function sniffFile(path: string): Promise<SniffedFormat> {
   let fh;
@@ -62,7 +71,7 @@ export async function openTrace(path: string, opts: OpenTraceOptions = {}): Prom
     case 'protobuf':
       return openProtobuf(path, strict);
     case 'json_compressed':
-      return readDamoJson(path, { compressed: true });
+      return readDamoJson(path, { compressed: true, fileBytes: await fileSize(path) });
     case 'json':
       return readDamoJson(path, { compressed: false });
     case 'legacy':

@@ -32,6 +32,7 @@ import {
   TextParseError,
 } from '../../core/fmt.js';
 import { emptyHeader, type Intervals, type TraceHeader, type TraceTarget } from '../../core/model.js';
+import { inflateOnWorker, useInflateWorker } from './inflate_ring.js';
 import {
   finishRecords,
   MemoryTraceSource,
@@ -137,6 +138,11 @@ interface PendingSnapshotFields {
 }
 
 const textDecoder = new TextDecoder('utf-8', { fatal: false });
+
+/** Decodes bytes [s, e); views of shared memory (the inflate ring) are copied first. */
+function decodeRange(b: Uint8Array, s: number, e: number): string {
+  return textDecoder.decode(b.buffer instanceof SharedArrayBuffer ? b.slice(s, e) : b.subarray(s, e));
+}
 
 export class DamoJsonParser {
   private buf: Uint8Array = new Uint8Array(0);
@@ -1026,9 +1032,9 @@ export class DamoJsonParser {
       p++;
     }
     this.pos = p + 1;
-    if (!hasEscape) return textDecoder.decode(b.subarray(s, p));
+    if (!hasEscape) return decodeRange(b, s, p);
     try {
-      return JSON.parse(textDecoder.decode(b.subarray(s - 1, p + 1))) as string;
+      return JSON.parse(decodeRange(b, s - 1, p + 1)) as string;
     } catch {
       throw this.err('invalid escape in a string', s);
     }
@@ -1045,7 +1051,7 @@ export class DamoJsonParser {
       else break;
     }
     if (p >= end) throw NEED_MORE;
-    const text = textDecoder.decode(b.subarray(s, p));
+    const text = decodeRange(b, s, p);
     if (!/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(text)) throw this.err(`invalid number '${text}'`, s);
     this.pos = p;
     return text;
@@ -1155,21 +1161,27 @@ function keyEquals(b: Uint8Array, s: number, key: string): boolean {
 
 export interface DamoJsonReadOptions {
   compressed: boolean;
+  /** Size of the file, to decide whether inflating on a worker thread pays off. */
+  fileBytes?: number;
 }
 
 /** Reads a damo json or json_compressed file completely into memory. */
 export async function readDamoJson(path: string, opts: DamoJsonReadOptions): Promise<MemoryTraceSource> {
   const parser = new DamoJsonParser();
   const kind = opts.compressed ? 'json_compressed' : 'json';
-  const file = createReadStream(path, { highWaterMark: 1 << 20 });
+  const file = createReadStream(path, { highWaterMark: 1 << 20, autoClose: true });
   try {
     if (opts.compressed) {
-      // Let inflation (on the thread pool) run a few chunks ahead of the parser.
-      const inflate = createInflate({ chunkSize: 1 << 20, readableHighWaterMark: 4 << 20 } as Parameters<typeof createInflate>[0]);
-      file.on('error', (e) => inflate.destroy(e));
-      file.pipe(inflate);
       try {
-        for await (const chunk of inflate) parser.feed(chunk as Buffer);
+        if (useInflateWorker(opts.fileBytes ?? 0)) {
+          for await (const chunk of inflateOnWorker(path)) parser.feed(chunk);
+        } else {
+          // Let inflation (on the thread pool) run a few chunks ahead of the parser.
+          const inflate = createInflate({ chunkSize: 1 << 20, readableHighWaterMark: 4 << 20 } as Parameters<typeof createInflate>[0]);
+          file.on('error', (e) => inflate.destroy(e));
+          file.pipe(inflate);
+          for await (const chunk of inflate) parser.feed(chunk as Buffer);
+        }
       } catch (e) {
         if (e instanceof JsonShapeError) throw e;
         if (e instanceof DamoError) throw e;
