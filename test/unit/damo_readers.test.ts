@@ -181,3 +181,72 @@ describe('sniff', () => {
     expect(sniff(new Uint8Array(0))).toBe('empty');
   });
 });
+
+describe('legacy binary versions', () => {
+  function block(sec: number, nsec: number, ids: Array<[number, Array<[number, number, number]>]>, idBytes: 4 | 8): Buffer {
+    const parts: Buffer[] = [];
+    const h = Buffer.alloc(20);
+    h.writeBigInt64LE(BigInt(sec), 0);
+    h.writeBigInt64LE(BigInt(nsec), 8);
+    h.writeUInt32LE(ids.length, 16);
+    parts.push(h);
+    for (const [id, regions] of ids) {
+      const t = Buffer.alloc(idBytes + 4);
+      if (idBytes === 4) t.writeInt32LE(id, 0);
+      else t.writeBigUInt64LE(BigInt(id), 0);
+      t.writeUInt32LE(regions.length, idBytes);
+      parts.push(t);
+      for (const [s, e, n] of regions) {
+        const r = Buffer.alloc(20);
+        r.writeBigUInt64LE(BigInt(s), 0);
+        r.writeBigUInt64LE(BigInt(e), 8);
+        r.writeUInt32LE(n, 16);
+        parts.push(r);
+      }
+    }
+    return Buffer.concat(parts);
+  }
+
+  it('reads version 1 (int32 pids) with several targets per block', async () => {
+    const head = Buffer.concat([Buffer.from('damon_recfmt_ver'), Buffer.from([1, 0, 0, 0])]);
+    const data = Buffer.concat([
+      head,
+      block(10, 0, [[42, [[4096, 8192, 3]]], [43, [[0, 4096, 1]]]], 4),
+      block(10, 100_000_000, [[42, [[4096, 8192, 5]]], [43, [[0, 4096, 2]]]], 4),
+    ]);
+    const src = await openTrace(tmp('v1.data', data));
+    expect(src.header.targets.map((t) => t.id)).toEqual([42n, 43n]);
+    const snaps = await all(src);
+    expect(snaps.map((s) => [s.targetIndex, s.startNs, s.endNs, s.nrAccesses[0]])).toEqual([
+      [0, 9.9e9, 10e9, 3],
+      [0, 10e9, 10.1e9, 5],
+      [1, 9.9e9, 10e9, 1],
+      [1, 10e9, 10.1e9, 2],
+    ]);
+  });
+
+  it('reads headerless version 0 files', async () => {
+    const data = Buffer.concat([
+      block(5, 0, [[7, [[4096, 8192, 1], [8192, 12288, 0]]]], 8),
+      block(5, 200, [[7, [[4096, 12288, 4]]]], 8),
+    ]);
+    const src = await openTrace(tmp('v0.data', data));
+    expect(src.header.source).toBe('damo-legacy');
+    const snaps = await all(src);
+    expect(snaps).toHaveLength(2);
+    expect(snaps[1]?.startNs).toBe(5e9);
+  });
+});
+
+describe('convert output names', async () => {
+  const { formatForOutputName } = await import('../../src/format/convert.js');
+  it('maps extensions to formats, protobuf by default', () => {
+    expect(formatForOutputName('a.json')).toBe('json');
+    expect(formatForOutputName('a.JSON_COMPRESSED')).toBe('json_compressed');
+    expect(formatForOutputName('dir.x/a.json.z')).toBe('json_compressed');
+    expect(formatForOutputName('perf.data.script')).toBe('perf_script');
+    expect(formatForOutputName('old.recfmt')).toBe('legacy');
+    expect(formatForOutputName('damon.data')).toBe('protobuf');
+    expect(formatForOutputName('run.damo')).toBe('protobuf');
+  });
+});
