@@ -5,13 +5,16 @@
 // young bit of every present PTE/PMD and PG_referenced of every folio of the process. check:
 // read smaps; each mapping's `Referenced:` is the kB of its pages touched since the clear.
 //
-// smaps answers per mapping, not per page. A mapping with R referenced bytes out of S has
-// fraction f = R / S of its bytes accessed, so a random address in it was accessed with
-// probability f. The check answers each region's sampling address with exactly that
-// probability (a seeded Bernoulli draw). Over an aggregation interval a region's nr_accesses
-// then has the same expectation DAMON's per-page check would give if the accessed pages
-// were spread evenly over the mapping; where in the mapping they are is unknown, and
-// granularity_bytes() reports the largest mapping size so consumers can tell.
+// smaps answers per mapping, not per page: it says how many bytes of a mapping were
+// accessed, not which. The check answers as if those bytes were packed at the start of the
+// mapping: a sampling address at offset o of a mapping of S bytes with R referenced bytes is
+// "accessed" when o < R. DAMON's regions then converge on one accessed part of R bytes per
+// mapping, so working-set sizes and each mapping's accessed fraction are right, while the
+// position of the accessed part inside a mapping is not known. granularity_bytes() reports
+// the largest mapping the answers covered, so snapshots say how coarse they are. (Answering
+// every address with probability R/S instead spreads the fraction over the whole mapping:
+// every region gets a noisy rate, nothing merges, the region count explodes, a working-set
+// estimate counts the whole mapping, and DAMON's integer merge averages bias it low.)
 //
 // Costs: clearing walks every page table of the process under the mmap write lock (the
 // target stalls on faults meanwhile), and smaps walks them again: both grow with the
@@ -32,12 +35,12 @@ namespace {
 struct VmaRef {
   uint64_t start;
   uint64_t end;
-  double fraction;
+  uint64_t referenced_bytes;
 };
 
 bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
 
-// Parses smaps text into (range, Referenced fraction) per mapping.
+// Parses smaps text into (range, Referenced bytes) per mapping.
 void parse_smaps_referenced(const std::string& text, std::vector<VmaRef>& out) {
   out.clear();
   const char* p = text.data();
@@ -52,16 +55,14 @@ void parse_smaps_referenced(const std::string& text, std::vector<VmaRef>& out) {
       if (q < le && *q == '-') {
         q++;
         while (q < le && is_hex(*q)) e = e * 16 + static_cast<uint64_t>(*q <= '9' ? *q - '0' : *q - 'a' + 10), q++;
-        if (e > s) out.push_back({s, e, 0.0});
+        if (e > s) out.push_back({s, e, 0});
       }
     } else if (le - p > 11 && std::memcmp(p, "Referenced:", 11) == 0 && !out.empty()) {
       const char* q = p + 11;
       while (q < le && *q == ' ') q++;
       uint64_t kb = 0;
       while (q < le && *q >= '0' && *q <= '9') kb = kb * 10 + static_cast<uint64_t>(*q - '0'), q++;
-      VmaRef& v = out.back();
-      const double f = static_cast<double>(kb * 1024) / static_cast<double>(v.end - v.start);
-      v.fraction = f > 1.0 ? 1.0 : f;
+      out.back().referenced_bytes = kb * 1024;
     }
     p = eol ? eol + 1 : end;
   }
@@ -69,7 +70,7 @@ void parse_smaps_referenced(const std::string& text, std::vector<VmaRef>& out) {
 
 class ClearRefs final : public AccessPrimitive {
  public:
-  explicit ClearRefs(uint64_t seed) : rng_(seed ^ 0x636c6561725f7266ULL) {}
+  ClearRefs() = default;
 
   const char* name() const override { return "clear_refs"; }
 
@@ -115,15 +116,15 @@ class ClearRefs final : public AccessPrimitive {
       const uint64_t addr = t.regions[i].sampling_addr;
       auto it = std::upper_bound(st.vmas.begin(), st.vmas.end(), addr,
                                  [](uint64_t a, const VmaRef& v) { return a < v.start; });
-      double f = 0.0;
+      uint8_t hit = 0;
       if (it != st.vmas.begin()) {
         const VmaRef& v = *(it - 1);
         if (addr < v.end) {
-          f = v.fraction;
+          hit = addr - v.start < v.referenced_bytes ? 1 : 0;
           largest = std::max(largest, v.end - v.start);
         }
       }
-      accessed[i] = f >= 1.0 ? 1 : (f > 0.0 && rng_.next_double() < f ? 1 : 0);
+      accessed[i] = hit;
     }
     st.granularity = std::max(st.granularity, largest);
     return true;
@@ -162,14 +163,13 @@ class ClearRefs final : public AccessPrimitive {
     return true;
   }
 
-  Rng rng_;
   std::vector<PerTarget> per_target_;
   std::string text_;
 };
 
 }  // namespace
 
-std::unique_ptr<AccessPrimitive> make_clear_refs(uint64_t seed) { return std::make_unique<ClearRefs>(seed); }
+std::unique_ptr<AccessPrimitive> make_clear_refs() { return std::make_unique<ClearRefs>(); }
 
 Capability probe_clear_refs(OpsKind ops, int pid) {
   Capability cap;

@@ -70,7 +70,7 @@ struct SyntheticEntry {
 
 std::unique_ptr<AccessPrimitive> make_page_idle(uint64_t page_size);
 std::unique_ptr<AccessPrimitive> make_soft_dirty(uint64_t page_size);
-std::unique_ptr<AccessPrimitive> make_clear_refs(uint64_t seed);
+std::unique_ptr<AccessPrimitive> make_clear_refs();
 std::unique_ptr<AccessPrimitive> make_synthetic(std::vector<SyntheticEntry> entries, uint64_t seed);
 
 // Capability probes. `pid` is the process to monitor (or -1 to check only the machine).

@@ -179,7 +179,7 @@ class MonitorWrap : public Napi::ObjectWrap<MonitorWrap> {
     } else if (prim == "soft_dirty") {
       primitive = damo::make_soft_dirty(cfg.page_size);
     } else if (prim == "clear_refs") {
-      primitive = damo::make_clear_refs(cfg.seed);
+      primitive = damo::make_clear_refs();
     } else if (prim == "synthetic") {
       Napi::Value sv = o.Get("synthetic");
       if (!sv.IsObject()) ThrowCoded(env, "E_USAGE", "the synthetic primitive needs option 'synthetic'");
