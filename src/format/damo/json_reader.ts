@@ -1187,10 +1187,8 @@ export async function readDamoJson(path: string, opts: DamoJsonReadOptions): Pro
         if (e instanceof DamoError) throw e;
         const code = (e as { code?: unknown }).code;
         if (typeof code === 'string' && code.startsWith('Z_')) {
-          const what = code === 'Z_BUF_ERROR' ? 'ends early (truncated file?)' : `is corrupt (${errorMessage(e)})`;
-          throw new DamoError('E_FORMAT', `${path}: the zlib-compressed data ${what}`, {
-            hint: 'json_compressed files must be complete zlib streams as damo writes them',
-          });
+          const what = code === 'Z_BUF_ERROR' ? 'ends early: the file is truncated' : `is corrupt (${errorMessage(e)})`;
+          throw new DamoError('E_FORMAT', `${path}: the zlib-compressed data ${what}`);
         }
         throw e;
       }
