@@ -116,6 +116,7 @@ async function fuzz(seed: Uint8Array, seedNo: number, read: (b: Uint8Array) => P
     expect(Date.now() - t0).toBeLessThan(2000);
   }
   expect(tally.ok + tally.rejected).toBe(N);
+  if (process.env['FUZZ_REPORT'] !== undefined) console.log(`fuzz seed ${seedNo}: ${tally.ok} read, ${tally.rejected} rejected with DamoError`);
   expect(Date.now() - started).toBeLessThan(120_000);
   return tally;
 }
