@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 
 import { describe, expect, it } from 'vitest';
 
@@ -137,6 +137,44 @@ describe('json parser', () => {
       for (let i = 0; i < text.length; i += size) p.feed(text.subarray(i, i + size));
       p.finish();
       expect(p.records).toEqual(ref.records);
+    }
+  });
+
+  it('reads damo layouts the same with and without the region template', () => {
+    const text = inflateSync(readFileSync(join(REPORT, 'damon.data')));
+    const snapshotFile = inflateSync(readFileSync(join(REPORT, 'damon.data.snapshot.anon')));
+    // Variants the template must refuse (and the general path handle): other values,
+    // units, non-null percent/usec, different indentation, huge numbers.
+    const oddDoc = [
+      {
+        target_id: 5,
+        snapshots: [
+          {
+            start_time: '0',
+            end_time: '100',
+            regions: [
+              { start: '4 KiB', end: '8,192', nr_accesses: { samples: 1, percent: null }, age: { usec: null, aggr_intervals: '7' } },
+              { start: '8,192', end: '18,446,744,073,709,551,615', nr_accesses: { samples: 2, percent: 5 }, age: { usec: null, aggr_intervals: null } },
+              { start: '0', end: '4,096', nr_accesses: { samples: 3, percent: null }, age: { usec: '1 s', aggr_intervals: null } },
+              { start: '0', end: '4,096', nr_accesses: { samples: 4, percent: null }, age: { usec: null, aggr_intervals: '1,234' }, probe_hits: [], sz_filter_passed: '143.027 MiB' },
+              { start: '0', end: '4,096', nr_accesses: { samples: 4, percent: null }, age: { usec: null, aggr_intervals: '1' }, probe_hits: [1], sz_filter_passed: '0 B' },
+              { start: '0', end: '4,096', nr_accesses: { samples: -4, percent: null }, age: { usec: null, aggr_intervals: null } },
+            ],
+          },
+        ],
+      },
+    ];
+    // damo's indent=4 layout (the template starts and gives up midway) and another indent.
+    const odd4 = new TextEncoder().encode(JSON.stringify(oddDoc, null, 4) + ' '.repeat(4096));
+    const odd2 = new TextEncoder().encode(JSON.stringify(oddDoc, null, 2) + ' '.repeat(4096));
+    for (const doc of [text, snapshotFile, odd4, odd2]) {
+      const parse = (templates: boolean) => {
+        const p = new DamoJsonParser({ templates });
+        p.feed(doc);
+        p.finish();
+        return p.records;
+      };
+      expect(parse(true)).toEqual(parse(false));
     }
   });
 
