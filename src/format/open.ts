@@ -25,15 +25,6 @@ export interface OpenTraceOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-async function fileSize(path: string): Promise<number> {
-  const { stat } = await import('node:fs/promises');
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return 0;
-  }
-}
-
 /** Reads the first bytes of a file and names its format. */
 export async function sniffFile(path: string): Promise<SniffedFormat> {
   let fh;
@@ -71,7 +62,7 @@ export async function openTrace(path: string, opts: OpenTraceOptions = {}): Prom
     case 'protobuf':
       return openProtobuf(path, strict);
     case 'json_compressed':
-      return readDamoJson(path, { compressed: true, fileBytes: await fileSize(path) });
+      return readDamoJson(path, { compressed: true });
     case 'json':
       return readDamoJson(path, { compressed: false });
     case 'legacy':

@@ -159,31 +159,3 @@ describe('perf.data', () => {
   });
 });
 
-describe('json_compressed inflated on a worker thread (built binary)', () => {
-  const env = { DAMO_INFLATE_WORKER: 'always' };
-  const expects = join(DATA, 'damo-3.3.0-tests-report/expects');
-
-  it('gives the same report raw', () => {
-    const r = runBin(['report', 'raw', '-i', join(DATA, 'damo-3.3.0-tests-report/damon.data')], { env });
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    expect(r.stdout).toBe(readFileSync(join(expects, 'report-raw'), 'utf8'));
-  });
-
-  it('reports truncated and corrupt zlib data and JSON shape errors', () => {
-    const z = readFileSync(join(DATA, 'damo-3.3.0-tests-report/damon.data'));
-    const cut = file('w-cut.json_compressed', z.subarray(0, 30000));
-    const r1 = runBin(['report', 'wss', '-i', cut], { env });
-    expect(r1.status).toBe(1);
-    expect(r1.stderr).toMatch(/^damo: .*w-cut\.json_compressed: (the zlib-compressed data ends early|not a valid damo json_compressed record file)/);
-    const bad = Buffer.from(z);
-    for (let i = 5000; i < 5100; i++) bad[i] = 0xff;
-    const r2 = runBin(['report', 'wss', '-i', file('w-bad.json_compressed', bad)], { env });
-    expect(r2.status).toBe(1);
-    expect(r2.stderr).toMatch(/^damo: .*w-bad\.json_compressed: /);
-    expect(r2.stderr).not.toMatch(/\n\s+at /);
-    const r3 = runBin(['report', 'wss', '-i', file('w-shape.json_compressed', deflateSync(Buffer.from('{"a": 1}')))], { env });
-    expect(r3.status).toBe(1);
-    expect(r3.stderr).toMatch(/must be a JSON list of records/);
-  });
-});

@@ -32,7 +32,6 @@ import {
   TextParseError,
 } from '../../core/fmt.js';
 import { emptyHeader, type Intervals, type TraceHeader, type TraceTarget } from '../../core/model.js';
-import { inflateOnWorker, useInflateWorker } from './inflate_ring.js';
 import {
   finishRecords,
   MemoryTraceSource,
@@ -183,7 +182,7 @@ interface PendingSnapshotFields {
 
 const textDecoder = new TextDecoder('utf-8', { fatal: false });
 
-/** Decodes bytes [s, e); views of shared memory (the inflate ring) are copied first. */
+/** Decodes bytes [s, e); views of shared memory are copied first (TextDecoder refuses them). */
 function decodeRange(b: Uint8Array, s: number, e: number): string {
   return textDecoder.decode(b.buffer instanceof SharedArrayBuffer ? b.slice(s, e) : b.subarray(s, e));
 }
@@ -1340,8 +1339,6 @@ function keyEquals(b: Uint8Array, s: number, key: string): boolean {
 
 export interface DamoJsonReadOptions {
   compressed: boolean;
-  /** Size of the file, to decide whether inflating on a worker thread pays off. */
-  fileBytes?: number;
 }
 
 /** Reads a damo json or json_compressed file completely into memory. */
@@ -1352,15 +1349,11 @@ export async function readDamoJson(path: string, opts: DamoJsonReadOptions): Pro
   try {
     if (opts.compressed) {
       try {
-        if (useInflateWorker(opts.fileBytes ?? 0)) {
-          for await (const chunk of inflateOnWorker(path)) parser.feed(chunk);
-        } else {
-          // Let inflation (on the thread pool) run a few chunks ahead of the parser.
-          const inflate = createInflate({ chunkSize: 1 << 20, readableHighWaterMark: 4 << 20 } as Parameters<typeof createInflate>[0]);
-          file.on('error', (e) => inflate.destroy(e));
-          file.pipe(inflate);
-          for await (const chunk of inflate) parser.feed(chunk as Buffer);
-        }
+        // Inflation runs on the thread pool, a few chunks ahead of the parser.
+        const inflate = createInflate({ chunkSize: 1 << 20, readableHighWaterMark: 4 << 20 } as Parameters<typeof createInflate>[0]);
+        file.on('error', (e) => inflate.destroy(e));
+        file.pipe(inflate);
+        for await (const chunk of inflate) parser.feed(chunk as Buffer);
       } catch (e) {
         if (e instanceof JsonShapeError) throw e;
         if (e instanceof DamoError) throw e;
