@@ -7,7 +7,9 @@ import type { Command } from 'commander';
 
 import type { CommandContext } from './context.js';
 import { registerReport } from './report/index.js';
+import { registerSynth } from './synth.js';
 
 export function registerCommands(program: Command, ctx: CommandContext): void {
   registerReport(program, ctx);
+  registerSynth(program, ctx);
 }
