@@ -6,10 +6,12 @@
 import type { Command } from 'commander';
 
 import type { CommandContext } from './context.js';
+import { registerRecord } from './record.js';
 import { registerReport } from './report/index.js';
 import { registerSynth } from './synth.js';
 
 export function registerCommands(program: Command, ctx: CommandContext): void {
+  registerRecord(program, ctx);
   registerReport(program, ctx);
   registerSynth(program, ctx);
 }

@@ -55,7 +55,7 @@ export class ShellGuardian implements Guardian {
   private finished = false;
 
   constructor(onError: (message: string) => void) {
-    let child: ChildProcess | null = null;
+    let child: ChildProcess | null;
     try {
       child = spawn('/bin/sh', ['-c', SCRIPT], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
       child.on('error', (err) => {

@@ -63,13 +63,21 @@ function assertWritable(path: string): void {
 export class RealKernelFs implements KernelFs {
   readonly log: KfsOp[] = [];
 
+  /** `onOp` sees every mutation before it is made (--debug prints them). */
+  constructor(private readonly onOp?: (op: KfsOp) => void) {}
+
+  private record(op: KfsOp): void {
+    this.log.push(op);
+    this.onOp?.(op);
+  }
+
   read(path: string): string {
     return fs.readFileSync(path, 'utf8');
   }
 
   write(path: string, value: string): void {
     assertWritable(path);
-    this.log.push({ op: 'write', path, value });
+    this.record({ op: 'write', path, value });
     const fd = fs.openSync(path, fs.constants.O_WRONLY);
     try {
       fs.writeSync(fd, value);
@@ -101,13 +109,13 @@ export class RealKernelFs implements KernelFs {
 
   mkdir(path: string): void {
     assertWritable(path);
-    this.log.push({ op: 'mkdir', path });
+    this.record({ op: 'mkdir', path });
     fs.mkdirSync(path);
   }
 
   rmdir(path: string): void {
     assertWritable(path);
-    this.log.push({ op: 'rmdir', path });
+    this.record({ op: 'rmdir', path });
     fs.rmdirSync(path);
   }
 

@@ -42,7 +42,8 @@ function timeToNs(sec: string, frac: string): bigint {
   return BigInt(sec) * 1_000_000_000n + BigInt(padded);
 }
 
-export function parseTraceLine(line: string): TraceLine {
+export function parseTraceLine(text: string): TraceLine {
+  const line = text.replace(/[\r\n]+$/, '');
   const lost = LOST_RE.exec(line);
   if (lost !== null) return { kind: 'lost', cpu: Number(lost[1]), nrEvents: Number(lost[2]) };
   const m = LINE_RE.exec(line);
