@@ -110,6 +110,8 @@ export class DebugfsMonitor {
   }
 
   start(): number {
+    // Before 'on', so no moment is uncovered; the root context was off when we took it.
+    this.guardian.add({ kind: 'write-if-equals', checkPath: this.monitorOnPath, equals: 'on', path: this.monitorOnPath, value: 'off' });
     try {
       this.kfs.write(this.monitorOnPath, 'on');
     } catch (err) {
@@ -126,7 +128,6 @@ export class DebugfsMonitor {
       throw new DamoError('E_TARGET', `DAMON stopped right after it started (kdamond_pid reads ${text ?? 'nothing'}); its targets may have exited`);
     }
     this.kdamondPid = pid;
-    this.guardian.add({ kind: 'write-if-equals', checkPath: `${this.root}/kdamond_pid`, equals: String(pid), path: this.monitorOnPath, value: 'off' });
     return pid;
   }
 

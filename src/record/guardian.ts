@@ -40,7 +40,8 @@ export function stepCommand(step: GuardianStep): string {
   }
 }
 
-const SCRIPT = `trap '' INT TERM HUP PIPE
+/** The guardian's shell program (exported for tests). */
+export const GUARDIAN_SCRIPT = `trap '' INT TERM HUP PIPE
 cmds=':'
 while IFS= read -r line; do
   if [ "$line" = done ]; then exit 0; fi
@@ -57,7 +58,7 @@ export class ShellGuardian implements Guardian {
   constructor(onError: (message: string) => void) {
     let child: ChildProcess | null;
     try {
-      child = spawn('/bin/sh', ['-c', SCRIPT], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+      child = spawn('/bin/sh', ['-c', GUARDIAN_SCRIPT], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
       child.on('error', (err) => {
         onError(`the crash guardian could not start (${err.message}); if this recorder is killed, our kernel changes stay`);
         this.child = null;

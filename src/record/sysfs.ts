@@ -163,6 +163,9 @@ export class OurKdamond {
 
   /** Turns our kdamond on and returns its pid. */
   start(): number {
+    // Registered before 'on' so no moment is left uncovered. kdamond 0 exists only because
+    // we created it (nr_kdamonds was 0), and nobody can recreate it while ours runs.
+    this.guardian.add({ kind: 'write-if-equals', checkPath: `${this.kdamondDir}/state`, equals: 'on', path: `${this.kdamondDir}/state`, value: 'off' });
     try {
       writeRetryBusy(this.kfs, `${this.kdamondDir}/state`, 'on');
     } catch (err) {
@@ -183,7 +186,6 @@ export class OurKdamond {
       throw new DamoError('E_TARGET', `kdamond 0 stopped right after it started (pid reads ${pidText ?? 'nothing'}); its targets may have exited`);
     }
     this.kdamondPid = pid;
-    this.guardian.add({ kind: 'write-if-equals', checkPath: `${this.kdamondDir}/pid`, equals: String(pid), path: `${this.kdamondDir}/state`, value: 'off' });
     return pid;
   }
 
