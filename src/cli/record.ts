@@ -11,26 +11,26 @@ import { collectIntegers, parsePositiveInteger } from './options.js';
 
 interface RecordCliOptions {
   out: string;
-  outputType: string;
-  outputPermission: string;
+  output_type: string;
+  output_permission: string;
   sample?: string;
   aggr?: string;
   updr?: string;
-  monitoringIntervals?: string[];
+  monitoring_intervals?: string[];
   minr?: number;
   maxr?: number;
-  monitoringNrRegionsRange?: string[];
+  monitoring_nr_regions_range?: string[];
   ops?: Ops;
   regions?: string[];
-  targetPid?: number[];
+  target_pid?: number[];
   shell?: boolean;
   timeout?: string;
   source: string;
   primitive?: string;
-  snapshotInterval?: string;
-  sysfsRoot?: string;
-  tracefsRoot?: string;
-  debugfsRoot?: string;
+  snapshot_interval?: string;
+  sysfs_root?: string;
+  tracefs_root?: string;
+  debugfs_root?: string;
   quiet?: boolean;
   json?: boolean;
 }
@@ -122,9 +122,9 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
         import('../record/kfs.js'),
       ]);
       const intervals = { sampleUs: 5000, aggrUs: 100_000, opsUpdateUs: 1_000_000 };
-      if (opts.monitoringIntervals !== undefined) {
-        if (opts.monitoringIntervals.length !== 3) throw new DamoError('E_USAGE', '--monitoring_intervals takes three values: <sample> <aggr> <ops_update>');
-        const [s, a, u] = opts.monitoringIntervals as [string, string, string];
+      if (opts.monitoring_intervals !== undefined) {
+        if (opts.monitoring_intervals.length !== 3) throw new DamoError('E_USAGE', '--monitoring_intervals takes three values: <sample> <aggr> <ops_update>');
+        const [s, a, u] = opts.monitoring_intervals as [string, string, string];
         intervals.sampleUs = units.parseTimeUs(s, '--monitoring_intervals');
         intervals.aggrUs = units.parseTimeUs(a, '--monitoring_intervals');
         intervals.opsUpdateUs = units.parseTimeUs(u, '--monitoring_intervals');
@@ -133,8 +133,8 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
       if (opts.aggr !== undefined) intervals.aggrUs = units.parseTimeUs(opts.aggr, '-a/--aggr');
       if (opts.updr !== undefined) intervals.opsUpdateUs = units.parseTimeUs(opts.updr, '-u/--updr');
       const nrRegions = { min: 10, max: 1000 };
-      if (opts.monitoringNrRegionsRange !== undefined) {
-        const r = opts.monitoringNrRegionsRange;
+      if (opts.monitoring_nr_regions_range !== undefined) {
+        const r = opts.monitoring_nr_regions_range;
         if (r.length !== 2) throw new DamoError('E_USAGE', '--monitoring_nr_regions_range takes two values: <min> <max>');
         [nrRegions.min, nrRegions.max] = r.map((x) => parsePositiveInteger(x)) as [number, number];
       }
@@ -145,15 +145,15 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
         timeoutSec = Number(opts.timeout);
         if (!Number.isFinite(timeoutSec) || timeoutSec <= 0) throw new DamoError('E_USAGE', `--timeout: '${opts.timeout}' is not a positive number of seconds`);
       }
-      const target = parseTargetArgs(args, { shell: opts.shell === true, ...(opts.targetPid !== undefined ? { targetPids: opts.targetPid } : {}) });
+      const target = parseTargetArgs(args, { shell: opts.shell === true, ...(opts.target_pid !== undefined ? { targetPids: opts.target_pid } : {}) });
       const io = ctx.io;
       const deps = defaultDeps(io, onInterrupt);
       if (ctx.debug()) deps.kfs = new RealKernelFs((op) => io.stderr.write(`damo: debug: ${op.op} ${op.path}${op.op === 'write' ? ` <- ${JSON.stringify(op.value)}` : ''}\n`));
       const result = await record(
         {
           out: opts.out,
-          outputType: opts.outputType as 'protobuf',
-          outputPermission: octal(opts.outputPermission),
+          outputType: opts.output_type as 'protobuf',
+          outputPermission: octal(opts.output_permission),
           target,
           ops: opts.ops,
           regions: opts.regions !== undefined ? units.parseRegions(opts.regions) : null,
@@ -162,10 +162,10 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
           source: opts.source as 'auto',
           primitive: opts.primitive as 'clear_refs' | undefined,
           timeoutSec,
-          snapshotIntervalUs: opts.snapshotInterval !== undefined ? units.parseTimeUs(opts.snapshotInterval, '--snapshot_interval') : undefined,
+          snapshotIntervalUs: opts.snapshot_interval !== undefined ? units.parseTimeUs(opts.snapshot_interval, '--snapshot_interval') : undefined,
           quiet: opts.quiet === true,
           json: opts.json === true,
-          roots: { sysfs: opts.sysfsRoot ?? DEFAULT_ROOTS.sysfs, tracefs: opts.tracefsRoot ?? DEFAULT_ROOTS.tracefs, debugfs: opts.debugfsRoot ?? DEFAULT_ROOTS.debugfs },
+          roots: { sysfs: opts.sysfs_root ?? DEFAULT_ROOTS.sysfs, tracefs: opts.tracefs_root ?? DEFAULT_ROOTS.tracefs, debugfs: opts.debugfs_root ?? DEFAULT_ROOTS.debugfs },
           argv: ['damo', ...rawArgsOf(cmd)],
         },
         deps,

@@ -267,6 +267,9 @@ class Recording {
     const { req, deps } = this;
     validateAttrs(req);
     const ops = deduceOps(req);
+    if (req.primitive !== undefined && req.source !== 'auto' && req.source !== 'native') {
+      throw new DamoError('E_USAGE', `--primitive ${req.primitive} applies to the native engine, not to --source ${req.source}`, { hint: 'use --source native, or drop --primitive' });
+    }
     if (req.outputType !== 'protobuf') {
       throw new DamoError('E_UNSUPPORTED', `--output_type ${req.outputType} is not available yet in this build`, {
         hint: 'record with the default protobuf output; reports read it directly',
@@ -288,12 +291,11 @@ class Recording {
       kallsymsHas: deps.kallsymsHas,
       pidAlive: deps.pidAlive,
     });
-    const wantNative = ops === 'vaddr' && (req.source === 'auto' || req.source === 'native');
+    // --primitive names a native-engine primitive, so it implies the native source.
+    const requested = req.primitive !== undefined && req.source === 'auto' ? 'native' : req.source;
+    const wantNative = ops === 'vaddr' && (requested === 'auto' || requested === 'native');
     const native: NativeAvailability = wantNative ? await deps.probeNative(req.primitive) : { usable: false, reason: 'not needed' };
-    const choice = chooseSource({ source: req.source, ops, nrTargets }, detection, native);
-    if (req.primitive !== undefined && choice.kind !== 'native') {
-      throw new DamoError('E_USAGE', `--primitive ${req.primitive} applies to the native engine, but the source is ${choice.kind}`, { hint: 'add --source native' });
-    }
+    const choice = chooseSource({ source: requested, ops, nrTargets }, detection, native);
     for (const s of choice.skipped) this.note(`skipped ${s}`);
 
     // From here on an interrupt must not kill us before we undo what we change; one that
