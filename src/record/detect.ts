@@ -296,10 +296,7 @@ function blockerFor(kind: SourceChoice, det: Detection, req: SourceRequest, nati
       return t === null ? null : { code: 'E_UNSUPPORTED', why: `debugfs recording reads the tracepoint, but ${t}` };
     }
     case 'native':
-      if (req.ops !== 'vaddr') {
-        return { code: 'E_UNSUPPORTED', why: `the native engine monitors processes (vaddr) only, not '${req.ops}'`, hint: 'physical address monitoring needs kernel DAMON with CONFIG_DAMON_PADDR' };
-      }
-      if (!native.usable) return { code: 'E_UNSUPPORTED', why: `the native engine is unusable: ${native.reason ?? 'unknown reason'}` };
+      if (!native.usable) return { code: 'E_UNSUPPORTED', why: native.reason ?? 'the native engine is unusable here' };
       return null;
   }
 }

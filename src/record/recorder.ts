@@ -69,7 +69,7 @@ export interface RecordDeps {
   pidAlive: (pid: number) => boolean;
   readIomem: () => string;
   kallsymsHas: (prefixes: string[]) => Map<string, boolean> | null;
-  probeNative: (primitive: NativePrimitive | undefined) => Promise<NativeAvailability>;
+  probeNative: typeof probeNative;
   createNativeSource: typeof createNativeSource;
   /** Wraps the writer (tests log every written snapshot). */
   wrapSink?: (sink: TraceSinkLike) => TraceSinkLike;
@@ -206,6 +206,17 @@ class StatusLine {
   }
 }
 
+/** "a: why", "b: why" -> "a, b: why": the same reason once. */
+export function groupSkipped(skipped: string[]): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const s of skipped) {
+    const i = s.indexOf(': ');
+    const [name, why] = i < 0 ? [s, ''] : [s.slice(0, i), s.slice(i + 2)];
+    byReason.set(why, [...(byReason.get(why) ?? []), name]);
+  }
+  return [...byReason].map(([why, names]) => `${names.join(', ')}: ${why}`);
+}
+
 type Interrupt = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
 const INTERRUPT_EXIT: Record<Interrupt, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
@@ -293,10 +304,11 @@ class Recording {
     });
     // --primitive names a native-engine primitive, so it implies the native source.
     const requested = req.primitive !== undefined && req.source === 'auto' ? 'native' : req.source;
-    const wantNative = ops === 'vaddr' && (requested === 'auto' || requested === 'native');
-    const native: NativeAvailability = wantNative ? await deps.probeNative(req.primitive) : { usable: false, reason: 'not needed' };
+    const wantNative = requested === 'auto' || requested === 'native';
+    const firstPid = req.target.kind === 'pids' ? req.target.pids[0] : undefined;
+    const native: NativeAvailability = wantNative ? await deps.probeNative(req.primitive, ops as Exclude<Ops, ''>, firstPid) : { usable: false, reason: 'not needed' };
     const choice = chooseSource({ source: requested, ops, nrTargets }, detection, native);
-    for (const s of choice.skipped) this.note(`skipped ${s}`);
+    for (const s of groupSkipped(choice.skipped)) this.note(`skipped ${s}`);
 
     // From here on an interrupt must not kill us before we undo what we change; one that
     // arrives while starting is honoured as soon as the source has started.
@@ -435,7 +447,15 @@ class Recording {
   private async makeSource(kind: SourceChoice, ops: Ops, detection: Detection, pids: number[], paddrRegions: Array<[number, number]> | null): Promise<RecordingSource> {
     const { req, deps } = this;
     if (kind === 'native') {
-      return deps.createNativeSource({ pids, intervals: req.intervals, nrRegions: req.nrRegions, primitive: req.primitive, baseTimeNs: this.baseTimeNs });
+      return deps.createNativeSource({
+        ops: ops as Exclude<Ops, ''>,
+        pids,
+        ranges: ops === 'paddr' ? paddrRegions : req.regions,
+        intervals: req.intervals,
+        nrRegions: req.nrRegions,
+        primitive: req.primitive,
+        baseTimeNs: this.baseTimeNs,
+      });
     }
     const targets: KdamondTarget[] =
       ops === 'paddr' ? [{ regions: paddrRegions ?? [] }] : pids.map((pid) => (req.regions !== null ? { pid, regions: req.regions } : { pid }));
@@ -467,7 +487,14 @@ class Recording {
         check();
       }),
       source.ended.then(
-        (reason) => ({ reason, exitCode: 0 }),
+        async (reason): Promise<End> => {
+          // A source that saw the target go first: take the exit status from our own watcher.
+          if (reason === 'target-exit' && this.target !== null) {
+            const exit = await Promise.race([this.target.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 500))]);
+            return exit === undefined ? { reason, exitCode: 0 } : { reason, exitCode: 0, exit };
+          }
+          return { reason, exitCode: 0 };
+        },
         (error: unknown) => ({ reason: `error: ${errorMessage(error)}`, exitCode: 1, error }),
       ),
     ];

@@ -80,6 +80,16 @@ function alive(pid: number): boolean {
 }
 
 const SYSFS = 'sys/kernel/mm/damon/admin';
+
+/** A command outlives a SIGKILLed recorder; end it (only the pid the trace names). */
+function killTarget(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
 const LONG_COMMAND: Partial<RecordRequest> = { target: { kind: 'command', argv: ['sleep', '60'], shell: false, display: 'sleep 60' } };
 
 describe('record under real signals', () => {
@@ -114,6 +124,7 @@ describe('record under real signals', () => {
     await c.exited;
     const logged = snapshotLines(c);
     const trace = await openProtobufTrace(c.out);
+    killTarget(trace.header.targets[0]?.pid);
     const got: number[] = [];
     for await (const s of trace.snapshots()) got.push(s.endNs);
     expect(got.slice(0, logged.length)).toEqual(logged.map((l) => l.endNs));
@@ -126,8 +137,10 @@ describe('record under real signals', () => {
 
   it('SIGKILL while setting up the kernel: the guardian leaves no kdamond running or configured', async () => {
     const failures: string[] = [];
+    // A process this test owns, so nothing is left behind by the killed recorders.
+    const target = spawn('sleep', ['120'], { stdio: 'ignore' });
     for (let i = 0; i < 6; i++) {
-      const c = startChild(LONG_COMMAND);
+      const c = startChild({ target: { kind: 'pids', pids: [target.pid as number] } });
       await waitFor(() => guardianPid(c) !== null, 20_000, 'the guardian');
       await new Promise((r) => setTimeout(r, i * 8));
       c.proc.kill('SIGKILL');
@@ -140,6 +153,7 @@ describe('record under real signals', () => {
         failures.push(`kill after ${i * 8} ms: nr_kdamonds=${readFileSync(nr, 'utf8').trim()} state=${existsSync(state) ? readFileSync(state, 'utf8').trim() : '-'}`);
       }
     }
+    target.kill('SIGKILL');
     expect(failures).toEqual([]);
   }, 120_000);
 
@@ -159,6 +173,7 @@ describe('record under real signals', () => {
           const logged = snapshotLines(c);
           try {
             const trace = await openProtobufTrace(c.out);
+            killTarget(trace.header.targets[0]?.pid);
             const got: Array<[number, number, number]> = [];
             for await (const s of trace.snapshots()) got.push([s.endNs, s.starts.length, s.starts[0] ?? -1]);
             const want = logged.map((l): [number, number, number] => [l.endNs, l.nr, l.first]);
