@@ -286,11 +286,12 @@ function blockerFor(kind: SourceChoice, det: Detection, req: SourceRequest, nati
       }
       if (det.euid !== 0) return { code: 'E_PERM', why: 'the DAMON debugfs interface needs root', hint: 'run as root (sudo), or use --source native' };
       if (req.ops === 'fvaddr') return { code: 'E_UNSUPPORTED', why: "the debugfs interface has no 'fvaddr' operations", hint: 'use --ops vaddr, or --source sysfs' };
-      if (d.running) {
-        return { code: 'E_BUSY', why: `DAMON debugfs monitoring is already on (${d.root}/${d.monitorOnFile ?? 'monitor_on'}) and is not ours`, hint: 'use --source native' };
-      }
+      // monitor_on reads 'on' while any kdamond runs, sysfs ones included: name the cause.
       if (runningKdamonds(det.sysfs).length > 0) {
         return { code: 'E_BUSY', why: 'a sysfs kdamond is running, and DAMON refuses debugfs monitoring while one does', hint: 'use --source native' };
+      }
+      if (d.running) {
+        return { code: 'E_BUSY', why: `DAMON debugfs monitoring is already on (${d.root}/${d.monitorOnFile ?? 'monitor_on'}) and is not ours`, hint: 'use --source native' };
       }
       const t = tracefsBlocker(det);
       return t === null ? null : { code: 'E_UNSUPPORTED', why: `debugfs recording reads the tracepoint, but ${t}` };
