@@ -147,11 +147,14 @@ export class SnapshotAdjuster {
 export function exactMean(values: ArrayLike<number>): number {
   let sum = 0;
   let exact = true;
+  let integers = true;
   for (let i = 0; i < values.length; i++) {
-    sum += values[i] as number;
+    const v = values[i] as number;
+    sum += v;
     if (sum > Number.MAX_SAFE_INTEGER) exact = false;
+    if (!Number.isSafeInteger(v)) integers = false;
   }
-  if (exact) return sum / values.length;
+  if (exact || !integers) return sum / values.length;
   let big = 0n;
   for (let i = 0; i < values.length; i++) big += BigInt(Math.trunc(values[i] as number));
   const scale = 1n << 64n;

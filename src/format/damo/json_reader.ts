@@ -83,6 +83,9 @@ const C_RBRACE = 0x7d;
 const C_BACKSLASH = 0x5c;
 const C_MINUS = 0x2d;
 
+/** Bytes of the next chunk joined to a value cut at a chunk boundary. */
+const BRIDGE_BYTES = 64 * 1024;
+
 /** Eight ASCII spaces read as one double. */
 const SPACES8 = new Float64Array(new Uint8Array(8).fill(0x20).buffer)[0] as number;
 
@@ -123,21 +126,44 @@ export class DamoJsonParser {
 
   /** Feeds the next chunk of JSON text. */
   feed(chunk: Uint8Array): void {
-    if (this.pos < this.end) {
-      const rest = this.end - this.pos;
-      const joined = new Uint8Array(rest + chunk.length);
-      joined.set(this.buf.subarray(this.pos, this.end), 0);
-      joined.set(chunk, rest);
-      this.base += this.pos;
-      this.buf = joined;
-    } else {
+    if (this.pos >= this.end) {
       this.base += this.end;
-      this.buf = chunk;
+      this.setBuffer(chunk, 0);
+      this.run();
+      return;
     }
-    this.pos = 0;
-    this.end = this.buf.length;
-    this.setWords();
+    // A value straddles the chunk boundary. Parse across it in a small joined buffer, then
+    // go on in the chunk itself, so the bulk of the data is never copied.
+    const rest = this.end - this.pos;
+    const bridgeLen = Math.min(chunk.length, BRIDGE_BYTES);
+    const joined = new Uint8Array(rest + bridgeLen);
+    joined.set(this.buf.subarray(this.pos, this.end), 0);
+    joined.set(chunk.subarray(0, bridgeLen), rest);
+    this.base += this.pos;
+    this.setBuffer(joined, 0);
     this.run();
+    if (bridgeLen === chunk.length) return;
+    if (this.pos >= rest) {
+      this.base += rest;
+      this.setBuffer(chunk, this.pos - rest);
+      this.run();
+      return;
+    }
+    // One value is longer than the bridge: join the rest of the chunk as well.
+    const left = this.end - this.pos;
+    const all = new Uint8Array(left + chunk.length - bridgeLen);
+    all.set(joined.subarray(this.pos), 0);
+    all.set(chunk.subarray(bridgeLen), left);
+    this.base += this.pos;
+    this.setBuffer(all, 0);
+    this.run();
+  }
+
+  private setBuffer(b: Uint8Array, pos: number): void {
+    this.buf = b;
+    this.pos = pos;
+    this.end = b.length;
+    this.setWords();
   }
 
   /** Marks the end of input; fails if the JSON is incomplete. */
@@ -178,38 +204,24 @@ export class DamoJsonParser {
     while (p < end) {
       const c = b[p] as number;
       if (c === 0x20) {
-        // damo indents with long runs of spaces: compare eight bytes at a time through an
-        // aligned Float64Array view of the same memory.
-        const abs = this.byteOffset + p;
-        if ((abs & 7) === 0) {
-          const from = p;
-          let q = (abs - this.alignedOffset) / 8;
-          const qEnd = this.wordsEnd;
-          const w = this.words;
-          while (q < qEnd && w[q] === SPACES8) q++;
-          p = this.alignedOffset + q * 8 - this.byteOffset;
-          if (p === from) p++;
-        } else p++;
+        // damo indents with long runs of spaces: compare eight bytes at a time.
+        const dv = this.view;
+        const last = end - 8;
+        while (p <= last && dv.getFloat64(p, true) === SPACES8) p += 8;
+        while (p < end && b[p] === 0x20) p++;
       } else if (c === 0x0a || c === 0x0d || c === 0x09) p++;
       else break;
     }
-    this.pos = p > end ? end : p;
+    this.pos = p;
   }
 
-  /** Sets the aligned 8-byte view that skipWs() uses over the current buffer. */
+  /** Sets the DataView that skipWs() reads eight bytes at a time through. */
   private setWords(): void {
     const b = this.buf;
-    this.byteOffset = b.byteOffset;
-    this.alignedOffset = (b.byteOffset + 7) & ~7;
-    const count = Math.max(0, Math.floor((b.byteOffset + b.length - this.alignedOffset) / 8));
-    this.words = count > 0 ? new Float64Array(b.buffer, this.alignedOffset, count) : new Float64Array(0);
-    this.wordsEnd = count;
+    this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
 
-  private byteOffset = 0;
-  private alignedOffset = 0;
-  private words: Float64Array = new Float64Array(0);
-  private wordsEnd = 0;
+  private view: DataView = new DataView(new ArrayBuffer(0));
 
   /** Next significant byte without consuming it. */
   private peek(): number {
@@ -304,8 +316,7 @@ export class DamoJsonParser {
         if (this.peek() !== C_LBRACE) throw this.err('each snapshot must be a JSON object');
         this.pos++;
         this.snapFields = { start: null, end: null };
-        this.regions.length = 0;
-        this.regions.hasSzFilterPassed = false;
+        this.regions.reset();
         this.state = St.SnapFirstKey;
         return true;
       case St.SnapsNext: {
@@ -327,7 +338,7 @@ export class DamoJsonParser {
         this.state = St.SnapKey;
         return true;
       case St.SnapKey: {
-        const key = this.parseKey();
+        const key = this.snapshotKey();
         if (key === 'regions') {
           this.state = St.RegsBegin;
           return true;
@@ -474,9 +485,66 @@ export class DamoJsonParser {
     }
   }
 
+  /** A snapshot key; the common ones are matched without decoding a string. */
+  private snapshotKey(): string {
+    if (this.peek() !== C_QUOTE) throw this.err('expected a quoted key');
+    const b = this.buf;
+    const s = this.pos + 1;
+    if (s + 12 <= this.end) {
+      let key: string | undefined;
+      if (b[s + 7] === C_QUOTE && keyEquals(b, s, 'regions')) key = 'regions';
+      else if (b[s + 10] === C_QUOTE && keyEquals(b, s, 'start_time')) key = 'start_time';
+      else if (b[s + 8] === C_QUOTE && keyEquals(b, s, 'end_time')) key = 'end_time';
+      else if (b[s + 11] === C_QUOTE && keyEquals(b, s, 'total_bytes')) key = 'total_bytes';
+      if (key !== undefined) {
+        this.pos = s + key.length + 1;
+        this.expect(C_COLON, "':' after a key");
+        return key;
+      }
+    }
+    return this.parseKey();
+  }
+
+  /**
+   * A value that is a plain non-negative integer of at most 15 digits, quoted or not, read
+   * from the bytes; -1 (nothing consumed) for anything else.
+   */
+  private plainInteger(): number {
+    const b = this.buf;
+    const end = this.end;
+    let p = this.pos;
+    const quoted = b[p] === C_QUOTE;
+    if (quoted) p++;
+    const s = p;
+    let v = 0;
+    for (; p < end; p++) {
+      const d = b[p] as number;
+      if (d >= 0x30 && d <= 0x39) v = v * 10 + (d - 0x30);
+      else break;
+    }
+    if (p >= end || p === s || p - s > 15) return -1;
+    const d = b[p] as number;
+    if (quoted) {
+      if (d !== C_QUOTE) return -1;
+      p++;
+    } else if (d === 0x2e || d === 0x65 || d === 0x45) return -1;
+    this.pos = p;
+    return v;
+  }
+
   private snapshotField(key: string): void {
     const at = this.pos;
     const f = this.snapFields;
+    if (key === 'start_time' || key === 'end_time' || key === 'total_bytes') {
+      this.peek();
+      const v = this.plainInteger();
+      if (v >= 0) {
+        if (key === 'start_time') f.start = v;
+        else if (key === 'end_time') f.end = v;
+        else f.totalBytes = v;
+        return;
+      }
+    }
     switch (key) {
       case 'start_time':
         f.start = this.parseTime(key, at);
@@ -974,7 +1042,8 @@ export async function readDamoJson(path: string, opts: DamoJsonReadOptions): Pro
   const file = createReadStream(path, { highWaterMark: 1 << 20 });
   try {
     if (opts.compressed) {
-      const inflate = createInflate({ chunkSize: 1 << 20 });
+      // Let inflation (on the thread pool) run a few chunks ahead of the parser.
+      const inflate = createInflate({ chunkSize: 1 << 20, readableHighWaterMark: 4 << 20 } as Parameters<typeof createInflate>[0]);
       file.on('error', (e) => inflate.destroy(e));
       file.pipe(inflate);
       try {
