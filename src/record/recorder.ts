@@ -7,7 +7,7 @@
  * leaves a file readable up to the last complete frame; the crash guardian (guardian.ts)
  * undoes our kernel changes if this process dies without doing it.
  */
-import { accessSync, constants, existsSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { hostname, cpus, release } from 'node:os';
 import { dirname, resolve } from 'node:path';
 
@@ -281,11 +281,6 @@ class Recording {
     if (req.primitive !== undefined && req.source !== 'auto' && req.source !== 'native') {
       throw new DamoError('E_USAGE', `--primitive ${req.primitive} applies to the native engine, not to --source ${req.source}`, { hint: 'use --source native, or drop --primitive' });
     }
-    if (req.outputType !== 'protobuf') {
-      throw new DamoError('E_UNSUPPORTED', `--output_type ${req.outputType} is not available yet in this build`, {
-        hint: 'record with the default protobuf output; reports read it directly',
-      });
-    }
     checkOutputWritable(req.out);
     // Targets must exist before anything is touched.
     if (req.target.kind === 'pids') checkPids(req.target.pids, deps.pidAlive);
@@ -389,7 +384,7 @@ class Recording {
     try {
       if (existsSync(req.out)) renameSync(req.out, `${req.out}.old`);
       const { TraceWriter } = await import('../format/trace_writer.js');
-      const w = TraceWriter.create(req.out, header, { mode: req.outputPermission });
+      const w = TraceWriter.create(this.streamPath, header, { mode: req.outputPermission });
       this.writer = deps.wrapSink !== undefined ? deps.wrapSink(w) : w;
     } catch (err) {
       for (const w of await source.stop()) this.warn(w);
@@ -420,6 +415,8 @@ class Recording {
     // A command we started does not outlive a recording that was cut short.
     if (target !== null && end.reason !== 'target-exit') target.terminate(end.reason === 'signal:SIGINT' ? 'SIGINT' : 'SIGTERM');
     writer.close(end.reason);
+    let bytes = writer.bytesWritten;
+    if (req.outputType !== 'protobuf') bytes = await this.convertOutput();
 
     const summary: RecordSummary = {
       out: req.out,
@@ -430,7 +427,7 @@ class Recording {
       targets: headerTargets,
       nrSnapshots: writer.nrSnapshots,
       nrRegions: writer.nrRegions,
-      bytes: writer.bytesWritten,
+      bytes,
       elapsedNs: endNs,
       endReason: end.reason,
       targetExit: end.exit ?? null,
@@ -442,6 +439,32 @@ class Recording {
       throw isDamoError(end.error) ? end.error : new DamoError('E_INTERNAL', errorMessage(end.error));
     }
     return { exitCode: end.exitCode, summary };
+  }
+
+  /**
+   * Where snapshots stream to while recording: the output itself for protobuf; for damo's
+   * formats, which cannot be appended frame by frame, a protobuf file next to it that is
+   * converted at the end (and kept if we are killed: `damo convert` turns it into the
+   * requested format).
+   */
+  private get streamPath(): string {
+    return this.req.outputType === 'protobuf' ? this.req.out : `${this.req.out}.recording`;
+  }
+
+  private async convertOutput(): Promise<number> {
+    const { req } = this;
+    const { convertTrace } = await import('../format/convert.js');
+    try {
+      const r = await convertTrace(this.streamPath, req.out, { format: req.outputType, mode: req.outputPermission });
+      for (const w of r.warnings) this.warn(w);
+    } catch (err) {
+      throw new DamoError('E_IO', `converting the recording to ${req.outputType} failed: ${errorMessage(err)}`, {
+        cause: err,
+        hint: `the recording is kept in ${this.streamPath}; retry with 'damo convert -i ${this.streamPath} -o ${req.out} --format ${req.outputType}'`,
+      });
+    }
+    rmSync(this.streamPath, { force: true });
+    return statSync(req.out).size;
   }
 
   private async makeSource(kind: SourceChoice, ops: Ops, detection: Detection, pids: number[], paddrRegions: Array<[number, number]> | null): Promise<RecordingSource> {

@@ -45,6 +45,10 @@ describe('record --source native --primitive clear_refs (real processes)', () =>
       expect(s.starts.length).toBeGreaterThanOrEqual(3);
       expect(s.granularityBytes).toBeGreaterThan(0);
     }
+    const raw = runBin(['report', 'raw', '-i', out]);
+    expect(raw.status).toBe(0);
+    expect(raw.stdout).toContain(`target_id: ${header.targets[0]?.pid}`);
+    expect(raw.stdout.match(/^nr_regions: /gm)?.length).toBe(snapshots.length);
   });
 
   for (const [signal, code] of [
@@ -106,6 +110,12 @@ describe('record --source native --primitive clear_refs (real processes)', () =>
       best = Math.max(best, inside);
     }
     expect(best).toBeGreaterThanOrEqual(48 << 20);
+    // `report raw` shows the mapping as monitored regions.
+    const raw = runBin(['report', 'raw', '-i', out]);
+    expect(raw.status).toBe(0);
+    const ranges = [...raw.stdout.matchAll(/^([0-9a-f]+)-([0-9a-f]+) /gm)].map((m) => [Number.parseInt(m[1] as string, 16), Number.parseInt(m[2] as string, 16)] as const);
+    expect(ranges.length).toBeGreaterThan(0);
+    expect(ranges.some(([a, b]) => a < bufEnd && b > bufStart)).toBe(true);
   });
 });
 
