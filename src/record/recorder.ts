@@ -23,7 +23,7 @@ import { defaultPaddrRegion } from './paddr.js';
 import type { KernelRoots } from './roots.js';
 import type { RecordingSource } from './source.js';
 import type { KdamondTarget } from './sysfs.js';
-import { checkCommand, checkPids, cmdlineOf, pidAlive, startCommand, watchPids, type ExitInfo, type RunningTarget, type TargetSpec } from './target.js';
+import { checkCommand, checkPids, cmdlineOf, pidAlive, processGone, startCommand, watchPids, type ExitInfo, type RunningTarget, type TargetSpec } from './target.js';
 import { removeStaleInstances } from './tracefs.js';
 import { humanBytes, humanSeconds } from './units.js';
 
@@ -249,12 +249,13 @@ class Recording {
   private interrupted: Interrupt | null = null;
   private wakeInterrupt: (() => void) | null = null;
   private target: RunningTarget | null = null;
-  private targetExit: ExitInfo | null | undefined = undefined;
   private guardian: Guardian = new NoGuardian();
   private writer: TraceSinkLike | null = null;
   private readonly early: Snapshot[] = [];
   private readonly latestByTarget = new Map<number, Snapshot>();
   private baseTimeNs = 0n;
+  private writeError: unknown = null;
+  private wakeWriteError: (() => void) | null = null;
 
   constructor(
     private readonly req: RecordRequest,
@@ -339,7 +340,6 @@ class Recording {
       headerTargets.push({ id: 0n, cmdline: 'paddr' });
     }
     const target = this.target;
-    void target?.exited.then((e) => (this.targetExit = e));
     const pids = target?.pids ?? [];
 
     if (kind !== 'native') this.guardian = deps.makeGuardian((m) => this.warn(m));
@@ -352,18 +352,23 @@ class Recording {
         onSnapshot: (s) => {
           this.latestByTarget.set(s.targetIndex, s);
           if (this.writer === null) this.early.push(s);
-          else this.writer.writeSnapshot(s);
+          else this.write(() => this.writer?.writeSnapshot(s));
         },
         onWarning: (m) => {
           this.warn(m);
-          this.writer?.writeEvent({ timeNs: this.relNow(), kind: 'warning', message: m });
+          this.write(() => this.writer?.writeEvent({ timeNs: this.relNow(), kind: 'warning', message: m }));
         },
       });
     } catch (err) {
-      target?.terminate('SIGTERM');
-      if (this.targetExit !== undefined) {
-        throw new DamoError('E_TARGET', `the target ${describeExit(this.targetExit)} before monitoring could start`, { cause: err });
+      // A target that exited during setup makes the kernel refuse its pid (EINVAL): say that.
+      if (target !== null && target.pids.some((p) => processGone(p, deps.pidAlive))) {
+        const exit = await Promise.race([target.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 200))]);
+        throw new DamoError('E_TARGET', `the target ${describeExit(exit)} before monitoring could start`, {
+          cause: err,
+          hint: 'record a longer-running command, or a running process by pid',
+        });
       }
+      target?.terminate('SIGTERM');
       throw err;
     }
 
@@ -410,11 +415,19 @@ class Recording {
     this.guardian.done();
     for (const w of restoreWarnings) this.warn(w);
     const endNs = this.relNow();
-    if (end.reason === 'target-exit') writer.writeEvent({ timeNs: endNs, kind: 'target-exit', message: `the target ${describeExit(end.exit)}` });
-    else if (end.reason.startsWith('signal:')) writer.writeEvent({ timeNs: endNs, kind: 'signal', message: `recording stopped by ${end.reason.slice(7)}` });
+    if (end.reason === 'target-exit') this.write(() => writer.writeEvent({ timeNs: endNs, kind: 'target-exit', message: `the target ${describeExit(end.exit)}` }));
+    else if (end.reason.startsWith('signal:')) this.write(() => writer.writeEvent({ timeNs: endNs, kind: 'signal', message: `recording stopped by ${end.reason.slice(7)}` }));
     // A command we started does not outlive a recording that was cut short.
     if (target !== null && end.reason !== 'target-exit') target.terminate(end.reason === 'signal:SIGINT' ? 'SIGINT' : 'SIGTERM');
-    writer.close(end.reason);
+    if (this.writeError === null) this.write(() => writer.close(end.reason));
+    if (this.writeError !== null) {
+      writer.abandon();
+      const e = this.writeError;
+      throw new DamoError('E_IO', `writing the recording failed: ${errorMessage(e)}`, {
+        cause: e,
+        hint: `${this.streamPath} holds every snapshot up to the failure; kernel state was restored`,
+      });
+    }
     let bytes = writer.bytesWritten;
     if (req.outputType !== 'protobuf') bytes = await this.convertOutput();
 
@@ -500,8 +513,30 @@ class Recording {
     });
   }
 
+  /**
+   * Runs a write to the trace. Writes happen in source callbacks (timers, the addon's
+   * thread-safe function), where a throw would crash the process without restoring the
+   * kernel; a failed write (disk full, ...) ends the recording instead.
+   */
+  private write(fn: () => void): void {
+    if (this.writeError !== null) return;
+    try {
+      fn();
+    } catch (err) {
+      this.writeError = err;
+      this.wakeWriteError?.();
+    }
+  }
+
   private waitForEnd(source: RecordingSource): Promise<End> {
     const ends: Array<Promise<End>> = [
+      new Promise<End>((res) => {
+        const check = (): void => {
+          if (this.writeError !== null) res({ reason: `error: ${errorMessage(this.writeError)}`, exitCode: 1, error: this.writeError });
+        };
+        this.wakeWriteError = check;
+        check();
+      }),
       new Promise<End>((res) => {
         const check = (): void => {
           if (this.interrupted !== null) res({ reason: `signal:${this.interrupted}`, exitCode: INTERRUPT_EXIT[this.interrupted] });

@@ -6,7 +6,7 @@
  * users write `damo record "sleep 5"`, with quotes respected but no shell expansion.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 
 import { DamoError } from '../core/errors.js';
@@ -112,6 +112,18 @@ export function checkCommand(spec: Extract<TargetSpec, { kind: 'command' }>, env
   });
 }
 
+/** Whether the process is gone or a zombie (exited, not yet reaped by its parent). */
+export function processGone(pid: number, alive: (pid: number) => boolean = pidAlive): boolean {
+  if (!alive(pid)) return true;
+  try {
+    // The state is the field after the parenthesised command name.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -168,7 +180,10 @@ export function startCommand(spec: Extract<TargetSpec, { kind: 'command' }>, std
         pids: [pid],
         exited,
         terminate: (signal) => {
-          if (exitInfo === null) child.kill(signal);
+          if (exitInfo !== null) return;
+          child.kill(signal);
+          // A command that ignores the signal must not keep damo from exiting.
+          child.unref();
         },
         dispose: () => undefined,
       });

@@ -1,64 +1,41 @@
 /**
- * Option values of `damo record` with units: times ("5ms", "1.5 s", bare numbers are µs as
- * in damo) and sizes/addresses ("4096", "0x1000", "4 KiB", "1G").
+ * Option values of `damo record` with units, on top of damo's own text parsers (core/fmt):
+ * times ("5ms", "1.5 s"; bare numbers are µs as in damo) and sizes/addresses ("4096",
+ * "0x1000", "4 KiB", "1G").
  */
 import { DamoError } from '../core/errors.js';
+import { textToBytes, textToUs } from '../core/fmt.js';
 
-const TIME_US: Record<string, number> = {
-  ns: 1e-3,
-  us: 1,
-  ms: 1e3,
-  s: 1e6,
-  sec: 1e6,
-  m: 60e6,
-  min: 60e6,
-  h: 3600e6,
-  d: 86400e6,
-};
-
-/** A time in microseconds; a bare number is already µs (damo's -s/-a/-u convention). */
+/** A time in microseconds, parsed like damo's text_to_us: bare numbers are µs. */
 export function parseTimeUs(text: string, what: string): number {
-  const m = /^\s*([0-9]*\.?[0-9]+(?:e[+-]?\d+)?)\s*([a-z]*)\s*$/i.exec(text.replace(/,/g, ''));
-  const unit = m?.[2]?.toLowerCase() ?? '';
-  const factor = unit === '' ? 1 : TIME_US[unit];
-  if (m === null || factor === undefined) {
+  let us: number;
+  try {
+    us = textToUs(text.trim());
+  } catch {
+    us = NaN;
+  }
+  if (!Number.isFinite(us) || us < 0) {
     throw new DamoError('E_USAGE', `${what}: '${text}' is not a time (examples: 5000, 5ms, 1.5s, 2m)`);
   }
-  const us = Number(m[1]) * factor;
-  if (!Number.isFinite(us) || us < 0) throw new DamoError('E_USAGE', `${what}: '${text}' is out of range`);
   return Math.round(us);
 }
 
-const SIZE: Record<string, number> = {
-  '': 1,
-  b: 1,
-  k: 2 ** 10,
-  kb: 2 ** 10,
-  kib: 2 ** 10,
-  m: 2 ** 20,
-  mb: 2 ** 20,
-  mib: 2 ** 20,
-  g: 2 ** 30,
-  gb: 2 ** 30,
-  gib: 2 ** 30,
-  t: 2 ** 40,
-  tb: 2 ** 40,
-  tib: 2 ** 40,
-};
-
-/** A byte count or address: decimal, 0x-hex, or a number with a binary unit. */
+/** A byte count or address: 0x-hex, or damo's text_to_bytes ('4096', '4 KiB', '1G', '1,024'). */
 export function parseBytes(text: string, what: string): number {
-  const t = text.replace(/,/g, '').trim();
+  const t = text.trim();
+  let v: number;
   if (/^0x[0-9a-f]+$/i.test(t)) {
-    const v = Number.parseInt(t, 16);
-    if (!Number.isSafeInteger(v)) throw new DamoError('E_USAGE', `${what}: '${text}' is too large`);
-    return v;
+    v = Number.parseInt(t, 16);
+  } else {
+    try {
+      v = textToBytes(t);
+    } catch {
+      v = NaN;
+    }
   }
-  const m = /^([0-9]*\.?[0-9]+)\s*([a-z]*)$/i.exec(t);
-  const factor = m === null ? undefined : SIZE[(m[2] ?? '').toLowerCase()];
-  if (m === null || factor === undefined) throw new DamoError('E_USAGE', `${what}: '${text}' is not a size or address (examples: 4096, 0x1000, 4 KiB)`);
-  const v = Math.round(Number(m[1]) * factor);
-  if (!Number.isSafeInteger(v)) throw new DamoError('E_USAGE', `${what}: '${text}' is too large`);
+  if (!Number.isSafeInteger(v) || v < 0) {
+    throw new DamoError('E_USAGE', `${what}: '${text}' is not a size or address below 2^53 (examples: 4096, 0x1000, 4 KiB)`);
+  }
   return v;
 }
 

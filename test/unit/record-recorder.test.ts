@@ -7,6 +7,7 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { DamoError } from '../../src/core/errors.js';
 import type { Snapshot } from '../../src/core/model.js';
 import { openTrace } from '../../src/format/open.js';
 import { openProtobufTrace, type TraceRecord } from '../../src/format/trace_reader.js';
@@ -131,6 +132,58 @@ describe('record() with the tracefs source', () => {
       message: expect.stringMatching(/reading the trace pipe: EIO/),
     });
     expect((await readAll(out)).trailer?.endReason).toMatch(/^error: reading the trace pipe: EIO/);
+    expectRestored(fake);
+  });
+
+  it('ends cleanly when writing the file fails (disk full): kernel restored, file readable', async () => {
+    const fake = makeFake(cleanup);
+    const target = sleeper(cleanup);
+    const out = join(outDir(), 'full.data');
+    let n = 0;
+    const h = fakeDeps(fake, {
+      wrapSink: (w) => ({
+        writeSnapshot: (s) => {
+          if (++n > 3) throw new DamoError('E_IO', `cannot write ${out}: ENOSPC: no space left on device`);
+          w.writeSnapshot(s);
+        },
+        writeEvent: (e) => w.writeEvent(e),
+        close: (r) => w.close(r),
+        abandon: () => w.abandon(),
+        get nrSnapshots() {
+          return w.nrSnapshots;
+        },
+        get nrRegions() {
+          return w.nrRegions;
+        },
+        get bytesWritten() {
+          return w.bytesWritten;
+        },
+      }),
+    });
+    await expect(record(baseRequest(fake, out, { target: { kind: 'pids', pids: [target.pid as number] } }), h.deps)).rejects.toMatchObject({
+      code: 'E_IO',
+      message: expect.stringMatching(/writing the recording failed: cannot write .*ENOSPC/),
+      hint: expect.stringMatching(/holds every snapshot up to the failure; kernel state was restored/),
+    });
+    expectRestored(fake);
+    const trace = await openProtobufTrace(out);
+    let count = 0;
+    for await (const _ of trace.snapshots()) count++;
+    expect(count).toBe(3);
+    expect(trace.trailer()).toBeNull();
+  });
+
+  it('says the target exited before monitoring started, rather than blaming the kernel', async () => {
+    const fake = makeFake(cleanup);
+    const h = fakeDeps(fake);
+    const child = sleeper(cleanup, 1);
+    const pid = child.pid as number;
+    await new Promise((r) => child.once('exit', r));
+    // The kernel refuses a pid that has gone (EINVAL on 'on').
+    await expect(record(baseRequest(fake, join(outDir(), 'gone.data'), { target: { kind: 'pids', pids: [pid] } }), { ...h.deps, pidAlive: () => true })).rejects.toMatchObject({
+      code: 'E_TARGET',
+      message: 'the target exited before monitoring could start',
+    });
     expectRestored(fake);
   });
 
