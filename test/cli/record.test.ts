@@ -76,6 +76,19 @@ describe('damo record (CLI)', () => {
     expect(FakeKernel.snapshotTree(fake.dir)).toEqual(before);
   });
 
+  it('--debug shows every kernel write, and a failed setup is undone', async () => {
+    // A static tree: writing nr_kdamonds does not create kdamonds/0 here, so the setup
+    // fails at the next write, as on a kernel whose DAMON lacks a file we need.
+    const { fake, rootArgs, dir } = fakeTree();
+    fake.close();
+    const r = await runMain(['--debug', 'record', '--source', 'tracefs', '-o', join(dir, 'd.data'), '-r', '1G-2G', ...rootArgs, 'paddr'], ENV);
+    expect(r.code).toBe(1);
+    const nr = `${fake.roots.sysfs}/kdamonds/nr_kdamonds`;
+    expect(r.stderr).toContain(`damo: debug: write ${nr} <- "1"\ndamo: debug: write ${fake.roots.sysfs}/kdamonds/0/contexts/nr_contexts <- "1"\ndamo: debug: write ${nr} <- "0"\n`);
+    expect(r.stderr).toMatch(/a DAMON control file is missing .*this kernel's DAMON lacks a feature we need/);
+    expect(fake.read(nr).trim()).toBe('0');
+  });
+
   it('refuses next to a running kdamond that is not ours, suggests --source native, writes nothing', async () => {
     const { fake, rootArgs, dir } = fakeTree({ foreign: [{ state: 'on', pid: 77, ops: 'paddr' }], availOps: ['paddr'] });
     fake.close(); // stop the fake kdamond's timer: the CLI only reads this tree

@@ -69,6 +69,19 @@ describe('record() with the tracefs source', () => {
     expect(h.stderr()).toMatch(/stopped because the target exited with status 0/);
   });
 
+  it('shows a one-line live status on a terminal, and nothing but errors with --quiet', async () => {
+    const fake = makeFake(cleanup);
+    const target = sleeper(cleanup);
+    const h = fakeDeps(fake, { stderrIsTTY: true, statusIntervalMs: 20 });
+    await record(baseRequest(fake, join(outDir(), 'tty.data'), { target: { kind: 'pids', pids: [target.pid as number] }, timeoutSec: 0.3 }), h.deps);
+    expect(h.stderr()).toMatch(/\r\x1b\[2Kdamo: recording \d+\.\d s {2}snapshots \d+ {2}regions 10 {2}working set [\d.]+ (KiB|MiB) {2}file [\d.]+ (B|KiB)/);
+    // The status line is erased before the summary.
+    expect(h.stderr()).toMatch(/\r\x1b\[2Kdamo: recorded \d+ snapshots/);
+    const q = fakeDeps(fake, { stderrIsTTY: true, statusIntervalMs: 20 });
+    await record(baseRequest(fake, join(outDir(), 'q.data'), { target: { kind: 'pids', pids: [target.pid as number] }, timeoutSec: 0.2, quiet: true }), q.deps);
+    expect(q.stderr()).toBe('');
+  });
+
   it('stops at --timeout and leaves a pid target running', async () => {
     const fake = makeFake(cleanup);
     const target = sleeper(cleanup);
