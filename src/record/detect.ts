@@ -5,9 +5,9 @@
  * (kernel.md §1.5 and §9: damo's own detection stages a dummy kdamond, which would touch a
  * kdamond we did not create).
  */
-import { DamoError } from '../core/errors.js';
+import { DamoError, errnoCode } from '../core/errors.js';
 import type { Ops } from '../core/model.js';
-import { readTrim, type KernelFs } from './kfs.js';
+import { readTrim as readTrimStrict, type KernelFs } from './kfs.js';
 import { TRACE_INSTANCE_PREFIX, type KernelRoots } from './roots.js';
 
 export type KernelSourceKind = 'tracefs' | 'sysfs' | 'debugfs';
@@ -67,6 +67,21 @@ export interface DetectDeps {
   /** Whether any /proc/kallsyms symbol starts with the prefix; null when unreadable. */
   kallsymsHas?: (prefixes: string[]) => Map<string, boolean> | null;
   pidAlive: (pid: number) => boolean;
+}
+
+/**
+ * Detection reads as whoever runs us: as a normal user most DAMON files are 0600 root, so
+ * an unreadable file means "unknown", not a failure (the permission problem is reported
+ * when a source that needs root is chosen).
+ */
+function readTrim(kfs: KernelFs, path: string): string | undefined {
+  try {
+    return readTrimStrict(kfs, path);
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'EACCES' || code === 'EPERM') return undefined;
+    throw err;
+  }
 }
 
 function intOr(text: string | undefined, fallback: number): number {

@@ -96,6 +96,18 @@ describe('detection and the choice of source', () => {
     expect(() => chooseSource({ source: 'sysfs', ops: 'vaddr', nrTargets: 2 }, det(makeFake(cleanup), { release: '6.3.0' }), NATIVE_OK)).toThrow(/target filters \(Linux 6.6\+\)/);
   });
 
+  it('detects as a normal user (root-only files unreadable) and says root is needed', () => {
+    const fake = makeFake(cleanup, { foreign: [{ state: 'off', ops: 'paddr' }] });
+    const denied = Object.create(fake) as FakeKernel;
+    denied.read = (path: string) => {
+      if (!path.endsWith('nr_kdamonds')) throw Object.assign(new Error(`EACCES: permission denied, open '${path}'`), { code: 'EACCES' });
+      return fake.read(path);
+    };
+    const d = detect({ kfs: denied, roots: fake.roots, euid: 1000, kernelRelease: '6.12.0', kallsymsHas: () => null, pidAlive });
+    expect(d.sysfs.kdamonds).toEqual([{ index: 0, state: 'unknown', pid: null, ops: null }]);
+    expect(() => chooseSource({ source: 'sysfs', ops: 'vaddr', nrTargets: 1 }, d, NATIVE_OK)).toThrow(/controlling kernel DAMON needs root/);
+  });
+
   it('reads available operations from kallsyms when no context exists to read them from', () => {
     const fake = makeFake(cleanup);
     const d = det(fake, { kallsyms: new Map([['damon_va_', false], ['damon_pa_', true]]) });
