@@ -22,11 +22,10 @@ const CHUNK = 1 << 20;
 function traceText(): string[] {
   const chunks: string[] = [];
   let cur = '';
-  let addr = 0x7f00_0000_0000;
   for (let a = 0; a < NR_AGGREGATIONS; a++) {
     const t = 1000 + a * 0.1;
     const ts = `${Math.floor(t)}.${String(Math.round((t % 1) * 1e6)).padStart(6, '0')}`;
-    addr = 0x7f00_0000_0000;
+    let addr = 0x7f00_0000_0000;
     for (let r = 0; r < NR_REGIONS; r++) {
       const end = addr + 4096 * (1 + ((r * 7 + a) % 50));
       cur += `       kdamond.0-4242    [001] .....  ${ts}: damon_aggregated: target_id=0 nr_regions=${NR_REGIONS} ${addr}-${end}: ${(r + a) % 21} ${r % 100}\n`;
