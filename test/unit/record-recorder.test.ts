@@ -2,7 +2,7 @@
  * The recorder end to end against the fake kernel: the file it streams, how it ends
  * (target exit, timeout, SIGINT, SIGTERM, source error), what it restores, and its errors.
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ afterEach(() => cleanup.run());
 
 function outDir(): string {
   const d = tempDir('damo-record-out-');
-  cleanup.add(() => void 0);
+  cleanup.add(() => rmSync(d, { recursive: true, force: true }));
   return d;
 }
 
