@@ -40,8 +40,8 @@ Targets:
   <command> [args...]   run the command and record it until it exits; put '--' before it
                         so its options are not taken as ours (no shell unless --shell)
   <pid> [<pid>...]      record running processes until they all exit (or --timeout/Ctrl-C)
-  paddr                 record physical memory (kernel DAMON only; the largest System RAM
-                        block unless -r gives ranges)
+  paddr                 record physical memory (the largest System RAM block unless -r
+                        gives ranges)
 
 Sources (--source, default auto, tried in this order):
   tracefs   our own kdamond (sysfs) + the damon:damon_aggregated tracepoint in a tracefs
@@ -49,8 +49,8 @@ Sources (--source, default auto, tried in this order):
   sysfs     our own kdamond with a 'stat' scheme; snapshots of its tried regions every
             aggregation interval or --snapshot_interval (Linux 6.2+)
   debugfs   the legacy DAMON debugfs interface plus the tracepoint (Linux 5.15-6.13)
-  native    our user-space DAMON engine (processes only; --primitive page_idle,
-            soft_dirty or clear_refs, default: the best available)
+  native    our user-space DAMON engine; --primitive page_idle, soft_dirty or
+            clear_refs (default: the best available here; paddr needs page_idle)
   Kernel sources need root, never modify a kdamond they did not create, and undo every
   change when the recording ends, however it ends (a guardian process even undoes them
   if the recorder is killed with SIGKILL).
@@ -84,8 +84,8 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
     .command('record')
     .summary('record the data accesses of a command, processes or physical memory')
     .description(
-      'Record how a workload accesses memory with kernel DAMON (tracefs stream, sysfs snapshots or\n' +
-        "debugfs) or with damo-ts's own user-space DAMON engine, into a trace file that\n" +
+      'Record how a workload accesses memory with kernel DAMON (tracefs stream, sysfs snapshots or ' +
+        "debugfs) or with damo-ts's own user-space DAMON engine, into a trace file that " +
         "'damo report' reads. The trace is streamed to disk while recording.",
     )
     .argument('[target...]', "command and its arguments, pid(s), or 'paddr'")
