@@ -130,11 +130,10 @@ class ClearRefs final : public AccessPrimitive {
     return true;
   }
 
-  uint64_t granularity_bytes(size_t ti) const override {
-    // Reported per aggregation: reset once read so each snapshot gets its own figure.
-    auto& st = const_cast<PerTarget&>(per_target_[ti]);
-    const uint64_t g = st.granularity;
-    st.granularity = 0;
+  uint64_t granularity_bytes(size_t ti) override {
+    // Reset once read, so each snapshot gets the figure of its own aggregation interval.
+    const uint64_t g = per_target_[ti].granularity;
+    per_target_[ti].granularity = 0;
     return g;
   }
 

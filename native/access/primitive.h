@@ -50,8 +50,9 @@ class AccessPrimitive {
   virtual bool check_accesses(size_t target_idx, Target& t, const SampleTime& now,
                               uint8_t* accessed) = 0;
 
-  // Coarsest spatial resolution of the answers for a target, in bytes; 0 when page-exact.
-  virtual uint64_t granularity_bytes(size_t /*target_idx*/) const { return 0; }
+  // Coarsest spatial resolution of the answers given for a target since the last call, in
+  // bytes; 0 when page-exact. Called once per target per aggregation.
+  virtual uint64_t granularity_bytes(size_t /*target_idx*/) { return 0; }
 
   // True when answers do not depend on wall-clock time, so the engine may run without sleeping.
   virtual bool supports_virtual_time() const { return false; }

@@ -92,7 +92,6 @@ class Monitor {
   // CLOCK_MONOTONIC ns at init(); snapshot times are relative to it (0 in virtual time).
   uint64_t base_time_ns() const { return base_time_ns_; }
   const Ctx& ctx() const { return ctx_; }
-  const AccessPrimitive& primitive() const { return *primitive_; }
 
  private:
   EndInfo loop(const SnapshotSink& on_snapshots);

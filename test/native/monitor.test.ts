@@ -4,8 +4,12 @@
  * async iterator. Uses the synthetic primitive (runs anywhere) and, where the host has it,
  * clear_refs against a real child process.
  */
-import { spawn } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DamoError } from '../../src/core/errors.js';
 import type { Snapshot } from '../../src/core/model.js';
 import { nativeCapabilities, openNativeMonitor } from '../../src/record/native/monitor.js';
@@ -247,4 +251,47 @@ describe.skipIf(!caps.clear_refs.available)('native monitor on a real process (c
       expect(s.granularityBytes).toBeGreaterThan(0);
     }
   });
+
+  it('follows a layout change at the ops update (vaddr damon_set_regions)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'damo-monitor-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const exe = join(dir, 'touch_part');
+    execFileSync('cc', ['-O2', '-o', exe, join(dirname(fileURLToPath(import.meta.url)), 'fixtures/touch_part.c')]);
+    // 16 MiB now, 64 MiB more after 400 ms.
+    const child = spawn(exe, ['16', '4', '64', '400'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    cleanups.push(() => child.kill('SIGKILL'));
+    const lines: string[] = [];
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const parts = buf.split('\n');
+      buf = parts.pop()!;
+      lines.push(...parts);
+    });
+    while (lines.length < 1) await new Promise((r) => setTimeout(r, 10));
+    const m = openNativeMonitor({ pids: [child.pid!], primitive: 'clear_refs', intervals: { sampleUs: 10_000, aggrUs: 100_000, opsUpdateUs: 200_000 } });
+    const snaps: Snapshot[] = [];
+    m.start((s) => snaps.push(s));
+    const deadline = Date.now() + 20_000;
+    while (lines.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(lines.length).toBe(2);
+    const [gs, ge] = lines[1]!.split(' ').map(Number) as [number, number];
+    const grownAt = snaps.length;
+    while (snaps.length < grownAt + 12 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await m.stop();
+    const covered = (s: Snapshot): number => {
+      let c = 0;
+      for (let i = 0; i < s.starts.length; i++) c += Math.max(0, Math.min(ge, s.ends[i]!) - Math.max(gs, s.starts[i]!));
+      return c;
+    };
+    expect(covered(snaps[0]!)).toBe(0);  // not mapped yet: inside the biggest gap
+    const last = snaps[snaps.length - 1]!;
+    expect(covered(last)).toBe(ge - gs);
+    expectSnapshotShape(last, 10, 1000);
+  }, 30_000);
+});
+
+const cleanups: Array<() => void> = [];
+afterAll(() => {
+  for (const c of cleanups) c();
 });

@@ -3,7 +3,7 @@
  * what it exports. Only src/record/native/*.ts talks to these raw functions; everything
  * else uses the validated wrapper in monitor.ts.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,10 +70,18 @@ export const EXPECTED_ABI_VERSION = 2;
 
 let cached: DamoNativeAddon | null = null;
 
+/** The directory of our package.json (the source tree, dist/ under it, or an install). */
 function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 8; i++) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'binding.gyp'))) return dir;
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'damo-ts') return dir;
+      } catch {
+        // not ours; keep looking upwards
+      }
+    }
     dir = dirname(dir);
   }
   return process.cwd();

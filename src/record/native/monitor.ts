@@ -145,7 +145,7 @@ function asErrorCode(code: unknown): ErrorCode {
 }
 
 const HINTS: Partial<Record<ErrorCode, string>> = {
-  E_PERM: 'run as root, or monitor a process you own with --primitive clear_refs',
+  E_PERM: 'run as root, or monitor a process you own with the clear_refs primitive',
   E_NOENT: 'check the pid: the process must be running',
 };
 
