@@ -3,7 +3,13 @@
 
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$VM_DIR/../.." && pwd)
-DAMO_VM_CACHE=${DAMO_VM_CACHE:-/var/cache/damo-ts-vm}
+if [ -z "${DAMO_VM_CACHE:-}" ]; then
+  DAMO_VM_CACHE=/var/cache/damo-ts-vm
+  # Not root: fall back to the user's cache directory.
+  if ! mkdir -p "$DAMO_VM_CACHE" 2>/dev/null || [ ! -w "$DAMO_VM_CACHE" ]; then
+    DAMO_VM_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/damo-ts-vm
+  fi
+fi
 KERNEL_SRC_PKG=${KERNEL_SRC_PKG:-linux-source-6.12}
 # Bump when the way the kernel is built changes (not the fragment: that is hashed itself).
 KERNEL_RECIPE=1

@@ -66,6 +66,13 @@ stop_hotblock() {
   HB_PID=
 }
 
+# pids_of NAME: pids whose comm is NAME (busybox-static has no pgrep/pkill; killall exists).
+pids_of() {
+  for d in /proc/[0-9]*; do
+    [ "$(cat "$d/comm" 2>/dev/null)" = "$1" ] && echo "${d#/proc/}"
+  done
+}
+
 # Decimal arithmetic on 64-bit addresses (busybox sh arithmetic is 64-bit signed).
 add() { echo $(($1 + $2)); }
 
