@@ -37,10 +37,6 @@ wait_recording() {
   done
 }
 
-# The native addon is found next to package.json and binding.gyp; the initramfs has no
-# binding.gyp, so its loader falls back to the current directory (/damo has build/).
-NATIVE_CWD=/damo
-
 # Nothing of ours left: no kdamond, no trace instance, debugfs monitoring off.
 restored() {
   [ "$(cat $ADMIN/nr_kdamonds)" = 0 ] || { echo "nr_kdamonds=$(cat $ADMIN/nr_kdamonds)"; return 1; }
@@ -54,7 +50,7 @@ for src in tracefs sysfs debugfs native; do
   HB_TIMELINE=$OUT/timeline-$src.txt
   start_hotblock --period-s 0 || { result_as "record-$src" fail reason=workload; continue; }
   t0=$(now_ms)
-  (cd $NATIVE_CWD && damo record --source "$src" -o "$OUT/$src.data" --timeout 5 "$HB_PID") > "$OUT/$src.log" 2>&1
+  damo record --source "$src" -o "$OUT/$src.data" --timeout 5 "$HB_PID" > "$OUT/$src.log" 2>&1
   rc=$?
   t1=$(now_ms)
   stop_hotblock
@@ -122,7 +118,7 @@ dump() { find "$ADMIN" -type f | sort | while read -r f; do printf '%s=' "$f"; c
 dump > "$OUT/foreign-before.txt"
 damo record --source tracefs -o "$OUT/foreign.data" -- sleep 1 > "$OUT/foreign.log" 2>&1; rc=$?
 cat "$OUT/foreign.log"
-(cd $NATIVE_CWD && damo record -o "$OUT/foreign-auto.data" -- sleep 1) > "$OUT/foreign-auto.log" 2>&1; rc2=$?
+damo record -o "$OUT/foreign-auto.data" -- sleep 1 > "$OUT/foreign-auto.log" 2>&1; rc2=$?
 cat "$OUT/foreign-auto.log"
 dump > "$OUT/foreign-after.txt"
 same=$(cmp -s "$OUT/foreign-before.txt" "$OUT/foreign-after.txt" && echo 1 || echo 0)
