@@ -37,8 +37,9 @@ describe('crash guardian', () => {
   });
 
   it('runs the steps last-registered first, each only if its check holds, when the recorder dies', async () => {
-    const d = join(tempDir(), "odd dir 'quoted'");
-    dirs.push(d);
+    const parent = tempDir();
+    dirs.push(parent);
+    const d = join(parent, "odd dir 'quoted'");
     mkdirSync(join(d, 'kdamonds/0'), { recursive: true });
     mkdirSync(join(d, 'instance'));
     writeFileSync(join(d, 'kdamonds/nr_kdamonds'), '1\n');
