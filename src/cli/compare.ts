@@ -82,11 +82,11 @@ Examples:
       }
       const percentiles = opts.percentiles ?? [10, 25, 50, 75, 90];
       if (percentiles.some((p) => p < 0 || p > 100)) throw new ExitCode(usage(ctx, '--percentiles must be in [0, 100]'));
-      const { openInput } = await import('../report/open_input.js');
+      const { openForReport } = await import('../report/open.js');
       const { compareTraces, formatCompareText } = await import('../report/compare.js');
       const { readMapping } = await import('../replay/mapping.js');
-      const traceA = await openInput(a, opts.strict === true);
-      const traceB = await openInput(b, opts.strict === true);
+      const traceA = await openForReport(ctx.io, a, { strict: opts.strict === true, showsAddresses: true });
+      const traceB = await openForReport(ctx.io, b, { strict: opts.strict === true, showsAddresses: true });
       const mapping = opts.mapping === undefined ? null : await readMapping(opts.mapping);
       let timeBins = resol?.[0];
       if (timeBins === undefined) {
@@ -105,7 +105,7 @@ Examples:
         accThres: opts.acc_thres,
         ...(opts.work_time === undefined ? {} : { workTimeUs: opts.work_time }),
       });
-      for (const w of [...traceA.warnings, ...traceB.warnings, ...result.warnings]) warn(ctx.io, w);
+      for (const w of result.warnings) warn(ctx.io, w);
       const out = new TextOut(ctx.io.stdout);
       if (opts.json === true) {
         await out.write(JSON.stringify({ ...result, mappingFile: opts.mapping ?? null }, null, 2) + '\n');

@@ -98,7 +98,7 @@ Or record the generator as a command:
   $ damo record -o replayed.data -- build/Release/damo_replay --plan demo.plan --mapping map.json`,
     )
     .action(async (opts: ReplayOptions) => {
-      const { replayCommand } = await import('../replay/command.js');
+      const [{ replayCommand }, { onInterrupt }] = await Promise.all([import('../replay/command.js'), import('./signals.js')]);
       const code = await replayCommand(
         {
           input: opts.input,
@@ -120,6 +120,7 @@ Or record the generator as a command:
           quiet: opts.quiet === true,
         },
         ctx.io,
+        onInterrupt,
       );
       if (code !== 0) throw new ExitCode(code);
     });

@@ -291,17 +291,33 @@ const UNIT_TO_BYTES: Readonly<Record<string, number>> = {
 const PY_INT_RE = /^\s*[+-]?\d+(_\d+)*\s*$/;
 const PY_FLOAT_RE = /^\s*[+-]?((\d+(_\d+)*)?\.?\d*(_\d+)*([eE][+-]?\d+)?|inf(inity)?|nan)\s*$/i;
 
-/** Python `float(text)` (accepts surrounding blanks, '_' separators, inf/nan). */
-export function pyFloat(text: string): number {
-  if (!PY_FLOAT_RE.test(text) || !/[0-9]|inf|nan/i.test(text)) {
-    throw new TextParseError(`could not convert string to float: '${text}'`);
-  }
+/** Python `float(text)`, or undefined where Python raises (no exception: hot paths). */
+function tryPyFloat(text: string): number | undefined {
+  if (!PY_FLOAT_RE.test(text) || !/[0-9]|inf|nan/i.test(text)) return undefined;
   const t = text.trim().replace(/_/g, '').toLowerCase();
   if (t.endsWith('inf') || t.endsWith('infinity')) return t.startsWith('-') ? -Infinity : Infinity;
   if (t.endsWith('nan')) return NaN;
   const v = Number(t);
-  if (Number.isNaN(v)) throw new TextParseError(`could not convert string to float: '${text}'`);
+  return Number.isNaN(v) ? undefined : v;
+}
+
+/** Python `float(text)` (accepts surrounding blanks, '_' separators, inf/nan). */
+export function pyFloat(text: string): number {
+  const v = tryPyFloat(text);
+  if (v === undefined) throw new TextParseError(`could not convert string to float: '${text}'`);
   return v;
+}
+
+/** text_to_nr without exceptions: undefined where damo's would raise. */
+function tryTextToNrExact(text: string): number | bigint | undefined {
+  if (text === 'max') return ULONG_MAX;
+  const t = text.indexOf(',') === -1 ? text : text.replace(/,/g, '');
+  if (PY_INT_RE.test(t)) {
+    const digits = t.trim().replace(/_/g, '');
+    const n = Number(digits);
+    return Number.isSafeInteger(n) ? n : BigInt(digits);
+  }
+  return tryPyFloat(t);
 }
 
 /**
@@ -310,14 +326,9 @@ export function pyFloat(text: string): number {
  */
 export function textToNrExact(text: string | number | bigint): number | bigint {
   if (typeof text !== 'string') return text;
-  if (text === 'max') return ULONG_MAX;
-  const t = text.replace(/,/g, '');
-  if (PY_INT_RE.test(t)) {
-    const digits = t.trim().replace(/_/g, '');
-    const n = Number(digits);
-    return Number.isSafeInteger(n) ? n : BigInt(digits);
-  }
-  return pyFloat(t);
+  const v = tryTextToNrExact(text);
+  if (v === undefined) throw new TextParseError(`could not convert string to float: '${text}'`);
+  return v;
 }
 
 /** text_to_nr as a double (ULONG_MAX becomes 2^64, like damo's float comparisons). */
@@ -329,11 +340,9 @@ export function textToNr(text: string | number | bigint): number {
 function commonInput(text: string | number | bigint, minVal: number, maxVal: number): number | undefined {
   if (text === 'min') return minVal;
   if (text === 'max') return maxVal;
-  try {
-    return textToNr(text);
-  } catch {
-    return undefined;
-  }
+  if (typeof text !== 'string') return typeof text === 'bigint' ? Number(text) : text;
+  const v = tryTextToNrExact(text);
+  return typeof v === 'bigint' ? Number(v) : v;
 }
 
 /** damo `text_to_bytes`: '94,827,419,009,024', '143.027 MiB', '4K', '1.5 GB' (GB = GiB). */

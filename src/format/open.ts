@@ -87,10 +87,9 @@ export async function openTrace(path: string, opts: OpenTraceOptions = {}): Prom
   }
 }
 
-async function openProtobuf(path: string, _strict: boolean): Promise<TraceSource> {
-  throw new DamoError('E_UNSUPPORTED', `${path} is a damo-ts trace, which this build cannot read yet`, {
-    hint: 'the trace reader lands with the trace format work (src/format/trace_reader.ts)',
-  });
+async function openProtobuf(path: string, strict: boolean): Promise<TraceSource> {
+  const { openProtobufTrace } = await import('./trace_reader.js');
+  return openProtobufTrace(path, { strict });
 }
 
 /** Finds an executable on PATH (no shell, no which(1)). */

@@ -3,8 +3,7 @@
  * misreads damo's own JSON on newer `file` versions ("JSON text data"); we never do.
  */
 
-/** Our trace format's magic (docs/FORMAT.md): 0x89 'DAMOTR' '\n'. */
-export const TRACE_MAGIC_BYTES = Uint8Array.from([0x89, 0x44, 0x41, 0x4d, 0x4f, 0x54, 0x52, 0x0a]);
+import { isProtobufTrace } from './frame.js';
 
 export type SniffedFormat =
   | 'protobuf'
@@ -69,21 +68,22 @@ function looksLikeHeaderlessLegacy(b: Uint8Array): boolean {
 
 export function sniff(first: Uint8Array): SniffedFormat {
   if (first.length === 0) return 'empty';
-  if (startsWith(first, TRACE_MAGIC_BYTES)) return 'protobuf';
+  if (isProtobufTrace(first)) return 'protobuf';
   if (startsWith(first, LEGACY_MAGIC)) return 'legacy';
   if (startsWith(first, PERF_MAGIC)) return 'perf_data';
   if (first[0] === 0x1f && first[1] === 0x8b) return 'gzip';
-  // 'x' followed by a blank is also a valid zlib header, so text wins when it is text.
-  if (isZlibHeader(first) && !isMostlyText(first)) return 'json_compressed';
   if (isMostlyText(first)) {
     let i = 0;
     if (first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf) i = 3;
     while (i < first.length && (first[i] === 0x20 || first[i] === 0x0a || first[i] === 0x0d || first[i] === 0x09)) i++;
-    if (first[i] === 0x5b) return 'json';
+    // A JSON object is read as json too, so the reader can say it is the wrong shape.
+    if (first[i] === 0x5b || first[i] === 0x7b) return 'json';
     const text = new TextDecoder('utf-8', { fatal: false }).decode(first);
     if (DAMON_EVENT_RE.test(text)) return 'perf_script';
-    return 'unknown';
   }
+  // Checked after text: 'x' followed by a blank is also a valid zlib header.
+  if (isZlibHeader(first)) return 'json_compressed';
+  if (isMostlyText(first)) return 'unknown';
   if (looksLikeHeaderlessLegacy(first)) return 'legacy_headerless';
   return 'unknown';
 }

@@ -6,11 +6,10 @@ import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 
-import { note, TextOut, warn, type CliIO } from '../cli/io.js';
-import { onInterrupt, SIGNAL_EXIT_CODES, type InterruptSignal } from '../cli/signals.js';
 import { DamoError, errorMessage } from '../core/errors.js';
+import { note, TextOut, type CliIO } from '../core/io.js';
 import type { TraceSource } from '../core/model.js';
-import { openInput } from '../report/open_input.js';
+import { openForReport } from '../report/open.js';
 import { makePlan, planPeriods, scanTrace, type ReplayPlan } from './plan.js';
 import { encodePlanEnd, encodePlanHeader, encodePlanPeriod } from './plan_codec.js';
 import { replayBinaryPath, ReplayRun } from './runner.js';
@@ -65,10 +64,23 @@ export function pageSizeBytes(): number {
   return 4096;
 }
 
-export async function replayCommand(o: ReplayCommandOptions, io: CliIO): Promise<number> {
-  const trace = await openInput(o.input, o.strict);
+export type InterruptSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+
+/** The shell's exit codes for a command ended by a signal. */
+const SIGNAL_EXIT_CODES: Record<InterruptSignal, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+/**
+ * Runs `damo replay`. `onInterrupt` registers a handler for Ctrl-C / SIGTERM (the CLI's
+ * src/cli/signals.ts) and returns its unregister function.
+ */
+export async function replayCommand(
+  o: ReplayCommandOptions,
+  io: CliIO,
+  onInterrupt: (handler: (signal: InterruptSignal) => void) => () => void,
+): Promise<number> {
+  // Warnings found while streaming are printed as the passes end.
+  const trace = await openForReport(io, o.input, { strict: o.strict, showsAddresses: true });
   const scan = await scanTrace(trace, o.target);
-  for (const w of trace.warnings) warn(io, w);
   if (!o.quiet && trace.header.targets.length > 1) {
     note(io, `${o.input} has ${trace.header.targets.length} targets; replaying target ${o.target} (choose with --target)`);
   }

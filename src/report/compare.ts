@@ -21,7 +21,7 @@ import type { ReplayMapping } from '../replay/mapping.js';
 import { IntervalSet } from '../replay/layout.js';
 import { errorPct, percentileOf } from '../replay/rss.js';
 import { HeatGrid, heatmapGeometry } from './heatgrid.js';
-import { SnapshotAdjuster, type AggregatedSnapshot } from './records.js';
+import { SnapshotAdjuster, type Adjusted } from './records.js';
 import { wssOf } from './wss.js';
 
 export interface CompareOptions {
@@ -398,10 +398,11 @@ export async function compareTraces(a: TraceSource, b: TraceSource, options: Com
   const durationsA: number[] = [];
   const durationsB: number[] = [];
   const workTimeUs = options.workTimeUs ?? 1;
-  const collect = (list: number[], durations: number[]) => (agg: AggregatedSnapshot): void => {
-    if (!inWindow(agg)) return;
-    list.push(wssOf(agg, options.accThres, 1));
-    durations.push(agg.endNs - agg.startNs);
+  const collect = (list: number[], durations: number[]) => (adj: Adjusted): void => {
+    const span = adj.kind === 'same' ? adj.snapshot : adj;
+    if (!inWindow(span)) return;
+    list.push(wssOf(adj, options.accThres, 1));
+    durations.push(span.endNs - span.startNs);
   };
   const adjusterA = new SnapshotAdjuster(0, workTimeUs, collect(wssA, durationsA));
   const adjusterB = new SnapshotAdjuster(0, workTimeUs, collect(wssB, durationsB));

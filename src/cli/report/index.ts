@@ -4,6 +4,7 @@ import type { CommandContext } from '../context.js';
 import { registerHeats } from './heats.js';
 import { registerNrRegions } from './nr_regions.js';
 import { registerRaw } from './raw.js';
+import { registerReportSchemes } from './schemes.js';
 import { registerWss } from './wss.js';
 
 export function registerReport(program: Command, ctx: CommandContext): void {
@@ -15,4 +16,5 @@ export function registerReport(program: Command, ctx: CommandContext): void {
   registerHeats(report, ctx);
   registerWss(report, ctx);
   registerNrRegions(report, ctx);
+  registerReportSchemes(report, ctx);
 }

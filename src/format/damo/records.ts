@@ -43,12 +43,16 @@ export interface PendingRecord {
   snapshots: PendingSnapshot[];
 }
 
+/**
+ * damo's fake snapshot: one region 0-0 with nr_accesses -1 and age -1. The legacy binary
+ * stores nr_accesses as u32 and has no age, so there -1 reads as 0xffffffff.
+ */
 export function isFakeSnapshot(s: PendingSnapshot): boolean {
   return (
     s.starts.length === 1 &&
     s.starts[0] === 0 &&
     s.ends[0] === 0 &&
-    s.nrAccesses[0] === -1 &&
+    (s.nrAccesses[0] === -1 || s.nrAccesses[0] === 0xffffffff) &&
     s.ages[0] === -1
   );
 }
@@ -175,51 +179,82 @@ export class MemoryTraceSource implements TraceSource {
   }
 }
 
-/** Growable parallel arrays for the regions of the snapshot being parsed. */
+const ARENA_REGIONS = 1 << 16;
+
+type F64 = Float64Array<ArrayBuffer>;
+
+/**
+ * Parallel arrays for the regions of the snapshot being parsed. Regions go straight into
+ * large shared arenas and each finished snapshot gets subarray views of them: far fewer
+ * allocations (and garbage) than one set of small arrays per snapshot.
+ */
 export class RegionAccumulator {
-  starts: Float64Array<ArrayBuffer> = new Float64Array(64);
-  ends: Float64Array<ArrayBuffer> = new Float64Array(64);
-  nrAccesses: Float64Array<ArrayBuffer> = new Float64Array(64);
-  ages: Float64Array<ArrayBuffer> = new Float64Array(64);
-  szFilterPassed: Float64Array<ArrayBuffer> = new Float64Array(64);
+  private starts: F64 = new Float64Array(ARENA_REGIONS);
+  private ends: F64 = new Float64Array(ARENA_REGIONS);
+  private nrAccesses: F64 = new Float64Array(ARENA_REGIONS);
+  private ages: F64 = new Float64Array(ARENA_REGIONS);
+  private szFilterPassed: F64 | null = null;
   hasSzFilterPassed = false;
-  length = 0;
+  /** Start of the current snapshot in the arenas. */
+  private first = 0;
+  private next = 0;
+
+  /** Regions of the current snapshot so far. */
+  get length(): number {
+    return this.next - this.first;
+  }
+
+  /** Drops the current snapshot's regions. */
+  reset(): void {
+    this.next = this.first;
+    this.hasSzFilterPassed = false;
+  }
 
   push(start: number, end: number, nrAccesses: number, age: number, szFilterPassed: number): void {
-    if (this.length === this.starts.length) this.grow();
-    const i = this.length++;
+    if (this.next === this.starts.length) this.newArena();
+    const i = this.next++;
     this.starts[i] = start;
     this.ends[i] = end;
     this.nrAccesses[i] = nrAccesses;
     this.ages[i] = age;
-    this.szFilterPassed[i] = szFilterPassed;
+    if (szFilterPassed !== 0 || this.szFilterPassed !== null) {
+      this.szFilterPassed ??= new Float64Array(this.starts.length);
+      this.szFilterPassed[i] = szFilterPassed;
+    }
   }
 
-  private grow(): void {
-    const n = this.starts.length * 2;
-    const g = (a: Float64Array): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(n);
-      b.set(a);
+  /** Moves the current snapshot into fresh arenas (twice its size if it is huge). */
+  private newArena(): void {
+    const n = this.next - this.first;
+    const size = Math.max(ARENA_REGIONS, n * 2);
+    const move = (a: F64): F64 => {
+      const b = new Float64Array(size);
+      b.set(a.subarray(this.first, this.next));
       return b;
     };
-    this.starts = g(this.starts);
-    this.ends = g(this.ends);
-    this.nrAccesses = g(this.nrAccesses);
-    this.ages = g(this.ages);
-    this.szFilterPassed = g(this.szFilterPassed);
+    this.starts = move(this.starts);
+    this.ends = move(this.ends);
+    this.nrAccesses = move(this.nrAccesses);
+    this.ages = move(this.ages);
+    this.szFilterPassed = this.szFilterPassed === null ? null : move(this.szFilterPassed);
+    this.first = 0;
+    this.next = n;
   }
 
-  /** Copies the regions out into a snapshot-owned set of arrays and resets. */
+  /** Hands the current snapshot's regions out as views and starts the next snapshot. */
   take(): Pick<PendingSnapshot, 'starts' | 'ends' | 'nrAccesses' | 'ages' | 'szFilterPassed'> {
-    const n = this.length;
+    const a = this.first;
+    const b = this.next;
     const out: Pick<PendingSnapshot, 'starts' | 'ends' | 'nrAccesses' | 'ages' | 'szFilterPassed'> = {
-      starts: this.starts.slice(0, n),
-      ends: this.ends.slice(0, n),
-      nrAccesses: this.nrAccesses.slice(0, n),
-      ages: this.ages.slice(0, n),
+      starts: this.starts.subarray(a, b),
+      ends: this.ends.subarray(a, b),
+      nrAccesses: this.nrAccesses.subarray(a, b),
+      ages: this.ages.subarray(a, b),
     };
-    if (this.hasSzFilterPassed) out.szFilterPassed = this.szFilterPassed.slice(0, n);
-    this.length = 0;
+    if (this.hasSzFilterPassed) {
+      out.szFilterPassed = this.szFilterPassed === null ? new Float64Array(b - a) : this.szFilterPassed.subarray(a, b);
+    }
+    this.first = b;
     this.hasSzFilterPassed = false;
     return out;
   }

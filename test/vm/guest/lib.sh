@@ -1,0 +1,147 @@
+# Helpers for VM scenarios (busybox sh). Sourced by /init and by every scenario:
+#   . /vm/lib.sh
+# A scenario runs in its own directory $OUT (copied back to the host) with $SCENARIO set
+# to its name, and reports with `result pass|fail key=value...` (one or more lines).
+
+DAMON_ADMIN=/sys/kernel/mm/damon/admin
+DAMON_DBGFS=/sys/kernel/debug/damon
+TRACEFS=/sys/kernel/tracing
+
+now_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
+
+# result pass|fail [key=value...]      -> "RESULT <scenario> pass|fail key=value..."
+# result_as NAME pass|fail [key=value...] for scenarios that report several results.
+result() { echo "RESULT $SCENARIO $*"; }
+result_as() { n=$1; shift; echo "RESULT $n $*"; }
+
+# pass_if CONDITION-COMMAND... : "pass" when the command succeeds, else "fail".
+pass_if() { if "$@"; then echo pass; else echo fail; fi; }
+
+# Integer comparisons usable with pass_if, e.g. pass_if ge "$n" 10
+ge() { [ "$1" -ge "$2" ]; }
+le() { [ "$1" -le "$2" ]; }
+gt() { [ "$1" -gt "$2" ]; }
+lt() { [ "$1" -lt "$2" ]; }
+
+# kv KEY "<key=value ...>" : the value of KEY in a vmprobe-style line.
+kv() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -1; }
+
+# Writes VALUE to FILE, logging the write (scenario logs show every kernel knob touched).
+put() {
+  echo "+ echo $1 > $2"
+  echo "$1" > "$2"
+}
+
+# start_hotblock [hotblock args...]: starts the hot-block workload with its timeline in
+# $OUT/timeline.txt, waits until it is resident and hot, and sets
+#   HB_PID, HB_MAP_START, HB_MAP_END, HB_HOT_START, HB_HOT_END (decimal addresses).
+start_hotblock() {
+  HB_TIMELINE=${HB_TIMELINE:-$OUT/timeline.txt}
+  hotblock --timeline "$HB_TIMELINE" "$@" &
+  HB_PID=$!
+  i=0
+  while ! grep -q '^hot ' "$HB_TIMELINE" 2>/dev/null; do
+    i=$((i + 1))
+    if [ $i -gt 600 ] || ! kill -0 "$HB_PID" 2>/dev/null; then
+      echo "hotblock did not start" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+  set -- $(grep '^mapping ' "$HB_TIMELINE")
+  HB_MAP_START=$2 HB_MAP_END=$3
+  hotblock_current
+}
+
+# Refreshes HB_HOT_START/HB_HOT_END from the last "hot" line of the timeline.
+hotblock_current() {
+  set -- $(grep '^hot ' "$HB_TIMELINE" | tail -1)
+  HB_HOT_START=$4 HB_HOT_END=$5
+}
+
+stop_hotblock() {
+  [ -n "$HB_PID" ] || return 0
+  kill -TERM "$HB_PID" 2>/dev/null
+  wait "$HB_PID" 2>/dev/null
+  HB_PID=
+}
+
+# pids_of NAME: pids whose comm is NAME (busybox-static has no pgrep/pkill; killall exists).
+pids_of() {
+  for d in /proc/[0-9]*; do
+    [ "$(cat "$d/comm" 2>/dev/null)" = "$1" ] && echo "${d#/proc/}"
+  done
+}
+
+# Decimal arithmetic on 64-bit addresses (busybox sh arithmetic is 64-bit signed).
+add() { echo $(($1 + $2)); }
+
+# Every kdamond of the sysfs interface off and removed; debugfs monitoring off; tracing off.
+# Run by /init after each scenario so the next one starts from a clean kernel.
+damon_reset() {
+  if [ -d "$DAMON_ADMIN/kdamonds" ]; then
+    for s in "$DAMON_ADMIN"/kdamonds/[0-9]*/state; do
+      [ -f "$s" ] || continue
+      [ "$(cat "$s")" = on ] && echo off > "$s"
+    done
+    echo 0 > "$DAMON_ADMIN/kdamonds/nr_kdamonds" 2>/dev/null
+  fi
+  if [ -f "$DAMON_DBGFS/monitor_on_DEPRECATED" ] \
+      && [ "$(cat "$DAMON_DBGFS/monitor_on_DEPRECATED")" = on ]; then
+    echo off > "$DAMON_DBGFS/monitor_on_DEPRECATED"
+  fi
+  if [ -d "$TRACEFS/events" ]; then
+    echo 0 > "$TRACEFS/tracing_on" 2>/dev/null
+    echo 0 > "$TRACEFS/events/enable" 2>/dev/null
+    echo > "$TRACEFS/trace" 2>/dev/null
+    echo 1 > "$TRACEFS/tracing_on" 2>/dev/null
+  fi
+}
+
+# damon_sysfs_vaddr PID [SAMPLE_US AGGR_US UPDATE_US]: sets up kdamond 0 with one vaddr
+# context monitoring PID (does not start it). Prints the kdamond directory.
+damon_sysfs_vaddr() {
+  k=$DAMON_ADMIN/kdamonds
+  echo 1 > "$k/nr_kdamonds" || return 1
+  echo 1 > "$k/0/contexts/nr_contexts" || return 1
+  c=$k/0/contexts/0
+  echo vaddr > "$c/operations" || return 1
+  echo "${2:-5000}" > "$c/monitoring_attrs/intervals/sample_us"
+  echo "${3:-100000}" > "$c/monitoring_attrs/intervals/aggr_us"
+  echo "${4:-1000000}" > "$c/monitoring_attrs/intervals/update_us"
+  echo 1 > "$c/targets/nr_targets" || return 1
+  echo "$1" > "$c/targets/0/pid_target" || return 1
+  echo "$k/0"
+}
+
+# Reads a kdamond's CPU time in microseconds (0 when the thread is gone).
+kdamond_cpu_us() {
+  p=$(cat "$1/pid" 2>/dev/null)
+  if [ -n "$p" ] && [ "$p" != -1 ]; then kv cpu_us "$(vmprobe cputime "$p")"; else echo 0; fi
+}
+
+# trace_hot_summary TRACE_FILE HOT_START HOT_END: reads damon:damon_aggregated lines (tracefs
+# text) and prints, for the last snapshot (a new one starts when region addresses restart),
+#   snapshots=N last_regions=N recall_pct=N precision_pct=N
+# where recall = the part of [HOT_START, HOT_END) covered by regions with nr_accesses > 0,
+# precision = the part of those regions inside it. (busybox awk: printf %d is 32-bit, hence
+# %.0f; and ?: inside printf's arguments must be parenthesized or '>' is a redirection.)
+trace_hot_summary() {
+  awk -v hs="$2" -v he="$3" '
+    / damon_aggregated: / {
+      for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+-[0-9]+:$/) { split($i, r, /[-:]/); acc = $(i + 1); break }
+      s = r[1] + 0; e = r[2] + 0
+      if (n == 0 || s <= prev) { n++; hot[n] = 0; ov[n] = 0; regs[n] = 0 }
+      prev = s; regs[n]++
+      if (acc > 0) {
+        hot[n] += e - s
+        lo = (s > hs) ? s : hs; hi = (e < he) ? e : he
+        if (hi > lo) ov[n] += hi - lo
+      }
+    }
+    END {
+      if (n == 0) { print "snapshots=0 last_regions=0 recall_pct=0 precision_pct=0"; exit }
+      prec = (hot[n] > 0) ? ov[n] * 100 / hot[n] : 0
+      printf("snapshots=%d last_regions=%d recall_pct=%.0f precision_pct=%.0f\n", n, regs[n], ov[n] * 100 / (he - hs), prec)
+    }' "$1"
+}

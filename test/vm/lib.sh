@@ -1,0 +1,57 @@
+# Shared settings and helpers for the host side of the VM suite (sourced, not run).
+# Everything cached lives outside the repository, under $DAMO_VM_CACHE.
+
+VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$VM_DIR/../.." && pwd)
+if [ -z "${DAMO_VM_CACHE:-}" ]; then
+  DAMO_VM_CACHE=/var/cache/damo-ts-vm
+  # Not root: fall back to the user's cache directory.
+  if ! mkdir -p "$DAMO_VM_CACHE" 2>/dev/null || [ ! -w "$DAMO_VM_CACHE" ]; then
+    DAMO_VM_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/damo-ts-vm
+  fi
+fi
+KERNEL_SRC_PKG=${KERNEL_SRC_PKG:-linux-source-6.12}
+# Bump when the way the kernel is built changes (not the fragment: that is hashed itself).
+KERNEL_RECIPE=1
+
+# Debian packages the suite needs on the host.
+VM_HOST_PACKAGES=(qemu-system-x86 busybox-static cpio gzip xz-utils gcc libc6-dev make
+  flex bison bc libelf-dev libssl-dev "$KERNEL_SRC_PKG")
+
+vm_log() { printf 'vm: %s\n' "$*" >&2; }
+vm_die() { printf 'vm: error: %s\n' "$*" >&2; exit 1; }
+
+vm_sudo() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo "$@"
+  else return 1
+  fi
+}
+
+# Installs whatever of VM_HOST_PACKAGES is missing. Returns 1 when that is impossible.
+vm_install_packages() {
+  local missing=() p
+  for p in "${VM_HOST_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null 2>&1 || { vm_log "apt-get not found; cannot install: ${missing[*]}"; return 1; }
+  vm_log "installing: ${missing[*]}"
+  local t0=$SECONDS
+  # The package lists may be missing or old on a fresh machine.
+  if ! vm_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      "${missing[@]}" >"$DAMO_VM_TMP/apt.log" 2>&1; then
+    vm_sudo apt-get update >>"$DAMO_VM_TMP/apt.log" 2>&1 || true
+    vm_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      "${missing[@]}" >>"$DAMO_VM_TMP/apt.log" 2>&1 || { tail -20 "$DAMO_VM_TMP/apt.log" >&2; return 1; }
+  fi
+  vm_log "installed in $((SECONDS - t0)) s"
+}
+
+# Cache key of the kernel: the fragment, the source package version and the recipe.
+vm_kernel_key() {
+  local ver
+  ver=$(dpkg-query -W -f='${Version}' "$KERNEL_SRC_PKG" 2>/dev/null) || return 1
+  { echo "recipe=$KERNEL_RECIPE pkg=$KERNEL_SRC_PKG ver=$ver"; cat "$VM_DIR/kernel.config"; } \
+    | sha256sum | cut -c1-16
+}
