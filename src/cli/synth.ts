@@ -9,8 +9,9 @@ interface SynthOptions {
   regions: number;
   targets: number;
   seed: number;
-  aggrUs: number;
-  sampleUs: number;
+  // commander keeps snake_case option names as they are.
+  aggr_us: number;
+  sample_us: number;
 }
 
 export function registerSynth(program: Command, ctx: CommandContext): void {
@@ -37,8 +38,8 @@ export function registerSynth(program: Command, ctx: CommandContext): void {
         nrRegionsPerSnapshot: opts.regions,
         nrTargets: opts.targets,
         seed: opts.seed,
-        aggrUs: opts.aggrUs,
-        sampleUs: opts.sampleUs,
+        aggrUs: opts.aggr_us,
+        sampleUs: opts.sample_us,
       });
       ctx.io.stderr.write(`damo: wrote ${opts.out} (${opts.snapshots} snapshots, ${bytes} bytes)\n`);
     });

@@ -50,3 +50,15 @@ describe('damo synth', () => {
     expect(r.stderr).not.toContain('    at ');
   });
 });
+
+describe('damo synth intervals', () => {
+  it('honours --aggr_us and --sample_us', async () => {
+    const out = join(dir, 'iv.data');
+    expect((await runMain(['synth', '-o', out, '--snapshots', '3', '--aggr_us', '200000', '--sample_us', '10000'])).code).toBe(0);
+    const trace = await openProtobufTrace(out);
+    expect(trace.header.intervals).toEqual({ sampleUs: 10000, aggrUs: 200000, opsUpdateUs: 1000000 });
+    const ends: number[] = [];
+    for await (const s of trace.snapshots()) ends.push(s.endNs - s.startNs);
+    expect(ends).toEqual([200e6, 200e6, 200e6]);
+  });
+});
