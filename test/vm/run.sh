@@ -71,7 +71,7 @@ phase_args=()
 if [ $install = 1 ]; then
   t0=$SECONDS
   if ! vm_install_packages; then
-    command -v qemu-system-x86_64 >/dev/null || skip "QEMU is not installed and could not be installed (need root or sudo, and apt-get)"
+    command -v qemu-system-x86_64 >/dev/null || skip "QEMU is not installed and could not be installed (apt-get needs root or sudo; see any apt output above)"
     vm_log "warning: some packages could not be installed; trying with what is there"
   fi
   vm_log "host packages ready ($((SECONDS - t0)) s)"

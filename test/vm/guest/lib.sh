@@ -114,6 +114,25 @@ damon_sysfs_vaddr() {
   echo "$k/0"
 }
 
+# damon_state_dump: every readable file of DAMON sysfs (admin tree), DAMON debugfs and the
+# damon trace event switches and trace instances, one "path: value" line each, sorted.
+# Two dumps taken around an operation that must leave DAMON alone must be identical
+# (reading does not change anything: stats and tried_regions only move on a state command).
+damon_state_dump() {
+  for root in "$DAMON_ADMIN" "$DAMON_DBGFS"; do
+    [ -d "$root" ] || continue
+    find "$root" -type f | sort | while read -r f; do
+      case $f in */DEPRECATED|*/mk_contexts|*/rm_contexts) continue ;; esac
+      v=$(cat "$f" 2>/dev/null | tr '\n' ' ') || v='<unreadable>'
+      echo "$f: $v"
+    done
+  done
+  for f in "$TRACEFS"/events/damon/*/enable; do
+    [ -f "$f" ] && echo "$f: $(cat "$f")"
+  done
+  echo "$TRACEFS/instances: $(ls "$TRACEFS/instances" 2>/dev/null | tr '\n' ' ')"
+}
+
 # Reads a kdamond's CPU time in microseconds (0 when the thread is gone).
 kdamond_cpu_us() {
   p=$(cat "$1/pid" 2>/dev/null)
