@@ -6,8 +6,18 @@
 import type { Command } from 'commander';
 
 import type { CommandContext } from './context.js';
+import { registerConvert } from './convert.js';
+import { registerRecord } from './record.js';
 import { registerReport } from './report/index.js';
+import { registerSimulate } from './report/schemes.js';
+import { registerSchemes } from './schemes.js';
+import { registerSynth } from './synth.js';
 
 export function registerCommands(program: Command, ctx: CommandContext): void {
+  registerRecord(program, ctx);
   registerReport(program, ctx);
+  registerConvert(program, ctx);
+  registerSchemes(program, ctx);
+  registerSimulate(program, ctx);
+  registerSynth(program, ctx);
 }

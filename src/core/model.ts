@@ -87,6 +87,12 @@ export interface TraceHeader {
   host: HostFacts | null;
   /** damo 3.x 'data_source' value, kept so files round-trip. */
   dataSource?: string;
+  /** Wall-clock time when recording started, ns since the Unix epoch. */
+  wallStartUnixNs?: bigint;
+  /** Command line the recording was made with. */
+  argv?: string[];
+  /** Schemes applied while recording, in damo's JSON scheme format. */
+  schemesJson?: string;
 }
 
 /**
@@ -111,6 +117,28 @@ export interface Snapshot {
   szFilterPassed?: Float64Array;
   /** Set by sources whose access check is coarser than a page (clear_refs: per mapping). */
   granularityBytes?: number;
+}
+
+/** Something that happened while recording (target exit, layout update, warning). */
+export interface TraceEvent {
+  /** ns relative to TraceHeader.baseTimeNs. */
+  timeNs: number;
+  kind: string;
+  message: string;
+  targetIndex?: number;
+}
+
+/** DAMOS statistics of one scheme at one time (kernel stats files or our engine). */
+export interface SchemeStatsRecord {
+  timeNs: number;
+  schemeIndex: number;
+  targetIndex: number;
+  nrTried: number;
+  szTriedBytes: number;
+  nrApplied: number;
+  szAppliedBytes: number;
+  qtExceeds: number;
+  szOpsFilterPassedBytes: number;
 }
 
 /** Summary written at the end of a recording. */

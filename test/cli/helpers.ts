@@ -17,14 +17,15 @@ export interface RunResult {
   stderr: string;
 }
 
-export async function runMain(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+/** `io` overrides e.g. stdoutIsTTY/columns/rows to run as if on a terminal. */
+export async function runMain(argv: string[], env: NodeJS.ProcessEnv = {}, io: Partial<CliIO> = {}): Promise<RunResult> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   stdout.on('data', (b: Buffer) => out.push(b));
   stderr.on('data', (b: Buffer) => err.push(b));
-  const io: CliIO = {
+  const fullIO: CliIO = {
     stdout,
     stderr,
     env: { ...env },
@@ -32,8 +33,9 @@ export async function runMain(argv: string[], env: NodeJS.ProcessEnv = {}): Prom
     stderrIsTTY: false,
     columns: undefined,
     rows: undefined,
+    ...io,
   };
-  const code = await main(argv, io);
+  const code = await main(argv, fullIO);
   return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }
 

@@ -1,0 +1,55 @@
+import { Option, type Command } from 'commander';
+
+import type { CommandContext } from '../context.js';
+import { addInputOptions, openInput, parseRange, writeText } from './common.js';
+
+interface NrRegionsCliOptions {
+  input: string;
+  strict?: boolean;
+  range?: string[];
+  sortby: 'size' | 'time';
+  json?: boolean;
+  plot?: string;
+}
+
+export function registerNrRegions(report: Command, ctx: CommandContext): void {
+  const cmd = report
+    .command('nr_regions')
+    .summary('print the distribution of the number of monitoring regions')
+    .description(
+      'Print the distribution of the number of regions DAMON used per snapshot, per target. ' +
+        'The first 20 snapshots are skipped, as damo does. Output is identical to damo\'s.',
+    );
+  addInputOptions(cmd)
+    .option('-r, --range <start_stop_step...>', 'percentiles to print, as Python range(start, stop, step) (default: 0 25 50 75 100)')
+    .addOption(new Option('-s, --sortby <metric>', "sort the values by 'size', or keep them in 'time' order").choices(['size', 'time']).default('size'))
+    .option('--json', 'print one JSON document instead of text')
+    .option('-p, --plot <file>', 'draw the distribution (with --sortby time: regions over time) into FILE.png, FILE.svg or FILE.pdf instead of printing it')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ damo report nr_regions -i damon.data
+  $ damo report nr_regions -i damon.data -r 1 101 1
+  $ damo report nr_regions -i damon.data --json
+  $ damo report nr_regions -i damon.data --sortby time --plot nr_regions.svg`,
+    )
+    .action(async (opts: NrRegionsCliOptions) => {
+      const { pyRange } = await import('../../core/fmt.js');
+      const { checkPercentiles } = await import('../../report/wss.js');
+      const { formatNrRegions, nrRegionsDists, nrRegionsJson } = await import('../../report/nr_regions.js');
+      const range = parseRange(opts.range);
+      const percentiles = range === undefined ? [0, 25, 50, 75, 100] : pyRange(...range);
+      checkPercentiles(percentiles);
+      const nrOpts = { percentiles, sortBy: opts.sortby };
+      if (opts.plot !== undefined) (await import('../../report/plot/render.js')).imageFormatOf(opts.plot);
+      const src = await openInput(ctx, opts.input, opts.strict === true);
+      const dists = await nrRegionsDists(src, nrOpts);
+      if (opts.plot !== undefined) {
+        const { plotDistributions } = await import('../../report/dist_plot.js');
+        await plotDistributions(ctx.io, opts.plot, 'nr_regions', opts.input, opts.sortby, dists);
+        if (opts.json === true) await writeText(ctx, JSON.stringify(nrRegionsJson(dists, nrOpts), null, 2) + '\n');
+      } else if (opts.json === true) await writeText(ctx, JSON.stringify(nrRegionsJson(dists, nrOpts), null, 2) + '\n');
+      else await writeText(ctx, formatNrRegions(dists, nrOpts));
+    });
+}

@@ -1,0 +1,89 @@
+import { Option, type Command } from 'commander';
+
+import { parseInteger } from '../options.js';
+import type { CommandContext } from '../context.js';
+import { addInputOptions, openInput, parseRange, parseSizeOption, parseUsOption, writeText } from './common.js';
+
+interface WssCliOptions {
+  input: string;
+  strict?: boolean;
+  range?: string[];
+  exclude_samples: number;
+  acc_thres: number;
+  sz_thres: number;
+  work_time: number;
+  sortby: 'size' | 'time';
+  per_target?: boolean;
+  collapse_targets?: boolean;
+  raw_number?: boolean;
+  all_wss?: boolean;
+  nr_cols_bar: number;
+  json?: boolean;
+  plot?: string;
+}
+
+export function registerWss(report: Command, ctx: CommandContext): void {
+  const cmd = report
+    .command('wss')
+    .summary('print the distribution of working set sizes')
+    .description(
+      'Print the distribution of the working set size: per snapshot, the total size of the ' +
+        'regions accessed at least --acc_thres times in the aggregation interval. The first ' +
+        '--exclude_samples snapshots are skipped (DAMON is still adapting its regions), ' +
+        'snapshots are re-aggregated into --work_time long groups, and all targets are summed ' +
+        'into one list unless --per_target is given. Output is identical to damo\'s.',
+    );
+  addInputOptions(cmd)
+    .option('-r, --range <start_stop_step...>', 'percentiles to print, as Python range(start, stop, step) (default: 0 101 25)')
+    .option('--exclude_samples <n>', 'number of first snapshots to skip', parseInteger, 20)
+    .option('-t, --acc_thres <n>', 'minimal nr_accesses for a region to count as working set', parseInteger, 1)
+    .option('--sz_thres <bytes>', 'minimal size for a region to count as working set', parseSizeOption, 1)
+    .option('--work_time <us>', 'time each unit of work takes; snapshots are aggregated into groups this long', parseUsOption, 1)
+    .addOption(new Option('-s, --sortby <metric>', "sort the values by 'size', or keep them in 'time' order").choices(['size', 'time']).default('size'))
+    .option('--per_target', 'report each target on its own instead of summing them')
+    .option('--collapse_targets', 'sum all targets into one list (the default)')
+    .option('--raw_number', 'print sizes as plain integers (bytes)')
+    .option('--all_wss', 'print every value instead of percentiles')
+    .option('--nr_cols_bar <n>', 'width of the bar chart (0 for none)', parseInteger, 59)
+    .option('--json', 'print one JSON document (sizes in bytes) instead of text')
+    .option('-p, --plot <file>', 'draw the distribution (with --sortby time: wss over time) into FILE.png, FILE.svg or FILE.pdf instead of printing it')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ damo report wss -i damon.data                      # 0/25/50/75/100th percentiles
+  $ damo report wss -i damon.data -r 1 101 1 --raw_number
+  $ damo report wss -i damon.data --work_time 1s --per_target
+  $ damo report wss -i damon.data --sortby time --all_wss   # wss over time
+  $ damo report wss -i damon.data --plot wss.png          # the distribution as a picture
+  $ damo report wss -i damon.data --json | jq '.targets[0].avr_wss_bytes'`,
+    )
+    .action(async (opts: WssCliOptions) => {
+      const { pyRange } = await import('../../core/fmt.js');
+      const { checkPercentiles, formatWss, wssDists, wssJson, WSS_DEFAULTS } = await import('../../report/wss.js');
+      const range = parseRange(opts.range) ?? [0, 101, 25];
+      const wssOpts = {
+        ...WSS_DEFAULTS,
+        percentiles: pyRange(...range),
+        excludeSamples: opts.exclude_samples,
+        accThres: opts.acc_thres,
+        szThres: opts.sz_thres,
+        workTimeUs: opts.work_time,
+        sortBy: opts.sortby,
+        perTarget: opts.per_target === true,
+        rawNumber: opts.raw_number === true,
+        allWss: opts.all_wss === true,
+        nrColsBar: opts.nr_cols_bar,
+      };
+      if (!wssOpts.allWss) checkPercentiles(wssOpts.percentiles);
+      if (opts.plot !== undefined) (await import('../../report/plot/render.js')).imageFormatOf(opts.plot);
+      const src = await openInput(ctx, opts.input, opts.strict === true);
+      const dists = await wssDists(src, wssOpts);
+      if (opts.plot !== undefined) {
+        const { plotDistributions } = await import('../../report/dist_plot.js');
+        await plotDistributions(ctx.io, opts.plot, 'wss', opts.input, opts.sortby, dists);
+        if (opts.json === true) await writeText(ctx, JSON.stringify(wssJson(dists, wssOpts), null, 2) + '\n');
+      } else if (opts.json === true) await writeText(ctx, JSON.stringify(wssJson(dists, wssOpts), null, 2) + '\n');
+      else await writeText(ctx, formatWss(dists, wssOpts));
+    });
+}

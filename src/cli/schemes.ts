@@ -1,0 +1,174 @@
+/**
+ * `damo schemes`: work with DAMON-based operation schemes.
+ *   damo schemes convert FILE [-s US] [-a US] [--to debugfs|sysfs|json|text]
+ *   damo schemes tune -i TRACE -t TEMPLATE [--max-refault PCT]
+ * Online application (`damo schemes -c FILE <command|pid>`) will hang off the parent
+ * command itself; until it exists the parent explains what to use instead.
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+
+import { DamoError } from '../core/errors.js';
+import type { CommandContext } from './context.js';
+import { TextOut, note } from './io.js';
+import { addInputOptions, openInput, parseUsOption, writeText } from './report/common.js';
+import { parsePositiveInteger } from './options.js';
+
+interface ConvertOptions {
+  sample: number;
+  aggr: number;
+  to: 'debugfs' | 'sysfs' | 'json' | 'text';
+  debugfsFormat: 'auto' | 'v0' | 'v4';
+}
+
+export function registerSchemes(program: Command, ctx: CommandContext): void {
+  const schemes = program
+    .command('schemes')
+    .summary('convert DAMON-based operation schemes to kernel input, and tune them on a recording')
+    .description(
+      'Work with DAMON-based operation schemes (DAMOS): rules like "page out regions of 4 KiB or more ' +
+        'that nobody touched for 5 seconds". Write them one per line:\n\n' +
+        '  <min-size> <max-size> <min-access> <max-access> <min-age> <max-age> <action> [key=value ...]\n\n' +
+        "or in damo's JSON format. See docs/SCHEMES.md for the language. To see what schemes would have " +
+        'done to a recorded workload, use `damo report schemes` (alias `damo simulate`).',
+    )
+    .option('-c, --schemes <file>', 'schemes to apply online (not available yet)')
+    .argument('[target...]', 'command or pid to apply the schemes to (not available yet)')
+    .action((_target: string[], opts: { schemes?: string }) => {
+      if (opts.schemes === undefined) {
+        schemes.outputHelp();
+        return;
+      }
+      throw new DamoError('E_UNSUPPORTED', 'applying schemes online (damo schemes -c FILE <target>) is not implemented yet', {
+        hint: 'use `damo schemes convert FILE --to sysfs` for the kernel values, or `damo simulate -i TRACE -c FILE` to evaluate them offline',
+      });
+    });
+
+  schemes
+    .command('convert')
+    .summary('convert schemes to the kernel debugfs/sysfs values, damo JSON or the one-line text')
+    .description(
+      'Read schemes (the one-line language or damo JSON; FILE may also be the scheme text itself) ' +
+        'and print them as:\n' +
+        '  debugfs  lines for the legacy <debugfs>/damon/schemes file (sizes in bytes, access\n' +
+        '           frequency in samples, age in aggregation intervals, action number); the\n' +
+        '           default, byte-identical to the kernel tree\'s tools/damon/_convert_damos.py\n' +
+        '  sysfs    "path value" lines to write under /sys/kernel/mm/damon/admin/kdamonds/<K>/contexts/<C>/\n' +
+        '  json     damo\'s JSON scheme list (damo start --schemes FILE accepts it)\n' +
+        '  text     the one-line language, normalised',
+    )
+    .argument('<file>', "schemes file, or the scheme text itself (e.g. '4K max 0 0 5s max pageout')")
+    .option('-s, --sample <us>', 'sampling interval in microseconds, for percent -> samples', parsePositiveInteger, 5000)
+    .option('-a, --aggr <us>', 'aggregation interval in microseconds, for percent/time -> kernel units', parsePositiveInteger, 100000)
+    .addOption(new Option('--to <form>', 'output form').choices(['debugfs', 'sysfs', 'json', 'text']).default('debugfs'))
+    .addOption(
+      new Option('--debugfs-format <v>', 'debugfs line format: v0 = 7 fields (Linux 5.15), v4 = 18 fields with quotas and watermarks (5.16+)')
+        .choices(['auto', 'v0', 'v4'])
+        .default('auto'),
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ damo schemes convert my.damos                       # debugfs numbers at 5 ms / 100 ms
+  $ damo schemes convert my.damos -s 1000 -a 50000      # ... at 1 ms / 50 ms
+  $ damo schemes convert my.damos --to sysfs
+  $ damo schemes convert my.damos --to json > my.json   # for damo start --schemes my.json
+  $ damo schemes convert my.json --to text
+  $ damo schemes convert '4K max 0 0 5s max pageout quota_sz=1G quota_reset=1s' --to sysfs`,
+    )
+    .action(async (file: string, opts: ConvertOptions) => {
+      if (opts.sample > opts.aggr) {
+        throw new DamoError('E_USAGE', `the sampling interval (-s ${opts.sample}) must not exceed the aggregation interval (-a ${opts.aggr})`);
+      }
+      const { loadSchemes } = await import('../schemes/load.js');
+      const { convertSchemes } = await import('../schemes/convert.js');
+      const loaded = await loadSchemes(file);
+      const text = convertSchemes(loaded.schemes, {
+        to: opts.to,
+        intervals: { sampleUs: opts.sample, aggrUs: opts.aggr },
+        debugfsFormat: opts.debugfsFormat,
+      });
+      const out = new TextOut(ctx.io.stdout);
+      await out.write(text);
+      await out.flush();
+    });
+
+  registerTune(schemes, ctx);
+}
+
+interface TuneCliOptions {
+  input: string;
+  strict?: boolean;
+  template: string;
+  maxRefault: number;
+  sample?: number;
+  aggr?: number;
+  ops?: 'vaddr' | 'fvaddr' | 'paddr';
+  top: number;
+  raw_number?: boolean;
+  json?: boolean;
+}
+
+function parsePercentOption(value: string): number {
+  const n = Number(value.trim().replace(/%$/, ''));
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a percent.`);
+  return n;
+}
+
+function registerTune(schemes: Command, ctx: CommandContext): void {
+  const cmd = schemes
+    .command('tune')
+    .summary('search scheme parameters on a recording with the simulator')
+    .description(
+      'Expand a scheme template into candidate schemes, simulate each on the recording (one pass ' +
+        'for all), and print the one that keeps the most memory out of RAM on average while its ' +
+        'refaults (bytes the recording shows accessed again after they were paged out or deactivated) ' +
+        'stay within --max-refault percent of the bytes it moved out.\n\n' +
+        'In the template, a field may list alternatives (a|b|c), an arithmetic range (lo..hi:step) ' +
+        'or a geometric range (lo..hi*factor). Ranges work on sizes, access percents, ages, and on ' +
+        'quota_sz=, quota_ms=, quota_reset=, apply_interval=. The action must be pageout, cold or ' +
+        'lru_deprio.',
+    );
+  addInputOptions(cmd)
+    .requiredOption('-t, --template <scheme>', "scheme template, e.g. '4K max 0 0|5|10 1s..64s*2 max pageout'")
+    .option('--max-refault <percent>', 'refault budget: refaulted bytes as a percent of the bytes moved out', parsePercentOption, 10)
+    .option('-s, --sample <us>', "sampling interval (default: the recording's, else 5ms)", parseUsOption)
+    .option('-a, --aggr <us>', "aggregation interval (default: the recording's, else 100ms)", parseUsOption)
+    .addOption(new Option('--ops <ops>', "operations set (default: the recording's, else vaddr)").choices(['vaddr', 'fvaddr', 'paddr']))
+    .option('--top <n>', 'candidates to list', parsePositiveInteger, 10)
+    .option('--raw_number', 'print sizes as plain integers (bytes)')
+    .option('--json', 'print one JSON document')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ damo schemes tune -i damon.data -t '4K max 0 0 1s..64s*2 max pageout'
+  $ damo schemes tune -i damon.data -t 'min max 0 0|5|10 1s|5s|30s max pageout' --max-refault 5
+  $ damo schemes tune -i damon.data -t '4K max 0 0 5s max pageout quota_sz=1M..64M*4 quota_reset=1s' --json`,
+    )
+    .action(async (opts: TuneCliOptions) => {
+      const { tuneSchemes } = await import('../schemes/tune.js');
+      const { formatTuneText, tuneJson } = await import('../schemes/tune-report.js');
+      const { tuneCandidates } = await import('../schemes/tune.js');
+      tuneCandidates(opts.template, '<template>');
+      const src = await openInput(ctx, opts.input, opts.strict === true);
+      const rec = src.header.intervals;
+      const sampleUs = opts.sample ?? rec?.sampleUs ?? 5000;
+      const aggrUs = opts.aggr ?? rec?.aggrUs ?? 100000;
+      if (sampleUs > aggrUs) throw new DamoError('E_USAGE', `the sampling interval (${sampleUs} us) is longer than the aggregation interval (${aggrUs} us)`);
+      if (rec === null && opts.sample === undefined && opts.aggr === undefined && opts.json !== true) {
+        note(ctx.io, `${opts.input} does not record its intervals; assuming sample 5 ms, aggregation 100 ms (set them with -s/-a)`);
+      }
+      const ops = opts.ops ?? (src.header.ops !== '' ? src.header.ops : 'vaddr');
+      const result = await tuneSchemes(src, opts.template, {
+        intervals: { sampleUs, aggrUs },
+        ops,
+        minRegionSz: src.header.host?.pageSizeBytes ?? 4096,
+        maxRefaultPct: opts.maxRefault,
+      });
+      const text = opts.json === true
+        ? `${JSON.stringify(tuneJson(result, opts.input, opts.maxRefault, opts.top), null, 2)}\n`
+        : formatTuneText(result, { input: opts.input, maxRefaultPct: opts.maxRefault, top: opts.top, raw: opts.raw_number === true });
+      await writeText(ctx, text);
+    });
+}

@@ -1,0 +1,738 @@
+/**
+ * Conversion between the in-memory model (src/core/model.ts) and the protobuf messages of
+ * proto/trace.proto, plus a hand-written decoder for the one hot message (Snapshot).
+ *
+ * The generated decoder builds plain JS arrays element by element and then we copy them
+ * into typed arrays; reading straight from the varint stream into Float64Arrays is several
+ * times faster. test/unit/format-codec.test.ts proves both decoders agree on random input.
+ */
+import { DamoError } from '../core/errors.js';
+import type {
+  HostFacts,
+  Ops,
+  SchemeStatsRecord,
+  Snapshot,
+  SourceKind,
+  TraceEvent,
+  TraceHeader,
+  TraceTarget,
+  TraceTrailer,
+} from '../core/model.js';
+import { pb } from './pb.js';
+
+/** Version of the file format this code writes. Readers accept this and older. */
+export const FORMAT_VERSION = 1;
+
+// ---------------------------------------------------------------------------------------
+// Header
+
+export function encodeHeader(h: TraceHeader): Uint8Array {
+  const msg = pb.Header.create({
+    formatVersion: h.formatVersion,
+    toolVersion: h.toolVersion,
+    source: h.source,
+    ops: h.ops,
+    intervals: h.intervals
+      ? { sampleUs: h.intervals.sampleUs, aggrUs: h.intervals.aggrUs, opsUpdateUs: h.intervals.opsUpdateUs }
+      : null,
+    nrRegions: h.nrRegions ? { min: h.nrRegions.min, max: h.nrRegions.max } : null,
+    targets: h.targets.map((t) => ({
+      id: t.id === null ? '' : t.id.toString(),
+      pid: t.pid ?? 0,
+      cmdline: t.cmdline ?? '',
+      kdamondIdx: t.kdamondIdx ?? null,
+      contextIdx: t.contextIdx ?? null,
+      schemeIdx: t.schemeIdx ?? null,
+    })),
+    baseTimeNs: h.baseTimeNs.toString(),
+    clock: h.clock,
+    host: h.host
+      ? { kernelRelease: h.host.kernelRelease, pageSizeBytes: h.host.pageSizeBytes, hostname: h.host.hostname, nrCpus: h.host.nrCpus }
+      : null,
+    dataSource: h.dataSource ?? '',
+    wallStartUnixNs: h.wallStartUnixNs === undefined ? '' : h.wallStartUnixNs.toString(),
+    argv: h.argv ?? [],
+    schemesJson: h.schemesJson ?? '',
+  });
+  return pb.Header.encode(msg).finish();
+}
+
+function parseBigintField(text: string, field: string): bigint {
+  if (!/^-?\d+$/.test(text)) throw new DamoError('E_CORRUPT', `header field ${field} is not an integer: '${text}'`);
+  return BigInt(text);
+}
+
+const OPS: readonly string[] = ['vaddr', 'fvaddr', 'paddr', ''];
+const CLOCKS: readonly string[] = ['monotonic', 'realtime', 'unknown'];
+
+export function decodeHeader(payload: Uint8Array): TraceHeader {
+  const m = pb.Header.decode(payload);
+  const targets: TraceTarget[] = m.targets.map((t, i) => {
+    const target: TraceTarget = { id: t.id ? parseBigintField(t.id, `targets[${i}].id`) : null };
+    if (t.pid) target.pid = t.pid;
+    if (t.cmdline) target.cmdline = t.cmdline;
+    if (t.kdamondIdx !== undefined && t.kdamondIdx !== null) target.kdamondIdx = t.kdamondIdx;
+    if (t.contextIdx !== undefined && t.contextIdx !== null) target.contextIdx = t.contextIdx;
+    if (t.schemeIdx !== undefined && t.schemeIdx !== null) target.schemeIdx = t.schemeIdx;
+    return target;
+  });
+  const host: HostFacts | null = m.host
+    ? {
+        kernelRelease: m.host.kernelRelease ?? '',
+        pageSizeBytes: m.host.pageSizeBytes ?? 0,
+        hostname: m.host.hostname ?? '',
+        nrCpus: m.host.nrCpus ?? 0,
+      }
+    : null;
+  const header: TraceHeader = {
+    formatVersion: m.formatVersion,
+    toolVersion: m.toolVersion,
+    source: (m.source || 'unknown') as SourceKind,
+    ops: (OPS.includes(m.ops) ? m.ops : '') as Ops,
+    intervals: m.intervals
+      ? { sampleUs: m.intervals.sampleUs ?? 0, aggrUs: m.intervals.aggrUs ?? 0, opsUpdateUs: m.intervals.opsUpdateUs ?? 0 }
+      : null,
+    nrRegions: m.nrRegions ? { min: m.nrRegions.min ?? 0, max: m.nrRegions.max ?? 0 } : null,
+    targets,
+    baseTimeNs: m.baseTimeNs ? parseBigintField(m.baseTimeNs, 'base_time_ns') : 0n,
+    clock: (CLOCKS.includes(m.clock) ? m.clock : 'unknown') as TraceHeader['clock'],
+    host,
+  };
+  if (m.dataSource) header.dataSource = m.dataSource;
+  if (m.wallStartUnixNs) header.wallStartUnixNs = parseBigintField(m.wallStartUnixNs, 'wall_start_unix_ns');
+  if (m.argv.length > 0) header.argv = [...m.argv];
+  if (m.schemesJson) header.schemesJson = m.schemesJson;
+  return header;
+}
+
+// ---------------------------------------------------------------------------------------
+// Snapshot
+
+/** Checks what the varint encoding relies on; a violation is a bug in the source. */
+function assertEncodable(s: Snapshot): void {
+  const n = s.starts.length;
+  if (s.ends.length !== n || s.nrAccesses.length !== n || s.ages.length !== n) {
+    throw new DamoError('E_INTERNAL', `snapshot arrays differ in length (${n}, ${s.ends.length}, ${s.nrAccesses.length}, ${s.ages.length})`);
+  }
+  for (let i = 0; i < n; i++) {
+    const start = s.starts[i] as number;
+    const end = s.ends[i] as number;
+    const nr = s.nrAccesses[i] as number;
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || end < start || start < 0) {
+      throw new DamoError('E_INTERNAL', `snapshot region ${i} has an invalid range [${start}, ${end})`);
+    }
+    if (!Number.isInteger(nr) || nr < 0 || nr > 0xffffffff) {
+      throw new DamoError('E_INTERNAL', `snapshot region ${i} has an invalid nr_accesses ${nr}`);
+    }
+  }
+}
+
+function agesKnown(s: Snapshot): boolean {
+  const n = s.ages.length;
+  let known = 0;
+  for (let i = 0; i < n; i++) {
+    const a = s.ages[i] as number;
+    if (a >= 0) {
+      if (!Number.isInteger(a) || a > 0xffffffff) throw new DamoError('E_INTERNAL', `snapshot region ${i} has an invalid age ${a}`);
+      known++;
+    }
+  }
+  if (known !== 0 && known !== n) {
+    throw new DamoError('E_INTERNAL', 'snapshot has ages for some regions but not for others');
+  }
+  return n > 0 && known === n;
+}
+
+export function encodeSnapshot(s: Snapshot): Uint8Array {
+  assertEncodable(s);
+  const n = s.starts.length;
+  const startDeltas = new Array<number>(n);
+  const sizes = new Array<number>(n);
+  let prevEnd = 0;
+  for (let i = 0; i < n; i++) {
+    const start = s.starts[i] as number;
+    const end = s.ends[i] as number;
+    startDeltas[i] = start - prevEnd;
+    sizes[i] = end - start;
+    prevEnd = end;
+  }
+  const props: Parameters<typeof pb.Snapshot.create>[0] = {
+    targetIndex: s.targetIndex,
+    startNs: s.startNs,
+    endNs: s.endNs,
+    startDeltas,
+    sizes,
+    nrAccesses: Array.from(s.nrAccesses),
+    ages: agesKnown(s) ? Array.from(s.ages) : [],
+    szFilterPassed: s.szFilterPassed ? Array.from(s.szFilterPassed) : [],
+  };
+  if (s.sampleIntervalUs !== undefined) props.sampleIntervalUs = s.sampleIntervalUs;
+  if (s.totalBytes !== undefined) props.totalBytes = s.totalBytes;
+  if (s.granularityBytes !== undefined) props.granularityBytes = s.granularityBytes;
+  return pb.Snapshot.encode(pb.Snapshot.create(props)).finish();
+}
+
+/** Builds a model Snapshot from the generated decoder's output (the reference decoder). */
+export function decodeSnapshotReference(payload: Uint8Array): Snapshot {
+  const m = pb.Snapshot.decode(payload);
+  const n = m.sizes.length;
+  if (m.startDeltas.length !== n || m.nrAccesses.length !== n || (m.ages.length !== 0 && m.ages.length !== n)) {
+    throw new DamoError('E_CORRUPT', 'snapshot region arrays differ in length');
+  }
+  const snap: Snapshot = {
+    targetIndex: m.targetIndex,
+    startNs: m.startNs,
+    endNs: m.endNs,
+    starts: new Float64Array(n),
+    ends: new Float64Array(n),
+    nrAccesses: Float64Array.from(m.nrAccesses),
+    ages: m.ages.length === n && n > 0 ? Float64Array.from(m.ages) : new Float64Array(n).fill(-1),
+  };
+  let prevEnd = 0;
+  for (let i = 0; i < n; i++) {
+    const start = prevEnd + (m.startDeltas[i] as number);
+    const end = start + (m.sizes[i] as number);
+    snap.starts[i] = start;
+    snap.ends[i] = end;
+    prevEnd = end;
+  }
+  if (m.sampleIntervalUs !== undefined && m.sampleIntervalUs !== null) snap.sampleIntervalUs = m.sampleIntervalUs;
+  if (m.totalBytes !== undefined && m.totalBytes !== null) snap.totalBytes = m.totalBytes;
+  if (m.szFilterPassed.length > 0) snap.szFilterPassed = Float64Array.from(m.szFilterPassed);
+  if (m.granularityBytes !== undefined && m.granularityBytes !== null) snap.granularityBytes = m.granularityBytes;
+  return snap;
+}
+
+/**
+ * Hand-written Snapshot decoder: the hot path of every report. Our writer emits each
+ * repeated field as one packed run; those are decoded by tight inline varint loops straight
+ * into typed arrays. Any other legal layout goes through decodeSnapshotGeneric. Throws
+ * DamoError('E_CORRUPT') on malformed input.
+ */
+export function decodeSnapshotFast(buf: Uint8Array): Snapshot {
+  const end = buf.length;
+  let pos = 0;
+  let targetIndex = 0;
+  let startNs = 0;
+  let endNs = 0;
+  let nDeltas = -1;
+  let nSizes = -1;
+  let nrAcc: Float64Array | null = null;
+  let nNrAcc = 0;
+  let ages: Float64Array | null = null;
+  let nAges = 0;
+  let sampleIntervalUs: number | undefined;
+  let totalBytes: number | undefined;
+  let granularityBytes: number | undefined;
+  let szPassed: Float64Array | null = null;
+  let nSzPassed = 0;
+  let view: DataView | null = null;
+
+  while (pos < end) {
+    const tag = buf[pos++] as number;
+    if (tag >= 0x80) return decodeSnapshotGeneric(buf);
+    const field = tag >>> 3;
+    const wire = tag & 7;
+    if (wire === 2 && field >= 4 && field <= 7) {
+      // Packed run: length, then varints.
+      let len = 0;
+      let shift = 0;
+      let b: number;
+      do {
+        if (pos >= end) corrupt('snapshot message ends inside a length');
+        b = buf[pos++] as number;
+        len += (b & 0x7f) * 2 ** shift;
+        shift += 7;
+      } while (b >= 0x80 && shift < 35);
+      const stop = pos + len;
+      if (stop > end) corrupt('packed field runs past the end of the snapshot');
+      switch (field) {
+        case 4:
+          if (nDeltas >= 0) return decodeSnapshotGeneric(buf);
+          scratchDeltas = ensure(scratchDeltas, len);
+          nDeltas = decodePackedVarints(buf, pos, stop, scratchDeltas);
+          break;
+        case 5:
+          if (nSizes >= 0) return decodeSnapshotGeneric(buf);
+          scratchSizes = ensure(scratchSizes, len);
+          nSizes = decodePackedVarints(buf, pos, stop, scratchSizes);
+          break;
+        case 6:
+          if (nrAcc !== null) return decodeSnapshotGeneric(buf);
+          nrAcc = new Float64Array(len);
+          nNrAcc = decodePackedVarints(buf, pos, stop, nrAcc);
+          break;
+        case 7:
+          if (ages !== null) return decodeSnapshotGeneric(buf);
+          ages = new Float64Array(len);
+          nAges = decodePackedVarints(buf, pos, stop, ages);
+          break;
+      }
+      pos = stop;
+      continue;
+    }
+    switch (field) {
+      case 1: {
+        if (wire !== 0) return decodeSnapshotGeneric(buf);
+        const c = readVarint(buf, pos, end);
+        targetIndex = c.value >>> 0;
+        pos = c.pos;
+        break;
+      }
+      case 2:
+      case 3: {
+        if (wire !== 1) return decodeSnapshotGeneric(buf);
+        if (pos + 8 > end) corrupt('snapshot message ends inside a value');
+        view ??= new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+        const v = view.getFloat64(pos, true);
+        if (field === 2) startNs = v;
+        else endNs = v;
+        pos += 8;
+        break;
+      }
+      case 8:
+      case 9:
+      case 11: {
+        if (wire !== 0) return decodeSnapshotGeneric(buf);
+        const c = readVarint(buf, pos, end);
+        if (field === 8) sampleIntervalUs = c.value;
+        else if (field === 9) totalBytes = c.value;
+        else granularityBytes = c.value;
+        pos = c.pos;
+        break;
+      }
+      case 10: {
+        if (wire !== 2 || szPassed !== null) return decodeSnapshotGeneric(buf);
+        const c = readVarint(buf, pos, end);
+        const stop = c.pos + c.value;
+        if (stop > end) corrupt('packed field runs past the end of the snapshot');
+        szPassed = new Float64Array(c.value);
+        nSzPassed = decodePackedVarints(buf, c.pos, stop, szPassed);
+        pos = stop;
+        break;
+      }
+      default:
+        // Unknown field or unpacked repeated data: the generic decoder handles it.
+        return decodeSnapshotGeneric(buf);
+    }
+  }
+
+  const n = Math.max(nSizes, 0);
+  if (Math.max(nDeltas, 0) !== n || nNrAcc !== n || (ages !== null && nAges !== 0 && nAges !== n)) {
+    corrupt('snapshot region arrays differ in length');
+  }
+  const starts = new Float64Array(n);
+  const ends = new Float64Array(n);
+  const dv = scratchDeltas;
+  const sv = scratchSizes;
+  let prevEnd = 0;
+  for (let i = 0; i < n; i++) {
+    const d = dv[i] as number;
+    // Start deltas are zigzag-coded (sint64); most are 0 (adjacent regions).
+    const start = d === 0 ? prevEnd : prevEnd + (d % 2 === 0 ? d / 2 : -(d + 1) / 2);
+    const e = start + (sv[i] as number);
+    starts[i] = start;
+    ends[i] = e;
+    prevEnd = e;
+  }
+  const snap: Snapshot = {
+    targetIndex,
+    startNs,
+    endNs,
+    starts,
+    ends,
+    nrAccesses: nrAcc === null ? new Float64Array(0) : fit(nrAcc, n),
+    ages: ages !== null && nAges === n && n > 0 ? fit(ages, n) : new Float64Array(n).fill(-1),
+  };
+  if (sampleIntervalUs !== undefined) snap.sampleIntervalUs = sampleIntervalUs;
+  if (totalBytes !== undefined) snap.totalBytes = totalBytes;
+  if (szPassed !== null && nSzPassed > 0) snap.szFilterPassed = fit(szPassed, nSzPassed);
+  if (granularityBytes !== undefined) snap.granularityBytes = granularityBytes;
+  return snap;
+}
+
+// Reused across calls: deltas and sizes are consumed before decodeSnapshotFast returns.
+let scratchDeltas: Float64Array = new Float64Array(1024);
+let scratchSizes: Float64Array = new Float64Array(1024);
+
+function ensure(a: Float64Array, n: number): Float64Array {
+  return a.length >= n ? a : new Float64Array(Math.max(n, a.length * 2));
+}
+
+function fit(a: Float64Array, n: number): Float64Array {
+  return a.length === n ? a : a.slice(0, n);
+}
+
+function corrupt(message: string): never {
+  throw new DamoError('E_CORRUPT', message);
+}
+
+/**
+ * Decodes the varints in buf[pos, stop) into out; returns how many. Values above 2^28 take
+ * a slower branch that accumulates in doubles (exact below 2^53).
+ */
+function decodePackedVarints(buf: Uint8Array, pos: number, stop: number, out: Float64Array): number {
+  let k = 0;
+  while (pos < stop) {
+    let b = buf[pos++] as number;
+    if (b < 0x80) {
+      out[k++] = b;
+      continue;
+    }
+    let v = b & 0x7f;
+    b = buf[pos++] as number;
+    v |= (b & 0x7f) << 7;
+    if (b < 0x80) {
+      out[k++] = v;
+      continue;
+    }
+    b = buf[pos++] as number;
+    v |= (b & 0x7f) << 14;
+    if (b < 0x80) {
+      out[k++] = v;
+      continue;
+    }
+    b = buf[pos++] as number;
+    v |= (b & 0x7f) << 21;
+    if (b < 0x80) {
+      out[k++] = v;
+      continue;
+    }
+    let hi = 0;
+    let scale = 1;
+    let i = 4;
+    for (; i < 10; i++) {
+      b = buf[pos++] as number;
+      hi += (b & 0x7f) * scale;
+      scale *= 128;
+      if (b < 0x80) break;
+    }
+    if (i === 10) corrupt('varint longer than 10 bytes');
+    out[k++] = v + hi * TWO_POW_28;
+  }
+  // A varint that ran over the end of its run read bytes that belong to something else.
+  if (pos !== stop || k > out.length) corrupt('packed field ends inside a value');
+  return k;
+}
+
+function readVarint(buf: Uint8Array, pos: number, end: number): { value: number; pos: number } {
+  let value = 0;
+  let scale = 1;
+  for (let i = 0; i < 10; i++) {
+    if (pos >= end) corrupt('snapshot message ends inside a value');
+    const b = buf[pos++] as number;
+    value += (b & 0x7f) * scale;
+    if (b < 0x80) return { value, pos };
+    scale *= 128;
+  }
+  return corrupt('varint longer than 10 bytes');
+}
+
+/**
+ * General hand-written decoder: accepts everything the wire format allows for these fields
+ * (packed or unpacked repeated scalars, split packed runs, any field order, unknown fields).
+ * decodeSnapshotFast falls back to it for anything but the layout our writer produces.
+ */
+function decodeSnapshotGeneric(buf: Uint8Array): Snapshot {
+  const d = new VarintCursor(buf);
+  let targetIndex = 0;
+  let startNs = 0;
+  let endNs = 0;
+  // Field arrays are sized on first sight of a packed run and grown if needed.
+  const deltas = new GrowableF64();
+  const sizes = new GrowableF64();
+  const nrAcc = new GrowableF64();
+  const ages = new GrowableF64();
+  const szPassed = new GrowableF64();
+  let sampleIntervalUs: number | undefined;
+  let totalBytes: number | undefined;
+  let granularityBytes: number | undefined;
+
+  while (d.pos < d.end) {
+    const tag = d.uint32();
+    const field = tag >>> 3;
+    const wire = tag & 7;
+    switch (field) {
+      case 1:
+        expectWire(wire, 0, field);
+        targetIndex = d.uint32();
+        break;
+      case 2:
+        expectWire(wire, 1, field);
+        startNs = d.double();
+        break;
+      case 3:
+        expectWire(wire, 1, field);
+        endNs = d.double();
+        break;
+      case 4:
+        readRepeated(d, wire, deltas, true);
+        break;
+      case 5:
+        readRepeated(d, wire, sizes, false);
+        break;
+      case 6:
+        readRepeated(d, wire, nrAcc, false, true);
+        break;
+      case 7:
+        readRepeated(d, wire, ages, false, true);
+        break;
+      case 8:
+        expectWire(wire, 0, field);
+        sampleIntervalUs = d.uint64();
+        break;
+      case 9:
+        expectWire(wire, 0, field);
+        totalBytes = d.uint64();
+        break;
+      case 10:
+        readRepeated(d, wire, szPassed, false);
+        break;
+      case 11:
+        expectWire(wire, 0, field);
+        granularityBytes = d.uint64();
+        break;
+      default:
+        d.skip(wire);
+    }
+  }
+
+  const n = sizes.length;
+  if (deltas.length !== n || nrAcc.length !== n || (ages.length !== 0 && ages.length !== n)) {
+    throw new DamoError('E_CORRUPT', 'snapshot region arrays differ in length');
+  }
+  const starts = new Float64Array(n);
+  const ends = new Float64Array(n);
+  const dv = deltas.data;
+  const sv = sizes.data;
+  let prevEnd = 0;
+  for (let i = 0; i < n; i++) {
+    const start = prevEnd + (dv[i] as number);
+    const end = start + (sv[i] as number);
+    starts[i] = start;
+    ends[i] = end;
+    prevEnd = end;
+  }
+  const snap: Snapshot = {
+    targetIndex,
+    startNs,
+    endNs,
+    starts,
+    ends,
+    nrAccesses: nrAcc.toArray(),
+    ages: ages.length === n && n > 0 ? ages.toArray() : new Float64Array(n).fill(-1),
+  };
+  if (sampleIntervalUs !== undefined) snap.sampleIntervalUs = sampleIntervalUs;
+  if (totalBytes !== undefined) snap.totalBytes = totalBytes;
+  if (szPassed.length > 0) snap.szFilterPassed = szPassed.toArray();
+  if (granularityBytes !== undefined) snap.granularityBytes = granularityBytes;
+  return snap;
+}
+
+function expectWire(wire: number, expected: number, field: number): void {
+  if (wire !== expected) throw new DamoError('E_CORRUPT', `snapshot field ${field} has wire type ${wire}, expected ${expected}`);
+}
+
+function readRepeated(d: VarintCursor, wire: number, out: GrowableF64, zigzag: boolean, u32 = false): void {
+  const read = (): number => {
+    if (u32) return d.uint32();
+    const v = d.uint64();
+    return zigzag ? (v % 2 === 0 ? v / 2 : -(v + 1) / 2) : v;
+  };
+  if (wire === 2) {
+    const len = d.uint32();
+    const stop = d.pos + len;
+    if (stop > d.end) throw new DamoError('E_CORRUPT', 'packed field runs past the end of the snapshot');
+    // Every varint takes at least one byte, so len bounds the element count.
+    out.reserve(out.length + len);
+    const saved = d.end;
+    d.end = stop;
+    while (d.pos < stop) out.pushUnchecked(read());
+    d.end = saved;
+  } else if (wire === 0) {
+    out.reserve(out.length + 1);
+    out.pushUnchecked(read());
+  } else {
+    throw new DamoError('E_CORRUPT', `repeated snapshot field has wire type ${wire}`);
+  }
+}
+
+class GrowableF64 {
+  data = new Float64Array(0);
+  length = 0;
+  reserve(capacity: number): void {
+    if (capacity <= this.data.length) return;
+    const next = new Float64Array(Math.max(capacity, this.data.length * 2));
+    next.set(this.data.subarray(0, this.length));
+    this.data = next;
+  }
+  pushUnchecked(v: number): void {
+    this.data[this.length++] = v;
+  }
+  toArray(): Float64Array {
+    return this.length === this.data.length ? this.data : this.data.slice(0, this.length);
+  }
+}
+
+const TWO_POW_28 = 2 ** 28;
+
+/** Protobuf varint / fixed64 reader over a byte array. */
+class VarintCursor {
+  pos = 0;
+  end: number;
+  private readonly buf: Uint8Array;
+  private readonly view: DataView;
+
+  constructor(buf: Uint8Array) {
+    this.buf = buf;
+    this.end = buf.length;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  private truncated(): never {
+    throw new DamoError('E_CORRUPT', 'snapshot message ends inside a value');
+  }
+
+  /** uint32/int32 varint (protobuf truncates larger values to their low 32 bits). */
+  uint32(): number {
+    const b = this.buf;
+    let p = this.pos;
+    if (p >= this.end) this.truncated();
+    let byte = b[p++] as number;
+    let v = byte & 0x7f;
+    if (byte < 0x80) {
+      this.pos = p;
+      return v;
+    }
+    let shift = 7;
+    for (let i = 1; i < 10; i++) {
+      if (p >= this.end) this.truncated();
+      byte = b[p++] as number;
+      if (shift < 32) v |= (byte & 0x7f) << shift;
+      shift += 7;
+      if (byte < 0x80) {
+        this.pos = p;
+        return v >>> 0;
+      }
+    }
+    throw new DamoError('E_CORRUPT', 'varint longer than 10 bytes');
+  }
+
+  /** uint64 varint as a number (exact below 2^53). */
+  uint64(): number {
+    const b = this.buf;
+    let p = this.pos;
+    let lo = 0;
+    let shift = 0;
+    // The low 28 bits fit in int32 arithmetic; the rest is accumulated as a double.
+    for (; shift < 28; shift += 7) {
+      if (p >= this.end) this.truncated();
+      const byte = b[p++] as number;
+      lo |= (byte & 0x7f) << shift;
+      if (byte < 0x80) {
+        this.pos = p;
+        return lo >>> 0;
+      }
+    }
+    let hi = 0;
+    let scale = 1;
+    for (let i = 4; i < 10; i++) {
+      if (p >= this.end) this.truncated();
+      const byte = b[p++] as number;
+      hi += (byte & 0x7f) * scale;
+      scale *= 128;
+      if (byte < 0x80) {
+        this.pos = p;
+        return (lo >>> 0) + hi * TWO_POW_28;
+      }
+    }
+    throw new DamoError('E_CORRUPT', 'varint longer than 10 bytes');
+  }
+
+  double(): number {
+    if (this.pos + 8 > this.end) this.truncated();
+    const v = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  skip(wire: number): void {
+    switch (wire) {
+      case 0:
+        this.uint64();
+        return;
+      case 1:
+        this.advance(8);
+        return;
+      case 2:
+        this.advance(this.uint32());
+        return;
+      case 5:
+        this.advance(4);
+        return;
+      default:
+        throw new DamoError('E_CORRUPT', `unsupported wire type ${wire}`);
+    }
+  }
+
+  private advance(n: number): void {
+    if (this.pos + n > this.end) this.truncated();
+    this.pos += n;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Other frames
+
+export function encodeTrailer(t: TraceTrailer): Uint8Array {
+  return pb.Trailer.encode(
+    pb.Trailer.create({ nrSnapshots: t.nrSnapshots, nrRegions: t.nrRegions, endNs: t.endNs, endReason: t.endReason }),
+  ).finish();
+}
+
+export function decodeTrailer(payload: Uint8Array): TraceTrailer {
+  const m = pb.Trailer.decode(payload);
+  return { nrSnapshots: m.nrSnapshots, nrRegions: m.nrRegions, endNs: m.endNs, endReason: m.endReason };
+}
+
+export function encodeEvent(e: TraceEvent): Uint8Array {
+  return pb.Event.encode(
+    pb.Event.create({ timeNs: e.timeNs, kind: e.kind, message: e.message, targetIndex: e.targetIndex ?? 0 }),
+  ).finish();
+}
+
+export function decodeEvent(payload: Uint8Array): TraceEvent {
+  const m = pb.Event.decode(payload);
+  return { timeNs: m.timeNs, kind: m.kind, message: m.message, targetIndex: m.targetIndex };
+}
+
+export function encodeSchemeStats(s: SchemeStatsRecord): Uint8Array {
+  return pb.SchemeStats.encode(
+    pb.SchemeStats.create({
+      timeNs: s.timeNs,
+      schemeIndex: s.schemeIndex,
+      targetIndex: s.targetIndex,
+      nrTried: s.nrTried,
+      szTried: s.szTriedBytes,
+      nrApplied: s.nrApplied,
+      szApplied: s.szAppliedBytes,
+      qtExceeds: s.qtExceeds,
+      szOpsFilterPassed: s.szOpsFilterPassedBytes,
+    }),
+  ).finish();
+}
+
+export function decodeSchemeStats(payload: Uint8Array): SchemeStatsRecord {
+  const m = pb.SchemeStats.decode(payload);
+  return {
+    timeNs: m.timeNs,
+    schemeIndex: m.schemeIndex,
+    targetIndex: m.targetIndex,
+    nrTried: m.nrTried,
+    szTriedBytes: m.szTried,
+    nrApplied: m.nrApplied,
+    szAppliedBytes: m.szApplied,
+    qtExceeds: m.qtExceeds,
+    szOpsFilterPassedBytes: m.szOpsFilterPassed,
+  };
+}

@@ -1,0 +1,231 @@
+/**
+ * Writer of damo's `json` and `json_compressed` record files, in damo 3.3.0's layout
+ * (`json.dumps([record.to_kvpairs(raw=True)], indent=4)`, zlib level 6 for the compressed
+ * form), so recordings made or converted by damo-ts open in damo. Regions are written in
+ * damo's human form as damo itself does ("94,827,419,009,024"), everything else raw.
+ *
+ * Also prints the same JSON to stdout for `report raw --json` (damo `report raw --json`),
+ * where `raw` false gives damo's human units for record and snapshot fields as well.
+ */
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createDeflate } from 'node:zlib';
+
+import { DamoError, errorMessage } from '../../core/errors.js';
+import { formatNr, formatSz, formatTimeNs, formatTimeNsExact, pyInt, pyRepr } from '../../core/fmt.js';
+import type { Snapshot, TraceSource } from '../../core/model.js';
+import { snapshotsOfTarget } from '../../report/records.js';
+
+/** A Python value for json.dumps: bigint = int, number = float, string, null, list, dict. */
+export type PyJson = null | boolean | string | bigint | number | PyJson[] | { [k: string]: PyJson };
+
+/** Python json.dumps string escaping with ensure_ascii. */
+export function pyJsonString(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22) out += '\\"';
+    else if (c === 0x5c) out += '\\\\';
+    else if (c === 0x0a) out += '\\n';
+    else if (c === 0x0d) out += '\\r';
+    else if (c === 0x09) out += '\\t';
+    else if (c === 0x08) out += '\\b';
+    else if (c === 0x0c) out += '\\f';
+    else if (c < 0x20 || c > 0x7e) out += '\\u' + c.toString(16).padStart(4, '0');
+    else out += s[i];
+  }
+  return out + '"';
+}
+
+/** json.dumps(value, indent=4) at nesting `level` (the caller writes the first indent). */
+export function pyJsonDumps(v: PyJson, level = 0): string {
+  if (v === null) return 'null';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'string') return pyJsonString(v);
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number') {
+    if (Number.isNaN(v)) return 'NaN';
+    if (!Number.isFinite(v)) return v > 0 ? 'Infinity' : '-Infinity';
+    return pyRepr(v);
+  }
+  const inner = ' '.repeat((level + 1) * 4);
+  const outer = ' '.repeat(level * 4);
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    return '[\n' + v.map((x) => inner + pyJsonDumps(x, level + 1)).join(',\n') + '\n' + outer + ']';
+  }
+  const keys = Object.keys(v);
+  if (keys.length === 0) return '{}';
+  return '{\n' + keys.map((k) => `${inner}${pyJsonString(k)}: ${pyJsonDumps(v[k] as PyJson, level + 1)}`).join(',\n') + '\n' + outer + '}';
+}
+
+function absTime(src: TraceSource, relNs: number): bigint {
+  return src.header.baseTimeNs + BigInt(Math.trunc(relNs));
+}
+
+const I5 = ' '.repeat(20);
+const I6 = ' '.repeat(24);
+const I7 = ' '.repeat(28);
+
+/** One region in damo's human form, at damo's indentation (5 levels deep). */
+function regionText(s: Snapshot, i: number): string {
+  const start = s.starts[i] as number;
+  const end = s.ends[i] as number;
+  const nr = s.nrAccesses[i] as number;
+  const age = s.ages[i] as number;
+  const szfp = s.szFilterPassed?.[i] ?? 0;
+  return (
+    `${I5}{\n` +
+    `${I6}"start": "${formatNr(start, false)}",\n` +
+    `${I6}"end": "${formatNr(end, false)}",\n` +
+    `${I6}"nr_accesses": {\n` +
+    `${I7}"samples": ${Number.isInteger(nr) ? pyInt(nr) : pyRepr(nr)},\n` +
+    `${I7}"percent": null\n` +
+    `${I6}},\n` +
+    `${I6}"age": {\n` +
+    `${I7}"usec": null,\n` +
+    `${I7}"aggr_intervals": ${age >= 0 ? `"${formatNr(age, false)}"` : 'null'}\n` +
+    `${I6}},\n` +
+    `${I6}"probe_hits": [],\n` +
+    `${I6}"sz_filter_passed": "${formatSz(szfp, false)}"\n` +
+    `${I5}}`
+  );
+}
+
+/** damo format_time_us: '%d' when raw, else the approximate time form ('5 ms'). */
+function usField(us: number, raw: boolean): string {
+  return raw ? pyInt(us) : formatTimeNs(us * 1000, false);
+}
+
+export interface DamoJsonTextOptions {
+  /** damo's raw numbers for record and snapshot fields (always true in files). */
+  raw: boolean;
+  /** report raw --duration: snapshots starting within [start, end] s of the record's first. */
+  durationSec?: [number, number] | undefined;
+}
+
+/**
+ * The JSON text, in pieces; yields about one snapshot at a time so memory stays bounded.
+ * Targets are written as damo records in header order.
+ */
+export async function* damoJsonChunks(src: TraceSource, opts: DamoJsonTextOptions): AsyncGenerator<string> {
+  const { header } = src;
+  const raw = opts.raw;
+  const targets = header.targets;
+  if (targets.length === 0) {
+    yield '[]';
+    return;
+  }
+  yield '[\n';
+  for (let t = 0; t < targets.length; t++) {
+    const target = targets[t] as (typeof targets)[number];
+    const iv = header.intervals;
+    const intervals: PyJson =
+      iv === null
+        ? null
+        : {
+            sample_us: usField(iv.sampleUs, raw),
+            aggr_us: usField(iv.aggrUs, raw),
+            ops_update_us: usField(iv.opsUpdateUs, raw),
+            intervals_goal: {
+              access_bp: raw ? '0.000000' : '0 %',
+              aggrs: '0',
+              min_sample_us: raw ? '0' : '0 ns',
+              max_sample_us: raw ? '0' : '0 ns',
+            },
+          };
+    const head: { [k: string]: PyJson } = {
+      kdamond_idx: target.kdamondIdx === undefined ? null : BigInt(target.kdamondIdx),
+      context_idx: target.contextIdx === undefined ? null : BigInt(target.contextIdx),
+      intervals,
+      scheme_idx: target.schemeIdx === undefined ? null : BigInt(target.schemeIdx),
+      target_id: target.id,
+      scheme_filters: [],
+    };
+    let text = '    {\n';
+    for (const [k, v] of Object.entries(head)) text += `        ${pyJsonString(k)}: ${pyJsonDumps(v, 2)},\n`;
+    text += '        "snapshots": [';
+    yield text;
+    let nrSnapshots = 0;
+    let base: number | undefined;
+    for await (const s of snapshotsOfTarget(src, t)) {
+      base ??= s.startNs;
+      if (opts.durationSec !== undefined) {
+        const offsetSec = (s.startNs - base) / 1e9;
+        if (offsetSec < opts.durationSec[0]) continue;
+        if (offsetSec > opts.durationSec[1]) break;
+      }
+      let total = 0;
+      for (let i = 0; i < s.starts.length; i++) total += (s.ends[i] as number) - (s.starts[i] as number);
+      if (s.totalBytes !== undefined) total = s.totalBytes;
+      let out = nrSnapshots === 0 ? '\n' : ',\n';
+      out += '            {\n';
+      out += `                "start_time": "${formatTimeNsExact(absTime(src, s.startNs), raw)}",\n`;
+      out += `                "end_time": "${formatTimeNsExact(absTime(src, s.endNs), raw)}",\n`;
+      if (s.starts.length === 0) out += '                "regions": [],\n';
+      else {
+        out += '                "regions": [\n';
+        const regs: string[] = [];
+        for (let i = 0; i < s.starts.length; i++) regs.push(regionText(s, i));
+        out += regs.join(',\n') + '\n                ],\n';
+      }
+      out += `                "total_bytes": "${raw ? pyInt(total) : formatSz(total, false)}",\n`;
+      out += '                "damos_stats": null,\n';
+      const si = s.sampleIntervalUs;
+      out += `                "sample_interval_us": ${si === undefined ? 'null' : `"${usField(si, raw)}"`}\n`;
+      out += '            }';
+      nrSnapshots++;
+      yield out;
+    }
+    let tail = nrSnapshots === 0 ? ']' : '\n        ]';
+    tail += `,\n        "data_source": ${pyJsonString(header.dataSource ?? 'unknown')}\n    }`;
+    tail += t === targets.length - 1 ? '\n]' : ',\n';
+    yield tail;
+  }
+}
+
+interface Sink {
+  write(text: string): Promise<void> | undefined;
+}
+
+/** `report raw --json`: the JSON on stdout with damo's pager final-newline rule. */
+export async function damoJsonText(
+  src: TraceSource,
+  opts: DamoJsonTextOptions & { pagerLines: number },
+  sink: Sink,
+): Promise<void> {
+  let newlines = 0;
+  for await (const chunk of damoJsonChunks(src, opts)) {
+    for (let i = chunk.indexOf('\n'); i !== -1; i = chunk.indexOf('\n', i + 1)) newlines++;
+    const p = sink.write(chunk);
+    if (p) await p;
+  }
+  if (newlines <= opts.pagerLines) {
+    const p = sink.write('\n');
+    if (p) await p;
+  }
+}
+
+/** Writes a damo json or json_compressed file. */
+export async function writeDamoJson(
+  src: TraceSource,
+  path: string,
+  opts: { compressed: boolean; mode?: number },
+): Promise<void> {
+  const file = createWriteStream(path, { mode: opts.mode ?? 0o644 });
+  const failed = new Promise<never>((_, reject) => file.once('error', reject));
+  failed.catch(() => undefined);
+  try {
+    const target = opts.compressed ? createDeflate({ level: 6 }) : file;
+    if (opts.compressed) (target as ReturnType<typeof createDeflate>).pipe(file);
+    for await (const chunk of damoJsonChunks(src, { raw: true })) {
+      if (!target.write(chunk)) await Promise.race([once(target, 'drain'), failed]);
+    }
+    target.end();
+    await Promise.race([once(file, 'finish'), failed]);
+  } catch (e) {
+    file.destroy();
+    if (e instanceof DamoError) throw e;
+    throw new DamoError('E_IO', `${path}: writing failed: ${errorMessage(e)}`, { cause: e });
+  }
+}

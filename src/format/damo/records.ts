@@ -1,0 +1,261 @@
+/**
+ * What every damo-format reader produces: damo "records" (one per kdamond/context/scheme/
+ * target) turned into our model, with damo's rules for the formats that store only snapshot
+ * end times (perf script text, the legacy binary):
+ *
+ * - `set_first_snapshot_start_time`: the first snapshot starts at
+ *   `end0 - (endN - end0) / (N - 1)`, a float damo never rounds (the test recording's
+ *   539809434100 comes from this);
+ * - the fake snapshot damo's writers append to one-snapshot records (exactly one region
+ *   0-0 with nr_accesses -1 and age -1) is dropped again.
+ *
+ * damo stops applying the deduction at the first record with fewer than two snapshots
+ * (a `break` where `continue` was meant), leaving later records' first start time unset,
+ * which makes its reports crash. We apply it to every record instead, and give a lone
+ * snapshot with no known start a duration of one aggregation interval when the intervals
+ * are known (zero otherwise).
+ *
+ * damo files keep times as absolute clock readings (CLOCK_MONOTONIC for traces, wall-clock
+ * ns for `damo record --snapshot`, which exceed 2^53). Snapshot times in our model are
+ * doubles relative to `baseTimeNs`, so when a reading would not be exact as a double the
+ * builder moves the base to the first snapshot's start.
+ */
+import type { Intervals, Snapshot, TraceHeader, TraceSource, TraceTarget, TraceTrailer } from '../../core/model.js';
+
+/** An absolute time as read: a double, or a bigint when an integer beyond 2^53. */
+export type AbsTime = number | bigint;
+
+export interface PendingSnapshot {
+  /** null when the format does not store it (deduced later). */
+  start: AbsTime | null;
+  end: AbsTime;
+  starts: Float64Array;
+  ends: Float64Array;
+  nrAccesses: Float64Array;
+  ages: Float64Array;
+  sampleIntervalUs?: number;
+  totalBytes?: number;
+  szFilterPassed?: Float64Array;
+}
+
+export interface PendingRecord {
+  target: TraceTarget;
+  snapshots: PendingSnapshot[];
+}
+
+/**
+ * damo's fake snapshot: one region 0-0 with nr_accesses -1 and age -1. The legacy binary
+ * stores nr_accesses as u32 and has no age, so there -1 reads as 0xffffffff.
+ */
+export function isFakeSnapshot(s: PendingSnapshot): boolean {
+  return (
+    s.starts.length === 1 &&
+    s.starts[0] === 0 &&
+    s.ends[0] === 0 &&
+    (s.nrAccesses[0] === -1 || s.nrAccesses[0] === 0xffffffff) &&
+    s.ages[0] === -1
+  );
+}
+
+function absToNumber(t: AbsTime): number {
+  return typeof t === 'bigint' ? Number(t) : t;
+}
+
+/**
+ * damo `set_first_snapshot_start_time` for formats without start times, and the fake
+ * snapshot drop. Snapshots after the first already have start = previous end.
+ */
+export function deduceFirstStartTimes(records: PendingRecord[], intervals: Intervals | null): void {
+  for (const record of records) {
+    const snaps = record.snapshots;
+    const first = snaps[0];
+    if (first === undefined) continue;
+    const last = snaps[snaps.length - 1] as PendingSnapshot;
+    if (snaps.length >= 2) {
+      const span =
+        typeof last.end === 'bigint' || typeof first.end === 'bigint'
+          ? Number(BigInt(last.end) - BigInt(first.end))
+          : last.end - first.end;
+      const snapshotTime = span / (snaps.length - 1);
+      first.start = absToNumber(first.end) - snapshotTime;
+      if (isFakeSnapshot(last)) snaps.pop();
+    } else if (first.start === null) {
+      const aggrNs = intervals ? intervals.aggrUs * 1000 : 0;
+      first.start = absToNumber(first.end) - aggrNs;
+    }
+  }
+}
+
+function isExactNumber(t: AbsTime | null): boolean {
+  return t === null || typeof t === 'number';
+}
+
+/**
+ * Picks the base time and converts every snapshot to our model. Returns the snapshots
+ * grouped per record (damo prints and computes per record, in file order).
+ */
+export function finishRecords(
+  records: PendingRecord[],
+  header: TraceHeader,
+): Snapshot[][] {
+  let needBase = false;
+  for (const r of records) {
+    for (const s of r.snapshots) {
+      if (!isExactNumber(s.start) || !isExactNumber(s.end)) {
+        needBase = true;
+        break;
+      }
+    }
+    if (needBase) break;
+  }
+  let base = 0n;
+  if (needBase) {
+    const first = records.find((r) => r.snapshots.length > 0)?.snapshots[0];
+    const t = first ? (first.start ?? first.end) : 0;
+    base = typeof t === 'bigint' ? t : BigInt(Math.trunc(t));
+  }
+  const baseF = Number(base);
+  const rel = (t: AbsTime): number => {
+    if (base === 0n) return absToNumber(t);
+    if (typeof t === 'bigint') return Number(t - base);
+    return Number.isInteger(t) ? Number(BigInt(t) - base) : t - baseF;
+  };
+  header.baseTimeNs = base;
+  header.targets = records.map((r) => r.target);
+  return records.map((r, targetIndex) =>
+    r.snapshots.map((s): Snapshot => {
+      const endNs = rel(s.end);
+      const snap: Snapshot = {
+        targetIndex,
+        startNs: s.start === null ? endNs : rel(s.start),
+        endNs,
+        starts: s.starts,
+        ends: s.ends,
+        nrAccesses: s.nrAccesses,
+        ages: s.ages,
+      };
+      if (s.sampleIntervalUs !== undefined) snap.sampleIntervalUs = s.sampleIntervalUs;
+      if (s.totalBytes !== undefined) snap.totalBytes = s.totalBytes;
+      if (s.szFilterPassed !== undefined) snap.szFilterPassed = s.szFilterPassed;
+      return snap;
+    }),
+  );
+}
+
+/**
+ * A recording held in memory as typed arrays (about 32 bytes per region). damo's formats
+ * are read whole anyway (their headers and deductions need the entire file), and even the
+ * largest damo files stay far below what damo itself needs to load them.
+ */
+export class MemoryTraceSource implements TraceSource {
+  readonly path: string;
+  readonly header: TraceHeader;
+  readonly warnings: string[];
+  /** Snapshots grouped per target, in target order (damo's record order). */
+  readonly perTarget: Snapshot[][];
+
+  constructor(path: string, header: TraceHeader, perTarget: Snapshot[][], warnings: string[] = []) {
+    this.path = path;
+    this.header = header;
+    this.perTarget = perTarget;
+    this.warnings = warnings;
+  }
+
+  snapshots(): AsyncIterable<Snapshot> {
+    const perTarget = this.perTarget;
+    return {
+      [Symbol.asyncIterator]: async function* () {
+        for (const list of perTarget) yield* list;
+      },
+    };
+  }
+
+  trailer(): TraceTrailer | null {
+    return null;
+  }
+
+  get nrSnapshots(): number {
+    return this.perTarget.reduce((n, l) => n + l.length, 0);
+  }
+}
+
+const ARENA_REGIONS = 1 << 16;
+
+type F64 = Float64Array<ArrayBuffer>;
+
+/**
+ * Parallel arrays for the regions of the snapshot being parsed. Regions go straight into
+ * large shared arenas and each finished snapshot gets subarray views of them: far fewer
+ * allocations (and garbage) than one set of small arrays per snapshot.
+ */
+export class RegionAccumulator {
+  private starts: F64 = new Float64Array(ARENA_REGIONS);
+  private ends: F64 = new Float64Array(ARENA_REGIONS);
+  private nrAccesses: F64 = new Float64Array(ARENA_REGIONS);
+  private ages: F64 = new Float64Array(ARENA_REGIONS);
+  private szFilterPassed: F64 | null = null;
+  hasSzFilterPassed = false;
+  /** Start of the current snapshot in the arenas. */
+  private first = 0;
+  private next = 0;
+
+  /** Regions of the current snapshot so far. */
+  get length(): number {
+    return this.next - this.first;
+  }
+
+  /** Drops the current snapshot's regions. */
+  reset(): void {
+    this.next = this.first;
+    this.hasSzFilterPassed = false;
+  }
+
+  push(start: number, end: number, nrAccesses: number, age: number, szFilterPassed: number): void {
+    if (this.next === this.starts.length) this.newArena();
+    const i = this.next++;
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.nrAccesses[i] = nrAccesses;
+    this.ages[i] = age;
+    if (szFilterPassed !== 0 || this.szFilterPassed !== null) {
+      this.szFilterPassed ??= new Float64Array(this.starts.length);
+      this.szFilterPassed[i] = szFilterPassed;
+    }
+  }
+
+  /** Moves the current snapshot into fresh arenas (twice its size if it is huge). */
+  private newArena(): void {
+    const n = this.next - this.first;
+    const size = Math.max(ARENA_REGIONS, n * 2);
+    const move = (a: F64): F64 => {
+      const b = new Float64Array(size);
+      b.set(a.subarray(this.first, this.next));
+      return b;
+    };
+    this.starts = move(this.starts);
+    this.ends = move(this.ends);
+    this.nrAccesses = move(this.nrAccesses);
+    this.ages = move(this.ages);
+    this.szFilterPassed = this.szFilterPassed === null ? null : move(this.szFilterPassed);
+    this.first = 0;
+    this.next = n;
+  }
+
+  /** Hands the current snapshot's regions out as views and starts the next snapshot. */
+  take(): Pick<PendingSnapshot, 'starts' | 'ends' | 'nrAccesses' | 'ages' | 'szFilterPassed'> {
+    const a = this.first;
+    const b = this.next;
+    const out: Pick<PendingSnapshot, 'starts' | 'ends' | 'nrAccesses' | 'ages' | 'szFilterPassed'> = {
+      starts: this.starts.subarray(a, b),
+      ends: this.ends.subarray(a, b),
+      nrAccesses: this.nrAccesses.subarray(a, b),
+      ages: this.ages.subarray(a, b),
+    };
+    if (this.hasSzFilterPassed) {
+      out.szFilterPassed = this.szFilterPassed === null ? new Float64Array(b - a) : this.szFilterPassed.subarray(a, b);
+    }
+    this.first = b;
+    this.hasSzFilterPassed = false;
+    return out;
+  }
+}

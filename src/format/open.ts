@@ -1,0 +1,160 @@
+/**
+ * `openTrace(path)`: the one entry point every report uses to read a recording, whatever
+ * its format. The format is sniffed from the first bytes (sniff.ts), then the matching
+ * reader runs: our protobuf trace (streamed), or one of damo's formats (json,
+ * json_compressed, perf script text, perf.data through `perf script`, the legacy binary).
+ */
+import { spawn } from 'node:child_process';
+import { accessSync, constants as fsConstants } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+
+import { DamoError, errnoCode, errorMessage } from '../core/errors.js';
+import type { TraceSource } from '../core/model.js';
+import { readDamoJson } from './damo/json_reader.js';
+import { readLegacy } from './damo/legacy_reader.js';
+import { PerfScriptParser, readPerfScript } from './damo/perf_script_reader.js';
+import { deduceFirstStartTimes, finishRecords, MemoryTraceSource } from './damo/records.js';
+import { emptyHeader } from '../core/model.js';
+import { formatName, SNIFF_BYTES, sniff, type SniffedFormat } from './sniff.js';
+
+export interface OpenTraceOptions {
+  /** Turn warnings about truncated input into errors. */
+  strict?: boolean;
+  /** Environment for finding `perf` (PATH, DAMO_PERF); defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Reads the first bytes of a file and names its format. */
+export async function sniffFile(path: string): Promise<SniffedFormat> {
+  let fh;
+  try {
+    fh = await openFile(path, 'r');
+  } catch (e) {
+    const code = errnoCode(e);
+    if (code === 'ENOENT') {
+      throw new DamoError('E_NOENT', `${path}: no such file`, { hint: 'record one with `damo record`, or pass another file with -i' });
+    }
+    if (code === 'EISDIR') throw new DamoError('E_USAGE', `${path} is a directory, not a recording`);
+    if (code === 'EACCES' || code === 'EPERM') throw new DamoError('E_PERM', `${path}: permission denied`);
+    throw new DamoError('E_IO', `${path}: cannot open: ${errorMessage(e)}`, { cause: e });
+  }
+  try {
+    const stat = await fh.stat();
+    if (stat.isDirectory()) throw new DamoError('E_USAGE', `${path} is a directory, not a recording`);
+    const buf = new Uint8Array(SNIFF_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0);
+    return sniff(buf.subarray(0, bytesRead));
+  } catch (e) {
+    if (e instanceof DamoError) throw e;
+    if (errnoCode(e) === 'EISDIR') throw new DamoError('E_USAGE', `${path} is a directory, not a recording`);
+    throw new DamoError('E_IO', `${path}: cannot read: ${errorMessage(e)}`, { cause: e });
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Opens a recording in any supported format. */
+export async function openTrace(path: string, opts: OpenTraceOptions = {}): Promise<TraceSource> {
+  const format = await sniffFile(path);
+  const strict = opts.strict === true;
+  switch (format) {
+    case 'protobuf':
+      return openProtobuf(path, strict);
+    case 'json_compressed':
+      return readDamoJson(path, { compressed: true });
+    case 'json':
+      return readDamoJson(path, { compressed: false });
+    case 'legacy':
+    case 'legacy_headerless':
+      return readLegacy(path, { strict });
+    case 'perf_script':
+      return readPerfScript(path, { strict });
+    case 'perf_data':
+      return readPerfData(path, strict, opts.env ?? process.env);
+    case 'gzip':
+      throw new DamoError('E_FORMAT', `${path} is gzip-compressed`, {
+        hint: `decompress it first (gunzip -k ${path}) and pass the result`,
+      });
+    case 'empty':
+      throw new DamoError('E_FORMAT', `${path} is empty`, { hint: 'the recording may have failed; record again' });
+    case 'unknown':
+      throw new DamoError('E_FORMAT', `${path} is not a recording damo-ts can read`, {
+        hint:
+          'supported: damo-ts traces, damo json / json_compressed, perf script text of DAMON ' +
+          'tracepoints, perf.data (needs perf), and the legacy damon_recfmt_ver binary',
+      });
+  }
+}
+
+async function openProtobuf(path: string, strict: boolean): Promise<TraceSource> {
+  const { openProtobufTrace } = await import('./trace_reader.js');
+  return openProtobufTrace(path, { strict });
+}
+
+/** Finds an executable on PATH (no shell, no which(1)). */
+export function findExecutable(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (name.includes('/')) {
+    try {
+      accessSync(name, fsConstants.X_OK);
+      return name;
+    } catch {
+      return undefined;
+    }
+  }
+  for (const dir of (env['PATH'] ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, fsConstants.X_OK);
+      return candidate;
+    } catch {
+      // keep looking
+    }
+  }
+  return undefined;
+}
+
+/** perf.data: damo runs `perf script --force -i FILE`; so do we, when perf is installed. */
+async function readPerfData(path: string, strict: boolean, env: NodeJS.ProcessEnv): Promise<MemoryTraceSource> {
+  const perf = findExecutable(env['DAMO_PERF'] ?? 'perf', env);
+  if (perf === undefined) {
+    throw new DamoError('E_UNSUPPORTED', `${path} is a perf.data file, and perf is not installed to decode it`, {
+      hint: `convert it where perf is available: perf script --force -i ${path} > ${path}.script, then pass ${path}.script`,
+    });
+  }
+  const parser = new PerfScriptParser(path);
+  const stderr: string[] = [];
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(perf, ['script', '--force', '-i', path], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      try {
+        parser.feed(chunk);
+      } catch (e) {
+        child.kill();
+        reject(e);
+      }
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (s: string) => {
+      if (stderr.join('').length < 4096) stderr.push(s);
+    });
+    child.on('error', reject);
+    child.on('close', resolve);
+  }).catch((e: unknown) => {
+    if (e instanceof DamoError) throw e;
+    throw new DamoError('E_IO', `${path}: running ${perf} script failed: ${errorMessage(e)}`, { cause: e });
+  });
+  if (code !== 0) {
+    const why = stderr.join('').trim().split('\n').pop() ?? '';
+    throw new DamoError('E_FORMAT', `${path}: \`perf script\` failed (exit ${code})${why ? `: ${why}` : ''}`);
+  }
+  const result = parser.finish(strict);
+  const header = emptyHeader({ source: 'damo-perf_script', clock: 'monotonic' });
+  deduceFirstStartTimes(result.records, null);
+  const perTarget = finishRecords(result.records, header);
+  return new MemoryTraceSource(path, header, perTarget, result.warnings);
+}
+
+export { formatName };

@@ -1,0 +1,122 @@
+/**
+ * Loads the native addon (build/Release/damo_native.node) and describes the raw shape of
+ * what it exports. Only src/record/native/*.ts talks to these raw functions; everything
+ * else uses the validated wrapper in monitor.ts.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DamoError, errorMessage } from '../../core/errors.js';
+
+export interface RawCapability {
+  available: boolean;
+  code: string;
+  reason: string;
+}
+
+export interface RawSnapshot {
+  targetIndex: number;
+  startNs: number;
+  endNs: number;
+  starts: Float64Array;
+  ends: Float64Array;
+  nrAccesses: Float64Array;
+  ages: Float64Array;
+  granularityBytes: number;
+}
+
+export interface RawRunEnd {
+  endReason: 'stopped' | 'target-exit' | 'timeout';
+  nrSnapshots: number;
+  nrSamples: number;
+  threadCpuNs: number;
+  wallNs: number;
+}
+
+export interface RawMonitorOptions {
+  ops: 'vaddr' | 'fvaddr' | 'paddr';
+  primitive: string;
+  /** pid -1: no process. ranges: flat [start0, end0, start1, end1, ...]. */
+  targets: Array<{ pid: number; ranges: Float64Array }>;
+  sampleUs: number;
+  aggrUs: number;
+  opsUpdateUs: number;
+  minNrRegions: number;
+  maxNrRegions: number;
+  seed: number;
+  virtualTime: boolean;
+  durationUs: number;
+  synthetic?: { t0Ns: Float64Array; t1Ns: Float64Array; starts: Float64Array; ends: Float64Array; probs: Float64Array };
+}
+
+export interface RawMonitor {
+  /** Starts the monitor thread; the promise settles after the thread has been joined. */
+  start(onSnapshots: (snapshots: RawSnapshot[]) => void): Promise<RawRunEnd>;
+  stop(): void;
+  readonly baseTimeNs: bigint;
+  readonly running: boolean;
+}
+
+export interface DamoNativeAddon {
+  abiVersion: number;
+  hostFacts(): { pageSizeBytes: number; kernelRelease: string; nrCpus: number };
+  capabilities(ops: string, pid: number): Record<string, RawCapability>;
+  Monitor: new (options: RawMonitorOptions) => RawMonitor;
+}
+
+/** The ABI version this wrapper was written for; the addon exports its own. */
+export const EXPECTED_ABI_VERSION = 2;
+
+let cached: DamoNativeAddon | null = null;
+
+/** The directory of our package.json (the source tree, dist/ under it, or an install). */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'damo-ts') return dir;
+      } catch {
+        // not ours; keep looking upwards
+      }
+    }
+    dir = dirname(dir);
+  }
+  return process.cwd();
+}
+
+/** Path the addon is loaded from. */
+export function addonPath(): string {
+  return join(packageRoot(), 'build', 'Release', 'damo_native.node');
+}
+
+/** Loads the addon once; throws DamoError E_NATIVE with what to do when it is missing. */
+export function loadNativeAddon(): DamoNativeAddon {
+  if (cached) return cached;
+  const path = addonPath();
+  if (!existsSync(path)) {
+    throw new DamoError('E_NATIVE', `native addon not built: ${path} does not exist`, {
+      hint: 'run npm run build (it needs g++, make and the Node headers)',
+    });
+  }
+  let mod: DamoNativeAddon;
+  try {
+    mod = createRequire(import.meta.url)(path) as DamoNativeAddon;
+  } catch (err) {
+    throw new DamoError('E_NATIVE', `native addon ${path} failed to load: ${errorMessage(err)}`, {
+      cause: err,
+      hint: 'rebuild it for this Node version: npm run build:native',
+    });
+  }
+  if (mod.abiVersion !== EXPECTED_ABI_VERSION) {
+    throw new DamoError(
+      'E_NATIVE',
+      `native addon ${path} has ABI version ${mod.abiVersion}, this code expects ${EXPECTED_ABI_VERSION}`,
+      { hint: 'rebuild it: npm run build:native' },
+    );
+  }
+  cached = mod;
+  return mod;
+}

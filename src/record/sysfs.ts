@@ -1,0 +1,282 @@
+/**
+ * Our own kdamond, made and removed through the DAMON sysfs interface (kernel.md §1).
+ *
+ * Invariants:
+ * - We only ever create kdamond 0 when kdamonds/nr_kdamonds reads 0: writing nr_kdamonds
+ *   recreates every kdamond directory (erasing configurations) and returns EBUSY while any
+ *   kdamond runs, so a kdamond that is not ours is never touched.
+ * - `nr_*` files are written only when the count changes (a rewrite recreates children).
+ * - Every write is one write(); `state` commands retry EBUSY (the store uses trylock).
+ * - `restore()` stops our kdamond (only if its pid is still the one we started) and writes
+ *   nr_kdamonds back to 0, whatever state the setup got to.
+ */
+import { DamoError, errnoCode, errorMessage } from '../core/errors.js';
+import type { Intervals, NrRegionsRange, Ops } from '../core/model.js';
+import type { Guardian } from './guardian.js';
+import { readTrim, sleepMs, writeRetryBusy, type KernelFs } from './kfs.js';
+
+/** ULONG_MAX on 64-bit kernels, the open upper end of an access-pattern size range. */
+const ULONG_MAX = '18446744073709551615';
+const UINT_MAX = '4294967295';
+
+export interface KdamondTarget {
+  /** Process to monitor (vaddr, fvaddr). */
+  pid?: number;
+  /** Fixed ranges [start, end) for fvaddr and paddr, sorted, non-overlapping. */
+  regions?: Array<[number, number]>;
+}
+
+export interface KdamondPlan {
+  ops: Ops;
+  intervals: Intervals;
+  nrRegions: NrRegionsRange;
+  targets: KdamondTarget[];
+  /**
+   * Install `stat` schemes whose tried regions are the snapshot (sysfs snapshot source):
+   * one scheme matching every region, or one per target with a target filter when there
+   * are several targets (tried_regions does not say which target a region belongs to).
+   */
+  statSchemes: boolean;
+}
+
+export interface TriedRegions {
+  starts: number[];
+  ends: number[];
+  nrAccesses: number[];
+  ages: number[];
+}
+
+function num(n: number): string {
+  return String(n);
+}
+
+export class OurKdamond {
+  readonly kdamondDir: string;
+  readonly ctxDir: string;
+  /** Pid of the kdamond thread after start(); null before. */
+  kdamondPid: number | null = null;
+  private created = false;
+  private restored = false;
+
+  constructor(
+    private readonly kfs: KernelFs,
+    readonly root: string,
+    readonly plan: KdamondPlan,
+    private readonly guardian: Guardian,
+  ) {
+    this.kdamondDir = `${root}/kdamonds/0`;
+    this.ctxDir = `${this.kdamondDir}/contexts/0`;
+  }
+
+  private w(path: string, value: string): void {
+    this.kfs.write(path, value);
+  }
+
+  /** Creates and configures kdamond 0. On failure everything is undone and a DamoError thrown. */
+  setup(): void {
+    const nrPath = `${this.root}/kdamonds/nr_kdamonds`;
+    const nr = readTrim(this.kfs, nrPath);
+    if (nr !== '0') {
+      throw new DamoError('E_BUSY', `cannot add a kdamond: ${nrPath} reads ${nr ?? '(missing)'}, and rewriting it would erase kdamonds that are not ours`, {
+        hint: 'use --source native',
+      });
+    }
+    // Registered before the write: the guardian's check makes it harmless if we die first.
+    this.guardian.add({ kind: 'write-if-equals', checkPath: nrPath, equals: '1', path: nrPath, value: '0' });
+    try {
+      this.w(nrPath, '1');
+      this.created = true;
+      this.configure();
+    } catch (err) {
+      this.restore();
+      throw toDamoError(err, 'configuring our kdamond');
+    }
+  }
+
+  private configure(): void {
+    const { plan } = this;
+    this.w(`${this.kdamondDir}/contexts/nr_contexts`, '1');
+    const avail = readTrim(this.kfs, `${this.ctxDir}/avail_operations`);
+    if (avail !== undefined && !avail.split(/\s+/).includes(plan.ops)) {
+      throw new DamoError('E_UNSUPPORTED', `this kernel's DAMON cannot monitor '${plan.ops}' (avail_operations: ${avail || 'none'})`, {
+        hint: plan.ops === 'paddr' ? 'it needs CONFIG_DAMON_PADDR' : 'use --source native to monitor a process with the user-space engine',
+      });
+    }
+    this.w(`${this.ctxDir}/operations`, plan.ops);
+    const attrs = `${this.ctxDir}/monitoring_attrs`;
+    this.w(`${attrs}/intervals/sample_us`, num(plan.intervals.sampleUs));
+    this.w(`${attrs}/intervals/aggr_us`, num(plan.intervals.aggrUs));
+    this.w(`${attrs}/intervals/update_us`, num(plan.intervals.opsUpdateUs));
+    this.w(`${attrs}/nr_regions/min`, num(plan.nrRegions.min));
+    this.w(`${attrs}/nr_regions/max`, num(plan.nrRegions.max));
+    this.w(`${this.ctxDir}/targets/nr_targets`, num(plan.targets.length));
+    plan.targets.forEach((t, i) => {
+      const dir = `${this.ctxDir}/targets/${i}`;
+      if (plan.ops !== 'paddr' && t.pid !== undefined) this.w(`${dir}/pid_target`, num(t.pid));
+      const regions = t.regions ?? [];
+      if (regions.length > 0) {
+        this.w(`${dir}/regions/nr_regions`, num(regions.length));
+        regions.forEach(([start, end], j) => {
+          this.w(`${dir}/regions/${j}/start`, num(start));
+          this.w(`${dir}/regions/${j}/end`, num(end));
+        });
+      }
+    });
+    if (plan.statSchemes) this.configureStatSchemes();
+  }
+
+  private configureStatSchemes(): void {
+    const { plan } = this;
+    const perTarget = plan.targets.length > 1;
+    const nrSchemes = perTarget ? plan.targets.length : 1;
+    const schemes = `${this.ctxDir}/schemes`;
+    this.w(`${schemes}/nr_schemes`, num(nrSchemes));
+    for (let s = 0; s < nrSchemes; s++) {
+      const dir = `${schemes}/${s}`;
+      this.w(`${dir}/action`, 'stat');
+      // The ranges are closed intervals and default to 0..0; open them fully.
+      this.w(`${dir}/access_pattern/sz/min`, '0');
+      this.w(`${dir}/access_pattern/sz/max`, ULONG_MAX);
+      this.w(`${dir}/access_pattern/nr_accesses/min`, '0');
+      this.w(`${dir}/access_pattern/nr_accesses/max`, UINT_MAX);
+      this.w(`${dir}/access_pattern/age/min`, '0');
+      this.w(`${dir}/access_pattern/age/max`, UINT_MAX);
+      // A walk completes after every scheme's apply pass; applying each sampling interval
+      // keeps the snapshot latency at one sample (damo does the same).
+      if (this.kfs.exists(`${dir}/apply_interval_us`)) this.w(`${dir}/apply_interval_us`, num(plan.intervals.sampleUs));
+      if (perTarget) {
+        this.w(`${dir}/filters/nr_filters`, '1');
+        const f = `${dir}/filters/0`;
+        if (!this.kfs.exists(`${f}/damon_target_idx`)) {
+          throw new DamoError('E_UNSUPPORTED', 'sysfs snapshots of several targets need DAMOS target filters (Linux 6.6+)', {
+            hint: 'record one target, or use --source tracefs',
+          });
+        }
+        this.w(`${f}/type`, 'target');
+        this.w(`${f}/damon_target_idx`, num(s));
+        // Reject regions of every other target ("matching N" works before and after the
+        // 6.14 allow/reject rework, where allow defaults to N).
+        this.w(`${f}/matching`, 'N');
+      }
+    }
+  }
+
+  /** Turns our kdamond on and returns its pid. */
+  start(): number {
+    // Registered before 'on' so no moment is left uncovered. kdamond 0 exists only because
+    // we created it (nr_kdamonds was 0), and nobody can recreate it while ours runs.
+    this.guardian.add({ kind: 'write-if-equals', checkPath: `${this.kdamondDir}/state`, equals: 'on', path: `${this.kdamondDir}/state`, value: 'off' });
+    try {
+      writeRetryBusy(this.kfs, `${this.kdamondDir}/state`, 'on');
+    } catch (err) {
+      const code = errnoCode(err);
+      this.restore();
+      if (code === 'EINVAL') {
+        throw new DamoError('E_UNSUPPORTED', `the kernel rejected our DAMON configuration when turning kdamond 0 on (EINVAL)`, {
+          cause: err,
+          hint: 'check the intervals (sample <= aggr), --monitoring_nr_regions_range (min >= 3, min <= max), that the target pids exist, and --regions',
+        });
+      }
+      throw toDamoError(err, 'turning kdamond 0 on');
+    }
+    const pidText = readTrim(this.kfs, `${this.kdamondDir}/pid`);
+    const pid = pidText === undefined ? NaN : Number.parseInt(pidText, 10);
+    if (!Number.isSafeInteger(pid) || pid <= 0) {
+      this.restore();
+      throw new DamoError('E_TARGET', `kdamond 0 stopped right after it started (pid reads ${pidText ?? 'nothing'}); its targets may have exited`);
+    }
+    this.kdamondPid = pid;
+    return pid;
+  }
+
+  /** Whether our kdamond still runs (it stops by itself when every target has exited). */
+  isRunning(): boolean {
+    if (this.kdamondPid === null) return false;
+    if (readTrim(this.kfs, `${this.kdamondDir}/state`) !== 'on') return false;
+    return readTrim(this.kfs, `${this.kdamondDir}/pid`) === String(this.kdamondPid);
+  }
+
+  /** Asks the kernel for the current tried regions of every stat scheme. */
+  updateTriedRegions(): TriedRegions[] {
+    writeRetryBusy(this.kfs, `${this.kdamondDir}/state`, 'update_schemes_tried_regions');
+    const nrSchemes = this.plan.targets.length > 1 ? this.plan.targets.length : 1;
+    const out: TriedRegions[] = [];
+    for (let s = 0; s < nrSchemes; s++) {
+      const dir = `${this.ctxDir}/schemes/${s}/tried_regions`;
+      const idx = this.kfs
+        .list(dir)
+        .filter((n) => /^\d+$/.test(n))
+        .map(Number)
+        .sort((a, b) => a - b);
+      const r: TriedRegions = { starts: [], ends: [], nrAccesses: [], ages: [] };
+      for (const i of idx) {
+        const rd = `${dir}/${i}`;
+        r.starts.push(Number(readTrim(this.kfs, `${rd}/start`)));
+        r.ends.push(Number(readTrim(this.kfs, `${rd}/end`)));
+        r.nrAccesses.push(Number(readTrim(this.kfs, `${rd}/nr_accesses`)));
+        r.ages.push(Number(readTrim(this.kfs, `${rd}/age`) ?? -1));
+      }
+      out.push(r);
+    }
+    return out;
+  }
+
+  /** Stops our kdamond if it still runs. Never touches a kdamond whose pid is not ours. */
+  stop(): void {
+    if (!this.created || this.kdamondPid === null) return;
+    if (!this.isRunning()) return;
+    try {
+      writeRetryBusy(this.kfs, `${this.kdamondDir}/state`, 'off');
+    } catch (err) {
+      // It may have stopped by itself between the check and the write.
+      if (readTrim(this.kfs, `${this.kdamondDir}/state`) !== 'off') throw err;
+    }
+  }
+
+  /**
+   * Undoes everything: stops the kdamond and removes its directory by writing
+   * nr_kdamonds back to 0. Idempotent. Returns warnings for what could not be undone.
+   */
+  restore(): string[] {
+    if (this.restored || !this.created) return [];
+    const warnings: string[] = [];
+    try {
+      this.stop();
+    } catch (err) {
+      warnings.push(`could not stop kdamond 0: ${errorMessage(err)}`);
+    }
+    // EBUSY here means another kdamond started meanwhile; retry for about 2 s.
+    const nrPath = `${this.root}/kdamonds/nr_kdamonds`;
+    for (let i = 0; ; i++) {
+      try {
+        if (readTrim(this.kfs, nrPath) !== '0') this.kfs.write(nrPath, '0');
+        break;
+      } catch (err) {
+        if (errnoCode(err) === 'EBUSY' && i < 20) {
+          sleepMs(100);
+          continue;
+        }
+        warnings.push(`could not remove our kdamond 0 (writing 0 to ${nrPath}: ${errorMessage(err)}); it is stopped, remove it with 'echo 0 > ${nrPath}'`);
+        break;
+      }
+    }
+    this.restored = true;
+    return warnings;
+  }
+}
+
+/** Turns an errno failure of a kernel write into a DamoError that names the step. */
+export function toDamoError(err: unknown, what: string): DamoError {
+  if (err instanceof DamoError) return err;
+  const code = errnoCode(err);
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new DamoError('E_PERM', `${what}: permission denied (${errorMessage(err)})`, { cause: err, hint: 'kernel DAMON control needs root; or use --source native' });
+  }
+  if (code === 'EBUSY') {
+    return new DamoError('E_BUSY', `${what}: the kernel says busy (${errorMessage(err)}); another DAMON user may have started meanwhile`, { cause: err, hint: 'use --source native' });
+  }
+  if (code === 'ENOENT') {
+    return new DamoError('E_UNSUPPORTED', `${what}: a DAMON control file is missing (${errorMessage(err)}); this kernel's DAMON lacks a feature we need`, { cause: err });
+  }
+  return new DamoError('E_IO', `${what}: ${errorMessage(err)}`, { cause: err });
+}

@@ -1,0 +1,222 @@
+/**
+ * The thing being recorded: a command we start, running processes, or physical memory.
+ *
+ * Commands run without a shell unless --shell (so arguments reach the program exactly as
+ * given); a single argument with spaces and no --shell is split into words the way damo's
+ * users write `damo record "sleep 5"`, with quotes respected but no shell expansion.
+ */
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
+
+import { DamoError } from '../core/errors.js';
+
+export type TargetSpec =
+  | { kind: 'command'; argv: string[]; shell: boolean; display: string }
+  | { kind: 'pids'; pids: number[] }
+  | { kind: 'paddr' };
+
+/** Splits a command line into words: whitespace separates, '…' and "…" group, \ escapes. */
+export function splitWords(text: string): string[] {
+  const words: string[] = [];
+  let cur = '';
+  let inWord = false;
+  let quote: '"' | "'" | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (quote !== null) {
+      if (c === quote) quote = null;
+      else if (c === '\\' && quote === '"' && i + 1 < text.length) cur += text[++i];
+      else cur += c;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      quote = c;
+      inWord = true;
+    } else if (c === '\\' && i + 1 < text.length) {
+      cur += text[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(cur);
+      cur = '';
+      inWord = false;
+    } else {
+      cur += c;
+      inWord = true;
+    }
+  }
+  if (quote !== null) throw new DamoError('E_USAGE', `unterminated ${quote} quote in the command '${text}'`);
+  if (inWord) words.push(cur);
+  return words;
+}
+
+/** Decides what the positional arguments name. */
+export function parseTargetArgs(args: string[], options: { shell?: boolean; targetPids?: number[] } = {}): TargetSpec {
+  const pidsOpt = options.targetPids ?? [];
+  if (args.length === 0) {
+    if (pidsOpt.length > 0) return { kind: 'pids', pids: pidsOpt };
+    throw new DamoError('E_USAGE', 'nothing to record: give a command, pid(s) or paddr', {
+      hint: "e.g. 'damo record -- ./workload --arg', 'damo record 1234', or 'damo record paddr'",
+    });
+  }
+  if (pidsOpt.length > 0) throw new DamoError('E_USAGE', '--target_pid cannot be combined with a command or paddr target');
+  if (options.shell === true) {
+    const line = args.join(' ');
+    return { kind: 'command', argv: ['/bin/sh', '-c', line], shell: true, display: line };
+  }
+  if (args.length === 1 && args[0] === 'paddr') return { kind: 'paddr' };
+  if (args.every((a) => /^\d+$/.test(a))) {
+    const pids = args.map(Number);
+    if (pids.some((p) => p <= 0 || !Number.isSafeInteger(p))) throw new DamoError('E_USAGE', `invalid pid in '${args.join(' ')}'`);
+    return { kind: 'pids', pids };
+  }
+  const argv = args.length === 1 ? splitWords(args[0] as string) : args;
+  if (argv.length === 0) throw new DamoError('E_USAGE', 'the command to record is empty');
+  return { kind: 'command', argv, shell: false, display: argv.join(' ') };
+}
+
+/** Finds an executable the way execvp would; null when it is not found. */
+export function resolveExecutable(name: string, env: NodeJS.ProcessEnv): string | null {
+  const isExec = (p: string): boolean => {
+    try {
+      if (!statSync(p).isFile()) return false;
+      accessSync(p, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (name.includes('/')) return isExec(name) ? name : null;
+  for (const dir of (env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter)) {
+    const p = join(dir === '' ? '.' : dir, name);
+    if (isExec(p)) return isAbsolute(p) ? p : p;
+  }
+  return null;
+}
+
+export function checkCommand(spec: Extract<TargetSpec, { kind: 'command' }>, env: NodeJS.ProcessEnv): void {
+  const name = spec.argv[0] as string;
+  if (resolveExecutable(name, env) !== null) return;
+  if (name.includes('/')) {
+    let why = 'it does not exist';
+    try {
+      const st = statSync(name);
+      why = st.isDirectory() ? 'it is a directory' : 'it is not executable (chmod +x?)';
+    } catch {
+      // keep 'does not exist'
+    }
+    throw new DamoError('E_NOENT', `cannot run '${name}': ${why}`);
+  }
+  throw new DamoError('E_NOENT', `command not found: '${name}' (searched PATH)`, {
+    hint: `give its path (e.g. ./${name}), or use --shell for shell syntax`,
+  });
+}
+
+/** Whether the process is gone or a zombie (exited, not yet reaped by its parent). */
+export function processGone(pid: number, alive: (pid: number) => boolean = pidAlive): boolean {
+  if (!alive(pid)) return true;
+  try {
+    // The state is the field after the parenthesised command name.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function checkPids(pids: number[], alive: (pid: number) => boolean = pidAlive): void {
+  const missing = pids.filter((p) => !alive(p));
+  if (missing.length > 0) {
+    throw new DamoError('E_NOENT', `no process with pid ${missing.join(', ')}`, { hint: "check the pid with 'ps -p <pid>'; it may have exited" });
+  }
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A running target whose end we wait for. */
+export interface RunningTarget {
+  readonly pids: number[];
+  readonly exited: Promise<ExitInfo | null>;
+  /** Ends a command we started (timeout, our own interrupt). No-op for pids. */
+  terminate(signal: NodeJS.Signals): void;
+  /** Stops watching (timers). */
+  dispose(): void;
+}
+
+export function startCommand(spec: Extract<TargetSpec, { kind: 'command' }>, stdio: StdioOptions, env: NodeJS.ProcessEnv): Promise<RunningTarget> {
+  return new Promise((resolve, reject) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(spec.argv[0] as string, spec.argv.slice(1), { stdio, env });
+    } catch (err) {
+      reject(new DamoError('E_TARGET', `cannot start '${spec.display}': ${(err as Error).message}`));
+      return;
+    }
+    let exitInfo: ExitInfo | null = null;
+    const exited = new Promise<ExitInfo | null>((res) => {
+      child.once('exit', (code, signal) => {
+        exitInfo = { code, signal };
+        res(exitInfo);
+      });
+    });
+    child.once('error', (err) => {
+      reject(new DamoError('E_TARGET', `cannot start '${spec.display}': ${err.message}`));
+    });
+    child.once('spawn', () => {
+      const pid = child.pid as number;
+      resolve({
+        pids: [pid],
+        exited,
+        terminate: (signal) => {
+          if (exitInfo !== null) return;
+          child.kill(signal);
+          // A command that ignores the signal must not keep damo from exiting.
+          child.unref();
+        },
+        dispose: () => undefined,
+      });
+    });
+  });
+}
+
+/** Watches processes we did not start: resolves when all of them have exited. */
+export function watchPids(pids: number[], alive: (pid: number) => boolean = pidAlive, periodMs = 200): RunningTarget {
+  let timer: NodeJS.Timeout | null = null;
+  const exited = new Promise<ExitInfo | null>((resolve) => {
+    timer = setInterval(() => {
+      if (pids.every((p) => !alive(p))) {
+        if (timer !== null) clearInterval(timer);
+        resolve(null);
+      }
+    }, periodMs);
+  });
+  return {
+    pids,
+    exited,
+    terminate: () => undefined,
+    dispose: () => {
+      if (timer !== null) clearInterval(timer);
+    },
+  };
+}
+
+/** Reads a process's command line for the trace header ('' when unreadable). */
+export function cmdlineOf(pid: number, read: (path: string) => string): string {
+  try {
+    return read(`/proc/${pid}/cmdline`).split('\0').filter((s) => s.length > 0).join(' ');
+  } catch {
+    return '';
+  }
+}

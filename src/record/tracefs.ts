@@ -1,0 +1,113 @@
+/**
+ * A tracefs instance of our own that streams `damon:damon_aggregated` (kernel.md §3).
+ *
+ * An instance (`instances/damo-ts.<pid>`) has its own ring buffer, event switches, clock
+ * and pid filter, so recording never changes the top-level trace settings other tools
+ * use. Writes, in order: mkdir the instance; `trace_clock` = mono (so timestamps are
+ * CLOCK_MONOTONIC, the clock of our snapshot times); enable damon_aggregated (and
+ * damon_monitor_intervals_tune when the kernel has it); after the kdamond starts,
+ * `set_event_pid` = its pid. On close: the pipe is drained and closed and the instance
+ * removed with rmdir. `trace_pipe` is read with O_NONBLOCK on a timer, so stopping never
+ * waits on a read blocked in the thread pool.
+ */
+import { errnoCode, errorMessage } from '../core/errors.js';
+import type { Guardian } from './guardian.js';
+import { readTrim, sleepMs, type KernelFs } from './kfs.js';
+import { TRACE_INSTANCE_PREFIX } from './roots.js';
+
+const READ_CHUNK = 1 << 20;
+
+export class TraceInstance {
+  readonly dir: string;
+  private fd: number | null = null;
+  private created = false;
+  private readonly buffer = Buffer.allocUnsafe(READ_CHUNK);
+  private readonly decoder = new TextDecoder('utf-8');
+
+  constructor(
+    private readonly kfs: KernelFs,
+    readonly root: string,
+    private readonly guardian: Guardian,
+    readonly name: string = `${TRACE_INSTANCE_PREFIX}${process.pid}`,
+  ) {
+    this.dir = `${root}/instances/${name}`;
+  }
+
+  /** Creates the instance and enables the events; does not start reading yet. */
+  create(): void {
+    this.guardian.add({ kind: 'rmdir', path: this.dir });
+    this.kfs.mkdir(this.dir);
+    this.created = true;
+    const clocks = readTrim(this.kfs, `${this.dir}/trace_clock`) ?? '';
+    if (/(^|\s|\[)mono(\]|\s|$)/.test(clocks)) this.kfs.write(`${this.dir}/trace_clock`, 'mono');
+    else throw new Error(`the tracefs instance has no 'mono' trace clock (${clocks})`);
+    this.kfs.write(`${this.dir}/events/damon/damon_aggregated/enable`, '1');
+    if (this.kfs.exists(`${this.dir}/events/damon/damon_monitor_intervals_tune/enable`)) {
+      this.kfs.write(`${this.dir}/events/damon/damon_monitor_intervals_tune/enable`, '1');
+    }
+    this.fd = this.kfs.openStream(`${this.dir}/trace_pipe`);
+  }
+
+  /** Limits the instance to the kdamond's events (we also filter by pid when parsing). */
+  setEventPid(pid: number): void {
+    if (this.kfs.exists(`${this.dir}/set_event_pid`)) this.kfs.write(`${this.dir}/set_event_pid`, String(pid));
+  }
+
+  /** Everything available now, as text; '' when nothing is. */
+  read(): string {
+    if (this.fd === null) return '';
+    let out = '';
+    for (;;) {
+      const n = this.kfs.readStream(this.fd, this.buffer);
+      if (n === null) break;
+      out += this.decoder.decode(this.buffer.subarray(0, n), { stream: true });
+      if (n < this.buffer.length) break;
+    }
+    return out;
+  }
+
+  /** Closes the pipe and removes the instance. Idempotent; returns warnings. */
+  remove(): string[] {
+    const warnings: string[] = [];
+    if (this.fd !== null) {
+      try {
+        this.kfs.closeStream(this.fd);
+      } catch {
+        // already closed
+      }
+      this.fd = null;
+    }
+    if (!this.created) return warnings;
+    // rmdir is EBUSY for a moment while a reader still holds the instance.
+    for (let i = 0; ; i++) {
+      try {
+        this.kfs.rmdir(this.dir);
+        break;
+      } catch (err) {
+        if (errnoCode(err) === 'ENOENT') break;
+        if (errnoCode(err) === 'EBUSY' && i < 10) {
+          sleepMs(50);
+          continue;
+        }
+        warnings.push(`could not remove the tracefs instance ${this.dir} (${errorMessage(err)}); remove it with 'rmdir ${this.dir}'`);
+        break;
+      }
+    }
+    this.created = false;
+    return warnings;
+  }
+}
+
+/** Removes instances left by recorders that were killed before cleaning up. */
+export function removeStaleInstances(kfs: KernelFs, root: string, names: string[]): string[] {
+  const notes: string[] = [];
+  for (const name of names) {
+    try {
+      kfs.rmdir(`${root}/instances/${name}`);
+      notes.push(`removed the tracefs instance ${name} left by a recorder that no longer runs`);
+    } catch (err) {
+      notes.push(`could not remove the stale tracefs instance ${name}: ${errorMessage(err)}`);
+    }
+  }
+  return notes;
+}

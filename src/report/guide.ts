@@ -1,0 +1,271 @@
+/**
+ * The "guide" of `damo report heats`: per target, the time span of the recording and the
+ * address ranges that stayed contiguous (never separated by an unmapped gap), with how hot
+ * each range was. damo uses it to choose the default heatmap ranges: the first target of
+ * the guide list, its whole time span, and its hottest contiguous range.
+ *
+ * Semantics are damo v2.4.9's `damo_record_info.get_guide_info` (research/damo.md 3.1),
+ * quirks included, so `--guide` and the default ranges match damo byte for byte:
+ * - the start time is the END of the target's first snapshot;
+ * - a lowest address (or a previous region end) of 0 counts as "not set yet";
+ * - gaps are intersected snapshot by snapshot and never dropped, so they only shrink;
+ * - a contiguous range's heat adds the FULL size x nr_accesses of every region that
+ *   touches it (inclusive compare), not just the overlap.
+ *
+ * Two streaming passes: gaps first (the contiguous ranges are known only at the end), then
+ * the heats. Memory is O(targets x gaps).
+ */
+import type { Snapshot, TraceSource } from '../core/model.js';
+
+export interface GuideRegion {
+  start: number;
+  end: number;
+  /** Sum of region size x nr_accesses over touching regions; null when nothing touched it. */
+  heats: ExactSum | null;
+}
+
+export interface GuideInfo {
+  /** Target id (damo's tid); null when the recording did not have one. */
+  tid: bigint | null;
+  /** Indexes into TraceHeader.targets with this id, in first-seen order. */
+  targetIndexes: number[];
+  startNs: number;
+  endNs: number;
+  lowestAddr: number | null;
+  highestAddr: number | null;
+  gaps: Array<[number, number]>;
+  contigRegions: GuideRegion[];
+}
+
+/**
+ * An exact non-negative integer sum (damo sums Python ints). Small terms are added in a
+ * double while it stays exact; the rest spills into a bigint.
+ */
+export class ExactSum {
+  private small = 0;
+  private big = 0n;
+
+  add(size: number, samples: number): void {
+    const w = size * samples;
+    if (w >= 2 ** 52 || !Number.isSafeInteger(size) || !Number.isSafeInteger(samples)) {
+      this.big += BigInt(Math.trunc(size)) * BigInt(Math.trunc(samples));
+      return;
+    }
+    this.small += w;
+    if (this.small >= 2 ** 52) {
+      this.big += BigInt(this.small);
+      this.small = 0;
+    }
+  }
+
+  value(): bigint {
+    return this.big + BigInt(this.small);
+  }
+}
+
+/** damo's `heat_per_byte`: float(heats) / size, or 0 when nothing touched the range. */
+export function heatPerByte(r: GuideRegion): number {
+  if (r.heats === null) return 0;
+  return Number(r.heats.value()) / (r.end - r.start);
+}
+
+export function totalSpace(g: GuideInfo): number {
+  let total = 0;
+  for (const r of contigRanges(g)) total += r[1] - r[0];
+  return total;
+}
+
+/** [lowest, gap0.start], [gap0.end, gap1.start], ..., [gapN.end, highest]. */
+export function contigRanges(g: GuideInfo): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let start = g.lowestAddr ?? 0;
+  for (const [gs, ge] of g.gaps) {
+    out.push([start, gs]);
+    start = ge;
+  }
+  out.push([start, g.highestAddr ?? 0]);
+  return out;
+}
+
+function tidKey(tid: bigint | null): string {
+  return tid === null ? 'none' : tid.toString();
+}
+
+/** Gaps between consecutive regions of one snapshot, with damo's "0 is unset" quirk. */
+function snapshotGaps(snap: Snapshot): Array<[number, number]> {
+  const gaps: Array<[number, number]> = [];
+  const { starts, ends } = snap;
+  let lastAddr = 0;
+  for (let i = 0; i < starts.length; i++) {
+    if (lastAddr === 0) {
+      lastAddr = ends[i]!;
+      continue;
+    }
+    if (lastAddr !== starts[i]!) gaps.push([lastAddr, starts[i]!]);
+    lastAddr = ends[i]!;
+  }
+  return gaps;
+}
+
+function isSorted(gaps: Array<[number, number]>): boolean {
+  for (let i = 1; i < gaps.length; i++) {
+    if (gaps[i]![0] < gaps[i - 1]![0] || gaps[i]![1] < gaps[i - 1]![1]) return false;
+  }
+  return true;
+}
+
+/**
+ * damo's `overlapping_regions(old, new)`: each old gap is narrowed by every new gap it
+ * overlaps (inclusive), in order, and kept even when nothing overlapped it. When the new
+ * gaps are sorted (always, for sorted snapshots) only the ones that can overlap are
+ * visited, which gives the same result without the quadratic scan.
+ */
+export function overlappingRegions(
+  oldGaps: Array<[number, number]>,
+  newGaps: Array<[number, number]>,
+): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  const sorted = isSorted(newGaps);
+  for (const g of oldGaps) {
+    let s = g[0];
+    let e = g[1];
+    let k = 0;
+    if (sorted) {
+      // First new gap whose end is >= s: earlier ones end before s and cannot overlap,
+      // and narrowing only raises s.
+      let lo = 0;
+      let hi = newGaps.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (newGaps[mid]![1] < s) lo = mid + 1;
+        else hi = mid;
+      }
+      k = lo;
+    }
+    for (; k < newGaps.length; k++) {
+      const n = newGaps[k]!;
+      if (sorted && n[0] > e) break;
+      if (!(e < n[0] || n[1] < s)) {
+        s = Math.max(s, n[0]);
+        e = Math.min(e, n[1]);
+      }
+    }
+    out.push([s, e]);
+  }
+  return out;
+}
+
+/** First guide pass: time span, address bounds and gaps per target id. */
+export class GuideScanner {
+  private readonly byTid = new Map<string, GuideInfo>();
+  private readonly targetIds: ReadonlyArray<bigint | null>;
+
+  constructor(targetIds: ReadonlyArray<bigint | null>) {
+    this.targetIds = targetIds;
+  }
+
+  add(snap: Snapshot): void {
+    const tid = this.targetIds[snap.targetIndex] ?? null;
+    const key = tidKey(tid);
+    let guide = this.byTid.get(key);
+    if (guide === undefined) {
+      guide = {
+        tid,
+        targetIndexes: [],
+        startNs: snap.endNs,
+        endNs: snap.endNs,
+        lowestAddr: null,
+        highestAddr: null,
+        gaps: [],
+        contigRegions: [],
+      };
+      this.byTid.set(key, guide);
+    }
+    if (!guide.targetIndexes.includes(snap.targetIndex)) guide.targetIndexes.push(snap.targetIndex);
+    guide.endNs = snap.endNs;
+    const { starts, ends } = snap;
+    for (let i = 0; i < starts.length; i++) {
+      const s = starts[i]!;
+      const e = ends[i]!;
+      if (!guide.lowestAddr || s < guide.lowestAddr) guide.lowestAddr = s;
+      if (!guide.highestAddr || e > guide.highestAddr) guide.highestAddr = e;
+    }
+    const gaps = snapshotGaps(snap);
+    guide.gaps = guide.gaps.length === 0 ? gaps : overlappingRegions(guide.gaps, gaps);
+  }
+
+  /** Guides in first-seen order, with contiguous regions set and heats not yet counted. */
+  finish(): GuideInfo[] {
+    const guides = [...this.byTid.values()];
+    for (const g of guides) {
+      g.contigRegions = contigRanges(g).map(([start, end]) => ({ start, end, heats: null }));
+    }
+    return guides;
+  }
+}
+
+/** Second guide pass: heats of the contiguous regions of the given guides. */
+export class GuideHeatCounter {
+  private readonly byTid = new Map<string, GuideInfo>();
+  private readonly targetIds: ReadonlyArray<bigint | null>;
+
+  constructor(targetIds: ReadonlyArray<bigint | null>, guides: GuideInfo[]) {
+    this.targetIds = targetIds;
+    for (const g of guides) this.byTid.set(tidKey(g.tid), g);
+  }
+
+  add(snap: Snapshot): void {
+    const guide = this.byTid.get(tidKey(this.targetIds[snap.targetIndex] ?? null));
+    if (guide === undefined) return;
+    const regions = guide.contigRegions;
+    const { starts, ends, nrAccesses } = snap;
+    for (let i = 0; i < starts.length; i++) {
+      const samples = nrAccesses[i]!;
+      if (samples === 0) continue;
+      const s = starts[i]!;
+      const e = ends[i]!;
+      for (const gr of regions) {
+        if (e < gr.start || gr.end < s) continue;
+        gr.heats ??= new ExactSum();
+        gr.heats.add(e - s, samples);
+      }
+    }
+  }
+}
+
+/** damo's order: by total contiguous space, largest first; ties keep first-seen order. */
+export function sortGuides(guides: GuideInfo[]): GuideInfo[] {
+  return guides
+    .map((g, i) => ({ g, i, space: totalSpace(g) }))
+    .sort((a, b) => b.space - a.space || a.i - b.i)
+    .map((x) => x.g);
+}
+
+/** The contiguous region with the highest heat per byte; the first one on ties. */
+export function hottestRegion(guide: GuideInfo): GuideRegion | null {
+  let best: GuideRegion | null = null;
+  let bestHeat = -Infinity;
+  for (const r of guide.contigRegions) {
+    const h = heatPerByte(r);
+    if (h > bestHeat) {
+      best = r;
+      bestHeat = h;
+    }
+  }
+  return best;
+}
+
+export function targetIdsOf(source: TraceSource): Array<bigint | null> {
+  return source.header.targets.map((t) => t.id);
+}
+
+/** Both passes; guides sorted as damo prints them. */
+export async function computeGuides(source: TraceSource): Promise<GuideInfo[]> {
+  const ids = targetIdsOf(source);
+  const scanner = new GuideScanner(ids);
+  for await (const snap of source.snapshots()) scanner.add(snap);
+  const guides = scanner.finish();
+  const counter = new GuideHeatCounter(ids, guides);
+  for await (const snap of source.snapshots()) counter.add(snap);
+  return sortGuides(guides);
+}

@@ -1,0 +1,184 @@
+/**
+ * The heat raster of `damo report heats`: a time x address grid where each cell holds the
+ * average DAMON nr_accesses over the cell's time x address area.
+ *
+ * This is damo v1.x-2.6's algorithm (`damo_heatmap.heat_pixels_from_snapshots`, the same
+ * since 2021-04, last shipped in v2.4.9; research/damo.md 3.4), ported operation for
+ * operation: the last digits of the output depend on the order of float operations, and
+ * the compatibility target is damo's own byte-exact output. Memory is O(resolution): cells
+ * are a Float64Array and snapshots are streamed through `add()`.
+ */
+import { DamoError } from '../core/errors.js';
+import type { Snapshot } from '../core/model.js';
+
+/** The ranges and resolutions of a heatmap, after damo's compensation. */
+export interface HeatmapGeometry {
+  /** Rows: time. `timeEndNs` is compensated to `timeStartNs + timeUnitNs * timeResol`. */
+  timeStartNs: number;
+  timeEndNs: number;
+  timeUnitNs: number;
+  timeResol: number;
+  /** Columns: address. `addrEnd` is compensated the same way. */
+  addrStart: number;
+  addrEnd: number;
+  addrUnitBytes: number;
+  addrResol: number;
+}
+
+/** Python's `a // b` for non-negative integers held in doubles. */
+function floorDiv(a: number, b: number): number {
+  let q = Math.floor(a / b);
+  // The double quotient can round up across an integer when a/b is huge; fix it exactly.
+  if (q * b > a) q -= 1;
+  else if ((q + 1) * b <= a) q += 1;
+  return q;
+}
+
+/**
+ * damo's axis units: `unit = (max - min) // resol`, then `max = min + unit * resol` so every
+ * cell covers a whole number of nanoseconds and bytes (research/damo.md 3.2).
+ */
+export function heatmapGeometry(
+  timeRange: readonly [number, number],
+  addrRange: readonly [number, number],
+  resol: readonly [number, number],
+): HeatmapGeometry {
+  const [t0, t1] = timeRange;
+  const [a0, a1] = addrRange;
+  const [tres, ares] = resol;
+  if (!Number.isInteger(tres) || !Number.isInteger(ares) || tres <= 0 || ares <= 0) {
+    throw new DamoError('E_USAGE', `resolution must be two positive integers, got ${tres} ${ares}`);
+  }
+  if (!(t1 > t0)) {
+    throw new DamoError('E_USAGE', `the time range is empty: end (${t1}) is not after start (${t0})`);
+  }
+  if (!(a1 > a0)) {
+    throw new DamoError('E_USAGE', `the address range is empty: end (${a1}) is not after start (${a0})`);
+  }
+  const tunit = floorDiv(t1 - t0, tres);
+  const aunit = floorDiv(a1 - a0, ares);
+  if (tunit === 0) {
+    throw new DamoError(
+      'E_USAGE',
+      `the time range (${t1 - t0} ns) is shorter than the time resolution (${tres} rows)`,
+      { hint: 'use a smaller first --resol value or a longer --time_range' },
+    );
+  }
+  if (aunit === 0) {
+    throw new DamoError(
+      'E_USAGE',
+      `the address range (${a1 - a0} bytes) is smaller than the address resolution (${ares} columns)`,
+      { hint: 'use a smaller second --resol value or a wider --address_range' },
+    );
+  }
+  return {
+    timeStartNs: t0,
+    timeEndNs: t0 + tunit * tres,
+    timeUnitNs: tunit,
+    timeResol: tres,
+    addrStart: a0,
+    addrEnd: a0 + aunit * ares,
+    addrUnitBytes: aunit,
+    addrResol: ares,
+  };
+}
+
+/**
+ * Heat cells of one damo "record" (one target). damo skips the first snapshot of each
+ * record (`snapshots[1:]`), so `add()` ignores the first snapshot it is given.
+ */
+export class HeatGrid {
+  readonly geometry: HeatmapGeometry;
+  /** Time-major: cell (row i, column j) is `heats[i * addrResol + j]`. */
+  readonly heats: Float64Array;
+  private seenFirst = false;
+  private nrAdded = 0;
+
+  constructor(geometry: HeatmapGeometry) {
+    this.geometry = geometry;
+    this.heats = new Float64Array(geometry.timeResol * geometry.addrResol);
+  }
+
+  /** Snapshots that contributed (the skipped first one not counted). */
+  get nrSnapshots(): number {
+    return this.nrAdded;
+  }
+
+  /** Time of row i as damo prints it: `int(t0 + i * time_unit)`. */
+  rowTime(i: number): number {
+    return Math.trunc(this.geometry.timeStartNs + i * this.geometry.timeUnitNs);
+  }
+
+  /** Address of column j: `int(a0 + j * space_unit)`. */
+  colAddr(j: number): number {
+    return Math.trunc(this.geometry.addrStart + j * this.geometry.addrUnitBytes);
+  }
+
+  add(snap: Snapshot): void {
+    if (!this.seenFirst) {
+      this.seenFirst = true;
+      return;
+    }
+    const g = this.geometry;
+    const t0 = g.timeStartNs;
+    const timeUnit = g.timeUnitNs;
+    const end = Math.min(snap.endNs, g.timeEndNs);
+    // damo starts at the snapshot's start without a lower bound; a start before t0 gives a
+    // negative row that Python wraps to the last rows. Default ranges never do that (t0 is
+    // the first snapshot's end); for user ranges we clip to t0 instead.
+    let fracStart = Math.max(snap.startNs, t0);
+    if (!(fracStart < end)) return;
+    this.nrAdded += 1;
+    let timeIdx = Math.trunc((fracStart - t0) / timeUnit);
+    while (fracStart < end && timeIdx < g.timeResol) {
+      const fracEnd = Math.min((timeIdx + 1) * timeUnit + t0, end);
+      this.addHeats(snap, fracEnd - fracStart, timeIdx);
+      fracStart = fracEnd;
+      timeIdx += 1;
+    }
+  }
+
+  /** damo's `add_heats`: one time fraction of a snapshot into row `timeIdx`. */
+  private addHeats(snap: Snapshot, duration: number, timeIdx: number): void {
+    const g = this.geometry;
+    const a0 = g.addrStart;
+    const a1 = g.addrEnd;
+    const spaceUnit = g.addrUnitBytes;
+    const pixelSz = g.timeUnitNs * spaceUnit;
+    const heats = this.heats;
+    const rowBase = timeIdx * g.addrResol;
+    const { starts, ends, nrAccesses } = snap;
+    const n = starts.length;
+    for (let r = 0; r < n; r++) {
+      const start = Math.max(starts[r]!, a0);
+      const end = Math.min(ends[r]!, a1);
+      if (start >= end) continue;
+      const samples = nrAccesses[r]!;
+      let fracStart = start;
+      let addrIdx = Math.trunc((fracStart - a0) / spaceUnit);
+      while (fracStart < end && addrIdx < g.addrResol) {
+        const fracEnd = Math.min((addrIdx + 1) * spaceUnit + a0, end);
+        // Same operation order as damo: (samples * duration) * size, then
+        // (heat + old * pixel_sz) / pixel_sz.
+        let heat = samples * duration * (fracEnd - fracStart);
+        const idx = rowBase + addrIdx;
+        heat += heats[idx]! * pixelSz;
+        heats[idx] = heat / pixelSz;
+        fracStart = fracEnd;
+        addrIdx += 1;
+      }
+    }
+  }
+
+  highest(): number {
+    let max = -Infinity;
+    for (const h of this.heats) if (h > max) max = h;
+    return max;
+  }
+
+  lowest(): number {
+    let min = Infinity;
+    for (const h of this.heats) if (h < min) min = h;
+    return min;
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * `damo report heats`: choose the target and ranges (from the user or, like damo, from the
+ * guide), then stream the snapshots into heat grids.
+ *
+ * Passes over the recording (each one streams it again; nothing is held):
+ * - everything given by the user: one pass;
+ * - otherwise one guide pass for the target, time span and contiguous ranges, then
+ * - without --address_range, one pass that counts the guide heats AND fills one grid per
+ *   contiguous range at once, so the hottest range's grid is ready when the pass ends. If
+ *   that would need more than PIXEL_BUDGET cells (many ranges x high resolution), it falls
+ *   back to a heats pass and a grid pass.
+ */
+import { DamoError } from '../core/errors.js';
+import type { TraceSource } from '../core/model.js';
+import {
+  GuideHeatCounter,
+  GuideScanner,
+  hottestRegion,
+  sortGuides,
+  targetIdsOf,
+  type GuideInfo,
+} from './guide.js';
+import { HeatGrid, heatmapGeometry, type HeatmapGeometry } from './heatgrid.js';
+
+/** A time bound: absolute (in the recording's time base) or relative to the default start. */
+export interface TimeBound {
+  ns: number;
+  relative: boolean;
+}
+
+export interface HeatsRequest {
+  tid?: bigint | null;
+  timeRange?: readonly [TimeBound, TimeBound];
+  addressRange?: readonly [number, number];
+  /** [time rows, address columns]. */
+  resol: readonly [number, number];
+}
+
+export interface HeatsResult {
+  tid: bigint | null;
+  geometry: HeatmapGeometry;
+  /** The ranges before compensation (what damo's image axes use). */
+  timeRange: [number, number];
+  addressRange: [number, number];
+  /** One grid per damo record (target index) with the tid, in target-index order. */
+  grids: Array<{ targetIndex: number; grid: HeatGrid }>;
+  /** The chosen target's guide, when one was computed. */
+  guide: GuideInfo | null;
+  /** How many times the recording was streamed. */
+  nrPasses: number;
+}
+
+/** Cells (x 8 bytes) the fused pass may allocate for candidate ranges: 32 MiB. */
+const PIXEL_BUDGET = 4 * 1024 * 1024;
+
+function tidLabel(tid: bigint | null): string {
+  return tid === null ? 'none' : tid.toString();
+}
+
+export async function computeHeats(source: TraceSource, req: HeatsRequest): Promise<HeatsResult> {
+  const ids = targetIdsOf(source);
+  const relativeTime = req.timeRange !== undefined && (req.timeRange[0].relative || req.timeRange[1].relative);
+  const needGuide = req.tid === undefined || req.timeRange === undefined || relativeTime || req.addressRange === undefined;
+  let nrPasses = 0;
+
+  let guide: GuideInfo | null = null;
+  let tid: bigint | null;
+  if (needGuide) {
+    const scanner = new GuideScanner(ids);
+    for await (const snap of source.snapshots()) scanner.add(snap);
+    nrPasses += 1;
+    const guides = sortGuides(scanner.finish());
+    if (guides.length === 0) {
+      throw new DamoError('E_FORMAT', `${source.path} has no snapshots to draw`);
+    }
+    if (req.tid === undefined) {
+      guide = guides[0]!;
+    } else {
+      guide = guides.find((g) => g.tid === req.tid) ?? null;
+      if (guide === null) throw noSuchTarget(source.path, req.tid, guides.map((g) => g.tid));
+    }
+    tid = guide.tid;
+  } else {
+    tid = req.tid ?? null;
+  }
+
+  const targetIndexes = ids.flatMap((id, i) => (id === tid ? [i] : []));
+  if (targetIndexes.length === 0) {
+    throw noSuchTarget(source.path, tid, [...new Set(ids)]);
+  }
+
+  const timeRange = resolveTimeRange(req.timeRange, guide);
+  let addressRange: [number, number] | null = req.addressRange ? [req.addressRange[0], req.addressRange[1]] : null;
+  const resol = req.resol;
+
+  const newGrids = (range: readonly [number, number]): Array<{ targetIndex: number; grid: HeatGrid }> => {
+    const geometry = heatmapGeometry(timeRange, range, resol);
+    return targetIndexes.map((targetIndex) => ({ targetIndex, grid: new HeatGrid(geometry) }));
+  };
+  const fill = async (grids: Array<{ targetIndex: number; grid: HeatGrid }>, counter?: GuideHeatCounter): Promise<void> => {
+    const byIndex = new Map(grids.map((g) => [g.targetIndex, g.grid]));
+    for await (const snap of source.snapshots()) {
+      counter?.add(snap);
+      byIndex.get(snap.targetIndex)?.add(snap);
+    }
+    nrPasses += 1;
+  };
+
+  if (addressRange === null) {
+    const g = guide!;
+    const candidates = g.contigRegions;
+    const cells = candidates.length * targetIndexes.length * resol[0] * resol[1];
+    if (cells <= PIXEL_BUDGET) {
+      // Ranges too small for the resolution cannot be drawn; they can still be hottest,
+      // which then fails below exactly as it would without the fused pass.
+      const perRange = candidates.map((r) => {
+        try {
+          return newGrids([r.start, r.end]);
+        } catch {
+          return null;
+        }
+      });
+      const counter = new GuideHeatCounter(ids, [g]);
+      const byIndex = new Map<number, HeatGrid[]>();
+      for (const grids of perRange) {
+        for (const { targetIndex, grid } of grids ?? []) {
+          const list = byIndex.get(targetIndex) ?? [];
+          list.push(grid);
+          byIndex.set(targetIndex, list);
+        }
+      }
+      for await (const snap of source.snapshots()) {
+        counter.add(snap);
+        const list = byIndex.get(snap.targetIndex);
+        if (list !== undefined) for (const grid of list) grid.add(snap);
+      }
+      nrPasses += 1;
+      const hottest = hottestRegion(g)!;
+      addressRange = [hottest.start, hottest.end];
+      const grids = perRange[candidates.indexOf(hottest)] ?? newGrids(addressRange);
+      return { tid, geometry: grids[0]!.grid.geometry, timeRange, addressRange, grids, guide, nrPasses };
+    }
+    const counter = new GuideHeatCounter(ids, [g]);
+    for await (const snap of source.snapshots()) counter.add(snap);
+    nrPasses += 1;
+    const hottest = hottestRegion(g)!;
+    addressRange = [hottest.start, hottest.end];
+  }
+
+  const grids = newGrids(addressRange);
+  await fill(grids);
+  return { tid, geometry: grids[0]!.grid.geometry, timeRange, addressRange, grids, guide, nrPasses };
+}
+
+function resolveTimeRange(range: HeatsRequest['timeRange'], guide: GuideInfo | null): [number, number] {
+  if (range === undefined) return [guide!.startNs, guide!.endNs];
+  const base = guide?.startNs ?? 0;
+  const [a, b] = range;
+  return [a.relative ? base + a.ns : a.ns, b.relative ? base + b.ns : b.ns];
+}
+
+function noSuchTarget(path: string, tid: bigint | null, available: Array<bigint | null>): DamoError {
+  return new DamoError('E_USAGE', `${path} has no target with id ${tidLabel(tid)}`, {
+    hint: `its target ids are: ${available.map(tidLabel).join(', ') || '(none)'}; run with --guide to see them`,
+  });
+}

@@ -1,0 +1,162 @@
+/**
+ * Helpers the damo-compatible reports share: walking a recording record by record (damo
+ * computes and prints per record, i.e. per target, in the order targets first appear), and
+ * damo's snapshot re-aggregation (`_damo_records.adjust_records`).
+ */
+import type { Snapshot, TraceSource } from '../core/model.js';
+import { MemoryTraceSource } from '../format/damo/records.js';
+
+/**
+ * Calls `fn` for every snapshot of one target, in file order. In-memory sources hand out
+ * their per-target list; streamed ones take one pass per target so memory stays bounded.
+ */
+export async function forEachSnapshotOfTarget(
+  src: TraceSource,
+  targetIndex: number,
+  fn: (s: Snapshot) => void | Promise<void>,
+): Promise<void> {
+  if (src instanceof MemoryTraceSource) {
+    for (const s of src.perTarget[targetIndex] ?? []) await fn(s);
+    return;
+  }
+  for await (const s of src.snapshots()) if (s.targetIndex === targetIndex) await fn(s);
+}
+
+/** The snapshots of one target, in file order (see forEachSnapshotOfTarget). */
+export async function* snapshotsOfTarget(src: TraceSource, targetIndex: number): AsyncGenerator<Snapshot> {
+  if (src instanceof MemoryTraceSource) {
+    yield* src.perTarget[targetIndex] ?? [];
+    return;
+  }
+  for await (const s of src.snapshots()) if (s.targetIndex === targetIndex) yield s;
+}
+
+/**
+ * Collects one value per snapshot for every target in one pass. Returns one array per
+ * target of header.targets (targets first seen during the pass are appended).
+ */
+export async function perTargetValues(src: TraceSource, value: (s: Snapshot) => number): Promise<number[][]> {
+  const out: number[][] = src.header.targets.map(() => []);
+  if (src instanceof MemoryTraceSource) {
+    return src.perTarget.map((list) => list.map(value));
+  }
+  for await (const s of src.snapshots()) {
+    while (out.length <= s.targetIndex) out.push([]);
+    (out[s.targetIndex] as number[]).push(value(s));
+  }
+  return out;
+}
+
+/** A region while re-aggregating; objects so that identity works like damo's dict keys. */
+interface AggRegion {
+  start: number;
+  end: number;
+  samples: number;
+}
+
+/**
+ * damo `aggregate_snapshots`: the first snapshot's layout is kept; for every later snapshot,
+ * each existing region gets the maximum nr_accesses of the regions that overlap it, and
+ * parts no existing region covers are appended. Faithful to damo's list-order scan so the
+ * result is identical even for overlapping or empty regions.
+ */
+function addRegion(regions: AggRegion[], region: AggRegion, toAdd: Map<AggRegion, number>): void {
+  for (const r of regions) {
+    if (r.end <= region.start || region.end <= r.start) continue;
+    toAdd.set(r, Math.max(toAdd.get(r) ?? 0, region.samples));
+    const parts: AggRegion[] = [];
+    if (region.start < r.start) parts.push({ start: region.start, end: r.start, samples: region.samples });
+    if (r.end < region.end) parts.push({ start: r.end, end: region.end, samples: region.samples });
+    for (const p of parts) addRegion(regions, p, toAdd);
+    return;
+  }
+  regions.push(region);
+}
+
+export interface AggregatedSnapshot {
+  startNs: number;
+  endNs: number;
+  /** Region sizes and nr_accesses after aggregation, parallel. */
+  sizes: Float64Array;
+  nrAccesses: Float64Array;
+}
+
+function isSortedDisjoint(s: Snapshot): boolean {
+  const n = s.starts.length;
+  for (let i = 0; i < n; i++) {
+    if (!((s.starts[i] as number) < (s.ends[i] as number))) return false;
+    if (i > 0 && (s.starts[i] as number) < (s.ends[i - 1] as number)) return false;
+  }
+  return true;
+}
+
+export function aggregateSnapshots(group: Snapshot[]): AggregatedSnapshot {
+  const first = group[0] as Snapshot;
+  const last = group[group.length - 1] as Snapshot;
+  if (group.length === 1 && isSortedDisjoint(first)) {
+    // No region overlaps another, so damo's aggregation is the identity.
+    const n = first.starts.length;
+    const sizes = new Float64Array(n);
+    for (let i = 0; i < n; i++) sizes[i] = (first.ends[i] as number) - (first.starts[i] as number);
+    return { startNs: first.startNs, endNs: first.endNs, sizes, nrAccesses: first.nrAccesses };
+  }
+  const regions: AggRegion[] = [];
+  for (const s of group) {
+    const toAdd = new Map<AggRegion, number>();
+    for (let i = 0; i < s.starts.length; i++) {
+      addRegion(regions, { start: s.starts[i] as number, end: s.ends[i] as number, samples: s.nrAccesses[i] as number }, toAdd);
+    }
+    for (const [r, add] of toAdd) r.samples += add;
+  }
+  const sizes = new Float64Array(regions.length);
+  const nrAccesses = new Float64Array(regions.length);
+  regions.forEach((r, i) => {
+    sizes[i] = r.end - r.start;
+    nrAccesses[i] = r.samples;
+  });
+  return { startNs: first.startNs, endNs: last.endNs, sizes, nrAccesses };
+}
+
+/**
+ * damo `adjust_records` for one record, streaming: drops the first `skip` snapshots, then
+ * groups snapshots until a group spans at least `workTimeUs` (last end - first start) and
+ * aggregates each group; a trailing partial group is dropped.
+ */
+export class SnapshotAdjuster {
+  private seen = 0;
+  private group: Snapshot[] = [];
+
+  constructor(
+    private readonly skip: number,
+    private readonly workTimeUs: number,
+    private readonly emit: (s: AggregatedSnapshot) => void,
+  ) {}
+
+  push(s: Snapshot): void {
+    if (this.seen++ < this.skip) return;
+    this.group.push(s);
+    const first = this.group[0] as Snapshot;
+    if (s.endNs - first.startNs >= this.workTimeUs * 1000) {
+      this.emit(aggregateSnapshots(this.group));
+      this.group = [];
+    }
+  }
+}
+
+/** Python's `int / int` for non-negative sums that may exceed 2^53 (correctly rounded). */
+export function exactMean(values: ArrayLike<number>): number {
+  let sum = 0;
+  let exact = true;
+  let integers = true;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    sum += v;
+    if (sum > Number.MAX_SAFE_INTEGER) exact = false;
+    if (!Number.isSafeInteger(v)) integers = false;
+  }
+  if (exact || !integers) return sum / values.length;
+  let big = 0n;
+  for (let i = 0; i < values.length; i++) big += BigInt(Math.trunc(values[i] as number));
+  const scale = 1n << 64n;
+  return Number((big * scale) / BigInt(values.length)) / 2 ** 64;
+}

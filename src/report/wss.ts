@@ -1,0 +1,200 @@
+/**
+ * `report wss`: the distribution of working set sizes, as damo computes and prints it
+ * (damo `damo_wss.py`, `_damo_dist.py`):
+ *
+ * 1. per record (target): drop the first `exclude_samples` snapshots and re-aggregate the
+ *    rest into groups spanning `work_time` (records.ts);
+ * 2. per snapshot: wss = total size of regions with nr_accesses >= acc_thres and
+ *    size >= sz_thres;
+ * 3. sort ascending (unless sorted by time), then, by default, collapse all targets into one
+ *    list summed element-wise under target id 0;
+ * 4. print percentiles `int(p / 100.0 * len)` (clamped) with a bar, or every value.
+ */
+import { DamoError } from '../core/errors.js';
+import { formatSz, padLeft, percentileIndex, pyInt } from '../core/fmt.js';
+import type { TraceSource } from '../core/model.js';
+import { MemoryTraceSource } from '../format/damo/records.js';
+import { exactMean, SnapshotAdjuster, type AggregatedSnapshot } from './records.js';
+
+export interface WssOptions {
+  percentiles: number[];
+  excludeSamples: number;
+  accThres: number;
+  szThres: number;
+  workTimeUs: number;
+  sortBy: 'size' | 'time';
+  perTarget: boolean;
+  rawNumber: boolean;
+  allWss: boolean;
+  nrColsBar: number;
+}
+
+export const WSS_DEFAULTS: WssOptions = {
+  percentiles: [0, 25, 50, 75, 100],
+  excludeSamples: 20,
+  accThres: 1,
+  szThres: 1,
+  workTimeUs: 1,
+  sortBy: 'size',
+  perTarget: false,
+  rawNumber: false,
+  allWss: false,
+  nrColsBar: 59,
+};
+
+export interface WssDist {
+  /** Decimal target id; '0' for the collapsed list, 'None' for records without an id. */
+  targetId: string;
+  values: Float64Array;
+}
+
+function wssOf(s: AggregatedSnapshot, accThres: number, szThres: number): number {
+  let wss = 0;
+  const n = s.sizes.length;
+  for (let i = 0; i < n; i++) {
+    const sz = s.sizes[i] as number;
+    if ((s.nrAccesses[i] as number) < accThres) continue;
+    if (sz < szThres) continue;
+    wss += sz;
+  }
+  return wss;
+}
+
+function targetIdText(id: bigint | null | undefined): string {
+  return id === null || id === undefined ? 'None' : id.toString();
+}
+
+/** Computes the wss lists (damo `get_wss_dists`), one pass over the recording. */
+export async function wssDists(src: TraceSource, opts: WssOptions): Promise<WssDist[]> {
+  const perRecord: number[][] = [];
+  const adjusters: SnapshotAdjuster[] = [];
+  const adjusterOf = (t: number): SnapshotAdjuster => {
+    let a = adjusters[t];
+    if (a === undefined) {
+      while (perRecord.length <= t) perRecord.push([]);
+      const list = perRecord[t] as number[];
+      a = new SnapshotAdjuster(opts.excludeSamples, opts.workTimeUs, (agg) => list.push(wssOf(agg, opts.accThres, opts.szThres)));
+      adjusters[t] = a;
+    }
+    return a;
+  };
+  src.header.targets.forEach((_, t) => adjusterOf(t));
+  if (src instanceof MemoryTraceSource) {
+    src.perTarget.forEach((list, t) => {
+      const a = adjusterOf(t);
+      for (const s of list) a.push(s);
+    });
+  } else {
+    for await (const s of src.snapshots()) adjusterOf(s.targetIndex).push(s);
+  }
+
+  // damo keys a dict by target id: a later record with the same id replaces the earlier
+  // list but keeps its position.
+  const byId = new Map<string, Float64Array>();
+  perRecord.forEach((list, t) => {
+    const values = Float64Array.from(list);
+    if (opts.sortBy === 'size') values.sort();
+    byId.set(targetIdText(src.header.targets[t]?.id), values);
+  });
+  if (opts.perTarget) return [...byId].map(([targetId, values]) => ({ targetId, values }));
+  const collapsed: number[] = [];
+  for (const values of byId.values()) {
+    values.forEach((v, i) => {
+      collapsed[i] = (collapsed[i] ?? 0) + v;
+    });
+  }
+  return [{ targetId: '0', values: Float64Array.from(collapsed) }];
+}
+
+export function checkPercentiles(percentiles: number[]): void {
+  for (const p of percentiles) {
+    if (!(p >= 0 && p <= 100)) {
+      throw new DamoError('E_USAGE', `percentile ${p} is out of range: percentiles must be within 0..100`, {
+        hint: 'e.g. -r 0 101 25 prints the 0th, 25th, 50th, 75th and 100th percentiles',
+      });
+    }
+  }
+}
+
+/** damo `fmt_dists` for one list (no trailing newline). */
+export function formatDist(
+  metricName: string,
+  dists: Float64Array,
+  percentiles: number[],
+  printAll: boolean,
+  format: (v: number, raw: boolean) => string,
+  raw: boolean,
+  nrColsBar: number,
+): string {
+  const lines = [`# <percentile> <${metricName}>`];
+  if (dists.length === 0) {
+    lines.push('# no snapshot');
+    return lines.join('\n');
+  }
+  lines.push(`# avr:\t${format(exactMean(dists), raw)}`);
+  if (printAll) {
+    dists.forEach((v, i) => lines.push(`${i} ${format(v, raw)}`));
+    return lines.join('\n');
+  }
+  const at = (p: number): number => dists[percentileIndex(p, dists.length)] as number;
+  let valPerCol = 1;
+  if (nrColsBar > 0) {
+    let maxVal = 0;
+    for (const p of percentiles) {
+      const v = at(p);
+      if (maxVal <= v) maxVal = v;
+    }
+    valPerCol = maxVal > 0 ? maxVal / nrColsBar : 1;
+  }
+  for (const p of percentiles) {
+    const v = at(p);
+    let line = `${padLeft(pyInt(p), 3)} ${padLeft(format(v, raw), 15)}`;
+    if (nrColsBar > 0) {
+      const cols = Math.trunc(v / valPerCol);
+      line += ` |${'*'.repeat(Math.max(0, cols))}${' '.repeat(Math.max(0, nrColsBar - cols))}|`;
+    }
+    lines.push(line);
+  }
+  return lines.join('\n');
+}
+
+/** The text damo prints for `report wss` (with its final newline). */
+export function formatWss(dists: WssDist[], opts: WssOptions): string {
+  let out = '';
+  for (const d of dists) {
+    out += `# target_id\t${d.targetId}\n`;
+    out += formatDist('wss', d.values, opts.percentiles, opts.allWss, formatSz, opts.rawNumber, opts.nrColsBar) + '\n';
+  }
+  return out;
+}
+
+/** One JSON document for machines: units in field names, ids as exact decimal strings. */
+export function wssJson(dists: WssDist[], opts: WssOptions): unknown {
+  return {
+    report: 'wss',
+    collapsed_targets: !opts.perTarget,
+    sorted_by: opts.sortBy,
+    options: {
+      exclude_samples: opts.excludeSamples,
+      acc_thres_samples: opts.accThres,
+      sz_thres_bytes: opts.szThres,
+      work_time_us: opts.workTimeUs,
+    },
+    targets: dists.map((d) => {
+      const n = d.values.length;
+      const entry: Record<string, unknown> = {
+        target_id: d.targetId === 'None' ? null : d.targetId,
+        nr_snapshots: n,
+        avr_wss_bytes: n === 0 ? null : exactMean(d.values),
+      };
+      if (opts.allWss) entry['all_wss_bytes'] = Array.from(d.values);
+      else {
+        entry['percentiles'] =
+          n === 0
+            ? []
+            : opts.percentiles.map((p) => ({ percentile: p, wss_bytes: d.values[percentileIndex(p, n)] as number }));
+      }
+      return entry;
+    }),
+  };
+}

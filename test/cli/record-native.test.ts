@@ -1,0 +1,149 @@
+/**
+ * `damo record --source native --primitive clear_refs` on real processes of this host (the
+ * built binary): recordings end by themselves when the target exits and read back whole.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { Snapshot } from '../../src/core/model.js';
+import { projectRoot } from '../../src/core/version.js';
+import { openProtobufTrace } from '../../src/format/trace_reader.js';
+import { tempDir, waitFor } from '../fixtures/record/helpers.js';
+import { BIN, builtBinaryExists, runBin } from './helpers.js';
+
+let dir = '';
+beforeAll(() => {
+  if (!builtBinaryExists()) throw new Error('build first (npm run build)');
+  dir = tempDir('damo-record-native-');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function readTrace(path: string) {
+  const trace = await openProtobufTrace(path, { strict: true });
+  const snapshots: Snapshot[] = [];
+  for await (const s of trace.snapshots()) snapshots.push(s);
+  return { header: trace.header, snapshots, trailer: trace.trailer() };
+}
+
+describe('record --source native --primitive clear_refs (real processes)', () => {
+  it('records `sleep 2` until it exits, into a complete trace', async () => {
+    const out = join(dir, 'sleep.data');
+    const r = runBin(['record', '-o', out, '--source', 'native', '--primitive', 'clear_refs', '--', 'sleep', '2']);
+    expect(r.stderr).toMatch(/stopped because the target exited with status 0/);
+    expect(r.status).toBe(0);
+    const { header, snapshots, trailer } = await readTrace(out);
+    expect(header).toMatchObject({ source: 'native-clear_refs', ops: 'vaddr', clock: 'monotonic' });
+    expect(header.targets[0]?.cmdline).toBe('sleep 2');
+    expect(trailer).toMatchObject({ endReason: 'target-exit', nrSnapshots: snapshots.length });
+    // 100 ms aggregations over about 2 s.
+    expect(snapshots.length).toBeGreaterThanOrEqual(12);
+    expect(snapshots.length).toBeLessThanOrEqual(22);
+    for (const s of snapshots) {
+      expect(s.starts.length).toBeGreaterThanOrEqual(3);
+      expect(s.granularityBytes).toBeGreaterThan(0);
+    }
+    const raw = runBin(['report', 'raw', '-i', out]);
+    expect(raw.status).toBe(0);
+    expect(raw.stdout).toContain(`target_id: ${header.targets[0]?.pid}`);
+    expect(raw.stdout.match(/^nr_regions: /gm)?.length).toBe(snapshots.length);
+  });
+
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    it(`${signal} to the damo process: exit ${code}, trailer written, the command ended`, async () => {
+      const out = join(dir, `${signal}.data`);
+      const proc = spawn(process.execPath, [BIN, 'record', '-o', out, '--source', 'native', '--primitive', 'clear_refs', '--', 'sleep', '30'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      proc.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      await waitFor(() => /recording 'sleep 30'/.test(stderr), 20_000, 'the recording to start');
+      await new Promise((r) => setTimeout(r, 500));
+      proc.kill(signal);
+      const exitCode = await new Promise<number | null>((res) => proc.once('exit', (c) => res(c)));
+      expect(exitCode).toBe(code);
+      expect(stderr).toMatch(new RegExp(`stopped because of ${signal}`));
+      const { trailer, header } = await readTrace(out);
+      expect(trailer?.endReason).toBe(`signal:${signal}`);
+      const pid = header.targets[0]?.pid as number;
+      await waitFor(() => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      }, 3000, 'the recorded command to end');
+    });
+  }
+
+  it('sees a child writing 64 MiB, where it wrote', async () => {
+    const exe = join(dir, 'toucher');
+    execFileSync('cc', ['-O2', '-o', exe, join(projectRoot(), 'test/fixtures/record/toucher.c')]);
+    const out = join(dir, 'touch.data');
+    // The engine reads the target's layout at start, likely before the child maps its
+    // buffer; a short ops-update interval (-u) picks the mapping up soon after, as it would
+    // with kernel DAMON.
+    const r = runBin(['record', '-o', out, '--source', 'native', '--primitive', 'clear_refs', '-u', '100ms', '--', exe, '64', '2.5']);
+    expect(r.stderr).toMatch(/stopped because the target exited with status 0/);
+    expect(r.status).toBe(0);
+    const [bufStart, bufEnd] = r.stdout.trim().split(' ').map(Number) as [number, number];
+    const { snapshots } = await readTrace(out);
+    // Aggregations count samples (as in the kernel), and a clear_refs sample of 64 MiB takes
+    // tens of ms, so 2.5 s gives fewer than 25 of them.
+    expect(snapshots.length).toBeGreaterThanOrEqual(5);
+    // In the last snapshots, the regions inside the buffer are the accessed ones, and they
+    // add up to most of it (clear_refs says how much of a mapping was touched).
+    const late = snapshots.slice(-4);
+    let best = 0;
+    for (const s of late) {
+      let inside = 0;
+      for (let i = 0; i < s.starts.length; i++) {
+        if ((s.nrAccesses[i] as number) === 0) continue;
+        const lo = Math.max(s.starts[i] as number, bufStart);
+        const hi = Math.min(s.ends[i] as number, bufEnd);
+        if (hi > lo) inside += hi - lo;
+      }
+      best = Math.max(best, inside);
+    }
+    expect(best).toBeGreaterThanOrEqual(48 << 20);
+    // `report raw` shows the mapping as monitored regions.
+    const raw = runBin(['report', 'raw', '-i', out]);
+    expect(raw.status).toBe(0);
+    const ranges = [...raw.stdout.matchAll(/^([0-9a-f]+)-([0-9a-f]+) /gm)].map((m) => [Number.parseInt(m[1] as string, 16), Number.parseInt(m[2] as string, 16)] as const);
+    expect(ranges.length).toBeGreaterThan(0);
+    expect(ranges.some(([a, b]) => a < bufEnd && b > bufStart)).toBe(true);
+  });
+});
+
+describe('SIGKILL of the damo process (native source)', () => {
+  it('leaves files that open, at 5 random moments', async () => {
+    const failures: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const out = join(dir, `kill${i}.data`);
+      const proc = spawn(process.execPath, [BIN, 'record', '-o', out, '--source', 'native', '--primitive', 'clear_refs', '-a', '20ms', '-s', '2ms', '--', 'sleep', '30'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      proc.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      await waitFor(() => /recording 'sleep 30'/.test(stderr), 20_000, 'the recording to start');
+      await new Promise((r) => setTimeout(r, 200 + Math.floor(Math.random() * 800)));
+      proc.kill('SIGKILL');
+      await new Promise((res) => proc.once('exit', res));
+      try {
+        const trace = await openProtobufTrace(out);
+        // The recorded command outlives a SIGKILLed recorder; end it.
+        const pid = trace.header.targets[0]?.pid;
+        if (pid !== undefined) process.kill(pid, 'SIGKILL');
+        let n = 0;
+        for await (const _ of trace.snapshots()) n++;
+        if (n === 0) failures.push(`run ${i}: no snapshots after at least 200 ms of 20 ms aggregations`);
+        if (trace.trailer() !== null) failures.push(`run ${i}: a trailer after SIGKILL?`);
+      } catch (err) {
+        failures.push(`run ${i}: ${(err as Error).message}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 120_000);
+});

@@ -1,0 +1,143 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { projectRoot } from '../../src/core/version.js';
+import { runBin, runMain } from './helpers.js';
+
+const DATA = join(projectRoot(), '../shared/damo-testdata/damo-3.3.0-tests-report/damon.data');
+
+function tmp(name: string, content: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'damo-schemes-'));
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+describe('damo schemes convert', () => {
+  it('reports a bad field with file:line:column and the accepted forms (exit 1)', async () => {
+    const f = tmp('bad.damos', '# ok\nmin max 80 max 100ms max willneed\n4K max min min 5x max pageout\n');
+    const r = await runMain(['schemes', 'convert', f]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`${f}:3:16: min age: '5x' is not a duration`);
+    expect(r.stderr).toContain('accepted:');
+  });
+
+  it('converts inline text to sysfs values', async () => {
+    const r = await runMain(['schemes', 'convert', '4K max 0 0 5s max pageout quota_sz=1G quota_reset=1s', '--to', 'sysfs']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('schemes/nr_schemes 1\n');
+    expect(r.stdout).toContain('schemes/0/access_pattern/age/min 50\n');
+    expect(r.stdout).toContain('schemes/0/quotas/bytes 1073741824\n');
+  });
+
+  it('uses the intervals for kernel units', async () => {
+    const r = await runMain(['schemes', 'convert', 'min max 50 max 1s max stat', '-s', '1000', '-a', '50000']);
+    expect(r.stdout).toBe('0\t18446744073709551615\t25\t50\t20\t4294967295\t5\n');
+  });
+
+  it('refuses actions debugfs does not know, pointing at sysfs', async () => {
+    const r = await runMain(['schemes', 'convert', 'min max 0 0 1s max collapse']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("action 'collapse' cannot be written for debugfs");
+    expect(r.stderr).toContain('--to sysfs');
+  });
+
+  it('rejects an unknown output form as a usage error (exit 2)', async () => {
+    const r = await runMain(['schemes', 'convert', 'x', '--to', 'yaml']);
+    expect(r.code).toBe(2);
+  });
+
+  it('names a missing file', async () => {
+    const r = await runMain(['schemes', 'convert', '/nonexistent/my.damos']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("schemes file '/nonexistent/my.damos' does not exist");
+  });
+
+  it('says online application is not there yet', async () => {
+    const r = await runMain(['schemes', '-c', 'x.damos', '123']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('not implemented yet');
+  });
+
+  it('has help with examples', async () => {
+    const r = await runMain(['schemes', 'convert', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Examples:');
+    expect(r.stdout).toContain('--to sysfs');
+  });
+});
+
+describe('damo simulate / damo report schemes', () => {
+  it('prints per-scheme statistics and the effect estimate', async () => {
+    const r = await runMain(['report', 'schemes', '-i', DATA, '-c', '4K max 0 0 5s max pageout', '--rows', '3']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('scheme 0 (<command line>:1): 4K max min 0 5s max pageout');
+    expect(r.stdout).toMatch(/tried \d+ times/);
+    expect(r.stdout).toContain('paged out, then accessed again (refaults)');
+    expect(r.stdout).toContain('over time:');
+    expect(r.stderr).toContain('does not record its intervals');
+  });
+
+  it('the alias gives the same output, and -s/-a change the kernel units', async () => {
+    const a = await runMain(['simulate', '-i', DATA, '-c', 'min max 50 max 1s max stat', '-s', '5ms', '-a', '100ms']);
+    const b = await runMain(['report', 'schemes', '-i', DATA, '-c', 'min max 50 max 1s max stat', '-s', '5000', '-a', '100000']);
+    expect(a.stdout).toBe(b.stdout);
+    expect(a.stdout).toContain('nr_accesses [10, max] samples, age [10, max]');
+    const c = await runMain(['simulate', '-i', DATA, '-c', 'min max 50 max 1s max stat', '-s', '1ms', '-a', '50ms']);
+    expect(c.stdout).toContain('nr_accesses [25, max] samples, age [20, max]');
+  });
+
+  it('writes a plot and JSON', async () => {
+    const png = join(mkdtempSync(join(tmpdir(), 'damo-plot-')), 'sim.svg');
+    const r = await runMain(['simulate', '-i', DATA, '-c', '4K max 0 0 5s max pageout', '--json', '--plot', png]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { schemes: Array<{ effects: { kind: string } }>; timeline: { times_ns: number[] } };
+    expect(doc.schemes[0]?.effects.kind).toBe('paged-out');
+    expect(doc.timeline.times_ns).toHaveLength(543);
+    expect(readFileSync(png, 'utf8')).toContain('<svg');
+  });
+
+  it('rejects a bad plot file name before simulating', async () => {
+    const r = await runMain(['simulate', '-i', DATA, '-c', 'min max min max min max stat', '--plot', 'x.gif']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('FILE.png');
+  });
+
+  it('requires -c', async () => {
+    const r = await runMain(['simulate', '-i', DATA]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--schemes');
+  });
+
+  it('runs as a process', () => {
+    const r = runBin(['simulate', '-i', DATA, '-c', 'min max min max min max stat', '--rows', '0']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('tried 9,773 times');
+  });
+});
+
+describe('damo schemes tune', () => {
+  it('prints the best candidate and a ranking', async () => {
+    const r = await runMain(['schemes', 'tune', '-i', DATA, '-t', '4K max 0 0 4s|16s max pageout', '--max-refault', '10%']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('best: 4K max min 0 16s max pageout');
+    expect(r.stdout).toContain('ranking (1 of 2 within the budget)');
+  });
+
+  it('gives JSON', async () => {
+    const r = await runMain(['schemes', 'tune', '-i', DATA, '-t', '4K max 0 0 4s|16s max pageout', '--json']);
+    const doc = JSON.parse(r.stdout) as { nr_candidates: number; best: { scheme: string } };
+    expect(doc.nr_candidates).toBe(2);
+    expect(doc.best.scheme).toBe('4K max min 0 16s max pageout');
+  });
+
+  it('reports template errors before reading the recording', async () => {
+    const r = await runMain(['schemes', 'tune', '-i', '/nonexistent', '-t', '4K max 0 0 1s..4s max pageout']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('needs a step');
+  });
+});

@@ -1,0 +1,183 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
+
+import { describe, expect, it } from 'vitest';
+
+import type { Snapshot, TraceSource } from '../../src/core/model.js';
+import { DamoJsonParser } from '../../src/format/damo/json_reader.js';
+import { openTrace } from '../../src/format/open.js';
+import { sniff } from '../../src/format/sniff.js';
+
+const DATA = join(import.meta.dirname, '../../../shared/damo-testdata');
+const REPORT = join(DATA, 'damo-3.3.0-tests-report');
+
+async function all(src: TraceSource): Promise<Snapshot[]> {
+  const out: Snapshot[] = [];
+  for await (const s of src.snapshots()) out.push(s);
+  return out;
+}
+
+function tmp(name: string, content: string | Uint8Array): string {
+  const dir = mkdtempSync(join(tmpdir(), 'damo-readers-'));
+  const p = join(dir, name);
+  writeFileSync(p, content);
+  return p;
+}
+
+describe('damo json_compressed (test damon.data)', () => {
+  it('reads 543 snapshots of one exact 64-bit target id', async () => {
+    const src = await openTrace(join(REPORT, 'damon.data'));
+    expect(src.header.source).toBe('damo-json_compressed');
+    expect(src.header.targets).toEqual([{ id: 18446623438842320000n }]);
+    const snaps = await all(src);
+    expect(snaps).toHaveLength(543);
+    expect(snaps.reduce((n, s) => n + s.starts.length, 0)).toBe(9773);
+    const first = snaps[0] as Snapshot;
+    expect(first.startNs).toBe(539809434100);
+    expect(first.endNs).toBe(539914032967);
+    expect(first.starts[0]).toBe(94827419009024);
+    expect(first.ages[0]).toBe(-1);
+    // Re-iterable: a second pass yields the same.
+    expect((await all(src)).length).toBe(543);
+  });
+
+  it('equals the legacy binary of the same recording (after start-time deduction)', async () => {
+    const json = await all(await openTrace(join(REPORT, 'damon.data')));
+    const legacySrc = await openTrace(join(DATA, 'damon.data.legacy-recfmt2'));
+    expect(legacySrc.header.source).toBe('damo-legacy');
+    expect(legacySrc.header.targets).toEqual([{ id: 18446623438842320000n }]);
+    const legacy = await all(legacySrc);
+    expect(legacy).toHaveLength(json.length);
+    for (let i = 0; i < json.length; i++) {
+      const a = json[i] as Snapshot;
+      const b = legacy[i] as Snapshot;
+      expect(Math.trunc(b.startNs)).toBe(a.startNs);
+      expect(b.endNs).toBe(a.endNs);
+      expect(Array.from(b.starts)).toEqual(Array.from(a.starts));
+      expect(Array.from(b.ends)).toEqual(Array.from(a.ends));
+      expect(Array.from(b.nrAccesses)).toEqual(Array.from(a.nrAccesses));
+    }
+  });
+});
+
+describe('perf script text', () => {
+  it('reads the test perf.data.script', async () => {
+    const src = await openTrace(join(REPORT, 'perf.data.script'));
+    expect(src.header.targets).toEqual([{ id: 18446623435582458880n }]);
+    const snaps = await all(src);
+    expect(snaps[0]?.starts.length).toBe(8);
+    expect(snaps[0]?.endNs).toBe(Math.trunc(82820.952659 * 1e9));
+    expect(snaps[1]?.startNs).toBe(snaps[0]?.endNs);
+  });
+
+  it('accepts trace-cmd lines with and without the age column', async () => {
+    const text =
+      'kdamond.0-4452 [000] ..... 100.000001: damon_aggregated: target_id=7 nr_regions=2 4096-8192: 3 5\n' +
+      'kdamond.0-4452 [000] ..... 100.000002: damon_aggregated: target_id=7 nr_regions=2 8192-12288: 0 1\n' +
+      'kdamond.0-4452 [000] 100.100001: damon_aggregated: target_id=7 nr_regions=1 4096-12288: 2\n' +
+      'kdamond.0-4452 [000] 100.200001: damon_aggregated: target_id=7 nr_regions=1 4096-12288: 1 None\n';
+    const snaps = await all(await openTrace(tmp('trace.txt', text)));
+    expect(snaps).toHaveLength(3);
+    expect(Array.from(snaps[0]?.ages ?? [])).toEqual([5, 1]);
+    expect(Array.from(snaps[1]?.ages ?? [])).toEqual([-1]);
+    expect(Array.from(snaps[2]?.nrAccesses ?? [])).toEqual([1]);
+    // first start deduced: end0 - (end2 - end0) / 2
+    const end0 = Math.trunc(100.000001 * 1e9);
+    const end2 = Math.trunc(100.200001 * 1e9);
+    expect(snaps[0]?.startNs).toBe(end0 - (end2 - end0) / 2);
+  });
+
+  it('drops the fake snapshot damo appends to one-snapshot records', async () => {
+    const text =
+      'kdamond.x xxxx xxxx 10.000000: damon:damon_aggregated: target_id=1 nr_regions=1 0-4096: 3 2\n' +
+      'kdamond.x xxxx xxxx 10.100000: damon:damon_aggregated: target_id=1 nr_regions=1 0-0: -1 -1\n';
+    const snaps = await all(await openTrace(tmp('fake.txt', text)));
+    expect(snaps).toHaveLength(1);
+    expect(snaps[0]?.startNs).toBe(Math.trunc(10 * 1e9) - (Math.trunc(10.1 * 1e9) - 10e9));
+  });
+
+  it('names the line of a DAMON event with a missing field', async () => {
+    const text = 'kdamond.0 1 [000] 1.0: damon:damon_aggregated: target_id=1 nr_regions=1 0-4096:\n';
+    const p = tmp('bad.txt', text);
+    await expect(openTrace(p)).rejects.toThrow(`${p}:1: the region range or nr_accesses is missing`);
+  });
+});
+
+describe('json parser', () => {
+  const record = (extra: string) =>
+    `[{"target_id": 18446744073709551615, "intervals": {"sample_us": "5 ms", "aggr_us": "100 ms", "ops_update_us": "1 s"},` +
+    ` "snapshots": [{"regions": [{"start": "4 KiB", "end": 8192, "nr_accesses": {"samples": null, "percent": "50 %"},` +
+    ` "age": {"usec": "1 s 500 ms", "aggr_intervals": null}, "sz_filter_passed": "1 KiB", "probe_hits": []}],` +
+    ` "end_time": "2 s", "start_time": 1000000000${extra}}], "data_source": "damon_stat"}]`;
+
+  it('reads human units, any key order, percent-only accesses and usec-only ages', async () => {
+    const p = tmp('x.json', record(''));
+    const src = await openTrace(p);
+    expect(src.header.targets[0]?.id).toBe(18446744073709551615n);
+    expect(src.header.intervals).toEqual({ sampleUs: 5000, aggrUs: 100000, opsUpdateUs: 1000000 });
+    expect(src.header.dataSource).toBe('damon_stat');
+    const [s] = await all(src);
+    expect(s?.startNs).toBe(1e9);
+    expect(s?.endNs).toBe(2e9);
+    expect(s?.starts[0]).toBe(4096);
+    expect(s?.nrAccesses[0]).toBe(10); // 50% of 20 samples per aggregation
+    expect(s?.ages[0]).toBe(15); // 1.5 s / 100 ms
+    expect(s?.szFilterPassed?.[0]).toBe(1024);
+  });
+
+  it('gives the same result whatever the chunking', () => {
+    const text = new TextEncoder().encode(record(', "total_bytes": "4,096"'));
+    const ref = new DamoJsonParser();
+    ref.feed(text);
+    ref.finish();
+    for (let size = 1; size < 40; size++) {
+      const p = new DamoJsonParser();
+      for (let i = 0; i < text.length; i += size) p.feed(text.subarray(i, i + size));
+      p.finish();
+      expect(p.records).toEqual(ref.records);
+    }
+  });
+
+  it('keeps realtime-clock times exact by moving the base time', async () => {
+    const text =
+      '[{"target_id": null, "snapshots": [{"start_time": "1748191726781395200", "end_time": "1748191729781395201", "regions": []}]}]';
+    const src = await openTrace(tmp('rt.json', text));
+    expect(src.header.baseTimeNs).toBe(1748191726781395200n);
+    const [s] = await all(src);
+    expect(s?.startNs).toBe(0);
+    expect(s?.endNs).toBe(3000000001);
+    expect(src.header.targets[0]?.id).toBeNull();
+  });
+
+  it('reports the byte offset of wrong shapes', async () => {
+    await expect(openTrace(tmp('a.json', '[{"snapshots": {}}]'))).rejects.toThrow(
+      /'snapshots' must be a list \(at byte 15\)/,
+    );
+    await expect(openTrace(tmp('b.json', '[{"target_id": 1}]'))).rejects.toThrow(/has no 'snapshots' list/);
+    await expect(openTrace(tmp('c.json', '[{"snapshots": [{"end_time": 1, "regions": []}]}]'))).rejects.toThrow(
+      /has no 'start_time'/,
+    );
+  });
+
+  it('reports truncated zlib data', async () => {
+    const z = deflateSync(Buffer.from(record('')));
+    const p = tmp('t.json_compressed', z.subarray(0, z.length - 20));
+    await expect(openTrace(p)).rejects.toThrow(/zlib-compressed data ends early/);
+  });
+});
+
+describe('sniff', () => {
+  it('recognises every format by its first bytes', () => {
+    const enc = (s: string) => new TextEncoder().encode(s);
+    expect(sniff(Uint8Array.from([0x89, 0x44, 0x41, 0x4d, 0x4f, 0x54, 0x52, 0x0a, 1]))).toBe('protobuf');
+    expect(sniff(Uint8Array.from([0x78, 0x9c, 0, 0]))).toBe('json_compressed');
+    expect(sniff(enc('  \n[ {}'))).toBe('json');
+    expect(sniff(enc('damon_recfmt_ver\x02\0\0\0'))).toBe('legacy');
+    expect(sniff(enc('PERFILE2...'))).toBe('perf_data');
+    expect(sniff(enc('x 1 [000] 1.0: damon:damon_aggregated: target_id=1'))).toBe('perf_script');
+    expect(sniff(enc('hello world\n'))).toBe('unknown');
+    expect(sniff(new Uint8Array(0))).toBe('empty');
+  });
+});

@@ -1,0 +1,205 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { DamoError } from '../../src/core/errors.js';
+import type { Snapshot, TraceHeader } from '../../src/core/model.js';
+import { syntheticHeader, syntheticSnapshots } from '../../src/format/synthetic.js';
+import { openProtobufTrace, type ProtobufTrace } from '../../src/format/trace_reader.js';
+import { TraceWriter } from '../../src/format/trace_writer.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'damo-trace-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let counter = 0;
+const tmpPath = (): string => join(dir, `t${counter++}.damo`);
+
+function writeTrace(path: string, header: TraceHeader, snapshots: Iterable<Snapshot>, endReason: string | null = 'done'): TraceWriter {
+  const w = TraceWriter.create(path, header);
+  for (const s of snapshots) w.writeSnapshot(s);
+  if (endReason === null) w.abandon();
+  else w.close(endReason);
+  return w;
+}
+
+async function collect(trace: ProtobufTrace): Promise<Snapshot[]> {
+  const out: Snapshot[] = [];
+  for await (const s of trace.snapshots()) out.push(s);
+  return out;
+}
+
+const plain = (s: Snapshot): unknown => ({
+  ...s,
+  starts: Array.from(s.starts),
+  ends: Array.from(s.ends),
+  nrAccesses: Array.from(s.nrAccesses),
+  ages: Array.from(s.ages),
+});
+
+describe('trace writer and reader', () => {
+  it('round-trips header, snapshots, events and trailer', async () => {
+    const path = tmpPath();
+    const spec = { nrSnapshots: 30, nrRegionsPerSnapshot: 40, nrTargets: 2, seed: 7 };
+    const header = syntheticHeader(spec);
+    header.targets[0] = { id: 18446623438842320000n, pid: 1, cmdline: 'x' };
+    const snaps = [...syntheticSnapshots(spec)];
+    const w = TraceWriter.create(path, header);
+    w.writeEvent({ timeNs: 5, kind: 'layout-update', message: 'new mapping', targetIndex: 1 });
+    for (const s of snaps) w.writeSnapshot(s);
+    w.writeSchemeStats({
+      timeNs: 9,
+      schemeIndex: 0,
+      targetIndex: 0,
+      nrTried: 1,
+      szTriedBytes: 4096,
+      nrApplied: 1,
+      szAppliedBytes: 4096,
+      qtExceeds: 0,
+      szOpsFilterPassedBytes: 0,
+    });
+    w.close('target-exit');
+    expect(w.bytesWritten).toBe(statSync(path).size);
+
+    const trace = await openProtobufTrace(path);
+    expect(trace.header.targets[0]?.id).toBe(18446623438842320000n);
+    expect(trace.header.intervals).toEqual(header.intervals);
+    const got = await collect(trace);
+    expect(got.map(plain)).toEqual(snaps.map(plain));
+    expect(trace.trailer()).toEqual({
+      nrSnapshots: 30,
+      nrRegions: 30 * 40,
+      endNs: snaps[snaps.length - 1]?.endNs,
+      endReason: 'target-exit',
+    });
+    const kinds: string[] = [];
+    for await (const r of trace.records()) kinds.push(r.kind);
+    expect(kinds[0]).toBe('event');
+    expect(kinds.slice(-2)).toEqual(['scheme-stats', 'trailer']);
+    expect(trace.warnings).toEqual([]);
+    // A second pass reads the same data again.
+    expect((await collect(trace)).length).toBe(30);
+  });
+
+  it('round-trips random traces (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 20 }),
+        fc.integer({ min: 0, max: 50 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer(),
+        async (nrSnapshots, nrRegions, nrTargets, seed) => {
+          const path = tmpPath();
+          const spec = { nrSnapshots, nrRegionsPerSnapshot: nrRegions, nrTargets, seed };
+          const snaps = [...syntheticSnapshots(spec)];
+          writeTrace(path, syntheticHeader(spec), snaps);
+          const trace = await openProtobufTrace(path, { strict: true });
+          expect((await collect(trace)).map(plain)).toEqual(snaps.map(plain));
+          expect(trace.trailer()?.nrSnapshots).toBe(nrSnapshots);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('creates files with mode 600 by default', () => {
+    const path = tmpPath();
+    writeTrace(path, syntheticHeader({ nrSnapshots: 0, nrRegionsPerSnapshot: 0 }), []);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('reads a file without trailer (recorder killed) with no warning', async () => {
+    const path = tmpPath();
+    const spec = { nrSnapshots: 5, nrRegionsPerSnapshot: 10 };
+    writeTrace(path, syntheticHeader(spec), syntheticSnapshots(spec), null);
+    const trace = await openProtobufTrace(path, { strict: true });
+    expect((await collect(trace)).length).toBe(5);
+    expect(trace.trailer()).toBeNull();
+    expect(trace.warnings).toEqual([]);
+  });
+});
+
+describe('damaged files', () => {
+  const spec = { nrSnapshots: 6, nrRegionsPerSnapshot: 5, seed: 3 };
+  const snaps = [...syntheticSnapshots(spec)];
+  const good = tmpPath();
+  writeTrace(good, syntheticHeader(spec), snaps);
+  const bytes = readFileSync(good);
+
+  /** Byte offsets where each snapshot frame ends (header frame first). */
+  async function frameEnds(): Promise<number[]> {
+    const ends: number[] = [];
+    let offset = 8;
+    while (offset < bytes.length) {
+      const len = bytes.readUInt32LE(offset);
+      offset += 12 + len + 4;
+      ends.push(offset);
+    }
+    return ends;
+  }
+
+  it('yields exactly the complete snapshots before a cut, at every byte offset', async () => {
+    const ends = await frameEnds();
+    const headerEnd = ends[0] as number;
+    const snapshotEnds = ends.slice(1, 1 + snaps.length);
+    const cutPath = tmpPath();
+    for (let cut = 0; cut < bytes.length; cut++) {
+      writeFileSync(cutPath, bytes.subarray(0, cut));
+      if (cut < headerEnd) {
+        await expect(openProtobufTrace(cutPath)).rejects.toBeInstanceOf(DamoError);
+        continue;
+      }
+      const trace = await openProtobufTrace(cutPath);
+      const got = await collect(trace);
+      const expected = snapshotEnds.filter((e) => e <= cut).length;
+      expect(got.map(plain)).toEqual(snaps.slice(0, expected).map(plain));
+      const atBoundary = ends.includes(cut);
+      expect(trace.warnings.length).toBe(atBoundary ? 0 : 1);
+      if (!atBoundary) {
+        expect(trace.warnings[0]).toMatch(/ends inside a frame at byte offset \d+/);
+        // --strict turns the warning into an error.
+        const strict = await openProtobufTrace(cutPath, { strict: true });
+        await expect(collect(strict)).rejects.toMatchObject({ code: 'E_TRUNCATED' });
+      }
+    }
+  });
+
+  it('reports every flipped byte as corruption, never as data', async () => {
+    const flipPath = tmpPath();
+    for (let offset = 0; offset < bytes.length; offset++) {
+      const copy = Buffer.from(bytes);
+      copy[offset] = (copy[offset] as number) ^ 0x5a;
+      writeFileSync(flipPath, copy);
+      let error: unknown;
+      try {
+        await collect(await openProtobufTrace(flipPath));
+      } catch (err) {
+        error = err;
+      }
+      expect(error, `flip at ${offset}`).toBeInstanceOf(DamoError);
+      expect((error as DamoError).code, `flip at ${offset}`).toBe('E_CORRUPT');
+      if (offset >= 8) expect((error as DamoError).message).toMatch(/byte offset \d+/);
+    }
+  });
+
+  it('names the offset of a corrupt frame', async () => {
+    const ends = await frameEnds();
+    const copy = Buffer.from(bytes);
+    const victim = (ends[2] as number) + 20; // inside the third snapshot's payload
+    copy[victim] = (copy[victim] as number) ^ 1;
+    const path = tmpPath();
+    writeFileSync(path, copy);
+    await expect(collect(await openProtobufTrace(path))).rejects.toThrow(`corrupt frame at byte offset ${ends[2]}`);
+  });
+
+  it('says clearly when a file is not a trace', async () => {
+    const path = tmpPath();
+    writeFileSync(path, 'hello, this is text\n');
+    await expect(openProtobufTrace(path)).rejects.toMatchObject({ code: 'E_FORMAT', message: expect.stringMatching(/not a damo-ts trace/) });
+    const empty = tmpPath();
+    writeFileSync(empty, '');
+    await expect(openProtobufTrace(empty)).rejects.toMatchObject({ code: 'E_FORMAT', message: expect.stringMatching(/is empty/) });
+    await expect(openProtobufTrace(join(dir, 'missing'))).rejects.toMatchObject({ code: 'E_NOENT' });
+  });
+});

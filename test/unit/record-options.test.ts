@@ -1,0 +1,89 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { largestSystemRam, defaultPaddrRegion } from '../../src/record/paddr.js';
+import { checkCommand, parseTargetArgs, splitWords } from '../../src/record/target.js';
+import { humanBytes, parseBytes, parseRegions, parseTimeUs } from '../../src/record/units.js';
+
+describe('targets', () => {
+  it('tells commands, pids and paddr apart', () => {
+    expect(parseTargetArgs(['paddr'])).toEqual({ kind: 'paddr' });
+    expect(parseTargetArgs(['123', '456'])).toEqual({ kind: 'pids', pids: [123, 456] });
+    expect(parseTargetArgs([], { targetPids: [7] })).toEqual({ kind: 'pids', pids: [7] });
+    expect(parseTargetArgs(['./app', '--flag', 'x y'])).toEqual({ kind: 'command', argv: ['./app', '--flag', 'x y'], shell: false, display: './app --flag x y' });
+    expect(parseTargetArgs(['sleep 5'])).toEqual({ kind: 'command', argv: ['sleep', '5'], shell: false, display: 'sleep 5' });
+    expect(parseTargetArgs(['echo a | wc'], { shell: true })).toEqual({ kind: 'command', argv: ['/bin/sh', '-c', 'echo a | wc'], shell: true, display: 'echo a | wc' });
+    expect(() => parseTargetArgs([])).toThrow(/nothing to record/);
+    expect(() => parseTargetArgs(['ls'], { targetPids: [1] })).toThrow(/cannot be combined/);
+  });
+
+  it('splits a damo-style command string without a shell', () => {
+    expect(splitWords(`prog 'a b' "c \\"d\\"" e\\ f  `)).toEqual(['prog', 'a b', 'c "d"', 'e f']);
+    expect(splitWords(`x ''`)).toEqual(['x', '']);
+    expect(() => splitWords(`x 'open`)).toThrow(/unterminated ' quote/);
+  });
+
+  it('says why a command cannot run', () => {
+    expect(() => checkCommand({ kind: 'command', argv: ['definitely-not-a-command-42'], shell: false, display: '' }, { PATH: '/usr/bin:/bin' })).toThrow(
+      "command not found: 'definitely-not-a-command-42' (searched PATH)",
+    );
+    const plain = join(mkdtempSync(join(tmpdir(), 'damo-cmd-')), 'plain');
+    writeFileSync(plain, 'x', { mode: 0o644 });
+    expect(() => checkCommand({ kind: 'command', argv: [plain], shell: false, display: '' }, {})).toThrow(/not executable \(chmod \+x\?\)/);
+    expect(() => checkCommand({ kind: 'command', argv: ['./no/such'], shell: false, display: '' }, {})).toThrow(/does not exist/);
+    expect(() => checkCommand({ kind: 'command', argv: ['/tmp'], shell: false, display: '' }, {})).toThrow(/is a directory/);
+    expect(() => checkCommand({ kind: 'command', argv: ['sleep'], shell: false, display: '' }, { PATH: '/usr/bin:/bin' })).not.toThrow();
+  });
+});
+
+describe('units', () => {
+  it('parses times (bare numbers are microseconds, as in damo)', () => {
+    expect(parseTimeUs('5000', 'x')).toBe(5000);
+    expect(parseTimeUs('5ms', 'x')).toBe(5000);
+    expect(parseTimeUs('1.5 s', 'x')).toBe(1_500_000);
+    expect(parseTimeUs('2m', 'x')).toBe(120_000_000);
+    expect(() => parseTimeUs('5 parsecs', '--monitoring_intervals')).toThrow(/--monitoring_intervals: '5 parsecs' is not a time/);
+  });
+
+  it('parses sizes, addresses and regions', () => {
+    expect(parseBytes('0x1000', 'x')).toBe(4096);
+    expect(parseBytes('4 KiB', 'x')).toBe(4096);
+    expect(parseBytes('1G', 'x')).toBe(2 ** 30);
+    expect(parseRegions(['0x2000-0x3000', '4096-8192'])).toEqual([
+      [4096, 8192],
+      [8192, 12288],
+    ]);
+    expect(parseRegions(['1M-2M,3M-4M'])).toEqual([
+      [2 ** 20, 2 * 2 ** 20],
+      [3 * 2 ** 20, 4 * 2 ** 20],
+    ]);
+    expect(() => parseRegions(['10-5'])).toThrow(/ends before it starts/);
+    expect(() => parseRegions(['0-100', '50-150'])).toThrow(/overlap/);
+    expect(humanBytes(1536)).toBe('1.50 KiB');
+  });
+});
+
+describe('paddr default region', () => {
+  const iomem = [
+    '00000000-00000fff : Reserved',
+    '00001000-0009fbff : System RAM',
+    '00100000-bffdffff : System RAM',
+    '  01000000-01ffffff : Kernel code',
+    '100000000-43fffffff : System RAM',
+    'fee00000-fee00fff : Local APIC',
+  ].join('\n');
+
+  it('picks the largest top-level System RAM block, end exclusive', () => {
+    expect(largestSystemRam(iomem)).toEqual([0x100000000, 0x440000000]);
+  });
+
+  it('explains what to do when /proc/iomem hides addresses (non-root)', () => {
+    expect(() => defaultPaddrRegion(() => '00000000-00000000 : System RAM\n')).toThrow(/shows zeros to non-root users/);
+    expect(() => defaultPaddrRegion(() => {
+      throw new Error('EACCES');
+    })).toThrow(/cannot read \/proc\/iomem/);
+  });
+});
