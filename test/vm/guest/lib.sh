@@ -73,6 +73,14 @@ pids_of() {
   done
 }
 
+# child_pids PID: pids whose parent is PID (field 4 of /proc/N/stat, after "(comm) state").
+child_pids() {
+  for d in /proc/[0-9]*; do
+    pp=$(sed 's/.*) [A-Za-z] \([0-9]*\).*/\1/' "$d/stat" 2>/dev/null)
+    [ "$pp" = "$1" ] && echo "${d#/proc/}"
+  done
+}
+
 # Decimal arithmetic on 64-bit addresses (busybox sh arithmetic is 64-bit signed).
 add() { echo $(($1 + $2)); }
 
