@@ -34,7 +34,10 @@ echo "$specs" | while IFS='|' read -r label args; do
   src=${args#--source }; src=${src%% *}
   prim=; case $args in *--primitive*) prim=${args##* } ;; esac
   HB_TIMELINE=$OUT/$label.timeline
-  start_hotblock --period-s 3 || { result_as "src-$label" fail reason=workload; continue; }
+  # clear_refs cannot say where in a mapping the accesses are (only how much of it): a
+  # static block gives it every snapshot to judge the size by at its slow pace under TCG.
+  period=3; case $label in *clear_refs) period=0 ;; esac
+  start_hotblock --period-s "$period" || { result_as "src-$label" fail reason=workload; continue; }
   target=$HB_PID
   case $label in paddr-*) target=paddr ;; esac
   vmprobe run "$OUT/$label.cpu" damo record $args -o "$OUT/$label.data" --timeout "$DUR" "$target" \
@@ -67,10 +70,11 @@ echo "$specs" | while IFS='|' read -r label args; do
       loc_ok=pass ;;
     paddr-*)
       # Physical addresses cannot be compared with the block's virtual range, and the
-      # working set is the whole machine's: at least 80 % of the hot block, at most it plus
-      # 128 MiB of everything else in the VM (node, the recorder, page cache).
+      # working set is the whole machine's (node's 100 MB binary in the initramfs page
+      # cache, its heap, ...: 80 to 185 MiB measured): at least 80 % of the hot block, and
+      # well under hot + cold (512 MiB), so the untouched 448 MiB are not counted.
       wss=$(kv wss_mib "$c"); wss=${wss%.*}
-      wss_ok=$(pass_if [ "$wss" -ge 51 -a "$wss" -le 192 ])
+      wss_ok=$(pass_if [ "$wss" -ge 51 -a "$wss" -le 384 ])
       loc_ok=pass
       c=$(echo "$c" | sed 's/ wss_err_pct=[^ ]*//; s/ recall_pct=[^ ]*//; s/ precision_pct=[^ ]*//; s/ located_pct=[^ ]*//') ;;
   esac
