@@ -4,7 +4,8 @@
 #           addon the project ships. Cached as $DAMO_VM_CACHE/base-<key>.cpio (key: the
 #           node binary, the busybox version and this recipe).
 #   project the built project (/damo: package.json, dist/, build/Release/*.node, production
-#           node_modules), /init, /vm (guest lib, scenarios, statically built workloads)
+#           node_modules), /init, /vm (guest lib, scenarios, tools/*.mjs checkers run by
+#           node, statically built workloads)
 #           and the job file. Rebuilt on every run (a few seconds).
 # usage: build-initramfs.sh JOB_FILE OUTPUT    (prints nothing; writes OUTPUT)
 set -euo pipefail
@@ -23,7 +24,7 @@ busybox_bin=/bin/busybox
 
 # Native addons of the project and its production dependencies, found after staging.
 stage=$DAMO_VM_TMP/project-root
-rm -rf "$stage"; mkdir -p "$stage/damo" "$stage/vm/bin" "$stage/vm/scenarios" "$stage/bin" "$stage/etc"
+rm -rf "$stage"; mkdir -p "$stage/damo" "$stage/vm/bin" "$stage/vm/scenarios" "$stage/vm/tools" "$stage/bin" "$stage/etc"
 
 # --- project layer ---------------------------------------------------------------------
 cp "$REPO_DIR/package.json" "$stage/damo/"
@@ -50,6 +51,7 @@ done
 cp "$VM_DIR/guest/init.sh" "$stage/init"
 cp "$VM_DIR/guest/lib.sh" "$stage/vm/lib.sh"
 cp "$VM_DIR"/scenarios/*.sh "$stage/vm/scenarios/" 2>/dev/null || true
+cp "$VM_DIR"/tools/* "$stage/vm/tools/" 2>/dev/null || true
 cp "$job_file" "$stage/vm/job.sh"
 for src in "$VM_DIR"/workloads/*.c; do
   [ -f "$src" ] || continue

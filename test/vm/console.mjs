@@ -3,6 +3,7 @@
 // test/vm/guest/init.sh.
 //
 // usage: node console.mjs --mode suite|cmd --log FILE [--results FILE] [--verbose]
+//                         [--phase NAME=SECONDS ...]
 // Exit status: suite: 0 when every scenario passed; cmd: the command's exit status;
 // 3 when the VM never reached its init script or stopped before the end.
 import { createWriteStream, writeFileSync } from 'node:fs';
@@ -17,6 +18,13 @@ const mode = opt('--mode') ?? 'suite';
 const resultsPath = opt('--results');
 const verbose = args.includes('--verbose');
 const log = createWriteStream(opt('--log') ?? '/dev/null');
+// Host-side phase durations (--phase name=seconds, repeatable) go into the results file.
+const phases = {};
+args.forEach((a, i) => {
+  if (a !== '--phase') return;
+  const [k, v] = (args[i + 1] ?? '').split('=');
+  if (k && v !== undefined) phases[k] = Number(v);
+});
 const t0 = Date.now();
 
 /** Parses "k=v k2=v2" into an object; numeric values become numbers. */
@@ -145,7 +153,13 @@ rl.on('close', () => {
   const passed = state.scenarios.filter((s) => s.status === 'pass').length;
   const failed = state.scenarios.length - passed;
   if (resultsPath) {
-    const out = { passed, failed, totalSeconds: totalS, kernel: state.ready?.kernel ?? null, scenarios: state.scenarios };
+    const out = {
+      passed,
+      failed,
+      kernel: state.ready?.kernel ?? null,
+      seconds: { ...phases, guestBoot: state.ready?.uptime_s ?? null, vm: totalS },
+      scenarios: state.scenarios,
+    };
     writeFileSync(resultsPath, JSON.stringify(out, null, 2) + '\n');
   }
   console.log(`vm: ${passed} scenarios passed, ${failed} failed (VM ran ${totalS.toFixed(1)} s)`);

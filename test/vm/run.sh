@@ -67,13 +67,15 @@ skip() {
 }
 
 [ "$(uname -m)" = x86_64 ] || skip "the VM suite needs an x86_64 host (this is $(uname -m))"
+phase_args=()
 if [ $install = 1 ]; then
   t0=$SECONDS
   if ! vm_install_packages; then
-    command -v qemu-system-x86_64 >/dev/null || skip "QEMU is not installed and could not be installed (need root or sudo, and apt-get)"
+    command -v qemu-system-x86_64 >/dev/null || skip "QEMU is not installed and could not be installed (apt-get needs root or sudo; see any apt output above)"
     vm_log "warning: some packages could not be installed; trying with what is there"
   fi
   vm_log "host packages ready ($((SECONDS - t0)) s)"
+  phase_args+=(--phase "packages=$((SECONDS - t0))")
 fi
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
 
@@ -86,6 +88,7 @@ if [ -z "$kernel" ]; then
   t0=$SECONDS
   kernel=$(bash "$VM_DIR/build-kernel.sh") || fail_before_boot "kernel build failed"
   vm_log "kernel ready: $kernel ($((SECONDS - t0)) s)"
+  phase_args+=(--phase "kernel=$((SECONDS - t0))")
 fi
 
 {
@@ -99,6 +102,7 @@ t0=$SECONDS
 bash "$VM_DIR/build-initramfs.sh" "$DAMO_VM_TMP/job.sh" "$DAMO_VM_TMP/initrd.cpio" \
   || fail_before_boot "initramfs build failed"
 vm_log "initramfs ready: $(du -m "$DAMO_VM_TMP/initrd.cpio" | cut -f1) MiB ($((SECONDS - t0)) s)"
+phase_args+=(--phase "initramfs=$((SECONDS - t0))")
 
 # The results disk: raw, sparse; the guest writes /out to it as a tar stream.
 truncate -s 1G "$DAMO_VM_TMP/out.img"
@@ -115,7 +119,7 @@ fi
 
 t0=$SECONDS
 vm_log "booting ($accel, ${mem} MiB, $smp CPUs); console log: $out_dir/console.log"
-console_args=(--mode "$mode" --log "$DAMO_VM_TMP/console.log")
+console_args=(--mode "$mode" --log "$DAMO_VM_TMP/console.log" "${phase_args[@]}")
 [ "$mode" = suite ] && console_args+=(--results "$results")
 [ $verbose = 1 ] && console_args+=(--verbose)
 [ "$mode" = suite ] && rm -f "$results"

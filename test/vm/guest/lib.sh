@@ -73,6 +73,14 @@ pids_of() {
   done
 }
 
+# child_pids PID: pids whose parent is PID (field 4 of /proc/N/stat, after "(comm) state").
+child_pids() {
+  for d in /proc/[0-9]*; do
+    pp=$(sed 's/.*) [A-Za-z] \([0-9]*\).*/\1/' "$d/stat" 2>/dev/null)
+    [ "$pp" = "$1" ] && echo "${d#/proc/}"
+  done
+}
+
 # Decimal arithmetic on 64-bit addresses (busybox sh arithmetic is 64-bit signed).
 add() { echo $(($1 + $2)); }
 
@@ -114,6 +122,25 @@ damon_sysfs_vaddr() {
   echo "$k/0"
 }
 
+# damon_state_dump: every readable file of DAMON sysfs (admin tree), DAMON debugfs and the
+# damon trace event switches and trace instances, one "path: value" line each, sorted.
+# Two dumps taken around an operation that must leave DAMON alone must be identical
+# (reading does not change anything: stats and tried_regions only move on a state command).
+damon_state_dump() {
+  for root in "$DAMON_ADMIN" "$DAMON_DBGFS"; do
+    [ -d "$root" ] || continue
+    find "$root" -type f | sort | while read -r f; do
+      case $f in */DEPRECATED|*/mk_contexts|*/rm_contexts) continue ;; esac
+      v=$(cat "$f" 2>/dev/null | tr '\n' ' ') || v='<unreadable>'
+      echo "$f: $v"
+    done
+  done
+  for f in "$TRACEFS"/events/damon/*/enable; do
+    [ -f "$f" ] && echo "$f: $(cat "$f")"
+  done
+  echo "$TRACEFS/instances: $(ls "$TRACEFS/instances" 2>/dev/null | tr '\n' ' ')"
+}
+
 # Reads a kdamond's CPU time in microseconds (0 when the thread is gone).
 kdamond_cpu_us() {
   p=$(cat "$1/pid" 2>/dev/null)
@@ -121,11 +148,13 @@ kdamond_cpu_us() {
 }
 
 # trace_hot_summary TRACE_FILE HOT_START HOT_END: reads damon:damon_aggregated lines (tracefs
-# text) and prints, for the last snapshot (a new one starts when region addresses restart),
+# text; a new snapshot starts when region addresses restart) and prints
 #   snapshots=N last_regions=N recall_pct=N precision_pct=N
-# where recall = the part of [HOT_START, HOT_END) covered by regions with nr_accesses > 0,
-# precision = the part of those regions inside it. (busybox awk: printf %d is 32-bit, hence
-# %.0f; and ?: inside printf's arguments must be parenthesized or '>' is a redirection.)
+# recall = the part of [HOT_START, HOT_END) covered by regions with nr_accesses > 0;
+# precision = the part of those regions inside it; both averaged over the second half of
+# the snapshots (DAMON needs a few aggregations to split its regions around the block, and
+# one lucky snapshot must not pass). (busybox awk: printf %d is 32-bit, hence %.0f; and ?:
+# inside printf's arguments must be parenthesized or '>' is a redirection.)
 trace_hot_summary() {
   awk -v hs="$2" -v he="$3" '
     / damon_aggregated: / {
@@ -141,7 +170,12 @@ trace_hot_summary() {
     }
     END {
       if (n == 0) { print "snapshots=0 last_regions=0 recall_pct=0 precision_pct=0"; exit }
-      prec = (hot[n] > 0) ? ov[n] * 100 / hot[n] : 0
-      printf("snapshots=%d last_regions=%d recall_pct=%.0f precision_pct=%.0f\n", n, regs[n], ov[n] * 100 / (he - hs), prec)
+      first = int(n / 2) + 1; m = 0; rec = 0; prec = 0
+      for (k = first; k <= n; k++) {
+        m++
+        rec += ov[k] / (he - hs)
+        prec += (hot[k] > 0) ? ov[k] / hot[k] : 0
+      }
+      printf("snapshots=%d last_regions=%d recall_pct=%.0f precision_pct=%.0f\n", n, regs[n], rec * 100 / m, prec * 100 / m)
     }' "$1"
 }

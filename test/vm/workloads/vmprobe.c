@@ -5,7 +5,7 @@
 //   vmprobe idle-mark PID START END    mark the present pages' PFNs idle (page_idle/bitmap)
 //   vmprobe idle-count PID START END   how many present pages are still idle
 //   vmprobe madvise PID START END cold|pageout   process_madvise(2) on [START, END)
-//   vmprobe cputime PID                utime+stime of PID in microseconds (/proc/PID/stat)
+//   vmprobe cputime PID                CPU time of PID in microseconds (schedstat, else stat)
 //   vmprobe rss PID                    resident anonymous/file bytes (/proc/PID/status)
 //   vmprobe run FILE CMD [ARGS...]     run CMD (SIGINT/SIGTERM forwarded; SIGINT/SIGQUIT not
 //                                      ignored even when started with & from sh), then write
@@ -178,10 +178,22 @@ static int cmd_madvise(const char *pid, uint64_t start, uint64_t end, const char
   return 0;
 }
 
+// CPU time of a thread: /proc/PID/schedstat's first field (sum_exec_runtime, ns;
+// CONFIG_SCHED_INFO) when the kernel has it, else utime+stime from /proc/PID/stat, which
+// only moves in USER_HZ (10 ms) steps.
 static int cmd_cputime(const char *pid) {
   char path[64], buf[4096];
-  snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+  snprintf(path, sizeof(path), "/proc/%s/schedstat", pid);
   FILE *f = fopen(path, "r");
+  unsigned long long run_ns;
+  if (f && fscanf(f, "%llu", &run_ns) == 1) {
+    fclose(f);
+    printf("cpu_us=%llu from=schedstat\n", run_ns / 1000);
+    return 0;
+  }
+  if (f) fclose(f);
+  snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+  f = fopen(path, "r");
   if (!f) die(path);
   size_t len = fread(buf, 1, sizeof(buf) - 1, f);
   fclose(f);
@@ -194,7 +206,7 @@ static int cmd_cputime(const char *pid) {
   if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
     return 1;
   long hz = sysconf(_SC_CLK_TCK);
-  printf("cpu_us=%llu\n", (utime + stime) * 1000000ull / (unsigned long long)hz);
+  printf("cpu_us=%llu from=stat\n", (utime + stime) * 1000000ull / (unsigned long long)hz);
   return 0;
 }
 
