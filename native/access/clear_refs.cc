@@ -81,29 +81,13 @@ class ClearRefs final : public AccessPrimitive {
     per_target_.resize(targets.size());
     for (size_t i = 0; i < targets.size(); i++) {
       auto& st = per_target_[i];
-      const std::string cr = proc_path(targets[i].pid, "clear_refs");
-      st.clear_refs = open_fd(cr, O_WRONLY);
-      if (!st.clear_refs.ok()) {
-        const int e = errno;
-        throw EngineError(errno_code(e), "clear_refs: cannot open " + cr + " for writing: " + errno_text(e));
-      }
-      const std::string sm = proc_path(targets[i].pid, "smaps");
-      st.smaps = open_fd(sm, O_RDONLY);
-      if (!st.smaps.ok()) {
-        const int e = errno;
-        throw EngineError(errno_code(e), "clear_refs: cannot open " + sm + ": " + errno_text(e));
-      }
+      st.clear_refs = open_target_file(name(), targets[i].pid, "clear_refs", O_WRONLY);
+      st.smaps = open_target_file(name(), targets[i].pid, "smaps", O_RDONLY);
     }
   }
 
   bool prepare_access_checks(size_t ti, Target&, const SampleTime&) override {
-    auto& st = per_target_[ti];
-    for (;;) {
-      if (::write(st.clear_refs.get(), "1", 1) == 1) return true;
-      if (errno == EINTR) continue;
-      if (errno == ESRCH || errno == ENOENT) return false;
-      throw EngineError(errno_code(errno), "clear_refs: writing clear_refs failed: " + errno_text(errno));
-    }
+    return write_clear_refs(name(), per_target_[ti].clear_refs.get(), '1');
   }
 
   bool check_accesses(size_t ti, Target& t, const SampleTime&, uint8_t* accessed) override {

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "engine/errors.h"
+
 namespace damo {
 
 // Owns a file descriptor.
@@ -62,6 +64,29 @@ inline ssize_t pread_full(int fd, void* buf, size_t len, off_t off) {
 
 inline std::string proc_path(int pid, const char* file) {
   return "/proc/" + std::to_string(pid) + "/" + file;
+}
+
+// Opens /proc/PID/<file> of a target; failures name the primitive and say why.
+inline Fd open_target_file(const char* primitive, int pid, const char* file, int flags) {
+  const std::string path = proc_path(pid, file);
+  Fd fd = open_fd(path, flags);
+  if (!fd.ok()) {
+    const int e = errno;
+    const char* how = (flags & O_ACCMODE) == O_WRONLY ? " for writing: " : ": ";
+    throw EngineError(errno_code(e), std::string(primitive) + ": cannot open " + path + how + errno_text(e));
+  }
+  return fd;
+}
+
+// Writes a /proc/PID/clear_refs command ("1" clears accessed bits, "4" soft-dirty bits).
+// Returns false when the target is gone.
+inline bool write_clear_refs(const char* primitive, int fd, char command) {
+  for (;;) {
+    if (::write(fd, &command, 1) == 1) return true;
+    if (errno == EINTR) continue;
+    if (errno == ESRCH || errno == ENOENT) return false;
+    throw EngineError(errno_code(errno), std::string(primitive) + ": writing clear_refs failed: " + errno_text(errno));
+  }
 }
 
 // /proc/PID/pagemap entry bits (Documentation/admin-guide/mm/pagemap.rst).

@@ -32,29 +32,13 @@ class SoftDirty final : public AccessPrimitive {
     per_target_.resize(targets.size());
     for (size_t i = 0; i < targets.size(); i++) {
       auto& st = per_target_[i];
-      const std::string cr = proc_path(targets[i].pid, "clear_refs");
-      st.clear_refs = open_fd(cr, O_WRONLY);
-      if (!st.clear_refs.ok()) {
-        const int e = errno;
-        throw EngineError(errno_code(e), "soft_dirty: cannot open " + cr + " for writing: " + errno_text(e));
-      }
-      const std::string pm = proc_path(targets[i].pid, "pagemap");
-      st.pagemap = open_fd(pm, O_RDONLY);
-      if (!st.pagemap.ok()) {
-        const int e = errno;
-        throw EngineError(errno_code(e), "soft_dirty: cannot open " + pm + ": " + errno_text(e));
-      }
+      st.clear_refs = open_target_file(name(), targets[i].pid, "clear_refs", O_WRONLY);
+      st.pagemap = open_target_file(name(), targets[i].pid, "pagemap", O_RDONLY);
     }
   }
 
   bool prepare_access_checks(size_t ti, Target&, const SampleTime&) override {
-    auto& st = per_target_[ti];
-    for (;;) {
-      if (::write(st.clear_refs.get(), "4", 1) == 1) return true;
-      if (errno == EINTR) continue;
-      if (errno == ESRCH || errno == ENOENT) return false;
-      throw EngineError(errno_code(errno), "soft_dirty: writing clear_refs failed: " + errno_text(errno));
-    }
+    return write_clear_refs(name(), per_target_[ti].clear_refs.get(), '4');
   }
 
   bool check_accesses(size_t ti, Target& t, const SampleTime&, uint8_t* accessed) override {

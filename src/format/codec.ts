@@ -206,8 +206,8 @@ export function decodeSnapshotReference(payload: Uint8Array): Snapshot {
 /**
  * Hand-written Snapshot decoder: the hot path of every report. Our writer emits each
  * repeated field as one packed run; those are decoded by tight inline varint loops straight
- * into typed arrays. Any other legal layout goes through decodeSnapshotGeneric. Throws
- * DamoError('E_CORRUPT') on malformed input.
+ * into typed arrays. Any other legal layout (unpacked or split runs, unknown fields from a
+ * newer writer) goes to the generated decoder. Throws on malformed input.
  */
 export function decodeSnapshotFast(buf: Uint8Array): Snapshot {
   const end = buf.length;
@@ -230,7 +230,7 @@ export function decodeSnapshotFast(buf: Uint8Array): Snapshot {
 
   while (pos < end) {
     const tag = buf[pos++] as number;
-    if (tag >= 0x80) return decodeSnapshotGeneric(buf);
+    if (tag >= 0x80) return decodeSnapshotReference(buf);
     const field = tag >>> 3;
     const wire = tag & 7;
     if (wire === 2 && field >= 4 && field <= 7) {
@@ -248,22 +248,22 @@ export function decodeSnapshotFast(buf: Uint8Array): Snapshot {
       if (stop > end) corrupt('packed field runs past the end of the snapshot');
       switch (field) {
         case 4:
-          if (nDeltas >= 0) return decodeSnapshotGeneric(buf);
+          if (nDeltas >= 0) return decodeSnapshotReference(buf);
           scratchDeltas = ensure(scratchDeltas, len);
           nDeltas = decodePackedVarints(buf, pos, stop, scratchDeltas);
           break;
         case 5:
-          if (nSizes >= 0) return decodeSnapshotGeneric(buf);
+          if (nSizes >= 0) return decodeSnapshotReference(buf);
           scratchSizes = ensure(scratchSizes, len);
           nSizes = decodePackedVarints(buf, pos, stop, scratchSizes);
           break;
         case 6:
-          if (nrAcc !== null) return decodeSnapshotGeneric(buf);
+          if (nrAcc !== null) return decodeSnapshotReference(buf);
           nrAcc = new Float64Array(len);
           nNrAcc = decodePackedVarints(buf, pos, stop, nrAcc);
           break;
         case 7:
-          if (ages !== null) return decodeSnapshotGeneric(buf);
+          if (ages !== null) return decodeSnapshotReference(buf);
           ages = new Float64Array(len);
           nAges = decodePackedVarints(buf, pos, stop, ages);
           break;
@@ -273,7 +273,7 @@ export function decodeSnapshotFast(buf: Uint8Array): Snapshot {
     }
     switch (field) {
       case 1: {
-        if (wire !== 0) return decodeSnapshotGeneric(buf);
+        if (wire !== 0) return decodeSnapshotReference(buf);
         const c = readVarint(buf, pos, end);
         targetIndex = c.value >>> 0;
         pos = c.pos;
@@ -281,7 +281,7 @@ export function decodeSnapshotFast(buf: Uint8Array): Snapshot {
       }
       case 2:
       case 3: {
-        if (wire !== 1) return decodeSnapshotGeneric(buf);
+        if (wire !== 1) return decodeSnapshotReference(buf);
         if (pos + 8 > end) corrupt('snapshot message ends inside a value');
         view ??= new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
         const v = view.getFloat64(pos, true);
@@ -293,7 +293,7 @@ export function decodeSnapshotFast(buf: Uint8Array): Snapshot {
       case 8:
       case 9:
       case 11: {
-        if (wire !== 0) return decodeSnapshotGeneric(buf);
+        if (wire !== 0) return decodeSnapshotReference(buf);
         const c = readVarint(buf, pos, end);
         if (field === 8) sampleIntervalUs = c.value;
         else if (field === 9) totalBytes = c.value;
@@ -302,7 +302,7 @@ export function decodeSnapshotFast(buf: Uint8Array): Snapshot {
         break;
       }
       case 10: {
-        if (wire !== 2 || szPassed !== null) return decodeSnapshotGeneric(buf);
+        if (wire !== 2 || szPassed !== null) return decodeSnapshotReference(buf);
         const c = readVarint(buf, pos, end);
         const stop = c.pos + c.value;
         if (stop > end) corrupt('packed field runs past the end of the snapshot');
@@ -313,7 +313,7 @@ export function decodeSnapshotFast(buf: Uint8Array): Snapshot {
       }
       default:
         // Unknown field or unpacked repeated data: the generic decoder handles it.
-        return decodeSnapshotGeneric(buf);
+        return decodeSnapshotReference(buf);
     }
   }
 
@@ -366,6 +366,8 @@ function fit(a: Float64Array, n: number): Float64Array {
 function corrupt(message: string): never {
   throw new DamoError('E_CORRUPT', message);
 }
+
+const TWO_POW_28 = 2 ** 28;
 
 /**
  * Decodes the varints in buf[pos, stop) into out; returns how many. Values above 2^28 take
@@ -426,259 +428,6 @@ function readVarint(buf: Uint8Array, pos: number, end: number): { value: number;
     scale *= 128;
   }
   return corrupt('varint longer than 10 bytes');
-}
-
-/**
- * General hand-written decoder: accepts everything the wire format allows for these fields
- * (packed or unpacked repeated scalars, split packed runs, any field order, unknown fields).
- * decodeSnapshotFast falls back to it for anything but the layout our writer produces.
- */
-function decodeSnapshotGeneric(buf: Uint8Array): Snapshot {
-  const d = new VarintCursor(buf);
-  let targetIndex = 0;
-  let startNs = 0;
-  let endNs = 0;
-  // Field arrays are sized on first sight of a packed run and grown if needed.
-  const deltas = new GrowableF64();
-  const sizes = new GrowableF64();
-  const nrAcc = new GrowableF64();
-  const ages = new GrowableF64();
-  const szPassed = new GrowableF64();
-  let sampleIntervalUs: number | undefined;
-  let totalBytes: number | undefined;
-  let granularityBytes: number | undefined;
-
-  while (d.pos < d.end) {
-    const tag = d.uint32();
-    const field = tag >>> 3;
-    const wire = tag & 7;
-    switch (field) {
-      case 1:
-        expectWire(wire, 0, field);
-        targetIndex = d.uint32();
-        break;
-      case 2:
-        expectWire(wire, 1, field);
-        startNs = d.double();
-        break;
-      case 3:
-        expectWire(wire, 1, field);
-        endNs = d.double();
-        break;
-      case 4:
-        readRepeated(d, wire, deltas, true);
-        break;
-      case 5:
-        readRepeated(d, wire, sizes, false);
-        break;
-      case 6:
-        readRepeated(d, wire, nrAcc, false, true);
-        break;
-      case 7:
-        readRepeated(d, wire, ages, false, true);
-        break;
-      case 8:
-        expectWire(wire, 0, field);
-        sampleIntervalUs = d.uint64();
-        break;
-      case 9:
-        expectWire(wire, 0, field);
-        totalBytes = d.uint64();
-        break;
-      case 10:
-        readRepeated(d, wire, szPassed, false);
-        break;
-      case 11:
-        expectWire(wire, 0, field);
-        granularityBytes = d.uint64();
-        break;
-      default:
-        d.skip(wire);
-    }
-  }
-
-  const n = sizes.length;
-  if (deltas.length !== n || nrAcc.length !== n || (ages.length !== 0 && ages.length !== n)) {
-    throw new DamoError('E_CORRUPT', 'snapshot region arrays differ in length');
-  }
-  const starts = new Float64Array(n);
-  const ends = new Float64Array(n);
-  const dv = deltas.data;
-  const sv = sizes.data;
-  let prevEnd = 0;
-  for (let i = 0; i < n; i++) {
-    const start = prevEnd + (dv[i] as number);
-    const end = start + (sv[i] as number);
-    starts[i] = start;
-    ends[i] = end;
-    prevEnd = end;
-  }
-  const snap: Snapshot = {
-    targetIndex,
-    startNs,
-    endNs,
-    starts,
-    ends,
-    nrAccesses: nrAcc.toArray(),
-    ages: ages.length === n && n > 0 ? ages.toArray() : new Float64Array(n).fill(-1),
-  };
-  if (sampleIntervalUs !== undefined) snap.sampleIntervalUs = sampleIntervalUs;
-  if (totalBytes !== undefined) snap.totalBytes = totalBytes;
-  if (szPassed.length > 0) snap.szFilterPassed = szPassed.toArray();
-  if (granularityBytes !== undefined) snap.granularityBytes = granularityBytes;
-  return snap;
-}
-
-function expectWire(wire: number, expected: number, field: number): void {
-  if (wire !== expected) throw new DamoError('E_CORRUPT', `snapshot field ${field} has wire type ${wire}, expected ${expected}`);
-}
-
-function readRepeated(d: VarintCursor, wire: number, out: GrowableF64, zigzag: boolean, u32 = false): void {
-  const read = (): number => {
-    if (u32) return d.uint32();
-    const v = d.uint64();
-    return zigzag ? (v % 2 === 0 ? v / 2 : -(v + 1) / 2) : v;
-  };
-  if (wire === 2) {
-    const len = d.uint32();
-    const stop = d.pos + len;
-    if (stop > d.end) throw new DamoError('E_CORRUPT', 'packed field runs past the end of the snapshot');
-    // Every varint takes at least one byte, so len bounds the element count.
-    out.reserve(out.length + len);
-    const saved = d.end;
-    d.end = stop;
-    while (d.pos < stop) out.pushUnchecked(read());
-    d.end = saved;
-  } else if (wire === 0) {
-    out.reserve(out.length + 1);
-    out.pushUnchecked(read());
-  } else {
-    throw new DamoError('E_CORRUPT', `repeated snapshot field has wire type ${wire}`);
-  }
-}
-
-class GrowableF64 {
-  data = new Float64Array(0);
-  length = 0;
-  reserve(capacity: number): void {
-    if (capacity <= this.data.length) return;
-    const next = new Float64Array(Math.max(capacity, this.data.length * 2));
-    next.set(this.data.subarray(0, this.length));
-    this.data = next;
-  }
-  pushUnchecked(v: number): void {
-    this.data[this.length++] = v;
-  }
-  toArray(): Float64Array {
-    return this.length === this.data.length ? this.data : this.data.slice(0, this.length);
-  }
-}
-
-const TWO_POW_28 = 2 ** 28;
-
-/** Protobuf varint / fixed64 reader over a byte array. */
-class VarintCursor {
-  pos = 0;
-  end: number;
-  private readonly buf: Uint8Array;
-  private readonly view: DataView;
-
-  constructor(buf: Uint8Array) {
-    this.buf = buf;
-    this.end = buf.length;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  }
-
-  private truncated(): never {
-    throw new DamoError('E_CORRUPT', 'snapshot message ends inside a value');
-  }
-
-  /** uint32/int32 varint (protobuf truncates larger values to their low 32 bits). */
-  uint32(): number {
-    const b = this.buf;
-    let p = this.pos;
-    if (p >= this.end) this.truncated();
-    let byte = b[p++] as number;
-    let v = byte & 0x7f;
-    if (byte < 0x80) {
-      this.pos = p;
-      return v;
-    }
-    let shift = 7;
-    for (let i = 1; i < 10; i++) {
-      if (p >= this.end) this.truncated();
-      byte = b[p++] as number;
-      if (shift < 32) v |= (byte & 0x7f) << shift;
-      shift += 7;
-      if (byte < 0x80) {
-        this.pos = p;
-        return v >>> 0;
-      }
-    }
-    throw new DamoError('E_CORRUPT', 'varint longer than 10 bytes');
-  }
-
-  /** uint64 varint as a number (exact below 2^53). */
-  uint64(): number {
-    const b = this.buf;
-    let p = this.pos;
-    let lo = 0;
-    let shift = 0;
-    // The low 28 bits fit in int32 arithmetic; the rest is accumulated as a double.
-    for (; shift < 28; shift += 7) {
-      if (p >= this.end) this.truncated();
-      const byte = b[p++] as number;
-      lo |= (byte & 0x7f) << shift;
-      if (byte < 0x80) {
-        this.pos = p;
-        return lo >>> 0;
-      }
-    }
-    let hi = 0;
-    let scale = 1;
-    for (let i = 4; i < 10; i++) {
-      if (p >= this.end) this.truncated();
-      const byte = b[p++] as number;
-      hi += (byte & 0x7f) * scale;
-      scale *= 128;
-      if (byte < 0x80) {
-        this.pos = p;
-        return (lo >>> 0) + hi * TWO_POW_28;
-      }
-    }
-    throw new DamoError('E_CORRUPT', 'varint longer than 10 bytes');
-  }
-
-  double(): number {
-    if (this.pos + 8 > this.end) this.truncated();
-    const v = this.view.getFloat64(this.pos, true);
-    this.pos += 8;
-    return v;
-  }
-
-  skip(wire: number): void {
-    switch (wire) {
-      case 0:
-        this.uint64();
-        return;
-      case 1:
-        this.advance(8);
-        return;
-      case 2:
-        this.advance(this.uint32());
-        return;
-      case 5:
-        this.advance(4);
-        return;
-      default:
-        throw new DamoError('E_CORRUPT', `unsupported wire type ${wire}`);
-    }
-  }
-
-  private advance(n: number): void {
-    if (this.pos + n > this.end) this.truncated();
-    this.pos += n;
-  }
 }
 
 // ---------------------------------------------------------------------------------------
