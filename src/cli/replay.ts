@@ -2,8 +2,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 
 import type { CommandContext } from './context.js';
 import { ExitCode } from './main.js';
-import { parseSizeBytes } from '../replay/units.js';
 import { parseNonNegativeInteger, parsePositiveInteger } from './options.js';
+import { parseSizeOption } from './report/common.js';
 
 interface ReplayOptions {
   input: string;
@@ -26,8 +26,8 @@ interface ReplayOptions {
 }
 
 function sizeOption(value: string): number {
-  const bytes = parseSizeBytes(value);
-  if (bytes === null || bytes <= 0) throw new InvalidArgumentError(`'${value}' is not a size (examples: 512M, 2G, 1073741824).`);
+  const bytes = parseSizeOption(value);
+  if (bytes <= 0) throw new InvalidArgumentError(`'${value}' must be larger than 0 bytes.`);
   return bytes;
 }
 

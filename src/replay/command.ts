@@ -14,7 +14,7 @@ import { makePlan, planPeriods, scanTrace, type ReplayPlan } from './plan.js';
 import { encodePlanEnd, encodePlanHeader, encodePlanPeriod } from './plan_codec.js';
 import { replayBinaryPath, ReplayRun } from './runner.js';
 import { replaySummaryJson, replaySummaryText } from './summary.js';
-import { formatBytes } from './units.js';
+import { formatSz } from '../core/fmt.js';
 
 export interface ReplayCommandOptions {
   input: string;
@@ -104,12 +104,12 @@ export async function replayCommand(
   if (o.planOut === undefined && available !== null && plan.layout.replayBytes > 0.9 * available) {
     throw new DamoError(
       'E_UNSUPPORTED',
-      `the replay needs up to ${formatBytes(plan.layout.replayBytes)} but only ${formatBytes(available)} of memory is available`,
+      `the replay needs up to ${formatSz(plan.layout.replayBytes, false)} but only ${formatSz(available, false)} of memory is available`,
       { hint: 'lower --max_memory (the replay is scaled down proportionally)' },
     );
   }
   if (!o.quiet && plan.layout.scale < 1) {
-    note(io, `the trace covers ${formatBytes(plan.layout.traceBytes)}; replaying it scaled by ${plan.layout.scale.toPrecision(4)} to fit --max_memory ${formatBytes(maxMemoryBytes)}`);
+    note(io, `the trace covers ${formatSz(plan.layout.traceBytes, false)}; replaying it scaled by ${plan.layout.scale.toPrecision(4)} to fit --max_memory ${formatSz(maxMemoryBytes, false)}`);
   }
 
   if (o.planOut !== undefined) return writePlan(trace, plan, o, io);
@@ -128,7 +128,7 @@ export async function replayCommand(
         const delay = o.startDelayNs > 0 ? `, starting in ${(o.startDelayNs / 1e9).toFixed(1)} s` : '';
         note(
           io,
-          `replaying ${scan.nrSnapshots} snapshots as pid ${m.pid} (${plan.layout.areas.length} area(s), ${formatBytes(plan.layout.replayBytes)})${delay}`,
+          `replaying ${scan.nrSnapshots} snapshots as pid ${m.pid} (${plan.layout.areas.length} area(s), ${formatSz(plan.layout.replayBytes, false)})${delay}`,
         );
       },
       onPeriod: (index, lagNs) => {

@@ -2,7 +2,7 @@
 import type { ReplayPlan } from './plan.js';
 import { percentileOf, type RssAccuracy } from './rss.js';
 import type { ReplayResult } from './runner.js';
-import { formatBytes } from './units.js';
+import { formatSz } from '../core/fmt.js';
 
 function ms(ns: number): string {
   return `${(ns / 1e6).toFixed(1)} ms`;
@@ -59,14 +59,14 @@ export function replaySummaryText(plan: ReplayPlan, result: ReplayResult, mappin
   );
   const l = plan.layout;
   out.push(
-    `memory:    ${l.areas.length} area(s), ${formatBytes(l.replayBytes)} for ${formatBytes(l.traceBytes)} of trace (scale ${l.scale.toPrecision(4)})`,
+    `memory:    ${l.areas.length} area(s), ${formatSz(l.replayBytes, false)} for ${formatSz(l.traceBytes, false)} of trace (scale ${l.scale.toPrecision(4)})`,
   );
   if (st !== null) {
-    out.push(`touched:   ${st.touchedPages} page writes, ${formatBytes(st.releasedBytes)} released`);
+    out.push(`touched:   ${st.touchedPages} page writes, ${formatSz(st.releasedBytes, false)} released`);
     out.push(`timing:    ${st.lateSlots} late slot(s) of ${st.slots}, max slot lag ${ms(st.maxSlotLagNs)}, max period lag ${ms(st.maxPeriodLagNs)}`);
-    out.push(`cpu:       user ${(st.cpuUserUs / 1e6).toFixed(2)} s, sys ${(st.cpuSysUs / 1e6).toFixed(2)} s, peak rss ${formatBytes(st.maxRssKb * 1024)}`);
+    out.push(`cpu:       user ${(st.cpuUserUs / 1e6).toFixed(2)} s, sys ${(st.cpuSysUs / 1e6).toFixed(2)} s, peak rss ${formatSz(st.maxRssKb * 1024, false)}`);
   }
-  if (result.lostBytes > 0) out.push(`lost:      ${formatBytes(result.lostBytes)} of accessed regions scaled below one page`);
+  if (result.lostBytes > 0) out.push(`lost:      ${formatSz(result.lostBytes, false)} of accessed regions scaled below one page`);
   if (result.clampedRegions > 0) out.push(`clamped:   ${result.clampedRegions} region(s) had nr_accesses above the sampling count`);
   if (mappingPath !== null) out.push(`mapping:   ${mappingPath}`);
   const table = (title: string, r: RssAccuracy, measured: string): void => {
@@ -75,7 +75,7 @@ export function replaySummaryText(plan: ReplayPlan, result: ReplayResult, mappin
     out.push(`${'pct'.padStart(4)} ${'trace wss x scale'.padStart(18)} ${'planned'.padStart(14)} ${measured.padStart(14)} ${'error'.padStart(9)}`);
     for (const row of r.percentiles) {
       out.push(
-        `${String(row.percentile).padStart(4)} ${formatBytes(row.expectedBytes).padStart(18)} ${formatBytes(row.plannedBytes).padStart(14)} ${formatBytes(row.measuredBytes).padStart(14)} ${pct(row.errorPct).padStart(9)}`,
+        `${String(row.percentile).padStart(4)} ${formatSz(row.expectedBytes, false).padStart(18)} ${formatSz(row.plannedBytes, false).padStart(14)} ${formatSz(row.measuredBytes, false).padStart(14)} ${pct(row.errorPct).padStart(9)}`,
       );
     }
     out.push(`max |error| at these percentiles: ${pct(r.maxAbsErrorPct)}; mean period error: ${pct(r.meanAbsPeriodErrorPct)}`);
