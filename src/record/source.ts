@@ -2,10 +2,12 @@
  * What the recorder needs from a snapshot source (kernel tracefs stream, kernel sysfs
  * snapshots, kernel debugfs, native engine).
  */
-import type { Snapshot, SourceKind } from '../core/model.js';
+import type { SchemeStatsRecord, Snapshot, SourceKind } from '../core/model.js';
 
 export interface SourceSink {
   onSnapshot(snapshot: Snapshot): void;
+  /** The statistics of every scheme being applied (`damo schemes`), one record per scheme. */
+  onSchemeStats?(records: SchemeStatsRecord[]): void;
   /** Something worth recording in the trace and telling the user (lost events, ...). */
   onWarning(message: string): void;
 }
