@@ -27,11 +27,11 @@ export function registerConvert(program: Command, ctx: CommandContext): void {
       "Convert a recording between damo-ts's trace format and damo's formats, so files " +
         'move freely between damo and damo-ts. The input format is detected from its ' +
         'bytes. The output format is --format, or else follows the output name:\n' +
-        '  *.json                              damo json\n' +
-        '  *.json_compressed, *.jsonz, *.json.z  damo json_compressed (zlib)\n' +
-        '  *.perf_script, *.script, *.txt      perf script text\n' +
-        '  *.legacy, *.recfmt                  legacy damon_recfmt_ver binary (damo <= 1.9.9)\n' +
-        '  anything else                       damo-ts protobuf trace',
+        '  *.json                       damo json\n' +
+        '  *.json_compressed, *.jsonz   damo json_compressed (zlib)\n' +
+        '  *.perf_script, *.script      perf script text (also *.txt)\n' +
+        '  *.legacy, *.recfmt           legacy binary record (damo <= 1.9.9)\n' +
+        '  anything else                damo-ts trace (protobuf)',
     )
     .requiredOption('-i, --input <file>', 'recording to convert (any supported format)')
     .requiredOption('-o, --output <file>', 'file to write; replaced atomically at the end (may equal --input)')
@@ -44,7 +44,7 @@ export function registerConvert(program: Command, ctx: CommandContext): void {
         'legacy',
       ]),
     )
-    .option('--output_permission <mode>', 'octal file mode of the output', parseMode, 0o600)
+    .addOption(new Option('--output_permission <mode>', 'octal file mode of the output').argParser(parseMode).default(0o600, '600'))
     .option('--strict', 'fail on a truncated input instead of converting its complete part')
     .option('-q, --quiet', 'do not print the summary line on stderr')
     .addHelpText(

@@ -4,7 +4,7 @@
  * --sortby time); we draw the whole distribution the report computed: every value, so the
  * curve's shape shows even with the default five percentiles.
  */
-import { note, type CliIO } from '../cli/io.js';
+import { note, type CliIO } from '../core/io.js';
 import { linePlotSvg, type LineSeries } from './plot/lines.js';
 import { writeImage } from './plot/render.js';
 

@@ -2,13 +2,13 @@
  * `damo report heats` end to end: open the recording, compute, and write the chosen form
  * (raw text, terminal heatmap, image, guide, or JSON).
  */
-import { note, TextOut, warn, type CliIO } from '../cli/io.js';
+import { note, TextOut, warn, type CliIO } from '../core/io.js';
 import { DamoError } from '../core/errors.js';
 import type { TraceSource } from '../core/model.js';
 import { computeGuides, heatPerByte, hottestRegion, type GuideInfo } from './guide.js';
 import { computeHeats, type HeatsResult, type TimeBound } from './heats.js';
 import { formatGuide, formatTerminalHeatmap, writeRawHeats, type ColorsetName } from './heats_text.js';
-import { openInput } from './open_input.js';
+import { openForReport } from './open.js';
 
 export interface HeatsCommandOptions {
   input: string;
@@ -60,7 +60,7 @@ export async function runHeatsCommand(io: CliIO, o: HeatsCommandOptions): Promis
     const { imageFormatOf } = await import('./plot/render.js');
     imageFormat = imageFormatOf(o.heatmap!);
   }
-  const source = await openInput(o.input, o.strict);
+  const source = await openForReport(io, o.input, { strict: o.strict, showsAddresses: true });
   const out = new TextOut(io.stdout);
   try {
     if (o.guide) {
@@ -117,7 +117,6 @@ export async function runHeatsCommand(io: CliIO, o: HeatsCommandOptions): Promis
     }
   } finally {
     await out.flush();
-    for (const w of source.warnings) warn(io, w);
   }
 }
 

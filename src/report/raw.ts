@@ -19,6 +19,7 @@
  * many newlines as the terminal has lines (50 when stdout is not a terminal); longer text
  * goes through `less`, which adds nothing. We reproduce the final-newline rule.
  */
+import { DamoError } from '../core/errors.js';
 import { formatSz, formatTimeNs, padLeft, pyInt } from '../core/fmt.js';
 import type { Snapshot, TraceSource } from '../core/model.js';
 import { forEachSnapshotOfTarget } from './records.js';
@@ -51,6 +52,9 @@ function absTime(src: TraceSource, relNs: number): number {
 
 /** Writes damo's raw text for the recording; resolves when everything was written. */
 export async function reportRaw(src: TraceSource, opts: RawOptions, sink: TextSink): Promise<void> {
+  if (src.header.targets.length === 0) {
+    throw new DamoError('E_FORMAT', `${src.path}: no monitoring results in the file (it has no records)`);
+  }
   const raw = opts.rawNumber;
   let newlines = 0;
   let first = true;

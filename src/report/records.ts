@@ -81,6 +81,9 @@ export interface AggregatedSnapshot {
   nrAccesses: Float64Array;
 }
 
+/** What aggregation yields: the snapshot itself when aggregation is the identity. */
+export type Adjusted = { kind: 'same'; snapshot: Snapshot } | ({ kind: 'aggregated' } & AggregatedSnapshot);
+
 function isSortedDisjoint(s: Snapshot): boolean {
   const n = s.starts.length;
   for (let i = 0; i < n; i++) {
@@ -90,16 +93,11 @@ function isSortedDisjoint(s: Snapshot): boolean {
   return true;
 }
 
-export function aggregateSnapshots(group: Snapshot[]): AggregatedSnapshot {
+export function aggregateSnapshots(group: Snapshot[]): Adjusted {
   const first = group[0] as Snapshot;
   const last = group[group.length - 1] as Snapshot;
-  if (group.length === 1 && isSortedDisjoint(first)) {
-    // No region overlaps another, so damo's aggregation is the identity.
-    const n = first.starts.length;
-    const sizes = new Float64Array(n);
-    for (let i = 0; i < n; i++) sizes[i] = (first.ends[i] as number) - (first.starts[i] as number);
-    return { startNs: first.startNs, endNs: first.endNs, sizes, nrAccesses: first.nrAccesses };
-  }
+  // No region overlaps another, so damo's aggregation is the identity.
+  if (group.length === 1 && isSortedDisjoint(first)) return { kind: 'same', snapshot: first };
   const regions: AggRegion[] = [];
   for (const s of group) {
     const toAdd = new Map<AggRegion, number>();
@@ -114,7 +112,7 @@ export function aggregateSnapshots(group: Snapshot[]): AggregatedSnapshot {
     sizes[i] = r.end - r.start;
     nrAccesses[i] = r.samples;
   });
-  return { startNs: first.startNs, endNs: last.endNs, sizes, nrAccesses };
+  return { kind: 'aggregated', startNs: first.startNs, endNs: last.endNs, sizes, nrAccesses };
 }
 
 /**
@@ -129,7 +127,7 @@ export class SnapshotAdjuster {
   constructor(
     private readonly skip: number,
     private readonly workTimeUs: number,
-    private readonly emit: (s: AggregatedSnapshot) => void,
+    private readonly emit: (s: Adjusted) => void,
   ) {}
 
   push(s: Snapshot): void {

@@ -14,7 +14,7 @@ import { DamoError } from '../core/errors.js';
 import { formatSz, padLeft, percentileIndex, pyInt } from '../core/fmt.js';
 import type { TraceSource } from '../core/model.js';
 import { MemoryTraceSource } from '../format/damo/records.js';
-import { exactMean, SnapshotAdjuster, type AggregatedSnapshot } from './records.js';
+import { exactMean, SnapshotAdjuster, type Adjusted } from './records.js';
 
 export interface WssOptions {
   percentiles: number[];
@@ -48,8 +48,20 @@ export interface WssDist {
   values: Float64Array;
 }
 
-function wssOf(s: AggregatedSnapshot, accThres: number, szThres: number): number {
+function wssOf(a: Adjusted, accThres: number, szThres: number): number {
   let wss = 0;
+  if (a.kind === 'same') {
+    const s = a.snapshot;
+    const n = s.starts.length;
+    for (let i = 0; i < n; i++) {
+      const sz = (s.ends[i] as number) - (s.starts[i] as number);
+      if ((s.nrAccesses[i] as number) < accThres) continue;
+      if (sz < szThres) continue;
+      wss += sz;
+    }
+    return wss;
+  }
+  const s = a;
   const n = s.sizes.length;
   for (let i = 0; i < n; i++) {
     const sz = s.sizes[i] as number;

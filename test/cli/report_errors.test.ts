@@ -21,7 +21,9 @@ function file(name: string, content: string | Uint8Array): string {
 
 const json = JSON.stringify([{ target_id: 1, snapshots: [{ start_time: 0, end_time: 1, regions: [] }] }]);
 
-const cases: Array<{ name: string; path: () => string; message: RegExp }> = [
+// The first four are the malformed inputs: exactly one line each. The others add
+// a hint line saying what to do.
+const cases: Array<{ name: string; path: () => string; message: RegExp; hint?: boolean }> = [
   {
     name: 'truncated zlib',
     path: () => file('trunc.json_compressed', deflateSync(Buffer.from(json)).subarray(0, 20)),
@@ -46,11 +48,13 @@ const cases: Array<{ name: string; path: () => string; message: RegExp }> = [
     name: 'a file that is no recording',
     path: () => file('notes.txt', 'just some notes\n'),
     message: /notes\.txt is not a recording damo-ts can read/,
+    hint: true,
   },
   {
     name: 'a missing file',
     path: () => join(dir, 'nope.data'),
     message: /nope\.data: no such file/,
+    hint: true,
   },
 ];
 
@@ -62,6 +66,8 @@ describe('malformed inputs', () => {
         expect(r.code).toBe(1);
         expect(r.stdout).toBe('');
         const first = r.stderr.split('\n')[0] ?? '';
+        // One line: the message, naming the file and what is wrong.
+        expect(r.stderr.split('\n').filter((l) => l !== '')).toHaveLength(c.hint === true ? 2 : 1);
         expect(first).toMatch(/^damo: /);
         expect(first).toMatch(c.message);
         expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -152,3 +158,4 @@ describe('perf.data', () => {
     expect(r.stdout).toBe(readFileSync(join(DATA, 'damo-3.3.0-tests-report/expects/report-raw_perf_script'), 'utf8'));
   });
 });
+

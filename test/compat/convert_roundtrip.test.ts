@@ -78,3 +78,30 @@ describe('convert round trips', () => {
     expect(await ok(['report', 'raw', '-i', f])).toBe(readFileSync(join(EXPECTS, 'report-raw'), 'utf8'));
   });
 });
+
+describe('our multi-target traces and damo formats report alike', () => {
+  it('raw, wss --per_target and nr_regions agree between a damo-ts trace and its json/legacy copies', async () => {
+    const pb = join(dir, 'multi.damo');
+    await ok(['synth', '-o', pb, '--snapshots', '60', '--regions', '40', '--targets', '3', '--seed', '9']);
+    const outputs = async (file: string): Promise<string[]> => [
+      await ok(['report', 'raw', '-i', file]),
+      await ok(['report', 'wss', '-i', file, '--per_target', '-r', '0', '101', '10', '--raw_number']),
+      await ok(['report', 'wss', '-i', file, '--work_time', '1s', '--all_wss']),
+      await ok(['report', 'nr_regions', '-i', file, '-r', '0', '101', '20', '--sortby', 'time']),
+    ];
+    const ref = await outputs(pb);
+    expect(ref[0]).toContain('target_id: ');
+    for (const ext of ['json', 'json_compressed', 'legacy']) {
+      const out = join(dir, `multi.${ext}`);
+      await ok(['convert', '-q', '-i', pb, '-o', out]);
+      const got = await outputs(out);
+      if (ext === 'legacy') {
+        // The legacy format has no ages and no start times: compare what it keeps.
+        expect(got[1]).toBe(ref[1]);
+        expect(got[3]).toBe(ref[3]);
+      } else {
+        expect(got).toEqual(ref);
+      }
+    }
+  });
+});

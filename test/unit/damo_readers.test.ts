@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 
 import { describe, expect, it } from 'vitest';
 
@@ -140,6 +140,44 @@ describe('json parser', () => {
     }
   });
 
+  it('reads damo layouts the same with and without the region template', () => {
+    const text = inflateSync(readFileSync(join(REPORT, 'damon.data')));
+    const snapshotFile = inflateSync(readFileSync(join(REPORT, 'damon.data.snapshot.anon')));
+    // Variants the template must refuse (and the general path handle): other values,
+    // units, non-null percent/usec, different indentation, huge numbers.
+    const oddDoc = [
+      {
+        target_id: 5,
+        snapshots: [
+          {
+            start_time: '0',
+            end_time: '100',
+            regions: [
+              { start: '4 KiB', end: '8,192', nr_accesses: { samples: 1, percent: null }, age: { usec: null, aggr_intervals: '7' } },
+              { start: '8,192', end: '18,446,744,073,709,551,615', nr_accesses: { samples: 2, percent: 5 }, age: { usec: null, aggr_intervals: null } },
+              { start: '0', end: '4,096', nr_accesses: { samples: 3, percent: null }, age: { usec: '1 s', aggr_intervals: null } },
+              { start: '0', end: '4,096', nr_accesses: { samples: 4, percent: null }, age: { usec: null, aggr_intervals: '1,234' }, probe_hits: [], sz_filter_passed: '143.027 MiB' },
+              { start: '0', end: '4,096', nr_accesses: { samples: 4, percent: null }, age: { usec: null, aggr_intervals: '1' }, probe_hits: [1], sz_filter_passed: '0 B' },
+              { start: '0', end: '4,096', nr_accesses: { samples: -4, percent: null }, age: { usec: null, aggr_intervals: null } },
+            ],
+          },
+        ],
+      },
+    ];
+    // damo's indent=4 layout (the template starts and gives up midway) and another indent.
+    const odd4 = new TextEncoder().encode(JSON.stringify(oddDoc, null, 4) + ' '.repeat(4096));
+    const odd2 = new TextEncoder().encode(JSON.stringify(oddDoc, null, 2) + ' '.repeat(4096));
+    for (const doc of [text, snapshotFile, odd4, odd2]) {
+      const parse = (templates: boolean) => {
+        const p = new DamoJsonParser({ templates });
+        p.feed(doc);
+        p.finish();
+        return p.records;
+      };
+      expect(parse(true)).toEqual(parse(false));
+    }
+  });
+
   it('keeps realtime-clock times exact by moving the base time', async () => {
     const text =
       '[{"target_id": null, "snapshots": [{"start_time": "1748191726781395200", "end_time": "1748191729781395201", "regions": []}]}]';
@@ -179,5 +217,74 @@ describe('sniff', () => {
     expect(sniff(enc('x 1 [000] 1.0: damon:damon_aggregated: target_id=1'))).toBe('perf_script');
     expect(sniff(enc('hello world\n'))).toBe('unknown');
     expect(sniff(new Uint8Array(0))).toBe('empty');
+  });
+});
+
+describe('legacy binary versions', () => {
+  function block(sec: number, nsec: number, ids: Array<[number, Array<[number, number, number]>]>, idBytes: 4 | 8): Buffer {
+    const parts: Buffer[] = [];
+    const h = Buffer.alloc(20);
+    h.writeBigInt64LE(BigInt(sec), 0);
+    h.writeBigInt64LE(BigInt(nsec), 8);
+    h.writeUInt32LE(ids.length, 16);
+    parts.push(h);
+    for (const [id, regions] of ids) {
+      const t = Buffer.alloc(idBytes + 4);
+      if (idBytes === 4) t.writeInt32LE(id, 0);
+      else t.writeBigUInt64LE(BigInt(id), 0);
+      t.writeUInt32LE(regions.length, idBytes);
+      parts.push(t);
+      for (const [s, e, n] of regions) {
+        const r = Buffer.alloc(20);
+        r.writeBigUInt64LE(BigInt(s), 0);
+        r.writeBigUInt64LE(BigInt(e), 8);
+        r.writeUInt32LE(n, 16);
+        parts.push(r);
+      }
+    }
+    return Buffer.concat(parts);
+  }
+
+  it('reads version 1 (int32 pids) with several targets per block', async () => {
+    const head = Buffer.concat([Buffer.from('damon_recfmt_ver'), Buffer.from([1, 0, 0, 0])]);
+    const data = Buffer.concat([
+      head,
+      block(10, 0, [[42, [[4096, 8192, 3]]], [43, [[0, 4096, 1]]]], 4),
+      block(10, 100_000_000, [[42, [[4096, 8192, 5]]], [43, [[0, 4096, 2]]]], 4),
+    ]);
+    const src = await openTrace(tmp('v1.data', data));
+    expect(src.header.targets.map((t) => t.id)).toEqual([42n, 43n]);
+    const snaps = await all(src);
+    expect(snaps.map((s) => [s.targetIndex, s.startNs, s.endNs, s.nrAccesses[0]])).toEqual([
+      [0, 9.9e9, 10e9, 3],
+      [0, 10e9, 10.1e9, 5],
+      [1, 9.9e9, 10e9, 1],
+      [1, 10e9, 10.1e9, 2],
+    ]);
+  });
+
+  it('reads headerless version 0 files', async () => {
+    const data = Buffer.concat([
+      block(5, 0, [[7, [[4096, 8192, 1], [8192, 12288, 0]]]], 8),
+      block(5, 200, [[7, [[4096, 12288, 4]]]], 8),
+    ]);
+    const src = await openTrace(tmp('v0.data', data));
+    expect(src.header.source).toBe('damo-legacy');
+    const snaps = await all(src);
+    expect(snaps).toHaveLength(2);
+    expect(snaps[1]?.startNs).toBe(5e9);
+  });
+});
+
+describe('convert output names', async () => {
+  const { formatForOutputName } = await import('../../src/format/convert.js');
+  it('maps extensions to formats, protobuf by default', () => {
+    expect(formatForOutputName('a.json')).toBe('json');
+    expect(formatForOutputName('a.JSON_COMPRESSED')).toBe('json_compressed');
+    expect(formatForOutputName('dir.x/a.json.z')).toBe('json_compressed');
+    expect(formatForOutputName('perf.data.script')).toBe('perf_script');
+    expect(formatForOutputName('old.recfmt')).toBe('legacy');
+    expect(formatForOutputName('damon.data')).toBe('protobuf');
+    expect(formatForOutputName('run.damo')).toBe('protobuf');
   });
 });

@@ -8,7 +8,7 @@ import { DamoError } from '../../core/errors.js';
 import { textToBytes, textToUs } from '../../core/fmt.js';
 import type { TraceSource } from '../../core/model.js';
 import type { CommandContext } from '../context.js';
-import { TextOut, warn } from '../io.js';
+import { TextOut } from '../io.js';
 
 export const DEFAULT_INPUT = 'damon.data';
 
@@ -18,12 +18,15 @@ export function addInputOptions(cmd: Command): Command {
     .option('--strict', 'fail on a truncated recording instead of warning and using its complete part');
 }
 
-/** Opens the recording named by --input; warnings go to stderr. */
-export async function openInput(ctx: CommandContext, path: string, strict: boolean): Promise<TraceSource> {
-  const { openTrace } = await import('../../format/open.js');
-  const src = await openTrace(path, { strict, env: ctx.io.env });
-  for (const w of src.warnings) warn(ctx.io, w);
-  return src;
+/** Opens the recording named by --input; warnings and notes go to stderr. */
+export async function openInput(
+  ctx: CommandContext,
+  path: string,
+  strict: boolean,
+  showsAddresses = false,
+): Promise<TraceSource> {
+  const { openForReport } = await import('../../report/open.js');
+  return openForReport(ctx.io, path, { strict, showsAddresses });
 }
 
 /** Writes a whole result text to stdout. */

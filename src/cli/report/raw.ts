@@ -45,7 +45,7 @@ Examples:
         if (opts.duration.length !== 2) throw new DamoError('E_USAGE', '--duration takes two numbers: <start seconds> <end seconds>');
         duration = [Number(opts.duration[0]), Number(opts.duration[1])];
       }
-      const src = await openInput(ctx, opts.input, opts.strict === true);
+      const src = await openInput(ctx, opts.input, opts.strict === true, true);
       const out = new TextOut(ctx.io.stdout);
       const pagerLines = ctx.io.stdoutIsTTY && ctx.io.rows !== undefined ? ctx.io.rows : 50;
       if (opts.json === true) {

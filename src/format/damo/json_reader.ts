@@ -22,6 +22,7 @@ import { createInflate } from 'node:zlib';
 
 import { DamoError, errorMessage } from '../../core/errors.js';
 import {
+  ULONG_MAX_F,
   textToBytes,
   textToNr,
   textToNrExact,
@@ -83,8 +84,83 @@ const C_RBRACE = 0x7d;
 const C_BACKSLASH = 0x5c;
 const C_MINUS = 0x2d;
 
+/** A region needs about 500 bytes; the template path runs only with this many ahead. */
+const FAST_REGION_MIN_BYTES = 2048;
+
+/** A constant byte string and its 8-byte words (for DataView compares). */
+class ConstBytes {
+  readonly bytes: Uint8Array;
+  readonly words: Float64Array;
+  constructor(text: string) {
+    this.bytes = new TextEncoder().encode(text);
+    const n = Math.floor(this.bytes.length / 8);
+    const dv = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    this.words = new Float64Array(n);
+    for (let i = 0; i < n; i++) this.words[i] = dv.getFloat64(i * 8, true);
+  }
+}
+
+/**
+ * The constant parts of a region as damo writes it, for one indentation (the column of
+ * its '{'). Layout A is damo <= 3.2 (start, end, nr_accesses, age); layout B is 3.3
+ * (plus probe_hits and sz_filter_passed). nr_accesses.percent and age.usec are null.
+ */
+class RegionLayout {
+  readonly head: ConstBytes;
+  readonly afterStart: ConstBytes;
+  readonly afterEnd: ConstBytes;
+  readonly afterSamples: ConstBytes;
+  readonly tailA: ConstBytes;
+  readonly tailB: ConstBytes;
+  readonly endB: ConstBytes;
+  constructor(indent: number) {
+    const i0 = ' '.repeat(indent);
+    const i1 = ' '.repeat(indent + 4);
+    const i2 = ' '.repeat(indent + 8);
+    this.head = new ConstBytes(`{\n${i1}"start": "`);
+    this.afterStart = new ConstBytes(`",\n${i1}"end": "`);
+    this.afterEnd = new ConstBytes(`",\n${i1}"nr_accesses": {\n${i2}"samples": `);
+    this.afterSamples = new ConstBytes(`,\n${i2}"percent": null\n${i1}},\n${i1}"age": {\n${i2}"usec": null,\n${i2}"aggr_intervals": `);
+    this.tailA = new ConstBytes(`\n${i1}}\n${i0}}`);
+    this.tailB = new ConstBytes(`\n${i1}},\n${i1}"probe_hits": [],\n${i1}"sz_filter_passed": "`);
+    this.endB = new ConstBytes(`\n${i0}}`);
+  }
+}
+
 /** Bytes of the next chunk joined to a value cut at a chunk boundary. */
 const BRIDGE_BYTES = 64 * 1024;
+
+/** Little-endian u32 of the first four bytes of `text` (shorter texts are zero-padded). */
+function u32(text: string): number {
+  let v = 0;
+  for (let i = 0; i < 4 && i < text.length; i++) v |= text.charCodeAt(i) << (8 * i);
+  return v >>> 0;
+}
+
+const W_STAR = u32('star');
+const W_T_Q = u32('t"');
+const W_END_Q = u32('end"');
+const W_AGE_Q = u32('age"');
+const W_NR_A = u32('nr_a');
+const W_CCES = u32('cces');
+const W_SES_Q = u32('ses"');
+const W_SAMP = u32('samp');
+const W_LES_Q = u32('les"');
+const W_PERC = u32('perc');
+const W_ENT_Q = u32('ent"');
+const W_USEC = u32('usec');
+const W_AGGR = u32('aggr');
+const W__INT = u32('_int');
+const W_ERVA = u32('erva');
+const W_LS_Q = u32('ls"');
+const W_SZ_F = u32('sz_f');
+const W_NULL = u32('null');
+const W_ILTE = u32('ilte');
+const W_R_PA = u32('r_pa');
+const W_SSED = u32('ssed');
+const W_PROB = u32('prob');
+const W_E_HI = u32('e_hi');
+const W_TS_Q = u32('ts"');
 
 /** Eight ASCII spaces read as one double. */
 const SPACES8 = new Float64Array(new Uint8Array(8).fill(0x20).buffer)[0] as number;
@@ -96,16 +172,33 @@ class NumText {
 
 type Json = null | boolean | string | NumText | Json[] | { [k: string]: Json };
 
+/** Fields of the snapshot being parsed; one object, reset for each snapshot. */
 interface PendingSnapshotFields {
   start: AbsTime | null;
   end: AbsTime | null;
-  totalBytes?: number;
-  sampleIntervalUs?: number;
+  totalBytes: number | undefined;
+  sampleIntervalUs: number | undefined;
 }
 
 const textDecoder = new TextDecoder('utf-8', { fatal: false });
 
+/** Decodes bytes [s, e); views of shared memory are copied first (TextDecoder refuses them). */
+function decodeRange(b: Uint8Array, s: number, e: number): string {
+  return textDecoder.decode(b.buffer instanceof SharedArrayBuffer ? b.slice(s, e) : b.subarray(s, e));
+}
+
+export interface DamoJsonParserOptions {
+  /** Use the byte template for damo's exact region layout (default true; tests compare). */
+  templates?: boolean;
+}
+
 export class DamoJsonParser {
+  private readonly templates: boolean;
+
+  constructor(opts: DamoJsonParserOptions = {}) {
+    this.templates = opts.templates !== false;
+  }
+
   private buf: Uint8Array = new Uint8Array(0);
   private pos = 0;
   private end = 0;
@@ -120,7 +213,7 @@ export class DamoJsonParser {
   nrRegions = 0;
 
   private record: PendingRecord | null = null;
-  private snapFields: PendingSnapshotFields = { start: null, end: null };
+  private snapFields: PendingSnapshotFields = { start: null, end: null, totalBytes: undefined, sampleIntervalUs: undefined };
   private regions = new RegionAccumulator();
   private recordHasSnapshots = false;
 
@@ -239,6 +332,8 @@ export class DamoJsonParser {
   private step(): boolean {
     switch (this.state) {
       case St.TopBegin:
+        // A UTF-8 byte order mark some editors add.
+        if (this.base === 0 && this.pos === 0 && this.buf[0] === 0xef && this.buf[1] === 0xbb && this.buf[2] === 0xbf) this.pos = 3;
         if (this.peek() !== C_LBRACKET) throw this.err('a damo record file must be a JSON list of records');
         this.pos++;
         this.state = St.TopFirst;
@@ -315,7 +410,13 @@ export class DamoJsonParser {
       case St.SnapsElem:
         if (this.peek() !== C_LBRACE) throw this.err('each snapshot must be a JSON object');
         this.pos++;
-        this.snapFields = { start: null, end: null };
+        {
+          const f = this.snapFields;
+          f.start = null;
+          f.end = null;
+          f.totalBytes = undefined;
+          f.sampleIntervalUs = undefined;
+        }
         this.regions.reset();
         this.state = St.SnapFirstKey;
         return true;
@@ -434,7 +535,10 @@ export class DamoJsonParser {
     const idx = record.snapshots.length;
     if (f.start === null) throw this.err(`snapshot ${idx} of record ${this.records.length} has no 'start_time'`, this.pos - 1);
     if (f.end === null) throw this.err(`snapshot ${idx} of record ${this.records.length} has no 'end_time'`, this.pos - 1);
-    const snap: PendingSnapshot = { start: f.start, end: f.end, ...this.regions.take() };
+    // take()'s object becomes the snapshot (one allocation instead of two).
+    const snap = this.regions.take() as PendingSnapshot;
+    snap.start = f.start;
+    snap.end = f.end;
     if (f.totalBytes !== undefined) snap.totalBytes = f.totalBytes;
     if (f.sampleIntervalUs !== undefined) snap.sampleIntervalUs = f.sampleIntervalUs;
     this.nrRegions += snap.starts.length;
@@ -623,8 +727,12 @@ export class DamoJsonParser {
   // Regions: the hot path
 
   private parseRegion(): void {
-    const at = this.pos;
     if (this.peek() !== C_LBRACE) throw this.err('each region must be a JSON object');
+    if (this.templates && this.end - this.pos > FAST_REGION_MIN_BYTES) {
+      const layout = this.layoutFor(this.pos);
+      if (layout !== null && this.fastRegion(layout)) return;
+    }
+    const at = this.pos;
     this.pos++;
     let start = NaN;
     let end = NaN;
@@ -714,6 +822,117 @@ export class DamoJsonParser {
     acc.push(start, end, samples, age, Number.isNaN(szFilterPassed) ? 0 : szFilterPassed);
   }
 
+  // -------------------------------------------------------------------------------------
+  // damo's exact region layout (json.dumps(indent=4)) as a template: the constant bytes
+  // between the values are compared eight at a time and the values read in place. Anything
+  // else (other whitespace, key order, units, a chunk end) goes through parseRegion's
+  // general path, which gives identical results.
+
+  private layouts = new Map<number, RegionLayout | null>();
+
+  /** The template for a region whose '{' is at `at`, by the indentation before it. */
+  private layoutFor(at: number): RegionLayout | null {
+    const b = this.buf;
+    let p = at - 1;
+    while (p >= 0 && b[p] === 0x20) p--;
+    if (p < 0 || b[p] !== 0x0a) return null;
+    const indent = at - 1 - p;
+    let layout = this.layouts.get(indent);
+    if (layout === undefined) {
+      layout = indent % 4 === 0 && indent <= 64 ? new RegionLayout(indent) : null;
+      this.layouts.set(indent, layout);
+    }
+    return layout;
+  }
+
+  /** Compares the bytes at `p` with a constant; true when they are equal. */
+  private same(p: number, c: ConstBytes): boolean {
+    const dv = this.view;
+    const w = c.words;
+    for (let i = 0; i < w.length; i++) if (dv.getFloat64(p + i * 8, true) !== w[i]) return false;
+    const b = this.buf;
+    const t = c.bytes;
+    for (let i = w.length * 8; i < t.length; i++) if (b[p + i] !== t[i]) return false;
+    return true;
+  }
+
+  /** Digits with comma groups up to the closing quote: the value (fastPos = the quote), or -1. */
+  private fastDigits(p: number): number {
+    const b = this.buf;
+    let v = 0;
+    let digits = 0;
+    for (;;) {
+      const d = b[p] as number;
+      if (d >= 0x30 && d <= 0x39) {
+        v = v * 10 + (d - 0x30);
+        digits++;
+      } else if (d !== C_COMMA) break;
+      p++;
+    }
+    if (b[p] !== C_QUOTE || digits === 0 || digits > 15) return -1;
+    // At the closing quote, which the next constant starts with.
+    this.fastPos = p;
+    return v;
+  }
+
+  private fastPos = 0;
+
+  /** Parses one region at pos by the template; false (nothing consumed) if it does not fit. */
+  private fastRegion(l: RegionLayout): boolean {
+    const b = this.buf;
+    let p = this.pos;
+    if (!this.same(p, l.head)) return false;
+    const start = this.fastDigits(p + l.head.bytes.length);
+    if (start < 0) return false;
+    p = this.fastPos;
+    if (!this.same(p, l.afterStart)) return false;
+    const end = this.fastDigits(p + l.afterStart.bytes.length);
+    if (end < 0) return false;
+    p = this.fastPos;
+    if (!this.same(p, l.afterEnd)) return false;
+    p += l.afterEnd.bytes.length;
+    let samples = 0;
+    let digits = 0;
+    for (;;) {
+      const d = b[p] as number;
+      if (d >= 0x30 && d <= 0x39) {
+        samples = samples * 10 + (d - 0x30);
+        digits++;
+        p++;
+      } else break;
+    }
+    if (digits === 0 || digits > 15) return false;
+    if (!this.same(p, l.afterSamples)) return false;
+    p += l.afterSamples.bytes.length;
+    let age = -1;
+    if (b[p] === C_QUOTE) {
+      const v = this.fastDigits(p + 1);
+      if (v < 0) return false;
+      age = v;
+      p = this.fastPos + 1;
+    } else if (this.view.getUint32(p, true) === W_NULL) p += 4;
+    else return false;
+    let szFilterPassed = NaN;
+    if (this.same(p, l.tailA)) p += l.tailA.bytes.length;
+    else if (this.same(p, l.tailB)) {
+      this.pos = p + l.tailB.bytes.length - 1;
+      const v = this.quotedSize();
+      if (v < 0) {
+        this.pos = p;
+        return false;
+      }
+      p = this.pos;
+      if (!this.same(p, l.endB)) return false;
+      p += l.endB.bytes.length;
+      szFilterPassed = v;
+    } else return false;
+    this.pos = p;
+    const acc = this.regions;
+    if (!Number.isNaN(szFilterPassed)) acc.hasSzFilterPassed = true;
+    acc.push(start, end, samples, age, Number.isNaN(szFilterPassed) ? 0 : szFilterPassed);
+    return true;
+  }
+
   /** Consumes ',' (false) or the closing byte (true). */
   private closeOrComma(close: number, what: string): boolean {
     const c = this.peek();
@@ -734,59 +953,64 @@ export class DamoJsonParser {
    */
   private regionKey(): number {
     if (this.peek() !== C_QUOTE) throw this.err('expected a quoted key');
-    const b = this.buf;
     const s = this.pos + 1;
-    const end = this.end;
-    // Known keys are recognised by their bytes and closing quote, without a scan.
-    if (s + 17 <= end) {
+    // Known keys are compared four bytes at a time, closing quote included.
+    if (s + 20 <= this.end) {
+      const dv = this.view;
+      const w0 = dv.getUint32(s, true);
       let code = RK_OTHER;
       let len = 0;
-      switch (b[s]) {
-        case 0x73: // s
-          if (b[s + 5] === C_QUOTE && b[s + 1] === 0x74 && b[s + 2] === 0x61 && b[s + 3] === 0x72 && b[s + 4] === 0x74) {
-            code = RK_START;
-            len = 5;
-          } else if (b[s + 7] === C_QUOTE && keyEquals(b, s, 'samples')) {
-            code = RK_SAMPLES;
-            len = 7;
-          } else if (b[s + 16] === C_QUOTE && keyEquals(b, s, 'sz_filter_passed')) {
-            code = RK_SZ_FILTER_PASSED;
-            len = 16;
-          }
-          break;
-        case 0x65: // e
-          if (b[s + 3] === C_QUOTE && b[s + 1] === 0x6e && b[s + 2] === 0x64) {
-            code = RK_END;
-            len = 3;
-          }
-          break;
-        case 0x6e: // n
-          if (b[s + 11] === C_QUOTE && keyEquals(b, s, 'nr_accesses')) {
-            code = RK_NR_ACCESSES;
-            len = 11;
-          }
-          break;
-        case 0x61: // a
-          if (b[s + 3] === C_QUOTE && b[s + 1] === 0x67 && b[s + 2] === 0x65) {
-            code = RK_AGE;
-            len = 3;
-          } else if (b[s + 14] === C_QUOTE && keyEquals(b, s, 'aggr_intervals')) {
-            code = RK_AGGR_INTERVALS;
-            len = 14;
-          }
-          break;
-        case 0x70: // p
-          if (b[s + 7] === C_QUOTE && keyEquals(b, s, 'percent')) {
-            code = RK_PERCENT;
-            len = 7;
-          }
-          break;
-        case 0x75: // u
-          if (b[s + 4] === C_QUOTE && b[s + 1] === 0x73 && b[s + 2] === 0x65 && b[s + 3] === 0x63) {
-            code = RK_USEC;
-            len = 4;
-          }
-          break;
+      if (w0 === W_STAR) {
+        if ((dv.getUint16(s + 4, true) & 0xffff) === W_T_Q) {
+          code = RK_START;
+          len = 5;
+        }
+      } else if (w0 === W_END_Q) {
+        code = RK_END;
+        len = 3;
+      } else if (w0 === W_AGE_Q) {
+        code = RK_AGE;
+        len = 3;
+      } else if (w0 === W_NR_A) {
+        if (dv.getUint32(s + 4, true) === W_CCES && dv.getUint32(s + 8, true) === W_SES_Q) {
+          code = RK_NR_ACCESSES;
+          len = 11;
+        }
+      } else if (w0 === W_SAMP) {
+        if (dv.getUint32(s + 4, true) === W_LES_Q) {
+          code = RK_SAMPLES;
+          len = 7;
+        }
+      } else if (w0 === W_PERC) {
+        if (dv.getUint32(s + 4, true) === W_ENT_Q) {
+          code = RK_PERCENT;
+          len = 7;
+        }
+      } else if (w0 === W_USEC) {
+        if (this.buf[s + 4] === C_QUOTE) {
+          code = RK_USEC;
+          len = 4;
+        }
+      } else if (w0 === W_AGGR) {
+        if (dv.getUint32(s + 4, true) === W__INT && dv.getUint32(s + 8, true) === W_ERVA && (dv.getUint32(s + 12, true) & 0xffffff) === W_LS_Q) {
+          code = RK_AGGR_INTERVALS;
+          len = 14;
+        }
+      } else if (w0 === W_SZ_F) {
+        if (
+          dv.getUint32(s + 4, true) === W_ILTE &&
+          dv.getUint32(s + 8, true) === W_R_PA &&
+          dv.getUint32(s + 12, true) === W_SSED &&
+          this.buf[s + 16] === C_QUOTE
+        ) {
+          code = RK_SZ_FILTER_PASSED;
+          len = 16;
+        }
+      } else if (w0 === W_PROB) {
+        if (dv.getUint32(s + 4, true) === W_E_HI && (dv.getUint32(s + 8, true) & 0xffffff) === W_TS_Q) {
+          code = RK_PROBE_HITS;
+          len = 10;
+        }
       }
       if (code !== RK_OTHER) {
         this.pos = s + len + 1;
@@ -800,29 +1024,93 @@ export class DamoJsonParser {
   }
 
   /**
+   * damo's usual size strings read straight from the bytes: "94,827,419,009,024", "0 B",
+   * "143.027 MiB" (digits with comma groups, an optional fraction, blanks, a unit). Returns
+   * -1 without consuming anything when the text is something else; text_to_bytes then
+   * decides. Same arithmetic as damo: int(float(number) * unit).
+   */
+  private quotedSize(): number {
+    const b = this.buf;
+    const end = this.end;
+    let p = this.pos + 1;
+    let v = 0;
+    let digits = 0;
+    for (; p < end; p++) {
+      const d = b[p] as number;
+      if (d >= 0x30 && d <= 0x39) {
+        v = v * 10 + (d - 0x30);
+        digits++;
+      } else if (d !== C_COMMA) break;
+    }
+    if (p >= end) throw NEED_MORE;
+    if (digits === 0 || digits > 15) return -1;
+    if (b[p] === C_QUOTE) {
+      this.pos = p + 1;
+      return v;
+    }
+    let num = v;
+    if (b[p] === 0x2e) {
+      // A fraction: let Number() round the decimal text exactly like Python's float().
+      const s = this.pos + 1;
+      p++;
+      while (p < end && (b[p] as number) >= 0x30 && (b[p] as number) <= 0x39) p++;
+      if (p >= end) throw NEED_MORE;
+      let text = '';
+      for (let i = s; i < p; i++) if (b[i] !== C_COMMA) text += String.fromCharCode(b[i] as number);
+      num = Number(text);
+    }
+    while (p < end && b[p] === 0x20) p++;
+    if (p + 4 > end) throw NEED_MORE;
+    const u = b[p] as number;
+    let mult: number;
+    if (u === 0x42) mult = 1; // B
+    else if (u === 0x4b) mult = 1024; // K
+    else if (u === 0x4d) mult = 1024 ** 2;
+    else if (u === 0x47) mult = 1024 ** 3;
+    else if (u === 0x54) mult = 1024 ** 4;
+    else if (u === 0x50) mult = 1024 ** 5;
+    else if (u === 0x45) mult = 1024 ** 6;
+    else return -1;
+    p++;
+    if (u !== 0x42) {
+      // K, KB or KiB
+      if (b[p] === 0x42) p++;
+      else if (b[p] === 0x69 && b[p + 1] === 0x42) p += 2;
+    }
+    if (b[p] !== C_QUOTE) return -1;
+    this.pos = p + 1;
+    return Math.min(ULONG_MAX_F, Math.trunc(num * mult));
+  }
+
+  /** A quoted count like "1,234" read from the bytes; -1 (nothing consumed) otherwise. */
+  private quotedCount(): number {
+    const b = this.buf;
+    const end = this.end;
+    let p = this.pos + 1;
+    let v = 0;
+    let digits = 0;
+    for (; p < end; p++) {
+      const d = b[p] as number;
+      if (d >= 0x30 && d <= 0x39) {
+        v = v * 10 + (d - 0x30);
+        digits++;
+      } else if (d !== C_COMMA) break;
+    }
+    if (p >= end) throw NEED_MORE;
+    if (digits === 0 || digits > 15 || b[p] !== C_QUOTE) return -1;
+    this.pos = p + 1;
+    return v;
+  }
+
+  /**
    * A size or address: a JSON number or damo's human text. Digits with comma groups
    * ("94,827,419,009,024") are decoded in place; anything else goes through text_to_bytes.
    */
   private sizeValue(what: string, nullable = false): number {
     const c = this.peek();
-    const b = this.buf;
-    const end = this.end;
     if (c === C_QUOTE) {
-      let p = this.pos + 1;
-      let v = 0;
-      let digits = 0;
-      for (; p < end; p++) {
-        const d = b[p] as number;
-        if (d >= 0x30 && d <= 0x39) {
-          v = v * 10 + (d - 0x30);
-          digits++;
-        } else if (d !== C_COMMA) break;
-      }
-      if (p >= end) throw NEED_MORE;
-      if (b[p] === C_QUOTE && digits > 0 && digits <= 15) {
-        this.pos = p + 1;
-        return v;
-      }
+      const v = this.quotedSize();
+      if (v >= 0) return v;
       const at = this.pos;
       const text = this.parseString();
       try {
@@ -869,6 +1157,8 @@ export class DamoJsonParser {
       return Number(this.parseNumberText());
     }
     if (c === C_QUOTE) {
+      const v = this.quotedCount();
+      if (v >= 0) return v;
       const at = this.pos;
       const text = this.parseString();
       try {
@@ -920,9 +1210,9 @@ export class DamoJsonParser {
       p++;
     }
     this.pos = p + 1;
-    if (!hasEscape) return textDecoder.decode(b.subarray(s, p));
+    if (!hasEscape) return decodeRange(b, s, p);
     try {
-      return JSON.parse(textDecoder.decode(b.subarray(s - 1, p + 1))) as string;
+      return JSON.parse(decodeRange(b, s - 1, p + 1)) as string;
     } catch {
       throw this.err('invalid escape in a string', s);
     }
@@ -939,7 +1229,7 @@ export class DamoJsonParser {
       else break;
     }
     if (p >= end) throw NEED_MORE;
-    const text = textDecoder.decode(b.subarray(s, p));
+    const text = decodeRange(b, s, p);
     if (!/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(text)) throw this.err(`invalid number '${text}'`, s);
     this.pos = p;
     return text;
@@ -948,6 +1238,10 @@ export class DamoJsonParser {
   private parseLiteral(): null | boolean {
     const b = this.buf;
     const p = this.pos;
+    if (p + 4 <= this.end && this.view.getUint32(p, true) === W_NULL) {
+      this.pos = p + 4;
+      return null;
+    }
     const c = b[p];
     const word = c === 0x6e ? 'null' : c === 0x74 ? 'true' : c === 0x66 ? 'false' : undefined;
     if (word === undefined) throw this.err('expected a JSON value');
@@ -1000,6 +1294,16 @@ export class DamoJsonParser {
   }
 
   private skipValue(): void {
+    // "probe_hits": [] in every region of damo 3.x files.
+    if (this.peek() === C_LBRACKET) {
+      const save = this.pos;
+      this.pos++;
+      if (this.peek() === C_RBRACKET) {
+        this.pos++;
+        return;
+      }
+      this.pos = save;
+    }
     this.parseValue();
   }
 }
@@ -1014,6 +1318,8 @@ const RK_SAMPLES = 6;
 const RK_PERCENT = 7;
 const RK_USEC = 8;
 const RK_AGGR_INTERVALS = 9;
+/** Known but unused (damo 3.x): skipped without decoding the key. */
+const RK_PROBE_HITS = 10;
 const REGION_KEYS = new Map<string, number>([
   ['samples', RK_SAMPLES],
   ['percent', RK_PERCENT],
@@ -1039,24 +1345,22 @@ export interface DamoJsonReadOptions {
 export async function readDamoJson(path: string, opts: DamoJsonReadOptions): Promise<MemoryTraceSource> {
   const parser = new DamoJsonParser();
   const kind = opts.compressed ? 'json_compressed' : 'json';
-  const file = createReadStream(path, { highWaterMark: 1 << 20 });
+  const file = createReadStream(path, { highWaterMark: 1 << 20, autoClose: true });
   try {
     if (opts.compressed) {
-      // Let inflation (on the thread pool) run a few chunks ahead of the parser.
-      const inflate = createInflate({ chunkSize: 1 << 20, readableHighWaterMark: 4 << 20 } as Parameters<typeof createInflate>[0]);
-      file.on('error', (e) => inflate.destroy(e));
-      file.pipe(inflate);
       try {
+        // Inflation runs on the thread pool, a few chunks ahead of the parser.
+        const inflate = createInflate({ chunkSize: 1 << 20, readableHighWaterMark: 4 << 20 } as Parameters<typeof createInflate>[0]);
+        file.on('error', (e) => inflate.destroy(e));
+        file.pipe(inflate);
         for await (const chunk of inflate) parser.feed(chunk as Buffer);
       } catch (e) {
         if (e instanceof JsonShapeError) throw e;
         if (e instanceof DamoError) throw e;
         const code = (e as { code?: unknown }).code;
         if (typeof code === 'string' && code.startsWith('Z_')) {
-          const what = code === 'Z_BUF_ERROR' ? 'ends early (truncated file?)' : `is corrupt (${errorMessage(e)})`;
-          throw new DamoError('E_FORMAT', `${path}: the zlib-compressed data ${what}`, {
-            hint: 'json_compressed files must be complete zlib streams as damo writes them',
-          });
+          const what = code === 'Z_BUF_ERROR' ? 'ends early: the file is truncated' : `is corrupt (${errorMessage(e)})`;
+          throw new DamoError('E_FORMAT', `${path}: the zlib-compressed data ${what}`);
         }
         throw e;
       }

@@ -115,9 +115,7 @@ export function parseLegacy(path: string, data: Uint8Array, opts: { strict?: boo
     }
   } catch (e) {
     if (e instanceof Cut) {
-      throw new DamoError('E_FORMAT', `${path}: the legacy record file is cut in the middle of ${e.what} (at byte ${e.offset} of ${data.length})`, {
-        hint: 'the file is truncated; damo-ts cannot read a partial block',
-      });
+      throw new DamoError('E_FORMAT', `${path}: the legacy record file is cut in the middle of ${e.what} (at byte ${e.offset} of ${data.length}; truncated file?)`);
     }
     throw e;
   }

@@ -1,0 +1,52 @@
+/**
+ * Opening a recording for a report: any format openTrace() knows, with its warnings and
+ * notes about what the recording can and cannot tell printed on stderr.
+ */
+import { note, warn, type CliIO } from '../core/io.js';
+import type { TraceSource } from '../core/model.js';
+import { openTrace } from '../format/open.js';
+
+export interface OpenForReportOptions {
+  strict: boolean;
+  /**
+   * The report shows where in the address space accesses happened (raw, heats); recordings
+   * whose access check cannot place accesses inside a mapping get a note saying so.
+   */
+  showsAddresses?: boolean;
+}
+
+/**
+ * Some readers only find problems while streaming (a trace cut short is noticed at its
+ * end), so warnings are printed at open and again whenever a pass over the snapshots ends,
+ * each one once.
+ */
+export async function openForReport(io: CliIO, path: string, options: OpenForReportOptions): Promise<TraceSource> {
+  const source = await openTrace(path, { strict: options.strict, env: io.env });
+  let nrPrinted = 0;
+  const printNewWarnings = (): void => {
+    while (nrPrinted < source.warnings.length) warn(io, source.warnings[nrPrinted++] as string);
+  };
+  printNewWarnings();
+  if (options.showsAddresses === true && source.header.source === 'native-clear_refs') {
+    note(
+      io,
+      `${path} was recorded with the clear_refs access check, which sees how much of each mapping ` +
+        'was accessed but not where: accessed bytes are shown at the start of their mapping, so ' +
+        'addresses inside a mapping are approximate (sizes and working sets are exact). Record with ' +
+        'a kernel source or --primitive page_idle for exact addresses.',
+    );
+  }
+  return {
+    path: source.path,
+    header: source.header,
+    warnings: source.warnings,
+    trailer: () => source.trailer(),
+    async *snapshots() {
+      try {
+        yield* source.snapshots();
+      } finally {
+        printNewWarnings();
+      }
+    },
+  };
+}

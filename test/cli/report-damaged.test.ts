@@ -1,0 +1,47 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { writeSyntheticTrace } from '../../src/format/synthetic.js';
+import { runMain } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'damo-damaged-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const full = join(dir, 'full.data');
+const cut = join(dir, 'cut.data');
+await writeSyntheticTrace(full, { nrSnapshots: 40, nrRegionsPerSnapshot: 12, seed: 2 });
+const bytes = readFileSync(full);
+// Cut inside the last snapshot frames, as a killed recorder would leave it.
+writeFileSync(cut, bytes.subarray(0, bytes.length - 300));
+
+describe.each(['raw', 'wss', 'nr_regions', 'heats'])('report %s on a recording cut short', (report) => {
+  it('reads the complete part and warns once on stderr', async () => {
+    const r = await runMain(['report', report, '-i', cut]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.length).toBeGreaterThan(0);
+    const warnings = r.stderr.split('\n').filter((l) => l.includes('ends inside a frame'));
+    expect(warnings.length).toBe(1);
+  });
+
+  it('fails with --strict', async () => {
+    const r = await runMain(['report', report, '-i', cut, '--strict']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^damo: .*ends inside a frame/m);
+  });
+});
+
+describe('reports on a damaged recording', () => {
+  it('fail with the byte offset of the corrupt frame', async () => {
+    const copy = Buffer.from(bytes);
+    copy[2000] = (copy[2000] as number) ^ 0xff;
+    const bad = join(dir, 'bad.data');
+    writeFileSync(bad, copy);
+    const r = await runMain(['report', 'wss', '-i', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^damo: .*corrupt frame at byte offset \d+/m);
+    expect(r.stderr).not.toContain('    at ');
+  });
+});
