@@ -279,6 +279,8 @@ describe('damo schemes through the debugfs interface', () => {
     expect(got?.nr_tried).toBeGreaterThan(0);
     expect(prefixes.map((p) => ({ nr_tried: p.nrTried, sz_tried: p.szTried, nr_applied: p.nrApplied, sz_applied: p.szApplied, qt_exceeds: 0 }))).toContainEqual(got);
     expect(fake.read(`${D}/monitor_on_DEPRECATED`).trim()).toBe('off');
+    // Had we been killed, the crash guardian would have put the old schemes back too.
+    expect(h.guardian.steps).toContainEqual({ kind: 'write-if-equals', checkPath: `${D}/monitor_on_DEPRECATED`, equals: 'off', path: `${D}/schemes`, value: '4096 8192 0 5 10 20 1 0 0 0 0 0 0 0 0 0 0 0\n' });
   });
 
   it('refuses schemes debugfs cannot express, saying why', async () => {

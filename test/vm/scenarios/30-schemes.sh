@@ -2,8 +2,8 @@
 # `damo schemes -c FILE <pid>` applies schemes online on a real kernel (issue 8, item 4):
 # - through kernel DAMON sysfs and debugfs: a pageout scheme for memory idle >= 1 s swaps
 #   hotblock's cold part out to zram while the hot block stays resident, the DAMOS
-#   statistics read back are nonzero, and every kernel change is undone (normal end and
-#   SIGINT); -o also records a trace holding SchemeStats frames;
+#   statistics read back are nonzero, and every kernel change is undone (normal end, SIGINT,
+#   and SIGKILL through the crash guardian); -o also records a trace holding SchemeStats;
 # - through the native engine (page_idle) with process_madvise: pageout swaps the cold
 #   part out, and cold clears the accessed bits of the cold part (smaps Referenced drops
 #   to about the hot block, far below a stat-only control run of the same length);
@@ -110,6 +110,23 @@ stop_hotblock
 cat "$OUT/int.log" "$OUT/int.txt"
 r=$(restored 2>&1); rs=$?
 result_as schemes-sysfs-sigint "$(pass_if [ "$rc" = 130 -a "$rs" = 0 -a "$on_before" = on ] && grep -q '^0  pageout' "$OUT/int.txt")" "rc=$rc state_before=$on_before $r"
+
+# SIGKILL: nothing can run in damo-ts; the crash guardian turns our kdamond off and removes it.
+HB_TIMELINE=$OUT/timeline-kill.txt
+start_hotblock --total-mib 128 --hot-mib 16 --period-s 0
+damo schemes -c "$SCHEME" --backend sysfs "$HB_PID" > "$OUT/kill.txt" 2> "$OUT/kill.log" &
+dp=$!
+i=0
+while ! grep -q '^damo: applying ' "$OUT/kill.log" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 1
+on_before=$(cat $ADMIN/0/state 2>/dev/null)
+kill -KILL $dp
+wait $dp 2>/dev/null
+i=0
+while ! restored >/dev/null 2>&1 && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+r=$(restored 2>&1); rs=$?
+stop_hotblock
+result_as schemes-sysfs-sigkill-guardian "$(pass_if [ "$on_before" = on -a "$rs" = 0 ])" "state_before=$on_before restored_after_ms=$((i * 100)) $r"
 
 # ---- native engine (page_idle + process_madvise) ------------------------------------------
 pageout_check native-pageout native --primitive page_idle
