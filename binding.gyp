@@ -1,6 +1,19 @@
 {
   "targets": [
     {
+      "target_name": "damo_replay",
+      "type": "executable",
+      "sources": [
+        "native/replay/main.cc",
+        "native/replay/plan.cc",
+        "native/replay/replayer.cc"
+      ],
+      "include_dirs": ["native"],
+      "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-fexceptions", "-pthread"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
+      "ldflags": ["-pthread"]
+    },
+    {
       "target_name": "damo_native",
       "sources": [
         "native/addon/addon.cc",

@@ -6,6 +6,8 @@
 import type { Command } from 'commander';
 
 import type { CommandContext } from './context.js';
+import { registerCompare } from './compare.js';
+import { registerReplay } from './replay.js';
 import { registerConvert } from './convert.js';
 import { registerRecord } from './record.js';
 import { registerReport } from './report/index.js';
@@ -20,4 +22,6 @@ export function registerCommands(program: Command, ctx: CommandContext): void {
   registerSchemes(program, ctx);
   registerSimulate(program, ctx);
   registerSynth(program, ctx);
+  registerReplay(program, ctx);
+  registerCompare(program, ctx);
 }

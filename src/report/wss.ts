@@ -48,7 +48,8 @@ export interface WssDist {
   values: Float64Array;
 }
 
-function wssOf(a: Adjusted, accThres: number, szThres: number): number {
+/** Working set of one (adjusted) snapshot: bytes of regions with nr_accesses >= accThres and size >= szThres. */
+export function wssOf(a: Adjusted, accThres: number, szThres: number): number {
   let wss = 0;
   if (a.kind === 'same') {
     const s = a.snapshot;

@@ -31,6 +31,14 @@ cp -a "$REPO_DIR/dist" "$stage/damo/dist"
 if [ -d "$REPO_DIR/build/Release" ]; then
   mkdir -p "$stage/damo/build/Release"
   cp "$REPO_DIR"/build/Release/*.node "$stage/damo/build/Release/" 2>/dev/null || true
+  # The replay generator (damo replay); it needs only node's libraries (libstdc++, libc).
+  cp "$REPO_DIR"/build/Release/damo_replay "$stage/damo/build/Release/" 2>/dev/null || true
+fi
+# damo's test recording, replayed by scenario 40-replay-fidelity when present.
+testdata=${DAMO_TESTDATA:-$REPO_DIR/../shared/damo-testdata}
+if [ -f "$testdata/damo-3.3.0-tests-report/damon.data" ]; then
+  mkdir -p "$stage/vm/data"
+  cp "$testdata/damo-3.3.0-tests-report/damon.data" "$stage/vm/data/"
 fi
 # Production dependencies only: the paths npm itself resolves with --omit=dev.
 (cd "$REPO_DIR" && npm ls --omit=dev --all --parseable 2>/dev/null) | while read -r p; do
