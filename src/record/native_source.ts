@@ -9,7 +9,7 @@
  * process_madvise(2) and has the engine reset the ages of the regions it acted on.
  */
 import { DamoError, errorMessage } from '../core/errors.js';
-import type { Intervals, NrRegionsRange, Ops } from '../core/model.js';
+import type { Intervals, NrRegionsRange, Ops, SchemeStatsRecord } from '../core/model.js';
 import type { Scheme } from '../schemes/model.js';
 import type { NativeSchemeReport, NativeSchemesApplier } from '../schemes/online_native.js';
 import type { NativeAvailability } from './detect.js';
@@ -35,10 +35,7 @@ export interface NativeSourceConfig {
   statsIntervalMs?: number;
 }
 
-/** A native source applying schemes can say more than the kernel's counters. */
-export interface SchemesReporter {
-  schemesReport(): NativeSchemeReport[] | null;
-}
+
 
 type MonitorModule = typeof NativeMonitorModule;
 
@@ -96,7 +93,7 @@ export async function createNativeSource(cfg: NativeSourceConfig): Promise<Recor
   return new NativeSource(monitor, cfg.baseTimeNs, applier, cfg.statsIntervalMs ?? 1000);
 }
 
-class NativeSource implements RecordingSource, SchemesReporter {
+class NativeSource implements RecordingSource {
   readonly kind;
   readonly label: string;
   private readonly endedD = deferred<string>();
@@ -167,8 +164,7 @@ class NativeSource implements RecordingSource, SchemesReporter {
     return warnings;
   }
 
-  /** The applier's final statistics (also delivered through onSchemeStats). */
-  finalSchemeStats(timeNs: number): Parameters<NonNullable<SourceSink['onSchemeStats']>>[0] | null {
+  finalSchemeStats(timeNs: number): SchemeStatsRecord[] | null {
     return this.applier?.statsRecords(timeNs) ?? null;
   }
 

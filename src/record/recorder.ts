@@ -22,7 +22,6 @@ import { DamoError, errorMessage, isDamoError } from '../core/errors.js';
 import type { Intervals, NrRegionsRange, Ops, SchemeStatsRecord, Snapshot, SourceKind, TraceHeader, TraceTarget } from '../core/model.js';
 import { toolVersion } from '../core/version.js';
 import type { Scheme } from '../schemes/model.js';
-import type { RangeFailure } from '../schemes/online_native.js';
 import type { OnlineSchemesSummary } from '../schemes/online_report.js';
 import { chooseSchemesBackend, chooseSource, detect, type Detection, type NativeAvailability, type SchemesBackend, type SourceChoice } from './detect.js';
 import { NoGuardian, ShellGuardian, type Guardian } from './guardian.js';
@@ -499,7 +498,7 @@ class Recording {
     for (const w of restoreWarnings) this.warn(w);
     const endNs = this.relNow();
     // The native engine's last actions completed during stop(): their final counters.
-    const finalStats = (source as Partial<{ finalSchemeStats(timeNs: number): SchemeStatsRecord[] | null }>).finalSchemeStats?.(endNs) ?? null;
+    const finalStats = source.finalSchemeStats?.(endNs) ?? null;
     if (finalStats !== null) this.onSchemeStats(finalStats);
     if (writer !== null) {
       if (end.reason === 'target-exit') this.write(() => writer.writeEvent({ timeNs: endNs, kind: 'target-exit', message: `the target ${describeExit(end.exit)}` }));
@@ -568,7 +567,7 @@ class Recording {
   private async schemesSummary(sch: SchemesRequest, source: RecordingSource, end: End, endNs: number, target: string): Promise<OnlineSchemesSummary> {
     const { latestStats } = await import('../schemes/online_report.js');
     const results = latestStats(sch.schemes, this.schemeStats);
-    const native = (source as Partial<{ schemesReport(): Array<{ failures: RangeFailure[]; nrSyscalls: number; actionNs: number }> | null }>).schemesReport?.() ?? null;
+    const native = source.schemesReport?.() ?? null;
     native?.forEach((n, i) => {
       const r = results[i];
       if (r === undefined) return;
