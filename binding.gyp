@@ -24,7 +24,8 @@
         "native/access/page_idle.cc",
         "native/access/soft_dirty.cc",
         "native/access/clear_refs.cc",
-        "native/access/synthetic.cc"
+        "native/access/synthetic.cc",
+        "native/actions/process_madvise.cc"
       ],
       "include_dirs": ["native"],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],

@@ -16,14 +16,14 @@ const sources = (dir) =>
   readdirSync(join(root, dir))
     .filter((f) => f.endsWith('.cc'))
     .map((f) => join(root, dir, f));
-const libSources = [...sources('native/engine'), ...sources('native/access')];
+const libSources = [...sources('native/engine'), ...sources('native/access'), ...sources('native/actions')];
 const cxx = process.env.CXX ?? 'g++';
 const flags = ['-std=c++17', '-O2', '-g', '-Wall', '-Wextra', '-Werror', '-pthread', `-I${join(root, 'native')}`];
 
 for (const test of sources('native/tests')) {
   const name = test.replace(/^.*\//, '').replace(/\.cc$/, '');
   const out = join(outDir, name);
-  const deps = [test, ...['native/engine', 'native/access'].flatMap((d) => readdirSync(join(root, d)).map((f) => join(root, d, f)))];
+  const deps = [test, ...['native/engine', 'native/access', 'native/actions'].flatMap((d) => readdirSync(join(root, d)).map((f) => join(root, d, f)))];
   const newest = Math.max(...deps.map((f) => statSync(f).mtimeMs));
   let upToDate;
   try {

@@ -3,7 +3,7 @@
 // monitor thread to JS through a thread-safe function.
 //
 // Exports:
-//   abiVersion                      2 (src/record/native/addon.ts checks it)
+//   abiVersion                      3 (src/record/native/addon.ts checks it)
 //   hostFacts()                     { pageSizeBytes, kernelRelease, nrCpus }
 //   capabilities(ops, pid)          { page_idle|soft_dirty|clear_refs|synthetic: { available, code, reason } }
 //   new Monitor(options)            see RawMonitorOptions in src/record/native/addon.ts
@@ -11,10 +11,22 @@
 //         settles after the monitor thread has been joined; rejects with an Error whose
 //         `code` is the engine's (E_PERM, E_IO, ...) when the run failed
 //     .stop()                       asks the thread to stop (prompt; see engine/monitor.h)
+//     .resetAges(targetIndex, ranges) ranges: Float64Array [start0, end0, ...]; the engine sets
+//                                   the age of those regions to 0 before its next sample
 //     .baseTimeNs                   BigInt, CLOCK_MONOTONIC ns that snapshot times count from
 //     .running
+//   openPidfd(pid) -> fd            pidfd_open(2); throws E_NOENT (no such process), E_UNSUPPORTED
+//                                   (ENOSYS: Linux < 5.3), E_PERM
+//   closeFd(fd)
+//   probeProcessMadvise(pidfd, advice) -> errno (0 when this kernel lets us advise that process)
+//   processMadvise(pidfd, starts, lens, advice) -> Promise<{ bytes: Float64Array, errnos: Int32Array,
+//                                   elapsedNs, nrSyscalls }>  on a worker thread; per range
+//                                   (see native/actions/process_madvise.h)
 // Errors thrown synchronously carry a `code` property too.
 #include <napi.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <atomic>
 #include <chrono>
@@ -25,13 +37,14 @@
 #include <vector>
 
 #include "access/primitive.h"
+#include "actions/process_madvise.h"
 #include "engine/errors.h"
 #include "engine/host.h"
 #include "engine/monitor.h"
 
 namespace {
 
-constexpr int kAbiVersion = 2;
+constexpr int kAbiVersion = 3;
 constexpr size_t kMaxQueuedBatches = 64;
 
 Napi::Error CodedError(Napi::Env env, const std::string& code, const std::string& message) {
@@ -132,6 +145,7 @@ class MonitorWrap : public Napi::ObjectWrap<MonitorWrap> {
                        {
                            InstanceMethod<&MonitorWrap::Start>("start"),
                            InstanceMethod<&MonitorWrap::Stop>("stop"),
+                           InstanceMethod<&MonitorWrap::ResetAges>("resetAges"),
                            InstanceAccessor<&MonitorWrap::BaseTimeNs>("baseTimeNs"),
                            InstanceAccessor<&MonitorWrap::Running>("running"),
                        });
@@ -290,6 +304,23 @@ class MonitorWrap : public Napi::ObjectWrap<MonitorWrap> {
     return Value();
   }
 
+  Napi::Value ResetAges(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsTypedArray() ||
+        info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+      ThrowCoded(env, "E_USAGE", "resetAges(targetIndex, Float64Array ranges)");
+    const double ti = info[0].As<Napi::Number>().DoubleValue();
+    if (!(ti >= 0) || ti != static_cast<double>(static_cast<size_t>(ti)))
+      ThrowCoded(env, "E_USAGE", "resetAges: the target index must be a non-negative integer");
+    Napi::Float64Array r = info[1].As<Napi::Float64Array>();
+    if (r.ElementLength() % 2 != 0) ThrowCoded(env, "E_USAGE", "resetAges: ranges must hold start/end pairs");
+    std::vector<damo::AddrRange> ranges;
+    for (size_t k = 0; k + 1 < r.ElementLength(); k += 2)
+      ranges.push_back({static_cast<uint64_t>(r[k]), static_cast<uint64_t>(r[k + 1])});
+    monitor_->request_age_reset(static_cast<size_t>(ti), std::move(ranges));
+    return env.Undefined();
+  }
+
   Napi::Value BaseTimeNs(const Napi::CallbackInfo& info) {
     return Napi::BigInt::New(info.Env(), static_cast<uint64_t>(monitor_->base_time_ns()));
   }
@@ -355,10 +386,105 @@ void CallJs(Napi::Env env, Napi::Function callback, RunState* state, Batch* batc
   }
 }
 
+// ------------------------------------------------------------------ process_madvise
+
+Napi::Value OpenPidfd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) ThrowCoded(env, "E_USAGE", "openPidfd(pid)");
+  const int pid = info[0].As<Napi::Number>().Int32Value();
+  if (pid <= 0) ThrowCoded(env, "E_USAGE", "openPidfd: pid must be positive");
+  const int fd = damo::open_pidfd(pid);
+  if (fd < 0) {
+    const int err = -fd;
+    if (err == ESRCH) ThrowCoded(env, "E_NOENT", "no process with pid " + std::to_string(pid));
+    if (err == ENOSYS)
+      ThrowCoded(env, "E_UNSUPPORTED", "pidfd_open(2) is not available (Linux 5.3+ is needed)");
+    ThrowCoded(env, damo::errno_code(err), "pidfd_open(" + std::to_string(pid) + "): " + damo::errno_text(err));
+  }
+  return Napi::Number::New(env, fd);
+}
+
+Napi::Value CloseFd(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0 && info[0].IsNumber()) {
+    const int fd = info[0].As<Napi::Number>().Int32Value();
+    if (fd >= 0) ::close(fd);
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value ProbeProcessMadvise(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber())
+    ThrowCoded(env, "E_USAGE", "probeProcessMadvise(pidfd, advice)");
+  const int err = damo::probe_process_madvise(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value());
+  return Napi::Number::New(env, err);
+}
+
+class MadviseWorker : public Napi::AsyncWorker {
+ public:
+  MadviseWorker(Napi::Env env, int pidfd, std::vector<damo::MadviseRange> ranges, int advice)
+      : Napi::AsyncWorker(env, "damo-process-madvise"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        pidfd_(pidfd),
+        ranges_(std::move(ranges)),
+        advice_(advice) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override { result_ = damo::madvise_ranges(pidfd_, ranges_, advice_); }
+  void OnOK() override {
+    Napi::Env env = Env();
+    const size_t n = result_.ranges.size();
+    Napi::Float64Array bytes = Napi::Float64Array::New(env, n);
+    Napi::Int32Array errnos = Napi::Int32Array::New(env, n);
+    for (size_t k = 0; k < n; k++) {
+      bytes[k] = static_cast<double>(result_.ranges[k].bytes);
+      errnos[k] = result_.ranges[k].err;
+    }
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("bytes", bytes);
+    o.Set("errnos", errnos);
+    o.Set("elapsedNs", Napi::Number::New(env, static_cast<double>(result_.elapsed_ns)));
+    o.Set("nrSyscalls", Napi::Number::New(env, result_.nr_syscalls));
+    deferred_.Resolve(o);
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  int pidfd_;
+  std::vector<damo::MadviseRange> ranges_;
+  int advice_;
+  damo::MadviseBatchResult result_;
+};
+
+Napi::Value ProcessMadvise(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto isF64 = [&](size_t i) {
+    return info.Length() > i && info[i].IsTypedArray() && info[i].As<Napi::TypedArray>().TypedArrayType() == napi_float64_array;
+  };
+  if (info.Length() < 4 || !info[0].IsNumber() || !isF64(1) || !isF64(2) || !info[3].IsNumber())
+    ThrowCoded(env, "E_USAGE", "processMadvise(pidfd, Float64Array starts, Float64Array lens, advice)");
+  Napi::Float64Array starts = info[1].As<Napi::Float64Array>();
+  Napi::Float64Array lens = info[2].As<Napi::Float64Array>();
+  if (starts.ElementLength() != lens.ElementLength()) ThrowCoded(env, "E_USAGE", "processMadvise: starts and lens differ in length");
+  std::vector<damo::MadviseRange> ranges(starts.ElementLength());
+  for (size_t k = 0; k < ranges.size(); k++)
+    ranges[k] = {static_cast<uint64_t>(starts[k]), static_cast<uint64_t>(lens[k])};
+  auto* worker = new MadviseWorker(env, info[0].As<Napi::Number>().Int32Value(), std::move(ranges), info[3].As<Napi::Number>().Int32Value());
+  Napi::Promise p = worker->Promise();
+  worker->Queue();
+  return p;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("hostFacts", Napi::Function::New(env, HostFacts, "hostFacts"));
   exports.Set("capabilities", Napi::Function::New(env, Capabilities, "capabilities"));
   exports.Set("Monitor", MonitorWrap::Define(env));
+  exports.Set("openPidfd", Napi::Function::New(env, OpenPidfd, "openPidfd"));
+  exports.Set("closeFd", Napi::Function::New(env, CloseFd, "closeFd"));
+  exports.Set("probeProcessMadvise", Napi::Function::New(env, ProbeProcessMadvise, "probeProcessMadvise"));
+  exports.Set("processMadvise", Napi::Function::New(env, ProcessMadvise, "processMadvise"));
   exports.Set("abiVersion", Napi::Number::New(env, kAbiVersion));
   return exports;
 }

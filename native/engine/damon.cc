@@ -314,4 +314,20 @@ size_t ctx_nr_regions(const Ctx& c) {
   return n;
 }
 
+void damos_reset_age_in(Target& t, const std::vector<AddrRange>& ranges) {
+  size_t j = 0;
+  for (Region& r : t.regions) {
+    while (j < ranges.size() && ranges[j].end <= r.start) j++;
+    uint64_t covered = 0;
+    for (size_t k = j; k < ranges.size() && ranges[k].start < r.end; k++) {
+      const uint64_t a = std::max(r.start, ranges[k].start);
+      const uint64_t b = std::min(r.end, ranges[k].end);
+      if (b > a) covered += b - a;
+    }
+    if (covered == 0) continue;
+    const uint64_t sz = damon_sz_region(r);
+    r.age = covered >= sz ? 0 : weighted_avg(r.age, sz - covered, 0, covered);
+  }
+}
+
 }  // namespace damo

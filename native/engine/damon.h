@@ -169,6 +169,13 @@ void damon_va_init_regions(Ctx& c, Target& t, const std::vector<AddrRange>& layo
 // guarantees at least min_nr_regions regions.
 void damon_apply_min_nr_regions(Ctx& c);
 
+// DAMOS resets the age of a region a non-stat action was applied to (damos_apply_scheme()).
+// For schemes applied after the fact (the engine's snapshot went to JS, the regions have
+// been split since): every region inside `ranges` gets age 0, a region partly inside gets
+// the size-weighted age of its parts (0 for the covered bytes), as damon_merge_two_regions()
+// would weigh them. `ranges` must be sorted and non-overlapping.
+void damos_reset_age_in(Target& t, const std::vector<AddrRange>& ranges);
+
 // Total number of regions over all targets.
 size_t ctx_nr_regions(const Ctx& c);
 

@@ -160,6 +160,31 @@ void Monitor::request_stop() {
   }
 }
 
+void Monitor::request_age_reset(size_t target_index, std::vector<AddrRange> ranges) {
+  std::lock_guard<std::mutex> lock(resets_mutex_);
+  pending_resets_.emplace_back(target_index, std::move(ranges));
+}
+
+void Monitor::apply_age_resets() {
+  std::vector<std::pair<size_t, std::vector<AddrRange>>> resets;
+  {
+    std::lock_guard<std::mutex> lock(resets_mutex_);
+    if (pending_resets_.empty()) return;
+    resets.swap(pending_resets_);
+  }
+  for (auto& [ti, ranges] : resets) {
+    if (ti >= ctx_.targets.size()) continue;
+    std::sort(ranges.begin(), ranges.end(), [](const AddrRange& a, const AddrRange& b) { return a.start < b.start; });
+    std::vector<AddrRange> merged;
+    for (const AddrRange& r : ranges) {
+      if (r.end <= r.start) continue;
+      if (!merged.empty() && r.start <= merged.back().end) merged.back().end = std::max(merged.back().end, r.end);
+      else merged.push_back(r);
+    }
+    damos_reset_age_in(ctx_.targets[ti], merged);
+  }
+}
+
 void Monitor::join() {
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
 }
@@ -268,6 +293,7 @@ EndInfo Monitor::loop(const SnapshotSink& on_snapshots) {
         end.reason = "target-exit";
         break;
       }
+      apply_age_resets();
       const SampleTime now{passed_sample_intervals_, static_cast<double>(passed_sample_intervals_) * sample_ns};
       for (size_t ti = 0; ti < ctx_.targets.size(); ti++) {
         Target& t = ctx_.targets[ti];

@@ -85,6 +85,11 @@ class Monitor {
 
   // Thread-safe; the loop notices within one sampling interval (at once while sleeping).
   void request_stop();
+
+  // Thread-safe: an online DAMOS action was applied to `ranges` (sorted, non-overlapping)
+  // of target `target_index`, so their regions' ages go back to 0 (damos_reset_age_in()),
+  // as the kernel does in damos_apply_scheme(). Applied before the next sample is taken.
+  void request_age_reset(size_t target_index, std::vector<AddrRange> ranges);
   bool stop_requested() const { return stop_requested_.load(); }
   void join();
   bool running() const { return thread_.joinable(); }
@@ -114,6 +119,9 @@ class Monitor {
   uint64_t base_time_ns_ = 0;
   uint64_t passed_sample_intervals_ = 0;
   std::vector<uint8_t> accessed_;
+  void apply_age_resets();
+  std::mutex resets_mutex_;
+  std::vector<std::pair<size_t, std::vector<AddrRange>>> pending_resets_;
 };
 
 // Reads CLOCK_MONOTONIC in ns.

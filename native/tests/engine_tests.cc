@@ -15,7 +15,13 @@
 #include <string>
 #include <vector>
 
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <unistd.h>
+
 #include "access/primitive.h"
+#include "actions/process_madvise.h"
 #include "engine/damon.h"
 #include "engine/errors.h"
 #include "engine/layout.h"
@@ -200,6 +206,81 @@ void test_merge_ages() {
     damon_merge_regions_of(t, row.thres, 1000);
     EXPECT_EQ(t.regions[0].age, row.want);
   }
+}
+
+// DAMOS age reset applied after the fact: covered regions get 0, partly covered ones the
+// size-weighted age of their parts.
+void test_reset_age_in() {
+  Target t = target_of({{0, 10}, {10, 20}, {20, 40}, {40, 50}});
+  for (auto& r : t.regions) r.age = 8;
+  damos_reset_age_in(t, {{0, 20}, {30, 35}});
+  EXPECT_EQ(t.regions[0].age, 0u);
+  EXPECT_EQ(t.regions[1].age, 0u);
+  EXPECT_EQ(t.regions[2].age, 6u);  // 15 of 20 bytes keep age 8: 8 * 15 / 20
+  EXPECT_EQ(t.regions[3].age, 8u);
+  Target u = target_of({{0, 10}});
+  u.regions[0].age = 3;
+  damos_reset_age_in(u, {});
+  EXPECT_EQ(u.regions[0].age, 3u);
+}
+
+// process_madvise() on a child: probe, every range gets its own result even when a range
+// in the middle fails (the kernel stops there and drops the errno), and a gone process.
+void test_process_madvise() {
+  const long page = sysconf(_SC_PAGESIZE);
+  char* map = static_cast<char*>(mmap(nullptr, 8 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  EXPECT(map != MAP_FAILED);
+  for (long i = 0; i < 8; i++) map[i * page] = 1;
+  // A hole: page 4 unmapped, so a range covering it fails with ENOMEM.
+  munmap(map + 4 * page, page);
+  const pid_t child = fork();
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  const int fd = open_pidfd(child);
+  if (fd == -ENOSYS) {
+    std::cout << "skip process_madvise: no pidfd_open on this kernel\n";
+    kill(child, SIGKILL);
+    waitpid(child, nullptr, 0);
+    return;
+  }
+  EXPECT(fd >= 0);
+  const int probe = probe_process_madvise(fd, kMadvCold);
+  if (probe == ENOSYS || probe == EPERM) {
+    std::cout << "skip process_madvise: " << errno_name(probe) << "\n";
+  } else {
+    EXPECT_EQ(probe, 0);
+    EXPECT_EQ(probe_process_madvise(fd, 4 /* MADV_DONTNEED: never for another process */), EINVAL);
+    const uint64_t base = reinterpret_cast<uintptr_t>(map);
+    const uint64_t p = static_cast<uint64_t>(page);
+    const std::vector<MadviseRange> ranges = {{base, 2 * p}, {base + 3 * p, 2 * p}, {base + 5 * p, 3 * p}, {base + 2 * p, p}};
+    MadviseBatchResult r = madvise_ranges(fd, ranges, kMadvCold);
+    EXPECT_EQ(r.ranges.size(), 4u);
+    EXPECT_EQ(r.ranges[0].bytes, 2 * p);
+    EXPECT_EQ(r.ranges[0].err, 0);
+    EXPECT_EQ(r.ranges[1].bytes, 0u);
+    EXPECT_EQ(r.ranges[1].err, ENOMEM);
+    EXPECT_EQ(r.ranges[2].bytes, 3 * p);
+    EXPECT_EQ(r.ranges[3].bytes, p);
+    EXPECT(r.nr_syscalls >= 3u);  // the batch, the failed range alone, the rest
+    // The first range failing: the errno comes back without a retry.
+    MadviseBatchResult r2 = madvise_ranges(fd, {{base + 4 * p, p}, {base, p}}, kMadvCold);
+    EXPECT_EQ(r2.ranges[0].err, ENOMEM);
+    EXPECT_EQ(r2.ranges[1].bytes, p);
+  }
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  if (fd >= 0) {
+    MadviseBatchResult r3 = madvise_ranges(fd, {{reinterpret_cast<uintptr_t>(map), static_cast<uint64_t>(page)}, {0, 0}}, kMadvCold);
+    EXPECT_EQ(r3.ranges[0].err, ESRCH);
+    EXPECT_EQ(r3.ranges[1].err, ESRCH);
+    EXPECT_EQ(probe_process_madvise(fd, kMadvCold), ESRCH);
+    close(fd);
+  }
+  EXPECT_EQ(open_pidfd(child), -ESRCH);
+  munmap(map, 4 * page);
+  munmap(map + 5 * page, 3 * page);
 }
 
 // damon_test_split_regions_of: bounded piece counts, pieces aligned to MIN.
@@ -672,6 +753,8 @@ const Case kCases[] = {
     {"core: merge_two", test_merge_two},
     {"core: merge_regions_of", test_merge_regions_of},
     {"core: merge ages", test_merge_ages},
+    {"damos: reset age in ranges", test_reset_age_in},
+    {"actions: process_madvise", test_process_madvise},
     {"core: split_regions_of", test_split_regions_of},
     {"core: split points", test_split_points},
     {"core: split tiny regions", test_split_tiny_regions},

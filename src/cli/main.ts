@@ -44,6 +44,9 @@ export function buildProgram(io: CliIO): Command {
       writeErr: (s) => io.stderr.write(s),
     })
     .showHelpAfterError('(run with --help for usage)')
+    // A command's options are parsed by that command only: `damo schemes -c F ...` has
+    // options of its own while its subcommands (convert, tune) reuse some of the names.
+    .enablePositionalOptions()
     .exitOverride();
   registerCommands(program, ctx);
   program.addHelpText(
@@ -59,9 +62,22 @@ Examples:
 }
 
 /** Runs one command line (without the node and script arguments); resolves to the exit code. */
+/**
+ * `--debug` is the program's option, but users put it anywhere (`damo record ... --debug`);
+ * with positional options it must come before the command, so move it there. Arguments
+ * after `--` belong to the workload and are left alone.
+ */
+export function hoistDebug(argv: string[]): string[] {
+  const end = argv.indexOf('--');
+  const head = end < 0 ? argv : argv.slice(0, end);
+  if (!head.includes('--debug')) return argv;
+  return ['--debug', ...head.filter((a) => a !== '--debug'), ...(end < 0 ? [] : argv.slice(end))];
+}
+
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   const program = buildProgram(io);
-  const debug = (): boolean => argv.includes('--debug');
+  argv = hoistDebug(argv);
+  const debug = (): boolean => argv[0] === '--debug';
   try {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT_OK;

@@ -4,35 +4,15 @@
 import { Option, type Command } from 'commander';
 
 import { DamoError } from '../core/errors.js';
-import type { Ops } from '../core/model.js';
-import { DEFAULT_ROOTS } from '../record/roots.js';
 import type { CommandContext } from './context.js';
-import { collectIntegers, parsePositiveInteger } from './options.js';
+import { addMonitoringOptions, resolveMonitoring, type MonitoringCliOptions } from './monitoring.js';
 
-interface RecordCliOptions {
+interface RecordCliOptions extends MonitoringCliOptions {
   out: string;
   output_type: string;
   output_permission: string;
-  sample?: string;
-  aggr?: string;
-  updr?: string;
-  monitoring_intervals?: string[];
-  minr?: number;
-  maxr?: number;
-  monitoring_nr_regions_range?: string[];
-  ops?: Ops;
-  regions?: string[];
-  target_pid?: number[];
-  shell?: boolean;
-  timeout?: string;
   source: string;
-  primitive?: string;
   snapshot_interval?: string;
-  sysfs_root?: string;
-  tracefs_root?: string;
-  debugfs_root?: string;
-  quiet?: boolean;
-  json?: boolean;
 }
 
 const HELP_AFTER = `
@@ -68,7 +48,7 @@ Examples:
   $ damo report heats -i damon.data --heatmap stdout`;
 
 /** The command line as typed, for the trace header's provenance. */
-function rawArgsOf(cmd: Command): string[] {
+export function rawArgsOf(cmd: Command): string[] {
   // Commander keeps the arguments it parsed in rawArgs (not in its type definitions).
   const raw = (cmd.parent as unknown as { rawArgs?: unknown } | null)?.rawArgs;
   return Array.isArray(raw) ? raw.map(String) : ['record'];
@@ -80,7 +60,7 @@ function octal(value: string): number {
 }
 
 export function registerRecord(program: Command, ctx: CommandContext): void {
-  program
+  const cmd = program
     .command('record')
     .summary('record the data accesses of a command, processes or physical memory')
     .description(
@@ -92,60 +72,18 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
     .option('-o, --out <file>', 'output file (an existing one is renamed to <file>.old)', 'damon.data')
     .addOption(new Option('--output_type <type>', 'output format').choices(['protobuf', 'json_compressed', 'json', 'perf_script', 'legacy']).default('protobuf'))
     .option('--output_permission <mode>', 'octal file mode of the output', '600')
-    .option('--monitoring_intervals <times...>', 'sampling, aggregation and ops-update intervals, with units (default: 5ms 100ms 1s)')
-    .option('-s, --sample <us>', 'sampling interval in microseconds (or with a unit)')
-    .option('-a, --aggr <us>', 'aggregation interval in microseconds (or with a unit)')
-    .option('-u, --updr <us>', 'ops-update interval in microseconds (or with a unit)')
-    .option('--monitoring_nr_regions_range <nr...>', 'minimum and maximum number of regions (default: 10 1000)')
-    .option('-n, --minr <nr>', 'minimum number of regions', parsePositiveInteger)
-    .option('-m, --maxr <nr>', 'maximum number of regions', parsePositiveInteger)
-    .addOption(new Option('--ops <ops>', 'DAMON operations set (default: paddr for paddr, fvaddr with -r, else vaddr)').choices(['vaddr', 'fvaddr', 'paddr']))
-    .option('-r, --regions <ranges...>', 'fixed ranges to monitor, "<start>-<end>" (fvaddr and paddr)')
-    .option('--target_pid <pid>', 'pid to record (repeatable), as an option', collectIntegers)
-    .option('--shell', 'run the command through /bin/sh -c (for pipes, globs, variables)')
-    .option('--timeout <seconds>', 'stop recording after this many seconds')
     .addOption(new Option('--source <source>', 'where snapshots come from').choices(['auto', 'tracefs', 'sysfs', 'debugfs', 'native']).default('auto'))
-    .addOption(new Option('--primitive <primitive>', 'access-check primitive of the native engine').choices(['page_idle', 'soft_dirty', 'clear_refs']))
-    .option('--snapshot_interval <time>', 'time between sysfs snapshots (default: the aggregation interval)')
-    .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs)
-    .option('--tracefs_root <dir>', 'tracefs mount point', DEFAULT_ROOTS.tracefs)
-    .option('--debugfs_root <dir>', 'DAMON debugfs directory', DEFAULT_ROOTS.debugfs)
-    .option('-q, --quiet', 'print nothing but errors')
-    .option('--json', 'print a JSON summary on stdout at the end')
+    .option('--snapshot_interval <time>', 'time between sysfs snapshots (default: the aggregation interval)');
+  addMonitoringOptions(cmd, 'print a JSON summary on stdout at the end')
     .addHelpText('after', HELP_AFTER)
-    .action(async (args: string[], opts: RecordCliOptions, cmd: Command) => {
-      const [{ record, defaultDeps }, { parseTargetArgs }, units, { onInterrupt }, { RealKernelFs }] = await Promise.all([
+    .action(async (args: string[], opts: RecordCliOptions, c: Command) => {
+      const [{ record, defaultDeps }, units, { onInterrupt }, { RealKernelFs }] = await Promise.all([
         import('../record/recorder.js'),
-        import('../record/target.js'),
         import('../record/units.js'),
         import('./signals.js'),
         import('../record/kfs.js'),
       ]);
-      const intervals = { sampleUs: 5000, aggrUs: 100_000, opsUpdateUs: 1_000_000 };
-      if (opts.monitoring_intervals !== undefined) {
-        if (opts.monitoring_intervals.length !== 3) throw new DamoError('E_USAGE', '--monitoring_intervals takes three values: <sample> <aggr> <ops_update>');
-        const [s, a, u] = opts.monitoring_intervals as [string, string, string];
-        intervals.sampleUs = units.parseTimeUs(s, '--monitoring_intervals');
-        intervals.aggrUs = units.parseTimeUs(a, '--monitoring_intervals');
-        intervals.opsUpdateUs = units.parseTimeUs(u, '--monitoring_intervals');
-      }
-      if (opts.sample !== undefined) intervals.sampleUs = units.parseTimeUs(opts.sample, '-s/--sample');
-      if (opts.aggr !== undefined) intervals.aggrUs = units.parseTimeUs(opts.aggr, '-a/--aggr');
-      if (opts.updr !== undefined) intervals.opsUpdateUs = units.parseTimeUs(opts.updr, '-u/--updr');
-      const nrRegions = { min: 10, max: 1000 };
-      if (opts.monitoring_nr_regions_range !== undefined) {
-        const r = opts.monitoring_nr_regions_range;
-        if (r.length !== 2) throw new DamoError('E_USAGE', '--monitoring_nr_regions_range takes two values: <min> <max>');
-        [nrRegions.min, nrRegions.max] = r.map((x) => parsePositiveInteger(x)) as [number, number];
-      }
-      if (opts.minr !== undefined) nrRegions.min = opts.minr;
-      if (opts.maxr !== undefined) nrRegions.max = opts.maxr;
-      let timeoutSec: number | undefined;
-      if (opts.timeout !== undefined) {
-        timeoutSec = Number(opts.timeout);
-        if (!Number.isFinite(timeoutSec) || timeoutSec <= 0) throw new DamoError('E_USAGE', `--timeout: '${opts.timeout}' is not a positive number of seconds`);
-      }
-      const target = parseTargetArgs(args, { shell: opts.shell === true, ...(opts.target_pid !== undefined ? { targetPids: opts.target_pid } : {}) });
+      const m = await resolveMonitoring(args, opts);
       const io = ctx.io;
       const deps = defaultDeps(io, onInterrupt);
       if (ctx.debug()) deps.kfs = new RealKernelFs((op) => io.stderr.write(`damo: debug: ${op.op} ${op.path}${op.op === 'write' ? ` <- ${JSON.stringify(op.value)}` : ''}\n`));
@@ -154,19 +92,19 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
           out: opts.out,
           outputType: opts.output_type as 'protobuf',
           outputPermission: octal(opts.output_permission),
-          target,
+          target: m.target,
           ops: opts.ops,
-          regions: opts.regions !== undefined ? units.parseRegions(opts.regions) : null,
-          intervals,
-          nrRegions,
+          regions: m.regions,
+          intervals: m.intervals,
+          nrRegions: m.nrRegions,
           source: opts.source as 'auto',
           primitive: opts.primitive as 'clear_refs' | undefined,
-          timeoutSec,
+          timeoutSec: m.timeoutSec,
           snapshotIntervalUs: opts.snapshot_interval !== undefined ? units.parseTimeUs(opts.snapshot_interval, '--snapshot_interval') : undefined,
           quiet: opts.quiet === true,
           json: opts.json === true,
-          roots: { sysfs: opts.sysfs_root ?? DEFAULT_ROOTS.sysfs, tracefs: opts.tracefs_root ?? DEFAULT_ROOTS.tracefs, debugfs: opts.debugfs_root ?? DEFAULT_ROOTS.debugfs },
-          argv: ['damo', ...rawArgsOf(cmd)],
+          roots: m.roots,
+          argv: ['damo', ...rawArgsOf(c)],
         },
         deps,
       );

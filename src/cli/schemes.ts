@@ -1,15 +1,16 @@
 /**
  * `damo schemes`: work with DAMON-based operation schemes.
+ *   damo schemes -c FILE [options] <command|pid...|paddr>    apply them online
  *   damo schemes convert FILE [-s US] [-a US] [--to debugfs|sysfs|json|text]
  *   damo schemes tune -i TRACE -t TEMPLATE [--max-refault PCT]
- * Online application (`damo schemes -c FILE <command|pid>`) will hang off the parent
- * command itself; until it exists the parent explains what to use instead.
+ * Online application runs through the recorder (src/record/recorder.ts) with schemes set.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 
 import { DamoError } from '../core/errors.js';
 import type { CommandContext } from './context.js';
 import { TextOut, note } from './io.js';
+import { addMonitoringOptions, resolveMonitoring, type MonitoringCliOptions } from './monitoring.js';
 import { addInputOptions, openInput, parseUsOption, writeText } from './report/common.js';
 import { parsePositiveInteger } from './options.js';
 
@@ -20,27 +21,118 @@ interface ConvertOptions {
   debugfsFormat: 'auto' | 'v0' | 'v4';
 }
 
+interface ApplyCliOptions extends MonitoringCliOptions {
+  schemes?: string;
+  backend: string;
+  out?: string;
+  output_permission: string;
+  stats_interval: string;
+}
+
+const APPLY_HELP = `
+Applying schemes online (-c):
+  The schemes run until the target exits, --timeout passes, or Ctrl-C (exit 130) / SIGTERM
+  (exit 143). While they run, a one-line status on a terminal shows what each applied; at
+  the end stdout gets a per-scheme table of the kernel's statistics (nr_tried, sz_tried,
+  nr_applied, sz_applied, qt_exceeds), or JSON with --json. -o also records a trace of the
+  monitoring with the statistics over time (damo report / damo simulate read it).
+
+Backends (--backend, default auto, tried in this order):
+  sysfs     kernel DAMON: a kdamond of our own with the schemes written as
+            'damo schemes convert --to sysfs' lists them; statistics from
+            update_schemes_stats every --stats_interval (root, Linux 5.18+)
+  debugfs   kernel DAMON's legacy interface: the 18-field schemes lines (Linux 5.16-6.13);
+            only the actions, quotas and watermarks of that era
+  native    damo-ts's user-space DAMON engine (--primitive page_idle, soft_dirty or
+            clear_refs), with the kernel's scheme logic in damo-ts and the actions applied
+            by process_madvise(2): cold, pageout (Linux 5.10+), willneed (5.15+), collapse
+            (6.1+); other actions and page-state filters (anon, memcg, young, ...) are
+            refused with the reason. Needs CAP_SYS_NICE (root) for other processes.
+  Kernel backends never modify a kdamond they did not create and undo every change when
+  the run ends, however it ends (as damo record does, crash guardian included).
+
+Examples:
+  $ damo schemes -c '4K max 0 0 5s max pageout' -- ./workload --its-args
+  $ damo schemes -c my.damos --timeout 60 1234
+  $ damo schemes -c my.damos --backend native --primitive page_idle 1234
+  $ damo schemes -c 'min max 0 0 1s max stat' -o damon.data --json -- ./workload
+  $ damo schemes convert my.damos --to sysfs         # what the sysfs backend writes
+  $ damo simulate -i damon.data -c my.damos          # what they would have done`;
+
 export function registerSchemes(program: Command, ctx: CommandContext): void {
   const schemes = program
     .command('schemes')
-    .summary('convert DAMON-based operation schemes to kernel input, and tune them on a recording')
+    .summary('apply DAMON-based operation schemes to a workload; convert and tune them')
     .description(
       'Work with DAMON-based operation schemes (DAMOS): rules like "page out regions of 4 KiB or more ' +
         'that nobody touched for 5 seconds". Write them one per line:\n\n' +
         '  <min-size> <max-size> <min-access> <max-access> <min-age> <max-age> <action> [key=value ...]\n\n' +
-        "or in damo's JSON format. See docs/SCHEMES.md for the language. To see what schemes would have " +
-        'done to a recorded workload, use `damo report schemes` (alias `damo simulate`).',
+        "or in damo's JSON format. See docs/SCHEMES.md for the language. With -c, apply them to a " +
+        'command, running processes or physical memory. To see what schemes would have done to a ' +
+        'recorded workload, use `damo simulate` (= `damo report schemes`).',
     )
-    .option('-c, --schemes <file>', 'schemes to apply online (not available yet)')
-    .argument('[target...]', 'command or pid to apply the schemes to (not available yet)')
-    .action((_target: string[], opts: { schemes?: string }) => {
+    // The parent's options are only recognised before a subcommand, so `convert -s` and
+    // `tune -s` keep their own meaning.
+    .enablePositionalOptions()
+    .argument('[target...]', "command and its arguments, pid(s), or 'paddr' to apply the schemes to")
+    .option('-c, --schemes <file>', "schemes to apply: a file, or the scheme text itself (e.g. '4K max 0 0 5s max pageout')")
+    .addOption(new Option('--backend <backend>', 'where the schemes run').choices(['auto', 'sysfs', 'debugfs', 'native']).default('auto'))
+    .option('--stats_interval <time>', 'how often the statistics are read and recorded', '1s')
+    .option('-o, --out <file>', 'also record a trace with the statistics (an existing file is renamed to <file>.old)')
+    .option('--output_permission <mode>', 'octal file mode of the trace', '600');
+  addMonitoringOptions(schemes, 'print the final statistics as JSON on stdout')
+    .addHelpText('after', APPLY_HELP)
+    .action(async (args: string[], opts: ApplyCliOptions, cmd: Command) => {
       if (opts.schemes === undefined) {
+        if (args.length > 0) {
+          throw new DamoError('E_USAGE', `'${args.join(' ')}': give the schemes to apply with -c, or a subcommand (convert, tune)`, {
+            hint: "e.g. damo schemes -c '4K max 0 0 5s max pageout' -- ./workload",
+          });
+        }
         schemes.outputHelp();
         return;
       }
-      throw new DamoError('E_UNSUPPORTED', 'applying schemes online (damo schemes -c FILE <target>) is not implemented yet', {
-        hint: 'use `damo schemes convert FILE --to sysfs` for the kernel values, or `damo simulate -i TRACE -c FILE` to evaluate them offline',
-      });
+      const [{ record, defaultDeps }, units, { onInterrupt }, { RealKernelFs }, { loadSchemes }, { rawArgsOf }] = await Promise.all([
+        import('../record/recorder.js'),
+        import('../record/units.js'),
+        import('./signals.js'),
+        import('../record/kfs.js'),
+        import('../schemes/load.js'),
+        import('./record.js'),
+      ]);
+      const m = await resolveMonitoring(args, opts, true);
+      const loaded = await loadSchemes(opts.schemes);
+      const statsIntervalUs = units.parseTimeUs(opts.stats_interval, '--stats_interval');
+      if (!/^0?[0-7]{3}$/.test(opts.output_permission)) throw new DamoError('E_USAGE', `--output_permission: '${opts.output_permission}' is not an octal file mode like 600 or 644`);
+      const io = ctx.io;
+      const deps = defaultDeps(io, onInterrupt);
+      if (ctx.debug()) deps.kfs = new RealKernelFs((op) => io.stderr.write(`damo: debug: ${op.op} ${op.path}${op.op === 'write' ? ` <- ${JSON.stringify(op.value)}` : ''}\n`));
+      const result = await record(
+        {
+          out: opts.out ?? null,
+          outputType: 'protobuf',
+          outputPermission: Number.parseInt(opts.output_permission, 8),
+          target: m.target,
+          ops: opts.ops,
+          regions: m.regions,
+          intervals: m.intervals,
+          nrRegions: m.nrRegions,
+          source: 'auto',
+          primitive: opts.primitive as 'clear_refs' | undefined,
+          timeoutSec: m.timeoutSec,
+          snapshotIntervalUs: undefined,
+          quiet: opts.quiet === true,
+          json: opts.json === true,
+          roots: m.roots,
+          argv: ['damo', ...rawArgsOf(cmd)],
+          schemes: { schemes: loaded.schemes, name: loaded.name, backend: opts.backend as 'auto', statsIntervalMs: Math.max(1, statsIntervalUs / 1000) },
+        },
+        deps,
+      );
+      if (result.exitCode !== 0) {
+        const { ExitCode } = await import('./main.js');
+        throw new ExitCode(result.exitCode);
+      }
     });
 
   schemes

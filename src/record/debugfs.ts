@@ -12,6 +12,10 @@
  * and on restore: monitor_on = "off" (only if kdamond_pid is still ours), then attrs,
  * target_ids, init_regions and schemes written back as they were. Results come from the
  * damon_aggregated tracepoint (debugfs has no result files).
+ *
+ * With schemes (`damo schemes --backend debugfs`), `schemes` gets their 18-field lines
+ * (debugfsText(), Linux 5.16+) instead of being cleared, and is always restored; their
+ * statistics are the fields after the 18th in what the file reads back.
  */
 import { DamoError, errnoCode, errorMessage } from '../core/errors.js';
 import type { Intervals, NrRegionsRange, Ops } from '../core/model.js';
@@ -26,6 +30,35 @@ export interface DebugfsPlan {
   nrRegions: NrRegionsRange;
   targets: KdamondTarget[];
   kernelRelease: string;
+  /** Lines for the `schemes` file (the user's schemes), or undefined for none. */
+  schemesText?: string;
+}
+
+/** One scheme's statistics as the debugfs `schemes` file shows them. */
+export interface DebugfsSchemeStats {
+  nrTried: number;
+  szTried: number;
+  /** null on 5.16, whose two counters only count tried regions. */
+  nrApplied: number | null;
+  szApplied: number | null;
+  qtExceeds: number | null;
+}
+
+/**
+ * Statistics from the `schemes` file: 5.17+ reads 23 fields per line (the 18 written plus
+ * nr_tried sz_tried nr_applied sz_applied qt_exceeds), 5.16 reads 20 (stat_count stat_sz,
+ * counted for every region the scheme was tried on).
+ */
+export function parseDebugfsSchemeStats(text: string): DebugfsSchemeStats[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 20)
+    .map((f) => {
+      const n = (i: number): number => Number(f[i] ?? 0);
+      if (f.length >= 23) return { nrTried: n(18), szTried: n(19), nrApplied: n(20), szApplied: n(21), qtExceeds: n(22) };
+      return { nrTried: n(18), szTried: n(19), nrApplied: null, szApplied: null, qtExceeds: null };
+    });
 }
 
 interface Saved {
@@ -85,11 +118,15 @@ export class DebugfsMonitor {
     if (lines.length > 0 && this.saved.initRegions === undefined) {
       throw new DamoError('E_UNSUPPORTED', 'this kernel has no debugfs init_regions file (Linux 5.16+), so --regions and paddr cannot be used over debugfs');
     }
+    const ours = plan.schemesText;
+    if (ours !== undefined && this.saved.schemes === undefined) {
+      throw new DamoError('E_UNSUPPORTED', 'this kernel has no debugfs schemes file (Linux 5.16+), so schemes cannot be applied over debugfs', { hint: 'use --backend sysfs or native' });
+    }
     this.changed = {
       attrs: true,
       targetIds: true,
       initRegions: lines.length > 0,
-      schemes: this.saved.schemes !== undefined && this.saved.schemes.length > 0,
+      schemes: ours !== undefined || (this.saved.schemes !== undefined && this.saved.schemes.length > 0),
     };
     // Registered before writing; the guardian runs them last-added first and only while
     // monitoring is off, so it is harmless if we die before any write.
@@ -99,7 +136,19 @@ export class DebugfsMonitor {
     try {
       const i = plan.intervals;
       kfs.write(`${root}/attrs`, `${i.sampleUs} ${i.aggrUs} ${i.opsUpdateUs} ${plan.nrRegions.min} ${plan.nrRegions.max}`);
-      if (this.changed.schemes) kfs.write(`${root}/schemes`, '\n');
+      if (this.changed.schemes) {
+        try {
+          kfs.write(`${root}/schemes`, ours ?? '\n');
+        } catch (err) {
+          if (ours !== undefined && errnoCode(err) === 'EINVAL') {
+            throw new DamoError('E_UNSUPPORTED', `the kernel rejected our schemes (EINVAL writing ${root}/schemes: ${JSON.stringify(ours.split('\n')[0])}...); this kernel's debugfs may predate the 18-field format of Linux 5.16`, {
+              cause: err,
+              hint: 'use --backend sysfs or native',
+            });
+          }
+          throw err;
+        }
+      }
       if (plan.ops === 'paddr') kfs.write(`${root}/target_ids`, 'paddr\n');
       else kfs.write(`${root}/target_ids`, plan.targets.map((t) => String(t.pid ?? 0)).join(' '));
       if (this.changed.initRegions) kfs.write(`${root}/init_regions`, `${lines.join('\n')}\n`);
@@ -129,6 +178,11 @@ export class DebugfsMonitor {
     }
     this.kdamondPid = pid;
     return pid;
+  }
+
+  /** Our schemes' statistics, read back from the schemes file. */
+  readSchemeStats(): DebugfsSchemeStats[] {
+    return parseDebugfsSchemeStats(this.kfs.read(`${this.root}/schemes`));
   }
 
   isRunning(): boolean {

@@ -349,3 +349,98 @@ export function chooseSource(req: SourceRequest, det: Detection, native: NativeA
   const main = blockers.find((b) => b.code !== 'E_UNSUPPORTED') ?? blockers[0];
   throw new DamoError(main?.code ?? 'E_UNSUPPORTED', `no usable source to record '${req.ops}':\n  ${skipped.join('\n  ')}`, main?.hint === undefined ? {} : { hint: main.hint });
 }
+
+// ---------------------------------------------------------------------------------------
+// `damo schemes`: where the schemes run.
+
+export type SchemesBackend = 'sysfs' | 'debugfs' | 'native';
+export const SCHEMES_BACKENDS: readonly SchemesBackend[] = ['sysfs', 'debugfs', 'native'];
+
+export interface SchemesBackendRequest {
+  backend: 'auto' | SchemesBackend;
+  ops: Ops;
+  nrTargets: number;
+  /** A trace is recorded too (-o): the backend must also deliver snapshots. */
+  withSnapshots: boolean;
+  /** Why each backend cannot apply these particular schemes (null: it can). */
+  schemesProblem: Record<SchemesBackend, string | null>;
+}
+
+export interface ChosenSchemesBackend {
+  backend: SchemesBackend;
+  /** The source that runs it: sysfs records through tracefs when it can. */
+  kind: SourceChoice;
+  /** false: only the schemes run, nothing is sampled for a trace. */
+  snapshots: boolean;
+  skipped: string[];
+}
+
+function schemesBlocker(
+  backend: SchemesBackend,
+  det: Detection,
+  req: SchemesBackendRequest,
+  native: NativeAvailability,
+): Blocker | { kind: SourceChoice } {
+  const problem = req.schemesProblem[backend];
+  switch (backend) {
+    case 'sysfs': {
+      const s = sysfsBlocker(det, req.ops);
+      if (s !== null) return s;
+      if (problem !== null) return { code: 'E_UNSUPPORTED', why: problem };
+      if (!req.withSnapshots) return { kind: 'sysfs' };
+      if (tracefsBlocker(det) === null) return { kind: 'tracefs' };
+      const b = blockerFor('sysfs', det, { source: 'sysfs', ops: req.ops, nrTargets: req.nrTargets }, native);
+      return b ?? { kind: 'sysfs' };
+    }
+    case 'debugfs': {
+      const d = det.debugfs;
+      if (!d.present) return { code: 'E_UNSUPPORTED', why: `the DAMON debugfs interface is absent (${d.root}; it exists on Linux 5.15-6.13 with CONFIG_DAMON_DBGFS)` };
+      if (req.withSnapshots) {
+        const b = blockerFor('debugfs', det, { source: 'debugfs', ops: req.ops, nrTargets: req.nrTargets }, native);
+        if (b !== null) return b;
+      } else {
+        if (det.euid !== 0) return { code: 'E_PERM', why: 'the DAMON debugfs interface needs root', hint: 'run as root (sudo), or use --backend native' };
+        if (req.ops === 'fvaddr') return { code: 'E_UNSUPPORTED', why: "the debugfs interface has no 'fvaddr' operations", hint: 'use --ops vaddr, or --backend sysfs' };
+        if (runningKdamonds(det.sysfs).length > 0) return { code: 'E_BUSY', why: 'a sysfs kdamond is running, and DAMON refuses debugfs monitoring while one does', hint: 'use --backend native' };
+        if (d.running) return { code: 'E_BUSY', why: `DAMON debugfs monitoring is already on (${d.root}/${d.monitorOnFile ?? 'monitor_on'}) and is not ours`, hint: 'use --backend native' };
+      }
+      if (problem !== null) return { code: 'E_UNSUPPORTED', why: problem };
+      return { kind: 'debugfs' };
+    }
+    case 'native': {
+      if (!native.usable) return { code: 'E_UNSUPPORTED', why: native.reason ?? 'the native engine is unusable here' };
+      if (problem !== null) return { code: 'E_UNSUPPORTED', why: problem };
+      return { kind: 'native' };
+    }
+  }
+}
+
+/**
+ * Picks where schemes run. Auto order: kernel sysfs, kernel debugfs, native engine (the
+ * kernel applies every action and costs less). An explicit choice that cannot work fails
+ * with the reason.
+ */
+export function chooseSchemesBackend(req: SchemesBackendRequest, det: Detection, native: NativeAvailability): ChosenSchemesBackend {
+  // The record blockers' advice names --source; here the choice is --backend.
+  const attempt = (b: SchemesBackend): Blocker | { kind: SourceChoice } => {
+    const r = schemesBlocker(b, det, req, native);
+    if (!('why' in r)) return r;
+    const fix = (t: string): string => t.replace(/--source (native|sysfs|debugfs)/g, '--backend $1').replace(/to record with the user-space engine/g, 'to apply them with the user-space engine');
+    return { code: r.code, why: fix(r.why), ...(r.hint === undefined ? {} : { hint: fix(r.hint) }) };
+  };
+  if (req.backend !== 'auto') {
+    const r = attempt(req.backend);
+    if ('why' in r) throw new DamoError(r.code, `cannot apply the schemes with --backend ${req.backend}: ${r.why}`, r.hint === undefined ? {} : { hint: r.hint });
+    return { backend: req.backend, kind: r.kind, snapshots: req.withSnapshots, skipped: [] };
+  }
+  const skipped: string[] = [];
+  const blockers: Blocker[] = [];
+  for (const b of SCHEMES_BACKENDS) {
+    const r = attempt(b);
+    if (!('why' in r)) return { backend: b, kind: r.kind, snapshots: req.withSnapshots, skipped };
+    blockers.push(r);
+    skipped.push(`${b === 'native' ? 'native engine' : `kernel ${b}`}: ${r.why}`);
+  }
+  const main = blockers.find((b) => b.code !== 'E_UNSUPPORTED') ?? blockers[0];
+  throw new DamoError(main?.code ?? 'E_UNSUPPORTED', `no backend can apply these schemes to '${req.ops}':\n  ${skipped.join('\n  ')}`, main?.hint === undefined ? {} : { hint: main.hint });
+}

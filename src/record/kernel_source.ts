@@ -7,16 +7,24 @@
  * - `debugfs`: the legacy debugfs root context, snapshots from the tracepoint.
  * Each undoes every change on stop() and on every failure path, and registers the same
  * undo steps with the crash guardian in case this process is killed.
+ *
+ * With `schemes` (`damo schemes`), the kdamond also applies the user's schemes, and every
+ * `statsIntervalMs` their statistics are read back (sysfs: update_schemes_stats and
+ * stats/*; debugfs: the schemes file) and handed to the sink, once more just before the
+ * kdamond is stopped. With `snapshots: false` no snapshots are taken at all: only the
+ * kdamond and its schemes run (no tracefs instance, no stat scheme).
  */
 import { DamoError, errorMessage } from '../core/errors.js';
-import type { Intervals, NrRegionsRange, Ops, Snapshot, SourceKind } from '../core/model.js';
+import type { Intervals, NrRegionsRange, Ops, SchemeStatsRecord, Snapshot, SourceKind } from '../core/model.js';
+import { debugfsText } from '../schemes/kernel.js';
+import type { Scheme } from '../schemes/model.js';
 import { DebugfsMonitor } from './debugfs.js';
 import type { Detection, KernelSourceKind } from './detect.js';
 import type { Guardian } from './guardian.js';
 import type { KernelFs } from './kfs.js';
 import type { KernelRoots } from './roots.js';
 import { deferred, type RecordingSource, type SourceSink } from './source.js';
-import { OurKdamond, toDamoError, type KdamondTarget } from './sysfs.js';
+import { OurKdamond, toDamoError, type KdamondTarget, type KernelSchemeStats } from './sysfs.js';
 import { DamonTraceAssembler } from './trace_parse.js';
 import { TraceInstance } from './tracefs.js';
 
@@ -40,6 +48,12 @@ export interface KernelSourceConfig {
   aliveCheckMs?: number;
   /** sysfs snapshots: µs between snapshots (default: the aggregation interval). */
   snapshotIntervalUs?: number;
+  /** Schemes for the kernel to apply (installed before monitoring starts). */
+  schemes?: readonly Scheme[];
+  /** How often the schemes' statistics are read back (ms); default 1000. */
+  statsIntervalMs?: number;
+  /** false: no snapshots, only the kdamond and its schemes (default true). */
+  snapshots?: boolean;
 }
 
 interface Controller {
@@ -48,6 +62,8 @@ interface Controller {
   isRunning(): boolean;
   stop(): void;
   restore(): string[];
+  /** The user's schemes' statistics now; null entries for counters the kernel lacks. */
+  readSchemeStats(): Array<Omit<KernelSchemeStats, 'nrApplied' | 'szApplied' | 'qtExceeds'> & { nrApplied: number | null; szApplied: number | null; qtExceeds: number | null }>;
   readonly description: string;
 }
 
@@ -55,7 +71,7 @@ function sysfsController(cfg: KernelSourceConfig, statSchemes: boolean): Control
   const kd = new OurKdamond(
     cfg.kfs,
     cfg.roots.sysfs,
-    { ops: cfg.ops, intervals: cfg.intervals, nrRegions: cfg.nrRegions, targets: cfg.targets, statSchemes },
+    { ops: cfg.ops, intervals: cfg.intervals, nrRegions: cfg.nrRegions, targets: cfg.targets, statSchemes, ...(cfg.schemes !== undefined ? { schemes: cfg.schemes } : {}) },
     cfg.guardian,
   );
   return {
@@ -65,6 +81,7 @@ function sysfsController(cfg: KernelSourceConfig, statSchemes: boolean): Control
     isRunning: () => kd.isRunning(),
     stop: () => kd.stop(),
     restore: () => kd.restore(),
+    readSchemeStats: () => kd.updateSchemeStats(),
     description: 'sysfs kdamond 0',
   };
 }
@@ -74,7 +91,14 @@ function debugfsController(cfg: KernelSourceConfig): Controller {
     cfg.kfs,
     cfg.roots.debugfs,
     cfg.detection.debugfs.monitorOnFile ?? 'monitor_on',
-    { ops: cfg.ops, intervals: cfg.intervals, nrRegions: cfg.nrRegions, targets: cfg.targets, kernelRelease: cfg.detection.kernelRelease },
+    {
+      ops: cfg.ops,
+      intervals: cfg.intervals,
+      nrRegions: cfg.nrRegions,
+      targets: cfg.targets,
+      kernelRelease: cfg.detection.kernelRelease,
+      ...(cfg.schemes !== undefined && cfg.schemes.length > 0 ? { schemesText: debugfsText(cfg.schemes, cfg.intervals, 'v4') } : {}),
+    },
     cfg.guardian,
   );
   return {
@@ -83,6 +107,7 @@ function debugfsController(cfg: KernelSourceConfig): Controller {
     isRunning: () => mon.isRunning(),
     stop: () => mon.stop(),
     restore: () => mon.restore(),
+    readSchemeStats: () => mon.readSchemeStats().map((st) => ({ ...st, szOpsFilterPassed: 0 })),
     description: 'debugfs',
   };
 }
@@ -101,6 +126,81 @@ function targetMapper(nrTargets: number): (id: number) => number | undefined {
   };
 }
 
+/**
+ * Reads the schemes' statistics every statsIntervalMs and once more before the kdamond
+ * stops. A failed read while the kdamond still runs is a warning (once), not the end.
+ */
+class SchemeStatsPoller {
+  private timer: NodeJS.Timeout | null = null;
+  private warned = new Set<string>();
+
+  constructor(
+    private readonly cfg: KernelSourceConfig,
+    private readonly controller: Controller,
+    private readonly sink: SourceSink,
+  ) {}
+
+  get enabled(): boolean {
+    return (this.cfg.schemes?.length ?? 0) > 0;
+  }
+
+  start(): void {
+    if (!this.enabled) return;
+    this.timer = setInterval(() => this.poll(), Math.max(10, this.cfg.statsIntervalMs ?? 1000));
+  }
+
+  poll(): void {
+    if (!this.enabled) return;
+    let stats;
+    try {
+      stats = this.controller.readSchemeStats();
+    } catch (err) {
+      // The kdamond stopped under us (targets exited): the alive check ends the run.
+      let running: boolean;
+      try {
+        running = this.controller.isRunning();
+      } catch {
+        running = false;
+      }
+      if (running) this.warnOnce('read', `could not read the schemes' statistics: ${errorMessage(err)}`);
+      return;
+    }
+    const timeNs = Number(this.cfg.nowNs() - this.cfg.baseTimeNs);
+    if (stats.some((st) => st.nrApplied === null)) {
+      this.warnOnce('516', "this kernel's debugfs counts only the regions each scheme was tried on (Linux 5.16); applied bytes are unknown and shown as 0");
+    }
+    const records: SchemeStatsRecord[] = stats.map((st, i) => ({
+      timeNs,
+      schemeIndex: i,
+      targetIndex: 0,
+      nrTried: st.nrTried,
+      szTriedBytes: st.szTried,
+      nrApplied: st.nrApplied ?? 0,
+      szAppliedBytes: st.szApplied ?? 0,
+      qtExceeds: st.qtExceeds ?? 0,
+      szOpsFilterPassedBytes: st.szOpsFilterPassed,
+    }));
+    this.sink.onSchemeStats?.(records);
+  }
+
+  private warnOnce(key: string, message: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.sink.onWarning(message);
+  }
+
+  /** The last reading, while the kdamond still runs; then no more. */
+  finish(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    try {
+      if (this.enabled && this.controller.isRunning()) this.poll();
+    } catch {
+      // nothing more to read
+    }
+  }
+}
+
 /** tracefs and debugfs: a controller plus our tracefs instance. */
 class TraceStreamSource implements RecordingSource {
   readonly kind: SourceKind;
@@ -113,6 +213,7 @@ class TraceStreamSource implements RecordingSource {
   private pollTimer: NodeJS.Timeout | null = null;
   private aliveTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private stats: SchemeStatsPoller | null = null;
 
   constructor(private readonly cfg: KernelSourceConfig) {
     this.kind = cfg.kind === 'debugfs' ? 'kernel-debugfs' : 'kernel-tracefs';
@@ -154,6 +255,8 @@ class TraceStreamSource implements RecordingSource {
       onWarning: (m) => sink.onWarning(m),
     });
     this.pollTimer = setInterval(() => this.poll(), cfg.pollMs ?? 50);
+    this.stats = new SchemeStatsPoller(cfg, this.controller, sink);
+    this.stats.start();
     this.aliveTimer = setInterval(() => {
       try {
         if (!this.controller.isRunning()) {
@@ -181,6 +284,7 @@ class TraceStreamSource implements RecordingSource {
     this.stopped = true;
     if (this.pollTimer !== null) clearInterval(this.pollTimer);
     if (this.aliveTimer !== null) clearInterval(this.aliveTimer);
+    this.stats?.finish();
     const warnings: string[] = [];
     try {
       this.controller.stop();
@@ -207,6 +311,7 @@ class SysfsSnapshotSource implements RecordingSource {
   private stopped = false;
   private readonly lastEndNs = new Map<number, number>();
   private nextTickNs = 0n;
+  private stats: SchemeStatsPoller | null = null;
 
   constructor(private readonly cfg: KernelSourceConfig) {
     this.controller = sysfsController(cfg, true);
@@ -221,6 +326,8 @@ class SysfsSnapshotSource implements RecordingSource {
     const pid = this.controller.start();
     this.label = `kernel DAMON (sysfs kdamond 0 pid ${pid}, tried-regions snapshots)`;
     this.nextTickNs = this.cfg.nowNs() + this.intervalNs;
+    this.stats = new SchemeStatsPoller(this.cfg, this.controller, sink);
+    this.stats.start();
     this.schedule(sink);
   }
 
@@ -282,10 +389,53 @@ class SysfsSnapshotSource implements RecordingSource {
     if (this.stopped) return [];
     this.stopped = true;
     if (this.timer !== null) clearTimeout(this.timer);
+    this.stats?.finish();
+    return this.controller.restore();
+  }
+}
+
+/** Schemes without snapshots: our kdamond (sysfs) or the debugfs context, nothing else. */
+class KernelControlSource implements RecordingSource {
+  readonly kind: SourceKind;
+  label: string;
+  private readonly endedD = deferred<string>();
+  readonly ended = this.endedD.promise;
+  private readonly controller: Controller;
+  private aliveTimer: NodeJS.Timeout | null = null;
+  private stats: SchemeStatsPoller | null = null;
+  private stopped = false;
+
+  constructor(private readonly cfg: KernelSourceConfig) {
+    this.kind = cfg.kind === 'debugfs' ? 'kernel-debugfs' : 'kernel-sysfs';
+    this.controller = cfg.kind === 'debugfs' ? debugfsController(cfg) : sysfsController(cfg, false);
+    this.label = `kernel DAMON (${this.controller.description})`;
+  }
+
+  async start(sink: SourceSink): Promise<void> {
+    this.controller.setup();
+    const pid = this.controller.start();
+    this.label = `kernel DAMON (${this.controller.description} pid ${pid})`;
+    this.stats = new SchemeStatsPoller(this.cfg, this.controller, sink);
+    this.stats.start();
+    this.aliveTimer = setInterval(() => {
+      try {
+        if (!this.controller.isRunning()) this.endedD.resolve('kdamond-stopped');
+      } catch (err) {
+        this.endedD.reject(toDamoError(err, 'checking our kdamond'));
+      }
+    }, this.cfg.aliveCheckMs ?? 500);
+  }
+
+  async stop(): Promise<string[]> {
+    if (this.stopped) return [];
+    this.stopped = true;
+    if (this.aliveTimer !== null) clearInterval(this.aliveTimer);
+    this.stats?.finish();
     return this.controller.restore();
   }
 }
 
 export function createKernelSource(cfg: KernelSourceConfig): RecordingSource {
+  if (cfg.snapshots === false) return new KernelControlSource(cfg);
   return cfg.kind === 'sysfs' ? new SysfsSnapshotSource(cfg) : new TraceStreamSource(cfg);
 }

@@ -3,9 +3,15 @@
  * live in src/record/native (openNativeMonitor, nativeCapabilities); this adapter maps them
  * onto RecordingSource. It is imported lazily so kernel recording and reports work on a
  * build without the addon.
+ *
+ * With schemes (`damo schemes --backend native`), each aggregation's snapshots also go to
+ * the online applier (src/schemes/online_native.ts), which applies the actions with
+ * process_madvise(2) and has the engine reset the ages of the regions it acted on.
  */
 import { DamoError, errorMessage } from '../core/errors.js';
-import type { Intervals, NrRegionsRange, Ops } from '../core/model.js';
+import type { Intervals, NrRegionsRange, Ops, SchemeStatsRecord } from '../core/model.js';
+import type { Scheme } from '../schemes/model.js';
+import type { NativeSchemeReport, NativeSchemesApplier } from '../schemes/online_native.js';
 import type { NativeAvailability } from './detect.js';
 import type * as NativeMonitorModule from './native/monitor.js';
 import { deferred, type RecordingSource, type SourceSink } from './source.js';
@@ -23,7 +29,13 @@ export interface NativeSourceConfig {
   primitive: NativePrimitive | undefined;
   /** Our header's base time; snapshot times are rebased onto it. */
   baseTimeNs: bigint;
+  /** Schemes to apply with process_madvise(2). */
+  schemes?: readonly Scheme[];
+  /** Least time between two statistics deliveries (ms); default 1000. */
+  statsIntervalMs?: number;
 }
+
+
 
 type MonitorModule = typeof NativeMonitorModule;
 
@@ -61,7 +73,24 @@ export async function createNativeSource(cfg: NativeSourceConfig): Promise<Recor
     intervals: cfg.intervals,
     nrRegions: cfg.nrRegions,
   });
-  return new NativeSource(monitor, cfg.baseTimeNs);
+  let applier: NativeSchemesApplier | null = null;
+  if (cfg.schemes !== undefined && cfg.schemes.length > 0) {
+    const [{ NativeSchemesApplier }, { nativeMadviseActions }, { loadNativeAddon }] = await Promise.all([
+      import('../schemes/online_native.js'),
+      import('./native/actions.js'),
+      import('./native/addon.js'),
+    ]);
+    applier = new NativeSchemesApplier({
+      schemes: cfg.schemes,
+      intervals: { sampleUs: cfg.intervals.sampleUs, aggrUs: cfg.intervals.aggrUs },
+      ops: cfg.ops,
+      pids: cfg.ops === 'paddr' ? [] : cfg.pids,
+      minRegionSz: loadNativeAddon().hostFacts().pageSizeBytes,
+      actions: nativeMadviseActions(),
+      resetAges: (t, ranges) => monitor.resetAges(t, ranges),
+    });
+  }
+  return new NativeSource(monitor, cfg.baseTimeNs, applier, cfg.statsIntervalMs ?? 1000);
 }
 
 class NativeSource implements RecordingSource {
@@ -71,9 +100,13 @@ class NativeSource implements RecordingSource {
   readonly ended = this.endedD.promise;
   private started = false;
 
+  private lastStatsNs = -Infinity;
+
   constructor(
     private readonly monitor: NativeMonitorModule.NativeMonitor,
     private readonly baseTimeNs: bigint,
+    private readonly applier: NativeSchemesApplier | null,
+    private readonly statsIntervalMs: number,
   ) {
     this.kind = monitor.header.source;
     const p = monitor.options.primitive;
@@ -82,13 +115,32 @@ class NativeSource implements RecordingSource {
 
   async start(sink: SourceSink): Promise<void> {
     let shiftNs = 0;
-    const { baseTimeNs } = this.monitor.start((s) => {
-      if (shiftNs !== 0) {
-        s.startNs += shiftNs;
-        s.endNs += shiftNs;
-      }
-      sink.onSnapshot(s);
-    });
+    const applier = this.applier;
+    if (applier !== null) {
+      // Probe every target and advice before anything runs: a kernel without
+      // process_madvise or a missing permission fails here, with the reason.
+      applier.listen({
+        onWarning: (m) => sink.onWarning(m),
+        onStats: (records) => {
+          const t = records[0]?.timeNs ?? 0;
+          if (t - this.lastStatsNs < this.statsIntervalMs * 1e6) return;
+          this.lastStatsNs = t;
+          sink.onSchemeStats?.(records);
+        },
+        onFatal: (err) => this.endedD.reject(err),
+      });
+      applier.open();
+    }
+    const { baseTimeNs } = this.monitor.start(
+      (s) => {
+        if (shiftNs !== 0) {
+          s.startNs += shiftNs;
+          s.endNs += shiftNs;
+        }
+        sink.onSnapshot(s);
+      },
+      applier === null ? undefined : (batch) => applier.onAggregation(batch),
+    );
     // Both bases are CLOCK_MONOTONIC; keep the header's, which was taken first.
     shiftNs = Number(baseTimeNs - this.baseTimeNs);
     this.started = true;
@@ -100,6 +152,23 @@ class NativeSource implements RecordingSource {
 
   async stop(): Promise<string[]> {
     if (this.started) await this.monitor.stop();
-    return [];
+    const warnings: string[] = [];
+    if (this.applier !== null) {
+      try {
+        await this.applier.drain();
+      } catch (err) {
+        warnings.push(`applying the schemes failed: ${errorMessage(err)}`);
+      }
+      this.applier.close();
+    }
+    return warnings;
+  }
+
+  finalSchemeStats(timeNs: number): SchemeStatsRecord[] | null {
+    return this.applier?.statsRecords(timeNs) ?? null;
+  }
+
+  schemesReport(): NativeSchemeReport[] | null {
+    return this.applier?.report() ?? null;
   }
 }

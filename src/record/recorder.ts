@@ -6,15 +6,24 @@
  * Crash safety: the writer puts each frame out in one write() as it arrives, so a SIGKILL
  * leaves a file readable up to the last complete frame; the crash guardian (guardian.ts)
  * undoes our kernel changes if this process dies without doing it.
+ *
+ * `damo schemes -c FILE <target>` runs through the same recording (same targets, safety,
+ * endings and restore), with `schemes` set: the backend (kernel sysfs, debugfs, or the
+ * native engine with process_madvise) applies them, their statistics are collected (and
+ * written as SchemeStats frames when `out` is given), and the end prints a per-scheme
+ * table instead of the recording summary. Without `out` nothing is written and, for the
+ * kernel, nothing is sampled for a trace.
  */
 import { accessSync, constants, existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { hostname, cpus, release } from 'node:os';
 import { dirname, resolve } from 'node:path';
 
 import { DamoError, errorMessage, isDamoError } from '../core/errors.js';
-import type { Intervals, NrRegionsRange, Ops, Snapshot, SourceKind, TraceHeader, TraceTarget } from '../core/model.js';
+import type { Intervals, NrRegionsRange, Ops, SchemeStatsRecord, Snapshot, SourceKind, TraceHeader, TraceTarget } from '../core/model.js';
 import { toolVersion } from '../core/version.js';
-import { chooseSource, detect, type Detection, type NativeAvailability, type SourceChoice } from './detect.js';
+import type { Scheme } from '../schemes/model.js';
+import type { OnlineSchemesSummary } from '../schemes/online_report.js';
+import { chooseSchemesBackend, chooseSource, detect, type Detection, type NativeAvailability, type SchemesBackend, type SourceChoice } from './detect.js';
 import { NoGuardian, ShellGuardian, type Guardian } from './guardian.js';
 import { createKernelSource } from './kernel_source.js';
 import { RealKernelFs, type KernelFs } from './kfs.js';
@@ -30,8 +39,19 @@ import { humanBytes, humanSeconds } from './units.js';
 export type OutputType = 'protobuf' | 'json_compressed' | 'json' | 'perf_script' | 'legacy';
 export const OUTPUT_TYPES: readonly OutputType[] = ['protobuf', 'json_compressed', 'json', 'perf_script', 'legacy'];
 
+/** `damo schemes`: what to apply, and where. */
+export interface SchemesRequest {
+  schemes: Scheme[];
+  /** The schemes file, or `<command line>`, for messages. */
+  name: string;
+  backend: 'auto' | SchemesBackend;
+  /** How often statistics are read back (kernel) or recorded (ms). */
+  statsIntervalMs: number;
+}
+
 export interface RecordRequest {
-  out: string;
+  /** The trace to write; null writes none (only `damo schemes` allows that). */
+  out: string | null;
   outputType: OutputType;
   /** File mode of the output (octal 600 by default). */
   outputPermission: number;
@@ -49,6 +69,8 @@ export interface RecordRequest {
   json: boolean;
   roots: KernelRoots;
   argv: string[];
+  /** Apply these schemes (`damo schemes`). */
+  schemes?: SchemesRequest;
 }
 
 /** Everything the recorder touches outside itself, replaceable in tests. */
@@ -80,6 +102,7 @@ export interface RecordDeps {
 
 export interface TraceSinkLike {
   writeSnapshot(s: Snapshot): void;
+  writeSchemeStats?(s: SchemeStatsRecord): void;
   writeEvent(e: { timeNs: number; kind: string; message: string; targetIndex?: number }): void;
   close(endReason: string): void;
   abandon(): void;
@@ -89,7 +112,7 @@ export interface TraceSinkLike {
 }
 
 export interface RecordSummary {
-  out: string;
+  out: string | null;
   outputType: OutputType;
   source: SourceKind;
   sourceLabel: string;
@@ -103,6 +126,8 @@ export interface RecordSummary {
   targetExit: ExitInfo | null;
   warnings: string[];
   skippedSources: string[];
+  /** `damo schemes`: the final per-scheme statistics. */
+  schemes?: OnlineSchemesSummary;
 }
 
 export interface RecordResult {
@@ -256,6 +281,11 @@ class Recording {
   private baseTimeNs = 0n;
   private writeError: unknown = null;
   private wakeWriteError: (() => void) | null = null;
+  /** `damo schemes`: the latest statistics, and those that came before the writer. */
+  private schemeStats: SchemeStatsRecord[] | null = null;
+  private readonly earlyStats: SchemeStatsRecord[] = [];
+  private backend: SchemesBackend | null = null;
+  private nrSnapshotsSeen = 0;
 
   constructor(
     private readonly req: RecordRequest,
@@ -282,7 +312,11 @@ class Recording {
     if (req.primitive !== undefined && req.source !== 'auto' && req.source !== 'native') {
       throw new DamoError('E_USAGE', `--primitive ${req.primitive} applies to the native engine, not to --source ${req.source}`, { hint: 'use --source native, or drop --primitive' });
     }
-    checkOutputWritable(req.out);
+    if (req.out !== null) checkOutputWritable(req.out);
+    else if (req.schemes === undefined) throw new DamoError('E_USAGE', 'a recording needs an output file');
+    if (req.schemes !== undefined && req.out !== null && req.outputType !== 'protobuf') {
+      throw new DamoError('E_USAGE', 'applying schemes records into damo-ts traces only (their statistics have no place in damo formats)', { hint: "convert the trace afterwards with 'damo convert'" });
+    }
     // Targets must exist before anything is touched.
     if (req.target.kind === 'pids') checkPids(req.target.pids, deps.pidAlive);
     if (req.target.kind === 'command' && !req.target.shell) checkCommand(req.target, deps.env);
@@ -299,11 +333,34 @@ class Recording {
       pidAlive: deps.pidAlive,
     });
     // --primitive names a native-engine primitive, so it implies the native source.
-    const requested = req.primitive !== undefined && req.source === 'auto' ? 'native' : req.source;
+    const sch = req.schemes;
+    const asked = sch !== undefined ? sch.backend : req.source;
+    if (sch !== undefined && req.primitive !== undefined && asked !== 'auto' && asked !== 'native') {
+      throw new DamoError('E_USAGE', `--primitive ${req.primitive} applies to the native engine, not to --backend ${asked}`, { hint: 'use --backend native, or drop --primitive' });
+    }
+    const requested = req.primitive !== undefined && asked === 'auto' ? 'native' : asked;
     const wantNative = requested === 'auto' || requested === 'native';
     const firstPid = req.target.kind === 'pids' ? req.target.pids[0] : undefined;
     const native: NativeAvailability = wantNative ? await deps.probeNative(req.primitive, ops as Exclude<Ops, ''>, firstPid) : { usable: false, reason: 'not needed' };
-    const choice = chooseSource({ source: requested, ops, nrTargets }, detection, native);
+    let choice: { kind: SourceChoice; skipped: string[]; snapshots: boolean };
+    if (sch !== undefined) {
+      const { schemesProblems } = await import('../schemes/backends.js');
+      const c = chooseSchemesBackend(
+        {
+          backend: requested as 'auto' | SchemesBackend,
+          ops,
+          nrTargets,
+          withSnapshots: req.out !== null,
+          schemesProblem: schemesProblems(sch.schemes, ops as Exclude<Ops, ''>, { sampleUs: req.intervals.sampleUs, aggrUs: req.intervals.aggrUs }),
+        },
+        detection,
+        native,
+      );
+      this.backend = c.backend;
+      choice = c;
+    } else {
+      choice = { ...chooseSource({ source: requested as 'auto' | SourceChoice, ops, nrTargets }, detection, native), snapshots: true };
+    }
     for (const s of groupSkipped(choice.skipped)) this.note(`skipped ${s}`);
 
     // From here on an interrupt must not kill us before we undo what we change; one that
@@ -313,7 +370,7 @@ class Recording {
       this.wakeInterrupt?.();
     });
     try {
-      return await this.runWith(choice.kind, choice.skipped, ops, detection, paddrRegions);
+      return await this.runWith(choice.kind, choice.skipped, ops, detection, paddrRegions, choice.snapshots);
     } finally {
       unregister();
       this.target?.dispose();
@@ -321,7 +378,7 @@ class Recording {
     }
   }
 
-  private async runWith(kind: SourceChoice, skipped: string[], ops: Ops, detection: Detection, paddrRegions: Array<[number, number]> | null): Promise<RecordResult> {
+  private async runWith(kind: SourceChoice, skipped: string[], ops: Ops, detection: Detection, paddrRegions: Array<[number, number]> | null, snapshots: boolean): Promise<RecordResult> {
     const { req, deps } = this;
     if ((kind === 'tracefs' || kind === 'debugfs') && detection.tracefs.staleInstances.length > 0) {
       for (const n of removeStaleInstances(deps.kfs, req.roots.tracefs, detection.tracefs.staleInstances)) this.note(n);
@@ -347,13 +404,16 @@ class Recording {
     const wallStartUnixNs = BigInt(Date.now()) * 1_000_000n;
     let source: RecordingSource;
     try {
-      source = await this.makeSource(kind, ops, detection, pids, paddrRegions);
+      source = await this.makeSource(kind, ops, detection, pids, paddrRegions, snapshots);
       await source.start({
         onSnapshot: (s) => {
+          this.nrSnapshotsSeen++;
           this.latestByTarget.set(s.targetIndex, s);
+          if (req.out === null) return;
           if (this.writer === null) this.early.push(s);
           else this.write(() => this.writer?.writeSnapshot(s));
         },
+        onSchemeStats: (records) => this.onSchemeStats(records),
         onWarning: (m) => {
           this.warn(m);
           this.write(() => this.writer?.writeEvent({ timeNs: this.relNow(), kind: 'warning', message: m }));
@@ -386,21 +446,43 @@ class Recording {
       wallStartUnixNs,
       argv: req.argv,
     };
-    try {
-      if (existsSync(req.out)) renameSync(req.out, `${req.out}.old`);
-      const { TraceWriter } = await import('../format/trace_writer.js');
-      const w = TraceWriter.create(this.streamPath, header, { mode: req.outputPermission });
-      this.writer = deps.wrapSink !== undefined ? deps.wrapSink(w) : w;
-    } catch (err) {
-      for (const w of await source.stop()) this.warn(w);
-      target?.terminate('SIGTERM');
-      throw isDamoError(err) ? err : new DamoError('E_IO', `cannot create ${req.out}: ${errorMessage(err)}`, { hint: 'choose a writable location with -o' });
+    const out = req.out;
+    if (out !== null) {
+      try {
+        if (existsSync(out)) renameSync(out, `${out}.old`);
+        const { TraceWriter } = await import('../format/trace_writer.js');
+        const w = TraceWriter.create(this.streamPath, header, { mode: req.outputPermission });
+        this.writer = deps.wrapSink !== undefined ? deps.wrapSink(w) : w;
+      } catch (err) {
+        for (const w of await source.stop()) this.warn(w);
+        target?.terminate('SIGTERM');
+        throw isDamoError(err) ? err : new DamoError('E_IO', `cannot create ${out}: ${errorMessage(err)}`, { hint: 'choose a writable location with -o' });
+      }
     }
     const writer = this.writer;
-    writer.writeEvent({ timeNs: 0, kind: 'start', message: `recording ${targetWords(req.target, pids)} with ${source.label}` });
-    for (const s of this.early.splice(0)) writer.writeSnapshot(s);
-    this.note(`recording ${targetWords(req.target, pids)} with ${source.label} into ${req.out}${req.timeoutSec !== undefined ? ` for up to ${req.timeoutSec} s` : ''}; Ctrl-C stops`);
+    const sch = req.schemes;
+    if (writer !== null) {
+      writer.writeEvent({ timeNs: 0, kind: 'start', message: `${sch !== undefined ? 'applying schemes to' : 'recording'} ${targetWords(req.target, pids)} with ${source.label}` });
+      if (sch !== undefined) {
+        // The definitions the SchemeStats frames' scheme indexes refer to.
+        const { formatSchemeLine } = await import('../schemes/text.js');
+        writer.writeEvent({ timeNs: 0, kind: 'schemes', message: sch.schemes.map((x) => formatSchemeLine(x)).join('\n') });
+      }
+      for (const s of this.early.splice(0)) writer.writeSnapshot(s);
+      for (const r of this.earlyStats.splice(0)) writer.writeSchemeStats?.(r);
+    }
+    const until = req.timeoutSec !== undefined ? ` for up to ${req.timeoutSec} s` : '';
+    if (sch !== undefined) {
+      const n = sch.schemes.length;
+      this.note(`applying ${n} scheme${n === 1 ? '' : 's'} from ${sch.name} to ${targetWords(req.target, pids)} with ${source.label}${out !== null ? `, recording into ${out}` : ''}${until}; Ctrl-C stops`);
+    } else {
+      this.note(`recording ${targetWords(req.target, pids)} with ${source.label} into ${out ?? ''}${until}; Ctrl-C stops`);
+    }
 
+    if (sch !== undefined) {
+      const { latestStats, onlineStatusText } = await import('../schemes/online_report.js');
+      this.schemesStatus = (ns) => onlineStatusText(ns, latestStats(sch.schemes, this.schemeStats));
+    }
     const status = new StatusLine(deps.stderr, () => this.statusText(), deps.statusIntervalMs ?? 250, deps.stderrIsTTY && !req.quiet);
     const end = await this.waitForEnd(source);
     status.clear();
@@ -415,21 +497,29 @@ class Recording {
     this.guardian.done();
     for (const w of restoreWarnings) this.warn(w);
     const endNs = this.relNow();
-    if (end.reason === 'target-exit') this.write(() => writer.writeEvent({ timeNs: endNs, kind: 'target-exit', message: `the target ${describeExit(end.exit)}` }));
-    else if (end.reason.startsWith('signal:')) this.write(() => writer.writeEvent({ timeNs: endNs, kind: 'signal', message: `recording stopped by ${end.reason.slice(7)}` }));
+    // The native engine's last actions completed during stop(): their final counters.
+    const finalStats = source.finalSchemeStats?.(endNs) ?? null;
+    if (finalStats !== null) this.onSchemeStats(finalStats);
+    if (writer !== null) {
+      if (end.reason === 'target-exit') this.write(() => writer.writeEvent({ timeNs: endNs, kind: 'target-exit', message: `the target ${describeExit(end.exit)}` }));
+      else if (end.reason.startsWith('signal:')) this.write(() => writer.writeEvent({ timeNs: endNs, kind: 'signal', message: `${sch !== undefined ? 'stopped' : 'recording stopped'} by ${end.reason.slice(7)}` }));
+    }
     // A command we started does not outlive a recording that was cut short.
     if (target !== null && end.reason !== 'target-exit') target.terminate(end.reason === 'signal:SIGINT' ? 'SIGINT' : 'SIGTERM');
-    if (this.writeError === null) this.write(() => writer.close(end.reason));
-    if (this.writeError !== null) {
-      writer.abandon();
-      const e = this.writeError;
-      throw new DamoError('E_IO', `writing the recording failed: ${errorMessage(e)}`, {
-        cause: e,
-        hint: `${this.streamPath} holds every snapshot up to the failure; kernel state was restored`,
-      });
+    let bytes = 0;
+    if (writer !== null) {
+      if (this.writeError === null) this.write(() => writer.close(end.reason));
+      if (this.writeError !== null) {
+        writer.abandon();
+        const e = this.writeError;
+        throw new DamoError('E_IO', `writing the recording failed: ${errorMessage(e)}`, {
+          cause: e,
+          hint: `${this.streamPath} holds every snapshot up to the failure; kernel state was restored`,
+        });
+      }
+      bytes = writer.bytesWritten;
+      if (req.outputType !== 'protobuf') bytes = await this.convertOutput();
     }
-    let bytes = writer.bytesWritten;
-    if (req.outputType !== 'protobuf') bytes = await this.convertOutput();
 
     const summary: RecordSummary = {
       out: req.out,
@@ -438,8 +528,8 @@ class Recording {
       sourceLabel: source.label,
       ops,
       targets: headerTargets,
-      nrSnapshots: writer.nrSnapshots,
-      nrRegions: writer.nrRegions,
+      nrSnapshots: writer?.nrSnapshots ?? this.nrSnapshotsSeen,
+      nrRegions: writer?.nrRegions ?? 0,
       bytes,
       elapsedNs: endNs,
       endReason: end.reason,
@@ -447,7 +537,8 @@ class Recording {
       warnings: this.warnings,
       skippedSources: skipped,
     };
-    this.report(summary, end);
+    if (sch !== undefined) summary.schemes = await this.schemesSummary(sch, source, end, endNs, targetWords(req.target, pids));
+    await this.report(summary, end);
     if (end.error !== undefined) {
       throw isDamoError(end.error) ? end.error : new DamoError('E_INTERNAL', errorMessage(end.error));
     }
@@ -461,27 +552,62 @@ class Recording {
    * requested format).
    */
   private get streamPath(): string {
-    return this.req.outputType === 'protobuf' ? this.req.out : `${this.req.out}.recording`;
+    const out = this.req.out ?? '';
+    return this.req.outputType === 'protobuf' ? out : `${out}.recording`;
+  }
+
+  private onSchemeStats(records: SchemeStatsRecord[]): void {
+    if (records.length === 0) return;
+    this.schemeStats = records;
+    if (this.req.out === null) return;
+    if (this.writer === null) this.earlyStats.push(...records);
+    else for (const r of records) this.write(() => this.writer?.writeSchemeStats?.(r));
+  }
+
+  private async schemesSummary(sch: SchemesRequest, source: RecordingSource, end: End, endNs: number, target: string): Promise<OnlineSchemesSummary> {
+    const { latestStats } = await import('../schemes/online_report.js');
+    const results = latestStats(sch.schemes, this.schemeStats);
+    const native = source.schemesReport?.() ?? null;
+    native?.forEach((n, i) => {
+      const r = results[i];
+      if (r === undefined) return;
+      r.failures = n.failures;
+      r.nrSyscalls = n.nrSyscalls;
+      r.actionNs = n.actionNs;
+    });
+    return {
+      name: sch.name,
+      backend: this.backend ?? 'sysfs',
+      backendLabel: source.label,
+      target,
+      intervals: { sampleUs: this.req.intervals.sampleUs, aggrUs: this.req.intervals.aggrUs },
+      elapsedNs: endNs,
+      stoppedBecause: this.endWords(end),
+      out: this.req.out,
+      schemes: results,
+    };
   }
 
   private async convertOutput(): Promise<number> {
     const { req } = this;
+    const out = req.out ?? '';
     const { convertTrace } = await import('../format/convert.js');
     try {
-      const r = await convertTrace(this.streamPath, req.out, { format: req.outputType, mode: req.outputPermission });
+      const r = await convertTrace(this.streamPath, out, { format: req.outputType, mode: req.outputPermission });
       for (const w of r.warnings) this.warn(w);
     } catch (err) {
       throw new DamoError('E_IO', `converting the recording to ${req.outputType} failed: ${errorMessage(err)}`, {
         cause: err,
-        hint: `the recording is kept in ${this.streamPath}; retry with 'damo convert -i ${this.streamPath} -o ${req.out} --format ${req.outputType}'`,
+        hint: `the recording is kept in ${this.streamPath}; retry with 'damo convert -i ${this.streamPath} -o ${out} --format ${req.outputType}'`,
       });
     }
     rmSync(this.streamPath, { force: true });
-    return statSync(req.out).size;
+    return statSync(out).size;
   }
 
-  private async makeSource(kind: SourceChoice, ops: Ops, detection: Detection, pids: number[], paddrRegions: Array<[number, number]> | null): Promise<RecordingSource> {
+  private async makeSource(kind: SourceChoice, ops: Ops, detection: Detection, pids: number[], paddrRegions: Array<[number, number]> | null, snapshots: boolean): Promise<RecordingSource> {
     const { req, deps } = this;
+    const sch = req.schemes;
     if (kind === 'native') {
       return deps.createNativeSource({
         ops: ops as Exclude<Ops, ''>,
@@ -491,6 +617,7 @@ class Recording {
         nrRegions: req.nrRegions,
         primitive: req.primitive,
         baseTimeNs: this.baseTimeNs,
+        ...(sch !== undefined ? { schemes: sch.schemes, statsIntervalMs: sch.statsIntervalMs } : {}),
       });
     }
     const targets: KdamondTarget[] =
@@ -510,6 +637,7 @@ class Recording {
       ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}),
       ...(deps.aliveCheckMs !== undefined ? { aliveCheckMs: deps.aliveCheckMs } : {}),
       ...(req.snapshotIntervalUs !== undefined ? { snapshotIntervalUs: req.snapshotIntervalUs } : {}),
+      ...(sch !== undefined ? { schemes: sch.schemes, statsIntervalMs: sch.statsIntervalMs, snapshots } : {}),
     });
   }
 
@@ -569,6 +697,7 @@ class Recording {
   }
 
   private statusText(): string {
+    if (this.req.schemes !== undefined) return this.schemesStatusText();
     let wss = 0;
     let regions = 0;
     for (const s of this.latestByTarget.values()) {
@@ -579,27 +708,50 @@ class Recording {
     return `damo: recording ${humanSeconds(this.relNow())}  snapshots ${w?.nrSnapshots ?? 0}  regions ${regions}  working set ${humanBytes(wss)}  file ${humanBytes(w?.bytesWritten ?? 0)}`;
   }
 
-  private report(summary: RecordSummary, end: End): void {
+  private schemesStatus: ((elapsedNs: number) => string) | null = null;
+
+  private schemesStatusText(): string {
+    const f = this.schemesStatus;
+    return f === null ? `damo: schemes ${humanSeconds(this.relNow())}` : f(this.relNow());
+  }
+
+  private endWords(end: End): string {
+    return end.reason === 'target-exit'
+      ? `the target ${describeExit(end.exit)}`
+      : end.reason === 'timeout'
+        ? `the ${this.req.timeoutSec ?? 0} s timeout passed`
+        : end.reason === 'kdamond-stopped'
+          ? 'the kernel stopped monitoring (its targets exited)'
+          : end.reason.startsWith('signal:')
+            ? `of ${end.reason.slice(7)}`
+            : end.reason;
+  }
+
+  private async reportSchemes(summary: RecordSummary): Promise<void> {
     const { req, deps } = this;
+    const s = summary.schemes;
+    if (s === undefined) return;
+    const { formatOnlineText, onlineJson } = await import('../schemes/online_report.js');
+    deps.stdout.write(req.json ? `${JSON.stringify(onlineJson(s), null, 2)}\n` : formatOnlineText(s, false));
+    if (!req.quiet && this.warnings.length > 0) deps.stderr.write(`damo: ${this.warnings.length} warning(s) above\n`);
+  }
+
+  private async report(summary: RecordSummary, end: End): Promise<void> {
+    const { req, deps } = this;
+    if (req.schemes !== undefined) {
+      await this.reportSchemes(summary);
+      return;
+    }
     if (req.json) {
       const json = { ...summary, targets: summary.targets.map((t) => ({ ...t, id: t.id === null ? null : t.id.toString() })) };
       deps.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
     }
     if (req.quiet) return;
-    const why =
-      end.reason === 'target-exit'
-        ? `the target ${describeExit(end.exit)}`
-        : end.reason === 'timeout'
-          ? `the ${req.timeoutSec ?? 0} s timeout passed`
-          : end.reason === 'kdamond-stopped'
-            ? 'the kernel stopped monitoring (its targets exited)'
-            : end.reason.startsWith('signal:')
-              ? `of ${end.reason.slice(7)}`
-              : end.reason;
+    const why = this.endWords(end);
     const n = summary.targets.length;
     deps.stderr.write(
       `damo: recorded ${summary.nrSnapshots} snapshots (${summary.nrRegions} regions) of ${n} target${n === 1 ? '' : 's'} in ${humanSeconds(summary.elapsedNs)} with ${summary.sourceLabel}\n` +
-        `damo: wrote ${req.out} (${humanBytes(summary.bytes)}); stopped because ${why}${this.warnings.length > 0 ? `; ${this.warnings.length} warning(s) above` : ''}\n`,
+        `damo: wrote ${req.out ?? ''} (${humanBytes(summary.bytes)}); stopped because ${why}${this.warnings.length > 0 ? `; ${this.warnings.length} warning(s) above` : ''}\n`,
     );
   }
 }

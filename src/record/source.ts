@@ -2,10 +2,13 @@
  * What the recorder needs from a snapshot source (kernel tracefs stream, kernel sysfs
  * snapshots, kernel debugfs, native engine).
  */
-import type { Snapshot, SourceKind } from '../core/model.js';
+import type { SchemeStatsRecord, Snapshot, SourceKind } from '../core/model.js';
+import type { NativeSchemeReport } from '../schemes/online_native.js';
 
 export interface SourceSink {
   onSnapshot(snapshot: Snapshot): void;
+  /** The statistics of every scheme being applied (`damo schemes`), one record per scheme. */
+  onSchemeStats?(records: SchemeStatsRecord[]): void;
   /** Something worth recording in the trace and telling the user (lost events, ...). */
   onWarning(message: string): void;
 }
@@ -26,6 +29,13 @@ export interface RecordingSource {
   readonly ended: Promise<string>;
   /** Stops, delivers what is still buffered, and undoes every change. Returns warnings. */
   stop(): Promise<string[]>;
+  /**
+   * Sources that keep the schemes' statistics themselves (the native engine): the final
+   * counters after stop(), which also waited for the last actions.
+   */
+  finalSchemeStats?(timeNs: number): SchemeStatsRecord[] | null;
+  /** What only the native engine knows: per-scheme process_madvise failures and cost. */
+  schemesReport?(): NativeSchemeReport[] | null;
 }
 
 /** A promise with its resolve/reject exposed (Node 20 has no Promise.withResolvers). */

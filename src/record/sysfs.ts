@@ -9,9 +9,15 @@
  * - Every write is one write(); `state` commands retry EBUSY (the store uses trylock).
  * - `restore()` stops our kdamond (only if its pid is still the one we started) and writes
  *   nr_kdamonds back to 0, whatever state the setup got to.
+ * - Schemes (`damo schemes`): the user's schemes are schemes 0..N-1, written exactly as
+ *   `sysfsFiles()` lists them (src/schemes/kernel.ts); the snapshot source's `stat` schemes
+ *   follow them, so their tried regions show the ages after the user's actions, like the
+ *   damon_aggregated tracepoint does. Their statistics come from `update_schemes_stats`.
  */
 import { DamoError, errnoCode, errorMessage } from '../core/errors.js';
 import type { Intervals, NrRegionsRange, Ops } from '../core/model.js';
+import { sysfsFiles } from '../schemes/kernel.js';
+import { describeScheme, type Scheme } from '../schemes/model.js';
 import type { Guardian } from './guardian.js';
 import { readTrim, sleepMs, writeRetryBusy, type KernelFs } from './kfs.js';
 
@@ -37,6 +43,39 @@ export interface KdamondPlan {
    * are several targets (tried_regions does not say which target a region belongs to).
    */
   statSchemes: boolean;
+  /** The user's schemes (`damo schemes`), installed before the stat schemes. */
+  schemes?: readonly Scheme[];
+}
+
+/** A scheme's `stats/*` files after update_schemes_stats. */
+export interface KernelSchemeStats {
+  nrTried: number;
+  szTried: number;
+  nrApplied: number;
+  szApplied: number;
+  qtExceeds: number;
+  /** stats/sz_ops_filter_passed (6.14+); 0 when the kernel lacks it. */
+  szOpsFilterPassed: number;
+}
+
+/** Optional scheme files, most specific first: which feature and release each needs. */
+const SCHEME_FILE_FEATURES: ReadonlyArray<[RegExp, string]> = [
+  [/\/apply_interval_us$/, 'apply intervals (Linux 6.7+)'],
+  [/\/quotas\/goals\/\d+\/nid$/, 'per-node quota goals (Linux 6.16+)'],
+  [/\/quotas\/goals\/\d+\/path$/, 'memcg quota goals (Linux 6.19+)'],
+  [/\/quotas\/goals\//, 'quota goals (Linux 6.8+)'],
+  [/\/quotas\/weights\//, 'quota priority weights (Linux 5.18+)'],
+  [/\/filters\/\d+\/(addr_start|addr_end)$/, 'addr filters (Linux 6.6+)'],
+  [/\/filters\/\d+\/damon_target_idx$/, 'target filters (Linux 6.6+)'],
+  [/\/filters\/\d+\/allow$/, 'allow filters (Linux 6.14+)'],
+  [/\/filters\/\d+\/(min|max)$/, 'hugepage_size filters (Linux 6.15+)'],
+  [/\/filters\//, 'filters (Linux 6.3+)'],
+  [/\/target_nid$/, 'migration actions (Linux 6.11+)'],
+  [/\/dests\//, 'weighted migration destinations (Linux 6.17+)'],
+];
+
+function schemeFeature(path: string): string {
+  return SCHEME_FILE_FEATURES.find(([re]) => re.test(path))?.[1] ?? 'a newer DAMOS feature';
 }
 
 export interface TriedRegions {
@@ -122,16 +161,66 @@ export class OurKdamond {
         });
       }
     });
-    if (plan.statSchemes) this.configureStatSchemes();
+    this.configureSchemes();
   }
 
-  private configureStatSchemes(): void {
+  /** Number of user schemes; the stat schemes come after them. */
+  private get nrUserSchemes(): number {
+    return this.plan.schemes?.length ?? 0;
+  }
+
+  private get nrStatSchemes(): number {
+    if (!this.plan.statSchemes) return 0;
+    return this.plan.targets.length > 1 ? this.plan.targets.length : 1;
+  }
+
+  private configureSchemes(): void {
+    const total = this.nrUserSchemes + this.nrStatSchemes;
+    if (total === 0) return;
+    this.w(`${this.ctxDir}/schemes/nr_schemes`, num(total));
+    this.writeUserSchemes();
+    this.writeStatSchemes();
+  }
+
+  /** The user's schemes, file by file as sysfsFiles() lists them. */
+  private writeUserSchemes(): void {
+    const user = this.plan.schemes ?? [];
+    if (user.length === 0) return;
+    const { sampleUs, aggrUs } = this.plan.intervals;
+    for (const f of sysfsFiles(user, { sampleUs, aggrUs })) {
+      if (f.path === 'schemes/nr_schemes') continue;
+      const path = `${this.ctxDir}/${f.path}`;
+      const index = Number(/^schemes\/(\d+)\//.exec(f.path)?.[1] ?? 0);
+      const scheme = user[index];
+      const who = scheme === undefined ? `scheme ${index}` : describeScheme(scheme, index);
+      if (!this.kfs.exists(path)) {
+        // Before 6.14 filters only reject, which is what allow=N means: nothing to write.
+        if (/\/filters\/\d+\/allow$/.test(f.path) && f.value === 'N') continue;
+        throw new DamoError('E_UNSUPPORTED', `${who} uses ${schemeFeature(f.path)}, which this kernel lacks (${path} does not exist)`, {
+          hint: 'drop that part of the scheme, or use a newer kernel',
+        });
+      }
+      try {
+        this.w(path, f.value);
+      } catch (err) {
+        if (errnoCode(err) === 'EINVAL') {
+          const what = f.path.endsWith('/action') ? `the action '${f.value}'` : f.path.endsWith('/type') ? `the filter type '${f.value}'` : f.path.endsWith('/target_metric') ? `the quota goal metric '${f.value}'` : `'${f.value}' for ${f.path.replace(/^schemes\/\d+\//, '')}`;
+          throw new DamoError('E_UNSUPPORTED', `${who}: this kernel does not accept ${what} (EINVAL writing ${path})`, {
+            cause: err,
+            hint: f.path.endsWith('/action') ? `check the kernel's release: collapse is not in any release yet (mm.git), migrate_* needs 6.11+, lru_prio/lru_deprio 6.0+` : 'check what this kernel release supports',
+          });
+        }
+        throw err;
+      }
+    }
+  }
+
+  private writeStatSchemes(): void {
     const { plan } = this;
     const perTarget = plan.targets.length > 1;
-    const nrSchemes = perTarget ? plan.targets.length : 1;
     const schemes = `${this.ctxDir}/schemes`;
-    this.w(`${schemes}/nr_schemes`, num(nrSchemes));
-    for (let s = 0; s < nrSchemes; s++) {
+    for (let t = 0; t < this.nrStatSchemes; t++) {
+      const s = this.nrUserSchemes + t;
       const dir = `${schemes}/${s}`;
       this.w(`${dir}/action`, 'stat');
       // The ranges are closed intervals and default to 0..0; open them fully.
@@ -153,7 +242,7 @@ export class OurKdamond {
           });
         }
         this.w(`${f}/type`, 'target');
-        this.w(`${f}/damon_target_idx`, num(s));
+        this.w(`${f}/damon_target_idx`, num(t));
         // Reject regions of every other target ("matching N" works before and after the
         // 6.14 allow/reject rework, where allow defaults to N).
         this.w(`${f}/matching`, 'N');
@@ -199,10 +288,9 @@ export class OurKdamond {
   /** Asks the kernel for the current tried regions of every stat scheme. */
   updateTriedRegions(): TriedRegions[] {
     writeRetryBusy(this.kfs, `${this.kdamondDir}/state`, 'update_schemes_tried_regions');
-    const nrSchemes = this.plan.targets.length > 1 ? this.plan.targets.length : 1;
     const out: TriedRegions[] = [];
-    for (let s = 0; s < nrSchemes; s++) {
-      const dir = `${this.ctxDir}/schemes/${s}/tried_regions`;
+    for (let t = 0; t < this.nrStatSchemes; t++) {
+      const dir = `${this.ctxDir}/schemes/${this.nrUserSchemes + t}/tried_regions`;
       const idx = this.kfs
         .list(dir)
         .filter((n) => /^\d+$/.test(n))
@@ -217,6 +305,18 @@ export class OurKdamond {
         r.ages.push(Number(readTrim(this.kfs, `${rd}/age`) ?? -1));
       }
       out.push(r);
+    }
+    return out;
+  }
+
+  /** The statistics of the user's schemes, fresh from the kernel (update_schemes_stats). */
+  updateSchemeStats(): KernelSchemeStats[] {
+    writeRetryBusy(this.kfs, `${this.kdamondDir}/state`, 'update_schemes_stats');
+    const out: KernelSchemeStats[] = [];
+    for (let i = 0; i < this.nrUserSchemes; i++) {
+      const dir = `${this.ctxDir}/schemes/${i}/stats`;
+      const n = (name: string): number => Number(readTrim(this.kfs, `${dir}/${name}`) ?? 0);
+      out.push({ nrTried: n('nr_tried'), szTried: n('sz_tried'), nrApplied: n('nr_applied'), szApplied: n('sz_applied'), qtExceeds: n('qt_exceeds'), szOpsFilterPassed: n('sz_ops_filter_passed') });
     }
     return out;
   }

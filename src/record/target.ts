@@ -51,10 +51,15 @@ export function splitWords(text: string): string[] {
 }
 
 /** Decides what the positional arguments name. */
-export function parseTargetArgs(args: string[], options: { shell?: boolean; targetPids?: number[] } = {}): TargetSpec {
+export function parseTargetArgs(args: string[], options: { shell?: boolean; targetPids?: number[]; forSchemes?: boolean } = {}): TargetSpec {
   const pidsOpt = options.targetPids ?? [];
   if (args.length === 0) {
     if (pidsOpt.length > 0) return { kind: 'pids', pids: pidsOpt };
+    if (options.forSchemes === true) {
+      throw new DamoError('E_USAGE', 'nothing to apply the schemes to: give a command, pid(s) or paddr', {
+        hint: "e.g. 'damo schemes -c FILE -- ./workload --arg', 'damo schemes -c FILE 1234' (a pid after -r/--regions needs --target_pid)",
+      });
+    }
     throw new DamoError('E_USAGE', 'nothing to record: give a command, pid(s) or paddr', {
       hint: "e.g. 'damo record -- ./workload --arg', 'damo record 1234', or 'damo record paddr'",
     });
@@ -71,7 +76,7 @@ export function parseTargetArgs(args: string[], options: { shell?: boolean; targ
     return { kind: 'pids', pids };
   }
   const argv = args.length === 1 ? splitWords(args[0] as string) : args;
-  if (argv.length === 0) throw new DamoError('E_USAGE', 'the command to record is empty');
+  if (argv.length === 0) throw new DamoError('E_USAGE', `the command to ${options.forSchemes === true ? 'apply the schemes to' : 'record'} is empty`);
   return { kind: 'command', argv, shell: false, display: argv.join(' ') };
 }
 

@@ -2,10 +2,8 @@
  * Offline DAMOS: what would these schemes have done to the recorded workload?
  *
  * The simulator replays a trace one aggregation interval ("step") at a time and runs the
- * kernel's scheme-application code on each step's regions, under the kernel's names
- * (mm/damon/core.c, Linux ~6.17: kdamond_apply_schemes, damos_adjust_quota,
- * damon_do_apply_schemes, damos_skip_charged_region, damos_apply_scheme,
- * damos_core_filter_out; mm/damon/ops-common.c damon_hot_score/damon_cold_score).
+ * kernel's scheme-application code (DamosCore in damos.ts, the same code online
+ * application uses) on each step's regions.
  *
  * Why a trace snapshot is what the kernel's schemes see: in kdamond_fn, at the end of each
  * aggregation interval the kernel merges regions (updating ages), applies schemes, and only
@@ -32,17 +30,9 @@
  * access counts as accessed in full.
  */
 import type { Snapshot, TraceSource } from '../core/model.js';
-import { DamoError } from '../core/errors.js';
-import { kernelPattern, type SchemeIntervals } from './kernel.js';
-import {
-  OPS_ACTIONS,
-  describeScheme,
-  hasQuota,
-  isCoreFilter,
-  type DamosAction,
-  type DamosFilter,
-  type Scheme,
-} from './model.js';
+import { DamosCore, regionList, type ApplyRequest, type DamosTarget, type SchemeStats } from './damos.js';
+import type { SchemeIntervals } from './kernel.js';
+import { OPS_ACTIONS, describeScheme, hasQuota, isCoreFilter, type DamosAction, type Scheme } from './model.js';
 import { RangeMap } from './rangemap.js';
 import { formatSchemeLine } from './text.js';
 import { TimeSeries } from './timeseries.js';
@@ -90,14 +80,8 @@ export function effectOf(action: DamosAction): EffectKind {
   }
 }
 
-export interface SchemeStats {
-  nrTried: number;
-  szTried: number;
-  nrApplied: number;
-  szApplied: number;
-  qtExceeds: number;
-  nrSnapshots: number;
-}
+export type { SchemeStats } from './damos.js';
+export { damonFeedLoopNextInput } from './damos.js';
 
 export interface SchemeEffects {
   kind: EffectKind;
@@ -146,50 +130,11 @@ export interface SimulationResult {
 }
 
 // ---------------------------------------------------------------------------------------
-// Kernel state.
+// Simulator state (the kernel's own state lives in DamosCore).
 
-/** struct damon_region, for one step. */
-interface Region {
-  start: number;
-  end: number;
-  nrAccesses: number;
-  age: number;
-  next: Region | null;
-}
-
-interface KPattern {
-  minSz: number;
-  maxSz: number;
-  minNr: number;
-  maxNr: number;
-  minAge: number;
-  maxAge: number;
-}
-
-/** struct damos_quota's run-time fields. */
-interface QuotaState {
-  esz: number;
-  escBp: number;
-  totalChargedSz: number;
-  chargedSz: number;
-  chargedFromMs: number | null;
-  chargeTargetFrom: number | null;
-  chargeAddrFrom: number;
-  minScore: number;
-}
-
-interface SchemeState {
+interface SimSchemeState {
   scheme: Scheme;
   index: number;
-  kp: KPattern;
-  applySis: number;
-  nextApplySis: number;
-  quotaOn: boolean;
-  resetIntervalMs: number;
-  quota: QuotaState;
-  stats: SchemeStats;
-  coreFilters: DamosFilter[];
-  coreFiltersDefaultReject: boolean;
   /** Whether the operations set implements the action (apply_scheme returns bytes). */
   applies: boolean;
   effect: EffectKind;
@@ -205,42 +150,14 @@ interface SchemeState {
   enteredTotal: number;
 }
 
-const DAMOS_MAX_SCORE = 99;
-const DAMON_MAX_SUBSCORE = 100;
-const DAMON_MAX_AGE_IN_LOG = 32;
-
-function alignDown(x: number, a: number): number {
-  return x - (x % a);
-}
-
-/**
- * damon_feed_loop_next_input(): the next input for a target score of 10000, proportional
- * to how far the last score was from it.
- */
-export function damonFeedLoopNextInput(lastInput: number, score: number): number {
-  const goal = 10000;
-  const minInput = 10000;
-  if (score === goal) return lastInput;
-  if (score >= goal * 2) return minInput;
-  const overAchieving = score > goal;
-  const diff = overAchieving ? score - goal : goal - score;
-  const compensation = Math.floor((lastInput * diff) / goal);
-  if (overAchieving) return Math.max(lastInput - compensation, minInput);
-  return lastInput + compensation;
-}
-
 /** One state shared by all schemes, plus the effect maps. */
 export class SchemesSimulator {
-  private readonly states: SchemeState[];
+  private readonly core: DamosCore;
+  private readonly states: SimSchemeState[];
   private readonly iv: SchemeIntervals;
   private readonly ops: SimOps;
-  private readonly minRegionSz: number;
-  private readonly aggrSamples: number;
   private readonly actionBytesPerMs: number;
   private readonly onApply: ((event: ApplyEvent) => void) | undefined;
-  /** Edges of every core addr filter, where the kernel's region list ends up split. */
-  private readonly filterEdges: number[];
-  private passedSis = 0;
   private steps = 0;
   private snapshots = 0;
   private firstStartNs: number | null = null;
@@ -256,49 +173,32 @@ export class SchemesSimulator {
   private readonly prevOf = new Map<number, { starts: Float64Array; ends: Float64Array; nr: Float64Array; ages: Float64Array }>();
 
   constructor(schemes: readonly Scheme[], opts: SimulationOptions) {
-    if (!(opts.intervals.sampleUs > 0) || !(opts.intervals.aggrUs >= opts.intervals.sampleUs)) {
-      throw new DamoError('E_USAGE', `invalid intervals: sample ${opts.intervals.sampleUs} us, aggregation ${opts.intervals.aggrUs} us`);
-    }
     this.iv = opts.intervals;
     this.ops = opts.ops;
-    this.minRegionSz = opts.minRegionSz ?? 4096;
-    // damon_max_nr_accesses(): aggr/sample in whole samples (the kernel's aggr_samples).
-    this.aggrSamples = Math.max(1, Math.floor(this.iv.aggrUs / this.iv.sampleUs));
-    this.actionBytesPerMs = opts.actionBytesPerMs ?? this.minRegionSz * 1024;
+    const minRegionSz = opts.minRegionSz ?? 4096;
+    this.actionBytesPerMs = opts.actionBytesPerMs ?? minRegionSz * 1024;
     this.onApply = opts.onApply;
+    this.core = new DamosCore(schemes, {
+      intervals: opts.intervals,
+      minRegionSz,
+      actionBytesPerMs: this.actionBytesPerMs,
+      applyScheme: (req) => this.applySchemeOp(req),
+      onAgeReset: (t, start, end, nowNs) => this.resetMapOf(t).set(start, end, nowNs),
+    });
     this.states = schemes.map((s, i) => this.initState(s, i));
-    const edges = new Set<number>();
-    for (const sc of schemes) {
-      for (const f of sc.filters) {
-        if (f.type !== 'addr') continue;
-        edges.add(alignDown(f.addrStart ?? 0, this.minRegionSz));
-        edges.add(alignDown(f.addrEnd ?? 0, this.minRegionSz));
-      }
-    }
-    this.filterEdges = [...edges].sort((a, b) => a - b);
     // columns: monitored, then per scheme tried, applied, reaccessed, effect bytes
     const kinds: Array<'sum' | 'last'> = ['last'];
     for (let i = 0; i < schemes.length; i++) kinds.push('sum', 'sum', 'sum', 'last');
     this.timeline = new TimeSeries(kinds, opts.maxTimelinePoints ?? 2048);
   }
 
-  private initState(s: Scheme, index: number): SchemeState {
-    const k = kernelPattern(s.pattern, this.iv, 'uint-max');
-    const kp: KPattern = {
-      minSz: Number(k.minSzBytes),
-      maxSz: Number(k.maxSzBytes),
-      minNr: Number(k.minNrAccesses),
-      maxNr: Number(k.maxNrAccesses),
-      minAge: Number(k.minAge),
-      maxAge: Number(k.maxAge),
-    };
+  private initState(s: Scheme, index: number): SimSchemeState {
     const notes: string[] = [];
     const applies = (OPS_ACTIONS[this.ops] as readonly DamosAction[]).includes(s.action) && s.action !== 'stat';
     if (!(OPS_ACTIONS[this.ops] as readonly DamosAction[]).includes(s.action)) {
       notes.push(`${this.ops} does not implement '${s.action}': the kernel would try regions but apply nothing`);
     }
     const opsFilters = s.filters.filter((f) => !isCoreFilter(f.type));
-    const coreFilters = s.filters.filter((f) => isCoreFilter(f.type));
     if (opsFilters.length > 0) {
       notes.push(`ops-layer filters (${opsFilters.map((f) => f.type).join(', ')}) need page state the trace lacks; treated as passing everything`);
     }
@@ -312,28 +212,12 @@ export class SchemesSimulator {
     if (s.quotas.timeMs !== 0) {
       notes.push(`the ${s.quotas.timeMs} ms time quota assumes the action processes ${Math.round(this.actionBytesPerMs / 1024)} KiB per ms (the kernel's first guess)`);
     }
-    const applyUs = s.applyIntervalUs !== 0 ? s.applyIntervalUs : this.iv.aggrUs;
-    // damos_set_next_apply_sis(): the interval in whole samples; 0 means every sample.
-    const applySis = Math.max(1, Math.floor(applyUs / this.iv.sampleUs));
-    if (applySis % this.aggrSamples !== 0) {
+    if (this.core.appliesBetweenAggregations(index)) {
       notes.push('applies between aggregation boundaries use that aggregation\'s final regions');
     }
-    // damos_set_filters_default_reject(): with ops filters the core layer allows by
-    // default; otherwise the default is the opposite of the last core filter's allow.
-    const last = coreFilters[coreFilters.length - 1];
-    const coreFiltersDefaultReject = opsFilters.length > 0 ? false : last !== undefined ? last.allow : false;
     return {
       scheme: s,
       index,
-      kp,
-      applySis,
-      nextApplySis: applySis,
-      quotaOn: s.quotas.timeMs !== 0 || s.quotas.szBytes !== 0 || s.quotas.goals.some((g) => g.metric === 'user_input'),
-      resetIntervalMs: s.quotas.resetIntervalMs === 'max' ? Infinity : s.quotas.resetIntervalMs,
-      quota: { esz: 0, escBp: 0, totalChargedSz: 0, chargedSz: 0, chargedFromMs: null, chargeTargetFrom: null, chargeAddrFrom: 0, minScore: 0 },
-      stats: { nrTried: 0, szTried: 0, nrApplied: 0, szApplied: 0, qtExceeds: 0, nrSnapshots: 0 },
-      coreFilters,
-      coreFiltersDefaultReject,
       applies,
       effect: effectOf(s.action),
       notes,
@@ -348,259 +232,17 @@ export class SchemesSimulator {
     };
   }
 
-  // -------------------------------------------------------------------------------------
-  // Scores (mm/damon/ops-common.c)
-
-  /** damon_hot_score(): 0..99 from the access frequency and the log2 of the age. */
-  private hotScore(r: Region, s: SchemeState): number {
-    const freqWeight = s.scheme.quotas.weights.nrAccessesPermil;
-    const ageWeight = s.scheme.quotas.weights.agePermil;
-    const freqSubscore = Math.floor((r.nrAccesses * DAMON_MAX_SUBSCORE) / this.aggrSamples);
-    let ageInSec = Math.floor((r.age * this.iv.aggrUs) / 1000000);
-    let ageInLog = 0;
-    for (; ageInLog < DAMON_MAX_AGE_IN_LOG && ageInSec > 0; ageInLog++) ageInSec = Math.floor(ageInSec / 2);
-    // If frequency is 0, higher age means it's colder.
-    if (freqSubscore === 0) ageInLog *= -1;
-    ageInLog += DAMON_MAX_AGE_IN_LOG;
-    const ageSubscore = Math.floor(Math.floor((ageInLog * DAMON_MAX_SUBSCORE) / DAMON_MAX_AGE_IN_LOG) / 2);
-    let hotness = freqWeight * freqSubscore + ageWeight * ageSubscore;
-    if (freqWeight + ageWeight !== 0) hotness = Math.trunc(hotness / (freqWeight + ageWeight));
-    hotness = Math.trunc((hotness * DAMOS_MAX_SCORE) / DAMON_MAX_SUBSCORE);
-    return Math.min(DAMOS_MAX_SCORE, Math.max(0, hotness));
-  }
-
-  /** ops.get_scheme_score: cold score for demotion-like actions, hot for promotion. */
-  private schemeScore(r: Region, s: SchemeState): number {
-    switch (s.scheme.action) {
-      case 'pageout':
-      case 'migrate_cold':
-      case 'lru_deprio':
-        return DAMOS_MAX_SCORE - this.hotScore(r, s);
-      case 'migrate_hot':
-      case 'lru_prio':
-        return this.hotScore(r, s);
-      default:
-        return DAMOS_MAX_SCORE;
-    }
-  }
-
-  // -------------------------------------------------------------------------------------
-  // mm/damon/core.c
-
-  /** __damos_valid_target(): the access pattern, all bounds inclusive. */
-  private validPattern(r: Region, s: SchemeState): boolean {
-    const sz = r.end - r.start;
-    const kp = s.kp;
-    return kp.minSz <= sz && sz <= kp.maxSz && kp.minNr <= r.nrAccesses && r.nrAccesses <= kp.maxNr && kp.minAge <= r.age && r.age <= kp.maxAge;
-  }
-
-  private validTarget(r: Region, s: SchemeState): boolean {
-    const ret = this.validPattern(r, s);
-    if (!ret || s.quota.esz === 0) return ret;
-    return this.schemeScore(r, s) >= s.quota.minScore;
-  }
-
-  /** damos_set_effective_quota() */
-  private setEffectiveQuota(s: SchemeState): void {
-    const q = s.scheme.quotas;
-    const goals = q.goals.filter((g) => g.metric === 'user_input');
-    if (q.timeMs === 0 && goals.length === 0) {
-      s.quota.esz = q.szBytes;
-      return;
-    }
-    let esz = Infinity;
-    if (goals.length > 0) {
-      // damos_quota_score(): the highest score, i.e. the least aggressive goal.
-      let score = 0;
-      for (const g of goals) score = Math.max(score, g.targetValue === 0 ? 0 : Math.floor((g.currentValue * 10000) / g.targetValue));
-      s.quota.escBp = damonFeedLoopNextInput(Math.max(s.quota.escBp, 10000), score);
-      esz = Math.floor(s.quota.escBp / 10000);
-    }
-    if (q.timeMs !== 0) esz = Math.min(this.actionBytesPerMs * q.timeMs, esz);
-    if (q.szBytes !== 0 && q.szBytes < esz) esz = q.szBytes;
-    s.quota.esz = esz;
-  }
-
-  /** damos_adjust_quota(): charge windows and the priority histogram's min_score. */
-  private adjustQuota(s: SchemeState, targets: Array<Region | null>, nowMs: number): void {
-    if (!s.quotaOn) return;
-    const quota = s.quota;
-    // First charge window
-    if (quota.totalChargedSz === 0 && quota.chargedFromMs === null) {
-      quota.chargedFromMs = nowMs;
-      this.setEffectiveQuota(s);
-    }
-    // New charge window starts
-    if (nowMs >= (quota.chargedFromMs ?? 0) + s.resetIntervalMs) {
-      if (quota.esz !== 0 && quota.chargedSz >= quota.esz) s.stats.qtExceeds += 1;
-      quota.totalChargedSz += quota.chargedSz;
-      quota.chargedFromMs = nowMs;
-      quota.chargedSz = 0;
-      this.setEffectiveQuota(s);
-    }
-    // Fill up the score histogram
-    const histogram = new Float64Array(DAMOS_MAX_SCORE + 1);
-    let maxScore = 0;
-    for (const head of targets) {
-      for (let r = head; r !== null; r = r.next) {
-        if (!this.validPattern(r, s)) continue;
-        const score = this.schemeScore(r, s);
-        histogram[score] = (histogram[score] ?? 0) + (r.end - r.start);
-        if (score > maxScore) maxScore = score;
-      }
-    }
-    // Set the min score limit
-    let cumulated = 0;
-    let score = maxScore;
-    for (;; score--) {
-      cumulated += histogram[score] ?? 0;
-      if (cumulated >= quota.esz || score === 0) break;
-    }
-    quota.minScore = score;
-  }
-
-  /** damon_split_region_at(): r keeps [start, start+szR); the new region follows it. */
-  private splitRegionAt(r: Region, szR: number): void {
-    const n: Region = { start: r.start + szR, end: r.end, nrAccesses: r.nrAccesses, age: r.age, next: r.next };
-    r.end = n.start;
-    r.next = n;
-  }
-
-  /** damos_skip_charged_region(); returns [skip, region to go on with]. */
-  private skipChargedRegion(t: number, r: Region, s: SchemeState): [boolean, Region] {
-    const quota = s.quota;
-    if (quota.chargeTargetFrom === null) return [false, r];
-    if (t !== quota.chargeTargetFrom) return [true, r];
-    if (r.next === null) {
-      quota.chargeTargetFrom = null;
-      quota.chargeAddrFrom = 0;
-      return [true, r];
-    }
-    if (quota.chargeAddrFrom !== 0 && r.end <= quota.chargeAddrFrom) return [true, r];
-    if (quota.chargeAddrFrom !== 0 && r.start < quota.chargeAddrFrom) {
-      let szToSkip = alignDown(quota.chargeAddrFrom - r.start, this.minRegionSz);
-      if (szToSkip === 0) {
-        if (r.end - r.start <= this.minRegionSz) return [true, r];
-        szToSkip = this.minRegionSz;
-      }
-      this.splitRegionAt(r, szToSkip);
-      r = r.next;
-    }
-    quota.chargeTargetFrom = null;
-    quota.chargeAddrFrom = 0;
-    return [false, r];
-  }
-
-  /** damos_filter_match() for the core filters (addr, target). */
-  private filterMatch(t: number, r: Region, f: DamosFilter): boolean {
-    let matched: boolean;
-    if (f.type === 'target') {
-      matched = t === f.targetIdx;
-    } else if (f.type === 'addr') {
-      const start = alignDown(f.addrStart ?? 0, this.minRegionSz);
-      const end = alignDown(f.addrEnd ?? 0, this.minRegionSz);
-      if (start <= r.start && r.end <= end) {
-        matched = true; // inside the range
-      } else if (r.end <= start || end <= r.start) {
-        matched = false; // outside of the range
-      } else if (r.start < start) {
-        // starts before the range and overlaps
-        this.splitRegionAt(r, start - r.start);
-        matched = false;
-      } else {
-        // starts inside the range
-        this.splitRegionAt(r, end - r.start);
-        matched = true;
-      }
-    } else {
-      return false;
-    }
-    return matched === f.matching;
-  }
-
-  /** damos_core_filter_out() */
-  private coreFilterOut(t: number, r: Region, s: SchemeState): boolean {
-    for (const f of s.coreFilters) {
-      if (this.filterMatch(t, r, f)) return !f.allow;
-    }
-    return s.coreFiltersDefaultReject;
-  }
-
-  /** damos_apply_scheme() */
-  private applyScheme(t: number, r: Region, s: SchemeState, stepEndNs: number): void {
-    const quota = s.quota;
-    let sz = r.end - r.start;
+  /** ops.apply_scheme: madvise-style actions report the whole (page-aligned) length. */
+  private applySchemeOp(req: ApplyRequest): number {
+    const s = this.states[req.scheme];
+    if (s === undefined) return 0;
     let szApplied = 0;
-    let skip = false;
-    if (quota.esz !== 0 && quota.chargedSz + sz > quota.esz) {
-      sz = alignDown(quota.esz - quota.chargedSz, this.minRegionSz);
-      if (sz === 0) skip = true;
-      else this.splitRegionAt(r, sz);
+    if (s.applies) {
+      szApplied = req.end - req.start;
+      this.recordEffect(req.targetIndex, req.start, req.end, s);
     }
-    if (!skip) {
-      if (this.coreFilterOut(t, r, s)) return;
-      sz = r.end - r.start;
-      // ops.apply_scheme: madvise-style actions report the whole (page-aligned) length.
-      if (s.applies) {
-        szApplied = sz;
-        this.recordEffect(t, r, s);
-      }
-      this.onApply?.({ scheme: s.index, targetIndex: t, start: r.start, end: r.end, szApplied, timeNs: stepEndNs });
-      quota.chargedSz += sz;
-      if (quota.esz !== 0 && quota.chargedSz >= quota.esz) {
-        quota.chargeTargetFrom = t;
-        quota.chargeAddrFrom = r.end + 1;
-      }
-      if (s.scheme.action !== 'stat') {
-        r.age = 0;
-        this.resetMapOf(t).set(r.start, r.end, stepEndNs);
-      }
-    }
-    // damos_update_stat()
-    s.stats.nrTried += 1;
-    s.stats.szTried += sz;
-    if (szApplied !== 0) s.stats.nrApplied += 1;
-    s.stats.szApplied += szApplied;
-    s.stepTried += sz;
-    s.stepApplied += szApplied;
-  }
-
-  /** damon_do_apply_schemes() */
-  private doApplySchemes(t: number, r: Region): void {
-    for (const s of this.states) {
-      if (this.passedSis < s.nextApplySis) continue;
-      const quota = s.quota;
-      if (quota.esz !== 0 && quota.chargedSz >= quota.esz) continue;
-      const [skip, rr] = this.skipChargedRegion(t, r, s);
-      r = rr;
-      if (skip) continue;
-      if (this.validTarget(r, s)) this.applyScheme(t, r, s, this.stepEndNs);
-      if (r.next === null) s.stats.nrSnapshots += 1;
-    }
-  }
-
-  private stepEndNs = 0;
-
-  /** kdamond_apply_schemes() for one apply point. */
-  private kdamondApplySchemes(targets: Array<{ index: number; head: Region | null }>, nowMs: number): void {
-    let hasSchemesToApply = false;
-    for (const s of this.states) {
-      if (this.passedSis < s.nextApplySis) continue;
-      hasSchemesToApply = true;
-      this.adjustQuota(s, targets.map((x) => x.head), nowMs);
-    }
-    if (!hasSchemesToApply) return;
-    for (const t of targets) {
-      for (let r = t.head; r !== null; ) {
-        const next = r.next;
-        this.doApplySchemes(t.index, r);
-        r = next;
-      }
-    }
-    for (const s of this.states) {
-      if (this.passedSis < s.nextApplySis) continue;
-      s.nextApplySis = this.passedSis + s.applySis;
-    }
+    this.onApply?.({ scheme: s.index, targetIndex: req.targetIndex, start: req.start, end: req.end, szApplied, timeNs: req.nowNs });
+    return szApplied;
   }
 
   // -------------------------------------------------------------------------------------
@@ -625,19 +267,19 @@ export class SchemesSimulator {
     return m;
   }
 
-  private recordEffect(t: number, r: Region, s: SchemeState): void {
+  private recordEffect(t: number, start: number, end: number, s: SimSchemeState): void {
     const action = s.scheme.action;
     const drop = (kind: EffectKind): void => {
-      this.effectMapOf(t, kind).remove(r.start, r.end, (a, b, owner) => this.adjustEffectBytes(owner, a - b));
+      this.effectMapOf(t, kind).remove(start, end, (a, b, owner) => this.adjustEffectBytes(owner, a - b));
     };
     if (s.effect !== 'none') {
       let already = 0;
-      this.effectMapOf(t, s.effect).set(r.start, r.end, s.index, (a, b, owner) => {
+      this.effectMapOf(t, s.effect).set(start, end, s.index, (a, b, owner) => {
         already += b - a;
         this.adjustEffectBytes(owner, a - b);
       });
-      this.adjustEffectBytes(s.index, r.end - r.start);
-      s.enteredTotal += r.end - r.start - already;
+      this.adjustEffectBytes(s.index, end - start);
+      s.enteredTotal += end - start - already;
     }
     // Actions that undo another's state: prefetching brings paged-out memory back,
     // promotion re-activates, nohugepage withdraws the huge page advice.
@@ -750,7 +392,6 @@ export class SchemesSimulator {
     const endNs = Math.max(...snaps.map((s) => s.endNs));
     if (this.firstStartNs === null) this.firstStartNs = startNs;
     const prevEndNs = this.steps === 1 ? startNs : this.lastEndNs;
-    this.stepEndNs = endNs;
     for (const s of this.states) {
       s.stepTried = 0;
       s.stepApplied = 0;
@@ -762,7 +403,7 @@ export class SchemesSimulator {
     const thres = Math.floor(maxNr / 10);
 
     let monitored = 0;
-    const targets: Array<{ index: number; head: Region | null }> = [];
+    const targets: DamosTarget[] = [];
     for (const sn of snaps) {
       this.noteReaccesses(sn.targetIndex, sn);
       let ages = sn.ages;
@@ -774,47 +415,25 @@ export class SchemesSimulator {
         ages = this.reconstructAges(sn, thres);
         this.ageSources.add('reconstructed');
       }
-      let head: Region | null = null;
-      let tail: Region | null = null;
+      const recorded = ages;
+      const simAges = new Float64Array(sn.starts.length);
       for (let i = 0; i < sn.starts.length; i++) {
         const start = sn.starts[i] ?? 0;
         const end = sn.ends[i] ?? 0;
         monitored += end - start;
-        const r: Region = {
-          start,
-          end,
-          nrAccesses: sn.nrAccesses[i] ?? 0,
-          age: this.simulatedAge(sn.targetIndex, start, end, ages[i] ?? 0, endNs),
-          next: null,
-        };
-        if (tail === null) head = r;
-        else tail.next = r;
-        tail = r;
-        // damos_filter_match() splits regions at addr filter edges and the pieces live on
-        // in the kernel's region list; the trace's regions never had them, so split here.
-        for (const edge of this.filterEdges) {
-          if (edge <= tail.start) continue;
-          if (edge >= tail.end) break;
-          this.splitRegionAt(tail, edge - tail.start);
-          tail = tail.next as Region;
-        }
+        simAges[i] = this.simulatedAge(sn.targetIndex, start, end, recorded[i] ?? 0, endNs);
       }
-      targets.push({ index: sn.targetIndex, head });
+      targets.push({ index: sn.targetIndex, head: regionList(sn.starts, sn.ends, sn.nrAccesses, simAges) });
     }
 
-    // Apply points inside this aggregation: samples (passed, passed + aggrSamples].
-    const stepFirstSis = this.passedSis + 1;
-    const stepLastSis = this.passedSis + this.aggrSamples;
-    for (;;) {
-      let due = Infinity;
-      for (const s of this.states) due = Math.min(due, s.nextApplySis);
-      if (due > stepLastSis) break;
-      this.passedSis = Math.max(due, stepFirstSis);
-      const frac = (this.passedSis - stepFirstSis + 1) / this.aggrSamples;
-      const nowNs = prevEndNs + (endNs - prevEndNs) * frac;
-      this.kdamondApplySchemes(targets, nowNs / 1e6);
-    }
-    this.passedSis = stepLastSis;
+    const before = this.states.map((_, i) => ({ ...this.core.stats(i) }));
+    this.core.applyAggregation(targets, prevEndNs, endNs);
+    this.states.forEach((s, i) => {
+      const now = this.core.stats(i);
+      const was = before[i];
+      s.stepTried = now.szTried - (was?.szTried ?? 0);
+      s.stepApplied = now.szApplied - (was?.szApplied ?? 0);
+    });
 
     const dtNs = Math.max(0, endNs - prevEndNs);
     const row: number[] = [monitored];
@@ -846,15 +465,8 @@ export class SchemesSimulator {
         line: formatSchemeLine(s.scheme),
         description: describeScheme(s.scheme, s.index),
         action: s.scheme.action,
-        kernel: {
-          minSzBytes: s.kp.minSz,
-          maxSzBytes: s.kp.maxSz,
-          minNrAccesses: s.kp.minNr,
-          maxNrAccesses: s.kp.maxNr,
-          minAge: s.kp.minAge,
-          maxAge: s.kp.maxAge,
-        },
-        stats: { ...s.stats },
+        kernel: this.core.kernelPattern(s.index),
+        stats: { ...this.core.stats(s.index) },
         effects: {
           kind: s.effect,
           finalBytes: s.effectBytes,

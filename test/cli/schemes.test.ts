@@ -1,11 +1,17 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
+import { hoistDebug } from '../../src/cli/main.js';
 import { projectRoot } from '../../src/core/version.js';
+import { FORBID_REAL_KERNEL_ENV } from '../../src/record/kfs.js';
+import { nativeCapabilities } from '../../src/record/native/monitor.js';
 import { runBin, runMain } from './helpers.js';
+
+process.env[FORBID_REAL_KERNEL_ENV] = '1';
 
 const DATA = join(projectRoot(), '../shared/damo-testdata/damo-3.3.0-tests-report/damon.data');
 
@@ -55,12 +61,6 @@ describe('damo schemes convert', () => {
     const r = await runMain(['schemes', 'convert', '/nonexistent/my.damos']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("schemes file '/nonexistent/my.damos' does not exist");
-  });
-
-  it('says online application is not there yet', async () => {
-    const r = await runMain(['schemes', '-c', 'x.damos', '123']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('not implemented yet');
   });
 
   it('has help with examples', async () => {
@@ -140,4 +140,70 @@ describe('damo schemes tune', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('needs a step');
   });
+});
+
+describe('damo schemes -c (online)', () => {
+  const roots = (): string[] => {
+    const d = mkdtempSync(join(tmpdir(), 'damo-schemes-roots-'));
+    return ['--sysfs_root', join(d, 'sysfs'), '--tracefs_root', join(d, 'tracefs'), '--debugfs_root', join(d, 'debugfs')];
+  };
+  const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+
+  it('teaches in --help: backends, what process_madvise can do, examples', async () => {
+    const r = await runMain(['schemes', '--help']);
+    expect(r.code).toBe(0);
+    for (const s of ['-c, --schemes <file>', '--backend <backend>', '--stats_interval', 'Applying schemes online (-c)', 'process_madvise(2): cold, pageout (Linux 5.10+), willneed (5.15+), collapse', 'never modify a kdamond', 'Examples:', "damo schemes -c '4K max 0 0 5s max pageout' -- ./workload"]) {
+      expect(r.stdout).toContain(s);
+    }
+    expect((await runMain(['schemes'])).stdout).toContain('Applying schemes online');
+  });
+
+  it('usage errors exit 2 and say what is wrong', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['schemes', '1234'], /'1234': give the schemes to apply with -c, or a subcommand/],
+      [['schemes', '-c', 'min max 0 0 1s max pageout', ...roots()], /nothing to apply the schemes to: give a command, pid\(s\) or paddr/],
+      [['schemes', '-c', 'min max 0 0 1s max pageout', '--backend', 'magic', '1'], /argument 'magic' is invalid/],
+      [['schemes', '-c', 'min max 0 0 1s max pageout', '--stats_interval', '5x', ...roots(), String(process.pid)], /--stats_interval/],
+      [['schemes', '-c', 'min max 0 0 1s max pageout', '--backend', 'sysfs', '--primitive', 'clear_refs', ...roots(), String(process.pid)], /--primitive clear_refs applies to the native engine, not to --backend sysfs/],
+    ];
+    for (const [argv, re] of cases) {
+      const r = await runMain(argv, ENV);
+      expect({ argv, code: r.code }).toEqual({ argv, code: 2 });
+      expect(r.stderr).toMatch(re);
+    }
+    const bad = await runMain(['schemes', '-c', 'min max 0 0 1s', '1'], ENV);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/<command line>:1:.*expected 7 fields/);
+  });
+
+  it('--debug may come anywhere before --, as before', () => {
+    expect(hoistDebug(['schemes', 'convert', 'f', '--debug'])).toEqual(['--debug', 'schemes', 'convert', 'f']);
+    expect(hoistDebug(['record', '--', 'app', '--debug'])).toEqual(['record', '--', 'app', '--debug']);
+    expect(hoistDebug(['record', '--debug', '--', 'app', '--debug'])).toEqual(['--debug', 'record', '--', 'app', '--debug']);
+  });
+
+  const clearRefs = nativeCapabilities({ ops: 'vaddr' }).clear_refs;
+  it.skipIf(!clearRefs.available)('applies a stat scheme with the native engine to a child and prints the table; refuses hugepage with the reason', async () => {
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const pid = String(child.pid);
+      const r = await runMain(['schemes', '-c', 'min max min max min max stat', '--backend', 'native', '--primitive', 'clear_refs', '--timeout', '1', '--json', ...roots(), pid], ENV);
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.stdout) as { backend: string; target: string; schemes: Array<{ action: string; stats: { nr_tried: number; sz_tried: number; nr_applied: number }; process_madvise: { nr_calls: number } }> };
+      expect(doc.backend).toBe('native');
+      expect(doc.target).toBe(`pid ${pid}`);
+      expect(doc.schemes[0]?.action).toBe('stat');
+      expect(doc.schemes[0]?.stats.nr_tried).toBeGreaterThan(0);
+      expect(doc.schemes[0]?.stats.nr_applied).toBe(0);
+      expect(doc.schemes[0]?.process_madvise.nr_calls).toBe(0);
+      const text = await runMain(['schemes', '-c', 'min max min max min max stat', '--backend', 'native', '--primitive', 'clear_refs', '--timeout', '0.5', ...roots(), pid], ENV);
+      expect(text.stdout).toMatch(/^# 1 scheme from <command line> applied to pid \d+ by the native engine \(clear_refs, per-mapping access information\) for [\d.]+ ms; stopped because the 0.5 s timeout passed\n/);
+      expect(text.stdout).toMatch(/\n# {2}action {2}nr_tried +sz_tried {2}nr_applied {2}sz_applied {2}qt_exceeds\n0 {2}stat +\d+/);
+      const refused = await runMain(['schemes', '-c', 'min max 0 0 1s max hugepage', '--backend', 'native', ...roots(), pid], ENV);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/cannot apply the schemes with --backend native: scheme 0 \(<command line>:1\) \(hugepage\): process_madvise\(\) refuses MADV_HUGEPAGE for another process/);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 30_000);
 });

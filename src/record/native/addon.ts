@@ -54,6 +54,8 @@ export interface RawMonitor {
   /** Starts the monitor thread; the promise settles after the thread has been joined. */
   start(onSnapshots: (snapshots: RawSnapshot[]) => void): Promise<RawRunEnd>;
   stop(): void;
+  /** ranges: flat [start0, end0, ...]; the engine resets those regions' ages before its next sample. */
+  resetAges(targetIndex: number, ranges: Float64Array): void;
   readonly baseTimeNs: bigint;
   readonly running: boolean;
 }
@@ -63,10 +65,24 @@ export interface DamoNativeAddon {
   hostFacts(): { pageSizeBytes: number; kernelRelease: string; nrCpus: number };
   capabilities(ops: string, pid: number): Record<string, RawCapability>;
   Monitor: new (options: RawMonitorOptions) => RawMonitor;
+  /** pidfd_open(2); throws an Error with a `code` (E_NOENT, E_UNSUPPORTED, E_PERM). */
+  openPidfd(pid: number): number;
+  closeFd(fd: number): void;
+  /** 0 when process_madvise(advice) is allowed on that process, else the errno. */
+  probeProcessMadvise(pidfd: number, advice: number): number;
+  /** Per range: bytes applied and errno (0 = applied), on a worker thread. */
+  processMadvise(pidfd: number, starts: Float64Array, lens: Float64Array, advice: number): Promise<RawMadviseResult>;
+}
+
+export interface RawMadviseResult {
+  bytes: Float64Array;
+  errnos: Int32Array;
+  elapsedNs: number;
+  nrSyscalls: number;
 }
 
 /** The ABI version this wrapper was written for; the addon exports its own. */
-export const EXPECTED_ABI_VERSION = 2;
+export const EXPECTED_ABI_VERSION = 3;
 
 let cached: DamoNativeAddon | null = null;
 

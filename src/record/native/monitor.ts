@@ -28,9 +28,13 @@
  *   m.options, m.capabilities, m.header             // resolved options; header fields for the
  *                                                   //   trace (source, ops, intervals, nrRegions,
  *                                                   //   targets, clock)
- *   const { baseTimeNs } = m.start(snapshot => ...) // throws DamoError (E_NOENT for a missing
- *                                                   //   pid, E_PERM, ...); snapshot times are ns
- *                                                   //   relative to baseTimeNs (CLOCK_MONOTONIC)
+ *   const { baseTimeNs } = m.start(snapshot => ..., // throws DamoError (E_NOENT for a missing
+ *     aggregation => ...)                           //   pid, E_PERM, ...); snapshot times are ns
+ *                                                   //   relative to baseTimeNs (CLOCK_MONOTONIC);
+ *                                                   //   the optional second callback gets every
+ *                                                   //   target's snapshot of one aggregation at once
+ *   m.resetAges(targetIndex, [[start, end], ...])   // an online DAMOS action was applied there:
+ *                                                   //   the engine resets those regions' ages
  *   for await (const s of m.snapshots()) ...        // alternative to start(cb)
  *   await m.stop()                                  // prompt (within one sampling interval);
  *                                                   //   resolves once the thread is joined
@@ -126,7 +130,9 @@ export interface NativeMonitor {
   readonly options: ResolvedNativeOptions & { primitive: PrimitiveName };
   readonly capabilities: NativeCapabilities;
   readonly header: NativeHeaderFields;
-  start(onSnapshot: (snapshot: Snapshot) => void): { baseTimeNs: bigint };
+  start(onSnapshot: (snapshot: Snapshot) => void, onAggregation?: (snapshots: Snapshot[]) => void): { baseTimeNs: bigint };
+  /** Sets the age of the regions in these ranges to 0 before the engine's next sample. */
+  resetAges(targetIndex: number, ranges: ReadonlyArray<readonly [number, number]>): void;
   snapshots(): AsyncIterableIterator<Snapshot>;
   stop(): Promise<void>;
   readonly done: Promise<NativeRunEnd>;
@@ -402,6 +408,7 @@ export function openNativeMonitor(o: NativeMonitorOptions): NativeMonitor {
   done.catch(() => undefined);
   let started = false;
   let listener: ((s: Snapshot) => void) | null = null;
+  let batchListener: ((s: Snapshot[]) => void) | null = null;
   const sampleUs = resolved.intervals.sampleUs;
 
   const monitor: NativeMonitor = {
@@ -415,14 +422,17 @@ export function openNativeMonitor(o: NativeMonitorOptions): NativeMonitor {
       targets: resolved.targets.map((t) => (t.pid === undefined ? { id: null } : { id: BigInt(t.pid), pid: t.pid })),
       clock: resolved.clock === 'virtual' ? 'unknown' : 'monotonic',
     },
-    start(onSnapshot) {
+    start(onSnapshot, onAggregation) {
       if (started) throw usage('the monitor was already started');
       started = true;
       listener = onSnapshot;
+      batchListener = onAggregation ?? null;
       let p: Promise<{ endReason: NativeRunEnd['endReason']; nrSnapshots: number; nrSamples: number; threadCpuNs: number; wallNs: number }>;
       try {
         p = raw.start((snaps) => {
-          for (const s of snaps) listener?.(toSnapshot(s, sampleUs));
+          const converted = snaps.map((s) => toSnapshot(s, sampleUs));
+          for (const s of converted) listener?.(s);
+          batchListener?.(converted);
         });
       } catch (err) {
         const e = nativeError(err, 'native engine');
@@ -434,6 +444,19 @@ export function openNativeMonitor(o: NativeMonitorOptions): NativeMonitor {
         (err: unknown) => rejectDone(nativeError(err, 'native engine')),
       );
       return { baseTimeNs: raw.baseTimeNs };
+    },
+    resetAges(targetIndex, ranges) {
+      if (ranges.length === 0) return;
+      const flat = new Float64Array(ranges.length * 2);
+      ranges.forEach(([start, end], i) => {
+        flat[2 * i] = start;
+        flat[2 * i + 1] = end;
+      });
+      try {
+        raw.resetAges(targetIndex, flat);
+      } catch (err) {
+        throw nativeError(err, 'native engine');
+      }
     },
     snapshots() {
       return iterate(monitor);

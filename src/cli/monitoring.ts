@@ -1,0 +1,104 @@
+/**
+ * Options shared by the commands that monitor a target (`damo record`, `damo schemes -c`):
+ * intervals, region counts, targets, timeout, kernel roots. Parsing only; the monitoring
+ * itself lives in src/record.
+ */
+import { Option, type Command } from 'commander';
+
+import { DamoError } from '../core/errors.js';
+import type { Intervals, NrRegionsRange, Ops } from '../core/model.js';
+import type { KernelRoots } from '../record/roots.js';
+import { DEFAULT_ROOTS } from '../record/roots.js';
+import type { TargetSpec } from '../record/target.js';
+import { collectIntegers, parsePositiveInteger } from './options.js';
+
+export interface MonitoringCliOptions {
+  sample?: string;
+  aggr?: string;
+  updr?: string;
+  monitoring_intervals?: string[];
+  minr?: number;
+  maxr?: number;
+  monitoring_nr_regions_range?: string[];
+  ops?: Ops;
+  regions?: string[];
+  target_pid?: number[];
+  shell?: boolean;
+  timeout?: string;
+  primitive?: string;
+  sysfs_root?: string;
+  tracefs_root?: string;
+  debugfs_root?: string;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+/** Adds the monitoring options (after the command's own). */
+export function addMonitoringOptions(cmd: Command, jsonHelp: string): Command {
+  return cmd
+    .option('--monitoring_intervals <times...>', 'sampling, aggregation and ops-update intervals, with units (default: 5ms 100ms 1s)')
+    .option('-s, --sample <us>', 'sampling interval in microseconds (or with a unit)')
+    .option('-a, --aggr <us>', 'aggregation interval in microseconds (or with a unit)')
+    .option('-u, --updr <us>', 'ops-update interval in microseconds (or with a unit)')
+    .option('--monitoring_nr_regions_range <nr...>', 'minimum and maximum number of regions (default: 10 1000)')
+    .option('-n, --minr <nr>', 'minimum number of regions', parsePositiveInteger)
+    .option('-m, --maxr <nr>', 'maximum number of regions', parsePositiveInteger)
+    .addOption(new Option('--ops <ops>', 'DAMON operations set (default: paddr for paddr, fvaddr with -r, else vaddr)').choices(['vaddr', 'fvaddr', 'paddr']))
+    .option('-r, --regions <ranges...>', 'fixed ranges to monitor, "<start>-<end>" (fvaddr and paddr)')
+    .option('--target_pid <pid>', 'pid of a target (repeatable), as an option', collectIntegers)
+    .option('--shell', 'run the command through /bin/sh -c (for pipes, globs, variables)')
+    .option('--timeout <seconds>', 'stop after this many seconds')
+    .addOption(new Option('--primitive <primitive>', 'access-check primitive of the native engine').choices(['page_idle', 'soft_dirty', 'clear_refs']))
+    .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs)
+    .option('--tracefs_root <dir>', 'tracefs mount point', DEFAULT_ROOTS.tracefs)
+    .option('--debugfs_root <dir>', 'DAMON debugfs directory', DEFAULT_ROOTS.debugfs)
+    .option('-q, --quiet', 'print nothing but errors')
+    .option('--json', jsonHelp);
+}
+
+export interface Monitoring {
+  target: TargetSpec;
+  intervals: Intervals;
+  nrRegions: NrRegionsRange;
+  regions: Array<[number, number]> | null;
+  timeoutSec: number | undefined;
+  roots: KernelRoots;
+}
+
+/** Resolves the shared options; throws E_USAGE naming the bad option. */
+export async function resolveMonitoring(args: string[], opts: MonitoringCliOptions, forSchemes = false): Promise<Monitoring> {
+  const [units, { parseTargetArgs }] = await Promise.all([import('../record/units.js'), import('../record/target.js')]);
+  const intervals = { sampleUs: 5000, aggrUs: 100_000, opsUpdateUs: 1_000_000 };
+  if (opts.monitoring_intervals !== undefined) {
+    if (opts.monitoring_intervals.length !== 3) throw new DamoError('E_USAGE', '--monitoring_intervals takes three values: <sample> <aggr> <ops_update>');
+    const [s, a, u] = opts.monitoring_intervals as [string, string, string];
+    intervals.sampleUs = units.parseTimeUs(s, '--monitoring_intervals');
+    intervals.aggrUs = units.parseTimeUs(a, '--monitoring_intervals');
+    intervals.opsUpdateUs = units.parseTimeUs(u, '--monitoring_intervals');
+  }
+  if (opts.sample !== undefined) intervals.sampleUs = units.parseTimeUs(opts.sample, '-s/--sample');
+  if (opts.aggr !== undefined) intervals.aggrUs = units.parseTimeUs(opts.aggr, '-a/--aggr');
+  if (opts.updr !== undefined) intervals.opsUpdateUs = units.parseTimeUs(opts.updr, '-u/--updr');
+  const nrRegions = { min: 10, max: 1000 };
+  if (opts.monitoring_nr_regions_range !== undefined) {
+    const r = opts.monitoring_nr_regions_range;
+    if (r.length !== 2) throw new DamoError('E_USAGE', '--monitoring_nr_regions_range takes two values: <min> <max>');
+    [nrRegions.min, nrRegions.max] = r.map((x) => parsePositiveInteger(x)) as [number, number];
+  }
+  if (opts.minr !== undefined) nrRegions.min = opts.minr;
+  if (opts.maxr !== undefined) nrRegions.max = opts.maxr;
+  let timeoutSec: number | undefined;
+  if (opts.timeout !== undefined) {
+    timeoutSec = Number(opts.timeout);
+    if (!Number.isFinite(timeoutSec) || timeoutSec <= 0) throw new DamoError('E_USAGE', `--timeout: '${opts.timeout}' is not a positive number of seconds`);
+  }
+  const target = parseTargetArgs(args, { shell: opts.shell === true, forSchemes, ...(opts.target_pid !== undefined ? { targetPids: opts.target_pid } : {}) });
+  return {
+    target,
+    intervals,
+    nrRegions,
+    regions: opts.regions !== undefined ? units.parseRegions(opts.regions) : null,
+    timeoutSec,
+    roots: { sysfs: opts.sysfs_root ?? DEFAULT_ROOTS.sysfs, tracefs: opts.tracefs_root ?? DEFAULT_ROOTS.tracefs, debugfs: opts.debugfs_root ?? DEFAULT_ROOTS.debugfs },
+  };
+}
