@@ -8,5 +8,9 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // The host runs an infrastructure kdamond: with this set, src/record/kfs.ts refuses any
+    // write under the real DAMON/debugfs/tracefs roots, in every test process and in every
+    // damo process a test spawns (they inherit the environment).
+    env: { DAMO_FORBID_REAL_KERNEL_WRITES: '1' },
   },
 });
