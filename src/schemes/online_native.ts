@@ -26,7 +26,7 @@ import { DamoError } from '../core/errors.js';
 import type { SchemeStatsRecord, Snapshot } from '../core/model.js';
 import type { MadviseActions } from '../record/native/actions.js';
 import { explainRangeErrno } from '../record/native/actions.js';
-import { DamosCore, regionList, type ApplyRequest, type DamosOps, type DamosTarget } from './damos.js';
+import { DamosCore, regionList, type ApplyRequest, type DamosOps, type DamosTarget, type SchemeStats } from './damos.js';
 import type { SchemeIntervals } from './kernel.js';
 import { describeScheme, isCoreFilter, processMadviseAdvice, type Scheme } from './model.js';
 
@@ -56,13 +56,8 @@ export interface RangeFailure {
   meaning: string;
 }
 
-export interface NativeSchemeReport {
-  nrTried: number;
-  szTried: number;
-  nrApplied: number;
-  szApplied: number;
-  qtExceeds: number;
-  nrSnapshots: number;
+/** The kernel's counters (SchemeStats) plus what only the process_madvise path knows. */
+export interface NativeSchemeReport extends SchemeStats {
   /** Ranges process_madvise() failed on, by errno. */
   failures: RangeFailure[];
   nrSyscalls: number;

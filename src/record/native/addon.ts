@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DamoError, errorMessage } from '../../core/errors.js';
+import type { Snapshot } from '../../core/model.js';
 
 export interface RawCapability {
   available: boolean;
@@ -15,16 +16,10 @@ export interface RawCapability {
   reason: string;
 }
 
-export interface RawSnapshot {
-  targetIndex: number;
-  startNs: number;
-  endNs: number;
-  starts: Float64Array;
-  ends: Float64Array;
-  nrAccesses: Float64Array;
-  ages: Float64Array;
+/** What the addon delivers per aggregation: the model's core fields, granularity always set. */
+export type RawSnapshot = Pick<Snapshot, 'targetIndex' | 'startNs' | 'endNs' | 'starts' | 'ends' | 'nrAccesses' | 'ages'> & {
   granularityBytes: number;
-}
+};
 
 export interface RawRunEnd {
   endReason: 'stopped' | 'target-exit' | 'timeout';
