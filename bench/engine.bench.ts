@@ -19,8 +19,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { nativeCapabilities, openNativeMonitor } from '../src/record/native/monitor.js';
-import { SyntheticPattern } from '../src/record/native/synthetic.js';
+import { nativeCapabilities, openNativeMonitor } from '../src/native/monitor.js';
+import { SyntheticPattern } from '../src/native/synthetic_pattern.js';
 import type { BenchResult } from './run.js';
 
 const GiB = 2 ** 30;

@@ -34,7 +34,7 @@ import { projectRoot } from '../src/core/version.js';
 import { snapshotFromRegions } from '../src/core/model.js';
 import { syntheticHeader, writeSyntheticTrace } from '../src/format/synthetic.js';
 import { TraceWriter } from '../src/format/trace_writer.js';
-import type { CompareResult } from '../src/report/compare.js';
+import type { CompareResult } from '../src/replay/compare.js';
 import { replayBinaryPath } from '../src/replay/runner.js';
 
 export interface FidelityOptions {

@@ -3,7 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { CommandContext } from './context.js';
 import { note, TextOut, warn } from './io.js';
 import { ExitCode } from './main.js';
-import { collectIntegers, parseNonNegativeInteger, parsePositiveInteger } from './options.js';
+import { collectIntegers, parseNonNegativeInteger, parsePositiveInteger } from './values.js';
 
 interface CompareCliOptions {
   mapping?: string;
@@ -82,8 +82,8 @@ Examples:
       }
       const percentiles = opts.percentiles ?? [10, 25, 50, 75, 90];
       if (percentiles.some((p) => p < 0 || p > 100)) throw new ExitCode(usage(ctx, '--percentiles must be in [0, 100]'));
-      const { openForReport } = await import('../report/open.js');
-      const { compareTraces, formatCompareText } = await import('../report/compare.js');
+      const { openForReport } = await import('../format/open_for_report.js');
+      const { compareTraces, formatCompareText } = await import('../replay/compare.js');
       const { readMapping } = await import('../replay/mapping.js');
       const traceA = await openForReport(ctx.io, a, { strict: opts.strict === true, showsAddresses: true });
       const traceB = await openForReport(ctx.io, b, { strict: opts.strict === true, showsAddresses: true });

@@ -10,7 +10,7 @@ import type { Intervals, NrRegionsRange, Ops } from '../core/model.js';
 import type { KernelRoots } from '../record/roots.js';
 import { DEFAULT_ROOTS } from '../record/roots.js';
 import type { TargetSpec } from '../record/target.js';
-import { collectIntegers, parsePositiveInteger } from './options.js';
+import { collectIntegers, parsePositiveInteger } from './values.js';
 
 export interface MonitoringCliOptions {
   sample?: string;

@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 
 import type { CommandContext } from './context.js';
 import { ExitCode } from './main.js';
-import { parseNonNegativeInteger, parsePositiveInteger } from './options.js';
+import { parseNonNegativeInteger, parsePositiveInteger } from './values.js';
 import { parseSizeOption } from './report/common.js';
 
 interface ReplayOptions {
@@ -98,7 +98,7 @@ Or record the generator as a command:
   $ damo record -o replayed.data -- build/Release/damo_replay --plan demo.plan --mapping map.json`,
     )
     .action(async (opts: ReplayOptions) => {
-      const [{ replayCommand }, { onInterrupt }] = await Promise.all([import('../replay/command.js'), import('./signals.js')]);
+      const [{ replayCommand }, { onInterrupt }] = await Promise.all([import('../replay/replay_command.js'), import('./signals.js')]);
       const code = await replayCommand(
         {
           input: opts.input,

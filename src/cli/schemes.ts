@@ -12,7 +12,7 @@ import type { CommandContext } from './context.js';
 import { TextOut, note } from './io.js';
 import { addMonitoringOptions, resolveMonitoring, type MonitoringCliOptions } from './monitoring.js';
 import { addInputOptions, openInput, parseUsOption, writeText } from './report/common.js';
-import { parsePositiveInteger } from './options.js';
+import { parsePositiveInteger } from './values.js';
 
 interface ConvertOptions {
   sample: number;
@@ -240,7 +240,7 @@ Examples:
     )
     .action(async (opts: TuneCliOptions) => {
       const { tuneSchemes } = await import('../schemes/tune.js');
-      const { formatTuneText, tuneJson } = await import('../schemes/tune-report.js');
+      const { formatTuneText, tuneJson } = await import('../schemes/tune_report.js');
       const { tuneCandidates } = await import('../schemes/tune.js');
       tuneCandidates(opts.template, '<template>');
       const src = await openInput(ctx, opts.input, opts.strict === true);

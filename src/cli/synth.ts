@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 
 import type { CommandContext } from './context.js';
-import { parseNonNegativeInteger, parsePositiveInteger } from './options.js';
+import { parseNonNegativeInteger, parsePositiveInteger } from './values.js';
 
 interface SynthOptions {
   out: string;

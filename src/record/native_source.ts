@@ -13,7 +13,7 @@ import type { Intervals, NrRegionsRange, Ops, SchemeStatsRecord } from '../core/
 import type { Scheme } from '../schemes/model.js';
 import type { NativeSchemeReport, NativeSchemesApplier } from '../schemes/online_native.js';
 import type { NativeAvailability } from './detect.js';
-import type * as NativeMonitorModule from './native/monitor.js';
+import type * as NativeMonitorModule from '../native/monitor.js';
 import { deferred, type RecordingSource, type SourceSink } from './source.js';
 
 export const NATIVE_PRIMITIVES = ['page_idle', 'soft_dirty', 'clear_refs'] as const;
@@ -41,7 +41,7 @@ type MonitorModule = typeof NativeMonitorModule;
 
 async function loadMonitor(): Promise<MonitorModule | Error> {
   try {
-    return await import('./native/monitor.js');
+    return await import('../native/monitor.js');
   } catch (err) {
     return new Error(errorMessage(err));
   }
@@ -77,8 +77,8 @@ export async function createNativeSource(cfg: NativeSourceConfig): Promise<Recor
   if (cfg.schemes !== undefined && cfg.schemes.length > 0) {
     const [{ NativeSchemesApplier }, { nativeMadviseActions }, { loadNativeAddon }] = await Promise.all([
       import('../schemes/online_native.js'),
-      import('./native/actions.js'),
-      import('./native/addon.js'),
+      import('../native/actions.js'),
+      import('../native/addon.js'),
     ]);
     applier = new NativeSchemesApplier({
       schemes: cfg.schemes,

@@ -5,8 +5,8 @@
  * curve's shape shows even with the default five percentiles.
  */
 import { note, type CliIO } from '../core/io.js';
-import { linePlotSvg, type LineSeries } from './plot/lines.js';
-import { writeImage } from './plot/render.js';
+import { linePlotSvg, type LineSeries } from '../plot/lines.js';
+import { writeImage } from '../plot/render.js';
 
 export interface DistributionPlotInput {
   kind: 'wss' | 'nr_regions';

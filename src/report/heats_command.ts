@@ -8,7 +8,7 @@ import type { TraceSource } from '../core/model.js';
 import { computeGuides, heatPerByte, hottestRegion, type GuideInfo } from './guide.js';
 import { computeHeats, type HeatsResult, type TimeBound } from './heats.js';
 import { formatGuide, formatTerminalHeatmap, writeRawHeats, type ColorsetName } from './heats_text.js';
-import { openForReport } from './open.js';
+import { openForReport } from '../format/open_for_report.js';
 
 export interface HeatsCommandOptions {
   input: string;
@@ -57,7 +57,7 @@ export async function runHeatsCommand(io: CliIO, o: HeatsCommandOptions): Promis
   let imageFormat: string | null = null;
   if (mode === 'image') {
     // Reject a bad extension before reading a large recording.
-    const { imageFormatOf } = await import('./plot/render.js');
+    const { imageFormatOf } = await import('../plot/render.js');
     imageFormat = imageFormatOf(o.heatmap!);
   }
   const source = await openForReport(io, o.input, { strict: o.strict, showsAddresses: true });
@@ -89,7 +89,7 @@ export async function runHeatsCommand(io: CliIO, o: HeatsCommandOptions): Promis
       await out.write(text + '\n');
     } else if (mode === 'image') {
       const { heatmapPictureSvg } = await import('./heats_image.js');
-      const { writeImage } = await import('./plot/render.js');
+      const { writeImage } = await import('../plot/render.js');
       const first = result.grids[0]!;
       if (result.grids.length > 1) {
         warn(io, `${result.grids.length} records have target id ${String(result.tid)}; drawing the first one`);

@@ -4,8 +4,8 @@
  */
 import type { TraceHeader } from '../core/model.js';
 import type { HeatGrid } from './heatgrid.js';
-import { hex, humanSize, humanTime } from './plot/axis.js';
-import { heatmapSvg } from './plot/heatmap.js';
+import { hex, humanSize, humanTime } from '../plot/axis.js';
+import { heatmapSvg } from '../plot/heatmap.js';
 
 export interface HeatmapPictureInput {
   inputPath: string;

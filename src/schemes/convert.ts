@@ -1,5 +1,5 @@
 /** `damo schemes convert`: schemes to one of the output forms. */
-import { formatSchemesJson } from './damo-json.js';
+import { formatSchemesJson } from './damo_json.js';
 import { debugfsFormatFor, debugfsText, sysfsText, type DebugfsFormat, type SchemeIntervals } from './kernel.js';
 import type { Scheme } from './model.js';
 import { formatSchemesText } from './text.js';

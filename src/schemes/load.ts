@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 
 import { DamoError, errnoCode, errorMessage } from '../core/errors.js';
-import { parseSchemesJson } from './damo-json.js';
+import { parseSchemesJson } from './damo_json.js';
 import type { Scheme } from './model.js';
 import { parseSchemesText } from './text.js';
 

@@ -24,8 +24,8 @@ import { readFileSync } from 'node:fs';
 
 import { DamoError } from '../core/errors.js';
 import type { SchemeStatsRecord, Snapshot } from '../core/model.js';
-import type { MadviseActions } from '../record/native/actions.js';
-import { explainRangeErrno } from '../record/native/actions.js';
+import type { MadviseActions } from '../native/actions.js';
+import { explainRangeErrno } from '../native/actions.js';
 import { DamosCore, regionList, type ApplyRequest, type DamosOps, type DamosTarget, type SchemeStats } from './damos.js';
 import type { SchemeIntervals } from './kernel.js';
 import { describeScheme, isCoreFilter, processMadviseAdvice, type Scheme } from './model.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { writeSyntheticTrace } from '../../src/format/synthetic.js';
-import { pngSize } from '../../src/report/plot/png.js';
+import { pngSize } from '../../src/plot/png.js';
 import { runMain, type RunResult } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'damo-heats-'));

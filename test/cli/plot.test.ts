@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { pngSize } from '../../src/report/plot/png.js';
+import { pngSize } from '../../src/plot/png.js';
 import { runMain } from './helpers.js';
 
 const DAMON_DATA = join(import.meta.dirname, '../../../shared/damo-testdata/damo-3.3.0-tests-report/damon.data');

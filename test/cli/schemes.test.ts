@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { hoistDebug } from '../../src/cli/main.js';
 import { projectRoot } from '../../src/core/version.js';
 import { FORBID_REAL_KERNEL_ENV } from '../../src/record/kfs.js';
-import { nativeCapabilities } from '../../src/record/native/monitor.js';
+import { nativeCapabilities } from '../../src/native/monitor.js';
 import { runBin, runMain } from './helpers.js';
 
 process.env[FORBID_REAL_KERNEL_ENV] = '1';

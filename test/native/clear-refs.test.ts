@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/core/model.js';
-import { nativeCapabilities, openNativeMonitor } from '../../src/record/native/monitor.js';
+import { nativeCapabilities, openNativeMonitor } from '../../src/native/monitor.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const caps = nativeCapabilities({ ops: 'vaddr' });

@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DamoError } from '../../src/core/errors.js';
 import type { Snapshot } from '../../src/core/model.js';
-import { nativeCapabilities, openNativeMonitor } from '../../src/record/native/monitor.js';
-import { SyntheticPattern, syntheticMovingHotBlock } from '../../src/record/native/synthetic.js';
+import { nativeCapabilities, openNativeMonitor } from '../../src/native/monitor.js';
+import { SyntheticPattern, syntheticMovingHotBlock } from '../../src/native/synthetic_pattern.js';
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;

@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { openProtobufTrace } from '../../src/format/trace_reader.js';
 import { FORBID_REAL_KERNEL_ENV } from '../../src/record/kfs.js';
-import { nativeCapabilities } from '../../src/record/native/monitor.js';
+import { nativeCapabilities } from '../../src/native/monitor.js';
 import { defaultDeps, record, type RecordRequest } from '../../src/record/recorder.js';
 import { parseSchemesText } from '../../src/schemes/text.js';
 

@@ -12,8 +12,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/core/model.js';
-import { openNativeMonitor } from '../../src/record/native/monitor.js';
-import { syntheticMovingHotBlock } from '../../src/record/native/synthetic.js';
+import { openNativeMonitor } from '../../src/native/monitor.js';
+import { syntheticMovingHotBlock } from '../../src/native/synthetic_pattern.js';
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { emptyHeader, snapshotFromRegions, type Snapshot } from '../../src/core/model.js';
 import { syntheticHeader, syntheticSnapshots, type SyntheticTraceSpec } from '../../src/format/synthetic.js';
-import { compareTraces, formatCompareText, pearson, type CompareOptions } from '../../src/report/compare.js';
+import { compareTraces, formatCompareText, pearson, type CompareOptions } from '../../src/replay/compare.js';
 import { makeLayout } from '../../src/replay/layout.js';
 import { parseMapping, type ReplayMapping } from '../../src/replay/mapping.js';
 import { scanTrace } from '../../src/replay/plan.js';

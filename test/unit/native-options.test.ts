@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { emptyHeader, snapshotFromRegions, type Snapshot, type TraceSource } from '../../src/core/model.js';
-import { DEFAULT_INTERVALS, DEFAULT_NR_REGIONS, resolveNativeOptions } from '../../src/record/native/monitor.js';
-import { SyntheticPattern, syntheticMovingHotBlock, syntheticPatternFromTrace } from '../../src/record/native/synthetic.js';
+import { DEFAULT_INTERVALS, DEFAULT_NR_REGIONS, resolveNativeOptions } from '../../src/native/monitor.js';
+import { SyntheticPattern, syntheticMovingHotBlock, syntheticPatternFromTrace } from '../../src/native/synthetic_pattern.js';
 
 describe('resolveNativeOptions', () => {
   it('fills damo defaults and one target per pid', () => {

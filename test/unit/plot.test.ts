@@ -2,11 +2,11 @@ import { inflateSync } from 'node:zlib';
 
 import { describe, expect, it } from 'vitest';
 
-import { addressAxis, humanSize, humanTime, timeAxis } from '../../src/report/plot/axis.js';
-import { heatmapSvg, type HeatmapImageInput } from '../../src/report/plot/heatmap.js';
-import { linePlotSvg } from '../../src/report/plot/lines.js';
-import { encodePngRgb, pngSize } from '../../src/report/plot/png.js';
-import { imageFormatOf, renderSvg } from '../../src/report/plot/render.js';
+import { addressAxis, humanSize, humanTime, timeAxis } from '../../src/plot/axis.js';
+import { heatmapSvg, type HeatmapImageInput } from '../../src/plot/heatmap.js';
+import { linePlotSvg } from '../../src/plot/lines.js';
+import { encodePngRgb, pngSize } from '../../src/plot/png.js';
+import { imageFormatOf, renderSvg } from '../../src/plot/render.js';
 
 /** Decodes our own (filter 0, RGB8) PNGs back to pixels. */
 function decodeOwnPng(png: Buffer): { width: number; height: number; rgb: Buffer } {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { DamoError } from '../../src/core/errors.js';
-import { formatSchemesJson, parseSchemesJson } from '../../src/schemes/damo-json.js';
+import { formatSchemesJson, parseSchemesJson } from '../../src/schemes/damo_json.js';
 import { parseSchemes } from '../../src/schemes/load.js';
 import { schemesEqual } from '../../src/schemes/model.js';
 import { formatSchemesText, parseSchemesText } from '../../src/schemes/text.js';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 import { DamoError } from '../../src/core/errors.js';
 import { snapshotFromRegions, type SchemeStatsRecord, type Snapshot } from '../../src/core/model.js';
-import type { AdviseResult, MadviseActions } from '../../src/record/native/actions.js';
+import type { AdviseResult, MadviseActions } from '../../src/native/actions.js';
 import type { DamosAction } from '../../src/schemes/model.js';
 import { NativeSchemesApplier, freeMemRatePermil, nativeSchemesProblem } from '../../src/schemes/online_native.js';
 import { parseSchemeLine, parseSchemesText } from '../../src/schemes/text.js';

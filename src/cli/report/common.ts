@@ -25,7 +25,7 @@ export async function openInput(
   strict: boolean,
   showsAddresses = false,
 ): Promise<TraceSource> {
-  const { openForReport } = await import('../../report/open.js');
+  const { openForReport } = await import('../../format/open_for_report.js');
   return openForReport(ctx.io, path, { strict, showsAddresses });
 }
 

@@ -42,7 +42,7 @@ Examples:
       const percentiles = range === undefined ? [0, 25, 50, 75, 100] : pyRange(...range);
       checkPercentiles(percentiles);
       const nrOpts = { percentiles, sortBy: opts.sortby };
-      if (opts.plot !== undefined) (await import('../../report/plot/render.js')).imageFormatOf(opts.plot);
+      if (opts.plot !== undefined) (await import('../../plot/render.js')).imageFormatOf(opts.plot);
       const src = await openInput(ctx, opts.input, opts.strict === true);
       const dists = await nrRegionsDists(src, nrOpts);
       if (opts.plot !== undefined) {

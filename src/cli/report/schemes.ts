@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 import { DamoError } from '../../core/errors.js';
 import type { CommandContext } from '../context.js';
 import { note } from '../io.js';
-import { parseNonNegativeInteger } from '../options.js';
+import { parseNonNegativeInteger } from '../values.js';
 import { addInputOptions, openInput, parseUsOption, writeText } from './common.js';
 
 interface SimulateCliOptions {
@@ -59,7 +59,7 @@ function addSimulateOptions(cmd: Command, ctx: CommandContext): Command {
 
 async function runSimulate(ctx: CommandContext, opts: SimulateCliOptions): Promise<void> {
   if (opts.plot !== undefined) {
-    const { imageFormatOf } = await import('../../report/plot/render.js');
+    const { imageFormatOf } = await import('../../plot/render.js');
     imageFormatOf(opts.plot);
   }
   const { loadSchemes } = await import('../../schemes/load.js');
@@ -91,8 +91,8 @@ async function runSimulate(ctx: CommandContext, opts: SimulateCliOptions): Promi
   const simCtx = { input: opts.input, schemesName: loaded.name, intervalsSource, opsSource } as const;
 
   if (opts.plot !== undefined) {
-    const { linePlotSvg } = await import('../../report/plot/lines.js');
-    const { writeImage } = await import('../../report/plot/render.js');
+    const { linePlotSvg } = await import('../../plot/lines.js');
+    const { writeImage } = await import('../../plot/render.js');
     const svg = linePlotSvg({
       series: simulationPlotSeries(result),
       title: 'DAMOS simulation',

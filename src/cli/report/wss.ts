@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 
-import { parseInteger } from '../options.js';
+import { parseInteger } from '../values.js';
 import type { CommandContext } from '../context.js';
 import { addInputOptions, openInput, parseRange, parseSizeOption, parseUsOption, writeText } from './common.js';
 
@@ -76,7 +76,7 @@ Examples:
         nrColsBar: opts.nr_cols_bar,
       };
       if (!wssOpts.allWss) checkPercentiles(wssOpts.percentiles);
-      if (opts.plot !== undefined) (await import('../../report/plot/render.js')).imageFormatOf(opts.plot);
+      if (opts.plot !== undefined) (await import('../../plot/render.js')).imageFormatOf(opts.plot);
       const src = await openInput(ctx, opts.input, opts.strict === true);
       const dists = await wssDists(src, wssOpts);
       if (opts.plot !== undefined) {

@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { DamoError, errorMessage } from '../core/errors.js';
 import { note, TextOut, type CliIO } from '../core/io.js';
 import type { TraceSource } from '../core/model.js';
-import { openForReport } from '../report/open.js';
+import { openForReport } from '../format/open_for_report.js';
 import { makePlan, planPeriods, scanTrace, type ReplayPlan } from './plan.js';
 import { encodePlanEnd, encodePlanHeader, encodePlanPeriod } from './plan_codec.js';
 import { replayBinaryPath, ReplayRun } from './runner.js';

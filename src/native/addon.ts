@@ -7,8 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DamoError, errorMessage } from '../../core/errors.js';
-import type { Snapshot } from '../../core/model.js';
+import { DamoError, errorMessage } from '../core/errors.js';
+import type { Snapshot } from '../core/model.js';
 
 export interface RawCapability {
   available: boolean;

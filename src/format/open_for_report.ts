@@ -4,7 +4,7 @@
  */
 import { note, warn, type CliIO } from '../core/io.js';
 import type { TraceSource } from '../core/model.js';
-import { openTrace } from '../format/open.js';
+import { openTrace } from './open.js';
 
 export interface OpenForReportOptions {
   strict: boolean;

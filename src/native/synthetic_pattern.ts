@@ -8,8 +8,8 @@
  *   await syntheticPatternFromTrace(traceSource, { targetIndex })   // replay nr_accesses
  *   new SyntheticPattern(entries)
  */
-import { DamoError } from '../../core/errors.js';
-import type { TraceSource } from '../../core/model.js';
+import { DamoError } from '../core/errors.js';
+import type { TraceSource } from '../core/model.js';
 
 export interface SyntheticEntry {
   t0Ns: number;

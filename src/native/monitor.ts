@@ -47,10 +47,10 @@
  * answer was spread over): its access information is per mapping, not per page.
  */
 import { randomInt } from 'node:crypto';
-import { DamoError, type ErrorCode } from '../../core/errors.js';
-import type { Intervals, NrRegionsRange, Ops, Snapshot, SourceKind, TraceTarget } from '../../core/model.js';
+import { DamoError, type ErrorCode } from '../core/errors.js';
+import type { Intervals, NrRegionsRange, Ops, Snapshot, SourceKind, TraceTarget } from '../core/model.js';
 import { loadNativeAddon, type RawCapability, type RawMonitor, type RawMonitorOptions, type RawSnapshot } from './addon.js';
-import { validateSyntheticPattern, type SyntheticPattern } from './synthetic.js';
+import { validateSyntheticPattern, type SyntheticPattern } from './synthetic_pattern.js';
 
 export type NativeOps = Exclude<Ops, ''>;
 export type PrimitiveName = 'page_idle' | 'soft_dirty' | 'clear_refs' | 'synthetic';

@@ -17,12 +17,12 @@
  */
 import { DamoError } from '../core/errors.js';
 import type { Snapshot, TraceHeader, TraceSource } from '../core/model.js';
-import type { ReplayMapping } from '../replay/mapping.js';
-import { IntervalSet } from '../replay/layout.js';
-import { errorPct, percentileOf } from '../replay/rss.js';
-import { HeatGrid, heatmapGeometry } from './heatgrid.js';
-import { SnapshotAdjuster, type Adjusted } from './records.js';
-import { wssOf } from './wss.js';
+import type { ReplayMapping } from './mapping.js';
+import { IntervalSet } from './layout.js';
+import { errorPct, percentileOf } from './rss.js';
+import { HeatGrid, heatmapGeometry } from '../report/heatgrid.js';
+import { SnapshotAdjuster, type Adjusted } from '../report/records.js';
+import { wssOf } from '../report/wss.js';
 
 export interface CompareOptions {
   mapping: ReplayMapping | null;

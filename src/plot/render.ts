@@ -9,7 +9,7 @@ import { deflateSync } from 'node:zlib';
 
 import type * as ResvgTypes from '@resvg/resvg-js';
 
-import { DamoError, errorMessage } from '../../core/errors.js';
+import { DamoError, errorMessage } from '../core/errors.js';
 
 type ResvgModule = typeof ResvgTypes;
 

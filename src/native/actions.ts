@@ -12,8 +12,8 @@
  */
 import { constants as osConstants, release } from 'node:os';
 
-import { DamoError } from '../../core/errors.js';
-import { processMadviseAdvice, type DamosAction } from '../../schemes/model.js';
+import { DamoError } from '../core/errors.js';
+import { processMadviseAdvice, type DamosAction } from '../schemes/model.js';
 import { loadNativeAddon } from './addon.js';
 import { nativeError } from './monitor.js';
 
