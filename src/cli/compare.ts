@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 
 import type { CommandContext } from './context.js';
 import { note, TextOut, warn } from './io.js';
-import { ExitCode } from './main.js';
+import { ExitCode } from './exit_code.js';
 import { collectIntegers, parseNonNegativeInteger, parsePositiveInteger } from './values.js';
 
 interface CompareCliOptions {

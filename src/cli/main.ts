@@ -11,20 +11,8 @@ import { DamoError, errorMessage } from '../core/errors.js';
 import { toolVersion } from '../core/version.js';
 import { registerCommands } from './commands.js';
 import type { CommandContext } from './context.js';
+import { EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, ExitCode } from './exit_code.js';
 import { processIO, StdoutClosed, type CliIO } from './io.js';
-
-export const EXIT_OK = 0;
-export const EXIT_RUNTIME = 1;
-export const EXIT_USAGE = 2;
-
-/** Set by a command's action to choose a non-zero exit without throwing (e.g. 130). */
-export class ExitCode extends Error {
-  readonly exitCode: number;
-  constructor(exitCode: number) {
-    super(`exit ${exitCode}`);
-    this.exitCode = exitCode;
-  }
-}
 
 export function buildProgram(io: CliIO): Command {
   const program = new Command('damo');

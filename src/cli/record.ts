@@ -109,7 +109,7 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
         deps,
       );
       if (result.exitCode !== 0) {
-        const { ExitCode } = await import('./main.js');
+        const { ExitCode } = await import('./exit_code.js');
         throw new ExitCode(result.exitCode);
       }
     });

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 
 import type { CommandContext } from './context.js';
-import { ExitCode } from './main.js';
+import { ExitCode } from './exit_code.js';
 import { parseNonNegativeInteger, parsePositiveInteger } from './values.js';
 import { parseSizeOption } from './report/common.js';
 

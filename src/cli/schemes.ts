@@ -130,7 +130,7 @@ export function registerSchemes(program: Command, ctx: CommandContext): void {
         deps,
       );
       if (result.exitCode !== 0) {
-        const { ExitCode } = await import('./main.js');
+        const { ExitCode } = await import('./exit_code.js');
         throw new ExitCode(result.exitCode);
       }
     });

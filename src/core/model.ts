@@ -164,6 +164,12 @@ export interface TraceSource {
   trailer(): TraceTrailer | null;
   /** Warnings collected while reading (e.g. a truncated last frame). */
   readonly warnings: string[];
+  /**
+   * One target's snapshots in file order, offered by sources that hold the recording in
+   * memory (damo's formats are read whole); absent on streamed sources. Walk a target with
+   * core/trace_walk.ts, which uses this when present and a filtered pass otherwise.
+   */
+  snapshotsOfTarget?(targetIndex: number): readonly Snapshot[];
 }
 
 export function nrRegionsOf(snapshot: Snapshot): number {

@@ -36,7 +36,7 @@ export async function openForReport(io: CliIO, path: string, options: OpenForRep
         'a kernel source or --primitive page_idle for exact addresses.',
     );
   }
-  return {
+  const opened: TraceSource = {
     path: source.path,
     header: source.header,
     warnings: source.warnings,
@@ -49,4 +49,8 @@ export async function openForReport(io: CliIO, path: string, options: OpenForRep
       }
     },
   };
+  // Recordings held in memory (damo's formats) keep their per-target lists for the reports.
+  const held = source.snapshotsOfTarget?.bind(source);
+  if (held !== undefined) opened.snapshotsOfTarget = held;
+  return opened;
 }

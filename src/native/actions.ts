@@ -1,8 +1,8 @@
 /**
  * DAMOS actions on another process with process_madvise(2), through the addon
  * (native/actions/process_madvise.h). What the kernel's vaddr DAMOS does with do_madvise(),
- * from user space: cold, pageout, willneed and collapse; `processMadviseAdvice()` in
- * src/schemes/model.ts says which advice each action is and why the others cannot be done.
+ * from user space: cold, pageout, willneed and collapse (MADVISE_ACTIONS below);
+ * `processMadviseAdvice()` in src/schemes/online_native.ts says why the others cannot be done.
  *
  *   const fd = openPidfd(pid)                        // DamoError E_NOENT / E_UNSUPPORTED / E_PERM
  *   const problem = probeAdvice(fd, 'pageout', pid)  // null, or a DamoError saying why not
@@ -13,7 +13,6 @@
 import { constants as osConstants, release } from 'node:os';
 
 import { DamoError } from '../core/errors.js';
-import { processMadviseAdvice, type DamosAction } from '../schemes/model.js';
 import { loadNativeAddon } from './addon.js';
 import { nativeError } from './monitor.js';
 
@@ -26,12 +25,30 @@ export interface AdviseResult {
   nrSyscalls: number;
 }
 
+/**
+ * The DAMOS actions process_madvise(2) can apply to another process, and the advice each is
+ * (mm/madvise.c process_madvise_remote_valid); 'stat' applies nothing.
+ */
+export const MADVISE_ACTIONS = {
+  willneed: { advice: 3, name: 'MADV_WILLNEED' }, // remote since Linux 5.15
+  cold: { advice: 20, name: 'MADV_COLD' }, // remote since 5.10
+  pageout: { advice: 21, name: 'MADV_PAGEOUT' }, // remote since 5.10
+  collapse: { advice: 25, name: 'MADV_COLLAPSE' }, // remote since 6.1
+  stat: { advice: -1, name: 'none (statistics only)' },
+} as const;
+
+export type MadviseAction = keyof typeof MADVISE_ACTIONS;
+
+export function isMadviseAction(action: string): action is MadviseAction {
+  return Object.hasOwn(MADVISE_ACTIONS, action);
+}
+
 /** The surface online application uses; tests substitute fakes. */
 export interface MadviseActions {
   openPidfd(pid: number): number;
   closePidfd(fd: number): void;
-  probeAdvice(fd: number, action: DamosAction, pid: number): DamoError | null;
-  adviseRanges(fd: number, action: DamosAction, ranges: ReadonlyArray<{ start: number; end: number }>): Promise<AdviseResult>;
+  probeAdvice(fd: number, action: MadviseAction, pid: number): DamoError | null;
+  adviseRanges(fd: number, action: MadviseAction, ranges: ReadonlyArray<{ start: number; end: number }>): Promise<AdviseResult>;
 }
 
 const ERRNO_NAMES = new Map<number, string>(Object.entries(osConstants.errno).map(([name, n]) => [n, name]));
@@ -41,10 +58,9 @@ export function errnoName(n: number): string {
   return ERRNO_NAMES.get(n) ?? `errno ${n}`;
 }
 
-function adviceOf(action: DamosAction): { advice: number; name: string } {
-  const a = processMadviseAdvice(action);
-  if ('reason' in a) throw new DamoError('E_UNSUPPORTED', `the native engine cannot apply '${action}': ${a.reason}`);
-  return a;
+function adviceOf(action: MadviseAction): { advice: number; name: string } {
+  if (!isMadviseAction(action)) throw new DamoError('E_INTERNAL', `'${String(action)}' is not a process_madvise action`);
+  return MADVISE_ACTIONS[action];
 }
 
 /** Since which release another process may be given this advice (process_madvise_remote_valid). */

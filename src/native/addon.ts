@@ -1,6 +1,6 @@
 /**
  * Loads the native addon (build/Release/damo_native.node) and describes the raw shape of
- * what it exports. Only src/record/native/*.ts talks to these raw functions; everything
+ * what it exports. Only src/native/*.ts talks to these raw functions; everything
  * else uses the validated wrapper in monitor.ts.
  */
 import { existsSync, readFileSync } from 'node:fs';

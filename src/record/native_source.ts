@@ -1,6 +1,6 @@
 /**
  * The native (user-space) DAMON engine as a recording source. The engine and its wrapper
- * live in src/record/native (openNativeMonitor, nativeCapabilities); this adapter maps them
+ * live in src/native (openNativeMonitor, nativeCapabilities); this adapter maps them
  * onto RecordingSource. It is imported lazily so kernel recording and reports work on a
  * build without the addon.
  *

@@ -1,6 +1,6 @@
 /**
  * The heatmap picture of `damo report heats --heatmap FILE.{png,svg,pdf}`: titles and
- * labels from the recording's facts, cells from the heat grid, drawn by src/report/plot.
+ * labels from the recording's facts, cells from the heat grid, drawn by src/plot.
  */
 import type { TraceHeader } from '../core/model.js';
 import type { HeatGrid } from './heatgrid.js';

@@ -6,7 +6,8 @@
  */
 import { pyInt, percentileIndex } from '../core/fmt.js';
 import { nrRegionsOf, type TraceSource } from '../core/model.js';
-import { exactMean, perTargetValues } from './records.js';
+import { perTargetValues } from '../core/trace_walk.js';
+import { exactMean } from './records.js';
 
 /** damo skips this many snapshots, hard-coded. */
 export const NR_REGIONS_SKIP = 20;

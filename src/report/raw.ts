@@ -22,7 +22,7 @@
 import { DamoError } from '../core/errors.js';
 import { formatSz, formatTimeNs, padLeft, pyInt } from '../core/fmt.js';
 import type { Snapshot, TraceSource } from '../core/model.js';
-import { forEachSnapshotOfTarget } from './records.js';
+import { forEachSnapshotOfTarget } from '../core/trace_walk.js';
 
 export interface RawOptions {
   rawNumber: boolean;

@@ -1,51 +1,9 @@
 /**
- * Helpers the damo-compatible reports share: walking a recording record by record (damo
- * computes and prints per record, i.e. per target, in the order targets first appear), and
- * damo's snapshot re-aggregation (`_damo_records.adjust_records`).
+ * What the damo-compatible reports share: damo's snapshot re-aggregation
+ * (`_damo_records.adjust_records`) and its exact mean. Walking a recording target by target
+ * is core/trace_walk.ts.
  */
-import type { Snapshot, TraceSource } from '../core/model.js';
-import { MemoryTraceSource } from '../format/damo/records.js';
-
-/**
- * Calls `fn` for every snapshot of one target, in file order. In-memory sources hand out
- * their per-target list; streamed ones take one pass per target so memory stays bounded.
- */
-export async function forEachSnapshotOfTarget(
-  src: TraceSource,
-  targetIndex: number,
-  fn: (s: Snapshot) => void | Promise<void>,
-): Promise<void> {
-  if (src instanceof MemoryTraceSource) {
-    for (const s of src.perTarget[targetIndex] ?? []) await fn(s);
-    return;
-  }
-  for await (const s of src.snapshots()) if (s.targetIndex === targetIndex) await fn(s);
-}
-
-/** The snapshots of one target, in file order (see forEachSnapshotOfTarget). */
-export async function* snapshotsOfTarget(src: TraceSource, targetIndex: number): AsyncGenerator<Snapshot> {
-  if (src instanceof MemoryTraceSource) {
-    yield* src.perTarget[targetIndex] ?? [];
-    return;
-  }
-  for await (const s of src.snapshots()) if (s.targetIndex === targetIndex) yield s;
-}
-
-/**
- * Collects one value per snapshot for every target in one pass. Returns one array per
- * target of header.targets (targets first seen during the pass are appended).
- */
-export async function perTargetValues(src: TraceSource, value: (s: Snapshot) => number): Promise<number[][]> {
-  const out: number[][] = src.header.targets.map(() => []);
-  if (src instanceof MemoryTraceSource) {
-    return src.perTarget.map((list) => list.map(value));
-  }
-  for await (const s of src.snapshots()) {
-    while (out.length <= s.targetIndex) out.push([]);
-    (out[s.targetIndex] as number[]).push(value(s));
-  }
-  return out;
-}
+import type { Snapshot } from '../core/model.js';
 
 /** A region while re-aggregating; objects so that identity works like damo's dict keys. */
 interface AggRegion {

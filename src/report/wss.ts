@@ -13,7 +13,6 @@
 import { DamoError } from '../core/errors.js';
 import { formatSz, padLeft, percentileIndex, pyInt } from '../core/fmt.js';
 import type { TraceSource } from '../core/model.js';
-import { MemoryTraceSource } from '../format/damo/records.js';
 import { exactMean, SnapshotAdjuster, type Adjusted } from './records.js';
 
 export interface WssOptions {
@@ -92,11 +91,11 @@ export async function wssDists(src: TraceSource, opts: WssOptions): Promise<WssD
     return a;
   };
   src.header.targets.forEach((_, t) => adjusterOf(t));
-  if (src instanceof MemoryTraceSource) {
-    src.perTarget.forEach((list, t) => {
+  if (src.snapshotsOfTarget !== undefined) {
+    for (let t = 0; t < src.header.targets.length; t++) {
       const a = adjusterOf(t);
-      for (const s of list) a.push(s);
-    });
+      for (const s of src.snapshotsOfTarget(t)) a.push(s);
+    }
   } else {
     for await (const s of src.snapshots()) adjusterOf(s.targetIndex).push(s);
   }

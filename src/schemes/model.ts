@@ -49,35 +49,6 @@ export const OPS_ACTIONS: Record<'vaddr' | 'fvaddr' | 'paddr', readonly DamosAct
   paddr: ['pageout', 'lru_prio', 'lru_deprio', 'migrate_hot', 'migrate_cold', 'stat'],
 };
 
-/**
- * How the native engine can apply an action to another process with process_madvise(2)
- * (mm/madvise.c process_madvise_remote_valid): the advice number, or why it cannot.
- * For online application, which needs the engine of `damo record`.
- */
-export function processMadviseAdvice(action: DamosAction): { advice: number; name: string } | { reason: string } {
-  switch (action) {
-    case 'willneed':
-      return { advice: 3, name: 'MADV_WILLNEED' }; // remote since Linux 5.15
-    case 'cold':
-      return { advice: 20, name: 'MADV_COLD' }; // remote since 5.10
-    case 'pageout':
-      return { advice: 21, name: 'MADV_PAGEOUT' }; // remote since 5.10
-    case 'collapse':
-      return { advice: 25, name: 'MADV_COLLAPSE' }; // remote since 6.1
-    case 'hugepage':
-    case 'nohugepage':
-      return { reason: `process_madvise() refuses MADV_${action.toUpperCase()} for another process; only the kernel's DAMON can apply it` };
-    case 'migrate_hot':
-    case 'migrate_cold':
-      return { reason: 'page migration needs move_pages(2), which the native engine does not use; use the kernel backend' };
-    case 'lru_prio':
-    case 'lru_deprio':
-      return { reason: 'LRU (de)prioritisation has no user-space interface; use the kernel backend with paddr' };
-    case 'stat':
-      return { advice: -1, name: 'none (statistics only)' };
-  }
-}
-
 export type Bound = number | 'max';
 
 export interface SizeRange {

@@ -24,11 +24,38 @@ import { readFileSync } from 'node:fs';
 
 import { DamoError } from '../core/errors.js';
 import type { SchemeStatsRecord, Snapshot } from '../core/model.js';
-import type { MadviseActions } from '../native/actions.js';
-import { explainRangeErrno } from '../native/actions.js';
+import { explainRangeErrno, isMadviseAction, MADVISE_ACTIONS, type MadviseAction, type MadviseActions } from '../native/actions.js';
 import { DamosCore, regionList, type ApplyRequest, type DamosOps, type DamosTarget, type SchemeStats } from './damos.js';
 import type { SchemeIntervals } from './kernel.js';
-import { describeScheme, isCoreFilter, processMadviseAdvice, type Scheme } from './model.js';
+import { describeScheme, isCoreFilter, type DamosAction, type Scheme } from './model.js';
+
+/**
+ * How the native engine can apply an action to another process with process_madvise(2)
+ * (mm/madvise.c process_madvise_remote_valid): the advice number, or why it cannot.
+ */
+export function processMadviseAdvice(action: DamosAction): { advice: number; name: string } | { reason: string } {
+  if (isMadviseAction(action)) return MADVISE_ACTIONS[action];
+  switch (action) {
+    case 'hugepage':
+    case 'nohugepage':
+      return { reason: `process_madvise() refuses MADV_${action.toUpperCase()} for another process; only the kernel's DAMON can apply it` };
+    case 'migrate_hot':
+    case 'migrate_cold':
+      return { reason: 'page migration needs move_pages(2), which the native engine does not use; use the kernel backend' };
+    case 'lru_prio':
+    case 'lru_deprio':
+      return { reason: 'LRU (de)prioritisation has no user-space interface; use the kernel backend with paddr' };
+  }
+}
+
+/** The action as process_madvise(2) applies it; throws when it cannot. */
+function madviseActionOf(action: DamosAction): MadviseAction {
+  const a = processMadviseAdvice(action);
+  if ('reason' in a || !isMadviseAction(action)) {
+    throw new DamoError('E_UNSUPPORTED', `the native engine cannot apply '${action}': ${'reason' in a ? a.reason : 'not a process_madvise action'}`);
+  }
+  return action;
+}
 
 /** Why the native engine cannot apply these schemes, or null when it can. */
 export function nativeSchemesProblem(schemes: readonly Scheme[], ops: DamosOps): string | null {
@@ -173,7 +200,7 @@ export class NativeSchemesApplier {
         this.pidfds.push(fd);
         for (const s of this.schemes) {
           if (s.action === 'stat') continue;
-          const problem = this.opts.actions.probeAdvice(fd, s.action, pid);
+          const problem = this.opts.actions.probeAdvice(fd, madviseActionOf(s.action), pid);
           if (problem !== null) throw problem;
         }
       }
@@ -238,7 +265,7 @@ export class NativeSchemesApplier {
       if (scheme === undefined || fd === undefined || this.gone.has(first.targetIndex)) continue;
       let r;
       try {
-        r = await this.opts.actions.adviseRanges(fd, scheme.action, g);
+        r = await this.opts.actions.adviseRanges(fd, madviseActionOf(scheme.action), g);
       } catch (err) {
         this.fatal = err;
         this.listeners.onFatal?.(err);

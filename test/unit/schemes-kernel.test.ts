@@ -59,7 +59,7 @@ describe('kernel units', () => {
 
 describe('native application mapping', () => {
   it('maps the four process_madvise actions and explains the rest', async () => {
-    const { processMadviseAdvice } = await import('../../src/schemes/model.js');
+    const { processMadviseAdvice } = await import('../../src/schemes/online_native.js');
     expect(processMadviseAdvice('pageout')).toEqual({ advice: 21, name: 'MADV_PAGEOUT' });
     expect(processMadviseAdvice('cold')).toEqual({ advice: 20, name: 'MADV_COLD' });
     expect(processMadviseAdvice('willneed')).toEqual({ advice: 3, name: 'MADV_WILLNEED' });

@@ -14,7 +14,7 @@ import { createDeflate } from 'node:zlib';
 import { DamoError, errorMessage } from '../../core/errors.js';
 import { formatNr, formatSz, formatTimeNs, formatTimeNsExact, pyInt, pyRepr } from '../../core/fmt.js';
 import type { Snapshot, TraceSource } from '../../core/model.js';
-import { snapshotsOfTarget } from '../../report/records.js';
+import { targetSnapshots } from '../../core/trace_walk.js';
 
 /** A Python value for json.dumps: bigint = int, number = float, string, null, list, dict. */
 export type PyJson = null | boolean | string | bigint | number | PyJson[] | { [k: string]: PyJson };
@@ -148,7 +148,7 @@ export async function* damoJsonChunks(src: TraceSource, opts: DamoJsonTextOption
     yield text;
     let nrSnapshots = 0;
     let base: number | undefined;
-    for await (const s of snapshotsOfTarget(src, t)) {
+    for await (const s of targetSnapshots(src, t)) {
       base ??= s.startNs;
       if (opts.durationSec !== undefined) {
         const offsetSec = (s.startNs - base) / 1e9;

@@ -9,7 +9,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 
 import { DamoError, errorMessage } from '../../core/errors.js';
 import type { Snapshot, TraceSource } from '../../core/model.js';
-import { snapshotsOfTarget } from '../../report/records.js';
+import { targetSnapshots } from '../../core/trace_walk.js';
 import { LEGACY_MAGIC } from './legacy_reader.js';
 
 const FLUSH_BYTES = 1 << 20;
@@ -65,7 +65,7 @@ export async function writeLegacy(src: TraceSource, path: string, opts: { mode?:
       const id = src.header.targets[t]?.id ?? BigInt(t);
       let count = 0;
       let only: Snapshot | undefined;
-      for await (const s of snapshotsOfTarget(src, t)) {
+      for await (const s of targetSnapshots(src, t)) {
         block(s.endNs, id, s);
         count++;
         only = count === 1 ? s : undefined;

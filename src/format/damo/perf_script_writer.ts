@@ -12,7 +12,7 @@ import { once } from 'node:events';
 import { DamoError, errorMessage } from '../../core/errors.js';
 import { pyFixed, pyInt } from '../../core/fmt.js';
 import type { Snapshot, TraceSource } from '../../core/model.js';
-import { snapshotsOfTarget } from '../../report/records.js';
+import { targetSnapshots } from '../../core/trace_walk.js';
 
 export async function writePerfScript(src: TraceSource, path: string, opts: { mode?: number } = {}): Promise<void> {
   const file = createWriteStream(path, { mode: opts.mode ?? 0o644 });
@@ -41,7 +41,7 @@ export async function writePerfScript(src: TraceSource, path: string, opts: { mo
       const id = idBig === null || idBig === undefined ? String(t) : idBig.toString();
       let count = 0;
       let only: Snapshot | undefined;
-      for await (const s of snapshotsOfTarget(src, t)) {
+      for await (const s of targetSnapshots(src, t)) {
         await lines(s.endNs, id, s);
         count++;
         only = count === 1 ? s : undefined;

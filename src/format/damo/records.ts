@@ -170,6 +170,10 @@ export class MemoryTraceSource implements TraceSource {
     };
   }
 
+  snapshotsOfTarget(targetIndex: number): readonly Snapshot[] {
+    return this.perTarget[targetIndex] ?? [];
+  }
+
   trailer(): TraceTrailer | null {
     return null;
   }

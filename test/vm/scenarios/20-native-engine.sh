@@ -11,7 +11,7 @@
 # native-<check>.
 . /vm/lib.sh
 cat > "$OUT/check.mjs" <<'EOF'
-import { openNativeMonitor } from '/damo/dist/src/record/native/monitor.js';
+import { openNativeMonitor } from '/damo/dist/src/native/monitor.js';
 
 const [pid, mapStart, mapEnd, hotStart, hotEnd, name, primitive, ops, sampleUs, aggrUs] = process.argv.slice(2);
 const iv = { sampleUs: Number(sampleUs), aggrUs: Number(aggrUs), opsUpdateUs: 1000000 };
