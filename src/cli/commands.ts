@@ -1,7 +1,8 @@
 /**
- * The command table. Each command lives in its own module that only parses options and
- * calls into src/record, src/report or src/schemes; heavy modules are imported lazily
- * inside actions so that `damo --help` stays fast and `report` works without the addon.
+ * The command table. Each command's module here only parses its arguments into a request
+ * and calls run<Name>Command() in src/<area>/<name>_command.ts (README, Layout); those are
+ * imported lazily inside the actions so that `damo --help` stays fast and reports work
+ * without the addon.
  */
 import type { Command } from 'commander';
 

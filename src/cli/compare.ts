@@ -1,9 +1,9 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 
+import { DamoError } from '../core/errors.js';
 import type { CommandContext } from './context.js';
-import { note, TextOut, warn } from './io.js';
 import { ExitCode } from './exit_code.js';
-import { collectIntegers, parseNonNegativeInteger, parsePositiveInteger } from './values.js';
+import { collectIntegers, parseCorrelation, parseFraction, parseNonNegativeInteger, parsePercent, parsePositiveInteger } from './values.js';
 
 interface CompareCliOptions {
   mapping?: string;
@@ -19,24 +19,6 @@ interface CompareCliOptions {
   max_wss_error?: number;
   min_correlation?: number;
   min_recall?: number;
-}
-
-function fraction(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 1) throw new InvalidArgumentError(`'${value}' is not a number in (0, 1].`);
-  return n;
-}
-
-function correlation(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < -1 || n > 1) throw new InvalidArgumentError(`'${value}' is not a number in [-1, 1].`);
-  return n;
-}
-
-function percent(value: string): number {
-  const n = Number(value.replace(/%$/, ''));
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a non-negative percentage.`);
-  return n;
 }
 
 export function registerCompare(program: Command, ctx: CommandContext): void {
@@ -58,15 +40,15 @@ export function registerCompare(program: Command, ctx: CommandContext): void {
     .option('--target_a <index>', 'target of A to compare', parseNonNegativeInteger, 0)
     .option('--target_b <index>', 'target of B (default: the mapping\'s pid, else 0)', parseNonNegativeInteger)
     .option('--resol <n...>', 'heatmap grid: <time bins> <address bins> (default: one bin per snapshot of A up to 500, and 200)', collectIntegers)
-    .option('--hot_threshold <f>', 'a pixel is hot at this fraction of its recording\'s hottest pixel', fraction, 0.5)
+    .option('--hot_threshold <f>', 'a pixel is hot at this fraction of its recording\'s hottest pixel', parseFraction, 0.5)
     .option('--percentiles <p...>', 'working set percentiles to compare (default 10 25 50 75 90)', collectIntegers)
     .option('--acc_thres <n>', 'nr_accesses from which a region counts in the working set', parsePositiveInteger, 1)
     .option('--work_time <us>', "compare working sets of snapshot groups spanning at least this many microseconds (damo's --work_time), for recordings with different aggregation intervals", parsePositiveInteger)
     .option('--json', 'print the result as JSON')
     .option('--strict', 'fail on truncated recordings')
-    .option('--max_wss_error <pct>', 'exit 1 if any working-set percentile error exceeds this (in %)', percent)
-    .option('--min_correlation <r>', 'exit 1 if the heatmap correlation is below this', correlation)
-    .option('--min_recall <r>', 'exit 1 if the hot-region recall is below this', fraction)
+    .option('--max_wss_error <pct>', 'exit 1 if any working-set percentile error exceeds this (in %)', parsePercent)
+    .option('--min_correlation <r>', 'exit 1 if the heatmap correlation is below this', parseCorrelation)
+    .option('--min_recall <r>', 'exit 1 if the hot-region recall is below this', parseFraction)
     .addHelpText(
       'after',
       `
@@ -78,66 +60,28 @@ Examples:
     .action(async (a: string, b: string, opts: CompareCliOptions) => {
       const resol = opts.resol;
       if (resol !== undefined && (resol.length !== 2 || resol.some((n) => n <= 0 || n > 4000))) {
-        throw new ExitCode(usage(ctx, '--resol takes two numbers in [1, 4000]: <time bins> <address bins>'));
+        throw new DamoError('E_USAGE', '--resol takes two numbers in [1, 4000]: <time bins> <address bins>');
       }
       const percentiles = opts.percentiles ?? [10, 25, 50, 75, 90];
-      if (percentiles.some((p) => p < 0 || p > 100)) throw new ExitCode(usage(ctx, '--percentiles must be in [0, 100]'));
-      const { openForReport } = await import('../format/open_for_report.js');
-      const { compareTraces, formatCompareText } = await import('../replay/compare.js');
-      const { readMapping } = await import('../replay/mapping.js');
-      const traceA = await openForReport(ctx.io, a, { strict: opts.strict === true, showsAddresses: true });
-      const traceB = await openForReport(ctx.io, b, { strict: opts.strict === true, showsAddresses: true });
-      const mapping = opts.mapping === undefined ? null : await readMapping(opts.mapping);
-      let timeBins = resol?.[0];
-      if (timeBins === undefined) {
-        let n = 0;
-        for await (const s of traceA.snapshots()) if (s.targetIndex === opts.target_a) n++;
-        timeBins = Math.max(1, Math.min(500, n));
-      }
-      const result = await compareTraces(traceA, traceB, {
-        mapping,
+      if (percentiles.some((p) => p < 0 || p > 100)) throw new DamoError('E_USAGE', '--percentiles must be in [0, 100]');
+      const { runCompareCommand } = await import('../replay/compare_command.js');
+      const code = await runCompareCommand(ctx.io, {
+        a,
+        b,
+        mapping: opts.mapping,
         targetA: opts.target_a,
-        ...(opts.target_b === undefined ? {} : { targetB: opts.target_b }),
-        timeBins,
-        addrBins: resol?.[1] ?? 200,
+        targetB: opts.target_b,
+        resol: resol as [number, number] | undefined,
         hotThreshold: opts.hot_threshold,
         percentiles,
         accThres: opts.acc_thres,
-        ...(opts.work_time === undefined ? {} : { workTimeUs: opts.work_time }),
+        workTimeUs: opts.work_time,
+        json: opts.json === true,
+        strict: opts.strict === true,
+        maxWssErrorPct: opts.max_wss_error,
+        minCorrelation: opts.min_correlation,
+        minRecall: opts.min_recall,
       });
-      for (const w of result.warnings) warn(ctx.io, w);
-      const out = new TextOut(ctx.io.stdout);
-      if (opts.json === true) {
-        await out.write(JSON.stringify({ ...result, mappingFile: opts.mapping ?? null }, null, 2) + '\n');
-      } else {
-        await out.write(formatCompareText(result, opts.mapping ?? null));
-      }
-      await out.flush();
-
-      const failures: string[] = [];
-      if (opts.max_wss_error !== undefined) {
-        for (const row of result.wss.percentiles) {
-          if (row.errorPct === null || Math.abs(row.errorPct) > opts.max_wss_error) {
-            failures.push(`working set error at p${row.percentile} is ${row.errorPct === null ? 'undefined' : `${row.errorPct.toFixed(2)}%`} (limit ${opts.max_wss_error}%)`);
-          }
-        }
-      }
-      const corr = result.heatmap.correlation;
-      if (opts.min_correlation !== undefined && (corr === null || corr < opts.min_correlation)) {
-        failures.push(`heatmap correlation ${corr === null ? 'undefined' : corr.toFixed(3)} is below ${opts.min_correlation}`);
-      }
-      const recall = result.hot.recall;
-      if (opts.min_recall !== undefined && (recall === null || recall < opts.min_recall)) {
-        failures.push(`hot-region recall ${recall === null ? 'undefined' : recall.toFixed(3)} is below ${opts.min_recall}`);
-      }
-      if (failures.length > 0) {
-        for (const f of failures) note(ctx.io, `fidelity check failed: ${f}`);
-        throw new ExitCode(1);
-      }
+      if (code !== 0) throw new ExitCode(code);
     });
-}
-
-function usage(ctx: CommandContext, message: string): number {
-  ctx.io.stderr.write(`damo: ${message}\n`);
-  return 2;
 }

@@ -1,4 +1,4 @@
-import type { CliIO } from './io.js';
+import type { CliIO } from '../core/io.js';
 
 /** What every command's action gets besides its parsed options. */
 export interface CommandContext {

@@ -1,22 +1,17 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 
+import { OUTPUT_FORMATS, type OutputFormat } from '../format/output_formats.js';
 import type { CommandContext } from './context.js';
-import { note, warn } from './io.js';
+import { ExitCode } from './exit_code.js';
+import { parseFileMode } from './values.js';
 
 interface ConvertCliOptions {
   input: string;
   output: string;
-  format?: string;
+  format?: OutputFormat;
   output_permission: number;
   strict?: boolean;
   quiet?: boolean;
-}
-
-function parseMode(value: string): number {
-  if (!/^[0-7]{1,4}$/.test(value)) throw new InvalidArgumentError(`'${value}' is not an octal file mode such as 600.`);
-  const mode = Number.parseInt(value, 8);
-  if (mode > 0o777) throw new InvalidArgumentError(`'${value}' is out of the 000..777 range.`);
-  return mode;
 }
 
 export function registerConvert(program: Command, ctx: CommandContext): void {
@@ -36,15 +31,9 @@ export function registerConvert(program: Command, ctx: CommandContext): void {
     .requiredOption('-i, --input <file>', 'recording to convert (any supported format)')
     .requiredOption('-o, --output <file>', 'file to write; replaced atomically at the end (may equal --input)')
     .addOption(
-      new Option('-f, --format <format>', 'output format (default: from the output name, see above)').choices([
-        'protobuf',
-        'json',
-        'json_compressed',
-        'perf_script',
-        'legacy',
-      ]),
+      new Option('-f, --format <format>', 'output format (default: from the output name, see above)').choices(OUTPUT_FORMATS),
     )
-    .addOption(new Option('--output_permission <mode>', 'octal file mode of the output').argParser(parseMode).default(0o600, '600'))
+    .addOption(new Option('--output_permission <mode>', 'octal file mode of the output').argParser(parseFileMode).default(0o600, '600'))
     .option('--strict', 'fail on a truncated input instead of converting its complete part')
     .option('-q, --quiet', 'do not print the summary line on stderr')
     .addHelpText(
@@ -57,21 +46,15 @@ Examples:
   $ damo convert -i old.data -o old.data --format json_compressed   # legacy binary, in place`,
     )
     .action(async (opts: ConvertCliOptions) => {
-      const { convertTrace, formatForOutputName } = await import('../format/convert.js');
-      const format = (opts.format ?? formatForOutputName(opts.output)) as ReturnType<typeof formatForOutputName>;
-      const result = await convertTrace(opts.input, opts.output, {
-        format,
+      const { runConvertCommand } = await import('../format/convert_command.js');
+      const code = await runConvertCommand(ctx.io, {
+        input: opts.input,
+        output: opts.output,
+        format: opts.format,
         mode: opts.output_permission,
         strict: opts.strict === true,
-        env: ctx.io.env,
+        quiet: opts.quiet === true,
       });
-      for (const w of result.warnings) warn(ctx.io, w);
-      if (opts.quiet !== true) {
-        note(
-          ctx.io,
-          `wrote ${opts.output} (${format}): ${result.nrTargets} target(s), ${result.nrSnapshots} snapshots, ` +
-            `${result.nrRegions} regions, from ${result.inputFormat}`,
-        );
-      }
+      if (code !== 0) throw new ExitCode(code);
     });
 }

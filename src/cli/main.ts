@@ -12,7 +12,7 @@ import { toolVersion } from '../core/version.js';
 import { registerCommands } from './commands.js';
 import type { CommandContext } from './context.js';
 import { EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, ExitCode } from './exit_code.js';
-import { processIO, StdoutClosed, type CliIO } from './io.js';
+import { processIO, StdoutClosed, type CliIO } from '../core/io.js';
 
 export function buildProgram(io: CliIO): Command {
   const program = new Command('damo');

@@ -5,12 +5,12 @@
  */
 import { Option, type Command } from 'commander';
 
-import { DamoError } from '../core/errors.js';
 import type { Intervals, NrRegionsRange, Ops } from '../core/model.js';
 import type { KernelRoots } from '../record/roots.js';
 import { DEFAULT_ROOTS } from '../record/roots.js';
 import type { TargetSpec } from '../record/target.js';
-import { collectIntegers, parsePositiveInteger } from './values.js';
+import { parseTargetArgs } from './targets.js';
+import { collectIntegers, optionValue, parseAddressRanges, parsePositiveInteger, parseSeconds, parseTimeUs, valuesOf } from './values.js';
 
 export interface MonitoringCliOptions {
   sample?: string;
@@ -24,7 +24,7 @@ export interface MonitoringCliOptions {
   regions?: string[];
   target_pid?: number[];
   shell?: boolean;
-  timeout?: string;
+  timeout?: number;
   primitive?: string;
   sysfs_root?: string;
   tracefs_root?: string;
@@ -47,7 +47,7 @@ export function addMonitoringOptions(cmd: Command, jsonHelp: string): Command {
     .option('-r, --regions <ranges...>', 'fixed ranges to monitor, "<start>-<end>" (fvaddr and paddr)')
     .option('--target_pid <pid>', 'pid of a target (repeatable), as an option', collectIntegers)
     .option('--shell', 'run the command through /bin/sh -c (for pipes, globs, variables)')
-    .option('--timeout <seconds>', 'stop after this many seconds')
+    .option('--timeout <seconds>', 'stop after this many seconds', parseSeconds)
     .addOption(new Option('--primitive <primitive>', 'access-check primitive of the native engine').choices(['page_idle', 'soft_dirty', 'clear_refs']))
     .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs)
     .option('--tracefs_root <dir>', 'tracefs mount point', DEFAULT_ROOTS.tracefs)
@@ -66,39 +66,36 @@ export interface Monitoring {
 }
 
 /** Resolves the shared options; throws E_USAGE naming the bad option. */
-export async function resolveMonitoring(args: string[], opts: MonitoringCliOptions, forSchemes = false): Promise<Monitoring> {
-  const [units, { parseTargetArgs }] = await Promise.all([import('../record/units.js'), import('../record/target.js')]);
+export function resolveMonitoring(args: string[], opts: MonitoringCliOptions, forSchemes = false): Monitoring {
   const intervals = { sampleUs: 5000, aggrUs: 100_000, opsUpdateUs: 1_000_000 };
-  if (opts.monitoring_intervals !== undefined) {
-    if (opts.monitoring_intervals.length !== 3) throw new DamoError('E_USAGE', '--monitoring_intervals takes three values: <sample> <aggr> <ops_update>');
-    const [s, a, u] = opts.monitoring_intervals as [string, string, string];
-    intervals.sampleUs = units.parseTimeUs(s, '--monitoring_intervals');
-    intervals.aggrUs = units.parseTimeUs(a, '--monitoring_intervals');
-    intervals.opsUpdateUs = units.parseTimeUs(u, '--monitoring_intervals');
+  const triple = valuesOf('--monitoring_intervals', opts.monitoring_intervals, 3, '<sample> <aggr> <ops_update>');
+  if (triple !== undefined) {
+    [intervals.sampleUs, intervals.aggrUs, intervals.opsUpdateUs] = triple.map((t) => optionValue('--monitoring_intervals', t, parseTimeUs)) as [number, number, number];
   }
-  if (opts.sample !== undefined) intervals.sampleUs = units.parseTimeUs(opts.sample, '-s/--sample');
-  if (opts.aggr !== undefined) intervals.aggrUs = units.parseTimeUs(opts.aggr, '-a/--aggr');
-  if (opts.updr !== undefined) intervals.opsUpdateUs = units.parseTimeUs(opts.updr, '-u/--updr');
+  if (opts.sample !== undefined) intervals.sampleUs = optionValue('-s/--sample', opts.sample, parseTimeUs);
+  if (opts.aggr !== undefined) intervals.aggrUs = optionValue('-a/--aggr', opts.aggr, parseTimeUs);
+  if (opts.updr !== undefined) intervals.opsUpdateUs = optionValue('-u/--updr', opts.updr, parseTimeUs);
   const nrRegions = { min: 10, max: 1000 };
-  if (opts.monitoring_nr_regions_range !== undefined) {
-    const r = opts.monitoring_nr_regions_range;
-    if (r.length !== 2) throw new DamoError('E_USAGE', '--monitoring_nr_regions_range takes two values: <min> <max>');
-    [nrRegions.min, nrRegions.max] = r.map((x) => parsePositiveInteger(x)) as [number, number];
+  const pair = valuesOf('--monitoring_nr_regions_range', opts.monitoring_nr_regions_range, 2, '<min> <max>');
+  if (pair !== undefined) {
+    [nrRegions.min, nrRegions.max] = pair.map((x) => optionValue('--monitoring_nr_regions_range', x, parsePositiveInteger)) as [number, number];
   }
   if (opts.minr !== undefined) nrRegions.min = opts.minr;
   if (opts.maxr !== undefined) nrRegions.max = opts.maxr;
-  let timeoutSec: number | undefined;
-  if (opts.timeout !== undefined) {
-    timeoutSec = Number(opts.timeout);
-    if (!Number.isFinite(timeoutSec) || timeoutSec <= 0) throw new DamoError('E_USAGE', `--timeout: '${opts.timeout}' is not a positive number of seconds`);
-  }
   const target = parseTargetArgs(args, { shell: opts.shell === true, forSchemes, ...(opts.target_pid !== undefined ? { targetPids: opts.target_pid } : {}) });
   return {
     target,
     intervals,
     nrRegions,
-    regions: opts.regions !== undefined ? units.parseRegions(opts.regions) : null,
-    timeoutSec,
+    regions: opts.regions !== undefined ? parseAddressRanges(opts.regions, '--regions') : null,
+    timeoutSec: opts.timeout,
     roots: { sysfs: opts.sysfs_root ?? DEFAULT_ROOTS.sysfs, tracefs: opts.tracefs_root ?? DEFAULT_ROOTS.tracefs, debugfs: opts.debugfs_root ?? DEFAULT_ROOTS.debugfs },
   };
+}
+
+/** The command line as typed, for the trace header's provenance. */
+export function rawArgsOf(cmd: Command): string[] {
+  // Commander keeps the arguments it parsed in rawArgs (not in its type definitions).
+  const raw = (cmd.parent as unknown as { rawArgs?: unknown } | null)?.rawArgs;
+  return Array.isArray(raw) ? raw.map(String) : ['record'];
 }

@@ -1,18 +1,20 @@
 /**
- * `damo record`: option parsing only; the recorder lives in src/record.
+ * `damo record`: option parsing only; it runs in src/record/record_command.ts.
  */
 import { Option, type Command } from 'commander';
 
-import { DamoError } from '../core/errors.js';
+import { OUTPUT_FORMATS } from '../format/output_formats.js';
 import type { CommandContext } from './context.js';
-import { addMonitoringOptions, resolveMonitoring, type MonitoringCliOptions } from './monitoring.js';
+import { ExitCode } from './exit_code.js';
+import { addMonitoringOptions, rawArgsOf, resolveMonitoring, type MonitoringCliOptions } from './monitoring.js';
+import { parseFileMode, parseTimeUs } from './values.js';
 
 interface RecordCliOptions extends MonitoringCliOptions {
   out: string;
   output_type: string;
-  output_permission: string;
+  output_permission: number;
   source: string;
-  snapshot_interval?: string;
+  snapshot_interval?: number;
 }
 
 const HELP_AFTER = `
@@ -47,18 +49,6 @@ Examples:
   $ damo record paddr --timeout 10
   $ damo report heats -i damon.data --heatmap stdout`;
 
-/** The command line as typed, for the trace header's provenance. */
-export function rawArgsOf(cmd: Command): string[] {
-  // Commander keeps the arguments it parsed in rawArgs (not in its type definitions).
-  const raw = (cmd.parent as unknown as { rawArgs?: unknown } | null)?.rawArgs;
-  return Array.isArray(raw) ? raw.map(String) : ['record'];
-}
-
-function octal(value: string): number {
-  if (!/^0?[0-7]{3}$/.test(value)) throw new DamoError('E_USAGE', `--output_permission: '${value}' is not an octal file mode like 600 or 644`);
-  return Number.parseInt(value, 8);
-}
-
 export function registerRecord(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('record')
@@ -70,28 +60,21 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
     )
     .argument('[target...]', "command and its arguments, pid(s), or 'paddr'")
     .option('-o, --out <file>', 'output file (an existing one is renamed to <file>.old)', 'damon.data')
-    .addOption(new Option('--output_type <type>', 'output format').choices(['protobuf', 'json_compressed', 'json', 'perf_script', 'legacy']).default('protobuf'))
-    .option('--output_permission <mode>', 'octal file mode of the output', '600')
+    .addOption(new Option('--output_type <type>', 'output format').choices(OUTPUT_FORMATS).default('protobuf'))
+    .addOption(new Option('--output_permission <mode>', 'octal file mode of the output').argParser(parseFileMode).default(0o600, '600'))
     .addOption(new Option('--source <source>', 'where snapshots come from').choices(['auto', 'tracefs', 'sysfs', 'debugfs', 'native']).default('auto'))
-    .option('--snapshot_interval <time>', 'time between sysfs snapshots (default: the aggregation interval)');
+    .option('--snapshot_interval <time>', 'time between sysfs snapshots (default: the aggregation interval)', parseTimeUs);
   addMonitoringOptions(cmd, 'print a JSON summary on stdout at the end')
     .addHelpText('after', HELP_AFTER)
     .action(async (args: string[], opts: RecordCliOptions, c: Command) => {
-      const [{ record, defaultDeps }, units, { onInterrupt }, { RealKernelFs }] = await Promise.all([
-        import('../record/recorder.js'),
-        import('../record/units.js'),
-        import('./signals.js'),
-        import('../record/kfs.js'),
-      ]);
-      const m = await resolveMonitoring(args, opts);
-      const io = ctx.io;
-      const deps = defaultDeps(io, onInterrupt);
-      if (ctx.debug()) deps.kfs = new RealKernelFs((op) => io.stderr.write(`damo: debug: ${op.op} ${op.path}${op.op === 'write' ? ` <- ${JSON.stringify(op.value)}` : ''}\n`));
-      const result = await record(
+      const [{ runRecordCommand }, { onInterrupt }] = await Promise.all([import('../record/record_command.js'), import('./signals.js')]);
+      const m = resolveMonitoring(args, opts);
+      const code = await runRecordCommand(
+        ctx.io,
         {
           out: opts.out,
           outputType: opts.output_type as 'protobuf',
-          outputPermission: octal(opts.output_permission),
+          outputPermission: opts.output_permission,
           target: m.target,
           ops: opts.ops,
           regions: m.regions,
@@ -100,17 +83,14 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
           source: opts.source as 'auto',
           primitive: opts.primitive as 'clear_refs' | undefined,
           timeoutSec: m.timeoutSec,
-          snapshotIntervalUs: opts.snapshot_interval !== undefined ? units.parseTimeUs(opts.snapshot_interval, '--snapshot_interval') : undefined,
+          snapshotIntervalUs: opts.snapshot_interval,
           quiet: opts.quiet === true,
           json: opts.json === true,
           roots: m.roots,
           argv: ['damo', ...rawArgsOf(c)],
         },
-        deps,
+        { onInterrupt, debug: ctx.debug() },
       );
-      if (result.exitCode !== 0) {
-        const { ExitCode } = await import('./exit_code.js');
-        throw new ExitCode(result.exitCode);
-      }
+      if (code !== 0) throw new ExitCode(code);
     });
 }

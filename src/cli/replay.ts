@@ -1,9 +1,8 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 
 import type { CommandContext } from './context.js';
 import { ExitCode } from './exit_code.js';
-import { parseNonNegativeInteger, parsePositiveInteger } from './values.js';
-import { parseSizeOption } from './report/common.js';
+import { parseDelayNs, parseNonNegativeInteger, parsePositiveInteger, parsePositiveNumber, parsePositiveSize } from './values.js';
 
 interface ReplayOptions {
   input: string;
@@ -25,26 +24,6 @@ interface ReplayOptions {
   quiet?: boolean;
 }
 
-function sizeOption(value: string): number {
-  const bytes = parseSizeOption(value);
-  if (bytes <= 0) throw new InvalidArgumentError(`'${value}' must be larger than 0 bytes.`);
-  return bytes;
-}
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`'${value}' is not a positive number.`);
-  return n;
-}
-
-function durationNs(value: string): number {
-  const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s)?\s*$/i.exec(value);
-  if (m === null) throw new InvalidArgumentError(`'${value}' is not a duration (examples: 2, 1.5s, 500ms).`);
-  const ns = Number(m[1]) * ((m[2] ?? 's').toLowerCase() === 'ms' ? 1e6 : 1e9);
-  if (ns > 3600e9) throw new InvalidArgumentError(`'${value}' is longer than an hour.`);
-  return Math.round(ns);
-}
-
 export function registerReplay(program: Command, ctx: CommandContext): void {
   program
     .command('replay')
@@ -62,12 +41,12 @@ export function registerReplay(program: Command, ctx: CommandContext): void {
     )
     .option('-i, --input <file>', 'recording to replay', 'damon.data')
     .option('--target <index>', 'which target of the recording to replay', parseNonNegativeInteger, 0)
-    .option('--time_scale <x>', 'replay time per trace time: 2 = twice as slow, 0.5 = twice as fast', positiveNumber, 1)
-    .option('--max_memory <size>', 'most memory the replay may map (default: 1G or half the available memory)', sizeOption)
+    .option('--time_scale <x>', 'replay time per trace time: 2 = twice as slow, 0.5 = twice as fast', parsePositiveNumber, 1)
+    .option('--max_memory <size>', 'most memory the replay may map (default: 1G or half the available memory)', parsePositiveSize)
     .option('--seed <n>', 'random seed (touch phases); the same seed gives the same replay', parseNonNegativeInteger, 1)
     .option('--threads <n>', 'worker threads (default: CPUs, at most 4)', parsePositiveInteger)
-    .option('--start_delay <time>', 'wait this long after mapping before replaying (time for a recorder to attach)', durationNs, 0)
-    .option('--vma_bytes <size>', 'split the replay memory into mappings of at most this size, so access checks that answer per mapping (clear_refs) can locate accesses', sizeOption)
+    .option('--start_delay <time>', 'wait this long after mapping before replaying (time for a recorder to attach)', parseDelayNs, 0)
+    .option('--vma_bytes <size>', 'split the replay memory into mappings of at most this size, so access checks that answer per mapping (clear_refs) can locate accesses', parsePositiveSize)
     .option('--mapping <file>', 'write the trace-to-replay address and time mapping (JSON) to this file')
     .option('--plan_out <file>', 'write the plan to this file and exit instead of running it')
     .option('--keep_cold', 'never release idle memory (resident memory then grows to the footprint)')
@@ -98,8 +77,9 @@ Or record the generator as a command:
   $ damo record -o replayed.data -- build/Release/damo_replay --plan demo.plan --mapping map.json`,
     )
     .action(async (opts: ReplayOptions) => {
-      const [{ replayCommand }, { onInterrupt }] = await Promise.all([import('../replay/replay_command.js'), import('./signals.js')]);
-      const code = await replayCommand(
+      const [{ runReplayCommand }, { onInterrupt }] = await Promise.all([import('../replay/replay_command.js'), import('./signals.js')]);
+      const code = await runReplayCommand(
+        ctx.io,
         {
           input: opts.input,
           target: opts.target,
@@ -119,7 +99,6 @@ Or record the generator as a command:
           strict: opts.strict === true,
           quiet: opts.quiet === true,
         },
-        ctx.io,
         onInterrupt,
       );
       if (code !== 0) throw new ExitCode(code);

@@ -3,16 +3,16 @@
  *   damo schemes -c FILE [options] <command|pid...|paddr>    apply them online
  *   damo schemes convert FILE [-s US] [-a US] [--to debugfs|sysfs|json|text]
  *   damo schemes tune -i TRACE -t TEMPLATE [--max-refault PCT]
- * Online application runs through the recorder (src/record/recorder.ts) with schemes set.
+ * Online application runs in src/record/apply_schemes_command.ts; convert and tune in src/schemes.
  */
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 
 import { DamoError } from '../core/errors.js';
 import type { CommandContext } from './context.js';
-import { TextOut, note } from './io.js';
-import { addMonitoringOptions, resolveMonitoring, type MonitoringCliOptions } from './monitoring.js';
-import { addInputOptions, openInput, parseUsOption, writeText } from './report/common.js';
-import { parsePositiveInteger } from './values.js';
+import { ExitCode } from './exit_code.js';
+import { addMonitoringOptions, rawArgsOf, resolveMonitoring, type MonitoringCliOptions } from './monitoring.js';
+import { addInputOptions } from './report/common.js';
+import { parseFileMode, parsePercent, parsePositiveInteger, parseTimeUs } from './values.js';
 
 interface ConvertOptions {
   sample: number;
@@ -25,8 +25,8 @@ interface ApplyCliOptions extends MonitoringCliOptions {
   schemes?: string;
   backend: string;
   out?: string;
-  output_permission: string;
-  stats_interval: string;
+  output_permission: number;
+  stats_interval: number;
 }
 
 const APPLY_HELP = `
@@ -77,9 +77,9 @@ export function registerSchemes(program: Command, ctx: CommandContext): void {
     .argument('[target...]', "command and its arguments, pid(s), or 'paddr' to apply the schemes to")
     .option('-c, --schemes <file>', "schemes to apply: a file, or the scheme text itself (e.g. '4K max 0 0 5s max pageout')")
     .addOption(new Option('--backend <backend>', 'where the schemes run').choices(['auto', 'sysfs', 'debugfs', 'native']).default('auto'))
-    .option('--stats_interval <time>', 'how often the statistics are read and recorded', '1s')
+    .addOption(new Option('--stats_interval <time>', 'how often the statistics are read and recorded').argParser(parseTimeUs).default(1_000_000, '1s'))
     .option('-o, --out <file>', 'also record a trace with the statistics (an existing file is renamed to <file>.old)')
-    .option('--output_permission <mode>', 'octal file mode of the trace', '600');
+    .addOption(new Option('--output_permission <mode>', 'octal file mode of the trace').argParser(parseFileMode).default(0o600, '600'));
   addMonitoringOptions(schemes, 'print the final statistics as JSON on stdout')
     .addHelpText('after', APPLY_HELP)
     .action(async (args: string[], opts: ApplyCliOptions, cmd: Command) => {
@@ -92,47 +92,31 @@ export function registerSchemes(program: Command, ctx: CommandContext): void {
         schemes.outputHelp();
         return;
       }
-      const [{ record, defaultDeps }, units, { onInterrupt }, { RealKernelFs }, { loadSchemes }, { rawArgsOf }] = await Promise.all([
-        import('../record/recorder.js'),
-        import('../record/units.js'),
-        import('./signals.js'),
-        import('../record/kfs.js'),
-        import('../schemes/load.js'),
-        import('./record.js'),
-      ]);
-      const m = await resolveMonitoring(args, opts, true);
-      const loaded = await loadSchemes(opts.schemes);
-      const statsIntervalUs = units.parseTimeUs(opts.stats_interval, '--stats_interval');
-      if (!/^0?[0-7]{3}$/.test(opts.output_permission)) throw new DamoError('E_USAGE', `--output_permission: '${opts.output_permission}' is not an octal file mode like 600 or 644`);
-      const io = ctx.io;
-      const deps = defaultDeps(io, onInterrupt);
-      if (ctx.debug()) deps.kfs = new RealKernelFs((op) => io.stderr.write(`damo: debug: ${op.op} ${op.path}${op.op === 'write' ? ` <- ${JSON.stringify(op.value)}` : ''}\n`));
-      const result = await record(
+      const [{ runApplySchemesCommand }, { onInterrupt }] = await Promise.all([import('../record/apply_schemes_command.js'), import('./signals.js')]);
+      const m = resolveMonitoring(args, opts, true);
+      const code = await runApplySchemesCommand(
+        ctx.io,
         {
+          schemes: opts.schemes,
+          backend: opts.backend as 'auto',
+          statsIntervalMs: Math.max(1, opts.stats_interval / 1000),
           out: opts.out ?? null,
-          outputType: 'protobuf',
-          outputPermission: Number.parseInt(opts.output_permission, 8),
+          outputPermission: opts.output_permission,
           target: m.target,
           ops: opts.ops,
           regions: m.regions,
           intervals: m.intervals,
           nrRegions: m.nrRegions,
-          source: 'auto',
           primitive: opts.primitive as 'clear_refs' | undefined,
           timeoutSec: m.timeoutSec,
-          snapshotIntervalUs: undefined,
           quiet: opts.quiet === true,
           json: opts.json === true,
           roots: m.roots,
           argv: ['damo', ...rawArgsOf(cmd)],
-          schemes: { schemes: loaded.schemes, name: loaded.name, backend: opts.backend as 'auto', statsIntervalMs: Math.max(1, statsIntervalUs / 1000) },
         },
-        deps,
+        { onInterrupt, debug: ctx.debug() },
       );
-      if (result.exitCode !== 0) {
-        const { ExitCode } = await import('./exit_code.js');
-        throw new ExitCode(result.exitCode);
-      }
+      if (code !== 0) throw new ExitCode(code);
     });
 
   schemes
@@ -172,17 +156,14 @@ Examples:
       if (opts.sample > opts.aggr) {
         throw new DamoError('E_USAGE', `the sampling interval (-s ${opts.sample}) must not exceed the aggregation interval (-a ${opts.aggr})`);
       }
-      const { loadSchemes } = await import('../schemes/load.js');
-      const { convertSchemes } = await import('../schemes/convert.js');
-      const loaded = await loadSchemes(file);
-      const text = convertSchemes(loaded.schemes, {
+      const { runSchemesConvertCommand } = await import('../schemes/convert_command.js');
+      const code = await runSchemesConvertCommand(ctx.io, {
+        file,
         to: opts.to,
         intervals: { sampleUs: opts.sample, aggrUs: opts.aggr },
         debugfsFormat: opts.debugfsFormat,
       });
-      const out = new TextOut(ctx.io.stdout);
-      await out.write(text);
-      await out.flush();
+      if (code !== 0) throw new ExitCode(code);
     });
 
   registerTune(schemes, ctx);
@@ -201,12 +182,6 @@ interface TuneCliOptions {
   json?: boolean;
 }
 
-function parsePercentOption(value: string): number {
-  const n = Number(value.trim().replace(/%$/, ''));
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a percent.`);
-  return n;
-}
-
 function registerTune(schemes: Command, ctx: CommandContext): void {
   const cmd = schemes
     .command('tune')
@@ -223,9 +198,9 @@ function registerTune(schemes: Command, ctx: CommandContext): void {
     );
   addInputOptions(cmd)
     .requiredOption('-t, --template <scheme>', "scheme template, e.g. '4K max 0 0|5|10 1s..64s*2 max pageout'")
-    .option('--max-refault <percent>', 'refault budget: refaulted bytes as a percent of the bytes moved out', parsePercentOption, 10)
-    .option('-s, --sample <us>', "sampling interval (default: the recording's, else 5ms)", parseUsOption)
-    .option('-a, --aggr <us>', "aggregation interval (default: the recording's, else 100ms)", parseUsOption)
+    .option('--max-refault <percent>', 'refault budget: refaulted bytes as a percent of the bytes moved out', parsePercent, 10)
+    .option('-s, --sample <us>', "sampling interval (default: the recording's, else 5ms)", parseTimeUs)
+    .option('-a, --aggr <us>', "aggregation interval (default: the recording's, else 100ms)", parseTimeUs)
     .addOption(new Option('--ops <ops>', "operations set (default: the recording's, else vaddr)").choices(['vaddr', 'fvaddr', 'paddr']))
     .option('--top <n>', 'candidates to list', parsePositiveInteger, 10)
     .option('--raw_number', 'print sizes as plain integers (bytes)')
@@ -239,28 +214,19 @@ Examples:
   $ damo schemes tune -i damon.data -t '4K max 0 0 5s max pageout quota_sz=1M..64M*4 quota_reset=1s' --json`,
     )
     .action(async (opts: TuneCliOptions) => {
-      const { tuneSchemes } = await import('../schemes/tune.js');
-      const { formatTuneText, tuneJson } = await import('../schemes/tune_report.js');
-      const { tuneCandidates } = await import('../schemes/tune.js');
-      tuneCandidates(opts.template, '<template>');
-      const src = await openInput(ctx, opts.input, opts.strict === true);
-      const rec = src.header.intervals;
-      const sampleUs = opts.sample ?? rec?.sampleUs ?? 5000;
-      const aggrUs = opts.aggr ?? rec?.aggrUs ?? 100000;
-      if (sampleUs > aggrUs) throw new DamoError('E_USAGE', `the sampling interval (${sampleUs} us) is longer than the aggregation interval (${aggrUs} us)`);
-      if (rec === null && opts.sample === undefined && opts.aggr === undefined && opts.json !== true) {
-        note(ctx.io, `${opts.input} does not record its intervals; assuming sample 5 ms, aggregation 100 ms (set them with -s/-a)`);
-      }
-      const ops = opts.ops ?? (src.header.ops !== '' ? src.header.ops : 'vaddr');
-      const result = await tuneSchemes(src, opts.template, {
-        intervals: { sampleUs, aggrUs },
-        ops,
-        minRegionSz: src.header.host?.pageSizeBytes ?? 4096,
+      const { runTuneCommand } = await import('../schemes/tune_command.js');
+      const code = await runTuneCommand(ctx.io, {
+        input: opts.input,
+        strict: opts.strict === true,
+        template: opts.template,
         maxRefaultPct: opts.maxRefault,
+        sampleUs: opts.sample,
+        aggrUs: opts.aggr,
+        ops: opts.ops,
+        top: opts.top,
+        rawNumber: opts.raw_number === true,
+        json: opts.json === true,
       });
-      const text = opts.json === true
-        ? `${JSON.stringify(tuneJson(result, opts.input, opts.maxRefault, opts.top), null, 2)}\n`
-        : formatTuneText(result, { input: opts.input, maxRefaultPct: opts.maxRefault, top: opts.top, raw: opts.raw_number === true });
-      await writeText(ctx, text);
+      if (code !== 0) throw new ExitCode(code);
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 
 import type { CommandContext } from './context.js';
+import { ExitCode } from './exit_code.js';
 import { parseNonNegativeInteger, parsePositiveInteger } from './values.js';
 
 interface SynthOptions {
@@ -32,8 +33,9 @@ export function registerSynth(program: Command, ctx: CommandContext): void {
     .option('--sample_us <us>', 'sampling interval in microseconds', parsePositiveInteger, 5_000)
     .addHelpText('after', '\nExample:\n  $ damo synth -o demo.data --snapshots 600 --regions 200\n  $ damo report heats -i demo.data --heatmap stdout')
     .action(async (opts: SynthOptions) => {
-      const { writeSyntheticTrace } = await import('../format/synthetic.js');
-      const bytes = await writeSyntheticTrace(opts.out, {
+      const { runSynthCommand } = await import('../format/synth_command.js');
+      const code = await runSynthCommand(ctx.io, {
+        out: opts.out,
         nrSnapshots: opts.snapshots,
         nrRegionsPerSnapshot: opts.regions,
         nrTargets: opts.targets,
@@ -41,6 +43,6 @@ export function registerSynth(program: Command, ctx: CommandContext): void {
         aggrUs: opts.aggr_us,
         sampleUs: opts.sample_us,
       });
-      ctx.io.stderr.write(`damo: wrote ${opts.out} (${opts.snapshots} snapshots, ${bytes} bytes)\n`);
+      if (code !== 0) throw new ExitCode(code);
     });
 }

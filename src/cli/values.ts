@@ -1,9 +1,45 @@
 /**
- * Option value parsers shared by commands. They throw commander's InvalidArgumentError so
- * a bad value is a usage error (exit 2) that names the option.
+ * Every option value the CLI parses: integers, sizes and addresses, times, ranges,
+ * percents, file modes, target ids. One parser per kind of value, used by every command.
+ *
+ * Each parser takes the option's text and returns the value or throws commander's
+ * InvalidArgumentError with a sentence saying what was wrong and what is accepted, so it can
+ * be a commander argParser (commander then names the option: a usage error, exit 2). Values
+ * a command parses itself (variadic options, values that depend on others) go through
+ * optionValue(), which names the option in a DamoError E_USAGE instead.
+ *
+ * Units follow damo: sizes are damo's text_to_bytes ('4096', '4K', '1.5 MiB', '1,024'),
+ * times without a unit are microseconds (text_to_us) unless a parser's name says otherwise.
  */
 import { InvalidArgumentError } from 'commander';
 
+import { DamoError } from '../core/errors.js';
+import { textToBytes, textToNs, textToUs } from '../core/fmt.js';
+import type { TimeBound } from '../report/heats.js';
+
+/** Runs a parser on a value the command took apart itself; errors name the option. */
+export function optionValue<T>(option: string, text: string, parse: (text: string) => T): T {
+  try {
+    return parse(text);
+  } catch (err) {
+    if (err instanceof InvalidArgumentError) throw new DamoError('E_USAGE', `${option}: ${err.message.replace(/\.$/, '')}`);
+    throw err;
+  }
+}
+
+/** `count` values of a variadic option, or undefined when it was not given. */
+export function valuesOf(option: string, values: string[] | undefined, count: number, what: string): string[] | undefined {
+  if (values === undefined) return undefined;
+  if (values.length !== count) {
+    throw new DamoError('E_USAGE', `${option} takes ${count === 2 ? 'two' : count === 3 ? 'three' : String(count)} values: ${what} (got ${values.length}${values.length > 0 ? `: ${values.join(' ')}` : ''})`);
+  }
+  return values;
+}
+
+// ---------------------------------------------------------------------------------------
+// Integers
+
+/** A decimal or 0x-hex integer; commas between digit groups are allowed. */
 export function parseInteger(value: string): number {
   const text = value.replace(/,/g, '').trim();
   if (!/^-?(0x[0-9a-f]+|\d+)$/i.test(text)) {
@@ -28,7 +64,180 @@ export function parsePositiveInteger(value: string): number {
   return n;
 }
 
-/** For variadic numeric options: commander passes (value, previous). */
+/** For repeatable and variadic integer options: commander passes (value, previous). */
 export function collectIntegers(value: string, previous: number[] | undefined): number[] {
   return [...(previous ?? []), parseInteger(value)];
+}
+
+/** A target id as damo prints it: decimal or 0x hex, exact beyond 2^53. */
+export function parseTargetId(value: string): bigint {
+  const text = value.replace(/,/g, '').trim();
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(text)) throw new InvalidArgumentError(`'${value}' is not a target id.`);
+  return BigInt(text);
+}
+
+/** Python's range(start, stop, step) given as three integers (`-r 0 101 25`). */
+export function parseRange(values: string[] | undefined, option = '--range'): [number, number, number] | undefined {
+  const v = valuesOf(option, values, 3, '<start> <stop> <step>');
+  if (v === undefined) return undefined;
+  const nums = v.map((x) => {
+    if (!/^-?\d+$/.test(x.trim())) throw new DamoError('E_USAGE', `${option}: '${x}' is not an integer`);
+    return Number(x);
+  }) as [number, number, number];
+  if (nums[2] === 0) throw new DamoError('E_USAGE', `${option}: the step must not be 0`);
+  return nums;
+}
+
+// ---------------------------------------------------------------------------------------
+// Plain numbers, fractions and percents
+
+export function parsePositiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`'${value}' is not a positive number.`);
+  return n;
+}
+
+/** A fraction in (0, 1]. */
+export function parseFraction(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1) throw new InvalidArgumentError(`'${value}' is not a number in (0, 1].`);
+  return n;
+}
+
+/** A correlation coefficient in [-1, 1]. */
+export function parseCorrelation(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < -1 || n > 1) throw new InvalidArgumentError(`'${value}' is not a number in [-1, 1].`);
+  return n;
+}
+
+/** A non-negative percent, with or without '%'. */
+export function parsePercent(value: string): number {
+  const text = value.trim().replace(/%$/, '');
+  const n = Number(text);
+  if (text === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a non-negative percentage.`);
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------
+// Sizes and addresses
+
+/** A size in bytes: a plain number or damo's unit forms ('4K', '1.5 MiB', 'max'). */
+export function parseSize(value: string): number {
+  let n: number;
+  try {
+    n = textToBytes(value);
+  } catch {
+    n = NaN;
+  }
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a size (bytes, or e.g. 4K, 1.5 MiB).`);
+  return n;
+}
+
+/** A size of more than zero bytes. */
+export function parsePositiveSize(value: string): number {
+  const bytes = parseSize(value);
+  if (bytes <= 0) throw new InvalidArgumentError(`'${value}' must be larger than 0 bytes.`);
+  return bytes;
+}
+
+/** An address or byte count: 0x hex, decimal, or a size like '4 KiB' or "86.245 TiB"; below 2^53. */
+export function parseAddress(value: string): number {
+  const t = value.trim();
+  let v: number;
+  if (/^0x[0-9a-f]+$/i.test(t)) {
+    v = Number.parseInt(t, 16);
+  } else {
+    try {
+      v = textToBytes(t);
+    } catch {
+      v = NaN;
+    }
+  }
+  if (!Number.isSafeInteger(v) || v < 0) {
+    throw new InvalidArgumentError(`'${value}' is not an address below 2^53 (decimal, 0x hex, or a size like 4 KiB or "86.245 TiB").`);
+  }
+  return v;
+}
+
+/** "start-end" address ranges separated by blanks or commas, sorted and non-overlapping. */
+export function parseAddressRanges(texts: string[], option = '--regions'): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const part of texts.flatMap((t) => t.split(/[\s,]+/)).filter((s) => s.length > 0)) {
+    const m = /^(.+?)-(.+)$/.exec(part);
+    if (m === null) throw new DamoError('E_USAGE', `${option}: '${part}' is not <start>-<end>`);
+    const start = optionValue(option, m[1] as string, parseAddress);
+    const end = optionValue(option, m[2] as string, parseAddress);
+    if (end <= start) throw new DamoError('E_USAGE', `${option}: '${part}' ends before it starts`);
+    out.push([start, end]);
+  }
+  out.sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < out.length; i++) {
+    if ((out[i] as [number, number])[0] < (out[i - 1] as [number, number])[1]) {
+      throw new DamoError('E_USAGE', `${option}: ranges overlap; give sorted, non-overlapping ranges`);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Times
+
+/** A time in whole microseconds, like damo's text_to_us: bare numbers are µs ('5000', '5ms', '1.5 s'). */
+export function parseTimeUs(value: string): number {
+  let us: number;
+  try {
+    us = textToUs(value.trim());
+  } catch {
+    us = NaN;
+  }
+  if (!Number.isFinite(us) || us < 0) throw new InvalidArgumentError(`'${value}' is not a time (examples: 5000, 5ms, 1.5s, 2m).`);
+  return Math.round(us);
+}
+
+/** A positive number of seconds ('30', '0.5'). */
+export function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`'${value}' is not a positive number of seconds.`);
+  return n;
+}
+
+/** A number of seconds, for offsets that may be zero or negative (`--duration`). */
+export function parseSecondsOffset(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`'${value}' is not a number of seconds.`);
+  return n;
+}
+
+/** A short delay in ns: seconds by default, or with 's'/'ms' ('2', '1.5s', '500ms'); at most an hour. */
+export function parseDelayNs(value: string): number {
+  const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s)?\s*$/i.exec(value);
+  if (m === null) throw new InvalidArgumentError(`'${value}' is not a duration (examples: 2, 1.5s, 500ms).`);
+  const ns = Number(m[1]) * ((m[2] ?? 's').toLowerCase() === 'ms' ? 1e6 : 1e9);
+  if (ns > 3600e9) throw new InvalidArgumentError(`'${value}' is longer than an hour.`);
+  return Math.round(ns);
+}
+
+/** A bound of `report heats --time_range`: plain numbers are absolute ns, values with a unit are relative. */
+export function parseTimeBound(value: string): TimeBound {
+  const t = value.trim();
+  if (/^-?\d+(\.\d+)?$/.test(t)) return { ns: Number(t), relative: false };
+  const neg = t.startsWith('-');
+  let ns: number;
+  try {
+    ns = textToNs(neg ? t.slice(1).trim() : t);
+  } catch {
+    ns = NaN;
+  }
+  if (!Number.isFinite(ns)) throw new InvalidArgumentError(`'${value}' is not a time (use ns numbers, or values like 10s, 1500ms, "1 m 30 s").`);
+  return { ns: neg ? -ns : ns, relative: true };
+}
+
+// ---------------------------------------------------------------------------------------
+// Files
+
+/** An octal file mode like 600 or 644 (a leading 0 is allowed). */
+export function parseFileMode(value: string): number {
+  if (!/^0?[0-7]{3}$/.test(value)) throw new InvalidArgumentError(`'${value}' is not an octal file mode like 600 or 644.`);
+  return Number.parseInt(value, 8);
 }

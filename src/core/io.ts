@@ -102,3 +102,10 @@ export function note(io: CliIO, message: string): void {
 export function warn(io: CliIO, message: string): void {
   io.stderr.write(`damo: warning: ${message}\n`);
 }
+
+/** Writes a command's whole result text to stdout. */
+export async function writeResult(io: CliIO, text: string): Promise<void> {
+  const out = new TextOut(io.stdout);
+  await out.write(text);
+  await out.flush();
+}

@@ -11,9 +11,7 @@ import { DamoError, errorMessage } from '../core/errors.js';
 import type { Snapshot, TraceSource } from '../core/model.js';
 import { toolVersion } from '../core/version.js';
 import { openTrace } from './open.js';
-
-export const OUTPUT_FORMATS = ['protobuf', 'json', 'json_compressed', 'perf_script', 'legacy'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+import type { OutputFormat } from './output_formats.js';
 
 /**
  * The output format an output file name asks for: `.json` is json; `.json_compressed`,

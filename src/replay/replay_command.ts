@@ -16,7 +16,7 @@ import { replayBinaryPath, ReplayRun } from './runner.js';
 import { replaySummaryJson, replaySummaryText } from './summary.js';
 import { formatSz } from '../core/fmt.js';
 
-export interface ReplayCommandOptions {
+export interface ReplayRequest {
   input: string;
   target: number;
   timeScale: number;
@@ -73,9 +73,9 @@ const SIGNAL_EXIT_CODES: Record<InterruptSignal, number> = { SIGINT: 130, SIGTER
  * Runs `damo replay`. `onInterrupt` registers a handler for Ctrl-C / SIGTERM (the CLI's
  * src/cli/signals.ts) and returns its unregister function.
  */
-export async function replayCommand(
-  o: ReplayCommandOptions,
+export async function runReplayCommand(
   io: CliIO,
+  o: ReplayRequest,
   onInterrupt: (handler: (signal: InterruptSignal) => void) => () => void,
 ): Promise<number> {
   // Warnings found while streaming are printed as the passes end.
@@ -168,7 +168,7 @@ export async function replayCommand(
 async function writePlan(
   trace: TraceSource,
   plan: ReplayPlan,
-  o: ReplayCommandOptions,
+  o: ReplayRequest,
   io: CliIO,
 ): Promise<number> {
   const path = o.planOut as string;

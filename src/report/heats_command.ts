@@ -10,7 +10,7 @@ import { computeHeats, type HeatsResult, type TimeBound } from './heats.js';
 import { formatGuide, formatTerminalHeatmap, writeRawHeats, type ColorsetName } from './heats_text.js';
 import { openForReport } from '../format/open_for_report.js';
 
-export interface HeatsCommandOptions {
+export interface HeatsRequest {
   input: string;
   tid: bigint | undefined;
   resol: [number, number] | undefined;
@@ -49,11 +49,8 @@ export function terminalResol(io: CliIO, footerLines: number): [number, number] 
   return [Math.max(4, io.rows - footerLines - 1), Math.max(8, io.columns)];
 }
 
-export async function runHeatsCommand(io: CliIO, o: HeatsCommandOptions): Promise<void> {
+export async function runHeatsCommand(io: CliIO, o: HeatsRequest): Promise<number> {
   const mode = o.heatmap === undefined ? 'raw' : o.heatmap === 'stdout' ? 'terminal' : 'image';
-  if (mode === 'terminal' && o.json) {
-    throw new DamoError('E_USAGE', '--json and --heatmap stdout both want stdout; choose one');
-  }
   let imageFormat: string | null = null;
   if (mode === 'image') {
     // Reject a bad extension before reading a large recording.
@@ -67,7 +64,7 @@ export async function runHeatsCommand(io: CliIO, o: HeatsCommandOptions): Promis
       const guides = await computeGuides(source);
       if (guides.length === 0) throw new DamoError('E_FORMAT', `${o.input} has no snapshots`);
       await out.write(o.json ? guidesJson(source, guides) : guides.map(formatGuide).join('\n') + '\n');
-      return;
+      return 0;
     }
     const footerLines = o.skipColorExample ? 3 : 4;
     const resol = o.resol ?? (mode === 'terminal' ? terminalResol(io, footerLines) : DEFAULT_RESOL);
@@ -118,6 +115,7 @@ export async function runHeatsCommand(io: CliIO, o: HeatsCommandOptions): Promis
   } finally {
     await out.flush();
   }
+  return 0;
 }
 
 function rangeNote(result: HeatsResult, userRange: boolean): string | null {
@@ -130,7 +128,7 @@ function tidJson(tid: bigint | null): string | null {
   return tid === null ? null : tid.toString();
 }
 
-export function heatsJson(source: TraceSource, result: HeatsResult, o: HeatsCommandOptions): string {
+export function heatsJson(source: TraceSource, result: HeatsResult, o: HeatsRequest): string {
   const g = result.geometry;
   const doc = {
     version: 1,

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 
-import type { CliIO } from '../../src/cli/io.js';
+import type { CliIO } from '../../src/core/io.js';
 import { main } from '../../src/cli/main.js';
 import { projectRoot } from '../../src/core/version.js';
 

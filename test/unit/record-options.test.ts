@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { largestSystemRam, defaultPaddrRegion } from '../../src/record/paddr.js';
-import { checkCommand, parseTargetArgs, splitWords } from '../../src/record/target.js';
-import { humanBytes, parseBytes, parseRegions, parseTimeUs } from '../../src/record/units.js';
+import { parseTargetArgs, splitWords } from '../../src/cli/targets.js';
+import { checkCommand } from '../../src/record/target.js';
+import { optionValue, parseAddress, parseAddressRanges, parseTimeUs } from '../../src/cli/values.js';
+import { humanBytes } from '../../src/record/units.js';
 
 describe('targets', () => {
   it('tells commands, pids and paddr apart', () => {
@@ -41,27 +43,27 @@ describe('targets', () => {
 
 describe('units', () => {
   it('parses times (bare numbers are microseconds, as in damo)', () => {
-    expect(parseTimeUs('5000', 'x')).toBe(5000);
-    expect(parseTimeUs('5ms', 'x')).toBe(5000);
-    expect(parseTimeUs('1.5 s', 'x')).toBe(1_500_000);
-    expect(parseTimeUs('2m', 'x')).toBe(120_000_000);
-    expect(() => parseTimeUs('5 parsecs', '--monitoring_intervals')).toThrow(/--monitoring_intervals: '5 parsecs' is not a time/);
+    expect(parseTimeUs('5000')).toBe(5000);
+    expect(parseTimeUs('5ms')).toBe(5000);
+    expect(parseTimeUs('1.5 s')).toBe(1_500_000);
+    expect(parseTimeUs('2m')).toBe(120_000_000);
+    expect(() => optionValue('--monitoring_intervals', '5 parsecs', parseTimeUs)).toThrow(/--monitoring_intervals: '5 parsecs' is not a time/);
   });
 
   it('parses sizes, addresses and regions', () => {
-    expect(parseBytes('0x1000', 'x')).toBe(4096);
-    expect(parseBytes('4 KiB', 'x')).toBe(4096);
-    expect(parseBytes('1G', 'x')).toBe(2 ** 30);
-    expect(parseRegions(['0x2000-0x3000', '4096-8192'])).toEqual([
+    expect(parseAddress('0x1000')).toBe(4096);
+    expect(parseAddress('4 KiB')).toBe(4096);
+    expect(parseAddress('1G')).toBe(2 ** 30);
+    expect(parseAddressRanges(['0x2000-0x3000', '4096-8192'])).toEqual([
       [4096, 8192],
       [8192, 12288],
     ]);
-    expect(parseRegions(['1M-2M,3M-4M'])).toEqual([
+    expect(parseAddressRanges(['1M-2M,3M-4M'])).toEqual([
       [2 ** 20, 2 * 2 ** 20],
       [3 * 2 ** 20, 4 * 2 ** 20],
     ]);
-    expect(() => parseRegions(['10-5'])).toThrow(/ends before it starts/);
-    expect(() => parseRegions(['0-100', '50-150'])).toThrow(/overlap/);
+    expect(() => parseAddressRanges(['10-5'])).toThrow(/--regions: '10-5' ends before it starts/);
+    expect(() => parseAddressRanges(['0-100', '50-150'])).toThrow(/overlap/);
     expect(humanBytes(1536)).toBe('1.50 KiB');
   });
 });

@@ -1,12 +1,14 @@
 /**
- * `damo report heats`: option parsing only; the work is in src/report/heats*.ts.
+ * `damo report heats`: option parsing only; it runs in src/report/heats_command.ts.
  */
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 
 import { DamoError } from '../../core/errors.js';
-import { TextParseError, textToBytes, textToNs } from '../../core/fmt.js';
 import type { TimeBound } from '../../report/heats.js';
+import { COLORSET_NAMES, type ColorsetName } from '../../report/heats_text.js';
 import type { CommandContext } from '../context.js';
+import { ExitCode } from '../exit_code.js';
+import { optionValue, parseAddress, parsePositiveInteger, parseTargetId, parseTimeBound, valuesOf } from '../values.js';
 
 interface HeatsOptions {
   input: string;
@@ -20,67 +22,12 @@ interface HeatsOptions {
   guide?: boolean;
   heatmap?: string;
   plot_ascii?: boolean;
-  stdout_heatmap_color?: 'gray' | 'flame' | 'emotion';
-  ascii_color?: 'gray' | 'flame' | 'emotion';
+  stdout_heatmap_color?: ColorsetName;
+  ascii_color?: ColorsetName;
   stdout_heatmap_skip_color_example?: boolean;
   color: 'auto' | 'always' | 'never';
   json?: boolean;
   strict?: boolean;
-}
-
-function parseTid(value: string): bigint {
-  const text = value.replace(/,/g, '').trim();
-  if (!/^(0x[0-9a-f]+|\d+)$/i.test(text)) throw new InvalidArgumentError(`'${value}' is not a target id.`);
-  return BigInt(text);
-}
-
-const COLORSETS = ['gray', 'flame', 'emotion'] as const;
-
-/** Errors found after commander parsed the line: usage errors (exit 2) with our wording. */
-function usage(message: string): DamoError {
-  return new DamoError('E_USAGE', message);
-}
-
-function two(option: string, values: string[] | undefined, what: string): [string, string] | undefined {
-  if (values === undefined) return undefined;
-  if (values.length !== 2) throw usage(`${option} takes two values (${what}), got ${values.length}: ${values.join(' ')}`);
-  return [values[0]!, values[1]!];
-}
-
-export function parseResol(values: string[] | undefined): [number, number] | undefined {
-  const v = two('--resol', values, '<time rows> <address columns>');
-  if (v === undefined) return undefined;
-  return v.map((x) => {
-    if (!/^\d+$/.test(x.trim()) || Number(x) <= 0) throw usage(`--resol: '${x}' is not a positive integer`);
-    return Number(x);
-  }) as [number, number];
-}
-
-/** Plain numbers are absolute ns; values with a unit are relative to the default start. */
-export function parseTimeBound(text: string): TimeBound {
-  const t = text.trim();
-  if (/^-?\d+(\.\d+)?$/.test(t)) return { ns: Number(t), relative: false };
-  try {
-    const neg = t.startsWith('-');
-    const ns = textToNs(neg ? t.slice(1).trim() : t);
-    if (!Number.isFinite(ns)) throw new TextParseError(t);
-    return { ns: neg ? -ns : ns, relative: true };
-  } catch (err) {
-    if (err instanceof DamoError) throw err;
-    throw usage(`--time_range: '${text}' is not a time (use ns numbers, or values like 10s, 1500ms, "1 m 30 s")`);
-  }
-}
-
-export function parseAddress(text: string): number {
-  const t = text.trim();
-  if (/^0x[0-9a-f]+$/i.test(t)) return Number.parseInt(t, 16);
-  try {
-    const v = textToBytes(t);
-    if (!Number.isFinite(v)) throw new TextParseError(t);
-    return v;
-  } catch {
-    throw usage(`--address_range: '${text}' is not an address (use decimal, 0x hex, or sizes like "86.245 TiB")`);
-  }
 }
 
 export function registerHeats(report: Command, ctx: CommandContext): void {
@@ -96,7 +43,7 @@ export function registerHeats(report: Command, ctx: CommandContext): void {
         'address range, exactly as damo does.',
     )
     .option('-i, --input <file>', 'recording to read (any format damo-ts reads)', 'damon.data')
-    .option('--tid <id>', 'target id to draw (see --guide); default: the first target of the guide', parseTid)
+    .option('--tid <id>', 'target id to draw (see --guide); default: the first target of the guide', parseTargetId)
     .option(
       '--resol <rows_cols...>',
       'resolution: <time rows> <address columns> (default 500 500; for --heatmap stdout the terminal size, or 40 80 when not a terminal)',
@@ -114,8 +61,8 @@ export function registerHeats(report: Command, ctx: CommandContext): void {
     .option('--guide', 'print each target\'s time span and contiguous address ranges, then exit')
     .option('--heatmap <file|stdout>', 'draw the heatmap: FILE.png, FILE.svg, FILE.pdf, or stdout for the terminal')
     .option('--plot_ascii', 'same as --heatmap stdout')
-    .addOption(new Option('--stdout_heatmap_color <set>', 'terminal colour set').choices(COLORSETS))
-    .addOption(new Option('--ascii_color <set>', 'alias of --stdout_heatmap_color').choices(COLORSETS).hideHelp())
+    .addOption(new Option('--stdout_heatmap_color <set>', 'terminal colour set').choices(COLORSET_NAMES))
+    .addOption(new Option('--ascii_color <set>', 'alias of --stdout_heatmap_color').choices(COLORSET_NAMES).hideHelp())
     .option('--stdout_heatmap_skip_color_example', 'omit the "# access_frequency:" colour legend line')
     .addOption(
       new Option('--color <when>', 'colour codes in the terminal heatmap: auto (a terminal without NO_COLOR), always, never')
@@ -136,15 +83,19 @@ Examples:
   $ damo report heats -i damon.data --address_range 0x7f0000000000 0x7f0040000000 --json`,
     )
     .action(async (opts: HeatsOptions) => {
-      const resol = parseResol(opts.resol);
-      const timeRange = two('--time_range', opts.time_range, '<start> <end>')?.map(parseTimeBound) as
-        | [TimeBound, TimeBound]
-        | undefined;
-      const addressRange = two('--address_range', opts.address_range, '<start> <end>')?.map(parseAddress) as
+      const resol = valuesOf('--resol', opts.resol, 2, '<time rows> <address columns>')?.map((x) => optionValue('--resol', x, parsePositiveInteger)) as
         | [number, number]
         | undefined;
+      const timeRange = valuesOf('--time_range', opts.time_range, 2, '<start> <end>')?.map((x) => optionValue('--time_range', x, parseTimeBound)) as
+        | [TimeBound, TimeBound]
+        | undefined;
+      const addressRange = valuesOf('--address_range', opts.address_range, 2, '<start> <end>')?.map((x) => optionValue('--address_range', x, parseAddress)) as
+        | [number, number]
+        | undefined;
+      const heatmap = opts.heatmap ?? (opts.plot_ascii ? 'stdout' : undefined);
+      if (heatmap === 'stdout' && opts.json === true) throw new DamoError('E_USAGE', '--json and --heatmap stdout both want stdout; choose one');
       const { runHeatsCommand } = await import('../../report/heats_command.js');
-      await runHeatsCommand(ctx.io, {
+      const code = await runHeatsCommand(ctx.io, {
         input: opts.input,
         tid: opts.tid,
         resol,
@@ -153,12 +104,13 @@ Examples:
         absTime: opts.abs_time === true,
         absAddr: opts.abs_addr === true,
         guide: opts.guide === true,
-        heatmap: opts.heatmap ?? (opts.plot_ascii ? 'stdout' : undefined),
+        heatmap,
         colorset: opts.stdout_heatmap_color ?? opts.ascii_color ?? 'gray',
         skipColorExample: opts.stdout_heatmap_skip_color_example === true,
         color: opts.color,
         json: opts.json === true,
         strict: opts.strict === true,
       });
+      if (code !== 0) throw new ExitCode(code);
     });
 }

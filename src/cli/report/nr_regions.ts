@@ -1,7 +1,9 @@
 import { Option, type Command } from 'commander';
 
 import type { CommandContext } from '../context.js';
-import { addInputOptions, openInput, parseRange, writeText } from './common.js';
+import { ExitCode } from '../exit_code.js';
+import { parseRange } from '../values.js';
+import { addInputOptions } from './common.js';
 
 interface NrRegionsCliOptions {
   input: string;
@@ -35,21 +37,18 @@ Examples:
   $ damo report nr_regions -i damon.data --sortby time --plot nr_regions.svg`,
     )
     .action(async (opts: NrRegionsCliOptions) => {
-      const { pyRange } = await import('../../core/fmt.js');
-      const { checkPercentiles } = await import('../../report/wss.js');
-      const { formatNrRegions, nrRegionsDists, nrRegionsJson } = await import('../../report/nr_regions.js');
+      const [{ pyRange }, { checkPercentiles }] = await Promise.all([import('../../core/fmt.js'), import('../../report/wss.js')]);
       const range = parseRange(opts.range);
       const percentiles = range === undefined ? [0, 25, 50, 75, 100] : pyRange(...range);
       checkPercentiles(percentiles);
-      const nrOpts = { percentiles, sortBy: opts.sortby };
-      if (opts.plot !== undefined) (await import('../../plot/render.js')).imageFormatOf(opts.plot);
-      const src = await openInput(ctx, opts.input, opts.strict === true);
-      const dists = await nrRegionsDists(src, nrOpts);
-      if (opts.plot !== undefined) {
-        const { plotDistributions } = await import('../../report/dist_plot.js');
-        await plotDistributions(ctx.io, opts.plot, 'nr_regions', opts.input, opts.sortby, dists);
-        if (opts.json === true) await writeText(ctx, JSON.stringify(nrRegionsJson(dists, nrOpts), null, 2) + '\n');
-      } else if (opts.json === true) await writeText(ctx, JSON.stringify(nrRegionsJson(dists, nrOpts), null, 2) + '\n');
-      else await writeText(ctx, formatNrRegions(dists, nrOpts));
+      const { runNrRegionsCommand } = await import('../../report/nr_regions_command.js');
+      const code = await runNrRegionsCommand(ctx.io, {
+        input: opts.input,
+        strict: opts.strict === true,
+        options: { percentiles, sortBy: opts.sortby },
+        json: opts.json === true,
+        plot: opts.plot,
+      });
+      if (code !== 0) throw new ExitCode(code);
     });
 }

@@ -1,8 +1,9 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 
 import type { CommandContext } from '../context.js';
-import { TextOut } from '../io.js';
-import { addInputOptions, openInput } from './common.js';
+import { ExitCode } from '../exit_code.js';
+import { optionValue, parseSecondsOffset, valuesOf } from '../values.js';
+import { addInputOptions } from './common.js';
 
 interface RawCliOptions {
   input: string;
@@ -12,8 +13,8 @@ interface RawCliOptions {
   json?: boolean;
 }
 
-function parseSeconds(value: string, previous: string[] | undefined): string[] {
-  if (!Number.isFinite(Number(value))) throw new InvalidArgumentError(`'${value}' is not a number of seconds.`);
+function collectSeconds(value: string, previous: string[] | undefined): string[] {
+  parseSecondsOffset(value);
   return [...(previous ?? []), value];
 }
 
@@ -28,7 +29,7 @@ export function registerRaw(report: Command, ctx: CommandContext): void {
     );
   addInputOptions(cmd)
     .option('--raw_number', 'print sizes and times as plain integers (bytes, ns)')
-    .option('--duration <start_end...>', 'only snapshots starting between these offsets (seconds) from the first', parseSeconds)
+    .option('--duration <start_end...>', 'only snapshots starting between these offsets (seconds) from the first', collectSeconds)
     .option('--json', "print damo's JSON form of the records instead")
     .addHelpText(
       'after',
@@ -39,23 +40,17 @@ Examples:
   $ damo report raw -i perf.data.script --raw_number`,
     )
     .action(async (opts: RawCliOptions) => {
-      const { DamoError } = await import('../../core/errors.js');
-      let duration: [number, number] | undefined;
-      if (opts.duration !== undefined) {
-        if (opts.duration.length !== 2) throw new DamoError('E_USAGE', '--duration takes two numbers: <start seconds> <end seconds>');
-        duration = [Number(opts.duration[0]), Number(opts.duration[1])];
-      }
-      const src = await openInput(ctx, opts.input, opts.strict === true, true);
-      const out = new TextOut(ctx.io.stdout);
-      const pagerLines = ctx.io.stdoutIsTTY && ctx.io.rows !== undefined ? ctx.io.rows : 50;
-      if (opts.json === true) {
-        const { damoJsonText } = await import('../../format/damo/json_writer.js');
-        await damoJsonText(src, { raw: opts.raw_number === true, durationSec: duration, pagerLines }, out);
-      } else {
-        const { reportRaw } = await import('../../report/raw.js');
-        const rawOpts = duration === undefined ? { rawNumber: opts.raw_number === true, pagerLines } : { rawNumber: opts.raw_number === true, pagerLines, durationSec: duration };
-        await reportRaw(src, rawOpts, out);
-      }
-      await out.flush();
+      const duration = valuesOf('--duration', opts.duration, 2, '<start seconds> <end seconds>')?.map((v) => optionValue('--duration', v, parseSecondsOffset)) as
+        | [number, number]
+        | undefined;
+      const { runRawCommand } = await import('../../report/raw_command.js');
+      const code = await runRawCommand(ctx.io, {
+        input: opts.input,
+        strict: opts.strict === true,
+        rawNumber: opts.raw_number === true,
+        durationSec: duration,
+        json: opts.json === true,
+      });
+      if (code !== 0) throw new ExitCode(code);
     });
 }

@@ -1,8 +1,9 @@
 import { Option, type Command } from 'commander';
 
-import { parseInteger } from '../values.js';
 import type { CommandContext } from '../context.js';
-import { addInputOptions, openInput, parseRange, parseSizeOption, parseUsOption, writeText } from './common.js';
+import { ExitCode } from '../exit_code.js';
+import { parseInteger, parseRange, parseSize, parseTimeUs } from '../values.js';
+import { addInputOptions } from './common.js';
 
 interface WssCliOptions {
   input: string;
@@ -37,8 +38,8 @@ export function registerWss(report: Command, ctx: CommandContext): void {
     .option('-r, --range <start_stop_step...>', 'percentiles to print, as Python range(start, stop, step) (default: 0 101 25)')
     .option('--exclude_samples <n>', 'number of first snapshots to skip', parseInteger, 20)
     .option('-t, --acc_thres <n>', 'minimal nr_accesses for a region to count as working set', parseInteger, 1)
-    .option('--sz_thres <bytes>', 'minimal size for a region to count as working set', parseSizeOption, 1)
-    .option('--work_time <us>', 'time each unit of work takes; snapshots are aggregated into groups this long', parseUsOption, 1)
+    .option('--sz_thres <bytes>', 'minimal size for a region to count as working set', parseSize, 1)
+    .option('--work_time <us>', 'time each unit of work takes; snapshots are aggregated into groups this long', parseTimeUs, 1)
     .addOption(new Option('-s, --sortby <metric>', "sort the values by 'size', or keep them in 'time' order").choices(['size', 'time']).default('size'))
     .option('--per_target', 'report each target on its own instead of summing them')
     .option('--collapse_targets', 'sum all targets into one list (the default)')
@@ -59,10 +60,9 @@ Examples:
   $ damo report wss -i damon.data --json | jq '.targets[0].avr_wss_bytes'`,
     )
     .action(async (opts: WssCliOptions) => {
-      const { pyRange } = await import('../../core/fmt.js');
-      const { checkPercentiles, formatWss, wssDists, wssJson, WSS_DEFAULTS } = await import('../../report/wss.js');
+      const [{ pyRange }, { checkPercentiles, WSS_DEFAULTS }] = await Promise.all([import('../../core/fmt.js'), import('../../report/wss.js')]);
       const range = parseRange(opts.range) ?? [0, 101, 25];
-      const wssOpts = {
+      const options = {
         ...WSS_DEFAULTS,
         percentiles: pyRange(...range),
         excludeSamples: opts.exclude_samples,
@@ -75,15 +75,9 @@ Examples:
         allWss: opts.all_wss === true,
         nrColsBar: opts.nr_cols_bar,
       };
-      if (!wssOpts.allWss) checkPercentiles(wssOpts.percentiles);
-      if (opts.plot !== undefined) (await import('../../plot/render.js')).imageFormatOf(opts.plot);
-      const src = await openInput(ctx, opts.input, opts.strict === true);
-      const dists = await wssDists(src, wssOpts);
-      if (opts.plot !== undefined) {
-        const { plotDistributions } = await import('../../report/dist_plot.js');
-        await plotDistributions(ctx.io, opts.plot, 'wss', opts.input, opts.sortby, dists);
-        if (opts.json === true) await writeText(ctx, JSON.stringify(wssJson(dists, wssOpts), null, 2) + '\n');
-      } else if (opts.json === true) await writeText(ctx, JSON.stringify(wssJson(dists, wssOpts), null, 2) + '\n');
-      else await writeText(ctx, formatWss(dists, wssOpts));
+      if (!options.allWss) checkPercentiles(options.percentiles);
+      const { runWssCommand } = await import('../../report/wss_command.js');
+      const code = await runWssCommand(ctx.io, { input: opts.input, strict: opts.strict === true, options, json: opts.json === true, plot: opts.plot });
+      if (code !== 0) throw new ExitCode(code);
     });
 }

@@ -1,0 +1,30 @@
+/**
+ * `damo convert`: a recording in any format to another format, with a one-line summary.
+ */
+import { note, warn, type CliIO } from '../core/io.js';
+import { convertTrace, formatForOutputName } from './convert.js';
+import type { OutputFormat } from './output_formats.js';
+
+export interface ConvertRequest {
+  input: string;
+  output: string;
+  /** undefined: from the output file name. */
+  format: OutputFormat | undefined;
+  mode: number;
+  strict: boolean;
+  quiet: boolean;
+}
+
+export async function runConvertCommand(io: CliIO, r: ConvertRequest): Promise<number> {
+  const format = r.format ?? formatForOutputName(r.output);
+  const result = await convertTrace(r.input, r.output, { format, mode: r.mode, strict: r.strict, env: io.env });
+  for (const w of result.warnings) warn(io, w);
+  if (!r.quiet) {
+    note(
+      io,
+      `wrote ${r.output} (${format}): ${result.nrTargets} target(s), ${result.nrSnapshots} snapshots, ` +
+        `${result.nrRegions} regions, from ${result.inputFormat}`,
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,16 @@
+/**
+ * `damo synth`: write a deterministic synthetic recording.
+ */
+import type { CliIO } from '../core/io.js';
+import { writeSyntheticTrace, type SyntheticTraceSpec } from './synthetic.js';
+
+export interface SynthRequest extends SyntheticTraceSpec {
+  out: string;
+}
+
+export async function runSynthCommand(io: CliIO, r: SynthRequest): Promise<number> {
+  const { out, ...spec } = r;
+  const bytes = await writeSyntheticTrace(out, spec);
+  io.stderr.write(`damo: wrote ${out} (${spec.nrSnapshots} snapshots, ${bytes} bytes)\n`);
+  return 0;
+}
