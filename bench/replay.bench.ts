@@ -13,7 +13,7 @@ import { join } from 'node:path';
 
 import { writeSyntheticTrace } from '../src/format/synthetic.js';
 import { openProtobufTrace } from '../src/format/trace_reader.js';
-import { pageSizeBytes } from '../src/replay/replay_command.js';
+import { pageSizeBytes } from '../src/core/page_size.js';
 import { makePlan, planPeriods, scanTrace, type PlanOptions } from '../src/replay/plan.js';
 import { encodePlanPeriod } from '../src/replay/plan_codec.js';
 import { ReplayRun } from '../src/replay/runner.js';

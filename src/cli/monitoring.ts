@@ -5,8 +5,11 @@
  */
 import { Option, type Command } from 'commander';
 
+import { DEFAULT_INTERVALS, DEFAULT_NR_REGIONS } from '../core/damon_constants.js';
+import { formatTimeNs } from '../core/fmt.js';
 import type { Intervals, NrRegionsRange, Ops } from '../core/model.js';
 import type { KernelRoots } from '../record/roots.js';
+import { RECORD_PRIMITIVES } from '../native/primitives.js';
 import { DEFAULT_ROOTS } from '../record/roots.js';
 import type { TargetSpec } from '../record/target.js';
 import { parseTargetArgs } from './targets.js';
@@ -33,14 +36,19 @@ export interface MonitoringCliOptions {
   json?: boolean;
 }
 
+/** '5ms' for 5000 microseconds. */
+function compactTime(us: number): string {
+  return formatTimeNs(us * 1000, false).replace(' ', '');
+}
+
 /** Adds the monitoring options (after the command's own). */
 export function addMonitoringOptions(cmd: Command, jsonHelp: string): Command {
   return cmd
-    .option('--monitoring_intervals <times...>', 'sampling, aggregation and ops-update intervals, with units (default: 5ms 100ms 1s)')
+    .option('--monitoring_intervals <times...>', `sampling, aggregation and ops-update intervals, with units (default: ${[DEFAULT_INTERVALS.sampleUs, DEFAULT_INTERVALS.aggrUs, DEFAULT_INTERVALS.opsUpdateUs].map(compactTime).join(' ')})`)
     .option('-s, --sample <us>', 'sampling interval in microseconds (or with a unit)')
     .option('-a, --aggr <us>', 'aggregation interval in microseconds (or with a unit)')
     .option('-u, --updr <us>', 'ops-update interval in microseconds (or with a unit)')
-    .option('--monitoring_nr_regions_range <nr...>', 'minimum and maximum number of regions (default: 10 1000)')
+    .option('--monitoring_nr_regions_range <nr...>', `minimum and maximum number of regions (default: ${DEFAULT_NR_REGIONS.min} ${DEFAULT_NR_REGIONS.max})`)
     .option('-n, --minr <nr>', 'minimum number of regions', parsePositiveInteger)
     .option('-m, --maxr <nr>', 'maximum number of regions', parsePositiveInteger)
     .addOption(new Option('--ops <ops>', 'DAMON operations set (default: paddr for paddr, fvaddr with -r, else vaddr)').choices(['vaddr', 'fvaddr', 'paddr']))
@@ -48,7 +56,7 @@ export function addMonitoringOptions(cmd: Command, jsonHelp: string): Command {
     .option('--target_pid <pid>', 'pid of a target (repeatable), as an option', collectIntegers)
     .option('--shell', 'run the command through /bin/sh -c (for pipes, globs, variables)')
     .option('--timeout <seconds>', 'stop after this many seconds', parseSeconds)
-    .addOption(new Option('--primitive <primitive>', 'access-check primitive of the native engine').choices(['page_idle', 'soft_dirty', 'clear_refs']))
+    .addOption(new Option('--primitive <primitive>', 'access-check primitive of the native engine').choices(RECORD_PRIMITIVES))
     .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs)
     .option('--tracefs_root <dir>', 'tracefs mount point', DEFAULT_ROOTS.tracefs)
     .option('--debugfs_root <dir>', 'DAMON debugfs directory', DEFAULT_ROOTS.debugfs)
@@ -67,7 +75,7 @@ export interface Monitoring {
 
 /** Resolves the shared options; throws E_USAGE naming the bad option. */
 export function resolveMonitoring(args: string[], opts: MonitoringCliOptions, forSchemes = false): Monitoring {
-  const intervals = { sampleUs: 5000, aggrUs: 100_000, opsUpdateUs: 1_000_000 };
+  const intervals = { ...DEFAULT_INTERVALS };
   const triple = valuesOf('--monitoring_intervals', opts.monitoring_intervals, 3, '<sample> <aggr> <ops_update>');
   if (triple !== undefined) {
     [intervals.sampleUs, intervals.aggrUs, intervals.opsUpdateUs] = triple.map((t) => optionValue('--monitoring_intervals', t, parseTimeUs)) as [number, number, number];
@@ -75,7 +83,7 @@ export function resolveMonitoring(args: string[], opts: MonitoringCliOptions, fo
   if (opts.sample !== undefined) intervals.sampleUs = optionValue('-s/--sample', opts.sample, parseTimeUs);
   if (opts.aggr !== undefined) intervals.aggrUs = optionValue('-a/--aggr', opts.aggr, parseTimeUs);
   if (opts.updr !== undefined) intervals.opsUpdateUs = optionValue('-u/--updr', opts.updr, parseTimeUs);
-  const nrRegions = { min: 10, max: 1000 };
+  const nrRegions = { ...DEFAULT_NR_REGIONS };
   const pair = valuesOf('--monitoring_nr_regions_range', opts.monitoring_nr_regions_range, 2, '<min> <max>');
   if (pair !== undefined) {
     [nrRegions.min, nrRegions.max] = pair.map((x) => optionValue('--monitoring_nr_regions_range', x, parsePositiveInteger)) as [number, number];

@@ -7,6 +7,7 @@
  */
 import { Option, type Command } from 'commander';
 
+import { DEFAULT_INTERVALS } from '../core/damon_constants.js';
 import { DamoError } from '../core/errors.js';
 import type { CommandContext } from './context.js';
 import { ExitCode } from './exit_code.js';
@@ -133,8 +134,8 @@ export function registerSchemes(program: Command, ctx: CommandContext): void {
         '  text     the one-line language, normalised',
     )
     .argument('<file>', "schemes file, or the scheme text itself (e.g. '4K max 0 0 5s max pageout')")
-    .option('-s, --sample <us>', 'sampling interval in microseconds, for percent -> samples', parsePositiveInteger, 5000)
-    .option('-a, --aggr <us>', 'aggregation interval in microseconds, for percent/time -> kernel units', parsePositiveInteger, 100000)
+    .option('-s, --sample <us>', 'sampling interval in microseconds, for percent -> samples', parsePositiveInteger, DEFAULT_INTERVALS.sampleUs)
+    .option('-a, --aggr <us>', 'aggregation interval in microseconds, for percent/time -> kernel units', parsePositiveInteger, DEFAULT_INTERVALS.aggrUs)
     .addOption(new Option('--to <form>', 'output form').choices(['debugfs', 'sysfs', 'json', 'text']).default('debugfs'))
     .addOption(
       new Option('--debugfs-format <v>', 'debugfs line format: v0 = 7 fields (Linux 5.15), v4 = 18 fields with quotas and watermarks (5.16+)')

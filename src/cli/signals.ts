@@ -5,9 +5,7 @@
  * handler; the process then exits only when that handler's work is done. A second signal
  * while a handler runs forces the exit, so a stuck cleanup can always be escaped.
  */
-export type InterruptSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
-
-export const SIGNAL_EXIT_CODES: Record<InterruptSignal, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+import { SIGNAL_EXIT_CODES, type InterruptSignal, type OnInterrupt } from '../core/interrupts.js';
 
 type Handler = (signal: InterruptSignal) => void;
 
@@ -33,10 +31,10 @@ export function installSignalHandlers(exit: (code: number) => never = (code) => 
  * should make the running command finish promptly and let it return its exit code
  * (SIGNAL_EXIT_CODES[signal]) through main().
  */
-export function onInterrupt(handler: Handler): () => void {
+export const onInterrupt: OnInterrupt = (handler: Handler): (() => void) => {
   handlers.add(handler);
   return () => {
     handlers.delete(handler);
     if (handlers.size === 0) handling = false;
   };
-}
+};

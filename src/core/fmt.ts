@@ -8,10 +8,7 @@
  * bigint; Python ints beyond 2^53 (kernel target ids, ULONG_MAX) are bigint here.
  */
 
-/** 2^64 - 1: damo's `ulong_max` on 64-bit machines ('max' in every unit parser). */
-export const ULONG_MAX = 18446744073709551615n;
-/** ULONG_MAX as a double (rounds to 2^64), for comparisons damo does in float. */
-export const ULONG_MAX_F = 18446744073709551616;
+import { ULONG_MAX, ULONG_MAX_F } from './damon_constants.js';
 
 const KIB = 1024;
 const MIB = KIB * 1024;

@@ -4,6 +4,8 @@
  * time. Tests, CLI fixtures and benchmarks use it to get traces of any size without a
  * kernel. The same seed always gives the same trace.
  */
+import { DEFAULT_INTERVALS, DEFAULT_NR_REGIONS } from '../core/damon_constants.js';
+import { SYNTHETIC_PAGE_BYTES } from '../core/page_size.js';
 import type { Snapshot, TraceHeader } from '../core/model.js';
 import { emptyHeader } from '../core/model.js';
 
@@ -34,19 +36,17 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-const PAGE = 4096;
-
 export function syntheticHeader(spec: SyntheticTraceSpec): TraceHeader {
   const nrTargets = spec.nrTargets ?? 1;
   return emptyHeader({
     source: 'synthetic',
     ops: 'vaddr',
-    intervals: { sampleUs: spec.sampleUs ?? 5000, aggrUs: spec.aggrUs ?? 100_000, opsUpdateUs: 1_000_000 },
-    nrRegions: { min: 10, max: Math.max(1000, spec.nrRegionsPerSnapshot) },
+    intervals: { sampleUs: spec.sampleUs ?? DEFAULT_INTERVALS.sampleUs, aggrUs: spec.aggrUs ?? DEFAULT_INTERVALS.aggrUs, opsUpdateUs: DEFAULT_INTERVALS.opsUpdateUs },
+    nrRegions: { min: DEFAULT_NR_REGIONS.min, max: Math.max(DEFAULT_NR_REGIONS.max, spec.nrRegionsPerSnapshot) },
     targets: Array.from({ length: nrTargets }, (_, i) => ({ id: BigInt(4242 + i), pid: 4242 + i, cmdline: `synthetic-${i}` })),
     baseTimeNs: 1_000_000_000_000n,
     clock: 'monotonic',
-    host: { kernelRelease: 'synthetic', pageSizeBytes: PAGE, hostname: 'synthetic', nrCpus: 1 },
+    host: { kernelRelease: 'synthetic', pageSizeBytes: SYNTHETIC_PAGE_BYTES, hostname: 'synthetic', nrCpus: 1 },
   });
 }
 
@@ -55,10 +55,11 @@ export function* syntheticSnapshots(spec: SyntheticTraceSpec): Generator<Snapsho
   const rand = mulberry32(spec.seed ?? 1);
   const nrTargets = spec.nrTargets ?? 1;
   const n = spec.nrRegionsPerSnapshot;
-  const aggrNs = (spec.aggrUs ?? 100_000) * 1000;
-  const maxNrAccesses = Math.floor((spec.aggrUs ?? 100_000) / (spec.sampleUs ?? 5000));
+  const aggrUs = spec.aggrUs ?? DEFAULT_INTERVALS.aggrUs;
+  const aggrNs = aggrUs * 1000;
+  const maxNrAccesses = Math.floor(aggrUs / (spec.sampleUs ?? DEFAULT_INTERVALS.sampleUs));
   const moveEvery = spec.hotMoveEvery ?? 50;
-  const spacePages = Math.max(n, Math.floor((spec.spaceBytes ?? 1 << 30) / PAGE));
+  const spacePages = Math.max(n, Math.floor((spec.spaceBytes ?? 1 << 30) / SYNTHETIC_PAGE_BYTES));
   // Heap-like base and a stack-like area far above, as in a real process.
   const bases = [0x5555_0000_0000, 0x7f00_0000_0000, 0x7ffc_0000_0000];
 
@@ -88,8 +89,8 @@ export function* syntheticSnapshots(spec: SyntheticTraceSpec): Generator<Snapsho
         const remaining = areaRegions - r;
         const avg = (areaPages - page) / remaining;
         const pages = remaining === 1 ? areaPages - page : Math.max(1, Math.round(avg * (0.5 + rand())));
-        const start = (bases[area] as number) + page * PAGE;
-        const end = start + Math.max(1, pages) * PAGE;
+        const start = (bases[area] as number) + page * SYNTHETIC_PAGE_BYTES;
+        const end = start + Math.max(1, pages) * SYNTHETIC_PAGE_BYTES;
         page += Math.max(1, pages);
         const pos = idx / n;
         const hot = pos >= hotStart && pos < hotStart + 0.0625;

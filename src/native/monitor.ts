@@ -47,16 +47,14 @@
  * answer was spread over): its access information is per mapping, not per page.
  */
 import { randomInt } from 'node:crypto';
+import { DEFAULT_INTERVALS, DEFAULT_NR_REGIONS } from '../core/damon_constants.js';
 import { DamoError, type ErrorCode } from '../core/errors.js';
 import type { Intervals, NrRegionsRange, Ops, Snapshot, SourceKind, TraceTarget } from '../core/model.js';
 import { loadNativeAddon, type RawCapability, type RawMonitor, type RawMonitorOptions, type RawSnapshot } from './addon.js';
+import { PRIMITIVES, RECORD_PRIMITIVES, type PrimitiveName } from './primitives.js';
 import { validateSyntheticPattern, type SyntheticPattern } from './synthetic_pattern.js';
 
 export type NativeOps = Exclude<Ops, ''>;
-export type PrimitiveName = 'page_idle' | 'soft_dirty' | 'clear_refs' | 'synthetic';
-export const PRIMITIVES: readonly PrimitiveName[] = ['page_idle', 'soft_dirty', 'clear_refs', 'synthetic'];
-/** The order `auto` tries real primitives in (synthetic is never chosen automatically). */
-export const AUTO_ORDER: readonly PrimitiveName[] = ['page_idle', 'soft_dirty', 'clear_refs'];
 
 export interface AddrRange {
   start: number;
@@ -137,9 +135,6 @@ export interface NativeMonitor {
   stop(): Promise<void>;
   readonly done: Promise<NativeRunEnd>;
 }
-
-export const DEFAULT_INTERVALS: Readonly<Intervals> = { sampleUs: 5000, aggrUs: 100000, opsUpdateUs: 1000000 };
-export const DEFAULT_NR_REGIONS: Readonly<NrRegionsRange> = { min: 10, max: 1000 };
 
 const ERROR_CODES: readonly ErrorCode[] = [
   'E_USAGE', 'E_NOENT', 'E_IO', 'E_FORMAT', 'E_CORRUPT', 'E_TRUNCATED', 'E_UNSUPPORTED',
@@ -250,7 +245,7 @@ export function resolveNativeOptions(o: NativeMonitorOptions): ResolvedNativeOpt
   const ops = o.ops ?? 'vaddr';
   if (!['vaddr', 'fvaddr', 'paddr'].includes(ops)) throw usage(`ops must be vaddr, fvaddr or paddr, got '${String(ops)}'`);
   const primitive = o.primitive ?? 'auto';
-  if (primitive !== 'auto' && !PRIMITIVES.includes(primitive)) {
+  if (primitive !== 'auto' && !(PRIMITIVES as readonly string[]).includes(primitive)) {
     throw usage(`unknown primitive '${String(primitive)}'`, `use one of: auto, ${PRIMITIVES.join(', ')}`);
   }
   const targets = resolveTargets(o, ops, primitive);
@@ -316,8 +311,8 @@ export function nativeAvailability(opts: { ops?: NativeOps; pid?: number } = {})
   } catch (err) {
     return { usable: false, reason: err instanceof Error ? err.message : String(err) };
   }
-  for (const name of AUTO_ORDER) if (caps[name].available) return { usable: true, primitive: name };
-  return { usable: false, reason: AUTO_ORDER.map((n) => `${n}: ${caps[n].reason}`).join('; ') };
+  for (const name of RECORD_PRIMITIVES) if (caps[name].available) return { usable: true, primitive: name };
+  return { usable: false, reason: RECORD_PRIMITIVES.map((n) => `${n}: ${caps[n].reason}`).join('; ') };
 }
 
 function toSnapshot(raw: RawSnapshot, sampleUs: number): Snapshot {
@@ -362,9 +357,9 @@ export function openNativeMonitor(o: NativeMonitorOptions): NativeMonitor {
   const capabilities = convertCapabilities(rawCaps);
   let primitive: PrimitiveName;
   if (opts.primitive === 'auto') {
-    const pick = AUTO_ORDER.find((n) => capabilities[n].available);
+    const pick = RECORD_PRIMITIVES.find((n) => capabilities[n].available);
     if (pick === undefined) {
-      throw new DamoError('E_UNSUPPORTED', `native engine: no access-check primitive works here (${AUTO_ORDER.map((n) => `${n}: ${capabilities[n].reason}`).join('; ')})`);
+      throw new DamoError('E_UNSUPPORTED', `native engine: no access-check primitive works here (${RECORD_PRIMITIVES.map((n) => `${n}: ${capabilities[n].reason}`).join('; ')})`);
     }
     primitive = pick;
   } else {

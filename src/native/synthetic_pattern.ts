@@ -10,6 +10,7 @@
  */
 import { DamoError } from '../core/errors.js';
 import type { TraceSource } from '../core/model.js';
+import { SYNTHETIC_PAGE_BYTES } from '../core/page_size.js';
 
 export interface SyntheticEntry {
   t0Ns: number;
@@ -133,7 +134,7 @@ export interface MovingHotBlock extends SyntheticPattern {
 /** A hot block of `blockBytes` that moves to a new random place every `moveEveryNs`. */
 export function syntheticMovingHotBlock(o: MovingHotBlockOptions): MovingHotBlock {
   const start = o.start ?? 2 ** 30;
-  const page = o.pageBytes ?? 4096;
+  const page = o.pageBytes ?? SYNTHETIC_PAGE_BYTES;
   const hotP = o.hotP ?? 1;
   const coldP = o.coldP ?? 0;
   if (!(o.blockBytes > 0 && o.blockBytes <= o.spaceBytes)) throw bad('blockBytes must be positive and fit in spaceBytes');

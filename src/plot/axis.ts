@@ -5,6 +5,8 @@
  */
 import { scaleLinear } from 'd3-scale';
 
+import { sizeUnitFor, timeUnitFor } from '../core/human.js';
+
 export interface Tick {
   /** Position in the axis' data domain (ns, bytes, ...). */
   value: number;
@@ -15,40 +17,6 @@ export interface AxisSpec {
   ticks: Tick[];
   /** Axis title, with the unit the tick labels use. */
   title: string;
-}
-
-const TIME_UNITS: Array<[string, number]> = [
-  ['h', 3600e9],
-  ['min', 60e9],
-  ['s', 1e9],
-  ['ms', 1e6],
-  ['us', 1e3],
-  ['ns', 1],
-];
-
-/**
- * Largest time unit that `ns` covers at least `times` times (axes: twice, so 56 s is in
- * s and 800 ms in ms). Minutes and hours are skipped: decimal minutes read badly.
- */
-export function timeUnitFor(ns: number, times = 2): [string, number] {
-  for (const u of TIME_UNITS) {
-    if (u[0] === 'h' || u[0] === 'min') continue;
-    if (ns >= times * u[1]) return u;
-  }
-  return ['ns', 1];
-}
-
-const SIZE_UNITS: Array<[string, number]> = [
-  ['TiB', 2 ** 40],
-  ['GiB', 2 ** 30],
-  ['MiB', 2 ** 20],
-  ['KiB', 2 ** 10],
-  ['B', 1],
-];
-
-export function sizeUnitFor(bytes: number, times = 2): [string, number] {
-  for (const u of SIZE_UNITS) if (bytes >= times * u[1]) return u;
-  return ['B', 1];
 }
 
 /** Ticks over [0, span] in `unit`, positioned at `origin + k * unit`. */
@@ -108,22 +76,4 @@ export function numberAxis(min: number, max: number, count = 8): Tick[] {
 export function bytesAxis(max: number, count = 8): AxisSpec & { unit: string } {
   const [unit, unitBytes] = sizeUnitFor(max);
   return { ticks: linearTicks(0, max, unitBytes, count, ''), title: unit, unit };
-}
-
-/** Human text of a duration for titles: 56.69 s, 113.4 ms. */
-export function humanTime(ns: number): string {
-  const [unit, unitNs] = timeUnitFor(Math.abs(ns), 1);
-  return `${fixed(ns / unitNs)} ${unit}`;
-}
-
-/** Human text of a size for titles: 196.8 MiB. */
-export function humanSize(bytes: number): string {
-  const [unit, unitBytes] = sizeUnitFor(Math.abs(bytes), 1);
-  return `${fixed(bytes / unitBytes)} ${unit}`;
-}
-
-function fixed(v: number): string {
-  const a = Math.abs(v);
-  const digits = a >= 100 ? 1 : a >= 10 ? 2 : 3;
-  return Number.isInteger(v) ? String(v) : v.toFixed(digits).replace(/\.?0+$/, '');
 }

@@ -9,15 +9,15 @@
  * process_madvise(2) and has the engine reset the ages of the regions it acted on.
  */
 import { DamoError, errorMessage } from '../core/errors.js';
+import { pageSizeBytes } from '../core/page_size.js';
 import type { Intervals, NrRegionsRange, Ops, SchemeStatsRecord } from '../core/model.js';
 import type { Scheme } from '../schemes/model.js';
 import type { NativeSchemeReport, NativeSchemesApplier } from '../schemes/online_native.js';
 import type { NativeAvailability } from './detect.js';
 import type * as NativeMonitorModule from '../native/monitor.js';
+import type { RecordPrimitive } from '../native/primitives.js';
 import { deferred, type RecordingSource, type SourceSink } from './source.js';
 
-export const NATIVE_PRIMITIVES = ['page_idle', 'soft_dirty', 'clear_refs'] as const;
-export type NativePrimitive = (typeof NATIVE_PRIMITIVES)[number];
 
 export interface NativeSourceConfig {
   ops: Exclude<Ops, ''>;
@@ -26,7 +26,7 @@ export interface NativeSourceConfig {
   ranges: Array<[number, number]> | null;
   intervals: Intervals;
   nrRegions: NrRegionsRange;
-  primitive: NativePrimitive | undefined;
+  primitive: RecordPrimitive | undefined;
   /** Our header's base time; snapshot times are rebased onto it. */
   baseTimeNs: bigint;
   /** Schemes to apply with process_madvise(2). */
@@ -48,7 +48,7 @@ async function loadMonitor(): Promise<MonitorModule | Error> {
 }
 
 /** Whether the engine can record `ops` for `pid` here (with `primitive`, or the best one). */
-export async function probeNative(primitive: NativePrimitive | undefined, ops: Exclude<Ops, ''>, pid: number | undefined): Promise<NativeAvailability> {
+export async function probeNative(primitive: RecordPrimitive | undefined, ops: Exclude<Ops, ''>, pid: number | undefined): Promise<NativeAvailability> {
   const m = await loadMonitor();
   if (m instanceof Error) return { usable: false, reason: `the native engine could not be loaded (${m.message})` };
   const where = pid === undefined ? { ops } : { ops, pid };
@@ -75,17 +75,13 @@ export async function createNativeSource(cfg: NativeSourceConfig): Promise<Recor
   });
   let applier: NativeSchemesApplier | null = null;
   if (cfg.schemes !== undefined && cfg.schemes.length > 0) {
-    const [{ NativeSchemesApplier }, { nativeMadviseActions }, { loadNativeAddon }] = await Promise.all([
-      import('../schemes/online_native.js'),
-      import('../native/actions.js'),
-      import('../native/addon.js'),
-    ]);
+    const [{ NativeSchemesApplier }, { nativeMadviseActions }] = await Promise.all([import('../schemes/online_native.js'), import('../native/actions.js')]);
     applier = new NativeSchemesApplier({
       schemes: cfg.schemes,
       intervals: { sampleUs: cfg.intervals.sampleUs, aggrUs: cfg.intervals.aggrUs },
       ops: cfg.ops,
       pids: cfg.ops === 'paddr' ? [] : cfg.pids,
-      minRegionSz: loadNativeAddon().hostFacts().pageSizeBytes,
+      minRegionSz: pageSizeBytes(),
       actions: nativeMadviseActions(),
       resetAges: (t, ranges) => monitor.resetAges(t, ranges),
     });

@@ -19,7 +19,10 @@ import { hostname, cpus, release } from 'node:os';
 import { dirname, resolve } from 'node:path';
 
 import { DamoError, errorMessage, isDamoError } from '../core/errors.js';
+import { humanBytes, humanElapsed } from '../core/human.js';
+import { SIGNAL_EXIT_CODES, type InterruptSignal, type OnInterrupt } from '../core/interrupts.js';
 import type { Intervals, NrRegionsRange, Ops, SchemeStatsRecord, Snapshot, SourceKind, TraceHeader, TraceTarget } from '../core/model.js';
+import { pageSizeBytes } from '../core/page_size.js';
 import { toolVersion } from '../core/version.js';
 import type { Scheme } from '../schemes/model.js';
 import type { OnlineSchemesSummary } from '../schemes/online_report.js';
@@ -27,17 +30,16 @@ import { chooseSchemesBackend, chooseSource, detect, type Detection, type Native
 import { NoGuardian, ShellGuardian, type Guardian } from './guardian.js';
 import { createKernelSource } from './kernel_source.js';
 import { RealKernelFs, type KernelFs } from './kfs.js';
-import { createNativeSource, probeNative, type NativePrimitive } from './native_source.js';
+import type { OutputFormat } from '../format/output_formats.js';
+import type { RecordPrimitive } from '../native/primitives.js';
+import { createNativeSource, probeNative } from './native_source.js';
 import { defaultPaddrRegion } from './paddr.js';
 import type { KernelRoots } from './roots.js';
 import type { RecordingSource } from './source.js';
 import type { KdamondTarget } from './sysfs.js';
 import { checkCommand, checkPids, cmdlineOf, pidAlive, processGone, startCommand, watchPids, type ExitInfo, type RunningTarget, type TargetSpec } from './target.js';
 import { removeStaleInstances } from './tracefs.js';
-import { humanBytes, humanSeconds } from './units.js';
 
-export type OutputType = 'protobuf' | 'json_compressed' | 'json' | 'perf_script' | 'legacy';
-export const OUTPUT_TYPES: readonly OutputType[] = ['protobuf', 'json_compressed', 'json', 'perf_script', 'legacy'];
 
 /** `damo schemes`: what to apply, and where. */
 export interface SchemesRequest {
@@ -52,7 +54,7 @@ export interface SchemesRequest {
 export interface RecordRequest {
   /** The trace to write; null writes none (only `damo schemes` allows that). */
   out: string | null;
-  outputType: OutputType;
+  outputType: OutputFormat;
   /** File mode of the output (octal 600 by default). */
   outputPermission: number;
   target: TargetSpec;
@@ -62,7 +64,7 @@ export interface RecordRequest {
   intervals: Intervals;
   nrRegions: NrRegionsRange;
   source: 'auto' | SourceChoice;
-  primitive: NativePrimitive | undefined;
+  primitive: RecordPrimitive | undefined;
   timeoutSec: number | undefined;
   snapshotIntervalUs: number | undefined;
   quiet: boolean;
@@ -83,7 +85,7 @@ export interface RecordDeps {
   stdout: NodeJS.WritableStream;
   stderrIsTTY: boolean;
   /** Registers an interrupt handler; returns the unregister function. */
-  onInterrupt: (handler: (signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP') => void) => () => void;
+  onInterrupt: OnInterrupt;
   makeGuardian: (onError: (m: string) => void) => Guardian;
   /** stdio of a command target. */
   targetStdio: 'inherit' | 'ignore';
@@ -113,7 +115,7 @@ export interface TraceSinkLike {
 
 export interface RecordSummary {
   out: string | null;
-  outputType: OutputType;
+  outputType: OutputFormat;
   source: SourceKind;
   sourceLabel: string;
   ops: Ops;
@@ -242,8 +244,6 @@ export function groupSkipped(skipped: string[]): string[] {
   return [...byReason].map(([why, names]) => `${names.join(', ')}: ${why}`);
 }
 
-type Interrupt = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
-const INTERRUPT_EXIT: Record<Interrupt, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 interface End {
   reason: string;
@@ -271,7 +271,7 @@ export async function record(req: RecordRequest, deps: RecordDeps): Promise<Reco
 /** One recording, from checks to summary. */
 class Recording {
   private readonly warnings: string[] = [];
-  private interrupted: Interrupt | null = null;
+  private interrupted: InterruptSignal | null = null;
   private wakeInterrupt: (() => void) | null = null;
   private target: RunningTarget | null = null;
   private guardian: Guardian = new NoGuardian();
@@ -442,7 +442,7 @@ class Recording {
       targets: headerTargets,
       baseTimeNs: this.baseTimeNs,
       clock: 'monotonic',
-      host: { kernelRelease: deps.kernelRelease, pageSizeBytes: 4096, hostname: hostname(), nrCpus: cpus().length },
+      host: { kernelRelease: deps.kernelRelease, pageSizeBytes: pageSizeBytes(), hostname: hostname(), nrCpus: cpus().length },
       wallStartUnixNs,
       argv: req.argv,
     };
@@ -667,7 +667,7 @@ class Recording {
       }),
       new Promise<End>((res) => {
         const check = (): void => {
-          if (this.interrupted !== null) res({ reason: `signal:${this.interrupted}`, exitCode: INTERRUPT_EXIT[this.interrupted] });
+          if (this.interrupted !== null) res({ reason: `signal:${this.interrupted}`, exitCode: SIGNAL_EXIT_CODES[this.interrupted] });
         };
         this.wakeInterrupt = check;
         check();
@@ -705,14 +705,14 @@ class Recording {
       for (let i = 0; i < s.starts.length; i++) if ((s.nrAccesses[i] as number) > 0) wss += (s.ends[i] as number) - (s.starts[i] as number);
     }
     const w = this.writer;
-    return `damo: recording ${humanSeconds(this.relNow())}  snapshots ${w?.nrSnapshots ?? 0}  regions ${regions}  working set ${humanBytes(wss)}  file ${humanBytes(w?.bytesWritten ?? 0)}`;
+    return `damo: recording ${humanElapsed(this.relNow())}  snapshots ${w?.nrSnapshots ?? 0}  regions ${regions}  working set ${humanBytes(wss)}  file ${humanBytes(w?.bytesWritten ?? 0)}`;
   }
 
   private schemesStatus: ((elapsedNs: number) => string) | null = null;
 
   private schemesStatusText(): string {
     const f = this.schemesStatus;
-    return f === null ? `damo: schemes ${humanSeconds(this.relNow())}` : f(this.relNow());
+    return f === null ? `damo: schemes ${humanElapsed(this.relNow())}` : f(this.relNow());
   }
 
   private endWords(end: End): string {
@@ -750,7 +750,7 @@ class Recording {
     const why = this.endWords(end);
     const n = summary.targets.length;
     deps.stderr.write(
-      `damo: recorded ${summary.nrSnapshots} snapshots (${summary.nrRegions} regions) of ${n} target${n === 1 ? '' : 's'} in ${humanSeconds(summary.elapsedNs)} with ${summary.sourceLabel}\n` +
+      `damo: recorded ${summary.nrSnapshots} snapshots (${summary.nrRegions} regions) of ${n} target${n === 1 ? '' : 's'} in ${humanElapsed(summary.elapsedNs)} with ${summary.sourceLabel}\n` +
         `damo: wrote ${req.out ?? ''} (${humanBytes(summary.bytes)}); stopped because ${why}${this.warnings.length > 0 ? `; ${this.warnings.length} warning(s) above` : ''}\n`,
     );
   }

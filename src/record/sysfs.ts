@@ -14,6 +14,7 @@
  *   follow them, so their tried regions show the ages after the user's actions, like the
  *   damon_aggregated tracepoint does. Their statistics come from `update_schemes_stats`.
  */
+import { UINT_MAX, ULONG_MAX } from '../core/damon_constants.js';
 import { DamoError, errnoCode, errorMessage } from '../core/errors.js';
 import type { Intervals, NrRegionsRange, Ops } from '../core/model.js';
 import { sysfsFiles } from '../schemes/kernel.js';
@@ -21,9 +22,6 @@ import { describeScheme, type Scheme } from '../schemes/model.js';
 import type { Guardian } from './guardian.js';
 import { readTrim, sleepMs, writeRetryBusy, type KernelFs } from './kfs.js';
 
-/** ULONG_MAX on 64-bit kernels, the open upper end of an access-pattern size range. */
-const ULONG_MAX = '18446744073709551615';
-const UINT_MAX = '4294967295';
 
 export interface KdamondTarget {
   /** Process to monitor (vaddr, fvaddr). */
@@ -225,11 +223,11 @@ export class OurKdamond {
       this.w(`${dir}/action`, 'stat');
       // The ranges are closed intervals and default to 0..0; open them fully.
       this.w(`${dir}/access_pattern/sz/min`, '0');
-      this.w(`${dir}/access_pattern/sz/max`, ULONG_MAX);
+      this.w(`${dir}/access_pattern/sz/max`, ULONG_MAX.toString());
       this.w(`${dir}/access_pattern/nr_accesses/min`, '0');
-      this.w(`${dir}/access_pattern/nr_accesses/max`, UINT_MAX);
+      this.w(`${dir}/access_pattern/nr_accesses/max`, String(UINT_MAX));
       this.w(`${dir}/access_pattern/age/min`, '0');
-      this.w(`${dir}/access_pattern/age/max`, UINT_MAX);
+      this.w(`${dir}/access_pattern/age/max`, String(UINT_MAX));
       // A walk completes after every scheme's apply pass; applying each sampling interval
       // keeps the snapshot latency at one sample (damo does the same).
       if (this.kfs.exists(`${dir}/apply_interval_us`)) this.w(`${dir}/apply_interval_us`, num(plan.intervals.sampleUs));

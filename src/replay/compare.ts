@@ -16,6 +16,7 @@
  * Each trace is read in two streaming passes; memory is O(grid + snapshots), never O(trace).
  */
 import { DamoError } from '../core/errors.js';
+import { formatSz } from '../core/fmt.js';
 import type { Snapshot, TraceHeader, TraceSource } from '../core/model.js';
 import type { ReplayMapping } from './mapping.js';
 import { IntervalSet } from './layout.js';
@@ -476,15 +477,7 @@ export async function compareTraces(a: TraceSource, b: TraceSource, options: Com
 }
 
 function fmtBytes(bytes: number): string {
-  if (Number.isNaN(bytes)) return 'n/a';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes;
-  let i = 0;
-  while (Math.abs(v) >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${Math.round(bytes)} B` : `${v.toFixed(3)} ${units[i]}`;
+  return Number.isNaN(bytes) ? 'n/a' : formatSz(bytes, false);
 }
 
 function fmtPct(v: number | null): string {

@@ -7,8 +7,10 @@ import { open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 
 import { DamoError, errorMessage } from '../core/errors.js';
+import { SIGNAL_EXIT_CODES, type InterruptSignal, type OnInterrupt } from '../core/interrupts.js';
 import { note, TextOut, type CliIO } from '../core/io.js';
 import type { TraceSource } from '../core/model.js';
+import { pageSizeBytes } from '../core/page_size.js';
 import { openForReport } from '../format/open_for_report.js';
 import { makePlan, planPeriods, scanTrace, type ReplayPlan } from './plan.js';
 import { encodePlanEnd, encodePlanHeader, encodePlanPeriod } from './plan_codec.js';
@@ -49,25 +51,6 @@ export function memAvailableBytes(meminfo?: string): number | null {
   }
 }
 
-/** The kernel's page size, from the aux vector (AT_PAGESZ = 6); 4096 if unreadable. */
-export function pageSizeBytes(): number {
-  try {
-    const auxv = readFileSync('/proc/self/auxv');
-    for (let o = 0; o + 16 <= auxv.length; o += 16) {
-      const type = auxv.readBigUInt64LE(o);
-      if (type === 0n) break;
-      if (type === 6n) return Number(auxv.readBigUInt64LE(o + 8));
-    }
-  } catch {
-    // fall through
-  }
-  return 4096;
-}
-
-export type InterruptSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
-
-/** The shell's exit codes for a command ended by a signal. */
-const SIGNAL_EXIT_CODES: Record<InterruptSignal, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 /**
  * Runs `damo replay`. `onInterrupt` registers a handler for Ctrl-C / SIGTERM (the CLI's
@@ -76,7 +59,7 @@ const SIGNAL_EXIT_CODES: Record<InterruptSignal, number> = { SIGINT: 130, SIGTER
 export async function runReplayCommand(
   io: CliIO,
   o: ReplayRequest,
-  onInterrupt: (handler: (signal: InterruptSignal) => void) => () => void,
+  onInterrupt: OnInterrupt,
 ): Promise<number> {
   // Warnings found while streaming are printed as the passes end.
   const trace = await openForReport(io, o.input, { strict: o.strict, showsAddresses: true });

@@ -4,7 +4,8 @@
  */
 import type { TraceHeader } from '../core/model.js';
 import type { HeatGrid } from './heatgrid.js';
-import { hex, humanSize, humanTime } from '../plot/axis.js';
+import { humanBytes, humanTime } from '../core/human.js';
+import { hex } from '../plot/axis.js';
 import { heatmapSvg } from '../plot/heatmap.js';
 
 export interface HeatmapPictureInput {
@@ -46,9 +47,9 @@ export function heatmapPictureSvg(p: HeatmapPictureInput): string {
   const file = p.inputPath.split('/').pop() ?? p.inputPath;
   const subtitle1 =
     `${file} · time ${humanTime(timeSpan)} (${g.timeResol} columns of ${humanTime(g.timeUnitNs)})` +
-    ` · ${g.addrResol} rows of ${humanSize(g.addrUnitBytes)}`;
+    ` · ${g.addrResol} rows of ${humanBytes(g.addrUnitBytes)}`;
   const subtitle2 =
-    `address ${hex(g.addrStart)}–${hex(g.addrEnd)} (${humanSize(addrSpan)})` + (p.rangeNote ? ` · ${p.rangeNote}` : '');
+    `address ${hex(g.addrStart)}–${hex(g.addrEnd)} (${humanBytes(addrSpan)})` + (p.rangeNote ? ` · ${p.rangeNote}` : '');
   return heatmapSvg({
     heats: p.grid.heats,
     timeResol: g.timeResol,

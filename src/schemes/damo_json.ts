@@ -9,6 +9,7 @@
  * The writer produces damo's key layout with exact unit strings damo parses back
  * (`1.5 KiB`, `100 ms`, `30 %`), so the output can be fed to damo itself.
  */
+import { ULONG_MAX_F } from '../core/damon_constants.js';
 import { schemeInputError, type FieldLocation } from './errors.js';
 import { parseJsonWithPositions, type JsonNode } from './jsonpos.js';
 import {
@@ -35,7 +36,6 @@ import {
   PERCENT_FORMS,
   SIZE_FORMS,
   TIME_FORMS,
-  ULONG_MAX_NUMBER,
   ValueFormError,
   formatDecimal,
   formatPermilAsPercent,
@@ -442,7 +442,7 @@ function parseFilter(ctx: Ctx, node: JsonNode, path: string): DamosFilter {
       const n = get(ro, key);
       if (n === undefined) return ctx.fail(r, `${path}.address_range.${key}`, 'missing', SIZE_FORMS);
       const v = ctx.value(n, `${path}.address_range.${key}`, SIZE_FORMS, parseSize);
-      return v === 'max' ? ULONG_MAX_NUMBER : v;
+      return v === 'max' ? ULONG_MAX_F : v;
     };
     f.addrStart = addr('start');
     f.addrEnd = addr('end');
@@ -456,7 +456,7 @@ function parseFilter(ctx: Ctx, node: JsonNode, path: string): DamosFilter {
     if (n !== undefined && n.kind !== 'null') {
       if (n.kind !== 'array' || n.items.length !== 2) ctx.fail(n, `${path}.hugepage_size`, 'expected [min, max]');
       const [lo, hi] = n.items.map((x, i) => ctx.value(x, `${path}.hugepage_size[${i}]`, SIZE_FORMS, parseSize));
-      f.hugepageMin = lo === 'max' || lo === undefined ? ULONG_MAX_NUMBER : lo;
+      f.hugepageMin = lo === 'max' || lo === undefined ? ULONG_MAX_F : lo;
       f.hugepageMax = hi ?? 'max';
     }
   }
@@ -546,7 +546,7 @@ export function schemeToDamoKvpairs(s: Scheme): Record<string, unknown> {
 }
 
 function addrText(v: number): string {
-  return v >= ULONG_MAX_NUMBER ? 'max' : BigInt(Math.trunc(v)).toString();
+  return v >= ULONG_MAX_F ? 'max' : BigInt(Math.trunc(v)).toString();
 }
 
 /** A JSON list of schemes, indented like damo's `json.dumps(..., indent=4)`. */

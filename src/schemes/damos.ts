@@ -19,6 +19,7 @@
  * the statistics and the time quota's measured throughput do.
  */
 import { DamoError } from '../core/errors.js';
+import { pageSizeBytes } from '../core/page_size.js';
 import { kernelPattern, type SchemeIntervals } from './kernel.js';
 import { isCoreFilter, type DamosFilter, type Scheme, type WmarkMetric } from './model.js';
 
@@ -184,7 +185,7 @@ export class DamosCore {
       throw new DamoError('E_USAGE', `invalid intervals: sample ${opts.intervals.sampleUs} us, aggregation ${opts.intervals.aggrUs} us`);
     }
     this.iv = opts.intervals;
-    this.minRegionSz = opts.minRegionSz ?? 4096;
+    this.minRegionSz = opts.minRegionSz ?? pageSizeBytes();
     // damon_max_nr_accesses(): aggr/sample in whole samples (the kernel's aggr_samples).
     this.aggrSamples = Math.max(1, Math.floor(this.iv.aggrUs / this.iv.sampleUs));
     this.actionBytesPerMs = opts.actionBytesPerMs ?? this.minRegionSz * 1024;

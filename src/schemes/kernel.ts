@@ -10,7 +10,10 @@
  * The kernel keeps nr_accesses and age bounds in `unsigned int` (struct
  * damos_access_pattern), sizes in `unsigned long`; 'max' becomes the unit's maximum.
  */
+import { DEFAULT_INTERVALS, UINT_MAX, ULONG_MAX, ULONG_MAX_F } from '../core/damon_constants.js';
 import { DamoError } from '../core/errors.js';
+import { formatTimeNs } from '../core/fmt.js';
+import type { TraceHeader } from '../core/model.js';
 import {
   DEBUGFS_ACTION_NUMBER,
   describeScheme,
@@ -20,15 +23,36 @@ import {
   type AccessPattern,
   type Scheme,
 } from './model.js';
-import { UINT_MAX, ULONG_MAX, ULONG_MAX_NUMBER, ulongText } from './units.js';
+import { ulongText } from './units.js';
 
 export interface SchemeIntervals {
   sampleUs: number;
   aggrUs: number;
 }
 
-/** damo's and the kernel-tree converter's defaults (-s 5000 -a 100000). */
-export const DEFAULT_SCHEME_INTERVALS: SchemeIntervals = { sampleUs: 5000, aggrUs: 100000 };
+/**
+ * The intervals to apply schemes to a recording at: the options', else the recording's,
+ * else damo's defaults (with a note to print, for recordings that do not say).
+ */
+export function recordingSchemeIntervals(
+  header: TraceHeader,
+  input: string,
+  sampleUs: number | undefined,
+  aggrUs: number | undefined,
+): { intervals: SchemeIntervals; source: 'option' | 'recording' | 'default'; note: string | null } {
+  const rec = header.intervals;
+  const intervals = {
+    sampleUs: sampleUs ?? rec?.sampleUs ?? DEFAULT_INTERVALS.sampleUs,
+    aggrUs: aggrUs ?? rec?.aggrUs ?? DEFAULT_INTERVALS.aggrUs,
+  };
+  const source = sampleUs !== undefined || aggrUs !== undefined ? 'option' : rec !== null ? 'recording' : 'default';
+  const note =
+    source === 'default'
+      ? `${input} does not record its intervals; assuming sample ${formatTimeNs(intervals.sampleUs * 1000, false)}, ` +
+        `aggregation ${formatTimeNs(intervals.aggrUs * 1000, false)} (set them with -s/-a)`
+      : null;
+  return { intervals, source, note };
+}
 
 /**
  * How to spell 'max' for the access frequency: the kernel-tree converter wrote aggr/sample
@@ -55,7 +79,7 @@ function clampUint(n: number): bigint {
 }
 
 function sizeBig(n: number | 'max'): bigint {
-  if (n === 'max' || n >= ULONG_MAX_NUMBER) return ULONG_MAX;
+  if (n === 'max' || n >= ULONG_MAX_F) return ULONG_MAX;
   return BigInt(Math.trunc(n));
 }
 

@@ -1,7 +1,8 @@
 /**
  * Rendering a simulation: text for people, JSON for machines, and the data of the plot.
  */
-import { ULONG_MAX_F, formatNr, formatSz, formatTimeNs } from '../core/fmt.js';
+import { ULONG_MAX_F } from '../core/damon_constants.js';
+import { formatNr, formatSz, formatTimeNs } from '../core/fmt.js';
 import type { EffectKind, SchemeResult, SimulationResult } from './simulate.js';
 
 export interface SimulationContext {

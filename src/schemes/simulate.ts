@@ -30,6 +30,7 @@
  * access counts as accessed in full.
  */
 import type { Snapshot, TraceSource } from '../core/model.js';
+import { pageSizeBytes } from '../core/page_size.js';
 import { DamosCore, regionList, type ApplyRequest, type DamosTarget, type SchemeStats } from './damos.js';
 import type { SchemeIntervals } from './kernel.js';
 import { OPS_ACTIONS, describeScheme, hasQuota, isCoreFilter, type DamosAction, type Scheme } from './model.js';
@@ -175,7 +176,7 @@ export class SchemesSimulator {
   constructor(schemes: readonly Scheme[], opts: SimulationOptions) {
     this.iv = opts.intervals;
     this.ops = opts.ops;
-    const minRegionSz = opts.minRegionSz ?? 4096;
+    const minRegionSz = opts.minRegionSz ?? pageSizeBytes();
     this.actionBytesPerMs = opts.actionBytesPerMs ?? minRegionSz * 1024;
     this.onApply = opts.onApply;
     this.core = new DamosCore(schemes, {

@@ -4,7 +4,9 @@
  */
 import { DamoError } from '../core/errors.js';
 import { note, writeResult, type CliIO } from '../core/io.js';
+import { recordedPageSizeBytes } from '../core/page_size.js';
 import { openForReport } from '../format/open_for_report.js';
+import { recordingSchemeIntervals } from './kernel.js';
 import { loadSchemes } from './load.js';
 import { formatSimulationText, simulationJson, simulationPlotSeries } from './report.js';
 import { simulateTrace } from './simulate.js';
@@ -30,25 +32,17 @@ export async function runSimulateCommand(io: CliIO, r: SimulateRequest): Promise
   const loaded = await loadSchemes(r.schemes);
   const src = await openForReport(io, r.input, { strict: r.strict });
 
-  const rec = src.header.intervals;
-  const sampleUs = r.sampleUs ?? rec?.sampleUs ?? 5000;
-  const aggrUs = r.aggrUs ?? rec?.aggrUs ?? 100000;
+  const { intervals, source: intervalsSource, note: intervalsNote } = recordingSchemeIntervals(src.header, r.input, r.sampleUs, r.aggrUs);
+  const { sampleUs, aggrUs } = intervals;
   if (!(sampleUs > 0) || !(aggrUs > 0)) throw new DamoError('E_USAGE', 'the sampling and aggregation intervals must be positive');
   if (sampleUs > aggrUs) {
     throw new DamoError('E_USAGE', `the sampling interval (${sampleUs} us) is longer than the aggregation interval (${aggrUs} us)`);
   }
-  const intervalsSource = r.sampleUs !== undefined || r.aggrUs !== undefined ? 'option' : rec !== null ? 'recording' : 'default';
   const ops = r.ops ?? (src.header.ops !== '' ? src.header.ops : 'vaddr');
   const opsSource = r.ops !== undefined ? 'option' : src.header.ops !== '' ? 'recording' : 'default';
-  if (intervalsSource === 'default' && !r.json) {
-    note(io, `${r.input} does not record its intervals; assuming sample 5 ms, aggregation 100 ms (set them with -s/-a)`);
-  }
+  if (intervalsNote !== null && !r.json) note(io, intervalsNote);
 
-  const result = await simulateTrace(src, loaded.schemes, {
-    intervals: { sampleUs, aggrUs },
-    ops,
-    minRegionSz: src.header.host?.pageSizeBytes ?? 4096,
-  });
+  const result = await simulateTrace(src, loaded.schemes, { intervals, ops, minRegionSz: recordedPageSizeBytes(src.header) });
   if (result.nrSnapshots === 0) throw new DamoError('E_FORMAT', `${r.input} has no snapshots to simulate on`);
   const simCtx = { input: r.input, schemesName: loaded.name, intervalsSource, opsSource } as const;
 

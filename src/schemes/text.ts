@@ -12,6 +12,7 @@
  * - `key=value` settings for quotas, weights, goals, watermarks, filters, apply interval.
  * `#` starts a comment (at the start of a line or after whitespace); blank lines are skipped.
  */
+import { ULONG_MAX_F } from '../core/damon_constants.js';
 import { atField, schemeInputError, type FieldLocation } from './errors.js';
 import {
   DAMOS_ACTIONS,
@@ -38,7 +39,6 @@ import {
   INTEGER_FORMS,
   PERCENT_FORMS,
   TIME_FORMS,
-  ULONG_MAX_NUMBER,
   ValueFormError,
   formatDecimal,
   formatSizeExact,
@@ -445,8 +445,8 @@ export function parseFilterWords(words: string[], loc: FieldLocation, forms: str
       need(2);
       const start = wrap(() => parseSize(args[0] ?? ''));
       const end = wrap(() => parseSize(args[1] ?? ''));
-      f.addrStart = start === 'max' ? ULONG_MAX_NUMBER : start;
-      f.addrEnd = end === 'max' ? ULONG_MAX_NUMBER : end;
+      f.addrStart = start === 'max' ? ULONG_MAX_F : start;
+      f.addrEnd = end === 'max' ? ULONG_MAX_F : end;
       if (f.addrEnd <= f.addrStart) throw schemeInputError(loc, 'the address range is empty (end <= start)', forms);
       break;
     }
@@ -457,7 +457,7 @@ export function parseFilterWords(words: string[], loc: FieldLocation, forms: str
     case 'hugepage_size': {
       need(2);
       const lo = wrap(() => parseSize(args[0] ?? ''));
-      f.hugepageMin = lo === 'max' ? ULONG_MAX_NUMBER : lo;
+      f.hugepageMin = lo === 'max' ? ULONG_MAX_F : lo;
       f.hugepageMax = wrap(() => parseSize(args[1] ?? ''));
       break;
     }

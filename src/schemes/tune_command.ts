@@ -4,7 +4,9 @@
  */
 import { DamoError } from '../core/errors.js';
 import { note, writeResult, type CliIO } from '../core/io.js';
+import { recordedPageSizeBytes } from '../core/page_size.js';
 import { openForReport } from '../format/open_for_report.js';
+import { recordingSchemeIntervals } from './kernel.js';
 import { tuneCandidates, tuneSchemes } from './tune.js';
 import { formatTuneText, tuneJson } from './tune_report.js';
 
@@ -26,18 +28,16 @@ export async function runTuneCommand(io: CliIO, r: TuneRequest): Promise<number>
   // A bad template fails before the recording is read.
   tuneCandidates(r.template, '<template>');
   const src = await openForReport(io, r.input, { strict: r.strict });
-  const rec = src.header.intervals;
-  const sampleUs = r.sampleUs ?? rec?.sampleUs ?? 5000;
-  const aggrUs = r.aggrUs ?? rec?.aggrUs ?? 100000;
-  if (sampleUs > aggrUs) throw new DamoError('E_USAGE', `the sampling interval (${sampleUs} us) is longer than the aggregation interval (${aggrUs} us)`);
-  if (rec === null && r.sampleUs === undefined && r.aggrUs === undefined && !r.json) {
-    note(io, `${r.input} does not record its intervals; assuming sample 5 ms, aggregation 100 ms (set them with -s/-a)`);
+  const { intervals, note: intervalsNote } = recordingSchemeIntervals(src.header, r.input, r.sampleUs, r.aggrUs);
+  if (intervals.sampleUs > intervals.aggrUs) {
+    throw new DamoError('E_USAGE', `the sampling interval (${intervals.sampleUs} us) is longer than the aggregation interval (${intervals.aggrUs} us)`);
   }
+  if (intervalsNote !== null && !r.json) note(io, intervalsNote);
   const ops = r.ops ?? (src.header.ops !== '' ? src.header.ops : 'vaddr');
   const result = await tuneSchemes(src, r.template, {
-    intervals: { sampleUs, aggrUs },
+    intervals,
     ops,
-    minRegionSz: src.header.host?.pageSizeBytes ?? 4096,
+    minRegionSz: recordedPageSizeBytes(src.header),
     maxRefaultPct: r.maxRefaultPct,
   });
   const text = r.json

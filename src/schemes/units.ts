@@ -8,6 +8,8 @@
  * line, column and field name.
  */
 
+import { ULONG_MAX, ULONG_MAX_F } from '../core/damon_constants.js';
+
 export class ValueFormError extends Error {
   /** Human list of what would have been accepted. */
   readonly accepted: string;
@@ -17,11 +19,6 @@ export class ValueFormError extends Error {
   }
 }
 
-export const ULONG_MAX = 18446744073709551615n;
-export const UINT_MAX = 4294967295;
-/** 2^64 - 1 as a double rounds to 2^64; anything at or above it means "max". */
-export const ULONG_MAX_NUMBER = Number(ULONG_MAX);
-const ULONG_MAX_AS_NUMBER = ULONG_MAX_NUMBER;
 
 const NUMBER_RE = /^\+?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
@@ -63,7 +60,7 @@ export function parseSize(text: string): number | 'max' {
     throw new ValueFormError(`'${text}' is not a size`, SIZE_FORMS);
   }
   const bytes = Math.trunc(n * mult);
-  if (bytes >= ULONG_MAX_AS_NUMBER) return 'max';
+  if (bytes >= ULONG_MAX_F) return 'max';
   return bytes;
 }
 
@@ -215,7 +212,7 @@ const SIZE_WRITE_UNITS: Array<[string, string, bigint]> = [
  * compact `1.5K` / `4097B` (the one-line language) or spaced `1.5 KiB` / `4097 B` (JSON).
  */
 export function formatSizeExact(bytes: number | 'max', style: 'compact' | 'spaced'): string {
-  if (bytes === 'max' || bytes >= ULONG_MAX_NUMBER) return 'max';
+  if (bytes === 'max' || bytes >= ULONG_MAX_F) return 'max';
   const b = BigInt(Math.trunc(bytes));
   for (const [short, long, unit] of SIZE_WRITE_UNITS) {
     if (b < unit) continue;
@@ -271,6 +268,6 @@ export function boundToKernelText(value: number | 'max', maxText: string): strin
 
 /** Exact decimal of a non-negative integer, saturating at ULONG_MAX like the kernel's u64. */
 export function ulongText(value: number): string {
-  if (value >= ULONG_MAX_NUMBER) return ULONG_MAX.toString();
+  if (value >= ULONG_MAX_F) return ULONG_MAX.toString();
   return BigInt(Math.trunc(value)).toString();
 }

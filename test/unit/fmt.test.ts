@@ -23,9 +23,8 @@ import {
   textToPercent,
   textToSec,
   textToUs,
-  ULONG_MAX,
-  ULONG_MAX_F,
 } from '../../src/core/fmt.js';
+import { ULONG_MAX, ULONG_MAX_F } from '../../src/core/damon_constants.js';
 
 interface Vector {
   v: string;

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { emptyHeader, snapshotFromRegions, type Snapshot, type TraceSource } from '../../src/core/model.js';
-import { DEFAULT_INTERVALS, DEFAULT_NR_REGIONS, resolveNativeOptions } from '../../src/native/monitor.js';
+import { DEFAULT_INTERVALS, DEFAULT_NR_REGIONS } from '../../src/core/damon_constants.js';
+import { resolveNativeOptions } from '../../src/native/monitor.js';
 import { SyntheticPattern, syntheticMovingHotBlock, syntheticPatternFromTrace } from '../../src/native/synthetic_pattern.js';
 
 describe('resolveNativeOptions', () => {

@@ -2,7 +2,8 @@ import { inflateSync } from 'node:zlib';
 
 import { describe, expect, it } from 'vitest';
 
-import { addressAxis, humanSize, humanTime, timeAxis } from '../../src/plot/axis.js';
+import { humanBytes, humanTime } from '../../src/core/human.js';
+import { addressAxis, timeAxis } from '../../src/plot/axis.js';
 import { heatmapSvg, type HeatmapImageInput } from '../../src/plot/heatmap.js';
 import { linePlotSvg } from '../../src/plot/lines.js';
 import { encodePngRgb, pngSize } from '../../src/plot/png.js';
@@ -80,7 +81,7 @@ describe('axes', () => {
   });
 
   it('formats human sizes and times for titles', () => {
-    expect(humanSize(196.848 * 2 ** 20)).toBe('196.8 MiB');
+    expect(humanBytes(196.848 * 2 ** 20)).toBe('196.8 MiB');
     expect(humanTime(56.692585684e9)).toBe('56.69 s');
     expect(humanTime(113385171)).toBe('113.4 ms');
   });

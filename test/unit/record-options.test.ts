@@ -8,7 +8,7 @@ import { largestSystemRam, defaultPaddrRegion } from '../../src/record/paddr.js'
 import { parseTargetArgs, splitWords } from '../../src/cli/targets.js';
 import { checkCommand } from '../../src/record/target.js';
 import { optionValue, parseAddress, parseAddressRanges, parseTimeUs } from '../../src/cli/values.js';
-import { humanBytes } from '../../src/record/units.js';
+import { humanBytes } from '../../src/core/human.js';
 
 describe('targets', () => {
   it('tells commands, pids and paddr apart', () => {
@@ -64,7 +64,7 @@ describe('units', () => {
     ]);
     expect(() => parseAddressRanges(['10-5'])).toThrow(/--regions: '10-5' ends before it starts/);
     expect(() => parseAddressRanges(['0-100', '50-150'])).toThrow(/overlap/);
-    expect(humanBytes(1536)).toBe('1.50 KiB');
+    expect(humanBytes(1536)).toBe('1.5 KiB');
   });
 });
 

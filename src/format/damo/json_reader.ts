@@ -21,8 +21,8 @@ import { createReadStream } from 'node:fs';
 import { createInflate } from 'node:zlib';
 
 import { DamoError, errorMessage } from '../../core/errors.js';
+import { ULONG_MAX_F } from '../../core/damon_constants.js';
 import {
-  ULONG_MAX_F,
   textToBytes,
   textToNr,
   textToNrExact,
