@@ -73,6 +73,7 @@ const ALLOWED = {
 const CLI_ALSO = {
   'record/roots.ts': 'the default kernel roots, shown in --help',
   'record/target.ts': 'TargetSpec, what the target arguments parse into',
+  'record/source_names.ts': 'the --source and --backend choices',
   'report/heats.ts': 'TimeBound, what --time_range parses into',
   'report/heats_text.ts': 'the colour set names, --stdout_heatmap_color choices',
   'report/wss.ts': "the percentile check and the wss defaults damo's options start from",

@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 
 import { DEFAULT_INTERVALS, DEFAULT_NR_REGIONS } from '../core/damon_constants.js';
 import { formatTimeNs } from '../core/fmt.js';
-import type { Intervals, NrRegionsRange, Ops } from '../core/model.js';
+import { DAMON_OPS, type Intervals, type NrRegionsRange, type Ops } from '../core/model.js';
 import type { KernelRoots } from '../record/roots.js';
 import { RECORD_PRIMITIVES } from '../native/primitives.js';
 import { DEFAULT_ROOTS } from '../record/roots.js';
@@ -51,7 +51,7 @@ export function addMonitoringOptions(cmd: Command, jsonHelp: string): Command {
     .option('--monitoring_nr_regions_range <nr...>', `minimum and maximum number of regions (default: ${DEFAULT_NR_REGIONS.min} ${DEFAULT_NR_REGIONS.max})`)
     .option('-n, --minr <nr>', 'minimum number of regions', parsePositiveInteger)
     .option('-m, --maxr <nr>', 'maximum number of regions', parsePositiveInteger)
-    .addOption(new Option('--ops <ops>', 'DAMON operations set (default: paddr for paddr, fvaddr with -r, else vaddr)').choices(['vaddr', 'fvaddr', 'paddr']))
+    .addOption(new Option('--ops <ops>', 'DAMON operations set (default: paddr for paddr, fvaddr with -r, else vaddr)').choices(DAMON_OPS))
     .option('-r, --regions <ranges...>', 'fixed ranges to monitor, "<start>-<end>" (fvaddr and paddr)')
     .option('--target_pid <pid>', 'pid of a target (repeatable), as an option', collectIntegers)
     .option('--shell', 'run the command through /bin/sh -c (for pipes, globs, variables)')

@@ -4,6 +4,7 @@
 import { Option, type Command } from 'commander';
 
 import { OUTPUT_FORMATS } from '../format/output_formats.js';
+import { SOURCE_CHOICES } from '../record/source_names.js';
 import type { CommandContext } from './context.js';
 import { ExitCode } from './exit_code.js';
 import { addMonitoringOptions, rawArgsOf, resolveMonitoring, type MonitoringCliOptions } from './monitoring.js';
@@ -62,7 +63,7 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
     .option('-o, --out <file>', 'output file (an existing one is renamed to <file>.old)', 'damon.data')
     .addOption(new Option('--output_type <type>', 'output format').choices(OUTPUT_FORMATS).default('protobuf'))
     .addOption(new Option('--output_permission <mode>', 'octal file mode of the output').argParser(parseFileMode).default(0o600, '600'))
-    .addOption(new Option('--source <source>', 'where snapshots come from').choices(['auto', 'tracefs', 'sysfs', 'debugfs', 'native']).default('auto'))
+    .addOption(new Option('--source <source>', 'where snapshots come from').choices(['auto', ...SOURCE_CHOICES]).default('auto'))
     .option('--snapshot_interval <time>', 'time between sysfs snapshots (default: the aggregation interval)', parseTimeUs);
   addMonitoringOptions(cmd, 'print a JSON summary on stdout at the end')
     .addHelpText('after', HELP_AFTER)

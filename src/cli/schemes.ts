@@ -8,6 +8,8 @@
 import { Option, type Command } from 'commander';
 
 import { DEFAULT_INTERVALS } from '../core/damon_constants.js';
+import { DAMON_OPS, type DamonOps } from '../core/model.js';
+import { SCHEMES_BACKENDS } from '../record/source_names.js';
 import { DamoError } from '../core/errors.js';
 import type { CommandContext } from './context.js';
 import { ExitCode } from './exit_code.js';
@@ -77,7 +79,7 @@ export function registerSchemes(program: Command, ctx: CommandContext): void {
     .enablePositionalOptions()
     .argument('[target...]', "command and its arguments, pid(s), or 'paddr' to apply the schemes to")
     .option('-c, --schemes <file>', "schemes to apply: a file, or the scheme text itself (e.g. '4K max 0 0 5s max pageout')")
-    .addOption(new Option('--backend <backend>', 'where the schemes run').choices(['auto', 'sysfs', 'debugfs', 'native']).default('auto'))
+    .addOption(new Option('--backend <backend>', 'where the schemes run').choices(['auto', ...SCHEMES_BACKENDS]).default('auto'))
     .addOption(new Option('--stats_interval <time>', 'how often the statistics are read and recorded').argParser(parseTimeUs).default(1_000_000, '1s'))
     .option('-o, --out <file>', 'also record a trace with the statistics (an existing file is renamed to <file>.old)')
     .addOption(new Option('--output_permission <mode>', 'octal file mode of the trace').argParser(parseFileMode).default(0o600, '600'));
@@ -177,7 +179,7 @@ interface TuneCliOptions {
   maxRefault: number;
   sample?: number;
   aggr?: number;
-  ops?: 'vaddr' | 'fvaddr' | 'paddr';
+  ops?: DamonOps;
   top: number;
   raw_number?: boolean;
   json?: boolean;
@@ -202,7 +204,7 @@ function registerTune(schemes: Command, ctx: CommandContext): void {
     .option('--max-refault <percent>', 'refault budget: refaulted bytes as a percent of the bytes moved out', parsePercent, 10)
     .option('-s, --sample <us>', "sampling interval (default: the recording's, else 5ms)", parseTimeUs)
     .option('-a, --aggr <us>', "aggregation interval (default: the recording's, else 100ms)", parseTimeUs)
-    .addOption(new Option('--ops <ops>', "operations set (default: the recording's, else vaddr)").choices(['vaddr', 'fvaddr', 'paddr']))
+    .addOption(new Option('--ops <ops>', "operations set (default: the recording's, else vaddr)").choices(DAMON_OPS))
     .option('--top <n>', 'candidates to list', parsePositiveInteger, 10)
     .option('--raw_number', 'print sizes as plain integers (bytes)')
     .option('--json', 'print one JSON document')

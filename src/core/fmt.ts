@@ -126,14 +126,6 @@ export function pyRepr(x: number): string {
   return neg ? '-' + out : out;
 }
 
-/** Python `'%s' % value` for the scalar kinds damo prints (None, ints, floats, strings). */
-export function pyStr(value: number | bigint | string | null | undefined, isFloat = false): string {
-  if (value === null || value === undefined) return 'None';
-  if (typeof value === 'string' || typeof value === 'bigint') return String(value);
-  if (isFloat || !Number.isInteger(value)) return pyRepr(value);
-  return pyInt(value);
-}
-
 /** Python `'%*s' % (width, s)` / `'%-*s'`. */
 export function padLeft(s: string, width: number): string {
   return s.length >= width ? s : ' '.repeat(width - s.length) + s;
@@ -263,11 +255,6 @@ export function formatTimeNsExact(ns: number | bigint, raw: boolean): string {
   }
   if (parts.length === 0) return '0 ns';
   return sign + parts.join(' ');
-}
-
-/** damo `format_time_us_exact`. */
-export function formatTimeUsExact(us: number | bigint, raw: boolean): string {
-  return formatTimeNsExact(typeof us === 'bigint' ? us * 1000n : us * 1000, raw);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -430,18 +417,6 @@ export function textToPercent(text: string | number | bigint): number {
   const common = commonInput(text, 0, ULONG_MAX_F);
   if (common !== undefined) return common;
   return textToRatio(text) * 100;
-}
-
-export function textToPermil(text: string | number | bigint): number {
-  const common = commonInput(text, 0, ULONG_MAX_F);
-  if (common !== undefined) return common;
-  return textToRatio(text) * 1000;
-}
-
-export function textToBp(text: string | number | bigint): number {
-  const common = commonInput(text, 0, ULONG_MAX_F);
-  if (common !== undefined) return common;
-  return textToRatio(text) * 10000;
 }
 
 // ---------------------------------------------------------------------------------------

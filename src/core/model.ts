@@ -9,8 +9,12 @@
  * kernel target ids or absolute clock readings, are bigint.
  */
 
+/** DAMON's operation sets: virtual addresses, fixed virtual ranges, physical addresses. */
+export const DAMON_OPS = ['vaddr', 'fvaddr', 'paddr'] as const;
+export type DamonOps = (typeof DAMON_OPS)[number];
+
 /** DAMON operation set the recording used. '' when unknown (old damo files). */
-export type Ops = 'vaddr' | 'fvaddr' | 'paddr' | '';
+export type Ops = DamonOps | '';
 
 /** DAMON monitoring intervals, in microseconds. */
 export interface Intervals {

@@ -13,10 +13,9 @@ import { DamoError, errnoCode, errorMessage } from '../core/errors.js';
 import type { TraceSource } from '../core/model.js';
 import { readDamoJson } from './damo/json_reader.js';
 import { readLegacy } from './damo/legacy_reader.js';
-import { PerfScriptParser, readPerfScript } from './damo/perf_script_reader.js';
-import { deduceFirstStartTimes, finishRecords, MemoryTraceSource } from './damo/records.js';
-import { emptyHeader } from '../core/model.js';
-import { formatName, SNIFF_BYTES, sniff, type SniffedFormat } from './sniff.js';
+import { PerfScriptParser, perfScriptSource, readPerfScript } from './damo/perf_script_reader.js';
+import type { MemoryTraceSource } from './damo/records.js';
+import { SNIFF_BYTES, sniff, type SniffedFormat } from './sniff.js';
 
 export interface OpenTraceOptions {
   /** Turn warnings about truncated input into errors. */
@@ -150,11 +149,6 @@ async function readPerfData(path: string, strict: boolean, env: NodeJS.ProcessEn
     const why = stderr.join('').trim().split('\n').pop() ?? '';
     throw new DamoError('E_FORMAT', `${path}: \`perf script\` failed (exit ${code})${why ? `: ${why}` : ''}`);
   }
-  const result = parser.finish(strict);
-  const header = emptyHeader({ source: 'damo-perf_script', clock: 'monotonic' });
-  deduceFirstStartTimes(result.records, null);
-  const perTarget = finishRecords(result.records, header);
-  return new MemoryTraceSource(path, header, perTarget, result.warnings);
+  return perfScriptSource(path, parser.finish(strict));
 }
 
-export { formatName };

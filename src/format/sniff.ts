@@ -87,28 +87,3 @@ export function sniff(first: Uint8Array): SniffedFormat {
   if (looksLikeHeaderlessLegacy(first)) return 'legacy_headerless';
   return 'unknown';
 }
-
-/** Human name of a sniffed format, for messages. */
-export function formatName(f: SniffedFormat): string {
-  switch (f) {
-    case 'protobuf':
-      return 'damo-ts trace';
-    case 'json_compressed':
-      return 'damo json_compressed';
-    case 'json':
-      return 'damo json';
-    case 'legacy':
-    case 'legacy_headerless':
-      return 'damo legacy binary record';
-    case 'perf_script':
-      return 'perf script text';
-    case 'perf_data':
-      return 'perf.data';
-    case 'gzip':
-      return 'gzip';
-    case 'empty':
-      return 'empty file';
-    case 'unknown':
-      return 'unknown';
-  }
-}

@@ -30,7 +30,6 @@ import {
   TRACE_MAGIC,
 } from './frame.js';
 
-export { isProtobufTrace, TRACE_MAGIC } from './frame.js';
 
 export interface ReadOptions {
   /** Treat a truncated last frame as an error instead of a warning. */

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DamoError, errorMessage } from '../core/errors.js';
-import type { Snapshot } from '../core/model.js';
+import type { Snapshot, DamonOps } from '../core/model.js';
 
 export interface RawCapability {
   available: boolean;
@@ -30,7 +30,7 @@ export interface RawRunEnd {
 }
 
 export interface RawMonitorOptions {
-  ops: 'vaddr' | 'fvaddr' | 'paddr';
+  ops: DamonOps;
   primitive: string;
   /** pid -1: no process. ranges: flat [start0, end0, start1, end1, ...]. */
   targets: Array<{ pid: number; ranges: Float64Array }>;

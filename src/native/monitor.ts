@@ -49,12 +49,11 @@
 import { randomInt } from 'node:crypto';
 import { DEFAULT_INTERVALS, DEFAULT_NR_REGIONS } from '../core/damon_constants.js';
 import { DamoError, type ErrorCode } from '../core/errors.js';
-import type { Intervals, NrRegionsRange, Ops, Snapshot, SourceKind, TraceTarget } from '../core/model.js';
+import { DAMON_OPS, type Intervals, type NrRegionsRange, type Snapshot, type SourceKind, type TraceTarget, type DamonOps } from '../core/model.js';
 import { loadNativeAddon, type RawCapability, type RawMonitor, type RawMonitorOptions, type RawSnapshot } from './addon.js';
 import { PRIMITIVES, RECORD_PRIMITIVES, type PrimitiveName } from './primitives.js';
 import { validateSyntheticPattern, type SyntheticPattern } from './synthetic_pattern.js';
 
-export type NativeOps = Exclude<Ops, ''>;
 
 export interface AddrRange {
   start: number;
@@ -76,7 +75,7 @@ export interface PrimitiveCapability {
 export type NativeCapabilities = Record<PrimitiveName, PrimitiveCapability>;
 
 export interface NativeMonitorOptions {
-  ops?: NativeOps;
+  ops?: DamonOps;
   pids?: number[];
   ranges?: AddrRange[];
   targets?: NativeTargetSpec[];
@@ -90,7 +89,7 @@ export interface NativeMonitorOptions {
 }
 
 export interface ResolvedNativeOptions {
-  ops: NativeOps;
+  ops: DamonOps;
   targets: NativeTargetSpec[];
   /** 'auto' until openNativeMonitor() settles it against the capabilities. */
   primitive: PrimitiveName | 'auto';
@@ -117,7 +116,7 @@ export interface NativeRunEnd {
 
 export interface NativeHeaderFields {
   source: SourceKind;
-  ops: NativeOps;
+  ops: DamonOps;
   intervals: Intervals;
   nrRegions: NrRegionsRange;
   targets: TraceTarget[];
@@ -191,7 +190,7 @@ function checkRanges(ranges: unknown, where: string): AddrRange[] {
   return out;
 }
 
-function resolveTargets(o: NativeMonitorOptions, ops: NativeOps, primitive: PrimitiveName | 'auto'): NativeTargetSpec[] {
+function resolveTargets(o: NativeMonitorOptions, ops: DamonOps, primitive: PrimitiveName | 'auto'): NativeTargetSpec[] {
   let targets: NativeTargetSpec[];
   if (o.targets !== undefined) {
     if (o.pids !== undefined || o.ranges !== undefined) throw usage('give either targets, or pids/ranges, not both');
@@ -243,7 +242,7 @@ function resolveTargets(o: NativeMonitorOptions, ops: NativeOps, primitive: Prim
 export function resolveNativeOptions(o: NativeMonitorOptions): ResolvedNativeOptions {
   if (o === null || typeof o !== 'object') throw usage('options must be an object');
   const ops = o.ops ?? 'vaddr';
-  if (!['vaddr', 'fvaddr', 'paddr'].includes(ops)) throw usage(`ops must be vaddr, fvaddr or paddr, got '${String(ops)}'`);
+  if (!(DAMON_OPS as readonly string[]).includes(ops)) throw usage(`ops must be vaddr, fvaddr or paddr, got '${String(ops)}'`);
   const primitive = o.primitive ?? 'auto';
   if (primitive !== 'auto' && !(PRIMITIVES as readonly string[]).includes(primitive)) {
     throw usage(`unknown primitive '${String(primitive)}'`, `use one of: auto, ${PRIMITIVES.join(', ')}`);
@@ -293,7 +292,7 @@ function convertCapabilities(raw: Record<string, RawCapability>): NativeCapabili
  * Whether each primitive can run here (and for `pid`, when given), and why not. Read-only:
  * opens files to check permissions, writes nothing.
  */
-export function nativeCapabilities(opts: { ops?: NativeOps; pid?: number } = {}): NativeCapabilities {
+export function nativeCapabilities(opts: { ops?: DamonOps; pid?: number } = {}): NativeCapabilities {
   const addon = loadNativeAddon();
   const pid = opts.pid === undefined ? -1 : checkPid(opts.pid, 'capabilities');
   try {
@@ -304,7 +303,7 @@ export function nativeCapabilities(opts: { ops?: NativeOps; pid?: number } = {})
 }
 
 /** The primitive auto would choose for these ops/pid, or why none can run. */
-export function nativeAvailability(opts: { ops?: NativeOps; pid?: number } = {}): { usable: boolean; reason?: string; primitive?: PrimitiveName } {
+export function nativeAvailability(opts: { ops?: DamonOps; pid?: number } = {}): { usable: boolean; reason?: string; primitive?: PrimitiveName } {
   let caps: NativeCapabilities;
   try {
     caps = nativeCapabilities(opts);

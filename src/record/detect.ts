@@ -9,10 +9,8 @@ import { DamoError, errnoCode } from '../core/errors.js';
 import type { Ops } from '../core/model.js';
 import { readTrim as readTrimStrict, type KernelFs } from './kfs.js';
 import { TRACE_INSTANCE_PREFIX, type KernelRoots } from './roots.js';
+import { SCHEMES_BACKENDS, SOURCE_CHOICES, type SchemesBackend, type SourceChoice } from './source_names.js';
 
-export type KernelSourceKind = 'tracefs' | 'sysfs' | 'debugfs';
-export type SourceChoice = KernelSourceKind | 'native';
-export const SOURCE_CHOICES: readonly SourceChoice[] = ['tracefs', 'sysfs', 'debugfs', 'native'];
 
 export interface KdamondInfo {
   index: number;
@@ -353,8 +351,6 @@ export function chooseSource(req: SourceRequest, det: Detection, native: NativeA
 // ---------------------------------------------------------------------------------------
 // `damo schemes`: where the schemes run.
 
-export type SchemesBackend = 'sysfs' | 'debugfs' | 'native';
-export const SCHEMES_BACKENDS: readonly SchemesBackend[] = ['sysfs', 'debugfs', 'native'];
 
 export interface SchemesBackendRequest {
   backend: 'auto' | SchemesBackend;

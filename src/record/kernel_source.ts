@@ -19,7 +19,8 @@ import type { Intervals, NrRegionsRange, Ops, SchemeStatsRecord, Snapshot, Sourc
 import { debugfsText } from '../schemes/kernel.js';
 import type { Scheme } from '../schemes/model.js';
 import { DebugfsMonitor } from './debugfs.js';
-import type { Detection, KernelSourceKind } from './detect.js';
+import type { Detection } from './detect.js';
+import type { KernelSourceKind } from './source_names.js';
 import type { Guardian } from './guardian.js';
 import type { KernelFs } from './kfs.js';
 import type { KernelRoots } from './roots.js';

@@ -10,7 +10,7 @@
  */
 import { DamoError, errorMessage } from '../core/errors.js';
 import { pageSizeBytes } from '../core/page_size.js';
-import type { Intervals, NrRegionsRange, Ops, SchemeStatsRecord } from '../core/model.js';
+import type { Intervals, NrRegionsRange, SchemeStatsRecord, DamonOps } from '../core/model.js';
 import type { Scheme } from '../schemes/model.js';
 import type { NativeSchemeReport, NativeSchemesApplier } from '../schemes/online_native.js';
 import type { NativeAvailability } from './detect.js';
@@ -20,7 +20,7 @@ import { deferred, type RecordingSource, type SourceSink } from './source.js';
 
 
 export interface NativeSourceConfig {
-  ops: Exclude<Ops, ''>;
+  ops: DamonOps;
   pids: number[];
   /** fvaddr: the ranges of every pid; paddr: the physical ranges. */
   ranges: Array<[number, number]> | null;
@@ -48,7 +48,7 @@ async function loadMonitor(): Promise<MonitorModule | Error> {
 }
 
 /** Whether the engine can record `ops` for `pid` here (with `primitive`, or the best one). */
-export async function probeNative(primitive: RecordPrimitive | undefined, ops: Exclude<Ops, ''>, pid: number | undefined): Promise<NativeAvailability> {
+export async function probeNative(primitive: RecordPrimitive | undefined, ops: DamonOps, pid: number | undefined): Promise<NativeAvailability> {
   const m = await loadMonitor();
   if (m instanceof Error) return { usable: false, reason: `the native engine could not be loaded (${m.message})` };
   const where = pid === undefined ? { ops } : { ops, pid };

@@ -21,12 +21,13 @@ import { dirname, resolve } from 'node:path';
 import { DamoError, errorMessage, isDamoError } from '../core/errors.js';
 import { humanBytes, humanElapsed } from '../core/human.js';
 import { SIGNAL_EXIT_CODES, type InterruptSignal, type OnInterrupt } from '../core/interrupts.js';
-import type { Intervals, NrRegionsRange, Ops, SchemeStatsRecord, Snapshot, SourceKind, TraceHeader, TraceTarget } from '../core/model.js';
+import type { Intervals, NrRegionsRange, Ops, SchemeStatsRecord, Snapshot, SourceKind, TraceHeader, TraceTarget, DamonOps } from '../core/model.js';
 import { pageSizeBytes } from '../core/page_size.js';
 import { toolVersion } from '../core/version.js';
 import type { Scheme } from '../schemes/model.js';
 import type { OnlineSchemesSummary } from '../schemes/online_report.js';
-import { chooseSchemesBackend, chooseSource, detect, type Detection, type NativeAvailability, type SchemesBackend, type SourceChoice } from './detect.js';
+import { chooseSchemesBackend, chooseSource, detect, type Detection, type NativeAvailability } from './detect.js';
+import type { SchemesBackend, SourceChoice } from './source_names.js';
 import { NoGuardian, ShellGuardian, type Guardian } from './guardian.js';
 import { createKernelSource } from './kernel_source.js';
 import { RealKernelFs, type KernelFs } from './kfs.js';
@@ -341,7 +342,7 @@ class Recording {
     const requested = req.primitive !== undefined && asked === 'auto' ? 'native' : asked;
     const wantNative = requested === 'auto' || requested === 'native';
     const firstPid = req.target.kind === 'pids' ? req.target.pids[0] : undefined;
-    const native: NativeAvailability = wantNative ? await deps.probeNative(req.primitive, ops as Exclude<Ops, ''>, firstPid) : { usable: false, reason: 'not needed' };
+    const native: NativeAvailability = wantNative ? await deps.probeNative(req.primitive, ops as DamonOps, firstPid) : { usable: false, reason: 'not needed' };
     let choice: { kind: SourceChoice; skipped: string[]; snapshots: boolean };
     if (sch !== undefined) {
       const { schemesProblems } = await import('../schemes/backends.js');
@@ -351,7 +352,7 @@ class Recording {
           ops,
           nrTargets,
           withSnapshots: req.out !== null,
-          schemesProblem: schemesProblems(sch.schemes, ops as Exclude<Ops, ''>, { sampleUs: req.intervals.sampleUs, aggrUs: req.intervals.aggrUs }),
+          schemesProblem: schemesProblems(sch.schemes, ops as DamonOps, { sampleUs: req.intervals.sampleUs, aggrUs: req.intervals.aggrUs }),
         },
         detection,
         native,
@@ -610,7 +611,7 @@ class Recording {
     const sch = req.schemes;
     if (kind === 'native') {
       return deps.createNativeSource({
-        ops: ops as Exclude<Ops, ''>,
+        ops: ops as DamonOps,
         pids,
         ranges: ops === 'paddr' ? paddrRegions : req.regions,
         intervals: req.intervals,

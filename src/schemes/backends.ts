@@ -5,15 +5,15 @@
  *   is never what the user meant); debugfs can only express the 5.16-era fields;
  * - native: process_madvise(2)'s advice only (nativeSchemesProblem()).
  */
+import type { DamonOps } from '../core/model.js';
 import { errorMessage } from '../core/errors.js';
-import type { DamosOps } from './damos.js';
 import { debugfsText, type SchemeIntervals } from './kernel.js';
 import { OPS_ACTIONS, describeScheme, type DamosAction, type Scheme } from './model.js';
 import { nativeSchemesProblem } from './online_native.js';
 
 export type BackendName = 'sysfs' | 'debugfs' | 'native';
 
-function kernelProblem(schemes: readonly Scheme[], ops: DamosOps): string | null {
+function kernelProblem(schemes: readonly Scheme[], ops: DamonOps): string | null {
   const supported = OPS_ACTIONS[ops] as readonly DamosAction[];
   for (const [i, s] of schemes.entries()) {
     if (!supported.includes(s.action)) {
@@ -24,7 +24,7 @@ function kernelProblem(schemes: readonly Scheme[], ops: DamosOps): string | null
 }
 
 /** Why each backend cannot apply these schemes (null where it can). */
-export function schemesProblems(schemes: readonly Scheme[], ops: DamosOps, intervals: SchemeIntervals): Record<BackendName, string | null> {
+export function schemesProblems(schemes: readonly Scheme[], ops: DamonOps, intervals: SchemeIntervals): Record<BackendName, string | null> {
   const kernel = kernelProblem(schemes, ops);
   let debugfs = kernel;
   if (debugfs === null) {

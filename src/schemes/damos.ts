@@ -23,7 +23,6 @@ import { pageSizeBytes } from '../core/page_size.js';
 import { kernelPattern, type SchemeIntervals } from './kernel.js';
 import { isCoreFilter, type DamosFilter, type Scheme, type WmarkMetric } from './model.js';
 
-export type DamosOps = 'vaddr' | 'fvaddr' | 'paddr';
 
 /** struct damon_region, for one aggregation interval; the list is singly linked like the kernel's. */
 export interface DamosRegion {

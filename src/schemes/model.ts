@@ -8,6 +8,7 @@
  * or simulated. `'max'` stands for "no upper bound"; each output format spells it the way
  * its consumer expects (ULONG_MAX, UINT_MAX, aggr/sample, or the word `max`).
  */
+import type { DamonOps } from '../core/model.js';
 
 /** Every DAMOS action the kernel (or mm.git, for `collapse`) knows, in sysfs spelling. */
 export const DAMOS_ACTIONS = [
@@ -43,7 +44,7 @@ export const DEBUGFS_ACTION_NUMBER: Partial<Record<DamosAction, number>> = {
 };
 
 /** Actions each operations set implements (mm/damon/vaddr.c, paddr.c apply_scheme). */
-export const OPS_ACTIONS: Record<'vaddr' | 'fvaddr' | 'paddr', readonly DamosAction[]> = {
+export const OPS_ACTIONS: Record<DamonOps, readonly DamosAction[]> = {
   vaddr: ['willneed', 'cold', 'pageout', 'hugepage', 'nohugepage', 'collapse', 'migrate_hot', 'migrate_cold', 'stat'],
   fvaddr: ['willneed', 'cold', 'pageout', 'hugepage', 'nohugepage', 'collapse', 'migrate_hot', 'migrate_cold', 'stat'],
   paddr: ['pageout', 'lru_prio', 'lru_deprio', 'migrate_hot', 'migrate_cold', 'stat'],

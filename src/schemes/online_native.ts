@@ -23,9 +23,9 @@
 import { readFileSync } from 'node:fs';
 
 import { DamoError } from '../core/errors.js';
-import type { SchemeStatsRecord, Snapshot } from '../core/model.js';
+import type { DamonOps, SchemeStatsRecord, Snapshot } from '../core/model.js';
 import { explainRangeErrno, isMadviseAction, MADVISE_ACTIONS, type MadviseAction, type MadviseActions } from '../native/actions.js';
-import { DamosCore, regionList, type ApplyRequest, type DamosOps, type DamosTarget, type SchemeStats } from './damos.js';
+import { DamosCore, regionList, type ApplyRequest, type DamosTarget, type SchemeStats } from './damos.js';
 import type { SchemeIntervals } from './kernel.js';
 import { describeScheme, isCoreFilter, type DamosAction, type Scheme } from './model.js';
 
@@ -58,7 +58,7 @@ function madviseActionOf(action: DamosAction): MadviseAction {
 }
 
 /** Why the native engine cannot apply these schemes, or null when it can. */
-export function nativeSchemesProblem(schemes: readonly Scheme[], ops: DamosOps): string | null {
+export function nativeSchemesProblem(schemes: readonly Scheme[], ops: DamonOps): string | null {
   for (const [i, s] of schemes.entries()) {
     const who = `${describeScheme(s, i)} (${s.action})`;
     if (ops === 'paddr' && s.action !== 'stat') {
@@ -95,7 +95,7 @@ export interface NativeSchemeReport extends SchemeStats {
 export interface NativeApplierOptions {
   schemes: readonly Scheme[];
   intervals: SchemeIntervals;
-  ops: DamosOps;
+  ops: DamonOps;
   /** Pid of each target index (vaddr, fvaddr). */
   pids: readonly number[];
   minRegionSz: number;

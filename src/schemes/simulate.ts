@@ -29,7 +29,7 @@
  * counts as refault (re-activation) bytes. Like damo's working-set size, a region with any
  * access counts as accessed in full.
  */
-import type { Snapshot, TraceSource } from '../core/model.js';
+import type { DamonOps, Snapshot, TraceSource } from '../core/model.js';
 import { pageSizeBytes } from '../core/page_size.js';
 import { DamosCore, regionList, type ApplyRequest, type DamosTarget, type SchemeStats } from './damos.js';
 import type { SchemeIntervals } from './kernel.js';
@@ -38,11 +38,10 @@ import { RangeMap } from './rangemap.js';
 import { formatSchemeLine } from './text.js';
 import { TimeSeries } from './timeseries.js';
 
-export type SimOps = 'vaddr' | 'fvaddr' | 'paddr';
 
 export interface SimulationOptions {
   intervals: SchemeIntervals;
-  ops: SimOps;
+  ops: DamonOps;
   /** DAMON_MIN_REGION / ctx->min_region_sz: the page size. */
   minRegionSz?: number;
   /** Bytes per millisecond an action is assumed to process, for time quotas. */
@@ -81,9 +80,6 @@ export function effectOf(action: DamosAction): EffectKind {
   }
 }
 
-export type { SchemeStats } from './damos.js';
-export { damonFeedLoopNextInput } from './damos.js';
-
 export interface SchemeEffects {
   kind: EffectKind;
   /** Bytes in the effect's state (paged out / deactivated / huge-advised) at the end. */
@@ -114,7 +110,7 @@ export interface SchemeResult {
 
 export interface SimulationResult {
   intervals: SchemeIntervals;
-  ops: SimOps;
+  ops: DamonOps;
   nrSteps: number;
   nrSnapshots: number;
   startNs: number;
@@ -156,7 +152,7 @@ export class SchemesSimulator {
   private readonly core: DamosCore;
   private readonly states: SimSchemeState[];
   private readonly iv: SchemeIntervals;
-  private readonly ops: SimOps;
+  private readonly ops: DamonOps;
   private readonly actionBytesPerMs: number;
   private readonly onApply: ((event: ApplyEvent) => void) | undefined;
   private steps = 0;

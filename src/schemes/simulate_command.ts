@@ -4,6 +4,7 @@
  */
 import { DamoError } from '../core/errors.js';
 import { note, writeResult, type CliIO } from '../core/io.js';
+import type { DamonOps } from '../core/model.js';
 import { recordedPageSizeBytes } from '../core/page_size.js';
 import { openForReport } from '../format/open_for_report.js';
 import { recordingSchemeIntervals } from './kernel.js';
@@ -19,7 +20,7 @@ export interface SimulateRequest {
   /** Intervals and ops set; undefined: the recording's, else damo's defaults. */
   sampleUs: number | undefined;
   aggrUs: number | undefined;
-  ops: 'vaddr' | 'fvaddr' | 'paddr' | undefined;
+  ops: DamonOps | undefined;
   rows: number;
   rawNumber: boolean;
   json: boolean;

@@ -260,12 +260,6 @@ export function formatPermilAsPercent(permil: number): string {
   return `${formatDecimal(permil / 10)} %`;
 }
 
-/** Exact integer text of a bound for kernel files: 'max' becomes `maxText`. */
-export function boundToKernelText(value: number | 'max', maxText: string): string {
-  if (value === 'max') return maxText;
-  return ulongText(value);
-}
-
 /** Exact decimal of a non-negative integer, saturating at ULONG_MAX like the kernel's u64. */
 export function ulongText(value: number): string {
   if (value >= ULONG_MAX_F) return ULONG_MAX.toString();

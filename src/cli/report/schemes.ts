@@ -4,6 +4,7 @@
  */
 import { Option, type Command } from 'commander';
 
+import { DAMON_OPS, type DamonOps } from '../../core/model.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit_code.js';
 import { parseNonNegativeInteger, parseTimeUs } from '../values.js';
@@ -15,7 +16,7 @@ interface SimulateCliOptions {
   schemes: string;
   sample?: number;
   aggr?: number;
-  ops?: 'vaddr' | 'fvaddr' | 'paddr';
+  ops?: DamonOps;
   rows: number;
   raw_number?: boolean;
   json?: boolean;
@@ -45,7 +46,7 @@ function addSimulateOptions(cmd: Command, ctx: CommandContext): Command {
     .requiredOption('-c, --schemes <file|text>', "schemes file (one-line language or damo JSON), or the scheme text itself")
     .option('-s, --sample <us>', 'sampling interval (default: the recording\'s, else 5ms)', parseTimeUs)
     .option('-a, --aggr <us>', 'aggregation interval (default: the recording\'s, else 100ms)', parseTimeUs)
-    .addOption(new Option('--ops <ops>', "DAMON operations set whose actions and priorities to use (default: the recording's, else vaddr)").choices(['vaddr', 'fvaddr', 'paddr']))
+    .addOption(new Option('--ops <ops>', "DAMON operations set whose actions and priorities to use (default: the recording's, else vaddr)").choices(DAMON_OPS))
     .option('--rows <n>', 'rows of the over-time table per scheme (0 for none)', parseNonNegativeInteger, 10)
     .option('--raw_number', 'print sizes as plain integers (bytes)')
     .option('--json', 'print one JSON document (bytes, ns) with the full timeline')

@@ -203,17 +203,11 @@ export async function readPerfScript(path: string, opts: { strict?: boolean } = 
     if (e instanceof DamoError) throw e;
     throw new DamoError('E_IO', `${path}: reading failed: ${errorMessage(e)}`, { cause: e });
   }
-  return perfScriptSource(path, parser.finish(opts.strict === true), 'damo-perf_script');
+  return perfScriptSource(path, parser.finish(opts.strict === true));
 }
 
-/** Reads perf script text already in memory (output of `perf script` on a perf.data file). */
-export function parsePerfScriptText(path: string, text: string, opts: { strict?: boolean } = {}): MemoryTraceSource {
-  const parser = new PerfScriptParser(path);
-  parser.feed(text);
-  return perfScriptSource(path, parser.finish(opts.strict === true), 'damo-perf_script');
-}
-
-function perfScriptSource(path: string, result: PerfScriptParseResult, source: TraceHeader['source']): MemoryTraceSource {
+/** The recording a finished parse describes (perf script text, or `perf script` run on perf.data). */
+export function perfScriptSource(path: string, result: PerfScriptParseResult, source: TraceHeader['source'] = 'damo-perf_script'): MemoryTraceSource {
   const header = emptyHeader({ source, clock: 'monotonic' });
   deduceFirstStartTimes(result.records, null);
   const perTarget = finishRecords(result.records, header);
