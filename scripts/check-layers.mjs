@@ -74,6 +74,8 @@ const CLI_ALSO = {
   'record/roots.ts': 'the default kernel roots, shown in --help',
   'record/target.ts': 'TargetSpec, what the target arguments parse into',
   'record/source_names.ts': 'the --source and --backend choices',
+  'record/request.ts': 'a monitoring request is validated at the CLI boundary, before anything runs',
+  'schemes/load.ts': '-c takes a schemes file or the scheme text: reading it is parsing the option',
   'report/heats.ts': 'TimeBound, what --time_range parses into',
   'report/heats_text.ts': 'the colour set names, --stdout_heatmap_color choices',
   'report/wss.ts': "the percentile check and the wss defaults damo's options start from",

@@ -3,8 +3,9 @@
  */
 import { Option, type Command } from 'commander';
 
-import { OUTPUT_FORMATS } from '../format/output_formats.js';
-import { SOURCE_CHOICES } from '../record/source_names.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../format/output_formats.js';
+import type { RecordPrimitive } from '../native/primitives.js';
+import { SOURCE_CHOICES, type SourceChoice } from '../record/source_names.js';
 import type { CommandContext } from './context.js';
 import { ExitCode } from './exit_code.js';
 import { addMonitoringOptions, rawArgsOf, resolveMonitoring, type MonitoringCliOptions } from './monitoring.js';
@@ -68,30 +69,31 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
   addMonitoringOptions(cmd, 'print a JSON summary on stdout at the end')
     .addHelpText('after', HELP_AFTER)
     .action(async (args: string[], opts: RecordCliOptions, c: Command) => {
-      const [{ runRecordCommand }, { onInterrupt }] = await Promise.all([import('../record/record_command.js'), import('./signals.js')]);
+      const [{ resolveRequest }, { runRecordCommand }, { onInterrupt }] = await Promise.all([
+        import('../record/request.js'),
+        import('../record/record_command.js'),
+        import('./signals.js'),
+      ]);
       const m = resolveMonitoring(args, opts);
-      const code = await runRecordCommand(
-        ctx.io,
-        {
-          out: opts.out,
-          outputType: opts.output_type as 'protobuf',
-          outputPermission: opts.output_permission,
-          target: m.target,
-          ops: opts.ops,
-          regions: m.regions,
-          intervals: m.intervals,
-          nrRegions: m.nrRegions,
-          source: opts.source as 'auto',
-          primitive: opts.primitive as 'clear_refs' | undefined,
-          timeoutSec: m.timeoutSec,
-          snapshotIntervalUs: opts.snapshot_interval,
-          quiet: opts.quiet === true,
-          json: opts.json === true,
-          roots: m.roots,
-          argv: ['damo', ...rawArgsOf(c)],
-        },
-        { onInterrupt, debug: ctx.debug() },
-      );
+      const req = resolveRequest({
+        out: opts.out,
+        outputType: opts.output_type as OutputFormat,
+        outputPermission: opts.output_permission,
+        target: m.target,
+        ops: opts.ops,
+        regions: m.regions,
+        intervals: m.intervals,
+        nrRegions: m.nrRegions,
+        source: opts.source as 'auto' | SourceChoice,
+        primitive: opts.primitive as RecordPrimitive | undefined,
+        timeoutSec: m.timeoutSec,
+        snapshotIntervalUs: opts.snapshot_interval,
+        quiet: opts.quiet === true,
+        json: opts.json === true,
+        roots: m.roots,
+        argv: ['damo', ...rawArgsOf(c)],
+      });
+      const code = await runRecordCommand(ctx.io, req, { onInterrupt, debug: ctx.debug() });
       if (code !== 0) throw new ExitCode(code);
     });
 }

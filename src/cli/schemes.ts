@@ -9,7 +9,8 @@ import { Option, type Command } from 'commander';
 
 import { DEFAULT_INTERVALS } from '../core/damon_constants.js';
 import { DAMON_OPS, type DamonOps } from '../core/model.js';
-import { SCHEMES_BACKENDS } from '../record/source_names.js';
+import type { RecordPrimitive } from '../native/primitives.js';
+import { SCHEMES_BACKENDS, type SchemesBackend } from '../record/source_names.js';
 import { DamoError } from '../core/errors.js';
 import type { CommandContext } from './context.js';
 import { ExitCode } from './exit_code.js';
@@ -95,30 +96,36 @@ export function registerSchemes(program: Command, ctx: CommandContext): void {
         schemes.outputHelp();
         return;
       }
-      const [{ runApplySchemesCommand }, { onInterrupt }] = await Promise.all([import('../record/apply_schemes_command.js'), import('./signals.js')]);
+      const [{ loadSchemes }, { resolveRequest }, { runApplySchemesCommand }, { onInterrupt }] = await Promise.all([
+        import('../schemes/load.js'),
+        import('../record/request.js'),
+        import('../record/apply_schemes_command.js'),
+        import('./signals.js'),
+      ]);
       const m = resolveMonitoring(args, opts, true);
-      const code = await runApplySchemesCommand(
-        ctx.io,
-        {
-          schemes: opts.schemes,
-          backend: opts.backend as 'auto',
-          statsIntervalMs: Math.max(1, opts.stats_interval / 1000),
-          out: opts.out ?? null,
-          outputPermission: opts.output_permission,
-          target: m.target,
-          ops: opts.ops,
-          regions: m.regions,
-          intervals: m.intervals,
-          nrRegions: m.nrRegions,
-          primitive: opts.primitive as 'clear_refs' | undefined,
-          timeoutSec: m.timeoutSec,
-          quiet: opts.quiet === true,
-          json: opts.json === true,
-          roots: m.roots,
-          argv: ['damo', ...rawArgsOf(cmd)],
-        },
-        { onInterrupt, debug: ctx.debug() },
-      );
+      // -c takes a file or the scheme text itself: reading it is parsing the option.
+      const loaded = await loadSchemes(opts.schemes);
+      const schemesReq = { schemes: loaded.schemes, name: loaded.name, backend: opts.backend as 'auto' | SchemesBackend, statsIntervalMs: Math.max(1, opts.stats_interval / 1000) };
+      const req = resolveRequest({
+        out: opts.out ?? null,
+        outputType: 'protobuf',
+        outputPermission: opts.output_permission,
+        target: m.target,
+        ops: opts.ops,
+        regions: m.regions,
+        intervals: m.intervals,
+        nrRegions: m.nrRegions,
+        source: 'auto',
+        primitive: opts.primitive as RecordPrimitive | undefined,
+        timeoutSec: m.timeoutSec,
+        snapshotIntervalUs: undefined,
+        quiet: opts.quiet === true,
+        json: opts.json === true,
+        roots: m.roots,
+        argv: ['damo', ...rawArgsOf(cmd)],
+        schemes: schemesReq,
+      });
+      const code = await runApplySchemesCommand(ctx.io, { ...req, schemes: schemesReq }, { onInterrupt, debug: ctx.debug() });
       if (code !== 0) throw new ExitCode(code);
     });
 

@@ -3,29 +3,12 @@
  * the same targets, safety and endings as `damo record`, and print their statistics.
  */
 import type { CliIO } from '../core/io.js';
-import { loadSchemes } from '../schemes/load.js';
 import { monitoringDeps, type MonitoringEnv } from './record_command.js';
-import { record, type RecordRequest, type SchemesRequest } from './recorder.js';
+import type { ResolvedRequest, SchemesRequest } from './request.js';
+import { runSession } from './session.js';
 
-export interface ApplySchemesRequest extends Omit<RecordRequest, 'schemes' | 'outputType' | 'source' | 'snapshotIntervalUs'> {
-  /** A schemes file, or the scheme text itself. */
-  schemes: string;
-  backend: SchemesRequest['backend'];
-  statsIntervalMs: number;
-}
-
-export async function runApplySchemesCommand(io: CliIO, req: ApplySchemesRequest, env: MonitoringEnv): Promise<number> {
-  const loaded = await loadSchemes(req.schemes);
-  const { schemes: _file, backend, statsIntervalMs, ...rest } = req;
-  const result = await record(
-    {
-      ...rest,
-      outputType: 'protobuf',
-      source: 'auto',
-      snapshotIntervalUs: undefined,
-      schemes: { schemes: loaded.schemes, name: loaded.name, backend, statsIntervalMs },
-    },
-    monitoringDeps(io, env),
-  );
+/** `req` comes from resolveRequest() (record/request.ts), which the CLI calls. */
+export async function runApplySchemesCommand(io: CliIO, req: ResolvedRequest & { schemes: SchemesRequest }, env: MonitoringEnv): Promise<number> {
+  const result = await runSession(req, monitoringDeps(io, env));
   return result.exitCode;
 }

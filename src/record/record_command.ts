@@ -2,13 +2,16 @@
  * `damo record`: record a command, processes or physical memory into a trace.
  */
 import type { CliIO } from '../core/io.js';
+import type { OnInterrupt } from '../core/interrupts.js';
+import { defaultDeps, type RecordDeps } from './deps.js';
 import { RealKernelFs } from './kfs.js';
-import { defaultDeps, record, type RecordDeps, type RecordRequest } from './recorder.js';
+import type { ResolvedRequest } from './request.js';
+import { runSession } from './session.js';
 
 /** What a monitoring command needs from the process around it. */
 export interface MonitoringEnv {
-  /** Registers an interrupt handler (the CLI's src/cli/signals.ts); returns the unregister function. */
-  onInterrupt: RecordDeps['onInterrupt'];
+  /** Registers an interrupt handler (the CLI's src/cli/signals.ts). */
+  onInterrupt: OnInterrupt;
   /** Log every kernel file access on stderr (--debug). */
   debug: boolean;
 }
@@ -21,7 +24,8 @@ export function monitoringDeps(io: CliIO, env: MonitoringEnv): RecordDeps {
   return deps;
 }
 
-export async function runRecordCommand(io: CliIO, req: RecordRequest, env: MonitoringEnv): Promise<number> {
-  const result = await record(req, monitoringDeps(io, env));
+/** `req` comes from resolveRequest() (record/request.ts), which the CLI calls. */
+export async function runRecordCommand(io: CliIO, req: ResolvedRequest, env: MonitoringEnv): Promise<number> {
+  const result = await runSession(req, monitoringDeps(io, env));
   return result.exitCode;
 }

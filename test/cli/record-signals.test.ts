@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { projectRoot } from '../../src/core/version.js';
 import { openProtobufTrace } from '../../src/format/trace_reader.js';
-import type { RecordRequest } from '../../src/record/recorder.js';
+import type { RecordRequest } from '../../src/record/request.js';
 import type { FakeKernelOptions } from '../fixtures/record/fake_kernel.js';
 import { tempDir, waitFor } from '../fixtures/record/helpers.js';
 

@@ -23,7 +23,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openProtobufTrace } from '../../src/format/trace_reader.js';
 import { FORBID_REAL_KERNEL_ENV } from '../../src/record/kfs.js';
 import { nativeCapabilities } from '../../src/native/monitor.js';
-import { defaultDeps, record, type RecordRequest } from '../../src/record/recorder.js';
+import { defaultDeps } from '../../src/record/deps.js';
+import type { RecordRequest } from '../../src/record/request.js';
+import { record } from '../../src/record/session.js';
 import { parseSchemesText } from '../../src/schemes/text.js';
 
 process.env[FORBID_REAL_KERNEL_ENV] = '1';

@@ -11,7 +11,7 @@ import { DamoError } from '../../src/core/errors.js';
 import type { Snapshot } from '../../src/core/model.js';
 import { openTrace } from '../../src/format/open.js';
 import { openProtobufTrace, type TraceRecord } from '../../src/format/trace_reader.js';
-import { record } from '../../src/record/recorder.js';
+import { record } from '../../src/record/session.js';
 import { FakeKernel } from '../fixtures/record/fake_kernel.js';
 import { baseRequest, Cleanup, fakeDeps, makeFake, sleeper, tempDir, waitFor } from '../fixtures/record/helpers.js';
 

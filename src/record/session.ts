@@ -1,0 +1,345 @@
+/**
+ * One monitoring session, the loop both `damo record` and `damo schemes -c` run: check the
+ * targets, detect (read-only) and choose a source, start the target, start the source,
+ * stream into the trace file while it runs, and end on target exit, --timeout, Ctrl-C,
+ * SIGTERM or an error, always undoing every kernel change and finishing the file first.
+ * What differs between recording and applying schemes is a SessionMode (session_mode.ts).
+ *
+ * Crash safety: the trace gets each frame in one write() as it arrives (trace_output.ts),
+ * so a SIGKILL leaves a file readable up to the last complete frame; the crash guardian
+ * (guardian.ts) undoes our kernel changes if this process dies without doing it.
+ */
+import { readFileSync } from 'node:fs';
+import { cpus, hostname } from 'node:os';
+
+import { DamoError, errorMessage, isDamoError } from '../core/errors.js';
+import { SIGNAL_EXIT_CODES, type InterruptSignal } from '../core/interrupts.js';
+import type { Snapshot, TraceHeader, TraceTarget } from '../core/model.js';
+import { pageSizeBytes } from '../core/page_size.js';
+import { toolVersion } from '../core/version.js';
+import type { RecordDeps } from './deps.js';
+import { detect, type Detection, type NativeAvailability } from './detect.js';
+import { NoGuardian, type Guardian } from './guardian.js';
+import { createKernelSource } from './kernel_source.js';
+import { defaultPaddrRegion } from './paddr.js';
+import { RecordingMode } from './recording_mode.js';
+import { resolveRequest, type RecordRequest, type ResolvedRequest } from './request.js';
+import { SchemesMode } from './schemes_mode.js';
+import { describeExit, targetWords, type End, type SessionMode, type SessionView, type SourcePlan } from './session_mode.js';
+import type { RecordingSource } from './source.js';
+import { StatusLine } from './status_line.js';
+import type { RecordResult, RecordSummary } from './summary.js';
+import type { KdamondTarget } from './sysfs.js';
+import { checkCommand, checkPids, cmdlineOf, processGone, startCommand, watchPids, type RunningTarget } from './target.js';
+import { TraceOutput } from './trace_output.js';
+import { removeStaleInstances } from './tracefs.js';
+
+/** Runs a session for a resolved request: recording it, or applying its schemes. */
+export async function runSession(req: ResolvedRequest, deps: RecordDeps): Promise<RecordResult> {
+  const mode = req.schemes === undefined ? new RecordingMode() : new SchemesMode(req.schemes);
+  return new MonitoringSession(req, deps, mode).run();
+}
+
+/** "a: why", "b: why" -> "a, b: why": the same reason once. */
+export function groupSkipped(skipped: string[]): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const s of skipped) {
+    const i = s.indexOf(': ');
+    const [name, why] = i < 0 ? [s, ''] : [s.slice(0, i), s.slice(i + 2)];
+    byReason.set(why, [...(byReason.get(why) ?? []), name]);
+  }
+  return [...byReason].map(([why, names]) => `${names.join(', ')}: ${why}`);
+}
+
+class MonitoringSession implements SessionView {
+  readonly warnings: string[] = [];
+  readonly latestByTarget = new Map<number, Snapshot>();
+  readonly output: TraceOutput | null;
+  nrSnapshotsSeen = 0;
+  private interrupted: InterruptSignal | null = null;
+  private wakeInterrupt: (() => void) | null = null;
+  private wakeWriteError: (() => void) | null = null;
+  private target: RunningTarget | null = null;
+  private guardian: Guardian = new NoGuardian();
+  private baseTimeNs = 0n;
+
+  constructor(
+    readonly req: ResolvedRequest,
+    readonly deps: RecordDeps,
+    private readonly mode: SessionMode,
+  ) {
+    this.output = req.out === null ? null : new TraceOutput(req.out, req.outputType, req.outputPermission, deps.wrapSink);
+    if (this.output !== null) this.output.onFailure = () => this.wakeWriteError?.();
+  }
+
+  private note(m: string): void {
+    if (!this.req.quiet) this.deps.stderr.write(`damo: ${m}\n`);
+  }
+
+  private warn(m: string): void {
+    this.warnings.push(m);
+    if (!this.req.quiet) this.deps.stderr.write(`damo: warning: ${m}\n`);
+  }
+
+  elapsedNs(): number {
+    return Number(this.deps.nowNs() - this.baseTimeNs);
+  }
+
+  async run(): Promise<RecordResult> {
+    const { req, deps } = this;
+    // Targets must exist before anything is touched.
+    if (req.target.kind === 'pids') checkPids(req.target.pids, deps.pidAlive);
+    if (req.target.kind === 'command' && !req.target.shell) checkCommand(req.target, deps.env);
+    const nrTargets = req.target.kind === 'pids' ? req.target.pids.length : 1;
+    const paddrRegions = req.ops === 'paddr' ? (req.regions ?? [defaultPaddrRegion(deps.readIomem)]) : null;
+
+    // Read-only detection, then the choice of source.
+    const detection = detect({
+      kfs: deps.kfs,
+      roots: req.roots,
+      euid: deps.euid,
+      kernelRelease: deps.kernelRelease,
+      kallsymsHas: deps.kallsymsHas,
+      pidAlive: deps.pidAlive,
+    });
+    const wantNative = req.requested === 'auto' || req.requested === 'native';
+    const firstPid = req.target.kind === 'pids' ? req.target.pids[0] : undefined;
+    const native: NativeAvailability = wantNative ? await deps.probeNative(req.primitive, req.ops, firstPid) : { usable: false, reason: 'not needed' };
+    const plan = await this.mode.planSource(this, detection, native, nrTargets);
+    for (const s of groupSkipped(plan.skipped)) this.note(`skipped ${s}`);
+
+    // From here on an interrupt must not kill us before we undo what we change; one that
+    // arrives while starting is honoured as soon as the source has started.
+    const unregister = deps.onInterrupt((signal) => {
+      this.interrupted ??= signal;
+      this.wakeInterrupt?.();
+    });
+    try {
+      return await this.runWith(plan, detection, paddrRegions);
+    } finally {
+      unregister();
+      this.target?.dispose();
+      this.guardian.done();
+    }
+  }
+
+  private async runWith(plan: SourcePlan, detection: Detection, paddrRegions: Array<[number, number]> | null): Promise<RecordResult> {
+    const { req, deps, mode, output } = this;
+    if ((plan.kind === 'tracefs' || plan.kind === 'debugfs') && detection.tracefs.staleInstances.length > 0) {
+      for (const n of removeStaleInstances(deps.kfs, req.roots.tracefs, detection.tracefs.staleInstances)) this.note(n);
+    }
+    const headerTargets = await this.startTarget();
+    const target = this.target;
+    const pids = target?.pids ?? [];
+
+    if (plan.kind !== 'native') this.guardian = deps.makeGuardian((m) => this.warn(m));
+    this.baseTimeNs = deps.nowNs();
+    const wallStartUnixNs = BigInt(Date.now()) * 1_000_000n;
+    const source = await this.startSource(plan, detection, pids, paddrRegions);
+
+    const header: TraceHeader = {
+      formatVersion: 0,
+      toolVersion: toolVersion(),
+      source: source.kind,
+      ops: req.ops,
+      intervals: req.intervals,
+      nrRegions: req.nrRegions,
+      targets: headerTargets,
+      baseTimeNs: this.baseTimeNs,
+      clock: 'monotonic',
+      host: { kernelRelease: deps.kernelRelease, pageSizeBytes: pageSizeBytes(), hostname: hostname(), nrCpus: cpus().length },
+      wallStartUnixNs,
+      argv: req.argv,
+    };
+    const what = targetWords(req, pids);
+    if (output !== null) {
+      try {
+        await output.open(header, [{ timeNs: 0, kind: 'start', message: `${mode.activity} ${what} with ${source.label}` }, ...(await mode.startEvents())]);
+      } catch (err) {
+        for (const w of await source.stop()) this.warn(w);
+        target?.terminate('SIGTERM');
+        throw err;
+      }
+    }
+    const until = req.timeoutSec !== undefined ? ` for up to ${req.timeoutSec} s` : '';
+    this.note(mode.startNote(this, what, source.label, until));
+
+    await mode.prepare();
+    const status = new StatusLine(deps.stderr, () => mode.statusText(this), deps.statusIntervalMs ?? 250, deps.stderrIsTTY && !req.quiet);
+    const end = await this.waitForEnd(source);
+    status.clear();
+
+    // Finish: stop the source (it drains what is buffered and restores), then the file.
+    let restoreWarnings: string[];
+    try {
+      restoreWarnings = await source.stop();
+    } catch (err) {
+      restoreWarnings = [`stopping the source failed: ${errorMessage(err)}`];
+    }
+    this.guardian.done();
+    for (const w of restoreWarnings) this.warn(w);
+    const endNs = this.elapsedNs();
+    // The native engine's last actions completed during stop(): their final counters.
+    const finalStats = source.finalSchemeStats?.(endNs) ?? null;
+    if (finalStats !== null) mode.onSchemeStats(this, finalStats);
+    if (end.reason === 'target-exit') output?.writeEvent({ timeNs: endNs, kind: 'target-exit', message: `the target ${describeExit(end.exit)}` });
+    else if (end.reason.startsWith('signal:')) output?.writeEvent({ timeNs: endNs, kind: 'signal', message: `${mode.stopWords} by ${end.reason.slice(7)}` });
+    // A command we started does not outlive a session that was cut short.
+    if (target !== null && end.reason !== 'target-exit') target.terminate(end.reason === 'signal:SIGINT' ? 'SIGINT' : 'SIGTERM');
+    const bytes = output === null ? 0 : await output.close(end.reason, (m) => this.warn(m));
+
+    const summary: RecordSummary = {
+      out: req.out,
+      outputType: req.outputType,
+      source: source.kind,
+      sourceLabel: source.label,
+      ops: req.ops,
+      targets: headerTargets,
+      nrSnapshots: output?.nrSnapshots ?? this.nrSnapshotsSeen,
+      nrRegions: output?.nrRegions ?? 0,
+      bytes,
+      elapsedNs: endNs,
+      endReason: end.reason,
+      targetExit: end.exit ?? null,
+      warnings: this.warnings,
+      skippedSources: plan.skipped,
+    };
+    await mode.finish(this, summary, source, end, what);
+    await mode.report(this, summary, end);
+    if (end.error !== undefined) {
+      throw isDamoError(end.error) ? end.error : new DamoError('E_INTERNAL', errorMessage(end.error));
+    }
+    return { exitCode: end.exitCode, summary };
+  }
+
+  /** Starts the command, or watches the given pids; the header's targets. */
+  private async startTarget(): Promise<TraceTarget[]> {
+    const { req, deps } = this;
+    if (req.target.kind === 'command') {
+      this.target = await startCommand(req.target, deps.targetStdio, deps.env);
+      const pid = this.target.pids[0] as number;
+      return [{ id: BigInt(pid), pid, cmdline: req.target.display }];
+    }
+    if (req.target.kind === 'pids') {
+      this.target = watchPids(req.target.pids, deps.pidAlive);
+      return req.target.pids.map((pid) => ({ id: BigInt(pid), pid, cmdline: cmdlineOf(pid, (p) => readFileSync(p, 'utf8')) }));
+    }
+    return [{ id: 0n, cmdline: 'paddr' }];
+  }
+
+  private async startSource(plan: SourcePlan, detection: Detection, pids: number[], paddrRegions: Array<[number, number]> | null): Promise<RecordingSource> {
+    const { deps, output, target } = this;
+    try {
+      const source = await this.makeSource(plan, detection, pids, paddrRegions);
+      await source.start({
+        onSnapshot: (s) => {
+          this.nrSnapshotsSeen++;
+          this.latestByTarget.set(s.targetIndex, s);
+          output?.writeSnapshot(s);
+        },
+        onSchemeStats: (records) => this.mode.onSchemeStats(this, records),
+        onWarning: (m) => {
+          this.warn(m);
+          output?.writeEvent({ timeNs: this.elapsedNs(), kind: 'warning', message: m });
+        },
+      });
+      return source;
+    } catch (err) {
+      // A target that exited during setup makes the kernel refuse its pid (EINVAL): say that.
+      if (target !== null && target.pids.some((p) => processGone(p, deps.pidAlive))) {
+        const exit = await Promise.race([target.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 200))]);
+        throw new DamoError('E_TARGET', `the target ${describeExit(exit)} before monitoring could start`, {
+          cause: err,
+          hint: 'record a longer-running command, or a running process by pid',
+        });
+      }
+      target?.terminate('SIGTERM');
+      throw err;
+    }
+  }
+
+  private async makeSource(plan: SourcePlan, detection: Detection, pids: number[], paddrRegions: Array<[number, number]> | null): Promise<RecordingSource> {
+    const { req, deps } = this;
+    const sch = plan.schemes;
+    if (plan.kind === 'native') {
+      return deps.createNativeSource({
+        ops: req.ops,
+        pids,
+        ranges: req.ops === 'paddr' ? paddrRegions : req.regions,
+        intervals: req.intervals,
+        nrRegions: req.nrRegions,
+        primitive: req.primitive,
+        baseTimeNs: this.baseTimeNs,
+        ...(sch !== undefined ? { schemes: sch.schemes, statsIntervalMs: sch.statsIntervalMs } : {}),
+      });
+    }
+    const targets: KdamondTarget[] =
+      req.ops === 'paddr' ? [{ regions: paddrRegions ?? [] }] : pids.map((pid) => (req.regions !== null ? { pid, regions: req.regions } : { pid }));
+    return createKernelSource({
+      kind: plan.kind,
+      kfs: deps.kfs,
+      roots: req.roots,
+      guardian: this.guardian,
+      detection,
+      ops: req.ops,
+      intervals: req.intervals,
+      nrRegions: req.nrRegions,
+      targets,
+      baseTimeNs: this.baseTimeNs,
+      nowNs: deps.nowNs,
+      ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}),
+      ...(deps.aliveCheckMs !== undefined ? { aliveCheckMs: deps.aliveCheckMs } : {}),
+      ...(req.snapshotIntervalUs !== undefined ? { snapshotIntervalUs: req.snapshotIntervalUs } : {}),
+      ...(sch !== undefined ? { schemes: sch.schemes, statsIntervalMs: sch.statsIntervalMs, snapshots: sch.snapshots } : {}),
+    });
+  }
+
+  private waitForEnd(source: RecordingSource): Promise<End> {
+    const ends: Array<Promise<End>> = [
+      new Promise<End>((res) => {
+        const check = (): void => {
+          const e = this.output?.failure ?? null;
+          if (e !== null) res({ reason: `error: ${errorMessage(e)}`, exitCode: 1, error: e });
+        };
+        this.wakeWriteError = check;
+        check();
+      }),
+      new Promise<End>((res) => {
+        const check = (): void => {
+          if (this.interrupted !== null) res({ reason: `signal:${this.interrupted}`, exitCode: SIGNAL_EXIT_CODES[this.interrupted] });
+        };
+        this.wakeInterrupt = check;
+        check();
+      }),
+      source.ended.then(
+        async (reason): Promise<End> => {
+          // A source that saw the target go first: take the exit status from our own watcher.
+          if (reason === 'target-exit' && this.target !== null) {
+            const exit = await Promise.race([this.target.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 500))]);
+            return exit === undefined ? { reason, exitCode: 0 } : { reason, exitCode: 0, exit };
+          }
+          return { reason, exitCode: 0 };
+        },
+        (error: unknown) => ({ reason: `error: ${errorMessage(error)}`, exitCode: 1, error }),
+      ),
+    ];
+    if (this.target !== null) ends.push(this.target.exited.then((exit) => ({ reason: 'target-exit', exitCode: 0, exit })));
+    let timer: NodeJS.Timeout | null = null;
+    if (this.req.timeoutSec !== undefined) {
+      const ms = this.req.timeoutSec * 1000;
+      ends.push(new Promise<End>((res) => (timer = setTimeout(() => res({ reason: 'timeout', exitCode: 0 }), ms))));
+    }
+    return Promise.race(ends).finally(() => {
+      if (timer !== null) clearTimeout(timer);
+      this.wakeInterrupt = null;
+    });
+  }
+}
+
+/**
+ * Resolves and runs a request (what tests and other programs call; the CLI resolves the
+ * request itself first, so that usage errors come before anything is loaded).
+ */
+export async function record(req: RecordRequest, deps: RecordDeps): Promise<RecordResult> {
+  return runSession(resolveRequest(req), deps);
+}
