@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 
 import type { CommandContext } from './context.js';
 import { registerCompare } from './compare.js';
+import { registerCompletion } from './completion.js';
 import { registerReplay } from './replay.js';
 import { registerConvert } from './convert.js';
 import { registerRecord } from './record.js';
@@ -25,4 +26,5 @@ export function registerCommands(program: Command, ctx: CommandContext): void {
   registerSynth(program, ctx);
   registerReplay(program, ctx);
   registerCompare(program, ctx);
+  registerCompletion(program, ctx);
 }
