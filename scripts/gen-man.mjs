@@ -9,8 +9,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { buildProgram, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE } = await import(pathToFileURL(join(root, 'dist/src/cli/main.js')).href);
-const { SIGNAL_EXIT_CODES } = await import(pathToFileURL(join(root, 'dist/src/cli/signals.js')).href);
+const { buildProgram } = await import(pathToFileURL(join(root, 'dist/src/cli/main.js')).href);
+const { EXIT_OK, EXIT_RUNTIME, EXIT_USAGE } = await import(pathToFileURL(join(root, 'dist/src/cli/exit_code.js')).href);
+const { SIGNAL_EXIT_CODES } = await import(pathToFileURL(join(root, 'dist/src/core/interrupts.js')).href);
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const outPath = process.argv[2] ?? join(root, 'dist/man/damo.1');
 

@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { buildProgram } from '../../src/cli/main.js';
-import { processIO } from '../../src/cli/io.js';
+import { processIO } from '../../src/core/io.js';
 import { projectRoot, toolVersion } from '../../src/core/version.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'damo-man-'));
