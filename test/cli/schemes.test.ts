@@ -6,14 +6,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { hoistDebug } from '../../src/cli/main.js';
-import { projectRoot } from '../../src/core/version.js';
 import { FORBID_REAL_KERNEL_ENV } from '../../src/record/kfs.js';
 import { nativeCapabilities } from '../../src/record/native/monitor.js';
 import { runBin, runMain } from './helpers.js';
+import { damoFixture } from '../fixtures/damo_fixtures.js';
 
 process.env[FORBID_REAL_KERNEL_ENV] = '1';
 
-const DATA = join(projectRoot(), '../shared/damo-testdata/damo-3.3.0-tests-report/damon.data');
+const DATA = damoFixture('damo-3.3.0-tests-report/damon.data');
 
 function tmp(name: string, content: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'damo-schemes-'));
