@@ -1,8 +1,7 @@
 /**
  * Malformed inputs: one-line errors that name the file and what is wrong, exit 1, no stack.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 
@@ -10,8 +9,9 @@ import { describe, expect, it } from 'vitest';
 
 import { runBin, runMain } from './helpers.js';
 import { damoFixture } from '../fixtures/damo_fixtures.js';
+import { fileTempDir } from '../fixtures/temp_dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'damo-errors-'));
+const dir = fileTempDir('damo-errors-');
 
 function file(name: string, content: string | Uint8Array): string {
   const p = join(dir, name);

@@ -2,16 +2,16 @@
  * Convert round trips: the same recording in every format gives the same damo-compatible
  * reports (byte-for-byte against damo's expected outputs).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
 import { runMain } from '../cli/helpers.js';
 import { damoFixture } from '../fixtures/damo_fixtures.js';
+import { fileTempDir } from '../fixtures/temp_dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'damo-convert-'));
+const dir = fileTempDir('damo-convert-');
 
 async function ok(argv: string[]): Promise<string> {
   const r = await runMain(argv);

@@ -1,5 +1,4 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 
@@ -10,6 +9,7 @@ import { DamoJsonParser } from '../../src/format/damo/json_reader.js';
 import { openTrace } from '../../src/format/open.js';
 import { sniff } from '../../src/format/sniff.js';
 import { damoFixture } from '../fixtures/damo_fixtures.js';
+import { fileTempDir } from '../fixtures/temp_dir.js';
 
 
 async function all(src: TraceSource): Promise<Snapshot[]> {
@@ -18,8 +18,10 @@ async function all(src: TraceSource): Promise<Snapshot[]> {
   return out;
 }
 
+const DIR = fileTempDir('damo-readers-');
+
 function tmp(name: string, content: string | Uint8Array): string {
-  const dir = mkdtempSync(join(tmpdir(), 'damo-readers-'));
+  const dir = mkdtempSync(join(DIR, 'f-'));
   const p = join(dir, name);
   writeFileSync(p, content);
   return p;

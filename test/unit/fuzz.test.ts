@@ -7,7 +7,6 @@
  * FUZZ_N sets the number of inputs per reader (default 5000).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 
@@ -25,6 +24,7 @@ import { formatNrRegions, nrRegionsDists } from '../../src/report/nr_regions.js'
 import { reportRaw } from '../../src/report/raw.js';
 import { formatWss, WSS_DEFAULTS, wssDists } from '../../src/report/wss.js';
 import { damoFixture } from '../fixtures/damo_fixtures.js';
+import { fileTempDir } from '../fixtures/temp_dir.js';
 
 const N = Number(process.env['FUZZ_N'] ?? 5000);
 
@@ -136,6 +136,8 @@ function smallJsonSeed(): Uint8Array {
   return new TextEncoder().encode(out.replace(/\n\]$/, extra + '\n]'));
 }
 
+const DIR = fileTempDir('damo-fuzz-');
+
 describe(`fuzzing the damo readers (${N} inputs each)`, () => {
   it('json', async () => {
     const seed = smallJsonSeed();
@@ -159,7 +161,7 @@ describe(`fuzzing the damo readers (${N} inputs each)`, () => {
   }, 180_000);
 
   it('json_compressed (through the file reader and streaming zlib)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'damo-fuzz-'));
+    const dir = mkdtempSync(join(DIR, 'jc-'));
     const seed = deflateSync(smallJsonSeed());
     let n = 0;
     const t = await fuzz(seed, 2, async (b) => {
