@@ -148,8 +148,8 @@ describe('record --source native --primitive clear_refs (real processes)', () =>
     const why = checked.join('; ');
     console.log(checked.join('\n'));
     expect(checked.length).toBeGreaterThanOrEqual(2);
-    // A child that wrote almost nothing proves nothing.
-    expect(wroteLow / checked.length, why).toBeGreaterThanOrEqual(MiB);
+    // A child that wrote almost nothing proves nothing (a starved one still writes 64+ pages).
+    expect(wroteLow / checked.length, why).toBeGreaterThanOrEqual(256 * 1024);
     expect(recorded, why).toBeGreaterThanOrEqual(0.8 * wroteLow);
     expect(recorded, why).toBeLessThanOrEqual(1.25 * wroteHigh);
     expect(wss, why).toBeGreaterThanOrEqual(0.8 * wroteLow);

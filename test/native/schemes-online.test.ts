@@ -166,7 +166,7 @@ describe.skipIf(skipWhy !== '')(`online schemes with the native engine on a real
       expect(r.exitCode).toBe(0);
       expect(after.cold.active / after.cold.pages).toBeLessThan(0.2);
       // The hot part the reader really read stays (a reader that barely ran proves nothing).
-      expect(hotSeen, seen).toBeGreaterThanOrEqual(MiB);
+      expect(hotSeen, seen).toBeGreaterThanOrEqual(256 * 1024);
       expect(after.hot.active * PAGE, seen).toBeGreaterThanOrEqual(0.8 * hotSeen);
       expect(st.nr_applied).toBeGreaterThan(0);
       expect(st.sz_applied).toBeGreaterThanOrEqual(0.8 * 56 * MiB);
@@ -200,7 +200,7 @@ describe.skipIf(skipWhy !== '')(`online schemes with the native engine on a real
       expect(r.exitCode).toBe(0);
       expect(rssAfter).toBeLessThanOrEqual(16 * 1024);
       expect(cold.present / cold.pages).toBeLessThan(0.1);
-      expect(hotSeen, seen).toBeGreaterThanOrEqual(MiB);
+      expect(hotSeen, seen).toBeGreaterThanOrEqual(256 * 1024);
       expect(hot.present * PAGE, seen).toBeGreaterThanOrEqual(0.9 * hotSeen);
       expect(st.nr_applied).toBeGreaterThan(0);
       expect(st.nr_tried).toBeGreaterThanOrEqual(st.nr_applied!);
