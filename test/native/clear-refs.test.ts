@@ -92,7 +92,8 @@ describe.skipIf(!caps.clear_refs.available)(`clear_refs primitive on this host${
       });
       const snaps: Snapshot[] = [];
       const baseNs = Number(m.start((s) => snaps.push(s)).baseTimeNs);
-      const deadline = Date.now() + 25_000;
+      // 14 aggregations of 0.5 s take 8-12 s on a quiet machine and over 25 s under heavy load.
+      const deadline = Date.now() + 100_000;
       while (snaps.length < 14 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       await m.stop();
       const end_ = await m.done;
@@ -132,5 +133,5 @@ describe.skipIf(!caps.clear_refs.available)(`clear_refs primitive on this host${
     } finally {
       child.kill('SIGKILL');
     }
-  }, 60_000);
+  }, 120_000);
 });
