@@ -6,6 +6,8 @@ export default defineConfig({
     exclude: ['test/vm/**', 'node_modules/**'],
     // Native addons and child processes: keep each test file in its own process.
     pool: 'forks',
+    // A temp dir per run, checked empty at the end (test/fixtures/global_temp_dir.ts).
+    globalSetup: ['test/fixtures/global_temp_dir.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // The host runs an infrastructure kdamond: with this set, src/record/kfs.ts refuses any

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { projectRoot } from '../src/core/version.js';
+import { damoFixture } from '../test/fixtures/damo_fixtures.js';
 import { writeRepeatedTestData, writeSyntheticDamo33 } from './damo_json_gen.js';
 import type { BenchResult } from './run.js';
 
@@ -53,7 +53,7 @@ export async function run(): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'damo-bench-wss-'));
   try {
     const big100 = join(dir, 'big100.json_compressed');
-    const testData = join(projectRoot(), '../shared/damo-testdata/damo-3.3.0-tests-report/damon.data');
+    const testData = damoFixture('damo-3.3.0-tests-report/damon.data');
     const nrBig100 = await writeRepeatedTestData(testData, 100, big100);
     const syn = join(dir, 'synthetic-1M.json_compressed');
     const nrSyn = await writeSyntheticDamo33(syn, 1000, 1000);

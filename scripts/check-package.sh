@@ -7,11 +7,10 @@
 # is compiled at install time against this node's own headers (--nodedir); the install log
 # must not show node-gyp downloading anything.
 #
-# DAMO_TESTDATA points at damo's test data (default: ../shared/damo-testdata, as the compat
-# tests use); without it, report wss reads the recording made here.
+# report wss reads damo's own test recording from test/fixtures/damo (stored there as data),
+# and the recording made here.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-testdata=${DAMO_TESTDATA:-$root/../shared/damo-testdata}
 tmp=$(mktemp -d /tmp/damo-package.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -44,12 +43,7 @@ version=$(node -p "require('$root/package.json').version")
 [ "$(damo --version)" = "$version" ] || fail "damo --version is not $version"
 damo --help >/dev/null
 damo record --source native --timeout 3 -o "$tmp/record.data" -- sleep 10
-wss_input=$testdata/damo-3.3.0-tests-report/damon.data
-if [ ! -f "$wss_input" ]; then
-  echo "check-package: no damo test data at $testdata; report wss reads this recording instead" >&2
-  wss_input=$tmp/record.data
-fi
-damo report wss -i "$wss_input"
+damo report wss -i "$root/test/fixtures/damo/damo-3.3.0-tests-report/damon.data"
 damo report wss -i "$tmp/record.data" >/dev/null
 damo completion bash | bash -n
 echo "check-package: installed and ran from / (damo $version)"

@@ -5,6 +5,16 @@
 // young bit of every present PTE/PMD and PG_referenced of every folio of the process. check:
 // read smaps; each mapping's `Referenced:` is the kB of its pages touched since the clear.
 //
+// "1" does not flush the TLB, and the CPU sets an accessed bit only when it walks the page
+// table: an access through a cached translation leaves the bit clear and the page looks idle.
+// On the test host that hid 99-100% of a busy process's 8 MiB hot set (docs/NATIVE-ENGINE.md,
+// "Why clear_refs missed accesses"). So prepare also writes "4" when the kernel does not track
+// soft-dirty bits: there "4" changes no bit and only runs its flush_tlb_mm(), so the next
+// access to every page walks the table and sets the bit again. Where the kernel does track
+// soft-dirty bits, "4" would write-protect every PTE (a fault per page written after each
+// sample) and wipe the soft-dirty state other tools rely on, so there is no flush and the
+// estimate stays low for hot sets that fit in the TLB.
+//
 // smaps answers per mapping, not per page: it says how many bytes of a mapping were
 // accessed, not which. The check answers as if those bytes were packed at the start of the
 // mapping: a sampling address at offset o of a mapping of S bytes with R referenced bytes is
@@ -77,6 +87,7 @@ class ClearRefs final : public AccessPrimitive {
   void attach(OpsKind ops, const std::vector<Target>& targets) override {
     if (ops == OpsKind::paddr)
       throw EngineError("E_USAGE", "clear_refs works on process address spaces only (vaddr or fvaddr), not paddr");
+    flush_tlb_ = kernel_tracks_soft_dirty(nullptr, nullptr) == 0;
     per_target_.clear();
     per_target_.resize(targets.size());
     for (size_t i = 0; i < targets.size(); i++) {
@@ -87,7 +98,9 @@ class ClearRefs final : public AccessPrimitive {
   }
 
   bool prepare_access_checks(size_t ti, Target&, const SampleTime&) override {
-    return write_clear_refs(name(), per_target_[ti].clear_refs.get(), '1');
+    const int fd = per_target_[ti].clear_refs.get();
+    if (!write_clear_refs(name(), fd, '1')) return false;
+    return !flush_tlb_ || write_clear_refs(name(), fd, '4');
   }
 
   bool check_accesses(size_t ti, Target& t, const SampleTime&, uint8_t* accessed) override {
@@ -148,6 +161,7 @@ class ClearRefs final : public AccessPrimitive {
 
   std::vector<PerTarget> per_target_;
   std::string text_;
+  bool flush_tlb_ = false;
 };
 
 }  // namespace

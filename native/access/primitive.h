@@ -80,6 +80,10 @@ Capability probe_soft_dirty(OpsKind ops, int pid);
 Capability probe_clear_refs(OpsKind ops, int pid);
 Capability probe_synthetic(OpsKind ops, int pid);
 
+// 1 when the kernel tracks soft-dirty bits (CONFIG_MEM_SOFT_DIRTY), 0 when it does not, -1
+// when it cannot tell (code and why then say what failed).
+int kernel_tracks_soft_dirty(std::string* code, std::string* why);
+
 // By name: "page_idle", "soft_dirty", "clear_refs", "synthetic". Unknown names are unavailable.
 Capability probe_primitive(const std::string& name, OpsKind ops, int pid);
 

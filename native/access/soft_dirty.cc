@@ -72,22 +72,16 @@ std::unique_ptr<AccessPrimitive> make_soft_dirty(uint64_t page_size) {
   return std::make_unique<SoftDirty>(page_size);
 }
 
-Capability probe_soft_dirty(OpsKind ops, int pid) {
-  Capability cap;
-  if (ops == OpsKind::paddr) {
-    cap.code = "E_USAGE";
-    cap.reason = "soft-dirty bits belong to process page tables; use vaddr or fvaddr";
-    return cap;
-  }
+int kernel_tracks_soft_dirty(std::string* code, std::string* why) {
   // A freshly mapped and written page is soft-dirty (new VMAs carry VM_SOFTDIRTY) when the
   // kernel tracks soft-dirty bits at all; without CONFIG_MEM_SOFT_DIRTY bit 55 is never set.
   const long page = ::sysconf(_SC_PAGESIZE);
   void* mem = ::mmap(nullptr, static_cast<size_t>(page), PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) {
-    cap.code = "E_INTERNAL";
-    cap.reason = "cannot map a probe page: " + errno_text(errno);
-    return cap;
+    if (code) *code = "E_INTERNAL";
+    if (why) *why = "cannot map a probe page: " + errno_text(errno);
+    return -1;
   }
   std::memset(mem, 1, static_cast<size_t>(page));
   uint64_t e = 0;
@@ -98,11 +92,23 @@ Capability probe_soft_dirty(OpsKind ops, int pid) {
   const int read_errno = errno;
   ::munmap(mem, static_cast<size_t>(page));
   if (!read_ok) {
-    cap.code = errno_code(read_errno);
-    cap.reason = "cannot read /proc/self/pagemap: " + errno_text(read_errno);
+    if (code) *code = errno_code(read_errno);
+    if (why) *why = "cannot read /proc/self/pagemap: " + errno_text(read_errno);
+    return -1;
+  }
+  return (e & PM_SOFT_DIRTY) ? 1 : 0;
+}
+
+Capability probe_soft_dirty(OpsKind ops, int pid) {
+  Capability cap;
+  if (ops == OpsKind::paddr) {
+    cap.code = "E_USAGE";
+    cap.reason = "soft-dirty bits belong to process page tables; use vaddr or fvaddr";
     return cap;
   }
-  if (!(e & PM_SOFT_DIRTY)) {
+  const int tracks = kernel_tracks_soft_dirty(&cap.code, &cap.reason);
+  if (tracks < 0) return cap;
+  if (tracks == 0) {
     cap.code = "E_UNSUPPORTED";
     cap.reason =
         "this kernel does not track soft-dirty bits (CONFIG_MEM_SOFT_DIRTY is not set: pagemap bit 55 "

@@ -9,8 +9,8 @@ import { openTrace } from './open.js';
 export interface OpenForReportOptions {
   strict: boolean;
   /**
-   * The report shows where in the address space accesses happened (raw, heats); recordings
-   * whose access check cannot place accesses inside a mapping get a note saying so.
+   * The report shows where in the address space accesses happened (raw, heats); the note on
+   * recordings whose access check cannot place accesses inside a mapping then says so too.
    */
   showsAddresses?: boolean;
 }
@@ -27,13 +27,20 @@ export async function openForReport(io: CliIO, path: string, options: OpenForRep
     while (nrPrinted < source.warnings.length) warn(io, source.warnings[nrPrinted++] as string);
   };
   printNewWarnings();
-  if (options.showsAddresses === true && source.header.source === 'native-clear_refs') {
+  if (source.header.source === 'native-clear_refs') {
+    // What the note says is measured in docs/NATIVE-ENGINE.md ("Why clear_refs missed accesses").
     note(
       io,
       `${path} was recorded with the clear_refs access check, which sees how much of each mapping ` +
-        'was accessed but not where: accessed bytes are shown at the start of their mapping, so ' +
-        'addresses inside a mapping are approximate (sizes and working sets are exact). Record with ' +
-        'a kernel source or --primitive page_idle for exact addresses.',
+        'was accessed in a sampling interval but not where' +
+        (options.showsAddresses === true
+          ? ': accessed bytes are shown at the start of their mapping, so addresses inside a mapping are approximate. '
+          : '. ') +
+        'Sizes and working sets are estimates at the granularity of a mapping: they count what was ' +
+        'touched within one sampling interval, so they are low for a workload that takes longer than ' +
+        'that to sweep its memory, and, on kernels that track soft-dirty bits (where the TLB is not ' +
+        'flushed), for memory reached through cached translations. Record with a kernel source or ' +
+        '--primitive page_idle for page-exact answers.',
     );
   }
   const opened: TraceSource = {

@@ -6,8 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { pngSize } from '../../src/plot/png.js';
 import { runMain } from './helpers.js';
+import { damoFixture } from '../fixtures/damo_fixtures.js';
 
-const DAMON_DATA = join(import.meta.dirname, '../../../shared/damo-testdata/damo-3.3.0-tests-report/damon.data');
+const DAMON_DATA = damoFixture('damo-3.3.0-tests-report/damon.data');
 const dir = mkdtempSync(join(tmpdir(), 'damo-plot-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -92,6 +92,23 @@ function killTarget(pid: number | undefined): void {
 }
 const LONG_COMMAND: Partial<RecordRequest> = { target: { kind: 'command', argv: ['sleep', '60'], shell: false, display: 'sleep 60' } };
 
+/** Waits until `path` opens as a trace (its header frame is complete). */
+async function headerWritten(path: string, timeoutMs: number): Promise<void> {
+  const t0 = Date.now();
+  for (;;) {
+    if (existsSync(path)) {
+      try {
+        await openProtobufTrace(path);
+        return;
+      } catch {
+        // not complete yet
+      }
+    }
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for the header of ${path}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 describe('record under real signals', () => {
   for (const [signal, code] of [
     ['SIGINT', 130],
@@ -165,8 +182,10 @@ describe('record under real signals', () => {
       await Promise.all(
         [0, 1].map(async (j) => {
           const c = startChild(LONG_COMMAND);
-          // From the moment the trace file exists (the recording has started).
-          await waitFor(() => existsSync(c.out), 20_000, 'the recording to start');
+          // From the moment the trace's header is complete (the recording has started): the
+          // file is created a moment before its header is written, and on a loaded machine a
+          // kill can land in between, leaving a file that truthfully says its header is cut.
+          await headerWritten(c.out, 20_000);
           await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 1000)));
           c.proc.kill('SIGKILL');
           await c.exited;

@@ -1,17 +1,17 @@
 /**
  * Malformed inputs: one-line errors that name the file and what is wrong, exit 1, no stack.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 
 import { describe, expect, it } from 'vitest';
 
 import { runBin, runMain } from './helpers.js';
+import { damoFixture } from '../fixtures/damo_fixtures.js';
+import { fileTempDir } from '../fixtures/temp_dir.js';
 
-const DATA = join(import.meta.dirname, '../../../shared/damo-testdata');
-const dir = mkdtempSync(join(tmpdir(), 'damo-errors-'));
+const dir = fileTempDir('damo-errors-');
 
 function file(name: string, content: string | Uint8Array): string {
   const p = join(dir, name);
@@ -41,7 +41,7 @@ const cases: Array<{ name: string; path: () => string; message: RegExp; hint?: b
   },
   {
     name: 'a binary cut mid-region',
-    path: () => file('cut.legacy', readFileSync(join(DATA, 'damon.data.legacy-recfmt2')).subarray(0, 70)),
+    path: () => file('cut.legacy', readFileSync(damoFixture('damon.data.legacy-recfmt2')).subarray(0, 70)),
     message: /cut\.legacy: the legacy record file is cut in the middle of region 0 of 10/,
   },
   {
@@ -84,7 +84,7 @@ describe('malformed inputs', () => {
   });
 
   it('rejects percentiles outside 0..100 as a usage error', async () => {
-    const r = await runMain(['report', 'wss', '-i', join(DATA, 'damon.data.legacy-recfmt2'), '-r', '0', '201', '50']);
+    const r = await runMain(['report', 'wss', '-i', damoFixture('damon.data.legacy-recfmt2'), '-r', '0', '201', '50']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/percentile 150 is out of range/);
   });
@@ -106,7 +106,7 @@ describe('malformed inputs', () => {
 
 describe('--json', () => {
   it('wss prints one JSON document with units in the names', async () => {
-    const r = await runMain(['report', 'wss', '-i', join(DATA, 'damon.data.legacy-recfmt2'), '--json']);
+    const r = await runMain(['report', 'wss', '-i', damoFixture('damon.data.legacy-recfmt2'), '--json']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { targets: Array<{ avr_wss_bytes: number; percentiles: Array<{ percentile: number; wss_bytes: number }> }> };
     expect(doc.targets[0]?.percentiles.map((p) => p.percentile)).toEqual([0, 25, 50, 75, 100]);
@@ -115,24 +115,24 @@ describe('--json', () => {
   });
 
   it('nr_regions prints exact 64-bit target ids as strings', async () => {
-    const r = await runMain(['report', 'nr_regions', '-i', join(DATA, 'damon.data.legacy-recfmt2'), '--json']);
+    const r = await runMain(['report', 'nr_regions', '-i', damoFixture('damon.data.legacy-recfmt2'), '--json']);
     const doc = JSON.parse(r.stdout) as { targets: Array<{ target_id: string; percentiles: Array<{ nr_regions: number }> }> };
     expect(doc.targets[0]?.target_id).toBe('18446623438842320000');
     expect(doc.targets[0]?.percentiles.map((p) => p.nr_regions)).toEqual([16, 17, 18, 19, 21]);
   });
 
   it('report raw --json prints damo JSON that reads back to the same report', async () => {
-    const r = await runMain(['report', 'raw', '-i', join(DATA, 'damon.data.legacy-recfmt2'), '--json']);
+    const r = await runMain(['report', 'raw', '-i', damoFixture('damon.data.legacy-recfmt2'), '--json']);
     expect(r.code).toBe(0);
     const p = file('from-raw.json', r.stdout);
     const again = await runMain(['report', 'raw', '-i', p]);
-    const expected = readFileSync(join(DATA, 'damo-3.3.0-tests-report/expects/report-raw'), 'utf8');
+    const expected = readFileSync(damoFixture('damo-3.3.0-tests-report/expects/report-raw'), 'utf8');
     expect(again.stdout).toBe(expected);
   });
 });
 
 describe('perf.data', () => {
-  const perfData = join(DATA, 'damo-3.3.0-tests-report/perf.data');
+  const perfData = damoFixture('damo-3.3.0-tests-report/perf.data');
 
   it('says how to convert it when perf is not installed', async () => {
     const r = await runMain(['report', 'raw', '-i', perfData], { PATH: join(dir, 'no-such-dir') });
@@ -145,7 +145,7 @@ describe('perf.data', () => {
     const bin = join(dir, 'fakebin');
     const { mkdirSync, chmodSync } = await import('node:fs');
     mkdirSync(bin, { recursive: true });
-    const script = join(DATA, 'damo-3.3.0-tests-report/perf.data.script');
+    const script = damoFixture('damo-3.3.0-tests-report/perf.data.script');
     // A stand-in for perf that checks its arguments and prints the real perf script output.
     writeFileSync(
       join(bin, 'perf'),
@@ -155,7 +155,7 @@ describe('perf.data', () => {
     const r = await runMain(['report', 'raw', '-i', perfData], { PATH: `${bin}:/usr/bin:/bin` });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(readFileSync(join(DATA, 'damo-3.3.0-tests-report/expects/report-raw_perf_script'), 'utf8'));
+    expect(r.stdout).toBe(readFileSync(damoFixture('damo-3.3.0-tests-report/expects/report-raw_perf_script'), 'utf8'));
   });
 });
 

@@ -1,22 +1,24 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
 import { hoistDebug } from '../../src/cli/main.js';
-import { projectRoot } from '../../src/core/version.js';
 import { FORBID_REAL_KERNEL_ENV } from '../../src/record/kfs.js';
 import { nativeCapabilities } from '../../src/native/monitor.js';
 import { runBin, runMain } from './helpers.js';
+import { damoFixture } from '../fixtures/damo_fixtures.js';
+import { fileTempDir } from '../fixtures/temp_dir.js';
 
 process.env[FORBID_REAL_KERNEL_ENV] = '1';
 
-const DATA = join(projectRoot(), '../shared/damo-testdata/damo-3.3.0-tests-report/damon.data');
+const DATA = damoFixture('damo-3.3.0-tests-report/damon.data');
+
+const DIR = fileTempDir('damo-schemes-');
 
 function tmp(name: string, content: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'damo-schemes-'));
+  const dir = mkdtempSync(join(DIR, 'f-'));
   const path = join(dir, name);
   writeFileSync(path, content);
   return path;
@@ -92,7 +94,7 @@ describe('damo simulate / damo report schemes', () => {
   });
 
   it('writes a plot and JSON', async () => {
-    const png = join(mkdtempSync(join(tmpdir(), 'damo-plot-')), 'sim.svg');
+    const png = join(mkdtempSync(join(DIR, 'plot-')), 'sim.svg');
     const r = await runMain(['simulate', '-i', DATA, '-c', '4K max 0 0 5s max pageout', '--json', '--plot', png]);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { schemes: Array<{ effects: { kind: string } }>; timeline: { times_ns: number[] } };
@@ -144,7 +146,7 @@ describe('damo schemes tune', () => {
 
 describe('damo schemes -c (online)', () => {
   const roots = (): string[] => {
-    const d = mkdtempSync(join(tmpdir(), 'damo-schemes-roots-'));
+    const d = mkdtempSync(join(DIR, 'roots-'));
     return ['--sysfs_root', join(d, 'sysfs'), '--tracefs_root', join(d, 'tracefs'), '--debugfs_root', join(d, 'debugfs')];
   };
   const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin' };

@@ -2,18 +2,16 @@
  * Convert round trips: the same recording in every format gives the same damo-compatible
  * reports (byte-for-byte against damo's expected outputs).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
 import { runMain } from '../cli/helpers.js';
+import { damoFixture } from '../fixtures/damo_fixtures.js';
+import { fileTempDir } from '../fixtures/temp_dir.js';
 
-const DATA = join(import.meta.dirname, '../../../shared/damo-testdata');
-const REPORT = join(DATA, 'damo-3.3.0-tests-report');
-const EXPECTS = join(REPORT, 'expects');
-const dir = mkdtempSync(join(tmpdir(), 'damo-convert-'));
+const dir = fileTempDir('damo-convert-');
 
 async function ok(argv: string[]): Promise<string> {
   const r = await runMain(argv);
@@ -26,56 +24,56 @@ describe('convert round trips', () => {
   it('legacy binary -> damo-ts trace -> json_compressed gives report raw equal to damon.data', async () => {
     const pb = join(dir, 'legacy.damo');
     const back = join(dir, 'back.json_compressed');
-    await ok(['convert', '-i', join(DATA, 'damon.data.legacy-recfmt2'), '-o', pb]);
+    await ok(['convert', '-i', damoFixture('damon.data.legacy-recfmt2'), '-o', pb]);
     expect(readFileSync(pb).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x44, 0x41, 0x4d, 0x4f, 0x54, 0x52, 0x0a]));
     await ok(['convert', '-i', pb, '-o', back]);
     expect(readFileSync(back)[0]).toBe(0x78);
-    expect(await ok(['report', 'raw', '-i', back])).toBe(readFileSync(join(EXPECTS, 'report-raw'), 'utf8'));
+    expect(await ok(['report', 'raw', '-i', back])).toBe(readFileSync(damoFixture('damo-3.3.0-tests-report/expects/report-raw'), 'utf8'));
   });
 
   it('the legacy writer reproduces the kernel-written file byte for byte', async () => {
     const out = join(dir, 'again.legacy');
-    await ok(['convert', '-i', join(REPORT, 'damon.data'), '-o', out]);
-    expect(readFileSync(out).equals(readFileSync(join(DATA, 'damon.data.legacy-recfmt2')))).toBe(true);
+    await ok(['convert', '-i', damoFixture('damo-3.3.0-tests-report/damon.data'), '-o', out]);
+    expect(readFileSync(out).equals(readFileSync(damoFixture('damon.data.legacy-recfmt2')))).toBe(true);
   });
 
   for (const ext of ['damo', 'json', 'json_compressed', 'legacy']) {
     it(`raw, wss and nr_regions are unchanged through .${ext}`, async () => {
       const out = join(dir, `x.${ext}`);
-      await ok(['convert', '-q', '-i', join(REPORT, 'damon.data'), '-o', out]);
-      expect(await ok(['report', 'raw', '-i', out])).toBe(readFileSync(join(EXPECTS, 'report-raw'), 'utf8'));
+      await ok(['convert', '-q', '-i', damoFixture('damo-3.3.0-tests-report/damon.data'), '-o', out]);
+      expect(await ok(['report', 'raw', '-i', out])).toBe(readFileSync(damoFixture('damo-3.3.0-tests-report/expects/report-raw'), 'utf8'));
       expect(await ok(['report', 'wss', '-i', out, '-r', '1', '101', '1', '--raw_number'])).toBe(
-        readFileSync(join(EXPECTS, 'report-wss'), 'utf8'),
+        readFileSync(damoFixture('damo-3.3.0-tests-report/expects/report-wss'), 'utf8'),
       );
       expect(await ok(['report', 'nr_regions', '-i', out, '-r', '1', '101', '1'])).toBe(
-        readFileSync(join(EXPECTS, 'report-nr_regions'), 'utf8'),
+        readFileSync(damoFixture('damo-3.3.0-tests-report/expects/report-nr_regions'), 'utf8'),
       );
     });
   }
 
   it('perf script output keeps everything but sub-microsecond times', async () => {
     const out = join(dir, 'x.perf_script');
-    await ok(['convert', '-q', '-i', join(REPORT, 'damon.data'), '-o', out]);
+    await ok(['convert', '-q', '-i', damoFixture('damo-3.3.0-tests-report/damon.data'), '-o', out]);
     expect(await ok(['report', 'wss', '-i', out, '-r', '1', '101', '1', '--raw_number'])).toBe(
-      readFileSync(join(EXPECTS, 'report-wss'), 'utf8'),
+      readFileSync(damoFixture('damo-3.3.0-tests-report/expects/report-wss'), 'utf8'),
     );
     const raw = await ok(['report', 'raw', '-i', out]);
-    const expected = readFileSync(join(EXPECTS, 'report-raw'), 'utf8');
+    const expected = readFileSync(damoFixture('damo-3.3.0-tests-report/expects/report-raw'), 'utf8');
     const strip = (s: string) => s.split('\n').filter((l) => !l.startsWith('monitoring_')).join('\n');
     expect(strip(raw)).toBe(strip(expected));
   });
 
   it('our trace of perf script text reports like the text itself', async () => {
     const pb = join(dir, 'perf.damo');
-    await ok(['convert', '-q', '-i', join(REPORT, 'perf.data.script'), '-o', pb]);
-    expect(await ok(['report', 'raw', '-i', pb])).toBe(readFileSync(join(EXPECTS, 'report-raw_perf_script'), 'utf8'));
+    await ok(['convert', '-q', '-i', damoFixture('damo-3.3.0-tests-report/perf.data.script'), '-o', pb]);
+    expect(await ok(['report', 'raw', '-i', pb])).toBe(readFileSync(damoFixture('damo-3.3.0-tests-report/expects/report-raw_perf_script'), 'utf8'));
   });
 
   it('converts in place safely', async () => {
     const f = join(dir, 'inplace.data');
-    await ok(['convert', '-q', '-i', join(DATA, 'damon.data.legacy-recfmt2'), '-o', f, '--format', 'json_compressed']);
+    await ok(['convert', '-q', '-i', damoFixture('damon.data.legacy-recfmt2'), '-o', f, '--format', 'json_compressed']);
     await ok(['convert', '-q', '-i', f, '-o', f, '--format', 'protobuf']);
-    expect(await ok(['report', 'raw', '-i', f])).toBe(readFileSync(join(EXPECTS, 'report-raw'), 'utf8'));
+    expect(await ok(['report', 'raw', '-i', f])).toBe(readFileSync(damoFixture('damo-3.3.0-tests-report/expects/report-raw'), 'utf8'));
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * `damo report heats` against damo v2.4.9's own outputs (../shared/damo-testdata), byte for
+ * `damo report heats` against damo v2.4.9's own outputs (test/fixtures/damo), byte for
  * byte, from every input format that holds the same recording.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,17 +14,16 @@ import type { TraceSource } from '../../src/core/model.js';
 import { openTrace } from '../../src/format/open.js';
 import { TraceWriter } from '../../src/format/trace_writer.js';
 import { runMain } from '../cli/helpers.js';
+import { damoFixture } from '../fixtures/damo_fixtures.js';
 
-const DATA = join(import.meta.dirname, '../../../shared/damo-testdata');
-const GEN = join(DATA, 'generated');
-const JSON_COMPRESSED = join(DATA, 'damo-3.3.0-tests-report/damon.data');
-const LEGACY = join(DATA, 'damon.data.legacy-recfmt2');
+const JSON_COMPRESSED = damoFixture('damo-3.3.0-tests-report/damon.data');
+const LEGACY = damoFixture('damon.data.legacy-recfmt2');
 
 const expected = {
-  raw: (): string => gunzipSync(readFileSync(join(GEN, 'v2.4.9-report-heats.gz'))).toString('utf8'),
-  guide: (): string => readFileSync(join(GEN, 'v2.4.9-heats-guide.txt'), 'utf8'),
-  resol43: (): string => readFileSync(join(GEN, 'v2.4.9-heats-resol-4-3.txt'), 'utf8'),
-  ansi: (): string => readFileSync(join(GEN, 'v2.4.9-heats-stdout-resol-40-80.ansi'), 'utf8'),
+  raw: (): string => gunzipSync(readFileSync(damoFixture('generated/v2.4.9-report-heats.gz'))).toString('utf8'),
+  guide: (): string => readFileSync(damoFixture('generated/v2.4.9-heats-guide.txt'), 'utf8'),
+  resol43: (): string => readFileSync(damoFixture('generated/v2.4.9-heats-resol-4-3.txt'), 'utf8'),
+  ansi: (): string => readFileSync(damoFixture('generated/v2.4.9-heats-stdout-resol-40-80.ansi'), 'utf8'),
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'damo-compat-heats-'));

@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { projectRoot } from '../../src/core/version.js';
 import { runMain } from '../cli/helpers.js';
+import { damoFixture } from '../fixtures/damo_fixtures.js';
 
-const GENERATED = join(projectRoot(), '../shared/damo-testdata/generated');
-const INPUT = join(GENERATED, 'schemes-input.damos');
+const INPUT = damoFixture('generated/schemes-input.damos');
 
 describe("damo schemes convert matches the kernel tree's _convert_damos.py", () => {
   for (const [sample, aggr] of [
@@ -15,7 +13,7 @@ describe("damo schemes convert matches the kernel tree's _convert_damos.py", () 
     [1000, 50000],
   ] as const) {
     it(`-s ${sample} -a ${aggr} is byte-identical`, async () => {
-      const expected = readFileSync(join(GENERATED, `kernel-tree-convert_damos-s${sample}-a${aggr}.txt`), 'utf8');
+      const expected = readFileSync(damoFixture(`generated/kernel-tree-convert_damos-s${sample}-a${aggr}.txt`), 'utf8');
       const r = await runMain(['schemes', 'convert', INPUT, '-s', String(sample), '-a', String(aggr)]);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
@@ -24,7 +22,7 @@ describe("damo schemes convert matches the kernel tree's _convert_damos.py", () 
   }
 
   it('the defaults are -s 5000 -a 100000', async () => {
-    const expected = readFileSync(join(GENERATED, 'kernel-tree-convert_damos-s5000-a100000.txt'), 'utf8');
+    const expected = readFileSync(damoFixture('generated/kernel-tree-convert_damos-s5000-a100000.txt'), 'utf8');
     const r = await runMain(['schemes', 'convert', INPUT]);
     expect(r.stdout).toBe(expected);
   });
@@ -39,7 +37,7 @@ describe("damo schemes convert matches the kernel tree's _convert_damos.py", () 
     // and the JSON form converts to the same kernel numbers
     for (const [s, a] of [['5000', '100000'], ['1000', '50000']] as const) {
       const viaJson = await runMain(['schemes', 'convert', json.stdout, '-s', s, '-a', a]);
-      expect(viaJson.stdout).toBe(readFileSync(join(GENERATED, `kernel-tree-convert_damos-s${s}-a${a}.txt`), 'utf8'));
+      expect(viaJson.stdout).toBe(readFileSync(damoFixture(`generated/kernel-tree-convert_damos-s${s}-a${a}.txt`), 'utf8'));
     }
   });
 });

@@ -2,17 +2,16 @@
  * Simulating `stat` schemes on damo's own test recording: sz_tried and nr_tried must equal
  * sums computed directly from the recording with the inclusive access-pattern rule.
  */
-import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { projectRoot } from '../../src/core/version.js';
 import { openTrace } from '../../src/format/open.js';
 import { simulateTrace } from '../../src/schemes/simulate.js';
 import { parseSchemesText } from '../../src/schemes/text.js';
 import { runMain } from '../cli/helpers.js';
+import { damoFixture } from '../fixtures/damo_fixtures.js';
 
-const DATA = join(projectRoot(), '../shared/damo-testdata/damo-3.3.0-tests-report/damon.data');
+const DATA = damoFixture('damo-3.3.0-tests-report/damon.data');
 
 async function directSums(match: (size: number, nr: number) => boolean): Promise<{ sz: number; nr: number; snapshots: number }> {
   const trace = await openTrace(DATA);

@@ -1,5 +1,4 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 
@@ -9,9 +8,9 @@ import type { Snapshot, TraceSource } from '../../src/core/model.js';
 import { DamoJsonParser } from '../../src/format/damo/json_reader.js';
 import { openTrace } from '../../src/format/open.js';
 import { sniff } from '../../src/format/sniff.js';
+import { damoFixture } from '../fixtures/damo_fixtures.js';
+import { fileTempDir } from '../fixtures/temp_dir.js';
 
-const DATA = join(import.meta.dirname, '../../../shared/damo-testdata');
-const REPORT = join(DATA, 'damo-3.3.0-tests-report');
 
 async function all(src: TraceSource): Promise<Snapshot[]> {
   const out: Snapshot[] = [];
@@ -19,8 +18,10 @@ async function all(src: TraceSource): Promise<Snapshot[]> {
   return out;
 }
 
+const DIR = fileTempDir('damo-readers-');
+
 function tmp(name: string, content: string | Uint8Array): string {
-  const dir = mkdtempSync(join(tmpdir(), 'damo-readers-'));
+  const dir = mkdtempSync(join(DIR, 'f-'));
   const p = join(dir, name);
   writeFileSync(p, content);
   return p;
@@ -28,7 +29,7 @@ function tmp(name: string, content: string | Uint8Array): string {
 
 describe('damo json_compressed (test damon.data)', () => {
   it('reads 543 snapshots of one exact 64-bit target id', async () => {
-    const src = await openTrace(join(REPORT, 'damon.data'));
+    const src = await openTrace(damoFixture('damo-3.3.0-tests-report/damon.data'));
     expect(src.header.source).toBe('damo-json_compressed');
     expect(src.header.targets).toEqual([{ id: 18446623438842320000n }]);
     const snaps = await all(src);
@@ -44,8 +45,8 @@ describe('damo json_compressed (test damon.data)', () => {
   });
 
   it('equals the legacy binary of the same recording (after start-time deduction)', async () => {
-    const json = await all(await openTrace(join(REPORT, 'damon.data')));
-    const legacySrc = await openTrace(join(DATA, 'damon.data.legacy-recfmt2'));
+    const json = await all(await openTrace(damoFixture('damo-3.3.0-tests-report/damon.data')));
+    const legacySrc = await openTrace(damoFixture('damon.data.legacy-recfmt2'));
     expect(legacySrc.header.source).toBe('damo-legacy');
     expect(legacySrc.header.targets).toEqual([{ id: 18446623438842320000n }]);
     const legacy = await all(legacySrc);
@@ -64,7 +65,7 @@ describe('damo json_compressed (test damon.data)', () => {
 
 describe('perf script text', () => {
   it('reads the test perf.data.script', async () => {
-    const src = await openTrace(join(REPORT, 'perf.data.script'));
+    const src = await openTrace(damoFixture('damo-3.3.0-tests-report/perf.data.script'));
     expect(src.header.targets).toEqual([{ id: 18446623435582458880n }]);
     const snaps = await all(src);
     expect(snaps[0]?.starts.length).toBe(8);
@@ -141,8 +142,8 @@ describe('json parser', () => {
   });
 
   it('reads damo layouts the same with and without the region template', () => {
-    const text = inflateSync(readFileSync(join(REPORT, 'damon.data')));
-    const snapshotFile = inflateSync(readFileSync(join(REPORT, 'damon.data.snapshot.anon')));
+    const text = inflateSync(readFileSync(damoFixture('damo-3.3.0-tests-report/damon.data')));
+    const snapshotFile = inflateSync(readFileSync(damoFixture('damo-3.3.0-tests-report/damon.data.snapshot.anon')));
     // Variants the template must refuse (and the general path handle): other values,
     // units, non-null percent/usec, different indentation, huge numbers.
     const oddDoc = [

@@ -7,7 +7,6 @@
  * FUZZ_N sets the number of inputs per reader (default 5000).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 
@@ -24,10 +23,10 @@ import { mulberry32 } from '../../src/format/synthetic.js';
 import { formatNrRegions, nrRegionsDists } from '../../src/report/nr_regions.js';
 import { reportRaw } from '../../src/report/raw.js';
 import { formatWss, WSS_DEFAULTS, wssDists } from '../../src/report/wss.js';
+import { damoFixture } from '../fixtures/damo_fixtures.js';
+import { fileTempDir } from '../fixtures/temp_dir.js';
 
 const N = Number(process.env['FUZZ_N'] ?? 5000);
-const DATA = join(import.meta.dirname, '../../../shared/damo-testdata');
-const REPORT = join(DATA, 'damo-3.3.0-tests-report');
 
 const STRUCTURAL = Array.from('[]{},:"-0123456789 \n.enul', (c) => c.charCodeAt(0));
 
@@ -122,7 +121,7 @@ async function fuzz(seed: Uint8Array, seedNo: number, read: (b: Uint8Array) => P
 }
 
 function smallJsonSeed(): Uint8Array {
-  const text = inflateSync(readFileSync(join(REPORT, 'damon.data'))).toString('utf8');
+  const text = inflateSync(readFileSync(damoFixture('damo-3.3.0-tests-report/damon.data'))).toString('utf8');
   const doc = JSON.parse(text.replace(/"target_id": (\d+)/, '"target_id": "$1"')) as Array<{ snapshots: unknown[] }>;
   const rec = doc[0] as { snapshots: unknown[]; target_id: string };
   rec.snapshots = rec.snapshots.slice(0, 3);
@@ -136,6 +135,8 @@ function smallJsonSeed(): Uint8Array {
     ' "sample_interval_us": null}], "data_source": "unknown"}';
   return new TextEncoder().encode(out.replace(/\n\]$/, extra + '\n]'));
 }
+
+const DIR = fileTempDir('damo-fuzz-');
 
 describe(`fuzzing the damo readers (${N} inputs each)`, () => {
   it('json', async () => {
@@ -160,7 +161,7 @@ describe(`fuzzing the damo readers (${N} inputs each)`, () => {
   }, 180_000);
 
   it('json_compressed (through the file reader and streaming zlib)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'damo-fuzz-'));
+    const dir = mkdtempSync(join(DIR, 'jc-'));
     const seed = deflateSync(smallJsonSeed());
     let n = 0;
     const t = await fuzz(seed, 2, async (b) => {
@@ -172,7 +173,7 @@ describe(`fuzzing the damo readers (${N} inputs each)`, () => {
   }, 180_000);
 
   it('perf script text', async () => {
-    const lines = readFileSync(join(REPORT, 'perf.data.script'), 'utf8').split('\n').slice(0, 60);
+    const lines = readFileSync(damoFixture('damo-3.3.0-tests-report/perf.data.script'), 'utf8').split('\n').slice(0, 60);
     lines.push('kdamond.0-4452 [000] ..... 82821.999999: damon_aggregated: target_id=5 nr_regions=1 4096-8192: 2 7');
     lines.push('kdamond.0  4452 [000] 82822.0: damon:damon_monitor_intervals_tune: sample_us=5000');
     lines.push('kdamond.0  4452 [000] 82822.1: damon:damos_before_apply: ctx_idx=0 scheme_idx=0 target_idx=0 nr_regions=1 0-4096: 1 3');
@@ -186,7 +187,7 @@ describe(`fuzzing the damo readers (${N} inputs each)`, () => {
   }, 180_000);
 
   it('legacy binary', async () => {
-    const seed = readFileSync(join(DATA, 'damon.data.legacy-recfmt2')).subarray(0, 20 + 4 * (20 + 8 + 4 + 12 * 20));
+    const seed = readFileSync(damoFixture('damon.data.legacy-recfmt2')).subarray(0, 20 + 4 * (20 + 8 + 4 + 12 * 20));
     const t = await fuzz(seed, 4, async (b) => sourceOf(parseLegacy('fuzz', b).records, true));
     expect(t.ok).toBeGreaterThan(0);
     expect(t.rejected).toBeGreaterThan(0);

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -32,9 +32,14 @@ describe('targets', () => {
     expect(() => checkCommand({ kind: 'command', argv: ['definitely-not-a-command-42'], shell: false, display: '' }, { PATH: '/usr/bin:/bin' })).toThrow(
       "command not found: 'definitely-not-a-command-42' (searched PATH)",
     );
-    const plain = join(mkdtempSync(join(tmpdir(), 'damo-cmd-')), 'plain');
-    writeFileSync(plain, 'x', { mode: 0o644 });
-    expect(() => checkCommand({ kind: 'command', argv: [plain], shell: false, display: '' }, {})).toThrow(/not executable \(chmod \+x\?\)/);
+    const dir = mkdtempSync(join(tmpdir(), 'damo-cmd-'));
+    try {
+      const plain = join(dir, 'plain');
+      writeFileSync(plain, 'x', { mode: 0o644 });
+      expect(() => checkCommand({ kind: 'command', argv: [plain], shell: false, display: '' }, {})).toThrow(/not executable \(chmod \+x\?\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     expect(() => checkCommand({ kind: 'command', argv: ['./no/such'], shell: false, display: '' }, {})).toThrow(/does not exist/);
     expect(() => checkCommand({ kind: 'command', argv: ['/tmp'], shell: false, display: '' }, {})).toThrow(/is a directory/);
     expect(() => checkCommand({ kind: 'command', argv: ['sleep'], shell: false, display: '' }, { PATH: '/usr/bin:/bin' })).not.toThrow();

@@ -177,7 +177,7 @@ describe('damo schemes through kernel DAMON sysfs', () => {
     expect(lastOf(1)).toMatchObject({ nrApplied: 0, szAppliedBytes: 0 });
     expect(lastOf(1)?.nrTried).toBeGreaterThan(lastOf(0)?.nrTried ?? Infinity);
     expect(recs.filter((x) => x.kind === 'snapshot').length).toBeGreaterThanOrEqual(5);
-    expect(h.stdout()).toMatch(/^# 2 schemes from test.damos applied to pid \d+ by kernel DAMON \(sysfs kdamond 0 pid 700000, tracefs instance damo-ts\.\d+\) for [\d.]+ ms; stopped because the 0.4 s timeout passed\n# intervals: sample 1 ms, aggregation 20 ms; trace with statistics in .*s.data\n# {2}action {3}nr_tried/);
+    expect(h.stdout()).toMatch(/^# 2 schemes from test.damos applied to pid \d+ by kernel DAMON \(sysfs kdamond 0 pid 700000, tracefs instance damo-ts\.\d+\) for [\d.]+ m?s; stopped because the 0.4 s timeout passed\n# intervals: sample 1 ms, aggregation 20 ms; trace with statistics in .*s.data\n# {2}action {3}nr_tried/);
     expectRestored(fake);
   });
 
@@ -215,7 +215,9 @@ describe('damo schemes through kernel DAMON sysfs', () => {
       const command = how === 'target exit' ? ['sleep', '0.5'] : ['sleep', '30'];
       const p = record(request(fake, 0, PAGEOUT, { target: { kind: 'command', argv: command, shell: false, display: command.join(' ') }, timeoutSec: undefined }), h.deps);
       if (how !== 'target exit') {
-        await waitFor(() => fake.statsUpdates.length >= 2, 5000, 'statistics');
+        // Statistics that counted something: on a loaded machine the fake kdamond's first
+        // aggregations can come after the first updates.
+        await waitFor(() => fake.statsUpdates.length >= 2 && (fake.statsUpdates.at(-1)?.stats[0]?.nrTried ?? 0) > 0, 10_000, 'statistics with tried regions');
         h.interrupt(how as 'SIGINT' | 'SIGTERM');
       }
       const r = await p;

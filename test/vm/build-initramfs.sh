@@ -35,8 +35,8 @@ if [ -d "$REPO_DIR/build/Release" ]; then
   # The replay generator (damo replay); it needs only node's libraries (libstdc++, libc).
   cp "$REPO_DIR"/build/Release/damo_replay "$stage/damo/build/Release/" 2>/dev/null || true
 fi
-# damo's test recording, replayed by scenario 40-replay-fidelity when present.
-testdata=${DAMO_TESTDATA:-$REPO_DIR/../shared/damo-testdata}
+# damo's test recording (test/fixtures/README.md), replayed by scenario 40-replay-fidelity.
+testdata=${DAMO_TESTDATA:-$REPO_DIR/test/fixtures/damo}
 if [ -f "$testdata/damo-3.3.0-tests-report/damon.data" ]; then
   mkdir -p "$stage/vm/data"
   cp "$testdata/damo-3.3.0-tests-report/damon.data" "$stage/vm/data/"
