@@ -79,6 +79,9 @@ Examples:
       if (opts.plot !== undefined) (await import('../../report/plot/render.js')).imageFormatOf(opts.plot);
       const src = await openInput(ctx, opts.input, opts.strict === true);
       const dists = await wssDists(src, wssOpts);
+      const { lowAccessShare, lowAccessWarning } = await import('../../report/low_access.js');
+      const lowAccess = lowAccessWarning(await lowAccessShare(src, wssOpts.excludeSamples));
+      if (lowAccess !== null) (await import('../../core/io.js')).warn(ctx.io, lowAccess);
       if (opts.plot !== undefined) {
         const { plotDistributions } = await import('../../report/dist_plot.js');
         await plotDistributions(ctx.io, opts.plot, 'wss', opts.input, opts.sortby, dists);
