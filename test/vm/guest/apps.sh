@@ -132,6 +132,9 @@ rss_sampler() {
   done
 }
 
+# shmem_kib PID: RssShmem of PID in KiB.
+shmem_kib() { awk '/^RssShmem:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+
 # rss_kib PID: VmRSS of PID in KiB.
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 

@@ -6,5 +6,5 @@
 # compared with the union of the snapshots inside it. Judged like 50-accuracy-wss; results
 # accuracy-default-<workload>-<source>. Runs only with --only.
 ACC_INTERVALS='5ms 100ms 1s' ACC_TRUTH_MS=500 ACC_UNION=1 ACC_SKIP_S=3 ACC_DUR=16
-ACC_PREFIX=accuracy-default
+ACC_PREFIX=accuracy-default ACC_PAIRS=all
 . /vm/scenarios/50-accuracy-wss.sh
