@@ -8,9 +8,13 @@
  * are too coarse for where the accesses are, and the whole region is counted: the working
  * set is overestimated) or that its pages are touched less often than the sampling
  * interval catches (some accesses are missed: underestimated). Measured on real workloads
- * in the VM (docs/ACCURACY.md): redis GETs over a scattered hot set put 63-67 % of the
- * working set in such regions and its working set was off by 18-44 % at p50/p75;
- * sqlite, xz and stress-ng, measured within 20 %, put 3-15 % there.
+ * in the VM (docs/ACCURACY.md): redis GETs over a scattered hot set put 63-73 % of the
+ * working set in such regions and its working set was off by 17-66 % at p50/p75; sqlite,
+ * xz and stress-ng, measured within 20 % with the same sources, put 0-17 % there.
+ *
+ * Not for soft-dirty recordings: a page written once per pass (stress-ng's sweeps) is dirty
+ * in few of the samples however well the regions fit, and those recordings put 43-94 % of
+ * their working set there whether they were accurate or not.
  */
 import type { TraceSource } from '../core/model.js';
 
@@ -33,6 +37,7 @@ export interface LowAccessShare {
  * intervals (the samples per aggregation are unknown) or nothing was accessed.
  */
 export async function lowAccessShare(src: TraceSource, excludeSamples: number): Promise<LowAccessShare | null> {
+  if ((src.header.source ?? '').includes('soft_dirty')) return null;
   const iv = src.header.intervals;
   if (iv === null || iv.sampleUs <= 0 || iv.aggrUs < iv.sampleUs) return null;
   const samplesPerAggr = Math.floor(iv.aggrUs / iv.sampleUs);

@@ -9,7 +9,7 @@ const intervals = { sampleUs: 25_000, aggrUs: 500_000, opsUpdateUs: 5_000_000 };
 
 // n snapshots, each with a fully hot region (nr_accesses 18 of 20) of hotMiB and a
 // partially hot one (nr_accesses 1) of lowMiB.
-function trace(n: number, hotMiB: number, lowMiB: number, withIntervals = true) {
+function trace(n: number, hotMiB: number, lowMiB: number, withIntervals = true, source = 'kernel-tracefs') {
   const snaps = Array.from({ length: n }, (_, k) =>
     snapshotFromRegions(0, k * 5e8, (k + 1) * 5e8, [
       { start: 0, end: hotMiB * MiB, nrAccesses: 18 },
@@ -17,7 +17,7 @@ function trace(n: number, hotMiB: number, lowMiB: number, withIntervals = true) 
       { start: (hotMiB + lowMiB) * MiB, end: 512 * MiB, nrAccesses: 0 },
     ]),
   );
-  return memoryTrace(emptyHeader({ intervals: withIntervals ? intervals : null }), snaps);
+  return memoryTrace(emptyHeader({ intervals: withIntervals ? intervals : null, source }), snaps);
 }
 
 describe('lowAccessShare', () => {
@@ -37,5 +37,9 @@ describe('lowAccessShare', () => {
     expect(await lowAccessShare(trace(10, 16, 48), 10)).toBeNull();
     expect(await lowAccessShare(trace(30, 16, 48, false), 10)).toBeNull();
     expect(lowAccessWarning(null)).toBeNull();
+  });
+
+  it('does not judge soft-dirty recordings (a page written once per pass is dirty in few samples)', async () => {
+    expect(await lowAccessShare(trace(30, 16, 48, true, 'native-soft_dirty'), 10)).toBeNull();
   });
 });
