@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { emptyHeader, snapshotFromRegions } from '../../src/core/model.js';
+import { emptyHeader, snapshotFromRegions, type SourceKind } from '../../src/core/model.js';
 import { lowAccessShare, lowAccessWarning } from '../../src/report/low_access.js';
 import { memoryTrace } from './memory_trace.js';
 
@@ -9,7 +9,7 @@ const intervals = { sampleUs: 25_000, aggrUs: 500_000, opsUpdateUs: 5_000_000 };
 
 // n snapshots, each with a fully hot region (nr_accesses 18 of 20) of hotMiB and a
 // partially hot one (nr_accesses 1) of lowMiB.
-function trace(n: number, hotMiB: number, lowMiB: number, withIntervals = true, source = 'kernel-tracefs') {
+function trace(n: number, hotMiB: number, lowMiB: number, withIntervals = true, source: SourceKind = 'kernel-tracefs') {
   const snaps = Array.from({ length: n }, (_, k) =>
     snapshotFromRegions(0, k * 5e8, (k + 1) * 5e8, [
       { start: 0, end: hotMiB * MiB, nrAccesses: 18 },
