@@ -37,7 +37,7 @@ export interface LowAccessShare {
  * intervals (the samples per aggregation are unknown) or nothing was accessed.
  */
 export async function lowAccessShare(src: TraceSource, excludeSamples: number): Promise<LowAccessShare | null> {
-  if ((src.header.source ?? '').includes('soft_dirty')) return null;
+  if (src.header.source === 'native-soft_dirty') return null;
   const iv = src.header.intervals;
   if (iv === null || iv.sampleUs <= 0 || iv.aggrUs < iv.sampleUs) return null;
   const samplesPerAggr = Math.floor(iv.aggrUs / iv.sampleUs);
