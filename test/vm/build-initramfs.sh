@@ -104,14 +104,14 @@ fi
 
 # --- apps layer (cached) ------------------------------------------------------------------
 app_bins=()
-for b in "${VM_APP_BINARIES[@]}"; do
+for b in "${VM_APP_BINARIES[@]}" "${VM_APP_ASIDE[@]}"; do
   [ -x "$b" ] && app_bins+=("$(readlink -f "$b")") || vm_log "initramfs: $b not found (its scenarios will fail)"
 done
 pylib=/usr/lib/python3.11
 dynload=$(ls "$pylib"/lib-dynload/*.so 2>/dev/null || true)
 app_libs=$( { for b in "${app_bins[@]}" $dynload; do ldd "$b"; done; } 2>/dev/null \
   | grep -oE '/[^ ]+\.so[^ ]*' | sort -u)
-app_key=$( { echo "recipe=$BASE_RECIPE ${VM_APP_BINARIES[*]}"; for f in "${app_bins[@]}" $app_libs; do stat -L -c '%n %s %Y' "$f"; done;
+app_key=$( { echo "recipe=$BASE_RECIPE ${VM_APP_BINARIES[*]} aside=${VM_APP_ASIDE[*]}"; for f in "${app_bins[@]}" $app_libs; do stat -L -c '%n %s %Y' "$f"; done;
   [ -d "$pylib" ] && stat -c '%n %Y' "$pylib"; } | sha256sum | cut -c1-16)
 apps=$DAMO_VM_CACHE/apps-$app_key.cpio
 if [ ! -f "$apps" ]; then
@@ -126,6 +126,8 @@ if [ ! -f "$apps" ]; then
     mkdir -p "$astage$(dirname "$l")"
     cp -L "$l" "$astage$l"
   done
+  mkdir -p "$astage/opt/procps/bin"
+  for b in "${VM_APP_ASIDE[@]}"; do [ -x "$b" ] && cp -L "$b" "$astage/opt/procps/bin/"; done
   # Debian's redis-server is redis-check-rdb under another name (redis picks its role from
   # argv[0]); redis-tools, which has it, starts no service on the host when installed.
   [ -f "$astage/usr/bin/redis-check-rdb" ] && ln -s redis-check-rdb "$astage/usr/bin/redis-server"

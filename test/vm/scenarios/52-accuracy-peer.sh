@@ -1,7 +1,8 @@
 # heavy
 # timeout: 2400
 # The peer on the same kernel (issue 19, item 3; docs/ACCURACY.md): the Python damo 3.3.0
-# (/vm/pydamo, from ../shared/peers; python3.11, trace-cmd and file(1) from Debian) and
+# (/vm/pydamo, from ../shared/peers; python3.11, trace-cmd, file(1) and procps's ps, which
+# it calls as `ps --pid`, from Debian) and
 # damo-ts record the same running workload in turn, ACC_RUNS times each (py, ours, py, ...),
 # with the same attributes (intervals as 50-accuracy-wss, 10-1000 regions, kernel DAMON
 # vaddr through the damon_aggregated tracepoint: trace-cmd for damo, our tracefs instance
@@ -18,6 +19,8 @@ RUNS=${ACC_RUNS:-3}
 INTERVALS=${ACC_INTERVALS:-25ms 500ms 5s}
 WORKLOADS=${ACC_WORKLOADS:-$APP_NAMES}
 PYDAMO=/vm/pydamo/damo.py
+# Snapshots left out of both tools' report wss (the first 2 s at 500 ms: DAMON adapting).
+EXCL=${ACC_EXCLUDE_SAMPLES:-4}
 
 # pct_line FILE P: the bytes on the "P <bytes>" line of a `report wss --raw_number` output.
 pct_line() { awk -v p="$2" '$1 == p && $2 ~ /^[0-9]+$/ { print $2; exit }' "$1"; }
@@ -33,22 +36,22 @@ for wl in $WORKLOADS; do
   i=1
   while [ $i -le "$RUNS" ]; do
     t0=$(now_ms)
-    (cd "$OUT" && vmprobe run "$OUT/$wl-py$i.cpu" python3 "$PYDAMO" record --damon_tracer trace-cmd --do_record access \
+    (cd "$OUT" && PATH=/opt/procps/bin:$PATH vmprobe run "$OUT/$wl-py$i.cpu" python3 "$PYDAMO" record --damon_tracer trace-cmd --do_record access \
       --monitoring_intervals $INTERVALS --monitoring_nr_regions_range 10 1000 \
       --timeout "$DUR" -o "$OUT/$wl-py$i.data" "$APP_PID") > "$OUT/$wl-py$i.log" 2>&1 || fails=$((fails + 1))
     t1=$(now_ms)
-    python3 "$PYDAMO" report wss -i "$OUT/$wl-py$i.data" --raw_number > "$OUT/$wl-py$i.wss" 2>&1 || fails=$((fails + 1))
+    PATH=/opt/procps/bin:$PATH python3 "$PYDAMO" report wss -i "$OUT/$wl-py$i.data" --exclude_samples "$EXCL" --raw_number > "$OUT/$wl-py$i.wss" 2>&1 || fails=$((fails + 1))
     t2=$(now_ms)
     vmprobe run "$OUT/$wl-ours$i.cpu" damo record --source tracefs --monitoring_intervals $INTERVALS \
       --monitoring_nr_regions_range 10 1000 --timeout "$DUR" -o "$OUT/$wl-ours$i.data" "$APP_PID" \
       > "$OUT/$wl-ours$i.log" 2>&1 || fails=$((fails + 1))
     t3=$(now_ms)
-    damo report wss -i "$OUT/$wl-ours$i.data" --raw_number > "$OUT/$wl-ours$i.wss" 2>&1 || fails=$((fails + 1))
+    damo report wss -i "$OUT/$wl-ours$i.data" --exclude_samples "$EXCL" --raw_number > "$OUT/$wl-ours$i.wss" 2>&1 || fails=$((fails + 1))
     t4=$(now_ms)
     cat "$OUT/$wl-py$i.log" "$OUT/$wl-py$i.wss" "$OUT/$wl-ours$i.log" "$OUT/$wl-ours$i.wss"
     echo "$wl run $i: py record ${DUR}s took $((t1 - t0)) ms, report $((t2 - t1)) ms; ours record $((t3 - t2)) ms, report $((t4 - t3)) ms"
-    py_p50="$py_p50 $(pct_line "$OUT/$wl-py$i.wss" 50)"
-    our_p50="$our_p50 $(pct_line "$OUT/$wl-ours$i.wss" 50)"
+    v=$(pct_line "$OUT/$wl-py$i.wss" 50); [ -n "$v" ] || { fails=$((fails + 1)); v=0; }; py_p50="$py_p50 $v"
+    v=$(pct_line "$OUT/$wl-ours$i.wss" 50); [ -n "$v" ] || { fails=$((fails + 1)); v=0; }; our_p50="$our_p50 $v"
     py_ms="$py_ms $((t2 - t0))"; our_ms="$our_ms $((t4 - t2))"
     i=$((i + 1))
   done
