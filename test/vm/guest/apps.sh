@@ -152,12 +152,12 @@ swap_kib() { awk '/^VmSwap:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 #                                 process whose memory is monitored) and FIXED_RUNNER
 #   app_fixed_wait                wait for the run to end
 #   app_fixed_teardown            stop what app_fixed_setup started, remove its files
-# Amounts (about 20 s each under TCG on a 2-core host): FIXED_REDIS_GETS, FIXED_SQLITE_LOOKUPS,
+# Amounts (10 to 50 s each under TCG on the 2-core host): FIXED_REDIS_GETS, FIXED_SQLITE_LOOKUPS,
 # FIXED_XZ_MIB, FIXED_STRESS_OPS.
 FIXED_REDIS_GETS=${FIXED_REDIS_GETS:-150000}
-FIXED_SQLITE_LOOKUPS=${FIXED_SQLITE_LOOKUPS:-400000}
+FIXED_SQLITE_LOOKUPS=${FIXED_SQLITE_LOOKUPS:-1600000}
 FIXED_XZ_MIB=${FIXED_XZ_MIB:-12}
-FIXED_STRESS_OPS=${FIXED_STRESS_OPS:-20}
+FIXED_STRESS_OPS=${FIXED_STRESS_OPS:-200}
 FIXED_RUNNER=
 
 app_fixed_setup() {

@@ -60,7 +60,8 @@ one_run() {
   WALL_MS=$(kv wall_ms "$(cat "$OUT/$tag.wall")")
   RSS_MIB=$(mean_rss_mib "$OUT/$tag.rss")
   echo "$tag: wall_ms=$WALL_MS rec_cpu_us=$REC_CPU_US kdamond_cpu_us=$KD_CPU_US mean_rss_mib=$RSS_MIB"
-  cat "$OUT/$tag.log" 2>/dev/null
+  [ -f "$OUT/$tag.log" ] && cat "$OUT/$tag.log"
+  [ -n "$WALL_MS" ] && [ "$(kv rc "$(cat "$OUT/$tag.wall")")" = 0 ]
 }
 
 for wl in $WORKLOADS; do
