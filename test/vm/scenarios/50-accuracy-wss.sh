@@ -1,3 +1,4 @@
+# heavy
 # timeout: 1500
 # Ground truth on real workloads (issue 19, item 2; docs/ACCURACY.md): each workload of
 # /vm/apps.sh runs in its steady state while wsstruth measures its page-exact working set
@@ -12,9 +13,9 @@
 #
 # Intervals: TCG runs these workloads 10-50x slower than hardware while DAMON's intervals
 # are wall-clock, so at the defaults (5ms 100ms 1s) a hot page of redis or sqlite is touched
-# a few times a second and a 5 ms sample rarely catches it. This CI variant scales the
+# a few times a second and a 5 ms sample rarely catches it. This variant scales the
 # intervals by 5 (25ms 500ms 5s: each sample covers about as many accesses as 5 ms would on
-# hardware at a few-x slowdown); 54-accuracy-wss-default runs the defaults (--only accuracy).
+# hardware at a few-x slowdown); 54-accuracy-wss-default runs the defaults.
 . /vm/lib.sh
 . /vm/apps.sh
 DUR=${ACC_DUR:-24}
@@ -23,9 +24,11 @@ UNION=${ACC_UNION:+--union}
 SKIP_S=${ACC_SKIP_S:-5}
 INTERVALS=${ACC_INTERVALS:-25ms 500ms 5s}
 PREFIX=${ACC_PREFIX:-accuracy-wss}
-# The workload/source pairs judged in CI: those measured within the bound in every run so
-# far (docs/ACCURACY.md has all pairs; redis, sqlite+page_idle and xz+soft_dirty are over it
-# at p50 or p75). 56-accuracy-wss-all runs every pair (ACC_PAIRS=all).
+# The workload/source pairs judged by default: those within the bound on a quiet host
+# (docs/ACCURACY.md has all pairs; redis, sqlite+page_idle and xz+soft_dirty are over it at
+# p50 or p75). 56-accuracy-wss-all runs every pair (ACC_PAIRS=all). Heavy (not in CI): at
+# host load 5-6 three of these seven went over the bound too (TCG slows the workloads
+# further, and the sampling sees fewer accesses), so it cannot gate CI on a shared machine.
 PAIRS=${ACC_PAIRS:-sqlite:kernel sqlite:soft_dirty xz:kernel xz:page_idle stress:kernel stress:page_idle stress:soft_dirty}
 WORKLOADS=${ACC_WORKLOADS:-$APP_NAMES}
 if [ "$PAIRS" != all ]; then
