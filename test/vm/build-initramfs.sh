@@ -7,6 +7,12 @@
 #           node_modules), /init, /vm (guest lib, scenarios, tools/*.mjs checkers run by
 #           node, statically built workloads)
 #           and the job file. Rebuilt on every run (a few seconds).
+#   apps    real workloads and the peer's runtime, from the host's Debian packages
+#           (VM_APP_BINARIES in lib.sh: redis, sqlite3, xz, zstd, stress-ng, trace-cmd,
+#           file + its magic, python3.11 with its standard library minus tests and build
+#           files) and the libraries ldd lists for them. Cached as $DAMO_VM_CACHE/apps-<key>.cpio.
+#           The Python damo's sources go into the project layer (/vm/pydamo) when
+#           ../shared/peers/damo-3.3.0/src (or DAMO_PEER_SRC) exists.
 # usage: build-initramfs.sh JOB_FILE OUTPUT    (prints nothing; writes OUTPUT)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -50,9 +56,17 @@ fi
 done
 cp "$VM_DIR/guest/init.sh" "$stage/init"
 cp "$VM_DIR/guest/lib.sh" "$stage/vm/lib.sh"
+cp "$VM_DIR/guest/apps.sh" "$stage/vm/apps.sh"
 cp "$VM_DIR"/scenarios/*.sh "$stage/vm/scenarios/" 2>/dev/null || true
 cp "$VM_DIR"/tools/* "$stage/vm/tools/" 2>/dev/null || true
 cp "$job_file" "$stage/vm/job.sh"
+# The Python damo 3.3.0 (GPL-2.0 like us; run as a peer, never copied into the project),
+# byte-compiled on the host: compiling its 60 modules under TCG costs seconds per start.
+peer_src=${DAMO_PEER_SRC:-$REPO_DIR/../shared/peers/damo-3.3.0/src}
+if [ -f "$peer_src/damo.py" ]; then
+  cp -r "$peer_src" "$stage/vm/pydamo"
+  [ -x /usr/bin/python3.11 ] && /usr/bin/python3.11 -m compileall -q "$stage/vm/pydamo" >/dev/null 2>&1 || true
+fi
 for src in "$VM_DIR"/workloads/*.c; do
   [ -f "$src" ] || continue
   gcc -static -O2 -Wall -o "$stage/vm/bin/$(basename "$src" .c)" "$src"
@@ -88,5 +102,52 @@ if [ ! -f "$base" ]; then
   rm -rf "$bstage"
 fi
 
+# --- apps layer (cached) ------------------------------------------------------------------
+app_bins=()
+for b in "${VM_APP_BINARIES[@]}" "${VM_APP_ASIDE[@]}"; do
+  [ -x "$b" ] && app_bins+=("$(readlink -f "$b")") || vm_log "initramfs: $b not found (its scenarios will fail)"
+done
+pylib=/usr/lib/python3.11
+dynload=$(ls "$pylib"/lib-dynload/*.so 2>/dev/null || true)
+app_libs=$( { for b in "${app_bins[@]}" $dynload; do ldd "$b"; done; } 2>/dev/null \
+  | grep -oE '/[^ ]+\.so[^ ]*' | sort -u)
+app_key=$( { echo "recipe=$BASE_RECIPE ${VM_APP_BINARIES[*]} aside=${VM_APP_ASIDE[*]}"; for f in "${app_bins[@]}" $app_libs; do stat -L -c '%n %s %Y' "$f"; done;
+  [ -d "$pylib" ] && stat -c '%n %Y' "$pylib"; } | sha256sum | cut -c1-16)
+apps=$DAMO_VM_CACHE/apps-$app_key.cpio
+if [ ! -f "$apps" ]; then
+  astage=$DAMO_VM_TMP/apps-root
+  rm -rf "$astage"; mkdir -p "$astage/usr/bin"
+  for b in "${VM_APP_BINARIES[@]}"; do
+    [ -x "$b" ] || continue
+    mkdir -p "$astage$(dirname "$b")"
+    cp -L "$b" "$astage$b"
+  done
+  for l in $app_libs; do
+    mkdir -p "$astage$(dirname "$l")"
+    cp -L "$l" "$astage$l"
+  done
+  mkdir -p "$astage/opt/procps/bin"
+  for b in "${VM_APP_ASIDE[@]}"; do [ -x "$b" ] && cp -L "$b" "$astage/opt/procps/bin/"; done
+  # Debian's redis-server is redis-check-rdb under another name (redis picks its role from
+  # argv[0]); redis-tools, which has it, starts no service on the host when installed.
+  [ -f "$astage/usr/bin/redis-check-rdb" ] && ln -s redis-check-rdb "$astage/usr/bin/redis-server"
+  [ -f "$astage/usr/bin/python3.11" ] && ln -s python3.11 "$astage/usr/bin/python3"
+  if [ -d "$pylib" ]; then
+    mkdir -p "$astage/usr/lib"
+    tar -C /usr/lib --exclude='python3.11/test' --exclude='python3.11/config-3.11-*' \
+      --exclude='python3.11/lib2to3' --exclude='python3.11/idlelib' --exclude='python3.11/tkinter' \
+      --exclude='python3.11/ensurepip' --exclude='python3.11/pydoc_data' \
+      --exclude='python3.11/distutils' --exclude='python3.11/turtledemo' \
+      --exclude='python3.11/site-packages' --exclude='python3.11/dist-packages' \
+      -cf - python3.11 | tar -C "$astage/usr/lib" -xf -
+  fi
+  for m in /usr/lib/file/magic.mgc /usr/share/misc/magic.mgc; do
+    [ -e "$m" ] && { mkdir -p "$astage$(dirname "$m")"; cp -L "$m" "$astage$m"; }
+  done
+  (cd "$astage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$apps.tmp.$$"
+  mv "$apps.tmp.$$" "$apps"
+  rm -rf "$astage"
+fi
+
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$DAMO_VM_TMP/project.cpio"
-cat "$base" "$DAMO_VM_TMP/project.cpio" > "$output"
+cat "$base" "$apps" "$DAMO_VM_TMP/project.cpio" > "$output"

@@ -32,6 +32,9 @@ fi
 . /vm/job.sh
 . /vm/lib.sh
 
+# Loopback only (-nic none): redis and its benchmark talk over 127.0.0.1.
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up 2>/dev/null
+
 # Without this, DAMON and the other accessed-bit users see no access to pages that stay in
 # QEMU's (huge) soft-TLB: see test/vm/workloads/tlbchurn.c.
 if [ "${TLB_CHURN_US:-1000}" != 0 ]; then
@@ -77,6 +80,8 @@ for f in /vm/scenarios/*.sh; do
   base=$(basename "$f" .sh)
   name=${base#[0-9][0-9]-}
   if [ -n "$ONLY" ] && ! echo "$name" | grep -Eq "$ONLY"; then continue; fi
+  # "# heavy" scenarios (the long accuracy runs) only run when --only selects them.
+  if [ -z "$ONLY" ] && grep -q '^# heavy' "$f"; then continue; fi
   limit=$(sed -n 's/^# timeout: *\([0-9][0-9]*\).*/\1/p' "$f" | head -1)
   [ -n "$limit" ] || limit=$SCENARIO_TIMEOUT_S
   echo "@@SCENARIO-BEGIN $name"

@@ -1,0 +1,72 @@
+# heavy
+# timeout: 1500
+# Simulation against the kernel (issue 19, item 4; docs/ACCURACY.md): for each workload of
+# /vm/apps.sh, a fresh run is recorded (damo record) and `damo simulate` predicts what a
+# scheme would do to it; then another fresh run of the same workload gets the same scheme
+# online (`damo schemes -c`), and what happened is compared with the prediction:
+#   sz_applied     the scheme's sz_applied statistic (kernel DAMOS, or the native engine's)
+#   out_bytes      pageout: bytes out of memory at the end (predicted final_bytes) against
+#                  the target's VmSwap at the end plus its RssShmem drop (shared memory
+#                  swapped out is not in VmSwap)
+#   refault_bytes  pageout: bytes accessed again after being paged out (predicted
+#                  reaccessed_bytes) against the swap-ins (/proc/vmstat pswpin x 4 KiB)
+# Cases (ACC_SIM_CASES): pageout-kernel; 55-accuracy-simulate-more adds cold-kernel,
+# pageout-native and cold-native. A case fails when any metric's prediction error exceeds
+# 50 % (the issue's bound; the aim is 25 %). Heavy (--only accuracy): the predictions are
+# far off today (docs/ACCURACY.md says why), so this cannot gate CI yet. Intervals are scaled
+# for TCG as in 50-accuracy-wss (25ms 500ms 5s).
+. /vm/lib.sh
+. /vm/apps.sh
+DUR=${ACC_DUR:-20}
+INTERVALS=${ACC_INTERVALS:-25ms 500ms 5s}
+CASES=${ACC_SIM_CASES:-pageout-kernel}
+WORKLOADS=${ACC_WORKLOADS:-$APP_NAMES}
+MIN_AGE=${ACC_MIN_AGE:-2s}
+
+jnum() { sed -n "s/.*\"$1\": \([0-9][0-9]*\).*/\1/p" "$2" | head -1; }
+
+for wl in $WORKLOADS; do
+  for src in kernel native; do
+    case " $CASES " in *"-$src "*) ;; *) continue ;; esac
+    # One recording per workload and engine: the simulator's input.
+    app_start "$wl" > "$OUT/$wl-rec-$src.start.log" 2>&1 || { cat "$OUT/$wl-rec-$src.start.log"; result_as "accuracy-sim-$wl-$src" fail reason=workload; app_stop; continue; }
+    case $src in kernel) rargs='--source tracefs' ;; native) rargs='--source native --primitive page_idle' ;; esac
+    damo record $rargs --monitoring_intervals $INTERVALS -o "$OUT/$wl-$src.data" --timeout "$DUR" "$APP_PID" > "$OUT/$wl-rec-$src.log" 2>&1
+    app_stop
+    for case_ in $CASES; do
+      action=${case_%-*}
+      [ "${case_#*-}" = "$src" ] || continue
+      name="accuracy-sim-$wl-$action-$src"
+      scheme="4K max 0 0 $MIN_AGE max $action"
+      damo simulate -i "$OUT/$wl-$src.data" -c "$scheme" --json > "$OUT/$wl-$action-$src.sim.json" 2> "$OUT/$wl-$action-$src.sim.err"
+      src_rc=$?
+      app_start "$wl" > "$OUT/$wl-$action-$src.start.log" 2>&1 || { result_as "$name" fail reason=workload; app_stop; continue; }
+      case $src in kernel) bargs='--backend sysfs' ;; native) bargs='--backend native --primitive page_idle' ;; esac
+      in0=$(vmstat_get pswpin); r0=$(rss_kib "$APP_PID"); sh0=$(shmem_kib "$APP_PID")
+      rss_sampler "$APP_PID" "$OUT/$wl-$action-$src.rss" &
+      sampler=$!
+      damo schemes -c "$scheme" $bargs --monitoring_intervals $INTERVALS --timeout "$DUR" --json "$APP_PID" \
+        > "$OUT/$wl-$action-$src.json" 2> "$OUT/$wl-$action-$src.log"
+      rc=$?
+      in1=$(vmstat_get pswpin); r1=$(rss_kib "$APP_PID"); sh1=$(shmem_kib "$APP_PID"); sw1=$(swap_kib "$APP_PID")
+      kill "$sampler" 2>/dev/null
+      app_stop
+      cat "$OUT/$wl-$action-$src.log" "$OUT/$wl-$action-$src.json"
+      sz=$(jnum sz_applied "$OUT/$wl-$action-$src.json")
+      # Out of memory at the end: anonymous pages in swap (VmSwap), plus shared-memory pages
+      # that left (sqlite's mmapped database on tmpfs is swapped as shmem, not in VmSwap).
+      shdrop=$(( sh0 - sh1 )); [ "$shdrop" -lt 0 ] && shdrop=0
+      drop=$(( (${sw1:-0} + shdrop) * 1024 ))
+      swapin=$(( (in1 - in0) * 4096 ))
+      if [ "$action" = pageout ]; then
+        m=$(node /vm/tools/accuracy.mjs sim "$OUT/$wl-$action-$src.sim.json" "sz_applied=${sz:-0}" "out_bytes=$drop" "refault_bytes=$swapin" 2>&1)
+      else
+        m=$(node /vm/tools/accuracy.mjs sim "$OUT/$wl-$action-$src.sim.json" "sz_applied=${sz:-0}" 2>&1)
+      fi
+      echo "$name: rc=$rc sim_rc=$src_rc rss_kib $r0 -> $r1 shmem_kib $sh0 -> $sh1 swap_kib $sw1 pswpin +$((in1 - in0)): $m"
+      e=$(kv max_err_pct "$m")
+      result_as "$name" "$(pass_if [ "$rc" = 0 -a "$src_rc" = 0 -a "${e:-999}" -le 50 ])" "$m rss_start_mib=$((r0 >> 10)) rss_end_mib=$((r1 >> 10))"
+    done
+  done
+done
+rm -f "$APP_DB"

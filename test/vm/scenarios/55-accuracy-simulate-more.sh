@@ -1,0 +1,7 @@
+# heavy
+# timeout: 2400
+# 51-accuracy-simulate for the other cases: the cold action with kernel DAMOS, and pageout
+# and cold with the native engine's online backend (page_idle + process_madvise), each
+# predicted from a recording of the same engine. Runs only with --only (e.g. accuracy).
+ACC_SIM_CASES='cold-kernel pageout-native cold-native'
+. /vm/scenarios/51-accuracy-simulate.sh

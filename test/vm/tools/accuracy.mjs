@@ -1,0 +1,227 @@
+// Judges recordings and scheme simulations of real workloads inside the VM
+// (scenarios 5x-accuracy-*, docs/ACCURACY.md). Prints one line of key=value.
+//
+//   node /vm/tools/accuracy.mjs wss TRUTH RECORDING [--skip-s 3] [--union] [--verbose]
+//     TRUTH is wsstruth's output (page-exact accessed pages per window, idle page
+//     tracking; a window runs from the middle of its mark sweep to the middle of its read
+//     sweep). Snapshots of the first --skip-s seconds (DAMON adapting its regions) are
+//     left out. Each remaining snapshot's working set (its regions with nr_accesses > 0) is
+//     paired with the truth window it overlaps most; with --union (aggregation interval
+//     shorter than the truth's window), each window is paired with the union of the
+//     snapshots whose middle falls in it instead (damo's working set over a time window).
+//     Prints samples (pairs), truth_p50_mib / rec_p50_mib, wss_err_p50/_p75/_p90_pct
+//     (the recorded working set's percentile against the truth's, as the kernel selftest
+//     and damo compare judge working sets), pair_err_p50_pct (median of the per-pair
+//     |recorded - truth| / truth), recall_pct (part of the truth's accessed pages inside
+//     the recorded working set) and precision_pct (part of the recorded working set the
+//     truth saw accessed), both medians over the pairs, regions (median per snapshot),
+//     truth_window_ms.
+//
+//   node /vm/tools/accuracy.mjs sim SIM_JSON KEY=MEASURED...
+//     SIM_JSON is `damo simulate --json` (one scheme). Each KEY names a prediction:
+//       sz_applied       stats.sz_applied                (kernel: the scheme's sz_applied)
+//       out_bytes        effects.final_bytes             (measured: target's VmSwap at the end)
+//       refault_bytes    effects.reaccessed_bytes        (measured: pswpin delta x 4 KiB)
+//     and prints KEY_pred_mib KEY_meas_mib KEY_err_pct (|pred - meas| / meas; when both
+//     are under 1 MiB the error is 0: nothing predicted, nothing happened), and
+//     max_err_pct over the keys given.
+import { readFileSync } from 'node:fs';
+
+const MiB = 2 ** 20;
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const quantile = (a, q) => {
+  if (a.length === 0) return NaN;
+  const b = [...a].sort((x, y) => x - y);
+  return b[Math.min(b.length - 1, Math.floor(q * b.length))];
+};
+const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'na');
+const print = (o) =>
+  console.log(
+    Object.entries(o)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' '),
+  );
+
+// Sorted, merged [start, end) intervals.
+function merge(iv) {
+  iv.sort((a, b) => a[0] - b[0]);
+  const out = [];
+  for (const [s, e] of iv) {
+    if (out.length && s <= out[out.length - 1][1]) {
+      if (e > out[out.length - 1][1]) out[out.length - 1][1] = e;
+    } else out.push([s, e]);
+  }
+  return out;
+}
+const total = (iv) => iv.reduce((n, [s, e]) => n + (e - s), 0);
+function overlap(a, b) {
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < a.length && j < b.length) {
+    const lo = Math.max(a[i][0], b[j][0]);
+    const hi = Math.min(a[i][1], b[j][1]);
+    if (hi > lo) n += hi - lo;
+    if (a[i][1] < b[j][1]) i++;
+    else j++;
+  }
+  return n;
+}
+
+function readTruth(path) {
+  const windows = [];
+  let cur = null;
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const w = line.split(' ');
+    if (w[0] === 'w') {
+      cur = {
+        markStart: Number(w[2]),
+        markEnd: Number(w[3]),
+        readStart: Number(w[4]),
+        readEnd: Number(w[5]),
+        present: Number(w[6]),
+        accessed: Number(w[7]),
+        runs: [],
+      };
+      windows.push(cur);
+    } else if (w[0] === 'r' && cur) cur.runs.push([Number(w[1]), Number(w[2])]);
+  }
+  return windows;
+}
+
+async function wss() {
+  const [, truthPath, recPath] = args;
+  const skipNs = opt('--skip-s', 3) * 1e9;
+  const union = args.includes('--union');
+  const verbose = args.includes('--verbose');
+  // Each page's window runs from its mark to its read; both sweeps take a while, so the
+  // window of the truth as a whole is taken from the middle of one to the middle of the other.
+  const windows = readTruth(truthPath).map((w) => ({
+    ...w,
+    t0: (w.markStart + w.markEnd) / 2,
+    t1: (w.readStart + w.readEnd) / 2,
+    iv: merge(w.runs.map((x) => [...x])),
+  }));
+  const dist = process.env.DAMO_DIST ?? '/damo/dist';
+  const { openTrace } = await import(`${dist}/src/format/open.js`);
+  const trace = await openTrace(recPath);
+  const base = Number(trace.header.baseTimeNs ?? 0n);
+  const snaps = [];
+  for await (const s of trace.snapshots()) {
+    if (s.targetIndex !== 0) continue;
+    const iv = [];
+    for (let i = 0; i < s.starts.length; i++) if (s.nrAccesses[i] > 0) iv.push([s.starts[i], s.ends[i]]);
+    snaps.push({ t0: base + s.startNs, t1: base + s.endNs, acc: merge(iv), regions: s.starts.length });
+  }
+  if (snaps.length === 0) {
+    print({ samples: 0, snapshots: 0, reason: 'empty_recording' });
+    return;
+  }
+  const first = snaps[0].t0 + skipNs;
+  const last = snaps[snaps.length - 1].t1;
+  // Pairs (recorded working set, truth window) to score.
+  const pairs = [];
+  if (union) {
+    // Windows longer than the aggregation interval: the union of the snapshots whose
+    // middle falls in the window (damo's working set over a time window, --work_time).
+    for (const w of windows) {
+      if (w.t0 < first || w.t1 > last) continue;
+      const inWin = snaps.filter((s) => (s.t0 + s.t1) / 2 >= w.t0 && (s.t0 + s.t1) / 2 <= w.t1);
+      if (inWin.length) pairs.push({ rec: merge(inWin.flatMap((s) => s.acc.map((x) => [...x]))), w });
+    }
+  } else {
+    // Each snapshot against the truth window it overlaps most (at least half of the shorter).
+    for (const s of snaps) {
+      if (s.t0 < first) continue;
+      let best = null;
+      let bestOv = 0;
+      for (const w of windows) {
+        const ov = Math.min(s.t1, w.t1) - Math.max(s.t0, w.t0);
+        if (ov > bestOv) [best, bestOv] = [w, ov];
+      }
+      if (best && bestOv >= 0.5 * Math.min(s.t1 - s.t0, best.t1 - best.t0)) pairs.push({ rec: s.acc, w: best });
+    }
+  }
+  const truthB = [];
+  const recB = [];
+  const pairErr = [];
+  const recalls = [];
+  const precisions = [];
+  const spans = [];
+  for (const { rec, w } of pairs) {
+    const t = total(w.iv);
+    if (t === 0) continue;
+    const r = total(rec);
+    const ov = overlap(w.iv, rec);
+    truthB.push(t);
+    recB.push(r);
+    pairErr.push((Math.abs(r - t) / t) * 100);
+    recalls.push((ov / t) * 100);
+    precisions.push(r > 0 ? (ov / r) * 100 : 0);
+    spans.push((w.t1 - w.t0) / 1e6);
+    if (verbose)
+      console.error(
+        `at ${((w.t0 - snaps[0].t0) / 1e9).toFixed(1)}s truth=${fmt(t / MiB)} rec=${fmt(r / MiB)} recall=${fmt((ov / t) * 100, 0)}`,
+      );
+  }
+  // Working-set error at a percentile: the recorded distribution's percentile against the
+  // truth's (as damo compare and the kernel selftest compare working sets).
+  const pctErr = (q) => {
+    const t = quantile(truthB, q);
+    return t > 0 ? (Math.abs(quantile(recB, q) - t) / t) * 100 : NaN;
+  };
+  print({
+    samples: truthB.length,
+    snapshots: snaps.length,
+    truth_p50_mib: fmt(quantile(truthB, 0.5) / MiB),
+    rec_p50_mib: fmt(quantile(recB, 0.5) / MiB),
+    wss_err_p50_pct: fmt(pctErr(0.5), 0),
+    wss_err_p75_pct: fmt(pctErr(0.75), 0),
+    wss_err_p90_pct: fmt(pctErr(0.9), 0),
+    pair_err_p50_pct: fmt(quantile(pairErr, 0.5), 0),
+    recall_pct: fmt(quantile(recalls, 0.5), 0),
+    precision_pct: fmt(quantile(precisions, 0.5), 0),
+    regions: quantile(
+      snaps.map((s) => s.regions),
+      0.5,
+    ),
+    truth_window_ms: fmt(quantile(spans, 0.5), 0),
+  });
+}
+
+function sim() {
+  const [, simPath, ...pairs] = args;
+  const j = JSON.parse(readFileSync(simPath, 'utf8'));
+  const s = j.schemes[0];
+  const pred = {
+    sz_applied: s.stats.sz_applied,
+    out_bytes: s.effects?.final_bytes ?? 0,
+    refault_bytes: s.effects?.reaccessed_bytes ?? 0,
+  };
+  const out = {};
+  let maxErr = 0;
+  for (const p of pairs) {
+    const [k, v] = p.split('=');
+    if (!(k in pred)) throw new Error(`accuracy sim: unknown metric ${k}`);
+    const meas = Number(v);
+    const pr = Number(pred[k]);
+    const err = pr < MiB && meas < MiB ? 0 : meas > 0 ? (Math.abs(pr - meas) / meas) * 100 : 100;
+    out[`${k}_pred_mib`] = fmt(pr / MiB);
+    out[`${k}_meas_mib`] = fmt(meas / MiB);
+    out[`${k}_err_pct`] = fmt(err, 0);
+    maxErr = Math.max(maxErr, err);
+  }
+  out.max_err_pct = fmt(maxErr, 0);
+  print(out);
+}
+
+if (args[0] === 'wss' && args.length >= 3) await wss();
+else if (args[0] === 'sim' && args.length >= 3) sim();
+else {
+  console.error('usage: accuracy.mjs wss TRUTH RECORDING [--skip-s N] | sim SIM_JSON KEY=BYTES...');
+  process.exit(2);
+}
