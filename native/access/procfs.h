@@ -92,6 +92,7 @@ inline bool write_clear_refs(const char* primitive, int fd, char command) {
 // /proc/PID/pagemap entry bits (Documentation/admin-guide/mm/pagemap.rst).
 constexpr uint64_t PM_PFN_MASK = (1ULL << 55) - 1;
 constexpr uint64_t PM_SOFT_DIRTY = 1ULL << 55;
+constexpr uint64_t PM_SWAP = 1ULL << 62;
 constexpr uint64_t PM_PRESENT = 1ULL << 63;
 
 // /proc/kpageflags bits.

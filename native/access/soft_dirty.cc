@@ -52,7 +52,11 @@ class SoftDirty final : public AccessPrimitive {
           throw EngineError(errno_code(errno), "soft_dirty: reading pagemap failed: " + errno_text(errno));
         return false;
       }
-      accessed[i] = (e & PM_SOFT_DIRTY) ? 1 : 0;
+      // pagemap reports an unpopulated page of a VMA that still carries VM_SOFTDIRTY (a
+      // mapping created after the last clear) as soft-dirty too: only a page that is in
+      // memory or in swap can have been written (fs/proc/task_mmu.c: pagemap_pte_hole sets
+      // PM_SOFT_DIRTY for holes of such a VMA).
+      accessed[i] = (e & PM_SOFT_DIRTY) && (e & (PM_PRESENT | PM_SWAP)) ? 1 : 0;
     }
     return true;
   }
