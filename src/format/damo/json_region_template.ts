@@ -164,14 +164,13 @@ export abstract class RegionTemplateReader extends JsonTokenizer {
     let szFilterPassed = NaN;
     if (this.same(p, l.tailA)) p += l.tailA.bytes.length;
     else if (this.same(p, l.tailB)) {
+      // quotedSize() reads at pos; on every give-up pos goes back to the region's '{'.
+      const regionAt = this.pos;
       this.pos = p + l.tailB.bytes.length - 1;
       const v = this.quotedSize();
-      if (v < 0) {
-        this.pos = p;
-        return false;
-      }
       p = this.pos;
-      if (!this.same(p, l.endB)) return false;
+      this.pos = regionAt;
+      if (v < 0 || !this.same(p, l.endB)) return false;
       p += l.endB.bytes.length;
       szFilterPassed = v;
     } else return false;
