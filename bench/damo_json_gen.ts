@@ -3,7 +3,7 @@
  *
  * - `writeRepeatedTestData`: damo's own test recording (tests/report/damon.data: 543
  *   snapshots, 9,773 regions) repeated with shifted times, in the same JSON layout, which is
- *   how the Python damo figures in research/damo.md section 7 were measured ("big100" =
+ *   how the Python damo figures in docs/DESIGN-DECISIONS.md section 3 were measured ("big100" =
  *   100 copies = 54,300 snapshots, 977,300 regions, 462 MB of JSON).
  * - `writeSyntheticDamo33`: exactly N regions of synthetic snapshots written by our damo
  *   3.3.0-layout writer (regions carry probe_hits and sz_filter_passed, so the text per

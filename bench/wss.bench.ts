@@ -1,7 +1,7 @@
 /**
  * `damo report wss` on large damo json_compressed files (issue 3). Python damo 3.3.0 takes
  * 17.1 s and 1.68 GB peak RSS on "big100" (damo's test recording repeated 100 times:
- * 977,300 regions, 462 MB of JSON; research/damo.md section 7); the target is 20x faster.
+ * 977,300 regions, 462 MB of JSON; docs/DESIGN-DECISIONS.md section 3); the target is 20x faster.
  *
  * Each figure is the best of five runs of the real CLI in a child process (node start-up,
  * module loading, inflating, parsing and the report), with the child's peak RSS.

@@ -1,7 +1,7 @@
 /**
  * A minimal PNG encoder (RGB, 8 bits per channel, no interlace) on node:zlib. The heat
  * raster of a heatmap is one PNG embedded in the SVG: drawing one vector rectangle per
- * cell costs seconds and gigabytes at damo's 500x500 resolution (research/ecosystem.md 1.4),
+ * cell costs seconds and gigabytes at damo's 500x500 resolution (docs/DESIGN-DECISIONS.md 2),
  * while a deflated raster of the same cells is a few hundred KiB made in milliseconds.
  */
 import { crc32, deflateSync } from 'node:zlib';

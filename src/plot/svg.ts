@@ -1,7 +1,7 @@
 /**
- * SVG text building blocks. Plots are assembled as strings (no DOM): research/ecosystem.md
- * 1.4 measured a jsdom-based d3-node at 12 s and 2.4 GB for a 500x500 heatmap, against
- * milliseconds for strings plus one embedded raster.
+ * SVG text building blocks. Plots are assembled as strings (no DOM): a jsdom-based d3-node
+ * took 12 s and 2.4 GB for a 500x500 heatmap, against milliseconds for strings plus one
+ * embedded raster (docs/DESIGN-DECISIONS.md section 2).
  */
 import { interpolateInferno } from 'd3-scale-chromatic';
 

@@ -4,7 +4,7 @@
  * each range was. damo uses it to choose the default heatmap ranges: the first target of
  * the guide list, its whole time span, and its hottest contiguous range.
  *
- * Semantics are damo v2.4.9's `damo_record_info.get_guide_info` (research/damo.md 3.1),
+ * Semantics are damo v2.4.9's `damo_record_info.get_guide_info` (docs/DESIGN-DECISIONS.md 4),
  * quirks included, so `--guide` and the default ranges match damo byte for byte:
  * - the start time is the END of the target's first snapshot;
  * - a lowest address (or a previous region end) of 0 counts as "not set yet";

@@ -3,7 +3,7 @@
  * average DAMON nr_accesses over the cell's time x address area.
  *
  * This is damo v1.x-2.6's algorithm (`damo_heatmap.heat_pixels_from_snapshots`, the same
- * since 2021-04, last shipped in v2.4.9; research/damo.md 3.4), ported operation for
+ * since 2021-04, last shipped in v2.4.9; docs/DESIGN-DECISIONS.md section 4), ported operation for
  * operation: the last digits of the output depend on the order of float operations, and
  * the compatibility target is damo's own byte-exact output. Memory is O(resolution): cells
  * are a Float64Array and snapshots are streamed through `add()`.
@@ -36,7 +36,7 @@ function floorDiv(a: number, b: number): number {
 
 /**
  * damo's axis units: `unit = (max - min) // resol`, then `max = min + unit * resol` so every
- * cell covers a whole number of nanoseconds and bytes (research/damo.md 3.2).
+ * cell covers a whole number of nanoseconds and bytes (docs/DESIGN-DECISIONS.md section 4).
  */
 export function heatmapGeometry(
   timeRange: readonly [number, number],

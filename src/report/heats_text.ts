@@ -2,8 +2,8 @@
  * Text forms of `damo report heats`, byte-compatible with damo v2.4.9:
  * - raw: `<time>\t<addr>\t<heat>` per cell, time-major, heat as Python's float repr;
  * - terminal: one digit 0-9 per cell (rows = time, columns = address) with damo's 256-colour
- *   sets and footer (research/damo.md 3.7);
- * - guide: damo's `--guide` text (research/damo.md 3.1).
+ *   sets and footer (docs/DESIGN-DECISIONS.md section 4);
+ * - guide: damo's `--guide` text (docs/DESIGN-DECISIONS.md section 4).
  */
 import { formatSz, formatTimeNs, pyInt, pyRepr } from '../core/fmt.js';
 import type { GuideInfo } from './guide.js';

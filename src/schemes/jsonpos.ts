@@ -1,9 +1,14 @@
 /**
- * A small JSON parser that remembers where every value starts, so that scheme errors can
- * name the line and column of the offending field (JSON.parse only reports syntax errors,
- * and only by offset). Numbers keep their source text: kernel ids and ULONG_MAX exceed 2^53.
+ * A JSON parser that remembers where every value starts, so that scheme errors can name the
+ * line and column of the offending field (JSON.parse only reports syntax errors, and only by
+ * offset). Numbers keep their source text: kernel ids and ULONG_MAX exceed 2^53.
+ *
+ * Strings, numbers and literals are read by the same tokenizer as damo's record files
+ * (format/json_tokenizer.ts), given the whole text as one buffer; this module only builds the tree
+ * with positions and turns byte offsets into lines and columns.
  */
 import { DamoError } from '../core/errors.js';
+import { JsonShapeError, JsonTokenizer, NEED_MORE } from '../format/json_tokenizer.js';
 
 export interface Pos {
   line: number;
@@ -18,152 +23,135 @@ export type JsonNode =
   | (Pos & { kind: 'bool'; value: boolean })
   | (Pos & { kind: 'null' });
 
-export function parseJsonWithPositions(text: string, file: string): JsonNode {
-  let i = 0;
-  let line = 1;
-  let lineStart = 0;
-  const pos = (): Pos => ({ line, column: i - lineStart + 1 });
-  const fail = (what: string): never => {
-    const p = pos();
-    throw new DamoError('E_FORMAT', `${file}:${p.line}:${p.column}: invalid JSON: ${what}`);
-  };
-  const skipWs = (): void => {
-    while (i < text.length) {
-      const c = text.charCodeAt(i);
-      if (c === 10) {
-        i++;
-        line++;
-        lineStart = i;
-      } else if (c === 32 || c === 9 || c === 13) {
-        i++;
-      } else {
-        break;
+const C_QUOTE = 0x22;
+const C_COMMA = 0x2c;
+const C_COLON = 0x3a;
+const C_LBRACKET = 0x5b;
+const C_RBRACKET = 0x5d;
+const C_LBRACE = 0x7b;
+const C_RBRACE = 0x7d;
+const C_MINUS = 0x2d;
+
+const MAX_DEPTH = 200;
+
+class PositionedJsonParser extends JsonTokenizer {
+  // Line and column of byte `cursorOff`; positions are asked for mostly in increasing order.
+  private cursorOff = 0;
+  private cursorLine = 1;
+  private cursorColumn = 1;
+
+  /** The whole text is one buffer: there is never a next chunk to wait for. */
+  protected step(): boolean {
+    return false;
+  }
+
+  /** Parses the whole text; errors are JsonShapeError with the byte offset. */
+  parseAll(bytes: Uint8Array): JsonNode {
+    this.setBuffer(bytes, 0);
+    this.final = true;
+    let root: JsonNode;
+    try {
+      root = this.value(0);
+    } catch (e) {
+      if (e === NEED_MORE) throw this.err('unexpected end of input', this.end);
+      throw e;
+    }
+    this.skipWs();
+    if (this.pos < this.end) throw this.err('unexpected text after the JSON value');
+    return root;
+  }
+
+  /** Line and column (in UTF-16 units, like an editor) of byte `off` of the text. */
+  posAt(off: number): Pos {
+    if (off < this.cursorOff) {
+      this.cursorOff = 0;
+      this.cursorLine = 1;
+      this.cursorColumn = 1;
+    }
+    const b = this.buf;
+    for (let p = this.cursorOff; p < off && p < b.length; p++) {
+      const c = b[p] as number;
+      if (c === 0x0a) {
+        this.cursorLine++;
+        this.cursorColumn = 1;
+      } else if ((c & 0xc0) !== 0x80) {
+        // A character starts here; four-byte sequences are two UTF-16 units.
+        this.cursorColumn += c >= 0xf0 ? 2 : 1;
       }
     }
-  };
-  const parseString = (): string => {
-    // i is at the opening quote
-    i++;
-    let out = '';
-    for (;;) {
-      if (i >= text.length) fail('unterminated string');
-      const c = text[i] ?? '';
-      if (c === '"') {
-        i++;
-        return out;
-      }
-      if (c === '\n') fail('newline inside a string');
-      if (c === '\\') {
-        const e = text[i + 1] ?? '';
-        i += 2;
-        switch (e) {
-          case '"': out += '"'; break;
-          case '\\': out += '\\'; break;
-          case '/': out += '/'; break;
-          case 'b': out += '\b'; break;
-          case 'f': out += '\f'; break;
-          case 'n': out += '\n'; break;
-          case 'r': out += '\r'; break;
-          case 't': out += '\t'; break;
-          case 'u': {
-            const hex = text.slice(i, i + 4);
-            if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('bad \\u escape');
-            out += String.fromCharCode(Number.parseInt(hex, 16));
-            i += 4;
-            break;
-          }
-          default:
-            i -= 1;
-            fail(`bad escape '\\${e}'`);
-        }
-        continue;
-      }
-      out += c;
-      i++;
-    }
-  };
-  const parseValue = (depth: number): JsonNode => {
-    if (depth > 200) fail('nesting too deep');
-    skipWs();
-    const p = pos();
-    const c = text[i];
-    if (c === '{') {
-      i++;
+    this.cursorOff = off;
+    return { line: this.cursorLine, column: this.cursorColumn };
+  }
+
+  private here(): Pos {
+    return this.posAt(this.base + this.pos);
+  }
+
+  private value(depth: number): JsonNode {
+    if (depth > MAX_DEPTH) throw this.err('nesting too deep');
+    const c = this.peek();
+    const p = this.here();
+    if (c === C_LBRACE) {
+      this.pos++;
       const entries: Array<{ key: string; keyPos: Pos; value: JsonNode }> = [];
-      skipWs();
-      if (text[i] === '}') {
-        i++;
+      if (this.peek() === C_RBRACE) {
+        this.pos++;
         return { kind: 'object', entries, ...p };
       }
       for (;;) {
-        skipWs();
-        if (text[i] !== '"') fail('expected a "key"');
-        const keyPos = pos();
-        const key = parseString();
-        skipWs();
-        if (text[i] !== ':') fail("expected ':' after the key");
-        i++;
-        const value = parseValue(depth + 1);
-        entries.push({ key, keyPos, value });
-        skipWs();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === '}') {
-          i++;
-          return { kind: 'object', entries, ...p };
-        }
-        fail("expected ',' or '}'");
+        if (this.peek() !== C_QUOTE) throw this.err('expected a "key"');
+        const keyPos = this.here();
+        const key = this.parseString();
+        if (this.peek() !== C_COLON) throw this.err("expected ':' after the key");
+        this.pos++;
+        entries.push({ key, keyPos, value: this.value(depth + 1) });
+        if (this.listEnd(C_RBRACE)) return { kind: 'object', entries, ...p };
       }
     }
-    if (c === '[') {
-      i++;
+    if (c === C_LBRACKET) {
+      this.pos++;
       const items: JsonNode[] = [];
-      skipWs();
-      if (text[i] === ']') {
-        i++;
+      if (this.peek() === C_RBRACKET) {
+        this.pos++;
         return { kind: 'array', items, ...p };
       }
       for (;;) {
-        items.push(parseValue(depth + 1));
-        skipWs();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === ']') {
-          i++;
-          return { kind: 'array', items, ...p };
-        }
-        fail("expected ',' or ']'");
+        items.push(this.value(depth + 1));
+        if (this.listEnd(C_RBRACKET)) return { kind: 'array', items, ...p };
       }
     }
-    if (c === '"') return { kind: 'string', value: parseString(), ...p };
-    const rest = text.slice(i, i + 5);
-    if (rest.startsWith('true')) {
-      i += 4;
-      return { kind: 'bool', value: true, ...p };
+    if (c === C_QUOTE) return { kind: 'string', value: this.parseString(), ...p };
+    if ((c >= 0x30 && c <= 0x39) || c === C_MINUS) {
+      const text = this.parseNumberText();
+      return { kind: 'number', value: Number(text), text, ...p };
     }
-    if (rest.startsWith('false')) {
-      i += 5;
-      return { kind: 'bool', value: false, ...p };
+    if (c !== 0x6e && c !== 0x74 && c !== 0x66) throw this.err(`unexpected '${String.fromCharCode(c)}'`);
+    const v = this.parseLiteral();
+    return v === null ? { kind: 'null', ...p } : { kind: 'bool', value: v, ...p };
+  }
+
+  /** Consumes ',' (false) or `close` (true). */
+  private listEnd(close: number): boolean {
+    const c = this.peek();
+    if (c === C_COMMA) {
+      this.pos++;
+      return false;
     }
-    if (rest.startsWith('null')) {
-      i += 4;
-      return { kind: 'null', ...p };
+    if (c === close) {
+      this.pos++;
+      return true;
     }
-    const m = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-    m.lastIndex = i;
-    const num = m.exec(text);
-    if (num !== null && num[0] !== '') {
-      i += num[0].length;
-      return { kind: 'number', value: Number(num[0]), text: num[0], ...p };
-    }
-    return fail(i >= text.length ? 'unexpected end of input' : `unexpected '${text[i] ?? ''}'`);
-  };
-  const root = parseValue(0);
-  skipWs();
-  if (i < text.length) fail('unexpected text after the JSON value');
-  return root;
+    throw this.err(`expected ',' or '${String.fromCharCode(close)}'`);
+  }
+}
+
+export function parseJsonWithPositions(text: string, file: string): JsonNode {
+  const parser = new PositionedJsonParser();
+  try {
+    return parser.parseAll(new TextEncoder().encode(text));
+  } catch (e) {
+    if (!(e instanceof JsonShapeError)) throw e;
+    const p = parser.posAt(e.offset);
+    throw new DamoError('E_FORMAT', `${file}:${p.line}:${p.column}: invalid JSON: ${e.message}`);
+  }
 }

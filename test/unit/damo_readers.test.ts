@@ -179,6 +179,31 @@ describe('json parser', () => {
     }
   });
 
+  it('resumes from the region start when the template gives up after sz_filter_passed', () => {
+    // damo 3.3's layout up to sz_filter_passed, then a value the in-place size reader
+    // refuses ('max') or a key after it: the general path must start at the region's '{'.
+    const region = (szFilterPassed: string, extra: Record<string, number> = {}) => ({
+      start: '0',
+      end: '4,096',
+      nr_accesses: { samples: 4, percent: null },
+      age: { usec: null, aggr_intervals: '1' },
+      probe_hits: [],
+      sz_filter_passed: szFilterPassed,
+      ...extra,
+    });
+    const doc = [{ target_id: 5, snapshots: [{ start_time: '0', end_time: '100', regions: [region('max'), region('4,096', { extra: 1 }), region('1 KiB')] }] }];
+    const bytes = new TextEncoder().encode(JSON.stringify(doc, null, 4) + ' '.repeat(4096));
+    const parse = (templates: boolean) => {
+      const p = new DamoJsonParser({ templates });
+      p.feed(bytes);
+      p.finish();
+      return p.records;
+    };
+    const withTemplate = parse(true);
+    expect(withTemplate).toEqual(parse(false));
+    expect(withTemplate[0]?.snapshots[0]?.starts.length).toBe(3);
+  });
+
   it('keeps realtime-clock times exact by moving the base time', async () => {
     const text =
       '[{"target_id": null, "snapshots": [{"start_time": "1748191726781395200", "end_time": "1748191729781395201", "regions": []}]}]';

@@ -95,6 +95,18 @@ describe("damo's JSON scheme format", () => {
     const syntax = errorOf(() => parseSchemesJson('[{"action": "pageout",}]', 's.json'));
     expect(syntax.message).toBe('s.json:1:23: invalid JSON: expected a "key"');
 
+    // Columns count characters, not UTF-8 bytes.
+    const wide = errorOf(() => parseSchemesJson('[{"name": "n\u00e9\u{1f600}", "action": "swap"}]', 'w.json'));
+    expect(wide.message).toBe("w.json:1:29: schemes[0].action: 'swap' is not a DAMOS action");
+    const cut = errorOf(() => parseSchemesJson('[{"action": "page', 'c.json'));
+    expect(cut.message).toBe('c.json:1:18: invalid JSON: unexpected end of input');
+    const ctl = errorOf(() => parseSchemesJson('[{"action": "page\nout"}]', 'l.json'));
+    expect(ctl.message).toBe('l.json:1:18: invalid JSON: control character inside a string');
+    const tail = errorOf(() => parseSchemesJson('[] x', 'x.json'));
+    expect(tail.message).toBe('x.json:1:4: invalid JSON: unexpected text after the JSON value');
+    const top = errorOf(() => parseSchemesJson('5', 'n.json'));
+    expect(top.message).toBe('n.json:1:1: schemes: expected a list of schemes, found 5');
+
     const action = errorOf(() => parseSchemesJson('[{"action": "swap"}]', 'a.json'));
     expect(action.message).toBe("a.json:1:13: schemes[0].action: 'swap' is not a DAMOS action");
   });

@@ -1,0 +1,183 @@
+/**
+ * The optional fast path of the damo JSON reader: damo writes every region with
+ * json.dumps(indent=4), so at a given indentation the bytes between a region's values are
+ * always the same. This template compares those constant bytes eight at a time and reads
+ * the values in place. Anything else (other whitespace, key order, units, a chunk end)
+ * makes it give up without consuming anything, and the general path in json_regions.ts,
+ * which gives identical results (test/unit/damo_readers.test.ts checks), reads the region.
+ */
+import { JsonTokenizer, u32 } from '../json_tokenizer.js';
+import { RegionAccumulator } from './records.js';
+
+const C_QUOTE = 0x22;
+const C_COMMA = 0x2c;
+const W_NULL = u32('null');
+
+/** A region needs about 500 bytes; the template path runs only with this many ahead. */
+const FAST_REGION_MIN_BYTES = 2048;
+
+/** A constant byte string and its 8-byte words (for DataView compares). */
+class ConstBytes {
+  readonly bytes: Uint8Array;
+  readonly words: Float64Array;
+  constructor(text: string) {
+    this.bytes = new TextEncoder().encode(text);
+    const n = Math.floor(this.bytes.length / 8);
+    const dv = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    this.words = new Float64Array(n);
+    for (let i = 0; i < n; i++) this.words[i] = dv.getFloat64(i * 8, true);
+  }
+}
+
+/**
+ * The constant parts of a region as damo writes it, for one indentation (the column of
+ * its '{'). Layout A is damo <= 3.2 (start, end, nr_accesses, age); layout B is 3.3
+ * (plus probe_hits and sz_filter_passed). nr_accesses.percent and age.usec are null.
+ */
+class RegionLayout {
+  readonly head: ConstBytes;
+  readonly afterStart: ConstBytes;
+  readonly afterEnd: ConstBytes;
+  readonly afterSamples: ConstBytes;
+  readonly tailA: ConstBytes;
+  readonly tailB: ConstBytes;
+  readonly endB: ConstBytes;
+  constructor(indent: number) {
+    const i0 = ' '.repeat(indent);
+    const i1 = ' '.repeat(indent + 4);
+    const i2 = ' '.repeat(indent + 8);
+    this.head = new ConstBytes(`{\n${i1}"start": "`);
+    this.afterStart = new ConstBytes(`",\n${i1}"end": "`);
+    this.afterEnd = new ConstBytes(`",\n${i1}"nr_accesses": {\n${i2}"samples": `);
+    this.afterSamples = new ConstBytes(`,\n${i2}"percent": null\n${i1}},\n${i1}"age": {\n${i2}"usec": null,\n${i2}"aggr_intervals": `);
+    this.tailA = new ConstBytes(`\n${i1}}\n${i0}}`);
+    this.tailB = new ConstBytes(`\n${i1}},\n${i1}"probe_hits": [],\n${i1}"sz_filter_passed": "`);
+    this.endB = new ConstBytes(`\n${i0}}`);
+  }
+}
+
+export abstract class RegionTemplateReader extends JsonTokenizer {
+  /** Regions of the snapshot being read. */
+  protected regions = new RegionAccumulator();
+
+  constructor(private readonly templates: boolean) {
+    super();
+  }
+
+  /**
+   * damo's size text at pos ("94,827,419,009,024", "143.027 MiB") read from the bytes, or
+   * -1 without consuming anything for other text (json_regions.ts).
+   */
+  protected abstract quotedSize(): number;
+
+  /** Reads the region at pos by its template; false (nothing consumed) when it does not fit. */
+  protected templateRegion(): boolean {
+    if (!this.templates || this.end - this.pos <= FAST_REGION_MIN_BYTES) return false;
+    const layout = this.layoutFor(this.pos);
+    return layout !== null && this.fastRegion(layout);
+  }
+
+  private layouts = new Map<number, RegionLayout | null>();
+
+  /** The template for a region whose '{' is at `at`, by the indentation before it. */
+  private layoutFor(at: number): RegionLayout | null {
+    const b = this.buf;
+    let p = at - 1;
+    while (p >= 0 && b[p] === 0x20) p--;
+    if (p < 0 || b[p] !== 0x0a) return null;
+    const indent = at - 1 - p;
+    let layout = this.layouts.get(indent);
+    if (layout === undefined) {
+      layout = indent % 4 === 0 && indent <= 64 ? new RegionLayout(indent) : null;
+      this.layouts.set(indent, layout);
+    }
+    return layout;
+  }
+
+  /** Compares the bytes at `p` with a constant; true when they are equal. */
+  private same(p: number, c: ConstBytes): boolean {
+    const dv = this.view;
+    const w = c.words;
+    for (let i = 0; i < w.length; i++) if (dv.getFloat64(p + i * 8, true) !== w[i]) return false;
+    const b = this.buf;
+    const t = c.bytes;
+    for (let i = w.length * 8; i < t.length; i++) if (b[p + i] !== t[i]) return false;
+    return true;
+  }
+
+  /** Digits with comma groups up to the closing quote: the value (fastPos = the quote), or -1. */
+  private fastDigits(p: number): number {
+    const b = this.buf;
+    let v = 0;
+    let digits = 0;
+    for (;;) {
+      const d = b[p] as number;
+      if (d >= 0x30 && d <= 0x39) {
+        v = v * 10 + (d - 0x30);
+        digits++;
+      } else if (d !== C_COMMA) break;
+      p++;
+    }
+    if (b[p] !== C_QUOTE || digits === 0 || digits > 15) return -1;
+    // At the closing quote, which the next constant starts with.
+    this.fastPos = p;
+    return v;
+  }
+
+  private fastPos = 0;
+
+  /** Parses one region at pos by the template; false (nothing consumed) if it does not fit. */
+  private fastRegion(l: RegionLayout): boolean {
+    const b = this.buf;
+    let p = this.pos;
+    if (!this.same(p, l.head)) return false;
+    const start = this.fastDigits(p + l.head.bytes.length);
+    if (start < 0) return false;
+    p = this.fastPos;
+    if (!this.same(p, l.afterStart)) return false;
+    const end = this.fastDigits(p + l.afterStart.bytes.length);
+    if (end < 0) return false;
+    p = this.fastPos;
+    if (!this.same(p, l.afterEnd)) return false;
+    p += l.afterEnd.bytes.length;
+    let samples = 0;
+    let digits = 0;
+    for (;;) {
+      const d = b[p] as number;
+      if (d >= 0x30 && d <= 0x39) {
+        samples = samples * 10 + (d - 0x30);
+        digits++;
+        p++;
+      } else break;
+    }
+    if (digits === 0 || digits > 15) return false;
+    if (!this.same(p, l.afterSamples)) return false;
+    p += l.afterSamples.bytes.length;
+    let age = -1;
+    if (b[p] === C_QUOTE) {
+      const v = this.fastDigits(p + 1);
+      if (v < 0) return false;
+      age = v;
+      p = this.fastPos + 1;
+    } else if (this.view.getUint32(p, true) === W_NULL) p += 4;
+    else return false;
+    let szFilterPassed = NaN;
+    if (this.same(p, l.tailA)) p += l.tailA.bytes.length;
+    else if (this.same(p, l.tailB)) {
+      // quotedSize() reads at pos; on every give-up pos goes back to the region's '{'.
+      const regionAt = this.pos;
+      this.pos = p + l.tailB.bytes.length - 1;
+      const v = this.quotedSize();
+      p = this.pos;
+      this.pos = regionAt;
+      if (v < 0 || !this.same(p, l.endB)) return false;
+      p += l.endB.bytes.length;
+      szFilterPassed = v;
+    } else return false;
+    this.pos = p;
+    const acc = this.regions;
+    if (!Number.isNaN(szFilterPassed)) acc.hasSzFilterPassed = true;
+    acc.push(start, end, samples, age, Number.isNaN(szFilterPassed) ? 0 : szFilterPassed);
+    return true;
+  }
+}
