@@ -56,7 +56,9 @@ describe('record() with the tracefs source', () => {
     expect(trace.header).toMatchObject({ source: 'kernel-tracefs', ops: 'vaddr', clock: 'monotonic', intervals: { sampleUs: 1000, aggrUs: 20000, opsUpdateUs: 1_000_000 } });
     expect(trace.header.targets).toHaveLength(1);
     expect(trace.header.targets[0]?.cmdline).toBe('sleep 0.4');
-    expect(snapshots.length).toBeGreaterThanOrEqual(5);
+    // The fake emits every 20 ms, so 0.4 s gives about 20 snapshots on an idle machine and
+    // fewer on a loaded one; what the test proves is that every one emitted is in the file.
+    expect(snapshots.length).toBeGreaterThanOrEqual(2);
     expect(snapshots.map(plain)).toEqual(h.written.map(plain));
     // Everything the kernel emitted for our kdamond reached the file.
     expect(snapshots.map((s) => [...s.starts])).toEqual(fake.emitted.filter((e) => e.kdamondPid === 700000).map((e) => e.regions.map((x) => x.start)));
