@@ -5,8 +5,10 @@
  * scheme simulation when schemes are given. Everything is computed here, in the CLI; the
  * page only draws it.
  *
- * Passes over the recording: two for the guide (the contiguous ranges), one for the grids
- * and time series, one for the wss distribution, and one more for a simulation.
+ * Two passes over the recording: the guide's gaps (which give the contiguous ranges), the
+ * time series and the wss distribution first; the heat grids and the ranges' heats second.
+ * (A third counts the ranges' heats first when there are too many ranges to draw them all;
+ * a simulation takes its own.)
  */
 import { deflateRawSync } from 'node:zlib';
 
@@ -16,11 +18,12 @@ import { DamoError } from '../core/errors.js';
 import { percentileIndex } from '../core/fmt.js';
 import type { Snapshot, TraceSource } from '../core/model.js';
 import { infernoLut } from '../plot/svg.js';
-import { computeGuides, heatPerByte, type GuideInfo } from './guide.js';
+import { GuideHeatCounter, GuideScanner, heatPerByte, sortGuides, targetIdsOf, type GuideInfo, type GuideRegion } from './guide.js';
 import { heatmapGeometry, HeatGrid } from './heatgrid.js';
 import { heatTitle, targetLabel } from './heats_image.js';
 import { buildPyramid, halveLevel, TILE_CELLS, type PyramidLevel } from './html_tiles.js';
-import { WSS_DEFAULTS, wssDists, wssOf } from './wss.js';
+import { SnapshotAdjuster } from './records.js';
+import { WSS_DEFAULTS, wssOf } from './wss.js';
 
 /** Limits that keep the page within its size budget (about 5 MB for any recording). */
 export interface HtmlLimits {
@@ -147,7 +150,7 @@ function nextPow2(n: number): number {
 
 interface MapPlan {
   guide: GuideInfo;
-  range: { start: number; end: number; heatPerByte: number };
+  range: { start: number; end: number; region: GuideRegion; heatPerByte: number };
   rangeIndex: number;
   nrRanges: number;
   timeResol: number;
@@ -160,13 +163,13 @@ interface MapWork {
   age: HeatGrid | null;
 }
 
-/** Snapshot counts per target index, from the guide pass (saves a counting pass). */
+/** The heatmaps to draw and their finest resolutions, within the page's limits. */
 function plansFor(guides: GuideInfo[], nrSnapshotsOf: (g: GuideInfo) => number, pageBytes: number, limits: HtmlLimits, downsampling: string[]): MapPlan[] {
   let all: MapPlan[] = [];
   for (const g of guides) {
     if (!(g.endNs > g.startNs)) continue;
     const ranges = g.contigRegions
-      .map((r) => ({ start: r.start, end: r.end, heatPerByte: heatPerByte(r) }))
+      .map((r) => ({ start: r.start, end: r.end, region: r, heatPerByte: heatPerByte(r) }))
       .filter((r) => r.end > r.start);
     const span = g.endNs - g.startNs;
     const nrSnaps = Math.max(1, nrSnapshotsOf(g) - 1);
@@ -216,6 +219,40 @@ function plansFor(guides: GuideInfo[], nrSnapshotsOf: (g: GuideInfo) => number, 
 
 function titleOf(p: MapPlan): string {
   return `target ${p.guide.targetIndexes[0]! + 1}, range ${p.rangeIndex}/${p.nrRanges}`;
+}
+
+/** First index in [0, n) whose value is above `x` (values ascending). */
+function firstAbove(values: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid]! > x) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** The snapshot's regions that overlap [start, end), as views; regions are sorted by address. */
+function regionsWithin(s: Snapshot, start: number, end: number): Snapshot {
+  const lo = firstAbove(s.ends, start);
+  // First region starting at or after `end`: the first start above end - 1 is not it for
+  // fractional addresses, so search for the first start >= end directly.
+  let hi = lo;
+  let top = s.starts.length;
+  while (hi < top) {
+    const mid = (hi + top) >>> 1;
+    if (s.starts[mid]! < end) hi = mid + 1;
+    else top = mid;
+  }
+  if (lo === 0 && hi === s.starts.length) return s;
+  return {
+    ...s,
+    starts: s.starts.subarray(lo, hi),
+    ends: s.ends.subarray(lo, hi),
+    nrAccesses: s.nrAccesses.subarray(lo, hi),
+    ages: s.ages.subarray(lo, hi),
+  };
 }
 
 function encodeAges(grid: HeatGrid): { timeResol: number; addrResol: number; data: string } {
@@ -268,16 +305,12 @@ function fmtUs(us: number): string {
 export async function computeHtmlData(source: TraceSource, o: HtmlDataOptions): Promise<PageData> {
   const limits = o.limits ?? HTML_LIMITS;
   const header = source.header;
-  const guides = await computeGuides(source);
-  if (guides.length === 0) {
-    throw new DamoError('E_FORMAT', `${o.input} has no snapshots: there is nothing to draw`, {
-      hint: 'record for longer than one aggregation interval, or check that this is the file you meant',
-    });
-  }
-
-  // One pass: snapshot counts and the real intervals are needed before the grids are sized,
-  // so this pass also collects the time series; the grids take the next one.
   const nrTargets = header.targets.length;
+  const ids = targetIdsOf(source);
+
+  // Pass 1: the guide's gaps, snapshot counts, real intervals, the time series and the wss
+  // distribution (damo report wss's own adjuster and thresholds, per target).
+  const scanner = new GuideScanner(ids);
   const counts: number[] = Array.from({ length: nrTargets }, () => 0);
   const durationsNs: number[] = [];
   const sampleUsSeen = new Set<number>();
@@ -285,10 +318,20 @@ export async function computeHtmlData(source: TraceSource, o: HtmlDataOptions): 
   let lastEnd = -Infinity;
   let nrRegionsTotal = 0;
   let agesKnown = true;
-  const perTargetRaw: Array<{ t: number[]; w: number[]; r: number[] }> = Array.from({ length: nrTargets }, () => ({ t: [], w: [], r: [] }));
-  const countOf = (s: Snapshot): void => {
+  const perTargetRaw: Array<{ t: number[]; w: number[]; r: number[]; dist: number[]; adjuster: SnapshotAdjuster }> = [];
+  const rawOf = (t: number): (typeof perTargetRaw)[number] => {
+    while (perTargetRaw.length <= t) {
+      const dist: number[] = [];
+      const adjuster = new SnapshotAdjuster(WSS_DEFAULTS.excludeSamples, WSS_DEFAULTS.workTimeUs, (a) =>
+        dist.push(wssOf(a, WSS_DEFAULTS.accThres, WSS_DEFAULTS.szThres)),
+      );
+      perTargetRaw.push({ t: [], w: [], r: [], dist, adjuster });
+    }
+    return perTargetRaw[t]!;
+  };
+  for await (const s of source.snapshots()) {
+    scanner.add(s);
     while (counts.length <= s.targetIndex) counts.push(0);
-    while (perTargetRaw.length <= s.targetIndex) perTargetRaw.push({ t: [], w: [], r: [] });
     counts[s.targetIndex]! += 1;
     if (durationsNs.length < 10000) durationsNs.push(s.endNs - s.startNs);
     if (s.sampleIntervalUs !== undefined) sampleUsSeen.add(s.sampleIntervalUs);
@@ -296,16 +339,28 @@ export async function computeHtmlData(source: TraceSource, o: HtmlDataOptions): 
     lastEnd = Math.max(lastEnd, s.endNs);
     nrRegionsTotal += s.starts.length;
     if (agesKnown && s.ages.length > 0 && s.ages[0]! < 0) agesKnown = false;
-    const raw = perTargetRaw[s.targetIndex]!;
+    const raw = rawOf(s.targetIndex);
     raw.t.push(s.endNs);
     raw.w.push(wssOf({ kind: 'same', snapshot: s }, WSS_DEFAULTS.accThres, WSS_DEFAULTS.szThres));
     raw.r.push(s.starts.length);
-  };
-  for await (const s of source.snapshots()) countOf(s);
+    raw.adjuster.push(s);
+  }
+  const unsorted = scanner.finish();
+  if (unsorted.length === 0) {
+    throw new DamoError('E_FORMAT', `${o.input} has no snapshots: there is nothing to draw`, {
+      hint: 'record for longer than one aggregation interval, or check that this is the file you meant',
+    });
+  }
 
   const downsampling: string[] = [];
   const pageBytes = header.host?.pageSizeBytes && header.host.pageSizeBytes > 0 ? header.host.pageSizeBytes : 4096;
-  const nrSnapshotsOf = (g: GuideInfo): number => g.targetIndexes.reduce((s, t) => s + (counts[t] ?? 0), 0);
+  const nrSnapshotsOf = (g: GuideInfo): number => g.targetIndexes.reduce((sum, t) => sum + (counts[t] ?? 0), 0);
+  const nrRanges = unsorted.reduce((sum, g) => sum + g.contigRegions.length, 0);
+  const heatCounter = new GuideHeatCounter(ids, unsorted);
+  // The heats of the ranges choose which heatmaps to keep when there are too many: count
+  // them first in that case; otherwise they are counted in the grid pass.
+  if (nrRanges > limits.maxMaps) for await (const s of source.snapshots()) heatCounter.add(s);
+  const guides = sortGuides(unsorted);
   const plans = plansFor(guides, nrSnapshotsOf, pageBytes, limits, downsampling);
 
   const works: MapWork[] = plans.map((plan) => {
@@ -320,16 +375,18 @@ export async function computeHtmlData(source: TraceSource, o: HtmlDataOptions): 
       worksOfTarget.set(t, list);
     }
   }
-  if (works.length > 0) {
-    for await (const s of source.snapshots()) {
-      const list = worksOfTarget.get(s.targetIndex);
-      if (list === undefined) continue;
-      // The age grid is the same cell average with ages in place of nr_accesses.
-      const asAges = agesKnown ? { ...s, nrAccesses: s.ages } : null;
-      for (const w of list) {
-        w.heat.add(s);
-        if (w.age !== null && asAges !== null) w.age.add(asAges);
-      }
+  // Pass 2: the heat and age grids (and the ranges' heats, if not counted yet).
+  for await (const s of source.snapshots()) {
+    if (nrRanges <= limits.maxMaps) heatCounter.add(s);
+    const list = worksOfTarget.get(s.targetIndex);
+    if (list === undefined) continue;
+    for (const w of list) {
+      // Only the regions inside the range (a view, no copy): the others add nothing, and a
+      // target has several ranges. The age grid is the same cell average with ages in place
+      // of nr_accesses.
+      const inRange = regionsWithin(s, w.plan.range.start, w.plan.range.end);
+      w.heat.add(inRange);
+      if (w.age !== null) w.age.add({ ...inRange, nrAccesses: inRange.ages });
     }
   }
 
@@ -347,12 +404,12 @@ export async function computeHtmlData(source: TraceSource, o: HtmlDataOptions): 
       addrStart: g.addrStart,
       addrEnd: g.addrEnd,
       highestHeat: highest,
-      heatPerByte: plan.range.heatPerByte,
+      heatPerByte: heatPerByte(plan.range.region),
       levels: buildPyramid(heat.heats, g.timeResol, g.addrResol, highest),
       ages: age === null ? null : encodeAges(age),
     };
   });
-  const skippedShort = guides.filter((g) => !(g.endNs > g.startNs)).length;
+  const skippedShort = unsorted.filter((g) => !(g.endNs > g.startNs)).length;
   if (skippedShort > 0) downsampling.push(`${skippedShort} target(s) with a single snapshot have no heatmap (a heatmap needs two)`);
 
   const series: SeriesData[] = [];
@@ -366,14 +423,12 @@ export async function computeHtmlData(source: TraceSource, o: HtmlDataOptions): 
     series.push({ targetIndex: t, label: targetLabel(header, t, header.targets[t]?.id ?? null), timesNs: b.times, wssBytes: b.wss, nrRegions: b.nrRegions, snapshotsPerPoint: per });
   });
 
-  const dists = await wssDists(source, { ...WSS_DEFAULTS, perTarget: true });
   const wss: WssDistData[] = [];
-  dists.forEach((d, k) => {
-    const t = header.targets.findIndex((x) => (x.id === null ? 'None' : x.id.toString()) === d.targetId);
-    const targetIndex = t >= 0 ? t : k;
-    if (d.values.length === 0) return;
-    const percentiles = Array.from({ length: 101 }, (_, p) => d.values[percentileIndex(p, d.values.length)]!);
-    wss.push({ targetIndex, label: targetLabel(header, targetIndex, header.targets[targetIndex]?.id ?? null), percentiles, nrSnapshots: d.values.length });
+  perTargetRaw.forEach((raw, t) => {
+    if (raw.dist.length === 0) return;
+    const values = Float64Array.from(raw.dist).sort();
+    const percentiles = Array.from({ length: 101 }, (_, p) => values[percentileIndex(p, values.length)]!);
+    wss.push({ targetIndex: t, label: targetLabel(header, t, header.targets[t]?.id ?? null), percentiles, nrSnapshots: values.length });
   });
 
   const iv = header.intervals;
