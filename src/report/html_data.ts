@@ -21,7 +21,7 @@ import { infernoLut } from '../plot/svg.js';
 import { GuideHeatCounter, GuideScanner, heatPerByte, sortGuides, targetIdsOf, type GuideInfo, type GuideRegion } from './guide.js';
 import { heatmapGeometry, HeatGrid } from './heatgrid.js';
 import { heatTitle, targetLabel } from './heats_image.js';
-import { buildPyramid, halveLevel, TILE_CELLS, type PyramidLevel } from './html_tiles.js';
+import { buildPyramid, TILE_CELLS, type Level, type PyramidLevel } from './html_tiles.js';
 import { SnapshotAdjuster } from './records.js';
 import { WSS_DEFAULTS, wssOf } from './wss.js';
 
@@ -36,17 +36,59 @@ export interface HtmlLimits {
   maxMaps: number;
   /** Points per time series (WSS, nr_regions); more snapshots are averaged in buckets. */
   maxSeriesPoints: number;
+  /** Encoded heat tiles and age grids over all heatmaps, in bytes (base64 text). */
+  maxHeatBytes: number;
 }
 
 export const HTML_LIMITS: HtmlLimits = {
-  maxFinestCells: 1 << 21,
+  maxFinestCells: 1 << 22,
   maxTimeCells: 1024,
   maxAddrCells: 1024,
   maxMaps: 24,
   maxSeriesPoints: 2000,
+  // The page's budget is 5 MB; the rest of it (script, series, facts) is well under 0.5 MB.
+  maxHeatBytes: 4_400_000,
 };
 
-/** The age read-out is kept at one level with sides of at most this many cells. */
+function encodedBytes(m: HeatmapData): number {
+  let n = m.ages?.data.length ?? 0;
+  for (const l of m.levels) for (const t of l.tiles) n += t.length;
+  return n;
+}
+
+/**
+ * Drops finest levels, largest first, until the encoded heatmaps fit in `maxBytes`: a
+ * recording whose cells do not compress well is shown at a coarser resolution.
+ */
+function fitHeatBytes(heatmaps: HeatmapData[], maxBytes: number, downsampling: string[]): void {
+  const dropped = new Map<HeatmapData, number>();
+  let total = heatmaps.reduce((n, m) => n + encodedBytes(m), 0);
+  while (total > maxBytes) {
+    let victim: HeatmapData | null = null;
+    let most = 0;
+    for (const m of heatmaps) {
+      if (m.levels.length < 2) continue;
+      const finest = m.levels[m.levels.length - 1]!;
+      if (finest.timeResol * finest.addrResol > most) {
+        most = finest.timeResol * finest.addrResol;
+        victim = m;
+      }
+    }
+    if (victim === null) break;
+    total -= encodedBytes(victim);
+    victim.levels.pop();
+    total += encodedBytes(victim);
+    dropped.set(victim, (dropped.get(victim) ?? 0) + 1);
+  }
+  for (const [m, n] of dropped) {
+    const f = m.levels[m.levels.length - 1]!;
+    downsampling.push(
+      `${m.title}: shown at most at ${f.timeResol} x ${f.addrResol} cells (${n} finer level${n > 1 ? 's' : ''} left out to keep the page under about 5 MB)`,
+    );
+  }
+}
+
+/** The age read-out is one grid with sides of at most this many cells. */
 const AGE_CELLS = 256;
 
 export interface HeatmapData {
@@ -64,8 +106,17 @@ export interface HeatmapData {
   /** The guide's heat per byte of the range (damo's --guide), for ordering. */
   heatPerByte: number;
   levels: PyramidLevel[];
-  /** Average age (aggregation intervals) per cell, time-major, deflate-raw + base64 of Uint16 LE; null when unknown. */
-  ages: { timeResol: number; addrResol: number; data: string } | null;
+  /** Average age per cell for the read-out; null when the recording has no ages. */
+  ages: AgeGrid | null;
+}
+
+/** Average age (aggregation intervals) per cell, time-major, deflate-raw + base64 of Uint16 LE. */
+export interface AgeGrid {
+  timeResol: number;
+  addrResol: number;
+  timeCellNs: number;
+  addrCellBytes: number;
+  data: string;
 }
 
 export interface SeriesData {
@@ -136,18 +187,6 @@ export interface SimulationLike {
   notes: string[];
 }
 
-function prevPow2(n: number): number {
-  let p = 1;
-  while (p * 2 <= n) p *= 2;
-  return p;
-}
-
-function nextPow2(n: number): number {
-  let p = 1;
-  while (p < n) p *= 2;
-  return p;
-}
-
 interface MapPlan {
   guide: GuideInfo;
   range: { start: number; end: number; region: GuideRegion; heatPerByte: number };
@@ -174,8 +213,9 @@ function plansFor(guides: GuideInfo[], nrSnapshotsOf: (g: GuideInfo) => number, 
     const span = g.endNs - g.startNs;
     const nrSnaps = Math.max(1, nrSnapshotsOf(g) - 1);
     ranges.forEach((r, k) => {
-      const addrCells = Math.min(limits.maxAddrCells, prevPow2(Math.max(1, Math.floor((r.end - r.start) / pageBytes))));
-      const timeCells = Math.min(limits.maxTimeCells, Math.max(64, nextPow2(nrSnaps)), prevPow2(span));
+      // A cell per snapshot and per page at most: finer cells would only repeat values.
+      const addrCells = Math.min(limits.maxAddrCells, Math.max(1, Math.floor((r.end - r.start) / pageBytes)));
+      const timeCells = Math.min(limits.maxTimeCells, nrSnaps, span);
       all.push({ guide: g, range: r, rangeIndex: k + 1, nrRanges: ranges.length, timeResol: timeCells, addrResol: addrCells });
     });
   }
@@ -193,10 +233,10 @@ function plansFor(guides: GuideInfo[], nrSnapshotsOf: (g: GuideInfo) => number, 
     let progressed = false;
     for (const p of all) {
       if (p.addrResol >= p.timeResol && p.addrResol > 64) {
-        p.addrResol /= 2;
+        p.addrResol = Math.ceil(p.addrResol / 2);
         progressed = true;
       } else if (p.timeResol > 64) {
-        p.timeResol /= 2;
+        p.timeResol = Math.ceil(p.timeResol / 2);
         progressed = true;
       }
     }
@@ -204,7 +244,7 @@ function plansFor(guides: GuideInfo[], nrSnapshotsOf: (g: GuideInfo) => number, 
     halved += 1;
   }
   if (halved > 0) {
-    downsampling.push(`the heatmaps' finest cells were made ${2 ** halved} times coarser to keep the page under its size budget`);
+    downsampling.push(`the heatmaps' finest cells were made up to ${2 ** halved} times coarser to bound the work of computing them`);
   }
   for (const p of all) {
     const nrSnaps = nrSnapshotsOf(p.guide) - 1;
@@ -255,15 +295,24 @@ function regionsWithin(s: Snapshot, start: number, end: number): Snapshot {
   };
 }
 
-function encodeAges(grid: HeatGrid): { timeResol: number; addrResol: number; data: string } {
-  let level = { timeResol: grid.geometry.timeResol, addrResol: grid.geometry.addrResol, cells: grid.heats };
-  while (level.timeResol > AGE_CELLS || level.addrResol > AGE_CELLS) {
-    level = halveLevel(level, level.timeResol > AGE_CELLS ? 2 : 1, level.addrResol > AGE_CELLS ? 2 : 1);
-  }
+/** A grid as the finest level of a pyramid. */
+function levelOf(grid: HeatGrid): Level {
+  const g = grid.geometry;
+  return { timeResol: g.timeResol, addrResol: g.addrResol, timeCellNs: g.timeUnitNs, addrCellBytes: g.addrUnitBytes, cells: grid.heats };
+}
+
+function encodeAges(grid: HeatGrid): AgeGrid {
+  const level = levelOf(grid);
   const u16 = new Uint16Array(level.cells.length);
   for (let k = 0; k < u16.length; k++) u16[k] = Math.min(65535, Math.max(0, Math.round(level.cells[k]!)));
   const bytes = Buffer.from(u16.buffer, u16.byteOffset, u16.byteLength);
-  return { timeResol: level.timeResol, addrResol: level.addrResol, data: deflateRawSync(bytes).toString('base64') };
+  return {
+    timeResol: level.timeResol,
+    addrResol: level.addrResol,
+    timeCellNs: level.timeCellNs,
+    addrCellBytes: level.addrCellBytes,
+    data: deflateRawSync(bytes).toString('base64'),
+  };
 }
 
 /** Buckets of `per` snapshots averaged into one point. */
@@ -365,7 +414,13 @@ export async function computeHtmlData(source: TraceSource, o: HtmlDataOptions): 
 
   const works: MapWork[] = plans.map((plan) => {
     const geometry = heatmapGeometry([plan.guide.startNs, plan.guide.endNs], [plan.range.start, plan.range.end], [plan.timeResol, plan.addrResol]);
-    return { plan, heat: new HeatGrid(geometry), age: agesKnown ? new HeatGrid(geometry) : null };
+    // Ages are only read out, never drawn: a coarser grid of their cell averages is enough.
+    const ageGeometry = heatmapGeometry(
+      [plan.guide.startNs, plan.guide.endNs],
+      [plan.range.start, plan.range.end],
+      [Math.min(AGE_CELLS, plan.timeResol), Math.min(AGE_CELLS, plan.addrResol)],
+    );
+    return { plan, heat: new HeatGrid(geometry), age: agesKnown ? new HeatGrid(ageGeometry) : null };
   });
   const worksOfTarget = new Map<number, MapWork[]>();
   for (const w of works) {
@@ -405,10 +460,13 @@ export async function computeHtmlData(source: TraceSource, o: HtmlDataOptions): 
       addrEnd: g.addrEnd,
       highestHeat: highest,
       heatPerByte: heatPerByte(plan.range.region),
-      levels: buildPyramid(heat.heats, g.timeResol, g.addrResol, highest),
+      levels: buildPyramid(levelOf(heat), highest),
       ages: age === null ? null : encodeAges(age),
     };
   });
+  // Within a target, the hottest range first (the one report heats draws by default).
+  heatmaps.sort((a, b) => a.targetIndex - b.targetIndex || b.heatPerByte - a.heatPerByte || a.rangeIndex - b.rangeIndex);
+  fitHeatBytes(heatmaps, limits.maxHeatBytes, downsampling);
   const skippedShort = unsorted.filter((g) => !(g.endNs > g.startNs)).length;
   if (skippedShort > 0) downsampling.push(`${skippedShort} target(s) with a single snapshot have no heatmap (a heatmap needs two)`);
 

@@ -18,6 +18,14 @@ export interface PyramidLevel {
   timeResol: number;
   addrResol: number;
   /**
+   * What one cell covers. Cell (i, j) spans [start + i * timeCellNs, start + (i + 1) *
+   * timeCellNs) x [addrStart + j * addrCellBytes, ...); the last cell of a coarser level made
+   * from an odd number of cells reaches past the end of the range (its average is of the
+   * cells that exist).
+   */
+  timeCellNs: number;
+  addrCellBytes: number;
+  /**
    * Tiles in time-major order: tile (ti, ai) is `tiles[ti * tilesAlongAddr + ai]`, each
    * TILE_CELLS x TILE_CELLS cells (fewer at the far edges), cell (i, j) of a tile at byte
    * `i * tileAddrCells + j`, deflate-raw then base64.
@@ -26,9 +34,11 @@ export interface PyramidLevel {
 }
 
 /** One level of averages, time-major (row i = time, column j = address). */
-interface Level {
+export interface Level {
   timeResol: number;
   addrResol: number;
+  timeCellNs: number;
+  addrCellBytes: number;
   cells: Float64Array;
 }
 
@@ -54,7 +64,7 @@ export function halveLevel(l: Level, ft: number, fa: number): Level {
       cells[i * addrResol + j] = n > 0 ? sum / n : 0;
     }
   }
-  return { timeResol, addrResol, cells };
+  return { timeResol, addrResol, timeCellNs: l.timeCellNs * ft, addrCellBytes: l.addrCellBytes * fa, cells };
 }
 
 /** Colour levels 0..255 of a level, relative to `highest` (the finest level's highest cell). */
@@ -88,8 +98,8 @@ function cutTiles(levels: Uint8Array, timeResol: number, addrResol: number): str
  * The pyramid of a finest-level grid, coarsest level first. `highest` fixes the colour
  * scale for every level (coarser averages are never above the finest highest).
  */
-export function buildPyramid(cells: Float64Array, timeResol: number, addrResol: number, highest: number): PyramidLevel[] {
-  const levels: Level[] = [{ timeResol, addrResol, cells }];
+export function buildPyramid(finest: Level, highest: number): PyramidLevel[] {
+  const levels: Level[] = [finest];
   for (;;) {
     const l = levels[levels.length - 1]!;
     if (l.timeResol <= COARSEST_CELLS && l.addrResol <= COARSEST_CELLS) break;
@@ -98,6 +108,8 @@ export function buildPyramid(cells: Float64Array, timeResol: number, addrResol: 
   return levels.reverse().map((l) => ({
     timeResol: l.timeResol,
     addrResol: l.addrResol,
+    timeCellNs: l.timeCellNs,
+    addrCellBytes: l.addrCellBytes,
     tiles: cutTiles(quantise(l.cells, highest), l.timeResol, l.addrResol),
   }));
 }

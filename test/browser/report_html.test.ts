@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSyntheticTrace } from '../../src/format/synthetic.js';
 import { runMain } from '../cli/helpers.js';
 import { fileTempDir } from '../fixtures/temp_dir.js';
-import { CHROMIUM_ARGS, chromiumPath } from './chromium.js';
+import { CHROMIUM_ARGS, chromiumPath } from '../../scripts/chromium.mjs';
 
 const chromium = chromiumPath();
 const dir = fileTempDir('damo-html-browser-');
@@ -49,6 +49,9 @@ describe.skipIf(!chromium)(title, () => {
   let browser: Browser;
   let page: Page;
   const html = (): string => join(dir, 'report.html');
+  // Heatmaps are ordered hottest first; find the heap-like and stack-like ranges by address.
+  let HEAP = -1;
+  let STACK = -1;
 
   beforeAll(async () => {
     const trace = join(dir, 'synthetic.data');
@@ -74,6 +77,13 @@ describe.skipIf(!chromium)(title, () => {
     await page.waitForFunction(() => document.body.dataset.ready === '1', { timeout: 30_000 });
     await settled();
     expect(errors).toEqual([]);
+    const starts = await page.evaluate(() =>
+      (window as unknown as { damoReport: { data: { heatmaps: Array<{ addrStart: number }> } } }).damoReport.data.heatmaps.map((m) => m.addrStart),
+    );
+    HEAP = starts.indexOf(0x5555_0000_0000);
+    STACK = starts.indexOf(0x7ffc_0000_0000);
+    expect(HEAP).toBeGreaterThanOrEqual(0);
+    expect(STACK).toBeGreaterThanOrEqual(0);
   });
 
   afterAll(async () => {
@@ -129,12 +139,12 @@ describe.skipIf(!chromium)(title, () => {
   const brightness = (rgb: [number, number, number]): number => rgb[0] + rgb[1] + rgb[2];
 
   it('draws the known hot block bright and the rest dark, in the PNG colour map', async () => {
-    const full = await view(0);
+    const full = await view(HEAP);
     const span = full.a1 - full.a0;
     const t = full.t0 + 2 * 1e9; // 2 s into the first phase (snapshots 0-49 last 5 s)
-    const hot = await pixelAt(0, t, full.a0 + 0.05 * span);
-    const coldHigher = await pixelAt(0, t, full.a0 + 0.6 * span);
-    const coldLater = await pixelAt(0, full.t0 + 7.5e9, full.a0 + 0.05 * span);
+    const hot = await pixelAt(HEAP, t, full.a0 + 0.05 * span);
+    const coldHigher = await pixelAt(HEAP, t, full.a0 + 0.6 * span);
+    const coldLater = await pixelAt(HEAP, full.t0 + 7.5e9, full.a0 + 0.05 * span);
     // inferno: level 255 is (252, 255, 164); no access is (0, 0, 4).
     expect(brightness(hot)).toBeGreaterThan(450);
     expect(brightness(coldHigher)).toBeLessThan(120);
@@ -146,62 +156,62 @@ describe.skipIf(!chromium)(title, () => {
     };
     expect(inLut(hot) && inLut(coldHigher) && inLut(coldLater)).toBe(true);
     // After 5 s the block is in the stack-like area (third heatmap), not in the heap.
-    const stack = await view(2);
+    const stack = await view(STACK);
     let brightest = 0;
-    for (let f = 0.02; f < 1; f += 0.04) brightest = Math.max(brightest, brightness(await pixelAt(2, stack.t0 + 7.5e9, stack.a0 + f * (stack.a1 - stack.a0))));
+    for (let f = 0.02; f < 1; f += 0.04) brightest = Math.max(brightest, brightness(await pixelAt(STACK, stack.t0 + 7.5e9, stack.a0 + f * (stack.a1 - stack.a0))));
     expect(brightest).toBeGreaterThan(450);
   });
 
   it('labels the axes as the PNG does', async () => {
-    const x = await xTicks(0);
+    const x = await xTicks(HEAP);
     expect(x[0]).toBe('0');
     expect(x.map(Number).every(Number.isFinite)).toBe(true);
-    expect(await page.$eval('#heatmap-0 .x-title', (e) => e.textContent)).toBe('time (s)');
-    expect(await page.$eval('#heatmap-0 .y-title:not(.r-title)', (e) => e.textContent)).toMatch(/^offset from 0x555500000000 \(MiB\)$/);
+    expect(await page.$eval(`#heatmap-${HEAP} .x-title`, (e) => e.textContent)).toBe('time (s)');
+    expect(await page.$eval(`#heatmap-${HEAP} .y-title:not(.r-title)`, (e) => e.textContent)).toMatch(/^offset from 0x555500000000 \(MiB\)$/);
     // Colour bar: 0 to the highest cell (nr_accesses of 20 samples per aggregation).
-    const r = await page.$$eval('#heatmap-0 .r-tick', (es) => es.map((e) => Number(e.textContent)));
+    const r = await page.$$eval(`#heatmap-${HEAP} .r-tick`, (es) => es.map((e) => Number(e.textContent)));
     expect(r[0]).toBe(0);
     expect(Math.max(...r)).toBeLessThanOrEqual(20);
   });
 
   it('zooms with the wheel around the pointer, and the axes change', async () => {
-    const before = await view(0);
-    const ticksBefore = await xTicks(0);
-    const yBefore = await yTicks(0);
-    const centre = await pointOf(0, (before.t0 + before.t1) / 2, (before.a0 + before.a1) / 2);
+    const before = await view(HEAP);
+    const ticksBefore = await xTicks(HEAP);
+    const yBefore = await yTicks(HEAP);
+    const centre = await pointOf(HEAP, (before.t0 + before.t1) / 2, (before.a0 + before.a1) / 2);
     await page.mouse.move(centre.x, centre.y);
     await page.mouse.wheel({ deltaY: -400 });
     await settled();
-    const after = await view(0);
+    const after = await view(HEAP);
     expect(after.t1 - after.t0).toBeLessThan((before.t1 - before.t0) * 0.7);
     expect(after.a1 - after.a0).toBeLessThan((before.a1 - before.a0) * 0.7);
     // The point under the pointer stays put.
     expect(Math.abs((after.t0 + after.t1) / 2 - (before.t0 + before.t1) / 2)).toBeLessThan((before.t1 - before.t0) * 0.01);
-    expect(await xTicks(0)).not.toEqual(ticksBefore);
-    expect(await yTicks(0)).not.toEqual(yBefore);
+    expect(await xTicks(HEAP)).not.toEqual(ticksBefore);
+    expect(await yTicks(HEAP)).not.toEqual(yBefore);
     // Drag pans: right by 100 px moves the view earlier in time.
     await page.mouse.down();
     await page.mouse.move(centre.x + 100, centre.y, { steps: 4 });
     await page.mouse.up();
     await settled();
-    const panned = await view(0);
+    const panned = await view(HEAP);
     expect(panned.t0).toBeLessThan(after.t0);
     expect(panned.t1 - panned.t0).toBeCloseTo(after.t1 - after.t0, -3);
     // Double-click resets.
     await page.mouse.click(centre.x, centre.y, { clickCount: 2 });
     await settled();
-    expect(await view(0)).toEqual(before);
-    expect(await xTicks(0)).toEqual(ticksBefore);
+    expect(await view(HEAP)).toEqual(before);
+    expect(await xTicks(HEAP)).toEqual(ticksBefore);
   });
 
   it('zooms to a Shift-dragged box', async () => {
-    const full = await view(0);
+    const full = await view(HEAP);
     const tA = full.t0 + 1e9;
     const tB = full.t0 + 4e9;
     const aA = full.a0 + 0.1 * (full.a1 - full.a0);
     const aB = full.a0 + 0.3 * (full.a1 - full.a0);
-    const p0 = await pointOf(0, tA, aB);
-    const p1 = await pointOf(0, tB, aA);
+    const p0 = await pointOf(HEAP, tA, aB);
+    const p1 = await pointOf(HEAP, tB, aA);
     await page.keyboard.down('Shift');
     await page.mouse.move(p0.x, p0.y);
     await page.mouse.down();
@@ -209,7 +219,7 @@ describe.skipIf(!chromium)(title, () => {
     await page.mouse.up();
     await page.keyboard.up('Shift');
     await settled();
-    const v = await view(0);
+    const v = await view(HEAP);
     const pxT = (full.t1 - full.t0) / 800;
     const pxA = (full.a1 - full.a0) / 380;
     expect(Math.abs(v.t0 - tA)).toBeLessThan(3 * pxT);
@@ -217,17 +227,17 @@ describe.skipIf(!chromium)(title, () => {
     expect(Math.abs(v.a0 - aA)).toBeLessThan(3 * pxA);
     expect(Math.abs(v.a1 - aB)).toBeLessThan(3 * pxA);
     // Zoomed in this far, a finer level of the pyramid is drawn.
-    const level = await page.$eval('#heatmap-0', (e) => Number((e as HTMLElement).dataset.level));
+    const level = await page.$eval(`#heatmap-${HEAP}`, (e) => Number((e as HTMLElement).dataset.level));
     expect(level).toBeGreaterThan(0);
     // Still bright: the box is inside the hot block.
-    expect(brightness(await pixelAt(0, full.t0 + 2e9, full.a0 + 0.15 * (full.a1 - full.a0)))).toBeGreaterThan(450);
-    await page.$eval('#heatmap-0', () => (window as unknown as { damoReport: { heatmaps: Array<{ reset(): void }> } }).damoReport.heatmaps[0]!.reset());
+    expect(brightness(await pixelAt(HEAP, full.t0 + 2e9, full.a0 + 0.15 * (full.a1 - full.a0)))).toBeGreaterThan(450);
+    await page.evaluate((k) => (window as unknown as { damoReport: { heatmaps: Array<{ reset(): void }> } }).damoReport.heatmaps[k]!.reset(), HEAP);
     await settled();
   });
 
   it('reads out the hovered cell and shows the time on the other charts', async () => {
-    const full = await view(0);
-    const p = await pointOf(0, full.t0 + 2e9, full.a0 + 0.05 * (full.a1 - full.a0));
+    const full = await view(HEAP);
+    const p = await pointOf(HEAP, full.t0 + 2e9, full.a0 + 0.05 * (full.a1 - full.a0));
     await page.mouse.move(p.x, p.y);
     await page.waitForFunction(() => document.getElementById('tooltip')!.style.display === 'block' && !/loading/.test(document.getElementById('tooltip')!.textContent ?? ''));
     const text = await page.$eval('#tooltip', (e) => e.textContent ?? '');

@@ -73,7 +73,10 @@ describe('damo report html', () => {
     // Nothing is fetched: no external script, style, image or font.
     expect(html).not.toMatch(/<link\b|\bsrc=|url\(|@import|https?:\/\//i);
     const data = pageData(html);
-    expect(data.heatmaps.map((m) => m.rangeIndex)).toEqual([1, 2, 3]);
+    expect(data.heatmaps.map((m) => m.rangeIndex).sort()).toEqual([1, 2, 3]);
+    // The hottest range first, as report heats draws it by default.
+    const heats = data.heatmaps.map((m) => m.heatPerByte);
+    expect(heats).toEqual([...heats].sort((a, b) => b - a));
     expect(data.series).toHaveLength(1);
     expect(data.series[0]!.timesNs).toHaveLength(200);
     expect(data.wssDists[0]!.nrSnapshots).toBe(180);
@@ -86,8 +89,9 @@ describe('damo report html', () => {
     const out = join(dir, 'cells.html');
     expect((await runMain(['report', 'html', '-i', trace(), '-o', out])).code).toBe(0);
     const data = pageData(readFileSync(out, 'utf8'));
-    const m = data.heatmaps[0]!;
-    const finest = finestLevels(data, 0);
+    const k = data.heatmaps.findIndex((x) => x.rangeIndex === 1);
+    const m = data.heatmaps[k]!;
+    const finest = finestLevels(data, k);
     // The same grid through report heats' own entry point, at the page's resolution and ranges.
     const src = await openTrace(trace(), { strict: false, env: {} });
     const heats = await computeHeats(src, { resol: [finest.timeResol, finest.addrResol], addressRange: [m.addrStart, m.addrEnd] });
@@ -103,9 +107,12 @@ describe('damo report html', () => {
   });
 
   it('halves a level by averaging blocks', () => {
-    const l = { timeResol: 2, addrResol: 4, cells: Float64Array.from([1, 3, 0, 0, 5, 7, 8, 0]) };
-    expect(Array.from(halveLevel(l, 2, 2).cells)).toEqual([4, 2]);
-    expect(Array.from(halveLevel(l, 1, 2).cells)).toEqual([2, 0, 6, 4]);
+    const l = { timeResol: 2, addrResol: 5, timeCellNs: 10, addrCellBytes: 4096, cells: Float64Array.from([1, 3, 0, 0, 9, 5, 7, 8, 0, 1]) };
+    const both = halveLevel(l, 2, 2);
+    expect(Array.from(both.cells)).toEqual([4, 2, 5]);
+    expect([both.timeResol, both.addrResol, both.timeCellNs, both.addrCellBytes]).toEqual([1, 3, 20, 8192]);
+    // An odd count: the last cell averages the one cell it has.
+    expect(Array.from(halveLevel(l, 1, 2).cells)).toEqual([2, 0, 9, 6, 4, 1]);
   });
 
   it('charts the simulation of -c schemes', async () => {
@@ -141,9 +148,21 @@ describe('damo report html', () => {
     expect(data.series[0]!.snapshotsPerPoint).toBe(4);
     expect(data.downsampling.join('\n')).toMatch(/3 heatmaps .* exceed the page's 2/);
     expect(data.downsampling.join('\n')).toMatch(/average 4 snapshots per point/);
-    expect(data.downsampling.join('\n')).toMatch(/finest cells were made \d+ times coarser/);
+    expect(data.downsampling.join('\n')).toMatch(/finest cells were made up to \d+ times coarser/);
     const total = data.heatmaps.reduce((s, m) => s + m.levels[m.levels.length - 1]!.timeResol * m.levels[m.levels.length - 1]!.addrResol, 0);
     expect(total).toBeLessThanOrEqual(limits.maxFinestCells);
+  });
+
+  it('leaves out the finest levels of the pyramids that do not fit the byte budget', async () => {
+    const out = join(dir, 'byte-budget.html');
+    const { io } = quietIO();
+    const full = pageData(readFileSync(join(dir, 'page.html'), 'utf8'));
+    const limits = { ...HTML_LIMITS, maxHeatBytes: 30_000 };
+    expect(await runHtmlCommand(io, { input: trace(), output: out, schemes: undefined, strict: false, limits })).toBe(0);
+    const data = pageData(readFileSync(out, 'utf8'));
+    const levels = (d: PageData): number => d.heatmaps.reduce((n, m) => n + m.levels.length, 0);
+    expect(levels(data)).toBeLessThan(levels(full));
+    expect(data.downsampling.join('\n')).toMatch(/shown at most at \d+ x \d+ cells \(\d+ finer levels? left out to keep the page under about 5 MB\)/);
   });
 
   it('fails clearly on an empty recording', async () => {

@@ -179,8 +179,8 @@
     this.drawnLevel = -1;
     this.ages = null;
     const finest = m.levels[m.levels.length - 1];
-    this.minT = ((m.timeEndNs - m.timeStartNs) / finest.timeResol) * 2;
-    this.minA = ((m.addrEnd - m.addrStart) / finest.addrResol) * 2;
+    this.minT = finest.timeCellNs * 2;
+    this.minA = finest.addrCellBytes * 2;
     if (m.ages) inflate(m.ages.data).then((b) => (self.ages = new Uint16Array(b.buffer, b.byteOffset, b.byteLength / 2)));
 
     const hTicks = ticks(0, m.highestHeat > 0 ? m.highestHeat : 1, 6);
@@ -275,6 +275,11 @@
     heatmaps.push(this);
   }
 
+  // Index of the cell of size `cell` (from `origin`, `n` of them) that holds x, clamped.
+  function cellIndex(x, origin, cell, n) {
+    return Math.min(n - 1, Math.max(0, Math.floor((x - origin) / cell)));
+  }
+
   Heatmap.prototype.clampView = function (v) {
     const f = this.full;
     let { t0, t1, a0, a1 } = v;
@@ -315,10 +320,9 @@
     const m = this.m;
     const v = this.view;
     const dpr = window.devicePixelRatio || 1;
-    const needT = (this.W * dpr * (this.full.t1 - this.full.t0)) / (v.t1 - v.t0);
-    const needA = (this.H * dpr * (this.full.a1 - this.full.a0)) / (v.a1 - v.a0);
     for (let l = 0; l < m.levels.length; l++) {
-      if (m.levels[l].timeResol >= needT && m.levels[l].addrResol >= needA) return l;
+      const L = m.levels[l];
+      if ((v.t1 - v.t0) / L.timeCellNs >= this.W * dpr && (v.a1 - v.a0) / L.addrCellBytes >= this.H * dpr) return l;
     }
     return m.levels.length - 1;
   };
@@ -327,11 +331,8 @@
     const L = this.m.levels[l];
     const f = this.full;
     const v = this.view;
-    const i0 = Math.max(0, Math.floor(((v.t0 - f.t0) / (f.t1 - f.t0)) * L.timeResol));
-    const i1 = Math.min(L.timeResol - 1, Math.floor(((v.t1 - f.t0) / (f.t1 - f.t0)) * L.timeResol));
-    const j0 = Math.max(0, Math.floor(((v.a0 - f.a0) / (f.a1 - f.a0)) * L.addrResol));
-    const j1 = Math.min(L.addrResol - 1, Math.floor(((v.a1 - f.a0) / (f.a1 - f.a0)) * L.addrResol));
-    return { i0, i1, j0, j1 };
+    return { i0: cellIndex(v.t0, f.t0, L.timeCellNs, L.timeResol), i1: cellIndex(v.t1, f.t0, L.timeCellNs, L.timeResol),
+      j0: cellIndex(v.a0, f.a0, L.addrCellBytes, L.addrResol), j1: cellIndex(v.a1, f.a0, L.addrCellBytes, L.addrResol) };
   };
   Heatmap.prototype.tilesOf = function (l) {
     const L = this.m.levels[l];
@@ -402,12 +403,12 @@
     const ci = new Int32Array(w);
     for (let x = 0; x < w; x++) {
       const t = v.t0 + ((x + 0.5) / w) * (v.t1 - v.t0);
-      ci[x] = Math.min(L.timeResol - 1, Math.max(0, Math.floor(((t - f.t0) / (f.t1 - f.t0)) * L.timeResol)));
+      ci[x] = cellIndex(t, f.t0, L.timeCellNs, L.timeResol);
     }
     const cj = new Int32Array(h);
     for (let y = 0; y < h; y++) {
       const a = v.a1 - ((y + 0.5) / h) * (v.a1 - v.a0);
-      cj[y] = Math.min(L.addrResol - 1, Math.max(0, Math.floor(((a - f.a0) / (f.a1 - f.a0)) * L.addrResol)));
+      cj[y] = cellIndex(a, f.a0, L.addrCellBytes, L.addrResol);
     }
     let o = 0;
     for (let y = 0; y < h; y++) {
@@ -464,13 +465,13 @@
     const v = this.view;
     const t = v.t0 + (x / this.W) * (v.t1 - v.t0);
     const a = v.a1 - (y / this.H) * (v.a1 - v.a0);
-    const i = Math.min(L.timeResol - 1, Math.max(0, Math.floor(((t - f.t0) / (f.t1 - f.t0)) * L.timeResol)));
-    const j = Math.min(L.addrResol - 1, Math.max(0, Math.floor(((a - f.a0) / (f.a1 - f.a0)) * L.addrResol)));
+    const i = cellIndex(t, f.t0, L.timeCellNs, L.timeResol);
+    const j = cellIndex(a, f.a0, L.addrCellBytes, L.addrResol);
     const c = this.cell(l, i, j);
-    const tc0 = f.t0 + (i / L.timeResol) * (f.t1 - f.t0);
-    const tc1 = f.t0 + ((i + 1) / L.timeResol) * (f.t1 - f.t0);
-    const ac0 = f.a0 + (j / L.addrResol) * (f.a1 - f.a0);
-    const ac1 = f.a0 + ((j + 1) / L.addrResol) * (f.a1 - f.a0);
+    const tc0 = f.t0 + i * L.timeCellNs;
+    const tc1 = Math.min(f.t1, tc0 + L.timeCellNs);
+    const ac0 = f.a0 + j * L.addrCellBytes;
+    const ac1 = Math.min(f.a1, ac0 + L.addrCellBytes);
     const hi = this.m.highestHeat;
     let freq;
     if (c < 0) freq = 'loading';
@@ -482,8 +483,8 @@
     let age = 'not recorded';
     if (this.m.ages && this.ages) {
       const A = this.m.ages;
-      const ai = Math.min(A.timeResol - 1, Math.floor(((t - f.t0) / (f.t1 - f.t0)) * A.timeResol));
-      const aj = Math.min(A.addrResol - 1, Math.floor(((a - f.a0) / (f.a1 - f.a0)) * A.addrResol));
+      const ai = cellIndex(t, f.t0, A.timeCellNs, A.timeResol);
+      const aj = cellIndex(a, f.a0, A.addrCellBytes, A.addrResol);
       const ageIntervals = this.ages[ai * A.addrResol + aj];
       age = `${ageIntervals} aggregation intervals` + (data.aggrNs ? ` (${humanTime(ageIntervals * data.aggrNs)})` : '') + ', cell average';
     } else if (this.m.ages) age = 'loading';
