@@ -4,7 +4,7 @@
 // screenshot. Used for the figures in docs/PERFORMANCE.md and the README's screenshot.
 //
 // Usage: node scripts/report-html-page.mjs PAGE.html [--screenshot OUT.png] [--runs N]
-//        [--width PX] [--height PX] [--full-page]
+//        [--width PX] [--height PX] [--full-page] [--hover FT,FA]
 /* global document, window, performance -- the functions given to page.evaluate run in the page */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,10 +21,12 @@ const { values, positionals } = parseArgs({
     width: { type: 'string', default: '1280' },
     height: { type: 'string', default: '900' },
     'full-page': { type: 'boolean', default: false },
+    // Before the screenshot, point at this fraction (time, address) of the first heatmap.
+    hover: { type: 'string' },
   },
 });
 if (positionals.length !== 1) {
-  console.error('usage: node scripts/report-html-page.mjs PAGE.html [--screenshot OUT.png] [--runs N] [--width PX] [--height PX] [--full-page]');
+  console.error('usage: node scripts/report-html-page.mjs PAGE.html [--screenshot OUT.png] [--runs N] [--width PX] [--height PX] [--full-page] [--hover FT,FA]');
   process.exit(2);
 }
 const executablePath = chromiumPath();
@@ -54,6 +56,12 @@ try {
       `run ${run}: DOMContentLoaded ${t.domContentLoadedMs.toFixed(0)} ms, first paint ${t.firstPaintMs.toFixed(0)} ms, ` +
         `all heatmaps at their level ${t.settledMs.toFixed(0)} ms (from navigation start)`,
     );
+    if (values.hover) {
+      const [fx, fy] = values.hover.split(',').map(Number);
+      const box = await (await page.$('#heatmap-0 canvas.overlay')).boundingBox();
+      await page.mouse.move(box.x + fx * box.width, box.y + (1 - fy) * box.height);
+      await page.waitForFunction(() => document.getElementById('tooltip').style.display === 'block');
+    }
     if (values.screenshot && run === 1) {
       await page.screenshot({ path: values.screenshot, fullPage: values['full-page'] });
       console.log(`saved ${values.screenshot}`);

@@ -140,7 +140,8 @@
   }
 
   function plotWidth() {
-    return Math.max(320, Math.min(1100, root.clientWidth - 200));
+    // Room for the address labels on the left and the colour bar with its labels on the right.
+    return Math.max(320, Math.min(1100, root.clientWidth - 260));
   }
 
   // ---- heatmaps --------------------------------------------------------------------------
@@ -679,8 +680,8 @@
     const hs = section('Heatmaps', 'heatmaps');
     el('p', {
       cls: 'hint',
-      text: 'Time runs left to right, addresses bottom to top, colour is DAMON\'s access frequency (' + data.heatTitle +
-        '), as in report heats --heatmap. Wheel: zoom (Shift: time only, Alt: address only); drag: pan; Shift-drag: zoom to a box; double-click: reset.',
+      text: 'Time runs left to right, addresses bottom to top, colour is DAMON\'s ' + data.heatTitle +
+        ', as in report heats --heatmap. Wheel: zoom (Shift: time only, Alt: address only); drag: pan; Shift-drag: zoom to a box; double-click: reset.',
     }, hs);
     data.heatmaps.forEach((m, k) => {
       const h3 = el('h3', { text: m.title + ` · ${hex(m.addrStart)}–${hex(m.addrEnd)} (${humanBytes(m.addrEnd - m.addrStart)})` }, hs);
