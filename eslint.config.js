@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'src/format/gen/**', 'coverage/**', '.vm-out/**'] },
+  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'src/format/gen/**', 'src/report/html/gen/**', 'coverage/**', '.vm-out/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -16,5 +16,18 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
+    // The HTML report's page script runs in the browser, not in Node.
+    files: ['src/report/html/page.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        window: 'readonly', document: 'readonly', atob: 'readonly', Blob: 'readonly', Response: 'readonly',
+        DecompressionStream: 'readonly', performance: 'readonly',
+      },
+    },
+    // Event handlers and tile callbacks close over the chart object as `self`.
+    rules: { '@typescript-eslint/no-this-alias': 'off' },
   },
 );

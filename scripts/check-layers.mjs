@@ -48,6 +48,7 @@ const ALLOWED = {
     core: 'the model, errors, units',
   },
   report: {
+    schemes: 'report html charts the simulation of -c SCHEMES next to the heatmaps',
     plot: 'heats --heatmap, wss/nr_regions --plot draw images',
     format: 'reports read recordings in every format',
     core: 'the model, errors, damo formatting',

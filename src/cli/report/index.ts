@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 
 import type { CommandContext } from '../context.js';
 import { registerHeats } from './heats.js';
+import { registerHtml } from './html.js';
 import { registerNrRegions } from './nr_regions.js';
 import { registerRaw } from './raw.js';
 import { registerReportSchemes } from './schemes.js';
@@ -16,5 +17,6 @@ export function registerReport(program: Command, ctx: CommandContext): void {
   registerHeats(report, ctx);
   registerWss(report, ctx);
   registerNrRegions(report, ctx);
+  registerHtml(report, ctx);
   registerReportSchemes(report, ctx);
 }
