@@ -19,6 +19,8 @@ export async function runConvertCommand(io: CliIO, r: ConvertRequest): Promise<n
   const format = r.format ?? formatForOutputName(r.output);
   const result = await convertTrace(r.input, r.output, { format, mode: r.mode, strict: r.strict, env: io.env });
   for (const w of result.warnings) warn(io, w);
+  // Said even with --quiet: the output is not the whole recording.
+  for (const d of result.dropped) warn(io, `${r.output}: ${format} drops ${d}`);
   if (!r.quiet) {
     note(
       io,
