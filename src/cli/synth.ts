@@ -32,7 +32,7 @@ export function registerSynth(program: Command, ctx: CommandContext): void {
     .option('--seed <n>', 'random seed', parseNonNegativeInteger, 1)
     .option('--aggr_us <us>', 'aggregation interval in microseconds (or with a unit)', parsePositiveTimeUs, DEFAULT_INTERVALS.aggrUs)
     .option('--sample_us <us>', 'sampling interval in microseconds (or with a unit)', parsePositiveTimeUs, DEFAULT_INTERVALS.sampleUs)
-    .addHelpText('after', '\nExample:\n  $ damo synth -o demo.data --snapshots 600 --regions 200\n  $ damo report heats -i demo.data --heatmap stdout')
+    .addHelpText('after', '\nExamples:\n  $ damo synth -o demo.data --snapshots 600 --regions 200\n  $ damo report heats -i demo.data --heatmap stdout')
     .action(async (opts: SynthOptions) => {
       const { runSynthCommand } = await import('../format/synth_command.js');
       const code = await runSynthCommand(ctx.io, {

@@ -11,6 +11,7 @@ import { DamoError, errorMessage } from '../core/errors.js';
 import type { Snapshot, TraceSource } from '../core/model.js';
 import { toolVersion } from '../core/version.js';
 import { openTrace } from './open.js';
+import { withProgress } from './progress_source.js';
 import type { OutputFormat } from './output_formats.js';
 
 export { formatForOutputName } from './output_formats.js';
@@ -21,6 +22,8 @@ export interface ConvertOptions {
   mode?: number;
   strict?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** Where to show progress of a long conversion (a terminal's stderr); none when absent. */
+  progress?: NodeJS.WritableStream;
 }
 
 export interface ConvertResult {
@@ -117,7 +120,8 @@ async function writeProtobuf(src: TraceSource, path: string, mode: number, warn:
 }
 
 export async function convertTrace(inPath: string, outPath: string, opts: ConvertOptions): Promise<ConvertResult> {
-  const src = await openTrace(inPath, { strict: opts.strict === true, env: opts.env ?? process.env });
+  const opened = await openTrace(inPath, { strict: opts.strict === true, env: opts.env ?? process.env });
+  const src = opts.progress === undefined ? opened : withProgress(opened, opts.progress, `converting ${inPath}`, true);
   const warnings = [...src.warnings];
   const warned = new Set<string>();
   const warn = (m: string): void => {

@@ -54,7 +54,7 @@ export async function runHeatsCommand(io: CliIO, o: HeatsRequest): Promise<numbe
     const { imageFormatOf } = await import('../plot/render.js');
     imageFormat = imageFormatOf(o.heatmap!);
   }
-  const source = await openForReport(io, o.input, { strict: o.strict, showsAddresses: true });
+  const source = await openForReport(io, o.input, { strict: o.strict, showsAddresses: true, progress: io.stderrIsTTY && (mode === 'image' || !io.stdoutIsTTY) });
   const out = new TextOut(io.stdout);
   try {
     if (o.guide) {
