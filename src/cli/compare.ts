@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 
 import { DamoError } from '../core/errors.js';
 import type { CommandContext } from './context.js';
+import { exactOption } from './damo_command.js';
 import { ExitCode } from './exit_code.js';
-import { collectIntegers, parseCorrelation, parseFraction, parseNonNegativeInteger, parsePercent, parsePositiveInteger } from './values.js';
+import { collectIntegers, parseCorrelation, parseFraction, parseNonNegativeInteger, parsePercent, parsePositiveInteger, parsePositiveTimeUs } from './values.js';
 
 interface CompareCliOptions {
   mapping?: string;
@@ -39,11 +40,11 @@ export function registerCompare(program: Command, ctx: CommandContext): void {
     .option('--mapping <file>', 'replay mapping from `damo replay --mapping`, to put B into A\'s coordinates')
     .option('--target_a <index>', 'target of A to compare', parseNonNegativeInteger, 0)
     .option('--target_b <index>', 'target of B (default: the mapping\'s pid, else 0)', parseNonNegativeInteger)
-    .option('--resol <n...>', 'heatmap grid: <time bins> <address bins> (default: one bin per snapshot of A up to 500, and 200)', collectIntegers)
+    .addOption(exactOption('--resol <time_address...>', 'heatmap grid: <time bins> <address bins> (default: one bin per snapshot of A up to 500, and 200)', 2).argParser(collectIntegers))
     .option('--hot_threshold <f>', 'a pixel is hot at this fraction of its recording\'s hottest pixel', parseFraction, 0.5)
     .option('--percentiles <p...>', 'working set percentiles to compare (default 10 25 50 75 90)', collectIntegers)
     .option('--acc_thres <n>', 'nr_accesses from which a region counts in the working set', parsePositiveInteger, 1)
-    .option('--work_time <us>', "compare working sets of snapshot groups spanning at least this many microseconds (damo's --work_time), for recordings with different aggregation intervals", parsePositiveInteger)
+    .option('--work_time <us>', "compare working sets of snapshot groups spanning at least this many microseconds (or with a unit; damo's --work_time), for recordings with different aggregation intervals", parsePositiveTimeUs)
     .option('--json', 'print the result as JSON')
     .option('--strict', 'fail on truncated recordings')
     .option('--max_wss_error <pct>', 'exit 1 if any working-set percentile error exceeds this (in %)', parsePercent)

@@ -5,17 +5,20 @@
  * Exit codes: 0 success, 1 runtime error, 2 usage error, 130 interrupted (SIGINT),
  * 143 terminated (SIGTERM). Results go to stdout; notes, warnings and errors to stderr.
  */
-import { Command, CommanderError } from 'commander';
+import { CommanderError, type Command } from 'commander';
 
 import { DamoError, errorMessage } from '../core/errors.js';
+import { dimension, FALLBACK_COLUMNS } from '../core/terminal.js';
 import { toolVersion } from '../core/version.js';
+import { wrapHelpText } from './help_wrap.js';
 import { registerCommands } from './commands.js';
 import type { CommandContext } from './context.js';
+import { commandPath, DamoCommand } from './damo_command.js';
 import { EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, ExitCode } from './exit_code.js';
 import { processIO, StdoutClosed, type CliIO } from '../core/io.js';
 
 export function buildProgram(io: CliIO): Command {
-  const program = new Command('damo');
+  const program = new DamoCommand('damo');
   const ctx: CommandContext = {
     io,
     debug: () => program.opts<{ debug?: boolean }>().debug === true,
@@ -27,16 +30,22 @@ export function buildProgram(io: CliIO): Command {
     )
     .version(toolVersion(), '-V, --version', 'print the version and exit')
     .option('--debug', 'print stack traces and internal details on errors')
+    .configureHelp({ boxWrap: (text, width) => wrapHelpText(text, width), minWidthToWrap: 20 })
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      // A terminal that reports 0 columns (a pty of size 0x0) gets the 80-column fallback.
+      getOutHelpWidth: () => dimension(io.stdoutIsTTY ? io.columns : undefined, FALLBACK_COLUMNS),
+      getErrHelpWidth: () => FALLBACK_COLUMNS,
+      // Commander's own messages start with 'error: '; ours all start with 'damo: '.
+      outputError: (s, write) => write(s.replace(/^error: /, 'damo: ')),
     })
-    .showHelpAfterError('(run with --help for usage)')
     // A command's options are parsed by that command only: `damo schemes -c F ...` has
     // options of its own while its subcommands (convert, tune) reuse some of the names.
     .enablePositionalOptions()
     .exitOverride();
   registerCommands(program, ctx);
+  forEachCommand(program, (c) => c.showHelpAfterError(`damo: run 'damo${c === program ? '' : ` ${commandPath(c)}`} --help' for usage`));
   program.addHelpText(
     'after',
     `
@@ -49,7 +58,21 @@ Examples:
   return program;
 }
 
-/** Runs one command line (without the node and script arguments); resolves to the exit code. */
+export function forEachCommand(cmd: Command, visit: (c: Command) => void): void {
+  visit(cmd);
+  for (const sub of cmd.commands) forEachCommand(sub, visit);
+}
+
+/**
+ * `damo help report heats` is `damo report heats --help`: commander's help command looks
+ * only one level down.
+ */
+export function expandHelp(argv: string[]): string[] {
+  const at = argv[0] === '--debug' ? 1 : 0;
+  if (argv[at] !== 'help') return argv;
+  return [...argv.slice(0, at), ...argv.slice(at + 1), '--help'];
+}
+
 /**
  * `--debug` is the program's option, but users put it anywhere (`damo record ... --debug`);
  * with positional options it must come before the command, so move it there. Arguments
@@ -62,9 +85,10 @@ export function hoistDebug(argv: string[]): string[] {
   return ['--debug', ...head.filter((a) => a !== '--debug'), ...(end < 0 ? [] : argv.slice(end))];
 }
 
+/** Runs one command line (without the node and script arguments); resolves to the exit code. */
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   const program = buildProgram(io);
-  argv = hoistDebug(argv);
+  argv = expandHelp(hoistDebug(argv));
   const debug = (): boolean => argv[0] === '--debug';
   try {
     await program.parseAsync(argv, { from: 'user' });

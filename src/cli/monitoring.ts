@@ -12,6 +12,7 @@ import type { KernelRoots } from '../record/roots.js';
 import { RECORD_PRIMITIVES } from '../native/primitives.js';
 import { DEFAULT_ROOTS } from '../record/roots.js';
 import type { TargetSpec } from '../record/target.js';
+import { exactOption } from './damo_command.js';
 import { parseTargetArgs } from './targets.js';
 import { collectIntegers, optionValue, parseAddressRanges, parsePositiveInteger, parseSeconds, parseTimeUs, valuesOf } from './values.js';
 
@@ -44,15 +45,15 @@ function compactTime(us: number): string {
 /** Adds the monitoring options (after the command's own). */
 export function addMonitoringOptions(cmd: Command, jsonHelp: string): Command {
   return cmd
-    .option('--monitoring_intervals <times...>', `sampling, aggregation and ops-update intervals, with units (default: ${[DEFAULT_INTERVALS.sampleUs, DEFAULT_INTERVALS.aggrUs, DEFAULT_INTERVALS.opsUpdateUs].map(compactTime).join(' ')})`)
+    .addOption(exactOption('--monitoring_intervals <times...>', `sampling, aggregation and ops-update intervals, with units (default: ${[DEFAULT_INTERVALS.sampleUs, DEFAULT_INTERVALS.aggrUs, DEFAULT_INTERVALS.opsUpdateUs].map(compactTime).join(' ')})`, 3))
     .option('-s, --sample <us>', 'sampling interval in microseconds (or with a unit)')
     .option('-a, --aggr <us>', 'aggregation interval in microseconds (or with a unit)')
     .option('-u, --updr <us>', 'ops-update interval in microseconds (or with a unit)')
-    .option('--monitoring_nr_regions_range <nr...>', `minimum and maximum number of regions (default: ${DEFAULT_NR_REGIONS.min} ${DEFAULT_NR_REGIONS.max})`)
+    .addOption(exactOption('--monitoring_nr_regions_range <nr...>', `minimum and maximum number of regions (default: ${DEFAULT_NR_REGIONS.min} ${DEFAULT_NR_REGIONS.max})`, 2))
     .option('-n, --minr <nr>', 'minimum number of regions', parsePositiveInteger)
     .option('-m, --maxr <nr>', 'maximum number of regions', parsePositiveInteger)
     .addOption(new Option('--ops <ops>', 'DAMON operations set (default: paddr for paddr, fvaddr with -r, else vaddr)').choices(DAMON_OPS))
-    .option('-r, --regions <ranges...>', 'fixed ranges to monitor, "<start>-<end>" (fvaddr and paddr)')
+    .addOption(exactOption('-r, --regions <ranges...>', 'fixed ranges to monitor, "<start>-<end> ..." as one argument, or repeated (fvaddr and paddr)', 1))
     .option('--target_pid <pid>', 'pid of a target (repeatable), as an option', collectIntegers)
     .option('--shell', 'run the command through /bin/sh -c (for pipes, globs, variables)')
     .option('--timeout <seconds>', 'stop after this many seconds', parseSeconds)

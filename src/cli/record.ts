@@ -3,7 +3,8 @@
  */
 import { Option, type Command } from 'commander';
 
-import { OUTPUT_FORMATS, type OutputFormat } from '../format/output_formats.js';
+import { DamoError } from '../core/errors.js';
+import { formatForOutputName, OUTPUT_FORMATS, type OutputFormat } from '../format/output_formats.js';
 import type { RecordPrimitive } from '../native/primitives.js';
 import { SOURCE_CHOICES, type SourceChoice } from '../record/source_names.js';
 import type { CommandContext } from './context.js';
@@ -13,7 +14,7 @@ import { parseFileMode, parseTimeUs } from './values.js';
 
 interface RecordCliOptions extends MonitoringCliOptions {
   out: string;
-  output_type: string;
+  output_type?: OutputFormat;
   output_permission: number;
   source: string;
   snapshot_interval?: number;
@@ -51,6 +52,23 @@ Examples:
   $ damo record paddr --timeout 10
   $ damo report heats -i damon.data --heatmap stdout`;
 
+/**
+ * The format of `-o FILE`: --output_type, else what the file name says (`-o x.json` writes
+ * damo json). A name that says one format while --output_type asks another is refused:
+ * the file would not be what its name promises.
+ */
+export function outputTypeFor(out: string, asked: OutputFormat | undefined, askedBy = `--output_type ${asked}`): OutputFormat {
+  const named = formatForOutputName(out);
+  if (asked === undefined) return named;
+  if (named !== 'protobuf' && named !== asked) {
+    const plain = `${out.replace(/\.[^./]*$/, '')}.data`;
+    throw new DamoError('E_USAGE', `-o ${out} names a ${named} file, but ${askedBy} writes ${asked}`, {
+      hint: `give a name that does not end like a ${named} file (e.g. -o ${plain})${askedBy.startsWith('--') ? `, or drop ${askedBy.split(' ')[0]} to write ${named}` : `, and 'damo convert -i ${plain} -o ${out}' afterwards`}`,
+    });
+  }
+  return asked;
+}
+
 export function registerRecord(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('record')
@@ -62,7 +80,7 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
     )
     .argument('[target...]', "command and its arguments, pid(s), or 'paddr'")
     .option('-o, --out <file>', 'output file (an existing one is renamed to <file>.old)', 'damon.data')
-    .addOption(new Option('--output_type <type>', 'output format').choices(OUTPUT_FORMATS).default('protobuf'))
+    .addOption(new Option('--output_type <type>', 'output format (default: from the name given to -o, as damo convert does: *.json is json, ...; else protobuf)').choices(OUTPUT_FORMATS))
     .addOption(new Option('--output_permission <mode>', 'octal file mode of the output').argParser(parseFileMode).default(0o600, '600'))
     .addOption(new Option('--source <source>', 'where snapshots come from').choices(['auto', ...SOURCE_CHOICES]).default('auto'))
     .option('--snapshot_interval <time>', 'time between sysfs snapshots (default: the aggregation interval)', parseTimeUs);
@@ -77,7 +95,7 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
       const m = resolveMonitoring(args, opts);
       const req = resolveRequest({
         out: opts.out,
-        outputType: opts.output_type as OutputFormat,
+        outputType: outputTypeFor(opts.out, opts.output_type),
         outputPermission: opts.output_permission,
         target: m.target,
         ops: opts.ops,

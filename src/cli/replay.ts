@@ -1,4 +1,8 @@
+import { join } from 'node:path';
+
 import type { Command } from 'commander';
+
+import { projectRoot } from '../core/version.js';
 
 import type { CommandContext } from './context.js';
 import { ExitCode } from './exit_code.js';
@@ -74,7 +78,7 @@ Record a replay and compare it with the original:
 
 Or record the generator as a command:
   $ damo replay -i demo.data --plan_out demo.plan --mapping map.json
-  $ damo record -o replayed.data -- build/Release/damo_replay --plan demo.plan --mapping map.json`,
+  $ damo record -o replayed.data -- ${join(projectRoot(), 'build', 'Release', 'damo_replay')} --plan demo.plan --mapping map.json`,
     )
     .action(async (opts: ReplayOptions) => {
       const [{ runReplayCommand }, { onInterrupt }] = await Promise.all([import('../replay/replay_command.js'), import('./signals.js')]);

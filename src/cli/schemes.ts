@@ -14,15 +14,16 @@ import { SCHEMES_BACKENDS, type SchemesBackend } from '../record/source_names.js
 import { DamoError } from '../core/errors.js';
 import type { CommandContext } from './context.js';
 import { ExitCode } from './exit_code.js';
+import { outputTypeFor } from './record.js';
 import { addMonitoringOptions, rawArgsOf, resolveMonitoring, type MonitoringCliOptions } from './monitoring.js';
 import { addInputOptions } from './report/common.js';
-import { parseFileMode, parsePercent, parsePositiveInteger, parseTimeUs } from './values.js';
+import { parseFileMode, parsePercent, parsePositiveInteger, parsePositiveTimeUs, parseTimeUs } from './values.js';
 
 interface ConvertOptions {
   sample: number;
   aggr: number;
   to: 'debugfs' | 'sysfs' | 'json' | 'text';
-  debugfsFormat: 'auto' | 'v0' | 'v4';
+  debugfs_format: 'auto' | 'v0' | 'v4';
 }
 
 interface ApplyCliOptions extends MonitoringCliOptions {
@@ -108,7 +109,7 @@ export function registerSchemes(program: Command, ctx: CommandContext): void {
       const schemesReq = { schemes: loaded.schemes, name: loaded.name, backend: opts.backend as 'auto' | SchemesBackend, statsIntervalMs: Math.max(1, opts.stats_interval / 1000) };
       const req = resolveRequest({
         out: opts.out ?? null,
-        outputType: 'protobuf',
+        outputType: opts.out === undefined ? 'protobuf' : outputTypeFor(opts.out, 'protobuf', 'damo schemes -o'),
         outputPermission: opts.output_permission,
         target: m.target,
         ops: opts.ops,
@@ -143,11 +144,11 @@ export function registerSchemes(program: Command, ctx: CommandContext): void {
         '  text     the one-line language, normalised',
     )
     .argument('<file>', "schemes file, or the scheme text itself (e.g. '4K max 0 0 5s max pageout')")
-    .option('-s, --sample <us>', 'sampling interval in microseconds, for percent -> samples', parsePositiveInteger, DEFAULT_INTERVALS.sampleUs)
-    .option('-a, --aggr <us>', 'aggregation interval in microseconds, for percent/time -> kernel units', parsePositiveInteger, DEFAULT_INTERVALS.aggrUs)
+    .option('-s, --sample <us>', 'sampling interval in microseconds (or with a unit), for percent -> samples', parsePositiveTimeUs, DEFAULT_INTERVALS.sampleUs)
+    .option('-a, --aggr <us>', 'aggregation interval in microseconds (or with a unit), for percent/time -> kernel units', parsePositiveTimeUs, DEFAULT_INTERVALS.aggrUs)
     .addOption(new Option('--to <form>', 'output form').choices(['debugfs', 'sysfs', 'json', 'text']).default('debugfs'))
     .addOption(
-      new Option('--debugfs-format <v>', 'debugfs line format: v0 = 7 fields (Linux 5.15), v4 = 18 fields with quotas and watermarks (5.16+)')
+      new Option('--debugfs_format <v>', 'debugfs line format: v0 = 7 fields (Linux 5.15), v4 = 18 fields with quotas and watermarks (5.16+)')
         .choices(['auto', 'v0', 'v4'])
         .default('auto'),
     )
@@ -171,7 +172,7 @@ Examples:
         file,
         to: opts.to,
         intervals: { sampleUs: opts.sample, aggrUs: opts.aggr },
-        debugfsFormat: opts.debugfsFormat,
+        debugfsFormat: opts.debugfs_format,
       });
       if (code !== 0) throw new ExitCode(code);
     });
@@ -183,7 +184,7 @@ interface TuneCliOptions {
   input: string;
   strict?: boolean;
   template: string;
-  maxRefault: number;
+  max_refault: number;
   sample?: number;
   aggr?: number;
   ops?: DamonOps;
@@ -200,7 +201,7 @@ function registerTune(schemes: Command, ctx: CommandContext): void {
       'Expand a scheme template into candidate schemes, simulate each on the recording (one pass ' +
         'for all), and print the one that keeps the most memory out of RAM on average while its ' +
         'refaults (bytes the recording shows accessed again after they were paged out or deactivated) ' +
-        'stay within --max-refault percent of the bytes it moved out.\n\n' +
+        'stay within --max_refault percent of the bytes it moved out.\n\n' +
         'In the template, a field may list alternatives (a|b|c), an arithmetic range (lo..hi:step) ' +
         'or a geometric range (lo..hi*factor). Ranges work on sizes, access percents, ages, and on ' +
         'quota_sz=, quota_ms=, quota_reset=, apply_interval=. The action must be pageout, cold or ' +
@@ -208,7 +209,7 @@ function registerTune(schemes: Command, ctx: CommandContext): void {
     );
   addInputOptions(cmd)
     .requiredOption('-t, --template <scheme>', "scheme template, e.g. '4K max 0 0|5|10 1s..64s*2 max pageout'")
-    .option('--max-refault <percent>', 'refault budget: refaulted bytes as a percent of the bytes moved out', parsePercent, 10)
+    .option('--max_refault <percent>', 'refault budget: refaulted bytes as a percent of the bytes moved out', parsePercent, 10)
     .option('-s, --sample <us>', "sampling interval (default: the recording's, else 5ms)", parseTimeUs)
     .option('-a, --aggr <us>', "aggregation interval (default: the recording's, else 100ms)", parseTimeUs)
     .addOption(new Option('--ops <ops>', "operations set (default: the recording's, else vaddr)").choices(DAMON_OPS))
@@ -220,7 +221,7 @@ function registerTune(schemes: Command, ctx: CommandContext): void {
       `
 Examples:
   $ damo schemes tune -i damon.data -t '4K max 0 0 1s..64s*2 max pageout'
-  $ damo schemes tune -i damon.data -t 'min max 0 0|5|10 1s|5s|30s max pageout' --max-refault 5
+  $ damo schemes tune -i damon.data -t 'min max 0 0|5|10 1s|5s|30s max pageout' --max_refault 5
   $ damo schemes tune -i damon.data -t '4K max 0 0 5s max pageout quota_sz=1M..64M*4 quota_reset=1s' --json`,
     )
     .action(async (opts: TuneCliOptions) => {
@@ -229,7 +230,7 @@ Examples:
         input: opts.input,
         strict: opts.strict === true,
         template: opts.template,
-        maxRefaultPct: opts.maxRefault,
+        maxRefaultPct: opts.max_refault,
         sampleUs: opts.sample,
         aggrUs: opts.aggr,
         ops: opts.ops,

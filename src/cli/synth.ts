@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { DEFAULT_INTERVALS } from '../core/damon_constants.js';
 import type { CommandContext } from './context.js';
 import { ExitCode } from './exit_code.js';
-import { parseNonNegativeInteger, parsePositiveInteger } from './values.js';
+import { parseNonNegativeInteger, parsePositiveInteger, parsePositiveTimeUs } from './values.js';
 
 interface SynthOptions {
   out: string;
@@ -30,9 +30,9 @@ export function registerSynth(program: Command, ctx: CommandContext): void {
     .option('--regions <n>', 'regions per snapshot', parseNonNegativeInteger, 100)
     .option('--targets <n>', 'number of monitoring targets', parsePositiveInteger, 1)
     .option('--seed <n>', 'random seed', parseNonNegativeInteger, 1)
-    .option('--aggr_us <us>', 'aggregation interval in microseconds', parsePositiveInteger, DEFAULT_INTERVALS.aggrUs)
-    .option('--sample_us <us>', 'sampling interval in microseconds', parsePositiveInteger, DEFAULT_INTERVALS.sampleUs)
-    .addHelpText('after', '\nExample:\n  $ damo synth -o demo.data --snapshots 600 --regions 200\n  $ damo report heats -i demo.data --heatmap stdout')
+    .option('--aggr_us <us>', 'aggregation interval in microseconds (or with a unit)', parsePositiveTimeUs, DEFAULT_INTERVALS.aggrUs)
+    .option('--sample_us <us>', 'sampling interval in microseconds (or with a unit)', parsePositiveTimeUs, DEFAULT_INTERVALS.sampleUs)
+    .addHelpText('after', '\nExamples:\n  $ damo synth -o demo.data --snapshots 600 --regions 200\n  $ damo report heats -i demo.data --heatmap stdout')
     .action(async (opts: SynthOptions) => {
       const { runSynthCommand } = await import('../format/synth_command.js');
       const code = await runSynthCommand(ctx.io, {

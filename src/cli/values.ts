@@ -195,27 +195,50 @@ export function parseTimeUs(value: string): number {
   return Math.round(us);
 }
 
-/** A positive number of seconds ('30', '0.5'). */
+/** A positive time in whole microseconds, for intervals ('5000', '5ms', '1s'). */
+export function parsePositiveTimeUs(value: string): number {
+  const us = parseTimeUs(value);
+  if (us <= 0) throw new InvalidArgumentError(`'${value}' must be longer than 0 (examples: 5000, 5ms, 1.5s).`);
+  return us;
+}
+
+/**
+ * A duration in seconds: a bare number is seconds, or a time with a unit ('30', '0.5',
+ * '1.5s', '500ms', '2m', "1 m 30 s"). Every option that counts seconds reads it this way.
+ */
+function secondsOf(value: string): number {
+  const t = value.trim();
+  if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t);
+  const neg = t.startsWith('-');
+  let ns: number;
+  try {
+    ns = textToNs(neg ? t.slice(1).trim() : t);
+  } catch {
+    ns = NaN;
+  }
+  return (neg ? -ns : ns) / 1e9;
+}
+
+/** A positive number of seconds ('30', '0.5', '1.5s', '500ms', '2m'). */
 export function parseSeconds(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`'${value}' is not a positive number of seconds.`);
+  const n = secondsOf(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`'${value}' is not a positive number of seconds (or a time with a unit: 1.5s, 500ms, 2m).`);
   return n;
 }
 
 /** A number of seconds, for offsets that may be zero or negative (`--duration`). */
 export function parseSecondsOffset(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`'${value}' is not a number of seconds.`);
+  const n = secondsOf(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`'${value}' is not a time (seconds, or with a unit: 1.5, 1.5s, 500ms).`);
   return n;
 }
 
-/** A short delay in ns: seconds by default, or with 's'/'ms' ('2', '1.5s', '500ms'); at most an hour. */
+/** A short delay in ns, read as parseSeconds does but zero allowed; at most an hour. */
 export function parseDelayNs(value: string): number {
-  const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s)?\s*$/i.exec(value);
-  if (m === null) throw new InvalidArgumentError(`'${value}' is not a duration (examples: 2, 1.5s, 500ms).`);
-  const ns = Number(m[1]) * ((m[2] ?? 's').toLowerCase() === 'ms' ? 1e6 : 1e9);
-  if (ns > 3600e9) throw new InvalidArgumentError(`'${value}' is longer than an hour.`);
-  return Math.round(ns);
+  const n = secondsOf(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a duration (seconds, or with a unit: 2, 1.5s, 500ms).`);
+  if (n > 3600) throw new InvalidArgumentError(`'${value}' is longer than an hour.`);
+  return Math.round(n * 1e9);
 }
 
 /** A bound of `report heats --time_range`: plain numbers are absolute ns, values with a unit are relative. */

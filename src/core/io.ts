@@ -4,6 +4,7 @@
  * captured output.
  */
 import { errnoCode } from './errors.js';
+import { dimension, FALLBACK_COLUMNS, FALLBACK_ROWS } from './terminal.js';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream;
@@ -11,7 +12,7 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
-  /** Terminal size when stdout is a TTY. */
+  /** Terminal size when stdout is a TTY (80x40 when the terminal reports 0x0). */
   columns: number | undefined;
   rows: number | undefined;
 }
@@ -23,8 +24,8 @@ export function processIO(): CliIO {
     env: process.env,
     stdoutIsTTY: process.stdout.isTTY === true,
     stderrIsTTY: process.stderr.isTTY === true,
-    columns: process.stdout.isTTY ? process.stdout.columns : undefined,
-    rows: process.stdout.isTTY ? process.stdout.rows : undefined,
+    columns: process.stdout.isTTY ? dimension(process.stdout.columns, FALLBACK_COLUMNS) : undefined,
+    rows: process.stdout.isTTY ? dimension(process.stdout.rows, FALLBACK_ROWS) : undefined,
   };
 }
 

@@ -11,22 +11,10 @@ import { DamoError, errorMessage } from '../core/errors.js';
 import type { Snapshot, TraceSource } from '../core/model.js';
 import { toolVersion } from '../core/version.js';
 import { openTrace } from './open.js';
+import { withProgress } from './progress_source.js';
 import type { OutputFormat } from './output_formats.js';
 
-/**
- * The output format an output file name asks for: `.json` is json; `.json_compressed`,
- * `.jsonz` and `.json.z` are json_compressed; `.perf_script`, `.script` and `.txt` are
- * perf_script; `.legacy` and `.recfmt` are the legacy binary; anything else (`.damo`,
- * `.trace`, `damon.data`, ...) is our protobuf trace.
- */
-export function formatForOutputName(path: string): OutputFormat {
-  const name = basename(path).toLowerCase();
-  if (name.endsWith('.json')) return 'json';
-  if (name.endsWith('.json_compressed') || name.endsWith('.jsonz') || name.endsWith('.json.z')) return 'json_compressed';
-  if (name.endsWith('.perf_script') || name.endsWith('.script') || name.endsWith('.txt')) return 'perf_script';
-  if (name.endsWith('.legacy') || name.endsWith('.recfmt')) return 'legacy';
-  return 'protobuf';
-}
+export { formatForOutputName } from './output_formats.js';
 
 export interface ConvertOptions {
   format: OutputFormat;
@@ -34,6 +22,8 @@ export interface ConvertOptions {
   mode?: number;
   strict?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** Where to show progress of a long conversion (a terminal's stderr); none when absent. */
+  progress?: NodeJS.WritableStream;
 }
 
 export interface ConvertResult {
@@ -42,6 +32,60 @@ export interface ConvertResult {
   nrSnapshots: number;
   nrRegions: number;
   warnings: string[];
+  /** What the output format could not hold, one sentence each (empty: nothing lost). */
+  dropped: string[];
+}
+
+/**
+ * Counts what a format without ages, start times or intervals loses of this recording.
+ * legacy and perf_script store one time per snapshot (its end): a reader takes a snapshot's
+ * start to be the previous end of its target, so a snapshot that started elsewhere moves.
+ */
+class LossCounter {
+  private nrAges = 0;
+  private nrMoved = 0;
+  private nrSubUs = 0;
+  private readonly lastEnd = new Map<number, number>();
+  private readonly firstOf = new Map<number, { startNs: number; endNs: number; n: number }>();
+
+  add(s: Snapshot): void {
+    for (let i = 0; i < s.ages.length; i++) if ((s.ages[i] as number) >= 0) this.nrAges++;
+    const prev = this.lastEnd.get(s.targetIndex);
+    if (prev !== undefined && Math.abs(prev - s.startNs) >= 1) this.nrMoved++;
+    this.lastEnd.set(s.targetIndex, s.endNs);
+    const first = this.firstOf.get(s.targetIndex);
+    if (first === undefined) this.firstOf.set(s.targetIndex, { startNs: s.startNs, endNs: s.endNs, n: 1 });
+    else first.n++;
+    if (Math.abs(s.endNs - Math.round(s.endNs / 1000) * 1000) >= 1) this.nrSubUs++;
+  }
+
+  /**
+   * Targets whose first snapshot a reader will not start where it did: damo's readers take
+   * the mean snapshot length of the target back from the first end (format/damo/records.ts).
+   */
+  private nrFirstMoved(): number {
+    let n = 0;
+    for (const [t, first] of this.firstOf) {
+      if (first.n < 2) continue;
+      const deducedNs = first.endNs - ((this.lastEnd.get(t) as number) - first.endNs) / (first.n - 1);
+      if (Math.abs(deducedNs - first.startNs) >= 1000) n++;
+    }
+    return n;
+  }
+
+  dropped(format: OutputFormat, header: TraceSource['header']): string[] {
+    const out: string[] = [];
+    if (format !== 'legacy' && format !== 'perf_script') return out;
+    if (format === 'legacy' && this.nrAges > 0) out.push(`the ages of ${this.nrAges} regions (the legacy format has no ages; they read back as unknown)`);
+    if (this.nrMoved > 0) {
+      out.push(`the start times of ${this.nrMoved} snapshots that did not begin where the previous one ended (${format} stores one time per snapshot; a reader starts each at the previous end)`);
+    }
+    const nrFirst = this.nrFirstMoved();
+    if (nrFirst > 0) out.push(`the start time of the first snapshot of ${nrFirst} target(s) (a reader deduces it from the mean snapshot length)`);
+    if (format === 'perf_script' && this.nrSubUs > 0) out.push(`the sub-microsecond part of ${this.nrSubUs} snapshot times (perf_script prints microseconds)`);
+    if (header.intervals !== null) out.push(`the monitoring intervals (${format} has no place for them)`);
+    return out;
+  }
 }
 
 /**
@@ -92,7 +136,8 @@ async function writeProtobuf(src: TraceSource, path: string, mode: number, warn:
 }
 
 export async function convertTrace(inPath: string, outPath: string, opts: ConvertOptions): Promise<ConvertResult> {
-  const src = await openTrace(inPath, { strict: opts.strict === true, env: opts.env ?? process.env });
+  const opened = await openTrace(inPath, { strict: opts.strict === true, env: opts.env ?? process.env });
+  const src = opts.progress === undefined ? opened : withProgress(opened, opts.progress, `converting ${inPath}`, true);
   const warnings = [...src.warnings];
   const warned = new Set<string>();
   const warn = (m: string): void => {
@@ -133,9 +178,11 @@ export async function convertTrace(inPath: string, outPath: string, opts: Conver
     if (e instanceof DamoError) throw e;
     throw new DamoError('E_IO', `${outPath}: conversion failed: ${errorMessage(e)}`, { cause: e });
   }
+  const loss = new LossCounter();
   for await (const s of src.snapshots()) {
     nrSnapshots++;
     nrRegions += s.starts.length;
+    loss.add(s);
   }
-  return { inputFormat: src.header.source, nrTargets: src.header.targets.length, nrSnapshots, nrRegions, warnings };
+  return { inputFormat: src.header.source, nrTargets: src.header.targets.length, nrSnapshots, nrRegions, warnings, dropped: loss.dropped(opts.format, src.header) };
 }

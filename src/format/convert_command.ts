@@ -17,8 +17,10 @@ export interface ConvertRequest {
 
 export async function runConvertCommand(io: CliIO, r: ConvertRequest): Promise<number> {
   const format = r.format ?? formatForOutputName(r.output);
-  const result = await convertTrace(r.input, r.output, { format, mode: r.mode, strict: r.strict, env: io.env });
+  const result = await convertTrace(r.input, r.output, { format, mode: r.mode, strict: r.strict, env: io.env, ...(io.stderrIsTTY && !r.quiet ? { progress: io.stderr } : {}) });
   for (const w of result.warnings) warn(io, w);
+  // Said even with --quiet: the output is not the whole recording.
+  for (const d of result.dropped) warn(io, `${r.output}: ${format} drops ${d}`);
   if (!r.quiet) {
     note(
       io,

@@ -5,6 +5,7 @@
 import { note, warn, type CliIO } from '../core/io.js';
 import type { TraceSource } from '../core/model.js';
 import { openTrace } from './open.js';
+import { withProgress } from './progress_source.js';
 
 export interface OpenForReportOptions {
   strict: boolean;
@@ -13,6 +14,11 @@ export interface OpenForReportOptions {
    * recordings whose access check cannot place accesses inside a mapping then says so too.
    */
   showsAddresses?: boolean;
+  /**
+   * Show progress of long passes on stderr (core/progress.ts). Default: when stderr is a
+   * terminal and stdout is not (a report streaming to the terminal would run into it).
+   */
+  progress?: boolean;
 }
 
 /**
@@ -21,7 +27,8 @@ export interface OpenForReportOptions {
  * each one once.
  */
 export async function openForReport(io: CliIO, path: string, options: OpenForReportOptions): Promise<TraceSource> {
-  const source = await openTrace(path, { strict: options.strict, env: io.env });
+  const opened0 = await openTrace(path, { strict: options.strict, env: io.env });
+  const source = withProgress(opened0, io.stderr, `reading ${path}`, options.progress ?? (io.stderrIsTTY && !io.stdoutIsTTY));
   let nrPrinted = 0;
   const printNewWarnings = (): void => {
     while (nrPrinted < source.warnings.length) warn(io, source.warnings[nrPrinted++] as string);

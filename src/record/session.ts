@@ -165,7 +165,10 @@ class MonitoringSession implements SessionView {
     this.note(mode.startNote(this, what, source.label, until));
 
     await mode.prepare();
-    const status = new StatusLine(deps.stderr, () => mode.statusText(this), deps.statusIntervalMs ?? 250, deps.stderrIsTTY && !req.quiet);
+    // A command we started writes to the same terminal whenever it likes, and a status line
+    // redrawn in place would run into its output; the line is for targets that stay quiet.
+    const sharesTerminal = req.target.kind === 'command' && deps.targetStdio === 'inherit';
+    const status = new StatusLine(deps.stderr, () => mode.statusText(this), deps.statusIntervalMs ?? 250, deps.stderrIsTTY && !req.quiet && !sharesTerminal);
     const end = await this.waitForEnd(source);
     status.clear();
 

@@ -7,6 +7,7 @@ import type { Ops, SourceKind, TraceTarget } from '../core/model.js';
 import type { OutputFormat } from '../format/output_formats.js';
 import type { OnlineSchemesSummary } from '../schemes/online_report.js';
 import type { ExitInfo } from './target.js';
+import { jsonConvention } from '../core/json_keys.js';
 
 export interface RecordSummary {
   out: string | null;
@@ -35,7 +36,7 @@ export interface RecordResult {
 /** The summary as JSON (target ids as strings: kernel ids exceed 2^53). */
 export function recordSummaryJson(summary: RecordSummary): string {
   const json = { ...summary, targets: summary.targets.map((t) => ({ ...t, id: t.id === null ? null : t.id.toString() })) };
-  return `${JSON.stringify(json, null, 2)}\n`;
+  return `${JSON.stringify(jsonConvention(json), null, 2)}\n`;
 }
 
 /** "damo: recorded ... / damo: wrote ...; stopped because ...". */

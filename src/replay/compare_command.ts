@@ -6,6 +6,7 @@ import { note, TextOut, warn, type CliIO } from '../core/io.js';
 import { openForReport } from '../format/open_for_report.js';
 import { compareTraces, formatCompareText } from './compare.js';
 import { readMapping } from './mapping.js';
+import { jsonConvention } from '../core/json_keys.js';
 
 export interface CompareRequest {
   a: string;
@@ -52,7 +53,7 @@ export async function runCompareCommand(io: CliIO, r: CompareRequest): Promise<n
   for (const w of result.warnings) warn(io, w);
   const out = new TextOut(io.stdout);
   if (r.json) {
-    await out.write(JSON.stringify({ ...result, mappingFile: r.mapping ?? null }, null, 2) + '\n');
+    await out.write(JSON.stringify(jsonConvention({ ...result, mappingFile: r.mapping ?? null }), null, 2) + '\n');
   } else {
     await out.write(formatCompareText(result, r.mapping ?? null));
   }

@@ -17,6 +17,7 @@ import { encodePlanEnd, encodePlanHeader, encodePlanPeriod } from './plan_codec.
 import { replayBinaryPath, ReplayRun } from './runner.js';
 import { replaySummaryJson, replaySummaryText } from './summary.js';
 import { formatSz } from '../core/fmt.js';
+import { jsonConvention } from '../core/json_keys.js';
 
 export interface ReplayRequest {
   input: string;
@@ -138,7 +139,7 @@ export async function runReplayCommand(
   }
   const out = new TextOut(io.stdout);
   const mappingPath = o.mapping ?? null;
-  if (o.json) await out.write(JSON.stringify(replaySummaryJson(plan, result, mappingPath), null, 2) + '\n');
+  if (o.json) await out.write(JSON.stringify(jsonConvention(replaySummaryJson(plan, result, mappingPath)), null, 2) + '\n');
   else await out.write(replaySummaryText(plan, result, mappingPath));
   await out.flush();
   if (result.outcome === 'interrupted') {

@@ -5,6 +5,7 @@
 import { note, TextOut, warn, type CliIO } from '../core/io.js';
 import { DamoError } from '../core/errors.js';
 import type { TraceSource } from '../core/model.js';
+import { colorWanted, dimension, FALLBACK_COLUMNS, FALLBACK_ROWS } from '../core/terminal.js';
 import { computeGuides, heatPerByte, hottestRegion, type GuideInfo } from './guide.js';
 import { computeHeats, type HeatsResult, type TimeBound } from './heats.js';
 import { formatGuide, formatTerminalHeatmap, writeRawHeats, type ColorsetName } from './heats_text.js';
@@ -33,20 +34,16 @@ const PIPE_RESOL: [number, number] = [40, 80];
 /** damo's raw and image default. */
 const DEFAULT_RESOL: [number, number] = [500, 500];
 
-/** Colour codes on: forced, or auto on a terminal without NO_COLOR (FORCE_COLOR forces). */
+/** Colour codes on the terminal heatmap: core/terminal.ts's rules for stdout. */
 export function useColor(io: CliIO, when: 'auto' | 'always' | 'never'): boolean {
-  if (when !== 'auto') return when === 'always';
-  const force = io.env.FORCE_COLOR;
-  if (force !== undefined && force !== '' && force !== '0' && force !== 'false') return true;
-  const noColor = io.env.NO_COLOR;
-  if (noColor !== undefined && noColor !== '') return false;
-  return io.stdoutIsTTY;
+  return colorWanted(io.env, io.stdoutIsTTY, when);
 }
 
 /** Rows and columns that fill the terminal, leaving room for the footer and a prompt. */
 export function terminalResol(io: CliIO, footerLines: number): [number, number] {
-  if (!io.stdoutIsTTY || io.columns === undefined || io.rows === undefined) return PIPE_RESOL;
-  return [Math.max(4, io.rows - footerLines - 1), Math.max(8, io.columns)];
+  if (!io.stdoutIsTTY) return PIPE_RESOL;
+  const rows = dimension(io.rows, FALLBACK_ROWS);
+  return [Math.max(4, rows - footerLines - 1), Math.max(8, dimension(io.columns, FALLBACK_COLUMNS))];
 }
 
 export async function runHeatsCommand(io: CliIO, o: HeatsRequest): Promise<number> {
@@ -57,7 +54,7 @@ export async function runHeatsCommand(io: CliIO, o: HeatsRequest): Promise<numbe
     const { imageFormatOf } = await import('../plot/render.js');
     imageFormat = imageFormatOf(o.heatmap!);
   }
-  const source = await openForReport(io, o.input, { strict: o.strict, showsAddresses: true });
+  const source = await openForReport(io, o.input, { strict: o.strict, showsAddresses: true, progress: io.stderrIsTTY && (mode === 'image' || !io.stdoutIsTTY) });
   const out = new TextOut(io.stdout);
   try {
     if (o.guide) {

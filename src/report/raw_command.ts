@@ -2,6 +2,7 @@
  * `damo report raw`: every snapshot and region as damo prints them (or damo's JSON form).
  */
 import { TextOut, type CliIO } from '../core/io.js';
+import { dimension, FALLBACK_ROWS } from '../core/terminal.js';
 import { openForReport } from '../format/open_for_report.js';
 
 export interface RawRequest {
@@ -17,7 +18,7 @@ export async function runRawCommand(io: CliIO, r: RawRequest): Promise<number> {
   const src = await openForReport(io, r.input, { strict: r.strict, showsAddresses: true });
   const out = new TextOut(io.stdout);
   // damo ends its output with an extra newline when it fits the terminal (no pager).
-  const pagerLines = io.stdoutIsTTY && io.rows !== undefined ? io.rows : 50;
+  const pagerLines = io.stdoutIsTTY ? dimension(io.rows, FALLBACK_ROWS) : 50;
   if (r.json) {
     const { damoJsonText } = await import('../format/damo/json_writer.js');
     await damoJsonText(src, { raw: r.rawNumber, durationSec: r.durationSec, pagerLines }, out);

@@ -134,7 +134,7 @@ export function debugfsLine(s: Scheme, index: number, iv: SchemeIntervals, forma
   if (s.quotas.goals.length > 0) throw unsupported(s, index, 'quota goals', SYSFS_HINT);
   if (s.applyIntervalUs !== 0) throw unsupported(s, index, 'apply_interval', SYSFS_HINT);
   if (format === 'v0' && (!quotasAreDefault(s.quotas) || !watermarksAreDefault(s.watermarks))) {
-    throw unsupported(s, index, 'quotas and watermarks in the 7-field format', 'use --debugfs-format v4');
+    throw unsupported(s, index, 'quotas and watermarks in the 7-field format', 'use --debugfs_format v4');
   }
   const k = kernelPattern(s.pattern, iv, 'aggr-ratio');
   const fields: string[] = [

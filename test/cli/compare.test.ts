@@ -37,16 +37,16 @@ describe('damo compare', () => {
     const r = await runMain(['compare', a, other, '--json', '--resol', '20', '50', '--percentiles', '50', '90']);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout) as {
-      wss: { percentiles: Array<{ percentile: number; aBytes: number; bBytes: number }> };
-      heatmap: { timeBins: number; addrBins: number; correlation: number };
+      wss: { percentiles: Array<{ percentile: number; a_bytes: number; b_bytes: number }> };
+      heatmap: { time_bins: number; addr_bins: number; correlation: number };
       hot: { recall: number };
-      mappingFile: null;
+      mapping_file: null;
     };
     expect(j.wss.percentiles.map((p) => p.percentile)).toEqual([50, 90]);
-    expect(j.heatmap.timeBins).toBe(20);
-    expect(j.heatmap.addrBins).toBe(50);
+    expect(j.heatmap.time_bins).toBe(20);
+    expect(j.heatmap.addr_bins).toBe(50);
     expect(j.heatmap.correlation).toBeLessThan(0.8);
-    expect(j.mappingFile).toBeNull();
+    expect(j.mapping_file).toBeNull();
   });
 
   it('exits 1 naming each figure below its limit', async () => {

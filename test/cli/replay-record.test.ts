@@ -60,7 +60,6 @@ describe.skipIf(!hasRecord)('record-replay-record with native clear_refs (needs 
     });
     const record = spawn(
       process.execPath,
-      // The pid first: --monitoring_intervals takes every value after it.
       [BIN, 'record', String(pid), '-o', recording, '--quiet', '--source', 'native', '--primitive', 'clear_refs', '--monitoring_intervals', '10ms', '200ms', '1s'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -69,16 +68,16 @@ describe.skipIf(!hasRecord)('record-replay-record with native clear_refs (needs 
     expect(rec.code, rec.stderr).toBe(0);
 
     const summary = JSON.parse(r.stdout) as {
-      rss: { nrPoints: number; percentiles: Array<{ percentile: number; errorPct: number | null }> };
+      rss: { nr_points: number; percentiles: Array<{ percentile: number; error_pct: number | null }> };
     };
-    expect(summary.rss.nrPoints, 'periods whose RSS could be sampled in time').toBeGreaterThanOrEqual(5);
-    for (const row of summary.rss.percentiles) expect(Math.abs(row.errorPct ?? Infinity), `p${row.percentile}`).toBeLessThanOrEqual(10);
+    expect(summary.rss.nr_points, 'periods whose RSS could be sampled in time').toBeGreaterThanOrEqual(5);
+    for (const row of summary.rss.percentiles) expect(Math.abs(row.error_pct ?? Infinity), `p${row.percentile}`).toBeLessThanOrEqual(10);
 
     const cmp = runBin(['compare', original, recording, '--mapping', mapping, '--json']);
     expect(cmp.status, cmp.stderr).toBe(0);
-    const c = JSON.parse(cmp.stdout) as { timeAlignment: string; b: { nrSnapshotsInWindow: number }; heatmap: { correlation: number | null } };
-    expect(c.timeAlignment).toBe('mapping');
-    expect(c.b.nrSnapshotsInWindow).toBeGreaterThan(10);
+    const c = JSON.parse(cmp.stdout) as { time_alignment: string; b: { nr_snapshots_in_window: number }; heatmap: { correlation: number | null } };
+    expect(c.time_alignment).toBe('mapping');
+    expect(c.b.nr_snapshots_in_window).toBeGreaterThan(10);
     expect(c.heatmap.correlation).not.toBeNull();
   }, 120_000);
 });

@@ -229,20 +229,20 @@ describe('damo replay', () => {
     const s = JSON.parse(r.stdout) as {
       outcome: string;
       periods: { planned: number; replayed: number };
-      rss: { nrPoints: number; nrLate: number; percentiles: Array<{ percentile: number; errorPct: number | null }>; maxAbsErrorPct: number };
+      rss: { nr_points: number; nr_late: number; percentiles: Array<{ percentile: number; error_pct: number | null }>; max_abs_error_pct: number };
     };
     expect(s.outcome).toBe('done');
     expect(s.periods).toEqual({ planned: 24, replayed: 24 });
-    expect(s.rss.nrPoints, `only ${s.rss.nrPoints} of 24 periods could be sampled in time (${s.rss.nrLate} late): is the machine overloaded?`).toBeGreaterThanOrEqual(5);
-    for (const row of s.rss.percentiles) expect(Math.abs(row.errorPct ?? Infinity), `p${row.percentile}`).toBeLessThanOrEqual(10);
+    expect(s.rss.nr_points, `only ${s.rss.nr_points} of 24 periods could be sampled in time (${s.rss.nr_late} late): is the machine overloaded?`).toBeGreaterThanOrEqual(5);
+    for (const row of s.rss.percentiles) expect(Math.abs(row.error_pct ?? Infinity), `p${row.percentile}`).toBeLessThanOrEqual(10);
   });
 
   it('touches exactly the working set each period (Referenced bytes via clear_refs)', () => {
     const r = runBin(['replay', '-i', small, '--check_referenced', '--json', '--time_scale', '2', '-q']);
     expect(r.status, r.stderr).toBe(0);
-    const s = JSON.parse(r.stdout) as { referenced: { nrPoints: number; percentiles: Array<{ percentile: number; errorPct: number | null }> } };
-    expect(s.referenced.nrPoints, 'periods sampled in time').toBeGreaterThanOrEqual(5);
-    for (const row of s.referenced.percentiles) expect(Math.abs(row.errorPct ?? Infinity), `p${row.percentile}`).toBeLessThanOrEqual(10);
+    const s = JSON.parse(r.stdout) as { referenced: { nr_points: number; percentiles: Array<{ percentile: number; error_pct: number | null }> } };
+    expect(s.referenced.nr_points, 'periods sampled in time').toBeGreaterThanOrEqual(5);
+    for (const row of s.referenced.percentiles) expect(Math.abs(row.error_pct ?? Infinity), `p${row.percentile}`).toBeLessThanOrEqual(10);
   });
 
   it('writes a plan the executable runs by itself', () => {

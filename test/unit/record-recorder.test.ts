@@ -86,6 +86,14 @@ describe('record() with the tracefs source', () => {
     expect(q.stderr()).toBe('');
   });
 
+  it('14.13 draws no status line while a command it started shares the terminal', async () => {
+    const fake = makeFake(cleanup);
+    const h = fakeDeps(fake, { stderrIsTTY: true, statusIntervalMs: 20, targetStdio: 'inherit' });
+    await record(baseRequest(fake, join(outDir(), 'cmd.data'), { target: { kind: 'command', argv: ['sleep', '0.3'], shell: false, display: 'sleep 0.3' } }), h.deps);
+    expect(h.stderr()).not.toContain(`${String.fromCharCode(27)}[2K`);
+    expect(h.stderr()).toMatch(/recorded \d+ snapshots/);
+  });
+
   it('stops at --timeout and leaves a pid target running', async () => {
     const fake = makeFake(cleanup);
     const target = sleeper(cleanup);
@@ -96,9 +104,9 @@ describe('record() with the tracefs source', () => {
     expect(target.exitCode).toBeNull();
     expect(target.signalCode).toBeNull();
     expect((await readAll(out)).trailer?.endReason).toBe('timeout');
-    const json = JSON.parse(h.stdout()) as { endReason: string; nrSnapshots: number; targets: Array<{ id: string; pid: number }> };
-    expect(json).toMatchObject({ endReason: 'timeout', targets: [{ id: String(target.pid), pid: target.pid }] });
-    expect(json.nrSnapshots).toBeGreaterThan(0);
+    const json = JSON.parse(h.stdout()) as { end_reason: string; nr_snapshots: number; targets: Array<{ id: string; pid: number }> };
+    expect(json).toMatchObject({ end_reason: 'timeout', targets: [{ id: String(target.pid), pid: target.pid }] });
+    expect(json.nr_snapshots).toBeGreaterThan(0);
     expectRestored(fake);
   });
 

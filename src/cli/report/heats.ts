@@ -7,6 +7,7 @@ import { DamoError } from '../../core/errors.js';
 import type { TimeBound } from '../../report/heats.js';
 import { COLORSET_NAMES, type ColorsetName } from '../../report/heats_text.js';
 import type { CommandContext } from '../context.js';
+import { exactOption } from '../damo_command.js';
 import { ExitCode } from '../exit_code.js';
 import { optionValue, parseAddress, parsePositiveInteger, parseTargetId, parseTimeBound, valuesOf } from '../values.js';
 
@@ -44,18 +45,18 @@ export function registerHeats(report: Command, ctx: CommandContext): void {
     )
     .option('-i, --input <file>', 'recording to read (any format damo-ts reads)', 'damon.data')
     .option('--tid <id>', 'target id to draw (see --guide); default: the first target of the guide', parseTargetId)
-    .option(
+    .addOption(exactOption(
       '--resol <rows_cols...>',
       'resolution: <time rows> <address columns> (default 500 500; for --heatmap stdout the terminal size, or 40 80 when not a terminal)',
-    )
-    .option(
+      2))
+    .addOption(exactOption(
       '--time_range <start_end...>',
       'time range: two values; plain numbers are ns in the recording\'s clock (as --guide prints), values with a unit (10s, 1500ms, "1 m 30 s") are relative to the default start',
-    )
-    .option(
+      2))
+    .addOption(exactOption(
       '--address_range <start_end...>',
       'address range: two addresses (decimal, 0x hex, or sizes like "86.245 TiB")',
-    )
+      2))
     .option('--abs_time', 'print absolute times instead of times relative to the range start')
     .option('--abs_addr', 'print absolute addresses instead of offsets from the range start')
     .option('--guide', 'print each target\'s time span and contiguous address ranges, then exit')
@@ -65,7 +66,7 @@ export function registerHeats(report: Command, ctx: CommandContext): void {
     .addOption(new Option('--ascii_color <set>', 'alias of --stdout_heatmap_color').choices(COLORSET_NAMES).hideHelp())
     .option('--stdout_heatmap_skip_color_example', 'omit the "# access_frequency:" colour legend line')
     .addOption(
-      new Option('--color <when>', 'colour codes in the terminal heatmap: auto (a terminal without NO_COLOR), always, never')
+      new Option('--color <when>', 'colour codes in the terminal heatmap: auto (a terminal, unless NO_COLOR, FORCE_COLOR=0 or TERM=dumb), always, never')
         .choices(['auto', 'always', 'never'] as const)
         .default('auto'),
     )

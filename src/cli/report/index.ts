@@ -12,7 +12,18 @@ export function registerReport(program: Command, ctx: CommandContext): void {
   const report = program
     .command('report')
     .summary('print reports and pictures of a recording')
-    .description("Read a recording (ours, or any of damo's formats) and report on it.");
+    .description("Read a recording (ours, or any of damo's formats) and report on it.")
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ damo report raw -i damon.data | less
+  $ damo report heats -i damon.data --heatmap stdout
+  $ damo report wss -i damon.data
+  $ damo report nr_regions -i damon.data
+  $ damo report schemes -i damon.data -c '4K max 0 0 5s max pageout'
+  $ damo help report heats        # the options of one report`,
+    );
   registerRaw(report, ctx);
   registerHeats(report, ctx);
   registerWss(report, ctx);

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 
 import type { CommandContext } from '../context.js';
+import { exactOption } from '../damo_command.js';
 import { ExitCode } from '../exit_code.js';
 import { parseRange } from '../values.js';
 import { addInputOptions } from './common.js';
@@ -23,7 +24,7 @@ export function registerNrRegions(report: Command, ctx: CommandContext): void {
         'The first 20 snapshots are skipped, as damo does. Output is identical to damo\'s.',
     );
   addInputOptions(cmd)
-    .option('-r, --range <start_stop_step...>', 'percentiles to print, as Python range(start, stop, step) (default: 0 25 50 75 100)')
+    .addOption(exactOption('-r, --range <start_stop_step...>', 'percentiles to print, as Python range(start, stop, step) (default: 0 101 25, i.e. 0 25 50 75 100)', 3))
     .addOption(new Option('-s, --sortby <metric>', "sort the values by 'size', or keep them in 'time' order").choices(['size', 'time']).default('size'))
     .option('--json', 'print one JSON document instead of text')
     .option('-p, --plot <file>', 'draw the distribution (with --sortby time: regions over time) into FILE.png, FILE.svg or FILE.pdf instead of printing it')
@@ -39,7 +40,7 @@ Examples:
     .action(async (opts: NrRegionsCliOptions) => {
       const [{ pyRange }, { checkPercentiles }] = await Promise.all([import('../../core/fmt.js'), import('../../report/wss.js')]);
       const range = parseRange(opts.range);
-      const percentiles = range === undefined ? [0, 25, 50, 75, 100] : pyRange(...range);
+      const percentiles = pyRange(...(range ?? [0, 101, 25]));
       checkPercentiles(percentiles);
       const { runNrRegionsCommand } = await import('../../report/nr_regions_command.js');
       const code = await runNrRegionsCommand(ctx.io, {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 
 import type { CommandContext } from '../context.js';
+import { exactOption } from '../damo_command.js';
 import { ExitCode } from '../exit_code.js';
 import { optionValue, parseSecondsOffset, valuesOf } from '../values.js';
 import { addInputOptions } from './common.js';
@@ -29,7 +30,7 @@ export function registerRaw(report: Command, ctx: CommandContext): void {
     );
   addInputOptions(cmd)
     .option('--raw_number', 'print sizes and times as plain integers (bytes, ns)')
-    .option('--duration <start_end...>', 'only snapshots starting between these offsets (seconds) from the first', collectSeconds)
+    .addOption(exactOption('--duration <start_end...>', 'only snapshots starting between these offsets (seconds) from the first', 2).argParser(collectSeconds))
     .option('--json', "print damo's JSON form of the records instead")
     .addHelpText(
       'after',

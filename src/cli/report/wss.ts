@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 
 import type { CommandContext } from '../context.js';
+import { exactOption } from '../damo_command.js';
 import { ExitCode } from '../exit_code.js';
 import { parseInteger, parseRange, parseSize, parseTimeUs } from '../values.js';
 import { addInputOptions } from './common.js';
@@ -35,7 +36,7 @@ export function registerWss(report: Command, ctx: CommandContext): void {
         'into one list unless --per_target is given. Output is identical to damo\'s.',
     );
   addInputOptions(cmd)
-    .option('-r, --range <start_stop_step...>', 'percentiles to print, as Python range(start, stop, step) (default: 0 101 25)')
+    .addOption(exactOption('-r, --range <start_stop_step...>', 'percentiles to print, as Python range(start, stop, step) (default: 0 101 25)', 3))
     .option('--exclude_samples <n>', 'number of first snapshots to skip', parseInteger, 20)
     .option('-t, --acc_thres <n>', 'minimal nr_accesses for a region to count as working set', parseInteger, 1)
     .option('--sz_thres <bytes>', 'minimal size for a region to count as working set', parseSize, 1)

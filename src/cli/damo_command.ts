@@ -1,0 +1,127 @@
+/**
+ * The commander Command every `damo` command is built from. It adds what damo's argparse
+ * users expect and commander lacks:
+ *
+ * - options that take exactly N values (argparse's nargs=N): `--monitoring_intervals 5ms
+ *   100ms 1s ./touch 1` takes three values and leaves `./touch 1` to be the target, where
+ *   commander's variadic options would eat every word up to the next option;
+ * - kebab-case spellings of every option (`--max-refault` for `--max_refault`), accepted
+ *   but not shown in the help;
+ * - an unknown option after a command target says to put `--` before the command.
+ *
+ * Arguments are rewritten before commander parses them: `--opt a b` becomes `--opt=a
+ * --opt=b` (commander collects repeated values of a variadic option into one array), so
+ * values that start with '-' (`--time_range -5s 10s`) are values, not options.
+ */
+import { Command, Option, type ParseOptionsResult } from 'commander';
+
+const ARITY = new WeakMap<Option, number>();
+
+/** An option that takes exactly `count` values; `flags` names them as variadic (`<a_b...>`). */
+export function exactOption(flags: string, description: string, count: number): Option {
+  const option = new Option(flags, description);
+  if (!option.variadic) throw new Error(`exactOption(${flags}): the value must be variadic (<name...>)`);
+  ARITY.set(option, count);
+  return option;
+}
+
+/** How many values an option takes: its exact count, or undefined for "one or more". */
+export function arityOf(option: Option): number | undefined {
+  return ARITY.get(option);
+}
+
+function looksLikeOption(arg: string): boolean {
+  return arg.length > 1 && arg.startsWith('-');
+}
+
+export class DamoCommand extends Command {
+  /** Options the last parse met after an operand (a command target's own options). */
+  private optionsAfterOperand = new Set<string>();
+  private firstOperand: string | undefined;
+
+  override createCommand(name?: string): Command {
+    return new DamoCommand(name);
+  }
+
+  override parseOptions(argv: string[]): ParseOptionsResult {
+    return super.parseOptions(this.normalizeArgs(argv));
+  }
+
+  private ownOption(flag: string): Option | undefined {
+    const found = this.options.find((o) => o.long === flag || o.short === flag);
+    if (found !== undefined || !flag.startsWith('--') || !flag.includes('-', 2)) return found;
+    const snake = `--${flag.slice(2).replace(/-/g, '_')}`;
+    return this.options.find((o) => o.long === snake);
+  }
+
+  private stopsValues(arg: string): boolean {
+    return arg === '--' || arg === '-h' || arg === '--help' || this.ownOption(arg.split('=')[0] as string) !== undefined;
+  }
+
+  private normalizeArgs(args: string[]): string[] {
+    const out: string[] = [];
+    this.optionsAfterOperand = new Set();
+    this.firstOperand = undefined;
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i] as string;
+      if (arg === '--') {
+        out.push(...args.slice(i));
+        break;
+      }
+      if (!looksLikeOption(arg)) {
+        out.push(arg);
+        if (this.commands.some((c) => c.name() === arg || c.aliases().includes(arg))) {
+          // A subcommand parses the rest itself.
+          out.push(...args.slice(i + 1));
+          break;
+        }
+        this.firstOperand ??= arg;
+        continue;
+      }
+      const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+      const flag = eq > 0 ? arg.slice(0, eq) : arg;
+      const option = this.ownOption(flag);
+      if (option === undefined) {
+        if (this.firstOperand !== undefined) this.optionsAfterOperand.add(flag);
+        out.push(arg);
+        continue;
+      }
+      const name = option.long ?? flag;
+      const count = ARITY.get(option);
+      if (eq > 0) {
+        out.push(`${name}=${arg.slice(eq + 1)}`);
+      } else if (count !== undefined) {
+        let taken = 0;
+        while (taken < count && i + 1 < args.length && !this.stopsValues(args[i + 1] as string)) {
+          out.push(`${name}=${args[++i] as string}`);
+          taken++;
+        }
+        // No value at all: commander reports the missing argument.
+        if (taken === 0) out.push(name);
+      } else {
+        out.push(option.long !== undefined && flag.startsWith('--') ? option.long : flag);
+        if (option.required && i + 1 < args.length) out.push(args[++i] as string);
+      }
+    }
+    return out;
+  }
+
+  /** Commander's hook for an unknown option (not in its type definitions). */
+  unknownOption(flag: string): void {
+    if (this.registeredArguments.length > 0 && this.optionsAfterOperand.has(flag) && this.firstOperand !== undefined) {
+      this.error(
+        `error: unknown option '${flag}' after '${this.firstOperand}'; if it belongs to the command, ` +
+          `put '--' before the command: damo ${commandPath(this)} [options] -- ${this.firstOperand} ... ${flag}`,
+        { code: 'commander.unknownOption' },
+      );
+    }
+    (Command.prototype as unknown as { unknownOption(this: Command, f: string): void }).unknownOption.call(this, flag);
+  }
+}
+
+/** 'report heats' for the heats command. */
+export function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c !== null && c.parent !== null; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
