@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 
 import type { CommandContext } from '../context.js';
+import { registerAccess } from './access.js';
 import { registerHeats } from './heats.js';
 import { registerNrRegions } from './nr_regions.js';
 import { registerRaw } from './raw.js';
@@ -13,6 +14,7 @@ export function registerReport(program: Command, ctx: CommandContext): void {
     .summary('print reports and pictures of a recording')
     .description("Read a recording (ours, or any of damo's formats) and report on it.");
   registerRaw(report, ctx);
+  registerAccess(report, ctx);
   registerHeats(report, ctx);
   registerWss(report, ctx);
   registerNrRegions(report, ctx);
