@@ -7,9 +7,10 @@ import { TextOut, type CliIO } from '../core/io.js';
 import type { Snapshot, TraceSource } from '../core/model.js';
 import { MemoryTraceSource } from '../format/damo/records.js';
 import { openForReport } from '../format/open_for_report.js';
-import { formatAccessRecords, type AccessFormatOptions } from './access_format.js';
+import { formatAccessRecords } from './access_format.js';
+import type { AccessFormatOptions, RecordFilter } from './access_options.js';
 import { readAccessRecords, type AccessRecord } from './access_records.js';
-import { filterRecord, isEmptyFilter, type RecordFilter } from './record_filter.js';
+import { filterRecord, isEmptyFilter } from './record_filter.js';
 
 export interface AccessRequest {
   input: string;

@@ -22,67 +22,19 @@ import {
   type AccessSnapshot,
   type RegionView,
 } from './access_records.js';
-import { dfPassedHeatmap, percentilesText, sizeHistogram, snapshotHeatmap, type ViewOptions } from './access_views.js';
+import {
+  RECORD_KEYWORDS,
+  REGION_KEYWORDS,
+  SNAPSHOT_KEYWORDS,
+  type AccessFormatOptions,
+  type BoxValue,
+  type FormatArea,
+  type RecordKeyword,
+  type RegionKeyword,
+  type SnapshotKeyword,
+} from './access_options.js';
+import { dfPassedHeatmap, percentilesText, sizeHistogram, snapshotHeatmap } from './access_views.js';
 import { colorStart, COLOR_RESET, type ColorsetName } from './heats_text.js';
-
-export const ACCESS_STYLES = [
-  'detailed',
-  'simple-boxes',
-  'temperature-sz-hist',
-  'recency-sz-hist',
-  'cold-memory-tail',
-  'recency-percentiles',
-  'idle-time-percentiles',
-  'temperature-percentiles',
-  'cold',
-  'hot',
-] as const;
-export type AccessStyle = (typeof ACCESS_STYLES)[number];
-
-export const FORMAT_AREAS = ['record_head', 'snapshot_head', 'region', 'snapshot_tail', 'record_tail'] as const;
-export type FormatArea = (typeof FORMAT_AREAS)[number];
-
-export const SORT_FIELDS = ['address', 'access_rate', 'age', 'size', 'temperature'] as const;
-export type SortField = (typeof SORT_FIELDS)[number];
-
-export const BOX_VALUES = ['size', 'access_rate', 'age', 'none'] as const;
-export type BoxValue = (typeof BOX_VALUES)[number];
-
-export interface FormatEdit {
-  action: 'set' | 'append';
-  area: FormatArea;
-  text: string;
-}
-
-/** Everything the user chose about the text (damo's ReportFormat inputs). */
-export interface AccessFormatOptions extends ViewOptions {
-  style: AccessStyle;
-  sortBy: SortField[];
-  sortDsc: Array<SortField | 'all'> | undefined;
-  formats: Partial<Record<FormatArea, string>>;
-  formatEdits: FormatEdit[];
-  totalSzOnly: boolean;
-  regionBox: boolean;
-  boxValues: [BoxValue, BoxValue, BoxValue];
-  boxMinMaxLength: [number, number];
-  boxMinMaxHeight: [number, number];
-  boxColorset: ColorsetName;
-  boxScales: ['linear' | 'log', 'linear' | 'log', 'linear' | 'log'];
-  boxAlign: 'left' | 'right';
-  minCharsFor: Array<[string, number]>;
-}
-
-/** damo's default minimum widths of keyword texts (--min_chars_for adds to these). */
-export const DEFAULT_MIN_CHARS: ReadonlyArray<[string, number]> = [
-  ['<index>', 3],
-  ['<start address>', 12],
-  ['<end address>', 11],
-  ['<size>', 11],
-  ['<access rate>', 5],
-  ['<access hz>', 6],
-  ['<age>', 13],
-  ['<filters passed type>', 10],
-];
 
 /** The state the formatters read: options after the style and defaults are applied. */
 interface Fmt {
@@ -108,7 +60,12 @@ interface Ctx {
   index?: number;
 }
 
-type Formatter = [keyword: string, fn: (c: Ctx) => string, help: string];
+type Formatter = [keyword: string, fn: (c: Ctx) => string];
+
+/** The formatters in the keyword list's order (damo replaces keywords in this order). */
+function formattersOf<K extends string>(keywords: ReadonlyArray<readonly [K, string]>, fns: Record<K, (c: Ctx) => string>): Formatter[] {
+  return keywords.map(([k]) => [k, fns[k]]);
+}
 
 function filterText(f: DamosFilterInfo, raw: boolean): string {
   const words = [f.allow ? 'allow' : 'reject'];
@@ -159,23 +116,17 @@ function memBw(c: Ctx, dfPassed: boolean): string {
   return `${formatSz(bytes / (aggrUsOf(c) / 1000000), c.fmt.o.raw)} per second`;
 }
 
-const RECORD_FORMATTERS: Formatter[] = [
-  ['<kdamond index>', (c) => String(c.record.target.kdamondIdx ?? 'None'), "index of the record's kdamond"],
-  ['<context index>', (c) => String(c.record.target.contextIdx ?? 'None'), "index of the record's DAMON context"],
-  ['<scheme index>', (c) => String(c.record.target.schemeIdx ?? 'None'), "index of the record's DAMOS scheme"],
-  ['<target id>', (c) => (c.record.target.id === null ? 'None' : c.record.target.id.toString()), "index of the record's DAMON target"],
-  ['<abs start time>', (c) => formatTimeNs(firstStart(c), c.fmt.o.raw), 'absolute time of the start of the record'],
-  [
-    '<duration>',
-    (c) => formatTimeNs((c.record.snapshots[c.record.snapshots.length - 1] as AccessSnapshot).endNs - firstStart(c), c.fmt.o.raw),
-    'duration of the record',
-  ],
-  ['<intervals>', (c) => `sample ${formatTimeUs(c.iv.sampleUs, c.fmt.o.raw)}, aggr ${formatTimeUs(c.iv.aggrUs, c.fmt.o.raw)}`, 'monitoring intervals'],
-  ['<intervals goal>', goalText, 'monitoring intervals tuning goal'],
-  ['<data source>', (c) => c.record.dataSource, 'data source of the record'],
-  [
-    '<format strings>',
-    (c) =>
+const RECORD_FNS: Record<RecordKeyword, (c: Ctx) => string> = {
+  '<kdamond index>': (c) => String(c.record.target.kdamondIdx ?? 'None'),
+  '<context index>': (c) => String(c.record.target.contextIdx ?? 'None'),
+  '<scheme index>': (c) => String(c.record.target.schemeIdx ?? 'None'),
+  '<target id>': (c) => (c.record.target.id === null ? 'None' : c.record.target.id.toString()),
+  '<abs start time>': (c) => formatTimeNs(firstStart(c), c.fmt.o.raw),
+  '<duration>': (c) => formatTimeNs((c.record.snapshots[c.record.snapshots.length - 1] as AccessSnapshot).endNs - firstStart(c), c.fmt.o.raw),
+  '<intervals>': (c) => `sample ${formatTimeUs(c.iv.sampleUs, c.fmt.o.raw)}, aggr ${formatTimeUs(c.iv.aggrUs, c.fmt.o.raw)}`,
+  '<intervals goal>': goalText,
+  '<data source>': (c) => c.record.dataSource,
+  '<format strings>': (c) =>
       [
         `record head: "${c.fmt.recordHead}"`,
         `snapshot head: "${c.fmt.snapshotHead}"`,
@@ -183,41 +134,34 @@ const RECORD_FORMATTERS: Formatter[] = [
         `snapshot tail: "${c.fmt.snapshotTail}"`,
         `record tail: "${c.fmt.recordTail}"`,
       ].join('\n'),
-    'current format strings',
-  ],
-];
+};
+const RECORD_FORMATTERS = formattersOf(RECORD_KEYWORDS, RECORD_FNS);
 
-const SNAPSHOT_FORMATTERS: Formatter[] = [
-  ['<total bytes>', (c) => formatSz(snap(c).totalBytes, c.fmt.o.raw), 'total bytes of regions in the snapshot'],
-  ['<duration>', (c) => formatTimeNs(snap(c).endNs - snap(c).startNs, c.fmt.o.raw), 'access monitoring duration for the snapshot'],
-  ['<start time>', (c) => formatTimeNs(snap(c).startNs - firstStart(c), c.fmt.o.raw), 'snapshot start time, relative to the record start'],
-  ['<end time>', (c) => formatTimeNs(snap(c).endNs - firstStart(c), c.fmt.o.raw), 'snapshot end time, relative to the record start'],
-  ['<abs start time>', (c) => formatTimeNs(snap(c).startNs, c.fmt.o.raw), 'absolute snapshot start time'],
-  ['<abs end time>', (c) => formatTimeNs(snap(c).endNs, c.fmt.o.raw), 'absolute snapshot end time'],
-  ['<number of regions>', (c) => formatNr(regs(c).length, c.fmt.o.raw), 'the number of regions in the snapshot'],
-  ['<region box colors>', (c) => colorSamples(c.fmt.o.boxColorset), 'available colors for the region box'],
-  ['<region box description>', (c) => c.fmt.box.description(c.fmt.o.raw), 'what the region box shows and how'],
-  ['<temperature-sz histogram>', (c) => sizeHistogram(regs(c), 'temperature', false, aggrUsOf(c), c.fmt.o), 'temperature to total size histogram'],
-  ['<temperature-df-passed-sz histogram>', (c) => sizeHistogram(regs(c), 'temperature', true, aggrUsOf(c), c.fmt.o), 'temperature to DAMOS filters (df) passed size histogram'],
-  ['<recency-sz histogram>', (c) => sizeHistogram(regs(c), 'recency', false, aggrUsOf(c), c.fmt.o), 'idle time to total size histogram'],
-  ['<recency-df-passed-sz histogram>', (c) => sizeHistogram(regs(c), 'recency', true, aggrUsOf(c), c.fmt.o), 'idle time to df-passed size histogram'],
-  ['<recency percentiles>', (c) => percentilesText(regs(c), 'recency', false, aggrUsOf(c), c.fmt.o), 'per-byte idle time percentiles'],
-  ['<df-passed recency percentiles>', (c) => percentilesText(regs(c), 'recency', true, aggrUsOf(c), c.fmt.o), 'per-df-passed-byte idle time percentiles'],
-  ['<temperature percentiles>', (c) => percentilesText(regs(c), 'temperature', false, aggrUsOf(c), c.fmt.o), 'per-byte temperature percentiles'],
-  ['<df-passed temperature percentiles>', (c) => percentilesText(regs(c), 'temperature', true, aggrUsOf(c), c.fmt.o), 'per-df-passed-byte temperature percentiles'],
-  ['<heatmap>', (c) => snapshotHeatmap(regs(c), c.fmt.o), 'heatmap of the snapshot'],
-  ['<filters passed heatmap>', (c) => dfPassedHeatmap(regs(c), c.fmt.o), 'heatmap of the filter-passed regions'],
-  [
-    '<filters passed type>',
-    (c) => {
+const SNAPSHOT_FNS: Record<SnapshotKeyword, (c: Ctx) => string> = {
+  '<total bytes>': (c) => formatSz(snap(c).totalBytes, c.fmt.o.raw),
+  '<duration>': (c) => formatTimeNs(snap(c).endNs - snap(c).startNs, c.fmt.o.raw),
+  '<start time>': (c) => formatTimeNs(snap(c).startNs - firstStart(c), c.fmt.o.raw),
+  '<end time>': (c) => formatTimeNs(snap(c).endNs - firstStart(c), c.fmt.o.raw),
+  '<abs start time>': (c) => formatTimeNs(snap(c).startNs, c.fmt.o.raw),
+  '<abs end time>': (c) => formatTimeNs(snap(c).endNs, c.fmt.o.raw),
+  '<number of regions>': (c) => formatNr(regs(c).length, c.fmt.o.raw),
+  '<region box colors>': (c) => colorSamples(c.fmt.o.boxColorset),
+  '<region box description>': (c) => c.fmt.box.description(c.fmt.o.raw),
+  '<temperature-sz histogram>': (c) => sizeHistogram(regs(c), 'temperature', false, aggrUsOf(c), c.fmt.o),
+  '<temperature-df-passed-sz histogram>': (c) => sizeHistogram(regs(c), 'temperature', true, aggrUsOf(c), c.fmt.o),
+  '<recency-sz histogram>': (c) => sizeHistogram(regs(c), 'recency', false, aggrUsOf(c), c.fmt.o),
+  '<recency-df-passed-sz histogram>': (c) => sizeHistogram(regs(c), 'recency', true, aggrUsOf(c), c.fmt.o),
+  '<recency percentiles>': (c) => percentilesText(regs(c), 'recency', false, aggrUsOf(c), c.fmt.o),
+  '<df-passed recency percentiles>': (c) => percentilesText(regs(c), 'recency', true, aggrUsOf(c), c.fmt.o),
+  '<temperature percentiles>': (c) => percentilesText(regs(c), 'temperature', false, aggrUsOf(c), c.fmt.o),
+  '<df-passed temperature percentiles>': (c) => percentilesText(regs(c), 'temperature', true, aggrUsOf(c), c.fmt.o),
+  '<heatmap>': (c) => snapshotHeatmap(regs(c), c.fmt.o),
+  '<filters passed heatmap>': (c) => dfPassedHeatmap(regs(c), c.fmt.o),
+  '<filters passed type>': (c) => {
       const ops = c.record.schemeFilters.filter(handledByOps);
       return ops.length === 0 ? 'n/a' : ops.map((f) => filterText(f, false)).join(', ');
     },
-    'type of <filters passed bytes> memory',
-  ],
-  [
-    '<filters passed bytes>',
-    (c) => {
+  '<filters passed bytes>': (c) => {
       let bytes = 0;
       for (const r of regs(c)) {
         if (r.szFilterPassed === undefined) return 'N/A';
@@ -225,23 +169,15 @@ const SNAPSHOT_FORMATTERS: Formatter[] = [
       }
       return formatSz(bytes, c.fmt.o.raw);
     },
-    'bytes of regions that passed DAMOS filters',
-  ],
-  [
-    '<positive access samples ratio>',
-    (c) => {
+  '<positive access samples ratio>': (c) => {
       const maxSamples = (c.iv.aggrUs / c.iv.sampleUs) * regs(c).length;
       let n = 0;
       for (const r of regs(c)) n += r.samples;
       return formatPercent((n * 100) / maxSamples, c.fmt.o.raw);
     },
-    'positive access samples ratio',
-  ],
-  ['<estimated memory bandwidth>', (c) => memBw(c, false), 'estimated memory bandwidth'],
-  ['<filters passed estimated memory bandwidth>', (c) => memBw(c, true), 'estimated memory bandwidth of df-passed memory'],
-  [
-    '<intervals tuning status>',
-    (c) => {
+  '<estimated memory bandwidth>': (c) => memBw(c, false),
+  '<filters passed estimated memory bandwidth>': (c) => memBw(c, true),
+  '<intervals tuning status>': (c) => {
       const perRegion = c.iv.aggrUs / c.iv.sampleUs;
       let maxObs = 0;
       let obs = 0;
@@ -252,45 +188,31 @@ const SNAPSHOT_FORMATTERS: Formatter[] = [
       const raw = c.fmt.o.raw;
       return `${formatPercent((obs * 100) / Math.max(maxObs, 1), raw)} (${formatSz(obs, raw)} / ${formatSz(maxObs, raw)}) ${formatTimeUs(c.iv.sampleUs, raw)} ${formatTimeUs(c.iv.aggrUs, raw)}`;
     },
-    'intervals tuning status',
-  ],
-  ['<damos stats>', () => 'none', 'DAMOS stats for the snapshot-retrieval scheme'],
-  [
-    '<snapshot intervals>',
-    (c) => {
+  '<damos stats>': () => 'none',
+  '<snapshot intervals>': (c) => {
       const ratio = c.iv.aggrUs / c.iv.sampleUs;
       const aggrUs = aggrUsOf(c);
       const raw = c.fmt.o.raw;
       return `sample ${formatTimeUs(aggrUs / ratio, raw)} aggr ${formatTimeUs(aggrUs, raw)} (max access hz ${formatHz(ratio / (aggrUs / 1000000), raw, true)})`;
     },
-    'snapshot intervals status',
-  ],
-];
-
-const REGION_FORMATTERS: Formatter[] = [
-  ['<index>', (c) => formatNr(c.index ?? 0, c.fmt.o.raw), 'index of the region in the snapshot'],
-  ['<start address>', (c) => formatSz(reg(c).start, c.fmt.o.raw), 'start address of the region'],
-  ['<end address>', (c) => formatSz(reg(c).end, c.fmt.o.raw), 'end address of the region'],
-  ['<size>', (c) => formatSz(reg(c).end - reg(c).start, c.fmt.o.raw), 'size of the region'],
-  ['<access rate>', (c) => formatPercent(reg(c).percent, c.fmt.o.raw), 'monitored access rate of the region'],
-  ['<access hz>', (c) => formatHz(reg(c).samples / (aggrUsOf(c) / 1000000), c.fmt.o.raw), 'monitored access frequency of the region in hz'],
-  ['<age>', (c) => formatTimeUs(reg(c).ageUsec, c.fmt.o.raw), 'how long the access pattern of the region has maintained'],
-  ['<temperature>', (c) => formatNr(temperatureOf(reg(c), c.fmt.o.temperatureWeights), c.fmt.o.raw), 'access temperature of the region'],
-  ['<probe hits>', () => '', 'data attributes probe hit counts'],
-  [
-    '<filters passed bytes>',
-    (c) => (reg(c).szFilterPassed === undefined ? 'N/A' : formatSz(reg(c).szFilterPassed as number, c.fmt.o.raw)),
-    'bytes of the region that passed DAMOS filters',
-  ],
-  ['<box>', (c) => c.fmt.box.text(reg(c)), 'box showing age, access rate and size (see --region_box_*)'],
-];
-
-/** Keyword lists for `--help` and documentation: [keyword, what it shows]. */
-export const FORMAT_KEYWORDS: Record<'record' | 'snapshot' | 'region', Array<[string, string]>> = {
-  record: RECORD_FORMATTERS.map(([k, , h]) => [k, h]),
-  snapshot: SNAPSHOT_FORMATTERS.map(([k, , h]) => [k, h]),
-  region: REGION_FORMATTERS.map(([k, , h]) => [k, h]),
 };
+const SNAPSHOT_FORMATTERS = formattersOf(SNAPSHOT_KEYWORDS, SNAPSHOT_FNS);
+
+const REGION_FNS: Record<RegionKeyword, (c: Ctx) => string> = {
+  '<index>': (c) => formatNr(c.index ?? 0, c.fmt.o.raw),
+  '<start address>': (c) => formatSz(reg(c).start, c.fmt.o.raw),
+  '<end address>': (c) => formatSz(reg(c).end, c.fmt.o.raw),
+  '<size>': (c) => formatSz(reg(c).end - reg(c).start, c.fmt.o.raw),
+  '<access rate>': (c) => formatPercent(reg(c).percent, c.fmt.o.raw),
+  '<access hz>': (c) => formatHz(reg(c).samples / (aggrUsOf(c) / 1000000), c.fmt.o.raw),
+  '<age>': (c) => formatTimeUs(reg(c).ageUsec, c.fmt.o.raw),
+  '<temperature>': (c) => formatNr(temperatureOf(reg(c), c.fmt.o.temperatureWeights), c.fmt.o.raw),
+  '<probe hits>': () => '',
+  '<filters passed bytes>': (c) => (reg(c).szFilterPassed === undefined ? 'N/A' : formatSz(reg(c).szFilterPassed as number, c.fmt.o.raw)),
+  '<box>': (c) => c.fmt.box.text(reg(c)),
+};
+const REGION_FORMATTERS = formattersOf(REGION_KEYWORDS, REGION_FNS);
+
 
 function minChars(o: AccessFormatOptions, keyword: string, text: string): string {
   for (const [name, nr] of o.minCharsFor) {

@@ -4,24 +4,10 @@
  * the same metrics, and the one-line snapshot heatmap. Each returns damo's exact text.
  */
 import { formatNr, formatSz, formatTimeUs, textToNr, textToUs } from '../core/fmt.js';
-import { colorStart, COLOR_RESET, type ColorsetName } from './heats_text.js';
+import { colorStart, COLOR_RESET } from './heats_text.js';
+import type { ViewOptions, Weights } from './access_options.js';
 import { temperatureOf, type RegionView } from './access_records.js';
 
-export type Weights = readonly [number, number, number];
-
-export interface ViewOptions {
-  raw: boolean;
-  temperatureWeights: Weights;
-  histLogscale: boolean;
-  histCumulate: boolean;
-  /** --hist_ranges: pairs of range bounds in the metric's text form. */
-  histRanges: string[] | undefined;
-  /** --percentiles_range values (range() arguments when at most three). */
-  percentilesRange: number[] | undefined;
-  heatmapWidth: number;
-  heatmapColorset: ColorsetName;
-  heatmapStatic: boolean;
-}
 
 export type Metric = 'recency' | 'temperature';
 

@@ -4,37 +4,9 @@
  * temperature; snapshots by total size, time and index. Applied in damo's order.
  */
 import type { Intervals } from '../core/model.js';
+import type { RecordFilter } from './access_options.js';
 import { accessPercent, ageUsec, temperatureOf, type AccessRecord, type AccessSnapshot, type RegionView } from './access_records.js';
 
-export interface RecordFilter {
-  /** [min, max] bytes of a region. */
-  szRegion: [number, number] | undefined;
-  /** [min, max] access rate in percent. */
-  accessRate: [number, number] | undefined;
-  /** [min, max] age in microseconds. */
-  ageUs: [number, number] | undefined;
-  addressRanges: Array<[number, number]> | undefined;
-  snapshotSzRanges: Array<[number, number]> | undefined;
-  /** [start, end] ns, compared with the snapshots' absolute times. */
-  snapshotTimeRanges: Array<[number, number]> | undefined;
-  snapshotIdxRanges: Array<[number, number]> | undefined;
-  temperatureRanges: Array<[number, number]> | undefined;
-  temperatureWeights: readonly [number, number, number];
-}
-
-export function emptyRecordFilter(): RecordFilter {
-  return {
-    szRegion: undefined,
-    accessRate: undefined,
-    ageUs: undefined,
-    addressRanges: undefined,
-    snapshotSzRanges: undefined,
-    snapshotTimeRanges: undefined,
-    snapshotIdxRanges: undefined,
-    temperatureRanges: undefined,
-    temperatureWeights: [0, 100, 100],
-  };
-}
 
 interface Kept {
   starts: number[];

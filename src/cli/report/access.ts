@@ -10,7 +10,9 @@ import {
   BOX_VALUES,
   DEFAULT_MIN_CHARS,
   FORMAT_AREAS,
-  FORMAT_KEYWORDS,
+  RECORD_KEYWORDS,
+  REGION_KEYWORDS,
+  SNAPSHOT_KEYWORDS,
   SORT_FIELDS,
   type AccessFormatOptions,
   type AccessStyle,
@@ -18,7 +20,7 @@ import {
   type FormatArea,
   type FormatEdit,
   type SortField,
-} from '../../report/access_format.js';
+} from '../../report/access_options.js';
 import { COLORSET_NAMES, type ColorsetName } from '../../report/heats_text.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit_code.js';
@@ -103,8 +105,8 @@ function minChars(values: string[] | undefined): Array<[string, number]> {
 }
 
 function keywordsHelp(): string {
-  const list = (kind: 'record' | 'snapshot' | 'region'): string => FORMAT_KEYWORDS[kind].map(([k, h]) => `    ${k.padEnd(45)} ${h}`).join('\n');
-  return `\nFormat keywords (for --format set|append <area> <text>; "\\n" is a newline):\n  record_head, record_tail:\n${list('record')}\n  snapshot_head, snapshot_tail:\n${list('snapshot')}\n  region:\n${list('region')}`;
+  const list = (keywords: ReadonlyArray<readonly [string, string]>): string => keywords.map(([k, h]) => `    ${k.padEnd(45)} ${h}`).join('\n');
+  return `\nFormat keywords (for --format set|append <area> <text>; "\\n" is a newline):\n  record_head, record_tail:\n${list(RECORD_KEYWORDS)}\n  snapshot_head, snapshot_tail:\n${list(SNAPSHOT_KEYWORDS)}\n  region:\n${list(REGION_KEYWORDS)}`;
 }
 
 export function registerAccess(report: Command, ctx: CommandContext): void {

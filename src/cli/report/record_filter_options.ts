@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 
 import { DamoError } from '../../core/errors.js';
-import { emptyRecordFilter, type RecordFilter } from '../../report/record_filter.js';
+import { emptyRecordFilter, type RecordFilter } from '../../report/access_options.js';
 import {
   optionValue,
   parseInteger,
