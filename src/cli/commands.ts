@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 
+import { registerAdjust } from './adjust.js';
 import type { CommandContext } from './context.js';
 import { registerCompare } from './compare.js';
 import { registerCompletion } from './completion.js';
@@ -20,6 +21,7 @@ import { registerSynth } from './synth.js';
 export function registerCommands(program: Command, ctx: CommandContext): void {
   registerRecord(program, ctx);
   registerReport(program, ctx);
+  registerAdjust(program, ctx);
   registerConvert(program, ctx);
   registerSchemes(program, ctx);
   registerSimulate(program, ctx);

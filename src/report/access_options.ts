@@ -170,3 +170,7 @@ export function emptyRecordFilter(): RecordFilter {
     temperatureWeights: [0, 100, 100],
   };
 }
+
+/** The file types damo adjust writes (damo `self_write_supported_file_types`). */
+export const ADJUST_OUTPUT_TYPES = ['json_compressed', 'json', 'perf_script'] as const;
+export type AdjustOutputType = (typeof ADJUST_OUTPUT_TYPES)[number];

@@ -72,67 +72,73 @@ export function isEmptyFilter(f: RecordFilter): boolean {
   );
 }
 
-/** Narrows one record in place (its snapshots list and their regions). */
-export function filterRecord(record: AccessRecord, f: RecordFilter): void {
-  const iv = record.intervals;
+/**
+ * Applies the filters to one snapshot of a record, streaming: `state` carries how many
+ * snapshots passed the filters before the index filter (damo numbers the snapshots left by
+ * the earlier filters). Returns the narrowed snapshot, or undefined when it is dropped.
+ */
+export function filterSnapshot(s0: AccessSnapshot, iv: Intervals | null, f: RecordFilter, state: { nrBeforeIdx: number }): AccessSnapshot | undefined {
+  let s = s0;
   if (f.szRegion !== undefined || f.accessRate !== undefined || f.ageUs !== undefined) {
     const [szLo, szHi] = f.szRegion ?? [0, Infinity];
-    record.snapshots = record.snapshots.map((s) =>
-      rebuild(
-        s,
-        (k, i) => {
-          const sz = (s.ends[i] as number) - (s.starts[i] as number);
-          if (sz < szLo || szHi < sz) return;
-          if (iv !== null) {
-            const r = regionView(s, i, iv);
-            if (f.accessRate !== undefined && (r.percent < f.accessRate[0] || f.accessRate[1] < r.percent)) return;
-            if (f.ageUs !== undefined && (r.ageUsec < f.ageUs[0] || f.ageUs[1] < r.ageUsec)) return;
-          }
-          keepRegion(s, k, i);
-        },
-        false,
-      ),
+    const cur = s;
+    s = rebuild(
+      cur,
+      (k, i) => {
+        const sz = (cur.ends[i] as number) - (cur.starts[i] as number);
+        if (sz < szLo || szHi < sz) return;
+        if (iv !== null) {
+          const r = regionView(cur, i, iv);
+          if (f.accessRate !== undefined && (r.percent < f.accessRate[0] || f.accessRate[1] < r.percent)) return;
+          if (f.ageUs !== undefined && (r.ageUsec < f.ageUs[0] || f.ageUs[1] < r.ageUsec)) return;
+        }
+        keepRegion(cur, k, i);
+      },
+      false,
     );
   }
   const addr = f.addressRanges;
   if (addr !== undefined) {
-    record.snapshots = record.snapshots.map((s) =>
-      rebuild(
-        s,
-        (k, i) => {
-          const rs = s.starts[i] as number;
-          const re = s.ends[i] as number;
-          for (const [lo, hi] of addr) {
-            if (re <= lo || hi <= rs) continue;
-            keepRegion(s, k, i, Math.max(lo, rs), Math.min(hi, re));
-          }
-        },
-        true,
-      ),
+    const cur = s;
+    s = rebuild(
+      cur,
+      (k, i) => {
+        const rs = cur.starts[i] as number;
+        const re = cur.ends[i] as number;
+        for (const [lo, hi] of addr) {
+          if (re <= lo || hi <= rs) continue;
+          keepRegion(cur, k, i, Math.max(lo, rs), Math.min(hi, re));
+        }
+      },
+      true,
     );
   }
-  if (f.snapshotSzRanges !== undefined) {
-    const ranges = f.snapshotSzRanges;
-    record.snapshots = record.snapshots.filter((s) => inRanges(s.totalBytes, ranges));
-  }
-  if (f.snapshotTimeRanges !== undefined) {
-    const ranges = f.snapshotTimeRanges;
-    record.snapshots = record.snapshots.filter((s) => ranges.some(([lo, hi]) => s.startNs >= lo && s.endNs <= hi));
-  }
-  if (f.snapshotIdxRanges !== undefined) {
-    const ranges = f.snapshotIdxRanges;
-    record.snapshots = record.snapshots.filter((_, idx) => inRanges(idx, ranges));
-  }
+  if (f.snapshotSzRanges !== undefined && !inRanges(s.totalBytes, f.snapshotSzRanges)) return undefined;
+  if (f.snapshotTimeRanges !== undefined && !f.snapshotTimeRanges.some(([lo, hi]) => s.startNs >= lo && s.endNs <= hi)) return undefined;
+  const idx = state.nrBeforeIdx++;
+  if (f.snapshotIdxRanges !== undefined && !inRanges(idx, f.snapshotIdxRanges)) return undefined;
   if (f.temperatureRanges !== undefined && iv !== null) {
     const ranges = f.temperatureRanges;
-    record.snapshots = record.snapshots.map((s) =>
-      rebuild(
-        s,
-        (k, i) => {
-          if (inRanges(temperatureOf(regionView(s, i, iv), f.temperatureWeights), ranges)) keepRegion(s, k, i);
-        },
-        true,
-      ),
+    const cur = s;
+    s = rebuild(
+      cur,
+      (k, i) => {
+        if (inRanges(temperatureOf(regionView(cur, i, iv), f.temperatureWeights), ranges)) keepRegion(cur, k, i);
+      },
+      true,
     );
   }
+  return s;
+}
+
+/** Narrows one record in place (its snapshots list and their regions). */
+export function filterRecord(record: AccessRecord, f: RecordFilter): void {
+  if (isEmptyFilter(f)) return;
+  const state = { nrBeforeIdx: 0 };
+  const kept: AccessSnapshot[] = [];
+  for (const s of record.snapshots) {
+    const out = filterSnapshot(s, record.intervals, f, state);
+    if (out !== undefined) kept.push(out);
+  }
+  record.snapshots = kept;
 }
