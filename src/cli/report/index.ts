@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 
 import type { CommandContext } from '../context.js';
 import { registerAccess } from './access.js';
+import { registerHeatmap } from './heatmap.js';
 import { registerHeats } from './heats.js';
 import { registerNrRegions } from './nr_regions.js';
 import { registerRaw } from './raw.js';
@@ -16,6 +17,7 @@ export function registerReport(program: Command, ctx: CommandContext): void {
   registerRaw(report, ctx);
   registerAccess(report, ctx);
   registerHeats(report, ctx);
+  registerHeatmap(report, ctx);
   registerWss(report, ctx);
   registerNrRegions(report, ctx);
   registerReportSchemes(report, ctx);
