@@ -4,13 +4,14 @@
  * (`--output stdout`, the default) or as an image (`--output FILE.png|svg|pdf`).
  */
 import { DamoError } from '../core/errors.js';
-import { formatNr, formatSz, formatSzAccurate, formatTimeNs, pyInt, pyRepr, textToBytes, textToNs } from '../core/fmt.js';
+import { formatNr, pyInt, pyRepr, textToBytes, textToNs } from '../core/fmt.js';
 import { note, TextOut, type CliIO } from '../core/io.js';
 import type { Snapshot, TraceSource, TraceTarget } from '../core/model.js';
 import { targetSnapshots } from '../core/trace_walk.js';
 import { openForReport } from '../format/open_for_report.js';
 import { accessPercent, ageUsec } from './access_records.js';
-import { computeGuides, hottestRegion, type GuideInfo } from './guide.js';
+import { baseNs, guides330, guideText, idxText } from './record_info.js';
+import { hottestRegion, type GuideInfo } from './guide.js';
 import { HeatMap330 } from './heatmap_map.js';
 import type { ColorsetName } from './heats_text.js';
 
@@ -39,52 +40,6 @@ export interface HeatmapRequest {
   sortTemperature: boolean;
   /** Weights of access frequency and age (damo's default 1.0 1.0). */
   temperatureWeights: [number, number];
-}
-
-function idxText(v: number | undefined): string {
-  return v === undefined ? 'None' : String(v);
-}
-
-/** damo 3.x's guide identity: kdamond, context, scheme and target id. */
-function guideKey(t: TraceTarget): string {
-  return `${idxText(t.kdamondIdx)} ${idxText(t.contextIdx)} ${idxText(t.schemeIdx)} ${t.id === null ? 'None' : t.id.toString()}`;
-}
-
-function baseNs(src: TraceSource): number {
-  return src.header.baseTimeNs === 0n ? 0 : Number(src.header.baseTimeNs);
-}
-
-export async function guides330(src: TraceSource): Promise<GuideInfo[]> {
-  const keys = src.header.targets.map(guideKey);
-  const iv = src.header.intervals;
-  const base = baseNs(src);
-  return computeGuides(src, {
-    keys,
-    startOf: (first: Snapshot) => {
-      if (iv === null) return first.startNs + base;
-      let longest = 0;
-      for (const a of first.ages) if (longest < a) longest = a;
-      return first.startNs + base - longest * iv.aggrUs * 1000;
-    },
-  });
-}
-
-/** damo `GuideInfo.to_str`. */
-function guideText(src: TraceSource, g: GuideInfo, raw: boolean): string {
-  const t = src.header.targets[g.targetIndexes[0] as number];
-  const base = baseNs(src);
-  const lines: string[] = [];
-  if (t?.kdamondIdx !== undefined) lines.push(`kdamond_idx: ${t.kdamondIdx}`);
-  if (t?.contextIdx !== undefined) lines.push(`context_idx: ${t.contextIdx}`);
-  if (t?.schemeIdx !== undefined) lines.push(`scheme_idx: ${t.schemeIdx}`);
-  if (g.tid !== null) lines.push(`target_id: ${g.tid.toString()}`);
-  // The scanner's end is relative to the recording's base; its start is absolute already.
-  const end = g.endNs + base;
-  lines.push(`time: [${formatTimeNs(g.startNs, raw)}, ${formatTimeNs(end, raw)}) (${formatTimeNs(end - g.startNs, raw)})`);
-  g.contigRegions.forEach((r, idx) => {
-    lines.push(`region\t${String(idx).padStart(2)}: [${formatSzAccurate(r.start, raw)}, ${formatSzAccurate(r.end, raw)}) (${formatSz(r.end - r.start, raw)})`);
-  });
-  return lines.join('\n');
 }
 
 function timeRangeOf(texts: string[] | undefined, guide: GuideInfo, base: number): [number, number] {

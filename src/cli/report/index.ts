@@ -5,6 +5,7 @@ import { registerAccess } from './access.js';
 import { registerHeatmap } from './heatmap.js';
 import { registerHeats } from './heats.js';
 import { registerNrRegions } from './nr_regions.js';
+import { registerRecordInfo } from './record_info.js';
 import { registerRaw } from './raw.js';
 import { registerReportSchemes } from './schemes.js';
 import { registerWss } from './wss.js';
@@ -20,5 +21,6 @@ export function registerReport(program: Command, ctx: CommandContext): void {
   registerHeatmap(report, ctx);
   registerWss(report, ctx);
   registerNrRegions(report, ctx);
+  registerRecordInfo(report, ctx);
   registerReportSchemes(report, ctx);
 }
