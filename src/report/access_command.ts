@@ -62,7 +62,7 @@ export async function runAccessCommand(io: CliIO, r: AccessRequest): Promise<num
       }
       if (r.json) {
         const { damoJsonText } = await import('../format/damo/json_writer.js');
-        await damoJsonText(src, { raw: r.format.raw, pagerLines }, out);
+        await damoJsonText(src, { raw: r.format.raw, pagerLines, regionUnits: src.header.intervals ?? undefined }, out);
       } else {
         const { reportRaw } = await import('./raw.js');
         await reportRaw(src, { rawNumber: r.format.raw, pagerLines }, out);

@@ -434,8 +434,9 @@ function applyDefaults(t: Templates, o: AccessFormatOptions, records: AccessReco
       : 'memory bw estimate: <estimated memory bandwidth>\ntotal size: <total bytes>';
   }
   if (o.regionBox && !t.snapshotTail.includes('<region box description>')) {
-    // damo builds this from the record tail (its own slip); we keep the snapshot tail.
-    t.snapshotTail = `${t.snapshotTail}\n<region box description>`;
+    // damo 3.3.0 builds this from the record tail, not the snapshot tail; kept for
+    // byte-identical output.
+    t.snapshotTail = `${t.recordTail}\n<region box description>`;
   }
   const defaultRegion = '<index> addr <start address> size <size> access <access hz> age <age>';
   if (o.regionBox) t.region = o.boxMinMaxHeight[1] > 1 ? `<box>${defaultRegion}` : `<box>\n${defaultRegion}`;

@@ -623,12 +623,13 @@ export class DamoJsonParser {
       filterType: type,
       matching: bool(f['matching']),
       allow: bool(f['allow'] ?? f['filter_pass']),
-      memcgPath: typeof f['memcg_path'] === 'string' ? f['memcg_path'] : '',
+      memcgPath: type === 'memcg' && typeof f['memcg_path'] === 'string' ? f['memcg_path'] : '',
+      // damo keeps the address range of addr filters and the target index of target ones only.
       addressRange:
-        range !== undefined && range !== null && typeof range === 'object' && !Array.isArray(range) && !(range instanceof NumText)
+        type === 'addr' && range !== undefined && range !== null && typeof range === 'object' && !Array.isArray(range) && !(range instanceof NumText)
           ? [this.convert(range['start'] ?? null, textToBytes, 'address_range.start', at), this.convert(range['end'] ?? null, textToBytes, 'address_range.end', at)]
           : null,
-      damonTargetIdx: tidx === undefined || tidx === null ? null : this.convert(tidx, textToNr, 'damon_target_idx', at),
+      damonTargetIdx: type !== 'target' || tidx === undefined || tidx === null ? null : this.convert(tidx, textToNr, 'damon_target_idx', at),
       hugepageSize: Array.isArray(hp) && hp.length === 2
         ? [this.convert(hp[0] ?? null, textToBytes, 'hugepage_size', at), this.convert(hp[1] ?? null, textToBytes, 'hugepage_size', at)]
         : null,
