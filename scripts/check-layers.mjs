@@ -79,6 +79,7 @@ const CLI_ALSO = {
   'schemes/load.ts': '-c takes a schemes file or the scheme text: reading it is parsing the option',
   'report/heats.ts': 'TimeBound, what --time_range parses into',
   'report/heats_text.ts': 'the colour set names, --stdout_heatmap_color choices',
+  'report/access_options.ts': 'the report access styles, format keywords, sort fields and record filter types its options parse into',
   'report/wss.ts': "the percentile check and the wss defaults damo's options start from",
   'format/output_formats.ts': 'the --output_type / --format choices',
   'native/primitives.ts': 'the --primitive choices',

@@ -6,25 +6,31 @@
  */
 import type { Command } from 'commander';
 
+import { registerAdjust } from './adjust.js';
 import type { CommandContext } from './context.js';
 import { registerCompare } from './compare.js';
 import { registerCompletion } from './completion.js';
 import { registerReplay } from './replay.js';
-import { registerConvert } from './convert.js';
+import { registerConvert, registerConvertRecordFormat, registerVersion } from './convert.js';
 import { registerRecord } from './record.js';
 import { registerReport } from './report/index.js';
 import { registerSimulate } from './report/schemes.js';
 import { registerSchemes } from './schemes.js';
 import { registerSynth } from './synth.js';
+import { registerValidate } from './validate.js';
 
 export function registerCommands(program: Command, ctx: CommandContext): void {
   registerRecord(program, ctx);
   registerReport(program, ctx);
+  registerAdjust(program, ctx);
   registerConvert(program, ctx);
+  registerConvertRecordFormat(program, ctx);
   registerSchemes(program, ctx);
   registerSimulate(program, ctx);
   registerSynth(program, ctx);
   registerReplay(program, ctx);
   registerCompare(program, ctx);
+  registerValidate(program, ctx);
+  registerVersion(program, ctx);
   registerCompletion(program, ctx);
 }

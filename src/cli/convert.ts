@@ -58,3 +58,56 @@ Examples:
       if (code !== 0) throw new ExitCode(code);
     });
 }
+
+/** damo 3.3.0's `damo convert_record_format`: the same conversion under damo's name and options. */
+export function registerConvertRecordFormat(program: Command, ctx: CommandContext): void {
+  program
+    .command('convert_record_format')
+    .summary('rewrite a recording in another format (damo convert_record_format; see damo convert)')
+    .description(
+      "damo 3.3.0's name for converting a recording, kept for its scripts: reads --record_file " +
+        '(any format damo-ts reads) and writes it as --format to --output_file, or in place. ' +
+        '`damo convert` does the same with more formats.',
+    )
+    .option('--record_file <file>', 'the recording', 'damon.data')
+    .addOption(new Option('--format <format>', 'new file format').choices(['json_compressed', 'json', 'perf_script'] as const).default('json_compressed'))
+    .option('--output_file <file>', 'where to write (default: --record_file, replaced)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ damo convert_record_format --record_file damon.data --format json --output_file damon.json
+  $ damo convert_record_format --record_file damon.data     # in place, as json_compressed`,
+    )
+    .action(async (opts: { record_file: string; format: OutputFormat; output_file?: string }) => {
+      const { runConvertCommand } = await import('../format/convert_command.js');
+      const code = await runConvertCommand(ctx.io, {
+        input: opts.record_file,
+        output: opts.output_file ?? opts.record_file,
+        format: opts.format,
+        mode: 0o600,
+        strict: false,
+        quiet: true,
+      });
+      if (code !== 0) throw new ExitCode(code);
+    });
+}
+
+/** `damo version`: damo-ts's version (damo prints its own release). */
+export function registerVersion(program: Command, ctx: CommandContext): void {
+  program
+    .command('version')
+    .summary("print damo-ts's version (damo version)")
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ damo version
+  $ damo --version          # the same`,
+    )
+    .action(async () => {
+      const { toolVersion } = await import('../core/version.js');
+      const { writeResult } = await import('../core/io.js');
+      await writeResult(ctx.io, `${toolVersion()}\n`);
+    });
+}

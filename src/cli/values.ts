@@ -264,3 +264,41 @@ export function parseFileMode(value: string): number {
   if (!/^0?[0-7]{3}$/.test(value)) throw new InvalidArgumentError(`'${value}' is not an octal file mode like 600 or 644.`);
   return Number.parseInt(value, 8);
 }
+
+// ---------------------------------------------------------------------------------------
+// damo 3.x record filter bounds ('min' and 'max' stand for the extremes)
+
+/** A size bound: bytes or damo's unit forms, 'min' (0) or 'max'. */
+export function parseSizeBound(value: string): number {
+  if (value === 'min') return 0;
+  if (value === 'max') return Infinity;
+  return parseSize(value);
+}
+
+/** A percent bound: a number with or without '%', 'min' (0) or 'max'. */
+export function parsePercentBound(value: string): number {
+  if (value === 'min') return 0;
+  if (value === 'max') return Infinity;
+  return parsePercent(value);
+}
+
+/** A bound in seconds (damo's --age): a non-negative number, 'min' or 'max'. */
+export function parseSecondsBound(value: string): number {
+  if (value === 'min') return 0;
+  if (value === 'max') return Infinity;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a non-negative number of seconds (or min, max).`);
+  return n;
+}
+
+/** A time in ns the damo way: plain numbers are ns, or '1.5 s', '200ms', 'min', 'max'. */
+export function parseTimeNs(value: string): number {
+  let ns: number;
+  try {
+    ns = textToNs(value.trim());
+  } catch {
+    ns = NaN;
+  }
+  if (!Number.isFinite(ns) && value !== 'max') throw new InvalidArgumentError(`'${value}' is not a time (ns, or values like 10s, 1500ms, "1 m 30 s").`);
+  return ns;
+}

@@ -222,6 +222,39 @@ export function formatTimeNs(ns: number, raw: boolean): string {
   return `${sign}${pyInt(t)} ns`;
 }
 
+/** damo `format_time_us`: format_time_ns of the microseconds (raw: '%d' of the us). */
+export function formatTimeUs(us: number, raw: boolean): string {
+  if (raw) return pyInt(us);
+  return formatTimeNs(us * NS_PER_US, false);
+}
+
+/** damo `format_hz`: '%.3f' below 10 (and not 0), thousands-grouped '%d' otherwise. */
+export function formatHz(hz: number, raw: boolean, noSuffix = false): string {
+  const suffix = noSuffix ? '' : ' hz';
+  if (raw) return pyFixed(hz, 6);
+  if (hz < 10 && hz !== 0) return pyFixed(hz, 3) + suffix;
+  return formatNr(hz, false) + suffix;
+}
+
+/** damo `format_ratio`: '12.5 %' with up to seven fraction digits of the percent. */
+export function formatRatio(ratio: number, raw: boolean): string {
+  if (raw) return pyFixed(ratio, 6);
+  const over = formatNr(Math.trunc(ratio * 100), false);
+  const under = pyFixed(fmod(ratio * 100, 1), 7).replace(/0+$/, '').slice(2);
+  return under === '' ? `${over} %` : `${over}.${under} %`;
+}
+
+export function formatPercent(percent: number, raw: boolean): string {
+  if (raw) return pyFixed(percent, 6);
+  return formatRatio(percent / 100, false);
+}
+
+/** damo `format_bp` (basis points). */
+export function formatBp(bp: number, raw: boolean): string {
+  if (raw) return pyFixed(bp, 6);
+  return formatRatio(bp / 10000, false);
+}
+
 const EXACT_UNITS: ReadonlyArray<readonly [bigint, string]> = [
   [86_400_000_000_000n, 'd'],
   [3_600_000_000_000n, 'h'],
@@ -411,6 +444,13 @@ export function textToRatio(text: string | number | bigint): number {
   }
   const ratio = textToNr(t);
   return isPercent ? ratio / 100 : ratio;
+}
+
+/** damo `text_to_bp`: a plain number is basis points, '4 %' is 400. */
+export function textToBp(text: string | number | bigint): number {
+  const common = commonInput(text, 0, ULONG_MAX_F);
+  if (common !== undefined) return common;
+  return textToRatio(text) * 10000;
 }
 
 export function textToPercent(text: string | number | bigint): number {

@@ -41,6 +41,31 @@ export interface TraceTarget {
   kdamondIdx?: number;
   contextIdx?: number;
   schemeIdx?: number;
+  /**
+   * The DAMOS filters of the scheme that took the snapshots (damo 3.x `scheme_filters`);
+   * regions' szFilterPassed counts the bytes these let through. Absent when none.
+   */
+  schemeFilters?: DamosFilterInfo[];
+}
+
+/** A DAMOS filter as damo 3.x records keep it (`scheme_filters`). */
+export interface DamosFilterInfo {
+  /** anon, active, memcg, young, hugepage_size, unmapped, addr or target. */
+  filterType: string;
+  matching: boolean;
+  allow: boolean;
+  memcgPath: string;
+  addressRange: [number, number] | null;
+  damonTargetIdx: number | null;
+  hugepageSize: [number, number] | null;
+}
+
+/** DAMON's monitoring intervals auto-tuning goal (damo 3.x `intervals_goal`). */
+export interface IntervalsGoal {
+  accessBp: number;
+  aggrs: number;
+  minSampleUs: number;
+  maxSampleUs: number;
 }
 
 /** Facts about the machine that made the recording. */
@@ -78,6 +103,8 @@ export interface TraceHeader {
   source: SourceKind;
   ops: Ops;
   intervals: Intervals | null;
+  /** The intervals auto-tuning goal damo 3.x files carry; absent when unknown. */
+  intervalsGoal?: IntervalsGoal;
   nrRegions: NrRegionsRange | null;
   targets: TraceTarget[];
   /**

@@ -156,23 +156,39 @@ export function overlappingRegions(
 }
 
 /** First guide pass: time span, address bounds and gaps per target id. */
+/**
+ * How guides differ between damo versions: damo 3.x keeps one guide per (kdamond, context,
+ * scheme, target id) and starts it when the first snapshot's oldest region started being
+ * monitored (`oldest_monitor_time`); damo 2.4.9 keeps one per target id and starts it at
+ * the end of the first snapshot.
+ */
+export interface GuideDialect {
+  /** The guide key of each target index (default: its target id). */
+  keys?: readonly string[];
+  /** The guide's start time from its first snapshot (default: the snapshot's end). */
+  startOf?: (first: Snapshot) => number;
+}
+
 export class GuideScanner {
   private readonly byTid = new Map<string, GuideInfo>();
   private readonly targetIds: ReadonlyArray<bigint | null>;
 
-  constructor(targetIds: ReadonlyArray<bigint | null>) {
+  constructor(
+    targetIds: ReadonlyArray<bigint | null>,
+    private readonly dialect: GuideDialect = {},
+  ) {
     this.targetIds = targetIds;
   }
 
   add(snap: Snapshot): void {
     const tid = this.targetIds[snap.targetIndex] ?? null;
-    const key = tidKey(tid);
+    const key = this.dialect.keys?.[snap.targetIndex] ?? tidKey(tid);
     let guide = this.byTid.get(key);
     if (guide === undefined) {
       guide = {
         tid,
         targetIndexes: [],
-        startNs: snap.endNs,
+        startNs: this.dialect.startOf?.(snap) ?? snap.endNs,
         endNs: snap.endNs,
         lowestAddr: null,
         highestAddr: null,
@@ -209,13 +225,17 @@ export class GuideHeatCounter {
   private readonly byTid = new Map<string, GuideInfo>();
   private readonly targetIds: ReadonlyArray<bigint | null>;
 
-  constructor(targetIds: ReadonlyArray<bigint | null>, guides: GuideInfo[]) {
+  constructor(
+    targetIds: ReadonlyArray<bigint | null>,
+    guides: GuideInfo[],
+    private readonly keys?: readonly string[],
+  ) {
     this.targetIds = targetIds;
-    for (const g of guides) this.byTid.set(tidKey(g.tid), g);
+    for (const g of guides) this.byTid.set(keys?.[g.targetIndexes[0] as number] ?? tidKey(g.tid), g);
   }
 
   add(snap: Snapshot): void {
-    const guide = this.byTid.get(tidKey(this.targetIds[snap.targetIndex] ?? null));
+    const guide = this.byTid.get(this.keys?.[snap.targetIndex] ?? tidKey(this.targetIds[snap.targetIndex] ?? null));
     if (guide === undefined) return;
     const regions = guide.contigRegions;
     const { starts, ends, nrAccesses } = snap;
@@ -260,12 +280,12 @@ export function targetIdsOf(source: TraceSource): Array<bigint | null> {
 }
 
 /** Both passes; guides sorted as damo prints them. */
-export async function computeGuides(source: TraceSource): Promise<GuideInfo[]> {
+export async function computeGuides(source: TraceSource, dialect: GuideDialect = {}): Promise<GuideInfo[]> {
   const ids = targetIdsOf(source);
-  const scanner = new GuideScanner(ids);
+  const scanner = new GuideScanner(ids, dialect);
   for await (const snap of source.snapshots()) scanner.add(snap);
   const guides = scanner.finish();
-  const counter = new GuideHeatCounter(ids, guides);
+  const counter = new GuideHeatCounter(ids, guides, dialect.keys);
   for await (const snap of source.snapshots()) counter.add(snap);
   return sortGuides(guides);
 }

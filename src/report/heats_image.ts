@@ -12,7 +12,9 @@ export interface HeatmapPictureInput {
   inputPath: string;
   header: TraceHeader;
   tid: bigint | null;
-  grid: HeatGrid;
+  grid: Pick<HeatGrid, 'geometry' | 'heats'>;
+  /** The colour bar's title; default: nr_accesses per aggregation interval. */
+  heatTitle?: string;
   targetIndex: number;
   absTime: boolean;
   absAddr: boolean;
@@ -62,6 +64,6 @@ export function heatmapPictureSvg(p: HeatmapPictureInput): string {
     absAddr: p.absAddr,
     title: `Memory access heatmap: ${targetLabel(p.header, p.targetIndex, p.tid)}`,
     subtitleLines: [subtitle1, subtitle2],
-    heatTitle: heatTitle(p.header),
+    heatTitle: p.heatTitle ?? heatTitle(p.header),
   });
 }

@@ -40,9 +40,11 @@ const COLORSETS: Readonly<Record<ColorsetName, readonly [readonly number[], read
 export const COLORSET_NAMES = Object.keys(COLORSETS) as ColorsetName[];
 
 const MAX_LEVEL = 9;
-const RESET = '\u001b[0m';
+export const COLOR_RESET = '\u001b[0m';
+const RESET = COLOR_RESET;
 
-function colorStart(set: ColorsetName, level: number): string {
+/** damo `color_mode_start_txt`: the escape codes that start a level's colours. */
+export function colorStart(set: ColorsetName, level: number): string {
   const [bg, fg] = COLORSETS[set];
   return `\u001b[48;5;${bg[level]}m\u001b[38;5;${fg[level]}m`;
 }

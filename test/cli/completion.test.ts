@@ -58,8 +58,8 @@ const program = buildProgram(processIO());
 const help = program.createHelp();
 
 describe('damo completion bash', () => {
-  it('completes `damo report h` to heats, html and help', () => {
-    expect(complete([['damo', 'report', 'h']])).toEqual([['heats', 'html', 'help']]);
+  it('completes `damo report h` to heats, heatmap, html and help', () => {
+    expect(complete([['damo', 'report', 'h']])).toEqual([['heats', 'heatmap', 'html', 'help']]);
   });
 
   it('completes every command and subcommand name under its parent', () => {

@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
 
 import type { CommandContext } from '../context.js';
+import { registerAccess } from './access.js';
+import { registerHeatmap } from './heatmap.js';
 import { registerHeats } from './heats.js';
 import { registerHtml } from './html.js';
 import { registerNrRegions } from './nr_regions.js';
+import { registerRecordInfo } from './record_info.js';
 import { registerRaw } from './raw.js';
 import { registerReportSchemes } from './schemes.js';
 import { registerWss } from './wss.js';
@@ -25,9 +28,12 @@ Examples:
   $ damo help report heats        # the options of one report`,
     );
   registerRaw(report, ctx);
+  registerAccess(report, ctx);
   registerHeats(report, ctx);
+  registerHeatmap(report, ctx);
   registerWss(report, ctx);
   registerNrRegions(report, ctx);
   registerHtml(report, ctx);
+  registerRecordInfo(report, ctx);
   registerReportSchemes(report, ctx);
 }

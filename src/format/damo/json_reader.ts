@@ -23,8 +23,8 @@ import { createReadStream } from 'node:fs';
 import { createInflate } from 'node:zlib';
 
 import { DamoError, errorMessage } from '../../core/errors.js';
-import { textToBytes, textToNr, textToNrExact, textToNs, textToUs, TextParseError } from '../../core/fmt.js';
-import { emptyHeader, type Intervals, type TraceHeader, type TraceTarget } from '../../core/model.js';
+import { textToBp, textToBytes, textToNr, textToNrExact, textToNs, textToUs, TextParseError } from '../../core/fmt.js';
+import { emptyHeader, type DamosFilterInfo, type Intervals, type IntervalsGoal, type TraceHeader, type TraceTarget } from '../../core/model.js';
 import { JsonShapeError, keyEquals, NEED_MORE, NumText, type Json } from '../json_tokenizer.js';
 import { DamoRegionReader } from './json_regions.js';
 import { finishRecords, MemoryTraceSource, type AbsTime, type PendingRecord, type PendingSnapshot } from './records.js';
@@ -76,6 +76,7 @@ export class DamoJsonParser extends DamoRegionReader {
   private state: St = St.TopBegin;
 
   readonly records: PendingRecord[] = [];
+  intervalsGoal: IntervalsGoal | undefined;
   dataSource: string | undefined;
   nrRegions = 0;
 
@@ -345,6 +346,23 @@ export class DamoJsonParser extends DamoRegionReader {
           opsUpdateUs: this.convert(v['ops_update_us'] ?? null, textToUs, 'intervals.ops_update_us', at),
         };
         this.intervals ??= intervals;
+        const goal = v['intervals_goal'];
+        if (goal !== undefined && goal !== null && typeof goal === 'object' && !Array.isArray(goal) && !(goal instanceof NumText)) {
+          this.intervalsGoal ??= {
+            accessBp: this.convert(goal['access_bp'] ?? null, textToBp, 'intervals_goal.access_bp', at),
+            aggrs: this.convert(goal['aggrs'] ?? null, textToNr, 'intervals_goal.aggrs', at),
+            minSampleUs: this.convert(goal['min_sample_us'] ?? null, textToUs, 'intervals_goal.min_sample_us', at),
+            maxSampleUs: this.convert(goal['max_sample_us'] ?? null, textToUs, 'intervals_goal.max_sample_us', at),
+          };
+        }
+        return;
+      }
+      case 'scheme_filters': {
+        const v = this.parseValue();
+        if (v === null) return;
+        if (!Array.isArray(v)) throw this.err("'scheme_filters' must be a list or null", at);
+        const filters = v.map((f) => this.schemeFilter(f, at));
+        if (filters.length > 0) target.schemeFilters = filters;
         return;
       }
       case 'data_source': {
@@ -355,6 +373,34 @@ export class DamoJsonParser extends DamoRegionReader {
       default:
         this.skipValue();
     }
+  }
+
+  /** One entry of 'scheme_filters' (damo `DamosFilter.from_kvpairs`). */
+  private schemeFilter(f: Json, at: number): DamosFilterInfo {
+    if (f === null || typeof f !== 'object' || Array.isArray(f) || f instanceof NumText) {
+      throw this.err("each 'scheme_filters' entry must be an object", at);
+    }
+    const bool = (x: Json | undefined): boolean => x === true || x === 'true' || x === 'True' || x === 'Y' || x === 'yes';
+    const type = f['filter_type'];
+    if (typeof type !== 'string') throw this.err("a scheme filter needs a 'filter_type' string", at);
+    const range = f['address_range'];
+    const hp = f['hugepage_size'];
+    const tidx = f['damon_target_idx'];
+    return {
+      filterType: type,
+      matching: bool(f['matching']),
+      allow: bool(f['allow'] ?? f['filter_pass']),
+      memcgPath: type === 'memcg' && typeof f['memcg_path'] === 'string' ? f['memcg_path'] : '',
+      // damo keeps the address range of addr filters and the target index of target ones only.
+      addressRange:
+        type === 'addr' && range !== undefined && range !== null && typeof range === 'object' && !Array.isArray(range) && !(range instanceof NumText)
+          ? [this.convert(range['start'] ?? null, textToBytes, 'address_range.start', at), this.convert(range['end'] ?? null, textToBytes, 'address_range.end', at)]
+          : null,
+      damonTargetIdx: type !== 'target' || tidx === undefined || tidx === null ? null : this.convert(tidx, textToNr, 'damon_target_idx', at),
+      hugepageSize: Array.isArray(hp) && hp.length === 2
+        ? [this.convert(hp[0] ?? null, textToBytes, 'hugepage_size', at), this.convert(hp[1] ?? null, textToBytes, 'hugepage_size', at)]
+        : null,
+    };
   }
 
   /** A snapshot key; the common ones are matched without decoding a string. */
@@ -512,6 +558,7 @@ export async function readDamoJson(path: string, opts: DamoJsonReadOptions): Pro
     clock: 'unknown',
   });
   if (parser.dataSource !== undefined) header.dataSource = parser.dataSource;
+  if (parser.intervalsGoal !== undefined) header.intervalsGoal = parser.intervalsGoal;
   const perTarget = finishRecords(parser.records, header);
   return new MemoryTraceSource(path, header, perTarget);
 }

@@ -12,8 +12,8 @@ import { once } from 'node:events';
 import { createDeflate } from 'node:zlib';
 
 import { DamoError, errorMessage } from '../../core/errors.js';
-import { formatNr, formatSz, formatTimeNs, formatTimeNsExact, pyInt, pyRepr } from '../../core/fmt.js';
-import type { Snapshot, TraceSource } from '../../core/model.js';
+import { formatBp, formatNr, formatSz, formatTimeNs, formatTimeNsExact, pyInt, pyRepr } from '../../core/fmt.js';
+import type { DamosFilterInfo, Intervals, IntervalsGoal, Snapshot, TraceSource } from '../../core/model.js';
 import { targetSnapshots } from '../../core/trace_walk.js';
 
 /** A Python value for json.dumps: bigint = int, number = float, string, null, list, dict. */
@@ -68,7 +68,7 @@ const I6 = ' '.repeat(24);
 const I7 = ' '.repeat(28);
 
 /** One region in damo's human form, at damo's indentation (5 levels deep). */
-function regionText(s: Snapshot, i: number): string {
+function regionText(s: Snapshot, i: number, units: Intervals | undefined): string {
   const start = s.starts[i] as number;
   const end = s.ends[i] as number;
   const nr = s.nrAccesses[i] as number;
@@ -80,10 +80,10 @@ function regionText(s: Snapshot, i: number): string {
     `${I6}"end": "${formatNr(end, false)}",\n` +
     `${I6}"nr_accesses": {\n` +
     `${I7}"samples": ${Number.isInteger(nr) ? pyInt(nr) : pyRepr(nr)},\n` +
-    `${I7}"percent": null\n` +
+    `${I7}"percent": ${units === undefined ? 'null' : pyInt(Math.trunc((nr * 100.0) / (units.aggrUs / units.sampleUs)))}\n` +
     `${I6}},\n` +
     `${I6}"age": {\n` +
-    `${I7}"usec": null,\n` +
+    `${I7}"usec": ${units === undefined || age < 0 ? 'null' : `"${formatTimeNsExact(age * units.aggrUs * 1000, false)}"`},\n` +
     `${I7}"aggr_intervals": ${age >= 0 ? `"${formatNr(age, false)}"` : 'null'}\n` +
     `${I6}},\n` +
     `${I6}"probe_hits": [],\n` +
@@ -97,11 +97,40 @@ function usField(us: number, raw: boolean): string {
   return raw ? pyInt(us) : formatTimeNs(us * 1000, false);
 }
 
+/** damo `DamonIntervalsGoal.to_kvpairs`; zeros (tuning off) when the recording has none. */
+function goalJson(g: IntervalsGoal | undefined, raw: boolean): PyJson {
+  const goal = g ?? { accessBp: 0, aggrs: 0, minSampleUs: 0, maxSampleUs: 0 };
+  return {
+    access_bp: formatBp(goal.accessBp, raw),
+    aggrs: formatNr(goal.aggrs, raw),
+    min_sample_us: usField(goal.minSampleUs, raw),
+    max_sample_us: usField(goal.maxSampleUs, raw),
+  };
+}
+
+/** damo `DamosFilter.to_kvpairs`. */
+function filterJson(f: DamosFilterInfo, raw: boolean): PyJson {
+  return {
+    filter_type: f.filterType,
+    matching: f.matching,
+    allow: f.allow,
+    memcg_path: f.memcgPath,
+    address_range: f.addressRange === null ? null : { start: formatNr(f.addressRange[0], raw), end: formatNr(f.addressRange[1], raw) },
+    damon_target_idx: f.damonTargetIdx === null ? null : formatNr(f.damonTargetIdx, raw),
+    hugepage_size: f.hugepageSize === null ? null : f.hugepageSize.map((x) => formatSz(x, raw)),
+  };
+}
+
 export interface DamoJsonTextOptions {
   /** damo's raw numbers for record and snapshot fields (always true in files). */
   raw: boolean;
   /** report raw --duration: snapshots starting within [start, end] s of the record's first. */
   durationSec?: [number, number] | undefined;
+  /**
+   * Write each region's access rate (percent) and age (usec) derived with these intervals,
+   * as damo's `report access --json` does (its record filters fill them in); null otherwise.
+   */
+  regionUnits?: Intervals | undefined;
 }
 
 /**
@@ -127,12 +156,7 @@ export async function* damoJsonChunks(src: TraceSource, opts: DamoJsonTextOption
             sample_us: usField(iv.sampleUs, raw),
             aggr_us: usField(iv.aggrUs, raw),
             ops_update_us: usField(iv.opsUpdateUs, raw),
-            intervals_goal: {
-              access_bp: raw ? '0.000000' : '0 %',
-              aggrs: '0',
-              min_sample_us: raw ? '0' : '0 ns',
-              max_sample_us: raw ? '0' : '0 ns',
-            },
+            intervals_goal: goalJson(header.intervalsGoal, raw),
           };
     const head: { [k: string]: PyJson } = {
       kdamond_idx: target.kdamondIdx === undefined ? null : BigInt(target.kdamondIdx),
@@ -140,7 +164,7 @@ export async function* damoJsonChunks(src: TraceSource, opts: DamoJsonTextOption
       intervals,
       scheme_idx: target.schemeIdx === undefined ? null : BigInt(target.schemeIdx),
       target_id: target.id,
-      scheme_filters: [],
+      scheme_filters: (target.schemeFilters ?? []).map((f) => filterJson(f, raw)),
     };
     let text = '    {\n';
     for (const [k, v] of Object.entries(head)) text += `        ${pyJsonString(k)}: ${pyJsonDumps(v, 2)},\n`;
@@ -166,7 +190,7 @@ export async function* damoJsonChunks(src: TraceSource, opts: DamoJsonTextOption
       else {
         out += '                "regions": [\n';
         const regs: string[] = [];
-        for (let i = 0; i < s.starts.length; i++) regs.push(regionText(s, i));
+        for (let i = 0; i < s.starts.length; i++) regs.push(regionText(s, i, opts.regionUnits));
         out += regs.join(',\n') + '\n                ],\n';
       }
       out += `                "total_bytes": "${raw ? pyInt(total) : formatSz(total, false)}",\n`;

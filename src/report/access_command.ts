@@ -1,0 +1,93 @@
+/**
+ * `damo report access` (damo 3.3.0): the access pattern of every snapshot in one of damo's
+ * styles or a user format, damo's raw text (`--raw_form`) or its JSON (`--json`).
+ */
+import { DamoError } from '../core/errors.js';
+import { TextOut, type CliIO } from '../core/io.js';
+import type { Snapshot, TraceSource } from '../core/model.js';
+import { MemoryTraceSource } from '../format/damo/records.js';
+import { openForReport } from '../format/open_for_report.js';
+import { formatAccessRecords } from './access_format.js';
+import type { AccessFormatOptions, RecordFilter } from './access_options.js';
+import { readAccessRecords, type AccessRecord } from './access_records.js';
+import { filterRecord, isEmptyFilter } from './record_filter.js';
+
+export interface AccessRequest {
+  input: string;
+  strict: boolean;
+  rawForm: boolean;
+  json: boolean;
+  filter: RecordFilter;
+  format: AccessFormatOptions;
+}
+
+/** damo's pager rule: text with more newlines than the terminal has lines gets no final newline. */
+export function pagerLinesOf(io: CliIO): number {
+  return io.stdoutIsTTY && io.rows !== undefined ? io.rows : 50;
+}
+
+/** The filtered records as a source again, for the raw and JSON writers. */
+function sourceOf(src: TraceSource, records: AccessRecord[]): TraceSource {
+  const base = src.header.baseTimeNs === 0n ? 0 : Number(src.header.baseTimeNs);
+  const perTarget: Snapshot[][] = records.map((rec, t) =>
+    rec.snapshots.map((s) => {
+      const snap: Snapshot = {
+        targetIndex: t,
+        startNs: s.startNs - base,
+        endNs: s.endNs - base,
+        starts: s.starts,
+        ends: s.ends,
+        nrAccesses: s.samples,
+        ages: s.ages,
+        totalBytes: s.totalBytes,
+      };
+      if (s.szFilterPassed !== undefined) snap.szFilterPassed = s.szFilterPassed;
+      if (s.sampleIntervalUs !== undefined) snap.sampleIntervalUs = s.sampleIntervalUs;
+      return snap;
+    }),
+  );
+  return new MemoryTraceSource(src.path, src.header, perTarget, src.warnings);
+}
+
+export async function runAccessCommand(io: CliIO, r: AccessRequest): Promise<number> {
+  let src = await openForReport(io, r.input, { strict: r.strict, showsAddresses: true });
+  const out = new TextOut(io.stdout);
+  const pagerLines = pagerLinesOf(io);
+  try {
+    if (r.rawForm || r.json) {
+      if (!isEmptyFilter(r.filter)) {
+        const records = await readAccessRecords(src);
+        for (const rec of records) filterRecord(rec, r.filter);
+        src = sourceOf(src, records);
+      }
+      if (r.json) {
+        const { damoJsonText } = await import('../format/damo/json_writer.js');
+        await damoJsonText(src, { raw: r.format.raw, pagerLines, regionUnits: src.header.intervals ?? undefined }, out);
+      } else {
+        const { reportRaw } = await import('./raw.js');
+        await reportRaw(src, { rawNumber: r.format.raw, pagerLines }, out);
+      }
+      return 0;
+    }
+    const records = await readAccessRecords(src);
+    for (const rec of records) filterRecord(rec, r.filter);
+    if (records.length === 0) {
+      await out.write(`No record in ${r.input}\n`);
+      return 0;
+    }
+    if (records.some((rec) => rec.intervals === null)) {
+      throw new DamoError(
+        'E_FORMAT',
+        `${r.input} has no monitoring intervals (sampling and aggregation), which every --style needs for access rates and ages; ` +
+          'record with damo 3.x or damo-ts (they store them), or use --raw_form or --json, which do not need them',
+      );
+    }
+    const text = formatAccessRecords(records, r.format);
+    let newlines = 0;
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) newlines++;
+    await out.write(newlines <= pagerLines ? `${text}\n` : text);
+    return 0;
+  } finally {
+    await out.flush();
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * damo 3.3.0's heatmap (`damo report heatmap`, `damo_report_heatmap.HeatMap`): a grid of
+ * time rows by address columns whose cells hold the access frequency averaged over the
+ * cell's time and space, NaN where no region was seen. Unlike damo 2.4.9's heats:
+ * - with monitoring intervals, the heat is in hz (nr_accesses per second of the snapshot's
+ *   aggregation interval), and a region counts from when its current access pattern began
+ *   (its age before the snapshot), not only during the snapshot;
+ * - without intervals, the heat is nr_accesses (samples).
+ *
+ * Each snapshot updates the cells it touches; memory is the grid.
+ */
+import type { Intervals, IntervalsGoal, Snapshot } from '../core/model.js';
+import { formatSz, formatSzAccurate, formatTimeNs, pyFixed } from '../core/fmt.js';
+import { snapshotIntervalsUs, snapshotOf } from './access_records.js';
+import { heatmapGeometry, type HeatmapGeometry } from './heatgrid.js';
+import { colorStart, COLOR_RESET, type ColorsetName } from './heats_text.js';
+
+export class HeatMap330 {
+  readonly geometry: HeatmapGeometry;
+  /** Time-major: cell (row i, column j) is `heats[i * addrResol + j]`; NaN when never touched. */
+  readonly heats: Float64Array;
+  private last: { endNs: number } | null = null;
+
+  constructor(
+    timeRange: readonly [number, number],
+    addrRange: readonly [number, number],
+    resol: readonly [number, number],
+    private readonly intervals: Intervals | null,
+    private readonly goal: IntervalsGoal | undefined,
+    private readonly dfPassed: boolean,
+  ) {
+    this.geometry = heatmapGeometry(timeRange, addrRange, resol);
+    this.heats = new Float64Array(this.geometry.timeResol * this.geometry.addrResol).fill(NaN);
+  }
+
+  /** damo `HeatMap.add_heat`; snapshot times are absolute (as damo's). */
+  add(s: Snapshot, startNs: number, endNs: number): void {
+    const g = this.geometry;
+    const iv = this.intervals;
+    const aggrNs = iv === null ? null : iv.aggrUs * 1000;
+    const addrEnd = g.addrStart + g.addrUnitBytes * g.addrResol;
+    const pixelTimeSpace = g.timeUnitNs * g.addrUnitBytes;
+    let aggrUs = 0;
+    if (iv !== null) {
+      const a = snapshotOf(s);
+      a.startNs = startNs;
+      a.endNs = endNs;
+      aggrUs = snapshotIntervalsUs(a, iv, this.goal)[1];
+    }
+    const timeIdx = (t: number): number => Math.trunc((t - g.timeStartNs) / g.timeUnitNs);
+    const addrIdx = (a: number): number => Math.trunc((a - g.addrStart) / g.addrUnitBytes);
+    for (let i = 0; i < s.starts.length; i++) {
+      const rs = s.starts[i] as number;
+      const re = s.ends[i] as number;
+      if (re < g.addrStart || addrEnd < rs) continue;
+      const ageAggrs = Math.max(s.ages[i] as number, 0);
+      const observeStart = aggrNs === null ? startNs : startNs - ageAggrs * aggrNs;
+      let rangeStart = observeStart;
+      if (this.last !== null && rangeStart < this.last.endNs) rangeStart = this.last.endNs;
+      const samples = s.nrAccesses[i] as number;
+      let heatVal = iv === null ? samples : samples / (aggrUs / 1000000);
+      if (this.dfPassed) heatVal = (heatVal * (s.szFilterPassed?.[i] ?? 0)) / (re - rs);
+      const tEnd = timeIdx(endNs);
+      for (let ti = timeIdx(rangeStart); ti <= tEnd; ti++) {
+        if (ti < 0 || g.timeResol <= ti) continue;
+        const pixelTime = Math.trunc(g.timeStartNs + ti * g.timeUnitNs);
+        const accountTime = Math.min(endNs, pixelTime + g.timeUnitNs) - Math.max(observeStart, pixelTime);
+        const aEnd = addrIdx(re);
+        for (let ai = addrIdx(rs); ai <= aEnd; ai++) {
+          if (ai < 0 || g.addrResol <= ai) continue;
+          const pixelAddr = Math.trunc(g.addrStart + ai * g.addrUnitBytes);
+          const accountSz = Math.min(re, pixelAddr + g.addrUnitBytes) - Math.max(rs, pixelAddr);
+          const k = ti * g.addrResol + ai;
+          const prev = this.heats[k] as number;
+          let heat = heatVal * accountTime * accountSz;
+          heat += (Number.isNaN(prev) ? 0 : prev) * pixelTimeSpace;
+          this.heats[k] = heat / pixelTimeSpace;
+        }
+      }
+    }
+    this.last = { endNs };
+  }
+
+  /** damo `highest_lowest_heats`: [highest, lowest], undefined when no cell has a heat. */
+  highestLowest(): [number, number] | undefined {
+    let hi: number | undefined;
+    let lo: number | undefined;
+    for (const h of this.heats) {
+      if (Number.isNaN(h)) continue;
+      if (hi === undefined || hi < h) hi = h;
+      if (lo === undefined || lo > h) lo = h;
+    }
+    return hi === undefined || lo === undefined ? undefined : [hi, lo];
+  }
+
+  /** damo `fmt_ascii_str`: the map in the terminal, then the axis comments. */
+  asciiText(colorset: ColorsetName, printColorset: boolean, heatUnit: string): string {
+    const g = this.geometry;
+    const lines: string[] = [];
+    const hl = this.highestLowest();
+    if (hl !== undefined) {
+      const [hi, lo] = hl;
+      const unit = (hi + 1 - lo) / 9;
+      for (let i = 0; i < g.timeResol; i++) {
+        let row = '';
+        for (let j = 0; j < g.addrResol; j++) {
+          const h = this.heats[i * g.addrResol + j] as number;
+          if (Number.isNaN(h)) {
+            row += `${colorStart(colorset, 4)} `;
+            continue;
+          }
+          const level = Math.min(Math.trunc((h - lo) / unit), 9);
+          row += `${colorStart(colorset, level)}${level}`;
+        }
+        lines.push(row + COLOR_RESET);
+      }
+    }
+    if (printColorset) {
+      let samples = '';
+      for (let level = 0; level <= 9; level++) samples += `${colorStart(colorset, level)}${level}`;
+      const [hi, lo] = hl ?? [NaN, NaN];
+      lines.push(`# access_frequency: ${samples}${COLOR_RESET} (${fixed3(lo)}-${fixed3(hi)} ${heatUnit})`);
+    }
+    const addrLen = g.addrUnitBytes * g.addrResol;
+    lines.push(`# x-axis: space [${formatSzAccurate(g.addrStart, false)}, ${formatSzAccurate(g.addrStart + addrLen, false)}) (${formatSz(addrLen, false)})`);
+    const timeLen = g.timeUnitNs * g.timeResol;
+    lines.push(`# y-axis: time [${formatTimeNs(g.timeStartNs, false)}, ${formatTimeNs(g.timeStartNs + timeLen, false)}) (${formatTimeNs(timeLen, false)})`);
+    lines.push(
+      `# resolution: ${g.addrResol}x${g.timeResol} (${formatSz(addrLen / g.addrResol, false)} and ${formatTimeNs(timeLen / g.timeResol, false)} for each character)`,
+    );
+    return lines.join('\n');
+  }
+}
+
+function fixed3(x: number): string {
+  return pyFixed(x, 3);
+}

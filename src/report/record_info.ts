@@ -1,0 +1,56 @@
+/**
+ * damo 3.3.0's record guide (`damo report record_info`, `damo report heatmap --guide`): per
+ * record (kdamond, context, scheme, target id), the time span from when the first
+ * snapshot's oldest region began being monitored to the last snapshot's end, and the
+ * address ranges that stayed contiguous.
+ */
+import { formatSz, formatSzAccurate, formatTimeNs } from '../core/fmt.js';
+import type { Snapshot, TraceSource, TraceTarget } from '../core/model.js';
+import { computeGuides, type GuideInfo } from './guide.js';
+
+export function idxText(v: number | undefined): string {
+  return v === undefined ? 'None' : String(v);
+}
+
+/** damo 3.x's guide identity: kdamond, context, scheme and target id. */
+function guideKey(t: TraceTarget): string {
+  return `${idxText(t.kdamondIdx)} ${idxText(t.contextIdx)} ${idxText(t.schemeIdx)} ${t.id === null ? 'None' : t.id.toString()}`;
+}
+
+export function baseNs(src: TraceSource): number {
+  return src.header.baseTimeNs === 0n ? 0 : Number(src.header.baseTimeNs);
+}
+
+export async function guides330(src: TraceSource): Promise<GuideInfo[]> {
+  const keys = src.header.targets.map(guideKey);
+  const iv = src.header.intervals;
+  const base = baseNs(src);
+  return computeGuides(src, {
+    keys,
+    startOf: (first: Snapshot) => {
+      if (iv === null) return first.startNs + base;
+      let longest = 0;
+      for (const a of first.ages) if (longest < a) longest = a;
+      return first.startNs + base - longest * iv.aggrUs * 1000;
+    },
+  });
+}
+
+/** damo `GuideInfo.to_str`. */
+export function guideText(src: TraceSource, g: GuideInfo, raw: boolean): string {
+  const t = src.header.targets[g.targetIndexes[0] as number];
+  const base = baseNs(src);
+  const lines: string[] = [];
+  if (t?.kdamondIdx !== undefined) lines.push(`kdamond_idx: ${t.kdamondIdx}`);
+  if (t?.contextIdx !== undefined) lines.push(`context_idx: ${t.contextIdx}`);
+  if (t?.schemeIdx !== undefined) lines.push(`scheme_idx: ${t.schemeIdx}`);
+  if (g.tid !== null) lines.push(`target_id: ${g.tid.toString()}`);
+  // The scanner's end is relative to the recording's base; its start is absolute already.
+  const end = g.endNs + base;
+  lines.push(`time: [${formatTimeNs(g.startNs, raw)}, ${formatTimeNs(end, raw)}) (${formatTimeNs(end - g.startNs, raw)})`);
+  g.contigRegions.forEach((r, idx) => {
+    lines.push(`region\t${String(idx).padStart(2)}: [${formatSzAccurate(r.start, raw)}, ${formatSzAccurate(r.end, raw)}) (${formatSz(r.end - r.start, raw)})`);
+  });
+  return lines.join('\n');
+}
+

@@ -1,0 +1,53 @@
+/**
+ * damo 3.3.0's report dialect on a recording unlike damo's test data: two targets, 15
+ * snapshots each with moving hot blocks, written by `damo synth` and converted to
+ * json_compressed. Every command line of generated/v3.3.0-shapes/commands.txt was run with
+ * the Python damo 3.3.0 to make expect-<line number>.txt; ours must print the same bytes.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { runMain } from '../cli/helpers.js';
+import { DAMO_FIXTURES_DIR } from '../fixtures/damo_fixtures.js';
+
+const DIR = join(DAMO_FIXTURES_DIR, 'generated/v3.3.0-shapes');
+
+/** Splits a command line the way the shell did when the expectations were made (double quotes only). */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  let cur = '';
+  let quoted = false;
+  let inWord = false;
+  for (const ch of line) {
+    if (ch === '"') {
+      quoted = !quoted;
+      inWord = true;
+    } else if (ch === ' ' && !quoted) {
+      if (inWord) words.push(cur);
+      cur = '';
+      inWord = false;
+    } else {
+      cur += ch;
+      inWord = true;
+    }
+  }
+  if (inWord) words.push(cur);
+  return words;
+}
+
+const lines = readFileSync(join(DIR, 'commands.txt'), 'utf8').split('\n').filter((l) => l !== '');
+
+describe('damo 3.3.0 report dialect on a two-target synthetic recording (byte-for-byte)', () => {
+  lines.forEach((line, i) => {
+    it(`damo ${line}`, async () => {
+      const argv = shellWords(line).map((w) => (w === 'synth-2targets.json_compressed' ? join(DIR, w) : w));
+      const r = await runMain(argv);
+      expect(r.code).toBe(0);
+      const expected = readFileSync(join(DIR, `expect-${i + 1}.txt`), 'utf8');
+      expect(r.stdout.length).toBe(expected.length);
+      expect(r.stdout === expected).toBe(true);
+    });
+  });
+});
