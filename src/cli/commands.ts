@@ -11,6 +11,8 @@ import { registerCompare } from './compare.js';
 import { registerCompletion } from './completion.js';
 import { registerReplay } from './replay.js';
 import { registerConvert } from './convert.js';
+import { registerExport } from './export.js';
+import { registerFleet } from './fleet.js';
 import { registerRecord } from './record.js';
 import { registerReport } from './report/index.js';
 import { registerSimulate } from './report/schemes.js';
@@ -26,5 +28,7 @@ export function registerCommands(program: Command, ctx: CommandContext): void {
   registerSynth(program, ctx);
   registerReplay(program, ctx);
   registerCompare(program, ctx);
+  registerExport(program, ctx);
+  registerFleet(program, ctx);
   registerCompletion(program, ctx);
 }

@@ -15,6 +15,7 @@ import { InvalidArgumentError } from 'commander';
 
 import { DamoError } from '../core/errors.js';
 import { textToBytes, textToNs, textToUs } from '../core/fmt.js';
+import { parseLabel, type Label } from '../fleet/labels.js';
 import type { TimeBound } from '../report/heats.js';
 
 /** Runs a parser on a value the command took apart itself; errors name the option. */
@@ -240,4 +241,19 @@ export function parseTimeBound(value: string): TimeBound {
 export function parseFileMode(value: string): number {
   if (!/^0?[0-7]{3}$/.test(value)) throw new InvalidArgumentError(`'${value}' is not an octal file mode like 600 or 644.`);
   return Number.parseInt(value, 8);
+}
+
+// ---------------------------------------------------------------------------------------
+// Labels
+
+/** `--label key=value`, repeatable: the checks live with the fleet schema (fleet/labels.ts). */
+export function collectLabel(value: string, previous: Label[] | undefined): Label[] {
+  return [...(previous ?? []), parseLabel(value)];
+}
+
+/** A weight: a positive finite number ('1', '250', '0.5'). */
+export function parseWeight(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`'${value}' is not a positive number.`);
+  return n;
 }
