@@ -10,7 +10,11 @@ export function plain(v: unknown): Plain {
   if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
   if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
   if (typeof v === 'string' || typeof v === 'boolean') return v;
-  if (v instanceof Date) return v.toISOString().slice(0, v.getUTCHours() + v.getUTCMinutes() + v.getUTCSeconds() + v.getUTCMilliseconds() === 0 ? 10 : 24);
+  if (v instanceof Date) {
+    // DuckDB gives a DATE as a Date at midnight UTC: show it as the day.
+    const iso = v.toISOString();
+    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
+  }
   if (Array.isArray(v)) {
     // A MAP comes as [{key, value}, ...]: show it as an object.
     if (v.length > 0 && v.every((e) => typeof e === 'object' && e !== null && 'key' in e && 'value' in e && Object.keys(e as object).length === 2)) {
