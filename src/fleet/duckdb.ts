@@ -20,6 +20,8 @@ export interface Duck {
 export interface DuckOptions {
   /** DuckDB's memory_limit, e.g. '1GB'; beyond it, operators spill to the temporary directory. */
   memoryLimit?: string;
+  /** DuckDB's worker threads; default: one per CPU. */
+  threads?: number;
 }
 
 export async function openDuck(opts: DuckOptions = {}): Promise<Duck> {
@@ -37,6 +39,7 @@ export async function openDuck(opts: DuckOptions = {}): Promise<Duck> {
     instance = await api.DuckDBInstance.create(':memory:', {
       temp_directory: tempDir,
       memory_limit: opts.memoryLimit ?? '1GB',
+      ...(opts.threads === undefined ? {} : { threads: String(opts.threads) }),
       // Errors as JSON carry the position in the query, which the user's SQL errors show.
       errors_as_json: 'true',
       // No extension is downloaded: parquet and json are built in.

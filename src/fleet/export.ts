@@ -14,8 +14,7 @@ import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
-import type * as DuckApi from '@duckdb/node-api';
-import type { DuckDBAppender, DuckDBConnection, DuckDBType } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
 
 import type { Snapshot, TraceSource } from '../core/model.js';
 import { estimatedMemoryBandwidth, idleMsPercentiles } from './damon_stat.js';
@@ -195,19 +194,23 @@ class PartBuffer {
 /** DuckDB's vector size: one data chunk holds at most this many rows. */
 const CHUNK_ROWS = 2048;
 
-type Api = typeof DuckApi;
-
 interface NumberVector {
   setItem(i: number, v: number | null): void;
   flush(): void;
 }
 
-function appendRegions(api: Api, appender: DuckDBAppender, types: DuckDBType[], s: Snapshot, snapshotIndex: number): void {
+/**
+ * Appends a snapshot's regions through one reused data chunk: a chunk per 2048 rows would
+ * hold native memory until the garbage collector finalises it (measured: +200 MB of peak RSS
+ * for 1M regions).
+ */
+function appendRegions(chunk: DuckDBDataChunk, appender: DuckDBAppender, s: Snapshot, snapshotIndex: number): void {
   const n = s.starts.length;
   for (let off = 0; off < n; off += CHUNK_ROWS) {
     const m = Math.min(CHUNK_ROWS, n - off);
-    const chunk = api.DuckDBDataChunk.create(types, m);
-    const v = types.map((_, i) => chunk.getColumnVector(i) as unknown as NumberVector);
+    chunk.reset();
+    chunk.rowCount = m;
+    const v = Array.from({ length: chunk.columnCount }, (_, i) => chunk.getColumnVector(i) as unknown as NumberVector);
     const [target, snap, t0, t1, start, end, nr, age] = v as [NumberVector, NumberVector, NumberVector, NumberVector, NumberVector, NumberVector, NumberVector, NumberVector];
     for (let j = 0; j < m; j++) {
       const i = off + j;
@@ -274,7 +277,7 @@ export async function exportRecording(db: DuckDBConnection, src: TraceSource, op
   };
   const regions = new PartBuffer(db, 'regions', rec);
   const snapshots = new PartBuffer(db, 'snapshots', rec);
-  const regionTypes = [api.INTEGER, api.INTEGER, api.DOUBLE, api.DOUBLE, api.DOUBLE, api.DOUBLE, api.INTEGER, api.INTEGER];
+  const regionChunk = api.DuckDBDataChunk.create([api.INTEGER, api.INTEGER, api.DOUBLE, api.DOUBLE, api.DOUBLE, api.DOUBLE, api.INTEGER, api.INTEGER], CHUNK_ROWS);
   const aggrUs = src.header.intervals?.aggrUs ?? null;
   let nrSnapshots = 0;
   let nrRegions = 0;
@@ -287,7 +290,7 @@ export async function exportRecording(db: DuckDBConnection, src: TraceSource, op
         removeEarlierParts(rec.dirs.snapshots, id);
         removed = true;
       }
-      if (n > 0) appendRegions(api, await regions.open(), regionTypes, s, nrSnapshots);
+      if (n > 0) appendRegions(regionChunk, await regions.open(), s, nrSnapshots);
       const row = snapshotRow(s, aggrUs);
       const sa = await snapshots.open();
       sa.appendInteger(s.targetIndex);

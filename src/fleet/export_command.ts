@@ -22,7 +22,10 @@ export interface ExportRequest {
 
 export async function runExportCommand(io: CliIO, r: ExportRequest): Promise<number> {
   checkLabels(r.labels);
-  const duck = await openDuck();
+  // One writer thread: the export is bound by reading and appending in JavaScript, and each
+  // more thread buffers row groups of its own (measured on 1M regions: 344 MB peak RSS with
+  // one thread, 522 MB with two, for no faster export on this 2-CPU machine).
+  const duck = await openDuck({ threads: 1 });
   let exported = 0;
   try {
     for (const input of r.inputs) {
