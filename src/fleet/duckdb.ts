@@ -101,7 +101,9 @@ export function queryError(sql: string, err: unknown): DamoError {
   let pos = e.position;
   if (pos === undefined && /end of input/.test(e.message)) pos = sql.trimEnd().length;
   const first = e.message.split('\n')[0] ?? e.message;
-  if (pos === undefined) return new DamoError('E_USAGE', `query failed: ${e.type} error: ${first}`);
+  // Reading the files failed (IO), or the query itself is wrong (parser, binder, ...).
+  const code = e.type === 'IO' ? 'E_IO' : 'E_USAGE';
+  if (pos === undefined) return new DamoError(code, `query failed: ${e.type} error: ${first}`);
   const before = sql.slice(0, Math.min(pos, sql.length));
   const line = before.split('\n').length;
   const lineStart = before.lastIndexOf('\n') + 1;
@@ -109,5 +111,5 @@ export function queryError(sql: string, err: unknown): DamoError {
   const lineEnd = sql.indexOf('\n', lineStart);
   const lineText = sql.slice(lineStart, lineEnd < 0 ? sql.length : lineEnd);
   const caret = `${' '.repeat(Math.max(0, column - 1))}^`;
-  return new DamoError('E_USAGE', `query failed at line ${line}, column ${column}: ${e.type} error: ${first}\n  ${lineText}\n  ${caret}`);
+  return new DamoError(code, `query failed at line ${line}, column ${column}: ${e.type} error: ${first}\n  ${lineText}\n  ${caret}`);
 }
