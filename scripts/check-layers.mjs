@@ -5,7 +5,7 @@
  * and no two files may import each other, directly or through others. `npm run lint` and
  * `.ci/run` run it; it prints every offending import and exits 1.
  *
- *   cli -> {record, report, schemes, replay, native} -> {format, plot} -> core
+ *   cli -> {record, report, schemes, replay, native, fleet} -> {format, plot} -> core
  *
  * One rule for commands: src/cli parses a command's arguments into a request and calls
  * run<Name>Command(io, request) in `src/<area>/<name>_command.ts`, which runs it. So cli/
@@ -33,6 +33,7 @@ const ALLOWED = {
     replay: 'damo replay and damo compare run there',
     native: 'the primitive names offered as --primitive choices',
     format: 'damo convert and damo synth run there; --output_type choices',
+    fleet: 'damo export and damo fleet run there; --label checks and --compression choices',
     core: 'errors, exit on usage errors, the CLI io streams',
   },
   record: {
@@ -57,6 +58,10 @@ const ALLOWED = {
     report: "damo compare scores a replay with the reports' working set and heat grid",
     format: 'replay and compare read recordings',
     core: 'the model, errors, units',
+  },
+  fleet: {
+    format: 'export reads recordings through open/TraceSource; Parquet and DuckDB stay inside fleet/',
+    core: 'the model, errors, io',
   },
   native: {
     core: 'the model the engine delivers, errors',
@@ -83,6 +88,8 @@ const CLI_ALSO = {
   'report/wss.ts': "the percentile check and the wss defaults damo's options start from",
   'format/output_formats.ts': 'the --output_type / --format choices',
   'native/primitives.ts': 'the --primitive choices',
+  'fleet/labels.ts': '--label key=value is checked against the reserved column names when it is parsed',
+  'fleet/schema.ts': 'the --compression choices',
 };
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

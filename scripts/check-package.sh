@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the package as a user gets it: `npm pack`, then `npm install -g` of the tarball into
 # a scratch prefix, then damo run from / (so nothing can come from this checkout):
-# --version, --help, a native-engine recording and damo's report wss on damo's test file.
+# --version, --help, a native-engine recording, damo's report wss on damo's test file, and an
+# export to Parquet queried with damo fleet (DuckDB's prebuilt platform package).
 #
 # Dependencies come from npm's cache when it has them (--prefer-offline). The native addon
 # is compiled at install time against this node's own headers (--nodedir); the install log
@@ -46,4 +47,8 @@ damo record --source native --timeout 3 -o "$tmp/record.data" -- sleep 10
 damo report wss -i "$root/test/fixtures/damo/damo-3.3.0-tests-report/damon.data"
 damo report wss -i "$tmp/record.data" >/dev/null
 damo completion bash | bash -n
+# DuckDB comes from npm as a prebuilt platform package: export and query with it.
+damo synth -o "$tmp/synth.data" --snapshots 20 --regions 50 2>/dev/null
+damo export -i "$tmp/synth.data" -o "$tmp/fleet" --to parquet --label service=check 2>/dev/null
+damo fleet wss "$tmp/fleet" | grep -q '^# fleet working set: 1 recordings' || fail "damo fleet wss did not read the exported tables"
 echo "check-package: installed and ran from / (damo $version)"

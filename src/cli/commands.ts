@@ -12,6 +12,8 @@ import { registerCompare } from './compare.js';
 import { registerCompletion } from './completion.js';
 import { registerReplay } from './replay.js';
 import { registerConvert, registerConvertRecordFormat, registerVersion } from './convert.js';
+import { registerExport } from './export.js';
+import { registerFleet } from './fleet.js';
 import { registerRecord } from './record.js';
 import { registerReport } from './report/index.js';
 import { registerSimulate } from './report/schemes.js';
@@ -32,5 +34,7 @@ export function registerCommands(program: Command, ctx: CommandContext): void {
   registerCompare(program, ctx);
   registerValidate(program, ctx);
   registerVersion(program, ctx);
+  registerExport(program, ctx);
+  registerFleet(program, ctx);
   registerCompletion(program, ctx);
 }

@@ -15,6 +15,7 @@ import { InvalidArgumentError } from 'commander';
 
 import { DamoError } from '../core/errors.js';
 import { textToBytes, textToNs, textToUs } from '../core/fmt.js';
+import { parseLabel, type Label } from '../fleet/labels.js';
 import type { TimeBound } from '../report/heats.js';
 
 /** Runs a parser on a value the command took apart itself; errors name the option. */
@@ -301,4 +302,17 @@ export function parseTimeNs(value: string): number {
   }
   if (!Number.isFinite(ns) && value !== 'max') throw new InvalidArgumentError(`'${value}' is not a time (ns, or values like 10s, 1500ms, "1 m 30 s").`);
   return ns;
+}
+// Labels
+
+/** `--label key=value`, repeatable: the checks live with the fleet schema (fleet/labels.ts). */
+export function collectLabel(value: string, previous: Label[] | undefined): Label[] {
+  return [...(previous ?? []), parseLabel(value)];
+}
+
+/** A weight: a positive finite number ('1', '250', '0.5'). */
+export function parseWeight(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`'${value}' is not a positive number.`);
+  return n;
 }

@@ -79,6 +79,8 @@ describe('14.11 options take exactly the number of values they name', () => {
       'report heatmap --time_range',
       'report heatmap --address_range',
       'validate --regions_boundary',
+      // Input files, not values of one setting: `damo export -i a.data b.data -o DIR`.
+      'export --input',
     ]);
     for (const { cmd, path } of leafCommands(buildProgram(quietIO()))) {
       for (const o of cmd.options as readonly Option[]) {
