@@ -17,6 +17,7 @@ import { SIGNAL_EXIT_CODES, type InterruptSignal } from '../core/interrupts.js';
 import type { Snapshot, TraceHeader, TraceTarget } from '../core/model.js';
 import { pageSizeBytes } from '../core/page_size.js';
 import { toolVersion } from '../core/version.js';
+import { formatMappings, MAPPINGS_EVENT_KIND, readProcMaps } from '../format/mappings.js';
 import type { RecordDeps } from './deps.js';
 import { detect, type Detection, type NativeAvailability } from './detect.js';
 import { NoGuardian, type Guardian } from './guardian.js';
@@ -56,6 +57,8 @@ class MonitoringSession implements SessionView {
   readonly latestByTarget = new Map<number, Snapshot>();
   readonly output: TraceOutput | null;
   nrSnapshotsSeen = 0;
+  /** Per target index, the mappings last written to the trace (format/mappings.ts). */
+  private readonly mappingsWritten = new Map<number, string>();
   private interrupted: InterruptSignal | null = null;
   private wakeInterrupt: (() => void) | null = null;
   private wakeWriteError: (() => void) | null = null;
@@ -236,6 +239,7 @@ class MonitoringSession implements SessionView {
           this.nrSnapshotsSeen++;
           this.latestByTarget.set(s.targetIndex, s);
           output?.writeSnapshot(s);
+          this.recordMappings(s, pids);
         },
         onSchemeStats: (records) => this.mode.onSchemeStats(this, records),
         onWarning: (m) => {
@@ -256,6 +260,23 @@ class MonitoringSession implements SessionView {
       target?.terminate('SIGTERM');
       throw err;
     }
+  }
+
+  /**
+   * Writes the target's mappings (/proc/PID/maps) when they changed since the last ones
+   * written, so readers can tell mapped bytes from the gaps DAMON's regions span.
+   */
+  private recordMappings(s: Snapshot, pids: number[]): void {
+    const output = this.output;
+    if (output === null || !output.isOpen || this.req.ops === 'paddr') return;
+    const pid = pids[s.targetIndex];
+    if (pid === undefined) return;
+    const ranges = readProcMaps(pid);
+    if (ranges === null || ranges.length === 0) return;
+    const message = formatMappings(ranges);
+    if (this.mappingsWritten.get(s.targetIndex) === message) return;
+    this.mappingsWritten.set(s.targetIndex, message);
+    output.writeEvent({ timeNs: s.endNs, kind: MAPPINGS_EVENT_KIND, message, targetIndex: s.targetIndex });
   }
 
   private async makeSource(plan: SourcePlan, detection: Detection, pids: number[], paddrRegions: Array<[number, number]> | null): Promise<RecordingSource> {
