@@ -59,6 +59,9 @@ class MonitoringSession implements SessionView {
   nrSnapshotsSeen = 0;
   /** Per target index, the mappings last written to the trace (format/mappings.ts). */
   private readonly mappingsWritten = new Map<number, string>();
+  /** Sum and count of recorded snapshot durations, for the summary's mean aggregation interval. */
+  private aggrNsSum = 0;
+  private aggrCount = 0;
   private interrupted: InterruptSignal | null = null;
   private wakeInterrupt: (() => void) | null = null;
   private wakeWriteError: (() => void) | null = null;
@@ -206,6 +209,8 @@ class MonitoringSession implements SessionView {
       targetExit: end.exit ?? null,
       warnings: this.warnings,
       skippedSources: plan.skipped,
+      askedAggrUs: req.intervals.aggrUs,
+      meanAggrIntervalNs: this.aggrCount === 0 ? null : this.aggrNsSum / this.aggrCount,
     };
     await mode.finish(this, summary, source, end, what);
     await mode.report(this, summary, end);
@@ -237,6 +242,10 @@ class MonitoringSession implements SessionView {
       await source.start({
         onSnapshot: (s) => {
           this.nrSnapshotsSeen++;
+          if (s.endNs > s.startNs) {
+            this.aggrNsSum += s.endNs - s.startNs;
+            this.aggrCount++;
+          }
           this.latestByTarget.set(s.targetIndex, s);
           output?.writeSnapshot(s);
           this.recordMappings(s, pids);
