@@ -47,7 +47,7 @@ export async function openForReport(io: CliIO, path: string, options: OpenForRep
         'touched within one sampling interval, so they are low for a workload that takes longer than ' +
         'that to sweep its memory, and, on kernels that track soft-dirty bits (where the TLB is not ' +
         'flushed), for memory reached through cached translations. Record with a kernel source or ' +
-        '--primitive page_idle for page-exact answers.',
+        '--primitive page_idle to sample at page granularity (still an estimate: DAMON checks one page per region per sample).',
     );
   }
   const opened: TraceSource = {

@@ -17,6 +17,7 @@ import { SIGNAL_EXIT_CODES, type InterruptSignal } from '../core/interrupts.js';
 import type { Snapshot, TraceHeader, TraceTarget } from '../core/model.js';
 import { pageSizeBytes } from '../core/page_size.js';
 import { toolVersion } from '../core/version.js';
+import { formatMappings, MAPPINGS_EVENT_KIND, readProcMaps } from '../format/mappings.js';
 import type { RecordDeps } from './deps.js';
 import { detect, type Detection, type NativeAvailability } from './detect.js';
 import { NoGuardian, type Guardian } from './guardian.js';
@@ -56,6 +57,11 @@ class MonitoringSession implements SessionView {
   readonly latestByTarget = new Map<number, Snapshot>();
   readonly output: TraceOutput | null;
   nrSnapshotsSeen = 0;
+  /** Per target index, the mappings last written to the trace (format/mappings.ts). */
+  private readonly mappingsWritten = new Map<number, string>();
+  /** Sum and count of recorded snapshot durations, for the summary's mean aggregation interval. */
+  private aggrNsSum = 0;
+  private aggrCount = 0;
   private interrupted: InterruptSignal | null = null;
   private wakeInterrupt: (() => void) | null = null;
   private wakeWriteError: (() => void) | null = null;
@@ -206,6 +212,8 @@ class MonitoringSession implements SessionView {
       targetExit: end.exit ?? null,
       warnings: this.warnings,
       skippedSources: plan.skipped,
+      askedAggrUs: req.intervals.aggrUs,
+      meanAggrIntervalNs: this.aggrCount === 0 ? null : this.aggrNsSum / this.aggrCount,
     };
     await mode.finish(this, summary, source, end, what);
     await mode.report(this, summary, end);
@@ -237,8 +245,13 @@ class MonitoringSession implements SessionView {
       await source.start({
         onSnapshot: (s) => {
           this.nrSnapshotsSeen++;
+          if (s.endNs > s.startNs) {
+            this.aggrNsSum += s.endNs - s.startNs;
+            this.aggrCount++;
+          }
           this.latestByTarget.set(s.targetIndex, s);
           output?.writeSnapshot(s);
+          this.recordMappings(s, pids);
         },
         onSchemeStats: (records) => this.mode.onSchemeStats(this, records),
         onWarning: (m) => {
@@ -259,6 +272,23 @@ class MonitoringSession implements SessionView {
       target?.terminate('SIGTERM');
       throw err;
     }
+  }
+
+  /**
+   * Writes the target's mappings (/proc/PID/maps) when they changed since the last ones
+   * written, so readers can tell mapped bytes from the gaps DAMON's regions span.
+   */
+  private recordMappings(s: Snapshot, pids: number[]): void {
+    const output = this.output;
+    if (output === null || !output.isOpen || this.req.ops === 'paddr') return;
+    const pid = pids[s.targetIndex];
+    if (pid === undefined) return;
+    const ranges = readProcMaps(pid);
+    if (ranges === null || ranges.length === 0) return;
+    const message = formatMappings(ranges);
+    if (this.mappingsWritten.get(s.targetIndex) === message) return;
+    this.mappingsWritten.set(s.targetIndex, message);
+    output.writeEvent({ timeNs: s.endNs, kind: MAPPINGS_EVENT_KIND, message, targetIndex: s.targetIndex });
   }
 
   private async makeSource(plan: SourcePlan, detection: Detection, pids: number[], paddrRegions: Array<[number, number]> | null): Promise<RecordingSource> {

@@ -76,6 +76,11 @@ export class TraceOutput {
     for (const r of this.earlyStats.splice(0)) this.write(() => sink.writeSchemeStats?.(r));
   }
 
+  /** Whether the file exists (events written before are dropped). */
+  get isOpen(): boolean {
+    return this.sink !== null;
+  }
+
   writeSnapshot(s: Snapshot): void {
     const sink = this.sink;
     if (sink === null) this.early.push(s);

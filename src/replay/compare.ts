@@ -58,6 +58,8 @@ export interface CompareSide {
 }
 
 export interface CompareResult {
+  /** Why the recordings give nothing to compare (the command then exits 1), or null. */
+  nothingToCompare: string | null;
   a: CompareSide;
   b: CompareSide;
   mapped: boolean;
@@ -130,6 +132,23 @@ function mappingMap(mapping: ReplayMapping): AddressMap {
       if (e <= s) continue;
       const k = (a.traceEnd - a.traceStart) / (a.replayEnd - a.replayStart);
       emit(a.traceStart + (s - a.replayStart) * k, Math.min(a.traceEnd, a.traceStart + (e - a.replayStart) * k));
+    }
+  };
+}
+
+/**
+ * Clips A's regions to the trace ranges the replay reproduces (the mapping's areas): the
+ * replay has no memory for the rest (unmapped gaps inside DAMON's regions, when the plan
+ * followed the recorded mappings), so neither recording is scored there.
+ */
+function traceAreasMap(mapping: ReplayMapping): AddressMap {
+  const areas = mapping.areas;
+  return (start, end, emit) => {
+    for (const a of areas) {
+      if (a.traceStart >= end) break;
+      const s = Math.max(start, a.traceStart);
+      const e = Math.min(end, a.traceEnd);
+      if (e > s) emit(s, e);
     }
   };
 }
@@ -304,6 +323,12 @@ export function pearson(x: Float64Array, y: Float64Array): number | null {
   return sxy / Math.sqrt(sxx * syy);
 }
 
+function maxOf(v: Float64Array): number {
+  let max = 0;
+  for (const x of v) max = Math.max(max, x);
+  return max;
+}
+
 function hotSet(heat: Float64Array, threshold: number): Uint8Array {
   let max = 0;
   for (const v of heat) max = Math.max(max, v);
@@ -331,7 +356,8 @@ export async function compareTraces(a: TraceSource, b: TraceSource, options: Com
     throw new DamoError('E_USAGE', `${b.path} has ${nrTargetsB} target(s); --target_b ${targetB} does not exist`);
   }
 
-  const sideA = await firstPass(a, options.targetA, identityMap, null);
+  const mapAddrA = mapping === null ? identityMap : traceAreasMap(mapping);
+  const sideA = await firstPass(a, options.targetA, mapAddrA, null);
   if (sideA.nrSnapshots === 0) throw new DamoError('E_FORMAT', `${a.path} has no snapshots for target ${options.targetA}`);
 
   // B's clock -> A's relative time.
@@ -359,7 +385,8 @@ export async function compareTraces(a: TraceSource, b: TraceSource, options: Com
   const w0 = Math.max(sideA.firstStartNs, sideB.firstStartNs);
   const w1 = Math.min(sideA.lastEndNs, sideB.lastEndNs);
   if (!(w1 > w0)) {
-    throw new DamoError('E_USAGE', `${a.path} and ${b.path} do not overlap in time`, {
+    // Not a usage error: the options were fine, the recordings give nothing to compare (exit 1).
+    throw new DamoError('E_FORMAT', `nothing to compare: ${a.path} and ${b.path} do not overlap in time`, {
       hint:
         mapping === null
           ? 'their first snapshots were aligned; check that they are recordings of the same run'
@@ -409,7 +436,7 @@ export async function compareTraces(a: TraceSource, b: TraceSource, options: Com
   const adjusterB = new SnapshotAdjuster(0, workTimeUs, collect(wssB, durationsB));
   for await (const s of a.snapshots()) {
     if (s.targetIndex !== options.targetA) continue;
-    const { snapshot, ratios } = toTraceCoords(s, a.header, sideA, identityMap, (ns) => ns);
+    const { snapshot, ratios } = toTraceCoords(s, a.header, sideA, mapAddrA, (ns) => ns);
     gridA.add(axis.compress(snapshot, ratios));
     adjusterA.push(snapshot);
   }
@@ -455,12 +482,27 @@ export async function compareTraces(a: TraceSource, b: TraceSource, options: Com
   }
 
   const unmappedFraction = sideB.bytesTotal > 0 ? sideB.bytesUnmapped / sideB.bytesTotal : 0;
-  if (mapping !== null && unmappedFraction > 0.5) {
+  // A recording of the replay process (its pid is the mapping's) also covers the
+  // generator's own code, stacks and the gaps DAMON's regions span: that is expected.
+  const bIsReplay = mapping !== null && b.header.targets[targetB]?.pid === mapping.pid;
+  if (mapping !== null && !bIsReplay && unmappedFraction > 0.5) {
     warnings.push(
       `${(unmappedFraction * 100).toFixed(1)}% of ${b.path}'s region bytes lie outside the mapping's areas; is it a recording of this replay (pid ${mapping.pid})?`,
     );
   }
+  const nothingToCompare =
+    wssA.length === 0 || wssB.length === 0
+      ? `no snapshot of ${wssA.length === 0 ? a.path : b.path} has its middle in the window both recordings cover`
+      : mapping !== null && sideB.bytesTotal > 0 && sideB.bytesUnmapped >= sideB.bytesTotal
+        ? `none of ${b.path}'s regions lie inside the replay's areas (pid ${mapping.pid}); is it a recording of this replay?`
+        : maxOf(gridA.heats) <= 0
+          ? `${a.path} shows no access in the window${mapping !== null ? " inside the replay's areas" : ''}`
+          : maxOf(gridB.heats) <= 0
+            ? `${b.path} shows no access in the window${mapping !== null ? " inside the replay's areas" : ''}: it saw nothing of what ${a.path} shows` +
+              (b.header.source === 'native-clear_refs' ? ' (the clear_refs access check answers per mapping: replay with --vma_bytes, record with more regions, see docs/REPLAY.md)' : '')
+            : null;
   return {
+    nothingToCompare,
     a: { path: a.path, target: options.targetA, source: a.header.source, nrSnapshots: sideA.nrSnapshots, nrSnapshotsInWindow: wssA.length },
     b: { path: b.path, target: targetB, source: b.header.source, nrSnapshots: sideB.nrSnapshots, nrSnapshotsInWindow: wssB.length },
     mapped: mapping !== null,

@@ -76,5 +76,9 @@ export async function runCompareCommand(io: CliIO, r: CompareRequest): Promise<n
     failures.push(`hot-region recall ${recall === null ? 'undefined' : recall.toFixed(3)} is below ${r.minRecall}`);
   }
   for (const f of failures) note(io, `fidelity check failed: ${f}`);
+  if (result.nothingToCompare !== null) {
+    note(io, `nothing to compare: ${result.nothingToCompare}`);
+    return 1;
+  }
   return failures.length > 0 ? 1 : 0;
 }

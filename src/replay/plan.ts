@@ -63,6 +63,13 @@ export interface PlanOptions {
   minSlotNs?: number;
   /** Gaps between covered ranges up to this size are kept as (untouched) replay memory. */
   mergeGapBytes?: number;
+  /**
+   * What the recorded process had mapped over the trace (format/mappings.ts), when the
+   * recording says: only those parts of the regions get replay memory, so the unmapped gaps
+   * inside DAMON's regions (hundreds of MiB between a binary and its heap) neither take
+   * replay memory nor shrink the rest by scaling.
+   */
+  mappedRanges?: ReadonlyArray<readonly [number, number]>;
 }
 
 export interface ReplayPlan {
@@ -79,7 +86,7 @@ export interface PlannedPeriod extends PlanPeriod {
   /** The snapshot's start, ns relative to the trace's base time. */
   snapshotStartNs: number;
   snapshotEndNs: number;
-  /** Bytes of the snapshot's regions with nr_accesses >= 1 (damo's working set). */
+  /** Bytes of the snapshot's regions with nr_accesses >= 1 (damo's working set) that the layout replays (mapped bytes, when the recording says what was mapped). */
   traceWssBytes: number;
   /** The same in replay bytes after scaling and page rounding. */
   replayWssBytes: number;
@@ -172,6 +179,26 @@ export async function scanTrace(trace: TraceSource, targetIndex: number): Promis
   };
 }
 
+/** The covered ranges inside the mapped ones; all of them when nothing is known to be mapped or nothing is. */
+export function mappedPartOf(
+  covered: ReadonlyArray<readonly [number, number]>,
+  mapped: ReadonlyArray<readonly [number, number]> | undefined,
+): Array<[number, number]> {
+  const all = covered.map(([s, e]) => [s, e] as [number, number]);
+  if (mapped === undefined || mapped.length === 0) return all;
+  const out: Array<[number, number]> = [];
+  let j = 0;
+  for (const [s, e] of all) {
+    while (j < mapped.length && (mapped[j] as readonly [number, number])[1] <= s) j++;
+    for (let k = j; k < mapped.length; k++) {
+      const [ms, me] = mapped[k] as readonly [number, number];
+      if (ms >= e) break;
+      out.push([Math.max(s, ms), Math.min(e, me)]);
+    }
+  }
+  return out.length > 0 ? out : all;
+}
+
 /** Lays out the areas and fixes the plan header; throws E_USAGE for impossible options. */
 export function makePlan(scan: TraceScan, options: PlanOptions): ReplayPlan {
   if (!(options.timeScale > 0) || !Number.isFinite(options.timeScale)) {
@@ -182,7 +209,7 @@ export function makePlan(scan: TraceScan, options: PlanOptions): ReplayPlan {
     pageSizeBytes: options.pageSizeBytes,
   };
   if (options.mergeGapBytes !== undefined) layoutOptions.mergeGapBytes = options.mergeGapBytes;
-  const layout = makeLayout(scan.covered, layoutOptions);
+  const layout = makeLayout(mappedPartOf(scan.covered, options.mappedRanges), layoutOptions);
   const page = options.pageSizeBytes;
   const vmaBytes = options.vmaBytes === undefined || options.vmaBytes <= 0 ? 0 : Math.ceil(options.vmaBytes / page) * page;
   if (vmaBytes > 0) {
@@ -329,29 +356,41 @@ export function buildPeriod(s: Snapshot, layout: Layout, maxNr: number, nrSlots:
       nr = maxNr;
       clamped++;
     }
-    if (nr >= 1) traceWss += end - start;
-    // Areas and regions are both sorted: advance to the area holding this region.
+    // Areas and regions are both sorted: advance to the first area the region reaches.
     while (areaIdx < layout.areas.length && start >= (layout.areas[areaIdx] as LayoutArea).traceEnd) {
       closeArea();
       areaIdx++;
       cursor = 0;
     }
-    const area = layout.areas[areaIdx];
-    if (area === undefined || end <= area.traceStart) continue; // cannot happen for the scanned trace
-    const rs = replayOffsetOf(layout, area, start);
-    const re = replayOffsetOf(layout, area, end);
-    if (rs > cursor) push(areaIdx, cursor, rs, 0);
-    if (re <= rs) {
-      if (nr >= 1) lost += end - start;
-      continue;
-    }
+    // A region can span several areas (the mapped parts of it, when the layout follows the
+    // recorded mappings) and the gaps between them, which have no replay memory.
     const k = nr <= 0 ? 0 : Math.max(1, Math.min(nrSlots, Math.round((nr * nrSlots) / maxNr)));
-    const from = Math.max(rs, cursor);
-    if (re > from) {
-      push(areaIdx, from, re, k);
-      if (k > 0) replayWss += re - from;
-      cursor = re;
+    let inAreasBytes = 0;
+    while (areaIdx < layout.areas.length) {
+      const area = layout.areas[areaIdx] as LayoutArea;
+      if (end <= area.traceStart) break;
+      const s0 = Math.max(start, area.traceStart);
+      const e0 = Math.min(end, area.traceEnd);
+      inAreasBytes += e0 - s0;
+      const rs = replayOffsetOf(layout, area, s0);
+      const re = replayOffsetOf(layout, area, e0);
+      if (rs > cursor) push(areaIdx, cursor, rs, 0);
+      if (re <= rs) {
+        if (nr >= 1) lost += e0 - s0;
+      } else {
+        const from = Math.max(rs, cursor);
+        if (re > from) {
+          push(areaIdx, from, re, k);
+          if (k > 0) replayWss += re - from;
+          cursor = re;
+        }
+      }
+      if (area.traceEnd > end) break;
+      closeArea();
+      areaIdx++;
+      cursor = 0;
     }
+    if (nr >= 1) traceWss += inAreasBytes;
   }
   while (areaIdx < layout.areas.length) {
     closeArea();

@@ -11,6 +11,7 @@ import { SIGNAL_EXIT_CODES, type InterruptSignal, type OnInterrupt } from '../co
 import { note, TextOut, type CliIO } from '../core/io.js';
 import type { TraceSource } from '../core/model.js';
 import { pageSizeBytes } from '../core/page_size.js';
+import { readRecordedMappings } from '../format/mappings.js';
 import { openForReport } from '../format/open_for_report.js';
 import { makePlan, planPeriods, scanTrace, type ReplayPlan } from './plan.js';
 import { encodePlanEnd, encodePlanHeader, encodePlanPeriod } from './plan_codec.js';
@@ -69,6 +70,17 @@ export async function runReplayCommand(
     note(io, `${o.input} has ${trace.header.targets.length} targets; replaying target ${o.target} (choose with --target)`);
   }
 
+  // Only the mapped parts of the regions are replayed when the recording says what they were.
+  const mapped = trace.header.ops === 'paddr' ? undefined : (await readRecordedMappings(o.input, o.strict)).get(o.target)?.union();
+  if (!o.quiet && trace.header.ops === 'vaddr' && !trace.header.source.endsWith('synthetic')) {
+    note(
+      io,
+      mapped === undefined
+        ? `${o.input} has no record of the process's mappings: the gaps between mappings inside its regions are replayed as memory (record with this damo to record them)`
+        : `replaying only the mapped parts of the regions (${formatSz(mapped.reduce((n, [s, e]) => n + (e - s), 0), false)} mapped at some time of ${o.input})`,
+    );
+  }
+
   const available = memAvailableBytes();
   const maxMemoryBytes =
     o.maxMemoryBytes ?? Math.min(DEFAULT_MAX_MEMORY_BYTES, available === null ? DEFAULT_MAX_MEMORY_BYTES : Math.floor(available / 2));
@@ -82,6 +94,7 @@ export async function runReplayCommand(
     ...(o.vmaBytes === undefined ? {} : { vmaBytes: o.vmaBytes }),
     keepCold: o.keepCold,
     allowThp: o.thp,
+    ...(mapped === undefined ? {} : { mappedRanges: mapped }),
     // Period events drive the progress line, and tell the RSS check when each period ended.
     periodEvents: (io.stderrIsTTY && !o.quiet) || o.checkRss || o.checkReferenced,
   });

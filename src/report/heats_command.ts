@@ -2,6 +2,7 @@
  * `damo report heats` end to end: open the recording, compute, and write the chosen form
  * (raw text, terminal heatmap, image, guide, or JSON).
  */
+import { meanAggregationNs } from './recorded_intervals.js';
 import { note, TextOut, warn, type CliIO } from '../core/io.js';
 import { DamoError } from '../core/errors.js';
 import type { TraceSource } from '../core/model.js';
@@ -97,6 +98,7 @@ export async function runHeatsCommand(io: CliIO, o: HeatsRequest): Promise<numbe
         absTime: o.absTime,
         absAddr: o.absAddr,
         rangeNote: rangeNote(result, o.addressRange !== undefined),
+        recordedAggrNs: await meanAggregationNs(source),
       });
       const bytes = await writeImage(o.heatmap!, svg);
       const g = result.geometry;

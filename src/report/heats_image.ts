@@ -7,6 +7,7 @@ import type { HeatGrid } from './heatgrid.js';
 import { humanBytes, humanTime } from '../core/human.js';
 import { hex } from '../plot/axis.js';
 import { heatmapSvg } from '../plot/heatmap.js';
+import { stretchedAggregationNs } from './recorded_intervals.js';
 
 export interface HeatmapPictureInput {
   inputPath: string;
@@ -20,6 +21,8 @@ export interface HeatmapPictureInput {
   absAddr: boolean;
   /** Where the address range came from, for the subtitle (e.g. 'hottest of 3 contiguous ranges'). */
   rangeNote: string | null;
+  /** Mean recorded aggregation interval (recorded_intervals.ts), for the colour bar. */
+  recordedAggrNs?: number | null;
 }
 
 /** "pid 1234 (cmd)" when the recording knows the process, else damo's target id. */
@@ -35,10 +38,15 @@ function shorten(s: string, max: number): string {
 }
 
 /** The colour bar's title: what a heat value is, in DAMON's terms. */
-export function heatTitle(header: TraceHeader): string {
+export function heatTitle(header: TraceHeader, recordedAggrNs: number | null = null): string {
   const iv = header.intervals;
   if (iv === null || iv.sampleUs <= 0) return 'access frequency (nr_accesses per aggregation)';
   const samples = Math.floor(iv.aggrUs / iv.sampleUs);
+  // An aggregation is a count of samples; when they took longer than asked, say how long.
+  const stretched = stretchedAggregationNs(header, recordedAggrNs);
+  if (stretched !== null) {
+    return `access frequency (nr_accesses, of ${samples} samples per ${humanTime(stretched)} recorded, ${humanTime(iv.aggrUs * 1000)} asked)`;
+  }
   return `access frequency (nr_accesses, of ${samples} samples per ${humanTime(iv.aggrUs * 1000)})`;
 }
 
@@ -64,6 +72,6 @@ export function heatmapPictureSvg(p: HeatmapPictureInput): string {
     absAddr: p.absAddr,
     title: `Memory access heatmap: ${targetLabel(p.header, p.targetIndex, p.tid)}`,
     subtitleLines: [subtitle1, subtitle2],
-    heatTitle: p.heatTitle ?? heatTitle(p.header),
+    heatTitle: p.heatTitle ?? heatTitle(p.header, p.recordedAggrNs ?? null),
   });
 }

@@ -1,9 +1,10 @@
 /**
  * `damo report wss`: the distribution of working set sizes, as text (damo's), JSON or a plot.
  */
-import { warn, writeResult, type CliIO } from '../core/io.js';
+import { note, warn, writeResult, type CliIO } from '../core/io.js';
 import { openForReport } from '../format/open_for_report.js';
 import { lowAccessShare, lowAccessWarning } from './low_access.js';
+import { meanAggregationNs, stretchWords } from './recorded_intervals.js';
 import { formatWss, wssDists, wssJson, type WssOptions } from './wss.js';
 
 export interface WssRequest {
@@ -22,6 +23,9 @@ export async function runWssCommand(io: CliIO, r: WssRequest): Promise<number> {
   const dists = await wssDists(src, r.options);
   const lowAccess = lowAccessWarning(await lowAccessShare(src, r.options.excludeSamples));
   if (lowAccess !== null) warn(io, lowAccess);
+  // Each working set is one aggregation's: say how long those really were.
+  const stretch = stretchWords(src.header, await meanAggregationNs(src));
+  if (stretch !== null) note(io, `${r.input}: ${stretch}; each working set covers one recorded aggregation`);
   if (r.plot !== undefined) await (await import('./dist_plot.js')).plotDistributions(io, r.plot, 'wss', r.input, r.options.sortBy, dists);
   if (r.json) await writeResult(io, JSON.stringify(wssJson(dists, r.options), null, 2) + '\n');
   else if (r.plot === undefined) await writeResult(io, formatWss(dists, r.options));

@@ -31,6 +31,7 @@
  */
 import type { DamonOps, Snapshot, TraceSource } from '../core/model.js';
 import { pageSizeBytes } from '../core/page_size.js';
+import { bytesInRanges, clipToRanges, type MappingHistory } from '../format/mappings.js';
 import { DamosCore, regionList, type ApplyRequest, type DamosTarget, type SchemeStats } from './damos.js';
 import type { SchemeIntervals } from './kernel.js';
 import { OPS_ACTIONS, describeScheme, hasQuota, isCoreFilter, type DamosAction, type Scheme } from './model.js';
@@ -50,6 +51,12 @@ export interface SimulationOptions {
   maxTimelinePoints?: number;
   /** Called for every region an action is applied to (tests, and per-region listings). */
   onApply?: (event: ApplyEvent) => void;
+  /**
+   * Per target index, what the process had mapped (format/mappings.ts): effect and monitored
+   * bytes then count only mapped bytes, not the gaps between mappings that DAMON's regions
+   * span. Absent: every byte of a region counts.
+   */
+  mappings?: ReadonlyMap<number, MappingHistory>;
 }
 
 export interface ApplyEvent {
@@ -155,6 +162,9 @@ export class SchemesSimulator {
   private readonly ops: DamonOps;
   private readonly actionBytesPerMs: number;
   private readonly onApply: ((event: ApplyEvent) => void) | undefined;
+  private readonly mappings: ReadonlyMap<number, MappingHistory> | undefined;
+  /** End of the step being simulated: the mappings in force are those of that time. */
+  private stepEndNs = 0;
   private steps = 0;
   private snapshots = 0;
   private firstStartNs: number | null = null;
@@ -175,6 +185,7 @@ export class SchemesSimulator {
     const minRegionSz = opts.minRegionSz ?? pageSizeBytes();
     this.actionBytesPerMs = opts.actionBytesPerMs ?? minRegionSz * 1024;
     this.onApply = opts.onApply;
+    this.mappings = opts.mappings;
     this.core = new DamosCore(schemes, {
       intervals: opts.intervals,
       minRegionSz,
@@ -264,19 +275,36 @@ export class SchemesSimulator {
     return m;
   }
 
+  /** Bytes of [a, b) of target t that count: the mapped ones when the recording says. */
+  private bytesOf(t: number, a: number, b: number): number {
+    const h = this.mappings?.get(t);
+    return h === undefined ? b - a : bytesInRanges(h.at(this.stepEndNs), a, b);
+  }
+
+  /**
+   * The parts of [start, end) an action can act on: the mapped ones when the recording says
+   * (effect maps then hold only mapped bytes, so every later removal counts right).
+   */
+  private actionPieces(t: number, start: number, end: number): Array<[number, number]> {
+    const h = this.mappings?.get(t);
+    return h === undefined ? [[start, end]] : clipToRanges(h.at(this.stepEndNs), start, end);
+  }
+
   private recordEffect(t: number, start: number, end: number, s: SimSchemeState): void {
     const action = s.scheme.action;
     const drop = (kind: EffectKind): void => {
       this.effectMapOf(t, kind).remove(start, end, (a, b, owner) => this.adjustEffectBytes(owner, a - b));
     };
     if (s.effect !== 'none') {
-      let already = 0;
-      this.effectMapOf(t, s.effect).set(start, end, s.index, (a, b, owner) => {
-        already += b - a;
-        this.adjustEffectBytes(owner, a - b);
-      });
-      this.adjustEffectBytes(s.index, end - start);
-      s.enteredTotal += end - start - already;
+      for (const [ps, pe] of this.actionPieces(t, start, end)) {
+        let already = 0;
+        this.effectMapOf(t, s.effect).set(ps, pe, s.index, (a, b, owner) => {
+          already += b - a;
+          this.adjustEffectBytes(owner, a - b);
+        });
+        this.adjustEffectBytes(s.index, pe - ps);
+        s.enteredTotal += pe - ps - already;
+      }
     }
     // Actions that undo another's state: prefetching brings paged-out memory back,
     // promotion re-activates, nohugepage withdraws the huge page advice.
@@ -387,6 +415,7 @@ export class SchemesSimulator {
     this.snapshots += snaps.length;
     const startNs = Math.min(...snaps.map((s) => s.startNs));
     const endNs = Math.max(...snaps.map((s) => s.endNs));
+    this.stepEndNs = endNs;
     if (this.firstStartNs === null) this.firstStartNs = startNs;
     const prevEndNs = this.steps === 1 ? startNs : this.lastEndNs;
     for (const s of this.states) {
@@ -417,7 +446,7 @@ export class SchemesSimulator {
       for (let i = 0; i < sn.starts.length; i++) {
         const start = sn.starts[i] ?? 0;
         const end = sn.ends[i] ?? 0;
-        monitored += end - start;
+        monitored += this.bytesOf(sn.targetIndex, start, end);
         simAges[i] = this.simulatedAge(sn.targetIndex, start, end, recorded[i] ?? 0, endNs);
       }
       targets.push({ index: sn.targetIndex, head: regionList(sn.starts, sn.ends, sn.nrAccesses, simAges) });

@@ -9,6 +9,7 @@ import { recordedPageSizeBytes } from '../core/page_size.js';
 import { openForReport } from '../format/open_for_report.js';
 import { recordingSchemeIntervals } from './kernel.js';
 import { loadSchemes } from './load.js';
+import { mappedBytesFor } from './mapped_bytes.js';
 import { formatSimulationText, simulationJson, simulationPlotSeries } from './report.js';
 import { simulateTrace } from './simulate.js';
 
@@ -43,7 +44,14 @@ export async function runSimulateCommand(io: CliIO, r: SimulateRequest): Promise
   const opsSource = r.ops !== undefined ? 'option' : src.header.ops !== '' ? 'recording' : 'default';
   if (intervalsNote !== null && !r.json) note(io, intervalsNote);
 
-  const result = await simulateTrace(src, loaded.schemes, { intervals, ops, minRegionSz: recordedPageSizeBytes(src.header) });
+  const mapped = await mappedBytesFor(r.input, src.header, ops, r.strict);
+  const result = await simulateTrace(src, loaded.schemes, {
+    intervals,
+    ops,
+    minRegionSz: recordedPageSizeBytes(src.header),
+    ...(mapped.mappings === undefined ? {} : { mappings: mapped.mappings }),
+  });
+  result.notes.push(mapped.note);
   if (result.nrSnapshots === 0) throw new DamoError('E_FORMAT', `${r.input} has no snapshots to simulate on`);
   const simCtx = { input: r.input, schemesName: loaded.name, intervalsSource, opsSource } as const;
 

@@ -8,6 +8,7 @@ import type { DamonOps } from '../core/model.js';
 import { recordedPageSizeBytes } from '../core/page_size.js';
 import { openForReport } from '../format/open_for_report.js';
 import { recordingSchemeIntervals } from './kernel.js';
+import { mappedBytesFor } from './mapped_bytes.js';
 import { tuneCandidates, tuneSchemes } from './tune.js';
 import { formatTuneText, tuneJson } from './tune_report.js';
 
@@ -35,11 +36,14 @@ export async function runTuneCommand(io: CliIO, r: TuneRequest): Promise<number>
   }
   if (intervalsNote !== null && !r.json) note(io, intervalsNote);
   const ops = r.ops ?? (src.header.ops !== '' ? src.header.ops : 'vaddr');
+  const mapped = await mappedBytesFor(r.input, src.header, ops, r.strict);
+  if (!r.json) note(io, mapped.note);
   const result = await tuneSchemes(src, r.template, {
     intervals,
     ops,
     minRegionSz: recordedPageSizeBytes(src.header),
     maxRefaultPct: r.maxRefaultPct,
+    ...(mapped.mappings === undefined ? {} : { mappings: mapped.mappings }),
   });
   const text = r.json
     ? `${JSON.stringify(tuneJson(result, r.input, r.maxRefaultPct, r.top), null, 2)}\n`
