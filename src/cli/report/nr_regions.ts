@@ -11,7 +11,8 @@ interface NrRegionsCliOptions {
   range?: string[];
   sortby: 'size' | 'time';
   json?: boolean;
-  plot?: string;
+  /** true: --plot without a file (draw in the terminal). */
+  plot?: string | true;
 }
 
 export function registerNrRegions(report: Command, ctx: CommandContext): void {
@@ -26,7 +27,7 @@ export function registerNrRegions(report: Command, ctx: CommandContext): void {
     .option('-r, --range <start_stop_step...>', 'percentiles to print, as Python range(start, stop, step) (default: 0 25 50 75 100)')
     .addOption(new Option('-s, --sortby <metric>', "sort the values by 'size', or keep them in 'time' order").choices(['size', 'time']).default('size'))
     .option('--json', 'print one JSON document instead of text')
-    .option('-p, --plot <file>', 'draw the distribution (with --sortby time: regions over time) into FILE.png, FILE.svg or FILE.pdf instead of printing it')
+    .option('-p, --plot [file]', 'draw the distribution (with --sortby time: regions over time) instead of printing it: in the terminal, or into FILE.png, FILE.svg or FILE.pdf')
     .addHelpText(
       'after',
       `
@@ -34,6 +35,7 @@ Examples:
   $ damo report nr_regions -i damon.data
   $ damo report nr_regions -i damon.data -r 1 101 1
   $ damo report nr_regions -i damon.data --json
+  $ damo report nr_regions -i damon.data --plot
   $ damo report nr_regions -i damon.data --sortby time --plot nr_regions.svg`,
     )
     .action(async (opts: NrRegionsCliOptions) => {
