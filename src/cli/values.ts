@@ -16,6 +16,7 @@ import { InvalidArgumentError } from 'commander';
 import { DamoError } from '../core/errors.js';
 import { textToBytes, textToNs, textToUs } from '../core/fmt.js';
 import type { TimeBound } from '../report/heats.js';
+import { SOURCE_CHOICES, type SourceChoice } from '../record/source_names.js';
 
 /** Runs a parser on a value the command took apart itself; errors name the option. */
 export function optionValue<T>(option: string, text: string, parse: (text: string) => T): T {
@@ -240,4 +241,24 @@ export function parseTimeBound(value: string): TimeBound {
 export function parseFileMode(value: string): number {
   if (!/^0?[0-7]{3}$/.test(value)) throw new InvalidArgumentError(`'${value}' is not an octal file mode like 600 or 644.`);
   return Number.parseInt(value, 8);
+}
+
+// ---------------------------------------------------------------------------------------
+// Environment defaults
+
+/** The variable that sets `damo record --source` when the option is not given. */
+export const RECORD_SOURCE_ENV = 'DAMO_RECORD_SOURCE';
+
+/**
+ * `--source` of `damo record`: the option when given, else $DAMO_RECORD_SOURCE when set
+ * (scripts, CI and tests force the native engine with it), else auto.
+ */
+export function recordSource(option: string, given: boolean, env: NodeJS.ProcessEnv): 'auto' | SourceChoice {
+  const fromEnv = env[RECORD_SOURCE_ENV];
+  if (given || fromEnv === undefined || fromEnv === '') return option as 'auto' | SourceChoice;
+  const choices: readonly string[] = ['auto', ...SOURCE_CHOICES];
+  if (!choices.includes(fromEnv)) {
+    throw new DamoError('E_USAGE', `${RECORD_SOURCE_ENV}=${fromEnv} is not a source; use one of ${choices.join(', ')} (or unset it)`);
+  }
+  return fromEnv as 'auto' | SourceChoice;
 }
