@@ -52,5 +52,5 @@ damo(['report', 'wss', '-i', data, '--exclude_samples', '3']);
 console.error(`
 demo: the recording is ${shown(data)}, its heatmap ${shown(png)}. More:
   npx damo report heats -i ${shown(data)} --heatmap     # the heatmap in the terminal
-  npx damo report wss -i ${shown(data)} --plot          # the working set, charted
+  npx damo report wss -i ${shown(data)} --exclude_samples 3 --plot   # the working set, charted
   npx damo report raw -i ${shown(data)} | less          # every snapshot`);
