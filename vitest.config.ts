@@ -13,6 +13,9 @@ export default defineConfig({
     // The host runs an infrastructure kdamond: with this set, src/record/kfs.ts refuses any
     // write under the real DAMON/debugfs/tracefs roots, in every test process and in every
     // damo process a test spawns (they inherit the environment).
-    env: { DAMO_FORBID_REAL_KERNEL_WRITES: '1' },
+    // DAMO_RECORD_SOURCE (record's default source) is emptied: a caller's
+    // DAMO_RECORD_SOURCE=native would turn the fake-kernel recordings of the tests into
+    // native ones. Tests that force the native engine set it themselves.
+    env: { DAMO_FORBID_REAL_KERNEL_WRITES: '1', DAMO_RECORD_SOURCE: '' },
   },
 });

@@ -6,11 +6,11 @@ import { Option, type Command } from 'commander';
 import { DamoError } from '../core/errors.js';
 import { formatForOutputName, OUTPUT_FORMATS, type OutputFormat } from '../format/output_formats.js';
 import type { RecordPrimitive } from '../native/primitives.js';
-import { SOURCE_CHOICES, type SourceChoice } from '../record/source_names.js';
+import { SOURCE_CHOICES } from '../record/source_names.js';
 import type { CommandContext } from './context.js';
 import { ExitCode } from './exit_code.js';
 import { addMonitoringOptions, rawArgsOf, resolveMonitoring, type MonitoringCliOptions } from './monitoring.js';
-import { parseFileMode, parseTimeUs } from './values.js';
+import { parseFileMode, parseTimeUs, RECORD_SOURCE_ENV, recordSource } from './values.js';
 
 interface RecordCliOptions extends MonitoringCliOptions {
   out: string;
@@ -28,7 +28,7 @@ Targets:
   paddr                 record physical memory (the largest System RAM block unless -r
                         gives ranges)
 
-Sources (--source, default auto, tried in this order):
+Sources (--source, default auto or $${RECORD_SOURCE_ENV} when set; auto tries them in this order):
   tracefs   our own kdamond (sysfs) + the damon:damon_aggregated tracepoint in a tracefs
             instance of our own: every aggregation, complete, cheap (needs tracefs mounted)
   sysfs     our own kdamond with a 'stat' scheme; snapshots of its tried regions every
@@ -102,7 +102,7 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
         regions: m.regions,
         intervals: m.intervals,
         nrRegions: m.nrRegions,
-        source: opts.source as 'auto' | SourceChoice,
+        source: recordSource(opts.source, c.getOptionValueSource('source') !== 'default', ctx.io.env),
         primitive: opts.primitive as RecordPrimitive | undefined,
         timeoutSec: m.timeoutSec,
         snapshotIntervalUs: opts.snapshot_interval,

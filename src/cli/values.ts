@@ -17,6 +17,7 @@ import { DamoError } from '../core/errors.js';
 import { textToBytes, textToNs, textToUs } from '../core/fmt.js';
 import { parseLabel, type Label } from '../fleet/labels.js';
 import type { TimeBound } from '../report/heats.js';
+import { SOURCE_CHOICES, type SourceChoice } from '../record/source_names.js';
 
 /** Runs a parser on a value the command took apart itself; errors name the option. */
 export function optionValue<T>(option: string, text: string, parse: (text: string) => T): T {
@@ -303,6 +304,8 @@ export function parseTimeNs(value: string): number {
   if (!Number.isFinite(ns) && value !== 'max') throw new InvalidArgumentError(`'${value}' is not a time (ns, or values like 10s, 1500ms, "1 m 30 s").`);
   return ns;
 }
+
+// ---------------------------------------------------------------------------------------
 // Labels
 
 /** `--label key=value`, repeatable: the checks live with the fleet schema (fleet/labels.ts). */
@@ -315,4 +318,24 @@ export function parseWeight(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`'${value}' is not a positive number.`);
   return n;
+}
+
+// ---------------------------------------------------------------------------------------
+// Environment defaults
+
+/** The variable that sets `damo record --source` when the option is not given. */
+export const RECORD_SOURCE_ENV = 'DAMO_RECORD_SOURCE';
+
+/**
+ * `--source` of `damo record`: the option when given, else $DAMO_RECORD_SOURCE when set
+ * (scripts, CI and tests force the native engine with it), else auto.
+ */
+export function recordSource(option: string, given: boolean, env: NodeJS.ProcessEnv): 'auto' | SourceChoice {
+  const fromEnv = env[RECORD_SOURCE_ENV];
+  if (given || fromEnv === undefined || fromEnv === '') return option as 'auto' | SourceChoice;
+  const choices: readonly string[] = ['auto', ...SOURCE_CHOICES];
+  if (!choices.includes(fromEnv)) {
+    throw new DamoError('E_USAGE', `${RECORD_SOURCE_ENV}=${fromEnv} is not a source; use one of ${choices.join(', ')} (or unset it)`);
+  }
+  return fromEnv as 'auto' | SourceChoice;
 }

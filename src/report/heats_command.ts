@@ -23,6 +23,8 @@ export interface HeatsRequest {
   guide: boolean;
   /** undefined: raw text; 'stdout': terminal; otherwise an image path. */
   heatmap: string | undefined;
+  /** After a terminal heatmap, say on stderr how to save it as an image (--heatmap had no value). */
+  saveHint: boolean;
   colorset: ColorsetName;
   skipColorExample: boolean;
   color: 'auto' | 'always' | 'never';
@@ -82,6 +84,10 @@ export async function runHeatsCommand(io: CliIO, o: HeatsRequest): Promise<numbe
         )
         .join('\n');
       await out.write(text + '\n');
+      if (o.saveHint) {
+        await out.flush();
+        note(io, 'to save this heatmap as an image: --heatmap FILE.png|svg|pdf');
+      }
     } else if (mode === 'image') {
       const { heatmapPictureSvg } = await import('./heats_image.js');
       const { writeImage } = await import('../plot/render.js');

@@ -3,6 +3,7 @@
  * JSON or a plot.
  */
 import { writeResult, type CliIO } from '../core/io.js';
+import { DamoError } from '../core/errors.js';
 import { openForReport } from '../format/open_for_report.js';
 import { formatNrRegions, nrRegionsDists, nrRegionsJson, type NrRegionsOptions } from './nr_regions.js';
 
@@ -11,13 +12,14 @@ export interface NrRegionsRequest {
   strict: boolean;
   options: NrRegionsOptions;
   json: boolean;
-  /** Draw the distribution into this image instead of printing it. */
-  plot: string | undefined;
+  /** Draw the distribution into this image instead of printing it; true: draw it in the terminal. */
+  plot: string | true | undefined;
 }
 
 export async function runNrRegionsCommand(io: CliIO, r: NrRegionsRequest): Promise<number> {
   // A bad image name fails before a large recording is read; plotting (d3) loads only when asked for.
-  if (r.plot !== undefined) (await import('../plot/render.js')).imageFormatOf(r.plot);
+  if (typeof r.plot === 'string') (await import('../plot/render.js')).imageFormatOf(r.plot);
+  if (r.plot === true && r.json) throw new DamoError('E_USAGE', '--json and --plot without a file both want stdout; choose one');
   const src = await openForReport(io, r.input, { strict: r.strict });
   const dists = await nrRegionsDists(src, r.options);
   if (r.plot !== undefined) await (await import('./dist_plot.js')).plotDistributions(io, r.plot, 'nr_regions', r.input, r.options.sortBy, dists);

@@ -2,6 +2,7 @@
  * `damo report wss`: the distribution of working set sizes, as text (damo's), JSON or a plot.
  */
 import { note, warn, writeResult, type CliIO } from '../core/io.js';
+import { DamoError } from '../core/errors.js';
 import { openForReport } from '../format/open_for_report.js';
 import { lowAccessShare, lowAccessWarning } from './low_access.js';
 import { meanAggregationNs, stretchWords } from './recorded_intervals.js';
@@ -12,13 +13,14 @@ export interface WssRequest {
   strict: boolean;
   options: WssOptions;
   json: boolean;
-  /** Draw the distribution into this image instead of printing it. */
-  plot: string | undefined;
+  /** Draw the distribution into this image instead of printing it; true: draw it in the terminal. */
+  plot: string | true | undefined;
 }
 
 export async function runWssCommand(io: CliIO, r: WssRequest): Promise<number> {
   // A bad image name fails before a large recording is read; plotting (d3) loads only when asked for.
-  if (r.plot !== undefined) (await import('../plot/render.js')).imageFormatOf(r.plot);
+  if (typeof r.plot === 'string') (await import('../plot/render.js')).imageFormatOf(r.plot);
+  if (r.plot === true && r.json) throw new DamoError('E_USAGE', '--json and --plot without a file both want stdout; choose one');
   const src = await openForReport(io, r.input, { strict: r.strict });
   const dists = await wssDists(src, r.options);
   const lowAccess = lowAccessWarning(await lowAccessShare(src, r.options.excludeSamples));

@@ -46,7 +46,7 @@ export function builtBinaryExists(): boolean {
 }
 
 export function runBin(argv: string[], options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): SpawnSyncReturns<string> {
-  if (!builtBinaryExists()) throw new Error(`${BIN} is missing: run the README's install command (npm run setup) first`);
+  if (!builtBinaryExists()) throw new Error(`${BIN} is missing: run npm test (it builds what it needs) or npm run build first`);
   return spawnSync(process.execPath, [BIN, ...argv], {
     encoding: 'utf8',
     input: options.input,

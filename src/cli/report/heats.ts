@@ -21,7 +21,8 @@ interface HeatsOptions {
   abs_time?: boolean;
   abs_addr?: boolean;
   guide?: boolean;
-  heatmap?: string;
+  /** true: --heatmap without a value (draw in the terminal). */
+  heatmap?: string | true;
   plot_ascii?: boolean;
   stdout_heatmap_color?: ColorsetName;
   ascii_color?: ColorsetName;
@@ -47,7 +48,7 @@ export function registerHeats(report: Command, ctx: CommandContext): void {
     .option('--tid <id>', 'target id to draw (see --guide); default: the first target of the guide', parseTargetId)
     .addOption(exactOption(
       '--resol <rows_cols...>',
-      'resolution: <time rows> <address columns> (default 500 500; for --heatmap stdout the terminal size, or 40 80 when not a terminal)',
+      'resolution: <time rows> <address columns> (default 500 500; in the terminal its size, or 40 80 when not a terminal)',
       2))
     .addOption(exactOption(
       '--time_range <start_end...>',
@@ -60,7 +61,7 @@ export function registerHeats(report: Command, ctx: CommandContext): void {
     .option('--abs_time', 'print absolute times instead of times relative to the range start')
     .option('--abs_addr', 'print absolute addresses instead of offsets from the range start')
     .option('--guide', 'print each target\'s time span and contiguous address ranges, then exit')
-    .option('--heatmap <file|stdout>', 'draw the heatmap: FILE.png, FILE.svg, FILE.pdf, or stdout for the terminal')
+    .option('--heatmap [file|stdout]', 'draw the heatmap: in the terminal (no value, or stdout), or into FILE.png, FILE.svg, FILE.pdf')
     .option('--plot_ascii', 'same as --heatmap stdout')
     .addOption(new Option('--stdout_heatmap_color <set>', 'terminal colour set').choices(COLORSET_NAMES))
     .addOption(new Option('--ascii_color <set>', 'alias of --stdout_heatmap_color').choices(COLORSET_NAMES).hideHelp())
@@ -77,7 +78,7 @@ export function registerHeats(report: Command, ctx: CommandContext): void {
       `
 Examples:
   $ damo report heats -i damon.data --heatmap heat.png      # picture of the hottest range
-  $ damo report heats -i damon.data --heatmap stdout        # in the terminal
+  $ damo report heats -i damon.data --heatmap               # in the terminal
   $ damo report heats -i damon.data --guide                 # targets, time span, ranges
   $ damo report heats -i damon.data --resol 100 200 > heats.txt
   $ damo report heats -i damon.data --time_range 10s 20s --heatmap zoom.svg
@@ -93,8 +94,8 @@ Examples:
       const addressRange = valuesOf('--address_range', opts.address_range, 2, '<start> <end>')?.map((x) => optionValue('--address_range', x, parseAddress)) as
         | [number, number]
         | undefined;
-      const heatmap = opts.heatmap ?? (opts.plot_ascii ? 'stdout' : undefined);
-      if (heatmap === 'stdout' && opts.json === true) throw new DamoError('E_USAGE', '--json and --heatmap stdout both want stdout; choose one');
+      const heatmap = opts.heatmap === true ? 'stdout' : (opts.heatmap ?? (opts.plot_ascii ? 'stdout' : undefined));
+      if (heatmap === 'stdout' && opts.json === true) throw new DamoError('E_USAGE', '--json and a terminal heatmap (--heatmap without a file, or --heatmap stdout) both want stdout; choose one');
       const { runHeatsCommand } = await import('../../report/heats_command.js');
       const code = await runHeatsCommand(ctx.io, {
         input: opts.input,
@@ -106,6 +107,7 @@ Examples:
         absAddr: opts.abs_addr === true,
         guide: opts.guide === true,
         heatmap,
+        saveHint: opts.heatmap === true,
         colorset: opts.stdout_heatmap_color ?? opts.ascii_color ?? 'gray',
         skipColorExample: opts.stdout_heatmap_skip_color_example === true,
         color: opts.color,

@@ -12,7 +12,8 @@ interface NrRegionsCliOptions {
   range?: string[];
   sortby: 'size' | 'time';
   json?: boolean;
-  plot?: string;
+  /** true: --plot without a file (draw in the terminal). */
+  plot?: string | true;
 }
 
 export function registerNrRegions(report: Command, ctx: CommandContext): void {
@@ -27,7 +28,7 @@ export function registerNrRegions(report: Command, ctx: CommandContext): void {
     .addOption(exactOption('-r, --range <start_stop_step...>', 'percentiles to print, as Python range(start, stop, step) (default: 0 101 25, i.e. 0 25 50 75 100)', 3))
     .addOption(new Option('-s, --sortby <metric>', "sort the values by 'size', or keep them in 'time' order").choices(['size', 'time']).default('size'))
     .option('--json', 'print one JSON document instead of text')
-    .option('-p, --plot <file>', 'draw the distribution (with --sortby time: regions over time) into FILE.png, FILE.svg or FILE.pdf instead of printing it')
+    .option('-p, --plot [file]', 'draw the distribution (with --sortby time: regions over time) instead of printing it: in the terminal, or into FILE.png, FILE.svg or FILE.pdf')
     .addHelpText(
       'after',
       `
@@ -35,6 +36,7 @@ Examples:
   $ damo report nr_regions -i damon.data
   $ damo report nr_regions -i damon.data -r 1 101 1
   $ damo report nr_regions -i damon.data --json
+  $ damo report nr_regions -i damon.data --plot
   $ damo report nr_regions -i damon.data --sortby time --plot nr_regions.svg`,
     )
     .action(async (opts: NrRegionsCliOptions) => {

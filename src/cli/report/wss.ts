@@ -21,7 +21,8 @@ interface WssCliOptions {
   all_wss?: boolean;
   nr_cols_bar: number;
   json?: boolean;
-  plot?: string;
+  /** true: --plot without a file (draw in the terminal). */
+  plot?: string | true;
 }
 
 export function registerWss(report: Command, ctx: CommandContext): void {
@@ -48,7 +49,7 @@ export function registerWss(report: Command, ctx: CommandContext): void {
     .option('--all_wss', 'print every value instead of percentiles')
     .option('--nr_cols_bar <n>', 'width of the bar chart (0 for none)', parseInteger, 59)
     .option('--json', 'print one JSON document (sizes in bytes) instead of text')
-    .option('-p, --plot <file>', 'draw the distribution (with --sortby time: wss over time) into FILE.png, FILE.svg or FILE.pdf instead of printing it')
+    .option('-p, --plot [file]', 'draw the distribution (with --sortby time: wss over time) instead of printing it: in the terminal, or into FILE.png, FILE.svg or FILE.pdf')
     .addHelpText(
       'after',
       `
@@ -57,6 +58,7 @@ Examples:
   $ damo report wss -i damon.data -r 1 101 1 --raw_number
   $ damo report wss -i damon.data --work_time 1s --per_target
   $ damo report wss -i damon.data --sortby time --all_wss   # wss over time
+  $ damo report wss -i damon.data --plot                  # the distribution, in the terminal
   $ damo report wss -i damon.data --plot wss.png          # the distribution as a picture
   $ damo report wss -i damon.data --json | jq '.targets[0].avr_wss_bytes'`,
     )
