@@ -4,10 +4,10 @@
  * failed conversion never leaves a half-written file, and converting a file onto itself
  * (damo's `convert_record_format` default) is safe.
  */
-import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 
-import { DamoError, errorMessage } from '../core/errors.js';
+import { basename } from 'node:path';
+import { DamoError } from '../core/errors.js';
+import { PendingOutput, refuseOutputsThatAreInputs } from '../core/output_file.js';
 import type { Snapshot, TraceSource } from '../core/model.js';
 import { toolVersion } from '../core/version.js';
 import { openTrace } from './open.js';
@@ -34,6 +34,8 @@ export interface ConvertOptions {
   mode?: number;
   strict?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** Hears that an existing output file was replaced. */
+  notify?: (message: string) => void;
 }
 
 export interface ConvertResult {
@@ -92,6 +94,7 @@ async function writeProtobuf(src: TraceSource, path: string, mode: number, warn:
 }
 
 export async function convertTrace(inPath: string, outPath: string, opts: ConvertOptions): Promise<ConvertResult> {
+  refuseOutputsThatAreInputs([{ path: inPath, what: 'the input' }], [{ path: outPath, what: 'the output' }]);
   const src = await openTrace(inPath, { strict: opts.strict === true, env: opts.env ?? process.env });
   const warnings = [...src.warnings];
   const warned = new Set<string>();
@@ -101,7 +104,8 @@ export async function convertTrace(inPath: string, outPath: string, opts: Conver
       warnings.push(m);
     }
   };
-  const tmp = join(dirname(outPath), `.${basename(outPath)}.tmp-${process.pid}`);
+  const pending = new PendingOutput(outPath, 'the output');
+  const tmp = pending.tmp;
   const mode = opts.mode ?? 0o600;
   let nrSnapshots = 0;
   let nrRegions = 0;
@@ -127,12 +131,11 @@ export async function convertTrace(inPath: string, outPath: string, opts: Conver
         break;
       }
     }
-    await rename(tmp, outPath);
   } catch (e) {
-    await rm(tmp, { force: true });
-    if (e instanceof DamoError) throw e;
-    throw new DamoError('E_IO', `${outPath}: conversion failed: ${errorMessage(e)}`, { cause: e });
+    await pending.abandon();
+    throw pending.failure(e);
   }
+  await pending.commit(opts.notify);
   for await (const s of src.snapshots()) {
     nrSnapshots++;
     nrRegions += s.starts.length;

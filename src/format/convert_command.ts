@@ -17,7 +17,7 @@ export interface ConvertRequest {
 
 export async function runConvertCommand(io: CliIO, r: ConvertRequest): Promise<number> {
   const format = r.format ?? formatForOutputName(r.output);
-  const result = await convertTrace(r.input, r.output, { format, mode: r.mode, strict: r.strict, env: io.env });
+  const result = await convertTrace(r.input, r.output, { format, mode: r.mode, strict: r.strict, env: io.env, notify: (m) => note(io, m) });
   for (const w of result.warnings) warn(io, w);
   if (!r.quiet) {
     note(

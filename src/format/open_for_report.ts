@@ -3,6 +3,7 @@
  * notes about what the recording can and cannot tell printed on stderr.
  */
 import { note, warn, type CliIO } from '../core/io.js';
+import { refuseOutputsThatAreInputs, type NamedPath } from '../core/output_file.js';
 import type { TraceSource } from '../core/model.js';
 import { openTrace } from './open.js';
 
@@ -13,6 +14,8 @@ export interface OpenForReportOptions {
    * recordings whose access check cannot place accesses inside a mapping then says so too.
    */
   showsAddresses?: boolean;
+  /** Files the command will write: refused before anything is read when one is this input. */
+  outputs?: readonly (NamedPath | { path: string | undefined; what: string })[];
 }
 
 /**
@@ -21,6 +24,8 @@ export interface OpenForReportOptions {
  * each one once.
  */
 export async function openForReport(io: CliIO, path: string, options: OpenForReportOptions): Promise<TraceSource> {
+  const outputs = (options.outputs ?? []).filter((o): o is NamedPath => o.path !== undefined);
+  refuseOutputsThatAreInputs([{ path, what: 'the input' }], outputs);
   const source = await openTrace(path, { strict: options.strict, env: io.env });
   let nrPrinted = 0;
   const printNewWarnings = (): void => {

@@ -68,7 +68,7 @@ class MonitoringSession implements SessionView {
     readonly deps: RecordDeps,
     private readonly mode: SessionMode,
   ) {
-    this.output = req.out === null ? null : new TraceOutput(req.out, req.outputType, req.outputPermission, deps.wrapSink);
+    this.output = req.out === null ? null : new TraceOutput(req.out, req.outputType, req.outputPermission, deps.wrapSink, (m) => deps.stderr.write(`damo: ${m}\n`));
     if (this.output !== null) this.output.onFailure = () => this.wakeWriteError?.();
   }
 

@@ -57,7 +57,7 @@ export async function runHeatsCommand(io: CliIO, o: HeatsRequest): Promise<numbe
     const { imageFormatOf } = await import('../plot/render.js');
     imageFormat = imageFormatOf(o.heatmap!);
   }
-  const source = await openForReport(io, o.input, { strict: o.strict, showsAddresses: true });
+  const source = await openForReport(io, o.input, { strict: o.strict, showsAddresses: true, outputs: [{ path: o.heatmap, what: '--heatmap' }] });
   const out = new TextOut(io.stdout);
   try {
     if (o.guide) {
@@ -101,7 +101,7 @@ export async function runHeatsCommand(io: CliIO, o: HeatsRequest): Promise<numbe
         absAddr: o.absAddr,
         rangeNote: rangeNote(result, o.addressRange !== undefined),
       });
-      const bytes = await writeImage(o.heatmap!, svg);
+      const bytes = await writeImage(o.heatmap!, svg, (m) => note(io, m));
       const g = result.geometry;
       note(io, `wrote ${o.heatmap} (${imageFormat}, ${g.timeResol}x${g.addrResol} cells, ${bytes} bytes)`);
       if (o.json) await out.write(heatsJson(source, result, o));

@@ -18,7 +18,7 @@ export interface NrRegionsRequest {
 export async function runNrRegionsCommand(io: CliIO, r: NrRegionsRequest): Promise<number> {
   // A bad image name fails before a large recording is read; plotting (d3) loads only when asked for.
   if (r.plot !== undefined) (await import('../plot/render.js')).imageFormatOf(r.plot);
-  const src = await openForReport(io, r.input, { strict: r.strict });
+  const src = await openForReport(io, r.input, { strict: r.strict, outputs: [{ path: r.plot, what: '--plot' }] });
   const dists = await nrRegionsDists(src, r.options);
   if (r.plot !== undefined) await (await import('./dist_plot.js')).plotDistributions(io, r.plot, 'nr_regions', r.input, r.options.sortBy, dists);
   if (r.json) await writeResult(io, JSON.stringify(nrRegionsJson(dists, r.options), null, 2) + '\n');

@@ -18,7 +18,7 @@ export interface WssRequest {
 export async function runWssCommand(io: CliIO, r: WssRequest): Promise<number> {
   // A bad image name fails before a large recording is read; plotting (d3) loads only when asked for.
   if (r.plot !== undefined) (await import('../plot/render.js')).imageFormatOf(r.plot);
-  const src = await openForReport(io, r.input, { strict: r.strict });
+  const src = await openForReport(io, r.input, { strict: r.strict, outputs: [{ path: r.plot, what: '--plot' }] });
   const dists = await wssDists(src, r.options);
   const lowAccess = lowAccessWarning(await lowAccessShare(src, r.options.excludeSamples));
   if (lowAccess !== null) warn(io, lowAccess);
