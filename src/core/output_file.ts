@@ -97,7 +97,7 @@ export function checkOutputPath(path: string, what: string): void {
 /** Removing a temporary file must not hide the error that made us remove it. */
 function removeQuietly(path: string): void {
   try {
-    rmSync(path, { force: true });
+    rmSync(path, { force: true, recursive: true });
   } catch {
     // Nothing more can be done; the caller is already reporting a failure.
   }
@@ -112,6 +112,12 @@ function installExitHook(): void {
   process.on('exit', () => {
     for (const tmp of pendingTemps) removeQuietly(tmp);
   });
+}
+
+/** Removes `path` when the process exits, however it exits (a spooled pipe, say). */
+export function removeAtExit(path: string): void {
+  installExitHook();
+  pendingTemps.add(path);
 }
 
 /** The temporary name a file is written under before it is renamed to `path`. */

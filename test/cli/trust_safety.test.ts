@@ -164,3 +164,27 @@ describe('14.15 the target record started is gone soon after record is interrupt
     expect(goneMs).toBeLessThan(250);
   }, 30_000);
 });
+
+describe('14.16 -i - reads a recording from a pipe', () => {
+  it('report raw/wss and convert read stdin and pipes exactly as the file', () => {
+    const rec = synth('r16.data', 8);
+    const json = join(dir, 'r16.json');
+    expect(runBin(['convert', '-i', rec, '-o', json]).status).toBe(0);
+    for (const [input, argv] of [
+      [rec, ['report', 'raw']],
+      [json, ['report', 'wss']],
+      [rec, ['report', 'nr_regions']],
+    ] as const) {
+      const fromFile = runBin([...argv, '-i', input]);
+      const fromPipe = spawnSync('sh', ['-c', `cat "${input}" | "${process.execPath}" "${BIN}" ${argv.join(' ')} -i -`], { encoding: 'utf8' });
+      expect(fromPipe.status, fromPipe.stderr).toBe(0);
+      expect(fromPipe.stdout).toBe(fromFile.stdout);
+    }
+    const fifoRun = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" report raw -i /dev/stdin < "${rec}" | cat`], { encoding: 'utf8' });
+    expect(fifoRun.stdout).toBe(runBin(['report', 'raw', '-i', rec]).stdout);
+    const out = join(dir, 'from-stdin.json');
+    const c = spawnSync('sh', ['-c', `cat "${rec}" | "${process.execPath}" "${BIN}" convert -i - -o "${out}"`], { encoding: 'utf8' });
+    expect(c.status, c.stderr).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(readFileSync(json, 'utf8'));
+  });
+});
