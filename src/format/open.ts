@@ -62,15 +62,13 @@ export async function sniffFile(path: string): Promise<SniffedFormat> {
  * removed at exit. Returns the path to read.
  */
 async function readablePath(path: string): Promise<string> {
-  let fifo = false;
   if (path !== '-') {
     try {
       const st = statSync(path);
-      fifo = st.isFIFO() || st.isSocket() || st.isCharacterDevice();
+      if (!(st.isFIFO() || st.isSocket() || st.isCharacterDevice())) return path;
     } catch {
       return path;
     }
-    if (!fifo) return path;
   }
   const dir = mkdtempSync(join(tmpdir(), 'damo-input-'));
   const spool = join(dir, 'input');
