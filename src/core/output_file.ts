@@ -73,6 +73,17 @@ export function refuseOutputsThatAreInputs(inputs: readonly NamedPath[], outputs
   }
 }
 
+/** Throws a usage error when `path` names a directory (`-o DIR`). */
+export function refuseDirectory(path: string, what: string): void {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return;
+  }
+  if (st.isDirectory()) throw new DamoError('E_USAGE', `${what} ${path} is a directory; give a file name inside it`);
+}
+
 /** Throws when `path` is a directory or its directory does not exist. */
 export function checkOutputPath(path: string, what: string): void {
   let st;

@@ -3,7 +3,7 @@
  * in-process by resvg (no gnuplot, no browser), or a one-page PDF around that PNG.
  */
 import { existsSync } from 'node:fs';
-import { checkOutputPath, writeOutputData } from '../core/output_file.js';
+import { checkOutputPath, refuseDirectory, writeOutputData } from '../core/output_file.js';
 import { extname } from 'node:path';
 import { deflateSync } from 'node:zlib';
 
@@ -22,7 +22,7 @@ const FORMATS: ReadonlyArray<ImageFormat> = ['svg', 'png', 'pdf'];
  * a directory (checked first, so `--heatmap DIR` says what is wrong).
  */
 export function imageFormatOf(path: string): ImageFormat {
-  checkOutputPath(path, 'the image');
+  refuseDirectory(path, 'the image');
   const ext = extname(path).slice(1).toLowerCase();
   if ((FORMATS as readonly string[]).includes(ext)) return ext as ImageFormat;
   const what = ext === '' ? `'${path}' has no file extension` : `'.${ext}' images are not supported`;
