@@ -43,7 +43,7 @@ Examples:
   $ damo convert -i damon.data -o damon.damo                    # damo json_compressed -> damo-ts
   $ damo convert -i run.damo -o run.json_compressed             # back to damo
   $ damo convert -i perf.data.script -o perf.damo
-  $ damo convert -i old.data -o old.data --format json_compressed   # legacy binary, in place`,
+  $ damo convert -i old.data -o old.json_compressed   # a legacy binary record to damo 3.x's format`,
     )
     .action(async (opts: ConvertCliOptions) => {
       const { runConvertCommand } = await import('../format/convert_command.js');
@@ -88,6 +88,7 @@ Examples:
         mode: 0o600,
         strict: false,
         quiet: true,
+        inPlace: opts.output_file === undefined,
       });
       if (code !== 0) throw new ExitCode(code);
     });

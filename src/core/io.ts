@@ -3,7 +3,9 @@
  * and reports never touch `process` directly, so `main(argv, io)` can run in tests with
  * captured output.
  */
-import { errnoCode } from './errors.js';
+import { readFileSync, readlinkSync } from 'node:fs';
+
+import { DamoError, errnoCode, errorMessage } from './errors.js';
 import { dimension, FALLBACK_COLUMNS, FALLBACK_ROWS } from './terminal.js';
 
 export interface CliIO {
@@ -47,18 +49,28 @@ export class TextOut {
   private parts: string[] = [];
   private size = 0;
   private closed = false;
+  private failed: DamoError | null = null;
   private readonly stream: NodeJS.WritableStream;
 
   constructor(stream: NodeJS.WritableStream) {
     this.stream = stream;
+    if (stream === process.stdout && stdoutWasClosed()) {
+      this.failed = new DamoError('E_IO', 'cannot write stdout: EBADF: standard output is closed');
+    }
     stream.on('error', (err: unknown) => {
       if (errnoCode(err) === 'EPIPE') this.closed = true;
+      else this.failed ??= new DamoError('E_IO', writeErrorText(streamName(stream), err), { cause: err });
     });
+  }
+
+  private check(): void {
+    if (this.failed !== null) throw this.failed;
+    if (this.closed) throw new StdoutClosed();
   }
 
   /** Queues text; returns a promise only when the buffer was flushed and must drain. */
   write(text: string): Promise<void> | undefined {
-    if (this.closed) throw new StdoutClosed();
+    this.check();
     this.parts.push(text);
     this.size += text.length;
     if (this.size >= FLUSH_BYTES) return this.flush();
@@ -66,14 +78,74 @@ export class TextOut {
   }
 
   async flush(): Promise<void> {
-    if (this.closed) throw new StdoutClosed();
+    this.check();
     if (this.parts.length === 0) return;
     const chunk = this.parts.join('');
     this.parts = [];
     this.size = 0;
-    const ok = this.stream.write(chunk);
-    if (!ok) await waitDrain(this.stream, () => this.closed);
-    if (this.closed) throw new StdoutClosed();
+    // The callback reports this chunk's fate, so a failed last write is not missed.
+    await new Promise<void>((resolve) => {
+      let settled = false;
+      const done = (): void => {
+        if (!settled) {
+          settled = true;
+          resolve();
+        }
+      };
+      const ok = this.stream.write(chunk, (err?: Error | null) => {
+        if (err !== undefined && err !== null) {
+          if (errnoCode(err) === 'EPIPE') this.closed = true;
+          else this.failed ??= new DamoError('E_IO', writeErrorText(streamName(this.stream), err), { cause: err });
+        }
+        done();
+      });
+      if (!ok) void waitDrain(this.stream, () => this.closed || this.failed !== null).then(done);
+      else setImmediate(done);
+    });
+    this.check();
+  }
+}
+
+/** `cannot write <what>: CODE: message`, the errno first and once. */
+export function writeErrorText(what: string, err: unknown): string {
+  const code = errnoCode(err);
+  const msg = errorMessage(err).replace(/, (open|write|rename|close) '[^']*'$/, '');
+  return code !== undefined && !msg.startsWith(code) ? `cannot write ${what}: ${code}: ${msg}` : `cannot write ${what}: ${msg}`;
+}
+
+function streamName(stream: NodeJS.WritableStream): string {
+  if (stream === process.stdout) return 'stdout';
+  if (stream === process.stderr) return 'stderr';
+  return 'output';
+}
+
+let stdoutClosedAtStart: boolean | undefined;
+
+/**
+ * Node reopens a closed fd 1 (`>&-`) on /dev/null read-write before our code runs, so
+ * writes would vanish without error. A shell redirect to /dev/null opens it write-only;
+ * read-write /dev/null on fd 1 means the caller closed stdout.
+ */
+export function stdoutWasClosed(): boolean {
+  if (stdoutClosedAtStart !== undefined) return stdoutClosedAtStart;
+  stdoutClosedAtStart = false;
+  try {
+    const info = readFileSync('/proc/self/fdinfo/1', 'utf8');
+    const flags = /^flags:\s*([0-7]+)/m.exec(info);
+    if (flags !== null && (parseInt(flags[1]!, 8) & 3) === 2) {
+      stdoutClosedAtStart = isDevNull();
+    }
+  } catch {
+    stdoutClosedAtStart = false;
+  }
+  return stdoutClosedAtStart;
+}
+
+function isDevNull(): boolean {
+  try {
+    return readlinkSync('/proc/self/fd/1') === '/dev/null';
+  } catch {
+    return false;
   }
 }
 

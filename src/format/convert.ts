@@ -1,13 +1,14 @@
 /**
  * `damo convert`: reads a recording in any format and writes it in another. The output goes
  * to a temporary file next to the destination and is renamed over it at the end, so a
- * failed conversion never leaves a half-written file, and converting a file onto itself
- * (damo's `convert_record_format` default) is safe.
+ * failed conversion never leaves a half-written file. An output that is the input is refused
+ * (it would destroy the input), except where the caller asks for damo's in-place rewrite
+ * (`convert_record_format` without --output_file): then the input is read to the end before
+ * the new file replaces it.
  */
-import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 
-import { DamoError, errorMessage } from '../core/errors.js';
+import { DamoError } from '../core/errors.js';
+import { PendingOutput, refuseOutputsThatAreInputs } from '../core/output_file.js';
 import type { Snapshot, TraceSource } from '../core/model.js';
 import { toolVersion } from '../core/version.js';
 import { openTrace } from './open.js';
@@ -24,6 +25,10 @@ export interface ConvertOptions {
   env?: NodeJS.ProcessEnv;
   /** Where to show progress of a long conversion (a terminal's stderr); none when absent. */
   progress?: NodeJS.WritableStream;
+  /** Hears that an existing output file was replaced. */
+  notify?: (message: string) => void;
+  /** The output may be the input: rewrite it in place (damo's convert_record_format). */
+  inPlace?: boolean;
 }
 
 export interface ConvertResult {
@@ -136,6 +141,7 @@ async function writeProtobuf(src: TraceSource, path: string, mode: number, warn:
 }
 
 export async function convertTrace(inPath: string, outPath: string, opts: ConvertOptions): Promise<ConvertResult> {
+  if (opts.inPlace !== true) refuseOutputsThatAreInputs([{ path: inPath, what: 'the input' }], [{ path: outPath, what: 'the output' }]);
   const opened = await openTrace(inPath, { strict: opts.strict === true, env: opts.env ?? process.env });
   const src = opts.progress === undefined ? opened : withProgress(opened, opts.progress, `converting ${inPath}`, true);
   const warnings = [...src.warnings];
@@ -146,7 +152,8 @@ export async function convertTrace(inPath: string, outPath: string, opts: Conver
       warnings.push(m);
     }
   };
-  const tmp = join(dirname(outPath), `.${basename(outPath)}.tmp-${process.pid}`);
+  const pending = new PendingOutput(outPath, 'the output');
+  const tmp = pending.tmp;
   const mode = opts.mode ?? 0o600;
   let nrSnapshots = 0;
   let nrRegions = 0;
@@ -172,17 +179,22 @@ export async function convertTrace(inPath: string, outPath: string, opts: Conver
         break;
       }
     }
-    await rename(tmp, outPath);
   } catch (e) {
-    await rm(tmp, { force: true });
-    if (e instanceof DamoError) throw e;
-    throw new DamoError('E_IO', `${outPath}: conversion failed: ${errorMessage(e)}`, { cause: e });
+    await pending.abandon();
+    throw pending.failure(e);
   }
+  // Counted from the input before the output replaces anything (it may be the input).
   const loss = new LossCounter();
-  for await (const s of src.snapshots()) {
-    nrSnapshots++;
-    nrRegions += s.starts.length;
-    loss.add(s);
+  try {
+    for await (const s of src.snapshots()) {
+      nrSnapshots++;
+      nrRegions += s.starts.length;
+      loss.add(s);
+    }
+  } catch (e) {
+    await pending.abandon();
+    throw pending.failure(e);
   }
+  await pending.commit(opts.notify);
   return { inputFormat: src.header.source, nrTargets: src.header.targets.length, nrSnapshots, nrRegions, warnings, dropped: loss.dropped(opts.format, src.header) };
 }

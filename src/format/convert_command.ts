@@ -13,11 +13,21 @@ export interface ConvertRequest {
   mode: number;
   strict: boolean;
   quiet: boolean;
+  /** The output may be the input (damo's convert_record_format rewrites in place). */
+  inPlace?: boolean;
 }
 
 export async function runConvertCommand(io: CliIO, r: ConvertRequest): Promise<number> {
   const format = r.format ?? formatForOutputName(r.output);
-  const result = await convertTrace(r.input, r.output, { format, mode: r.mode, strict: r.strict, env: io.env, ...(io.stderrIsTTY && !r.quiet ? { progress: io.stderr } : {}) });
+  const result = await convertTrace(r.input, r.output, {
+    format,
+    mode: r.mode,
+    strict: r.strict,
+    env: io.env,
+    notify: (m) => note(io, m),
+    inPlace: r.inPlace === true,
+    ...(io.stderrIsTTY && !r.quiet ? { progress: io.stderr } : {}),
+  });
   for (const w of result.warnings) warn(io, w);
   // Said even with --quiet: the output is not the whole recording.
   for (const d of result.dropped) warn(io, `${r.output}: ${format} drops ${d}`);

@@ -5,11 +5,14 @@
  * json_compressed, perf script text, perf.data through `perf script`, the legacy binary).
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants as fsConstants } from 'node:fs';
+import { accessSync, constants as fsConstants, createReadStream, createWriteStream, mkdtempSync, statSync } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { pipeline } from 'node:stream/promises';
 import { delimiter, join } from 'node:path';
 
 import { DamoError, errnoCode, errorMessage } from '../core/errors.js';
+import { removeAtExit } from '../core/output_file.js';
 import type { TraceSource } from '../core/model.js';
 import { readDamoJson } from './damo/json_reader.js';
 import { readLegacy } from './damo/legacy_reader.js';
@@ -53,8 +56,38 @@ export async function sniffFile(path: string): Promise<SniffedFormat> {
   }
 }
 
-/** Opens a recording in any supported format. */
-export async function openTrace(path: string, opts: OpenTraceOptions = {}): Promise<TraceSource> {
+/**
+ * Readers take more than one pass over a recording and read at offsets, which a pipe
+ * cannot do; `-` (stdin) and pipes or FIFOs are copied to a private temporary file first,
+ * removed at exit. Returns the path to read.
+ */
+async function readablePath(path: string): Promise<string> {
+  if (path !== '-') {
+    try {
+      const st = statSync(path);
+      if (!(st.isFIFO() || st.isSocket() || st.isCharacterDevice())) return path;
+    } catch {
+      return path;
+    }
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'damo-input-'));
+  const spool = join(dir, 'input');
+  removeAtExit(spool);
+  removeAtExit(dir);
+  try {
+    await pipeline(path === '-' ? process.stdin : createReadStream(path), createWriteStream(spool, { mode: 0o600 }));
+  } catch (e) {
+    throw new DamoError('E_IO', `${path === '-' ? 'stdin' : path}: cannot read: ${errorMessage(e)}`, {
+      cause: e,
+      hint: 'pass a regular file with -i',
+    });
+  }
+  return spool;
+}
+
+/** Opens a recording in any supported format; `-` reads stdin. */
+export async function openTrace(userPath: string, opts: OpenTraceOptions = {}): Promise<TraceSource> {
+  const path = await readablePath(userPath);
   const format = await sniffFile(path);
   const strict = opts.strict === true;
   switch (format) {

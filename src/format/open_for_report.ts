@@ -3,6 +3,7 @@
  * notes about what the recording can and cannot tell printed on stderr.
  */
 import { note, warn, type CliIO } from '../core/io.js';
+import { refuseOutputsThatAreInputs, type NamedPath } from '../core/output_file.js';
 import type { TraceSource } from '../core/model.js';
 import { openTrace } from './open.js';
 import { withProgress } from './progress_source.js';
@@ -19,6 +20,8 @@ export interface OpenForReportOptions {
    * terminal and stdout is not (a report streaming to the terminal would run into it).
    */
   progress?: boolean;
+  /** Files the command will write: refused before anything is read when one is this input. */
+  outputs?: readonly (NamedPath | { path: string | undefined; what: string })[];
 }
 
 /**
@@ -27,6 +30,8 @@ export interface OpenForReportOptions {
  * each one once.
  */
 export async function openForReport(io: CliIO, path: string, options: OpenForReportOptions): Promise<TraceSource> {
+  const outputs = (options.outputs ?? []).filter((o): o is NamedPath => o.path !== undefined);
+  refuseOutputsThatAreInputs([{ path, what: 'the input' }], outputs);
   const opened0 = await openTrace(path, { strict: options.strict, env: io.env });
   const source = withProgress(opened0, io.stderr, `reading ${path}`, options.progress ?? (io.stderrIsTTY && !io.stdoutIsTTY));
   let nrPrinted = 0;

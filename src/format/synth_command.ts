@@ -10,7 +10,7 @@ export interface SynthRequest extends SyntheticTraceSpec {
 
 export async function runSynthCommand(io: CliIO, r: SynthRequest): Promise<number> {
   const { out, ...spec } = r;
-  const bytes = await writeSyntheticTrace(out, spec);
+  const bytes = await writeSyntheticTrace(out, spec, (m) => io.stderr.write(`damo: ${m}\n`));
   io.stderr.write(`damo: wrote ${out} (${spec.nrSnapshots} snapshots, ${bytes} bytes)\n`);
   return 0;
 }

@@ -110,15 +110,24 @@ export function* syntheticSnapshots(spec: SyntheticTraceSpec): Generator<Snapsho
 }
 
 /** Writes a synthetic trace to `path` in our format; returns the number of bytes written. */
-export async function writeSyntheticTrace(path: string, spec: SyntheticTraceSpec): Promise<number> {
+export async function writeSyntheticTrace(path: string, spec: SyntheticTraceSpec, notify?: (message: string) => void): Promise<number> {
   const { TraceWriter } = await import('./trace_writer.js');
-  const writer = TraceWriter.create(path, syntheticHeader(spec));
+  const { PendingOutput } = await import('../core/output_file.js');
+  const pending = new PendingOutput(path, 'the output');
+  let writer;
   try {
-    for (const snapshot of syntheticSnapshots(spec)) writer.writeSnapshot(snapshot);
+    writer = TraceWriter.create(pending.tmp, syntheticHeader(spec));
+    try {
+      for (const snapshot of syntheticSnapshots(spec)) writer.writeSnapshot(snapshot);
+    } catch (err) {
+      writer.abandon();
+      throw err;
+    }
+    writer.close('synthetic');
   } catch (err) {
-    writer.abandon();
-    throw err;
+    pending.abandonSync();
+    throw pending.failure(err);
   }
-  writer.close('synthetic');
+  await pending.commit(notify);
   return writer.bytesWritten;
 }

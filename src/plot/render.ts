@@ -3,7 +3,7 @@
  * in-process by resvg (no gnuplot, no browser), or a one-page PDF around that PNG.
  */
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { checkOutputPath, refuseDirectory, writeOutputData } from '../core/output_file.js';
 import { extname } from 'node:path';
 import { deflateSync } from 'node:zlib';
 
@@ -17,8 +17,12 @@ export type ImageFormat = 'svg' | 'png' | 'pdf';
 
 const FORMATS: ReadonlyArray<ImageFormat> = ['svg', 'png', 'pdf'];
 
-/** The image format named by a file's extension; a usage error for anything else. */
+/**
+ * The image format named by a file's extension; a usage error for anything else, and for
+ * a directory (checked first, so `--heatmap DIR` says what is wrong).
+ */
 export function imageFormatOf(path: string): ImageFormat {
+  refuseDirectory(path, 'the image');
   const ext = extname(path).slice(1).toLowerCase();
   if ((FORMATS as readonly string[]).includes(ext)) return ext as ImageFormat;
   const what = ext === '' ? `'${path}' has no file extension` : `'.${ext}' images are not supported`;
@@ -143,12 +147,9 @@ export async function renderSvg(svg: string, format: ImageFormat): Promise<Buffe
 }
 
 /** Renders `svg` into `path`, in the format its extension names. Returns the bytes written. */
-export async function writeImage(path: string, svg: string): Promise<number> {
+export async function writeImage(path: string, svg: string, notify?: (message: string) => void): Promise<number> {
+  checkOutputPath(path, 'the image');
   const data = await renderSvg(svg, imageFormatOf(path));
-  try {
-    await writeFile(path, data);
-  } catch (err) {
-    throw new DamoError('E_IO', `cannot write the image ${path}: ${errorMessage(err)}`);
-  }
+  await writeOutputData(path, data, { what: 'the image', ...(notify === undefined ? {} : { notify }) });
   return data.length;
 }

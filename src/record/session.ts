@@ -74,7 +74,7 @@ class MonitoringSession implements SessionView {
     readonly deps: RecordDeps,
     private readonly mode: SessionMode,
   ) {
-    this.output = req.out === null ? null : new TraceOutput(req.out, req.outputType, req.outputPermission, deps.wrapSink);
+    this.output = req.out === null ? null : new TraceOutput(req.out, req.outputType, req.outputPermission, deps.wrapSink, (m) => deps.stderr.write(`damo: ${m}\n`));
     if (this.output !== null) this.output.onFailure = () => this.wakeWriteError?.();
   }
 
@@ -162,8 +162,9 @@ class MonitoringSession implements SessionView {
       try {
         await output.open(header, [{ timeNs: 0, kind: 'start', message: `${mode.activity} ${what} with ${source.label}` }, ...(await mode.startEvents())]);
       } catch (err) {
-        for (const w of await source.stop()) this.warn(w);
+        // The command goes first: stopping the source can take a while.
         target?.terminate('SIGTERM');
+        for (const w of await source.stop()) this.warn(w);
         throw err;
       }
     }
@@ -177,6 +178,9 @@ class MonitoringSession implements SessionView {
     const status = new StatusLine(deps.stderr, () => mode.statusText(this), deps.statusIntervalMs ?? 250, deps.stderrIsTTY && !req.quiet && !sharesTerminal);
     const end = await this.waitForEnd(source);
     status.clear();
+    // A command we started does not outlive a session that was cut short; it is ended at
+    // once, not after the source has drained and restored kernel state (which takes seconds).
+    if (target !== null && end.reason !== 'target-exit') target.terminate(end.reason === 'signal:SIGINT' ? 'SIGINT' : 'SIGTERM');
 
     // Finish: stop the source (it drains what is buffered and restores), then the file.
     let restoreWarnings: string[];
@@ -193,8 +197,6 @@ class MonitoringSession implements SessionView {
     if (finalStats !== null) mode.onSchemeStats(this, finalStats);
     if (end.reason === 'target-exit') output?.writeEvent({ timeNs: endNs, kind: 'target-exit', message: `the target ${describeExit(end.exit)}` });
     else if (end.reason.startsWith('signal:')) output?.writeEvent({ timeNs: endNs, kind: 'signal', message: `${mode.stopWords} by ${end.reason.slice(7)}` });
-    // A command we started does not outlive a session that was cut short.
-    if (target !== null && end.reason !== 'target-exit') target.terminate(end.reason === 'signal:SIGINT' ? 'SIGINT' : 'SIGTERM');
     const bytes = output === null ? 0 : await output.close(end.reason, (m) => this.warn(m));
 
     const summary: RecordSummary = {

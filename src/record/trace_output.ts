@@ -9,6 +9,7 @@
  * is kept, reported through onFailure, and ends the session instead.
  */
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { checkOutputPath } from '../core/output_file.js';
 
 import { DamoError, errorMessage, isDamoError } from '../core/errors.js';
 import type { SchemeStatsRecord, Snapshot, TraceEvent, TraceHeader } from '../core/model.js';
@@ -28,6 +29,8 @@ export class TraceOutput {
     private readonly format: OutputFormat,
     private readonly mode: number,
     private readonly wrap: ((sink: TraceSinkLike) => TraceSinkLike) | undefined,
+    /** Hears what happened to an existing output (always told: it is the user's data). */
+    private readonly notify: (message: string) => void = () => undefined,
   ) {}
 
   /**
@@ -58,12 +61,25 @@ export class TraceOutput {
   }
 
   /**
-   * Creates the file (an existing one is renamed to <out>.old) with the header, then the
+   * Creates the file (an existing one is renamed to <out>.old, an existing <out>.old to
+   * <out>.old.N with the first free N, both said on stderr) with the header, then the
    * given events, then what arrived before. Throws DamoError E_IO when it cannot.
    */
   async open(header: TraceHeader, events: ReadonlyArray<Omit<TraceEvent, 'targetIndex'>>): Promise<void> {
     try {
-      if (existsSync(this.out)) renameSync(this.out, `${this.out}.old`);
+      if (existsSync(this.out)) {
+        checkOutputPath(this.out, '-o');
+        const old = `${this.out}.old`;
+        if (existsSync(old)) {
+          const kept = freeBackupName(old);
+          renameSync(old, kept);
+          this.notify(`moved the previous ${old} to ${kept}`);
+        }
+        renameSync(this.out, old);
+        this.notify(`moved the existing ${this.out} to ${old}`);
+      } else {
+        checkOutputPath(this.out, '-o');
+      }
       const { TraceWriter } = await import('../format/trace_writer.js');
       const w = TraceWriter.create(this.streamPath, header, { mode: this.mode });
       this.sink = this.wrap !== undefined ? this.wrap(w) : w;
@@ -143,5 +159,13 @@ export class TraceOutput {
     }
     rmSync(this.streamPath, { force: true });
     return statSync(this.out).size;
+  }
+}
+
+/** `<old>.N` with the smallest N not taken, so no earlier backup is ever replaced. */
+function freeBackupName(old: string): string {
+  for (let n = 1; ; n++) {
+    const name = `${old}.${n}`;
+    if (!existsSync(name)) return name;
   }
 }

@@ -4,9 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { PendingOutput } from '../core/output_file.js';
 import { availableParallelism } from 'node:os';
 
-import { DamoError, errorMessage } from '../core/errors.js';
+import { DamoError } from '../core/errors.js';
 import { SIGNAL_EXIT_CODES, type InterruptSignal, type OnInterrupt } from '../core/interrupts.js';
 import { note, TextOut, type CliIO } from '../core/io.js';
 import type { TraceSource } from '../core/model.js';
@@ -64,7 +65,7 @@ export async function runReplayCommand(
   onInterrupt: OnInterrupt,
 ): Promise<number> {
   // Warnings found while streaming are printed as the passes end.
-  const trace = await openForReport(io, o.input, { strict: o.strict, showsAddresses: true });
+  const trace = await openForReport(io, o.input, { strict: o.strict, showsAddresses: true, outputs: [{ path: o.planOut, what: '--plan_out' }, { path: o.mapping, what: '--mapping' }] });
   const scan = await scanTrace(trace, o.target);
   if (!o.quiet && trace.header.targets.length > 1) {
     note(io, `${o.input} has ${trace.header.targets.length} targets; replaying target ${o.target} (choose with --target)`);
@@ -169,11 +170,13 @@ async function writePlan(
   io: CliIO,
 ): Promise<number> {
   const path = o.planOut as string;
+  const pending = new PendingOutput(path, '--plan_out');
   let fh;
   try {
-    fh = await open(path, 'w');
+    fh = await open(pending.tmp, 'w');
   } catch (err) {
-    throw new DamoError('E_IO', `cannot create ${path}: ${errorMessage(err)}`);
+    await pending.abandon();
+    throw pending.failure(err);
   }
   let bytes = 0;
   let n = 0;
@@ -188,9 +191,13 @@ async function writePlan(
       n++;
     }
     await put(encodePlanEnd(n));
-  } finally {
     await fh.close();
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await pending.abandon();
+    throw pending.failure(err);
   }
+  await pending.commit((m) => note(io, m));
   if (!o.quiet) {
     note(io, `wrote ${path} (${n} periods, ${bytes} bytes); run it (for example under \`damo record -- ...\`) with:`);
     io.stderr.write(`  ${replayBinaryPath()} --plan ${path} --max_memory ${plan.options.maxMemoryBytes}${o.mapping === undefined ? '' : ` --mapping ${o.mapping}`}\n`);

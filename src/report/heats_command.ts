@@ -57,7 +57,12 @@ export async function runHeatsCommand(io: CliIO, o: HeatsRequest): Promise<numbe
     const { imageFormatOf } = await import('../plot/render.js');
     imageFormat = imageFormatOf(o.heatmap!);
   }
-  const source = await openForReport(io, o.input, { strict: o.strict, showsAddresses: true, progress: io.stderrIsTTY && (mode === 'image' || !io.stdoutIsTTY) });
+  const source = await openForReport(io, o.input, {
+    strict: o.strict,
+    showsAddresses: true,
+    progress: io.stderrIsTTY && (mode === 'image' || !io.stdoutIsTTY),
+    outputs: [{ path: mode === 'image' ? o.heatmap : undefined, what: '--heatmap' }],
+  });
   const out = new TextOut(io.stdout);
   try {
     if (o.guide) {
@@ -106,7 +111,7 @@ export async function runHeatsCommand(io: CliIO, o: HeatsRequest): Promise<numbe
         rangeNote: rangeNote(result, o.addressRange !== undefined),
         recordedAggrNs: await meanAggregationNs(source),
       });
-      const bytes = await writeImage(o.heatmap!, svg);
+      const bytes = await writeImage(o.heatmap!, svg, (m) => note(io, m));
       const g = result.geometry;
       note(io, `wrote ${o.heatmap} (${imageFormat}, ${g.timeResol}x${g.addrResol} cells, ${bytes} bytes)`);
       if (o.json) await out.write(heatsJson(source, result, o));

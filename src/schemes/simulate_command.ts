@@ -32,7 +32,7 @@ export async function runSimulateCommand(io: CliIO, r: SimulateRequest): Promise
   // A bad image name fails before a large recording is read; plotting (d3) loads only when asked for.
   if (r.plot !== undefined) (await import('../plot/render.js')).imageFormatOf(r.plot);
   const loaded = await loadSchemes(r.schemes);
-  const src = await openForReport(io, r.input, { strict: r.strict });
+  const src = await openForReport(io, r.input, { strict: r.strict, outputs: [{ path: r.plot, what: '--plot' }] });
 
   const { intervals, source: intervalsSource, note: intervalsNote } = recordingSchemeIntervals(src.header, r.input, r.sampleUs, r.aggrUs);
   const { sampleUs, aggrUs } = intervals;

@@ -72,10 +72,12 @@ describe('convert round trips', () => {
     expect(await ok(['report', 'raw', '-i', pb])).toBe(readFileSync(damoFixture('damo-3.3.0-tests-report/expects/report-raw_perf_script'), 'utf8'));
   });
 
-  it('converts in place safely', async () => {
+  it('refuses to convert in place (issue 14.1) and leaves the input readable', async () => {
     const f = join(dir, 'inplace.data');
     await ok(['convert', '-q', '-i', damoFixture('damon.data.legacy-recfmt2'), '-o', f, '--format', 'json_compressed']);
-    await ok(['convert', '-q', '-i', f, '-o', f, '--format', 'protobuf']);
+    const r = await runMain(['convert', '-q', '-i', f, '-o', f, '--format', 'protobuf']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('is the same file as the input');
     expect(await ok(['report', 'raw', '-i', f])).toBe(readFileSync(damoFixture('damo-3.3.0-tests-report/expects/report-raw'), 'utf8'));
   });
 });
