@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Fleet scale (issue 21): export many synthetic recordings, each with its own labels, to
  * Parquet with `damo export`, then query them with `damo fleet`. Figures: export throughput

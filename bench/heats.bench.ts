@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo report heats` benchmark (issue 4): a synthetic recording of 1,000,000 regions
  * (1,000 snapshots of 1,000 regions, DAMON's default max_nr_regions), then the real CLI in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Recorder cost per aggregation interval with the tracefs source: parse the
  * damon:damon_aggregated text of 1,000 aggregations of 1,000 regions (DAMON's default

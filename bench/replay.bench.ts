@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Replay benchmark (issue 9):
  *  - planner throughput: plan a 1,000,000-region synthetic trace (1,000 snapshots of 1,000

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Record-replay-record fidelity: replay a trace, record the replay with a chosen source, and
  * score the recording against the original with `damo compare`. Used by the host test

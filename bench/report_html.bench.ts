@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo report html` benchmark (issue 20): the 1,000,000-region synthetic recording (1,000
  * snapshots of 1,000 regions, seed 7), the built CLI in a child process under GNU time

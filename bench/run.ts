@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `npm run bench`: runs every compiled `bench/*.bench.js` module (or only those whose name
  * contains one of the command-line arguments) and prints their results. Each module exports

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Schemes benchmark (issue 8): a synthetic recording of 1,000,000 regions (1,000 snapshots
  * of 1,000 regions, DAMON's default max_nr_regions) and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Trace format benchmark (issue 2): write and read a trace of 1,000,000 regions
  * (1,000 snapshots of 1,000 regions, DAMON's default max_nr_regions), then report bytes per

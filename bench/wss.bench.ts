@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo report wss` on large damo json_compressed files (issue 3). Python damo 3.3.0 takes
  * 17.1 s and 1.68 GB peak RSS on "big100" (damo's test recording repeated 100 times:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Runs one CLI command in this process and reports its peak RSS, so the wss benchmark can
  * measure a real `damo report ...` run (start-up included) from the parent.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The README's and `npm run demo`'s workload: allocates 256 MiB, touches all of it once,
 // then keeps rewriting its first 32 MiB until SECONDS (default 10) have passed. A recording
 // of it shows a working set of about 32 MiB in a 256 MiB mapping.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Builds the workloads under examples/ (the README's quick start and `npm run demo` record
 // them) into dist/examples/, with the system C compiler ($CC, default cc).
 import { execFileSync } from 'node:child_process';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Builds the C++ unit tests of the native engine (native/tests/*.cc) with g++ into
 // build/native-tests/. They use no N-API, so they link only the engine and access sources.
 // test/native/engine-cc.test.ts runs this script and then the binaries, so `npx vitest run`

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Builds the native addon and damo_replay with node-gyp against the headers of the node that
 // runs this script. Passing --nodedir explicitly keeps node-gyp from trying to download
 // headers, which fails on machines without internet access.

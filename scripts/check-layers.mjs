@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The layering of src/, checked: every import (static, dynamic, type-only, re-export) from
  * one area (the first folder under src/) into another must be an edge listed in ALLOWED,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Checks the package as a user gets it: `npm pack`, then `npm install -g` of the tarball into
 # a scratch prefix, then damo run from / (so nothing can come from this checkout):
 # --version, --help, a native-engine recording, damo's report wss on damo's test file, and an

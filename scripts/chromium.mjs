@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Finding Debian's chromium for the browser tests and the page measurements of `damo report
 // html` (scripts/install-test-deps.sh installs it; puppeteer-core downloads no browser).
 // CHROMIUM_PATH overrides the search.

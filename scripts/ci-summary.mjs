@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Prints the CI's closing line "N passed, N failed" from vitest's JSON report and, when
 // present, the VM suite's results file ({ passed, failed }). Exits 1 when anything failed
 // or when the host test report is missing (a crashed runner must not look green).

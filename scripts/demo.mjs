@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // `npm run demo`: records the bundled workload (examples/touch.c: 256 MiB, 32 MiB of it
 // rewritten) for a few seconds, draws its heatmap into a PNG and prints its working set.
 // `npm run demo` runs scripts/setup-if-needed.mjs first, so this finds everything built.

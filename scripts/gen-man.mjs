@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Writes the man page damo(1) to dist/man/damo.1 from the built CLI's own command tree:
 // every command and subcommand with its usage, description, arguments, options and the
 // extra help text (targets, examples) that `--help` prints. Run after build:ts; because

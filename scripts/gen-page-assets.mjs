@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Inlines the HTML report's script and style (src/report/html/page.js, page.css) into
 // src/report/html/gen/page_assets.ts, so `damo report html` writes one self-contained file
 // and the package needs no data files beside its JavaScript.

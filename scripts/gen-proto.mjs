@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Generates the static protobuf code for proto/trace.proto into src/format/gen/.
 // Runs pbjs through node directly so it works without a shell-specific PATH.
 import { execFileSync } from 'node:child_process';

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # System packages the browser tests need: Debian's headless-capable chromium, driven by
 # puppeteer-core (an npm devDependency that downloads no browser). Needs root (or sudo)
 # and a Debian/Ubuntu apt; does nothing when chromium is already installed.

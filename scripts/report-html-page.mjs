@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Opens a page written by `damo report html` in headless Chromium and prints how long it
 // took to paint its heatmaps (the page's 'damo-first-paint' mark, measured from navigation
 // start) and until every heatmap drew the level its view needs; optionally saves a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Installs the dependencies and builds, each only when needed, so that `npm run demo` and
 // `npm test` work as the first command on a fresh clone and cost nothing afterwards.
 //

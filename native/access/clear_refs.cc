@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // clear_refs: /proc/PID/clear_refs "1" plus the `Referenced:` field of /proc/PID/smaps.
 //
 // The only Accessed-bit source a kernel without idle page tracking offers for another process

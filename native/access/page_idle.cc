@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // page_idle: idle page tracking (Documentation/admin-guide/mm/idle_page_tracking.rst).
 //
 // prepare: find the PFN behind each sampling address (pagemap for vaddr/fvaddr; the address

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Access-check primitives: the part of DAMON's operations set (damon_operations
 // ->prepare_access_checks / ->check_accesses) that answers "was this address accessed during
 // the last sampling interval". The engine picks every region's sampling address (damon_rand)

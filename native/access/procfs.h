@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Small helpers for the procfs/sysfs files the primitives read and write.
 #pragma once
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // soft_dirty: soft-dirty bits (Documentation/admin-guide/mm/soft-dirty.rst).
 //
 // prepare: write "4" to /proc/PID/clear_refs. The kernel clears the soft-dirty bit of every

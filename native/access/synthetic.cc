@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // synthetic: a deterministic, seeded stand-in for real memory.
 //
 // The pattern is a list of entries "during [t0, t1), an address in [start, end) is accessed

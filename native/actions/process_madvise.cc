@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "actions/process_madvise.h"
 
 #include <sys/syscall.h>

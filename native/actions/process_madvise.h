@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // DAMOS actions on another process through process_madvise(2) (Linux 5.10+), for online
 // application of schemes by the native engine. Plain C++17, no N-API.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Thin node-addon-api glue. All logic lives in native/engine and native/access; this file
 // only converts between JS values and those plain C++ types, and moves snapshots from the
 // monitor thread to JS through a thread-safe function.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // DAMON's region-based sampling core, ported to user space.
 //
 // Plain C++17, no N-API. The functions carry the kernel's names (mm/damon/core.c and

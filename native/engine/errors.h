@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Errors the engine and the access primitives raise. `code` is one of the project's error
 // codes (src/core/errors.ts): E_USAGE, E_NOENT, E_PERM, E_UNSUPPORTED, E_IO, E_TARGET,
 // E_INTERNAL. The addon turns them into JS exceptions carrying that code.

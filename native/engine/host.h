@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Facts about the machine the engine runs on. Plain C++, no N-API.
 #pragma once
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Address-space layouts read from procfs: a process's mappings (/proc/PID/maps) for vaddr
 // targets and the System RAM ranges (/proc/iomem) for paddr targets. Plain C++17.
 #pragma once

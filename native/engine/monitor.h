@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The monitoring loop: kdamond_fn() in user space, on its own std::thread.
 //
 // Each sampling interval: pick a random address per region (damon_rand), let the access

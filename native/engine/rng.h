@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Seeded pseudo-random numbers for the engine and the synthetic primitive.
 //
 // The kernel draws from get_random_u32_below(); we need reproducible runs (same seed, same

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // damo_replay: the workload generator behind `damo replay`. It reads a replay plan (from
 // stdin or a file), maps the plan's areas, and touches their pages period by period as the
 // plan says. It is a process of its own so that a recording of it (`damo record PID` or

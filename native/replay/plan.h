@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The replay plan: what `damo replay` (TypeScript) streams to the damo_replay executable.
 // The TypeScript planner does all the thinking (layout, scaling, time scale, slot counts);
 // this side only decodes, re-checks every value it will act on, and refuses anything out of

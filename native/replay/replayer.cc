@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "replay/replayer.h"
 
 #include <sys/mman.h>

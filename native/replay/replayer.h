@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The memory-touching part of damo_replay: maps the plan's areas, then runs each period on
 // worker threads. Plain C++17 + pthreads, no N-API.
 //

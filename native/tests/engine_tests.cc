@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Unit tests of the native engine and the synthetic primitive (plain C++, no N-API).
 //
 // The KUnit cases of mm/damon/tests/core-kunit.h and vaddr-kunit.h are reproduced as tables

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: GPL-2.0-only
 import { errnoCode } from '../core/errors.js';
 import { main } from './main.js';
 import { installSignalHandlers } from './signals.js';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The command table. Each command's module here only parses its arguments into a request
  * and calls run<Name>Command() in src/<area>/<name>_command.ts (README, Layout); those are

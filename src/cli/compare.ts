@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 import type { Command } from 'commander';
 
 import { DamoError } from '../core/errors.js';

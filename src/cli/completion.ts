@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo completion bash|zsh`: prints a shell completion script. The script is derived from
  * the commander tree at the moment it is printed (every command, subcommand, option and

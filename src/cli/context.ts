@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 import type { CliIO } from '../core/io.js';
 
 /** What every command's action gets besides its parsed options. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The commander Command every `damo` command is built from. It adds what damo's argparse
  * users expect and commander lacks:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The process exit codes of the CLI, and the error a command throws to end with one of them
  * without printing anything more (its action already said why).

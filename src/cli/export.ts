@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 import { Option, type Command } from 'commander';
 
 import { COMPRESSIONS, type Compression } from '../fleet/schema.js';

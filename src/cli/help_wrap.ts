@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Wrapping of help text to the terminal. Commander re-wraps a command's description as one
  * flow, so our two-column tables (`  debugfs  lines for ...`) lost their indentation and

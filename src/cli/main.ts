@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Entry point of the `damo` command line. `main(argv, io)` is importable so tests can run
  * commands in-process; bin.ts wires it to the real process.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Options shared by the commands that monitor a target (`damo record`, `damo schemes -c`):
  * intervals, region counts, targets, timeout, kernel roots. Parsing only; the monitoring

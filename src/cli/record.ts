@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo record`: option parsing only; it runs in src/record/record_command.ts.
  */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 import { join } from 'node:path';
 
 import type { Command } from 'commander';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo schemes`: work with DAMON-based operation schemes.
  *   damo schemes -c FILE [options] <command|pid...|paddr>    apply them online

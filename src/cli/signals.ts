@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * SIGINT/SIGTERM handling for the whole CLI. By default an interrupt ends the process at
  * once with 130 (SIGINT) or 143 (SIGTERM), the shell convention. A command that must finish

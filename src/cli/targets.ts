@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * What the positional arguments of `damo record` and `damo schemes -c` name: a command to
  * start, running processes, or physical memory.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Every option value the CLI parses: integers, sizes and addresses, times, ranges,
  * percents, file modes, target ids. One parser per kind of value, used by every command.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Numbers the kernel's DAMON and damo define, in one place: the integer limits that stand
  * for "no bound" in kernel files and damo's formats, and damo's default monitoring

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Errors the tool reports to users. Each carries a stable `code` so scripts and tests can
  * tell failures apart without parsing messages. The CLI prints `damo: <message>` and exits

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * damo's text formatting and parsing rules (damo `_damo_fmt_str.py`), reproduced exactly so
  * our reports are byte-for-byte identical to damo's, plus the two Python behaviours damo's

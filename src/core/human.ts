@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Sizes and durations for people: titles, notes, status lines and summaries. (damo's exact
  * report formats are core/fmt.ts: formatSz, formatTimeNs.) Binary units for sizes; time in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The signals that interrupt a command, the shell's exit code for each, and how a command
  * asks to hear of them (src/cli/signals.ts installs the process handlers).

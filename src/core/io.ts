@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The streams and environment a command runs with, and buffered result output. Commands
  * and reports never touch `process` directly, so `main(argv, io)` can run in tests with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The JSON every `--json` prints follows one convention: snake_case keys (units stay in the
  * names: `start_ns`, `a_bytes`, `error_pct`), and integers that may exceed 2^53 (kernel

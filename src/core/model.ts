@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The one in-memory model of a monitoring recording, shared by every reader, writer,
  * recorder source and report.

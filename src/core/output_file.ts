@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The one home for writing output files safely: refuse an output that is one of the
  * command's inputs (before anything is written), refuse a directory, write to a temporary

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The page size, from one place: the running system's, as the kernel tells this process in
  * its auxiliary vector (AT_PAGESZ in /proc/self/auxv; what sysconf(_SC_PAGESIZE) returns).

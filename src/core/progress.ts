@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Progress of long work on a terminal: one line on stderr, redrawn in place at most five
  * times a second, with the fraction done and the time left estimated from the rate so far

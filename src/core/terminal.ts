@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * What a terminal can show: whether colour codes are wanted and how large it is. One home
  * for these rules so every command that draws on a terminal follows the same ones.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Walking a recording target by target, the order damo computes and prints in (one record
  * per target, in the order targets first appear). Sources that hold their snapshots in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * DAMON_STAT's two numbers (mm/damon/stat.c, Linux 6.17+), computed from one snapshot the
  * way the kernel computes them from its regions, so that fleet tables of damo-ts recordings

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The embedded DuckDB that writes and reads the fleet tables (@duckdb/node-api, whose
  * engine comes prebuilt in a platform package from npm). One in-memory database per

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * One recording into the two Parquet tables (schema.ts), streamed: snapshots are read one at
  * a time through the format layer's TraceSource, their regions appended to a DuckDB table in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo export -i REC... -o DIR --to parquet`: recordings into the fleet tables
  * (docs/FLEET.md). One embedded DuckDB writes every file; each recording is read once.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo fleet query|wss|cold|top DIR...`: SQL over exported fleet tables with DuckDB
  * embedded (docs/FLEET.md).

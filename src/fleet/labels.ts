@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `--label key=value`: what a label may be, and the labels of one recording (its own facts,
  * overridden by the user's labels). The CLI checks each --label with parseLabel before

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Runs SQL over the fleet views and streams the result out, chunk by chunk: `--json` writes
  * a JSON array row by row; text keeps at most `maxTextRows` rows to align them.

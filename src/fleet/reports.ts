@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The ready fleet reports, as SQL over the views (tables.ts) plus their text form. Each
  * recording counts `weight` times (schema.ts); a recording's memory, working set and cold

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Query results for people (aligned columns) and for programs (JSON): DuckDB's values made
  * plain. Integers beyond 2^53 stay exact as strings in JSON.

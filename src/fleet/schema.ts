@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The two tables `damo export --to parquet` writes and `damo fleet` reads: their columns,
  * types and meaning, in one place. docs/FLEET.md documents the same list (a test checks

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** SQL literals for values damo puts into statements it builds (paths, labels, numbers). */
 
 export function sqlString(s: string): string {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The fleet tables as DuckDB views over the Parquet files of one or more export
  * directories: `regions` and `snapshots`, with host and date read from the hive partition

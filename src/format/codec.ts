@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Conversion between the in-memory model (src/core/model.ts) and the protobuf messages of
  * proto/trace.proto, plus a hand-written decoder for the one hot message (Snapshot).

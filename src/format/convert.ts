@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo convert`: reads a recording in any format and writes it in another. The output goes
  * to a temporary file next to the destination and is renamed over it at the end, so a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo convert`: a recording in any format to another format, with a one-line summary.
  */

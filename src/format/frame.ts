@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Framing of damo-ts trace files (docs/FORMAT.md):
  *

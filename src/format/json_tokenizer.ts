@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * An incremental JSON tokenizer over UTF-8 bytes, for large documents that arrive in chunks
  * (damo's record files: format/damo/json_reader.ts) and for whole small ones (scheme files:

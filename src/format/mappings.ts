@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The mappings of a recorded process: which parts of its address space were mapped, as the
  * recorder read them from /proc/PID/maps. DAMON's vaddr regions span the gaps between

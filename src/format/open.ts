@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `openTrace(path)`: the one entry point every report uses to read a recording, whatever
  * its format. The format is sniffed from the first bytes (sniff.ts), then the matching

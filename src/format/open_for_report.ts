@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Opening a recording for a report: any format openTrace() knows, with its warnings and
  * notes about what the recording can and cannot tell printed on stderr.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The formats a recording can be written in: our protobuf trace and damo's four. The CLI
  * offers them as choices (`damo record --output_type`, `damo convert --format`), so this

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Must be evaluated before the generated code (src/format/gen/trace.js): the generated
  * message prototypes compute their 64-bit default values at load time, as Long objects

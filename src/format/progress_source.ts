@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * A recording whose passes over its snapshots show progress on a terminal (core/progress.ts):
  * the fraction is the last snapshot's end time over the recording's end, which damo's

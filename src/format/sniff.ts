@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Tells recording formats apart by their first bytes. damo runs file(1) for this, which
  * misreads damo's own JSON on newer `file` versions ("JSON text data"); we never do.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Deterministic synthetic recordings: a process-like address space (three areas with gaps,
  * like DAMON's three-region layout) split into regions, with a hot block that moves over

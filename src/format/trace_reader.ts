@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Streaming reader of damo-ts trace files. Memory is bounded by the read buffer plus the
  * largest single frame, whatever the file size. Each pass re-reads the file, so reports that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Streaming writer of damo-ts trace files. Every frame goes out in one write() as soon as it
  * is produced, so a recorder killed at any moment leaves a file whose complete frames are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * DAMOS actions on another process with process_madvise(2), through the addon
  * (native/actions/process_madvise.h). What the kernel's vaddr DAMOS does with do_madvise(),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Loads the native addon (build/Release/damo_native.node) and describes the raw shape of
  * what it exports. Only src/native/*.ts talks to these raw functions; everything

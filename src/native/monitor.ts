@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The native sampling engine: DAMON's monitoring algorithm (kdamond) running on a native
  * thread in our addon, with a pluggable access-check primitive. This module validates

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The access-check primitives of the native engine (native/access/ in C++, whose addon
  * reports a capability for each of these names; test/native checks that they agree).

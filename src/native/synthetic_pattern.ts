@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Access patterns for the native engine's synthetic primitive. A pattern is a list of
  * entries "during [t0Ns, t1Ns) each sample of an address in [start, end) is an access with

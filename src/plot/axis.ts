@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Axis scales and tick labels in the units people read: time in s/ms/us/ns, sizes in
  * binary units, absolute addresses in hex. Tick positions come from d3-scale's "nice"

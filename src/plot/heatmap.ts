@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The heatmap image: time on x, address on y (low addresses at the bottom, like damo's
  * gnuplot output), colour for access frequency. The cells are one embedded PNG raster

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Line plots for `report wss --plot` and `report nr_regions --plot`: one series of points,
  * linear axes with nice ticks, values of the y axis in binary units when they are bytes.

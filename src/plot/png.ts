@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * A minimal PNG encoder (RGB, 8 bits per channel, no interlace) on node:zlib. The heat
  * raster of a heatmap is one PNG embedded in the SVG: drawing one vector rectangle per

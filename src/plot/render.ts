@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Turns a plot's SVG text into the file the user asked for: the SVG itself, a PNG rendered
  * in-process by resvg (no gnuplot, no browser), or a one-page PDF around that PNG.

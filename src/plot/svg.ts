@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * SVG text building blocks. Plots are assembled as strings (no DOM): a jsdom-based d3-node
  * took 12 s and 2.4 GB for a 500x500 heatmap, against milliseconds for strings plus one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The terminal form of a line plot (`report wss --plot`, `report nr_regions --plot` with no
  * file): the same series, titles and axes as linePlotSvg, drawn with ASCII characters in

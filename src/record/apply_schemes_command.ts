@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo schemes -c FILE <target>`: apply schemes to a workload for as long as it runs, with
  * the same targets, safety and endings as `damo record`, and print their statistics.

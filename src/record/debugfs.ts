@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Monitoring through the legacy DAMON debugfs interface (Linux 5.15-6.13, kernel.md §2).
  *

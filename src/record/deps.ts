@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Everything a monitoring session touches outside itself (kernel files, processes, clocks,
  * streams), so tests can replace any of it, and the real ones.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Read-only detection of what the machine offers for recording, and the choice of a
  * source. Nothing here writes: it reads file existence, `state`/`pid`/`avail_operations`

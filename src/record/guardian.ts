@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * A watchdog that undoes our kernel changes if the recorder dies without doing it itself
  * (SIGKILL, OOM kill, a crash in the addon). Without it, a killed recorder would leave its

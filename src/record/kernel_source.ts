@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Recording sources that use kernel DAMON:
  * - `tracefs`: our own sysfs kdamond, snapshots streamed from damon:damon_aggregated in a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Access to the kernel's control filesystems (DAMON sysfs, tracefs, DAMON debugfs).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The native (user-space) DAMON engine as a recording source. The engine and its wrapper
  * live in src/native (openNativeMonitor, nativeCapabilities); this adapter maps them

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Default physical-address region: the largest "System RAM" resource in /proc/iomem, the
  * same choice as the kernel's damon_set_region_biggest_system_ram_default() and damo

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo record`: record a command, processes or physical memory into a trace.
  */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo record` as a session mode: the best source this machine offers (or the one asked
  * for), a status line with the working set and the file's size, and the recording summary.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * What a monitoring session is asked to do (`damo record`, `damo schemes -c`), and its
  * validation: the CLI resolves a request before anything runs, so usage errors come first

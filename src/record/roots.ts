@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** Where the kernel's DAMON control files live. Every backend takes these as parameters. */
 export interface KernelRoots {
   /** DAMON sysfs admin directory (holds kdamonds/). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo schemes -c` as a session mode: the backend that can apply these schemes (kernel
  * sysfs, debugfs, or the native engine with process_madvise), their statistics collected

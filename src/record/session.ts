@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * One monitoring session, the loop both `damo record` and `damo schemes -c` run: check the
  * targets, detect (read-only) and choose a source, start the target, start the source,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The two things a monitoring session can be for, as strategies over one loop
  * (record/session.ts): recording a trace (`damo record`, recording_mode.ts) and applying

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * What the recorder needs from a snapshot source (kernel tracefs stream, kernel sysfs
  * snapshots, kernel debugfs, native engine).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The names of the places snapshots can come from (`damo record --source`) and schemes can
  * run (`damo schemes --backend`), in the order `auto` tries them. This module imports

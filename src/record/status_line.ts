@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The one-line status a monitoring session keeps up to date on a terminal's stderr, redrawn
  * in place every interval and erased at the end.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * What a monitoring session reports when it ends: the summary it returns, and, for a
  * recording, the two lines on stderr (or the JSON summary on stdout with --json).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Our own kdamond, made and removed through the DAMON sysfs interface (kernel.md §1).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The thing being recorded: a command we start, running processes, or physical memory
  * (src/cli/targets.ts makes a TargetSpec of the command line's arguments).

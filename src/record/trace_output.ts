@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * A session's trace file, from creation to the end: snapshots and statistics that arrive
  * before it exists (the source starts first) wait in memory; once open, every frame goes out

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Turns the text of a tracefs `trace_pipe` into snapshots.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * A tracefs instance of our own that streams `damon:damon_aggregated` (kernel.md §3).
  *

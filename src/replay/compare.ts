@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Fidelity of one recording against another (`damo compare A B`): typically an original
  * trace A and a recording B of its replay, put into A's coordinates with the replay mapping.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo compare A B`: score how closely recording B matches recording A (a replay against
  * its original), and fail when asked-for fidelity limits are missed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Address layout of a replay: which trace address ranges get replay memory, and where.
  *

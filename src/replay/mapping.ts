@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The mapping between a trace's addresses and times and those of its replay, as printed by
  * damo_replay (and written by `damo replay --mapping FILE`). `damo compare` uses it to put a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The replay planner: turns a recording into the plan the damo_replay executable follows.
  *

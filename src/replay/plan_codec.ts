@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Binary encoding of a replay plan, the input of native/replay (damo_replay). Little-endian,
  * documented in docs/REPLAY.md, decoded and re-validated by native/replay/plan.cc. The

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo replay`: plan a trace's replay and run it (or write the plan for running later).
  * The CLI module only parses options; everything the command does is here.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Measuring a running replay from outside: the resident memory of its areas, read from
  * /proc/PID/smaps, against the working set the trace says it should have.

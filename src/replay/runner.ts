@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Runs a replay: starts the damo_replay executable, streams the plan to its stdin as the
  * trace is read (pipe back-pressure keeps the planner only a few periods ahead), follows its

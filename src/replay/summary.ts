@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** Text and JSON summaries of a replay run (`damo replay`). */
 import type { ReplayPlan } from './plan.js';
 import { percentileOf, type RssAccuracy } from './rss.js';

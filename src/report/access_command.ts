@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo report access` (damo 3.3.0): the access pattern of every snapshot in one of damo's
  * styles or a user format, damo's raw text (`--raw_form`) or its JSON (`--json`).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo report access` text: format templates with `<keyword>`s for the record head and
  * tail, the snapshot head and tail and each region (damo 3.3.0's `--format` language, see

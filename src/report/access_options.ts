@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * What `damo report access` and `damo adjust` can be asked (damo 3.3.0): the styles, the
  * format areas and keywords, the sort fields, the region box values, the record filters,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The recording as `damo report access` (damo 3.3.0) sees it: one record per target, each
  * with its snapshots, and every region's values in the units damo derives for the report

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The pictures `damo report access` draws of one snapshot (damo 3.3.0
  * `damo_report_access.py`): size histograms over temperature or idle time, percentiles of

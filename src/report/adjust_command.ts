@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo adjust` (damo 3.3.0): rewrite a recording with the record filters applied, the first
  * `skip` snapshots of each target dropped and the rest re-aggregated to a longer aggregation

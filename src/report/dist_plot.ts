@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Pictures for `report wss --plot [FILE]` and `report nr_regions --plot [FILE]`: an image
  * file, or with no file the same chart drawn in the terminal. damo plotted

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The "guide" of `damo report heats`: per target, the time span of the recording and the
  * address ranges that stayed contiguous (never separated by an unmapped gap), with how hot

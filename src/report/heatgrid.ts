@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The heat raster of `damo report heats`: a time x address grid where each cell holds the
  * average DAMON nr_accesses over the cell's time x address area.

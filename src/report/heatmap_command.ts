@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo report heatmap` (damo 3.3.0): the guide (`--guide`, `--guide_human`), or the heatmap
  * of one record as raw `<time> <address> <heat>` lines (`--output raw`), in the terminal

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * damo 3.3.0's heatmap (`damo report heatmap`, `damo_report_heatmap.HeatMap`): a grid of
  * time rows by address columns whose cells hold the access frequency averaged over the

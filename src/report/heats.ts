@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo report heats`: choose the target and ranges (from the user or, like damo, from the
  * guide), then stream the snapshots into heat grids.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo report heats` end to end: open the recording, compute, and write the chosen form
  * (raw text, terminal heatmap, image, guide, or JSON).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The heatmap picture of `damo report heats --heatmap FILE.{png,svg,pdf}`: titles and
  * labels from the recording's facts, cells from the heat grid, drawn by src/plot.

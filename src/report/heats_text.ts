@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Text forms of `damo report heats`, byte-compatible with damo v2.4.9:
  * - raw: `<time>\t<addr>\t<heat>` per cell, time-major, heat as Python's float repr;

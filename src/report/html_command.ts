@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo report html`: one self-contained page per recording (heatmaps with zoom, pan and a
  * read-out; working set and nr_regions over time; the working set distribution; the facts;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * What `damo report html` puts in its page: per target and contiguous address range a heat
  * tile pyramid (html_tiles.ts) and an age grid for the read-out, per target the working set

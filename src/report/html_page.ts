@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The page of `damo report html`: a static skeleton, the computed data as one JSON script
  * element, and the page's own script and style (src/report/html/page.js and page.css,

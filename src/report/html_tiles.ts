@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The tile pyramid of one heatmap for `damo report html`: the finest heat grid (src/report/
  * heatgrid.ts, damo's cell averages) and coarser levels made by averaging 2x2 (or 2x1) blocks

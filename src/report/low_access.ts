@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * A recording's own sign that its working set sizes are unreliable: most of the bytes
  * counted as accessed sit in regions whose sampled pages were found accessed in only a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `report nr_regions`: the distribution of the number of regions per snapshot, as damo
  * prints it (damo `damo_nr_regions.py`): the first 20 snapshots of each record are skipped

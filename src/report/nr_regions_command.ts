@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo report nr_regions`: the distribution of the number of regions, as text (damo's),
  * JSON or a plot.

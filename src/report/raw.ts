@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `report raw`: every snapshot and region as text, byte-for-byte what damo 3.3.0 prints for
  * `damo report access --raw_form` (and 2.x `damo report raw`, plus the 3.x `data source:`

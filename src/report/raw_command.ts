@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo report raw`: every snapshot and region as damo prints them (or damo's JSON form).
  */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * damo 3.3.0's record filters (`damo help access_filter_options`; `_damo_records.RecordFilter`),
  * shared by `report access` and `adjust`: regions by size, access rate, age, address and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * damo 3.3.0's record guide (`damo report record_info`, `damo report heatmap --guide`): per
  * record (kdamond, context, scheme, target id), the time span from when the first

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo report record_info` (damo 3.3.0): each record's time span and contiguous address
  * ranges (the heatmap guide), human-friendly unless --raw_numbers.

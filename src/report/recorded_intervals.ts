@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The aggregation intervals a recording really has, against the ones asked for. A loaded
  * machine, or an access check that costs time (clear_refs walks smaps), stretches every

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * What the damo-compatible reports share: damo's snapshot re-aggregation
  * (`_damo_records.adjust_records`) and its exact mean. Walking a recording target by target

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo validate` (damo 3.3.0): check that a recording looks like a healthy DAMON run, as
  * damo's own tests use it: each snapshot's aggregation interval and number of regions in

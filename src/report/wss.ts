@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `report wss`: the distribution of working set sizes, as damo computes and prints it
  * (damo `damo_wss.py`, `_damo_dist.py`):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo report wss`: the distribution of working set sizes, as text (damo's), JSON or a plot.
  */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Which backend can apply which schemes, decided before anything is touched:
  * - kernel (sysfs, debugfs): the operations set must implement each action (mm/damon

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** `damo schemes convert`: schemes to one of the output forms. */
 import { formatSchemesJson } from './damo_json.js';
 import { debugfsFormatFor, debugfsText, sysfsText, type DebugfsFormat, type SchemeIntervals } from './kernel.js';

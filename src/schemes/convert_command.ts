@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo schemes convert`: read schemes and print them in one of the output forms.
  */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * damo's JSON scheme format (`damo start --schemes FILE`, `damo args damon`; damo 3.x
  * `_damon.Damos.from_kvpairs` / `to_kvpairs`). The reader accepts what damo accepts (numbers

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The kernel's DAMOS decision step, shared by offline simulation (simulate.ts) and online
  * application by the native engine (online_native.ts): given one aggregation interval's

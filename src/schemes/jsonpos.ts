@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * A JSON parser that remembers where every value starts, so that scheme errors can name the
  * line and column of the offending field (JSON.parse only reports syntax errors, and only by

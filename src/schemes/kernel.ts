@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Schemes in the kernel's own units and files: the legacy debugfs `schemes` lines and the
  * sysfs `schemes/<N>/...` value files (Documentation/admin-guide/mm/damon/usage.rst).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Reading schemes from a file or from the command line, in either form: damo JSON (the
  * text starts with `[` or `{`) or the one-line language.

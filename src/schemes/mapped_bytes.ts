@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Which bytes simulate and tune count as memory: DAMON's vaddr regions span the gaps
  * between a process's mappings (a 128 MiB process's regions covered 764 MiB on this host),

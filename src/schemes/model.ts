@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The one scheme model (DAMON-based Operation Schemes, "DAMOS") shared by the text and JSON
  * parsers, the kernel-format converters, the simulator and, later, online application.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Online application of schemes by the native engine: the engine hands over one snapshot
  * per target every aggregation interval; the kernel's DAMOS decision step (DamosCore, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * What `damo schemes -c FILE <target>` prints when it ends: a per-scheme statistics table
  * (the kernel's counters, or ours from the native engine) on stdout, `--json` for

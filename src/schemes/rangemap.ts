@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * A map from disjoint address ranges [start, end) to numbers, kept sorted. The simulator
  * uses it for what outlives one snapshot's region list: when an action last reset the age

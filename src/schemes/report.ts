@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Rendering a simulation: text for people, JSON for machines, and the data of the plot.
  */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Offline DAMOS: what would these schemes have done to the recorded workload?
  *

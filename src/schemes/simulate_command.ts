@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo simulate` (= `damo report schemes`): what the schemes would have done to a recorded
  * workload, by the kernel's rules, as text, JSON or a plot.

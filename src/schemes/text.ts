@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The one-line scheme language (docs/SCHEMES.md).
  *

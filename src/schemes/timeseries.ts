@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Per-step values kept in bounded memory: once more than `maxPoints` points exist,
  * neighbouring pairs are merged (sums add, levels keep the later value, peaks keep the

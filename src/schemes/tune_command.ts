@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo schemes tune`: search a scheme template's candidates with the simulator on a
  * recording and print the best.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** Rendering `damo schemes tune` results. */
 import { formatNr, formatSz, formatTimeNs } from '../core/fmt.js';
 import type { Candidate, TuneResult } from './tune.js';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Values of the scheme language: sizes, times, access frequencies and ratios, parsed from
  * the forms damo accepts (the 2020 kernel-tree converter's `1.5K`, `100ms`, `80`, and damo

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo report html` in a real browser: headless Chromium (Debian's package, through
  * puppeteer-core) loads the page from disk, and the tests check the drawn pixels against

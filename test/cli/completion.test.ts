@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo completion bash|zsh`: the bash script is run in a real bash with COMP_WORDS set the
  * way readline sets them, and checked against the command tree the CLI builds, so every

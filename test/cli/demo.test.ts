@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `npm run demo`'s script (issue 13 item 2), run as `npm run demo` runs it after its set-up
  * step, with the native engine forced through DAMO_RECORD_SOURCE: nothing a test runs may

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * damo export --to parquet and damo fleet, end to end in-process: files and partitions,
  * figures checked against sums computed here from the same synthetic snapshots, bad input.

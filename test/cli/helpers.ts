@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Helpers for CLI tests: run `main()` in-process with captured streams, or spawn the built
  * binary (dist/) to test the real process behaviour (exit codes, signals, pipes).

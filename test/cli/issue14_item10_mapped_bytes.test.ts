@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Issue 14 item 10: simulate and tune counted unmapped address space (a 128 MiB process was
  * "paged out: 441.930 MiB" because the gap between its binary and its heap counted). With

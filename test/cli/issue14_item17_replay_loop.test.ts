@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Issue 14 item 17: the documented record/replay loop on a real recording of this host.
  * A process with a sparse address space (a 128 MiB buffer, its binary and a heap hundreds

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Issue 14 item 8: working sets from clear_refs were about 3x low yet every report said
  * "sizes and working sets are exact". Every report of a clear_refs recording now says they

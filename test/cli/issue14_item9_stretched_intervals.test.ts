@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Issue 14 item 9: aggregation intervals stretch silently (100 ms asked, 166-169 ms
  * recorded on this host). record's summary gives the mean real interval when it differs from

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The man page made by scripts/gen-man.mjs from the built CLI: every command has a section
  * and every option and choice that --help shows is on the page, and groff formats it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The README as a newcomer reads it (issue 13 item 2): its first screen gives exactly the two
  * set-up commands, and every command of its quick start runs, verbatim, with exit 0.

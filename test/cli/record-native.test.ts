@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo record --source native --primitive clear_refs` on real processes of this host (the
  * built binary): recordings end by themselves when the target exits and read back whole.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Real signals to a real recorder process (against a fake kernel tree): Ctrl-C and SIGTERM
  * finish the file and restore the kernel (exit 130/143); SIGKILL at random moments leaves a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo record` through the CLI (in-process main): option handling and the errors users see.
  * Every run points the kernel roots at fake trees; nothing reaches the host's kernel files.

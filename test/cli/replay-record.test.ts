@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Record-replay-record on this host (issue 9 acceptance): replay a small synthetic trace,
  * record the replay with `damo record --source native --primitive clear_refs` while

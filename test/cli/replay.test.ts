@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The replay generator (build/Release/damo_replay) and `damo replay` end to end on this host:
  * plan validation in the executable, exact touch accounting, determinism of the schedule,

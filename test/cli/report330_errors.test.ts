@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Bad input to the damo 3.3.0 commands: every option value is checked with a `damo:` usage
  * error (exit 2) that says what was expected; data a style needs but the recording lacks is

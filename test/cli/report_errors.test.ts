@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Malformed inputs: one-line errors that name the file and what is wrong, exit 1, no stack.
  */

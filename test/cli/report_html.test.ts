@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo report html` without a browser: the page is one self-contained file, its data says
  * what the recording holds (heat cells equal report heats' grid, quantised as the PNG is),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `--heatmap` and `--plot` with no value draw in the terminal (issue 13 item 1), spawning
  * the built binary: a user types `damo report heats --heatmap` and `damo report wss --plot`

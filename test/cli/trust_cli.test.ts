@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Issue 14, items 11-14 and 18: the command line behaves the same way everywhere (value
  * counts, errors, names, units, JSON), on terminals, in lossy conversions and in its help.

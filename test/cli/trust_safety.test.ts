@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Issue 14, data safety: outputs never destroy inputs, failed writes are errors, replaced
  * files are announced, and a target record started does not outlive it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Convert round trips: the same recording in every format gives the same damo-compatible
  * reports (byte-for-byte against damo's expected outputs).

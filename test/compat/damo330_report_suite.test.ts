@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * damo 3.3.0's own report test suite (its tests/report/test.sh: 45 cases) run with our CLI.
  *

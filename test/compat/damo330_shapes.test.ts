@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * damo 3.3.0's report dialect on a recording unlike damo's test data: two targets, 15
  * snapshots each with moving hot blocks, written by `damo synth` and converted to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Byte-for-byte comparison of our reports with damo's own expected outputs
  * (test/fixtures/damo, see test/fixtures/README.md). Each case runs the real CLI in-process.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo report heats` against damo v2.4.9's own outputs (test/fixtures/damo), byte for
  * byte, from every input format that holds the same recording.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Simulating `stat` schemes on damo's own test recording: sz_tried and nr_tried must equal
  * sums computed directly from the recording with the inclusive access-pattern rule.

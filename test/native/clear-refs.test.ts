@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The clear_refs primitive on the host, against a real process: a child maps 256 MiB, makes
  * it all resident, then keeps writing the first 32 MiB of it, and logs how many bytes it

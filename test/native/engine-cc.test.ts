@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Builds and runs the C++ unit tests of the native engine (native/tests/engine_tests.cc):
  * the kernel's KUnit merge/split/set_regions/three-regions cases as tables, layout parsers,

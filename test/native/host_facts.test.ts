@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * What TypeScript and the addon both know must agree: the page size (core/page_size.ts
  * reads AT_PAGESZ; the addon asks sysconf) and the primitive names (native/primitives.ts;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The native Monitor through the TypeScript wrapper: lifecycle (start, prompt stop that
  * joins the thread, target exit, duration), snapshot timing, errors with codes, and the

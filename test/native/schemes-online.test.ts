@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo schemes` with the native engine on a real process of this host: a child maps a
  * 64 MiB file (this host has no swap; clean file pages are what reclaim can drop, and read

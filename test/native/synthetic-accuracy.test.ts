@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Accuracy of the engine (the real DAMON algorithm, default attributes: 5 ms sampling,
  * 100 ms aggregation, 10..1000 regions) against a known truth, with the synthetic primitive

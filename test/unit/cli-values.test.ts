@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /** The CLI's value parsers: what each accepts, and how a bad value is reported. */
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The damo fixtures in test/fixtures/damo are the bytes test/fixtures/README.md says they
  * are: the gzipped copies unpack to damo's files, checked by their git blob hashes.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * docs/FLEET.md stays true: every column of the schema is documented, and the Spark SQL
  * examples, taken as text from the doc, run through DuckDB (damo fleet query) over a small

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Fuzzing of every damo-format reader: thousands of mutated inputs (bit flips, byte
  * overwrites with structural characters, insertions, deletions, truncations, duplicated

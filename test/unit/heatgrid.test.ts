@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 

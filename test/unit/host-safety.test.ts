@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 import { describe, expect, it } from 'vitest';
 
 import { FORBID_REAL_KERNEL_ENV, RealKernelFs } from '../../src/record/kfs.js';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 import { describe, expect, it } from 'vitest';
 
 import { emptyHeader, snapshotFromRegions, type SourceKind } from '../../src/core/model.js';

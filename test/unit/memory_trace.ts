@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 import type { Snapshot, TraceHeader, TraceSource } from '../../src/core/model.js';
 
 /** A TraceSource over snapshots held in memory, for tests. */

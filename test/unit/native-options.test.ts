@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The native engine's TypeScript side that needs no addon: option resolution (defaults,
  * target shapes) and the synthetic pattern helpers (truth computation, replay of a trace).

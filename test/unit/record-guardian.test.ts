@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Kernel backends against fake sysfs/tracefs/debugfs trees: detection, source choice, the
  * exact writes each source makes and their order, and restoration on every way of ending.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The recorder end to end against the fake kernel: the file it streams, how it ends
  * (target exit, timeout, SIGINT, SIGTERM, source error), what it restores, and its errors.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * format/mappings.ts and the replay layout that follows recorded mappings (issue 14 items
  * 10 and 17): /proc/PID/maps parsing, the history by time, and a region spanning a gap.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo schemes -c FILE <target>` through kernel DAMON, against the fake kernel: the exact
  * scheme writes and their order, statistics read back (and recomputed independently from

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Online application by the native engine, without the engine or the kernel: the applier
  * gets hand-built snapshots and a fake process_madvise, and must decide like the kernel,

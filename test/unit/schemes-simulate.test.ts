@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The simulator on hand-built traces whose right answers are worked out by hand from the
  * kernel's rules (comments give the arithmetic).

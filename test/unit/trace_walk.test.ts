@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Recordings held in memory (damo's formats) hand reports one target's snapshots without a
  * pass over the others, and keep doing so when opened the way the CLI opens them.

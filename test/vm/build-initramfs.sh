@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Builds the VM's initramfs as two concatenated cpio archives (the kernel unpacks both):
 #   base    busybox, node and the shared libraries ldd lists for node and for every native
 #           addon the project ships. Cached as $DAMO_VM_CACHE/base-<key>.cpio (key: the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Builds the VM kernel from Debian's linux-source-6.12 once and caches it under
 # $DAMO_VM_CACHE/kernel-<key>/bzImage (key: hash of kernel.config + source version + recipe).
 # Prints the bzImage path on stdout. Safe to run concurrently (flock).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Reads the VM's serial console (QEMU's stdout) on stdin, keeps a raw copy, shows progress
 // and, in suite mode, writes the results file. The line protocol is described at the top of
 // test/vm/guest/init.sh.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Shared settings and helpers for the host side of the VM suite (sourced, not run).
 # Everything cached lives outside the repository, under $DAMO_VM_CACHE.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Real-kernel tests of damo-ts in a QEMU VM (see test/vm/README.md).
 #
 #   test/vm/run.sh                      run every scenario; writes .vm-results.json

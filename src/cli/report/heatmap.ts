@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo report heatmap` (damo 3.3.0): option parsing only; it runs in
  * src/report/heatmap_command.ts. (`damo report heats` keeps damo 2.4.9's output.)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo report html`: option parsing only; it runs in src/report/html_command.ts.
  */

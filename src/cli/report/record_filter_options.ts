@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * damo 3.3.0's record filter options (`damo help access_filter_options`), shared by
  * `report access` and `adjust`: parsing and validation only.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo report record_info` (damo 3.3.0): option parsing only; it runs in
  * src/report/record_info_command.ts.

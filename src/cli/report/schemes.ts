@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * `damo report schemes -i TRACE -c SCHEMES` and its alias `damo simulate`: what the schemes
  * would have done to the recorded workload, by the kernel's rules.

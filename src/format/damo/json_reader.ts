@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Reader for damo's `json` and `json_compressed` (zlib over the same JSON) record files.
  *

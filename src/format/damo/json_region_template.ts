@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The optional fast path of the damo JSON reader: damo writes every region with
  * json.dumps(indent=4), so at a given indentation the bytes between a region's values are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Regions of damo's record files, the bulk of them (about 460 bytes of indented JSON per
  * region): { start, end, nr_accesses: {samples, percent}, age: {usec, aggr_intervals},

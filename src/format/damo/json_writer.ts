@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Writer of damo's `json` and `json_compressed` record files, in damo 3.3.0's layout
  * (`json.dumps([record.to_kvpairs(raw=True)], indent=4)`, zlib level 6 for the compressed

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Reader for the legacy binary "record" file the DAMON debugfs interface wrote and damo read
  * up to v1.9.9 (damo type name `record`).

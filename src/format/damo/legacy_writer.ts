@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Writer of the legacy binary record (`damon_recfmt_ver` version 2), as damo's
  * `write_binary` (<= v1.9.9) wrote it: one target per block, blocks record by record, and a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Reader for `perf script` text of DAMON tracepoints (damo's `perf_script` format) and the
  * equivalent trace-cmd `report`/`stream` lines.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Writer of damo's `perf_script` text, in the line form damo's `write_perf_script` uses:
  *   kdamond.x xxxx xxxx %f: damon:damon_aggregated: target_id=%s nr_regions=%d %d-%d: %d %s

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * What every damo-format reader produces: damo "records" (one per kdamond/context/scheme/
  * target) turned into our model, with damo's rules for the formats that store only snapshot

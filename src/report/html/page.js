@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The script of the `damo report html` page; inlined into every page by
 // scripts/gen-page-assets.mjs. It reads the JSON the CLI computed (#damo-data) and draws:
 // heatmaps from their tile pyramids (wheel zoom, drag pan, shift-drag box zoom, double-click

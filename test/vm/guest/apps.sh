@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Real workloads from Debian packages for the accuracy scenarios (5x-accuracy-*.sh), and
 # helpers to run them (busybox sh; source after /vm/lib.sh). docs/ACCURACY.md has the table.
 #

@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0-only
 # PID 1 of the VM (installed as /init in the initramfs). Mounts the kernel filesystems,
 # sets up a zram swap device, then runs the job the host put in /vm/job.sh:
 #   MODE=suite  run /vm/scenarios/*.sh (filtered by ONLY), one after another

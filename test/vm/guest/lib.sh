@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Helpers for VM scenarios (busybox sh). Sourced by /init and by every scenario:
 #   . /vm/lib.sh
 # A scenario runs in its own directory $OUT (copied back to the host) with $SCENARIO set

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # node runs in the VM and loads the built project and its native addon.
 . /vm/lib.sh
 t0=$(now_ms)

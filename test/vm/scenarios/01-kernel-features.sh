@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Kernel interfaces damo-ts relies on exist in the VM kernel (static checks; no workload).
 . /vm/lib.sh
 

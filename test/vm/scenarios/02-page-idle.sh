@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Idle page tracking works on a real workload: after marking every page of hotblock's
 # mapping idle, the pages of the (static) hot block are accessed again and lose the idle
 # bit, while the cold rest stays idle.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Soft-dirty tracking works on a real workload: every page starts soft-dirty (written at
 # start-up); `echo 4 > clear_refs` clears bit 55 of every pagemap entry; within a second the
 # (static, written) hot block is soft-dirty again while the cold rest stays clean.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # A kdamond started through DAMON sysfs on hotblock emits damon:damon_aggregated events in
 # tracefs, and the regions DAMON reports as hot are where the hot block really is.
 # Also reports the kdamond's CPU time per aggregation (snapshot) for later comparisons.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # The deprecated debugfs interface (CONFIG_DAMON_DBGFS_DEPRECATED) starts a kdamond on
 # hotblock, reports its pid, emits damon_aggregated events that find the hot block, and stops.
 . /vm/lib.sh

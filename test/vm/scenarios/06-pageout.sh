@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # process_madvise(MADV_PAGEOUT) from another process evicts the workload's cold pages to
 # swap (zram): its RSS drops by about the cold size and pagemap shows them swapped, while
 # the hot block stays resident.

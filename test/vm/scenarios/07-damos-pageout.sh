@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # A DAMOS `pageout` scheme installed through DAMON sysfs (regions not accessed for 1 s)
 # evicts hotblock's cold part to swap and leaves the hot block resident; the scheme's stats
 # (update_schemes_stats) account for what it applied.

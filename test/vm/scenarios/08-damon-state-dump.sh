@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # damon_state_dump (the helper restoration checks compare before/after) is complete and
 # stable: with a running kdamond + scheme staged through sysfs and a debugfs context, two
 # dumps 3 s apart are identical, and the dump does show the running kdamond.

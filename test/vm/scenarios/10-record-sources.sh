@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # timeout: 900
 # `damo record` with each source on hotblock whose 64 MiB hot block moves every 3 s inside
 # 512 MiB: the recording's working set is within 20 % of the hot size (the kernel's own

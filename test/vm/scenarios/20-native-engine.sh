@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # The native engine's real-kernel primitives (issue 5), which the development host cannot
 # run: page_idle (4 KiB pages and THP), soft_dirty and clear_refs against hotblock's static
 # hot block (vaddr), and page_idle on physical memory (paddr). For each vaddr primitive the

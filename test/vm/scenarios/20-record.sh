@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # timeout: 900
 # `damo record` on a real kernel: each source (tracefs stream, sysfs snapshots, debugfs,
 # native page_idle) records hotblock and finds its hot block; every kernel change is undone

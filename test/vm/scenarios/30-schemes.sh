@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # timeout: 600
 # `damo schemes -c FILE <pid>` applies schemes online on a real kernel (issue 8, item 4):
 # - through kernel DAMON sysfs and debugfs: a pageout scheme for memory idle >= 1 s swaps

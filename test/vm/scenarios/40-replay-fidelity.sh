@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Record-replay-record fidelity (issue 9): damo replay turns the synthetic moving-hot-block
 # pattern (256 MiB, a 16 MiB hot block moving every 10 s, 30 s) back into a process, damo
 # record records that process with kernel DAMON (tracefs) and with the native engine +

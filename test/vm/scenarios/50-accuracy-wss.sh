@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # heavy
 # timeout: 1500
 # Ground truth on real workloads (issue 19, item 2; docs/ACCURACY.md): each workload of

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # heavy
 # timeout: 1500
 # Simulation against the kernel (issue 19, item 4; docs/ACCURACY.md): for each workload of

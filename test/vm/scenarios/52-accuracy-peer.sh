@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # heavy
 # timeout: 2400
 # The peer on the same kernel (issue 19, item 3; docs/ACCURACY.md): the Python damo 3.3.0

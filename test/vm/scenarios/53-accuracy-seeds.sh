@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # heavy
 # timeout: 2400
 # The seeds' table (issue 19, item 5; docs/ACCURACY.md): for each workload of /vm/apps.sh a

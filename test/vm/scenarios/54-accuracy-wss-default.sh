@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # heavy
 # timeout: 1200
 # 50-accuracy-wss at DAMON's default intervals (5ms 100ms 1s): how far the defaults get on

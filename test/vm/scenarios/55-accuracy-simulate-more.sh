@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # heavy
 # timeout: 2400
 # 51-accuracy-simulate for the other cases: the cold action with kernel DAMOS, and pageout

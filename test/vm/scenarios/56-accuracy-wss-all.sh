@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # heavy
 # timeout: 1500
 # 50-accuracy-wss for every workload and source, including the pairs over the 20 % bound

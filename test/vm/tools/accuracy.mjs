@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Judges recordings and scheme simulations of real workloads inside the VM
 // (scenarios 5x-accuracy-*, docs/ACCURACY.md). Prints one line of key=value.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Compares a recording (any format damo-ts reads) with hotblock's timeline, inside the VM:
 //   node /vm/tools/trace-check.mjs TRACE TIMELINE [--settle-ms 1000] [--skip-pct 20]
 // Prints one line of key=value:

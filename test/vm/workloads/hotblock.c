@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // hotblock: a workload of known access shape for the VM suite.
 //
 // Maps TOTAL MiB of anonymous memory, touches every page once (so the whole mapping is

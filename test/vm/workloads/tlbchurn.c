@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // tlbchurn: makes every vCPU switch address spaces every PERIOD microseconds, so that
 // accessed bits cleared by DAMON (or page_idle, or clear_refs) are set again on the next
 // access, as they are on real hardware.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // vmprobe: low-level page-state probes the VM scenarios use to establish ground truth
 // independently of damo-ts. Every subcommand prints one line of key=value pairs.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // wsstruth: page-exact working set of a process over time, from idle page tracking, as the
 // ground truth the accuracy scenarios judge DAMON's (and damo-ts's) recordings against.
 // The method of Brendan Gregg's wss tools: every window, mark every present page of the
