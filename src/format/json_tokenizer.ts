@@ -141,7 +141,11 @@ export abstract class JsonTokenizer {
       } catch (e) {
         if (e === NEED_MORE) {
           if (this.final) throw this.err('the JSON text ends in the middle of a value (truncated file?)', mark);
+          // Retry from the step's start, past the whitespace before it: whitespace between
+          // tokens means nothing, and keeping it would carry it into every later join
+          // (a run of N whitespace bytes across chunks cost O(N^2) copying: issue 14 item 6).
           this.pos = mark;
+          this.skipWs();
           return;
         }
         throw e;

@@ -142,6 +142,27 @@ describe('json parser', () => {
     }
   });
 
+  it('14.6 whitespace that runs across chunks is not carried from feed to feed (linear, not quadratic)', () => {
+    // '[' + 16 MiB of spaces + ']' in 64 KiB chunks: each chunk must leave nothing unread, or
+    // every later chunk re-copies all the whitespace so far (190 MB took 132 s before).
+    const chunk = new Uint8Array(64 << 10).fill(0x20);
+    const p = new DamoJsonParser();
+    const unread = (): number => {
+      const t = p as unknown as { end: number; pos: number };
+      return t.end - t.pos;
+    };
+    p.feed(new TextEncoder().encode('['));
+    let maxUnread = 0;
+    for (let i = 0; i < 256; i++) {
+      p.feed(chunk);
+      maxUnread = Math.max(maxUnread, unread());
+    }
+    expect(maxUnread).toBe(0);
+    p.feed(new TextEncoder().encode(']'));
+    p.finish();
+    expect(p.records).toEqual([]);
+  });
+
   it('reads damo layouts the same with and without the region template', () => {
     const text = inflateSync(readFileSync(damoFixture('damo-3.3.0-tests-report/damon.data')));
     const snapshotFile = inflateSync(readFileSync(damoFixture('damo-3.3.0-tests-report/damon.data.snapshot.anon')));
