@@ -10,6 +10,7 @@
  * are a Float64Array and snapshots are streamed through `add()`.
  */
 import { DamoError } from '../core/errors.js';
+import { formatSz } from '../core/fmt.js';
 import type { Snapshot } from '../core/model.js';
 
 /** The ranges and resolutions of a heatmap, after damo's compensation. */
@@ -34,6 +35,9 @@ function floorDiv(a: number, b: number): number {
   else if ((q + 1) * b <= a) q += 1;
   return q;
 }
+
+/** The most cells a heat grid may have: 16,777,216 (128 MiB of cells; damo's default is 500 x 500). */
+export const MAX_HEAT_CELLS = 4096 * 4096;
 
 /**
  * damo's axis units: `unit = (max - min) // resol`, then `max = min + unit * resol` so every
@@ -70,6 +74,17 @@ export function heatmapGeometry(
       'E_USAGE',
       `the address range (${a1 - a0} bytes) is smaller than the address resolution (${ares} columns)`,
       { hint: 'use a smaller second --resol value or a wider --address_range' },
+    );
+  }
+  const nrCells = tres * ares;
+  if (nrCells > MAX_HEAT_CELLS) {
+    // Checked before anything is allocated: a grid is 8 bytes a cell, and raw output one line
+    // a cell (--resol 100000 100000 would be 80 GB; 1000000000 2 printed 52 GB).
+    throw new DamoError(
+      'E_USAGE',
+      `a resolution of ${tres} x ${ares} is ${nrCells.toLocaleString('en-US')} cells, which would need ` +
+        `${formatSz(nrCells * 8, false)} of memory; the most is ${MAX_HEAT_CELLS.toLocaleString('en-US')} cells`,
+      { hint: `use a smaller --resol, e.g. ${Math.sqrt(MAX_HEAT_CELLS)} ${Math.sqrt(MAX_HEAT_CELLS)}` },
     );
   }
   return {

@@ -12,6 +12,7 @@
  *   back to a heats pass and a grid pass.
  */
 import { DamoError } from '../core/errors.js';
+import { formatTimeNs } from '../core/fmt.js';
 import type { TraceSource } from '../core/model.js';
 import {
   GuideHeatCounter,
@@ -91,6 +92,16 @@ export async function computeHeats(source: TraceSource, req: HeatsRequest): Prom
   }
 
   const timeRange = resolveTimeRange(req.timeRange, guide);
+  if (guide !== null && req.timeRange !== undefined && (timeRange[1] <= guide.startNs || timeRange[0] >= guide.endNs)) {
+    // Nothing would be drawn: say what the recording covers instead of printing empty cells.
+    const rel = (ns: number): string => formatTimeNs(ns - guide!.startNs, false);
+    throw new DamoError(
+      'E_USAGE',
+      `--time_range ${rel(timeRange[0])} ${rel(timeRange[1])} (from the recording's start) is outside ${source.path}, ` +
+        `which spans 0 ns to ${rel(guide.endNs)} (${guide.startNs} to ${guide.endNs} ns of its clock)`,
+      { hint: 'run with --guide to see the time span and address ranges of each target' },
+    );
+  }
   let addressRange: [number, number] | null = req.addressRange ? [req.addressRange[0], req.addressRange[1]] : null;
   const resol = req.resol;
 

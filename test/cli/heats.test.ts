@@ -160,3 +160,25 @@ describe('damo report heats', () => {
     expect(both.code).toBe(2);
   });
 });
+
+describe('report heats: sizes and ranges the user gives are checked against what exists', () => {
+  it('14.5 refuses a resolution too large to hold, before allocating, with the memory it would need', async () => {
+    for (const resol of [['100000', '100000'], ['1000000000', '2']]) {
+      const r = await runMain(['report', 'heats', '-i', trace, '--resol', ...resol]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^damo: a resolution of \d+ x \d+ is [\d,]+ cells, which would need [\d.]+ GiB of memory; the most is 16,777,216 cells$/m);
+    }
+    const ok = await runMain(['report', 'heats', '-i', trace, '--resol', '4096', '2']);
+    expect(ok.code, ok.stderr).toBe(0);
+  });
+
+  it('14.7 a --time_range outside the recording is a usage error that says what the recording spans', async () => {
+    const r = await runMain(['report', 'heats', '-i', trace, '--time_range', '1000s', '2000s']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^damo: --time_range 16 m 40 s 33 m 20 s \(from the recording's start\) is outside .*synthetic\.data, which spans 0 ns to [\d.]+ s /m);
+    const inside = await runMain(['report', 'heats', '-i', trace, '--time_range', '1s', '2s', '--resol', '4', '4']);
+    expect(inside.code, inside.stderr).toBe(0);
+  });
+});
