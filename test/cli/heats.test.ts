@@ -182,3 +182,13 @@ describe('report heats: sizes and ranges the user gives are checked against what
     expect(inside.code, inside.stderr).toBe(0);
   });
 });
+
+describe('report raw: a reversed range', () => {
+  it('14.7 a reversed --duration is a usage error echoed in the units the user typed', async () => {
+    const r = await runMain(['report', 'raw', '-i', trace, '--duration', '5s', '1500ms']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^damo: --duration 5s 1500ms is reversed: the end comes before the start$/m);
+    expect(r.stderr).toMatch(/^damo: give the start first: --duration 1500ms 5s$/m);
+  });
+});
