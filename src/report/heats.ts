@@ -103,6 +103,17 @@ export async function computeHeats(source: TraceSource, req: HeatsRequest): Prom
     );
   }
   let addressRange: [number, number] | null = req.addressRange ? [req.addressRange[0], req.addressRange[1]] : null;
+  if (
+    guide !== null && addressRange !== null && guide.lowestAddr !== null && guide.highestAddr !== null &&
+    (addressRange[1] <= guide.lowestAddr || addressRange[0] >= guide.highestAddr)
+  ) {
+    throw new DamoError(
+      'E_USAGE',
+      `--address_range ${addressRange[0]} ${addressRange[1]} matches nothing in ${source.path}: target ${tidLabel(guide.tid)}'s ` +
+        `regions span ${guide.lowestAddr} to ${guide.highestAddr}`,
+      { hint: 'run with --guide to see the contiguous address ranges of each target' },
+    );
+  }
   const resol = req.resol;
 
   const newGrids = (range: readonly [number, number]): Array<{ targetIndex: number; grid: HeatGrid }> => {

@@ -192,3 +192,12 @@ describe('report raw: a reversed range', () => {
     expect(r.stderr).toMatch(/^damo: give the start first: --duration 1500ms 5s$/m);
   });
 });
+
+describe('report heats: an address range that matches nothing', () => {
+  it('14.7 is a usage error that says where the regions are', async () => {
+    const r = await runMain(['report', 'heats', '-i', trace, '--address_range', '0', '4096']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^damo: --address_range 0 4096 matches nothing in .*synthetic\.data: target \S+'s regions span \d+ to \d+$/m);
+  });
+});
