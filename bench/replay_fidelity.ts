@@ -149,6 +149,13 @@ async function step(what: string, argv: string[], env: NodeJS.ProcessEnv | undef
   return r;
 }
 
+/** `--json` prints snake_case keys (core/json_keys.ts); CompareResult's fields are camelCase. */
+function camelKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(camelKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()), camelKeys(v)]));
+}
+
 function ms(us: number): string {
   return `${us / 1000}ms`;
 }
@@ -192,7 +199,7 @@ export async function runFidelity(o: FidelityOptions): Promise<FidelityResult> {
     await step('damo record of the replay', damo(recordArgs), o.env);
     const seconds = (performance.now() - t0) / 1000;
     const cmp = await step('damo compare', damo(['compare', trace, recording, '--mapping', mapping, '--json']), o.env);
-    const compare = JSON.parse(cmp.stdout) as CompareResult;
+    const compare = camelKeys(JSON.parse(cmp.stdout)) as CompareResult;
     let compareGrouped: CompareResult | null = null;
     const spanA = compare.wss.meanSpanANs;
     const spanB = compare.wss.meanSpanBNs;
@@ -203,7 +210,7 @@ export async function runFidelity(o: FidelityOptions): Promise<FidelityResult> {
         damo(['compare', trace, recording, '--mapping', mapping, '--json', '--work_time', workTimeUs]),
         o.env,
       );
-      compareGrouped = JSON.parse(grouped.stdout) as CompareResult;
+      compareGrouped = camelKeys(JSON.parse(grouped.stdout)) as CompareResult;
     }
     return {
       compareGrouped, trace, vmaBytes: vmaBytes ?? null, source: o.source, primitive: o.primitive ?? null, recording, mapping, compare, seconds };
