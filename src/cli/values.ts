@@ -271,28 +271,23 @@ export function parseFileMode(value: string): number {
 // ---------------------------------------------------------------------------------------
 // damo 3.x record filter bounds ('min' and 'max' stand for the extremes)
 
-/** A size bound: bytes or damo's unit forms, 'min' (0) or 'max'. */
-export function parseSizeBound(value: string): number {
-  if (value === 'min') return 0;
-  if (value === 'max') return Infinity;
-  return parseSize(value);
+/** A bound parser: 'min' is 0, 'max' is Infinity, anything else goes to `parse`. */
+function withMinMax(parse: (value: string) => number): (value: string) => number {
+  return (value) => (value === 'min' ? 0 : value === 'max' ? Infinity : parse(value));
 }
+
+/** A size bound: bytes or damo's unit forms, 'min' (0) or 'max'. */
+export const parseSizeBound = withMinMax(parseSize);
 
 /** A percent bound: a number with or without '%', 'min' (0) or 'max'. */
-export function parsePercentBound(value: string): number {
-  if (value === 'min') return 0;
-  if (value === 'max') return Infinity;
-  return parsePercent(value);
-}
+export const parsePercentBound = withMinMax(parsePercent);
 
 /** A bound in seconds (damo's --age): a non-negative number, 'min' or 'max'. */
-export function parseSecondsBound(value: string): number {
-  if (value === 'min') return 0;
-  if (value === 'max') return Infinity;
+export const parseSecondsBound = withMinMax((value) => {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a non-negative number of seconds (or min, max).`);
   return n;
-}
+});
 
 /** A time in ns the damo way: plain numbers are ns, or '1.5 s', '200ms', 'min', 'max'. */
 export function parseTimeNs(value: string): number {
