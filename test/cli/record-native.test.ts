@@ -163,6 +163,18 @@ describe('record --source native --primitive clear_refs (real processes)', () =>
   });
 });
 
+/** Snapshots readable in a trace that may still be growing; 0 while it has no header yet. */
+async function countSnapshots(path: string): Promise<number> {
+  try {
+    const trace = await openProtobufTrace(path);
+    let n = 0;
+    for await (const _ of trace.snapshots()) n++;
+    return n;
+  } catch {
+    return 0;
+  }
+}
+
 describe('SIGKILL of the damo process (native source)', () => {
   it('leaves files that open, at 5 random moments', async () => {
     const failures: string[] = [];
@@ -172,7 +184,13 @@ describe('SIGKILL of the damo process (native source)', () => {
       let stderr = '';
       proc.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
       await waitFor(() => /recording 'sleep 30'/.test(stderr), 20_000, 'the recording to start');
-      await new Promise((r) => setTimeout(r, 200 + Math.floor(Math.random() * 800)));
+      // Wait for the first snapshot rather than a fixed time: on a loaded machine the first
+      // aggregation can take far longer than its 20 ms. What must hold is that every snapshot
+      // readable before the kill is still readable after it.
+      const deadline = Date.now() + 30_000;
+      while ((await countSnapshots(out)) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 800)));
+      const seenBeforeKill = await countSnapshots(out);
       proc.kill('SIGKILL');
       await new Promise((res) => proc.once('exit', res));
       try {
@@ -182,7 +200,8 @@ describe('SIGKILL of the damo process (native source)', () => {
         if (pid !== undefined) process.kill(pid, 'SIGKILL');
         let n = 0;
         for await (const _ of trace.snapshots()) n++;
-        if (n === 0) failures.push(`run ${i}: no snapshots after at least 200 ms of 20 ms aggregations`);
+        if (seenBeforeKill === 0) failures.push(`run ${i}: no snapshot within 30 s of 20 ms aggregations`);
+        if (n < seenBeforeKill) failures.push(`run ${i}: ${seenBeforeKill} snapshots readable before the kill, ${n} after`);
         if (trace.trailer() !== null) failures.push(`run ${i}: a trailer after SIGKILL?`);
       } catch (err) {
         failures.push(`run ${i}: ${(err as Error).message}`);
