@@ -58,6 +58,12 @@ export interface SimulationOptions {
    * span. Absent: every byte of a region counts.
    */
   mappings?: ReadonlyMap<number, MappingHistory>;
+  /**
+   * Per target index, which pages were resident at the recorder's readings
+   * (format/resident.ts): effect bytes then count only those, since an action on a page
+   * that was never faulted in changes no memory. Absent: every mapped byte counts.
+   */
+  resident?: ReadonlyMap<number, MappingHistory>;
 }
 
 export interface ApplyEvent {
@@ -164,6 +170,7 @@ export class SchemesSimulator {
   private readonly actionBytesPerMs: number;
   private readonly onApply: ((event: ApplyEvent) => void) | undefined;
   private readonly mappings: ReadonlyMap<number, MappingHistory> | undefined;
+  private readonly resident: ReadonlyMap<number, MappingHistory> | undefined;
   /** End of the step being simulated: the mappings in force are those of that time. */
   private stepEndNs = 0;
   private steps = 0;
@@ -187,6 +194,7 @@ export class SchemesSimulator {
     this.actionBytesPerMs = opts.actionBytesPerMs ?? minRegionSz * 1024;
     this.onApply = opts.onApply;
     this.mappings = opts.mappings;
+    this.resident = opts.resident;
     this.core = new DamosCore(schemes, {
       intervals: opts.intervals,
       minRegionSz,
@@ -241,13 +249,20 @@ export class SchemesSimulator {
     };
   }
 
-  /** ops.apply_scheme: madvise-style actions report the whole (page-aligned) length. */
+  /**
+   * ops.apply_scheme. The vaddr ops (damos_madvise in mm/damon/vaddr.c) report the region's
+   * whole page-aligned length when do_madvise() succeeds and 0 when it fails, and madvise
+   * fails with ENOMEM when the range has an unmapped hole, after acting on the mapped
+   * parts. So with recorded mappings, a region that is not mapped end to end counts 0 while
+   * its mapped parts still take the effect.
+   */
   private applySchemeOp(req: ApplyRequest): number {
     const s = this.states[req.scheme];
     if (s === undefined) return 0;
     let szApplied = 0;
     if (s.applies) {
-      szApplied = req.end - req.start;
+      const len = req.end - req.start;
+      szApplied = this.mappedEndToEnd(req.targetIndex, req.start, req.end) ? len : 0;
       this.recordEffect(req.targetIndex, req.start, req.end, s);
     }
     this.onApply?.({ scheme: s.index, targetIndex: req.targetIndex, start: req.start, end: req.end, szApplied, timeNs: req.nowNs });
@@ -282,12 +297,20 @@ export class SchemesSimulator {
     return h === undefined ? b - a : bytesInRanges(h.at(this.stepEndNs), a, b);
   }
 
+  /** Whether [a, b) of target t is mapped end to end (true when the recording does not say). */
+  private mappedEndToEnd(t: number, a: number, b: number): boolean {
+    if (this.ops === 'paddr') return true;
+    const h = this.mappings?.get(t);
+    return h === undefined || bytesInRanges(h.at(this.stepEndNs), a, b) === b - a;
+  }
+
   /**
-   * The parts of [start, end) an action can act on: the mapped ones when the recording says
-   * (effect maps then hold only mapped bytes, so every later removal counts right).
+   * The parts of [start, end) an action changes memory in: the resident pages of the
+   * latest reading when the recording has them, else the mapped ones (effect maps then hold
+   * only those bytes, so every later removal counts right).
    */
   private actionPieces(t: number, start: number, end: number): Array<[number, number]> {
-    const h = this.mappings?.get(t);
+    const h = this.resident?.get(t) ?? this.mappings?.get(t);
     return h === undefined ? [[start, end]] : clipToRanges(h.at(this.stepEndNs), start, end);
   }
 
