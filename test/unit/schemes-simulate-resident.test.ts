@@ -39,10 +39,10 @@ const COLD = snapshotFromRegions(0, 0, 100 * MS, [
   { start: 0, end: 16 * K, nrAccesses: 0, age: 5 },
   { start: 16 * K, end: 48 * K, nrAccesses: 0, age: 5 },
 ]);
-// Then the second region is accessed.
+// Then every page of the second region is accessed.
 const HOT_AGAIN = snapshotFromRegions(0, 100 * MS, 200 * MS, [
   { start: 0, end: 16 * K, nrAccesses: 0, age: 6 },
-  { start: 16 * K, end: 48 * K, nrAccesses: 5, age: 0 },
+  { start: 16 * K, end: 48 * K, nrAccesses: 20, age: 0 },
 ]);
 
 function simulate(extra: Partial<SimulationOptions>) {
