@@ -13,25 +13,10 @@
  * readings the resident set is not known: readers take the last reading before.
  */
 import type { TraceEvent } from '../core/model.js';
-import { MappingHistory, MAPPINGS_EVENT_KIND, parseMappings } from './mappings.js';
+import { MAPPINGS_EVENT_KIND, rangeHistoriesFromEvents, type MappingHistory } from './mappings.js';
 import { sniffFile } from './open.js';
 
 export const RESIDENT_EVENT_KIND = 'resident';
-
-/** Per target index, the history of one kind of range event (mappings or resident pages). */
-export function rangeHistoriesFromEvents(events: Iterable<TraceEvent>, kind: string): Map<number, MappingHistory> {
-  const out = new Map<number, MappingHistory>();
-  for (const e of events) {
-    if (e.kind !== kind) continue;
-    const ranges = parseMappings(e.message);
-    if (ranges === null) continue;
-    const t = e.targetIndex ?? 0;
-    let h = out.get(t);
-    if (h === undefined) out.set(t, (h = new MappingHistory()));
-    h.add(e.timeNs, ranges);
-  }
-  return out;
-}
 
 export interface RecordedMemory {
   /** Per target index: what the process had mapped. */
