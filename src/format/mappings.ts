@@ -10,8 +10,6 @@
  * target's mapped ranges, adjacent mappings merged, as space-separated `start-end` in hex,
  * written at the start and whenever they change.
  */
-import { readFileSync } from 'node:fs';
-
 import type { TraceEvent } from '../core/model.js';
 import { sniffFile } from './open.js';
 
@@ -64,15 +62,6 @@ export function parseProcMaps(text: string): Ranges {
     out.push([parseInt(m[1] as string, 16), parseInt(m[2] as string, 16)]);
   }
   return mergeRanges(out);
-}
-
-/** The mapped ranges of a live process, or null when it is gone or unreadable. */
-export function readProcMaps(pid: number): Ranges | null {
-  try {
-    return parseProcMaps(readFileSync(`/proc/${pid}/maps`, 'utf8'));
-  } catch {
-    return null;
-  }
 }
 
 /** Bytes of [start, end) inside `ranges` (sorted, disjoint). */
@@ -134,11 +123,11 @@ export class MappingHistory {
   }
 }
 
-/** Per target index, from a recording's events. */
-export function mappingsFromEvents(events: Iterable<TraceEvent>): Map<number, MappingHistory> {
+/** Per target index, the history of one kind of range event (`mappings`, `resident`). */
+export function rangeHistoriesFromEvents(events: Iterable<TraceEvent>, kind: string): Map<number, MappingHistory> {
   const out = new Map<number, MappingHistory>();
   for (const e of events) {
-    if (e.kind !== MAPPINGS_EVENT_KIND) continue;
+    if (e.kind !== kind) continue;
     const ranges = parseMappings(e.message);
     if (ranges === null) continue;
     const t = e.targetIndex ?? 0;
@@ -147,6 +136,11 @@ export function mappingsFromEvents(events: Iterable<TraceEvent>): Map<number, Ma
     h.add(e.timeNs, ranges);
   }
   return out;
+}
+
+/** Per target index, from a recording's events. */
+export function mappingsFromEvents(events: Iterable<TraceEvent>): Map<number, MappingHistory> {
+  return rangeHistoriesFromEvents(events, MAPPINGS_EVENT_KIND);
 }
 
 /**

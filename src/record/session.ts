@@ -18,7 +18,8 @@ import { SIGNAL_EXIT_CODES, type InterruptSignal } from '../core/interrupts.js';
 import type { Snapshot, TraceHeader, TraceTarget } from '../core/model.js';
 import { pageSizeBytes } from '../core/page_size.js';
 import { toolVersion } from '../core/version.js';
-import { formatMappings, MAPPINGS_EVENT_KIND, readProcMaps } from '../format/mappings.js';
+import { formatMappings, MAPPINGS_EVENT_KIND, parseProcMaps } from '../format/mappings.js';
+import { RESIDENT_EVENT_KIND } from '../format/resident.js';
 import type { RecordDeps } from './deps.js';
 import { detect, type Detection, type NativeAvailability } from './detect.js';
 import { NoGuardian, type Guardian } from './guardian.js';
@@ -34,6 +35,7 @@ import type { RecordResult, RecordSummary } from './summary.js';
 import type { KdamondTarget } from './sysfs.js';
 import { checkCommand, checkPids, cmdlineOf, processGone, startCommand, watchPids, type RunningTarget } from './target.js';
 import { TraceOutput } from './trace_output.js';
+import { pageHoldingMappings, readResidentPages, ResidentBudget } from './resident_pages.js';
 import { removeStaleInstances } from './tracefs.js';
 
 /** Runs a session for a resolved request: recording it, or applying its schemes. */
@@ -60,6 +62,9 @@ class MonitoringSession implements SessionView {
   nrSnapshotsSeen = 0;
   /** Per target index, the mappings last written to the trace (format/mappings.ts). */
   private readonly mappingsWritten = new Map<number, string>();
+  /** Per target index, the resident pages last written (format/resident.ts) and when the next reading may be. */
+  private readonly residentWritten = new Map<number, string>();
+  private readonly residentBudgets = new Map<number, ResidentBudget>();
   /** Sum and count of recorded snapshot durations, for the summary's mean aggregation interval. */
   private aggrNsSum = 0;
   private aggrCount = 0;
@@ -279,19 +284,45 @@ class MonitoringSession implements SessionView {
 
   /**
    * Writes the target's mappings (/proc/PID/maps) when they changed since the last ones
-   * written, so readers can tell mapped bytes from the gaps DAMON's regions span.
+   * written, so readers can tell mapped bytes from the gaps DAMON's regions span; and, as
+   * often as the reading budget allows, its resident pages (/proc/PID/pagemap), so that
+   * simulate can tell memory from address space that was never faulted in.
    */
   private recordMappings(s: Snapshot, pids: number[]): void {
     const output = this.output;
     if (output === null || !output.isOpen || this.req.ops === 'paddr') return;
     const pid = pids[s.targetIndex];
     if (pid === undefined) return;
-    const ranges = readProcMaps(pid);
-    if (ranges === null || ranges.length === 0) return;
+    let mapsText: string;
+    try {
+      mapsText = readFileSync(`/proc/${pid}/maps`, 'utf8');
+    } catch {
+      return;
+    }
+    const ranges = parseProcMaps(mapsText);
+    if (ranges.length === 0) return;
     const message = formatMappings(ranges);
-    if (this.mappingsWritten.get(s.targetIndex) === message) return;
-    this.mappingsWritten.set(s.targetIndex, message);
-    output.writeEvent({ timeNs: s.endNs, kind: MAPPINGS_EVENT_KIND, message, targetIndex: s.targetIndex });
+    if (this.mappingsWritten.get(s.targetIndex) !== message) {
+      this.mappingsWritten.set(s.targetIndex, message);
+      output.writeEvent({ timeNs: s.endNs, kind: MAPPINGS_EVENT_KIND, message, targetIndex: s.targetIndex });
+    }
+    this.recordResident(s, pid, mapsText);
+  }
+
+  private recordResident(s: Snapshot, pid: number, mapsText: string): void {
+    const output = this.output;
+    if (output === null) return;
+    let budget = this.residentBudgets.get(s.targetIndex);
+    if (budget === undefined) this.residentBudgets.set(s.targetIndex, (budget = new ResidentBudget()));
+    const t0 = performance.now();
+    if (!budget.due(t0)) return;
+    const resident = readResidentPages(pid, pageHoldingMappings(mapsText), pageSizeBytes());
+    budget.spent(t0, performance.now());
+    if (resident === null) return;
+    const message = formatMappings(resident);
+    if (this.residentWritten.get(s.targetIndex) === message) return;
+    this.residentWritten.set(s.targetIndex, message);
+    output.writeEvent({ timeNs: s.endNs, kind: RESIDENT_EVENT_KIND, message, targetIndex: s.targetIndex });
   }
 
   private async makeSource(plan: SourcePlan, detection: Detection, pids: number[], paddrRegions: Array<[number, number]> | null): Promise<RecordingSource> {

@@ -2,31 +2,63 @@
 /**
  * Which bytes simulate and tune count as memory: DAMON's vaddr regions span the gaps
  * between a process's mappings (a 128 MiB process's regions covered 764 MiB on this host),
- * so counting whole regions reports more paged-out memory than the process ever had. The
- * recorded mappings (format/mappings.ts) say which bytes were mapped.
+ * and most mapped bytes of a process may never be faulted in (a 120 MiB file mapping of
+ * which 12 MiB are read), so counting whole regions reports more paged-out memory than the
+ * process ever had. The recorded mappings (format/mappings.ts) say which bytes were mapped,
+ * the recorded resident pages (format/resident.ts) which of those were in memory.
  */
 import type { DamonOps, TraceHeader } from '../core/model.js';
-import { readRecordedMappings, type MappingHistory } from '../format/mappings.js';
+import type { MappingHistory } from '../format/mappings.js';
+import { readRecordedMemory } from '../format/resident.js';
 
 export interface MappedBytes {
   /** Per target index; absent when the recording has none (or for physical memory). */
   mappings?: Map<number, MappingHistory>;
+  /** Per target index, the resident pages; absent when the recording has none. */
+  resident?: Map<number, MappingHistory>;
   /** What the effect figures count, for the report's notes. */
   note: string;
+  /** What the effect bytes are: region bytes, mapped bytes, or resident bytes. */
+  basis: 'regions' | 'mapped' | 'resident';
 }
 
 export async function mappedBytesFor(input: string, header: TraceHeader, ops: DamonOps, strict: boolean): Promise<MappedBytes> {
   const estimate = 'effect bytes are estimates from the trace: a range stays in the state an action put it in until the trace shows it accessed again';
-  if (ops === 'paddr') return { note: `${estimate}; physical address ranges count in full` };
-  const mappings = await readRecordedMappings(input, strict);
+  if (ops === 'paddr') return { note: `${estimate}; physical address ranges count in full`, basis: 'regions' };
+  const { mappings, resident, nrResidentReadings } = await readRecordedMemory(input, strict);
   if (mappings.size === 0) {
     return {
       note:
         `${estimate}; ${input} has no record of the process's mappings, so whole regions count, including gaps between ` +
         `mappings that never held memory (the figures can exceed the process's size; recordings made by damo-ts record the mappings)`,
+      basis: 'regions',
     };
   }
   // Targets not recorded keep counting whole regions.
   const partial = header.targets.length > mappings.size ? ' (targets without recorded mappings count whole regions)' : '';
-  return { mappings, note: `${estimate}; only bytes the process had mapped count (recorded mappings)${partial}` };
+  const szApplied =
+    'sz_applied counts a region only when it is mapped end to end, as the kernel does (madvise fails with ENOMEM over an unmapped gap and DAMOS then counts 0)';
+  if (resident.size === 0) {
+    return {
+      mappings,
+      note:
+        `${estimate}; ${szApplied}; only bytes the process had mapped count (recorded mappings)${partial}, resident or not: ` +
+        `${input} has no record of resident pages (recorded before damo-ts recorded them), so pages never faulted in count as ` +
+        'paged out or deactivated too, and the effect bytes can be far above what the kernel would free',
+      basis: 'mapped',
+    };
+  }
+  const readings = [...nrResidentReadings.values()];
+  const nrReadings = readings.length === 1 ? `${readings[0]} readings` : `${Math.min(...readings)}-${Math.max(...readings)} readings per target`;
+  const partialResident = mappings.size > resident.size ? ' (targets without them count mapped bytes)' : '';
+  return {
+    mappings,
+    resident,
+    note:
+      `${estimate}; ${szApplied}; effects count only pages that were resident (present in /proc/PID/pagemap) at the ` +
+      `recorder's latest reading before each aggregation (${nrReadings} that changed the resident set, taken at most ` +
+      `once a second)${partialResident}: an estimate, since pages faulted in or freed between readings are missed, and the ` +
+      'recorded run had no scheme freeing its pages' + partial,
+    basis: 'resident',
+  };
 }

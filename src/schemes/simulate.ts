@@ -13,8 +13,8 @@
  *
  * What the trace cannot tell, and how it is handled (each is reported as a note):
  * - Actions change the future in the real kernel: an applied non-stat action resets the
- *   region's age to 0. The simulator keeps, per address range, when its age was last reset
- *   and uses min(recorded age, aggregations since the reset), size-weighted like
+ *   region's age to 0. The simulator keeps, per address range, the aggregation its age was
+ *   last reset in and uses min(recorded age, aggregations since the reset), size-weighted like
  *   damon_merge_two_regions, for later steps.
  * - Traces without ages (old damo files): ages are rebuilt with the kernel's merge rule
  *   (kdamond_merge_regions / damon_merge_regions_of) against the previous snapshot.
@@ -27,8 +27,8 @@
  *
  * Effects are estimated from the trace itself: bytes an action paged out (or deactivated,
  * or advised huge pages for) stay so until the trace shows the range accessed again, which
- * counts as refault (re-activation) bytes. Like damo's working-set size, a region with any
- * access counts as accessed in full.
+ * counts as refault (re-activation) bytes, as many as the region's nr_accesses imply beyond
+ * its bytes that stayed in memory (noteReaccesses).
  */
 import type { DamonOps, Snapshot, TraceSource } from '../core/model.js';
 import { pageSizeBytes } from '../core/page_size.js';
@@ -58,6 +58,12 @@ export interface SimulationOptions {
    * span. Absent: every byte of a region counts.
    */
   mappings?: ReadonlyMap<number, MappingHistory>;
+  /**
+   * Per target index, which pages were resident at the recorder's readings
+   * (format/resident.ts): effect bytes then count only those, since an action on a page
+   * that was never faulted in changes no memory. Absent: every mapped byte counts.
+   */
+  resident?: ReadonlyMap<number, MappingHistory>;
 }
 
 export interface ApplyEvent {
@@ -162,15 +168,17 @@ export class SchemesSimulator {
   private readonly iv: SchemeIntervals;
   private readonly ops: DamonOps;
   private readonly actionBytesPerMs: number;
+  private readonly minRegionSz: number;
   private readonly onApply: ((event: ApplyEvent) => void) | undefined;
   private readonly mappings: ReadonlyMap<number, MappingHistory> | undefined;
+  private readonly resident: ReadonlyMap<number, MappingHistory> | undefined;
   /** End of the step being simulated: the mappings in force are those of that time. */
   private stepEndNs = 0;
   private steps = 0;
   private snapshots = 0;
   private firstStartNs: number | null = null;
   private lastEndNs = 0;
-  /** Per target: when (ns, trace time) each address's age was last reset by an action. */
+  /** Per target: the aggregation (step number) in which an action last reset each address's age. */
   private readonly resetMaps = new Map<number, RangeMap>();
   /** Per target and effect kind: which scheme put each address in that state. */
   private readonly effectMaps = new Map<string, RangeMap>();
@@ -184,15 +192,19 @@ export class SchemesSimulator {
     this.iv = opts.intervals;
     this.ops = opts.ops;
     const minRegionSz = opts.minRegionSz ?? pageSizeBytes();
+    this.minRegionSz = minRegionSz;
     this.actionBytesPerMs = opts.actionBytesPerMs ?? minRegionSz * 1024;
     this.onApply = opts.onApply;
     this.mappings = opts.mappings;
+    this.resident = opts.resident;
     this.core = new DamosCore(schemes, {
       intervals: opts.intervals,
       minRegionSz,
       actionBytesPerMs: this.actionBytesPerMs,
       applyScheme: (req) => this.applySchemeOp(req),
-      onAgeReset: (t, start, end, nowNs) => this.resetMapOf(t).set(start, end, nowNs),
+      // Ages count aggregations, not time: a recording's aggregations can be longer than
+      // the nominal interval (a busy machine), and the kernel's age counts them anyway.
+      onAgeReset: (t, start, end) => this.resetMapOf(t).set(start, end, this.steps),
     });
     this.states = schemes.map((s, i) => this.initState(s, i));
     // columns: monitored, then per scheme tried, applied, reaccessed, effect bytes
@@ -241,13 +253,20 @@ export class SchemesSimulator {
     };
   }
 
-  /** ops.apply_scheme: madvise-style actions report the whole (page-aligned) length. */
+  /**
+   * ops.apply_scheme. The vaddr ops (damos_madvise in mm/damon/vaddr.c) report the region's
+   * whole page-aligned length when do_madvise() succeeds and 0 when it fails, and madvise
+   * fails with ENOMEM when the range has an unmapped hole, after acting on the mapped
+   * parts. So with recorded mappings, a region that is not mapped end to end counts 0 while
+   * its mapped parts still take the effect.
+   */
   private applySchemeOp(req: ApplyRequest): number {
     const s = this.states[req.scheme];
     if (s === undefined) return 0;
     let szApplied = 0;
     if (s.applies) {
-      szApplied = req.end - req.start;
+      const len = req.end - req.start;
+      szApplied = this.mappedEndToEnd(req.targetIndex, req.start, req.end) ? len : 0;
       this.recordEffect(req.targetIndex, req.start, req.end, s);
     }
     this.onApply?.({ scheme: s.index, targetIndex: req.targetIndex, start: req.start, end: req.end, szApplied, timeNs: req.nowNs });
@@ -282,12 +301,20 @@ export class SchemesSimulator {
     return h === undefined ? b - a : bytesInRanges(h.at(this.stepEndNs), a, b);
   }
 
+  /** Whether [a, b) of target t is mapped end to end (true when the recording does not say). */
+  private mappedEndToEnd(t: number, a: number, b: number): boolean {
+    if (this.ops === 'paddr') return true;
+    const h = this.mappings?.get(t);
+    return h === undefined || bytesInRanges(h.at(this.stepEndNs), a, b) === b - a;
+  }
+
   /**
-   * The parts of [start, end) an action can act on: the mapped ones when the recording says
-   * (effect maps then hold only mapped bytes, so every later removal counts right).
+   * The parts of [start, end) an action changes memory in: the resident pages of the
+   * latest reading when the recording has them, else the mapped ones (effect maps then hold
+   * only those bytes, so every later removal counts right).
    */
   private actionPieces(t: number, start: number, end: number): Array<[number, number]> {
-    const h = this.mappings?.get(t);
+    const h = this.resident?.get(t) ?? this.mappings?.get(t);
     return h === undefined ? [[start, end]] : clipToRanges(h.at(this.stepEndNs), start, end);
   }
 
@@ -321,23 +348,46 @@ export class SchemesSimulator {
     if (s.effectBytes > s.peakEffectBytes) s.peakEffectBytes = s.effectBytes;
   }
 
-  /** Ranges the step shows accessed leave the paged-out / deactivated state. */
+  /**
+   * Refaults: bytes in the paged-out / deactivated state that the step shows accessed leave
+   * it. A region's nr_accesses counts the samples (one random page each) that found an
+   * access, so nr_accesses / max_nr_accesses estimates the part of its pages accessed per
+   * sampling interval. Which pages those were, the trace cannot tell; the kernel acted only
+   * on regions that showed no access for the scheme's min age, so the accessed pages are
+   * taken to be the region's pages that were not paged out first, and only the remainder
+   * refaults: the least refault the samples imply. (Counting the whole overlap, the upper
+   * bound, predicted hundreds of MiB of refaults where the kernel measured none.)
+   */
   private noteReaccesses(t: number, snap: Snapshot): void {
+    const maxNr = Math.max(1, Math.round(this.iv.aggrUs / this.iv.sampleUs));
+    const page = this.minRegionSz;
     for (const kind of ['paged-out', 'deactivated'] as const) {
       const m = this.effectMaps.get(`${t}:${kind}`);
       if (m === undefined || m.sizeBytes === 0) continue;
       for (let i = 0; i < snap.starts.length; i++) {
-        if ((snap.nrAccesses[i] ?? 0) <= 0) continue;
+        const nr = snap.nrAccesses[i] ?? 0;
+        if (nr <= 0) continue;
         const start = snap.starts[i] ?? 0;
         const end = snap.ends[i] ?? 0;
         if (!m.overlaps(start, end)) continue;
-        m.remove(start, end, (a, b, owner) => {
-          const st = this.states[owner];
-          if (st === undefined) return;
-          st.stepReaccessed += b - a;
-          st.reaccessedTotal += b - a;
-          this.adjustEffectBytes(owner, a - b);
-        });
+        const pieces: Array<[number, number]> = [];
+        m.forEachOverlap(start, end, (a, b) => pieces.push([a, b]));
+        const inState = pieces.reduce((n, [a, b]) => n + (b - a), 0);
+        // At least one page was seen accessed, hence the rounding up.
+        const accessed = Math.ceil((Math.ceil((end - start) / page) * Math.min(1, nr / maxNr))) * page;
+        let refault = Math.min(inState, Math.max(0, accessed - (end - start - inState)));
+        for (const [a, b] of pieces) {
+          if (refault <= 0) break;
+          const take = Math.min(b - a, refault);
+          refault -= take;
+          m.remove(a, a + take, (x, y, owner) => {
+            const st = this.states[owner];
+            if (st === undefined) return;
+            st.stepReaccessed += y - x;
+            st.reaccessedTotal += y - x;
+            this.adjustEffectBytes(owner, x - y);
+          });
+        }
       }
     }
   }
@@ -387,15 +437,17 @@ export class SchemesSimulator {
     return ages;
   }
 
-  /** The age the kernel would have seen: the recorded one, capped by our own resets. */
-  private simulatedAge(t: number, start: number, end: number, recorded: number, endNs: number): number {
+  /**
+   * The age the kernel would have seen: the recorded one, capped by the aggregations since
+   * our own resets.
+   */
+  private simulatedAge(t: number, start: number, end: number, recorded: number): number {
     const m = this.resetMaps.get(t);
     if (m === undefined || !m.overlaps(start, end)) return recorded;
-    const aggrNs = this.iv.aggrUs * 1000;
     let weighted = 0;
     let covered = 0;
-    m.forEachOverlap(start, end, (a, b, resetNs) => {
-      const since = Math.max(0, Math.round((endNs - resetNs) / aggrNs));
+    m.forEachOverlap(start, end, (a, b, resetStep) => {
+      const since = Math.max(0, this.steps - resetStep);
       weighted += (b - a) * Math.min(recorded, since);
       covered += b - a;
     });
@@ -448,7 +500,7 @@ export class SchemesSimulator {
         const start = sn.starts[i] ?? 0;
         const end = sn.ends[i] ?? 0;
         monitored += this.bytesOf(sn.targetIndex, start, end);
-        simAges[i] = this.simulatedAge(sn.targetIndex, start, end, recorded[i] ?? 0, endNs);
+        simAges[i] = this.simulatedAge(sn.targetIndex, start, end, recorded[i] ?? 0);
       }
       targets.push({ index: sn.targetIndex, head: regionList(sn.starts, sn.ends, sn.nrAccesses, simAges) });
     }

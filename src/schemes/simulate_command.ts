@@ -51,6 +51,7 @@ export async function runSimulateCommand(io: CliIO, r: SimulateRequest): Promise
     ops,
     minRegionSz: recordedPageSizeBytes(src.header),
     ...(mapped.mappings === undefined ? {} : { mappings: mapped.mappings }),
+    ...(mapped.resident === undefined ? {} : { resident: mapped.resident }),
   });
   result.notes.push(mapped.note);
   if (result.nrSnapshots === 0) throw new DamoError('E_FORMAT', `${r.input} has no snapshots to simulate on`);

@@ -45,6 +45,7 @@ export async function runTuneCommand(io: CliIO, r: TuneRequest): Promise<number>
     minRegionSz: recordedPageSizeBytes(src.header),
     maxRefaultPct: r.maxRefaultPct,
     ...(mapped.mappings === undefined ? {} : { mappings: mapped.mappings }),
+    ...(mapped.resident === undefined ? {} : { resident: mapped.resident }),
   });
   const text = r.json
     ? `${JSON.stringify(tuneJson(result, r.input, r.maxRefaultPct, r.top), null, 2)}\n`

@@ -64,9 +64,13 @@ describe('record() with the tracefs source', () => {
     // Everything the kernel emitted for our kdamond reached the file.
     expect(snapshots.map((s) => [...s.starts])).toEqual(fake.emitted.filter((e) => e.kdamondPid === 700000).map((e) => e.regions.map((x) => x.start)));
     expect(trailer).toMatchObject({ endReason: 'target-exit', nrSnapshots: snapshots.length });
-    // The command's mappings (/proc/PID/maps, format/mappings.ts) are recorded as it runs.
+    // The command's mappings (/proc/PID/maps, format/mappings.ts) and resident pages
+    // (/proc/PID/pagemap, format/resident.ts) are recorded as it runs.
     expect(events.map((e) => e.kind)).toContain('mappings');
-    const others = events.filter((e) => e.kind !== 'mappings');
+    const resident = events.filter((e) => e.kind === 'resident');
+    expect(resident.length).toBeGreaterThanOrEqual(1);
+    expect(resident[0]?.message).toMatch(/^[0-9a-f]+-[0-9a-f]+( [0-9a-f]+-[0-9a-f]+)*$/);
+    const others = events.filter((e) => e.kind !== 'mappings' && e.kind !== 'resident');
     expect(others.map((e) => e.kind)).toEqual(['start', 'target-exit']);
     expect(others[1]?.message).toBe('the target exited with status 0');
     expectRestored(fake);

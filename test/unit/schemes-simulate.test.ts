@@ -163,8 +163,8 @@ describe('effects', () => {
     const s = parseSchemeLine('min max 0 0 200ms max pageout');
     const steps = [
       [snap(1, [{ start: 0, end: 4 * K, nrAccesses: 0, age: 2 }, { start: 4 * K, end: 8 * K, nrAccesses: 3, age: 2 }])],
-      // the first half of the paged-out region is touched again
-      [snap(2, [{ start: 0, end: 2 * K, nrAccesses: 1, age: 0 }, { start: 2 * K, end: 8 * K, nrAccesses: 0, age: 3 }])],
+      // the first half of the paged-out region is touched again, in every sample
+      [snap(2, [{ start: 0, end: 2 * K, nrAccesses: 20, age: 0 }, { start: 2 * K, end: 8 * K, nrAccesses: 0, age: 3 }])],
       [snap(3, [{ start: 0, end: 8 * K, nrAccesses: 0, age: 0 }])],
     ];
     const r = run([s], steps).sim.result().schemes[0];
@@ -172,6 +172,24 @@ describe('effects', () => {
     expect(r?.effects.reaccessedBytes).toBe(2 * K);
     expect(r?.effects.finalBytes).toBe(6 * K);
     expect(r?.effects.peakBytes).toBe(6 * K);
+  });
+
+  it('counts as refaults only the accessed pages that the region\'s resident pages cannot hold', () => {
+    // [0, 4K) is paged out at step 1; at step 2 the region [0, 8K) shows accesses. Its
+    // nr_accesses / 20 samples estimates the part of its 8 pages accessed; the 4 pages that
+    // stayed in memory take them first.
+    const s = parseSchemeLine('min max 0 0 200ms max pageout');
+    const refaults = (nr: number): number | undefined => {
+      const steps = [
+        [snap(1, [{ start: 0, end: 4 * K, nrAccesses: 0, age: 2 }, { start: 4 * K, end: 8 * K, nrAccesses: 20, age: 2 }])],
+        [snap(2, [{ start: 0, end: 8 * K, nrAccesses: nr, age: 0 }])],
+      ];
+      return run([s], steps).sim.result().schemes[0]?.effects.reaccessedBytes;
+    };
+    expect(refaults(10)).toBe(0); // 4 pages accessed: the 4 resident ones
+    expect(refaults(15)).toBe(2 * K); // 6 pages accessed: 2 of them were paged out
+    expect(refaults(20)).toBe(4 * K);
+    expect(refaults(11)).toBe(K); // 4.4 pages: at least 5 were accessed
   });
 
   it('willneed brings paged-out memory back without a refault', () => {
