@@ -236,7 +236,9 @@ describe.skipIf(skipWhy !== '')(`online schemes with the native engine on a real
         if (x.kind === 'snapshot') nrSnaps++;
       }
       expect(trace.header.source).toBe('native-clear_refs');
-      expect(nrSnaps).toBeGreaterThanOrEqual(30);
+      // The pageout needs regions aged 1 s, so at least 10 aggregations of 100 ms ran before
+      // it; under CPU starvation aggregations stretch, so more than that is not guaranteed.
+      expect(nrSnaps).toBeGreaterThanOrEqual(10);
       expect(nrStats).toBeGreaterThanOrEqual(5);
     } finally {
       child.kill('SIGKILL');

@@ -112,8 +112,9 @@ async function fuzz(seed: Uint8Array, seedNo: number, read: (b: Uint8Array) => P
       }
       tally.ok++;
     }
-    // A hang shows up as one input taking far longer than the small seeds ever need.
-    expect(Date.now() - t0).toBeLessThan(2000);
+    // A hang shows up as one input taking far longer than the small seeds ever need (a few
+    // ms); 10 s leaves room for GC pauses and CPU starvation (2,093 ms seen at load 21).
+    expect(Date.now() - t0).toBeLessThan(10_000);
   }
   expect(tally.ok + tally.rejected).toBe(N);
   if (process.env['FUZZ_REPORT'] !== undefined) console.log(`fuzz seed ${seedNo}: ${tally.ok} read, ${tally.rejected} rejected with DamoError`);
