@@ -44,7 +44,7 @@ Examples:
   $ damo fleet wss fleet`,
     )
     .action(async (opts: ExportCliOptions) => {
-      const { runExportCommand } = await import('../fleet/export_command.js');
+      const [{ runExportCommand }, { onInterrupt }] = await Promise.all([import('../fleet/export_command.js'), import('./signals.js')]);
       const code = await runExportCommand(ctx.io, {
         inputs: opts.input,
         outDir: opts.output,
@@ -52,6 +52,7 @@ Examples:
         weight: opts.weight,
         compression: opts.compression,
         strict: opts.strict === true,
+        onInterrupt,
       });
       if (code !== 0) throw new ExitCode(code);
     });

@@ -28,6 +28,8 @@ export interface ExportOptions {
   labels: readonly Label[];
   weight: number;
   compression: Compression;
+  /** Aborts the export between snapshots; what it wrote of this recording is removed. */
+  signal?: AbortSignal;
 }
 
 export interface ExportResult {
@@ -285,6 +287,7 @@ export async function exportRecording(db: DuckDBConnection, src: TraceSource, op
   let removed = false;
   try {
     for await (const s of src.snapshots()) {
+      opts.signal?.throwIfAborted();
       const n = s.starts.length;
       if (n > 0 && !removed) {
         removeEarlierParts(rec.dirs.regions, id);
@@ -324,7 +327,9 @@ export async function exportRecording(db: DuckDBConnection, src: TraceSource, op
     await regions.drop().catch(() => undefined);
     await snapshots.drop().catch(() => undefined);
     for (const f of [...regions.files, ...snapshots.files]) rmSync(f, { force: true });
-    for (const d of Object.values(rec.dirs)) removeEarlierParts(d, `${id}`);
+    // Only once this export has replaced the earlier one: an export that fails or is
+    // interrupted before its first region leaves the earlier export of the file in place.
+    if (removed) for (const d of Object.values(rec.dirs)) removeEarlierParts(d, id);
     throw e;
   }
   const files = [...regions.files, ...snapshots.files];

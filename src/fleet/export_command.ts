@@ -5,6 +5,7 @@
  */
 import { DamoError } from '../core/errors.js';
 import { humanBytes } from '../core/human.js';
+import { SIGNAL_EXIT_CODES, type InterruptSignal, type OnInterrupt } from '../core/interrupts.js';
 import { note, warn, type CliIO } from '../core/io.js';
 import { openTrace } from '../format/open.js';
 import { openDuck } from './duckdb.js';
@@ -19,6 +20,12 @@ export interface ExportRequest {
   weight: number;
   compression: Compression;
   strict: boolean;
+  /**
+   * Hears of Ctrl-C / SIGTERM: the recording being exported stops at its next snapshot and
+   * its part files (and DuckDB's temporary directory) are removed before the exit; the
+   * recordings exported before it stay. Without it, a signal ends the process at once.
+   */
+  onInterrupt?: OnInterrupt;
 }
 
 export async function runExportCommand(io: CliIO, r: ExportRequest): Promise<number> {
@@ -28,10 +35,22 @@ export async function runExportCommand(io: CliIO, r: ExportRequest): Promise<num
   // one thread, 522 MB with two, for no faster export on this 2-CPU machine).
   const duck = await openDuck({ threads: 1 });
   let exported = 0;
+  const abort = new AbortController();
+  let interruptedBy: InterruptSignal | null = null;
+  const offInterrupt = r.onInterrupt?.((signal) => {
+    interruptedBy = signal;
+    abort.abort();
+  });
   try {
     for (const input of r.inputs) {
       const src = await openTrace(input, { strict: r.strict, env: io.env });
-      const res = await exportRecording(duck.connection, src, { outDir: r.outDir, labels: r.labels, weight: r.weight, compression: r.compression });
+      const res = await exportRecording(duck.connection, src, {
+        outDir: r.outDir,
+        labels: r.labels,
+        weight: r.weight,
+        compression: r.compression,
+        signal: abort.signal,
+      });
       for (const w of src.warnings) warn(io, `${input}: ${w}`);
       if (res === null) {
         note(io, `${input} holds no region (an empty recording): wrote no file for it`);
@@ -44,7 +63,12 @@ export async function runExportCommand(io: CliIO, r: ExportRequest): Promise<num
           `into ${r.outDir} (host=${res.host}/date=${res.date}, ${res.files.length} files, ${humanBytes(res.bytes)})`,
       );
     }
+  } catch (e) {
+    if (interruptedBy === null) throw e;
+    note(io, `interrupted: ${exported} recording(s) exported; the one in progress was removed`);
+    return SIGNAL_EXIT_CODES[interruptedBy];
   } finally {
+    offInterrupt?.();
     duck.close();
   }
   if (exported === 0) {

@@ -104,6 +104,39 @@ describe('damo export --to parquet', () => {
     expect(await query('SELECT count(*) AS n FROM regions', out)).toEqual([{ n: 80 * 120 + 60 * 90 }]);
   });
 
+  it('an interrupted export removes what it wrote of the recording, and keeps its earlier export', async () => {
+    const before = files(out);
+    const { runExportCommand } = await import('../../src/fleet/export_command.js');
+    const { PassThrough } = await import('node:stream');
+    const stderr = new PassThrough();
+    const err: Buffer[] = [];
+    stderr.on('data', (b: Buffer) => err.push(b));
+    const io = { stdout: new PassThrough(), stderr, env: process.env } as unknown as Parameters<typeof runExportCommand>[0];
+    let off = 0;
+    const code = await runExportCommand(io, {
+      inputs: [join(dir, 'a.data')],
+      outDir: out,
+      labels: [
+        { key: 'host', value: 'web-1' },
+        { key: 'service', value: 'web' },
+        { key: 'date', value: '2026-12-01' },
+      ],
+      weight: 1,
+      compression: 'zstd',
+      strict: false,
+      // Ctrl-C as soon as the export listens: before its first snapshot.
+      onInterrupt: (handler) => {
+        handler('SIGINT');
+        return () => (off += 1);
+      },
+    });
+    expect(code).toBe(130);
+    expect(off).toBe(1);
+    expect(Buffer.concat(err).toString()).toMatch(/interrupted: 0 recording\(s\) exported/);
+    expect(files(out)).toEqual(before);
+    expect(files(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
   it('fleet wss: weighted sums and percentiles of the recordings means', async () => {
     const r = await runMain(['fleet', 'wss', out, '--json']);
     expect(r.code).toBe(0);
