@@ -72,3 +72,16 @@ describe.skipIf(!builtBinaryExists())('interrupting a heavy report', () => {
     console.log(`14.5 exit after the signal: ${measured.join('; ')}`);
   }, 120_000);
 });
+
+describe.skipIf(!builtBinaryExists())('synth: counts the user gives are bounded', () => {
+  it('14.5 refuses a trace too large to generate, with the memory or file size it needs and the limit, writing nothing', () => {
+    const out = join(dir, 'huge.data');
+    const perSnapshot = runBin(['synth', '-o', out, '--regions', '1000000000']);
+    expect(perSnapshot.status).toBe(2);
+    expect(perSnapshot.stderr).toMatch(/--regions 1000000000 would need 44\.703 GiB of memory per snapshot; the most is 4,194,304 regions per snapshot/);
+    const total = runBin(['synth', '-o', out, '--snapshots', '100000000000', '--regions', '10']);
+    expect(total.status).toBe(2);
+    expect(total.stderr).toMatch(/1,000,000,000,000 regions, about [0-9.]+ TiB of file .*the most is 1,073,741,824 regions/);
+    expect(readdirSync(dir).filter((f) => f.startsWith('huge') || f.includes('.huge'))).toEqual([]);
+  });
+});
