@@ -3,8 +3,11 @@
  * Walking a recording target by target, the order damo computes and prints in (one record
  * per target, in the order targets first appear). Sources that hold their snapshots in
  * memory hand out each target's list (TraceSource.snapshotsOfTarget); streamed ones take
- * one pass per target, so memory stays bounded.
+ * one pass per target, so memory stays bounded. Every walk lets signal handlers run
+ * between snapshots (core/interrupts.ts), so an interrupt ends even a walk over a list
+ * already in memory within a fraction of a second.
  */
+import { interruptCheck, interruptible } from './interrupts.js';
 import type { Snapshot, TraceSource } from './model.js';
 
 /** Calls `fn` for every snapshot of one target, in file order. */
@@ -13,20 +16,16 @@ export async function forEachSnapshotOfTarget(
   targetIndex: number,
   fn: (s: Snapshot) => void | Promise<void>,
 ): Promise<void> {
-  if (src.snapshotsOfTarget !== undefined) {
-    for (const s of src.snapshotsOfTarget(targetIndex)) await fn(s);
-    return;
-  }
-  for await (const s of src.snapshots()) if (s.targetIndex === targetIndex) await fn(s);
+  for await (const s of targetSnapshots(src, targetIndex)) await fn(s);
 }
 
 /** The snapshots of one target, in file order (see forEachSnapshotOfTarget). */
 export async function* targetSnapshots(src: TraceSource, targetIndex: number): AsyncGenerator<Snapshot> {
   if (src.snapshotsOfTarget !== undefined) {
-    yield* src.snapshotsOfTarget(targetIndex);
+    yield* interruptible(src.snapshotsOfTarget(targetIndex));
     return;
   }
-  for await (const s of src.snapshots()) if (s.targetIndex === targetIndex) yield s;
+  for await (const s of interruptible(src.snapshots())) if (s.targetIndex === targetIndex) yield s;
 }
 
 /**
@@ -35,11 +34,20 @@ export async function* targetSnapshots(src: TraceSource, targetIndex: number): A
  */
 export async function perTargetValues(src: TraceSource, value: (s: Snapshot) => number): Promise<number[][]> {
   if (src.snapshotsOfTarget !== undefined) {
-    const held = src.snapshotsOfTarget.bind(src);
-    return src.header.targets.map((_, t) => held(t).map(value));
+    const out: number[][] = [];
+    for (let t = 0; t < src.header.targets.length; t++) {
+      const values: number[] = [];
+      for (const s of src.snapshotsOfTarget(t)) {
+        const turn = interruptCheck();
+        if (turn !== undefined) await turn;
+        values.push(value(s));
+      }
+      out.push(values);
+    }
+    return out;
   }
   const out: number[][] = src.header.targets.map(() => []);
-  for await (const s of src.snapshots()) {
+  for await (const s of interruptible(src.snapshots())) {
     while (out.length <= s.targetIndex) out.push([]);
     (out[s.targetIndex] as number[]).push(value(s));
   }

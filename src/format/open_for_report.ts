@@ -3,6 +3,7 @@
  * Opening a recording for a report: any format openTrace() knows, with its warnings and
  * notes about what the recording can and cannot tell printed on stderr.
  */
+import { interruptible } from '../core/interrupts.js';
 import { note, warn, type CliIO } from '../core/io.js';
 import { refuseOutputsThatAreInputs, type NamedPath } from '../core/output_file.js';
 import type { TraceSource } from '../core/model.js';
@@ -63,7 +64,8 @@ export async function openForReport(io: CliIO, path: string, options: OpenForRep
     trailer: () => source.trailer(),
     async *snapshots() {
       try {
-        yield* source.snapshots();
+        // Lets SIGINT/SIGTERM end the report between snapshots (core/interrupts.ts).
+        yield* interruptible(source.snapshots());
       } finally {
         printNewWarnings();
       }

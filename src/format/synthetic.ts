@@ -5,6 +5,9 @@
  * time. Tests, CLI fixtures and benchmarks use it to get traces of any size without a
  * kernel. The same seed always gives the same trace.
  */
+import { DamoError } from '../core/errors.js';
+import { formatSz } from '../core/fmt.js';
+import { interruptCheck } from '../core/interrupts.js';
 import { DEFAULT_INTERVALS, DEFAULT_NR_REGIONS } from '../core/damon_constants.js';
 import { SYNTHETIC_PAGE_BYTES } from '../core/page_size.js';
 import type { Snapshot, TraceHeader } from '../core/model.js';
@@ -110,8 +113,42 @@ export function* syntheticSnapshots(spec: SyntheticTraceSpec): Generator<Snapsho
   }
 }
 
+/** The most regions one snapshot may have: 4,194,304 (48 bytes of memory each while generating). */
+export const MAX_SYNTHETIC_REGIONS_PER_SNAPSHOT = 4 * 1024 * 1024;
+/** The most regions a synthetic trace may have in all: 2^30 (about 9 GB of file). */
+export const MAX_SYNTHETIC_REGIONS = 1024 * 1024 * 1024;
+/** Generating keeps 6 arrays of 8 bytes per region of a snapshot. */
+const GENERATOR_BYTES_PER_REGION = 48;
+/** Measured on `damo synth` output: 8,351,325 bytes for 10,000 snapshots of 100 regions. */
+const FILE_BYTES_PER_REGION = 8.35;
+
+/**
+ * Refuses a trace too large to generate (issue 14 item 5), saying the memory or the file
+ * size it would take and the limit, before anything is allocated or written.
+ */
+export function checkSyntheticSpec(spec: SyntheticTraceSpec): void {
+  const perSnapshot = spec.nrRegionsPerSnapshot;
+  if (perSnapshot > MAX_SYNTHETIC_REGIONS_PER_SNAPSHOT) {
+    throw new DamoError(
+      'E_USAGE',
+      `--regions ${perSnapshot} would need ${formatSz(perSnapshot * GENERATOR_BYTES_PER_REGION, false)} of memory per snapshot; ` +
+        `the most is ${MAX_SYNTHETIC_REGIONS_PER_SNAPSHOT.toLocaleString('en-US')} regions per snapshot`,
+    );
+  }
+  const total = spec.nrSnapshots * perSnapshot * Math.max(1, spec.nrTargets ?? 1);
+  if (total > MAX_SYNTHETIC_REGIONS) {
+    throw new DamoError(
+      'E_USAGE',
+      `--snapshots x --regions x --targets is ${total.toLocaleString('en-US')} regions, about ` +
+        `${formatSz(total * FILE_BYTES_PER_REGION, false)} of file (${FILE_BYTES_PER_REGION} bytes a region, measured); ` +
+        `the most is ${MAX_SYNTHETIC_REGIONS.toLocaleString('en-US')} regions`,
+    );
+  }
+}
+
 /** Writes a synthetic trace to `path` in our format; returns the number of bytes written. */
 export async function writeSyntheticTrace(path: string, spec: SyntheticTraceSpec, notify?: (message: string) => void): Promise<number> {
+  checkSyntheticSpec(spec);
   const { TraceWriter } = await import('./trace_writer.js');
   const { PendingOutput } = await import('../core/output_file.js');
   const pending = new PendingOutput(path, 'the output');
@@ -119,7 +156,12 @@ export async function writeSyntheticTrace(path: string, spec: SyntheticTraceSpec
   try {
     writer = TraceWriter.create(pending.tmp, syntheticHeader(spec));
     try {
-      for (const snapshot of syntheticSnapshots(spec)) writer.writeSnapshot(snapshot);
+      for (const snapshot of syntheticSnapshots(spec)) {
+        writer.writeSnapshot(snapshot);
+        // The writer is synchronous: let SIGINT/SIGTERM in between snapshots.
+        const turn = interruptCheck();
+        if (turn !== undefined) await turn;
+      }
     } catch (err) {
       writer.abandon();
       throw err;

@@ -4,6 +4,7 @@
  * tail, the snapshot head and tail and each region (damo 3.3.0's `--format` language, see
  * `damo help access_format_options`), the defaults each `--style` sets, and the rendering.
  */
+import { interruptCheck } from '../core/interrupts.js';
 import {
   formatBp,
   formatHz,
@@ -477,8 +478,12 @@ function sortRegions(regions: RegionView[], o: AccessFormatOptions): RegionView[
   return out;
 }
 
-/** damo `fmt_records`: the whole report text (without the final newline). */
-export function formatAccessRecords(records: AccessRecord[], options: AccessFormatOptions): string {
+/**
+ * damo `fmt_records`: the whole report text (without the final newline). Asynchronous only
+ * to let signal handlers run between snapshots (core/interrupts.ts): a detailed report of
+ * 1M regions takes seconds to format.
+ */
+export async function formatAccessRecords(records: AccessRecord[], options: AccessFormatOptions): Promise<string> {
   const t: Templates = {};
   for (const [area, text] of Object.entries(options.formats) as Array<[FormatArea, string]>) t[AREA_KEY[area]] = text;
   for (const e of options.formatEdits) if (e.action === 'set') t[AREA_KEY[e.area]] = e.text;
@@ -508,7 +513,10 @@ export function formatAccessRecords(records: AccessRecord[], options: AccessForm
   for (const record of records) {
     const iv = record.intervals as Intervals;
     push(render(fmt.recordHead, RECORD_FORMATTERS, { fmt, record, iv }));
-    record.snapshots.forEach((snapshot, sidx) => {
+    for (let sidx = 0; sidx < record.snapshots.length; sidx++) {
+      const turn = interruptCheck();
+      if (turn !== undefined) await turn;
+      const snapshot = record.snapshots[sidx] as AccessSnapshot;
       const regions = regionsOf(snapshot, iv);
       const c: Ctx = { fmt, record, iv, snapshot, regions };
       push(render(fmt.snapshotHead, SNAPSHOT_FORMATTERS, c));
@@ -517,7 +525,7 @@ export function formatAccessRecords(records: AccessRecord[], options: AccessForm
       }
       push(render(fmt.snapshotTail, SNAPSHOT_FORMATTERS, c));
       if (sidx < record.snapshots.length - 1 && !totalOnly) out.push('');
-    });
+    }
     push(render(fmt.recordTail, RECORD_FORMATTERS, { fmt, record, iv }));
   }
   return out.join('\n');

@@ -7,11 +7,11 @@
  * Streaming: each target's snapshots go through the filters and the aggregation one by one,
  * so memory holds one aggregation window, not the recording.
  */
-import { chmod, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { chmod } from 'node:fs/promises';
 
 import { DamoError, errorMessage } from '../core/errors.js';
 import type { CliIO } from '../core/io.js';
+import { writeOutputFile } from '../core/output_file.js';
 import type { Snapshot, TraceSource } from '../core/model.js';
 import { targetSnapshots } from '../core/trace_walk.js';
 import { openForReport } from '../format/open_for_report.js';
@@ -168,24 +168,24 @@ function adjustedSource(src: TraceSource, r: AdjustRequest): TraceSource {
 }
 
 export async function runAdjustCommand(io: CliIO, r: AdjustRequest): Promise<number> {
-  const src = await openForReport(io, r.input, { strict: false });
+  const src = await openForReport(io, r.input, { strict: false, outputs: [{ path: r.output, what: 'the output' }] });
   const adjusted = adjustedSource(src, r);
-  const tmp = join(dirname(r.output), `.${basename(r.output)}.tmp-${process.pid}`);
-  try {
-    if (r.outputType === 'perf_script') {
-      const { writePerfScript } = await import('../format/damo/perf_script_writer.js');
-      await writePerfScript(adjusted, tmp, { mode: r.mode });
-    } else {
-      const { writeDamoJson } = await import('../format/damo/json_writer.js');
-      await writeDamoJson(adjusted, tmp, { compressed: r.outputType === 'json_compressed', mode: r.mode });
+  // Written under a temporary name removed on error and at exit (an interrupt included).
+  await writeOutputFile(r.output, async (tmp) => {
+    try {
+      if (r.outputType === 'perf_script') {
+        const { writePerfScript } = await import('../format/damo/perf_script_writer.js');
+        await writePerfScript(adjusted, tmp, { mode: r.mode });
+      } else {
+        const { writeDamoJson } = await import('../format/damo/json_writer.js');
+        await writeDamoJson(adjusted, tmp, { compressed: r.outputType === 'json_compressed', mode: r.mode });
+      }
+      // The mode given at creation is reduced by the umask; damo chmods after writing.
+      await chmod(tmp, r.mode);
+    } catch (e) {
+      if (e instanceof DamoError) throw e;
+      throw new DamoError('E_IO', `${r.output}: writing the adjusted recording failed: ${errorMessage(e)}`, { cause: e });
     }
-    // The mode given at creation is reduced by the umask; damo chmods after writing.
-    await chmod(tmp, r.mode);
-    await rename(tmp, r.output);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    if (e instanceof DamoError) throw e;
-    throw new DamoError('E_IO', `${r.output}: writing the adjusted recording failed: ${errorMessage(e)}`, { cause: e });
-  }
+  });
   return 0;
 }

@@ -5,6 +5,7 @@
  * (`--output stdout`, the default) or as an image (`--output FILE.png|svg|pdf`).
  */
 import { DamoError } from '../core/errors.js';
+import { interruptCheck } from '../core/interrupts.js';
 import { formatNr, pyInt, pyRepr, textToBytes, textToNs } from '../core/fmt.js';
 import { note, TextOut, type CliIO } from '../core/io.js';
 import type { Snapshot, TraceSource, TraceTarget } from '../core/model.js';
@@ -117,9 +118,16 @@ function sortedByTemperature(s: Snapshot, ranges: Array<[number, number]>, src: 
 }
 
 /** damo `fmt_gnuplot_str`: one `<time>\t<address>\t<heat>` line per cell, NaN when empty. */
-function rawText(map: HeatMap330, absTime: boolean, absAddr: boolean): string {
+/**
+ * Writes the cells one line each, a time row at a time with an interrupt check between
+ * rows: a 500x500 map is 250,000 lines, half a second of formatting on its own.
+ */
+async function writeRawText(out: TextOut, map: HeatMap330, absTime: boolean, absAddr: boolean): Promise<void> {
   const g = map.geometry;
-  const lines: string[] = [];
+  if (g.timeResol * g.addrResol === 0) {
+    await out.write('\n');
+    return;
+  }
   const addrs: string[] = [];
   for (let j = 0; j < g.addrResol; j++) {
     const a = Math.trunc(g.addrStart + j * g.addrUnitBytes);
@@ -128,12 +136,16 @@ function rawText(map: HeatMap330, absTime: boolean, absAddr: boolean): string {
   for (let i = 0; i < g.timeResol; i++) {
     const t = Math.trunc(g.timeStartNs + i * g.timeUnitNs);
     const time = pyInt(absTime ? t : t - g.timeStartNs);
+    let row = '';
     for (let j = 0; j < g.addrResol; j++) {
       const h = map.heats[i * g.addrResol + j] as number;
-      lines.push(`${time}\t${addrs[j] as string}\t${Number.isNaN(h) ? 'NaN' : pyRepr(h)}`);
+      row += `${time}\t${addrs[j] as string}\t${Number.isNaN(h) ? 'NaN' : pyRepr(h)}\n`;
     }
+    const drained = out.write(row);
+    if (drained !== undefined) await drained;
+    const turn = interruptCheck();
+    if (turn !== undefined) await turn;
   }
-  return lines.join('\n');
 }
 
 export async function runHeatmapCommand(io: CliIO, r: HeatmapRequest): Promise<number> {
@@ -184,7 +196,7 @@ export async function runHeatmapCommand(io: CliIO, r: HeatmapRequest): Promise<n
         }
       }
       if (mode === 'stdout') await out.write(map.asciiText(r.colorset, !r.skipColorsetExample, heatUnit) + '\n');
-      else if (mode === 'raw') await out.write(rawText(map, r.absTime, r.absAddr) + '\n');
+      else if (mode === 'raw') await writeRawText(out, map, r.absTime, r.absAddr);
       else {
         const { heatmapPictureSvg } = await import('./heats_image.js');
         const { writeImage } = await import('../plot/render.js');

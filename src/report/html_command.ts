@@ -5,9 +5,9 @@
  * optionally a scheme simulation). Everything the page shows is computed here; the page's
  * script and style (src/report/html/) are inlined, so it opens from disk without a network.
  */
-import { stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 
-import { DamoError } from '../core/errors.js';
+import { writeOutputData } from '../core/output_file.js';
 import { note, type CliIO } from '../core/io.js';
 import { recordedPageSizeBytes } from '../core/page_size.js';
 import { openForReport } from '../format/open_for_report.js';
@@ -32,7 +32,7 @@ export async function runHtmlCommand(io: CliIO, r: HtmlRequest): Promise<number>
   const t0 = process.hrtime.bigint();
   // A bad schemes file fails before a large recording is read.
   const loaded = r.schemes !== undefined ? await loadSchemes(r.schemes) : null;
-  const source = await openForReport(io, r.input, { strict: r.strict, showsAddresses: true });
+  const source = await openForReport(io, r.input, { strict: r.strict, showsAddresses: true, outputs: [{ path: r.output, what: 'the HTML page' }] });
   let schemes = null;
   if (loaded !== null) {
     const { intervals, note: intervalsNote } = recordingSchemeIntervals(source.header, r.input, undefined, undefined);
@@ -48,11 +48,8 @@ export async function runHtmlCommand(io: CliIO, r: HtmlRequest): Promise<number>
   );
   const data = await computeHtmlData(source, { input: r.input, fileSizeBytes, limits: r.limits ?? HTML_LIMITS, schemes });
   const html = renderHtmlPage(data);
-  try {
-    await writeFile(r.output, html);
-  } catch (err) {
-    throw new DamoError('E_IO', `cannot write ${r.output}: ${(err as Error).message}`, { cause: err });
-  }
+  // Written to a temporary name and renamed, so an interrupt or a full disk leaves no partial page.
+  await writeOutputData(r.output, html);
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   const bytes = Buffer.byteLength(html);
   note(

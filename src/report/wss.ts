@@ -11,6 +11,7 @@
  *    list summed element-wise under target id 0;
  * 4. print percentiles `int(p / 100.0 * len)` (clamped) with a bar, or every value.
  */
+import { interruptible } from '../core/interrupts.js';
 import { DamoError } from '../core/errors.js';
 import { formatSz, padLeft, percentileIndex, pyInt } from '../core/fmt.js';
 import type { TraceSource } from '../core/model.js';
@@ -95,10 +96,10 @@ export async function wssDists(src: TraceSource, opts: WssOptions): Promise<WssD
   if (src.snapshotsOfTarget !== undefined) {
     for (let t = 0; t < src.header.targets.length; t++) {
       const a = adjusterOf(t);
-      for (const s of src.snapshotsOfTarget(t)) a.push(s);
+      for await (const s of interruptible(src.snapshotsOfTarget(t))) a.push(s);
     }
   } else {
-    for await (const s of src.snapshots()) adjusterOf(s.targetIndex).push(s);
+    for await (const s of interruptible(src.snapshots())) adjusterOf(s.targetIndex).push(s);
   }
 
   // damo keys a dict by target id: a later record with the same id replaces the earlier
