@@ -11,7 +11,7 @@ import type { CommandContext } from './context.js';
 import { exactOption } from './damo_command.js';
 import { ExitCode } from './exit_code.js';
 import { resolveMonitoring } from './monitoring.js';
-import { collectIntegers } from './values.js';
+import { collectIntegers, parseNonNegativeInteger } from './values.js';
 
 interface StartCliOptions {
   schemes?: string;
@@ -52,6 +52,36 @@ Examples:
       const m = resolveMonitoring(args, opts, true);
       const schemes = opts.schemes === undefined ? [] : (await loadSchemes(opts.schemes)).schemes;
       const code = runStartCliCommand(ctx.io, { sysfsRoot: opts.sysfs_root, target: m.target, ops: opts.ops, regions: m.regions, intervals: m.intervals, nrRegions: m.nrRegions, schemes, debug: ctx.debug() });
+      if (code !== 0) throw new ExitCode(code);
+    });
+
+  program
+    .command('tune')
+    .summary("change the parameters and schemes of the kdamond 'damo start' started, online")
+    .description(
+      'Write new monitoring intervals, region counts or schemes into a running kdamond and make the ' +
+        "kernel take them (the sysfs 'commit' command), without stopping it. Only the kdamond that " +
+        "'damo start' started (its state file names it) is tuned unless --force.",
+    )
+    .option('-c, --schemes <file>', "schemes replacing the current ones: a file, or the scheme text itself ('' removes them)")
+    .addOption(exactOption('--monitoring_intervals <times...>', 'sampling, aggregation and ops-update intervals, with units', 3))
+    .addOption(exactOption('--monitoring_nr_regions_range <nr...>', 'minimum and maximum number of regions', 2))
+    .option('--kdamond_index <index>', 'which kdamond to tune', parseNonNegativeInteger, 0)
+    .option('--force', 'tune it even if damo-ts did not start it')
+    .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs)
+    .action(async (opts: StartCliOptions & { force?: boolean; kdamond_index: number }) => {
+      const [{ loadSchemes }, { runTuneCliCommand }] = await Promise.all([import('../schemes/load.js'), import('../record/kdamond/control_command.js')]);
+      const m = resolveMonitoring(['paddr'], opts, true);
+      const schemes = opts.schemes === undefined ? null : opts.schemes.trim() === '' ? [] : (await loadSchemes(opts.schemes)).schemes;
+      const code = runTuneCliCommand(ctx.io, {
+        sysfsRoot: opts.sysfs_root,
+        index: opts.kdamond_index,
+        force: opts.force === true,
+        intervals: opts.monitoring_intervals === undefined ? null : m.intervals,
+        nrRegions: opts.monitoring_nr_regions_range === undefined ? null : m.nrRegions,
+        schemes,
+        debug: ctx.debug(),
+      });
       if (code !== 0) throw new ExitCode(code);
     });
 

@@ -16,6 +16,7 @@ import { FORBID_REAL_KERNEL_ENV } from '../../src/record/kfs.js';
 import { runStartCommand, type StartRequest } from '../../src/record/kdamond/start_command.js';
 import { STATE_DIR_ENV, stateFilePath } from '../../src/record/kdamond/state_file.js';
 import { runStopCommand } from '../../src/record/kdamond/stop_command.js';
+import { runTuneCommand } from '../../src/record/kdamond/tune_command.js';
 import { parseSchemesText } from '../../src/schemes/text.js';
 import { FakeKernel } from '../fixtures/record/fake_kernel.js';
 
@@ -175,5 +176,38 @@ describe('damo start / stop on fake sysfs', () => {
       expect(k.isRunning('sysfs:0')).toBe(true);
       expect(fs.existsSync(path)).toBe(false);
     }
+  });
+
+  it('tune writes the new values and commits; it refuses a kdamond damo-ts did not start', () => {
+    const k = (kernel = new FakeKernel(join(dir, 'k'), { autoTrace: false }));
+    const io = makeIo();
+    runStartCommand(io, k, paddrReq(k, '4K max 0 0 1s max pageout'));
+    const before = k.log.length;
+    const tune = { sysfsRoot: k.roots.sysfs, index: 0, force: false, intervals: { sampleUs: 2000, aggrUs: 40_000, opsUpdateUs: 2_000_000 }, nrRegions: { min: 20, max: 500 }, schemes: null };
+    expect(runTuneCommand(io, k, tune)).toBe(0);
+    expect(rel(k, k.log.slice(before))).toEqual([
+      'write kdamonds/0/contexts/0/monitoring_attrs/intervals/sample_us 2000',
+      'write kdamonds/0/contexts/0/monitoring_attrs/intervals/aggr_us 40000',
+      'write kdamonds/0/contexts/0/monitoring_attrs/intervals/update_us 2000000',
+      'write kdamonds/0/contexts/0/monitoring_attrs/nr_regions/min 20',
+      'write kdamonds/0/contexts/0/monitoring_attrs/nr_regions/max 500',
+      'write kdamonds/0/state commit',
+    ]);
+    const mid = k.log.length;
+    expect(runTuneCommand(io, k, { ...tune, intervals: null, nrRegions: null, schemes: parseSchemesText('min max 0 0 0s max stat', '<t>') })).toBe(0);
+    const w = rel(k, k.log.slice(mid));
+    expect(w).toContain('write kdamonds/0/contexts/0/schemes/0/action stat');
+    expect(w.at(-1)).toBe('write kdamonds/0/state commit');
+    expect(fs.readFileSync(join(k.roots.sysfs, 'kdamonds/0/contexts/0/schemes/0/action'), 'utf8').trim()).toBe('stat');
+    runStopCommand(io, k, { sysfsRoot: k.roots.sysfs, force: false });
+  });
+
+  it('tune leaves a foreign kdamond byte-identical', () => {
+    const k = (kernel = new FakeKernel(join(dir, 'k'), { autoTrace: false, foreign: [{ state: 'on', pid: 4242, ops: 'paddr' }] }));
+    const snap = FakeKernel.snapshotTree(k.roots.sysfs);
+    const io = makeIo();
+    expect(() => runTuneCommand(io, k, { sysfsRoot: k.roots.sysfs, index: 0, force: false, intervals: null, nrRegions: { min: 20, max: 500 }, schemes: null })).toThrow(/refusing to tune kdamond 0 \(pid 4242\): damo-ts did not start it/);
+    expect(k.log).toEqual([]);
+    expect(FakeKernel.snapshotTree(k.roots.sysfs)).toEqual(snap);
   });
 });

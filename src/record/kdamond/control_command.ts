@@ -12,6 +12,7 @@ import type { KdamondTarget } from '../sysfs.js';
 import type { TargetSpec } from '../target.js';
 import { runStartCommand } from './start_command.js';
 import { runStopCommand } from './stop_command.js';
+import { runTuneCommand, type TuneRequest } from './tune_command.js';
 
 export interface StartCliRequest {
   sysfsRoot: string;
@@ -45,4 +46,9 @@ export function runStartCliCommand(io: CliIO, req: StartCliRequest): number {
 
 export function runStopCliCommand(io: CliIO, req: { sysfsRoot: string; force: boolean; debug: boolean }): number {
   return runStopCommand(io, kernelFs(io, req.debug), { sysfsRoot: req.sysfsRoot, force: req.force });
+}
+
+export function runTuneCliCommand(io: CliIO, req: TuneRequest & { debug: boolean }): number {
+  const { debug, ...tune } = req;
+  return runTuneCommand(io, kernelFs(io, debug), tune);
 }
