@@ -69,6 +69,10 @@ Examples:
     .option('--kdamond_index <index>', 'which kdamond to tune', parseNonNegativeInteger, 0)
     .option('--force', 'tune it even if damo-ts did not start it')
     .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs)
+    .addHelpText('after', `
+Examples:
+  $ damo tune --monitoring_intervals 10ms 200ms 2s
+  $ damo tune -c '4K max 0 0 30s max pageout'`)
     .action(async (opts: StartCliOptions & { force?: boolean; kdamond_index: number }) => {
       const [{ loadSchemes }, { runTuneCliCommand }] = await Promise.all([import('../schemes/load.js'), import('../record/kdamond/control_command.js')]);
       const m = resolveMonitoring(['paddr'], opts, true);
@@ -95,6 +99,10 @@ Examples:
     )
     .option('--force', 'stop and remove every kdamond, whoever started it')
     .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs)
+    .addHelpText('after', `
+Examples:
+  $ damo stop
+  $ damo stop --force        # also kdamonds damo-ts did not start`)
     .action(async (opts: { force?: boolean; sysfs_root: string }) => {
       const { runStopCliCommand } = await import('../record/kdamond/control_command.js');
       const code = runStopCliCommand(ctx.io, { sysfsRoot: opts.sysfs_root, force: opts.force === true, debug: ctx.debug() });
