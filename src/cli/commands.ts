@@ -15,6 +15,7 @@ import { registerReplay } from './replay.js';
 import { registerConvert, registerConvertRecordFormat, registerVersion } from './convert.js';
 import { registerExport } from './export.js';
 import { registerFleet } from './fleet.js';
+import { registerKdamondControl } from './kdamond.js';
 import { registerRecord } from './record.js';
 import { registerReport } from './report/index.js';
 import { registerSimulate } from './report/schemes.js';
@@ -29,6 +30,7 @@ export function registerCommands(program: Command, ctx: CommandContext): void {
   registerConvert(program, ctx);
   registerConvertRecordFormat(program, ctx);
   registerSchemes(program, ctx);
+  registerKdamondControl(program, ctx);
   registerSimulate(program, ctx);
   registerSynth(program, ctx);
   registerReplay(program, ctx);

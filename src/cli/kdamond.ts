@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * `damo start` and `damo stop`: leave a kdamond running after the command returns, and
+ * stop it later. Parsing only; the work is in src/record/kdamond/.
+ */
+import { Option, type Command } from 'commander';
+
+import { DAMON_OPS, type Ops } from '../core/model.js';
+import { DEFAULT_ROOTS } from '../record/roots.js';
+import type { CommandContext } from './context.js';
+import { exactOption } from './damo_command.js';
+import { ExitCode } from './exit_code.js';
+import { resolveMonitoring } from './monitoring.js';
+import { collectIntegers, parseNonNegativeInteger } from './values.js';
+
+interface StartCliOptions {
+  schemes?: string;
+  ops?: Ops;
+  monitoring_intervals?: string[];
+  monitoring_nr_regions_range?: string[];
+  regions?: string[];
+  target_pid?: number[];
+  sysfs_root: string;
+}
+
+export function registerKdamondControl(program: Command, ctx: CommandContext): void {
+  program
+    .command('start')
+    .summary('start a kdamond through DAMON sysfs and leave it running')
+    .description(
+      'Configure kdamond 0 through DAMON sysfs for a running process or physical memory, with ' +
+        'optional schemes, turn it on, check that it runs, and exit leaving it running. What was ' +
+        'started is kept in a state file ($DAMO_STATE_DIR, default /run/damo-ts) so that ' +
+        "'damo stop' stops only that. Refused while any other kdamond exists: adding one " +
+        'rewrites nr_kdamonds, which DAMON refuses while a kdamond runs.',
+    )
+    .argument('[target...]', "pid(s) of running processes, or 'paddr'")
+    .option('-c, --schemes <file>', "schemes to apply: a file (damo JSON or the one-line language), or the scheme text itself")
+    .addOption(new Option('--ops <ops>', 'DAMON operations set (default: paddr for paddr, fvaddr with --regions, else vaddr)').choices(DAMON_OPS))
+    .addOption(exactOption('--monitoring_intervals <times...>', 'sampling, aggregation and ops-update intervals, with units', 3))
+    .addOption(exactOption('--monitoring_nr_regions_range <nr...>', 'minimum and maximum number of regions', 2))
+    .addOption(exactOption('-r, --regions <ranges...>', 'fixed ranges to monitor, "<start>-<end> ..." (fvaddr and paddr)', 1))
+    .option('--target_pid <pid>', 'pid of a target (repeatable), as an option', collectIntegers)
+    .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs)
+    .addHelpText('after', `
+Examples:
+  $ damo start paddr -c '4K max 0 0 10s max pageout quota_sz=100M quota_reset=1s'
+  $ damo start 1234 --monitoring_intervals 5ms 100ms 1s
+  $ damo stop`)
+    .action(async (args: string[], opts: StartCliOptions) => {
+      const [{ loadSchemes }, { runStartCliCommand }] = await Promise.all([import('../schemes/load.js'), import('../record/kdamond/control_command.js')]);
+      const m = resolveMonitoring(args, opts, true);
+      const schemes = opts.schemes === undefined ? [] : (await loadSchemes(opts.schemes)).schemes;
+      const code = runStartCliCommand(ctx.io, { sysfsRoot: opts.sysfs_root, target: m.target, ops: opts.ops, regions: m.regions, intervals: m.intervals, nrRegions: m.nrRegions, schemes, debug: ctx.debug() });
+      if (code !== 0) throw new ExitCode(code);
+    });
+
+  program
+    .command('tune')
+    .summary("change the parameters and schemes of the kdamond 'damo start' started, online")
+    .description(
+      'Write new monitoring intervals, region counts or schemes into a running kdamond and make the ' +
+        "kernel take them (the sysfs 'commit' command), without stopping it. Only the kdamond that " +
+        "'damo start' started (its state file names it) is tuned unless --force.",
+    )
+    .option('-c, --schemes <file>', "schemes replacing the current ones: a file, or the scheme text itself ('' removes them)")
+    .addOption(exactOption('--monitoring_intervals <times...>', 'sampling, aggregation and ops-update intervals, with units', 3))
+    .addOption(exactOption('--monitoring_nr_regions_range <nr...>', 'minimum and maximum number of regions', 2))
+    .option('--kdamond_index <index>', 'which kdamond to tune', parseNonNegativeInteger, 0)
+    .option('--force', 'tune it even if damo-ts did not start it')
+    .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs)
+    .addHelpText('after', `
+Examples:
+  $ damo tune --monitoring_intervals 10ms 200ms 2s
+  $ damo tune -c '4K max 0 0 30s max pageout'`)
+    .action(async (opts: StartCliOptions & { force?: boolean; kdamond_index: number }) => {
+      const [{ loadSchemes }, { runTuneCliCommand }] = await Promise.all([import('../schemes/load.js'), import('../record/kdamond/control_command.js')]);
+      const m = resolveMonitoring(['paddr'], opts, true);
+      const schemes = opts.schemes === undefined ? null : opts.schemes.trim() === '' ? [] : (await loadSchemes(opts.schemes)).schemes;
+      const code = runTuneCliCommand(ctx.io, {
+        sysfsRoot: opts.sysfs_root,
+        index: opts.kdamond_index,
+        force: opts.force === true,
+        intervals: opts.monitoring_intervals === undefined ? null : m.intervals,
+        nrRegions: opts.monitoring_nr_regions_range === undefined ? null : m.nrRegions,
+        schemes,
+        debug: ctx.debug(),
+      });
+      if (code !== 0) throw new ExitCode(code);
+    });
+
+  program
+    .command('stop')
+    .summary("stop the kdamonds 'damo start' started")
+    .description(
+      "Stop the kdamonds that 'damo start' started (as its state file names them) and remove their " +
+        'sysfs directories. A kdamond that damo-ts did not start is left alone unless --force; a ' +
+        'reboot or a kdamond that died since start are detected and told.',
+    )
+    .option('--force', 'stop and remove every kdamond, whoever started it')
+    .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs)
+    .addHelpText('after', `
+Examples:
+  $ damo stop
+  $ damo stop --force        # also kdamonds damo-ts did not start`)
+    .action(async (opts: { force?: boolean; sysfs_root: string }) => {
+      const { runStopCliCommand } = await import('../record/kdamond/control_command.js');
+      const code = runStopCliCommand(ctx.io, { sysfsRoot: opts.sysfs_root, force: opts.force === true, debug: ctx.debug() });
+      if (code !== 0) throw new ExitCode(code);
+    });
+}

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/** Entry points of `damo start` and `damo stop` for the CLI: the real kernel filesystems. */
+import * as fs from 'node:fs';
+
+import type { CliIO } from '../../core/io.js';
+import { DamoError } from '../../core/errors.js';
+import type { Intervals, NrRegionsRange, Ops } from '../../core/model.js';
+import type { Scheme } from '../../schemes/model.js';
+import { RealKernelFs, type KernelFs } from '../kfs.js';
+import { defaultPaddrRegion } from '../paddr.js';
+import type { KdamondTarget } from '../sysfs.js';
+import type { TargetSpec } from '../target.js';
+import { runStartCommand } from './start_command.js';
+import { runStopCommand } from './stop_command.js';
+import { runTuneCommand, type TuneRequest } from './tune_command.js';
+
+export interface StartCliRequest {
+  sysfsRoot: string;
+  target: TargetSpec;
+  ops: Ops | undefined;
+  regions: Array<[number, number]> | null;
+  intervals: Intervals;
+  nrRegions: NrRegionsRange;
+  schemes: readonly Scheme[];
+  debug: boolean;
+}
+
+function kernelFs(io: CliIO, debug: boolean): KernelFs {
+  return new RealKernelFs(debug ? (op) => io.stderr.write(`damo: debug: ${op.op} ${op.path}${op.op === 'write' ? ` <- ${JSON.stringify(op.value)}` : ''}\n`) : undefined);
+}
+
+/** The kdamond targets of a target spec; a command is refused (start leaves DAMON running, not a workload). */
+export function kdamondTargets(target: TargetSpec, ops: Ops, regions: Array<[number, number]> | null, readIomem: () => string): KdamondTarget[] {
+  if (target.kind === 'command') {
+    throw new DamoError('E_USAGE', `damo start monitors a running process or physical memory, not a command ('${target.display}')`, { hint: 'start the workload first and give its pid, or use damo record / damo schemes -c for a command' });
+  }
+  if (target.kind === 'paddr') return [{ regions: regions ?? [defaultPaddrRegion(readIomem)] }];
+  return target.pids.map((pid) => (regions !== null && ops === 'fvaddr' ? { pid, regions } : { pid }));
+}
+
+export function runStartCliCommand(io: CliIO, req: StartCliRequest): number {
+  const ops: Ops = req.ops ?? (req.target.kind === 'paddr' ? 'paddr' : req.regions !== null ? 'fvaddr' : 'vaddr');
+  const targets = kdamondTargets(req.target, ops, req.regions, () => fs.readFileSync('/proc/iomem', 'utf8'));
+  return runStartCommand(io, kernelFs(io, req.debug), { sysfsRoot: req.sysfsRoot, ops, intervals: req.intervals, nrRegions: req.nrRegions, targets, schemes: req.schemes });
+}
+
+export function runStopCliCommand(io: CliIO, req: { sysfsRoot: string; force: boolean; debug: boolean }): number {
+  return runStopCommand(io, kernelFs(io, req.debug), { sysfsRoot: req.sysfsRoot, force: req.force });
+}
+
+export function runTuneCliCommand(io: CliIO, req: TuneRequest & { debug: boolean }): number {
+  const { debug, ...tune } = req;
+  return runTuneCommand(io, kernelFs(io, debug), tune);
+}

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * `damo start`: configure kdamond 0 through DAMON sysfs, turn it on, check that it runs,
+ * write the state file, and leave it running. Setup reuses OurKdamond (src/record/sysfs.ts),
+ * which creates a kdamond only when nr_kdamonds reads 0 (so a kdamond we did not create is
+ * never touched) and rolls every write back when one fails midway.
+ */
+import type { CliIO } from '../../core/io.js';
+import { DamoError } from '../../core/errors.js';
+import type { Intervals, NrRegionsRange, Ops } from '../../core/model.js';
+import type { Scheme } from '../../schemes/model.js';
+import { NoGuardian } from '../guardian.js';
+import { readTrim, type KernelFs } from '../kfs.js';
+import { OurKdamond, type KdamondTarget } from '../sysfs.js';
+import { currentBootId, readStateFile, stateFilePath, writeStateFile } from './state_file.js';
+import { describeRunningKdamonds } from './inspect.js';
+
+export interface StartRequest {
+  sysfsRoot: string;
+  ops: Ops;
+  intervals: Intervals;
+  nrRegions: NrRegionsRange;
+  targets: KdamondTarget[];
+  schemes: readonly Scheme[];
+}
+
+/** Checks what the kernel would refuse, before anything is written. */
+export function validateStart(req: StartRequest): void {
+  const { sampleUs, aggrUs, opsUpdateUs } = req.intervals;
+  if (sampleUs > aggrUs) throw new DamoError('E_USAGE', `monitoring_intervals: sample (${sampleUs} us) must not exceed aggr (${aggrUs} us)`);
+  if (opsUpdateUs < aggrUs) throw new DamoError('E_USAGE', `monitoring_intervals: ops_update (${opsUpdateUs} us) must be at least aggr (${aggrUs} us)`);
+  if (req.nrRegions.min < 3 || req.nrRegions.min > req.nrRegions.max) {
+    throw new DamoError('E_USAGE', `monitoring_nr_regions_range: min ${req.nrRegions.min}, max ${req.nrRegions.max}; DAMON accepts 3 <= min <= max`);
+  }
+  if (req.targets.length === 0) throw new DamoError('E_USAGE', 'targets: at least one target is needed (a pid, or paddr)');
+  req.targets.forEach((t, i) => {
+    if (req.ops !== 'paddr' && t.pid === undefined) throw new DamoError('E_USAGE', `targets[${i}].pid: ops '${req.ops}' needs a process id`);
+    if (req.ops !== 'vaddr' && (t.regions ?? []).length === 0) throw new DamoError('E_USAGE', `targets[${i}].regions: ops '${req.ops}' needs at least one address range (--regions)`);
+    for (const [s, e] of t.regions ?? []) {
+      if (!(s < e)) throw new DamoError('E_USAGE', `targets[${i}].regions: start ${s} must be below end ${e}`);
+    }
+  });
+}
+
+export function runStartCommand(io: CliIO, kfs: KernelFs, req: StartRequest): number {
+  validateStart(req);
+  const statePath = stateFilePath(io.env);
+  const previous = readStateFile(statePath);
+  const nr = readTrim(kfs, `${req.sysfsRoot}/kdamonds/nr_kdamonds`);
+  if (nr === undefined) {
+    throw new DamoError('E_UNSUPPORTED', `DAMON sysfs is not there (${req.sysfsRoot}/kdamonds/nr_kdamonds is missing)`, { hint: 'it needs CONFIG_DAMON_SYSFS (Linux 5.18+) and root' });
+  }
+  if (nr !== '0') {
+    const owner = previous !== null && previous.sysfs_root === req.sysfsRoot ? `damo start made them (state file ${statePath}); 'damo stop' removes them` : 'damo-ts did not create them (no state file of ours names them)';
+    throw new DamoError('E_BUSY', `DAMON already has ${nr} kdamond(s): ${describeRunningKdamonds(kfs, req.sysfsRoot)}. Adding one rewrites nr_kdamonds, which erases every kdamond's configuration and which DAMON refuses (EBUSY) while any kdamond runs; ${owner}`, {
+      hint: "stop them first, or change the running one online with 'damo tune'",
+    });
+  }
+  const kd = new OurKdamond(kfs, req.sysfsRoot, { ops: req.ops, intervals: req.intervals, nrRegions: req.nrRegions, targets: req.targets, statSchemes: false, schemes: req.schemes }, new NoGuardian());
+  kd.setup();
+  const pid = kd.start();
+  if (!kd.isRunning()) {
+    kd.restore();
+    throw new DamoError('E_TARGET', 'kdamond 0 stopped right after it started; its targets may have exited');
+  }
+  try {
+    writeStateFile(statePath, { version: 1, sysfs_root: req.sysfsRoot, boot_id: currentBootId(), started_at: new Date().toISOString(), kdamonds: [{ index: 0, pid }] });
+  } catch (err) {
+    kd.restore();
+    throw new DamoError('E_IO', `cannot write the state file ${statePath}; kdamond 0 was stopped again`, { cause: err, hint: 'set DAMO_STATE_DIR to a writable directory' });
+  }
+  io.stdout.write(`kdamond 0 started (pid ${pid}); 'damo stop' stops it\n`);
+  return 0;
+}
