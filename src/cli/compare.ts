@@ -47,7 +47,7 @@ export function registerCompare(program: Command, ctx: CommandContext): void {
     .option('--acc_thres <n>', 'nr_accesses from which a region counts in the working set', parsePositiveInteger, 1)
     .option('--work_time <us>', "compare working sets of snapshot groups spanning at least this many microseconds (or with a unit; damo's --work_time), for recordings with different aggregation intervals", parsePositiveTimeUs)
     .option('--json', 'print the result as JSON')
-    .option('--strict', 'fail on truncated recordings')
+    .option('--strict', 'fail on truncated or damaged recordings instead of reading around the damage')
     .option('--max_wss_error <pct>', 'exit 1 if any working-set percentile error exceeds this (in %)', parsePercent)
     .option('--min_correlation <r>', 'exit 1 if the heatmap correlation is below this', parseCorrelation)
     .option('--min_recall <r>', 'exit 1 if the hot-region recall is below this', parseFraction)

@@ -35,7 +35,7 @@ export function registerConvert(program: Command, ctx: CommandContext): void {
       new Option('-f, --format <format>', 'output format (default: from the output name, see above)').choices(OUTPUT_FORMATS),
     )
     .addOption(new Option('--output_permission <mode>', 'octal file mode of the output').argParser(parseFileMode).default(0o600, '600'))
-    .option('--strict', 'fail on a truncated input instead of converting its complete part')
+    .option('--strict', 'fail on a truncated or damaged input instead of converting its intact frames')
     .option('-q, --quiet', 'do not print the summary line on stderr')
     .addHelpText(
       'after',

@@ -34,7 +34,7 @@ export function registerExport(program: Command, ctx: CommandContext): void {
     .option('--label <key=value>', 'a label for every row (repeatable): host, date (YYYY-MM-DD), kernel, workload, cgroup, or any other key', collectLabel)
     .option('--weight <n>', 'hosts this recording stands for, when hosts are sampled at different rates', parseWeight, 1)
     .addOption(new Option('--compression <codec>', 'Parquet compression').choices(COMPRESSIONS).default('zstd'))
-    .option('--strict', 'fail on a truncated recording instead of exporting its complete part')
+    .option('--strict', 'fail on a truncated or damaged recording instead of exporting its intact frames')
     .addHelpText(
       'after',
       `

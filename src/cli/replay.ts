@@ -62,7 +62,7 @@ export function registerReplay(program: Command, ctx: CommandContext): void {
       'also reset its accessed bits (/proc/PID/clear_refs) each snapshot and score the bytes it touched; not while recording it with clear_refs or soft_dirty',
     )
     .option('--json', 'print the summary as JSON')
-    .option('--strict', 'fail on a truncated recording instead of replaying its complete part')
+    .option('--strict', 'fail on a truncated or damaged recording instead of replaying its intact frames')
     .option('-q, --quiet', 'no notes on stderr')
     .addHelpText(
       'after',

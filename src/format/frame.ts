@@ -76,6 +76,15 @@ export function magicDistance(prefix: Uint8Array): number {
   return diff;
 }
 
+/**
+ * One or two bytes of the magic changed, or a text-mode transfer turned its final newline
+ * into CR LF: a damaged trace rather than another format.
+ */
+export function looksLikeDamagedMagic(prefix: Uint8Array): boolean {
+  if (prefix.length < TRACE_MAGIC.length) return false;
+  return magicDistance(prefix) <= 2;
+}
+
 export function isProtobufTrace(firstBytes: Uint8Array): boolean {
   return firstBytes.length >= TRACE_MAGIC.length && magicDistance(firstBytes) === 0;
 }

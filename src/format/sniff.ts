@@ -4,7 +4,7 @@
  * misreads damo's own JSON on newer `file` versions ("JSON text data"); we never do.
  */
 
-import { isProtobufTrace } from './frame.js';
+import { isProtobufTrace, looksLikeDamagedMagic } from './frame.js';
 
 export type SniffedFormat =
   | 'protobuf'
@@ -69,7 +69,8 @@ function looksLikeHeaderlessLegacy(b: Uint8Array): boolean {
 
 export function sniff(first: Uint8Array): SniffedFormat {
   if (first.length === 0) return 'empty';
-  if (isProtobufTrace(first)) return 'protobuf';
+  // A damaged magic goes to the trace reader too, which reports it as damage.
+  if (isProtobufTrace(first) || looksLikeDamagedMagic(first)) return 'protobuf';
   if (startsWith(first, LEGACY_MAGIC)) return 'legacy';
   if (startsWith(first, PERF_MAGIC)) return 'perf_data';
   if (first[0] === 0x1f && first[1] === 0x8b) return 'gzip';

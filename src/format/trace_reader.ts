@@ -4,10 +4,11 @@
  * largest single frame, whatever the file size. Each pass re-reads the file, so reports that
  * need two passes (a guide, then the heatmap) never hold the whole recording.
  *
- * Damage handling (docs/FORMAT.md): a file that ends inside a frame yields every complete
- * frame and a warning (an error with `strict`); a checksum or decode failure is an error that
- * names the byte offset of the bad frame. Data is never returned from a frame that failed
- * its checksum.
+ * Damage handling (docs/FORMAT.md, "Reading rules"): a file that ends inside a frame yields
+ * every complete frame and a warning; a frame that fails a checksum or does not decode is
+ * skipped, the reader resyncs at the next intact frame, and one warning per pass names the
+ * damaged byte ranges. `strict` turns each of these into an error. Data is never returned
+ * from a frame that failed its checksum.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 
@@ -26,6 +27,7 @@ import {
   FRAME_HEADER_BYTES,
   FRAME_TRAILER_BYTES,
   FrameType,
+  looksLikeDamagedMagic,
   magicDistance,
   payloadChecksumOk,
   TRACE_MAGIC,
@@ -71,9 +73,14 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
 
   let header: TraceHeader | null = null;
   let firstFrameOffset = 0;
-  for await (const frame of scanFrames(path, strict, warnOnce, true)) {
-    if (frame.type !== FrameType.Header) {
-      throw new DamoError('E_CORRUPT', `${path}: the first frame (byte offset ${frame.offset}) is not a header (type ${frame.type})`);
+  const headerDamage: DamageLog = { ranges: [], nrSnapshotFramesKnown: 0 };
+  for await (const frame of scanFrames(path, strict, warnOnce, true, 0, headerDamage)) {
+    if (frame.type !== FrameType.Header || headerDamage.ranges.length > 0) {
+      throw new DamoError(
+        'E_CORRUPT',
+        `${path}: this looks like a damo-ts trace whose header is damaged: the first intact frame (byte offset ${frame.offset}) is not its header frame`,
+        { hint: 'the header holds the targets and intervals every report needs; the file cannot be read without it' },
+      );
     }
     header = decodeOrCorrupt(path, frame.offset, 'header', () => decodeHeader(frame.payload));
     firstFrameOffset = frame.offset + FRAME_HEADER_BYTES + frame.payload.length + FRAME_TRAILER_BYTES;
@@ -92,13 +99,18 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
 
   async function* records(): AsyncGenerator<TraceRecord> {
     let trailerSeen = false;
-    for await (const frame of scanFrames(path, strict, warnOnce, false, firstFrameOffset)) {
+    let nrSnapshots = 0;
+    const damage: DamageLog = { ranges: [], nrSnapshotFramesKnown: 0 };
+    for await (const frame of scanFrames(path, strict, warnOnce, false, firstFrameOffset, damage)) {
       if (trailerSeen) warnAfterTrailer(frame.offset);
       if (frame.type === FrameType.Snapshot) {
-        yield { kind: 'snapshot', snapshot: decodeOrCorrupt(path, frame.offset, 'snapshot', () => decodeSnapshotFast(frame.payload)) };
+        const snapshot = decodeOrSkip(frame, damage, 'snapshot', () => decodeSnapshotFast(frame.payload));
+        if (snapshot === null) continue;
+        nrSnapshots += 1;
+        yield { kind: 'snapshot', snapshot };
         continue;
       }
-      for (const r of decodeOther(frame)) {
+      for (const r of decodeOther(frame, damage)) {
         if (r.kind === 'trailer') {
           lastTrailer = r.trailer;
           trailerSeen = true;
@@ -106,6 +118,37 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
         yield r;
       }
     }
+    reportDamage(damage, nrSnapshots);
+  }
+
+  /** Decodes a frame whose checksums passed; a frame that does not decode is skipped as damage. */
+  function decodeOrSkip<T>(frame: RawFrame, damage: DamageLog, what: string, decode: () => T): T | null {
+    try {
+      return decodeOrCorrupt(path, frame.offset, what, decode);
+    } catch (err) {
+      if (strict || !(err instanceof DamoError) || err.code !== 'E_CORRUPT') throw err;
+      const end = frame.offset + FRAME_HEADER_BYTES + frame.payload.length + FRAME_TRAILER_BYTES;
+      damage.ranges.push({ start: frame.offset, end, reason: `the ${what} frame does not decode` });
+      if (frame.type === FrameType.Snapshot) damage.nrSnapshotFramesKnown += 1;
+      return null;
+    }
+  }
+
+  /** One warning per pass that met damage; identical passes give identical (deduplicated) text. */
+  function reportDamage(damage: DamageLog, nrSnapshotsRead: number): void {
+    if (damage.ranges.length === 0) return;
+    const ranges = damage.ranges.map((r) => `${r.start}-${r.end} (${r.reason})`).join(', ');
+    const nrBytes = damage.ranges.reduce((sum, r) => sum + r.end - r.start, 0);
+    const trailerCount = lastTrailer?.nrSnapshots;
+    let skipped: string;
+    if (trailerCount !== undefined && trailerCount >= nrSnapshotsRead && damage.nrSnapshotFramesKnown <= trailerCount - nrSnapshotsRead) {
+      skipped = `${trailerCount - nrSnapshotsRead} snapshot(s) skipped (the trailer counts ${trailerCount}, ${nrSnapshotsRead} were read)`;
+    } else {
+      skipped = `at least ${damage.nrSnapshotFramesKnown} snapshot(s) skipped (exact count unknown: the trailer is missing or damaged)`;
+    }
+    warnOnce(
+      `${path}: ${nrBytes} damaged byte(s) skipped at byte ranges ${ranges}; ${skipped}; every other frame passed its checksums and was read (--strict makes this an error)`,
+    );
   }
 
   function warnAfterTrailer(offset: number): void {
@@ -113,18 +156,24 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
   }
 
   /** Decodes a non-snapshot frame (zero records for unknown types). */
-  function decodeOther(frame: RawFrame): TraceRecord[] {
+  function decodeOther(frame: RawFrame, damage: DamageLog): TraceRecord[] {
     switch (frame.type) {
-      case FrameType.Event:
-        return [{ kind: 'event', event: decodeOrCorrupt(path, frame.offset, 'event', () => decodeEvent(frame.payload)) }];
-      case FrameType.SchemeStats:
-        return [
-          { kind: 'scheme-stats', stats: decodeOrCorrupt(path, frame.offset, 'scheme stats', () => decodeSchemeStats(frame.payload)) },
-        ];
-      case FrameType.Trailer:
-        return [{ kind: 'trailer', trailer: decodeOrCorrupt(path, frame.offset, 'trailer', () => decodeTrailer(frame.payload)) }];
+      case FrameType.Event: {
+        const event = decodeOrSkip(frame, damage, 'event', () => decodeEvent(frame.payload));
+        return event === null ? [] : [{ kind: 'event', event }];
+      }
+      case FrameType.SchemeStats: {
+        const stats = decodeOrSkip(frame, damage, 'scheme stats', () => decodeSchemeStats(frame.payload));
+        return stats === null ? [] : [{ kind: 'scheme-stats', stats }];
+      }
+      case FrameType.Trailer: {
+        const trailer = decodeOrSkip(frame, damage, 'trailer', () => decodeTrailer(frame.payload));
+        return trailer === null ? [] : [{ kind: 'trailer', trailer }];
+      }
       case FrameType.Header:
-        throw new DamoError('E_CORRUPT', `${path}: a second header frame at byte offset ${frame.offset}`);
+        // Two recordings concatenated: the second one's header is not data of the first.
+        warnOnce(`${path}: a second header frame at byte offset ${frame.offset} was skipped; were two recordings concatenated?`);
+        return [];
       default:
         // A frame type from a newer writer: its checksum was fine, so skipping it is safe.
         warnOnce(`${path}: skipped frames of unknown type ${frame.type} (written by a newer damo?)`);
@@ -142,19 +191,25 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
       // The hot path of every report: decode snapshot frames directly, and let records()
       // handle (and validate) everything else.
       let trailerSeen = false;
-      for await (const frame of scanFrames(path, strict, warnOnce, false, firstFrameOffset)) {
+      let nrSnapshots = 0;
+      const damage: DamageLog = { ranges: [], nrSnapshotFramesKnown: 0 };
+      for await (const frame of scanFrames(path, strict, warnOnce, false, firstFrameOffset, damage)) {
         if (trailerSeen) warnAfterTrailer(frame.offset);
         if (frame.type === FrameType.Snapshot) {
-          yield decodeOrCorrupt(path, frame.offset, 'snapshot', () => decodeSnapshotFast(frame.payload));
+          const snapshot = decodeOrSkip(frame, damage, 'snapshot', () => decodeSnapshotFast(frame.payload));
+          if (snapshot === null) continue;
+          nrSnapshots += 1;
+          yield snapshot;
           continue;
         }
-        for (const r of decodeOther(frame)) {
+        for (const r of decodeOther(frame, damage)) {
           if (r.kind === 'trailer') {
             lastTrailer = r.trailer;
             trailerSeen = true;
           }
         }
       }
+      reportDamage(damage, nrSnapshots);
     },
     trailer: () => lastTrailer,
   };
@@ -169,9 +224,27 @@ function decodeOrCorrupt<T>(path: string, offset: number, what: string, decode: 
   }
 }
 
+/** What one pass found damaged: byte ranges [start, end) it could not read, and why. */
+interface DamageLog {
+  ranges: { start: number; end: number; reason: string }[];
+  /** Frames inside the ranges whose intact header said they held a snapshot. */
+  nrSnapshotFramesKnown: number;
+}
+
+/** Where the next frame may start: the frame markers a resync scan accepts before the CRC. */
+function plausibleFrameHeader(buf: Uint8Array, i: number): boolean {
+  const type = buf[i + 4] as number;
+  return buf[i + 5] === 0 && buf[i + 6] === 0 && buf[i + 7] === 0 && type >= FrameType.Header && type <= 0x7f;
+}
+
 /**
  * Yields the frames of the file in order, starting at `startOffset` (0 means: check the
  * magic, then start after it). Stops after the first frame when `headerOnly`.
+ *
+ * A frame whose header checksum fails is skipped by scanning forward, byte by byte, for the
+ * next position whose 12 bytes pass the frame-header checksum and whose payload passes its
+ * checksum; a frame whose header is intact but whose payload is damaged is skipped whole.
+ * Each skipped span goes to `damage` (an error at the first one with `strict`).
  */
 async function* scanFrames(
   path: string,
@@ -179,6 +252,7 @@ async function* scanFrames(
   warn: (message: string) => void,
   headerOnly: boolean,
   startOffset = 0,
+  damage: DamageLog = { ranges: [], nrSnapshotFramesKnown: 0 },
 ): AsyncGenerator<RawFrame> {
   let fh: FileHandle;
   try {
@@ -194,6 +268,9 @@ async function* scanFrames(
     let bufEnd = 0;
     let eof = false;
     let nrFrames = 0;
+    /** File offset where the damaged span being skipped began, or -1. */
+    let damageStart = -1;
+    let damageReason = '';
 
     /** Ensures `need` bytes are buffered from bufStart; returns false at end of file. */
     const fill = async (need: number): Promise<boolean> => {
@@ -218,33 +295,71 @@ async function* scanFrames(
     };
     const offsetOf = (bufIndex: number): number => filePos - (bufEnd - bufIndex);
 
+    const damaged = (offset: number, reason: string): void => {
+      if (strict) {
+        throw new DamoError('E_CORRUPT', `${path}: corrupt frame at byte offset ${offset}: ${reason}`, {
+          hint: `the ${nrFrames} frames before it passed their checksums; drop --strict to read around the damage`,
+        });
+      }
+      if (damageStart < 0) {
+        damageStart = offset;
+        damageReason = reason;
+      }
+    };
+    const closeDamage = (end: number): void => {
+      if (damageStart < 0) return;
+      damage.ranges.push({ start: damageStart, end, reason: damageReason });
+      damageStart = -1;
+    };
+
     if (startOffset === 0) {
       const haveMagic = await fill(TRACE_MAGIC.length);
       const prefix = buf.subarray(bufStart, Math.min(bufEnd, bufStart + TRACE_MAGIC.length));
       if (!haveMagic || magicDistance(prefix) > 0) {
         if (bufEnd === 0) throw new DamoError('E_FORMAT', `${path} is empty`);
-        if (haveMagic && magicDistance(prefix) === 1) {
-          throw new DamoError('E_CORRUPT', `${path}: the trace magic bytes at offset 0 are damaged`);
+        if (!looksLikeDamagedMagic(prefix)) {
+          throw new DamoError('E_FORMAT', `${path} is not a damo-ts trace (it does not start with the trace magic bytes)`);
         }
-        throw new DamoError('E_FORMAT', `${path} is not a damo-ts trace (it does not start with the trace magic bytes)`);
+        // The header frame's own checksums decide whether the rest can be trusted.
+        bufStart += TRACE_MAGIC.length;
+        const ok = (await fill(FRAME_HEADER_BYTES)) && checkFrameHeader(buf, bufStart).ok;
+        if (!ok || strict) {
+          throw new DamoError('E_CORRUPT', `${path}: this looks like a damo-ts trace whose header is damaged (the magic bytes at offset 0 differ from 89 44 41 4D 4F 54 52 0A${ok ? '' : ' and the header frame after them fails its checksum'})`, {
+            hint: ok
+              ? 'drop --strict to read it anyway: its frames pass their checksums'
+              : 'the file was changed after recording (a text-mode transfer rewrites line endings); copy it again in binary mode',
+          });
+        }
+        warn(`${path}: the magic bytes at offset 0 are damaged (this looks like a damo-ts trace whose header is damaged); its frames pass their checksums, so it was read`);
+      } else {
+        bufStart += TRACE_MAGIC.length;
       }
-      bufStart += TRACE_MAGIC.length;
     }
 
     for (;;) {
       const frameOffset = offsetOf(bufStart);
       if (!(await fill(FRAME_HEADER_BYTES))) {
-        if (bufEnd > bufStart) truncated(path, strict, warn, frameOffset, bufEnd - bufStart);
+        if (damageStart >= 0) closeDamage(offsetOf(bufEnd));
+        else if (bufEnd > bufStart) truncated(path, strict, warn, frameOffset, bufEnd - bufStart);
         return;
+      }
+      if (damageStart >= 0 && !plausibleFrameHeader(buf, bufStart)) {
+        bufStart += 1;
+        continue;
       }
       const check = checkFrameHeader(buf, bufStart);
       if (!check.ok) {
-        throw new DamoError('E_CORRUPT', `${path}: corrupt frame at byte offset ${frameOffset}: ${check.reason}`, {
-          hint: `the ${nrFrames} frames before it passed their checksums`,
-        });
+        damaged(frameOffset, check.reason);
+        bufStart += 1;
+        continue;
       }
       const total = FRAME_HEADER_BYTES + check.payloadBytes + FRAME_TRAILER_BYTES;
       if (!(await fill(total))) {
+        if (damageStart >= 0) {
+          // A header inside the damage that claims more bytes than are left: keep scanning.
+          bufStart += 1;
+          continue;
+        }
         truncated(path, strict, warn, frameOffset, bufEnd - bufStart);
         return;
       }
@@ -252,10 +367,18 @@ async function* scanFrames(
       const payload = buf.subarray(payloadStart, payloadStart + check.payloadBytes);
       const storedCrc = buf.readUInt32LE(payloadStart + check.payloadBytes);
       if (!payloadChecksumOk(payload, storedCrc)) {
-        throw new DamoError('E_CORRUPT', `${path}: corrupt frame at byte offset ${frameOffset}: payload checksum mismatch`, {
-          hint: `the ${nrFrames} frames before it passed their checksums`,
-        });
+        if (damageStart >= 0) {
+          bufStart += 1;
+          continue;
+        }
+        // The header passed its checksum, so its length is trusted: skip this frame whole.
+        damaged(frameOffset, 'payload checksum mismatch');
+        if (check.type === FrameType.Snapshot) damage.nrSnapshotFramesKnown += 1;
+        bufStart += total;
+        closeDamage(frameOffset + total);
+        continue;
       }
+      closeDamage(frameOffset);
       bufStart += total;
       nrFrames += 1;
       yield { type: check.type, payload, offset: frameOffset };

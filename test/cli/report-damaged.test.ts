@@ -34,13 +34,23 @@ describe.each(['raw', 'wss', 'nr_regions', 'heats'])('report %s on a recording c
   });
 });
 
-describe('reports on a damaged recording', () => {
-  it('fail with the byte offset of the corrupt frame', async () => {
-    const copy = Buffer.from(bytes);
-    copy[2000] = (copy[2000] as number) ^ 0xff;
-    const bad = join(dir, 'bad.data');
-    writeFileSync(bad, copy);
-    const r = await runMain(['report', 'wss', '-i', bad]);
+describe('14.4 reports on a recording with a flipped byte', () => {
+  const copy = Buffer.from(bytes);
+  copy[2000] = (copy[2000] as number) ^ 0xff;
+  const bad = join(dir, 'bad.data');
+  writeFileSync(bad, copy);
+
+  it.each(['raw', 'wss', 'nr_regions', 'heats'])('report %s reads around the damaged frame with one warning', async (report) => {
+    const r = await runMain(['report', report, '-i', bad]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.length).toBeGreaterThan(0);
+    const warnings = r.stderr.split('\n').filter((l) => l.includes('damaged byte(s) skipped at byte ranges'));
+    expect(warnings.length).toBe(1);
+    expect(warnings[0]).toContain('1 snapshot(s) skipped');
+  });
+
+  it('fails with --strict, naming the byte offset of the corrupt frame', async () => {
+    const r = await runMain(['report', 'wss', '-i', bad, '--strict']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^damo: .*corrupt frame at byte offset \d+/m);
     expect(r.stderr).not.toContain('    at ');

@@ -166,32 +166,86 @@ describe('damaged files', () => {
     }
   });
 
-  it('reports every flipped byte as corruption, never as data', async () => {
+  it('14.4 a flipped byte costs only its frame: the others are read, with one warning naming the damage', async () => {
+    const ends = await frameEnds();
+    const headerEnd = ends[0] as number;
+    const snapshotEnds = ends.slice(1, 1 + snaps.length);
     const flipPath = tmpPath();
     for (let offset = 0; offset < bytes.length; offset++) {
       const copy = Buffer.from(bytes);
       copy[offset] = (copy[offset] as number) ^ 0x5a;
       writeFileSync(flipPath, copy);
-      let error: unknown;
-      try {
-        await collect(await openProtobufTrace(flipPath));
-      } catch (err) {
-        error = err;
+      if (offset >= 8 && offset < headerEnd) {
+        // The header frame holds what every report needs: no recovery without it.
+        await expect(openProtobufTrace(flipPath), `flip at ${offset}`).rejects.toMatchObject({
+          code: 'E_CORRUPT',
+          message: expect.stringMatching(/header is damaged/),
+        });
+        continue;
       }
-      expect(error, `flip at ${offset}`).toBeInstanceOf(DamoError);
-      expect((error as DamoError).code, `flip at ${offset}`).toBe('E_CORRUPT');
-      if (offset >= 8) expect((error as DamoError).message).toMatch(/byte offset \d+/);
+      const trace = await openProtobufTrace(flipPath);
+      const got = await collect(trace);
+      const damagedIndex = snapshotEnds.findIndex((end) => offset < end);
+      const expected = snaps.filter((_, i) => offset < 8 || i !== damagedIndex);
+      expect(got.map(plain), `flip at ${offset}`).toEqual(expected.map(plain));
+      expect(trace.warnings.length, `flip at ${offset}`).toBe(1);
+      if (offset >= 8) {
+        const frameStart = damagedIndex === -1 ? (snapshotEnds.at(-1) as number) : damagedIndex === 0 ? headerEnd : (snapshotEnds[damagedIndex - 1] as number);
+        expect(trace.warnings[0], `flip at ${offset}`).toContain(`byte ranges ${frameStart}-`);
+        expect(trace.warnings[0]).toMatch(damagedIndex === -1 ? /at least 0 snapshot\(s\) skipped/ : /1 snapshot\(s\) skipped/);
+      } else {
+        expect(trace.warnings[0]).toMatch(/header is damaged/);
+      }
+      // --strict turns the damage into an error naming the offset.
+      const strictRead = async (): Promise<unknown> => collect(await openProtobufTrace(flipPath, { strict: true }));
+      await expect(strictRead(), `flip at ${offset}`).rejects.toMatchObject({ code: 'E_CORRUPT' });
     }
   });
 
-  it('names the offset of a corrupt frame', async () => {
+  it('14.4 resyncs after damage that destroys a frame header', async () => {
     const ends = await frameEnds();
     const copy = Buffer.from(bytes);
-    const victim = (ends[2] as number) + 20; // inside the third snapshot's payload
-    copy[victim] = (copy[victim] as number) ^ 1;
+    // Wipe the second snapshot's frame header and the start of its payload.
+    const start = ends[1] as number;
+    copy.fill(0xff, start, start + 16);
     const path = tmpPath();
     writeFileSync(path, copy);
-    await expect(collect(await openProtobufTrace(path))).rejects.toThrow(`corrupt frame at byte offset ${ends[2]}`);
+    const trace = await openProtobufTrace(path);
+    const got = await collect(trace);
+    expect(got.map(plain)).toEqual(snaps.filter((_, i) => i !== 1).map(plain));
+    expect(trace.warnings).toEqual([expect.stringContaining(`byte ranges ${start}-${ends[2]} (frame header checksum mismatch)`)]);
+    expect(trace.warnings[0]).toContain('1 snapshot(s) skipped (the trailer counts 6, 5 were read)');
+    await expect(collect(await openProtobufTrace(path, { strict: true }))).rejects.toThrow(`corrupt frame at byte offset ${start}`);
+  });
+
+  it('14.4 a damaged trailer leaves every snapshot readable', async () => {
+    const ends = await frameEnds();
+    const copy = Buffer.from(bytes);
+    const trailerStart = ends[snaps.length] as number;
+    copy[trailerStart + 13] = (copy[trailerStart + 13] as number) ^ 0x10;
+    const path = tmpPath();
+    writeFileSync(path, copy);
+    const trace = await openProtobufTrace(path);
+    expect((await collect(trace)).map(plain)).toEqual(snaps.map(plain));
+    expect(trace.trailer()).toBeNull();
+    expect(trace.warnings).toEqual([expect.stringContaining(`byte ranges ${trailerStart}-${bytes.length}`)]);
+  });
+
+  it('14.4 damaged magic (one byte, CRLF rewriting) is reported as a damaged trace', async () => {
+    const path = tmpPath();
+    const crlf = Buffer.concat([bytes.subarray(0, 7), Buffer.from([0x0d]), bytes.subarray(7)]);
+    writeFileSync(path, crlf);
+    await expect(openProtobufTrace(path)).rejects.toMatchObject({
+      code: 'E_CORRUPT',
+      message: expect.stringMatching(/this looks like a damo-ts trace whose header is damaged/),
+    });
+    const oneByte = Buffer.from(bytes);
+    oneByte[2] = 0x61;
+    writeFileSync(path, oneByte);
+    await expect(openProtobufTrace(path, { strict: true })).rejects.toMatchObject({ code: 'E_CORRUPT' });
+    const trace = await openProtobufTrace(path);
+    expect((await collect(trace)).length).toBe(snaps.length);
+    expect(trace.warnings).toEqual([expect.stringMatching(/magic bytes at offset 0 are damaged/)]);
   });
 
   it('says clearly when a file is not a trace', async () => {

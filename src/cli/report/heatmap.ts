@@ -74,7 +74,7 @@ export function registerHeatmap(report: Command, ctx: CommandContext): void {
         'access pattern began. `damo report heats` keeps damo 2.4.9\'s form.',
     )
     .option('-i, --input <file>', 'recording to read (any format damo-ts reads)', 'damon.data')
-    .option('--strict', 'fail on a truncated recording instead of warning')
+    .option('--strict', 'fail on a truncated or damaged recording instead of warning and reading around the damage')
     .option('--output [output]', 'stdout, raw, or an image file (.png, .svg, .pdf); alone: stdout', 'stdout')
     .option('--kdamond_idx <int>', 'kdamond index of the record to draw', parseNonNegativeInteger)
     .option('--context_idx <int>', 'context index of the record to draw', parseNonNegativeInteger)

@@ -73,7 +73,7 @@ export function registerHeats(report: Command, ctx: CommandContext): void {
         .default('auto'),
     )
     .option('--json', 'print one JSON document (heat cells, or the guide with --guide) instead of text')
-    .option('--strict', 'fail on a truncated recording instead of warning')
+    .option('--strict', 'fail on a truncated or damaged recording instead of warning and reading around the damage')
     .addHelpText(
       'after',
       `

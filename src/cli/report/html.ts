@@ -31,7 +31,7 @@ export function registerHtml(report: Command, ctx: CommandContext): void {
     .option('-i, --input <file>', 'recording to read (any format damo-ts reads)', 'damon.data')
     .option('-o, --output <file>', 'page to write', 'report.html')
     .option('-c, --schemes <file|text>', 'also simulate these schemes (one-line language or damo JSON) and chart them')
-    .option('--strict', 'fail on a truncated recording instead of warning')
+    .option('--strict', 'fail on a truncated or damaged recording instead of warning and reading around the damage')
     .addHelpText(
       'after',
       `
