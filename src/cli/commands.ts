@@ -15,6 +15,7 @@ import { registerReplay } from './replay.js';
 import { registerConvert, registerConvertRecordFormat, registerVersion } from './convert.js';
 import { registerExport } from './export.js';
 import { registerFleet } from './fleet.js';
+import { registerFeatures, registerModule } from './kernel_info.js';
 import { registerRecord } from './record.js';
 import { registerReport } from './report/index.js';
 import { registerSimulate } from './report/schemes.js';
@@ -37,5 +38,7 @@ export function registerCommands(program: Command, ctx: CommandContext): void {
   registerVersion(program, ctx);
   registerExport(program, ctx);
   registerFleet(program, ctx);
+  registerFeatures(program, ctx);
+  registerModule(program, ctx);
   registerCompletion(program, ctx);
 }

@@ -1,0 +1,5 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# damo 3.3.0's tests/record/test.sh with damo-ts as ../../damo (damo-suites/README.md): record and validate through debugfs and sysfs, paddr, fvaddr regions, --output_permission.
+# timeout: 450
+. /vm/lib.sh
+run_damo_suite record 420

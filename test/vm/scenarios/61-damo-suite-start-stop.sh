@@ -1,0 +1,5 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# damo 3.3.0's tests/start_stop/test.sh with damo-ts as ../../damo: start, record ongoing, report damon/access, tune, stop on paddr.
+# timeout: 450
+. /vm/lib.sh
+run_damo_suite start_stop 420
