@@ -70,7 +70,9 @@ export function registerSysinfo(report: Command, ctx: CommandContext): void {
       .summary('versions, mounts and DAMON features of this system (damo report sysinfo)')
       .description("damo 3.3.0's system report: damo-ts and kernel versions, the DAMON release the features imply, mount points, trace-cmd and perf, and the available (or unavailable) features by kind.")
       .addOption(new Option('--print <what...>', 'what to print').choices(SYSINFO_PRINT_KEYS).default(['versions', 'interfaces'])),
-  ).action(async (opts: RootOptions & { print: SysinfoPrintKey[] }) => {
+  )
+    .addHelpText('after', '\nExamples:\n  $ damo report sysinfo\n  $ damo report sysinfo --print versions sysfs_features unavailable_features')
+    .action(async (opts: RootOptions & { print: SysinfoPrintKey[] }) => {
     const { runSysinfoCommand } = await import('../record/features_command.js');
     const code = runSysinfoCommand(ctx.io, { ...probeRequest(opts), print: opts.print });
     if (code !== 0) throw new ExitCode(code);
