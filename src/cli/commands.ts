@@ -16,6 +16,7 @@ import { registerConvert, registerConvertRecordFormat, registerVersion } from '.
 import { registerExport } from './export.js';
 import { registerFleet } from './fleet.js';
 import { registerKdamondControl } from './kdamond.js';
+import { registerFeatures, registerModule } from './kernel_info.js';
 import { registerRecord } from './record.js';
 import { registerReport } from './report/index.js';
 import { registerSimulate } from './report/schemes.js';
@@ -39,5 +40,7 @@ export function registerCommands(program: Command, ctx: CommandContext): void {
   registerVersion(program, ctx);
   registerExport(program, ctx);
   registerFleet(program, ctx);
+  registerFeatures(program, ctx);
+  registerModule(program, ctx);
   registerCompletion(program, ctx);
 }

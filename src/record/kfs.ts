@@ -51,11 +51,13 @@ export interface KernelFs {
  */
 export const FORBID_REAL_KERNEL_ENV = 'DAMO_FORBID_REAL_KERNEL_WRITES';
 
-const REAL_KERNEL_PREFIXES = ['/sys/kernel/mm/damon', '/sys/kernel/debug', '/sys/kernel/tracing', '/sys/module/damon'];
+const REAL_KERNEL_DIRS = ['/sys/kernel/mm/damon', '/sys/kernel/debug', '/sys/kernel/tracing'];
+/** The DAMON modules' directories (/sys/module/damon_reclaim, damon_lru_sort, damon_stat). */
+const REAL_KERNEL_NAME_PREFIXES = ['/sys/module/damon_'];
 
 function assertWritable(path: string): void {
   if (process.env[FORBID_REAL_KERNEL_ENV] === undefined) return;
-  if (REAL_KERNEL_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`))) {
+  if (REAL_KERNEL_DIRS.some((p) => path === p || path.startsWith(`${p}/`)) || REAL_KERNEL_NAME_PREFIXES.some((p) => path.startsWith(p))) {
     throw new Error(`refusing to modify ${path}: ${FORBID_REAL_KERNEL_ENV} is set`);
   }
 }

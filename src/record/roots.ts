@@ -19,3 +19,6 @@ export const DEFAULT_ROOTS: Readonly<KernelRoots> = Object.freeze({
 
 /** Name prefix of the tracefs instances we create; the suffix is our pid. */
 export const TRACE_INSTANCE_PREFIX = 'damo-ts.';
+
+/** Where the kernel's modules publish their parameters (DAMON_RECLAIM, DAMON_LRU_SORT, DAMON_STAT). */
+export const DEFAULT_MODULE_ROOT = '/sys/module';

@@ -80,6 +80,7 @@ describe('14.11 options take exactly the number of values they name', () => {
       'report heatmap --time_range',
       'report heatmap --address_range',
       'validate --regions_boundary',
+      'report sysinfo --print',
       // Input files, not values of one setting: `damo export -i a.data b.data -o DIR`.
       'export --input',
     ]);
@@ -112,6 +113,8 @@ describe('14.12 errors, names, units and JSON are the same everywhere', () => {
   it('option names are snake_case; kebab-case spellings are accepted', async () => {
     for (const { cmd, path } of leafCommands(buildProgram(quietIO()))) {
       for (const o of cmd.options as readonly Option[]) {
+        // damo 3.3.0's own spelling, which its test scripts pass
+        if (o.long === '--damon_interface_DEPRECATED') continue;
         if (o.long !== undefined) expect(o.long, `damo ${path.join(' ')}`).toMatch(/^--[a-z0-9_]+$/);
       }
     }
@@ -272,7 +275,10 @@ describe('14.18 help', () => {
     compare: { opts: [], operands: ['/nonexistent-dir/a.data', '/nonexistent-dir/b.data'] },
     simulate: { opts: ['-i', '/nonexistent-dir/x.data', '-c', '4K max 0 0 1s max pageout'], operands: [] },
     'report schemes': { opts: ['-i', '/nonexistent-dir/x.data', '-c', '4K max 0 0 1s max pageout'], operands: [] },
+    // reads the kernel: given roots that hold nothing (never the host's), it succeeds
+    'report sysinfo': { opts: ['--sysfs_root', '/nonexistent-dir/s', '--tracefs_root', '/nonexistent-dir/t', '--debugfs_root', '/nonexistent-dir/d', '--module_root', '/nonexistent-dir/m'], operands: [] },
   };
+  const SUCCEEDS = new Set(['report sysinfo']);
 
   it('every default a --help shows is accepted by its option', async () => {
     let nrChecked = 0;
@@ -285,8 +291,8 @@ describe('14.18 help', () => {
         const values = shownDefault(cmd, o);
         if (values === null || o.long === undefined) continue;
         const argv = [...path, o.long, ...values, ...tail.opts, ...(tail.operands.length > 0 ? ['--', ...tail.operands] : [])];
-        const r = await runMain(argv, ENV);
-        expect(r.code, `damo ${argv.join(' ')}\n${r.stderr}`).toBe(1);
+        const r = await runMain(argv, { ...ENV, XDG_CACHE_HOME: dir });
+        expect(r.code, `damo ${argv.join(' ')}\n${r.stderr}`).toBe(SUCCEEDS.has(key) ? 0 : 1);
         nrChecked++;
       }
     }

@@ -72,6 +72,14 @@ for src in "$VM_DIR"/workloads/*.c; do
   [ -f "$src" ] || continue
   gcc -static -O2 -Wall -o "$stage/vm/bin/$(basename "$src" .c)" "$src"
 done
+# damo 3.3.0's test suites (damo-suites/README.md): the scripts and their data as they are,
+# ../../damo and the sudo/gcc stand-ins, and alloc_1gb_spin compiled here with its source
+# (the gcc stand-in checks the VM's copy against it).
+mkdir -p "$stage/vm/damo-suites/prebuilt"
+cp -r "$VM_DIR/damo-suites/tests" "$VM_DIR/damo-suites/bin" "$VM_DIR/damo-suites/damo" "$stage/vm/damo-suites/"
+spin_src=$VM_DIR/damo-suites/tests/schemes/alloc_1gb_spin.c
+cp "$spin_src" "$stage/vm/damo-suites/prebuilt/"
+gcc -static -o "$stage/vm/damo-suites/prebuilt/alloc_1gb_spin" "$spin_src"
 cat > "$stage/bin/damo" <<'EOF'
 #!/bin/sh
 exec node /damo/dist/src/cli/bin.js "$@"
@@ -105,14 +113,14 @@ fi
 
 # --- apps layer (cached) ------------------------------------------------------------------
 app_bins=()
-for b in "${VM_APP_BINARIES[@]}" "${VM_APP_ASIDE[@]}"; do
+for b in "${VM_APP_BINARIES[@]}" "${VM_APP_ASIDE[@]}" "${VM_SUITE_TOOLS[@]}"; do
   [ -x "$b" ] && app_bins+=("$(readlink -f "$b")") || vm_log "initramfs: $b not found (its scenarios will fail)"
 done
 pylib=/usr/lib/python3.11
 dynload=$(ls "$pylib"/lib-dynload/*.so 2>/dev/null || true)
 app_libs=$( { for b in "${app_bins[@]}" $dynload; do ldd "$b"; done; } 2>/dev/null \
   | grep -oE '/[^ ]+\.so[^ ]*' | sort -u)
-app_key=$( { echo "recipe=$BASE_RECIPE ${VM_APP_BINARIES[*]} aside=${VM_APP_ASIDE[*]}"; for f in "${app_bins[@]}" $app_libs; do stat -L -c '%n %s %Y' "$f"; done;
+app_key=$( { echo "recipe=$BASE_RECIPE ${VM_APP_BINARIES[*]} aside=${VM_APP_ASIDE[*]} suite=${VM_SUITE_TOOLS[*]}"; for f in "${app_bins[@]}" $app_libs; do stat -L -c '%n %s %Y' "$f"; done;
   [ -d "$pylib" ] && stat -c '%n %Y' "$pylib"; } | sha256sum | cut -c1-16)
 apps=$DAMO_VM_CACHE/apps-$app_key.cpio
 if [ ! -f "$apps" ]; then
@@ -129,6 +137,8 @@ if [ ! -f "$apps" ]; then
   done
   mkdir -p "$astage/opt/procps/bin"
   for b in "${VM_APP_ASIDE[@]}"; do [ -x "$b" ] && cp -L "$b" "$astage/opt/procps/bin/"; done
+  mkdir -p "$astage/opt/suite-tools/bin"
+  for b in "${VM_SUITE_TOOLS[@]}"; do [ -x "$b" ] && cp -L "$b" "$astage/opt/suite-tools/bin/"; done
   # Debian's redis-server is redis-check-rdb under another name (redis picks its role from
   # argv[0]); redis-tools, which has it, starts no service on the host when installed.
   [ -f "$astage/usr/bin/redis-check-rdb" ] && ln -s redis-check-rdb "$astage/usr/bin/redis-server"

@@ -76,7 +76,7 @@ function endScenario(name, rc, ms, interrupted) {
   for (const e of entries) {
     const secs = (ms / 1000).toFixed(1);
     const extra = e.reason ? `  (${e.reason})` : '';
-    console.log(`${e.status === 'pass' ? 'PASS' : 'FAIL'} ${e.name.padEnd(24)} ${fmtKv(e.metrics)} time_s=${secs}${extra}`);
+    console.log(`${e.status.toUpperCase()} ${e.name.padEnd(24)} ${fmtKv(e.metrics)} time_s=${secs}${extra}`);
     state.scenarios.push(e);
   }
   if (entries.some((e) => e.status === 'fail') && logTail.length > 0) {
@@ -120,7 +120,7 @@ function onLine(raw) {
     }
   } else if ((m = /^@@SCENARIO-BEGIN (\S+)/.exec(line))) {
     state.current = { name: m[1], results: [], logLines: [], inLog: false };
-  } else if ((m = /^RESULT (\S+) (pass|fail)\b ?(.*)$/.exec(line)) && state.current) {
+  } else if ((m = /^RESULT (\S+) (pass|fail|skip)\b ?(.*)$/.exec(line)) && state.current) {
     state.current.results.push({ name: m[1], status: m[2], metrics: parseKv(m[3].split(/\s+/)) });
   } else if (line.startsWith('@@LOG-BEGIN') && state.current) {
     state.current.inLog = true;
@@ -152,17 +152,21 @@ rl.on('close', () => {
   if (state.current) endScenario(state.current.name, -1, 0, true);
   if (problem) state.scenarios.push({ name: 'vm', status: 'fail', metrics: {}, reason: problem, file: null, ms: 0 });
   const passed = state.scenarios.filter((s) => s.status === 'pass').length;
-  const failed = state.scenarios.length - passed;
+  // A skip is a case the test itself declared inapplicable to this kernel (damo's suites
+  // print SKIP lines): it is counted apart, neither passed nor failed.
+  const skipped = state.scenarios.filter((s) => s.status === 'skip').length;
+  const failed = state.scenarios.length - passed - skipped;
   if (resultsPath) {
     const out = {
       passed,
       failed,
+      skipped,
       kernel: state.ready?.kernel ?? null,
       seconds: { ...phases, guestBoot: state.ready?.uptime_s ?? null, vm: totalS },
       scenarios: state.scenarios,
     };
     writeFileSync(resultsPath, JSON.stringify(out, null, 2) + '\n');
   }
-  console.log(`vm: ${passed} scenarios passed, ${failed} failed (VM ran ${totalS.toFixed(1)} s)`);
+  console.log(`vm: ${passed} scenarios passed, ${failed} failed, ${skipped} skipped (VM ran ${totalS.toFixed(1)} s)`);
   process.exitCode = failed > 0 || problem ? (problem ? 3 : 1) : 0;
 });

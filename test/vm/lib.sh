@@ -20,13 +20,19 @@ VM_HOST_PACKAGES=(qemu-system-x86 busybox-static cpio gzip xz-utils gcc libc6-de
   flex bison bc libelf-dev libssl-dev "$KERNEL_SRC_PKG"
   # real workloads and the Python damo's runtime for the accuracy scenarios (5x-*.sh);
   # build-initramfs.sh copies VM_APP_BINARIES and their libraries into the VM
-  redis-tools sqlite3 xz-utils zstd stress-ng trace-cmd file python3.11 procps)
+  redis-tools sqlite3 xz-utils zstd stress-ng trace-cmd file python3.11 procps
+  # damo's own test scripts (damo-suites/): bash, GNU grep, coreutils are Essential already
+  bash grep coreutils)
 VM_APP_BINARIES=(/usr/bin/redis-check-rdb /usr/bin/redis-benchmark /usr/bin/redis-cli
   /usr/bin/sqlite3 /usr/bin/xz /usr/bin/zstd /usr/bin/stress-ng /usr/bin/trace-cmd /usr/bin/file
   /usr/bin/python3.11)
 # Copied to /opt/procps/bin, off the PATH (busybox's ps stays the default): the Python damo
 # runs `ps --pid` and `ps --ppid`, which only procps's ps knows.
 VM_APP_ASIDE=(/bin/ps)
+# Copied to /opt/suite-tools/bin, on the PATH of the damo test-suite scenarios only
+# (60-damo-suite-*, damo-suites/README.md): what damo's test scripts use that busybox lacks
+# or does differently.
+VM_SUITE_TOOLS=(/bin/bash /bin/grep /usr/bin/mktemp /usr/bin/pgrep /bin/ps)
 
 vm_log() { printf 'vm: %s\n' "$*" >&2; }
 vm_die() { printf 'vm: error: %s\n' "$*" >&2; exit 1; }

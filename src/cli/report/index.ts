@@ -11,6 +11,7 @@ import { registerRecordInfo } from './record_info.js';
 import { registerRaw } from './raw.js';
 import { registerReportSchemes } from './schemes.js';
 import { registerWss } from './wss.js';
+import { registerSysinfo } from '../kernel_info.js';
 
 export function registerReport(program: Command, ctx: CommandContext): void {
   const report = program
@@ -37,4 +38,5 @@ Examples:
   registerHtml(report, ctx);
   registerRecordInfo(report, ctx);
   registerReportSchemes(report, ctx);
+  registerSysinfo(report, ctx);
 }

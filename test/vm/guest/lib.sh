@@ -88,6 +88,12 @@ add() { echo $(($1 + $2)); }
 # Every kdamond of the sysfs interface off and removed; debugfs monitoring off; tracing off.
 # Run by /init after each scenario so the next one starts from a clean kernel.
 damon_reset() {
+  # The kernel's own DAMON users (DAMON_RECLAIM, DAMON_LRU_SORT, DAMON_STAT) hold DAMON
+  # exclusively while enabled: no other kdamond could start after a scenario left one on.
+  for m in /sys/module/damon_reclaim /sys/module/damon_lru_sort /sys/module/damon_stat; do
+    [ -f "$m/parameters/enabled" ] && [ "$(cat "$m/parameters/enabled")" = Y ] \
+      && echo N > "$m/parameters/enabled"
+  done
   if [ -d "$DAMON_ADMIN/kdamonds" ]; then
     for s in "$DAMON_ADMIN"/kdamonds/[0-9]*/state; do
       [ -f "$s" ] || continue
@@ -179,4 +185,38 @@ trace_hot_summary() {
       }
       printf("snapshots=%d last_regions=%d recall_pct=%.0f precision_pct=%.0f\n", n, regs[n], rec * 100 / m, prec * 100 / m)
     }' "$1"
+}
+
+# run_damo_suite SUITE [TIMEOUT_S]: runs damo 3.3.0's tests/SUITE/test.sh (test/vm/damo-suites)
+# as damo's developers do, with damo-ts as ../../damo, and turns each of its PASS/FAIL/SKIP
+# lines into one result named damo-SUITE:<case> (the case text before any "(...)", which
+# goes into note=). The script's whole output is in $OUT/SUITE.out. A script that fails or
+# times out without printing FAIL is one more failed result, damo-SUITE:exit.
+run_damo_suite() {
+  suite=$1
+  limit=${2:-600}
+  dir=/vm/damo-suites/tests/$suite
+  [ -f "$dir/test.sh" ] || { result_as "damo-$suite:exit" fail reason=no_test_script; return 1; }
+  t0=$(now_ms)
+  PATH=/vm/damo-suites/bin:/opt/suite-tools/bin:$PATH timeout "$limit" \
+    /opt/suite-tools/bin/bash "$dir/test.sh" > "$OUT/$suite.out" 2>&1 < /dev/null
+  rc=$?
+  t1=$(now_ms)
+  grep -E '^(PASS|FAIL|SKIP) ' "$OUT/$suite.out" | while read -r status text; do
+    head=${text%% (*}
+    note=
+    [ "$head" != "$text" ] && note=$(echo "${text#* (}" | sed 's/)$//; s/[[:space:]]\{1,\}/_/g')
+    case_name=$(echo "$head" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9._-]\{1,\}/-/g; s/^-//; s/-$//')
+    st=$(echo "$status" | tr 'A-Z' 'a-z')
+    result_as "damo-$suite:$case_name" "$st" ${note:+note=$note}
+  done
+  echo "damo suite $suite: rc=$rc time_ms=$((t1 - t0))"
+  if [ "$rc" != 0 ] && ! grep -q '^FAIL ' "$OUT/$suite.out"; then
+    result_as "damo-$suite:exit" fail "rc=$rc" "time_ms=$((t1 - t0))"
+  fi
+  if [ "$rc" != 0 ] || grep -q '^FAIL ' "$OUT/$suite.out"; then
+    echo "--- last lines of $suite.out ---"
+    tail -n 30 "$OUT/$suite.out"
+  fi
+  return 0
 }

@@ -1,0 +1,7 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# damo 3.3.0's tests/start_stop/test.sh with damo-ts as ../../damo: start, record ongoing, report damon/access, tune, stop on paddr.
+# heavy: not in the default VM run until the control-plane commands these scripts call first
+# (report damon, args damon, record --damon_interface_DEPRECATED) exist; issue 18. Run with --only.
+# timeout: 450
+. /vm/lib.sh
+run_damo_suite start_stop 420
