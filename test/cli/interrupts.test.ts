@@ -46,8 +46,9 @@ describe.skipIf(!builtBinaryExists())('interrupting a heavy report', () => {
   const input = join(dir, 'big.data');
 
   it('14.5 SIGTERM and SIGINT end every heavy command within a second, exit 143/130, no temporary file left', async () => {
-    // 10,000 snapshots of 100 regions: 1M regions, each command below runs for seconds.
-    const made = runBin(['synth', '-o', input, '--snapshots', '10000', '--regions', '100']);
+    // 10,000 snapshots of 300 regions: 3M regions, so that each command below runs for seconds
+    // (on 1M regions `report wss` finished within the 900 ms before the signal on a quiet host).
+    const made = runBin(['synth', '-o', input, '--snapshots', '10000', '--regions', '300']);
     expect(made.status, made.stderr).toBe(0);
     const commands: [string[], NodeJS.Signals][] = [
       [['report', 'heats', '-i', input], 'SIGTERM'],
