@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { DamoError } from '../../src/core/errors.js';
 import type { Snapshot } from '../../src/core/model.js';
-import { syntheticHeader, syntheticSnapshots } from '../../src/format/synthetic.js';
+import { mulberry32, syntheticHeader, syntheticSnapshots } from '../../src/format/synthetic.js';
 import { openProtobufTrace } from '../../src/format/trace_reader.js';
 import { TraceWriter } from '../../src/format/trace_writer.js';
 import { builtBinaryExists, runBin } from '../cli/helpers.js';
@@ -47,18 +47,6 @@ beforeAll(() => {
 const key = (s: Snapshot): string => JSON.stringify([s.targetIndex, s.startNs, s.endNs, [...s.starts], [...s.ends], [...s.nrAccesses], [...s.ages]]);
 const snapshotKeys = snaps.map(key);
 
-/** A small deterministic PRNG (mulberry32), so a failing case can be replayed by its number. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Case {
   bytes: Buffer;
   /** Bytes [start, end) of the original that were changed; null for a cut or CRLF rewriting. */
@@ -68,7 +56,7 @@ interface Case {
 }
 
 function makeCase(n: number): Case {
-  const random = rng(n + 1);
+  const random = mulberry32(n + 1);
   const pick = (limit: number): number => Math.floor(random() * limit);
   const roll = random();
   if (roll < 0.45) {
