@@ -10,6 +10,7 @@ import { RealKernelFs, type KernelFs } from '../kfs.js';
 import { defaultPaddrRegion } from '../paddr.js';
 import type { KdamondTarget } from '../sysfs.js';
 import type { TargetSpec } from '../target.js';
+import { runReportDamonCommand, type ReportDamonRequest } from './report_damon_command.js';
 import { runStartCommand } from './start_command.js';
 import { runStopCommand } from './stop_command.js';
 import { runTuneCommand, type TuneRequest } from './tune_command.js';
@@ -51,4 +52,9 @@ export function runStopCliCommand(io: CliIO, req: { sysfsRoot: string; force: bo
 export function runTuneCliCommand(io: CliIO, req: TuneRequest & { debug: boolean }): number {
   const { debug, ...tune } = req;
   return runTuneCommand(io, kernelFs(io, debug), tune);
+}
+
+export function runReportDamonCliCommand(io: CliIO, req: ReportDamonRequest & { debug: boolean }): number {
+  const { debug, ...report } = req;
+  return runReportDamonCommand(io, kernelFs(io, debug), report);
 }
