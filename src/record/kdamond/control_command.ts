@@ -10,8 +10,12 @@ import { RealKernelFs, type KernelFs } from '../kfs.js';
 import { defaultPaddrRegion } from '../paddr.js';
 import type { KdamondTarget } from '../sysfs.js';
 import type { TargetSpec } from '../target.js';
+import type { MemoryTraceSource } from '../../format/damo/records.js';
+import { listKdamonds } from './inspect.js';
+import { takeLiveSnapshot } from './live_snapshot.js';
 import { runReportDamonCommand, type ReportDamonRequest } from './report_damon_command.js';
 import { runStartCommand } from './start_command.js';
+import { currentBootId, readStateFile, stateFilePath } from './state_file.js';
 import { runStopCommand } from './stop_command.js';
 import { runTuneCommand, type TuneRequest } from './tune_command.js';
 
@@ -57,4 +61,20 @@ export function runTuneCliCommand(io: CliIO, req: TuneRequest & { debug: boolean
 export function runReportDamonCliCommand(io: CliIO, req: ReportDamonRequest & { debug: boolean }): number {
   const { debug, ...report } = req;
   return runReportDamonCommand(io, kernelFs(io, debug), report);
+}
+
+/**
+ * A live snapshot of the running kdamonds that `damo start` started (its state file names
+ * them, with the same pid), or null when there is none: then `report access` reads its file.
+ */
+export function liveSnapshotOfOurKdamonds(io: CliIO, req: { sysfsRoot: string; mergeRegions: boolean; debug: boolean }): MemoryTraceSource | null {
+  const state = readStateFile(stateFilePath(io.env));
+  if (state === null || state.sysfs_root !== req.sysfsRoot) return null;
+  const bootId = currentBootId();
+  if (state.boot_id !== '' && bootId !== '' && state.boot_id !== bootId) return null;
+  const kfs = kernelFs(io, req.debug);
+  const views = listKdamonds(kfs, req.sysfsRoot);
+  const ours = state.kdamonds.filter((s) => views.some((v) => v.index === s.index && v.state === 'on' && v.pid === s.pid)).map((s) => s.index);
+  if (ours.length === 0) return null;
+  return takeLiveSnapshot(kfs, { sysfsRoot: req.sysfsRoot, kdamonds: ours, mergeRegions: req.mergeRegions, nowNs: () => Date.now() * 1e6 });
 }
