@@ -36,6 +36,7 @@ function kernelFs(io: CliIO, debug: boolean): KernelFs {
 
 /** The kdamond targets of a target spec; a command is refused (start leaves DAMON running, not a workload). */
 export function kdamondTargets(target: TargetSpec, ops: Ops, regions: Array<[number, number]> | null, readIomem: () => string): KdamondTarget[] {
+  if (target.kind === 'ongoing') throw new DamoError('E_USAGE', "'ongoing' is a target of damo record, not of damo start");
   if (target.kind === 'command') {
     throw new DamoError('E_USAGE', `damo start monitors a running process or physical memory, not a command ('${target.display}')`, { hint: 'start the workload first and give its pid, or use damo record / damo schemes -c for a command' });
   }
