@@ -11,20 +11,49 @@ import type { CommandContext } from './context.js';
 import { exactOption } from './damo_command.js';
 import { ExitCode } from './exit_code.js';
 import { resolveMonitoring } from './monitoring.js';
-import { collectIntegers, parseNonNegativeInteger } from './values.js';
+import { DamoError } from '../core/errors.js';
+import { collectIntegers, DAMON_INTERFACES, parseNonNegativeInteger, parsePositiveInteger, type DamonInterface } from './values.js';
 
 interface StartCliOptions {
   schemes?: string;
   ops?: Ops;
   monitoring_intervals?: string[];
+  sample?: string;
+  aggr?: string;
+  updr?: string;
+  minr?: number;
+  maxr?: number;
+  damon_interface_DEPRECATED?: DamonInterface;
   monitoring_nr_regions_range?: string[];
   regions?: string[];
   target_pid?: number[];
   sysfs_root: string;
 }
 
+/** damo 3.3.0's single-value monitoring options, which its start_stop suite uses. */
+function addDamoAttrOptions(cmd: Command): Command {
+  return cmd
+    .option('-s, --sample <us>', 'sampling interval in microseconds (or with a unit)')
+    .option('-a, --aggr <us>', 'aggregation interval in microseconds (or with a unit)')
+    .option('-u, --updr <us>', 'ops-update interval in microseconds (or with a unit)')
+    .option('-n, --minr <nr>', 'minimum number of regions', parsePositiveInteger)
+    .option('-m, --maxr <nr>', 'maximum number of regions', parsePositiveInteger)
+    .addOption(interfaceOption());
+}
+
+function interfaceOption(): Option {
+  return new Option('--damon_interface_DEPRECATED <interface>', 'accepted for damo compatibility: damo-ts controls kdamonds through sysfs (debugfs is refused)').choices(DAMON_INTERFACES);
+}
+
+/** damo-ts drives kdamonds through DAMON sysfs only. */
+function checkInterface(iface: DamonInterface | undefined): void {
+  if (iface === 'debugfs') {
+    throw new DamoError('E_USAGE', '--damon_interface_DEPRECATED debugfs: damo start/tune/stop drive kdamonds through DAMON sysfs only', { hint: "drop the option (or give 'sysfs'); 'damo record --source debugfs' records through debugfs" });
+  }
+}
+
 export function registerKdamondControl(program: Command, ctx: CommandContext): void {
-  program
+  const start = program
     .command('start')
     .summary('start a kdamond through DAMON sysfs and leave it running')
     .description(
@@ -41,13 +70,15 @@ export function registerKdamondControl(program: Command, ctx: CommandContext): v
     .addOption(exactOption('--monitoring_nr_regions_range <nr...>', 'minimum and maximum number of regions', 2))
     .addOption(exactOption('-r, --regions <ranges...>', 'fixed ranges to monitor, "<start>-<end> ..." (fvaddr and paddr)', 1))
     .option('--target_pid <pid>', 'pid of a target (repeatable), as an option', collectIntegers)
-    .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs)
+    .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs);
+  addDamoAttrOptions(start)
     .addHelpText('after', `
 Examples:
   $ damo start paddr -c '4K max 0 0 10s max pageout quota_sz=100M quota_reset=1s'
   $ damo start 1234 --monitoring_intervals 5ms 100ms 1s
   $ damo stop`)
     .action(async (args: string[], opts: StartCliOptions) => {
+      checkInterface(opts.damon_interface_DEPRECATED);
       const [{ loadSchemes }, { runStartCliCommand }] = await Promise.all([import('../schemes/load.js'), import('../record/kdamond/control_command.js')]);
       const m = resolveMonitoring(args, opts, true);
       const schemes = opts.schemes === undefined ? [] : (await loadSchemes(opts.schemes)).schemes;
@@ -55,7 +86,7 @@ Examples:
       if (code !== 0) throw new ExitCode(code);
     });
 
-  program
+  const tune = program
     .command('tune')
     .summary("change the parameters and schemes of the kdamond 'damo start' started, online")
     .description(
@@ -68,12 +99,16 @@ Examples:
     .addOption(exactOption('--monitoring_nr_regions_range <nr...>', 'minimum and maximum number of regions', 2))
     .option('--kdamond_index <index>', 'which kdamond to tune', parseNonNegativeInteger, 0)
     .option('--force', 'tune it even if damo-ts did not start it')
-    .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs)
+    .addOption(new Option('--ops <ops>', 'the operations set the kdamond runs (checked; tune does not change it)').choices(DAMON_OPS))
+    .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs);
+  addDamoAttrOptions(tune)
     .addHelpText('after', `
 Examples:
   $ damo tune --monitoring_intervals 10ms 200ms 2s
-  $ damo tune -c '4K max 0 0 30s max pageout'`)
+  $ damo tune -c '4K max 0 0 30s max pageout'
+  $ damo tune --aggr 200ms           # damo's single-value form; the others take their defaults`)
     .action(async (opts: StartCliOptions & { force?: boolean; kdamond_index: number }) => {
+      checkInterface(opts.damon_interface_DEPRECATED);
       const [{ loadSchemes }, { runTuneCliCommand }] = await Promise.all([import('../schemes/load.js'), import('../record/kdamond/control_command.js')]);
       const m = resolveMonitoring(['paddr'], opts, true);
       const schemes = opts.schemes === undefined ? null : opts.schemes.trim() === '' ? [] : (await loadSchemes(opts.schemes)).schemes;
@@ -81,8 +116,9 @@ Examples:
         sysfsRoot: opts.sysfs_root,
         index: opts.kdamond_index,
         force: opts.force === true,
-        intervals: opts.monitoring_intervals === undefined ? null : m.intervals,
-        nrRegions: opts.monitoring_nr_regions_range === undefined ? null : m.nrRegions,
+        intervals: opts.monitoring_intervals === undefined && opts.sample === undefined && opts.aggr === undefined && opts.updr === undefined ? null : m.intervals,
+        nrRegions: opts.monitoring_nr_regions_range === undefined && opts.minr === undefined && opts.maxr === undefined ? null : m.nrRegions,
+        ops: opts.ops ?? null,
         schemes,
         debug: ctx.debug(),
       });
@@ -99,11 +135,13 @@ Examples:
     )
     .option('--force', 'stop and remove every kdamond, whoever started it')
     .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs)
+    .addOption(interfaceOption())
     .addHelpText('after', `
 Examples:
   $ damo stop
   $ damo stop --force        # also kdamonds damo-ts did not start`)
-    .action(async (opts: { force?: boolean; sysfs_root: string }) => {
+    .action(async (opts: { force?: boolean; sysfs_root: string; damon_interface_DEPRECATED?: DamonInterface }) => {
+      checkInterface(opts.damon_interface_DEPRECATED);
       const { runStopCliCommand } = await import('../record/kdamond/control_command.js');
       const code = runStopCliCommand(ctx.io, { sysfsRoot: opts.sysfs_root, force: opts.force === true, debug: ctx.debug() });
       if (code !== 0) throw new ExitCode(code);

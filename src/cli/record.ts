@@ -11,7 +11,7 @@ import { SOURCE_CHOICES } from '../record/source_names.js';
 import type { CommandContext } from './context.js';
 import { ExitCode } from './exit_code.js';
 import { addMonitoringOptions, rawArgsOf, resolveMonitoring, type MonitoringCliOptions } from './monitoring.js';
-import { parseFileMode, parseTimeUs, RECORD_SOURCE_ENV, recordSource } from './values.js';
+import { DAMON_INTERFACES, parseFileMode, parseTimeUs, RECORD_SOURCE_ENV, recordSource, sourceForDamonInterface, type DamonInterface } from './values.js';
 
 interface RecordCliOptions extends MonitoringCliOptions {
   out: string;
@@ -19,6 +19,7 @@ interface RecordCliOptions extends MonitoringCliOptions {
   output_permission: number;
   source: string;
   snapshot_interval?: number;
+  damon_interface_DEPRECATED?: DamonInterface;
 }
 
 const HELP_AFTER = `
@@ -28,6 +29,9 @@ Targets:
   <pid> [<pid>...]      record running processes until they all exit (or --timeout/Ctrl-C)
   paddr                 record physical memory (the largest System RAM block unless -r
                         gives ranges)
+  ongoing               record the kdamond that already runs (whoever started it, e.g.
+                        'damo start'), read only, through a tracefs instance of our own,
+                        until it stops, --timeout or Ctrl-C
 
 Sources (--source, default auto or $${RECORD_SOURCE_ENV} when set; auto tries them in this order):
   tracefs   our own kdamond (sysfs) + the damon:damon_aggregated tracepoint in a tracefs
@@ -84,7 +88,8 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
     .addOption(new Option('--output_type <type>', 'output format (default: from the name given to -o, as damo convert does: *.json is json, ...; else protobuf)').choices(OUTPUT_FORMATS))
     .addOption(new Option('--output_permission <mode>', 'octal file mode of the output').argParser(parseFileMode).default(0o600, '600'))
     .addOption(new Option('--source <source>', 'where snapshots come from').choices(['auto', ...SOURCE_CHOICES]).default('auto'))
-    .option('--snapshot_interval <time>', 'time between sysfs snapshots (default: the aggregation interval)', parseTimeUs);
+    .option('--snapshot_interval <time>', 'time between sysfs snapshots (default: the aggregation interval)', parseTimeUs)
+    .addOption(new Option('--damon_interface_DEPRECATED <interface>', "damo's DAMON interface choice: debugfs means --source debugfs, sysfs a sysfs-controlled source (tracefs or sysfs), auto changes nothing").choices(DAMON_INTERFACES));
   addMonitoringOptions(cmd, 'print a JSON summary on stdout at the end')
     .addHelpText('after', HELP_AFTER)
     .action(async (args: string[], opts: RecordCliOptions, c: Command) => {
@@ -103,7 +108,7 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
         regions: m.regions,
         intervals: m.intervals,
         nrRegions: m.nrRegions,
-        source: recordSource(opts.source, c.getOptionValueSource('source') !== 'default', ctx.io.env),
+        source: sourceForDamonInterface(opts.damon_interface_DEPRECATED, recordSource(opts.source, c.getOptionValueSource('source') !== 'default', ctx.io.env)),
         primitive: opts.primitive as RecordPrimitive | undefined,
         timeoutSec: m.timeoutSec,
         snapshotIntervalUs: opts.snapshot_interval,

@@ -63,6 +63,10 @@ export function parseTargetArgs(args: string[], options: { shell?: boolean; targ
     return { kind: 'command', argv: ['/bin/sh', '-c', line], shell: true, display: line };
   }
   if (args.length === 1 && args[0] === 'paddr') return { kind: 'paddr' };
+  if (args.length === 1 && args[0] === 'ongoing') {
+    if (options.forSchemes === true) throw new DamoError('E_USAGE', "'ongoing' records a running kdamond; schemes need a command, pid(s) or paddr", { hint: "change a running kdamond's schemes with 'damo tune'" });
+    return { kind: 'ongoing' };
+  }
   if (args.every((a) => /^\d+$/.test(a))) {
     const pids = args.map(Number);
     if (pids.some((p) => p <= 0 || !Number.isSafeInteger(p))) throw new DamoError('E_USAGE', `invalid pid in '${args.join(' ')}'`);

@@ -335,3 +335,22 @@ export function recordSource(option: string, given: boolean, env: NodeJS.Process
   }
   return fromEnv as 'auto' | SourceChoice;
 }
+
+/** damo 3.3.0's `--damon_interface_DEPRECATED` values. */
+export const DAMON_INTERFACES = ['sysfs', 'debugfs', 'auto'] as const;
+export type DamonInterface = (typeof DAMON_INTERFACES)[number];
+
+/**
+ * The record source that damo's `--damon_interface_DEPRECATED` asks for. damo controls DAMON
+ * through that interface and reads results from the tracepoint: `debugfs` is our debugfs
+ * source; `sysfs` is a sysfs-controlled source (tracefs stream or sysfs snapshots, which
+ * `auto` tries first); `auto` changes nothing. A --source that contradicts it is refused.
+ */
+export function sourceForDamonInterface(iface: DamonInterface | undefined, source: 'auto' | SourceChoice): 'auto' | SourceChoice {
+  if (iface === undefined || iface === 'auto') return source;
+  const fits: readonly string[] = iface === 'debugfs' ? ['auto', 'debugfs'] : ['auto', 'tracefs', 'sysfs'];
+  if (!fits.includes(source)) {
+    throw new DamoError('E_USAGE', `--damon_interface_DEPRECATED ${iface} contradicts --source ${source}`, { hint: `drop one of them (${iface === 'debugfs' ? '--source debugfs' : '--source tracefs or sysfs'} is what it means)` });
+  }
+  return iface === 'debugfs' ? 'debugfs' : source;
+}

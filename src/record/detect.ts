@@ -349,6 +349,20 @@ export function chooseSource(req: SourceRequest, det: Detection, native: NativeA
   throw new DamoError(main?.code ?? 'E_UNSUPPORTED', `no usable source to record '${req.ops}':\n  ${skipped.join('\n  ')}`, main?.hint === undefined ? {} : { hint: main.hint });
 }
 
+/**
+ * `damo record ongoing` reads a running kdamond's events through our own tracefs instance;
+ * the other sources would need a kdamond of their own (or the debugfs one), so only
+ * tracefs (or auto) can do it.
+ */
+export function chooseOngoingSource(requested: 'auto' | SourceChoice, det: Detection): ChosenSource {
+  if (requested !== 'auto' && requested !== 'tracefs') {
+    throw new DamoError('E_USAGE', `'ongoing' is recorded from the running kdamond's tracepoint events, not with --source ${requested}`, { hint: 'drop --source, or use --source tracefs' });
+  }
+  const t = tracefsBlocker(det);
+  if (t !== null) throw new DamoError('E_UNSUPPORTED', `cannot record the ongoing kdamond: ${t}`);
+  return { kind: 'tracefs', skipped: [] };
+}
+
 // ---------------------------------------------------------------------------------------
 // `damo schemes`: where the schemes run.
 

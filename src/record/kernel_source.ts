@@ -27,6 +27,7 @@ import type { KernelFs } from './kfs.js';
 import type { KernelRoots } from './roots.js';
 import { deferred, type RecordingSource, type SourceSink } from './source.js';
 import { OurKdamond, toDamoError, type KdamondTarget, type KernelSchemeStats } from './sysfs.js';
+import { ongoingStillRuns, type OngoingKdamond } from './ongoing.js';
 import { DamonTraceAssembler } from './trace_parse.js';
 import { TraceInstance } from './tracefs.js';
 
@@ -56,6 +57,8 @@ export interface KernelSourceConfig {
   statsIntervalMs?: number;
   /** false: no snapshots, only the kdamond and its schemes (default true). */
   snapshots?: boolean;
+  /** Record this running kdamond instead of creating one (`damo record ongoing`; tracefs only). */
+  ongoing?: OngoingKdamond;
 }
 
 interface Controller {
@@ -111,6 +114,19 @@ function debugfsController(cfg: KernelSourceConfig): Controller {
     restore: () => mon.restore(),
     readSchemeStats: () => mon.readSchemeStats().map((st) => ({ ...st, szOpsFilterPassed: 0 })),
     description: 'debugfs',
+  };
+}
+
+/** A kdamond someone else runs: only watched, never configured, stopped or removed. */
+function ongoingController(cfg: KernelSourceConfig, k: OngoingKdamond): Controller {
+  return {
+    setup: () => undefined,
+    start: () => k.pid,
+    isRunning: () => ongoingStillRuns(cfg.kfs, cfg.roots.sysfs, k),
+    stop: () => undefined,
+    restore: () => [],
+    readSchemeStats: () => [],
+    description: `running sysfs kdamond ${k.index}`,
   };
 }
 
@@ -219,7 +235,7 @@ class TraceStreamSource implements RecordingSource {
 
   constructor(private readonly cfg: KernelSourceConfig) {
     this.kind = cfg.kind === 'debugfs' ? 'kernel-debugfs' : 'kernel-tracefs';
-    this.controller = cfg.kind === 'debugfs' ? debugfsController(cfg) : sysfsController(cfg, false);
+    this.controller = cfg.ongoing !== undefined ? ongoingController(cfg, cfg.ongoing) : cfg.kind === 'debugfs' ? debugfsController(cfg) : sysfsController(cfg, false);
     this.label = `kernel DAMON (${this.controller.description}, tracefs)`;
   }
 

@@ -4,7 +4,7 @@
  * for), a status line with the working set and the file's size, and the recording summary.
  */
 import { humanBytes, humanElapsed } from '../core/human.js';
-import { chooseSource, type Detection, type NativeAvailability } from './detect.js';
+import { chooseOngoingSource, chooseSource, type Detection, type NativeAvailability } from './detect.js';
 import { endWords, type End, type SessionMode, type SessionView, type SourcePlan } from './session_mode.js';
 import { recordSummaryJson, recordSummaryText, type RecordSummary } from './summary.js';
 
@@ -14,6 +14,7 @@ export class RecordingMode implements SessionMode {
 
   async planSource(view: SessionView, detection: Detection, native: NativeAvailability, nrTargets: number): Promise<SourcePlan> {
     const { req } = view;
+    if (req.target.kind === 'ongoing') return chooseOngoingSource(req.requested, detection);
     return chooseSource({ source: req.requested, ops: req.ops, nrTargets }, detection, native);
   }
 

@@ -98,6 +98,11 @@ export function checkOutputWritable(out: string): void {
 }
 
 function deduceOps(req: RecordRequest): DamonOps {
+  if (req.target.kind === 'ongoing') {
+    if (req.ops !== undefined || req.regions !== null) throw new DamoError('E_USAGE', "'ongoing' records the running kdamond as it is configured: --ops and -r/--regions do not apply");
+    // Replaced by the running kdamond's operations when the session reads them.
+    return 'paddr';
+  }
   if (req.target.kind === 'paddr') {
     if (req.ops !== undefined && req.ops !== 'paddr') throw new DamoError('E_USAGE', `--ops ${req.ops} cannot monitor the 'paddr' target`);
     return 'paddr';

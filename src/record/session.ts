@@ -24,6 +24,7 @@ import type { RecordDeps } from './deps.js';
 import { detect, type Detection, type NativeAvailability } from './detect.js';
 import { NoGuardian, type Guardian } from './guardian.js';
 import { createKernelSource } from './kernel_source.js';
+import { findOngoingKdamond } from './ongoing.js';
 import { defaultPaddrRegion } from './paddr.js';
 import { RecordingMode } from './recording_mode.js';
 import { resolveRequest, type RecordRequest, type ResolvedRequest } from './request.js';
@@ -39,7 +40,13 @@ import { pageHoldingMappings, readResidentPages, ResidentBudget } from './reside
 import { removeStaleInstances } from './tracefs.js';
 
 /** Runs a session for a resolved request: recording it, or applying its schemes. */
-export async function runSession(req: ResolvedRequest, deps: RecordDeps): Promise<RecordResult> {
+export async function runSession(req0: ResolvedRequest, deps: RecordDeps): Promise<RecordResult> {
+  let req = req0;
+  if (req.target.kind === 'ongoing') {
+    // The running kdamond's own configuration describes the recording.
+    const kdamond = findOngoingKdamond(deps.kfs, req.roots.sysfs);
+    req = { ...req, target: { kind: 'ongoing', kdamond }, ops: kdamond.ops, intervals: kdamond.intervals, nrRegions: kdamond.nrRegions };
+  }
   const mode = req.schemes === undefined ? new RecordingMode() : new SchemesMode(req.schemes);
   return new MonitoringSession(req, deps, mode).run();
 }
@@ -102,8 +109,8 @@ class MonitoringSession implements SessionView {
     // Targets must exist before anything is touched.
     if (req.target.kind === 'pids') checkPids(req.target.pids, deps.pidAlive);
     if (req.target.kind === 'command' && !req.target.shell) checkCommand(req.target, deps.env);
-    const nrTargets = req.target.kind === 'pids' ? req.target.pids.length : 1;
-    const paddrRegions = req.ops === 'paddr' ? (req.regions ?? [defaultPaddrRegion(deps.readIomem)]) : null;
+    const nrTargets = req.target.kind === 'pids' ? req.target.pids.length : req.target.kind === 'ongoing' ? (req.target.kdamond?.targets.length ?? 1) : 1;
+    const paddrRegions = req.ops === 'paddr' && req.target.kind !== 'ongoing' ? (req.regions ?? [defaultPaddrRegion(deps.readIomem)]) : null;
 
     // Read-only detection, then the choice of source.
     const detection = detect({
@@ -243,6 +250,11 @@ class MonitoringSession implements SessionView {
       this.target = watchPids(req.target.pids, deps.pidAlive);
       return req.target.pids.map((pid) => ({ id: BigInt(pid), pid, cmdline: cmdlineOf(pid, (p) => readFileSync(p, 'utf8')) }));
     }
+    if (req.target.kind === 'ongoing' && req.target.kdamond !== undefined) {
+      const k = req.target.kdamond;
+      if (k.othersRunning.length > 0) this.note(`recording kdamond ${k.index} only; kdamond ${k.othersRunning.join(', ')} also run${k.othersRunning.length === 1 ? 's' : ''}`);
+      if (k.ops !== 'paddr') return k.targets.map((t) => ({ id: BigInt(t.pid ?? 0), ...(t.pid !== null ? { pid: t.pid, cmdline: cmdlineOf(t.pid, (p) => readFileSync(p, 'utf8')) } : {}) }));
+    }
     return [{ id: 0n, cmdline: 'paddr' }];
   }
 
@@ -341,9 +353,13 @@ class MonitoringSession implements SessionView {
       });
     }
     const targets: KdamondTarget[] =
-      req.ops === 'paddr' ? [{ regions: paddrRegions ?? [] }] : pids.map((pid) => (req.regions !== null ? { pid, regions: req.regions } : { pid }));
+      req.target.kind === 'ongoing'
+        ? (req.target.kdamond?.targets ?? []).map((t) => (t.pid !== null && req.ops !== 'paddr' ? { pid: t.pid, regions: t.regions } : { regions: t.regions }))
+        : req.ops === 'paddr' ? [{ regions: paddrRegions ?? [] }] : pids.map((pid) => (req.regions !== null ? { pid, regions: req.regions } : { pid }));
+    const ongoing = req.target.kind === 'ongoing' ? req.target.kdamond : undefined;
     return createKernelSource({
       kind: plan.kind,
+      ...(ongoing !== undefined ? { ongoing } : {}),
       kfs: deps.kfs,
       roots: req.roots,
       guardian: this.guardian,

@@ -94,6 +94,7 @@ export function endWords(end: End, timeoutSec: number | undefined): string {
 /** The targets as the messages name them: 'sleep 5', pid 12, 34, physical memory. */
 export function targetWords(req: ResolvedRequest, pids: readonly number[]): string {
   if (req.target.kind === 'command') return `'${req.target.display}'`;
+  if (req.target.kind === 'ongoing') return req.target.kdamond === undefined ? 'the running kdamond' : `kdamond ${req.target.kdamond.index} (pid ${req.target.kdamond.pid})`;
   if (req.target.kind === 'pids') return `pid ${pids.join(', ')}`;
   return 'physical memory';
 }

@@ -11,11 +11,14 @@ import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 
 import { DamoError } from '../core/errors.js';
+import type { OngoingKdamond } from './ongoing.js';
 
 export type TargetSpec =
   | { kind: 'command'; argv: string[]; shell: boolean; display: string }
   | { kind: 'pids'; pids: number[] }
-  | { kind: 'paddr' };
+  | { kind: 'paddr' }
+  /** A kdamond that already runs (`damo record ongoing`); `kdamond` is filled when the session reads it. */
+  | { kind: 'ongoing'; kdamond?: OngoingKdamond };
 
 /** Finds an executable the way execvp would; null when it is not found. */
 export function resolveExecutable(name: string, env: NodeJS.ProcessEnv): string | null {

@@ -15,6 +15,8 @@ import { filterRecord, isEmptyFilter } from './record_filter.js';
 
 export interface AccessRequest {
   input: string;
+  /** Already open records (a live kdamond snapshot); `input` then only names them. */
+  source?: TraceSource | undefined;
   strict: boolean;
   rawForm: boolean;
   json: boolean;
@@ -51,7 +53,7 @@ function sourceOf(src: TraceSource, records: AccessRecord[]): TraceSource {
 }
 
 export async function runAccessCommand(io: CliIO, r: AccessRequest): Promise<number> {
-  let src = await openForReport(io, r.input, { strict: r.strict, showsAddresses: true });
+  let src = r.source ?? (await openForReport(io, r.input, { strict: r.strict, showsAddresses: true }));
   const out = new TextOut(io.stdout);
   const pagerLines = pagerLinesOf(io);
   try {

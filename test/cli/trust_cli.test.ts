@@ -81,6 +81,7 @@ describe('14.11 options take exactly the number of values they name', () => {
       'report heatmap --address_range',
       'validate --regions_boundary',
       'report sysinfo --print',
+      'report damon --damos_stat_fields',
       // Input files, not values of one setting: `damo export -i a.data b.data -o DIR`.
       'export --input',
     ]);
@@ -277,6 +278,8 @@ describe('14.18 help', () => {
     'report schemes': { opts: ['-i', '/nonexistent-dir/x.data', '-c', '4K max 0 0 1s max pageout'], operands: [] },
     // reads the kernel: given roots that hold nothing (never the host's), it succeeds
     'report sysinfo': { opts: ['--sysfs_root', '/nonexistent-dir/s', '--tracefs_root', '/nonexistent-dir/t', '--debugfs_root', '/nonexistent-dir/d', '--module_root', '/nonexistent-dir/m'], operands: [] },
+    // reads DAMON sysfs: a root that holds nothing fails with 'DAMON sysfs is not there'
+    'report damon': { opts: ['--sysfs_root', '/nonexistent-dir/s', '--module_root', '/nonexistent-dir/m'], operands: [] },
   };
   const SUCCEEDS = new Set(['report sysinfo']);
 

@@ -6,6 +6,7 @@
 import { Option, type Command } from 'commander';
 
 import { DamoError } from '../../core/errors.js';
+import { DEFAULT_ROOTS } from '../../record/roots.js';
 import {
   ACCESS_STYLES,
   BOX_VALUES,
@@ -60,6 +61,7 @@ interface AccessCliOptions extends RecordFilterCliOptions {
   min_chars_for?: string[];
   total_sz_only?: boolean;
   dont_merge_regions?: boolean;
+  sysfs_root: string;
   raw_number?: boolean;
   json?: boolean;
   raw_form?: boolean;
@@ -149,7 +151,8 @@ export function registerAccess(report: Command, ctx: CommandContext): void {
     .addOption(new Option('--region_box_align <side>', 'box alignment').choices(['left', 'right']).default('left'))
     .addOption(exactOption('--min_chars_for <keyword_number...>', 'minimum characters of a keyword\'s text: <keyword> <number> (repeatable)', 2))
     .option('--total_sz_only', 'print only the total size of each snapshot')
-    .option('--dont_merge_regions', 'accepted for damo compatibility (recordings are never merged)')
+    .option('--dont_merge_regions', 'live snapshots: keep adjacent regions with equal access counts and ages apart (recordings are never merged)')
+    .option('--sysfs_root <dir>', "DAMON sysfs admin directory, for a live snapshot when -i is not given and a kdamond 'damo start' started is running", DEFAULT_ROOTS.sysfs)
     .option('--raw_number', 'plain numbers (bytes, ns, us) instead of human units')
     .option('--json', "damo's JSON form of the (filtered) records")
     .option('--raw_form', "damo's raw text form (the same as damo report raw)")
@@ -165,7 +168,7 @@ Examples:
   $ damo report access -i damon.data --json | jq '.[0].snapshots | length'   # instead of --exec
 ${keywordsHelp()}`,
     )
-    .action(async (opts: AccessCliOptions) => {
+    .action(async (opts: AccessCliOptions, cmd: Command) => {
       if (opts.exec !== undefined) {
         throw new DamoError('E_USAGE', "--exec runs Python code in damo and is not offered by damo-ts; use --json and process the JSON with any tool (e.g. jq or a Node/Python script)");
       }
@@ -213,7 +216,15 @@ ${keywordsHelp()}`,
         minCharsFor: minChars(opts.min_chars_for),
       };
       const { runAccessCommand } = await import('../../report/access_command.js');
+      // damo 3.3.0 snapshots the running kdamonds when no recording is named; we do that for
+      // the kdamonds `damo start` started (a snapshot adds a scheme to them for a moment).
+      let source;
+      if (cmd.getOptionValueSource('input') === 'default') {
+        const { liveSnapshotOfOurKdamonds } = await import('../../record/kdamond/control_command.js');
+        source = liveSnapshotOfOurKdamonds(ctx.io, { sysfsRoot: opts.sysfs_root, mergeRegions: opts.dont_merge_regions !== true, debug: ctx.debug() }) ?? undefined;
+      }
       const code = await runAccessCommand(ctx.io, {
+        source,
         input: opts.input,
         strict: opts.strict === true,
         rawForm: opts.raw_form === true,

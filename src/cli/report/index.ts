@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 
 import type { CommandContext } from '../context.js';
 import { registerAccess } from './access.js';
+import { registerReportDamon } from './damon.js';
 import { registerHeatmap } from './heatmap.js';
 import { registerHeats } from './heats.js';
 import { registerHtml } from './html.js';
@@ -39,4 +40,5 @@ Examples:
   registerRecordInfo(report, ctx);
   registerReportSchemes(report, ctx);
   registerSysinfo(report, ctx);
+  registerReportDamon(report, ctx);
 }

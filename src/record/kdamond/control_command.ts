@@ -10,7 +10,12 @@ import { RealKernelFs, type KernelFs } from '../kfs.js';
 import { defaultPaddrRegion } from '../paddr.js';
 import type { KdamondTarget } from '../sysfs.js';
 import type { TargetSpec } from '../target.js';
+import type { MemoryTraceSource } from '../../format/damo/records.js';
+import { listKdamonds } from './inspect.js';
+import { takeLiveSnapshot } from './live_snapshot.js';
+import { runReportDamonCommand, type ReportDamonRequest } from './report_damon_command.js';
 import { runStartCommand } from './start_command.js';
+import { currentBootId, readStateFile, stateFilePath } from './state_file.js';
 import { runStopCommand } from './stop_command.js';
 import { runTuneCommand, type TuneRequest } from './tune_command.js';
 
@@ -31,6 +36,7 @@ function kernelFs(io: CliIO, debug: boolean): KernelFs {
 
 /** The kdamond targets of a target spec; a command is refused (start leaves DAMON running, not a workload). */
 export function kdamondTargets(target: TargetSpec, ops: Ops, regions: Array<[number, number]> | null, readIomem: () => string): KdamondTarget[] {
+  if (target.kind === 'ongoing') throw new DamoError('E_USAGE', "'ongoing' is a target of damo record, not of damo start");
   if (target.kind === 'command') {
     throw new DamoError('E_USAGE', `damo start monitors a running process or physical memory, not a command ('${target.display}')`, { hint: 'start the workload first and give its pid, or use damo record / damo schemes -c for a command' });
   }
@@ -51,4 +57,25 @@ export function runStopCliCommand(io: CliIO, req: { sysfsRoot: string; force: bo
 export function runTuneCliCommand(io: CliIO, req: TuneRequest & { debug: boolean }): number {
   const { debug, ...tune } = req;
   return runTuneCommand(io, kernelFs(io, debug), tune);
+}
+
+export function runReportDamonCliCommand(io: CliIO, req: ReportDamonRequest & { debug: boolean }): number {
+  const { debug, ...report } = req;
+  return runReportDamonCommand(io, kernelFs(io, debug), report);
+}
+
+/**
+ * A live snapshot of the running kdamonds that `damo start` started (its state file names
+ * them, with the same pid), or null when there is none: then `report access` reads its file.
+ */
+export function liveSnapshotOfOurKdamonds(io: CliIO, req: { sysfsRoot: string; mergeRegions: boolean; debug: boolean }): MemoryTraceSource | null {
+  const state = readStateFile(stateFilePath(io.env));
+  if (state === null || state.sysfs_root !== req.sysfsRoot) return null;
+  const bootId = currentBootId();
+  if (state.boot_id !== '' && bootId !== '' && state.boot_id !== bootId) return null;
+  const kfs = kernelFs(io, req.debug);
+  const views = listKdamonds(kfs, req.sysfsRoot);
+  const ours = state.kdamonds.filter((s) => views.some((v) => v.index === s.index && v.state === 'on' && v.pid === s.pid)).map((s) => s.index);
+  if (ours.length === 0) return null;
+  return takeLiveSnapshot(kfs, { sysfsRoot: req.sysfsRoot, kdamonds: ours, mergeRegions: req.mergeRegions, nowNs: () => Date.now() * 1e6 });
 }

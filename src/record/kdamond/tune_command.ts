@@ -7,7 +7,7 @@
  */
 import type { CliIO } from '../../core/io.js';
 import { DamoError } from '../../core/errors.js';
-import type { Intervals, NrRegionsRange } from '../../core/model.js';
+import type { Intervals, NrRegionsRange, Ops } from '../../core/model.js';
 import { sysfsFiles } from '../../schemes/kernel.js';
 import type { Scheme } from '../../schemes/model.js';
 import { readTrim, writeRetryBusy, type KernelFs } from '../kfs.js';
@@ -22,6 +22,8 @@ export interface TuneRequest {
   force: boolean;
   intervals: Intervals | null;
   nrRegions: NrRegionsRange | null;
+  /** The operations set the caller expects the kdamond to run (damo's tune takes --ops); null: any. */
+  ops?: Ops | null | undefined;
   /** New schemes replacing the current ones; null leaves them. */
   schemes: readonly Scheme[] | null;
 }
@@ -50,6 +52,10 @@ export function runTuneCommand(io: CliIO, kfs: KernelFs, req: TuneRequest): numb
   checkOwnership(io, kfs, req);
   const kd = `${req.sysfsRoot}/kdamonds/${req.index}`;
   const ctx = `${kd}/contexts/0`;
+  const running = readTrim(kfs, `${ctx}/operations`);
+  if (req.ops !== null && req.ops !== undefined && running !== undefined && running !== req.ops) {
+    throw new DamoError('E_USAGE', `--ops ${req.ops}: kdamond ${req.index} monitors with '${running}', and damo tune does not change the operations set`, { hint: "drop --ops, or 'damo stop' and 'damo start' again" });
+  }
   const attrs = `${ctx}/monitoring_attrs`;
   const w = (path: string, value: string): void => {
     try {

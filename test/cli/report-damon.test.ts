@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// `damo report damon` through the built binary on a fake DAMON sysfs tree.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { FORBID_REAL_KERNEL_ENV } from '../../src/record/kfs.js';
+import { buildReportDamonTree } from '../fixtures/kdamond/report_damon_tree.js';
+import { fileTempDir } from '../fixtures/temp_dir.js';
+import { runBin } from './helpers.js';
+
+process.env[FORBID_REAL_KERNEL_ENV] = '1';
+const tmp = fileTempDir('damo-report-damon-cli-');
+const ENV = { [FORBID_REAL_KERNEL_ENV]: '1' };
+const closers: Array<() => void> = [];
+afterAll(() => closers.forEach((c) => c()));
+
+describe('damo report damon (binary)', () => {
+  it('prints the kdamonds of a sysfs tree as damo 3.3.0 does, text and --json', () => {
+    const k = buildReportDamonTree(join(tmp, 'a'));
+    closers.push(() => k.close());
+    const root = ['--sysfs_root', k.roots.sysfs, '--module_root', join(tmp, 'no-modules')];
+    const text = runBin(['report', 'damon', ...root], { env: ENV });
+    expect(text.stderr).toBe('');
+    expect(text.status).toBe(0);
+    expect(text.stdout).toBe(readFileSync(join(__dirname, '../fixtures/kdamond/report_damon.txt'), 'utf8'));
+    const json = runBin(['report', 'damon', '--json', ...root], { env: ENV });
+    expect(json.status).toBe(0);
+    expect(json.stdout).toBe(readFileSync(join(__dirname, '../fixtures/kdamond/report_damon.json'), 'utf8'));
+  });
+
+  it('fails clearly without DAMON sysfs, and refuses --format yaml as a usage error', () => {
+    const missing = runBin(['report', 'damon', '--sysfs_root', join(tmp, 'nothing-here')], { env: ENV });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/DAMON sysfs is not there/);
+    const yaml = runBin(['report', 'damon', '--format', 'yaml', '--sysfs_root', join(tmp, 'nothing-here')], { env: ENV });
+    expect(yaml.status).toBe(2);
+    expect(yaml.stderr).toMatch(/--format yaml is not supported/);
+  });
+});
