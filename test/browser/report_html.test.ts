@@ -238,6 +238,8 @@ describe.skipIf(!chromium)(title, () => {
 
   it('reads out the hovered cell and shows the time on the other charts', async () => {
     const full = await view(HEAP);
+    // The pointer must be inside the viewport: bring the heatmap there first.
+    await page.$eval(`#heatmap-${HEAP}`, (e) => e.scrollIntoView({ block: 'center' }));
     const p = await pointOf(HEAP, full.t0 + 2e9, full.a0 + 0.05 * (full.a1 - full.a0));
     await page.mouse.move(p.x, p.y);
     await page.waitForFunction(() => document.getElementById('tooltip')!.style.display === 'block' && !/loading/.test(document.getElementById('tooltip')!.textContent ?? ''));
