@@ -544,7 +544,7 @@ export async function computeHtmlData(recording: TraceSource, o: HtmlDataOptions
     ['snapshots', `${counts.reduce((a, b) => a + b, 0)} (${nrRegionsTotal} regions)`],
   ];
   const shown = describeSelection(selection, selected.baseNs());
-  if (shown !== null) facts.splice(1, 0, ['shown', `only ${shown}; the figures below and every chart count only that`]);
+  if (shown !== null) facts.splice(1, 0, ['shown', `only ${shown}; the figures below and the charts count only that (a -c simulation: see its notes)`]);
   if (header.nrRegions !== null) facts.push(['nr_regions asked', `${header.nrRegions.min}..${header.nrRegions.max}`]);
   if (header.host !== null) facts.push(['host', `${header.host.hostname}, Linux ${header.host.kernelRelease}, ${header.host.nrCpus} CPUs, ${header.host.pageSizeBytes}-byte pages`]);
   if (header.wallStartUnixNs !== undefined) facts.push(['started', new Date(Number(header.wallStartUnixNs / 1000000n)).toISOString()]);
@@ -556,19 +556,28 @@ export async function computeHtmlData(recording: TraceSource, o: HtmlDataOptions
   let schemes: SchemesData | null = null;
   if (o.schemes) {
     const r = o.schemes.result;
+    // The simulation runs over the whole recording (a scheme's state depends on what came
+    // before); with --time_range its charts show only the selected time.
+    const tr = selected.timeRangeNs();
+    const keep = r.timeline.timesNs.map((t) => tr === null || (t > tr[0] && t <= tr[1]));
+    const cut = <T,>(xs: T[]): T[] => (tr === null ? xs : xs.filter((_, k) => keep[k]));
+    const notes = [...r.notes];
+    if (!isWholeRecording(selection)) {
+      notes.push('the simulation ran over the whole recording, every target and address; --time_range only cuts its charts to the selected time');
+    }
     schemes = {
       name: o.schemes.name,
-      timesNs: r.timeline.timesNs,
-      monitoredBytes: r.timeline.monitoredBytes,
+      timesNs: cut(r.timeline.timesNs),
+      monitoredBytes: cut(r.timeline.monitoredBytes),
       schemes: r.schemes.map((s, k) => ({
         line: s.line,
         action: s.action,
         effect: s.effects.kind,
-        szTriedBytes: r.timeline.schemes[k]?.szTried ?? [],
-        szAppliedBytes: r.timeline.schemes[k]?.szApplied ?? [],
-        effectBytes: r.timeline.schemes[k]?.effectBytes ?? [],
+        szTriedBytes: cut(r.timeline.schemes[k]?.szTried ?? []),
+        szAppliedBytes: cut(r.timeline.schemes[k]?.szApplied ?? []),
+        effectBytes: cut(r.timeline.schemes[k]?.effectBytes ?? []),
       })),
-      notes: r.notes,
+      notes,
     };
   }
 

@@ -199,6 +199,14 @@ describe('damo report html', () => {
     expect(Math.max(...data.series[0]!.wssBytes)).toBeLessThanOrEqual(0x1000_0000);
     expect(data.wssDists.map((d) => d.targetIndex)).toEqual([1]);
     expect(new Map(data.facts).get('shown')).toMatch(/^only target id 4243 \(--tid\); time 2 s from the start to 8 s from the start \(--time_range; start 200000000 ns\); addresses 0x555500000000-0x555510000000/);
+    // A -c simulation runs over the whole recording; its charts keep the selected time only.
+    const sim = await runMain(['report', 'html', '-i', two, '-o', out, '--tid', '4243', '--time_range', '2s', '8s', '-c', '4K max 0 0 1s max pageout']);
+    expect(sim.code, sim.stderr).toBe(0);
+    const simData = pageData(readFileSync(out, 'utf8')).schemes!;
+    expect(simData.timesNs.length).toBeGreaterThan(10);
+    expect(simData.timesNs.every((t) => t > 2.2e9 && t <= 8.2e9)).toBe(true);
+    expect(simData.schemes[0]!.szAppliedBytes).toHaveLength(simData.timesNs.length);
+    expect(simData.notes.join('\n')).toMatch(/the simulation ran over the whole recording/);
     // Errors say what was asked and what there is.
     const noTid = await runMain(['report', 'html', '-i', two, '-o', out, '--tid', '9999']);
     expect(noTid.code).toBe(2);
