@@ -64,6 +64,30 @@ export async function openDuck(opts: DuckOptions = {}): Promise<Duck> {
   }
 }
 
+/**
+ * Runs a statement on the JavaScript thread, task by task (DuckDB's pending-result API),
+ * instead of on one of libuv's worker threads as `connection.run` does. Each thread that
+ * mallocs gets its own glibc arena, and an arena keeps what was freed in it: with COPY and
+ * the buffer tables on up to four worker threads, an export of many recordings in one
+ * process held 50-100 MB more RSS after each file than the same export on one thread
+ * (docs/FLEET.md, Memory). With `threads: 1` DuckDB has no workers of its own, so every
+ * task runs here. Between tasks the event loop gets a turn at most every 50 ms (signals).
+ */
+export async function runOnThisThread(connection: DuckDBConnection, sql: string): Promise<void> {
+  const api = await import('@duckdb/node-api');
+  const pending = await connection.start(sql);
+  let turn = performance.now();
+  for (;;) {
+    const state = pending.runTask();
+    if (state === api.DuckDBPendingResultState.RESULT_READY) break;
+    if (state === api.DuckDBPendingResultState.NO_TASKS_AVAILABLE || performance.now() - turn > 50) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      turn = performance.now();
+    }
+  }
+  await pending.getResult();
+}
+
 export interface DuckErrorInfo {
   /** e.g. 'Binder', 'Parser', 'Catalog'. */
   type: string;

@@ -11,7 +11,7 @@
  * constant column in a few bytes per row group.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
@@ -19,6 +19,8 @@ import type { DuckDBAppender, DuckDBConnection, DuckDBDataChunk } from '@duckdb/
 
 import type { Snapshot, TraceSource } from '../core/model.js';
 import { estimatedMemoryBandwidth, idleMsPercentiles } from './damon_stat.js';
+import { runOnThisThread } from './duckdb.js';
+import { earlierPartitions, recordExport } from './export_ledger.js';
 import { pathSafe, recordingLabels, type Label, type RecordingLabels } from './labels.js';
 import { columnsOf, PART_ROWS, ROW_GROUP_ROWS, type Compression, type FleetTable, type LabelColumn } from './schema.js';
 import { sqlNumberOrNull, sqlString, sqlStringMap, sqlVarcharOrNull } from './sql_text.js';
@@ -40,6 +42,8 @@ export interface ExportResult {
   nrRegions: number;
   files: string[];
   bytes: number;
+  /** host=/date= partitions whose files of this input were replaced (it was relabelled). */
+  replacedPartitions: string[];
 }
 
 /** The nr_accesses threshold of wss_bytes: damo report wss's default (acc_thres 1). */
@@ -158,7 +162,7 @@ class PartBuffer {
 
   async open(): Promise<DuckDBAppender> {
     if (this.appender === undefined) {
-      await this.db.run(`CREATE OR REPLACE TABLE ${this.name} (${BUFFER_COLUMNS[this.table]})`);
+      await runOnThisThread(this.db, `CREATE OR REPLACE TABLE ${this.name} (${BUFFER_COLUMNS[this.table]})`);
       this.appender = await this.db.createAppender(this.name);
     }
     return this.appender;
@@ -175,7 +179,8 @@ class PartBuffer {
       mkdirSync(dir, { recursive: true });
       const file = join(dir, `${this.rec.id}-${String(this.part).padStart(4, '0')}.parquet`);
       const tmp = `${file}.tmp`;
-      await this.db.run(
+      await runOnThisThread(
+        this.db,
         `COPY (SELECT\n  ${selectList(this.table, this.rec)}\nFROM ${this.name}) TO ${sqlString(tmp)} ` +
           `(FORMAT parquet, COMPRESSION ${this.rec.opts.compression}, ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`,
       );
@@ -184,13 +189,13 @@ class PartBuffer {
       this.part += 1;
       this.rows = 0;
     }
-    await this.db.run(`DROP TABLE IF EXISTS ${this.name}`);
+    await runOnThisThread(this.db, `DROP TABLE IF EXISTS ${this.name}`);
   }
 
   async drop(): Promise<void> {
     this.appender?.closeSync();
     this.appender = undefined;
-    await this.db.run(`DROP TABLE IF EXISTS ${this.name}`);
+    await runOnThisThread(this.db, `DROP TABLE IF EXISTS ${this.name}`);
   }
 }
 
@@ -258,6 +263,22 @@ function removeEarlierParts(dir: string, id: string): void {
     return;
   }
   for (const n of names) if (n.startsWith(`${id}-`) && (n.endsWith('.parquet') || n.endsWith('.parquet.tmp'))) rmSync(join(dir, n), { force: true });
+}
+
+/** Removes an earlier export of the recording from another partition, and its empty directories. */
+function removeRelabelled(outDir: string, id: string, partition: string): void {
+  for (const table of ['regions', 'snapshots'] as const) {
+    const dir = join(outDir, table, partition);
+    removeEarlierParts(dir, id);
+    // The date= and host= directories, when nothing else is left in them.
+    for (const d of [dir, join(dir, '..')]) {
+      try {
+        rmdirSync(d);
+      } catch {
+        break;
+      }
+    }
+  }
 }
 
 /**
@@ -333,5 +354,11 @@ export async function exportRecording(db: DuckDBConnection, src: TraceSource, op
     throw e;
   }
   const files = [...regions.files, ...snapshots.files];
-  return { recordingId: id, host, date, nrSnapshots, nrRegions, files, bytes: files.reduce((a, f) => a + statSync(f).size, 0) };
+  // The same file exported before under other host/date labels: its old files go, now that
+  // the new ones are complete (export_ledger.ts).
+  const input = realpathSync(src.path);
+  const replacedPartitions = earlierPartitions(opts.outDir, id, input, partition);
+  for (const p of replacedPartitions) removeRelabelled(opts.outDir, id, p);
+  recordExport(opts.outDir, id, input, partition);
+  return { recordingId: id, host, date, nrSnapshots, nrRegions, files, bytes: files.reduce((a, f) => a + statSync(f).size, 0), replacedPartitions };
 }

@@ -62,6 +62,7 @@ export async function runExportCommand(io: CliIO, r: ExportRequest): Promise<num
         `exported ${input}: ${res.nrSnapshots} snapshots, ${res.nrRegions} regions as recording ${res.recordingId} ` +
           `into ${r.outDir} (host=${res.host}/date=${res.date}, ${res.files.length} files, ${humanBytes(res.bytes)})`,
       );
+      for (const p of res.replacedPartitions) note(io, `${input} was exported before under ${p}: removed those files, so its rows are not counted twice`);
     }
   } catch (e) {
     if (interruptedBy === null) throw e;

@@ -15,6 +15,7 @@ import { recordingSchemeIntervals } from '../schemes/kernel.js';
 import { loadSchemes } from '../schemes/load.js';
 import { simulateTrace } from '../schemes/simulate.js';
 import { computeHtmlData, HTML_LIMITS, type HtmlLimits } from './html_data.js';
+import type { HtmlSelection } from './html_selection.js';
 import { renderHtmlPage } from './html_page.js';
 
 export interface HtmlRequest {
@@ -24,6 +25,8 @@ export interface HtmlRequest {
   /** A schemes file or the scheme text, for the simulation section; undefined: none. */
   schemes: string | undefined;
   strict: boolean;
+  /** --tid, --time_range, --address_range: only that part of the recording is shown. */
+  selection?: HtmlSelection;
   /** Size limits (tests shrink them to exercise downsampling). */
   limits?: HtmlLimits;
 }
@@ -46,7 +49,7 @@ export async function runHtmlCommand(io: CliIO, r: HtmlRequest): Promise<number>
     (st) => st.size,
     () => null,
   );
-  const data = await computeHtmlData(source, { input: r.input, fileSizeBytes, limits: r.limits ?? HTML_LIMITS, schemes });
+  const data = await computeHtmlData(source, { input: r.input, fileSizeBytes, limits: r.limits ?? HTML_LIMITS, schemes, selection: r.selection ?? {} });
   const html = renderHtmlPage(data);
   // Written to a temporary name and renamed, so an interrupt or a full disk leaves no partial page.
   await writeOutputData(r.output, html);

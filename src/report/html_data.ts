@@ -23,6 +23,7 @@ import { GuideHeatCounter, GuideScanner, heatPerByte, sortGuides, targetIdsOf, t
 import { heatmapGeometry, HeatGrid } from './heatgrid.js';
 import { heatTitle, targetLabel } from './heats_image.js';
 import { buildPyramid, TILE_CELLS, type Level, type PyramidLevel } from './html_tiles.js';
+import { describeSelection, emptySelection, isWholeRecording, selectedSource, type HtmlSelection } from './html_selection.js';
 import { SnapshotAdjuster } from './records.js';
 import { WSS_DEFAULTS, wssOf } from './wss.js';
 
@@ -175,6 +176,8 @@ export interface HtmlDataOptions {
   fileSizeBytes: number | null;
   limits?: HtmlLimits;
   schemes?: { name: string; result: SimulationLike } | null;
+  /** --tid, --time_range, --address_range: the part of the recording the page shows. */
+  selection?: HtmlSelection;
 }
 
 /** The parts of schemes/simulate.ts's SimulationResult the page shows. */
@@ -186,6 +189,12 @@ export interface SimulationLike {
   };
   schemes: Array<{ line: string; action: string; effects: { kind: string } }>;
   notes: string[];
+}
+
+/** Where the heatmaps are drawn when the user chose it (--time_range, --address_range). */
+interface FixedRanges {
+  timeNs: [number, number] | null;
+  addr: readonly [number, number] | null;
 }
 
 interface MapPlan {
@@ -204,14 +213,24 @@ interface MapWork {
 }
 
 /** The heatmaps to draw and their finest resolutions, within the page's limits. */
-function plansFor(guides: GuideInfo[], nrSnapshotsOf: (g: GuideInfo) => number, pageBytes: number, limits: HtmlLimits, downsampling: string[]): MapPlan[] {
+function plansFor(
+  guides: GuideInfo[],
+  nrSnapshotsOf: (g: GuideInfo) => number,
+  pageBytes: number,
+  limits: HtmlLimits,
+  downsampling: string[],
+  fixed: FixedRanges,
+): MapPlan[] {
   let all: MapPlan[] = [];
   for (const g of guides) {
-    if (!(g.endNs > g.startNs)) continue;
-    const ranges = g.contigRegions
+    const [t0, t1] = spanOf(g, fixed);
+    if (!(t1 > t0)) continue;
+    // With --address_range, one heatmap of exactly that range per target, as report heats draws.
+    const a = fixed.addr;
+    const ranges = (a !== null ? [{ start: a[0], end: a[1], heats: null }] : g.contigRegions)
       .map((r) => ({ start: r.start, end: r.end, region: r, heatPerByte: heatPerByte(r) }))
       .filter((r) => r.end > r.start);
-    const span = g.endNs - g.startNs;
+    const span = t1 - t0;
     const nrSnaps = Math.max(1, nrSnapshotsOf(g) - 1);
     ranges.forEach((r, k) => {
       // A cell per snapshot and per page at most: finer cells would only repeat values.
@@ -256,6 +275,12 @@ function plansFor(guides: GuideInfo[], nrSnapshotsOf: (g: GuideInfo) => number, 
     }
   }
   return all;
+}
+
+/** A heatmap's time span: the target's, within --time_range. */
+function spanOf(g: GuideInfo, fixed: FixedRanges): [number, number] {
+  const r = fixed.timeNs;
+  return r === null ? [g.startNs, g.endNs] : [Math.max(g.startNs, r[0]), Math.min(g.endNs, r[1])];
 }
 
 function titleOf(p: MapPlan): string {
@@ -352,8 +377,11 @@ function fmtUs(us: number): string {
   return us >= 1e6 ? `${us / 1e6} s` : us >= 1e3 ? `${us / 1e3} ms` : `${us} us`;
 }
 
-export async function computeHtmlData(source: TraceSource, o: HtmlDataOptions): Promise<PageData> {
+export async function computeHtmlData(recording: TraceSource, o: HtmlDataOptions): Promise<PageData> {
   const limits = o.limits ?? HTML_LIMITS;
+  const selection = o.selection ?? {};
+  const selected = selectedSource(recording, selection);
+  const source = selected.source;
   const header = source.header;
   const nrTargets = header.targets.length;
   const ids = targetIdsOf(source);
@@ -396,6 +424,7 @@ export async function computeHtmlData(source: TraceSource, o: HtmlDataOptions): 
     raw.adjuster.push(s);
   }
   const unsorted = scanner.finish();
+  if (unsorted.length === 0 && !isWholeRecording(selection)) throw emptySelection(o.input, selection);
   if (unsorted.length === 0) {
     throw new DamoError('E_FORMAT', `${o.input} has no snapshots: there is nothing to draw`, {
       hint: 'record for longer than one aggregation interval, or check that this is the file you meant',
@@ -411,13 +440,15 @@ export async function computeHtmlData(source: TraceSource, o: HtmlDataOptions): 
   // them first in that case; otherwise they are counted in the grid pass.
   if (nrRanges > limits.maxMaps) for await (const s of source.snapshots()) heatCounter.add(s);
   const guides = sortGuides(unsorted);
-  const plans = plansFor(guides, nrSnapshotsOf, pageBytes, limits, downsampling);
+  const fixed: FixedRanges = { timeNs: selected.timeRangeNs(), addr: selection.addressRange ?? null };
+  const plans = plansFor(guides, nrSnapshotsOf, pageBytes, limits, downsampling, fixed);
 
   const works: MapWork[] = plans.map((plan) => {
-    const geometry = heatmapGeometry([plan.guide.startNs, plan.guide.endNs], [plan.range.start, plan.range.end], [plan.timeResol, plan.addrResol]);
+    const span = spanOf(plan.guide, fixed);
+    const geometry = heatmapGeometry(span, [plan.range.start, plan.range.end], [plan.timeResol, plan.addrResol]);
     // Ages are only read out, never drawn: a coarser grid of their cell averages is enough.
     const ageGeometry = heatmapGeometry(
-      [plan.guide.startNs, plan.guide.endNs],
+      span,
       [plan.range.start, plan.range.end],
       [Math.min(AGE_CELLS, plan.timeResol), Math.min(AGE_CELLS, plan.addrResol)],
     );
@@ -468,7 +499,10 @@ export async function computeHtmlData(source: TraceSource, o: HtmlDataOptions): 
   // Within a target, the hottest range first (the one report heats draws by default).
   heatmaps.sort((a, b) => a.targetIndex - b.targetIndex || b.heatPerByte - a.heatPerByte || a.rangeIndex - b.rangeIndex);
   fitHeatBytes(heatmaps, limits.maxHeatBytes, downsampling);
-  const skippedShort = unsorted.filter((g) => !(g.endNs > g.startNs)).length;
+  const skippedShort = unsorted.filter((g) => {
+    const [t0, t1] = spanOf(g, fixed);
+    return !(t1 > t0);
+  }).length;
   if (skippedShort > 0) downsampling.push(`${skippedShort} target(s) with a single snapshot have no heatmap (a heatmap needs two)`);
 
   const series: SeriesData[] = [];
@@ -509,6 +543,8 @@ export async function computeHtmlData(source: TraceSource, o: HtmlDataOptions): 
     ['duration', Number.isFinite(lastEnd - firstStart) ? `${((lastEnd - firstStart) / 1e9).toFixed(3)} s (first snapshot start to last snapshot end)` : 'unknown'],
     ['snapshots', `${counts.reduce((a, b) => a + b, 0)} (${nrRegionsTotal} regions)`],
   ];
+  const shown = describeSelection(selection, selected.baseNs());
+  if (shown !== null) facts.splice(1, 0, ['shown', `only ${shown}; the figures below and the charts count only that (a -c simulation: see its notes)`]);
   if (header.nrRegions !== null) facts.push(['nr_regions asked', `${header.nrRegions.min}..${header.nrRegions.max}`]);
   if (header.host !== null) facts.push(['host', `${header.host.hostname}, Linux ${header.host.kernelRelease}, ${header.host.nrCpus} CPUs, ${header.host.pageSizeBytes}-byte pages`]);
   if (header.wallStartUnixNs !== undefined) facts.push(['started', new Date(Number(header.wallStartUnixNs / 1000000n)).toISOString()]);
@@ -520,19 +556,28 @@ export async function computeHtmlData(source: TraceSource, o: HtmlDataOptions): 
   let schemes: SchemesData | null = null;
   if (o.schemes) {
     const r = o.schemes.result;
+    // The simulation runs over the whole recording (a scheme's state depends on what came
+    // before); with --time_range its charts show only the selected time.
+    const tr = selected.timeRangeNs();
+    const keep = r.timeline.timesNs.map((t) => tr === null || (t > tr[0] && t <= tr[1]));
+    const cut = <T,>(xs: T[]): T[] => (tr === null ? xs : xs.filter((_, k) => keep[k]));
+    const notes = [...r.notes];
+    if (!isWholeRecording(selection)) {
+      notes.push('the simulation ran over the whole recording, every target and address; --time_range only cuts its charts to the selected time');
+    }
     schemes = {
       name: o.schemes.name,
-      timesNs: r.timeline.timesNs,
-      monitoredBytes: r.timeline.monitoredBytes,
+      timesNs: cut(r.timeline.timesNs),
+      monitoredBytes: cut(r.timeline.monitoredBytes),
       schemes: r.schemes.map((s, k) => ({
         line: s.line,
         action: s.action,
         effect: s.effects.kind,
-        szTriedBytes: r.timeline.schemes[k]?.szTried ?? [],
-        szAppliedBytes: r.timeline.schemes[k]?.szApplied ?? [],
-        effectBytes: r.timeline.schemes[k]?.effectBytes ?? [],
+        szTriedBytes: cut(r.timeline.schemes[k]?.szTried ?? []),
+        szAppliedBytes: cut(r.timeline.schemes[k]?.szApplied ?? []),
+        effectBytes: cut(r.timeline.schemes[k]?.effectBytes ?? []),
       })),
-      notes: r.notes,
+      notes,
     };
   }
 

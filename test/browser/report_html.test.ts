@@ -16,7 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSyntheticTrace } from '../../src/format/synthetic.js';
 import { runMain } from '../cli/helpers.js';
 import { fileTempDir } from '../fixtures/temp_dir.js';
-import { CHROMIUM_ARGS, chromiumPath } from '../../scripts/chromium.mjs';
+import { chromiumPath } from '../../scripts/chromium.mjs';
+import { brightness, launch, ReportPage, type Rgb, type ViewInfo } from './report_page.js';
 
 const chromium = chromiumPath();
 const dir = fileTempDir('damo-html-browser-');
@@ -39,13 +40,6 @@ describe.runIf(!chromium && process.env.DAMO_REQUIRE_CHROMIUM === '1')('report h
 const NR_SNAPSHOTS = 200;
 const AGGR_NS = 100e6;
 
-interface ViewInfo {
-  t0: number;
-  t1: number;
-  a0: number;
-  a1: number;
-}
-
 describe.skipIf(!chromium)(title, () => {
   let browser: Browser;
   let page: Page;
@@ -54,33 +48,20 @@ describe.skipIf(!chromium)(title, () => {
   let HEAP = -1;
   let STACK = -1;
 
+  let rp: ReportPage;
+  const errors: string[] = [];
+
   beforeAll(async () => {
     const trace = join(dir, 'synthetic.data');
     await writeSyntheticTrace(trace, { nrSnapshots: NR_SNAPSHOTS, nrRegionsPerSnapshot: 90, seed: 5 });
     const r = await runMain(['report', 'html', '-i', trace, '-o', html()]);
     expect(r.code, r.stderr).toBe(0);
-    const puppeteer = (await import('puppeteer-core')).default;
-    browser = await puppeteer.launch({ executablePath: chromium!, headless: true, args: CHROMIUM_ARGS });
-    page = await browser.newPage();
-    await page.setViewport({ width: 1280, height: 1000, deviceScaleFactor: 1 });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    // The page must not touch the network: fail any request that is not the file itself.
-    await page.setRequestInterception(true);
-    page.on('request', (req) => {
-      if (req.url().startsWith('file://')) void req.continue();
-      else {
-        errors.push(`request to ${req.url()}`);
-        void req.abort();
-      }
-    });
-    await page.goto('file://' + html());
-    await page.waitForFunction(() => document.body.dataset.ready === '1', { timeout: 30_000 });
-    await settled();
+    browser = await launch(chromium!);
+    // Fails any request that is not the file itself: the page must not touch the network.
+    rp = await ReportPage.open(browser, html(), errors);
+    page = rp.page;
     expect(errors).toEqual([]);
-    const starts = await page.evaluate(() =>
-      (window as unknown as { damoReport: { data: { heatmaps: Array<{ addrStart: number }> } } }).damoReport.data.heatmaps.map((m) => m.addrStart),
-    );
+    const starts = (await rp.heatmapsData()).map((m) => m.addrStart);
     HEAP = starts.indexOf(0x5555_0000_0000);
     STACK = starts.indexOf(0x7ffc_0000_0000);
     expect(HEAP).toBeGreaterThanOrEqual(0);
@@ -91,53 +72,12 @@ describe.skipIf(!chromium)(title, () => {
     await browser?.close();
   });
 
-  /** Waits until every heatmap has inflated the tiles its view needs and drawn them. */
-  async function settled(): Promise<void> {
-    await page.waitForFunction(
-      () => (window as unknown as { damoReport: { heatmaps: Array<{ pending: Map<string, unknown>; drawnLevel: number; pickLevel(): number }> } }).damoReport.heatmaps.every(
-        (h) => h.pending.size === 0 && h.drawnLevel === h.pickLevel(),
-      ),
-      { timeout: 30_000 },
-    );
-  }
-
-  async function view(k: number): Promise<ViewInfo> {
-    const v = await page.$eval(`#heatmap-${k}`, (e) => (e as HTMLElement).dataset.view!);
-    const [t0, t1, a0, a1] = v.split(',').map(Number) as [number, number, number, number];
-    return { t0, t1, a0, a1 };
-  }
-
-  async function xTicks(k: number): Promise<string[]> {
-    return page.$$eval(`#heatmap-${k} .x-tick`, (es) => es.map((e) => e.textContent ?? ''));
-  }
-
-  async function yTicks(k: number): Promise<string[]> {
-    return page.$$eval(`#heatmap-${k} .y-tick:not(.r-tick)`, (es) => es.map((e) => e.textContent ?? ''));
-  }
-
-  /** Page coordinates of a (time, address) point on heatmap k in its current view. */
-  async function pointOf(k: number, t: number, a: number): Promise<{ x: number; y: number }> {
-    const box = (await (await page.$(`#heatmap-${k} canvas.heat`))!.boundingBox())!;
-    const v = await view(k);
-    return { x: box.x + ((t - v.t0) / (v.t1 - v.t0)) * box.width, y: box.y + box.height - ((a - v.a0) / (v.a1 - v.a0)) * box.height };
-  }
-
-  /** RGB drawn at a (time, address) point of heatmap k. */
-  async function pixelAt(k: number, t: number, a: number): Promise<[number, number, number]> {
-    const box = (await (await page.$(`#heatmap-${k} canvas.heat`))!.boundingBox())!;
-    const p = await pointOf(k, t, a);
-    return page.$eval(
-      `#heatmap-${k} canvas.heat`,
-      (c, x, y) => {
-        const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(Math.floor(x), Math.floor(y), 1, 1).data;
-        return [d[0]!, d[1]!, d[2]!] as [number, number, number];
-      },
-      p.x - box.x,
-      p.y - box.y,
-    );
-  }
-
-  const brightness = (rgb: [number, number, number]): number => rgb[0] + rgb[1] + rgb[2];
+  const settled = (): Promise<void> => rp.settled();
+  const view = (k: number): Promise<ViewInfo> => rp.view(k);
+  const xTicks = (k: number): Promise<string[]> => rp.ticks(`#heatmap-${k} .x-tick`);
+  const yTicks = (k: number): Promise<string[]> => rp.ticks(`#heatmap-${k} .y-tick:not(.r-tick)`);
+  const pointOf = (k: number, t: number, a: number): Promise<{ x: number; y: number }> => rp.pointOf(k, t, a);
+  const pixelAt = (k: number, t: number, a: number): Promise<Rgb> => rp.pixelAt(k, t, a);
 
   it('draws the known hot block bright and the rest dark, in the PNG colour map', async () => {
     const full = await view(HEAP);
@@ -238,6 +178,8 @@ describe.skipIf(!chromium)(title, () => {
 
   it('reads out the hovered cell and shows the time on the other charts', async () => {
     const full = await view(HEAP);
+    // The pointer must be inside the viewport: bring the heatmap there first.
+    await page.$eval(`#heatmap-${HEAP}`, (e) => e.scrollIntoView({ block: 'center' }));
     const p = await pointOf(HEAP, full.t0 + 2e9, full.a0 + 0.05 * (full.a1 - full.a0));
     await page.mouse.move(p.x, p.y);
     await page.waitForFunction(() => document.getElementById('tooltip')!.style.display === 'block' && !/loading/.test(document.getElementById('tooltip')!.textContent ?? ''));
@@ -261,8 +203,7 @@ describe.skipIf(!chromium)(title, () => {
   });
 
   it('shows the facts and saves a screenshot', async () => {
-    const facts = await page.$$eval('table.facts tr', (rows) => rows.map((r) => [r.children[0]!.textContent, r.children[1]!.textContent]));
-    const byKey = new Map(facts.map(([k, v]) => [k, v]));
+    const byKey = await rp.facts();
     expect(byKey.get('source')).toBe('synthetic');
     expect(byKey.get('intervals asked')).toBe('sampling 5 ms, aggregation 100 ms, ops update 1 s');
     expect(byKey.get('duration')).toBe(`${((NR_SNAPSHOTS * AGGR_NS) / 1e9).toFixed(3)} s (first snapshot start to last snapshot end)`);

@@ -3,7 +3,7 @@
  * damo export --to parquet and damo fleet, end to end in-process: files and partitions,
  * figures checked against sums computed here from the same synthetic snapshots, bad input.
  */
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -65,7 +65,10 @@ describe('damo export --to parquet', () => {
     const b = await runMain(['export', '-i', join(dir, 'b.data'), '-o', out, '--to', 'parquet', '--label', 'host=db-1', '--label', 'service=db', '--label', 'date=2026-12-02', '--weight', '10', '--compression', 'snappy']);
     expect(b.code).toBe(0);
     const f = files(out);
-    expect(f).toHaveLength(4);
+    expect(f.filter((x) => x.endsWith('.parquet'))).toHaveLength(4);
+    // And where each input went (export_ledger.ts), outside the tables' directories.
+    expect(f.filter((x) => /^_damo_exports\/[0-9a-f]{16}\.json$/.test(x))).toHaveLength(2);
+    expect(f).toHaveLength(6);
     expect(f.filter((x) => x.startsWith('regions/host=web-1/date=2026-12-01/') && x.endsWith('-0000.parquet'))).toHaveLength(1);
     expect(f.filter((x) => x.startsWith('snapshots/host=db-1/date=2026-12-02/'))).toHaveLength(1);
   });
@@ -102,6 +105,30 @@ describe('damo export --to parquet', () => {
     expect(a.code).toBe(0);
     expect(files(out)).toEqual(before);
     expect(await query('SELECT count(*) AS n FROM regions', out)).toEqual([{ n: 80 * 120 + 60 * 90 }]);
+  });
+
+  it('a recording exported again under another host replaces its old files; a copy of it from another path does not', async () => {
+    const relabel = join(dir, 'relabel');
+    const exportA = (input: string, host: string): Promise<{ code: number; stderr: string }> =>
+      runMain(['export', '-i', input, '-o', relabel, '--to', 'parquet', '--label', `host=${host}`, '--label', 'date=2026-12-01']);
+    expect((await exportA(join(dir, 'a.data'), 'web-1')).code).toBe(0);
+    const moved = await exportA(join(dir, 'a.data'), 'web-2');
+    expect(moved.code).toBe(0);
+    expect(moved.stderr).toMatch(/a\.data was exported before under host=web-1\/date=2026-12-01: removed those files, so its rows are not counted twice/);
+    const parquet = (): string[] => files(relabel).filter((f) => f.endsWith('.parquet'));
+    expect(parquet().filter((f) => f.includes('host=web-1'))).toEqual([]);
+    expect(existsSync(join(relabel, 'regions', 'host=web-1'))).toBe(false);
+    expect(parquet().filter((f) => f.includes('host=web-2'))).toHaveLength(2);
+    expect(await query('SELECT host, count(*) AS n FROM regions GROUP BY host', relabel)).toEqual([{ host: 'web-2', n: 80 * 120 }]);
+    // The same bytes from another path: another host's identical recording, kept beside it.
+    copyFileSync(join(dir, 'a.data'), join(dir, 'a-copy.data'));
+    const copy = await exportA(join(dir, 'a-copy.data'), 'web-3');
+    expect(copy.code).toBe(0);
+    expect(copy.stderr).not.toMatch(/exported before/);
+    expect(await query('SELECT host, count(*) AS n FROM regions GROUP BY host ORDER BY host', relabel)).toEqual([
+      { host: 'web-2', n: 80 * 120 },
+      { host: 'web-3', n: 80 * 120 },
+    ]);
   });
 
   it('an interrupted export removes what it wrote of the recording, and keeps its earlier export', async () => {

@@ -176,6 +176,46 @@ describe('damo report html', () => {
     expect(() => readFileSync(out)).toThrow();
   });
 
+  it('shows only --tid, --time_range and --address_range, everywhere on the page', async () => {
+    const two = join(dir, 'two-targets.data');
+    await writeSyntheticTrace(two, { nrSnapshots: 200, nrRegionsPerSnapshot: 90, seed: 5, nrTargets: 2 });
+    const out = join(dir, 'selected.html');
+    const r = await runMain(['report', 'html', '-i', two, '-o', out, '--tid', '4243', '--time_range', '2s', '8s', '--address_range', '0x555500000000', '0x555510000000']);
+    expect(r.code, r.stderr).toBe(0);
+    const data = pageData(readFileSync(out, 'utf8'));
+    // Target 1 (id 4243) only: its first snapshot ends at 200 ms (where report heats's time
+    // axis starts), so 2s-8s is 2.2-8.2 s; its snapshots there end at 2.4, 2.6 ... 8.2 s.
+    expect(data.heatmaps).toHaveLength(1);
+    const m = data.heatmaps[0]!;
+    expect(m.targetIndex).toBe(1);
+    expect([m.addrStart, m.addrEnd]).toEqual([0x5555_0000_0000, 0x5555_1000_0000]);
+    expect(m.timeStartNs).toBe(2.4e9);
+    expect(m.timeEndNs).toBe(8.2e9);
+    expect(data.series.map((s) => s.targetIndex)).toEqual([1]);
+    const times = data.series[0]!.timesNs;
+    expect([times[0], times[times.length - 1]]).toEqual([2.4e9, 8.2e9]);
+    expect(times).toHaveLength(30);
+    // Regions are cut at the range: no snapshot holds more than the 256 MiB asked for.
+    expect(Math.max(...data.series[0]!.wssBytes)).toBeLessThanOrEqual(0x1000_0000);
+    expect(data.wssDists.map((d) => d.targetIndex)).toEqual([1]);
+    expect(new Map(data.facts).get('shown')).toMatch(/^only target id 4243 \(--tid\); time 2 s from the start to 8 s from the start \(--time_range; start 200000000 ns\); addresses 0x555500000000-0x555510000000/);
+    // A -c simulation runs over the whole recording; its charts keep the selected time only.
+    const sim = await runMain(['report', 'html', '-i', two, '-o', out, '--tid', '4243', '--time_range', '2s', '8s', '-c', '4K max 0 0 1s max pageout']);
+    expect(sim.code, sim.stderr).toBe(0);
+    const simData = pageData(readFileSync(out, 'utf8')).schemes!;
+    expect(simData.timesNs.length).toBeGreaterThan(10);
+    expect(simData.timesNs.every((t) => t > 2.2e9 && t <= 8.2e9)).toBe(true);
+    expect(simData.schemes[0]!.szAppliedBytes).toHaveLength(simData.timesNs.length);
+    expect(simData.notes.join('\n')).toMatch(/the simulation ran over the whole recording/);
+    // Errors say what was asked and what there is.
+    const noTid = await runMain(['report', 'html', '-i', two, '-o', out, '--tid', '9999']);
+    expect(noTid.code).toBe(2);
+    expect(noTid.stderr).toMatch(/has no target with id 9999[\s\S]*its target ids are: 4242, 4243/);
+    const late = await runMain(['report', 'html', '-i', two, '-o', out, '--time_range', '60s', '70s']);
+    expect(late.code).toBe(2);
+    expect(late.stderr).toMatch(/no snapshot is left within time 1 m from the start to 1 m 10 s from the start \(--time_range\)/);
+  });
+
   it('fails on a missing schemes file before reading the recording', async () => {
     const r = await runMain(['report', 'html', '-i', join(dir, 'nope.data'), '-o', join(dir, 'x.html'), '-c', join(dir, 'missing.damos')]);
     expect(r.code).toBe(1);

@@ -4,13 +4,20 @@
  */
 import type { Command } from 'commander';
 
+import type { TimeBound } from '../../report/heats.js';
 import type { CommandContext } from '../context.js';
+import { exactOption } from '../damo_command.js';
 import { ExitCode } from '../exit_code.js';
+import { optionValue, parseAddress, parseTargetId, parseTimeBound, valuesOf } from '../values.js';
 
 interface HtmlOptions {
   input: string;
   output: string;
   schemes?: string;
+  tid?: bigint;
+  // commander keeps underscores in option keys: --time_range -> time_range.
+  time_range?: string[];
+  address_range?: string[];
   strict?: boolean;
 }
 
@@ -31,17 +38,39 @@ export function registerHtml(report: Command, ctx: CommandContext): void {
     .option('-i, --input <file>', 'recording to read (any format damo-ts reads)', 'damon.data')
     .option('-o, --output <file>', 'page to write', 'report.html')
     .option('-c, --schemes <file|text>', 'also simulate these schemes (one-line language or damo JSON) and chart them')
+    .option('--tid <id>', 'show only this target id (see report heats --guide); default: every target', parseTargetId)
+    .addOption(exactOption(
+      '--time_range <start_end...>',
+      'show only this time: two values; plain numbers are ns in the recording\'s clock (as --guide prints), values with a unit (10s, 1500ms) count from the first shown snapshot',
+      2))
+    .addOption(exactOption(
+      '--address_range <start_end...>',
+      'show only these addresses, one heatmap of exactly this range per target: two addresses (decimal, 0x hex, or sizes like "86.245 TiB")',
+      2))
     .option('--strict', 'fail on a truncated or damaged recording instead of warning and reading around the damage')
     .addHelpText(
       'after',
       `
 Examples:
   $ damo report html -i damon.data -o report.html
-  $ damo report html -i damon.data -o report.html -c '4K max 0 0 5s max pageout'`,
+  $ damo report html -i damon.data -o report.html -c '4K max 0 0 5s max pageout'
+  $ damo report html -i damon.data -o heap.html --tid 0 --time_range 10s 20s --address_range 0x555500000000 0x555600000000`,
     )
     .action(async (opts: HtmlOptions) => {
+      const timeRange = valuesOf('--time_range', opts.time_range, 2, '<start> <end>')?.map((x) => optionValue('--time_range', x, parseTimeBound)) as
+        | [TimeBound, TimeBound]
+        | undefined;
+      const addressRange = valuesOf('--address_range', opts.address_range, 2, '<start> <end>')?.map((x) => optionValue('--address_range', x, parseAddress)) as
+        | [number, number]
+        | undefined;
       const { runHtmlCommand } = await import('../../report/html_command.js');
-      const code = await runHtmlCommand(ctx.io, { input: opts.input, output: opts.output, schemes: opts.schemes, strict: opts.strict === true });
+      const code = await runHtmlCommand(ctx.io, {
+        input: opts.input,
+        output: opts.output,
+        schemes: opts.schemes,
+        strict: opts.strict === true,
+        selection: { tid: opts.tid, timeRange, addressRange },
+      });
       if (code !== 0) throw new ExitCode(code);
     });
 }

@@ -108,6 +108,17 @@
     for (const f of hoverListeners) f(ns);
   }
 
+  // ---- linked zoom: zooming or panning a heatmap in time shows the same time everywhere ----
+  // (the other heatmaps keep their address view; the time charts follow). A checkbox turns
+  // it off; null resets every chart to its whole time span.
+
+  const timeViewListeners = [];
+  const linkTime = { on: true };
+  function setTimeView(view, from) {
+    if (!linkTime.on) return;
+    for (const f of timeViewListeners) if (f.owner !== from) f(view);
+  }
+
   const tooltip = el('div', { cls: 'tooltip', id: 'tooltip' }, document.body);
   function showTooltip(text, clientX, clientY) {
     tooltip.textContent = text;
@@ -274,6 +285,9 @@
       setHoverTime(null);
     });
     hoverListeners.push((ns) => self.drawOverlay(ns, null));
+    const follow = (tv) => self.followTime(tv);
+    follow.owner = this;
+    timeViewListeners.push(follow);
     heatmaps.push(this);
   }
 
@@ -303,12 +317,27 @@
     if (a1 > f.a1) { a0 -= a1 - f.a1; a1 = f.a1; }
     return { t0, t1, a0, a1 };
   };
-  Heatmap.prototype.setView = function (v) {
+  Heatmap.prototype.setView = function (v, linked) {
+    const before = this.view;
     this.view = this.clampView(v);
     this.render();
+    if (linked) return;
+    if (this.view.t0 !== before.t0 || this.view.t1 !== before.t1) {
+      const full = this.view.t0 === this.full.t0 && this.view.t1 === this.full.t1;
+      setTimeView(full ? null : { t0: this.view.t0, t1: this.view.t1 }, this);
+    }
   };
   Heatmap.prototype.reset = function () {
     this.setView(Object.assign({}, this.full));
+    setTimeView(null, this);
+  };
+  // Another chart's time view: this heatmap's time axis follows it, its addresses stay.
+  Heatmap.prototype.followTime = function (tv) {
+    const v = this.view;
+    const t = tv === null ? { t0: this.full.t0, t1: this.full.t1 } : { t0: Math.max(this.full.t0, tv.t0), t1: Math.min(this.full.t1, tv.t1) };
+    // A span outside this heatmap's time keeps its view rather than collapsing it.
+    if (!(t.t1 > t.t0)) return;
+    this.setView({ t0: t.t0, t1: t.t1, a0: v.a0, a1: v.a1 }, true);
   };
   Heatmap.prototype.zoomAt = function (fx, fy, kt, ka) {
     const v = this.view;
@@ -525,28 +554,15 @@
     if (!(xMax > xMin)) xMax = xMin + 1;
     // Headroom so a flat series is not drawn on the frame.
     yMax = yMax > 0 ? yMax * 1.06 : 1;
+    const fullMin = xMin;
+    const fullMax = xMax;
     const xOf = (x) => ((x - xMin) / (xMax - xMin)) * W;
     const yOf = (y) => H - (y / yMax) * H;
     const ctx = canvas.getContext('2d');
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    // Axes.
-    let xTicks;
-    let xTitle;
-    if (opts.xKind === 'time') {
-      const tu = unitFor(TIME_UNITS, xMax - timeOriginNs, 2);
-      const lo = (xMin - timeOriginNs) / tu[1];
-      const hi = (xMax - timeOriginNs) / tu[1];
-      const tt = ticks(lo, hi, Math.max(2, Math.round(W / 70)));
-      xTicks = tt.map((x) => ({ pos: xOf(timeOriginNs + x * tu[1]), label: tickLabel(x, tt) }));
-      xTitle = `time (${tu[0]}, from the recording's start)`;
-    } else {
-      const tt = ticks(xMin, xMax, 10);
-      xTicks = tt.map((x) => ({ pos: xOf(x), label: tickLabel(x, tt) }));
-      xTitle = 'percentile';
-    }
-    let yTicks;
     let yTitle = opts.yTitle;
     let yFmt;
+    let yTicks;
     if (opts.yKind === 'bytes') {
       const u = unitFor(SIZE_UNITS, yMax, 2);
       const yt = ticks(0, yMax / u[1], 5);
@@ -558,30 +574,56 @@
       yTicks = yt.map((y) => ({ pos: yOf(y), label: tickLabel(y, yt) }));
       yFmt = (v) => significant(Math.round(v * 10) / 10);
     }
-    ctx.strokeStyle = '#e4e4e4';
-    ctx.lineWidth = 1;
-    for (const t of yTicks) {
-      ctx.beginPath();
-      ctx.moveTo(0, Math.round(t.pos) + 0.5);
-      ctx.lineTo(W, Math.round(t.pos) + 0.5);
-      ctx.stroke();
-    }
-    ctx.strokeStyle = '#333';
-    ctx.strokeRect(0.5, 0.5, W - 1, H - 1);
-    opts.series.forEach((s, k) => {
-      ctx.strokeStyle = palette[k % palette.length];
-      ctx.lineWidth = 1.5;
-      ctx.beginPath();
-      for (let p = 0; p < s.xs.length; p++) {
-        const x = xOf(s.xs[p]);
-        const y = yOf(s.ys[p]);
-        if (p === 0) ctx.moveTo(x, y);
-        else ctx.lineTo(x, y);
+    // Draws the series over [xMin, xMax] (the whole span, or a heatmap's linked time view).
+    function paint() {
+      let xTicks;
+      let xTitle;
+      if (opts.xKind === 'time') {
+        const tu = unitFor(TIME_UNITS, fullMax - timeOriginNs, 2);
+        const lo = (xMin - timeOriginNs) / tu[1];
+        const hi = (xMax - timeOriginNs) / tu[1];
+        const tt = ticks(lo, hi, Math.max(2, Math.round(W / 70)));
+        xTicks = tt.map((x) => ({ pos: xOf(timeOriginNs + x * tu[1]), label: tickLabel(x, tt) }));
+        xTitle = `time (${tu[0]}, from the recording's start)`;
+      } else {
+        const tt = ticks(xMin, xMax, 10);
+        xTicks = tt.map((x) => ({ pos: xOf(x), label: tickLabel(x, tt) }));
+        xTitle = 'percentile';
       }
-      if (s.xs.length === 1) ctx.arc(xOf(s.xs[0]), yOf(s.ys[0]), 2, 0, 2 * Math.PI);
-      ctx.stroke();
-    });
-    drawAxes(box, { left, top, w: W, h: H, xTicks, yTicks, xTitle, yTitle, yTitleX: left - 80 });
+      ctx.clearRect(0, 0, W, H);
+      ctx.strokeStyle = '#e4e4e4';
+      ctx.lineWidth = 1;
+      for (const t of yTicks) {
+        ctx.beginPath();
+        ctx.moveTo(0, Math.round(t.pos) + 0.5);
+        ctx.lineTo(W, Math.round(t.pos) + 0.5);
+        ctx.stroke();
+      }
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(0, 0, W, H);
+      ctx.clip();
+      opts.series.forEach((s, k) => {
+        ctx.strokeStyle = palette[k % palette.length];
+        ctx.lineWidth = 1.5;
+        ctx.beginPath();
+        for (let p = 0; p < s.xs.length; p++) {
+          const x = xOf(s.xs[p]);
+          const y = yOf(s.ys[p]);
+          if (p === 0) ctx.moveTo(x, y);
+          else ctx.lineTo(x, y);
+        }
+        if (s.xs.length === 1) ctx.arc(xOf(s.xs[0]), yOf(s.ys[0]), 2, 0, 2 * Math.PI);
+        ctx.stroke();
+      });
+      ctx.restore();
+      ctx.strokeStyle = '#333';
+      ctx.lineWidth = 1;
+      ctx.strokeRect(0.5, 0.5, W - 1, H - 1);
+      drawAxes(box, { left, top, w: W, h: H, xTicks, yTicks, xTitle, yTitle, yTitleX: left - 80 });
+      box.dataset.xview = xMin + ',' + xMax;
+    }
+    paint();
     if (opts.series.length > 1) {
       const legend = el('div', { cls: 'legend', style: `left:${left}px; top:${top + H + 40}px` }, box);
       opts.series.forEach((s, k) => {
@@ -656,6 +698,19 @@
       if (opts.xKind === 'time') mark(ns, null);
       else if (opts.hoverY) mark(null, ns === null ? null : opts.hoverY(ns));
     });
+    if (opts.xKind === 'time') {
+      const follow = (tv) => {
+        const lo = tv === null ? fullMin : Math.max(fullMin, tv.t0);
+        const hi = tv === null ? fullMax : Math.min(fullMax, tv.t1);
+        if (!(hi > lo)) return;
+        xMin = lo;
+        xMax = hi;
+        paint();
+        mark(null, null);
+      };
+      follow.owner = this;
+      timeViewListeners.push(follow);
+    }
     this.valuesAt = valuesAt;
   }
 
@@ -684,6 +739,13 @@
       text: 'Time runs left to right, addresses bottom to top, colour is DAMON\'s ' + data.heatTitle +
         ', as in report heats --heatmap. Wheel: zoom (Shift: time only, Alt: address only); drag: pan; Shift-drag: zoom to a box; double-click: reset.',
     }, hs);
+    const link = el('label', { cls: 'hint link-time' }, hs);
+    const box = el('input', { type: 'checkbox', id: 'link-time' }, link);
+    box.checked = true;
+    link.appendChild(document.createTextNode(' link the time axes: zooming or panning a heatmap in time shows the same time on every heatmap and time chart'));
+    box.addEventListener('change', () => {
+      linkTime.on = box.checked;
+    });
     data.heatmaps.forEach((m, k) => {
       const h3 = el('h3', { text: m.title + ` · ${hex(m.addrStart)}–${hex(m.addrEnd)} (${humanBytes(m.addrEnd - m.addrStart)})` }, hs);
       const btn = el('button', { cls: 'reset', text: 'reset zoom' }, h3);
