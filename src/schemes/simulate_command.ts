@@ -27,6 +27,8 @@ export interface SimulateRequest {
   rawNumber: boolean;
   json: boolean;
   plot: string | undefined;
+  /** --pageout_throughput: bytes per second; undefined: the kernel's first guess. */
+  pageoutBytesPerSec?: number | undefined;
 }
 
 export async function runSimulateCommand(io: CliIO, r: SimulateRequest): Promise<number> {
@@ -50,6 +52,7 @@ export async function runSimulateCommand(io: CliIO, r: SimulateRequest): Promise
     intervals,
     ops,
     minRegionSz: recordedPageSizeBytes(src.header),
+    ...(r.pageoutBytesPerSec === undefined ? {} : { pageoutBytesPerSec: r.pageoutBytesPerSec }),
     ...(mapped.mappings === undefined ? {} : { mappings: mapped.mappings }),
     ...(mapped.resident === undefined ? {} : { resident: mapped.resident }),
   });

@@ -8,7 +8,7 @@ import { Option, type Command } from 'commander';
 import { DAMON_OPS, type DamonOps } from '../../core/model.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit_code.js';
-import { parseNonNegativeInteger, parseTimeUs } from '../values.js';
+import { parseNonNegativeInteger, parsePositiveSize, parseTimeUs } from '../values.js';
 import { addInputOptions } from './common.js';
 
 interface SimulateCliOptions {
@@ -22,6 +22,7 @@ interface SimulateCliOptions {
   raw_number?: boolean;
   json?: boolean;
   plot?: string;
+  pageout_throughput?: number;
 }
 
 const DESCRIPTION =
@@ -52,6 +53,12 @@ function addSimulateOptions(cmd: Command, ctx: CommandContext): Command {
     .option('--raw_number', 'print sizes as plain integers (bytes)')
     .option('--json', 'print one JSON document (bytes, ns) with the full timeline')
     .option('--plot <file>', 'draw applied bytes and estimated memory over time to FILE.png, FILE.svg or FILE.pdf')
+    .option(
+      '--pageout_throughput <size>',
+      'bytes per second the kdamond reclaims while applying pageout (e.g. 10M); it samples nothing meanwhile, so a slow ' +
+        "pageout leaves it fewer aggregations (default: the kernel's first guess of an action's speed, 1024 pages per ms)",
+      parsePositiveSize,
+    )
     .addHelpText('after', EXAMPLES)
     .action(async (opts: SimulateCliOptions) => {
       const { runSimulateCommand } = await import('../../schemes/simulate_command.js');
@@ -66,6 +73,7 @@ function addSimulateOptions(cmd: Command, ctx: CommandContext): Command {
         rawNumber: opts.raw_number === true,
         json: opts.json === true,
         plot: opts.plot,
+        pageoutBytesPerSec: opts.pageout_throughput,
       });
       if (code !== 0) throw new ExitCode(code);
     });

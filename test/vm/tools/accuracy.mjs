@@ -26,6 +26,10 @@
 //     and prints KEY_pred_mib KEY_meas_mib KEY_err_pct (|pred - meas| / meas; when both
 //     are under 1 MiB the error is 0: nothing predicted, nothing happened), and
 //     max_err_pct over the keys given.
+//     --until_ns N: predict only the first N ns of the recording (the kernel run's own
+//     length, its elapsed_ns): sz_applied and refaults summed over the timeline up to
+//     there, out_bytes the bytes out of memory there. The recorder's kdamond can run longer
+//     than the schemes run (30 s against 21 s in one VM run), and sz_applied grows with it.
 import { readFileSync } from 'node:fs';
 
 const MiB = 2 ** 20;
@@ -195,7 +199,8 @@ async function wss() {
 }
 
 function sim() {
-  const [, simPath, ...pairs] = args;
+  const untilNs = opt('--until_ns', Infinity);
+  const [, simPath, ...pairs] = args.filter((a, i) => a !== '--until_ns' && args[i - 1] !== '--until_ns');
   const j = JSON.parse(readFileSync(simPath, 'utf8'));
   const s = j.schemes[0];
   const pred = {
@@ -203,6 +208,15 @@ function sim() {
     out_bytes: s.effects?.final_bytes ?? 0,
     refault_bytes: s.effects?.reaccessed_bytes ?? 0,
   };
+  if (Number.isFinite(untilNs)) {
+    const tl = j.timeline;
+    const ts = tl.schemes[0];
+    const last = tl.times_ns.findLastIndex((t) => t - j.start_ns <= untilNs);
+    const sum = (a) => a.slice(0, last + 1).reduce((x, y) => x + y, 0);
+    pred.sz_applied = sum(ts.sz_applied);
+    pred.refault_bytes = sum(ts.reaccessed_bytes);
+    pred.out_bytes = last >= 0 ? ts.effect_bytes[last] : 0;
+  }
   const out = {};
   let maxErr = 0;
   for (const p of pairs) {
