@@ -27,6 +27,16 @@ export interface OpenForReportOptions {
 }
 
 /**
+ * Reports stream large damo json files. DAMO_JSON_IN_MEMORY_MAX_BYTES changes how long a
+ * JSON text is still read whole (0 streams every file; the tests use it).
+ */
+function damoJsonStreaming(env: NodeJS.ProcessEnv): boolean | number {
+  const text = env['DAMO_JSON_IN_MEMORY_MAX_BYTES'];
+  if (text === undefined || !/^\d+$/.test(text)) return true;
+  return Number(text);
+}
+
+/**
  * Some readers only find problems while streaming (a trace cut short is noticed at its
  * end), so warnings are printed at open and again whenever a pass over the snapshots ends,
  * each one once.
@@ -34,7 +44,7 @@ export interface OpenForReportOptions {
 export async function openForReport(io: CliIO, path: string, options: OpenForReportOptions): Promise<TraceSource> {
   const outputs = (options.outputs ?? []).filter((o): o is NamedPath => o.path !== undefined);
   refuseOutputsThatAreInputs([{ path, what: 'the input' }], outputs);
-  const opened0 = await openTrace(path, { strict: options.strict, env: io.env });
+  const opened0 = await openTrace(path, { strict: options.strict, env: io.env, streamDamoJson: damoJsonStreaming(io.env) });
   const source = withProgress(opened0, io.stderr, `reading ${path}`, options.progress ?? (io.stderrIsTTY && !io.stdoutIsTTY));
   let nrPrinted = 0;
   const printNewWarnings = (): void => {

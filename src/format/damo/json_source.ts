@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * Opening a damo json / json_compressed file for reports: small files are read whole into
+ * memory (MemoryTraceSource, as every damo format is), large ones are streamed: each pass
+ * over the snapshots inflates and parses the file again, handing snapshots out as they are
+ * parsed, so memory stays flat in the file's size. Inflation runs on zlib's thread pool
+ * while the main thread parses (json_reader.ts damoJsonChunks), so a pass costs about what
+ * inflating the file alone costs.
+ *
+ * What the header needs is read from the start of the file: damo writes a record's target
+ * fields and intervals before its snapshots, and the base time is decided by the first
+ * snapshot. Records after the first are found during a pass; their targets are appended to
+ * header.targets as they begin, which every report takes (core/trace_walk.ts). Two things a
+ * streamed pass cannot undo are refused with a clear error instead of giving different
+ * figures than the in-memory reader: times that become inexact as doubles (beyond 2^53)
+ * after the first snapshot had exact ones.
+ */
+import { DamoError } from '../../core/errors.js';
+import type { Snapshot, TraceHeader, TraceSource, TraceTarget, TraceTrailer } from '../../core/model.js';
+import { damoJsonChunks, damoJsonError, damoJsonHeader, DamoJsonParser, type DamoJsonReadOptions } from './json_reader.js';
+import {
+  baseTimeOf,
+  finishRecords,
+  MemoryTraceSource,
+  needsBaseTime,
+  relativeTo,
+  snapshotOf,
+  type AbsTime,
+  type PendingRecord,
+  type PendingSnapshot,
+} from './records.js';
+
+/**
+ * Files whose JSON text is at most this long are read whole into memory (about 0.3 MB of
+ * typed arrays per MB of damo's indented JSON): one pass, then any number of passes free.
+ */
+export const DAMO_JSON_IN_MEMORY_MAX_BYTES = 8 << 20;
+
+export interface OpenDamoJsonOptions extends DamoJsonReadOptions {
+  /** Longest JSON text read whole into memory (default DAMO_JSON_IN_MEMORY_MAX_BYTES). */
+  inMemoryMaxBytes?: number;
+}
+
+/** Opens a damo json or json_compressed file, in memory when small, streamed otherwise. */
+export async function openDamoJson(path: string, opts: OpenDamoJsonOptions): Promise<TraceSource> {
+  const maxBytes = opts.inMemoryMaxBytes ?? DAMO_JSON_IN_MEMORY_MAX_BYTES;
+  const targets: TraceTarget[] = [];
+  const snapshots: Array<{ snapshot: PendingSnapshot; recordIndex: number }> = [];
+  const parser = new DamoJsonParser({
+    onRecord: (target) => targets.push(target),
+    onSnapshot: (snapshot, recordIndex) => snapshots.push({ snapshot, recordIndex }),
+  });
+  let nrBytes = 0;
+  let complete = false;
+  const chunks = damoJsonChunks(path, opts);
+  try {
+    for await (const chunk of chunks) {
+      parser.feed(chunk);
+      nrBytes += chunk.length;
+      if (nrBytes > maxBytes && snapshots.length > 0) break;
+    }
+    if (!(nrBytes > maxBytes && snapshots.length > 0)) {
+      parser.finish();
+      complete = true;
+    }
+  } catch (e) {
+    throw damoJsonError(e, path, opts);
+  } finally {
+    await chunks.return(undefined);
+  }
+  const header = damoJsonHeader(parser, opts);
+  if (complete) {
+    const records: PendingRecord[] = targets.map((target) => ({ target, snapshots: [] }));
+    for (const { snapshot, recordIndex } of snapshots) (records[recordIndex] as PendingRecord).snapshots.push(snapshot);
+    const perTarget = finishRecords(records, header);
+    return new MemoryTraceSource(path, header, perTarget);
+  }
+  const first = snapshots[0]?.snapshot;
+  header.baseTimeNs = first !== undefined && needsBaseTime(first) ? baseTimeOf(first) : 0n;
+  header.targets = targets;
+  return new StreamedDamoJsonSource(path, header, opts);
+}
+
+/** A damo json file read anew on every pass (see the module comment). */
+export class StreamedDamoJsonSource implements TraceSource {
+  readonly warnings: string[] = [];
+
+  constructor(
+    readonly path: string,
+    readonly header: TraceHeader,
+    private readonly opts: DamoJsonReadOptions,
+  ) {}
+
+  trailer(): TraceTrailer | null {
+    return null;
+  }
+
+  snapshots(): AsyncIterable<Snapshot> {
+    return { [Symbol.asyncIterator]: () => this.pass() };
+  }
+
+  private async *pass(): AsyncGenerator<Snapshot> {
+    const { header, path, opts } = this;
+    const base = header.baseTimeNs;
+    const rel = relativeTo(base);
+    const ready: Snapshot[] = [];
+    const parser = new DamoJsonParser({
+      onRecord: (target, recordIndex) => {
+        // Later passes see the same records again; the first pass to reach one adds it.
+        if (recordIndex >= header.targets.length) header.targets.push(target);
+      },
+      onSnapshot: (s, recordIndex) => {
+        if (base === 0n && needsBaseTime(s)) throw inexactTimeError(path, s);
+        ready.push(snapshotOf(s, recordIndex, rel));
+      },
+    });
+    const chunks = damoJsonChunks(path, opts);
+    try {
+      for (;;) {
+        let next: IteratorResult<Buffer>;
+        try {
+          next = await chunks.next();
+          if (next.done === true) {
+            parser.finish();
+          } else {
+            parser.feed(next.value);
+          }
+        } catch (e) {
+          throw damoJsonError(e, path, opts);
+        }
+        if (header.intervals === null && parser.intervals !== null) header.intervals = parser.intervals;
+        if (header.intervalsGoal === undefined && parser.intervalsGoal !== undefined) header.intervalsGoal = parser.intervalsGoal;
+        if (header.dataSource === undefined && parser.dataSource !== undefined) header.dataSource = parser.dataSource;
+        for (let i = 0; i < ready.length; i++) yield ready[i] as Snapshot;
+        ready.length = 0;
+        if (next.done === true) return;
+      }
+    } finally {
+      await chunks.return(undefined);
+    }
+  }
+}
+
+function inexactTimeError(path: string, s: PendingSnapshot): DamoError {
+  const t: AbsTime = typeof s.start === 'bigint' ? s.start : s.end;
+  return new DamoError(
+    'E_UNSUPPORTED',
+    `${path}: snapshot time ${t} is beyond 2^53 while the first snapshot's times were not; ` +
+      'a streamed pass cannot keep such times exact',
+    { hint: 'convert the file with `damo convert` into a damo-ts trace and report on that' },
+  );
+}
