@@ -16,7 +16,7 @@ import { DamoError, errnoCode, errorMessage } from '../core/errors.js';
 import { removeAtExit } from '../core/output_file.js';
 import type { TraceSource } from '../core/model.js';
 import { readDamoJson } from './damo/json_reader.js';
-import { openDamoJson } from './damo/json_source.js';
+import { openDamoJson, type DamoJsonStreaming } from './damo/json_source.js';
 import { readLegacy } from './damo/legacy_reader.js';
 import { PerfScriptParser, perfScriptSource, readPerfScript } from './damo/perf_script_reader.js';
 import type { MemoryTraceSource } from './damo/records.js';
@@ -29,10 +29,9 @@ export interface OpenTraceOptions {
   env?: NodeJS.ProcessEnv;
   /**
    * Stream large damo json files pass by pass instead of reading them whole
-   * (damo/json_source.ts): for readers that take header.targets as it grows during a pass.
-   * A number is the longest JSON text still read whole (bytes).
+   * (damo/json_source.ts). Absent: read them whole.
    */
-  streamDamoJson?: boolean | number;
+  streamDamoJson?: DamoJsonStreaming | undefined;
 }
 
 /** Reads the first bytes of a file and names its format. */
@@ -105,8 +104,8 @@ export async function openTrace(userPath: string, opts: OpenTraceOptions = {}): 
     case 'json': {
       const compressed = format === 'json_compressed';
       const stream = opts.streamDamoJson;
-      if (stream === undefined || stream === false) return readDamoJson(path, { compressed });
-      return openDamoJson(path, stream === true ? { compressed } : { compressed, inMemoryMaxBytes: stream });
+      if (stream === undefined) return readDamoJson(path, { compressed });
+      return openDamoJson(path, { ...stream, compressed });
     }
     case 'legacy':
     case 'legacy_headerless':

@@ -10,10 +10,11 @@
  * What the header needs is read from the start of the file: damo writes a record's target
  * fields and intervals before its snapshots, and the base time is decided by the first
  * snapshot. Records after the first are found during a pass; their targets are appended to
- * header.targets as they begin, which every report takes (core/trace_walk.ts). Two things a
- * streamed pass cannot undo are refused with a clear error instead of giving different
- * figures than the in-memory reader: times that become inexact as doubles (beyond 2^53)
- * after the first snapshot had exact ones.
+ * header.targets as they begin (core/trace_walk.ts takes such sources), or, for readers that
+ * need every target before they start, by one pass at open. What a streamed pass cannot
+ * undo is refused with a clear error instead of giving other figures than the in-memory
+ * reader: times that become inexact as doubles (beyond 2^53) after the first snapshot had
+ * exact ones.
  */
 import { DamoError } from '../../core/errors.js';
 import type { Snapshot, TraceHeader, TraceSource, TraceTarget, TraceTrailer } from '../../core/model.js';
@@ -36,10 +37,18 @@ import {
  */
 export const DAMO_JSON_IN_MEMORY_MAX_BYTES = 8 << 20;
 
-export interface OpenDamoJsonOptions extends DamoJsonReadOptions {
+export interface DamoJsonStreaming {
   /** Longest JSON text read whole into memory (default DAMO_JSON_IN_MEMORY_MAX_BYTES). */
   inMemoryMaxBytes?: number;
+  /**
+   * The reader takes header.targets before its first pass, so it must list every record:
+   * opening then costs one pass more. Otherwise records after the first are added to
+   * header.targets during the first pass that reaches them.
+   */
+  completeTargets?: boolean;
 }
+
+export interface OpenDamoJsonOptions extends DamoJsonReadOptions, DamoJsonStreaming {}
 
 /** Opens a damo json or json_compressed file, in memory when small, streamed otherwise. */
 export async function openDamoJson(path: string, opts: OpenDamoJsonOptions): Promise<TraceSource> {
@@ -78,7 +87,11 @@ export async function openDamoJson(path: string, opts: OpenDamoJsonOptions): Pro
   const first = snapshots[0]?.snapshot;
   header.baseTimeNs = first !== undefined && needsBaseTime(first) ? baseTimeOf(first) : 0n;
   header.targets = targets;
-  return new StreamedDamoJsonSource(path, header, opts);
+  const source = new StreamedDamoJsonSource(path, header, opts);
+  if (opts.completeTargets === true) {
+    for await (const snapshot of source.snapshots()) void snapshot;
+  }
+  return source;
 }
 
 /** A damo json file read anew on every pass (see the module comment). */
