@@ -33,7 +33,7 @@ function expectedOf(name: string): Buffer {
 describe('damo 3.3.0 report expects from a streamed json_compressed file', () => {
   for (const c of CASES) {
     it(`report-${c.name}: damo ${c.argv.join(' ')}`, () => {
-      const env = { ...process.env, DAMO_JSON_IN_MEMORY_MAX_BYTES: '0' };
+      const env: NodeJS.ProcessEnv = { ...process.env, DAMO_JSON_IN_MEMORY_MAX_BYTES: '0' };
       delete env['NO_COLOR'];
       const r = spawnSync(process.execPath, [BIN, ...c.argv, '--input', INPUT], { env, maxBuffer: 256 * 1024 * 1024 });
       expect(r.stderr.toString('utf8')).toBe('');
