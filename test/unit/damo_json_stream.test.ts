@@ -4,7 +4,7 @@
  * the in-memory reader gives, whatever the chunking, over several records, several passes
  * and passes cut short; damaged and truncated files fail with a clear error.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 
@@ -92,7 +92,7 @@ describe('streamed damo json', () => {
       const path = write(name, data);
       const memory = await readDamoJson(path, { compressed });
       const expected = await allSnapshots(memory);
-      const grow = await openDamoJson(path, { compressed, inMemoryMaxBytes: 0 });
+      const grow = await openDamoJson(path, { compressed, inMemoryMaxBytes: 0, keptMaxRegions: 0 });
       expect(grow).toBeInstanceOf(StreamedDamoJsonSource);
       // Only the first record is known before the first pass; the pass adds the others.
       if (name.startsWith('multi')) expect(grow.header.targets.length).toBe(1);
@@ -103,9 +103,17 @@ describe('streamed damo json', () => {
       expect(grow.header.baseTimeNs).toBe(memory.header.baseTimeNs);
       expect(grow.header.intervals).toEqual(memory.header.intervals);
 
-      const complete = await openDamoJson(path, { compressed, inMemoryMaxBytes: 0, completeTargets: true });
-      expect(targetsOf(complete)).toEqual(targetsOf(memory));
-      expect(await allSnapshots(complete)).toEqual(expected);
+      for (const keptMaxRegions of [0, 1 << 20]) {
+        const complete = await openDamoJson(path, { compressed, inMemoryMaxBytes: 0, completeTargets: true, keptMaxRegions });
+        expect(targetsOf(complete)).toEqual(targetsOf(memory));
+        expect(await allSnapshots(complete)).toEqual(expected);
+        expect(await allSnapshots(complete)).toEqual(expected);
+      }
+      // A file small enough is kept by its first complete pass; the next ones read no file.
+      const kept = await openDamoJson(path, { compressed, inMemoryMaxBytes: 0 });
+      expect(await allSnapshots(kept)).toEqual(expected);
+      rmSync(path);
+      expect(await allSnapshots(kept)).toEqual(expected);
     }
   });
 
@@ -118,7 +126,7 @@ describe('streamed damo json', () => {
 
   it('starts every pass afresh, also after a pass cut short', async () => {
     const path = write('cut.json_compressed', deflateSync(multiRecordText()));
-    const src = await openDamoJson(path, { compressed: true, inMemoryMaxBytes: 0 });
+    const src = await openDamoJson(path, { compressed: true, inMemoryMaxBytes: 0, keptMaxRegions: 0 });
     let n = 0;
     for await (const s of src.snapshots()) {
       void s;

@@ -3,7 +3,8 @@
  * Opening a damo json / json_compressed file for reports: small files are read whole into
  * memory (MemoryTraceSource, as every damo format is), large ones are streamed: each pass
  * over the snapshots inflates and parses the file again, handing snapshots out as they are
- * parsed, so memory stays flat in the file's size. Inflation runs on zlib's thread pool
+ * parsed, so memory stays flat in the file's size (a file of up to a million regions is
+ * kept by its first pass, for reports that take several). Inflation runs on zlib's thread pool
  * while the main thread parses (json_reader.ts damoJsonChunks), so a pass costs about what
  * inflating the file alone costs.
  *
@@ -37,6 +38,13 @@ import {
  */
 export const DAMO_JSON_IN_MEMORY_MAX_BYTES = 8 << 20;
 
+/**
+ * A streamed file of at most this many regions is kept in memory by its first complete
+ * pass (32 bytes a region, 32 MiB at most), so reports that take several passes inflate
+ * and parse it once; larger files are read again on every pass.
+ */
+export const DAMO_JSON_KEPT_MAX_REGIONS = 1 << 20;
+
 export interface DamoJsonStreaming {
   /** Longest JSON text read whole into memory (default DAMO_JSON_IN_MEMORY_MAX_BYTES). */
   inMemoryMaxBytes?: number;
@@ -46,6 +54,8 @@ export interface DamoJsonStreaming {
    * header.targets during the first pass that reaches them.
    */
   completeTargets?: boolean;
+  /** Most regions a pass keeps for the next ones (default DAMO_JSON_KEPT_MAX_REGIONS). */
+  keptMaxRegions?: number;
 }
 
 export interface OpenDamoJsonOptions extends DamoJsonReadOptions, DamoJsonStreaming {}
@@ -87,7 +97,7 @@ export async function openDamoJson(path: string, opts: OpenDamoJsonOptions): Pro
   const first = snapshots[0]?.snapshot;
   header.baseTimeNs = first !== undefined && needsBaseTime(first) ? baseTimeOf(first) : 0n;
   header.targets = targets;
-  const source = new StreamedDamoJsonSource(path, header, opts);
+  const source = new StreamedDamoJsonSource(path, header, opts, opts.keptMaxRegions ?? DAMO_JSON_KEPT_MAX_REGIONS);
   if (opts.completeTargets === true) {
     for await (const snapshot of source.snapshots()) void snapshot;
   }
@@ -97,11 +107,14 @@ export async function openDamoJson(path: string, opts: OpenDamoJsonOptions): Pro
 /** A damo json file read anew on every pass (see the module comment). */
 export class StreamedDamoJsonSource implements TraceSource {
   readonly warnings: string[] = [];
+  /** Every snapshot, once a complete pass found the file small enough to keep. */
+  private kept: Snapshot[] | null = null;
 
   constructor(
     readonly path: string,
     readonly header: TraceHeader,
     private readonly opts: DamoJsonReadOptions,
+    private readonly keptMaxRegions = DAMO_JSON_KEPT_MAX_REGIONS,
   ) {}
 
   trailer(): TraceTrailer | null {
@@ -113,10 +126,16 @@ export class StreamedDamoJsonSource implements TraceSource {
   }
 
   private async *pass(): AsyncGenerator<Snapshot> {
+    if (this.kept !== null) {
+      yield* this.kept;
+      return;
+    }
     const { header, path, opts } = this;
     const base = header.baseTimeNs;
     const rel = relativeTo(base);
     const ready: Snapshot[] = [];
+    let keep: Snapshot[] | null = [];
+    let nrKeptRegions = 0;
     const parser = new DamoJsonParser({
       onRecord: (target, recordIndex) => {
         // Later passes see the same records again; the first pass to reach one adds it.
@@ -144,9 +163,17 @@ export class StreamedDamoJsonSource implements TraceSource {
         if (header.intervals === null && parser.intervals !== null) header.intervals = parser.intervals;
         if (header.intervalsGoal === undefined && parser.intervalsGoal !== undefined) header.intervalsGoal = parser.intervalsGoal;
         if (header.dataSource === undefined && parser.dataSource !== undefined) header.dataSource = parser.dataSource;
+        if (keep !== null) {
+          for (const s of ready) nrKeptRegions += s.starts.length;
+          if (nrKeptRegions <= this.keptMaxRegions) for (const s of ready) keep.push(s);
+          else keep = null;
+        }
         for (let i = 0; i < ready.length; i++) yield ready[i] as Snapshot;
         ready.length = 0;
-        if (next.done === true) return;
+        if (next.done === true) {
+          this.kept = keep;
+          return;
+        }
       }
     } finally {
       await chunks.return(undefined);
