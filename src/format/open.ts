@@ -16,6 +16,7 @@ import { DamoError, errnoCode, errorMessage } from '../core/errors.js';
 import { removeAtExit } from '../core/output_file.js';
 import type { TraceSource } from '../core/model.js';
 import { readDamoJson } from './damo/json_reader.js';
+import { openDamoJson, type DamoJsonStreaming } from './damo/json_source.js';
 import { readLegacy } from './damo/legacy_reader.js';
 import { PerfScriptParser, perfScriptSource, readPerfScript } from './damo/perf_script_reader.js';
 import type { MemoryTraceSource } from './damo/records.js';
@@ -26,6 +27,11 @@ export interface OpenTraceOptions {
   strict?: boolean;
   /** Environment for finding `perf` (PATH, DAMO_PERF); defaults to process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Stream large damo json files pass by pass instead of reading them whole
+   * (damo/json_source.ts). Absent: read them whole.
+   */
+  streamDamoJson?: DamoJsonStreaming | undefined;
 }
 
 /** Reads the first bytes of a file and names its format. */
@@ -95,9 +101,12 @@ export async function openTrace(userPath: string, opts: OpenTraceOptions = {}): 
     case 'protobuf':
       return openProtobuf(path, strict);
     case 'json_compressed':
-      return readDamoJson(path, { compressed: true });
-    case 'json':
-      return readDamoJson(path, { compressed: false });
+    case 'json': {
+      const compressed = format === 'json_compressed';
+      const stream = opts.streamDamoJson;
+      if (stream === undefined) return readDamoJson(path, { compressed });
+      return openDamoJson(path, { ...stream, compressed });
+    }
     case 'legacy':
     case 'legacy_headerless':
       return readLegacy(path, { strict });

@@ -7,6 +7,7 @@ import { interruptible } from '../core/interrupts.js';
 import { note, warn, type CliIO } from '../core/io.js';
 import { refuseOutputsThatAreInputs, type NamedPath } from '../core/output_file.js';
 import type { TraceSource } from '../core/model.js';
+import type { DamoJsonStreaming } from './damo/json_source.js';
 import { openTrace } from './open.js';
 import { withProgress } from './progress_source.js';
 
@@ -22,8 +23,26 @@ export interface OpenForReportOptions {
    * terminal and stdout is not (a report streaming to the terminal would run into it).
    */
   progress?: boolean;
+  /**
+   * Large damo json files are streamed pass by pass (memory flat in the file's size)
+   * instead of read whole: 'grow' for reports that take targets appearing during a pass
+   * (core/trace_walk.ts), 'complete' for those that need every target first (one pass more).
+   */
+  streamDamoJson?: 'grow' | 'complete';
   /** Files the command will write: refused before anything is read when one is this input. */
   outputs?: readonly (NamedPath | { path: string | undefined; what: string })[];
+}
+
+/**
+ * How a report streams large damo json files. DAMO_JSON_IN_MEMORY_MAX_BYTES changes how
+ * long a JSON text is still read whole (0 streams every file; the tests use it).
+ */
+function damoJsonStreaming(env: NodeJS.ProcessEnv, mode: OpenForReportOptions['streamDamoJson']): DamoJsonStreaming | undefined {
+  if (mode === undefined) return undefined;
+  const streaming: DamoJsonStreaming = { completeTargets: mode === 'complete' };
+  const text = env['DAMO_JSON_IN_MEMORY_MAX_BYTES'];
+  if (text !== undefined && /^\d+$/.test(text)) streaming.inMemoryMaxBytes = Number(text);
+  return streaming;
 }
 
 /**
@@ -34,7 +53,7 @@ export interface OpenForReportOptions {
 export async function openForReport(io: CliIO, path: string, options: OpenForReportOptions): Promise<TraceSource> {
   const outputs = (options.outputs ?? []).filter((o): o is NamedPath => o.path !== undefined);
   refuseOutputsThatAreInputs([{ path, what: 'the input' }], outputs);
-  const opened0 = await openTrace(path, { strict: options.strict, env: io.env });
+  const opened0 = await openTrace(path, { strict: options.strict, env: io.env, streamDamoJson: damoJsonStreaming(io.env, options.streamDamoJson) });
   const source = withProgress(opened0, io.stderr, `reading ${path}`, options.progress ?? (io.stderrIsTTY && !io.stdoutIsTTY));
   let nrPrinted = 0;
   const printNewWarnings = (): void => {

@@ -154,7 +154,7 @@ export async function runHeatmapCommand(io: CliIO, r: HeatmapRequest): Promise<n
     const { imageFormatOf } = await import('../plot/render.js');
     imageFormatOf(r.output);
   }
-  const src = await openForReport(io, r.input, { strict: r.strict, showsAddresses: true });
+  const src = await openForReport(io, r.input, { strict: r.strict, streamDamoJson: 'complete', showsAddresses: true });
   const out = new TextOut(io.stdout);
   try {
     const guides = await guides330(src);

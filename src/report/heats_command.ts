@@ -61,6 +61,7 @@ export async function runHeatsCommand(io: CliIO, o: HeatsRequest): Promise<numbe
   const source = await openForReport(io, o.input, {
     strict: o.strict,
     showsAddresses: true,
+    streamDamoJson: 'complete',
     progress: io.stderrIsTTY && (mode === 'image' || !io.stdoutIsTTY),
     outputs: [{ path: mode === 'image' ? o.heatmap : undefined, what: '--heatmap' }],
   });

@@ -21,7 +21,7 @@ export async function runNrRegionsCommand(io: CliIO, r: NrRegionsRequest): Promi
   // A bad image name fails before a large recording is read; plotting (d3) loads only when asked for.
   if (typeof r.plot === 'string') (await import('../plot/render.js')).imageFormatOf(r.plot);
   if (r.plot === true && r.json) throw new DamoError('E_USAGE', '--json and --plot without a file both want stdout; choose one');
-  const src = await openForReport(io, r.input, { strict: r.strict, outputs: [{ path: typeof r.plot === 'string' ? r.plot : undefined, what: '--plot' }] });
+  const src = await openForReport(io, r.input, { strict: r.strict, streamDamoJson: 'grow', outputs: [{ path: typeof r.plot === 'string' ? r.plot : undefined, what: '--plot' }] });
   const dists = await nrRegionsDists(src, r.options);
   if (r.plot !== undefined) await (await import('./dist_plot.js')).plotDistributions(io, r.plot, 'nr_regions', r.input, r.options.sortBy, dists);
   if (r.json) await writeResult(io, JSON.stringify(nrRegionsJson(dists, r.options), null, 2) + '\n');

@@ -16,7 +16,7 @@ export interface RawRequest {
 }
 
 export async function runRawCommand(io: CliIO, r: RawRequest): Promise<number> {
-  const src = await openForReport(io, r.input, { strict: r.strict, showsAddresses: true });
+  const src = await openForReport(io, r.input, { strict: r.strict, streamDamoJson: 'grow', showsAddresses: true });
   const out = new TextOut(io.stdout);
   // damo ends its output with an extra newline when it fits the terminal (no pager).
   const pagerLines = io.stdoutIsTTY ? dimension(io.rows, FALLBACK_ROWS) : 50;

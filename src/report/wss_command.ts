@@ -22,7 +22,7 @@ export async function runWssCommand(io: CliIO, r: WssRequest): Promise<number> {
   // A bad image name fails before a large recording is read; plotting (d3) loads only when asked for.
   if (typeof r.plot === 'string') (await import('../plot/render.js')).imageFormatOf(r.plot);
   if (r.plot === true && r.json) throw new DamoError('E_USAGE', '--json and --plot without a file both want stdout; choose one');
-  const src = await openForReport(io, r.input, { strict: r.strict, outputs: [{ path: typeof r.plot === 'string' ? r.plot : undefined, what: '--plot' }] });
+  const src = await openForReport(io, r.input, { strict: r.strict, streamDamoJson: 'grow', outputs: [{ path: typeof r.plot === 'string' ? r.plot : undefined, what: '--plot' }] });
   const dists = await wssDists(src, r.options);
   const lowAccess = lowAccessWarning(await lowAccessShare(src, r.options.excludeSamples));
   if (lowAccess !== null) warn(io, lowAccess);

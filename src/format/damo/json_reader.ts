@@ -71,6 +71,14 @@ interface PendingSnapshotFields {
 export interface DamoJsonParserOptions {
   /** Use the byte template for damo's exact region layout (default true; tests compare). */
   templates?: boolean;
+  /**
+   * Hands each snapshot over as soon as it is parsed instead of keeping it in its record
+   * (streamed reading: memory stays flat in the file's size). The regions are views of
+   * the parser's arenas, which later snapshots never overwrite.
+   */
+  onSnapshot?: (snapshot: PendingSnapshot, recordIndex: number) => void;
+  /** Called when a record begins; its target's fields fill in as the record is parsed. */
+  onRecord?: (target: TraceTarget, recordIndex: number) => void;
 }
 
 export class DamoJsonParser extends DamoRegionReader {
@@ -84,9 +92,14 @@ export class DamoJsonParser extends DamoRegionReader {
   private record: PendingRecord | null = null;
   private snapFields: PendingSnapshotFields = { start: null, end: null, totalBytes: undefined, sampleIntervalUs: undefined };
   private recordHasSnapshots = false;
+  private recordNrSnapshots = 0;
+  private readonly onSnapshot: DamoJsonParserOptions['onSnapshot'];
+  private readonly onRecord: DamoJsonParserOptions['onRecord'];
 
   constructor(opts: DamoJsonParserOptions = {}) {
     super(opts.templates !== false);
+    this.onSnapshot = opts.onSnapshot;
+    this.onRecord = opts.onRecord;
   }
 
   /** Marks the end of input; fails if the JSON is incomplete. */
@@ -288,6 +301,8 @@ export class DamoJsonParser extends DamoRegionReader {
     const target: TraceTarget = { id: null };
     this.record = { target, snapshots: [] };
     this.recordHasSnapshots = false;
+    this.recordNrSnapshots = 0;
+    this.onRecord?.(target, this.records.length);
   }
 
   private endRecord(): void {
@@ -302,7 +317,7 @@ export class DamoJsonParser extends DamoRegionReader {
   private endSnapshot(): void {
     const f = this.snapFields;
     const record = this.record as PendingRecord;
-    const idx = record.snapshots.length;
+    const idx = this.recordNrSnapshots++;
     if (f.start === null) throw this.err(`snapshot ${idx} of record ${this.records.length} has no 'start_time'`, this.pos - 1);
     if (f.end === null) throw this.err(`snapshot ${idx} of record ${this.records.length} has no 'end_time'`, this.pos - 1);
     // take()'s object becomes the snapshot (one allocation instead of two).
@@ -312,7 +327,8 @@ export class DamoJsonParser extends DamoRegionReader {
     if (f.totalBytes !== undefined) snap.totalBytes = f.totalBytes;
     if (f.sampleIntervalUs !== undefined) snap.sampleIntervalUs = f.sampleIntervalUs;
     this.nrRegions += snap.starts.length;
-    record.snapshots.push(snap);
+    if (this.onSnapshot !== undefined) this.onSnapshot(snap, this.records.length);
+    else record.snapshots.push(snap);
   }
 
   private recordField(key: string): void {
@@ -517,42 +533,53 @@ export interface DamoJsonReadOptions {
   compressed: boolean;
 }
 
-/** Reads a damo json or json_compressed file completely into memory. */
-export async function readDamoJson(path: string, opts: DamoJsonReadOptions): Promise<MemoryTraceSource> {
-  const parser = new DamoJsonParser();
-  const kind = opts.compressed ? 'json_compressed' : 'json';
+/** Bytes of inflated JSON per chunk: one zlib job on the thread pool per chunk. */
+const INFLATE_CHUNK_BYTES = 1 << 20;
+
+/**
+ * The JSON text of a damo json or json_compressed file, in chunks. Inflation runs on the
+ * thread pool, a few chunks ahead of the caller; zlib errors become DamoErrors. Stopping
+ * the iteration early closes the file.
+ */
+export async function* damoJsonChunks(path: string, opts: DamoJsonReadOptions): AsyncGenerator<Buffer> {
   const file = createReadStream(path, { highWaterMark: 1 << 20, autoClose: true });
   try {
-    if (opts.compressed) {
-      try {
-        // Inflation runs on the thread pool, a few chunks ahead of the parser.
-        const inflate = createInflate({ chunkSize: 1 << 20, readableHighWaterMark: 4 << 20 } as Parameters<typeof createInflate>[0]);
-        file.on('error', (e) => inflate.destroy(e));
-        file.pipe(inflate);
-        for await (const chunk of inflate) parser.feed(chunk as Buffer);
-      } catch (e) {
-        if (e instanceof JsonShapeError) throw e;
-        if (e instanceof DamoError) throw e;
-        const code = (e as { code?: unknown }).code;
-        if (typeof code === 'string' && code.startsWith('Z_')) {
-          const what = code === 'Z_BUF_ERROR' ? 'ends early: the file is truncated' : `is corrupt (${errorMessage(e)})`;
-          throw new DamoError('E_FORMAT', `${path}: the zlib-compressed data ${what}`);
-        }
-        throw e;
+    if (!opts.compressed) {
+      for await (const chunk of file) yield chunk as Buffer;
+      return;
+    }
+    const inflate = createInflate({ chunkSize: INFLATE_CHUNK_BYTES, readableHighWaterMark: 4 * INFLATE_CHUNK_BYTES } as Parameters<typeof createInflate>[0]);
+    file.on('error', (e) => inflate.destroy(e));
+    file.pipe(inflate);
+    try {
+      for await (const chunk of inflate) yield chunk as Buffer;
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('Z_')) {
+        const what = code === 'Z_BUF_ERROR' ? 'ends early: the file is truncated' : `is corrupt (${errorMessage(e)})`;
+        throw new DamoError('E_FORMAT', `${path}: the zlib-compressed data ${what}`);
       }
-    } else {
-      for await (const chunk of file) parser.feed(chunk as Buffer);
+      throw e;
+    } finally {
+      inflate.destroy();
     }
-    parser.finish();
-  } catch (e) {
-    if (e instanceof JsonShapeError) {
-      throw new DamoError('E_FORMAT', `${path}: not a valid damo ${kind} record file: ${e.message} (at byte ${e.offset}${opts.compressed ? ' of the decompressed JSON' : ''})`);
-    }
-    if (e instanceof DamoError) throw e;
-    throw new DamoError('E_IO', `${path}: reading failed: ${errorMessage(e)}`, { cause: e });
   } finally {
     file.destroy();
   }
+}
+
+/** The DamoError for whatever reading or parsing a damo json file threw. */
+export function damoJsonError(e: unknown, path: string, opts: DamoJsonReadOptions): DamoError {
+  if (e instanceof JsonShapeError) {
+    const kind = opts.compressed ? 'json_compressed' : 'json';
+    return new DamoError('E_FORMAT', `${path}: not a valid damo ${kind} record file: ${e.message} (at byte ${e.offset}${opts.compressed ? ' of the decompressed JSON' : ''})`);
+  }
+  if (e instanceof DamoError) return e;
+  return new DamoError('E_IO', `${path}: reading failed: ${errorMessage(e)}`, { cause: e });
+}
+
+/** The header of a damo json file as far as `parser` has read it. */
+export function damoJsonHeader(parser: DamoJsonParser, opts: DamoJsonReadOptions): TraceHeader {
   const header: TraceHeader = emptyHeader({
     source: opts.compressed ? 'damo-json_compressed' : 'damo-json',
     intervals: parser.intervals,
@@ -560,6 +587,19 @@ export async function readDamoJson(path: string, opts: DamoJsonReadOptions): Pro
   });
   if (parser.dataSource !== undefined) header.dataSource = parser.dataSource;
   if (parser.intervalsGoal !== undefined) header.intervalsGoal = parser.intervalsGoal;
+  return header;
+}
+
+/** Reads a damo json or json_compressed file completely into memory. */
+export async function readDamoJson(path: string, opts: DamoJsonReadOptions): Promise<MemoryTraceSource> {
+  const parser = new DamoJsonParser();
+  try {
+    for await (const chunk of damoJsonChunks(path, opts)) parser.feed(chunk);
+    parser.finish();
+  } catch (e) {
+    throw damoJsonError(e, path, opts);
+  }
+  const header = damoJsonHeader(parser, opts);
   const perTarget = finishRecords(parser.records, header);
   return new MemoryTraceSource(path, header, perTarget);
 }

@@ -102,45 +102,57 @@ export function finishRecords(
   let needBase = false;
   for (const r of records) {
     for (const s of r.snapshots) {
-      if (!isExactNumber(s.start) || !isExactNumber(s.end)) {
+      if (needsBaseTime(s)) {
         needBase = true;
         break;
       }
     }
     if (needBase) break;
   }
-  let base = 0n;
-  if (needBase) {
-    const first = records.find((r) => r.snapshots.length > 0)?.snapshots[0];
-    const t = first ? (first.start ?? first.end) : 0;
-    base = typeof t === 'bigint' ? t : BigInt(Math.trunc(t));
-  }
+  const base = needBase ? baseTimeOf(records.find((r) => r.snapshots.length > 0)?.snapshots[0]) : 0n;
+  header.baseTimeNs = base;
+  header.targets = records.map((r) => r.target);
+  const rel = relativeTo(base);
+  return records.map((r, targetIndex) => r.snapshots.map((s) => snapshotOf(s, targetIndex, rel)));
+}
+
+/** Whether a time read from a file needs a base time to be exact as a double. */
+export function needsBaseTime(s: PendingSnapshot): boolean {
+  return !isExactNumber(s.start) || !isExactNumber(s.end);
+}
+
+/** The base time finishRecords() picks when a time needs one: the first snapshot's start. */
+export function baseTimeOf(first: PendingSnapshot | undefined): bigint {
+  const t = first ? (first.start ?? first.end) : 0;
+  return typeof t === 'bigint' ? t : BigInt(Math.trunc(t));
+}
+
+/** Converts absolute times to doubles relative to `base`. */
+export function relativeTo(base: bigint): (t: AbsTime) => number {
   const baseF = Number(base);
-  const rel = (t: AbsTime): number => {
+  return (t: AbsTime): number => {
     if (base === 0n) return absToNumber(t);
     if (typeof t === 'bigint') return Number(t - base);
     return Number.isInteger(t) ? Number(BigInt(t) - base) : t - baseF;
   };
-  header.baseTimeNs = base;
-  header.targets = records.map((r) => r.target);
-  return records.map((r, targetIndex) =>
-    r.snapshots.map((s): Snapshot => {
-      const endNs = rel(s.end);
-      const snap: Snapshot = {
-        targetIndex,
-        startNs: s.start === null ? endNs : rel(s.start),
-        endNs,
-        starts: s.starts,
-        ends: s.ends,
-        nrAccesses: s.nrAccesses,
-        ages: s.ages,
-      };
-      if (s.sampleIntervalUs !== undefined) snap.sampleIntervalUs = s.sampleIntervalUs;
-      if (s.totalBytes !== undefined) snap.totalBytes = s.totalBytes;
-      if (s.szFilterPassed !== undefined) snap.szFilterPassed = s.szFilterPassed;
-      return snap;
-    }),
-  );
+}
+
+/** A snapshot of our model from one as read, times made relative by `rel`. */
+export function snapshotOf(s: PendingSnapshot, targetIndex: number, rel: (t: AbsTime) => number): Snapshot {
+  const endNs = rel(s.end);
+  const snap: Snapshot = {
+    targetIndex,
+    startNs: s.start === null ? endNs : rel(s.start),
+    endNs,
+    starts: s.starts,
+    ends: s.ends,
+    nrAccesses: s.nrAccesses,
+    ages: s.ages,
+  };
+  if (s.sampleIntervalUs !== undefined) snap.sampleIntervalUs = s.sampleIntervalUs;
+  if (s.totalBytes !== undefined) snap.totalBytes = s.totalBytes;
+  if (s.szFilterPassed !== undefined) snap.szFilterPassed = s.szFilterPassed;
+  return snap;
 }
 
 /**

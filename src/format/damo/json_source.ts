@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * Opening a damo json / json_compressed file for reports: small files are read whole into
+ * memory (MemoryTraceSource, as every damo format is), large ones are streamed: each pass
+ * over the snapshots inflates and parses the file again, handing snapshots out as they are
+ * parsed, so memory stays flat in the file's size (a file of up to 262,144 regions is
+ * kept by its first pass, for reports that take several). Inflation runs on zlib's thread pool
+ * while the main thread parses (json_reader.ts damoJsonChunks), so a pass costs about what
+ * inflating the file alone costs.
+ *
+ * What the header needs is read from the start of the file: damo writes a record's target
+ * fields and intervals before its snapshots, and the base time is decided by the first
+ * snapshot. Records after the first are found during a pass; their targets are appended to
+ * header.targets as they begin (core/trace_walk.ts takes such sources), or, for readers that
+ * need every target before they start, by one pass at open. What a streamed pass cannot
+ * undo is refused with a clear error instead of giving other figures than the in-memory
+ * reader: times that become inexact as doubles (beyond 2^53) after the first snapshot had
+ * exact ones.
+ */
+import { DamoError } from '../../core/errors.js';
+import type { Snapshot, TraceHeader, TraceSource, TraceTarget, TraceTrailer } from '../../core/model.js';
+import { damoJsonChunks, damoJsonError, damoJsonHeader, DamoJsonParser, type DamoJsonReadOptions } from './json_reader.js';
+import {
+  baseTimeOf,
+  finishRecords,
+  MemoryTraceSource,
+  needsBaseTime,
+  relativeTo,
+  snapshotOf,
+  type AbsTime,
+  type PendingRecord,
+  type PendingSnapshot,
+} from './records.js';
+
+/**
+ * Files whose JSON text is at most this long are read whole into memory (about 0.3 MB of
+ * typed arrays per MB of damo's indented JSON): one pass, then any number of passes free.
+ */
+export const DAMO_JSON_IN_MEMORY_MAX_BYTES = 8 << 20;
+
+/**
+ * A streamed file of at most this many regions is kept in memory by its first complete
+ * pass (32 bytes a region, 8 MiB at most, plus the snapshots' objects), so reports that
+ * take several passes inflate and parse it once; larger files are read again on every
+ * pass. `report wss` on 10M regions peaked at 255 MB RSS with 1M regions kept (the list
+ * fills before it is dropped), at 157 MB with this many.
+ */
+export const DAMO_JSON_KEPT_MAX_REGIONS = 1 << 18;
+
+export interface DamoJsonStreaming {
+  /** Longest JSON text read whole into memory (default DAMO_JSON_IN_MEMORY_MAX_BYTES). */
+  inMemoryMaxBytes?: number;
+  /**
+   * The reader takes header.targets before its first pass, so it must list every record:
+   * opening then costs one pass more. Otherwise records after the first are added to
+   * header.targets during the first pass that reaches them.
+   */
+  completeTargets?: boolean;
+  /** Most regions a pass keeps for the next ones (default DAMO_JSON_KEPT_MAX_REGIONS). */
+  keptMaxRegions?: number;
+}
+
+export interface OpenDamoJsonOptions extends DamoJsonReadOptions, DamoJsonStreaming {}
+
+/** Opens a damo json or json_compressed file, in memory when small, streamed otherwise. */
+export async function openDamoJson(path: string, opts: OpenDamoJsonOptions): Promise<TraceSource> {
+  const maxBytes = opts.inMemoryMaxBytes ?? DAMO_JSON_IN_MEMORY_MAX_BYTES;
+  const targets: TraceTarget[] = [];
+  const snapshots: Array<{ snapshot: PendingSnapshot; recordIndex: number }> = [];
+  const parser = new DamoJsonParser({
+    onRecord: (target) => targets.push(target),
+    onSnapshot: (snapshot, recordIndex) => snapshots.push({ snapshot, recordIndex }),
+  });
+  let nrBytes = 0;
+  let complete = false;
+  const chunks = damoJsonChunks(path, opts);
+  try {
+    for await (const chunk of chunks) {
+      parser.feed(chunk);
+      nrBytes += chunk.length;
+      if (nrBytes > maxBytes && snapshots.length > 0) break;
+    }
+    if (!(nrBytes > maxBytes && snapshots.length > 0)) {
+      parser.finish();
+      complete = true;
+    }
+  } catch (e) {
+    throw damoJsonError(e, path, opts);
+  } finally {
+    await chunks.return(undefined);
+  }
+  const header = damoJsonHeader(parser, opts);
+  if (complete) {
+    const records: PendingRecord[] = targets.map((target) => ({ target, snapshots: [] }));
+    for (const { snapshot, recordIndex } of snapshots) (records[recordIndex] as PendingRecord).snapshots.push(snapshot);
+    const perTarget = finishRecords(records, header);
+    return new MemoryTraceSource(path, header, perTarget);
+  }
+  const first = snapshots[0]?.snapshot;
+  header.baseTimeNs = first !== undefined && needsBaseTime(first) ? baseTimeOf(first) : 0n;
+  header.targets = targets;
+  const source = new StreamedDamoJsonSource(path, header, opts, opts.keptMaxRegions ?? DAMO_JSON_KEPT_MAX_REGIONS);
+  if (opts.completeTargets === true) {
+    for await (const snapshot of source.snapshots()) void snapshot;
+  }
+  return source;
+}
+
+/** A damo json file read anew on every pass (see the module comment). */
+export class StreamedDamoJsonSource implements TraceSource {
+  readonly warnings: string[] = [];
+  /** Every snapshot, once a complete pass found the file small enough to keep. */
+  private kept: Snapshot[] | null = null;
+
+  constructor(
+    readonly path: string,
+    readonly header: TraceHeader,
+    private readonly opts: DamoJsonReadOptions,
+    private readonly keptMaxRegions = DAMO_JSON_KEPT_MAX_REGIONS,
+  ) {}
+
+  trailer(): TraceTrailer | null {
+    return null;
+  }
+
+  snapshots(): AsyncIterable<Snapshot> {
+    return { [Symbol.asyncIterator]: () => this.pass() };
+  }
+
+  private async *pass(): AsyncGenerator<Snapshot> {
+    if (this.kept !== null) {
+      yield* this.kept;
+      return;
+    }
+    const { header, path, opts } = this;
+    const base = header.baseTimeNs;
+    const rel = relativeTo(base);
+    const ready: Snapshot[] = [];
+    let keep: Snapshot[] | null = [];
+    let nrKeptRegions = 0;
+    const parser = new DamoJsonParser({
+      onRecord: (target, recordIndex) => {
+        // Later passes see the same records again; the first pass to reach one adds it.
+        if (recordIndex >= header.targets.length) header.targets.push(target);
+      },
+      onSnapshot: (s, recordIndex) => {
+        if (base === 0n && needsBaseTime(s)) throw inexactTimeError(path, s);
+        ready.push(snapshotOf(s, recordIndex, rel));
+      },
+    });
+    const chunks = damoJsonChunks(path, opts);
+    try {
+      for (;;) {
+        let next: IteratorResult<Buffer>;
+        try {
+          next = await chunks.next();
+          if (next.done === true) {
+            parser.finish();
+          } else {
+            parser.feed(next.value);
+          }
+        } catch (e) {
+          throw damoJsonError(e, path, opts);
+        }
+        if (header.intervals === null && parser.intervals !== null) header.intervals = parser.intervals;
+        if (header.intervalsGoal === undefined && parser.intervalsGoal !== undefined) header.intervalsGoal = parser.intervalsGoal;
+        if (header.dataSource === undefined && parser.dataSource !== undefined) header.dataSource = parser.dataSource;
+        if (keep !== null) {
+          for (const s of ready) nrKeptRegions += s.starts.length;
+          if (nrKeptRegions <= this.keptMaxRegions) for (const s of ready) keep.push(s);
+          else keep = null;
+        }
+        for (let i = 0; i < ready.length; i++) yield ready[i] as Snapshot;
+        ready.length = 0;
+        if (next.done === true) {
+          this.kept = keep;
+          return;
+        }
+      }
+    } finally {
+      await chunks.return(undefined);
+    }
+  }
+}
+
+function inexactTimeError(path: string, s: PendingSnapshot): DamoError {
+  const t: AbsTime = typeof s.start === 'bigint' ? s.start : s.end;
+  return new DamoError(
+    'E_UNSUPPORTED',
+    `${path}: snapshot time ${t} is beyond 2^53 while the first snapshot's times were not; ` +
+      'a streamed pass cannot keep such times exact',
+    { hint: 'convert the file with `damo convert` into a damo-ts trace and report on that' },
+  );
+}

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * Streamed reading of damo json files (format/damo/json_source.ts): every pass gives what
+ * the in-memory reader gives, whatever the chunking, over several records, several passes
+ * and passes cut short; damaged and truncated files fail with a clear error.
+ */
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deflateSync, inflateSync } from 'node:zlib';
+
+import { describe, expect, it } from 'vitest';
+
+import type { Snapshot, TraceSource } from '../../src/core/model.js';
+import { DamoJsonParser, readDamoJson } from '../../src/format/damo/json_reader.js';
+import { openDamoJson, StreamedDamoJsonSource } from '../../src/format/damo/json_source.js';
+import type { PendingSnapshot } from '../../src/format/damo/records.js';
+import { runMain } from '../cli/helpers.js';
+import { readDamoFixture } from '../fixtures/damo_fixtures.js';
+import { fileTempDir } from '../fixtures/temp_dir.js';
+
+const SUITE = 'damo-3.3.0-tests-report';
+
+interface RegionJson {
+  start: number;
+  end: number;
+  nr_accesses: { samples: number; percent: null };
+  age: { usec: null; aggr_intervals: number };
+}
+
+/** A damo-layout record file with several records (one without snapshots, one id twice). */
+function multiRecordText(
+  times: (i: number) => [number | string, number | string] = (i) => [1000 + i * 100, 1100 + i * 100],
+  counts: readonly [number, number, number, number] = [40, 0, 25, 10],
+): string {
+  const record = (id: number, nrSnapshots: number, seed: number): unknown => ({
+    kdamond_idx: 0,
+    context_idx: 0,
+    intervals: { sample_us: '5000', aggr_us: '100000', ops_update_us: '1000000' },
+    scheme_idx: null,
+    target_id: id,
+    snapshots: Array.from({ length: nrSnapshots }, (_, i) => {
+      const [start, end] = times(i);
+      const regions: RegionJson[] = Array.from({ length: 1 + ((i * 7 + seed) % 23) }, (_, r) => ({
+        start: 4096 * (r * 10 + seed),
+        end: 4096 * (r * 10 + seed + 1 + (r % 3)),
+        nr_accesses: { samples: (r * 13 + i + seed) % 21, percent: null },
+        age: { usec: null, aggr_intervals: (r + i) % 5 },
+      }));
+      return { start_time: start, end_time: end, regions, total_bytes: 1 << 20 };
+    }),
+  });
+  return JSON.stringify([record(11, counts[0], 1), record(22, counts[1], 2), record(33, counts[2], 3), record(11, counts[3], 4)], null, 4);
+}
+
+function testRecordingText(): Buffer {
+  return inflateSync(readDamoFixture(`${SUITE}/damon.data.json_compressed`));
+}
+
+type Flat = [number, number, number, number[], number[], number[], number[], number | undefined];
+
+function flat(s: Snapshot): Flat {
+  return [s.targetIndex, s.startNs, s.endNs, [...s.starts], [...s.ends], [...s.nrAccesses], [...s.ages], s.totalBytes];
+}
+
+async function allSnapshots(src: TraceSource): Promise<Flat[]> {
+  const out: Flat[] = [];
+  for await (const s of src.snapshots()) out.push(flat(s));
+  return out;
+}
+
+function targetsOf(src: TraceSource): Array<string | null> {
+  return src.header.targets.map((t) => (t.id === null ? null : t.id.toString()));
+}
+
+describe('streamed damo json', () => {
+  const dir = fileTempDir('damo-ts-json-stream-');
+  const write = (name: string, data: string | Buffer): string => {
+    const path = join(dir, name);
+    writeFileSync(path, data);
+    return path;
+  };
+
+  it('gives, pass after pass, what the in-memory reader gives (several records, json and json_compressed)', async () => {
+    // The first record is longer than a chunk (1 MiB), so opening sees only that one.
+    const text = multiRecordText(undefined, [800, 0, 25, 10]);
+    expect(text.length).toBeGreaterThan(2 << 20);
+    for (const [name, data, compressed] of [
+      ['multi.json', text, false],
+      ['multi.json_compressed', deflateSync(text), true],
+      ['test.json_compressed', deflateSync(testRecordingText()), true],
+    ] as const) {
+      const path = write(name, data);
+      const memory = await readDamoJson(path, { compressed });
+      const expected = await allSnapshots(memory);
+      const grow = await openDamoJson(path, { compressed, inMemoryMaxBytes: 0, keptMaxRegions: 0 });
+      expect(grow).toBeInstanceOf(StreamedDamoJsonSource);
+      // Only the first record is known before the first pass; the pass adds the others.
+      if (name.startsWith('multi')) expect(grow.header.targets.length).toBe(1);
+      expect(await allSnapshots(grow)).toEqual(expected);
+      expect(targetsOf(grow)).toEqual(targetsOf(memory));
+      expect(await allSnapshots(grow)).toEqual(expected);
+      expect(targetsOf(grow)).toEqual(targetsOf(memory));
+      expect(grow.header.baseTimeNs).toBe(memory.header.baseTimeNs);
+      expect(grow.header.intervals).toEqual(memory.header.intervals);
+
+      for (const keptMaxRegions of [0, 1 << 20]) {
+        const complete = await openDamoJson(path, { compressed, inMemoryMaxBytes: 0, completeTargets: true, keptMaxRegions });
+        expect(targetsOf(complete)).toEqual(targetsOf(memory));
+        expect(await allSnapshots(complete)).toEqual(expected);
+        expect(await allSnapshots(complete)).toEqual(expected);
+      }
+      // A file small enough is kept by its first complete pass; the next ones read no file.
+      const kept = await openDamoJson(path, { compressed, inMemoryMaxBytes: 0 });
+      expect(await allSnapshots(kept)).toEqual(expected);
+      rmSync(path);
+      expect(await allSnapshots(kept)).toEqual(expected);
+    }
+  });
+
+  it('reads small files whole unless told otherwise', async () => {
+    const path = write('small.json', multiRecordText());
+    const src = await openDamoJson(path, { compressed: false });
+    expect(src.snapshotsOfTarget).toBeDefined();
+    expect(targetsOf(src)).toEqual(['11', '22', '33', '11']);
+  });
+
+  it('starts every pass afresh, also after a pass cut short', async () => {
+    const path = write('cut.json_compressed', deflateSync(multiRecordText()));
+    const src = await openDamoJson(path, { compressed: true, inMemoryMaxBytes: 0, keptMaxRegions: 0 });
+    let n = 0;
+    for await (const s of src.snapshots()) {
+      void s;
+      if (++n === 3) break;
+    }
+    const full = await allSnapshots(src);
+    expect(full.length).toBe(75);
+    expect(await allSnapshots(src)).toEqual(full);
+  });
+
+  it('parses snapshots cut anywhere by chunk boundaries', () => {
+    const text = Buffer.from(multiRecordText(undefined, [6, 0, 3, 2]));
+    const parse = (chunkBytes: number): Array<[number, PendingSnapshot]> => {
+      const got: Array<[number, PendingSnapshot]> = [];
+      const parser = new DamoJsonParser({ onSnapshot: (s, recordIndex) => got.push([recordIndex, s]) });
+      for (let i = 0; i < text.length; i += chunkBytes) parser.feed(text.subarray(i, i + chunkBytes));
+      parser.finish();
+      return got;
+    };
+    const whole = parse(text.length);
+    expect(whole.length).toBe(11);
+    expect(whole.map(([r]) => r)).toEqual([...Array(6).fill(0), ...Array(3).fill(2), ...Array(2).fill(3)]);
+    for (const size of [1, 2, 7, 61, 4099, 65537]) expect(parse(size)).toEqual(whole);
+  });
+
+  it('fails a pass over a truncated or damaged json_compressed file with a clear error', async () => {
+    const packed = deflateSync(testRecordingText());
+    const truncated = write('truncated.json_compressed', packed.subarray(0, Math.floor(packed.length * 0.6)));
+    const src = await openDamoJson(truncated, { compressed: true, inMemoryMaxBytes: 0 });
+    let n = 0;
+    await expect(
+      (async () => {
+        for await (const s of src.snapshots()) if (s) n++;
+      })(),
+    ).rejects.toThrow(/zlib-compressed data ends early: the file is truncated/);
+    // A streamed pass hands out the snapshots before the damage.
+    expect(n).toBeGreaterThan(0);
+
+    const damaged = Buffer.from(packed);
+    for (let i = Math.floor(damaged.length / 2); i < damaged.length / 2 + 64; i++) damaged[i] = (damaged[i] as number) ^ 0x5a;
+    const bad = await openDamoJson(write('damaged.json_compressed', damaged), { compressed: true, inMemoryMaxBytes: 0 });
+    await expect(allSnapshots(bad)).rejects.toMatchObject({ code: 'E_FORMAT' });
+  });
+
+  it('fails a pass over a truncated json file with a clear error', async () => {
+    const text = multiRecordText();
+    const path = write('truncated.json', text.slice(0, Math.floor(text.length * 0.7)));
+    const src = await openDamoJson(path, { compressed: false, inMemoryMaxBytes: 0 });
+    await expect(allSnapshots(src)).rejects.toThrow(/truncated\.json: not a valid damo json record file: .*truncated file\?/);
+  });
+
+  it('keeps wall-clock times beyond 2^53 exact, and refuses them only when they appear after exact ones', async () => {
+    const wall = 1733350000000000000n;
+    const path = write('wall.json', multiRecordText((i) => [String(wall + BigInt(i) * 100n), String(wall + BigInt(i) * 100n + 100n)]));
+    const memory = await readDamoJson(path, { compressed: false });
+    const streamed = await openDamoJson(path, { compressed: false, inMemoryMaxBytes: 0 });
+    expect(streamed.header.baseTimeNs).toBe(wall);
+    expect(await allSnapshots(streamed)).toEqual(await allSnapshots(memory));
+
+    const jump = write('jump.json', multiRecordText((i) => (i < 5 ? [i * 100, i * 100 + 100] : [String(wall + BigInt(i)), String(wall + BigInt(i) + 1n)])));
+    const jumped = await openDamoJson(jump, { compressed: false, inMemoryMaxBytes: 0 });
+    await expect(allSnapshots(jumped)).rejects.toMatchObject({ code: 'E_UNSUPPORTED' });
+  });
+
+  it('gives the same reports streamed as read whole, over several records', async () => {
+    // Longer than a chunk: the records after the first appear during the reports' passes.
+    const path = write('reports.json_compressed', deflateSync(multiRecordText(undefined, [800, 0, 25, 10])));
+    for (const argv of [
+      ['report', 'wss', '--raw_number'],
+      ['report', 'wss', '--sortby', 'time', '--per_target'],
+      ['report', 'nr_regions'],
+      ['report', 'raw'],
+      ['report', 'heats', '--guide'],
+      ['report', 'heats', '--resol', '10', '20'],
+      ['report', 'heatmap', '--output', 'raw', '--resol', '10', '20'],
+    ]) {
+      const whole = await runMain([...argv, '-i', path]);
+      const streamed = await runMain([...argv, '-i', path], { DAMO_JSON_IN_MEMORY_MAX_BYTES: '0' });
+      expect(whole.code, `${argv.join(' ')}: ${whole.stderr}`).toBe(0);
+      expect(streamed).toEqual(whole);
+    }
+  });
+});
