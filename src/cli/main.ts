@@ -6,7 +6,7 @@
  * Exit codes: 0 success, 1 runtime error, 2 usage error, 130 interrupted (SIGINT),
  * 143 terminated (SIGTERM). Results go to stdout; notes, warnings and errors to stderr.
  */
-import { CommanderError, type Command } from 'commander';
+import { CommanderError, type Command } from './commander.js';
 
 import { DamoError, errorMessage } from '../core/errors.js';
 import { dimension, FALLBACK_COLUMNS } from '../core/terminal.js';
