@@ -15,6 +15,16 @@ export default tseslint.config(
     },
   },
   {
+    // Loading commander as ESM costs every command start-up time (src/cli/commander.ts).
+    files: ['src/**/*.ts'],
+    ignores: ['src/cli/commander.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [{ name: 'commander', allowTypeImports: true, message: "import commander's classes from src/cli/commander.ts: its ESM entry costs start-up time" }],
+      }],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },

@@ -20,7 +20,7 @@ const outPath = process.argv[2] ?? join(root, 'dist/man/damo.1');
 // subcommand inherited from the program when it was created.
 let captured = '';
 const sink = { write: (s) => { captured += s; return true; } };
-const program = buildProgram({ stdout: sink, stderr: sink, env: {}, stdoutIsTTY: false, stderrIsTTY: false, columns: undefined, rows: undefined });
+const program = await buildProgram({ stdout: sink, stderr: sink, env: {}, stdoutIsTTY: false, stderrIsTTY: false, columns: undefined, rows: undefined });
 
 /** Text for roff: backslashes and minus signs escaped, no line starting with a control character. */
 function esc(text) {

@@ -2,7 +2,7 @@
 /**
  * `damo adjust` (damo 3.3.0): option parsing only; it runs in src/report/adjust_command.ts.
  */
-import { Option, type Command } from 'commander';
+import { Option, type Command } from './commander.js';
 
 import { ADJUST_OUTPUT_TYPES, type AdjustOutputType } from '../report/access_options.js';
 import type { CommandContext } from './context.js';

@@ -2,45 +2,43 @@
 /**
  * The command table. Each command's module here only parses its arguments into a request
  * and calls run<Name>Command() in src/<area>/<name>_command.ts (README, Layout); those are
- * imported lazily inside the actions so that `damo --help` stays fast and reports work
- * without the addon.
+ * imported lazily inside the actions so that reports work without the addon.
+ *
+ * The parsing modules are imported lazily too, only the one a command line names
+ * (registry.ts).
+ *
+ * The order of the table is the order of `damo --help`.
  */
 import type { Command } from 'commander';
 
-import { registerAdjust } from './adjust.js';
 import type { CommandContext } from './context.js';
-import { registerCompare } from './compare.js';
-import { registerCompletion } from './completion.js';
-import { registerReplay } from './replay.js';
-import { registerConvert, registerConvertRecordFormat, registerVersion } from './convert.js';
-import { registerExport } from './export.js';
-import { registerFleet } from './fleet.js';
-import { registerKdamondControl } from './kdamond.js';
-import { registerFeatures, registerModule } from './kernel_info.js';
-import { registerRecord } from './record.js';
-import { registerReport } from './report/index.js';
-import { registerSimulate } from './report/schemes.js';
-import { registerSchemes } from './schemes.js';
-import { registerSynth } from './synth.js';
-import { registerValidate } from './validate.js';
+import { registerLazily, type LazyCommand } from './registry.js';
 
-export function registerCommands(program: Command, ctx: CommandContext): void {
-  registerRecord(program, ctx);
-  registerReport(program, ctx);
-  registerAdjust(program, ctx);
-  registerConvert(program, ctx);
-  registerConvertRecordFormat(program, ctx);
-  registerSchemes(program, ctx);
-  registerKdamondControl(program, ctx);
-  registerSimulate(program, ctx);
-  registerSynth(program, ctx);
-  registerReplay(program, ctx);
-  registerCompare(program, ctx);
-  registerValidate(program, ctx);
-  registerVersion(program, ctx);
-  registerExport(program, ctx);
-  registerFleet(program, ctx);
-  registerFeatures(program, ctx);
-  registerModule(program, ctx);
-  registerCompletion(program, ctx);
+const COMMANDS: readonly LazyCommand[] = [
+  { names: ['record'], load: async () => (await import('./record.js')).registerRecord },
+  { names: ['report'], load: async () => (await import('./report/index.js')).registerReport },
+  { names: ['adjust'], load: async () => (await import('./adjust.js')).registerAdjust },
+  { names: ['convert'], load: async () => (await import('./convert.js')).registerConvert },
+  { names: ['convert_record_format'], load: async () => (await import('./convert.js')).registerConvertRecordFormat },
+  { names: ['schemes'], load: async () => (await import('./schemes.js')).registerSchemes },
+  { names: ['start', 'tune', 'stop'], load: async () => (await import('./kdamond.js')).registerKdamondControl },
+  { names: ['simulate'], load: async () => (await import('./report/schemes.js')).registerSimulate },
+  { names: ['synth'], load: async () => (await import('./synth.js')).registerSynth },
+  { names: ['replay'], load: async () => (await import('./replay.js')).registerReplay },
+  { names: ['compare'], load: async () => (await import('./compare.js')).registerCompare },
+  { names: ['validate'], load: async () => (await import('./validate.js')).registerValidate },
+  { names: ['version'], load: async () => (await import('./convert.js')).registerVersion },
+  { names: ['export'], load: async () => (await import('./export.js')).registerExport },
+  { names: ['fleet'], load: async () => (await import('./fleet.js')).registerFleet },
+  { names: ['features'], load: async () => (await import('./kernel_info.js')).registerFeatures },
+  { names: ['module'], load: async () => (await import('./kernel_info.js')).registerModule },
+  { names: ['completion'], wholeTree: true, load: async () => (await import('./completion.js')).registerCompletion },
+];
+
+/**
+ * Registers what the command line `argv` (as main() parses it) needs; without `argv`, every
+ * command. Resolves once the modules are loaded.
+ */
+export async function registerCommands(program: Command, ctx: CommandContext, argv?: readonly string[]): Promise<void> {
+  await registerLazily(program, ctx, COMMANDS, argv);
 }

@@ -5,7 +5,7 @@
  * choice list the CLI registers), so it cannot fall behind the CLI; it is static text, so
  * pressing TAB never starts node.
  */
-import { Argument, type Command, type Help, type Option } from 'commander';
+import { Argument, type Command, type Help, type Option } from './commander.js';
 
 import type { CommandContext } from './context.js';
 import { toolVersion } from '../core/version.js';

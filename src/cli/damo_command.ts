@@ -14,7 +14,7 @@
  * --opt=b` (commander collects repeated values of a variadic option into one array), so
  * values that start with '-' (`--time_range -5s 10s`) are values, not options.
  */
-import { Command, Option, type ParseOptionsResult } from 'commander';
+import { Command, Option, type ParseOptionsResult } from './commander.js';
 
 const ARITY = new WeakMap<Option, number>();
 

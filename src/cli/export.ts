@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-import { Option, type Command } from 'commander';
+import { Option, type Command } from './commander.js';
 
 import { COMPRESSIONS, type Compression } from '../fleet/schema.js';
 import type { Label } from '../fleet/labels.js';

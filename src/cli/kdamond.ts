@@ -3,7 +3,7 @@
  * `damo start` and `damo stop`: leave a kdamond running after the command returns, and
  * stop it later. Parsing only; the work is in src/record/kdamond/.
  */
-import { Option, type Command } from 'commander';
+import { Option, type Command } from './commander.js';
 
 import { DAMON_OPS, type Ops } from '../core/model.js';
 import { DEFAULT_ROOTS } from '../record/roots.js';

@@ -4,7 +4,7 @@
  * option parsing only; they run in src/record/features_command.ts and module_command.ts.
  */
 import type { Command } from 'commander';
-import { Argument, Option } from 'commander';
+import { Argument, Option } from './commander.js';
 
 import type { CommandContext } from './context.js';
 import { ExitCode } from './exit_code.js';

@@ -6,7 +6,7 @@
  * Exit codes: 0 success, 1 runtime error, 2 usage error, 130 interrupted (SIGINT),
  * 143 terminated (SIGTERM). Results go to stdout; notes, warnings and errors to stderr.
  */
-import { CommanderError, type Command } from 'commander';
+import { CommanderError, type Command } from './commander.js';
 
 import { DamoError, errorMessage } from '../core/errors.js';
 import { dimension, FALLBACK_COLUMNS } from '../core/terminal.js';
@@ -18,7 +18,11 @@ import { commandPath, DamoCommand } from './damo_command.js';
 import { EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, ExitCode } from './exit_code.js';
 import { processIO, StdoutClosed, type CliIO } from '../core/io.js';
 
-export function buildProgram(io: CliIO): Command {
+/**
+ * The `damo` program with the commands the command line `argv` needs (registry.ts); without
+ * `argv`, every command (help, man page, completion and tests walk the whole tree).
+ */
+export async function buildProgram(io: CliIO, argv?: readonly string[]): Promise<Command> {
   const program = new DamoCommand('damo');
   const ctx: CommandContext = {
     io,
@@ -45,7 +49,7 @@ export function buildProgram(io: CliIO): Command {
     // options of its own while its subcommands (convert, tune) reuse some of the names.
     .enablePositionalOptions()
     .exitOverride();
-  registerCommands(program, ctx);
+  await registerCommands(program, ctx, argv);
   forEachCommand(program, (c) => c.showHelpAfterError(`damo: run 'damo${c === program ? '' : ` ${commandPath(c)}`} --help' for usage`));
   program.addHelpText(
     'after',
@@ -88,8 +92,8 @@ export function hoistDebug(argv: string[]): string[] {
 
 /** Runs one command line (without the node and script arguments); resolves to the exit code. */
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
-  const program = buildProgram(io);
   argv = expandHelp(hoistDebug(argv));
+  const program = await buildProgram(io, argv);
   const debug = (): boolean => argv[0] === '--debug';
   try {
     await program.parseAsync(argv, { from: 'user' });

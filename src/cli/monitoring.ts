@@ -4,7 +4,7 @@
  * intervals, region counts, targets, timeout, kernel roots. Parsing only; the monitoring
  * itself lives in src/record.
  */
-import { Option, type Command } from 'commander';
+import { Option, type Command } from './commander.js';
 
 import { DEFAULT_INTERVALS, DEFAULT_NR_REGIONS } from '../core/damon_constants.js';
 import { formatTimeNs } from '../core/fmt.js';

@@ -2,7 +2,7 @@
 /**
  * `damo record`: option parsing only; it runs in src/record/record_command.ts.
  */
-import { Option, type Command } from 'commander';
+import { Option, type Command } from './commander.js';
 
 import { DamoError } from '../core/errors.js';
 import { formatForOutputName, OUTPUT_FORMATS, type OutputFormat } from '../format/output_formats.js';

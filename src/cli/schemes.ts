@@ -6,7 +6,7 @@
  *   damo schemes tune -i TRACE -t TEMPLATE [--max-refault PCT]
  * Online application runs in src/record/apply_schemes_command.ts; convert and tune in src/schemes.
  */
-import { Option, type Command } from 'commander';
+import { Option, type Command } from './commander.js';
 
 import { DEFAULT_INTERVALS } from '../core/damon_constants.js';
 import { DAMON_OPS, type DamonOps } from '../core/model.js';

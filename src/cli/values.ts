@@ -12,7 +12,7 @@
  * Units follow damo: sizes are damo's text_to_bytes ('4096', '4K', '1.5 MiB', '1,024'),
  * times without a unit are microseconds (text_to_us) unless a parser's name says otherwise.
  */
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError } from './commander.js';
 
 import { DamoError } from '../core/errors.js';
 import { textToBytes, textToNs, textToUs } from '../core/fmt.js';

@@ -5,12 +5,20 @@ import { fileURLToPath } from 'node:url';
 
 /** Project root: the nearest directory above this module holding our package.json. */
 export function projectRoot(): string {
+  return ourPackage().root;
+}
+
+let found: { root: string; version: string } | undefined;
+
+/** Found once per process: every command reads the version, start-up counts (issue 17). */
+function ourPackage(): { root: string; version: string } {
+  if (found !== undefined) return found;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const candidate = join(dir, 'package.json');
     if (existsSync(candidate)) {
-      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string };
-      if (pkg.name === 'damo-ts') return dir;
+      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'damo-ts') return (found = { root: dir, version: pkg.version });
     }
     const parent = dirname(dir);
     if (parent === dir) throw new Error('cannot find the damo-ts package root');
@@ -18,12 +26,6 @@ export function projectRoot(): string {
   }
 }
 
-let cached: string | undefined;
-
 export function toolVersion(): string {
-  if (cached === undefined) {
-    const pkg = JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string };
-    cached = pkg.version;
-  }
-  return cached;
+  return ourPackage().version;
 }

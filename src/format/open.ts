@@ -15,10 +15,7 @@ import { delimiter, join } from 'node:path';
 import { DamoError, errnoCode, errorMessage } from '../core/errors.js';
 import { removeAtExit } from '../core/output_file.js';
 import type { TraceSource } from '../core/model.js';
-import { readDamoJson } from './damo/json_reader.js';
-import { openDamoJson, type DamoJsonStreaming } from './damo/json_source.js';
-import { readLegacy } from './damo/legacy_reader.js';
-import { PerfScriptParser, perfScriptSource, readPerfScript } from './damo/perf_script_reader.js';
+import type { DamoJsonStreaming } from './damo/json_source.js';
 import type { MemoryTraceSource } from './damo/records.js';
 import { SNIFF_BYTES, sniff, type SniffedFormat } from './sniff.js';
 
@@ -92,7 +89,10 @@ async function readablePath(path: string): Promise<string> {
   return spool;
 }
 
-/** Opens a recording in any supported format; `-` reads stdin. */
+/**
+ * Opens a recording in any supported format; `-` reads stdin. Only the reader of the
+ * sniffed format is loaded: start-up is most of a report's time on a small file.
+ */
 export async function openTrace(userPath: string, opts: OpenTraceOptions = {}): Promise<TraceSource> {
   const path = await readablePath(userPath);
   const format = await sniffFile(path);
@@ -104,14 +104,22 @@ export async function openTrace(userPath: string, opts: OpenTraceOptions = {}): 
     case 'json': {
       const compressed = format === 'json_compressed';
       const stream = opts.streamDamoJson;
-      if (stream === undefined) return readDamoJson(path, { compressed });
+      if (stream === undefined) {
+        const { readDamoJson } = await import('./damo/json_reader.js');
+        return readDamoJson(path, { compressed });
+      }
+      const { openDamoJson } = await import('./damo/json_source.js');
       return openDamoJson(path, { ...stream, compressed });
     }
     case 'legacy':
-    case 'legacy_headerless':
+    case 'legacy_headerless': {
+      const { readLegacy } = await import('./damo/legacy_reader.js');
       return readLegacy(path, { strict });
-    case 'perf_script':
+    }
+    case 'perf_script': {
+      const { readPerfScript } = await import('./damo/perf_script_reader.js');
       return readPerfScript(path, { strict });
+    }
     case 'perf_data':
       return readPerfData(path, strict, opts.env ?? process.env);
     case 'gzip':
@@ -165,6 +173,7 @@ async function readPerfData(path: string, strict: boolean, env: NodeJS.ProcessEn
       hint: `convert it where perf is available: perf script --force -i ${path} > ${path}.script, then pass ${path}.script`,
     });
   }
+  const { PerfScriptParser, perfScriptSource } = await import('./damo/perf_script_reader.js');
   const parser = new PerfScriptParser(path);
   const stderr: string[] = [];
   const code = await new Promise<number | null>((resolve, reject) => {

@@ -8,7 +8,6 @@ import { open } from 'node:fs/promises';
 
 import type { Snapshot, TraceSource } from '../core/model.js';
 import { Progress } from '../core/progress.js';
-import { decodeTrailer } from './codec.js';
 import { checkFrameHeader, FRAME_HEADER_BYTES, FRAME_TRAILER_BYTES, FrameType, payloadChecksumOk } from './frame.js';
 
 const TAIL_BYTES = 4096;
@@ -32,6 +31,8 @@ export async function readTailTrailerEndNs(path: string): Promise<number | null>
       if (at + FRAME_HEADER_BYTES + check.payloadBytes + FRAME_TRAILER_BYTES !== n) continue;
       const payload = buf.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + check.payloadBytes);
       if (!payloadChecksumOk(payload, buf.readUInt32LE(at + FRAME_HEADER_BYTES + check.payloadBytes))) continue;
+      // The protobuf codec only when there is a trailer to decode: damo's formats never need it.
+      const { decodeTrailer } = await import('./codec.js');
       return decodeTrailer(payload).endNs;
     }
     return null;

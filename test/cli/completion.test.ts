@@ -55,7 +55,7 @@ function commands(cmd: Command, path: string[] = []): Node[] {
   return [{ path, cmd }, ...cmd.commands.flatMap((sub) => commands(sub, [...path, sub.name()]))];
 }
 
-const program = buildProgram(processIO());
+const program = await buildProgram(processIO());
 const help = program.createHelp();
 
 describe('damo completion bash', () => {

@@ -30,7 +30,7 @@ function commands(cmd: Command, path: string[] = []): { path: string[]; cmd: Com
   return [{ path, cmd }, ...cmd.commands.flatMap((sub) => commands(sub, [...path, sub.name()]))];
 }
 
-const program = buildProgram(processIO());
+const program = await buildProgram(processIO());
 const help = program.createHelp();
 /** The page's text with roff's escapes for '-' and '\' undone. */
 const text = roff.replace(/\\-/g, '-').replace(/\\e/g, '\\');

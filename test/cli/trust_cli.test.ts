@@ -68,7 +68,7 @@ describe('14.11 options take exactly the number of values they name', () => {
     expect(five.stderr).toMatch(/^damo: too many arguments for 'nr_regions'/m);
   });
 
-  it('every option with several values declares how many (open-ended only where damo takes one or more)', () => {
+  it('every option with several values declares how many (open-ended only where damo takes one or more)', async () => {
     // damo 3.3.0's argparse takes nargs='+' for these; every other multi-value option is nargs=N.
     const openEnded = new Set([
       'compare --percentiles',
@@ -85,7 +85,7 @@ describe('14.11 options take exactly the number of values they name', () => {
       // Input files, not values of one setting: `damo export -i a.data b.data -o DIR`.
       'export --input',
     ]);
-    for (const { cmd, path } of leafCommands(buildProgram(quietIO()))) {
+    for (const { cmd, path } of leafCommands(await buildProgram(quietIO()))) {
       for (const o of cmd.options as readonly Option[]) {
         if (!o.variadic || openEnded.has(`${path.join(' ')} ${o.long}`)) continue;
         expect(arityOf(o), `damo ${path.join(' ')} ${o.long}`).toBeGreaterThan(0);
@@ -112,7 +112,7 @@ describe('14.12 errors, names, units and JSON are the same everywhere', () => {
   });
 
   it('option names are snake_case; kebab-case spellings are accepted', async () => {
-    for (const { cmd, path } of leafCommands(buildProgram(quietIO()))) {
+    for (const { cmd, path } of leafCommands(await buildProgram(quietIO()))) {
       for (const o of cmd.options as readonly Option[]) {
         // damo 3.3.0's own spelling, which its test scripts pass
         if (o.long === '--damon_interface_DEPRECATED') continue;
@@ -285,7 +285,7 @@ describe('14.18 help', () => {
 
   it('every default a --help shows is accepted by its option', async () => {
     let nrChecked = 0;
-    for (const { cmd, path } of leafCommands(buildProgram(quietIO()))) {
+    for (const { cmd, path } of leafCommands(await buildProgram(quietIO()))) {
       if (cmd.commands.length > 0 && path[0] !== 'schemes') continue;
       const key = path.join(' ');
       const tail = TAIL[key] ?? (path[0] === 'report' ? { opts: ['-i', '/nonexistent-dir/x.data'], operands: [] } : null);
@@ -305,7 +305,7 @@ describe('14.18 help', () => {
   it('wrapped help lines break between words and keep their indentation', async () => {
     const wrapped = wrapHelpText('  debugfs  lines for the legacy file (sizes in bytes, access\n           frequency in samples)', 40);
     expect(wrapped).toBe('  debugfs  lines for the legacy file\n           (sizes in bytes, access\n           frequency in samples)');
-    for (const { path } of leafCommands(buildProgram(quietIO()))) {
+    for (const { path } of leafCommands(await buildProgram(quietIO()))) {
       for (const columns of [60, 100]) {
         const r = await runMain([...path, '--help'], {}, { stdoutIsTTY: true, columns, rows: 40 });
         const lines = r.stdout.split('\n');
@@ -321,7 +321,7 @@ describe('14.18 help', () => {
   }, 60_000);
 
   it('every command has examples, and none depends on the current directory', async () => {
-    for (const { path } of leafCommands(buildProgram(quietIO()))) {
+    for (const { path } of leafCommands(await buildProgram(quietIO()))) {
       const r = await runMain([...path, '--help']);
       expect(r.stdout, `damo ${path.join(' ')}`).toMatch(/^Examples:$/m);
       for (const line of r.stdout.split('\n').filter((l) => /^\s*\$ /.test(l))) {

@@ -3,7 +3,7 @@
  * `damo report access` (damo 3.3.0): option parsing only; it runs in
  * src/report/access_command.ts.
  */
-import { Option, type Command } from 'commander';
+import { Option, type Command } from '../commander.js';
 
 import { DamoError } from '../../core/errors.js';
 import { DEFAULT_ROOTS } from '../../record/roots.js';

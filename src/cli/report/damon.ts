@@ -3,7 +3,7 @@
  * `damo report damon` (damo 3.3.0): option parsing only; it runs in
  * src/record/kdamond/report_damon_command.ts.
  */
-import { Option, type Command } from 'commander';
+import { Option, type Command } from '../commander.js';
 
 import { DEFAULT_MODULE_ROOT, DEFAULT_ROOTS } from '../../record/roots.js';
 import type { CommandContext } from '../context.js';

@@ -3,7 +3,7 @@
  * `damo report heatmap` (damo 3.3.0): option parsing only; it runs in
  * src/report/heatmap_command.ts. (`damo report heats` keeps damo 2.4.9's output.)
  */
-import { Option, type Command } from 'commander';
+import { Option, type Command } from '../commander.js';
 
 import { DamoError } from '../../core/errors.js';
 import { COLORSET_NAMES, type ColorsetName } from '../../report/heats_text.js';

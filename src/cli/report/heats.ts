@@ -2,7 +2,7 @@
 /**
  * `damo report heats`: option parsing only; it runs in src/report/heats_command.ts.
  */
-import { Option, type Command } from 'commander';
+import { Option, type Command } from '../commander.js';
 
 import { DamoError } from '../../core/errors.js';
 import type { TimeBound } from '../../report/heats.js';

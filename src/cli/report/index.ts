@@ -2,19 +2,27 @@
 import type { Command } from 'commander';
 
 import type { CommandContext } from '../context.js';
-import { registerAccess } from './access.js';
-import { registerReportDamon } from './damon.js';
-import { registerHeatmap } from './heatmap.js';
-import { registerHeats } from './heats.js';
-import { registerHtml } from './html.js';
-import { registerNrRegions } from './nr_regions.js';
-import { registerRecordInfo } from './record_info.js';
-import { registerRaw } from './raw.js';
-import { registerReportSchemes } from './schemes.js';
-import { registerWss } from './wss.js';
-import { registerSysinfo } from '../kernel_info.js';
+import { registerLazily, type LazyCommand } from '../registry.js';
 
-export function registerReport(program: Command, ctx: CommandContext): void {
+/**
+ * The reports, in the order of `damo report --help`; only the one a command line names
+ * is loaded (registry.ts).
+ */
+const REPORTS: readonly LazyCommand[] = [
+  { names: ['raw'], load: async () => (await import('./raw.js')).registerRaw },
+  { names: ['access'], load: async () => (await import('./access.js')).registerAccess },
+  { names: ['heats'], load: async () => (await import('./heats.js')).registerHeats },
+  { names: ['heatmap'], load: async () => (await import('./heatmap.js')).registerHeatmap },
+  { names: ['wss'], load: async () => (await import('./wss.js')).registerWss },
+  { names: ['nr_regions'], load: async () => (await import('./nr_regions.js')).registerNrRegions },
+  { names: ['html'], load: async () => (await import('./html.js')).registerHtml },
+  { names: ['record_info'], load: async () => (await import('./record_info.js')).registerRecordInfo },
+  { names: ['schemes'], load: async () => (await import('./schemes.js')).registerReportSchemes },
+  { names: ['sysinfo'], load: async () => (await import('../kernel_info.js')).registerSysinfo },
+  { names: ['damon'], load: async () => (await import('./damon.js')).registerReportDamon },
+];
+
+export async function registerReport(program: Command, ctx: CommandContext, words?: readonly string[]): Promise<void> {
   const report = program
     .command('report')
     .summary('print reports and pictures of a recording')
@@ -30,15 +38,5 @@ Examples:
   $ damo report schemes -i damon.data -c '4K max 0 0 5s max pageout'
   $ damo help report heats        # the options of one report`,
     );
-  registerRaw(report, ctx);
-  registerAccess(report, ctx);
-  registerHeats(report, ctx);
-  registerHeatmap(report, ctx);
-  registerWss(report, ctx);
-  registerNrRegions(report, ctx);
-  registerHtml(report, ctx);
-  registerRecordInfo(report, ctx);
-  registerReportSchemes(report, ctx);
-  registerSysinfo(report, ctx);
-  registerReportDamon(report, ctx);
+  await registerLazily(report, ctx, REPORTS, words);
 }

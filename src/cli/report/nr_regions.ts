@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-import { Option, type Command } from 'commander';
+import { Option, type Command } from '../commander.js';
 
 import type { CommandContext } from '../context.js';
 import { exactOption } from '../damo_command.js';

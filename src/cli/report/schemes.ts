@@ -3,7 +3,7 @@
  * `damo report schemes -i TRACE -c SCHEMES` and its alias `damo simulate`: what the schemes
  * would have done to the recorded workload, by the kernel's rules.
  */
-import { Option, type Command } from 'commander';
+import { Option, type Command } from '../commander.js';
 
 import { DAMON_OPS, type DamonOps } from '../../core/model.js';
 import type { CommandContext } from '../context.js';
