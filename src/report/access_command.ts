@@ -11,7 +11,7 @@ import { openForReport } from '../format/open_for_report.js';
 import { formatAccessRecords } from './access_format.js';
 import type { AccessFormatOptions, RecordFilter } from './access_options.js';
 import { readAccessRecords, type AccessRecord } from './access_records.js';
-import { filterRecord, isEmptyFilter } from './record_filter.js';
+import { checkFilterRanges, filterRecord, isEmptyFilter } from './record_filter.js';
 
 export interface AccessRequest {
   input: string;
@@ -58,6 +58,7 @@ export async function runAccessCommand(io: CliIO, r: AccessRequest): Promise<num
     if (r.rawForm || r.json) {
       if (!isEmptyFilter(r.filter)) {
         const records = await readAccessRecords(src);
+        checkFilterRanges(records, r.filter, r.input);
         for (const rec of records) filterRecord(rec, r.filter);
         src = sourceOf(src, records);
       }
@@ -71,6 +72,7 @@ export async function runAccessCommand(io: CliIO, r: AccessRequest): Promise<num
       return 0;
     }
     const records = await readAccessRecords(src);
+    checkFilterRanges(records, r.filter, r.input);
     for (const rec of records) filterRecord(rec, r.filter);
     if (records.length === 0) {
       await out.write(`No record in ${r.input}\n`);
