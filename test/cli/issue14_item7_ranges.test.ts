@@ -97,3 +97,20 @@ describe('14.7 report access: record filter ranges that match nothing in the rec
     expect(r.stdout).toMatch(/^base_time_absolute: /);
   });
 });
+
+describe('16 report access --snapshot_damos_filter: bad filters are usage errors', () => {
+  const bad: Array<[string[], RegExp]> = [
+    [['reject', 'foo'], /^damo: --snapshot_damos_filter reject foo: 'foo' is not a filter type$/m],
+    [['allow', 'addr', '10'], /^damo: --snapshot_damos_filter allow addr 10: the addr filter takes 2 arguments, found 1$/m],
+    [['allow', 'addr', '8K', '4K'], /^damo: --snapshot_damos_filter allow addr 8K 4K: the addr range 8K 4K is empty or reversed/m],
+    [['reject', 'target', 'x'], /^damo: --snapshot_damos_filter reject target x: 'x' is not a target index$/m],
+    [['anon', 'sometimes'], /^damo: --snapshot_damos_filter anon sometimes: 'anon' must be followed by matching or nomatching/m],
+  ];
+  it('each says what is wrong and what is accepted, before the recording is read', () => {
+    for (const [words, message] of bad) {
+      usageError(['report', 'access', '-i', join(dir, 'no-such.data'), '--snapshot_damos_filter', ...words], message);
+      const r = runBin(['report', 'access', '-i', join(dir, 'no-such.data'), '--snapshot_damos_filter', ...words]);
+      expect(r.stderr).toMatch(/^damo: give <allow\|reject> \[none\] <type> \[<args>\]/m);
+    }
+  });
+});

@@ -67,6 +67,7 @@ interface AccessCliOptions extends RecordFilterCliOptions {
   json?: boolean;
   raw_form?: boolean;
   exec?: string;
+  snapshot_damos_filter?: string[];
 }
 
 function choice<T extends string>(option: string, value: string, choices: readonly T[]): T {
@@ -175,6 +176,7 @@ export function registerAccess(report: Command, ctx: CommandContext): void {
     .option('--raw_number', 'plain numbers (bytes, ns, us) instead of human units')
     .option('--json', "damo's JSON form of the (filtered) records")
     .option('--raw_form', "damo's raw text form (the same as damo report raw)")
+    .option('--snapshot_damos_filter <words...>', "DAMOS filters for taking a live snapshot (damo's --damos_filter form: <allow|reject> [none] <type> [<args>]); on a recording they are checked and change nothing, as in damo 3.3.0 (repeatable)")
     .option('--exec <command>', 'not supported: see the description')
     .addHelpText(
       'after',
@@ -251,6 +253,7 @@ ${keywordsHelp()}`,
         json: opts.json === true,
         filter: recordFilterOf(opts, temperatureWeights),
         format,
+        snapshotDamosFilter: opts.snapshot_damos_filter,
       });
       if (code !== 0) throw new ExitCode(code);
     });
