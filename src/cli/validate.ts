@@ -23,6 +23,7 @@ function minMax(option: string, values: string[] | undefined, dflt: [number, num
   const v = valuesOf(option, values, 2, '<min> <max>');
   if (v === undefined) return dflt;
   const out = v.map((x) => optionValue(option, x, parseInteger)) as [number, number];
+  if (out[0] < 0) throw new DamoError('E_USAGE', `${option}: min ${out[0]} is negative; give counts and intervals of 0 or more`);
   if (out[0] > out[1]) throw new DamoError('E_USAGE', `${option}: min ${out[0]} is above max ${out[1]}`);
   return out;
 }

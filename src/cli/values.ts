@@ -39,6 +39,24 @@ export function valuesOf(option: string, values: string[] | undefined, count: nu
   return values;
 }
 
+/**
+ * The two ends of a range as the user typed them and as parsed: a reversed range (and an
+ * empty one, unless `allowEmpty`) is a usage error echoed in the user's own units.
+ */
+export function checkRangeOrder(option: string, texts: readonly [string, string], values: readonly [number, number], allowEmpty = false): void {
+  const [from, to] = texts;
+  if (values[1] < values[0]) {
+    throw new DamoError('E_USAGE', `${option} ${from} ${to} is reversed: the end comes before the start`, {
+      hint: `give the start first: ${option} ${to} ${from}`,
+    });
+  }
+  if (!allowEmpty && values[1] === values[0]) {
+    throw new DamoError('E_USAGE', `${option} ${from} ${to} is empty: the start and the end are the same`, {
+      hint: 'the end is not part of the range; give an end after the start',
+    });
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Integers
 

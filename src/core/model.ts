@@ -147,8 +147,25 @@ export interface Snapshot {
   sampleIntervalUs?: number;
   totalBytes?: number;
   szFilterPassed?: Float64Array;
+  /** DAMOS stats of the snapshot-retrieval scheme, when the file has them (damo 3.x). */
+  damosStats?: DamosStats;
   /** Set by sources whose access check is coarser than a page (clear_refs: per mapping). */
   granularityBytes?: number;
+}
+
+/**
+ * damo's `DamosStats` of the scheme a snapshot was retrieved with (damo 3.x files carry it per
+ * snapshot as `damos_stats`); counts and bytes as the kernel reported them.
+ */
+export interface DamosStats {
+  nrTried: number;
+  szTriedBytes: number;
+  nrApplied: number;
+  szAppliedBytes: number;
+  szOpsFilterPassedBytes: number;
+  qtExceeds: number;
+  nrSnapshots: number;
+  maxNrSnapshots: number;
 }
 
 /** Something that happened while recording (target exit, layout update, warning). */

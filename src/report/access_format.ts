@@ -190,7 +190,20 @@ const SNAPSHOT_FNS: Record<SnapshotKeyword, (c: Ctx) => string> = {
       const raw = c.fmt.o.raw;
       return `${formatPercent((obs * 100) / Math.max(maxObs, 1), raw)} (${formatSz(obs, raw)} / ${formatSz(maxObs, raw)}) ${formatTimeUs(c.iv.sampleUs, raw)} ${formatTimeUs(c.iv.aggrUs, raw)}`;
     },
-  '<damos stats>': () => 'none',
+  '<damos stats>': (c) => {
+    // damo `DamosStats.to_str`, including its repeat of the filter-passed size on a line of its own.
+    const st = snap(c).damosStats;
+    if (st === undefined) return 'none';
+    const raw = c.fmt.o.raw;
+    return [
+      `tried ${formatNr(st.nrTried, raw)} times (${formatSz(st.szTriedBytes, raw)})`,
+      `applied ${formatNr(st.nrApplied, raw)} times (${formatSz(st.szAppliedBytes, raw)})`,
+      `${formatSz(st.szOpsFilterPassedBytes, raw)} passed filters`,
+      `quota exceeded ${formatNr(st.qtExceeds, raw)} times`,
+      formatSz(st.szOpsFilterPassedBytes, raw),
+      `tried ${formatNr(st.nrSnapshots, raw)} snapshots (max ${formatNr(st.maxNrSnapshots, raw)})`,
+    ].join('\n');
+  },
   '<snapshot intervals>': (c) => {
       const ratio = c.iv.aggrUs / c.iv.sampleUs;
       const aggrUs = aggrUsOf(c);

@@ -23,6 +23,15 @@ export interface ViewOptions {
   heatmapStatic: boolean;
 }
 
+/**
+ * Bounds of the sizes the user gives the text: a snapshot heatmap or a keyword padded to
+ * 10,000 columns is already unreadable, and far more would build strings of gigabytes.
+ */
+export const MAX_TEXT_COLUMNS = 10000;
+/** Region boxes: damo's defaults are 1..30 columns and 1..5 rows. */
+export const MAX_BOX_LENGTH = 1000;
+export const MAX_BOX_HEIGHT = 100;
+
 export const ACCESS_STYLES = [
   'detailed',
   'simple-boxes',

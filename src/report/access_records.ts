@@ -8,7 +8,7 @@
  * Records are read through the reader's snapshot interface (core/trace_walk.ts), one target
  * at a time.
  */
-import type { DamosFilterInfo, Intervals, IntervalsGoal, Snapshot, TraceSource, TraceTarget } from '../core/model.js';
+import type { DamosFilterInfo, DamosStats, Intervals, IntervalsGoal, Snapshot, TraceSource, TraceTarget } from '../core/model.js';
 import { targetSnapshots } from '../core/trace_walk.js';
 
 export interface AccessRecord {
@@ -33,6 +33,8 @@ export interface AccessSnapshot {
   szFilterPassed: Float64Array | undefined;
   totalBytes: number;
   sampleIntervalUs: number | undefined;
+  /** DAMOS stats of the snapshot-retrieval scheme, when the file has them. */
+  damosStats: DamosStats | undefined;
 }
 
 export function snapshotOf(s: Snapshot): AccessSnapshot {
@@ -51,6 +53,7 @@ export function snapshotOf(s: Snapshot): AccessSnapshot {
     szFilterPassed: s.szFilterPassed,
     totalBytes: total,
     sampleIntervalUs: s.sampleIntervalUs,
+    damosStats: s.damosStats,
   };
 }
 

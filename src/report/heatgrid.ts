@@ -40,6 +40,27 @@ function floorDiv(a: number, b: number): number {
 export const MAX_HEAT_CELLS = 4096 * 4096;
 
 /**
+ * The resolution alone, before any recording is read: two positive integers whose product
+ * (the cells a grid holds, 8 bytes each, and the lines raw output prints) is at most
+ * MAX_HEAT_CELLS (--resol 100000 100000 would be 80 GB; 1000000000 2 printed 52 GB).
+ */
+export function checkResolution(resol: readonly [number, number]): void {
+  const [tres, ares] = resol;
+  if (!Number.isInteger(tres) || !Number.isInteger(ares) || tres <= 0 || ares <= 0) {
+    throw new DamoError('E_USAGE', `resolution must be two positive integers, got ${tres} ${ares}`);
+  }
+  const nrCells = tres * ares;
+  if (nrCells > MAX_HEAT_CELLS) {
+    throw new DamoError(
+      'E_USAGE',
+      `a resolution of ${tres} x ${ares} is ${nrCells.toLocaleString('en-US')} cells, which would need ` +
+        `${formatSz(nrCells * 8, false)} of memory; the most is ${MAX_HEAT_CELLS.toLocaleString('en-US')} cells`,
+      { hint: `use a smaller --resol, e.g. ${Math.sqrt(MAX_HEAT_CELLS)} ${Math.sqrt(MAX_HEAT_CELLS)}` },
+    );
+  }
+}
+
+/**
  * damo's axis units: `unit = (max - min) // resol`, then `max = min + unit * resol` so every
  * cell covers a whole number of nanoseconds and bytes (docs/DESIGN-DECISIONS.md section 4).
  */
@@ -51,9 +72,7 @@ export function heatmapGeometry(
   const [t0, t1] = timeRange;
   const [a0, a1] = addrRange;
   const [tres, ares] = resol;
-  if (!Number.isInteger(tres) || !Number.isInteger(ares) || tres <= 0 || ares <= 0) {
-    throw new DamoError('E_USAGE', `resolution must be two positive integers, got ${tres} ${ares}`);
-  }
+  checkResolution(resol);
   if (!(t1 > t0)) {
     throw new DamoError('E_USAGE', `the time range is empty: end (${t1}) is not after start (${t0})`);
   }
@@ -74,17 +93,6 @@ export function heatmapGeometry(
       'E_USAGE',
       `the address range (${a1 - a0} bytes) is smaller than the address resolution (${ares} columns)`,
       { hint: 'use a smaller second --resol value or a wider --address_range' },
-    );
-  }
-  const nrCells = tres * ares;
-  if (nrCells > MAX_HEAT_CELLS) {
-    // Checked before anything is allocated: a grid is 8 bytes a cell, and raw output one line
-    // a cell (--resol 100000 100000 would be 80 GB; 1000000000 2 printed 52 GB).
-    throw new DamoError(
-      'E_USAGE',
-      `a resolution of ${tres} x ${ares} is ${nrCells.toLocaleString('en-US')} cells, which would need ` +
-        `${formatSz(nrCells * 8, false)} of memory; the most is ${MAX_HEAT_CELLS.toLocaleString('en-US')} cells`,
-      { hint: `use a smaller --resol, e.g. ${Math.sqrt(MAX_HEAT_CELLS)} ${Math.sqrt(MAX_HEAT_CELLS)}` },
     );
   }
   return {

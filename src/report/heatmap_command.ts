@@ -14,6 +14,8 @@ import { openForReport } from '../format/open_for_report.js';
 import { accessPercent, ageUsec } from './access_records.js';
 import { baseNs, guides330, guideText, idxText } from './record_info.js';
 import { hottestRegion, type GuideInfo } from './guide.js';
+import { checkAddressOverlaps, checkTimeOverlaps, nothingDrawn } from './range_checks.js';
+import { checkResolution } from './heatgrid.js';
 import { HeatMap330 } from './heatmap_map.js';
 import type { ColorsetName } from './heats_text.js';
 
@@ -148,12 +150,23 @@ async function writeRawText(out: TextOut, map: HeatMap330, absTime: boolean, abs
   }
 }
 
+/** "damon.data's record of target id 42 (kdamond 0, context 0)", for messages. */
+function recordLabel(input: string, want: { kdamondIdx: number | undefined; contextIdx: number | undefined; schemeIdx: number | undefined; tid: bigint | null }): string {
+  const idxs: string[] = [];
+  if (want.kdamondIdx !== undefined) idxs.push(`kdamond ${want.kdamondIdx}`);
+  if (want.contextIdx !== undefined) idxs.push(`context ${want.contextIdx}`);
+  if (want.schemeIdx !== undefined) idxs.push(`scheme ${want.schemeIdx}`);
+  return `${input}'s record of target id ${want.tid === null ? 'None' : want.tid.toString()}${idxs.length > 0 ? ` (${idxs.join(', ')})` : ''}`;
+}
+
 export async function runHeatmapCommand(io: CliIO, r: HeatmapRequest): Promise<number> {
   const mode = r.output === 'stdout' ? 'stdout' : r.output === 'raw' ? 'raw' : 'image';
   if (mode === 'image') {
     const { imageFormatOf } = await import('../plot/render.js');
     imageFormatOf(r.output);
   }
+  // Checked before a large recording is read: the resolution and the order of each range.
+  if (r.resol !== undefined) checkResolution(r.resol);
   const src = await openForReport(io, r.input, { strict: r.strict, streamDamoJson: 'complete', showsAddresses: true });
   const out = new TextOut(io.stdout);
   try {
@@ -184,6 +197,10 @@ export async function runHeatmapCommand(io: CliIO, r: HeatmapRequest): Promise<n
     const base = baseNs(src);
     const timeRange = timeRangeOf(r.timeRange, guide, base);
     const addrRanges = addressRangesOf(r.addressRanges, r.drawRange, guide);
+    const span: [number, number] = [guide.startNs, guide.endNs + base];
+    const who = recordLabel(r.input, want);
+    if (r.timeRange !== undefined) checkTimeOverlaps('--time_range', r.timeRange.join(' '), timeRange, span, who);
+    r.addressRanges?.forEach((texts, i) => checkAddressOverlaps('--address_range', texts.join(' '), addrRanges[i] as [number, number], guide, who));
     const resol = r.resol ?? (mode === 'stdout' ? [40, 80] : [500, 500]);
     const targetIdxs = src.header.targets.map((t, i) => (matches(t) ? i : -1)).filter((i) => i >= 0);
     const heatUnit = src.header.intervals === null ? 'samples' : 'hz';
@@ -194,6 +211,11 @@ export async function runHeatmapCommand(io: CliIO, r: HeatmapRequest): Promise<n
           const s = r.sortTemperature ? sortedByTemperature(s0, addrRanges, src, r.temperatureWeights) : s0;
           map.add(s, s0.startNs + base, s0.endNs + base);
         }
+      }
+      const given = r.addressRanges?.[ri];
+      if (map.highestLowest() === undefined && (given !== undefined || r.timeRange !== undefined)) {
+        // Every cell NaN: nothing the user asked for was recorded; say why instead of drawing nothing.
+        throw nothingDrawn(given === undefined ? null : given.join(' '), r.timeRange?.join(' ') ?? null, addrRanges[ri] as [number, number], guide, who);
       }
       if (mode === 'stdout') await out.write(map.asciiText(r.colorset, !r.skipColorsetExample, heatUnit) + '\n');
       else if (mode === 'raw') await writeRawText(out, map, r.absTime, r.absAddr);

@@ -8,6 +8,7 @@ import { note, TextOut, warn, type CliIO } from '../core/io.js';
 import { DamoError } from '../core/errors.js';
 import type { TraceSource } from '../core/model.js';
 import { colorWanted, dimension, FALLBACK_COLUMNS, FALLBACK_ROWS } from '../core/terminal.js';
+import { checkResolution } from './heatgrid.js';
 import { computeGuides, heatPerByte, hottestRegion, type GuideInfo } from './guide.js';
 import { computeHeats, type HeatsResult, type TimeBound } from './heats.js';
 import { formatGuide, formatTerminalHeatmap, writeRawHeats, type ColorsetName } from './heats_text.js';
@@ -58,6 +59,8 @@ export async function runHeatsCommand(io: CliIO, o: HeatsRequest): Promise<numbe
     const { imageFormatOf } = await import('../plot/render.js');
     imageFormat = imageFormatOf(o.heatmap!);
   }
+  // A resolution too large to hold fails at once, not after a large recording is read.
+  if (o.resol !== undefined) checkResolution(o.resol);
   const source = await openForReport(io, o.input, {
     strict: o.strict,
     showsAddresses: true,

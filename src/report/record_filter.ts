@@ -4,6 +4,8 @@
  * shared by `report access` and `adjust`: regions by size, access rate, age, address and
  * temperature; snapshots by total size, time and index. Applied in damo's order.
  */
+import { DamoError } from '../core/errors.js';
+import { formatTimeNs } from '../core/fmt.js';
 import type { Intervals } from '../core/model.js';
 import type { RecordFilter } from './access_options.js';
 import { accessPercent, ageUsec, temperatureOf, type AccessRecord, type AccessSnapshot, type RegionView } from './access_records.js';
@@ -142,4 +144,68 @@ export function filterRecord(record: AccessRecord, f: RecordFilter): void {
     if (out !== undefined) kept.push(out);
   }
   record.snapshots = kept;
+}
+
+/**
+ * The address, time and index ranges of the filter, each checked on its own against the
+ * records before filtering: a range that no region or snapshot could match is a usage error
+ * saying what the recording holds, instead of an empty report. (Ranges that match only
+ * together with the other filters fail nothing: that is an answer, not a mistake.)
+ */
+export function checkFilterRanges(records: readonly AccessRecord[], f: RecordFilter, path: string): void {
+  let nrSnapshots = 0;
+  let firstNs = Infinity;
+  let lastNs = -Infinity;
+  let lowest = Infinity;
+  let highest = -Infinity;
+  let addrHit = f.addressRanges === undefined;
+  let timeHit = f.snapshotTimeRanges === undefined;
+  let maxSnapshots = 0;
+  for (const rec of records) {
+    maxSnapshots = Math.max(maxSnapshots, rec.snapshots.length);
+    for (const s of rec.snapshots) {
+      nrSnapshots++;
+      firstNs = Math.min(firstNs, s.startNs);
+      lastNs = Math.max(lastNs, s.endNs);
+      if (!timeHit && f.snapshotTimeRanges!.some(([lo, hi]) => s.startNs >= lo && s.endNs <= hi)) timeHit = true;
+      const n = s.starts.length;
+      if (n === 0) continue;
+      lowest = Math.min(lowest, s.starts[0] as number);
+      highest = Math.max(highest, s.ends[n - 1] as number);
+      if (!addrHit) {
+        for (let i = 0; i < n && !addrHit; i++) {
+          const rs = s.starts[i] as number;
+          const re = s.ends[i] as number;
+          if (f.addressRanges!.some(([lo, hi]) => rs < hi && lo < re)) addrHit = true;
+        }
+      }
+    }
+  }
+  if (nrSnapshots === 0) return;
+  const pairs = (ranges: Array<[number, number]>): string => ranges.map(([lo, hi]) => `${lo} ${hi}`).join(', ');
+  if (!addrHit) {
+    const where =
+      lowest === Infinity
+        ? 'it has no regions'
+        : `its regions span ${lowest} to ${highest} (0x${lowest.toString(16)} to 0x${highest.toString(16)})` +
+          (f.addressRanges!.some(([lo, hi]) => lo < highest && lowest < hi) ? ', and the ranges fall in gaps between them' : '');
+    throw new DamoError('E_USAGE', `--address ${pairs(f.addressRanges!)} matches no region of ${path}: ${where}`, {
+      hint: 'see `damo report record_info` or `damo report heatmap --guide` for the monitored address ranges',
+    });
+  }
+  if (!timeHit) {
+    throw new DamoError(
+      'E_USAGE',
+      `--snapshot_time ${pairs(f.snapshotTimeRanges!)} contains no whole snapshot of ${path}: its snapshots run from ` +
+        `${firstNs} to ${lastNs} ns of the recording's clock (${formatTimeNs(firstNs, false)} to ${formatTimeNs(lastNs, false)})`,
+      { hint: 'times are absolute ns, and a snapshot counts only when it starts and ends within a range' },
+    );
+  }
+  if (f.snapshotIdxRanges !== undefined && f.snapshotIdxRanges.every(([lo]) => lo >= maxSnapshots)) {
+    throw new DamoError(
+      'E_USAGE',
+      `--snapshot_idx ${pairs(f.snapshotIdxRanges)} is past the last snapshot of ${path}: ` +
+        `its records have at most ${maxSnapshots} snapshot${maxSnapshots === 1 ? '' : 's'} (indexes 0 to ${maxSnapshots - 1})`,
+    );
+  }
 }

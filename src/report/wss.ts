@@ -12,7 +12,6 @@
  * 4. print percentiles `int(p / 100.0 * len)` (clamped) with a bar, or every value.
  */
 import { interruptible } from '../core/interrupts.js';
-import { DamoError } from '../core/errors.js';
 import { formatSz, padLeft, percentileIndex, pyInt } from '../core/fmt.js';
 import type { TraceSource } from '../core/model.js';
 import { exactMean, SnapshotAdjuster, type Adjusted } from './records.js';
@@ -29,6 +28,9 @@ export interface WssOptions {
   allWss: boolean;
   nrColsBar: number;
 }
+
+/** Widest bar chart: a bar is built as one string per line. */
+export const MAX_NR_COLS_BAR = 10000;
 
 export const WSS_DEFAULTS: WssOptions = {
   percentiles: [0, 25, 50, 75, 100],
@@ -118,16 +120,6 @@ export async function wssDists(src: TraceSource, opts: WssOptions): Promise<WssD
     });
   }
   return [{ targetId: '0', values: Float64Array.from(collapsed) }];
-}
-
-export function checkPercentiles(percentiles: number[]): void {
-  for (const p of percentiles) {
-    if (!(p >= 0 && p <= 100)) {
-      throw new DamoError('E_USAGE', `percentile ${p} is out of range: percentiles must be within 0..100`, {
-        hint: 'e.g. -r 0 101 25 prints the 0th, 25th, 50th, 75th and 100th percentiles',
-      });
-    }
-  }
 }
 
 /** damo `fmt_dists` for one list (no trailing newline). */

@@ -148,7 +148,11 @@ describe('damo report heats', () => {
     expect(resol.stderr).toContain('--resol takes two values');
     const fine = await runMain(['report', 'heats', '-i', trace, '--resol', '10', '100000000000']);
     expect(fine.code).toBe(2);
-    expect(fine.stderr).toContain('smaller than the address resolution');
+    // 1,000,000,000,000 cells: refused for its size before the recording is read (14.5).
+    expect(fine.stderr).toContain('the most is 16,777,216 cells');
+    const narrow = await runMain(['report', 'heats', '-i', trace, '--resol', '10', '10000', '--address_range', '93823560581120', '93823560585216']);
+    expect(narrow.code).toBe(2);
+    expect(narrow.stderr).toContain('smaller than the address resolution');
     const tid = await runMain(['report', 'heats', '-i', trace, '--tid', '7']);
     expect(tid.code).toBe(2);
     expect(tid.stderr).toContain('has no target with id 7');

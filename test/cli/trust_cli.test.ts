@@ -77,6 +77,7 @@ describe('14.11 options take exactly the number of values they name', () => {
       'report access --sort_regions_dsc',
       'report access --hist_ranges',
       'report access --format',
+      'report access --snapshot_damos_filter',
       'report heatmap --time_range',
       'report heatmap --address_range',
       'validate --regions_boundary',

@@ -12,6 +12,9 @@ import {
   BOX_VALUES,
   DEFAULT_MIN_CHARS,
   FORMAT_AREAS,
+  MAX_BOX_HEIGHT,
+  MAX_BOX_LENGTH,
+  MAX_TEXT_COLUMNS,
   RECORD_KEYWORDS,
   REGION_KEYWORDS,
   SNAPSHOT_KEYWORDS,
@@ -66,6 +69,7 @@ interface AccessCliOptions extends RecordFilterCliOptions {
   json?: boolean;
   raw_form?: boolean;
   exec?: string;
+  snapshot_damos_filter?: string[];
 }
 
 function choice<T extends string>(option: string, value: string, choices: readonly T[]): T {
@@ -81,6 +85,21 @@ function choicesOf<T extends string>(option: string, values: string[] | undefine
 
 function ints(option: string, values: string[] | undefined, count: number, what: string): number[] | undefined {
   return valuesOf(option, values, count, what)?.map((v) => optionValue(option, v, parseInteger));
+}
+
+/** A width the text is padded or drawn to: bounded, so a typo cannot ask for gigabytes of spaces. */
+function atMost(option: string, n: number, max: number, unit: string): void {
+  if (n > max) throw new DamoError('E_USAGE', `${option}: ${n} ${unit} is too many; the most is ${max.toLocaleString('en-US')}`);
+}
+
+/** A [min, max] pair of box sizes: 0 <= min <= max <= `max`. */
+function minMaxColumns(option: string, v: number[] | undefined, max: number): number[] | undefined {
+  if (v === undefined) return undefined;
+  const [lo, hi] = v as [number, number];
+  if (lo < 0) throw new DamoError('E_USAGE', `${option}: min ${lo} is negative; sizes are 0 to ${max.toLocaleString('en-US')}`);
+  if (lo > hi) throw new DamoError('E_USAGE', `${option}: min ${lo} is above max ${hi}`, { hint: `give the smaller first: ${option} ${hi} ${lo}` });
+  if (hi > max) throw new DamoError('E_USAGE', `${option}: max ${hi} is too large; the most is ${max.toLocaleString('en-US')}`);
+  return v;
 }
 
 /** --format: groups of <set|append> <area> <text>. */
@@ -104,7 +123,11 @@ function minChars(values: string[] | undefined): Array<[string, number]> {
   const out: Array<[string, number]> = DEFAULT_MIN_CHARS.map(([k, n]) => [k, n]);
   if (values === undefined) return out;
   if (values.length % 2 !== 0) throw new DamoError('E_USAGE', `--min_chars_for takes pairs: <keyword> <number> (got ${values.length} values)`);
-  for (let i = 0; i < values.length; i += 2) out.push([values[i] as string, optionValue('--min_chars_for', values[i + 1] as string, parseInteger)]);
+  for (let i = 0; i < values.length; i += 2) {
+    const n = optionValue('--min_chars_for', values[i + 1] as string, parseInteger);
+    atMost('--min_chars_for', n, MAX_TEXT_COLUMNS, 'characters');
+    out.push([values[i] as string, n]);
+  }
   return out;
 }
 
@@ -156,6 +179,7 @@ export function registerAccess(report: Command, ctx: CommandContext): void {
     .option('--raw_number', 'plain numbers (bytes, ns, us) instead of human units')
     .option('--json', "damo's JSON form of the (filtered) records")
     .option('--raw_form', "damo's raw text form (the same as damo report raw)")
+    .option('--snapshot_damos_filter <words...>', "DAMOS filters for taking a live snapshot (damo's --damos_filter form: <allow|reject> [none] <type> [<args>]); on a recording they are checked and change nothing, as in damo 3.3.0 (repeatable)")
     .option('--exec <command>', 'not supported: see the description')
     .addHelpText(
       'after',
@@ -174,8 +198,16 @@ ${keywordsHelp()}`,
       }
       const weights = ints('--temperature_weights', opts.temperature_weights, 3, '<size weight> <access rate weight> <age weight>') as [number, number, number] | undefined;
       const percentiles = opts.percentiles_range?.map((v) => optionValue('--percentiles_range', v, parseInteger));
-      if (percentiles !== undefined && percentiles.length === 0) throw new DamoError('E_USAGE', '--percentiles_range needs at least one number');
-      if (percentiles !== undefined && percentiles.length === 3 && percentiles[2] === 0) throw new DamoError('E_USAGE', '--percentiles_range: the step must not be 0');
+      if (percentiles !== undefined) {
+        if (percentiles.length === 0) throw new DamoError('E_USAGE', '--percentiles_range needs at least one number');
+        // Checked here, before the recording is read; the views build the list again from these values.
+        const { checkPercentiles, percentilesOfRange } = await import('../../report/percentiles.js');
+        if (percentiles.length > 3) checkPercentiles('--percentiles_range', percentiles);
+        else {
+          const [a, b, c] = percentiles.length === 1 ? [0, percentiles[0] as number, 1] : [percentiles[0] as number, percentiles[1] as number, percentiles[2] ?? 1];
+          percentilesOfRange('--percentiles_range', [a, b, c]);
+        }
+      }
       const formats: Partial<Record<FormatArea, string>> = {};
       if (opts.format_record_head !== undefined) formats.record_head = opts.format_record_head;
       if (opts.format_record_tail !== undefined) formats.record_tail = opts.format_record_tail;
@@ -184,8 +216,9 @@ ${keywordsHelp()}`,
       if (opts.format_region !== undefined) formats.region = opts.format_region;
       const boxValues = choicesOf('--region_box_values', valuesOf('--region_box_values', opts.region_box_values, 3, '<length> <color> <height>'), BOX_VALUES);
       const boxScales = choicesOf('--region_box_scales', valuesOf('--region_box_scales', opts.region_box_scales, 3, '<length> <color> <height>'), ['linear', 'log'] as const);
-      const boxLength = ints('--region_box_min_max_length', opts.region_box_min_max_length, 2, '<min> <max>');
-      const boxHeight = ints('--region_box_min_max_height', opts.region_box_min_max_height, 2, '<min> <max>');
+      const boxLength = minMaxColumns('--region_box_min_max_length', ints('--region_box_min_max_length', opts.region_box_min_max_length, 2, '<min> <max>'), MAX_BOX_LENGTH);
+      const boxHeight = minMaxColumns('--region_box_min_max_height', ints('--region_box_min_max_height', opts.region_box_min_max_height, 2, '<min> <max>'), MAX_BOX_HEIGHT);
+      atMost('--snapshot_heatmap_width', opts.snapshot_heatmap_width, MAX_TEXT_COLUMNS, 'columns');
       if (opts.hist_ranges !== undefined && opts.hist_ranges.length % 2 !== 0) {
         throw new DamoError('E_USAGE', `--hist_ranges takes pairs of range bounds (got ${opts.hist_ranges.length} values)`);
       }
@@ -231,6 +264,7 @@ ${keywordsHelp()}`,
         json: opts.json === true,
         filter: recordFilterOf(opts, temperatureWeights),
         format,
+        snapshotDamosFilter: opts.snapshot_damos_filter,
       });
       if (code !== 0) throw new ExitCode(code);
     });

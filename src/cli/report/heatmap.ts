@@ -9,7 +9,7 @@ import { DamoError } from '../../core/errors.js';
 import { COLORSET_NAMES, type ColorsetName } from '../../report/heats_text.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit_code.js';
-import { optionValue, parseAddress, parseNonNegativeInteger, parsePositiveInteger, parseTargetId, parseTimeNs, valuesOf } from '../values.js';
+import { checkRangeOrder, optionValue, parseAddress, parseNonNegativeInteger, parsePositiveInteger, parseTargetId, parseTimeNs, valuesOf } from '../values.js';
 import { exactOption } from '../damo_command.js';
 
 interface HeatmapCliOptions {
@@ -45,7 +45,8 @@ function addressGroups(values: string[] | undefined): string[][] | undefined {
   for (let i = 0; i < values.length; ) {
     const g = values.slice(i, i + 2);
     if (g.length < 2) throw new DamoError('E_USAGE', `--address_range takes "<start> <end> [guided]" (got ${values.join(' ')})`);
-    for (const v of g) optionValue('--address_range', v, parseAddress);
+    const [start, end] = g.map((v) => optionValue('--address_range', v, parseAddress)) as [number, number];
+    checkRangeOrder('--address_range', g as [string, string], [start, end]);
     i += 2;
     if (values[i] === 'guided') {
       g.push('guided');
@@ -111,7 +112,9 @@ Examples:
         if (timeRange.length !== 2 && timeRange.length !== 3) {
           throw new DamoError('E_USAGE', `--time_range takes "<start> <end> [base]" (got ${timeRange.length} values)`);
         }
-        timeRange.slice(0, 2).forEach((v) => optionValue('--time_range', v, parseTimeNs));
+        const ends = timeRange.slice(0, 2) as [string, string];
+        // Both ends share the base (absolute, or the third value), so their order shows now.
+        checkRangeOrder('--time_range', ends, ends.map((v) => optionValue('--time_range', v, parseTimeNs)) as [number, number]);
         const b = timeRange[2];
         if (b !== undefined && b !== 'guided' && b !== 'guided_end') optionValue('--time_range', b, parseTimeNs);
       }

@@ -41,10 +41,8 @@ Examples:
   $ damo report nr_regions -i damon.data --sortby time --plot nr_regions.svg`,
     )
     .action(async (opts: NrRegionsCliOptions) => {
-      const [{ pyRange }, { checkPercentiles }] = await Promise.all([import('../../core/fmt.js'), import('../../report/wss.js')]);
-      const range = parseRange(opts.range);
-      const percentiles = pyRange(...(range ?? [0, 101, 25]));
-      checkPercentiles(percentiles);
+      const { percentilesOfRange } = await import('../../report/percentiles.js');
+      const percentiles = percentilesOfRange('--range', parseRange(opts.range) ?? [0, 101, 25]);
       const { runNrRegionsCommand } = await import('../../report/nr_regions_command.js');
       const code = await runNrRegionsCommand(ctx.io, {
         input: opts.input,

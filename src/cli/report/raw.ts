@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import type { Command } from 'commander';
 
-import { DamoError } from '../../core/errors.js';
 import type { CommandContext } from '../context.js';
 import { exactOption } from '../damo_command.js';
 import { ExitCode } from '../exit_code.js';
-import { optionValue, parseSecondsOffset, valuesOf } from '../values.js';
+import { checkRangeOrder, optionValue, parseSecondsOffset, valuesOf } from '../values.js';
 import { addInputOptions } from './common.js';
 
 interface RawCliOptions {
@@ -46,13 +45,7 @@ Examples:
       const duration = valuesOf('--duration', opts.duration, 2, '<start seconds> <end seconds>')?.map((v) => optionValue('--duration', v, parseSecondsOffset)) as
         | [number, number]
         | undefined;
-      if (duration !== undefined && duration[1] < duration[0]) {
-        // Echoed as typed: the user's units, not the seconds or ns they were parsed into.
-        const [from, to] = opts.duration!.slice(-2);
-        throw new DamoError('E_USAGE', `--duration ${from} ${to} is reversed: the end comes before the start`, {
-          hint: `give the start first: --duration ${to} ${from}`,
-        });
-      }
+      if (duration !== undefined) checkRangeOrder('--duration', opts.duration as [string, string], duration, true);
       const { runRawCommand } = await import('../../report/raw_command.js');
       const code = await runRawCommand(ctx.io, {
         input: opts.input,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { Option, type Command } from '../commander.js';
 
+import { DamoError } from '../../core/errors.js';
 import type { CommandContext } from '../context.js';
 import { exactOption } from '../damo_command.js';
 import { ExitCode } from '../exit_code.js';
@@ -64,11 +65,16 @@ Examples:
   $ damo report wss -i damon.data --json | jq '.targets[0].avr_wss_bytes'`,
     )
     .action(async (opts: WssCliOptions) => {
-      const [{ pyRange }, { checkPercentiles, WSS_DEFAULTS }] = await Promise.all([import('../../core/fmt.js'), import('../../report/wss.js')]);
+      const [{ percentilesOfRange }, { MAX_NR_COLS_BAR, WSS_DEFAULTS }] = await Promise.all([import('../../report/percentiles.js'), import('../../report/wss.js')]);
       const range = parseRange(opts.range) ?? [0, 101, 25];
+      if (opts.nr_cols_bar > MAX_NR_COLS_BAR) {
+        throw new DamoError('E_USAGE', `--nr_cols_bar: ${opts.nr_cols_bar} columns is too wide; the most is ${MAX_NR_COLS_BAR.toLocaleString('en-US')} (0 for no bar)`);
+      }
+      const allWss = opts.all_wss === true;
       const options = {
         ...WSS_DEFAULTS,
-        percentiles: pyRange(...range),
+        // --all_wss prints every value, so damo ignores the range then; it is not built either.
+        percentiles: allWss ? [] : percentilesOfRange('--range', range),
         excludeSamples: opts.exclude_samples,
         accThres: opts.acc_thres,
         szThres: opts.sz_thres,
@@ -76,10 +82,9 @@ Examples:
         sortBy: opts.sortby,
         perTarget: opts.per_target === true,
         rawNumber: opts.raw_number === true,
-        allWss: opts.all_wss === true,
+        allWss,
         nrColsBar: opts.nr_cols_bar,
       };
-      if (!options.allWss) checkPercentiles(options.percentiles);
       const { runWssCommand } = await import('../../report/wss_command.js');
       const code = await runWssCommand(ctx.io, { input: opts.input, strict: opts.strict === true, options, json: opts.json === true, plot: opts.plot });
       if (code !== 0) throw new ExitCode(code);

@@ -25,7 +25,7 @@ import { createInflate } from 'node:zlib';
 
 import { DamoError, errorMessage } from '../../core/errors.js';
 import { textToBp, textToBytes, textToNr, textToNrExact, textToNs, textToUs, TextParseError } from '../../core/fmt.js';
-import { emptyHeader, type DamosFilterInfo, type Intervals, type IntervalsGoal, type TraceHeader, type TraceTarget } from '../../core/model.js';
+import { emptyHeader, type DamosFilterInfo, type DamosStats, type Intervals, type IntervalsGoal, type TraceHeader, type TraceTarget } from '../../core/model.js';
 import { JsonShapeError, keyEquals, NEED_MORE, NumText, type Json } from '../json_tokenizer.js';
 import { DamoRegionReader } from './json_regions.js';
 import { finishRecords, MemoryTraceSource, type AbsTime, type PendingRecord, type PendingSnapshot } from './records.js';
@@ -66,6 +66,7 @@ interface PendingSnapshotFields {
   end: AbsTime | null;
   totalBytes: number | undefined;
   sampleIntervalUs: number | undefined;
+  damosStats: DamosStats | undefined;
 }
 
 export interface DamoJsonParserOptions {
@@ -90,7 +91,7 @@ export class DamoJsonParser extends DamoRegionReader {
   nrRegions = 0;
 
   private record: PendingRecord | null = null;
-  private snapFields: PendingSnapshotFields = { start: null, end: null, totalBytes: undefined, sampleIntervalUs: undefined };
+  private snapFields: PendingSnapshotFields = { start: null, end: null, totalBytes: undefined, sampleIntervalUs: undefined, damosStats: undefined };
   private recordHasSnapshots = false;
   private recordNrSnapshots = 0;
   private readonly onSnapshot: DamoJsonParserOptions['onSnapshot'];
@@ -199,6 +200,7 @@ export class DamoJsonParser extends DamoRegionReader {
           f.end = null;
           f.totalBytes = undefined;
           f.sampleIntervalUs = undefined;
+          f.damosStats = undefined;
         }
         this.regions.reset();
         this.state = St.SnapFirstKey;
@@ -326,6 +328,7 @@ export class DamoJsonParser extends DamoRegionReader {
     snap.end = f.end;
     if (f.totalBytes !== undefined) snap.totalBytes = f.totalBytes;
     if (f.sampleIntervalUs !== undefined) snap.sampleIntervalUs = f.sampleIntervalUs;
+    if (f.damosStats !== undefined) snap.damosStats = f.damosStats;
     this.nrRegions += snap.starts.length;
     if (this.onSnapshot !== undefined) this.onSnapshot(snap, this.records.length);
     else record.snapshots.push(snap);
@@ -469,6 +472,28 @@ export class DamoJsonParser extends DamoRegionReader {
       case 'sample_interval_us': {
         const v = this.parseValue();
         if (v !== null) f.sampleIntervalUs = this.convert(v, textToUs, key, at);
+        return;
+      }
+      case 'damos_stats': {
+        // damo `DamosStats.from_kvpairs`: the six counters required, the snapshot counts 0 when absent.
+        const v = this.parseValue();
+        if (v === null) return;
+        if (typeof v !== 'object' || Array.isArray(v) || v instanceof NumText) throw this.err("'damos_stats' must be an object or null", at);
+        const field = (k: string, parse: (t: string | number | bigint) => number, dflt?: number): number => {
+          const x = v[k];
+          if (x === undefined && dflt !== undefined) return dflt;
+          return this.convert(x ?? null, parse, `damos_stats.${k}`, at);
+        };
+        f.damosStats = {
+          nrTried: field('nr_tried', textToNr),
+          szTriedBytes: field('sz_tried', textToBytes),
+          nrApplied: field('nr_applied', textToNr),
+          szAppliedBytes: field('sz_applied', textToBytes),
+          szOpsFilterPassedBytes: field('sz_ops_filter_passed', textToBytes),
+          qtExceeds: field('qt_exceeds', textToNr),
+          nrSnapshots: field('nr_snapshots', textToNr, 0),
+          maxNrSnapshots: field('max_nr_snapshots', textToNr, 0),
+        };
         return;
       }
       default:

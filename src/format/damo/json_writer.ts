@@ -14,7 +14,7 @@ import { createDeflate } from 'node:zlib';
 
 import { DamoError, errorMessage } from '../../core/errors.js';
 import { formatBp, formatNr, formatSz, formatTimeNs, formatTimeNsExact, pyInt, pyRepr } from '../../core/fmt.js';
-import type { DamosFilterInfo, Intervals, IntervalsGoal, Snapshot, TraceSource } from '../../core/model.js';
+import type { DamosFilterInfo, DamosStats, Intervals, IntervalsGoal, Snapshot, TraceSource } from '../../core/model.js';
 import { targetSnapshots } from '../../core/trace_walk.js';
 
 /** A Python value for json.dumps: bigint = int, number = float, string, null, list, dict. */
@@ -195,7 +195,7 @@ export async function* damoJsonChunks(src: TraceSource, opts: DamoJsonTextOption
         out += regs.join(',\n') + '\n                ],\n';
       }
       out += `                "total_bytes": "${raw ? pyInt(total) : formatSz(total, false)}",\n`;
-      out += '                "damos_stats": null,\n';
+      out += `                "damos_stats": ${damosStatsText(s.damosStats, raw)},\n`;
       const si = s.sampleIntervalUs;
       out += `                "sample_interval_us": ${si === undefined ? 'null' : `"${usField(si, raw)}"`}\n`;
       out += '            }';
@@ -207,6 +207,24 @@ export async function* damoJsonChunks(src: TraceSource, opts: DamoJsonTextOption
     tail += t === targets.length - 1 ? '\n]' : ',\n';
     yield tail;
   }
+}
+
+/** damo `DamosStats.to_kvpairs`, indented as the snapshot's field; null when not recorded. */
+function damosStatsText(st: DamosStats | undefined, raw: boolean): string {
+  if (st === undefined) return 'null';
+  const nr = (n: number): string => pyJsonString(formatNr(n, raw));
+  const sz = (n: number): string => pyJsonString(formatSz(n, raw));
+  const fields: Array<[string, string]> = [
+    ['nr_tried', nr(st.nrTried)],
+    ['sz_tried', sz(st.szTriedBytes)],
+    ['nr_applied', nr(st.nrApplied)],
+    ['sz_applied', sz(st.szAppliedBytes)],
+    ['sz_ops_filter_passed', sz(st.szOpsFilterPassedBytes)],
+    ['qt_exceeds', nr(st.qtExceeds)],
+    ['nr_snapshots', nr(st.nrSnapshots)],
+    ['max_nr_snapshots', nr(st.maxNrSnapshots)],
+  ];
+  return `{\n${fields.map(([k, v]) => `                    "${k}": ${v}`).join(',\n')}\n                }`;
 }
 
 interface Sink {

@@ -21,7 +21,7 @@
  * doubles relative to `baseTimeNs`, so when a reading would not be exact as a double the
  * builder moves the base to the first snapshot's start.
  */
-import type { Intervals, Snapshot, TraceHeader, TraceSource, TraceTarget, TraceTrailer } from '../../core/model.js';
+import type { DamosStats, Intervals, Snapshot, TraceHeader, TraceSource, TraceTarget, TraceTrailer } from '../../core/model.js';
 
 /** An absolute time as read: a double, or a bigint when an integer beyond 2^53. */
 export type AbsTime = number | bigint;
@@ -37,6 +37,7 @@ export interface PendingSnapshot {
   sampleIntervalUs?: number;
   totalBytes?: number;
   szFilterPassed?: Float64Array;
+  damosStats?: DamosStats;
 }
 
 export interface PendingRecord {
@@ -152,6 +153,7 @@ export function snapshotOf(s: PendingSnapshot, targetIndex: number, rel: (t: Abs
   if (s.sampleIntervalUs !== undefined) snap.sampleIntervalUs = s.sampleIntervalUs;
   if (s.totalBytes !== undefined) snap.totalBytes = s.totalBytes;
   if (s.szFilterPassed !== undefined) snap.szFilterPassed = s.szFilterPassed;
+  if (s.damosStats !== undefined) snap.damosStats = s.damosStats;
   return snap;
 }
 
