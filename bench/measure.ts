@@ -10,6 +10,7 @@ import { existsSync, openSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
 const GNU_TIME = '/usr/bin/time';
+const TIMEOUT = 'timeout';
 const FIGURES = 'BENCH_FIGURES maxrss_kb=%M user_s=%U sys_s=%S';
 
 export interface Measurement {
@@ -28,10 +29,15 @@ export function haveGnuTime(): boolean {
   return existsSync(GNU_TIME);
 }
 
-/** Runs `argv` with stdout to /dev/null; throws with the child's stderr when it fails. */
+/**
+ * Runs `argv` with stdout to /dev/null; throws with the child's last stderr line when it fails.
+ * With `timeout_s`, coreutils' timeout(1) runs it in its own process group and stops the
+ * whole group when time is up, so no grandchild (python under the peer's wrapper, gnuplot)
+ * outlives the run.
+ */
 export function measure(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeout_s?: number } = {}): Measurement {
-  const [cmd, ...args] = argv as [string, ...string[]];
-  const wrapped = haveGnuTime() ? [GNU_TIME, '-f', FIGURES, cmd, ...args] : argv;
+  const timed = haveGnuTime() ? [GNU_TIME, '-f', FIGURES, ...argv] : argv;
+  const wrapped = opts.timeout_s === undefined ? timed : [TIMEOUT, '-s', 'TERM', '-k', '10', String(Math.ceil(opts.timeout_s)), ...timed];
   const load1 = loadAverage()[0];
   // Opened for writing: the children write their whole output, as into a file.
   devNull ??= openSync('/dev/null', 'w');
@@ -42,11 +48,11 @@ export function measure(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: s
     maxBuffer: 64 << 20,
     env: opts.env ?? process.env,
     ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
-    ...(opts.timeout_s === undefined ? {} : { timeout: opts.timeout_s * 1000 }),
   });
   const wall_s = (performance.now() - t0) / 1000;
   const stderr = r.stderr ?? '';
   if (r.error !== undefined) throw new Error(`${argv.join(' ')}: ${r.error.message}`);
+  if (opts.timeout_s !== undefined && (r.status === 124 || r.status === 137)) throw new Error(`stopped after ${Math.ceil(opts.timeout_s)} s (timeout)`);
   if (r.status !== 0) {
     const last = stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('BENCH_FIGURES') && !l.startsWith('Command exited')).pop();
     throw new Error(`exited ${r.status ?? r.signal}: ${last ?? '(no message)'}`);

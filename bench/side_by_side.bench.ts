@@ -255,6 +255,7 @@ export async function run(opts: BenchOptions): Promise<BenchOutput> {
               ours_peak_rss_mb: maxOrNull(runs.map((m) => m.peak_rss_mb)),
               peer_runs: peerRuns.length,
               peer_median_s: peerMedian,
+              peer_median_cpu_s: peerRuns.length > 0 ? median(peerRuns.map((m) => m.cpu_s ?? NaN)) : null,
               peer_peak_rss_mb: peerRss,
               peer_note: fmt === 'trace' && peerMedian !== null ? 'damo read the json_compressed copy' : peerNote,
               ratio: peerMedian === null ? null : peerMedian / oursMedian,

@@ -23,6 +23,8 @@ export interface Row {
   peer_runs: number;
   /** the Python damo's median on the json_compressed file of the same recording */
   peer_median_s: number | null;
+  /** user + system CPU seconds of damo's runs (python and its children), median */
+  peer_median_cpu_s: number | null;
   peer_peak_rss_mb: number | null;
   peer_note: string;
   /** peer median / ours median: how many times faster we are */
@@ -143,7 +145,7 @@ export function renderMarkdown(s: Summary): string {
   }
   out.push('');
   out.push(
-    '| input | format | damo-ts command | ours median s (CPU) | damo 3.3.0 command | damo median s | speed-up | ours peak RSS MB | damo peak RSS MB | floor: inflate alone s (ours / floor) | runs ours/damo | load |',
+    '| input | format | damo-ts command | ours median s (CPU) | damo 3.3.0 command | damo median s (CPU) | speed-up (CPU) | ours peak RSS MB | damo peak RSS MB | floor: inflate alone s (ours / floor) | runs ours/damo | load |',
   );
   out.push('|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of s.rows) {
@@ -152,11 +154,13 @@ export function renderMarkdown(s: Summary): string {
       out.push(`| ${r.input} | ${fmt} | \`${r.command}\` | failed: ${r.ours_error.replace(/\|/g, '\\|')} | | | | | | | | |`);
       continue;
     }
-    const peerCell = r.peer_median_s === null ? '' : sec(r.peer_median_s);
+    const peerCell = r.peer_median_s === null ? '' : `${sec(r.peer_median_s)} (${sec(r.peer_median_cpu_s)})`;
+    const cpuRatio = r.peer_median_cpu_s === null ? null : r.peer_median_cpu_s / r.ours_median_cpu_s;
+    const speedCell = r.ratio === null ? '' : `${ratio(r.ratio)} (${ratio(cpuRatio)})`;
     const note = r.peer_note === '' ? '' : ` (${r.peer_note})`;
     const floor = r.floor_s === null ? '' : `${sec(r.floor_s)} (${(r.ours_median_s / r.floor_s).toFixed(2)}x)`;
     out.push(
-      `| ${r.input} | ${fmt} | \`${r.command}\` | ${sec(r.ours_median_s)} (${sec(r.ours_median_cpu_s)}) | \`${r.peer_command}\`${note} | ${peerCell} | ${ratio(r.ratio)} | ` +
+      `| ${r.input} | ${fmt} | \`${r.command}\` | ${sec(r.ours_median_s)} (${sec(r.ours_median_cpu_s)}) | \`${r.peer_command}\`${note} | ${peerCell} | ${speedCell} | ` +
         `${num(r.ours_peak_rss_mb)} | ${num(r.peer_peak_rss_mb)} | ${floor} | ${r.ours_runs}/${r.peer_runs} | ${r.load1_median.toFixed(1)} |`,
     );
   }
