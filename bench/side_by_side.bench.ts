@@ -123,8 +123,29 @@ function memAvailableMb(): number {
 
 interface PeerRecord {
   input: BenchInput;
+  /** the median, or how long the failed run took before it stopped */
   median_s: number;
   peak_rss_mb: number | null;
+  failed: boolean;
+}
+
+/**
+ * What predicts damo's cost on `input` for case `id`: its own run on the largest smaller
+ * input of >= 100k regions (start-up no longer dominates there), or else the cheapest other
+ * report on such an input (every report reads the whole file first, so that is a lower bound).
+ */
+function predictor(seen: Map<string, PeerRecord[]>, id: string, input: BenchInput): (PeerRecord & { what: string }) | undefined {
+  const usable = (r: PeerRecord): boolean => r.input.nr_regions >= 100_000 && r.input.nr_regions < input.nr_regions;
+  const own = (seen.get(id) ?? []).filter(usable).pop();
+  if (own !== undefined) return { ...own, what: `${own.input.id}${own.failed ? ' (failed there)' : ''}` };
+  let best: (PeerRecord & { what: string }) | undefined;
+  for (const [other, records] of seen) {
+    for (const r of records.filter(usable)) {
+      const scaled = r.median_s / r.input.nr_regions;
+      if (best === undefined || scaled < best.median_s / best.input.nr_regions) best = { ...r, failed: false, what: `${other} on ${r.input.id}` };
+    }
+  }
+  return best;
 }
 
 export async function run(opts: BenchOptions): Promise<BenchOutput> {
@@ -175,17 +196,17 @@ export async function run(opts: BenchOptions): Promise<BenchOutput> {
           peerAllowed = false;
           peerNote = 'peer not available: gnuplot is not installed (damo draws images with it)';
         } else {
-          const prev = (peerSeen.get(c.id) ?? []).filter((r) => r.input.nr_regions >= 100_000 && r.input.nr_regions < input.nr_regions).pop();
+          const prev = predictor(peerSeen, c.id, input);
           if (prev !== undefined) {
             const scale = input.nr_regions / prev.input.nr_regions;
             const predictedS = prev.median_s * scale;
             const predictedRss = prev.peak_rss_mb === null ? 0 : prev.peak_rss_mb * scale;
             if (predictedS > p.peer_max_s) {
               peerAllowed = false;
-              peerNote = `damo not run: ~${Math.round(predictedS)} s predicted from ${prev.input.id} > --peer-max-s ${p.peer_max_s}`;
+              peerNote = `damo not run: ${prev.failed ? 'more than ' : '~'}${Math.round(predictedS)} s predicted from ${prev.what} > --peer-max-s ${p.peer_max_s}`;
             } else if (predictedRss > memAvailableMb() / 2) {
               peerAllowed = false;
-              peerNote = `damo not run: ~${Math.round(predictedRss)} MB peak RSS predicted from ${prev.input.id}, more than half the available memory`;
+              peerNote = `damo not run: ~${Math.round(predictedRss)} MB peak RSS predicted from ${prev.what}, more than half the available memory`;
             }
           }
         }
@@ -205,6 +226,7 @@ export async function run(opts: BenchOptions): Promise<BenchOutput> {
           });
         };
         let peerSpentS = 0;
+        let peerFailedAfterS: number | null = null;
         for (let round = 0; round < rounds; round++) {
           runOurs('json_compressed');
           if (peerAllowed && peer.available) {
@@ -213,11 +235,12 @@ export async function run(opts: BenchOptions): Promise<BenchOutput> {
               peerAllowed = false;
               peerNote = `damo run ${peerRuns.length}x: another run would pass --peer-max-s ${p.peer_max_s}`;
             } else {
+              const t0 = performance.now();
               try {
                 const m = measure(peerArgv(peer, fill(c.peer, input.json_path, out)), {
                   env,
                   cwd: work,
-                  timeout_s: Math.max(4 * p.peer_max_s, 120),
+                  timeout_s: Math.max(6 * p.peer_max_s, 120),
                 });
                 if (c.writes === true) checkWritten(out, c.peer);
                 peerRuns.push(m);
@@ -225,6 +248,8 @@ export async function run(opts: BenchOptions): Promise<BenchOutput> {
               } catch (e) {
                 peerAllowed = false;
                 peerNote = `damo failed: ${(e as Error).message.split('\n')[0]?.slice(0, 200) ?? ''}`;
+                // A failure (a timeout above all) still bounds what a larger input would cost.
+                peerFailedAfterS = (performance.now() - t0) / 1000;
               }
             }
           }
@@ -232,9 +257,9 @@ export async function run(opts: BenchOptions): Promise<BenchOutput> {
         }
         const peerMedian = peerRuns.length > 0 ? median(peerRuns.map((m) => m.wall_s)) : null;
         const peerRss = maxOrNull(peerRuns.map((m) => m.peak_rss_mb));
-        if (peerMedian !== null) {
+        if (peerMedian !== null || peerFailedAfterS !== null) {
           const seen = peerSeen.get(c.id) ?? [];
-          seen.push({ input, median_s: peerMedian, peak_rss_mb: peerRss });
+          seen.push({ input, median_s: peerMedian ?? (peerFailedAfterS as number), peak_rss_mb: peerRss, failed: peerMedian === null });
           peerSeen.set(c.id, seen);
         }
         for (const fmt of ['json_compressed', 'trace'] as const) {
