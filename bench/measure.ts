@@ -54,7 +54,9 @@ export function measure(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: s
   if (r.error !== undefined) throw new Error(`${argv.join(' ')}: ${r.error.message}`);
   if (opts.timeout_s !== undefined && (r.status === 124 || r.status === 137)) throw new Error(`stopped after ${Math.ceil(opts.timeout_s)} s (timeout)`);
   if (r.status !== 0) {
-    const last = stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('BENCH_FIGURES') && !l.startsWith('Command exited')).pop();
+    const lines = stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('BENCH_FIGURES') && !l.startsWith('Command exited'));
+    // A Node crash ends with its version line; the error is the line naming it.
+    const last = lines.filter((l) => /Error\b|^damo:/.test(l)).pop() ?? lines.pop();
     throw new Error(`exited ${r.status ?? r.signal}: ${last ?? '(no message)'}`);
   }
   const m = /BENCH_FIGURES maxrss_kb=(\d+) user_s=([\d.]+) sys_s=([\d.]+)/.exec(stderr);

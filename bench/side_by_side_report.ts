@@ -128,7 +128,7 @@ function load(m: MachineState): string {
 export function renderMarkdown(s: Summary): string {
   const out: string[] = [];
   const mb = s.machine_before;
-  out.push(`### damo-ts side by side with damo ${s.peer.includes('damo') ? '' : '(peer missing) '}- ${mb.date_utc}`);
+  out.push(`### damo-ts side by side with ${s.peer.startsWith('Python damo') ? 'the Python damo' : 'no peer'}, ${s.quick ? '--quick, ' : ''}${mb.date_utc}`);
   out.push('');
   out.push(
     `Machine: ${mb.nproc} CPUs (${mb.cpu_model}), ${mb.mem_total_gb.toFixed(0)} GiB, Node ${mb.node_version}; ` +
