@@ -3,7 +3,7 @@
  * `damo report heats` benchmark (issue 4): a synthetic recording of 1,000,000 regions
  * (1,000 snapshots of 1,000 regions, DAMON's default max_nr_regions), then the real CLI in
  * a child process, as a user runs it:
- * - raw 500x500 text to /dev/null (target < 1 s; damo 3.3.0 needs ~36 s at this size),
+ * - raw 500x500 text to /dev/null (target < 1 s; side_by_side.bench.ts times damo 3.3.0 beside it),
  * - a 500x500 PNG (target < 2 s),
  * - peak RSS of each (target < 200 MB), from GNU time's maximum resident set size.
  * Also the in-process heat computation alone, so regressions can be told apart from
@@ -132,7 +132,7 @@ export async function run(): Promise<BenchResult[]> {
     const term = runCli(['report', 'heats', '-i', path, '--heatmap', 'stdout']);
     results.push({ name: 'damo report heats --heatmap stdout (40x80) wall', value: term.wallS, unit: 's' });
 
-    // The same recording as damo's json_compressed, the input damo 3.3.0 needed ~36 s for.
+    // The same recording as damo's json_compressed.
     const damoJson = join(dir, 'bench.json_compressed');
     await writeDamoJsonCompressed(damoJson, SPEC);
     results.push({ name: 'input as damo json_compressed, file size', value: statSync(damoJson).size, unit: 'B' });
