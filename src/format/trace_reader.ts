@@ -32,6 +32,15 @@ import {
   payloadChecksumOk,
   TRACE_MAGIC,
 } from './frame.js';
+import {
+  decodeSnapshots,
+  inflateBlock,
+  newTimeContext,
+  nextDictionary,
+  parseBlockPayload,
+  SEGMENT_MAX_SNAPSHOTS,
+  type TimeContext,
+} from './snapshot_block.js';
 
 
 export interface ReadOptions {
@@ -73,7 +82,7 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
 
   let header: TraceHeader | null = null;
   let firstFrameOffset = 0;
-  const headerDamage: DamageLog = { ranges: [], nrSnapshotFramesKnown: 0 };
+  const headerDamage: DamageLog = { ranges: [], nrSnapshotsLostKnown: 0 };
   for await (const frame of scanFrames(path, strict, warnOnce, true, 0, headerDamage)) {
     if (frame.type !== FrameType.Header || headerDamage.ranges.length > 0) {
       throw new DamoError(
@@ -100,9 +109,17 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
   async function* records(): AsyncGenerator<TraceRecord> {
     let trailerSeen = false;
     let nrSnapshots = 0;
-    const damage: DamageLog = { ranges: [], nrSnapshotFramesKnown: 0 };
+    const damage: DamageLog = { ranges: [], nrSnapshotsLostKnown: 0 };
+    const blocks = new BlockChain();
     for await (const frame of scanFrames(path, strict, warnOnce, false, firstFrameOffset, damage)) {
       if (trailerSeen) warnAfterTrailer(frame.offset);
+      if (frame.type === FrameType.SnapshotBlock) {
+        for (const snapshot of decodeBlock(frame, damage, blocks)) {
+          nrSnapshots += 1;
+          yield { kind: 'snapshot', snapshot };
+        }
+        continue;
+      }
       if (frame.type === FrameType.Snapshot) {
         const snapshot = decodeOrSkip(frame, damage, 'snapshot', () => decodeSnapshotFast(frame.payload));
         if (snapshot === null) continue;
@@ -129,9 +146,46 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
       if (strict || !(err instanceof DamoError) || err.code !== 'E_CORRUPT') throw err;
       const end = frame.offset + FRAME_HEADER_BYTES + frame.payload.length + FRAME_TRAILER_BYTES;
       damage.ranges.push({ start: frame.offset, end, reason: `the ${what} frame does not decode` });
-      if (frame.type === FrameType.Snapshot) damage.nrSnapshotFramesKnown += 1;
+      if (frame.type === FrameType.Snapshot || frame.type === FrameType.SnapshotBlock) damage.nrSnapshotsLostKnown += 1;
       return null;
     }
+  }
+
+  /**
+   * The snapshots of a block frame (format version 2). A block continues its segment's
+   * deflate stream and times, so it decodes only after every earlier block of its segment
+   * did; a block whose predecessor was lost is skipped, and counted, as damage.
+   */
+  function decodeBlock(frame: RawFrame, damage: DamageLog, chain: BlockChain): Snapshot[] {
+    const frameEnd = frame.offset + FRAME_HEADER_BYTES + frame.payload.length + FRAME_TRAILER_BYTES;
+    const h = decodeOrSkip(frame, damage, 'snapshot block', () => parseBlockPayload(frame.payload));
+    if (h === null) {
+      chain.broken();
+      return [];
+    }
+    if (h.position > 0 && !chain.continuedBy(h.segment, h.position)) {
+      const reason = 'an earlier block of its segment was lost';
+      if (strict) throw new DamoError('E_CORRUPT', `${path}: snapshot block at byte offset ${frame.offset} cannot be decoded: ${reason}`);
+      damage.ranges.push({ start: frame.offset, end: frameEnd, reason });
+      damage.nrSnapshotsLostKnown += h.count;
+      chain.broken();
+      return [];
+    }
+    if (h.position === 0) chain.start(h.segment);
+    const dictionary = chain.dictionary;
+    const snapshots = decodeOrSkip(frame, damage, 'snapshot block', () => {
+      if (h.nrRegions * 2 > h.rawBytes) throw new DamoError('E_CORRUPT', `block header claims ${h.nrRegions} regions in ${h.rawBytes} bytes`);
+      const raw = inflateBlock(h, dictionary);
+      const decoded = decodeSnapshots(raw, h.count, h.nrRegions, chain.times);
+      chain.advance(h.count, raw);
+      return decoded;
+    });
+    if (snapshots === null) {
+      damage.nrSnapshotsLostKnown += h.count - 1;
+      chain.broken();
+      return [];
+    }
+    return snapshots;
   }
 
   /** One warning per pass that met damage; identical passes give identical (deduplicated) text. */
@@ -141,10 +195,10 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
     const nrBytes = damage.ranges.reduce((sum, r) => sum + r.end - r.start, 0);
     const trailerCount = lastTrailer?.nrSnapshots;
     let skipped: string;
-    if (trailerCount !== undefined && trailerCount >= nrSnapshotsRead && damage.nrSnapshotFramesKnown <= trailerCount - nrSnapshotsRead) {
+    if (trailerCount !== undefined && trailerCount >= nrSnapshotsRead && damage.nrSnapshotsLostKnown <= trailerCount - nrSnapshotsRead) {
       skipped = `${trailerCount - nrSnapshotsRead} snapshot(s) skipped (the trailer counts ${trailerCount}, ${nrSnapshotsRead} were read)`;
     } else {
-      skipped = `at least ${damage.nrSnapshotFramesKnown} snapshot(s) skipped (exact count unknown: the trailer is missing or damaged)`;
+      skipped = `at least ${damage.nrSnapshotsLostKnown} snapshot(s) skipped (exact count unknown: the trailer is missing or damaged)`;
     }
     warnOnce(
       `${path}: ${nrBytes} damaged byte(s) skipped at byte ranges ${ranges}; ${skipped}; every other frame passed its checksums and was read (--strict makes this an error)`,
@@ -192,9 +246,16 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
       // handle (and validate) everything else.
       let trailerSeen = false;
       let nrSnapshots = 0;
-      const damage: DamageLog = { ranges: [], nrSnapshotFramesKnown: 0 };
+      const damage: DamageLog = { ranges: [], nrSnapshotsLostKnown: 0 };
+      const blocks = new BlockChain();
       for await (const frame of scanFrames(path, strict, warnOnce, false, firstFrameOffset, damage)) {
         if (trailerSeen) warnAfterTrailer(frame.offset);
+        if (frame.type === FrameType.SnapshotBlock) {
+          const decoded = decodeBlock(frame, damage, blocks);
+          nrSnapshots += decoded.length;
+          yield* decoded;
+          continue;
+        }
         if (frame.type === FrameType.Snapshot) {
           const snapshot = decodeOrSkip(frame, damage, 'snapshot', () => decodeSnapshotFast(frame.payload));
           if (snapshot === null) continue;
@@ -215,6 +276,38 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
   };
 }
 
+/** Where the segment being read stands: what its next block must continue. */
+class BlockChain {
+  private segment = -1;
+  private nextPosition = 0;
+  dictionary: Uint8Array = new Uint8Array(0);
+  times: TimeContext = newTimeContext();
+
+  start(segment: number): void {
+    this.segment = segment;
+    this.nextPosition = 0;
+    this.dictionary = new Uint8Array(0);
+    this.times = newTimeContext();
+  }
+
+  continuedBy(segment: number, position: number): boolean {
+    return segment === this.segment && position === this.nextPosition;
+  }
+
+  advance(count: number, raw: Uint8Array): void {
+    this.nextPosition += count;
+    // The writer starts a new segment at this length; nothing continues a full one.
+    if (this.nextPosition >= SEGMENT_MAX_SNAPSHOTS) this.broken();
+    else this.dictionary = nextDictionary(this.dictionary, raw);
+  }
+
+  broken(): void {
+    this.segment = -1;
+    this.nextPosition = 0;
+    this.dictionary = new Uint8Array(0);
+  }
+}
+
 function decodeOrCorrupt<T>(path: string, offset: number, what: string, decode: () => T): T {
   try {
     return decode();
@@ -227,8 +320,12 @@ function decodeOrCorrupt<T>(path: string, offset: number, what: string, decode: 
 /** What one pass found damaged: byte ranges [start, end) it could not read, and why. */
 interface DamageLog {
   ranges: { start: number; end: number; reason: string }[];
-  /** Frames inside the ranges whose intact header said they held a snapshot. */
-  nrSnapshotFramesKnown: number;
+  /**
+   * Snapshots known to be lost: one for each skipped frame whose intact frame header said it
+   * held snapshots, and every snapshot of an intact block that could not be decoded because
+   * an earlier block of its segment was lost.
+   */
+  nrSnapshotsLostKnown: number;
 }
 
 /** Where the next frame may start: the frame markers a resync scan accepts before the CRC. */
@@ -252,7 +349,7 @@ async function* scanFrames(
   warn: (message: string) => void,
   headerOnly: boolean,
   startOffset = 0,
-  damage: DamageLog = { ranges: [], nrSnapshotFramesKnown: 0 },
+  damage: DamageLog = { ranges: [], nrSnapshotsLostKnown: 0 },
 ): AsyncGenerator<RawFrame> {
   let fh: FileHandle;
   try {
@@ -373,7 +470,7 @@ async function* scanFrames(
         }
         // The header passed its checksum, so its length is trusted: skip this frame whole.
         damaged(frameOffset, 'payload checksum mismatch');
-        if (check.type === FrameType.Snapshot) damage.nrSnapshotFramesKnown += 1;
+        if (check.type === FrameType.Snapshot || check.type === FrameType.SnapshotBlock) damage.nrSnapshotsLostKnown += 1;
         bufStart += total;
         closeDamage(frameOffset + total);
         continue;
