@@ -235,42 +235,48 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
     }
   }
 
+  /**
+   * The hot path of every report: one pass over the snapshot frames, a block's snapshots
+   * at a time; records() handles (and validates) everything else.
+   */
+  async function* snapshotBatches(): AsyncGenerator<Snapshot[]> {
+    let trailerSeen = false;
+    let nrSnapshots = 0;
+    const damage: DamageLog = { ranges: [], nrSnapshotsLostKnown: 0 };
+    const blocks = new BlockChain();
+    for await (const frame of scanFrames(path, strict, warnOnce, false, firstFrameOffset, damage)) {
+      if (trailerSeen) warnAfterTrailer(frame.offset);
+      if (frame.type === FrameType.SnapshotBlock) {
+        const decoded = decodeBlock(frame, damage, blocks);
+        nrSnapshots += decoded.length;
+        if (decoded.length > 0) yield decoded;
+        continue;
+      }
+      if (frame.type === FrameType.Snapshot) {
+        const snapshot = decodeOrSkip(frame, damage, 'snapshot', () => decodeSnapshotFast(frame.payload));
+        if (snapshot === null) continue;
+        nrSnapshots += 1;
+        yield [snapshot];
+        continue;
+      }
+      for (const r of decodeOther(frame, damage)) {
+        if (r.kind === 'trailer') {
+          lastTrailer = r.trailer;
+          trailerSeen = true;
+        }
+      }
+    }
+    reportDamage(damage, nrSnapshots);
+  }
+
   const finalHeader = header;
   return {
     path,
     header: finalHeader,
     warnings,
     records,
-    async *snapshots(): AsyncGenerator<Snapshot> {
-      // The hot path of every report: decode snapshot frames directly, and let records()
-      // handle (and validate) everything else.
-      let trailerSeen = false;
-      let nrSnapshots = 0;
-      const damage: DamageLog = { ranges: [], nrSnapshotsLostKnown: 0 };
-      const blocks = new BlockChain();
-      for await (const frame of scanFrames(path, strict, warnOnce, false, firstFrameOffset, damage)) {
-        if (trailerSeen) warnAfterTrailer(frame.offset);
-        if (frame.type === FrameType.SnapshotBlock) {
-          const decoded = decodeBlock(frame, damage, blocks);
-          nrSnapshots += decoded.length;
-          yield* decoded;
-          continue;
-        }
-        if (frame.type === FrameType.Snapshot) {
-          const snapshot = decodeOrSkip(frame, damage, 'snapshot', () => decodeSnapshotFast(frame.payload));
-          if (snapshot === null) continue;
-          nrSnapshots += 1;
-          yield snapshot;
-          continue;
-        }
-        for (const r of decodeOther(frame, damage)) {
-          if (r.kind === 'trailer') {
-            lastTrailer = r.trailer;
-            trailerSeen = true;
-          }
-        }
-      }
-      reportDamage(damage, nrSnapshots);
+    snapshots(): AsyncIterableIterator<Snapshot> {
+      return drain(snapshotBatches());
     },
     trailer: () => lastTrailer,
   };
@@ -306,6 +312,36 @@ class BlockChain {
     this.nextPosition = 0;
     this.dictionary = new Uint8Array(0);
   }
+}
+
+/**
+ * The items of `batches` one by one. Items already decoded are handed out with a resolved
+ * promise and no generator step, so the per-snapshot cost of a pass is one microtask.
+ */
+function drain<T>(batches: AsyncGenerator<T[]>): AsyncIterableIterator<T> {
+  let batch: T[] = [];
+  let index = 0;
+  const refill = (r: IteratorResult<T[]>): IteratorResult<T> | Promise<IteratorResult<T>> => {
+    if (r.done === true) return { done: true, value: undefined };
+    batch = r.value;
+    index = 0;
+    return iterator.next();
+  };
+  const iterator: AsyncIterableIterator<T> = {
+    next(): Promise<IteratorResult<T>> {
+      if (index < batch.length) return Promise.resolve({ done: false, value: batch[index++] as T });
+      return batches.next().then(refill);
+    },
+    async return(): Promise<IteratorResult<T>> {
+      batch = [];
+      await batches.return(undefined);
+      return { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+  return iterator;
 }
 
 function decodeOrCorrupt<T>(path: string, offset: number, what: string, decode: () => T): T {
