@@ -520,6 +520,41 @@ export function inflateBlock(h: BlockHeader, dictionary: Uint8Array): Buffer {
   return raw;
 }
 
+/**
+ * The coded snapshots of consecutive deflate blocks of one segment, inflated in one call:
+ * each block's data ends where a sync flush ended it, so their concatenation (with the
+ * flush markers put back) is one deflate stream, and the window carries from block to block
+ * exactly as the writer's dictionaries did. Throws when a block is not deflate-coded.
+ */
+export function inflateBlocks(blocks: readonly BlockHeader[], dictionary: Uint8Array): Buffer {
+  let inBytes = 0;
+  let outBytes = 0;
+  for (const h of blocks) {
+    if (h.codec !== BlockCodec.Deflate) corrupt('a stored block cannot be inflated with its neighbours');
+    inBytes += h.data.length + SYNC_MARKER_BYTES;
+    outBytes += h.rawBytes;
+  }
+  const input = Buffer.allocUnsafe(inBytes);
+  let at = 0;
+  for (const h of blocks) {
+    input.set(h.data, at);
+    input.set(SYNC_MARKER, at + h.data.length);
+    at += h.data.length + SYNC_MARKER_BYTES;
+  }
+  let raw: Buffer;
+  try {
+    raw = inflateRawSync(input, {
+      finishFlush: constants.Z_SYNC_FLUSH,
+      maxOutputLength: Math.max(outBytes, 1),
+      ...(dictionary.length > 0 ? { dictionary } : {}),
+    });
+  } catch (err) {
+    return corrupt(`snapshot blocks do not inflate: ${(err as Error).message}`);
+  }
+  if (raw.length !== outBytes) corrupt(`snapshot blocks inflate to ${raw.length} bytes, their headers say ${outBytes}`);
+  return raw;
+}
+
 /** The dictionary for the block after one whose coded bytes were `raw`. */
 export function nextDictionary(dictionary: Uint8Array, raw: Uint8Array): Uint8Array {
   if (raw.length >= DICTIONARY_BYTES) return raw.slice(raw.length - DICTIONARY_BYTES);

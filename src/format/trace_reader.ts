@@ -33,8 +33,11 @@ import {
   TRACE_MAGIC,
 } from './frame.js';
 import {
+  BlockCodec,
+  type BlockHeader,
   decodeSnapshots,
   inflateBlock,
+  inflateBlocks,
   newTimeContext,
   nextDictionary,
   parseBlockPayload,
@@ -244,13 +247,33 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
     let nrSnapshots = 0;
     const damage: DamageLog = { ranges: [], nrSnapshotsLostKnown: 0 };
     const blocks = new BlockChain();
+    // Consecutive blocks of one segment (a recorder writes one per snapshot) are inflated
+    // together: one zlib call per run instead of one per snapshot.
+    let run: RawFrame[] = [];
+    const endRun = (): Snapshot[] => {
+      const decoded = decodeBlockRun(run, damage, blocks);
+      run = [];
+      nrSnapshots += decoded.length;
+      return decoded;
+    };
     for await (const frame of scanFrames(path, strict, warnOnce, false, firstFrameOffset, damage)) {
       if (trailerSeen) warnAfterTrailer(frame.offset);
       if (frame.type === FrameType.SnapshotBlock) {
-        const decoded = decodeBlock(frame, damage, blocks);
-        nrSnapshots += decoded.length;
-        if (decoded.length > 0) yield decoded;
+        if (run.length > 0 && startsSegment(frame.payload)) {
+          const decoded = endRun();
+          if (decoded.length > 0) yield decoded;
+        }
+        // The scanner reuses its buffer: keep a copy.
+        run.push({ type: frame.type, offset: frame.offset, payload: Uint8Array.prototype.slice.call(frame.payload) });
+        if (run.length >= SEGMENT_MAX_SNAPSHOTS) {
+          const decoded = endRun();
+          if (decoded.length > 0) yield decoded;
+        }
         continue;
+      }
+      if (run.length > 0) {
+        const decoded = endRun();
+        if (decoded.length > 0) yield decoded;
       }
       if (frame.type === FrameType.Snapshot) {
         const snapshot = decodeOrSkip(frame, damage, 'snapshot', () => decodeSnapshotFast(frame.payload));
@@ -266,7 +289,53 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
         }
       }
     }
+    if (run.length > 0) {
+      const decoded = endRun();
+      if (decoded.length > 0) yield decoded;
+    }
     reportDamage(damage, nrSnapshots);
+  }
+
+  /**
+   * The snapshots of consecutive block frames. When they continue one another within one
+   * segment, all deflate-coded, they are inflated in one call; anything else (damage, a
+   * stored block, a broken chain) goes block by block through decodeBlock, which says what
+   * was lost.
+   */
+  function decodeBlockRun(frames: RawFrame[], damage: DamageLog, chain: BlockChain): Snapshot[] {
+    if (frames.length > 1) {
+      const saved = chain.save();
+      try {
+        const hs = frames.map((f) => parseBlockPayload(f.payload));
+        const first = hs[0] as BlockHeader;
+        let ok = first.position === 0 || chain.continuedBy(first.segment, first.position);
+        for (let i = 1; i < hs.length && ok; i++) {
+          const h = hs[i] as BlockHeader;
+          const prev = hs[i - 1] as BlockHeader;
+          ok = h.segment === first.segment && h.position === prev.position + prev.count && h.nrRegions * 2 <= h.rawBytes;
+        }
+        if (ok && first.nrRegions * 2 <= first.rawBytes && hs.every((h) => h.codec === BlockCodec.Deflate)) {
+          if (first.position === 0) chain.start(first.segment);
+          const raw = inflateBlocks(hs, chain.dictionary);
+          const out: Snapshot[] = [];
+          let at = 0;
+          let count = 0;
+          for (const h of hs) {
+            for (const s of decodeSnapshots(raw.subarray(at, at + h.rawBytes), h.count, h.nrRegions, chain.times)) out.push(s);
+            at += h.rawBytes;
+            count += h.count;
+          }
+          chain.advance(count, raw);
+          return out;
+        }
+      } catch {
+        // Decoded again block by block below, which names the damage.
+      }
+      chain.restore(saved);
+    }
+    const out: Snapshot[] = [];
+    for (const f of frames) for (const s of decodeBlock(f, damage, chain)) out.push(s);
+    return out;
   }
 
   const finalHeader = header;
@@ -311,6 +380,26 @@ class BlockChain {
     this.segment = -1;
     this.nextPosition = 0;
     this.dictionary = new Uint8Array(0);
+  }
+
+  save(): { segment: number; nextPosition: number; dictionary: Uint8Array; times: TimeContext } {
+    return { segment: this.segment, nextPosition: this.nextPosition, dictionary: this.dictionary, times: { ...this.times } };
+  }
+
+  restore(saved: ReturnType<BlockChain['save']>): void {
+    this.segment = saved.segment;
+    this.nextPosition = saved.nextPosition;
+    this.dictionary = saved.dictionary;
+    this.times = saved.times;
+  }
+}
+
+/** Whether a block frame's payload says it starts a segment (position 0). */
+function startsSegment(payload: Uint8Array): boolean {
+  try {
+    return parseBlockPayload(payload).position === 0;
+  } catch {
+    return false;
   }
 }
 
