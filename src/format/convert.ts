@@ -130,8 +130,10 @@ function protobufSafe(s: Snapshot, warn: (m: string) => void): Snapshot {
 
 async function writeProtobuf(src: TraceSource, path: string, mode: number, warn: (m: string) => void): Promise<void> {
   const { TraceWriter } = await import('./trace_writer.js');
+  const { SEGMENT_MAX_SNAPSHOTS } = await import('./snapshot_block.js');
   const header = { ...src.header, toolVersion: src.header.toolVersion || `damo-ts ${toolVersion()}` };
-  const writer = TraceWriter.create(path, header, { mode });
+  // A conversion can be redone, so snapshots are grouped into whole segments (smaller, faster).
+  const writer = TraceWriter.create(path, header, { mode, snapshotsPerBlock: SEGMENT_MAX_SNAPSHOTS });
   try {
     for await (const s of src.snapshots()) writer.writeSnapshot(protobufSafe(s, warn));
     writer.close('converted');

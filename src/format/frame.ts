@@ -27,6 +27,8 @@ export enum FrameType {
   SchemeStats = 3,
   Event = 4,
   Trailer = 5,
+  /** One or more snapshots, format version 2 (src/format/snapshot_block.ts). */
+  SnapshotBlock = 6,
 }
 
 export function encodeFrame(type: FrameType, payload: Uint8Array): Buffer {

@@ -81,17 +81,52 @@ export async function openForReport(io: CliIO, path: string, options: OpenForRep
     header: source.header,
     warnings: source.warnings,
     trailer: () => source.trailer(),
-    async *snapshots() {
-      try {
-        // Lets SIGINT/SIGTERM end the report between snapshots (core/interrupts.ts).
-        yield* interruptible(source.snapshots());
-      } finally {
-        printNewWarnings();
-      }
+    snapshots() {
+      // Lets SIGINT/SIGTERM end the report between snapshots (core/interrupts.ts).
+      return afterPass(interruptible(source.snapshots()), printNewWarnings);
     },
   };
   // Recordings held in memory (damo's formats) keep their per-target lists for the reports.
   const held = source.snapshotsOfTarget?.bind(source);
   if (held !== undefined) opened.snapshotsOfTarget = held;
   return opened;
+}
+
+/**
+ * `items`, calling `done` once when the pass ends (completed, stopped early or failed). A
+ * pass-through iterator, not an async generator, so it adds no promise round trip per item.
+ */
+function afterPass<T>(items: AsyncIterableIterator<T>, done: () => void): AsyncIterableIterator<T> {
+  let ended = false;
+  const end = (): void => {
+    if (!ended) {
+      ended = true;
+      done();
+    }
+  };
+  return {
+    next(): Promise<IteratorResult<T>> {
+      return items.next().then(
+        (r) => {
+          if (r.done === true) end();
+          return r;
+        },
+        (err: unknown) => {
+          end();
+          throw err;
+        },
+      );
+    },
+    async return(value?: unknown): Promise<IteratorResult<T>> {
+      try {
+        if (items.return !== undefined) await items.return(value);
+      } finally {
+        end();
+      }
+      return { done: true, value: value as T };
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }

@@ -151,10 +151,13 @@ export async function writeSyntheticTrace(path: string, spec: SyntheticTraceSpec
   checkSyntheticSpec(spec);
   const { TraceWriter } = await import('./trace_writer.js');
   const { PendingOutput } = await import('../core/output_file.js');
+  const { SEGMENT_MAX_SNAPSHOTS } = await import('./snapshot_block.js');
   const pending = new PendingOutput(path, 'the output');
   let writer;
   try {
-    writer = TraceWriter.create(pending.tmp, syntheticHeader(spec));
+    // Written to a temporary file and renamed when complete, so snapshots can go out in
+    // whole segments (src/format/snapshot_block.ts).
+    writer = TraceWriter.create(pending.tmp, syntheticHeader(spec), { snapshotsPerBlock: SEGMENT_MAX_SNAPSHOTS });
     try {
       for (const snapshot of syntheticSnapshots(spec)) {
         writer.writeSnapshot(snapshot);

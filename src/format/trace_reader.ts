@@ -32,6 +32,18 @@ import {
   payloadChecksumOk,
   TRACE_MAGIC,
 } from './frame.js';
+import {
+  BlockCodec,
+  type BlockHeader,
+  decodeSnapshots,
+  inflateBlock,
+  inflateBlocks,
+  newTimeContext,
+  nextDictionary,
+  parseBlockPayload,
+  SEGMENT_MAX_SNAPSHOTS,
+  type TimeContext,
+} from './snapshot_block.js';
 
 
 export interface ReadOptions {
@@ -73,7 +85,7 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
 
   let header: TraceHeader | null = null;
   let firstFrameOffset = 0;
-  const headerDamage: DamageLog = { ranges: [], nrSnapshotFramesKnown: 0 };
+  const headerDamage: DamageLog = { ranges: [], nrSnapshotsLostKnown: 0 };
   for await (const frame of scanFrames(path, strict, warnOnce, true, 0, headerDamage)) {
     if (frame.type !== FrameType.Header || headerDamage.ranges.length > 0) {
       throw new DamoError(
@@ -100,9 +112,17 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
   async function* records(): AsyncGenerator<TraceRecord> {
     let trailerSeen = false;
     let nrSnapshots = 0;
-    const damage: DamageLog = { ranges: [], nrSnapshotFramesKnown: 0 };
+    const damage: DamageLog = { ranges: [], nrSnapshotsLostKnown: 0 };
+    const blocks = new BlockChain();
     for await (const frame of scanFrames(path, strict, warnOnce, false, firstFrameOffset, damage)) {
       if (trailerSeen) warnAfterTrailer(frame.offset);
+      if (frame.type === FrameType.SnapshotBlock) {
+        for (const snapshot of decodeBlock(frame, damage, blocks)) {
+          nrSnapshots += 1;
+          yield { kind: 'snapshot', snapshot };
+        }
+        continue;
+      }
       if (frame.type === FrameType.Snapshot) {
         const snapshot = decodeOrSkip(frame, damage, 'snapshot', () => decodeSnapshotFast(frame.payload));
         if (snapshot === null) continue;
@@ -129,9 +149,46 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
       if (strict || !(err instanceof DamoError) || err.code !== 'E_CORRUPT') throw err;
       const end = frame.offset + FRAME_HEADER_BYTES + frame.payload.length + FRAME_TRAILER_BYTES;
       damage.ranges.push({ start: frame.offset, end, reason: `the ${what} frame does not decode` });
-      if (frame.type === FrameType.Snapshot) damage.nrSnapshotFramesKnown += 1;
+      if (frame.type === FrameType.Snapshot || frame.type === FrameType.SnapshotBlock) damage.nrSnapshotsLostKnown += 1;
       return null;
     }
+  }
+
+  /**
+   * The snapshots of a block frame (format version 2). A block continues its segment's
+   * deflate stream and times, so it decodes only after every earlier block of its segment
+   * did; a block whose predecessor was lost is skipped, and counted, as damage.
+   */
+  function decodeBlock(frame: RawFrame, damage: DamageLog, chain: BlockChain): Snapshot[] {
+    const frameEnd = frame.offset + FRAME_HEADER_BYTES + frame.payload.length + FRAME_TRAILER_BYTES;
+    const h = decodeOrSkip(frame, damage, 'snapshot block', () => parseBlockPayload(frame.payload));
+    if (h === null) {
+      chain.broken();
+      return [];
+    }
+    if (h.position > 0 && !chain.continuedBy(h.segment, h.position)) {
+      const reason = 'an earlier block of its segment was lost';
+      if (strict) throw new DamoError('E_CORRUPT', `${path}: snapshot block at byte offset ${frame.offset} cannot be decoded: ${reason}`);
+      damage.ranges.push({ start: frame.offset, end: frameEnd, reason });
+      damage.nrSnapshotsLostKnown += h.count;
+      chain.broken();
+      return [];
+    }
+    if (h.position === 0) chain.start(h.segment);
+    const dictionary = chain.dictionary;
+    const snapshots = decodeOrSkip(frame, damage, 'snapshot block', () => {
+      if (h.nrRegions * 2 > h.rawBytes) throw new DamoError('E_CORRUPT', `block header claims ${h.nrRegions} regions in ${h.rawBytes} bytes`);
+      const raw = inflateBlock(h, dictionary);
+      const decoded = decodeSnapshots(raw, h.count, h.nrRegions, chain.times);
+      chain.advance(h.count, raw);
+      return decoded;
+    });
+    if (snapshots === null) {
+      damage.nrSnapshotsLostKnown += h.count - 1;
+      chain.broken();
+      return [];
+    }
+    return snapshots;
   }
 
   /** One warning per pass that met damage; identical passes give identical (deduplicated) text. */
@@ -141,10 +198,10 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
     const nrBytes = damage.ranges.reduce((sum, r) => sum + r.end - r.start, 0);
     const trailerCount = lastTrailer?.nrSnapshots;
     let skipped: string;
-    if (trailerCount !== undefined && trailerCount >= nrSnapshotsRead && damage.nrSnapshotFramesKnown <= trailerCount - nrSnapshotsRead) {
+    if (trailerCount !== undefined && trailerCount >= nrSnapshotsRead && damage.nrSnapshotsLostKnown <= trailerCount - nrSnapshotsRead) {
       skipped = `${trailerCount - nrSnapshotsRead} snapshot(s) skipped (the trailer counts ${trailerCount}, ${nrSnapshotsRead} were read)`;
     } else {
-      skipped = `at least ${damage.nrSnapshotFramesKnown} snapshot(s) skipped (exact count unknown: the trailer is missing or damaged)`;
+      skipped = `at least ${damage.nrSnapshotsLostKnown} snapshot(s) skipped (exact count unknown: the trailer is missing or damaged)`;
     }
     warnOnce(
       `${path}: ${nrBytes} damaged byte(s) skipped at byte ranges ${ranges}; ${skipped}; every other frame passed its checksums and was read (--strict makes this an error)`,
@@ -181,38 +238,199 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
     }
   }
 
+  /**
+   * The hot path of every report: one pass over the snapshot frames, a block's snapshots
+   * at a time; records() handles (and validates) everything else.
+   */
+  async function* snapshotBatches(): AsyncGenerator<Snapshot[]> {
+    let trailerSeen = false;
+    let nrSnapshots = 0;
+    const damage: DamageLog = { ranges: [], nrSnapshotsLostKnown: 0 };
+    const blocks = new BlockChain();
+    // Consecutive blocks of one segment (a recorder writes one per snapshot) are inflated
+    // together: one zlib call per run instead of one per snapshot.
+    let run: RawFrame[] = [];
+    const endRun = (): Snapshot[] => {
+      const decoded = decodeBlockRun(run, damage, blocks);
+      run = [];
+      nrSnapshots += decoded.length;
+      return decoded;
+    };
+    for await (const frame of scanFrames(path, strict, warnOnce, false, firstFrameOffset, damage)) {
+      if (trailerSeen) warnAfterTrailer(frame.offset);
+      if (frame.type === FrameType.SnapshotBlock) {
+        if (run.length > 0 && startsSegment(frame.payload)) {
+          const decoded = endRun();
+          if (decoded.length > 0) yield decoded;
+        }
+        // The scanner reuses its buffer: keep a copy.
+        run.push({ type: frame.type, offset: frame.offset, payload: Uint8Array.prototype.slice.call(frame.payload) });
+        if (run.length >= SEGMENT_MAX_SNAPSHOTS) {
+          const decoded = endRun();
+          if (decoded.length > 0) yield decoded;
+        }
+        continue;
+      }
+      if (run.length > 0) {
+        const decoded = endRun();
+        if (decoded.length > 0) yield decoded;
+      }
+      if (frame.type === FrameType.Snapshot) {
+        const snapshot = decodeOrSkip(frame, damage, 'snapshot', () => decodeSnapshotFast(frame.payload));
+        if (snapshot === null) continue;
+        nrSnapshots += 1;
+        yield [snapshot];
+        continue;
+      }
+      for (const r of decodeOther(frame, damage)) {
+        if (r.kind === 'trailer') {
+          lastTrailer = r.trailer;
+          trailerSeen = true;
+        }
+      }
+    }
+    if (run.length > 0) {
+      const decoded = endRun();
+      if (decoded.length > 0) yield decoded;
+    }
+    reportDamage(damage, nrSnapshots);
+  }
+
+  /**
+   * The snapshots of consecutive block frames. When they continue one another within one
+   * segment, all deflate-coded, they are inflated in one call; anything else (damage, a
+   * stored block, a broken chain) goes block by block through decodeBlock, which says what
+   * was lost.
+   */
+  function decodeBlockRun(frames: RawFrame[], damage: DamageLog, chain: BlockChain): Snapshot[] {
+    if (frames.length > 1) {
+      const saved = chain.save();
+      try {
+        const hs = frames.map((f) => parseBlockPayload(f.payload));
+        const first = hs[0] as BlockHeader;
+        let ok = first.position === 0 || chain.continuedBy(first.segment, first.position);
+        for (let i = 1; i < hs.length && ok; i++) {
+          const h = hs[i] as BlockHeader;
+          const prev = hs[i - 1] as BlockHeader;
+          ok = h.segment === first.segment && h.position === prev.position + prev.count && h.nrRegions * 2 <= h.rawBytes;
+        }
+        if (ok && first.nrRegions * 2 <= first.rawBytes && hs.every((h) => h.codec === BlockCodec.Deflate)) {
+          if (first.position === 0) chain.start(first.segment);
+          const raw = inflateBlocks(hs, chain.dictionary);
+          const out: Snapshot[] = [];
+          let at = 0;
+          let count = 0;
+          for (const h of hs) {
+            for (const s of decodeSnapshots(raw.subarray(at, at + h.rawBytes), h.count, h.nrRegions, chain.times)) out.push(s);
+            at += h.rawBytes;
+            count += h.count;
+          }
+          chain.advance(count, raw);
+          return out;
+        }
+      } catch {
+        // Decoded again block by block below, which names the damage.
+      }
+      chain.restore(saved);
+    }
+    const out: Snapshot[] = [];
+    for (const f of frames) for (const s of decodeBlock(f, damage, chain)) out.push(s);
+    return out;
+  }
+
   const finalHeader = header;
   return {
     path,
     header: finalHeader,
     warnings,
     records,
-    async *snapshots(): AsyncGenerator<Snapshot> {
-      // The hot path of every report: decode snapshot frames directly, and let records()
-      // handle (and validate) everything else.
-      let trailerSeen = false;
-      let nrSnapshots = 0;
-      const damage: DamageLog = { ranges: [], nrSnapshotFramesKnown: 0 };
-      for await (const frame of scanFrames(path, strict, warnOnce, false, firstFrameOffset, damage)) {
-        if (trailerSeen) warnAfterTrailer(frame.offset);
-        if (frame.type === FrameType.Snapshot) {
-          const snapshot = decodeOrSkip(frame, damage, 'snapshot', () => decodeSnapshotFast(frame.payload));
-          if (snapshot === null) continue;
-          nrSnapshots += 1;
-          yield snapshot;
-          continue;
-        }
-        for (const r of decodeOther(frame, damage)) {
-          if (r.kind === 'trailer') {
-            lastTrailer = r.trailer;
-            trailerSeen = true;
-          }
-        }
-      }
-      reportDamage(damage, nrSnapshots);
+    snapshots(): AsyncIterableIterator<Snapshot> {
+      return drain(snapshotBatches());
     },
     trailer: () => lastTrailer,
   };
+}
+
+/** Where the segment being read stands: what its next block must continue. */
+class BlockChain {
+  private segment = -1;
+  private nextPosition = 0;
+  dictionary: Uint8Array = new Uint8Array(0);
+  times: TimeContext = newTimeContext();
+
+  start(segment: number): void {
+    this.segment = segment;
+    this.nextPosition = 0;
+    this.dictionary = new Uint8Array(0);
+    this.times = newTimeContext();
+  }
+
+  continuedBy(segment: number, position: number): boolean {
+    return segment === this.segment && position === this.nextPosition;
+  }
+
+  advance(count: number, raw: Uint8Array): void {
+    this.nextPosition += count;
+    // The writer starts a new segment at this length; nothing continues a full one.
+    if (this.nextPosition >= SEGMENT_MAX_SNAPSHOTS) this.broken();
+    else this.dictionary = nextDictionary(this.dictionary, raw);
+  }
+
+  broken(): void {
+    this.segment = -1;
+    this.nextPosition = 0;
+    this.dictionary = new Uint8Array(0);
+  }
+
+  save(): { segment: number; nextPosition: number; dictionary: Uint8Array; times: TimeContext } {
+    return { segment: this.segment, nextPosition: this.nextPosition, dictionary: this.dictionary, times: { ...this.times } };
+  }
+
+  restore(saved: ReturnType<BlockChain['save']>): void {
+    this.segment = saved.segment;
+    this.nextPosition = saved.nextPosition;
+    this.dictionary = saved.dictionary;
+    this.times = saved.times;
+  }
+}
+
+/** Whether a block frame's payload says it starts a segment (position 0). */
+function startsSegment(payload: Uint8Array): boolean {
+  try {
+    return parseBlockPayload(payload).position === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The items of `batches` one by one. Items already decoded are handed out with a resolved
+ * promise and no generator step, so the per-snapshot cost of a pass is one microtask.
+ */
+function drain<T>(batches: AsyncGenerator<T[]>): AsyncIterableIterator<T> {
+  let batch: T[] = [];
+  let index = 0;
+  const refill = (r: IteratorResult<T[]>): IteratorResult<T> | Promise<IteratorResult<T>> => {
+    if (r.done === true) return { done: true, value: undefined };
+    batch = r.value;
+    index = 0;
+    return iterator.next();
+  };
+  const iterator: AsyncIterableIterator<T> = {
+    next(): Promise<IteratorResult<T>> {
+      if (index < batch.length) return Promise.resolve({ done: false, value: batch[index++] as T });
+      return batches.next().then(refill);
+    },
+    async return(): Promise<IteratorResult<T>> {
+      batch = [];
+      await batches.return(undefined);
+      return { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+  return iterator;
 }
 
 function decodeOrCorrupt<T>(path: string, offset: number, what: string, decode: () => T): T {
@@ -227,8 +445,12 @@ function decodeOrCorrupt<T>(path: string, offset: number, what: string, decode: 
 /** What one pass found damaged: byte ranges [start, end) it could not read, and why. */
 interface DamageLog {
   ranges: { start: number; end: number; reason: string }[];
-  /** Frames inside the ranges whose intact header said they held a snapshot. */
-  nrSnapshotFramesKnown: number;
+  /**
+   * Snapshots known to be lost: one for each skipped frame whose intact frame header said it
+   * held snapshots, and every snapshot of an intact block that could not be decoded because
+   * an earlier block of its segment was lost.
+   */
+  nrSnapshotsLostKnown: number;
 }
 
 /** Where the next frame may start: the frame markers a resync scan accepts before the CRC. */
@@ -252,7 +474,7 @@ async function* scanFrames(
   warn: (message: string) => void,
   headerOnly: boolean,
   startOffset = 0,
-  damage: DamageLog = { ranges: [], nrSnapshotFramesKnown: 0 },
+  damage: DamageLog = { ranges: [], nrSnapshotsLostKnown: 0 },
 ): AsyncGenerator<RawFrame> {
   let fh: FileHandle;
   try {
@@ -373,7 +595,7 @@ async function* scanFrames(
         }
         // The header passed its checksum, so its length is trusted: skip this frame whole.
         damaged(frameOffset, 'payload checksum mismatch');
-        if (check.type === FrameType.Snapshot) damage.nrSnapshotFramesKnown += 1;
+        if (check.type === FrameType.Snapshot || check.type === FrameType.SnapshotBlock) damage.nrSnapshotsLostKnown += 1;
         bufStart += total;
         closeDamage(frameOffset + total);
         continue;

@@ -17,7 +17,7 @@
  * in few of the samples however well the regions fit, and those recordings put 43-94 % of
  * their working set there whether they were accurate or not.
  */
-import type { TraceSource } from '../core/model.js';
+import type { Snapshot, TraceHeader, TraceSource } from '../core/model.js';
 
 /** Share of the working set above which `damo report wss` warns. */
 export const LOW_ACCESS_SHARE_WARN = 0.5;
@@ -34,30 +34,54 @@ export interface LowAccessShare {
 }
 
 /**
- * Over the snapshots after the first `excludeSamples`; null when the recording has no
- * intervals (the samples per aggregation are unknown) or nothing was accessed.
+ * Over the snapshots after the first `excludeSamples`, fed one at a time in file order (so
+ * a report can share its pass); result() is null when the recording has no intervals (the
+ * samples per aggregation are unknown) or nothing was accessed.
  */
-export async function lowAccessShare(src: TraceSource, excludeSamples: number): Promise<LowAccessShare | null> {
-  if (src.header.source === 'native-soft_dirty') return null;
-  const iv = src.header.intervals;
-  if (iv === null || iv.sampleUs <= 0 || iv.aggrUs < iv.sampleUs) return null;
-  const samplesPerAggr = Math.floor(iv.aggrUs / iv.sampleUs);
-  const lowBound = Math.floor(samplesPerAggr * LOW_ACCESS_FRACTION);
-  if (lowBound < 1) return null;
-  let low = 0;
-  let accessed = 0;
-  let seen = 0;
-  for await (const s of src.snapshots()) {
-    if (seen++ < excludeSamples) continue;
+export class LowAccessCounter {
+  private readonly samplesPerAggr: number = 0;
+  private readonly lowBound: number = 0;
+  private readonly applies: boolean;
+  private low = 0;
+  private accessed = 0;
+  private seen = 0;
+
+  constructor(
+    header: TraceHeader,
+    private readonly excludeSamples: number,
+  ) {
+    const iv = header.intervals;
+    this.applies = header.source !== 'native-soft_dirty' && iv !== null && iv.sampleUs > 0 && iv.aggrUs >= iv.sampleUs;
+    if (this.applies && iv !== null) {
+      this.samplesPerAggr = Math.floor(iv.aggrUs / iv.sampleUs);
+      this.lowBound = Math.floor(this.samplesPerAggr * LOW_ACCESS_FRACTION);
+      if (this.lowBound < 1) this.applies = false;
+    }
+  }
+
+  add(s: Snapshot): void {
+    if (!this.applies || this.seen++ < this.excludeSamples) return;
+    const lowBound = this.lowBound;
     for (let i = 0; i < s.starts.length; i++) {
       const acc = s.nrAccesses[i] as number;
       if (acc <= 0) continue;
       const sz = (s.ends[i] as number) - (s.starts[i] as number);
-      accessed += sz;
-      if (acc <= lowBound) low += sz;
+      this.accessed += sz;
+      if (acc <= lowBound) this.low += sz;
     }
   }
-  return accessed > 0 ? { share: low / accessed, samplesPerAggr, lowBound } : null;
+
+  result(): LowAccessShare | null {
+    if (!this.applies || !(this.accessed > 0)) return null;
+    return { share: this.low / this.accessed, samplesPerAggr: this.samplesPerAggr, lowBound: this.lowBound };
+  }
+}
+
+/** LowAccessCounter over one pass of `src`. */
+export async function lowAccessShare(src: TraceSource, excludeSamples: number): Promise<LowAccessShare | null> {
+  const counter = new LowAccessCounter(src.header, excludeSamples);
+  for await (const s of src.snapshots()) counter.add(s);
+  return counter.result();
 }
 
 /** The warning text, or null when the share is below LOW_ACCESS_SHARE_WARN. */

@@ -8,23 +8,35 @@
  * STRETCH_FRACTION.
  */
 import { humanTime } from '../core/human.js';
-import type { TraceHeader, TraceSource } from '../core/model.js';
+import type { Snapshot, TraceHeader, TraceSource } from '../core/model.js';
 
 /** A recorded mean this far from the asked interval (either way) is reported. */
 export const STRETCH_FRACTION = 0.1;
 
-/** Mean snapshot duration in ns over one pass, or null when there is none. */
-export async function meanAggregationNs(src: TraceSource): Promise<number | null> {
-  let sum = 0;
-  let n = 0;
-  for await (const s of src.snapshots()) {
+/** Mean snapshot duration in ns, fed one snapshot at a time (so a report can share its pass). */
+export class AggregationMean {
+  private sumNs = 0;
+  private n = 0;
+
+  add(s: Snapshot): void {
     const d = s.endNs - s.startNs;
     if (d > 0) {
-      sum += d;
-      n++;
+      this.sumNs += d;
+      this.n++;
     }
   }
-  return n === 0 ? null : sum / n;
+
+  /** The mean, or null when no snapshot had a positive duration. */
+  meanNs(): number | null {
+    return this.n === 0 ? null : this.sumNs / this.n;
+  }
+}
+
+/** Mean snapshot duration in ns over one pass, or null when there is none. */
+export async function meanAggregationNs(src: TraceSource): Promise<number | null> {
+  const mean = new AggregationMean();
+  for await (const s of src.snapshots()) mean.add(s);
+  return mean.meanNs();
 }
 
 /** The recorded mean when it differs from the asked aggregation interval by more than STRETCH_FRACTION, else null. */

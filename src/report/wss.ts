@@ -13,7 +13,7 @@
  */
 import { interruptible } from '../core/interrupts.js';
 import { formatSz, padLeft, percentileIndex, pyInt } from '../core/fmt.js';
-import type { TraceSource } from '../core/model.js';
+import type { Snapshot, TraceSource } from '../core/model.js';
 import { exactMean, SnapshotAdjuster, type Adjusted } from './records.js';
 
 export interface WssOptions {
@@ -80,8 +80,12 @@ function targetIdText(id: bigint | null | undefined): string {
   return id === null || id === undefined ? 'None' : id.toString();
 }
 
-/** Computes the wss lists (damo `get_wss_dists`), one pass over the recording. */
-export async function wssDists(src: TraceSource, opts: WssOptions): Promise<WssDist[]> {
+/**
+ * Computes the wss lists (damo `get_wss_dists`), one pass over the recording. `observe`, when
+ * given, sees every snapshot of that pass in file order (other numbers a report wants from
+ * the same pass); it is only called for sources without snapshotsOfTarget (streamed ones).
+ */
+export async function wssDists(src: TraceSource, opts: WssOptions, observe?: (s: Snapshot) => void): Promise<WssDist[]> {
   const perRecord: number[][] = [];
   const adjusters: SnapshotAdjuster[] = [];
   const adjusterOf = (t: number): SnapshotAdjuster => {
@@ -101,7 +105,10 @@ export async function wssDists(src: TraceSource, opts: WssOptions): Promise<WssD
       for await (const s of interruptible(src.snapshotsOfTarget(t))) a.push(s);
     }
   } else {
-    for await (const s of interruptible(src.snapshots())) adjusterOf(s.targetIndex).push(s);
+    for await (const s of interruptible(src.snapshots())) {
+      observe?.(s);
+      adjusterOf(s.targetIndex).push(s);
+    }
   }
 
   // damo keys a dict by target id: a later record with the same id replaces the earlier

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { writeSyntheticTrace } from '../../src/format/synthetic.js';
+import { SEGMENT_MAX_SNAPSHOTS } from '../../src/format/snapshot_block.js';
+import { syntheticHeader, syntheticSnapshots, writeSyntheticTrace } from '../../src/format/synthetic.js';
+import { TraceWriter } from '../../src/format/trace_writer.js';
 import { runMain } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'damo-damaged-'));
@@ -35,8 +37,17 @@ describe.each(['raw', 'wss', 'nr_regions', 'heats'])('report %s on a recording c
 });
 
 describe('14.4 reports on a recording with a flipped byte', () => {
-  const copy = Buffer.from(bytes);
-  copy[2000] = (copy[2000] as number) ^ 0xff;
+  // Written as a recorder writes: one snapshot per block frame.
+  const recorded = join(dir, 'recorded.data');
+  const spec = { nrSnapshots: 40, nrRegionsPerSnapshot: 12, seed: 2 };
+  const writer = TraceWriter.create(recorded, syntheticHeader(spec));
+  for (const s of syntheticSnapshots(spec)) writer.writeSnapshot(s);
+  writer.close('done');
+  const copy = readFileSync(recorded);
+  // A payload byte of the block of snapshot 5: it and the rest of its segment are lost.
+  let offset = 8;
+  for (let frame = 0; frame < 1 + 5; frame++) offset += 16 + copy.readUInt32LE(offset);
+  copy[offset + 14] = (copy[offset + 14] as number) ^ 0xff;
   const bad = join(dir, 'bad.data');
   writeFileSync(bad, copy);
 
@@ -46,7 +57,7 @@ describe('14.4 reports on a recording with a flipped byte', () => {
     expect(r.stdout.length).toBeGreaterThan(0);
     const warnings = r.stderr.split('\n').filter((l) => l.includes('damaged byte(s) skipped at byte ranges'));
     expect(warnings.length).toBe(1);
-    expect(warnings[0]).toContain('1 snapshot(s) skipped');
+    expect(warnings[0]).toContain(`${SEGMENT_MAX_SNAPSHOTS - 5} snapshot(s) skipped`);
   });
 
   it('fails with --strict, naming the byte offset of the corrupt frame', async () => {

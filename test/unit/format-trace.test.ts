@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { DamoError } from '../../src/core/errors.js';
 import type { Snapshot, TraceHeader } from '../../src/core/model.js';
+import { SEGMENT_MAX_SNAPSHOTS } from '../../src/format/snapshot_block.js';
 import { syntheticHeader, syntheticSnapshots } from '../../src/format/synthetic.js';
 import { openProtobufTrace, type ProtobufTrace } from '../../src/format/trace_reader.js';
 import { TraceWriter } from '../../src/format/trace_writer.js';
@@ -121,6 +122,26 @@ describe('trace writer and reader', () => {
   });
 });
 
+describe('format version 1', () => {
+  it('reads a trace written by format version 1 (one protobuf message per snapshot)', async () => {
+    const fixture = join(import.meta.dirname, '../fixtures/trace/v1.damo');
+    const expected = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/trace/v1.expected.json'), 'utf8')) as {
+      header: Record<string, unknown>;
+      records: unknown[];
+    };
+    const trace = await openProtobufTrace(fixture, { strict: true });
+    const json = (v: unknown): unknown =>
+      JSON.parse(JSON.stringify(v, (_, x: unknown) => (typeof x === 'bigint' ? x.toString() : x instanceof Float64Array ? Array.from(x) : x)));
+    expect(json(trace.header)).toEqual(expected.header);
+    const records: unknown[] = [];
+    for await (const r of trace.records()) records.push(r);
+    expect(json(records)).toEqual(expected.records);
+    const snapshots = await collect(trace);
+    expect(snapshots.length).toBe(6);
+    expect(trace.warnings).toEqual([]);
+  });
+});
+
 describe('damaged files', () => {
   const spec = { nrSnapshots: 6, nrRegionsPerSnapshot: 5, seed: 3 };
   const snaps = [...syntheticSnapshots(spec)];
@@ -166,7 +187,7 @@ describe('damaged files', () => {
     }
   });
 
-  it('14.4 a flipped byte costs only its frame: the others are read, with one warning naming the damage', async () => {
+  it('14.4 a flipped byte costs its frame and the rest of its segment: the others are read, with one warning naming the damage', async () => {
     const ends = await frameEnds();
     const headerEnd = ends[0] as number;
     const snapshotEnds = ends.slice(1, 1 + snaps.length);
@@ -186,13 +207,17 @@ describe('damaged files', () => {
       const trace = await openProtobufTrace(flipPath);
       const got = await collect(trace);
       const damagedIndex = snapshotEnds.findIndex((end) => offset < end);
-      const expected = snaps.filter((_, i) => offset < 8 || i !== damagedIndex);
+      // A block continues its segment's deflate stream: the blocks after a lost one in the
+      // same segment are lost with it (all six snapshots here are in one segment).
+      const expected = snaps.filter((_, i) => offset < 8 || damagedIndex === -1 || i < damagedIndex);
       expect(got.map(plain), `flip at ${offset}`).toEqual(expected.map(plain));
       expect(trace.warnings.length, `flip at ${offset}`).toBe(1);
       if (offset >= 8) {
         const frameStart = damagedIndex === -1 ? (snapshotEnds.at(-1) as number) : damagedIndex === 0 ? headerEnd : (snapshotEnds[damagedIndex - 1] as number);
         expect(trace.warnings[0], `flip at ${offset}`).toContain(`byte ranges ${frameStart}-`);
-        expect(trace.warnings[0]).toMatch(damagedIndex === -1 ? /at least 0 snapshot\(s\) skipped/ : /1 snapshot\(s\) skipped/);
+        expect(trace.warnings[0]).toMatch(
+          damagedIndex === -1 ? /at least 0 snapshot\(s\) skipped/ : new RegExp(`${snaps.length - damagedIndex} snapshot\\(s\\) skipped`),
+        );
       } else {
         expect(trace.warnings[0]).toMatch(/header is damaged/);
       }
@@ -212,10 +237,35 @@ describe('damaged files', () => {
     writeFileSync(path, copy);
     const trace = await openProtobufTrace(path);
     const got = await collect(trace);
-    expect(got.map(plain)).toEqual(snaps.filter((_, i) => i !== 1).map(plain));
+    // The rest of the segment after the lost block goes with it.
+    expect(got.map(plain)).toEqual(snaps.slice(0, 1).map(plain));
     expect(trace.warnings).toEqual([expect.stringContaining(`byte ranges ${start}-${ends[2]} (frame header checksum mismatch)`)]);
-    expect(trace.warnings[0]).toContain('1 snapshot(s) skipped (the trailer counts 6, 5 were read)');
+    expect(trace.warnings[0]).toContain(`${ends[2]}-${ends[3]} (an earlier block of its segment was lost)`);
+    expect(trace.warnings[0]).toContain('5 snapshot(s) skipped (the trailer counts 6, 1 were read)');
     await expect(collect(await openProtobufTrace(path, { strict: true }))).rejects.toThrow(`corrupt frame at byte offset ${start}`);
+  });
+
+  it('14.4 damage costs at most the rest of one segment: later segments are read', async () => {
+    const long = { nrSnapshots: 2 * SEGMENT_MAX_SNAPSHOTS + 5, nrRegionsPerSnapshot: 3, seed: 5 };
+    const all = [...syntheticSnapshots(long)];
+    const path = tmpPath();
+    writeTrace(path, syntheticHeader(long), all);
+    const copy = readFileSync(path);
+    let offset = 8;
+    const frameStarts: number[] = [];
+    while (offset < copy.length) {
+      frameStarts.push(offset);
+      offset += 16 + copy.readUInt32LE(offset);
+    }
+    // Flip a payload byte of the block holding snapshot 3 (frame 0 is the header).
+    const hit = frameStarts[1 + 3] as number;
+    copy[hit + 14] = (copy[hit + 14] as number) ^ 0x01;
+    writeFileSync(path, copy);
+    const trace = await openProtobufTrace(path);
+    const got = await collect(trace);
+    const expected = all.filter((_, i) => i < 3 || i >= SEGMENT_MAX_SNAPSHOTS);
+    expect(got.map(plain)).toEqual(expected.map(plain));
+    expect(trace.warnings[0]).toContain(`${SEGMENT_MAX_SNAPSHOTS - 3} snapshot(s) skipped`);
   });
 
   it('14.4 a damaged trailer leaves every snapshot readable', async () => {

@@ -2,8 +2,8 @@
 /**
  * 14.4 fuzz of the trace reader: 5,000 damaged copies of a small trace (single bit flips,
  * runs of random bytes, truncations, CRLF rewriting). Every copy either reads, with a warning
- * whenever data was lost, or fails with a DamoError; every snapshot whose frame the damage did
- * not touch is recovered, and no snapshot is ever returned that the writer did not write.
+ * whenever data was lost, or fails with a DamoError; every snapshot whose frame and whose
+ * segment's earlier frames the damage did not touch is recovered, and no snapshot is ever returned that the writer did not write.
  * The built binary is spawned for a handful of the cases (exit 1 and `damo:` or exit 0).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { DamoError } from '../../src/core/errors.js';
 import type { Snapshot } from '../../src/core/model.js';
+import { SEGMENT_MAX_SNAPSHOTS } from '../../src/format/snapshot_block.js';
 import { mulberry32, syntheticHeader, syntheticSnapshots } from '../../src/format/synthetic.js';
 import { openProtobufTrace } from '../../src/format/trace_reader.js';
 import { TraceWriter } from '../../src/format/trace_writer.js';
@@ -24,7 +25,8 @@ const CONCURRENCY = 16;
 
 const dir = fileTempDir('damo-trace-fuzz-');
 
-const spec = { nrSnapshots: 8, nrRegionsPerSnapshot: 4, seed: 11 };
+// More than one segment, so that damage in one is seen not to reach into the next.
+const spec = { nrSnapshots: SEGMENT_MAX_SNAPSHOTS + 4, nrRegionsPerSnapshot: 3, seed: 11 };
 const snaps = [...syntheticSnapshots(spec)];
 let bytes = Buffer.alloc(0);
 /** [start, end) of each frame after the magic: the header frame, the snapshots, the trailer. */
@@ -108,9 +110,13 @@ async function check(n: number, path: string): Promise<void> {
   if (gotKeys.length < snaps.length && c.atBoundary !== true) expect(warnings.length, `${label}: data lost without a warning`).toBeGreaterThan(0);
   if (c.damaged !== null) {
     const [a, b] = c.damaged;
+    // A snapshot's block needs every earlier block of its segment (one block per snapshot).
     const untouched = snapshotKeys.filter((_, i) => {
-      const [s, e] = frames[i + 1] as [number, number];
-      return e <= a || s >= b;
+      for (let j = i - (i % SEGMENT_MAX_SNAPSHOTS); j <= i; j++) {
+        const [s, e] = frames[j + 1] as [number, number];
+        if (!(e <= a || s >= b)) return false;
+      }
+      return true;
     });
     expect(gotKeys, `${label}: lost a snapshot outside the damage`).toEqual(expect.arrayContaining(untouched));
   }
@@ -124,7 +130,7 @@ describe('14.4 trace reader fuzz', () => {
       for (let n = next++; n < NR_CASES; n = next++) await check(n, path);
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, (_, w) => worker(w)));
-  }, 60_000);
+  }, 180_000);
 
   it.skipIf(!builtBinaryExists())('the binary exits 0 with a warning or 1 with damo: on a handful of cases', () => {
     const path = join(dir, 'spawned.damo');

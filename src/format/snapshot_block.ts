@@ -1,0 +1,566 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * Snapshot blocks: frame type 6 of format version 2 (docs/FORMAT.md, "Snapshot blocks").
+ *
+ * A block holds one or more snapshots in a compact columnar varint coding, compressed with
+ * raw deflate whose preset dictionary is the tail of the coded bytes of the earlier blocks of
+ * its segment. A segment is a run of at most SEGMENT_MAX_SNAPSHOTS snapshots; its first block
+ * needs nothing before it, so damage to one frame costs at most the rest of its segment.
+ *
+ * The dictionary is what makes 18-region snapshots small (DAMON's regions and counts repeat
+ * from one aggregation to the next, and deflate finds them in the window), while every
+ * snapshot can still go out in its own frame the moment it is taken.
+ */
+import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
+
+import { DamoError } from '../core/errors.js';
+import type { Snapshot } from '../core/model.js';
+
+/** Snapshots per segment: the most one damaged frame can cost. */
+export const SEGMENT_MAX_SNAPSHOTS = 32;
+/** A block is cut before its coded bytes exceed this (a single huge snapshot excepted). */
+export const BLOCK_MAX_RAW_BYTES = 1 << 20;
+/** deflate's window: the dictionary is at most this many bytes of the segment so far. */
+export const DICTIONARY_BYTES = 32 * 1024;
+
+export enum BlockCodec {
+  Stored = 0,
+  Deflate = 1,
+}
+
+const DEFLATE_LEVEL = 6;
+/** The empty stored block a sync flush ends with; stripped on write, implied on read. */
+const SYNC_MARKER_BYTES = 4;
+
+// Snapshot flags (the second varint of each coded snapshot).
+const F_AGES = 1;
+const F_SAMPLE_INTERVAL = 2;
+const F_TOTAL_BYTES = 4;
+const F_GRANULARITY = 8;
+const F_SZ_FILTER_PASSED = 16;
+/** start_ns and end_ns are stored as float64 instead of integer deltas. */
+const F_RAW_TIMES = 32;
+const KNOWN_FLAGS = 63;
+
+const TWO_POW_32 = 2 ** 32;
+const TWO_POW_51 = 2 ** 51;
+/** Largest unit shift: boundaries are multiples of 2^shift bytes. */
+const MAX_UNIT_SHIFT = 40;
+
+// ---------------------------------------------------------------------------------------
+// Byte sink
+
+/** A growable byte buffer with the little varint writer the coding needs. */
+export class ByteSink {
+  buf: Buffer;
+  len = 0;
+
+  constructor(initialBytes = 4096) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  reset(): void {
+    this.len = 0;
+  }
+
+  private reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.len + n, this.buf.length * 2));
+    this.buf.copy(bigger, 0, 0, this.len);
+    this.buf = bigger;
+  }
+
+  u8(v: number): void {
+    this.reserve(1);
+    this.buf[this.len++] = v;
+  }
+
+  /** A non-negative integer below 2^53 as LEB128. */
+  uvarint(v: number): void {
+    this.reserve(8);
+    const b = this.buf;
+    let p = this.len;
+    if (v < TWO_POW_32) {
+      let x = v >>> 0;
+      while (x >= 0x80) {
+        b[p++] = (x & 0x7f) | 0x80;
+        x >>>= 7;
+      }
+      b[p++] = x;
+    } else {
+      this.reserve(10);
+      while (v >= 0x80) {
+        b[p++] = (v % 128) | 0x80;
+        v = Math.floor(v / 128);
+      }
+      b[p++] = v;
+    }
+    this.len = p;
+  }
+
+  f64(v: number): void {
+    this.reserve(8);
+    this.buf.writeDoubleLE(v, this.len);
+    this.len += 8;
+  }
+
+  bytes(src: Uint8Array): void {
+    this.reserve(src.length);
+    this.buf.set(src, this.len);
+    this.len += src.length;
+  }
+
+  view(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+}
+
+function internal(message: string): never {
+  throw new DamoError('E_INTERNAL', message);
+}
+
+function corrupt(message: string): never {
+  throw new DamoError('E_CORRUPT', message);
+}
+
+function zigzag(v: number): number {
+  return v >= 0 ? v * 2 : -v * 2 - 1;
+}
+
+function unzigzag(z: number): number {
+  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+}
+
+function isCount(v: number | undefined): v is number {
+  return v !== undefined && Number.isSafeInteger(v) && v >= 0;
+}
+
+// ---------------------------------------------------------------------------------------
+// Coding of one snapshot
+
+/** What the coding of a snapshot depends on from the snapshot before it in the segment. */
+export interface TimeContext {
+  prevEndNs: number;
+  prevDurationNs: number;
+}
+
+export function newTimeContext(): TimeContext {
+  return { prevEndNs: 0, prevDurationNs: 0 };
+}
+
+/** Trailing zero bits shared by every boundary (page-aligned regions give 12). */
+function unitShiftOf(s: Snapshot): number {
+  let shift = MAX_UNIT_SHIFT;
+  const n = s.starts.length;
+  for (let i = 0; i < n && shift > 0; i++) {
+    const a = s.starts[i] as number;
+    const b = s.ends[i] as number;
+    while (shift > 0 && (a % 2 ** shift !== 0 || b % 2 ** shift !== 0)) shift--;
+  }
+  return shift;
+}
+
+function checkRegions(s: Snapshot): boolean {
+  const n = s.starts.length;
+  if (s.ends.length !== n || s.nrAccesses.length !== n || s.ages.length !== n) {
+    internal(`snapshot arrays differ in length (${n}, ${s.ends.length}, ${s.nrAccesses.length}, ${s.ages.length})`);
+  }
+  let known = 0;
+  for (let i = 0; i < n; i++) {
+    const start = s.starts[i] as number;
+    const end = s.ends[i] as number;
+    const nr = s.nrAccesses[i] as number;
+    const age = s.ages[i] as number;
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || end < start || start < 0) {
+      internal(`snapshot region ${i} has an invalid range [${start}, ${end})`);
+    }
+    if (!Number.isInteger(nr) || nr < 0 || nr > 0xffffffff) internal(`snapshot region ${i} has an invalid nr_accesses ${nr}`);
+    if (age >= 0) {
+      if (!Number.isInteger(age) || age > 0xffffffff) internal(`snapshot region ${i} has an invalid age ${age}`);
+      known++;
+    }
+  }
+  if (known !== 0 && known !== n) internal('snapshot has ages for some regions but not for others');
+  return n > 0 && known === n;
+}
+
+function checkCount(v: number | undefined, what: string): void {
+  if (v !== undefined && !isCount(v)) internal(`snapshot ${what} ${v} is not a non-negative integer below 2^53`);
+}
+
+/** Appends the coding of `s` to `out` (docs/FORMAT.md, "Coded snapshot"). */
+export function codeSnapshot(s: Snapshot, ctx: TimeContext, out: ByteSink): void {
+  const hasAges = checkRegions(s);
+  checkCount(s.sampleIntervalUs, 'sample_interval_us');
+  checkCount(s.totalBytes, 'total_bytes');
+  checkCount(s.granularityBytes, 'granularity_bytes');
+  if (s.szFilterPassed) for (const v of s.szFilterPassed) checkCount(v, 'sz_filter_passed');
+  if (!Number.isInteger(s.targetIndex) || s.targetIndex < 0 || s.targetIndex > 0xffffffff) internal(`invalid target index ${s.targetIndex}`);
+
+  const dStart = s.startNs - ctx.prevEndNs;
+  const duration = s.endNs - s.startNs;
+  const dDuration = duration - ctx.prevDurationNs;
+  const integralTimes =
+    Number.isInteger(dStart) &&
+    Number.isInteger(dDuration) &&
+    Math.abs(dStart) < TWO_POW_51 &&
+    Math.abs(dDuration) < TWO_POW_51 &&
+    ctx.prevEndNs + dStart === s.startNs &&
+    s.startNs + (ctx.prevDurationNs + dDuration) === s.endNs;
+
+  let flags = integralTimes ? 0 : F_RAW_TIMES;
+  if (hasAges) flags |= F_AGES;
+  if (s.sampleIntervalUs !== undefined) flags |= F_SAMPLE_INTERVAL;
+  if (s.totalBytes !== undefined) flags |= F_TOTAL_BYTES;
+  if (s.granularityBytes !== undefined) flags |= F_GRANULARITY;
+  if (s.szFilterPassed !== undefined && s.szFilterPassed.length > 0) flags |= F_SZ_FILTER_PASSED;
+
+  out.uvarint(s.targetIndex);
+  out.uvarint(flags);
+  if (integralTimes) {
+    out.uvarint(zigzag(dStart));
+    out.uvarint(zigzag(dDuration));
+  } else {
+    out.f64(s.startNs);
+    out.f64(s.endNs);
+  }
+  ctx.prevEndNs = s.endNs;
+  ctx.prevDurationNs = s.endNs - s.startNs;
+
+  const n = s.starts.length;
+  const shift = unitShiftOf(s);
+  const unit = 2 ** shift;
+  out.uvarint(n);
+  out.u8(shift);
+  // Gaps between a region's start and the previous region's end (0 for adjacent regions):
+  // only the non-zero ones, as (index delta * 2 + sign, magnitude).
+  let nrGaps = 0;
+  let prevEnd = 0;
+  for (let i = 0; i < n; i++) {
+    if ((s.starts[i] as number) !== prevEnd) nrGaps++;
+    prevEnd = s.ends[i] as number;
+  }
+  out.uvarint(nrGaps);
+  prevEnd = 0;
+  let prevGapIndex = 0;
+  for (let i = 0; i < n; i++) {
+    const start = s.starts[i] as number;
+    if (start !== prevEnd) {
+      const gap = (start - prevEnd) / unit;
+      out.uvarint((i - prevGapIndex) * 2 + (gap < 0 ? 1 : 0));
+      out.uvarint(Math.abs(gap));
+      prevGapIndex = i;
+    }
+    prevEnd = s.ends[i] as number;
+  }
+  for (let i = 0; i < n; i++) out.uvarint(((s.ends[i] as number) - (s.starts[i] as number)) / unit);
+  for (let i = 0; i < n; i++) out.uvarint(s.nrAccesses[i] as number);
+  if (hasAges) for (let i = 0; i < n; i++) out.uvarint(s.ages[i] as number);
+  if (flags & F_SZ_FILTER_PASSED) {
+    const sz = s.szFilterPassed as Float64Array;
+    out.uvarint(sz.length);
+    for (const v of sz) out.uvarint(v);
+  }
+  if (s.sampleIntervalUs !== undefined) out.uvarint(s.sampleIntervalUs);
+  if (s.totalBytes !== undefined) out.uvarint(s.totalBytes);
+  if (s.granularityBytes !== undefined) out.uvarint(s.granularityBytes);
+}
+
+// ---------------------------------------------------------------------------------------
+// Decoding of coded snapshots
+
+/** Position after the last varint read by readVarint (kept out of closures for speed). */
+let cursor = 0;
+
+/** Reads a varint at `pos` (below 2^56); sets `cursor` after it. Past the end it gives NaN. */
+function readVarint(raw: Uint8Array, pos: number): number {
+  let b = raw[pos++] as number;
+  if (b < 0x80) {
+    cursor = pos;
+    return b;
+  }
+  let v = b & 0x7f;
+  let scale = 128;
+  for (let i = 1; i < 8; i++) {
+    b = raw[pos++] as number;
+    v += (b & 0x7f) * scale;
+    if (b < 0x80) {
+      cursor = pos;
+      return v;
+    }
+    scale *= 128;
+  }
+  return corrupt('varint longer than 8 bytes in a snapshot block');
+}
+
+/**
+ * Decodes the varints at `pos` into out[0, n) times `unit`; returns the position after them.
+ * The one- and two-byte cases (nearly every value) are inline.
+ */
+function readColumn(raw: Uint8Array, pos: number, out: Float64Array, n: number, unit: number): number {
+  for (let i = 0; i < n; i++) {
+    const b = raw[pos] as number;
+    if (b < 0x80) {
+      out[i] = b * unit;
+      pos += 1;
+      continue;
+    }
+    const b2 = raw[pos + 1] as number;
+    if (b2 < 0x80) {
+      out[i] = ((b & 0x7f) | (b2 << 7)) * unit;
+      pos += 2;
+      continue;
+    }
+    out[i] = readVarint(raw, pos) * unit;
+    pos = cursor;
+  }
+  return pos;
+}
+
+/**
+ * Decodes `count` coded snapshots from `raw`, holding `nrRegions` regions in all. The region
+ * arrays of the block share one allocation (views of it), so a block costs one allocation
+ * for its numbers, however many snapshots it holds.
+ */
+export function decodeSnapshots(raw: Uint8Array, count: number, nrRegions: number, ctx: TimeContext): Snapshot[] {
+  const end = raw.length;
+  let pos = 0;
+  const store = new Float64Array(nrRegions * 4);
+  let used = 0;
+  const out: Snapshot[] = [];
+  let view: DataView | null = null;
+
+  for (let k = 0; k < count; k++) {
+    if (pos >= end) corrupt(`snapshot block holds ${k} snapshots, its header says ${count}`);
+    const targetIndex = readVarint(raw, pos);
+    const flags = readVarint(raw, cursor);
+    pos = cursor;
+    if (flags > KNOWN_FLAGS) corrupt(`snapshot flags ${flags} name features this reader does not know`);
+    let startNs: number;
+    let endNs: number;
+    if (flags & F_RAW_TIMES) {
+      if (pos + 16 > end) corrupt('snapshot block ends inside a time');
+      view ??= new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+      startNs = view.getFloat64(pos, true);
+      endNs = view.getFloat64(pos + 8, true);
+      pos += 16;
+    } else {
+      startNs = ctx.prevEndNs + unzigzag(readVarint(raw, pos));
+      endNs = startNs + ctx.prevDurationNs + unzigzag(readVarint(raw, cursor));
+      pos = cursor;
+    }
+    ctx.prevEndNs = endNs;
+    ctx.prevDurationNs = endNs - startNs;
+
+    const n = readVarint(raw, pos);
+    pos = cursor;
+    const shift = raw[pos++] as number;
+    if (!(n >= 0) || shift > MAX_UNIT_SHIFT) corrupt('snapshot block has a malformed snapshot header');
+    if (used + 4 * n > store.length) corrupt('snapshot block holds more regions than its header says');
+    const unit = 2 ** shift;
+    // Views made with the constructor: half the cost of subarray() on small snapshots.
+    const at = store.byteOffset + used * 8;
+    const starts = new Float64Array(store.buffer, at, n);
+    const ends = new Float64Array(store.buffer, at + n * 8, n);
+    const nrAccesses = new Float64Array(store.buffer, at + n * 16, n);
+    const ages = new Float64Array(store.buffer, at + n * 24, n);
+    used += 4 * n;
+
+    // Gaps go into `starts` first; the sizes, read into `ends`, then turn both into addresses.
+    let nrGaps = readVarint(raw, pos);
+    pos = cursor;
+    if (nrGaps > n) corrupt('snapshot has more gaps than regions');
+    let gi = 0;
+    while (nrGaps-- > 0) {
+      const tag = readVarint(raw, pos);
+      gi += Math.floor(tag / 2);
+      if (gi >= n) corrupt('snapshot gap index out of range');
+      const mag = readVarint(raw, cursor) * unit;
+      pos = cursor;
+      starts[gi] = tag % 2 === 1 ? -mag : mag;
+    }
+    pos = readColumn(raw, pos, ends, n, unit);
+    let prevEnd = 0;
+    for (let i = 0; i < n; i++) {
+      const start = prevEnd + (starts[i] as number);
+      prevEnd = start + (ends[i] as number);
+      starts[i] = start;
+      ends[i] = prevEnd;
+    }
+    pos = readColumn(raw, pos, nrAccesses, n, 1);
+    if (flags & F_AGES) pos = readColumn(raw, pos, ages, n, 1);
+    else ages.fill(-1);
+    const snap: Snapshot = { targetIndex, startNs, endNs, starts, ends, nrAccesses, ages };
+    if (flags & ~(F_AGES | F_RAW_TIMES)) pos = decodeExtras(raw, pos, flags, snap);
+    // Reading past the end yields undefined, which turns into NaN; caught once per snapshot.
+    if (pos > end || Number.isNaN(prevEnd)) corrupt('snapshot block ends inside a snapshot');
+    out.push(snap);
+  }
+  if (pos !== end) corrupt(`snapshot block has ${end - pos} bytes after its ${count} snapshots`);
+  if (used !== store.length) corrupt('snapshot block holds fewer regions than its header says');
+  return out;
+}
+
+/** The optional fields after the regions; returns the position after them. */
+function decodeExtras(raw: Uint8Array, pos: number, flags: number, snap: Snapshot): number {
+  if (flags & F_SZ_FILTER_PASSED) {
+    const m = readVarint(raw, pos);
+    pos = cursor;
+    if (m > raw.length - pos) corrupt('sz_filter_passed runs past the end of the block');
+    const sz = new Float64Array(m);
+    pos = readColumn(raw, pos, sz, m, 1);
+    snap.szFilterPassed = sz;
+  }
+  if (flags & F_SAMPLE_INTERVAL) {
+    snap.sampleIntervalUs = readVarint(raw, pos);
+    pos = cursor;
+  }
+  if (flags & F_TOTAL_BYTES) {
+    snap.totalBytes = readVarint(raw, pos);
+    pos = cursor;
+  }
+  if (flags & F_GRANULARITY) {
+    snap.granularityBytes = readVarint(raw, pos);
+    pos = cursor;
+  }
+  return pos;
+}
+
+// ---------------------------------------------------------------------------------------
+// Block frame payload
+
+export interface BlockHeader {
+  /** Number of the segment in the file (0, 1, 2, ...). */
+  segment: number;
+  /** Snapshots of the segment in the blocks before this one (0: the segment starts here). */
+  position: number;
+  /** Snapshots in this block (at least 1). */
+  count: number;
+  /** Regions in this block, in all. */
+  nrRegions: number;
+  /** Length of the coded snapshots once decompressed. */
+  rawBytes: number;
+  codec: number;
+  /** The compressed (or stored) coded snapshots. */
+  data: Uint8Array;
+}
+
+export function encodeBlockPayload(h: Omit<BlockHeader, 'data' | 'codec'>, raw: Uint8Array, dictionary: Uint8Array): Uint8Array {
+  let codec = BlockCodec.Deflate;
+  let data: Uint8Array = deflateRawSync(raw, {
+    level: DEFLATE_LEVEL,
+    finishFlush: constants.Z_SYNC_FLUSH,
+    ...(dictionary.length > 0 ? { dictionary } : {}),
+  });
+  data = data.subarray(0, data.length - SYNC_MARKER_BYTES);
+  if (data.length >= raw.length) {
+    codec = BlockCodec.Stored;
+    data = raw;
+  }
+  const out = new ByteSink(data.length + 32);
+  out.uvarint(h.segment);
+  out.uvarint(h.position);
+  out.uvarint(h.count);
+  out.uvarint(h.nrRegions);
+  out.uvarint(h.rawBytes);
+  out.u8(codec);
+  out.bytes(data);
+  return out.view();
+}
+
+export function parseBlockPayload(payload: Uint8Array): BlockHeader {
+  let pos = 0;
+  const varint = (): number => {
+    let v = 0;
+    let scale = 1;
+    for (let i = 0; i < 8; i++) {
+      if (pos >= payload.length) corrupt('snapshot block header is cut short');
+      const b = payload[pos++] as number;
+      v += (b & 0x7f) * scale;
+      if (b < 0x80) return v;
+      scale *= 128;
+    }
+    return corrupt('varint longer than 8 bytes in a snapshot block header');
+  };
+  const segment = varint();
+  const position = varint();
+  const count = varint();
+  const nrRegions = varint();
+  const rawBytes = varint();
+  if (pos >= payload.length) corrupt('snapshot block header is cut short');
+  const codec = payload[pos++] as number;
+  if (count < 1) corrupt('snapshot block holds no snapshots');
+  return { segment, position, count, nrRegions, rawBytes, codec, data: payload.subarray(pos) };
+}
+
+const SYNC_MARKER = Uint8Array.from([0, 0, 0xff, 0xff]);
+
+/** The coded snapshots of a block; `dictionary` is the segment's coded bytes before it. */
+export function inflateBlock(h: BlockHeader, dictionary: Uint8Array): Buffer {
+  let raw: Buffer;
+  if (h.codec === BlockCodec.Stored) {
+    raw = Buffer.from(h.data.buffer, h.data.byteOffset, h.data.byteLength);
+  } else if (h.codec === BlockCodec.Deflate) {
+    const input = Buffer.allocUnsafe(h.data.length + SYNC_MARKER_BYTES);
+    input.set(h.data, 0);
+    input.set(SYNC_MARKER, h.data.length);
+    try {
+      raw = inflateRawSync(input, {
+        finishFlush: constants.Z_SYNC_FLUSH,
+        maxOutputLength: Math.max(h.rawBytes, 1),
+        ...(dictionary.length > 0 ? { dictionary } : {}),
+      });
+    } catch (err) {
+      return corrupt(`snapshot block does not inflate: ${(err as Error).message}`);
+    }
+  } else {
+    return corrupt(`snapshot block codec ${h.codec} is unknown (written by a newer damo?)`);
+  }
+  if (raw.length !== h.rawBytes) corrupt(`snapshot block inflates to ${raw.length} bytes, its header says ${h.rawBytes}`);
+  return raw;
+}
+
+/**
+ * The coded snapshots of consecutive deflate blocks of one segment, inflated in one call:
+ * each block's data ends where a sync flush ended it, so their concatenation (with the
+ * flush markers put back) is one deflate stream, and the window carries from block to block
+ * exactly as the writer's dictionaries did. Throws when a block is not deflate-coded.
+ */
+export function inflateBlocks(blocks: readonly BlockHeader[], dictionary: Uint8Array): Buffer {
+  let inBytes = 0;
+  let outBytes = 0;
+  for (const h of blocks) {
+    if (h.codec !== BlockCodec.Deflate) corrupt('a stored block cannot be inflated with its neighbours');
+    inBytes += h.data.length + SYNC_MARKER_BYTES;
+    outBytes += h.rawBytes;
+  }
+  const input = Buffer.allocUnsafe(inBytes);
+  let at = 0;
+  for (const h of blocks) {
+    input.set(h.data, at);
+    input.set(SYNC_MARKER, at + h.data.length);
+    at += h.data.length + SYNC_MARKER_BYTES;
+  }
+  let raw: Buffer;
+  try {
+    raw = inflateRawSync(input, {
+      finishFlush: constants.Z_SYNC_FLUSH,
+      maxOutputLength: Math.max(outBytes, 1),
+      ...(dictionary.length > 0 ? { dictionary } : {}),
+    });
+  } catch (err) {
+    return corrupt(`snapshot blocks do not inflate: ${(err as Error).message}`);
+  }
+  if (raw.length !== outBytes) corrupt(`snapshot blocks inflate to ${raw.length} bytes, their headers say ${outBytes}`);
+  return raw;
+}
+
+/** The dictionary for the block after one whose coded bytes were `raw`. */
+export function nextDictionary(dictionary: Uint8Array, raw: Uint8Array): Uint8Array {
+  if (raw.length >= DICTIONARY_BYTES) return raw.slice(raw.length - DICTIONARY_BYTES);
+  const keep = Math.min(dictionary.length, DICTIONARY_BYTES - raw.length);
+  const out = new Uint8Array(keep + raw.length);
+  out.set(dictionary.subarray(dictionary.length - keep), 0);
+  out.set(raw, keep);
+  return out;
+}
