@@ -117,6 +117,7 @@ export class HeatGrid {
   readonly heats: Float64Array;
   private seenFirst = false;
   private nrAdded = 0;
+  private nrRegionsIn = 0;
 
   constructor(geometry: HeatmapGeometry) {
     this.geometry = geometry;
@@ -126,6 +127,11 @@ export class HeatGrid {
   /** Snapshots that contributed (the skipped first one not counted). */
   get nrSnapshots(): number {
     return this.nrAdded;
+  }
+
+  /** Region fractions that fell inside the map: 0 means every cell is empty, not cold. */
+  get nrRegionsDrawn(): number {
+    return this.nrRegionsIn;
   }
 
   /** Time of row i as damo prints it: `int(t0 + i * time_unit)`. */
@@ -177,6 +183,7 @@ export class HeatGrid {
       const start = Math.max(starts[r]!, a0);
       const end = Math.min(ends[r]!, a1);
       if (start >= end) continue;
+      this.nrRegionsIn += 1;
       const samples = nrAccesses[r]!;
       let fracStart = start;
       let addrIdx = Math.trunc((fracStart - a0) / spaceUnit);

@@ -23,6 +23,7 @@ import {
   type GuideInfo,
 } from './guide.js';
 import { HeatGrid, heatmapGeometry, type HeatmapGeometry } from './heatgrid.js';
+import { nothingDrawn } from './range_checks.js';
 
 /** A time bound: absolute (in the recording's time base) or relative to the default start. */
 export interface TimeBound {
@@ -172,6 +173,17 @@ export async function computeHeats(source: TraceSource, req: HeatsRequest): Prom
 
   const grids = newGrids(addressRange);
   await fill(grids);
+  // damo 2.4.9 prints an all-zero map for a range no region reaches (e.g. one in a gap
+  // between monitored ranges); zero there means "nothing recorded", not "cold".
+  const userRange = req.addressRange !== undefined || req.timeRange !== undefined;
+  if (userRange && grids.every(({ grid }) => grid.nrRegionsDrawn === 0)) {
+    const addressTyped = req.addressRange === undefined ? null : `${req.addressRange[0]} ${req.addressRange[1]}`;
+    const timeTyped = req.timeRange === undefined ? null : `${req.timeRange[0].ns} ${req.timeRange[1].ns}`;
+    if (guide !== null) throw nothingDrawn(addressTyped, timeTyped, addressRange, guide, `${source.path}'s target ${tidLabel(guide.tid)}`);
+    throw new DamoError('E_USAGE', `the asked ranges select no recorded region of ${source.path}: every cell of the map would be empty`, {
+      hint: 'run with --guide to see the time span and the contiguous address ranges of each target',
+    });
+  }
   return { tid, geometry: grids[0]!.grid.geometry, timeRange, addressRange, grids, guide, nrPasses };
 }
 

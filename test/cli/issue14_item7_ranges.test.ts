@@ -70,6 +70,23 @@ describe('14.7 report heatmap: ranges are checked against the recording', () => 
   });
 });
 
+describe('14.7 report heats (damo 2.4.9): an --address_range in a gap', () => {
+  it('says which gap instead of printing an all-zero map, in text and image form', () => {
+    const gapMessage = /^damo: --address_range 100000000000000 100000001000000 falls in a gap of .*damon\.data's target \d+, between 94827452162048 \(0x563ebc99e000\) and 140271510761472 \(0x7f9381923000\): no region was recorded there/m;
+    usageError(['report', 'heats', '-i', recording, '--address_range', ...GAP, '--resol', '4', '8'], gapMessage);
+    usageError(['report', 'heats', '-i', recording, '--heatmap', 'stdout', '--address_range', ...GAP], gapMessage);
+    const image = join(dir, 'heats-gap.png');
+    usageError(['report', 'heats', '-i', recording, '--heatmap', image, '--address_range', ...GAP], gapMessage);
+    expect(existsSync(image)).toBe(false);
+  });
+
+  it('a range within a monitored range still prints its cells', () => {
+    const r = runBin(['report', 'heats', '-i', recording, '--address_range', '140271510761472', '140271717171200', '--resol', '4', '8']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(32);
+  });
+});
+
 describe('14.7 report access: record filter ranges that match nothing in the recording', () => {
   it('--address outside every region, and in a gap', () => {
     usageError(
