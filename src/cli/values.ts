@@ -39,6 +39,16 @@ export function valuesOf(option: string, values: string[] | undefined, count: nu
   return values;
 }
 
+/** `--time_range <start> <end>` of the heatmap reports (heats, html), or undefined. */
+export function timeRangeOf(values: string[] | undefined): [TimeBound, TimeBound] | undefined {
+  return valuesOf('--time_range', values, 2, '<start> <end>')?.map((x) => optionValue('--time_range', x, parseTimeBound)) as [TimeBound, TimeBound] | undefined;
+}
+
+/** `--address_range <start> <end>` of the heatmap reports (heats, html), or undefined. */
+export function addressRangeOf(values: string[] | undefined): [number, number] | undefined {
+  return valuesOf('--address_range', values, 2, '<start> <end>')?.map((x) => optionValue('--address_range', x, parseAddress)) as [number, number] | undefined;
+}
+
 /**
  * The two ends of a range as the user typed them and as parsed: a reversed range (and an
  * empty one, unless `allowEmpty`) is a usage error echoed in the user's own units.

@@ -5,12 +5,11 @@
 import { Option, type Command } from '../commander.js';
 
 import { DamoError } from '../../core/errors.js';
-import type { TimeBound } from '../../report/heats.js';
 import { COLORSET_NAMES, type ColorsetName } from '../../report/heats_text.js';
 import type { CommandContext } from '../context.js';
 import { exactOption } from '../damo_command.js';
 import { ExitCode } from '../exit_code.js';
-import { optionValue, parseAddress, parsePositiveInteger, parseTargetId, parseTimeBound, valuesOf } from '../values.js';
+import { addressRangeOf, optionValue, parsePositiveInteger, parseTargetId, timeRangeOf, valuesOf } from '../values.js';
 
 interface HeatsOptions {
   input: string;
@@ -89,12 +88,8 @@ Examples:
       const resol = valuesOf('--resol', opts.resol, 2, '<time rows> <address columns>')?.map((x) => optionValue('--resol', x, parsePositiveInteger)) as
         | [number, number]
         | undefined;
-      const timeRange = valuesOf('--time_range', opts.time_range, 2, '<start> <end>')?.map((x) => optionValue('--time_range', x, parseTimeBound)) as
-        | [TimeBound, TimeBound]
-        | undefined;
-      const addressRange = valuesOf('--address_range', opts.address_range, 2, '<start> <end>')?.map((x) => optionValue('--address_range', x, parseAddress)) as
-        | [number, number]
-        | undefined;
+      const timeRange = timeRangeOf(opts.time_range);
+      const addressRange = addressRangeOf(opts.address_range);
       const heatmap = opts.heatmap === true ? 'stdout' : (opts.heatmap ?? (opts.plot_ascii ? 'stdout' : undefined));
       if (heatmap === 'stdout' && opts.json === true) throw new DamoError('E_USAGE', '--json and a terminal heatmap (--heatmap without a file, or --heatmap stdout) both want stdout; choose one');
       const { runHeatsCommand } = await import('../../report/heats_command.js');

@@ -4,11 +4,10 @@
  */
 import type { Command } from 'commander';
 
-import type { TimeBound } from '../../report/heats.js';
 import type { CommandContext } from '../context.js';
 import { exactOption } from '../damo_command.js';
 import { ExitCode } from '../exit_code.js';
-import { optionValue, parseAddress, parseTargetId, parseTimeBound, valuesOf } from '../values.js';
+import { addressRangeOf, parseTargetId, timeRangeOf } from '../values.js';
 
 interface HtmlOptions {
   input: string;
@@ -57,12 +56,8 @@ Examples:
   $ damo report html -i damon.data -o heap.html --tid 0 --time_range 10s 20s --address_range 0x555500000000 0x555600000000`,
     )
     .action(async (opts: HtmlOptions) => {
-      const timeRange = valuesOf('--time_range', opts.time_range, 2, '<start> <end>')?.map((x) => optionValue('--time_range', x, parseTimeBound)) as
-        | [TimeBound, TimeBound]
-        | undefined;
-      const addressRange = valuesOf('--address_range', opts.address_range, 2, '<start> <end>')?.map((x) => optionValue('--address_range', x, parseAddress)) as
-        | [number, number]
-        | undefined;
+      const timeRange = timeRangeOf(opts.time_range);
+      const addressRange = addressRangeOf(opts.address_range);
       const { runHtmlCommand } = await import('../../report/html_command.js');
       const code = await runHtmlCommand(ctx.io, {
         input: opts.input,
