@@ -3,8 +3,8 @@
  * Opening a damo json / json_compressed file for reports: small files are read whole into
  * memory (MemoryTraceSource, as every damo format is), large ones are streamed: each pass
  * over the snapshots inflates and parses the file again, handing snapshots out as they are
- * parsed, so memory stays flat in the file's size (a file of up to 262,144 regions is
- * kept by its first pass, for reports that take several). Inflation runs on zlib's thread pool
+ * parsed, so memory stays flat in the file's size (for reports that take several passes,
+ * a file of up to 2^20 regions is kept by its first pass, compactly: kept_snapshots.ts). Inflation runs on zlib's thread pool
  * while the main thread parses (json_reader.ts damoJsonChunks), so a pass costs about what
  * inflating the file alone costs.
  *
@@ -20,6 +20,7 @@
 import { DamoError } from '../../core/errors.js';
 import type { Snapshot, TraceHeader, TraceSource, TraceTarget, TraceTrailer } from '../../core/model.js';
 import { damoJsonChunks, damoJsonError, damoJsonHeader, DamoJsonParser, type DamoJsonReadOptions } from './json_reader.js';
+import { KeptSnapshots } from './kept_snapshots.js';
 import {
   baseTimeOf,
   finishRecords,
@@ -40,12 +41,12 @@ export const DAMO_JSON_IN_MEMORY_MAX_BYTES = 8 << 20;
 
 /**
  * A streamed file of at most this many regions is kept in memory by its first complete
- * pass (32 bytes a region, 8 MiB at most, plus the snapshots' objects), so reports that
- * take several passes inflate and parse it once; larger files are read again on every
- * pass. `report wss` on 10M regions peaked at 255 MB RSS with 1M regions kept (the list
- * fills before it is dropped), at 157 MB with this many.
+ * pass (kept_snapshots.ts: 32 MiB at most), so reports that take several passes (heats,
+ * heatmap) inflate and parse it once; larger files are read again on every pass. Reports
+ * that take one pass keep nothing (keptMaxRegions 0): what they would keep is garbage.
+ * 2^20 holds damo's test recording x100 (977,300 regions).
  */
-export const DAMO_JSON_KEPT_MAX_REGIONS = 1 << 18;
+export const DAMO_JSON_KEPT_MAX_REGIONS = 1 << 20;
 
 export interface DamoJsonStreaming {
   /** Longest JSON text read whole into memory (default DAMO_JSON_IN_MEMORY_MAX_BYTES). */
@@ -56,7 +57,10 @@ export interface DamoJsonStreaming {
    * header.targets during the first pass that reaches them.
    */
   completeTargets?: boolean;
-  /** Most regions a pass keeps for the next ones (default DAMO_JSON_KEPT_MAX_REGIONS). */
+  /**
+   * Most regions a pass keeps for the next ones: DAMO_JSON_KEPT_MAX_REGIONS by default,
+   * 0 for reports that take one pass.
+   */
   keptMaxRegions?: number;
 }
 
@@ -110,7 +114,7 @@ export async function openDamoJson(path: string, opts: OpenDamoJsonOptions): Pro
 export class StreamedDamoJsonSource implements TraceSource {
   readonly warnings: string[] = [];
   /** Every snapshot, once a complete pass found the file small enough to keep. */
-  private kept: Snapshot[] | null = null;
+  private kept: KeptSnapshots | null = null;
 
   constructor(
     readonly path: string,
@@ -129,15 +133,14 @@ export class StreamedDamoJsonSource implements TraceSource {
 
   private async *pass(): AsyncGenerator<Snapshot> {
     if (this.kept !== null) {
-      yield* this.kept;
+      yield* this.kept.replay();
       return;
     }
     const { header, path, opts } = this;
     const base = header.baseTimeNs;
     const rel = relativeTo(base);
     const ready: Snapshot[] = [];
-    let keep: Snapshot[] | null = [];
-    let nrKeptRegions = 0;
+    let keep: KeptSnapshots | null = this.keptMaxRegions > 0 ? new KeptSnapshots() : null;
     const parser = new DamoJsonParser({
       onRecord: (target, recordIndex) => {
         // Later passes see the same records again; the first pass to reach one adds it.
@@ -166,9 +169,8 @@ export class StreamedDamoJsonSource implements TraceSource {
         if (header.intervalsGoal === undefined && parser.intervalsGoal !== undefined) header.intervalsGoal = parser.intervalsGoal;
         if (header.dataSource === undefined && parser.dataSource !== undefined) header.dataSource = parser.dataSource;
         if (keep !== null) {
-          for (const s of ready) nrKeptRegions += s.starts.length;
-          if (nrKeptRegions <= this.keptMaxRegions) for (const s of ready) keep.push(s);
-          else keep = null;
+          for (const s of ready) keep.add(s);
+          if (keep.nrRegions > this.keptMaxRegions) keep = null;
         }
         for (let i = 0; i < ready.length; i++) yield ready[i] as Snapshot;
         ready.length = 0;
