@@ -115,6 +115,11 @@ export class StreamedDamoJsonSource implements TraceSource {
   readonly warnings: string[] = [];
   /** Every snapshot, once a complete pass found the file small enough to keep. */
   private kept: KeptSnapshots | null = null;
+  /**
+   * Set once a complete pass kept the file: the source then holds the recording in memory
+   * as MemoryTraceSource does, and reports may take more passes freely (core/model.ts).
+   */
+  snapshotsOfTarget?: (targetIndex: number) => readonly Snapshot[];
 
   constructor(
     readonly path: string,
@@ -175,7 +180,11 @@ export class StreamedDamoJsonSource implements TraceSource {
         for (let i = 0; i < ready.length; i++) yield ready[i] as Snapshot;
         ready.length = 0;
         if (next.done === true) {
-          this.kept = keep;
+          if (keep !== null) {
+            const kept = keep;
+            this.kept = kept;
+            this.snapshotsOfTarget = (targetIndex) => kept.ofTarget(targetIndex);
+          }
           return;
         }
       }

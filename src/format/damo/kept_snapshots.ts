@@ -86,6 +86,13 @@ export class KeptSnapshots {
     for (const k of this.kept) yield this.snapshot(k);
   }
 
+  /** One target's kept snapshots, in the order they were added, as fresh objects. */
+  ofTarget(targetIndex: number): Snapshot[] {
+    const out: Snapshot[] = [];
+    for (const k of this.kept) if (k.targetIndex === targetIndex) out.push(this.snapshot(k));
+    return out;
+  }
+
   private snapshot(k: Kept): Snapshot {
     const { block: b, at } = k;
     const e = at + k.n;
