@@ -66,35 +66,55 @@ export interface DamoJsonStreaming {
 
 export interface OpenDamoJsonOptions extends DamoJsonReadOptions, DamoJsonStreaming {}
 
+/** Where a parser's callbacks go; a streamed source's first pass takes over the open's parser. */
+interface ParserRoute {
+  onRecord: (target: TraceTarget, recordIndex: number) => void;
+  onSnapshot: (snapshot: PendingSnapshot, recordIndex: number) => void;
+}
+
+/** What opening read of a streamed file: its first pass goes on from there. */
+interface HeadStart {
+  parser: DamoJsonParser;
+  route: ParserRoute;
+  chunks: AsyncGenerator<Buffer>;
+  parsed: Array<{ snapshot: PendingSnapshot; recordIndex: number }>;
+}
+
 /** Opens a damo json or json_compressed file, in memory when small, streamed otherwise. */
 export async function openDamoJson(path: string, opts: OpenDamoJsonOptions): Promise<TraceSource> {
   const maxBytes = opts.inMemoryMaxBytes ?? DAMO_JSON_IN_MEMORY_MAX_BYTES;
   const targets: TraceTarget[] = [];
   const snapshots: Array<{ snapshot: PendingSnapshot; recordIndex: number }> = [];
-  const parser = new DamoJsonParser({
+  const route: ParserRoute = {
     onRecord: (target) => targets.push(target),
     onSnapshot: (snapshot, recordIndex) => snapshots.push({ snapshot, recordIndex }),
+  };
+  const parser = new DamoJsonParser({
+    onRecord: (target, recordIndex) => route.onRecord(target, recordIndex),
+    onSnapshot: (snapshot, recordIndex) => route.onSnapshot(snapshot, recordIndex),
   });
   let nrBytes = 0;
-  let complete = false;
+  let streamed = false;
   const chunks = damoJsonChunks(path, opts);
   try {
-    for await (const chunk of chunks) {
-      parser.feed(chunk);
-      nrBytes += chunk.length;
-      if (nrBytes > maxBytes && snapshots.length > 0) break;
+    for (;;) {
+      const next = await chunks.next();
+      if (next.done === true) break;
+      parser.feed(next.value);
+      nrBytes += next.value.length;
+      if (nrBytes > maxBytes && snapshots.length > 0) {
+        streamed = true;
+        break;
+      }
     }
-    if (!(nrBytes > maxBytes && snapshots.length > 0)) {
-      parser.finish();
-      complete = true;
-    }
+    if (!streamed) parser.finish();
   } catch (e) {
-    throw damoJsonError(e, path, opts);
-  } finally {
     await chunks.return(undefined);
+    throw damoJsonError(e, path, opts);
   }
   const header = damoJsonHeader(parser, opts);
-  if (complete) {
+  if (!streamed) {
+    await chunks.return(undefined);
     const records: PendingRecord[] = targets.map((target) => ({ target, snapshots: [] }));
     for (const { snapshot, recordIndex } of snapshots) (records[recordIndex] as PendingRecord).snapshots.push(snapshot);
     const perTarget = finishRecords(records, header);
@@ -103,7 +123,12 @@ export async function openDamoJson(path: string, opts: OpenDamoJsonOptions): Pro
   const first = snapshots[0]?.snapshot;
   header.baseTimeNs = first !== undefined && needsBaseTime(first) ? baseTimeOf(first) : 0n;
   header.targets = targets;
-  const source = new StreamedDamoJsonSource(path, header, opts, opts.keptMaxRegions ?? DAMO_JSON_KEPT_MAX_REGIONS);
+  const source = new StreamedDamoJsonSource(path, header, opts, opts.keptMaxRegions ?? DAMO_JSON_KEPT_MAX_REGIONS, {
+    parser,
+    route,
+    chunks,
+    parsed: snapshots,
+  });
   if (opts.completeTargets === true) {
     for await (const snapshot of source.snapshots()) void snapshot;
   }
@@ -126,6 +151,8 @@ export class StreamedDamoJsonSource implements TraceSource {
     readonly header: TraceHeader,
     private readonly opts: DamoJsonReadOptions,
     private readonly keptMaxRegions = DAMO_JSON_KEPT_MAX_REGIONS,
+    /** What opening parsed: the first pass goes on with it instead of reading that again. */
+    private headStart: HeadStart | null = null,
   ) {}
 
   trailer(): TraceTrailer | null {
@@ -146,7 +173,7 @@ export class StreamedDamoJsonSource implements TraceSource {
     const rel = relativeTo(base);
     const ready: Snapshot[] = [];
     let keep: KeptSnapshots | null = this.keptMaxRegions > 0 ? new KeptSnapshots() : null;
-    const parser = new DamoJsonParser({
+    const route: ParserRoute = {
       onRecord: (target, recordIndex) => {
         // Later passes see the same records again; the first pass to reach one adds it.
         if (recordIndex >= header.targets.length) header.targets.push(target);
@@ -155,8 +182,26 @@ export class StreamedDamoJsonSource implements TraceSource {
         if (base === 0n && needsBaseTime(s)) throw inexactTimeError(path, s);
         ready.push(snapshotOf(s, recordIndex, rel));
       },
-    });
-    const chunks = damoJsonChunks(path, opts);
+    };
+    const head = this.headStart;
+    this.headStart = null;
+    let parser: DamoJsonParser;
+    let chunks: AsyncGenerator<Buffer>;
+    if (head !== null) {
+      // Go on from where opening stopped, with what it parsed so far.
+      ({ parser, chunks } = head);
+      head.route.onRecord = route.onRecord;
+      head.route.onSnapshot = route.onSnapshot;
+      try {
+        for (const { snapshot, recordIndex } of head.parsed) route.onSnapshot(snapshot, recordIndex);
+      } catch (e) {
+        await chunks.return(undefined);
+        throw e;
+      }
+    } else {
+      parser = new DamoJsonParser(route);
+      chunks = damoJsonChunks(path, opts);
+    }
     try {
       for (;;) {
         let next: IteratorResult<Buffer>;
