@@ -82,6 +82,9 @@ export abstract class JsonTokenizer {
 
   /** Feeds the next chunk of JSON text. */
   feed(chunk: Uint8Array): void {
+    // One kind of array for every buffer the hot loops read: Node's Buffers (zlib's and
+    // fs's chunks) next to the plain Uint8Arrays of the joins below made them polymorphic.
+    if (chunk.constructor !== Uint8Array) chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.pos >= this.end) {
       this.base += this.end;
       this.setBuffer(chunk, 0);

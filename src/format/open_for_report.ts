@@ -25,8 +25,9 @@ export interface OpenForReportOptions {
   progress?: boolean;
   /**
    * Large damo json files are streamed pass by pass (memory flat in the file's size)
-   * instead of read whole: 'grow' for reports that take targets appearing during a pass
-   * (core/trace_walk.ts), 'complete' for those that need every target first (one pass more).
+   * instead of read whole: 'grow' for reports that take one pass and targets appearing
+   * during it (core/trace_walk.ts), 'complete' for those that need every target first and
+   * take several passes (the first pass keeps the file in memory when it is not too large).
    */
   streamDamoJson?: 'grow' | 'complete';
   /** Files the command will write: refused before anything is read when one is this input. */
@@ -39,7 +40,8 @@ export interface OpenForReportOptions {
  */
 function damoJsonStreaming(env: NodeJS.ProcessEnv, mode: OpenForReportOptions['streamDamoJson']): DamoJsonStreaming | undefined {
   if (mode === undefined) return undefined;
-  const streaming: DamoJsonStreaming = { completeTargets: mode === 'complete' };
+  // 'grow' reports take one pass: keeping snapshots for a next pass would only cost memory.
+  const streaming: DamoJsonStreaming = mode === 'complete' ? { completeTargets: true } : { completeTargets: false, keptMaxRegions: 0 };
   const text = env['DAMO_JSON_IN_MEMORY_MAX_BYTES'];
   if (text !== undefined && /^\d+$/.test(text)) streaming.inMemoryMaxBytes = Number(text);
   return streaming;

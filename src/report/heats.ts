@@ -8,8 +8,10 @@
  * - otherwise one guide pass for the target, time span and contiguous ranges, then
  * - without --address_range, one pass that counts the guide heats AND fills one grid per
  *   contiguous range at once, so the hottest range's grid is ready when the pass ends. If
- *   that would need more than PIXEL_BUDGET cells (many ranges x high resolution), it falls
- *   back to a heats pass and a grid pass.
+ *   that would need more than PIXEL_BUDGET cells (many ranges x high resolution), or when
+ *   the source holds the recording in memory (snapshotsOfTarget: a pass then reads no file
+ *   and costs less than drawing the ranges that are not the hottest: 0.3 s less on damo's
+ *   test recording x100), a heats pass and a grid pass.
  */
 import { DamoError } from '../core/errors.js';
 import { formatTimeNs } from '../core/fmt.js';
@@ -134,7 +136,7 @@ export async function computeHeats(source: TraceSource, req: HeatsRequest): Prom
     const g = guide!;
     const candidates = g.contigRegions;
     const cells = candidates.length * targetIndexes.length * resol[0] * resol[1];
-    if (cells <= PIXEL_BUDGET) {
+    if (cells <= PIXEL_BUDGET && source.snapshotsOfTarget === undefined) {
       // Ranges too small for the resolution cannot be drawn; they can still be hottest,
       // which then fails below exactly as it would without the fused pass.
       const perRange = candidates.map((r) => {

@@ -117,6 +117,23 @@ describe('streamed damo json', () => {
     }
   });
 
+  it('offers per-target lists once a pass kept the file, none when it keeps nothing', async () => {
+    const path = write('lists.json_compressed', deflateSync(multiRecordText()));
+    const memory = await readDamoJson(path, { compressed: true });
+    const kept = await openDamoJson(path, { compressed: true, inMemoryMaxBytes: 0, completeTargets: true });
+    expect(kept.snapshotsOfTarget).toBeDefined();
+    for (let t = 0; t < memory.header.targets.length; t++) {
+      expect(kept.snapshotsOfTarget!(t).map(flat)).toEqual(memory.snapshotsOfTarget(t).map(flat));
+    }
+    const onePass = await openDamoJson(path, { compressed: true, inMemoryMaxBytes: 0, keptMaxRegions: 0 });
+    expect(await allSnapshots(onePass)).toEqual(await allSnapshots(memory));
+    expect(onePass.snapshotsOfTarget).toBeUndefined();
+    // Over the limit: nothing kept, every pass reads the file again.
+    const tooBig = await openDamoJson(path, { compressed: true, inMemoryMaxBytes: 0, completeTargets: true, keptMaxRegions: 100 });
+    expect(tooBig.snapshotsOfTarget).toBeUndefined();
+    expect(await allSnapshots(tooBig)).toEqual(await allSnapshots(memory));
+  });
+
   it('reads small files whole unless told otherwise', async () => {
     const path = write('small.json', multiRecordText());
     const src = await openDamoJson(path, { compressed: false });

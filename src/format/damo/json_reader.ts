@@ -260,8 +260,10 @@ export class DamoJsonParser extends DamoRegionReader {
       case St.RegsElem:
         this.parseRegion();
         this.state = St.RegsNext;
-        // Regions are the bulk of the file: parse runs of them without leaving this case.
+        // Regions are the bulk of the file: parse runs of them without leaving this case,
+        // those in damo's own layout by the template (it never throws NEED_MORE).
         for (;;) {
+          if (this.templates) this.templateRegions();
           const mark = this.pos;
           let c: number;
           try {

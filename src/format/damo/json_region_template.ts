@@ -7,7 +7,7 @@
  * makes it give up without consuming anything, and the general path in json_regions.ts,
  * which gives identical results (test/unit/damo_readers.test.ts checks), reads the region.
  */
-import { JsonTokenizer, u32 } from '../json_tokenizer.js';
+import { JsonTokenizer, NEED_MORE, u32 } from '../json_tokenizer.js';
 import { RegionAccumulator } from './records.js';
 
 const C_QUOTE = 0x22;
@@ -17,16 +17,29 @@ const W_NULL = u32('null');
 /** A region needs about 500 bytes; the template path runs only with this many ahead. */
 const FAST_REGION_MIN_BYTES = 2048;
 
-/** A constant byte string and its 8-byte words (for DataView compares). */
+/**
+ * A constant byte string as the 8-byte words that cover it: at 0, 8, 16, ... and, when its
+ * length is not a multiple of 8, one more word ending at its last byte (overlapping the one
+ * before), so a compare is whole words only. Strings shorter than 8 bytes keep their bytes.
+ */
 class ConstBytes {
   readonly bytes: Uint8Array;
+  readonly length: number;
+  /** Offsets and values of the covering words. */
+  readonly offsets: Int32Array;
   readonly words: Float64Array;
   constructor(text: string) {
     this.bytes = new TextEncoder().encode(text);
-    const n = Math.floor(this.bytes.length / 8);
+    const len = this.bytes.length;
+    this.length = len;
+    const offsets: number[] = [];
+    if (len >= 8) {
+      for (let at = 0; at + 8 <= len; at += 8) offsets.push(at);
+      if (len % 8 !== 0) offsets.push(len - 8);
+    }
     const dv = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
-    this.words = new Float64Array(n);
-    for (let i = 0; i < n; i++) this.words[i] = dv.getFloat64(i * 8, true);
+    this.offsets = Int32Array.from(offsets);
+    this.words = Float64Array.from(offsets, (at) => dv.getFloat64(at, true));
   }
 }
 
@@ -36,6 +49,8 @@ class ConstBytes {
  * (plus probe_hits and sz_filter_passed). nr_accesses.percent and age.usec are null.
  */
 class RegionLayout {
+  /** The ',' after a region, the next region's indentation and its head. */
+  readonly sepHead: ConstBytes;
   readonly head: ConstBytes;
   readonly afterStart: ConstBytes;
   readonly afterEnd: ConstBytes;
@@ -48,6 +63,7 @@ class RegionLayout {
     const i1 = ' '.repeat(indent + 4);
     const i2 = ' '.repeat(indent + 8);
     this.head = new ConstBytes(`{\n${i1}"start": "`);
+    this.sepHead = new ConstBytes(`,\n${i0}{\n${i1}"start": "`);
     this.afterStart = new ConstBytes(`",\n${i1}"end": "`);
     this.afterEnd = new ConstBytes(`",\n${i1}"nr_accesses": {\n${i2}"samples": `);
     this.afterSamples = new ConstBytes(`,\n${i2}"percent": null\n${i1}},\n${i1}"age": {\n${i2}"usec": null,\n${i2}"aggr_intervals": `);
@@ -60,8 +76,10 @@ class RegionLayout {
 export abstract class RegionTemplateReader extends JsonTokenizer {
   /** Regions of the snapshot being read. */
   protected regions = new RegionAccumulator();
+  /** The layout of the last region the template read: the next one is most likely alike. */
+  private last: RegionLayout | null = null;
 
-  constructor(private readonly templates: boolean) {
+  constructor(protected readonly templates: boolean) {
     super();
   }
 
@@ -71,11 +89,31 @@ export abstract class RegionTemplateReader extends JsonTokenizer {
    */
   protected abstract quotedSize(): number;
 
-  /** Reads the region at pos by its template; false (nothing consumed) when it does not fit. */
+  /** Reads the region at pos ('{') by its template; false (nothing consumed) when it does not fit. */
   protected templateRegion(): boolean {
     if (!this.templates || this.end - this.pos <= FAST_REGION_MIN_BYTES) return false;
-    const layout = this.layoutFor(this.pos);
-    return layout !== null && this.fastRegion(layout);
+    const p = this.pos;
+    let layout = this.last;
+    if (layout === null || !this.same(p, layout.head)) {
+      layout = this.layoutFor(p);
+      if (layout === null || !this.same(p, layout.head)) return false;
+    }
+    if (!this.fastRegion(layout, p + layout.head.length)) return false;
+    this.last = layout;
+    return true;
+  }
+
+  /**
+   * After a region (pos just past its '}'), reads the regions that follow it in the same
+   * layout, each with the ',' before it, by the template; stops (nothing of the region it
+   * stopped at consumed) at anything else: the end of the list, another layout, a chunk end.
+   */
+  protected templateRegions(): void {
+    const l = this.last;
+    if (l === null) return;
+    const sepHead = l.sepHead;
+    const last = this.end - FAST_REGION_MIN_BYTES;
+    while (this.pos < last && this.same(this.pos, sepHead) && this.fastRegion(l, this.pos + sepHead.length));
   }
 
   private layouts = new Map<number, RegionLayout | null>();
@@ -99,10 +137,13 @@ export abstract class RegionTemplateReader extends JsonTokenizer {
   private same(p: number, c: ConstBytes): boolean {
     const dv = this.view;
     const w = c.words;
-    for (let i = 0; i < w.length; i++) if (dv.getFloat64(p + i * 8, true) !== w[i]) return false;
+    const o = c.offsets;
+    const n = w.length;
+    for (let i = 0; i < n; i++) if (dv.getFloat64(p + (o[i] as number), true) !== w[i]) return false;
+    if (n > 0) return true;
     const b = this.buf;
     const t = c.bytes;
-    for (let i = w.length * 8; i < t.length; i++) if (b[p + i] !== t[i]) return false;
+    for (let i = 0; i < t.length; i++) if (b[p + i] !== t[i]) return false;
     return true;
   }
 
@@ -127,20 +168,21 @@ export abstract class RegionTemplateReader extends JsonTokenizer {
 
   private fastPos = 0;
 
-  /** Parses one region at pos by the template; false (nothing consumed) if it does not fit. */
-  private fastRegion(l: RegionLayout): boolean {
+  /**
+   * Reads the rest of a region by the template, from `p` just past its head (the opening
+   * quote of 'start'); false (nothing consumed) if it does not fit, else pos is past its '}'.
+   */
+  private fastRegion(l: RegionLayout, p: number): boolean {
     const b = this.buf;
-    let p = this.pos;
-    if (!this.same(p, l.head)) return false;
-    const start = this.fastDigits(p + l.head.bytes.length);
+    const start = this.fastDigits(p);
     if (start < 0) return false;
     p = this.fastPos;
     if (!this.same(p, l.afterStart)) return false;
-    const end = this.fastDigits(p + l.afterStart.bytes.length);
+    const end = this.fastDigits(p + l.afterStart.length);
     if (end < 0) return false;
     p = this.fastPos;
     if (!this.same(p, l.afterEnd)) return false;
-    p += l.afterEnd.bytes.length;
+    p += l.afterEnd.length;
     let samples = 0;
     let digits = 0;
     for (;;) {
@@ -153,7 +195,7 @@ export abstract class RegionTemplateReader extends JsonTokenizer {
     }
     if (digits === 0 || digits > 15) return false;
     if (!this.same(p, l.afterSamples)) return false;
-    p += l.afterSamples.bytes.length;
+    p += l.afterSamples.length;
     let age = -1;
     if (b[p] === C_QUOTE) {
       const v = this.fastDigits(p + 1);
@@ -163,16 +205,23 @@ export abstract class RegionTemplateReader extends JsonTokenizer {
     } else if (this.view.getUint32(p, true) === W_NULL) p += 4;
     else return false;
     let szFilterPassed = NaN;
-    if (this.same(p, l.tailA)) p += l.tailA.bytes.length;
+    if (this.same(p, l.tailA)) p += l.tailA.length;
     else if (this.same(p, l.tailB)) {
-      // quotedSize() reads at pos; on every give-up pos goes back to the region's '{'.
+      // quotedSize() reads at pos; pos goes back to where it was whatever happens, and a
+      // size cut by the chunk's end (NEED_MORE) is left to the general path.
       const regionAt = this.pos;
-      this.pos = p + l.tailB.bytes.length - 1;
-      const v = this.quotedSize();
-      p = this.pos;
-      this.pos = regionAt;
+      let v = -1;
+      try {
+        this.pos = p + l.tailB.length - 1;
+        v = this.quotedSize();
+        p = this.pos;
+      } catch (e) {
+        if (e !== NEED_MORE) throw e;
+      } finally {
+        this.pos = regionAt;
+      }
       if (v < 0 || !this.same(p, l.endB)) return false;
-      p += l.endB.bytes.length;
+      p += l.endB.length;
       szFilterPassed = v;
     } else return false;
     this.pos = p;

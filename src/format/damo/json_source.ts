@@ -3,10 +3,11 @@
  * Opening a damo json / json_compressed file for reports: small files are read whole into
  * memory (MemoryTraceSource, as every damo format is), large ones are streamed: each pass
  * over the snapshots inflates and parses the file again, handing snapshots out as they are
- * parsed, so memory stays flat in the file's size (a file of up to 262,144 regions is
- * kept by its first pass, for reports that take several). Inflation runs on zlib's thread pool
- * while the main thread parses (json_reader.ts damoJsonChunks), so a pass costs about what
- * inflating the file alone costs.
+ * parsed, so memory stays flat in the file's size (for reports that take several passes,
+ * a file of up to 2^20 regions is kept by its first pass, compactly: kept_snapshots.ts).
+ * The first pass goes on from where opening stopped reading. Inflation runs on zlib's
+ * thread pool while the main thread parses (json_reader.ts damoJsonChunks); a pass costs
+ * 1.4x inflating the file alone on damo's test recording x100 (docs/PERFORMANCE.md).
  *
  * What the header needs is read from the start of the file: damo writes a record's target
  * fields and intervals before its snapshots, and the base time is decided by the first
@@ -20,6 +21,7 @@
 import { DamoError } from '../../core/errors.js';
 import type { Snapshot, TraceHeader, TraceSource, TraceTarget, TraceTrailer } from '../../core/model.js';
 import { damoJsonChunks, damoJsonError, damoJsonHeader, DamoJsonParser, type DamoJsonReadOptions } from './json_reader.js';
+import { KeptSnapshots } from './kept_snapshots.js';
 import {
   baseTimeOf,
   finishRecords,
@@ -40,12 +42,12 @@ export const DAMO_JSON_IN_MEMORY_MAX_BYTES = 8 << 20;
 
 /**
  * A streamed file of at most this many regions is kept in memory by its first complete
- * pass (32 bytes a region, 8 MiB at most, plus the snapshots' objects), so reports that
- * take several passes inflate and parse it once; larger files are read again on every
- * pass. `report wss` on 10M regions peaked at 255 MB RSS with 1M regions kept (the list
- * fills before it is dropped), at 157 MB with this many.
+ * pass (kept_snapshots.ts: 32 MiB at most), so reports that take several passes (heats,
+ * heatmap) inflate and parse it once; larger files are read again on every pass. Reports
+ * that take one pass keep nothing (keptMaxRegions 0): what they would keep is garbage.
+ * 2^20 holds damo's test recording x100 (977,300 regions).
  */
-export const DAMO_JSON_KEPT_MAX_REGIONS = 1 << 18;
+export const DAMO_JSON_KEPT_MAX_REGIONS = 1 << 20;
 
 export interface DamoJsonStreaming {
   /** Longest JSON text read whole into memory (default DAMO_JSON_IN_MEMORY_MAX_BYTES). */
@@ -56,41 +58,64 @@ export interface DamoJsonStreaming {
    * header.targets during the first pass that reaches them.
    */
   completeTargets?: boolean;
-  /** Most regions a pass keeps for the next ones (default DAMO_JSON_KEPT_MAX_REGIONS). */
+  /**
+   * Most regions a pass keeps for the next ones: DAMO_JSON_KEPT_MAX_REGIONS by default,
+   * 0 for reports that take one pass.
+   */
   keptMaxRegions?: number;
 }
 
 export interface OpenDamoJsonOptions extends DamoJsonReadOptions, DamoJsonStreaming {}
+
+/** Where a parser's callbacks go; a streamed source's first pass takes over the open's parser. */
+interface ParserRoute {
+  onRecord: (target: TraceTarget, recordIndex: number) => void;
+  onSnapshot: (snapshot: PendingSnapshot, recordIndex: number) => void;
+}
+
+/** What opening read of a streamed file: its first pass goes on from there. */
+interface HeadStart {
+  parser: DamoJsonParser;
+  route: ParserRoute;
+  chunks: AsyncGenerator<Buffer>;
+  parsed: Array<{ snapshot: PendingSnapshot; recordIndex: number }>;
+}
 
 /** Opens a damo json or json_compressed file, in memory when small, streamed otherwise. */
 export async function openDamoJson(path: string, opts: OpenDamoJsonOptions): Promise<TraceSource> {
   const maxBytes = opts.inMemoryMaxBytes ?? DAMO_JSON_IN_MEMORY_MAX_BYTES;
   const targets: TraceTarget[] = [];
   const snapshots: Array<{ snapshot: PendingSnapshot; recordIndex: number }> = [];
-  const parser = new DamoJsonParser({
+  const route: ParserRoute = {
     onRecord: (target) => targets.push(target),
     onSnapshot: (snapshot, recordIndex) => snapshots.push({ snapshot, recordIndex }),
+  };
+  const parser = new DamoJsonParser({
+    onRecord: (target, recordIndex) => route.onRecord(target, recordIndex),
+    onSnapshot: (snapshot, recordIndex) => route.onSnapshot(snapshot, recordIndex),
   });
   let nrBytes = 0;
-  let complete = false;
+  let streamed = false;
   const chunks = damoJsonChunks(path, opts);
   try {
-    for await (const chunk of chunks) {
-      parser.feed(chunk);
-      nrBytes += chunk.length;
-      if (nrBytes > maxBytes && snapshots.length > 0) break;
+    for (;;) {
+      const next = await chunks.next();
+      if (next.done === true) break;
+      parser.feed(next.value);
+      nrBytes += next.value.length;
+      if (nrBytes > maxBytes && snapshots.length > 0) {
+        streamed = true;
+        break;
+      }
     }
-    if (!(nrBytes > maxBytes && snapshots.length > 0)) {
-      parser.finish();
-      complete = true;
-    }
+    if (!streamed) parser.finish();
   } catch (e) {
-    throw damoJsonError(e, path, opts);
-  } finally {
     await chunks.return(undefined);
+    throw damoJsonError(e, path, opts);
   }
   const header = damoJsonHeader(parser, opts);
-  if (complete) {
+  if (!streamed) {
+    await chunks.return(undefined);
     const records: PendingRecord[] = targets.map((target) => ({ target, snapshots: [] }));
     for (const { snapshot, recordIndex } of snapshots) (records[recordIndex] as PendingRecord).snapshots.push(snapshot);
     const perTarget = finishRecords(records, header);
@@ -99,7 +124,12 @@ export async function openDamoJson(path: string, opts: OpenDamoJsonOptions): Pro
   const first = snapshots[0]?.snapshot;
   header.baseTimeNs = first !== undefined && needsBaseTime(first) ? baseTimeOf(first) : 0n;
   header.targets = targets;
-  const source = new StreamedDamoJsonSource(path, header, opts, opts.keptMaxRegions ?? DAMO_JSON_KEPT_MAX_REGIONS);
+  const source = new StreamedDamoJsonSource(path, header, opts, opts.keptMaxRegions ?? DAMO_JSON_KEPT_MAX_REGIONS, {
+    parser,
+    route,
+    chunks,
+    parsed: snapshots,
+  });
   if (opts.completeTargets === true) {
     for await (const snapshot of source.snapshots()) void snapshot;
   }
@@ -110,13 +140,20 @@ export async function openDamoJson(path: string, opts: OpenDamoJsonOptions): Pro
 export class StreamedDamoJsonSource implements TraceSource {
   readonly warnings: string[] = [];
   /** Every snapshot, once a complete pass found the file small enough to keep. */
-  private kept: Snapshot[] | null = null;
+  private kept: KeptSnapshots | null = null;
+  /**
+   * Set once a complete pass kept the file: the source then holds the recording in memory
+   * as MemoryTraceSource does, and reports may take more passes freely (core/model.ts).
+   */
+  snapshotsOfTarget?: (targetIndex: number) => readonly Snapshot[];
 
   constructor(
     readonly path: string,
     readonly header: TraceHeader,
     private readonly opts: DamoJsonReadOptions,
     private readonly keptMaxRegions = DAMO_JSON_KEPT_MAX_REGIONS,
+    /** What opening parsed: the first pass goes on with it instead of reading that again. */
+    private headStart: HeadStart | null = null,
   ) {}
 
   trailer(): TraceTrailer | null {
@@ -129,16 +166,15 @@ export class StreamedDamoJsonSource implements TraceSource {
 
   private async *pass(): AsyncGenerator<Snapshot> {
     if (this.kept !== null) {
-      yield* this.kept;
+      yield* this.kept.replay();
       return;
     }
     const { header, path, opts } = this;
     const base = header.baseTimeNs;
     const rel = relativeTo(base);
     const ready: Snapshot[] = [];
-    let keep: Snapshot[] | null = [];
-    let nrKeptRegions = 0;
-    const parser = new DamoJsonParser({
+    let keep: KeptSnapshots | null = this.keptMaxRegions > 0 ? new KeptSnapshots() : null;
+    const route: ParserRoute = {
       onRecord: (target, recordIndex) => {
         // Later passes see the same records again; the first pass to reach one adds it.
         if (recordIndex >= header.targets.length) header.targets.push(target);
@@ -147,8 +183,26 @@ export class StreamedDamoJsonSource implements TraceSource {
         if (base === 0n && needsBaseTime(s)) throw inexactTimeError(path, s);
         ready.push(snapshotOf(s, recordIndex, rel));
       },
-    });
-    const chunks = damoJsonChunks(path, opts);
+    };
+    const head = this.headStart;
+    this.headStart = null;
+    let parser: DamoJsonParser;
+    let chunks: AsyncGenerator<Buffer>;
+    if (head !== null) {
+      // Go on from where opening stopped, with what it parsed so far.
+      ({ parser, chunks } = head);
+      head.route.onRecord = route.onRecord;
+      head.route.onSnapshot = route.onSnapshot;
+      try {
+        for (const { snapshot, recordIndex } of head.parsed) route.onSnapshot(snapshot, recordIndex);
+      } catch (e) {
+        await chunks.return(undefined);
+        throw e;
+      }
+    } else {
+      parser = new DamoJsonParser(route);
+      chunks = damoJsonChunks(path, opts);
+    }
     try {
       for (;;) {
         let next: IteratorResult<Buffer>;
@@ -166,14 +220,17 @@ export class StreamedDamoJsonSource implements TraceSource {
         if (header.intervalsGoal === undefined && parser.intervalsGoal !== undefined) header.intervalsGoal = parser.intervalsGoal;
         if (header.dataSource === undefined && parser.dataSource !== undefined) header.dataSource = parser.dataSource;
         if (keep !== null) {
-          for (const s of ready) nrKeptRegions += s.starts.length;
-          if (nrKeptRegions <= this.keptMaxRegions) for (const s of ready) keep.push(s);
-          else keep = null;
+          for (const s of ready) keep.add(s);
+          if (keep.nrRegions > this.keptMaxRegions) keep = null;
         }
         for (let i = 0; i < ready.length; i++) yield ready[i] as Snapshot;
         ready.length = 0;
         if (next.done === true) {
-          this.kept = keep;
+          if (keep !== null) {
+            const kept = keep;
+            this.kept = kept;
+            this.snapshotsOfTarget = (targetIndex) => kept.ofTarget(targetIndex);
+          }
           return;
         }
       }

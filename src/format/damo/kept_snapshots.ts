@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * The snapshots of a streamed pass kept for the passes after it (json_source.ts), compactly:
+ * regions are copied into large shared blocks (32 bytes a region, 40 with
+ * sz_filter_passed) and each snapshot keeps one small object, no typed-array views; a
+ * replay builds the views afresh, which young-generation GC collects almost for free.
+ * Keeping the snapshots as parsed cost twice the memory (five views per snapshot, over
+ * 150 bytes each on damo's ~18-region snapshots) and kept every view alive until the end.
+ */
+import type { DamosStats, Snapshot } from '../../core/model.js';
+
+/** Regions per block; a larger snapshot gets a block of its own. */
+const BLOCK_REGIONS = 1 << 16;
+
+type F64 = Float64Array<ArrayBuffer>;
+
+interface Block {
+  starts: F64;
+  ends: F64;
+  nrAccesses: F64;
+  ages: F64;
+  /** Allocated when a snapshot in the block has sz_filter_passed. */
+  szFilterPassed: F64 | null;
+  used: number;
+}
+
+/** The optional fields of a snapshot (core/model.ts Snapshot), when it has any. */
+interface Extras {
+  sampleIntervalUs?: number;
+  totalBytes?: number;
+  damosStats?: DamosStats;
+  granularityBytes?: number;
+}
+
+interface Kept {
+  targetIndex: number;
+  startNs: number;
+  endNs: number;
+  block: Block;
+  at: number;
+  n: number;
+  hasSzFilterPassed: boolean;
+  extras: Extras | null;
+}
+
+function newBlock(nrRegions: number): Block {
+  const n = Math.max(BLOCK_REGIONS, nrRegions);
+  return { starts: new Float64Array(n), ends: new Float64Array(n), nrAccesses: new Float64Array(n), ages: new Float64Array(n), szFilterPassed: null, used: 0 };
+}
+
+export class KeptSnapshots {
+  /** Regions kept so far. */
+  nrRegions = 0;
+  private readonly kept: Kept[] = [];
+  private block: Block = newBlock(0);
+
+  add(s: Snapshot): void {
+    const n = s.starts.length;
+    let b = this.block;
+    if (b.used + n > b.starts.length) {
+      b = newBlock(n);
+      this.block = b;
+    }
+    const at = b.used;
+    b.starts.set(s.starts, at);
+    b.ends.set(s.ends, at);
+    b.nrAccesses.set(s.nrAccesses, at);
+    b.ages.set(s.ages, at);
+    const passed = s.szFilterPassed;
+    if (passed !== undefined) {
+      b.szFilterPassed ??= new Float64Array(b.starts.length);
+      b.szFilterPassed.set(passed, at);
+    }
+    b.used += n;
+    this.nrRegions += n;
+    let extras: Extras | null = null;
+    if (s.sampleIntervalUs !== undefined) (extras ??= {}).sampleIntervalUs = s.sampleIntervalUs;
+    if (s.totalBytes !== undefined) (extras ??= {}).totalBytes = s.totalBytes;
+    if (s.damosStats !== undefined) (extras ??= {}).damosStats = s.damosStats;
+    if (s.granularityBytes !== undefined) (extras ??= {}).granularityBytes = s.granularityBytes;
+    this.kept.push({ targetIndex: s.targetIndex, startNs: s.startNs, endNs: s.endNs, block: b, at, n, hasSzFilterPassed: passed !== undefined, extras });
+  }
+
+  /** The kept snapshots in the order they were added, as fresh objects. */
+  *replay(): Generator<Snapshot> {
+    for (const k of this.kept) yield this.snapshot(k);
+  }
+
+  /** One target's kept snapshots, in the order they were added, as fresh objects. */
+  ofTarget(targetIndex: number): Snapshot[] {
+    const out: Snapshot[] = [];
+    for (const k of this.kept) if (k.targetIndex === targetIndex) out.push(this.snapshot(k));
+    return out;
+  }
+
+  private snapshot(k: Kept): Snapshot {
+    const { block: b, at } = k;
+    const e = at + k.n;
+    const s: Snapshot = {
+      targetIndex: k.targetIndex,
+      startNs: k.startNs,
+      endNs: k.endNs,
+      starts: b.starts.subarray(at, e),
+      ends: b.ends.subarray(at, e),
+      nrAccesses: b.nrAccesses.subarray(at, e),
+      ages: b.ages.subarray(at, e),
+    };
+    const x = k.extras;
+    // The fields in snapshotOf()'s order (records.ts), so replayed objects share its shape.
+    if (x?.sampleIntervalUs !== undefined) s.sampleIntervalUs = x.sampleIntervalUs;
+    if (x?.totalBytes !== undefined) s.totalBytes = x.totalBytes;
+    if (k.hasSzFilterPassed) s.szFilterPassed = (b.szFilterPassed as F64).subarray(at, e);
+    if (x?.damosStats !== undefined) s.damosStats = x.damosStats;
+    if (x?.granularityBytes !== undefined) s.granularityBytes = x.granularityBytes;
+    return s;
+  }
+}
