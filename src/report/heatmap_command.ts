@@ -150,21 +150,6 @@ async function writeRawText(out: TextOut, map: HeatMap330, absTime: boolean, abs
   }
 }
 
-/**
- * The snapshots of target `t`, one of `nrTargets` drawn. A lone target takes a plain pass
- * (its snapshots come in file order either way): the per-target list of a source that
- * holds the recording (snapshotsOfTarget) would keep every snapshot object of the pass
- * alive at once, 25 MB more on damo's test recording x100.
- */
-function snapshotsOf(src: TraceSource, t: number, nrTargets: number): AsyncIterable<Snapshot> {
-  if (nrTargets > 1) return targetSnapshots(src, t);
-  return {
-    async *[Symbol.asyncIterator]() {
-      for await (const s of src.snapshots()) if (s.targetIndex === t) yield s;
-    },
-  };
-}
-
 /** "damon.data's record of target id 42 (kdamond 0, context 0)", for messages. */
 function recordLabel(input: string, want: { kdamondIdx: number | undefined; contextIdx: number | undefined; schemeIdx: number | undefined; tid: bigint | null }): string {
   const idxs: string[] = [];
@@ -222,7 +207,7 @@ export async function runHeatmapCommand(io: CliIO, r: HeatmapRequest): Promise<n
     for (let ri = 0; ri < addrRanges.length; ri++) {
       const map = new HeatMap330(timeRange, addrRanges[ri] as [number, number], resol, src.header.intervals, src.header.intervalsGoal, r.dfPassed);
       for (const t of targetIdxs) {
-        for await (const s0 of snapshotsOf(src, t, targetIdxs.length)) {
+        for await (const s0 of targetSnapshots(src, t)) {
           const s = r.sortTemperature ? sortedByTemperature(s0, addrRanges, src, r.temperatureWeights) : s0;
           map.add(s, s0.startNs + base, s0.endNs + base);
         }
