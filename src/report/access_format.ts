@@ -600,12 +600,10 @@ export async function formatAccessRecords(records: AccessRecord[], options: Acce
   const totalOnly = isTotalSzOnly(t);
   let newlines = 0;
   let first = true;
-  let pending: string[] = [];
-  let pendingChars = 0;
+  let pending = '';
   const flush = async (): Promise<void> => {
-    const text = pending.join('');
-    pending = [];
-    pendingChars = 0;
+    const text = pending;
+    pending = '';
     for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) newlines++;
     const drain = sink(text);
     if (drain !== undefined) await drain;
@@ -613,10 +611,8 @@ export async function formatAccessRecords(records: AccessRecord[], options: Acce
   // Lines are joined by newlines, as damo joins them; `pending` batches them into large writes.
   const push = (s: string | undefined): void => {
     if (s === undefined) return;
-    if (!first) pending.push('\n');
+    pending += first ? s : '\n' + s;
     first = false;
-    pending.push(s);
-    pendingChars += s.length + 1;
   };
   for (const record of records) {
     const iv = record.intervals as Intervals;
@@ -641,7 +637,7 @@ export async function formatAccessRecords(records: AccessRecord[], options: Acce
       }
       push(render(fmt.snapshotTail, SNAPSHOT_FORMATTERS, c));
       if (sidx < record.snapshots.length - 1 && !totalOnly) push('');
-      if (pendingChars >= 1 << 20) await flush();
+      if (pending.length >= 1 << 20) await flush();
     }
     push(render(fmt.recordTail, RECORD_FORMATTERS, { fmt, record, iv }));
   }
