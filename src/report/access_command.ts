@@ -108,10 +108,8 @@ export async function runAccessCommand(io: CliIO, r: AccessRequest): Promise<num
           'record with damo 3.x or damo-ts (they store them), or use --raw_form or --json, which do not need them',
       );
     }
-    const text = await formatAccessRecords(records, r.format);
-    let newlines = 0;
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) newlines++;
-    await out.write(newlines <= pagerLines ? `${text}\n` : text);
+    const newlines = await formatAccessRecords(records, r.format, (text) => out.write(text));
+    if (newlines <= pagerLines) await out.write('\n');
     return 0;
   } finally {
     await out.flush();

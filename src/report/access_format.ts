@@ -47,6 +47,21 @@ interface Fmt {
   snapshotTail: string;
   region: string;
   box: BoxFormat;
+  /** Formatted ages and sizes by value: recordings repeat them across regions and snapshots. */
+  ageText: Map<number, string>;
+  sizeText: Map<number, string>;
+}
+
+/** Bound on each memo above, so a recording of all-distinct values does not grow it without end. */
+const MEMO_MAX = 65536;
+
+function memo(m: Map<number, string>, key: number, make: (k: number) => string): string {
+  let v = m.get(key);
+  if (v === undefined) {
+    v = make(key);
+    if (m.size < MEMO_MAX) m.set(key, v);
+  }
+  return v;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -60,6 +75,10 @@ interface Ctx {
   regions?: RegionView[];
   region?: RegionView;
   index?: number;
+  /** The snapshot's aggregation interval, once worked out for it. */
+  aggrUs?: number;
+  /** `<access hz>` texts by sample count within this snapshot (its interval is fixed). */
+  hzText?: Map<number, string>;
 }
 
 type Formatter = [keyword: string, fn: (c: Ctx) => string];
@@ -109,7 +128,7 @@ function firstStart(c: Ctx): number {
   return (c.record.snapshots[0] as AccessSnapshot).startNs;
 }
 function aggrUsOf(c: Ctx): number {
-  return snapshotIntervalsUs(snap(c), c.iv, c.record.intervalsGoal)[1];
+  return c.aggrUs ?? snapshotIntervalsUs(snap(c), c.iv, c.record.intervalsGoal)[1];
 }
 
 function memBw(c: Ctx, dfPassed: boolean): string {
@@ -217,10 +236,13 @@ const REGION_FNS: Record<RegionKeyword, (c: Ctx) => string> = {
   '<index>': (c) => formatNr(c.index ?? 0, c.fmt.o.raw),
   '<start address>': (c) => formatSz(reg(c).start, c.fmt.o.raw),
   '<end address>': (c) => formatSz(reg(c).end, c.fmt.o.raw),
-  '<size>': (c) => formatSz(reg(c).end - reg(c).start, c.fmt.o.raw),
+  '<size>': (c) => memo(c.fmt.sizeText, reg(c).end - reg(c).start, (sz) => formatSz(sz, c.fmt.o.raw)),
   '<access rate>': (c) => formatPercent(reg(c).percent, c.fmt.o.raw),
-  '<access hz>': (c) => formatHz(reg(c).samples / (aggrUsOf(c) / 1000000), c.fmt.o.raw),
-  '<age>': (c) => formatTimeUs(reg(c).ageUsec, c.fmt.o.raw),
+  '<access hz>': (c) => {
+    const hz = (n: number): string => formatHz(n / (aggrUsOf(c) / 1000000), c.fmt.o.raw);
+    return c.hzText === undefined ? hz(reg(c).samples) : memo(c.hzText, reg(c).samples, hz);
+  },
+  '<age>': (c) => memo(c.fmt.ageText, reg(c).ageUsec, (us) => formatTimeUs(us, c.fmt.o.raw)),
   '<temperature>': (c) => formatNr(temperatureOf(reg(c), c.fmt.o.temperatureWeights), c.fmt.o.raw),
   '<probe hits>': () => '',
   '<filters passed bytes>': (c) => (reg(c).szFilterPassed === undefined ? 'N/A' : formatSz(reg(c).szFilterPassed as number, c.fmt.o.raw)),
@@ -245,6 +267,53 @@ function render(template: string, formatters: Formatter[], c: Ctx): string | und
     out = out.split(keyword).join(minChars(c.fmt.o, keyword, fn(c)));
   }
   return out.split('\\n').join('\n');
+}
+
+/**
+ * A template cut at its keywords, so that each region costs one concatenation rather than a
+ * search and a split per keyword. Used only where that gives the same text as `render`: the
+ * literal parts hold no '<', '>' or lone backslash, so no keyword can be formed across a
+ * substituted value, and the values (numbers, sizes, boxes) hold none of them either.
+ */
+interface CutTemplate {
+  /** keywords.length + 1 literal parts, `\n` already turned into newlines */
+  literals: string[];
+  /** for each keyword between the literals, its formatter's index in `formatters` */
+  keywords: number[];
+  /** the distinct keywords' formatters, in damo's order */
+  formatters: Formatter[];
+}
+
+function cutTemplate(template: string, formatters: Formatter[]): CutTemplate | undefined {
+  const hits: Array<[pos: number, keyword: string]> = [];
+  const used: Formatter[] = [];
+  for (const f of formatters) {
+    let at = template.indexOf(f[0]);
+    if (at >= 0) used.push(f);
+    for (; at >= 0; at = template.indexOf(f[0], at + f[0].length)) hits.push([at, f[0]]);
+  }
+  hits.sort((a, b) => a[0] - b[0]);
+  const literals: string[] = [];
+  let from = 0;
+  for (const [pos, keyword] of hits) {
+    if (pos < from) return undefined;
+    literals.push(template.slice(from, pos));
+    from = pos + keyword.length;
+  }
+  literals.push(template.slice(from));
+  if (literals.some((l) => /[<>]/.test(l) || l.split('\\n').join('').includes('\\'))) return undefined;
+  return {
+    literals: literals.map((l) => l.split('\\n').join('\n')),
+    keywords: hits.map((h) => used.findIndex((f) => f[0] === h[1])),
+    formatters: used,
+  };
+}
+
+function renderCut(t: CutTemplate, c: Ctx): string {
+  const values = t.formatters.map(([keyword, fn]) => minChars(c.fmt.o, keyword, fn(c)));
+  let out = t.literals[0] as string;
+  for (let i = 0; i < t.keywords.length; i++) out += (values[t.keywords[i] as number] as string) + (t.literals[i + 1] as string);
+  return out;
 }
 
 function colorSamples(set: ColorsetName): string {
@@ -491,12 +560,17 @@ function sortRegions(regions: RegionView[], o: AccessFormatOptions): RegionView[
   return out;
 }
 
+/** Where the report text goes, in pieces; a promise when the writer wants it to drain. */
+export type TextSink = (text: string) => Promise<void> | undefined;
+
 /**
- * damo `fmt_records`: the whole report text (without the final newline). Asynchronous only
- * to let signal handlers run between snapshots (core/interrupts.ts): a detailed report of
- * 1M regions takes seconds to format.
+ * damo `fmt_records`: the whole report text (without the final newline), handed to `sink`
+ * line by line as it is made, so that memory holds the records, not the text. Returns the
+ * number of newlines written (damo's pager rule decides on the final newline from it).
+ * Asynchronous to let the writer drain and signal handlers run between snapshots
+ * (core/interrupts.ts).
  */
-export async function formatAccessRecords(records: AccessRecord[], options: AccessFormatOptions): Promise<string> {
+export async function formatAccessRecords(records: AccessRecord[], options: AccessFormatOptions, sink: TextSink): Promise<number> {
   const t: Templates = {};
   for (const [area, text] of Object.entries(options.formats) as Array<[FormatArea, string]>) t[AREA_KEY[area]] = text;
   for (const e of options.formatEdits) if (e.action === 'set') t[AREA_KEY[e.area]] = e.text;
@@ -509,19 +583,36 @@ export async function formatAccessRecords(records: AccessRecord[], options: Acce
   applyDefaults(t, o, records);
   for (const e of options.formatEdits) if (e.action === 'append') t[AREA_KEY[e.area]] = (t[AREA_KEY[e.area]] ?? '') + e.text;
   o = { ...o };
+  const region = t.region ?? '';
   const fmt: Fmt = {
     o,
     recordHead: t.recordHead ?? '',
     recordTail: t.recordTail ?? '',
     snapshotHead: t.snapshotHead ?? '',
     snapshotTail: t.snapshotTail ?? '',
-    region: t.region ?? '',
-    box: new BoxFormat(records, o),
+    region,
+    // Only the boxes and their description read the value ranges over the whole recording.
+    box: new BoxFormat([t.recordHead, t.recordTail, t.snapshotHead, t.snapshotTail, region].some((x) => x !== undefined && /<box>|<region box description>/.test(x)) ? records : [], o),
+    ageText: new Map(),
+    sizeText: new Map(),
   };
+  const cutRegion = cutTemplate(fmt.region, REGION_FORMATTERS);
   const totalOnly = isTotalSzOnly(t);
-  const out: string[] = [];
+  let newlines = 0;
+  let first = true;
+  let pending = '';
+  const flush = async (): Promise<void> => {
+    const text = pending;
+    pending = '';
+    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) newlines++;
+    const drain = sink(text);
+    if (drain !== undefined) await drain;
+  };
+  // Lines are joined by newlines, as damo joins them; `pending` batches them into large writes.
   const push = (s: string | undefined): void => {
-    if (s !== undefined) out.push(s);
+    if (s === undefined) return;
+    pending += first ? s : '\n' + s;
+    first = false;
   };
   for (const record of records) {
     const iv = record.intervals as Intervals;
@@ -532,14 +623,24 @@ export async function formatAccessRecords(records: AccessRecord[], options: Acce
       const snapshot = record.snapshots[sidx] as AccessSnapshot;
       const regions = regionsOf(snapshot, iv);
       const c: Ctx = { fmt, record, iv, snapshot, regions };
+      c.aggrUs = aggrUsOf(c);
+      c.hzText = new Map();
       push(render(fmt.snapshotHead, SNAPSHOT_FORMATTERS, c));
       if (fmt.region !== '') {
-        sortRegions(regions, o).forEach((region, index) => push(render(fmt.region, REGION_FORMATTERS, { ...c, region, index })));
+        const rc: Ctx = { ...c };
+        const sorted = sortRegions(regions, o);
+        for (let index = 0; index < sorted.length; index++) {
+          rc.region = sorted[index] as RegionView;
+          rc.index = index;
+          push(cutRegion === undefined ? render(fmt.region, REGION_FORMATTERS, rc) : renderCut(cutRegion, rc));
+        }
       }
       push(render(fmt.snapshotTail, SNAPSHOT_FORMATTERS, c));
-      if (sidx < record.snapshots.length - 1 && !totalOnly) out.push('');
+      if (sidx < record.snapshots.length - 1 && !totalOnly) push('');
+      if (pending.length >= 1 << 20) await flush();
     }
     push(render(fmt.recordTail, RECORD_FORMATTERS, { fmt, record, iv }));
   }
-  return out.join('\n');
+  await flush();
+  return newlines;
 }
