@@ -15,7 +15,8 @@ import { runArgsDamonCommand, type ArgsDamonFormat } from './args_damon.js';
 import { listKdamonds } from './inspect.js';
 import { takeLiveSnapshot } from './live_snapshot.js';
 import { runReportDamonCommand, type ReportDamonRequest } from './report_damon_command.js';
-import { runStartCommand } from './start_command.js';
+import { readKdamondsArg } from './kdamonds_input.js';
+import { runStartCommand, runStartKdamondsCommand } from './start_command.js';
 import { currentBootId, readStateFile, stateFilePath } from './state_file.js';
 import { runStopCommand } from './stop_command.js';
 import { runTuneCommand, type TuneRequest } from './tune_command.js';
@@ -67,6 +68,10 @@ export function runArgsDamonCliCommand(
   const ops = defaultOps(req.target, req.ops, req.regions);
   const targets = kdamondTargets(req.target, ops, req.regions, () => fs.readFileSync('/proc/iomem', 'utf8'));
   return runArgsDamonCommand(io, { ops, intervals: req.intervals, nrRegions: req.nrRegions, targets, format: req.format, raw: req.raw });
+}
+
+export function runStartKdamondsCliCommand(io: CliIO, req: { sysfsRoot: string; kdamonds: string; debug: boolean }): number {
+  return runStartKdamondsCommand(io, kernelFs(io, req.debug), { sysfsRoot: req.sysfsRoot, plan: readKdamondsArg(req.kdamonds) });
 }
 
 export function runStopCliCommand(io: CliIO, req: { sysfsRoot: string; force: boolean; debug: boolean }): number {
