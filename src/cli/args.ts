@@ -28,7 +28,15 @@ interface ArgsDamonCliOptions {
 }
 
 export function registerArgs(program: Command, ctx: CommandContext): void {
-  const args = program.command('args').summary('print the DAMON parameters that command-line flags resolve to');
+  const args = program
+    .command('args')
+    .summary('print the DAMON parameters that command-line flags resolve to')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ damo args damon paddr --format yaml`,
+    );
   args
     .command('damon')
     .summary('print the kdamonds that DAMON parameter flags resolve to (damo args damon)')
