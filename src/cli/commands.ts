@@ -22,6 +22,7 @@ const COMMANDS: readonly LazyCommand[] = [
   { names: ['convert_record_format'], load: async () => (await import('./convert.js')).registerConvertRecordFormat },
   { names: ['schemes'], load: async () => (await import('./schemes.js')).registerSchemes },
   { names: ['start', 'tune', 'stop'], load: async () => (await import('./kdamond.js')).registerKdamondControl },
+  { names: ['args'], load: async () => (await import('./args.js')).registerArgs },
   { names: ['simulate'], load: async () => (await import('./report/schemes.js')).registerSimulate },
   { names: ['synth'], load: async () => (await import('./synth.js')).registerSynth },
   { names: ['replay'], load: async () => (await import('./replay.js')).registerReplay },

@@ -16,6 +16,7 @@ import { collectIntegers, DAMON_INTERFACES, parseNonNegativeInteger, parsePositi
 
 interface StartCliOptions {
   schemes?: string;
+  kdamonds?: string;
   ops?: Ops;
   monitoring_intervals?: string[];
   sample?: string;
@@ -52,6 +53,25 @@ function checkInterface(iface: DamonInterface | undefined): void {
   }
 }
 
+/** The start flags that --kdamonds replaces, as given. */
+function kdamondsConflicts(args: string[], opts: StartCliOptions): string[] {
+  const given: Array<[string, unknown]> = [
+    ['a target', args.length > 0 ? args : undefined],
+    ['-c/--schemes', opts.schemes],
+    ['--ops', opts.ops],
+    ['--monitoring_intervals', opts.monitoring_intervals],
+    ['--monitoring_nr_regions_range', opts.monitoring_nr_regions_range],
+    ['--regions', opts.regions],
+    ['--target_pid', opts.target_pid],
+    ['-s/--sample', opts.sample],
+    ['-a/--aggr', opts.aggr],
+    ['-u/--updr', opts.updr],
+    ['-n/--minr', opts.minr],
+    ['-m/--maxr', opts.maxr],
+  ];
+  return given.filter(([, v]) => v !== undefined).map(([name]) => name);
+}
+
 export function registerKdamondControl(program: Command, ctx: CommandContext): void {
   const start = program
     .command('start')
@@ -65,6 +85,7 @@ export function registerKdamondControl(program: Command, ctx: CommandContext): v
     )
     .argument('[target...]', "pid(s) of running processes, or 'paddr'")
     .option('-c, --schemes <file>', "schemes to apply: a file (damo JSON or the one-line language), or the scheme text itself")
+    .option('--kdamonds <file_or_json>', "every kdamond, context, target and scheme at once, in damo's kdamonds layout (JSON or YAML, as 'damo args damon' prints it): a file, or the document itself")
     .addOption(new Option('--ops <ops>', 'DAMON operations set (default: paddr for paddr, fvaddr with --regions, else vaddr)').choices(DAMON_OPS))
     .addOption(exactOption('--monitoring_intervals <times...>', 'sampling, aggregation and ops-update intervals, with units', 3))
     .addOption(exactOption('--monitoring_nr_regions_range <nr...>', 'minimum and maximum number of regions', 2))
@@ -76,9 +97,18 @@ export function registerKdamondControl(program: Command, ctx: CommandContext): v
 Examples:
   $ damo start paddr -c '4K max 0 0 10s max pageout quota_sz=100M quota_reset=1s'
   $ damo start 1234 --monitoring_intervals 5ms 100ms 1s
+  $ damo args damon paddr --format yaml > kdamonds.yaml && damo start --kdamonds kdamonds.yaml
   $ damo stop`)
     .action(async (args: string[], opts: StartCliOptions) => {
       checkInterface(opts.damon_interface_DEPRECATED);
+      if (opts.kdamonds !== undefined) {
+        const also = kdamondsConflicts(args, opts);
+        if (also.length > 0) throw new DamoError('E_USAGE', `--kdamonds describes every kdamond itself; it cannot be combined with ${also.join(', ')}`, { hint: "put those parameters into the document ('damo args damon' writes one from flags)" });
+        const { runStartKdamondsCliCommand } = await import('../record/kdamond/control_command.js');
+        const code = runStartKdamondsCliCommand(ctx.io, { sysfsRoot: opts.sysfs_root, kdamonds: opts.kdamonds, debug: ctx.debug() });
+        if (code !== 0) throw new ExitCode(code);
+        return;
+      }
       const [{ loadSchemes }, { runStartCliCommand }] = await Promise.all([import('../schemes/load.js'), import('../record/kdamond/control_command.js')]);
       const m = resolveMonitoring(args, opts, true);
       const schemes = opts.schemes === undefined ? [] : (await loadSchemes(opts.schemes)).schemes;

@@ -8,7 +8,6 @@ import { Option, type Command } from '../commander.js';
 import { DEFAULT_MODULE_ROOT, DEFAULT_ROOTS } from '../../record/roots.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit_code.js';
-import { DamoError } from '../../core/errors.js';
 
 const STAT_FIELDS = ['nr_tried', 'sz_tried', 'nr_applied', 'sz_applied', 'qt_exceeds'] as const;
 
@@ -56,7 +55,6 @@ Examples:
     )
     .action(async (opts: ReportDamonOptions) => {
       const format = opts.format ?? (opts.json === true ? 'json' : 'report');
-      if (format === 'yaml') throw new DamoError('E_USAGE', '--format yaml is not supported by damo-ts; use --format json (the same keys and values)');
       const { runReportDamonCliCommand } = await import('../../record/kdamond/control_command.js');
       const code = runReportDamonCliCommand(ctx.io, {
         sysfsRoot: opts.sysfs_root,

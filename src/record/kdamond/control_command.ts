@@ -11,10 +11,12 @@ import { defaultPaddrRegion } from '../paddr.js';
 import type { KdamondTarget } from '../sysfs.js';
 import type { TargetSpec } from '../target.js';
 import type { MemoryTraceSource } from '../../format/damo/records.js';
+import { runArgsDamonCommand, type ArgsDamonFormat } from './args_damon.js';
 import { listKdamonds } from './inspect.js';
 import { takeLiveSnapshot } from './live_snapshot.js';
 import { runReportDamonCommand, type ReportDamonRequest } from './report_damon_command.js';
-import { runStartCommand } from './start_command.js';
+import { readKdamondsArg } from './kdamonds_input.js';
+import { runStartCommand, runStartKdamondsCommand } from './start_command.js';
 import { currentBootId, readStateFile, stateFilePath } from './state_file.js';
 import { runStopCommand } from './stop_command.js';
 import { runTuneCommand, type TuneRequest } from './tune_command.js';
@@ -34,20 +36,42 @@ function kernelFs(io: CliIO, debug: boolean): KernelFs {
   return new RealKernelFs(debug ? (op) => io.stderr.write(`damo: debug: ${op.op} ${op.path}${op.op === 'write' ? ` <- ${JSON.stringify(op.value)}` : ''}\n`) : undefined);
 }
 
-/** The kdamond targets of a target spec; a command is refused (start leaves DAMON running, not a workload). */
+/**
+ * The kdamond targets of a target spec; a command is refused (start leaves DAMON running, not a
+ * workload). A paddr target without --regions gets damo 3.3.0's default, the span of all System RAM.
+ */
 export function kdamondTargets(target: TargetSpec, ops: Ops, regions: Array<[number, number]> | null, readIomem: () => string): KdamondTarget[] {
   if (target.kind === 'ongoing') throw new DamoError('E_USAGE', "'ongoing' is a target of damo record, not of damo start");
   if (target.kind === 'command') {
     throw new DamoError('E_USAGE', `damo start monitors a running process or physical memory, not a command ('${target.display}')`, { hint: 'start the workload first and give its pid, or use damo record / damo schemes -c for a command' });
   }
-  if (target.kind === 'paddr') return [{ regions: regions ?? [defaultPaddrRegion(readIomem)] }];
+  if (target.kind === 'paddr') return [{ regions: regions ?? [defaultPaddrRegion(readIomem, 'span')] }];
   return target.pids.map((pid) => (regions !== null && ops === 'fvaddr' ? { pid, regions } : { pid }));
 }
 
+/** damo's deduced operations set: paddr for paddr, fvaddr when a process has fixed regions, else vaddr. */
+function defaultOps(target: TargetSpec, ops: Ops | undefined, regions: Array<[number, number]> | null): Ops {
+  return ops ?? (target.kind === 'paddr' ? 'paddr' : regions !== null ? 'fvaddr' : 'vaddr');
+}
+
 export function runStartCliCommand(io: CliIO, req: StartCliRequest): number {
-  const ops: Ops = req.ops ?? (req.target.kind === 'paddr' ? 'paddr' : req.regions !== null ? 'fvaddr' : 'vaddr');
+  const ops = defaultOps(req.target, req.ops, req.regions);
   const targets = kdamondTargets(req.target, ops, req.regions, () => fs.readFileSync('/proc/iomem', 'utf8'));
   return runStartCommand(io, kernelFs(io, req.debug), { sysfsRoot: req.sysfsRoot, ops, intervals: req.intervals, nrRegions: req.nrRegions, targets, schemes: req.schemes });
+}
+
+/** Resolves targets as start does (the default paddr region from /proc/iomem) and prints them. */
+export function runArgsDamonCliCommand(
+  io: CliIO,
+  req: { target: TargetSpec; ops: Ops | undefined; regions: Array<[number, number]> | null; intervals: Intervals; nrRegions: NrRegionsRange; format: ArgsDamonFormat; raw: boolean },
+): number {
+  const ops = defaultOps(req.target, req.ops, req.regions);
+  const targets = kdamondTargets(req.target, ops, req.regions, () => fs.readFileSync('/proc/iomem', 'utf8'));
+  return runArgsDamonCommand(io, { ops, intervals: req.intervals, nrRegions: req.nrRegions, targets, format: req.format, raw: req.raw });
+}
+
+export function runStartKdamondsCliCommand(io: CliIO, req: { sysfsRoot: string; kdamonds: string; debug: boolean }): number {
+  return runStartKdamondsCommand(io, kernelFs(io, req.debug), { sysfsRoot: req.sysfsRoot, plan: readKdamondsArg(req.kdamonds) });
 }
 
 export function runStopCliCommand(io: CliIO, req: { sysfsRoot: string; force: boolean; debug: boolean }): number {

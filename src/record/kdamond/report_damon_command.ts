@@ -17,6 +17,7 @@ import type { CliIO } from '../../core/io.js';
 import { DamoError, errnoCode, errorMessage } from '../../core/errors.js';
 import { readTrim, writeRetryBusy, type KernelFs } from '../kfs.js';
 import { readDamonStatus, type DamonStatusKdamond } from './damon_status.js';
+import { kdamondsJson, kdamondsYaml } from './kdamonds_text.js';
 import { kdamondSummary, kdamondsKvpairs, kdamondsText, statsKvpairs, type StatusFormatOptions } from './damon_status_format.js';
 
 export const DAMOS_STAT_FIELDS = ['nr_tried', 'sz_tried', 'nr_applied', 'sz_applied', 'qt_exceeds'] as const;
@@ -26,7 +27,7 @@ export interface ReportDamonRequest {
   sysfsRoot: string;
   /** Where /sys/module lives (the DAMON modules' on/off lines at the end of the report). */
   moduleRoot: string;
-  format: 'report' | 'json';
+  format: 'report' | 'json' | 'yaml';
   raw: boolean;
   /** Only the DAMOS statistics. */
   damosStats: boolean;
@@ -118,8 +119,9 @@ function moduleLines(moduleRoot: string): string {
     .join('');
 }
 
-function json(value: unknown): string {
-  return `${JSON.stringify(value, null, 4)}\n`;
+/** JSON or YAML as damo prints them (the caller has handled 'report'). */
+function dump(format: 'json' | 'yaml', value: unknown): string {
+  return format === 'json' ? kdamondsJson(value) : kdamondsYaml(value);
 }
 
 function statsOutput(kdamonds: DamonStatusKdamond[], req: ReportDamonRequest): string {
@@ -133,7 +135,7 @@ function statsOutput(kdamonds: DamonStatusKdamond[], req: ReportDamonRequest): s
       }),
     ),
   );
-  if (req.format === 'json') return json(stats);
+  if (req.format !== 'report') return dump(req.format, stats);
   let out = '';
   for (const [idx, kv] of stats) {
     if (stats.length > 1) out += `kdamond ${idx.kdamond} / context ${idx.context} / scheme ${idx.scheme}\n`;
@@ -151,12 +153,12 @@ export function runReportDamonCommand(io: CliIO, kfs: KernelFs, req: ReportDamon
   if (req.damonParams) {
     const kdamonds = readDamonStatus(kfs, root);
     const o = { ...fmt, paramsOnly: true };
-    io.stdout.write(req.format === 'json' ? json(kdamondsKvpairs(kdamonds, o)) : kdamondsText(kdamonds, o));
+    io.stdout.write(req.format !== 'report' ? dump(req.format, kdamondsKvpairs(kdamonds, o)) : kdamondsText(kdamonds, o));
     return 0;
   }
   if (req.kdamondsSummary) {
     const summary = readDamonStatus(kfs, root).map((k) => kdamondSummary(k, fmt));
-    io.stdout.write(req.format === 'json' ? json(summary) : summary.map((l, i) => `${i}\t${l}\n`).join(''));
+    io.stdout.write(req.format !== 'report' ? dump(req.format, summary) : summary.map((l, i) => `${i}\t${l}\n`).join(''));
     return 0;
   }
   if (req.damosStats) {
@@ -167,8 +169,8 @@ export function runReportDamonCommand(io: CliIO, kfs: KernelFs, req: ReportDamon
   }
   refreshKdamonds(kfs, root, { tunedIntervals: true, effectiveQuotas: true });
   const kdamonds = readDamonStatus(kfs, root);
-  if (req.format === 'json') {
-    io.stdout.write(json(kdamondsKvpairs(kdamonds, fmt)));
+  if (req.format !== 'report') {
+    io.stdout.write(dump(req.format, kdamondsKvpairs(kdamonds, fmt)));
     return 0;
   }
   io.stdout.write(kdamondsText(kdamonds, { ...fmt, paramsOnly: req.omitTriedRegions }));

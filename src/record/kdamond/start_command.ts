@@ -14,6 +14,8 @@ import { readTrim, type KernelFs } from '../kfs.js';
 import { OurKdamond, type KdamondTarget } from '../sysfs.js';
 import { currentBootId, readStateFile, stateFilePath, writeStateFile } from './state_file.js';
 import { describeRunningKdamonds } from './inspect.js';
+import type { KdamondsPlan } from './kdamonds_input.js';
+import { startKdamonds } from './kdamonds_writer.js';
 
 export interface StartRequest {
   sysfsRoot: string;
@@ -42,20 +44,25 @@ export function validateStart(req: StartRequest): void {
   });
 }
 
-export function runStartCommand(io: CliIO, kfs: KernelFs, req: StartRequest): number {
-  validateStart(req);
-  const statePath = stateFilePath(io.env);
+/** Refuses to start while any kdamond exists (ours or not), explaining who owns it. */
+function checkNoKdamonds(kfs: KernelFs, root: string, statePath: string): void {
   const previous = readStateFile(statePath);
-  const nr = readTrim(kfs, `${req.sysfsRoot}/kdamonds/nr_kdamonds`);
+  const nr = readTrim(kfs, `${root}/kdamonds/nr_kdamonds`);
   if (nr === undefined) {
-    throw new DamoError('E_UNSUPPORTED', `DAMON sysfs is not there (${req.sysfsRoot}/kdamonds/nr_kdamonds is missing)`, { hint: 'it needs CONFIG_DAMON_SYSFS (Linux 5.18+) and root' });
+    throw new DamoError('E_UNSUPPORTED', `DAMON sysfs is not there (${root}/kdamonds/nr_kdamonds is missing)`, { hint: 'it needs CONFIG_DAMON_SYSFS (Linux 5.18+) and root' });
   }
   if (nr !== '0') {
-    const owner = previous !== null && previous.sysfs_root === req.sysfsRoot ? `damo start made them (state file ${statePath}); 'damo stop' removes them` : 'damo-ts did not create them (no state file of ours names them)';
-    throw new DamoError('E_BUSY', `DAMON already has ${nr} kdamond(s): ${describeRunningKdamonds(kfs, req.sysfsRoot)}. Adding one rewrites nr_kdamonds, which erases every kdamond's configuration and which DAMON refuses (EBUSY) while any kdamond runs; ${owner}`, {
+    const owner = previous !== null && previous.sysfs_root === root ? `damo start made them (state file ${statePath}); 'damo stop' removes them` : 'damo-ts did not create them (no state file of ours names them)';
+    throw new DamoError('E_BUSY', `DAMON already has ${nr} kdamond(s): ${describeRunningKdamonds(kfs, root)}. Adding one rewrites nr_kdamonds, which erases every kdamond's configuration and which DAMON refuses (EBUSY) while any kdamond runs; ${owner}`, {
       hint: "stop them first, or change the running one online with 'damo tune'",
     });
   }
+}
+
+export function runStartCommand(io: CliIO, kfs: KernelFs, req: StartRequest): number {
+  validateStart(req);
+  const statePath = stateFilePath(io.env);
+  checkNoKdamonds(kfs, req.sysfsRoot, statePath);
   const kd = new OurKdamond(kfs, req.sysfsRoot, { ops: req.ops, intervals: req.intervals, nrRegions: req.nrRegions, targets: req.targets, statSchemes: false, schemes: req.schemes }, new NoGuardian());
   kd.setup();
   const pid = kd.start();
@@ -70,5 +77,37 @@ export function runStartCommand(io: CliIO, kfs: KernelFs, req: StartRequest): nu
     throw new DamoError('E_IO', `cannot write the state file ${statePath}; kdamond 0 was stopped again`, { cause: err, hint: 'set DAMO_STATE_DIR to a writable directory' });
   }
   io.stdout.write(`kdamond 0 started (pid ${pid}); 'damo stop' stops it\n`);
+  return 0;
+}
+
+/**
+ * `damo start --kdamonds`: every kdamond of the document, each validated as a single start
+ * would be, written and turned on together (kdamonds_writer.ts), then recorded in the state
+ * file so that `damo stop` stops them all.
+ */
+export function runStartKdamondsCommand(io: CliIO, kfs: KernelFs, req: { sysfsRoot: string; plan: KdamondsPlan }): number {
+  req.plan.kdamonds.forEach((k, i) =>
+    k.contexts.forEach((c, j) => {
+      try {
+        validateStart({ sysfsRoot: req.sysfsRoot, ...c });
+      } catch (err) {
+        if (err instanceof DamoError) throw new DamoError(err.code, `--kdamonds: kdamonds[${i}].contexts[${j}].${err.message}`, err.hint === undefined ? { cause: err } : { cause: err, hint: err.hint });
+        throw err;
+      }
+    }),
+  );
+  const statePath = stateFilePath(io.env);
+  checkNoKdamonds(kfs, req.sysfsRoot, statePath);
+  const pids = startKdamonds(kfs, req.sysfsRoot, req.plan);
+  const started = pids.map((pid, index) => ({ index, pid }));
+  try {
+    writeStateFile(statePath, { version: 1, sysfs_root: req.sysfsRoot, boot_id: currentBootId(), started_at: new Date().toISOString(), kdamonds: started });
+  } catch (err) {
+    for (const { index } of [...started].reverse()) kfs.write(`${req.sysfsRoot}/kdamonds/${index}/state`, 'off');
+    kfs.write(`${req.sysfsRoot}/kdamonds/nr_kdamonds`, '0');
+    throw new DamoError('E_IO', `cannot write the state file ${statePath}; the kdamonds were stopped and removed again`, { cause: err, hint: 'set DAMO_STATE_DIR to a writable directory' });
+  }
+  for (const { index, pid } of started) io.stdout.write(`kdamond ${index} started (pid ${pid})\n`);
+  io.stdout.write(`'damo stop' stops ${started.length === 1 ? 'it' : 'them'}\n`);
   return 0;
 }
