@@ -554,26 +554,48 @@ export function inflateBlock(h: BlockHeader, dictionary: Uint8Array): Buffer {
   return raw;
 }
 
+/** Bytes of one deflate stored block: its data (at most 65535 bytes) after this header. */
+const STORED_HEADER_BYTES = 5;
+const STORED_MAX_BYTES = 0xffff;
+
 /**
- * The coded snapshots of consecutive deflate blocks of one segment, inflated in one call:
- * each block's data ends where a sync flush ended it, so their concatenation (with the
+ * The coded snapshots of consecutive blocks of one segment, inflated in one call: each
+ * deflate block's data ends where a sync flush ended it, so their concatenation (with the
  * flush markers put back) is one deflate stream, and the window carries from block to block
- * exactly as the writer's dictionaries did. Throws when a block is not deflate-coded.
+ * exactly as the writer's dictionaries did. A stored block goes into that stream as deflate
+ * stored blocks of its bytes (RFC 1951, 3.2.4), so it joins the window as the writer's
+ * dictionary took it. Throws when a block's codec is unknown.
  */
 export function inflateBlocks(blocks: readonly BlockHeader[], dictionary: Uint8Array): Buffer {
   let inBytes = 0;
   let outBytes = 0;
   for (const h of blocks) {
-    if (h.codec !== BlockCodec.Deflate) corrupt('a stored block cannot be inflated with its neighbours');
-    inBytes += h.data.length + SYNC_MARKER_BYTES;
+    if (h.codec === BlockCodec.Deflate) inBytes += h.data.length + SYNC_MARKER_BYTES;
+    else if (h.codec === BlockCodec.Stored) inBytes += h.data.length + STORED_HEADER_BYTES * Math.max(1, Math.ceil(h.data.length / STORED_MAX_BYTES));
+    else corrupt(`snapshot block codec ${h.codec} is unknown (written by a newer damo?)`);
     outBytes += h.rawBytes;
   }
   const input = Buffer.allocUnsafe(inBytes);
   let at = 0;
   for (const h of blocks) {
-    input.set(h.data, at);
-    input.set(SYNC_MARKER, at + h.data.length);
-    at += h.data.length + SYNC_MARKER_BYTES;
+    if (h.codec === BlockCodec.Deflate) {
+      input.set(h.data, at);
+      input.set(SYNC_MARKER, at + h.data.length);
+      at += h.data.length + SYNC_MARKER_BYTES;
+      continue;
+    }
+    // Every block before ended byte-aligned (a sync flush), so a stored block starts here:
+    // header bits 000 (not final, stored) padded to a byte, then LEN and its complement.
+    let from = 0;
+    do {
+      const len = Math.min(STORED_MAX_BYTES, h.data.length - from);
+      input[at] = 0;
+      input.writeUInt16LE(len, at + 1);
+      input.writeUInt16LE(len ^ 0xffff, at + 3);
+      input.set(h.data.subarray(from, from + len), at + STORED_HEADER_BYTES);
+      at += STORED_HEADER_BYTES + len;
+      from += len;
+    } while (from < h.data.length);
   }
   let raw: Buffer;
   try {

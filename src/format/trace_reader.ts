@@ -36,7 +36,6 @@ import {
   TRACE_MAGIC,
 } from './frame.js';
 import {
-  BlockCodec,
   type BlockHeader,
   decodeColumns,
   decodeSnapshots,
@@ -303,8 +302,8 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
 
   /**
    * The snapshots of consecutive block frames. When they continue one another within one
-   * segment, all deflate-coded, they are inflated in one call and decoded as one batch;
-   * anything else (damage, a stored block, a broken chain) goes block by block through
+   * segment, they are inflated in one call and decoded as one batch; anything else
+   * (damage, a broken chain) goes block by block through
    * decodeBlock, which says what was lost.
    */
   function decodeBlockRun(frames: RawFrame[], damage: DamageLog, chain: BlockChain): SnapshotColumns | null {
@@ -323,7 +322,7 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
         nrRegions += h.nrRegions;
       }
       const oneBlock = hs.length === 1;
-      if (ok && first.nrRegions * 2 <= first.rawBytes && (oneBlock || hs.every((h) => h.codec === BlockCodec.Deflate))) {
+      if (ok && first.nrRegions * 2 <= first.rawBytes) {
         if (first.position === 0) chain.start(first.segment);
         const raw = oneBlock ? inflateBlock(first, chain.dictionary) : inflateBlocks(hs, chain.dictionary);
         // The blocks' coded snapshots follow one another in `raw`, times carrying over, so

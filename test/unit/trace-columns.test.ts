@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { snapshotOfColumns, type Snapshot, type TraceSource } from '../../src/core/model.js';
+import { BlockCodec, encodeBlockPayload, inflateBlocks, nextDictionary, parseBlockPayload } from '../../src/format/snapshot_block.js';
 import { syntheticHeader, syntheticSnapshots } from '../../src/format/synthetic.js';
 import { openProtobufTrace, type ProtobufTrace } from '../../src/format/trace_reader.js';
 import { TraceWriter } from '../../src/format/trace_writer.js';
@@ -139,5 +140,33 @@ describe('the column pass over a damo-ts trace', () => {
         expect(a.warnings.length, `flip at ${offset}`).toBe(1);
       }
     }
+  });
+});
+
+describe('inflateBlocks', () => {
+  it('inflates a run that mixes stored and deflate blocks, stored ones longer than one deflate stored block included', () => {
+    let seed = 5;
+    const noise = (n: number): Uint8Array =>
+      Uint8Array.from({ length: n }, () => {
+        seed ^= seed << 13;
+        seed ^= seed >>> 17;
+        seed ^= seed << 5;
+        return (seed >>> 8) & 0xff;
+      });
+    const text = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => 97 + (i % 7));
+    const raws = [noise(300), text(5000), noise(70_000), text(100), noise(10), text(40_000)];
+    let dictionary: Uint8Array = new Uint8Array(0);
+    let position = 0;
+    const headers = raws.map((raw) => {
+      const h = parseBlockPayload(encodeBlockPayload({ segment: 0, position, count: 1, nrRegions: 0, rawBytes: raw.length }, raw, dictionary));
+      dictionary = nextDictionary(dictionary, raw);
+      position += 1;
+      return h;
+    });
+    expect(headers.map((h) => h.codec)).toEqual([BlockCodec.Stored, BlockCodec.Deflate, BlockCodec.Stored, BlockCodec.Deflate, BlockCodec.Stored, BlockCodec.Deflate]);
+    const expected = Buffer.concat(raws);
+    expect(Buffer.compare(inflateBlocks(headers, new Uint8Array(0)), expected)).toBe(0);
+    // From the middle of the segment, with the dictionary the blocks before it leave.
+    expect(Buffer.compare(inflateBlocks(headers.slice(3), nextDictionary(nextDictionary(nextDictionary(new Uint8Array(0), raws[0] as Uint8Array), raws[1] as Uint8Array), raws[2] as Uint8Array)), Buffer.concat(raws.slice(3)))).toBe(0);
   });
 });
