@@ -219,6 +219,93 @@ export interface TraceSource {
    * core/trace_walk.ts, which uses this when present and a filtered pass otherwise.
    */
   snapshotsOfTarget?(targetIndex: number): readonly Snapshot[];
+  /**
+   * The same pass as snapshots(), a batch (a block run of a damo-ts trace) at a time in
+   * columns: no object per snapshot and one promise per batch. Offered by damo-ts traces;
+   * reports use it when present and fall back to snapshots() otherwise.
+   */
+  snapshotColumns?(): AsyncIterable<SnapshotColumns>;
+}
+
+/**
+ * Snapshots in columns: snapshot k has target targetIndex[k], times [startNs[k], endNs[k])
+ * and the regions [offsets[k], offsets[k + 1]) of starts/ends/nrAccesses/ages. `extras[k]`
+ * holds the optional fields (sampleIntervalUs, totalBytes, granularityBytes,
+ * szFilterPassed, damosStats) of snapshots that have any; null when no snapshot of the batch has.
+ * Valid until the consumer asks for the next batch.
+ */
+export interface SnapshotColumns {
+  count: number;
+  targetIndex: Uint32Array;
+  startNs: Float64Array;
+  endNs: Float64Array;
+  /** count + 1 entries. */
+  offsets: Uint32Array;
+  starts: Float64Array;
+  ends: Float64Array;
+  nrAccesses: Float64Array;
+  ages: Float64Array;
+  extras: (SnapshotExtras | undefined)[] | null;
+}
+
+export type SnapshotExtras = Pick<Snapshot, 'sampleIntervalUs' | 'totalBytes' | 'granularityBytes' | 'szFilterPassed' | 'damosStats'>;
+
+/** Snapshot k of a column batch, as views of the batch's arrays (no copy). */
+export function snapshotOfColumns(c: SnapshotColumns, k: number): Snapshot {
+  const at = c.offsets[k] as number;
+  const n = (c.offsets[k + 1] as number) - at;
+  const snap: Snapshot = {
+    targetIndex: c.targetIndex[k] as number,
+    startNs: c.startNs[k] as number,
+    endNs: c.endNs[k] as number,
+    starts: new Float64Array(c.starts.buffer, c.starts.byteOffset + at * 8, n),
+    ends: new Float64Array(c.ends.buffer, c.ends.byteOffset + at * 8, n),
+    nrAccesses: new Float64Array(c.nrAccesses.buffer, c.nrAccesses.byteOffset + at * 8, n),
+    ages: new Float64Array(c.ages.buffer, c.ages.byteOffset + at * 8, n),
+  };
+  const x = c.extras?.[k];
+  if (x !== undefined) Object.assign(snap, x);
+  return snap;
+}
+
+/** Snapshots as one column batch (copies the numbers). */
+export function columnsOfSnapshots(snapshots: readonly Snapshot[]): SnapshotColumns {
+  const count = snapshots.length;
+  let nrRegions = 0;
+  for (const s of snapshots) nrRegions += s.starts.length;
+  const store = new Float64Array(nrRegions * 4);
+  const c: SnapshotColumns = {
+    count,
+    targetIndex: new Uint32Array(count),
+    startNs: new Float64Array(count),
+    endNs: new Float64Array(count),
+    offsets: new Uint32Array(count + 1),
+    starts: store.subarray(0, nrRegions),
+    ends: store.subarray(nrRegions, nrRegions * 2),
+    nrAccesses: store.subarray(nrRegions * 2, nrRegions * 3),
+    ages: store.subarray(nrRegions * 3),
+    extras: null,
+  };
+  let at = 0;
+  snapshots.forEach((s, k) => {
+    c.targetIndex[k] = s.targetIndex;
+    c.startNs[k] = s.startNs;
+    c.endNs[k] = s.endNs;
+    c.starts.set(s.starts, at);
+    c.ends.set(s.ends, at);
+    c.nrAccesses.set(s.nrAccesses, at);
+    c.ages.set(s.ages, at);
+    at += s.starts.length;
+    c.offsets[k + 1] = at;
+    const x: SnapshotExtras = {};
+    if (s.sampleIntervalUs !== undefined) x.sampleIntervalUs = s.sampleIntervalUs;
+    if (s.totalBytes !== undefined) x.totalBytes = s.totalBytes;
+    if (s.granularityBytes !== undefined) x.granularityBytes = s.granularityBytes;
+    if (s.szFilterPassed !== undefined) x.szFilterPassed = s.szFilterPassed;
+    if (s.damosStats !== undefined) x.damosStats = s.damosStats;
+    if (Object.keys(x).length > 0) (c.extras ??= new Array<SnapshotExtras | undefined>(count))[k] = x;
+  });
+  return c;
 }
 
 export function nrRegionsOf(snapshot: Snapshot): number {

@@ -91,6 +91,10 @@ export async function openForReport(io: CliIO, path: string, options: OpenForRep
   // Recordings held in memory (damo's formats) keep their per-target lists for the reports.
   const held = source.snapshotsOfTarget?.bind(source);
   if (held !== undefined) opened.snapshotsOfTarget = held;
+  const columns = source.snapshotColumns?.bind(source);
+  if (columns !== undefined) {
+    opened.snapshotColumns = () => afterPass(interruptible(columns()), printNewWarnings);
+  }
   return opened;
 }
 

@@ -14,7 +14,7 @@
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 
 import { DamoError } from '../core/errors.js';
-import type { Snapshot } from '../core/model.js';
+import { type Snapshot, type SnapshotColumns, type SnapshotExtras, snapshotOfColumns } from '../core/model.js';
 
 /** Snapshots per segment: the most one damaged frame can cost. */
 export const SEGMENT_MAX_SNAPSHOTS = 32;
@@ -323,11 +323,31 @@ function readColumn(raw: Uint8Array, pos: number, out: Float64Array, n: number, 
  * for its numbers, however many snapshots it holds.
  */
 export function decodeSnapshots(raw: Uint8Array, count: number, nrRegions: number, ctx: TimeContext): Snapshot[] {
+  const c = decodeColumns(raw, count, nrRegions, ctx);
+  const out: Snapshot[] = new Array<Snapshot>(count);
+  for (let k = 0; k < count; k++) out[k] = snapshotOfColumns(c, k);
+  return out;
+}
+
+/**
+ * Decodes `count` coded snapshots from `raw`, holding `nrRegions` regions in all, into
+ * columns: a handful of allocations per block and none per snapshot (the reports' fast path).
+ */
+export function decodeColumns(raw: Uint8Array, count: number, nrRegions: number, ctx: TimeContext): SnapshotColumns {
   const end = raw.length;
   let pos = 0;
-  const store = new Float64Array(nrRegions * 4);
+  const store = new Float64Array(nrRegions * 4 + count * 2);
+  const allStarts = store.subarray(0, nrRegions);
+  const allEnds = store.subarray(nrRegions, nrRegions * 2);
+  const allNrAccesses = store.subarray(nrRegions * 2, nrRegions * 3);
+  const allAges = store.subarray(nrRegions * 3, nrRegions * 4);
+  const startNsOf = store.subarray(nrRegions * 4, nrRegions * 4 + count);
+  const endNsOf = store.subarray(nrRegions * 4 + count);
+  const ints = new Uint32Array(count * 2 + 1);
+  const targetIndexOf = ints.subarray(0, count);
+  const offsets = ints.subarray(count);
+  let extras: (SnapshotExtras | undefined)[] | null = null;
   let used = 0;
-  const out: Snapshot[] = [];
   let view: DataView | null = null;
 
   for (let k = 0; k < count; k++) {
@@ -336,6 +356,7 @@ export function decodeSnapshots(raw: Uint8Array, count: number, nrRegions: numbe
     const flags = readVarint(raw, cursor);
     pos = cursor;
     if (flags > KNOWN_FLAGS) corrupt(`snapshot flags ${flags} name features this reader does not know`);
+    if (targetIndex > 0xffffffff) corrupt(`snapshot target index ${targetIndex} is out of range`);
     let startNs: number;
     let endNs: number;
     if (flags & F_RAW_TIMES) {
@@ -356,15 +377,10 @@ export function decodeSnapshots(raw: Uint8Array, count: number, nrRegions: numbe
     pos = cursor;
     const shift = raw[pos++] as number;
     if (!(n >= 0) || shift > MAX_UNIT_SHIFT) corrupt('snapshot block has a malformed snapshot header');
-    if (used + 4 * n > store.length) corrupt('snapshot block holds more regions than its header says');
+    if (used + n > nrRegions) corrupt('snapshot block holds more regions than its header says');
     const unit = 2 ** shift;
-    // Views made with the constructor: half the cost of subarray() on small snapshots.
-    const at = store.byteOffset + used * 8;
-    const starts = new Float64Array(store.buffer, at, n);
-    const ends = new Float64Array(store.buffer, at + n * 8, n);
-    const nrAccesses = new Float64Array(store.buffer, at + n * 16, n);
-    const ages = new Float64Array(store.buffer, at + n * 24, n);
-    used += 4 * n;
+    const starts = allStarts.subarray(used, used + n);
+    const ends = allEnds.subarray(used, used + n);
 
     // Gaps go into `starts` first; the sizes, read into `ends`, then turn both into addresses.
     let nrGaps = readVarint(raw, pos);
@@ -387,22 +403,40 @@ export function decodeSnapshots(raw: Uint8Array, count: number, nrRegions: numbe
       starts[i] = start;
       ends[i] = prevEnd;
     }
-    pos = readColumn(raw, pos, nrAccesses, n, 1);
-    if (flags & F_AGES) pos = readColumn(raw, pos, ages, n, 1);
-    else ages.fill(-1);
-    const snap: Snapshot = { targetIndex, startNs, endNs, starts, ends, nrAccesses, ages };
-    if (flags & ~(F_AGES | F_RAW_TIMES)) pos = decodeExtras(raw, pos, flags, snap);
+    pos = readColumn(raw, pos, allNrAccesses.subarray(used, used + n), n, 1);
+    if (flags & F_AGES) pos = readColumn(raw, pos, allAges.subarray(used, used + n), n, 1);
+    else allAges.fill(-1, used, used + n);
+    if (flags & ~(F_AGES | F_RAW_TIMES)) {
+      const x: SnapshotExtras = {};
+      pos = decodeExtras(raw, pos, flags, x);
+      (extras ??= new Array<SnapshotExtras | undefined>(count))[k] = x;
+    }
     // Reading past the end yields undefined, which turns into NaN; caught once per snapshot.
     if (pos > end || Number.isNaN(prevEnd)) corrupt('snapshot block ends inside a snapshot');
-    out.push(snap);
+    targetIndexOf[k] = targetIndex;
+    startNsOf[k] = startNs;
+    endNsOf[k] = endNs;
+    used += n;
+    offsets[k + 1] = used;
   }
   if (pos !== end) corrupt(`snapshot block has ${end - pos} bytes after its ${count} snapshots`);
-  if (used !== store.length) corrupt('snapshot block holds fewer regions than its header says');
-  return out;
+  if (used !== nrRegions) corrupt('snapshot block holds fewer regions than its header says');
+  return {
+    count,
+    targetIndex: targetIndexOf,
+    startNs: startNsOf,
+    endNs: endNsOf,
+    offsets,
+    starts: allStarts,
+    ends: allEnds,
+    nrAccesses: allNrAccesses,
+    ages: allAges,
+    extras,
+  };
 }
 
 /** The optional fields after the regions; returns the position after them. */
-function decodeExtras(raw: Uint8Array, pos: number, flags: number, snap: Snapshot): number {
+function decodeExtras(raw: Uint8Array, pos: number, flags: number, snap: SnapshotExtras): number {
   if (flags & F_SZ_FILTER_PASSED) {
     const m = readVarint(raw, pos);
     pos = cursor;
@@ -520,26 +554,48 @@ export function inflateBlock(h: BlockHeader, dictionary: Uint8Array): Buffer {
   return raw;
 }
 
+/** Bytes of one deflate stored block: its data (at most 65535 bytes) after this header. */
+const STORED_HEADER_BYTES = 5;
+const STORED_MAX_BYTES = 0xffff;
+
 /**
- * The coded snapshots of consecutive deflate blocks of one segment, inflated in one call:
- * each block's data ends where a sync flush ended it, so their concatenation (with the
+ * The coded snapshots of consecutive blocks of one segment, inflated in one call: each
+ * deflate block's data ends where a sync flush ended it, so their concatenation (with the
  * flush markers put back) is one deflate stream, and the window carries from block to block
- * exactly as the writer's dictionaries did. Throws when a block is not deflate-coded.
+ * exactly as the writer's dictionaries did. A stored block goes into that stream as deflate
+ * stored blocks of its bytes (RFC 1951, 3.2.4), so it joins the window as the writer's
+ * dictionary took it. Throws when a block's codec is unknown.
  */
 export function inflateBlocks(blocks: readonly BlockHeader[], dictionary: Uint8Array): Buffer {
   let inBytes = 0;
   let outBytes = 0;
   for (const h of blocks) {
-    if (h.codec !== BlockCodec.Deflate) corrupt('a stored block cannot be inflated with its neighbours');
-    inBytes += h.data.length + SYNC_MARKER_BYTES;
+    if (h.codec === BlockCodec.Deflate) inBytes += h.data.length + SYNC_MARKER_BYTES;
+    else if (h.codec === BlockCodec.Stored) inBytes += h.data.length + STORED_HEADER_BYTES * Math.max(1, Math.ceil(h.data.length / STORED_MAX_BYTES));
+    else corrupt(`snapshot block codec ${h.codec} is unknown (written by a newer damo?)`);
     outBytes += h.rawBytes;
   }
   const input = Buffer.allocUnsafe(inBytes);
   let at = 0;
   for (const h of blocks) {
-    input.set(h.data, at);
-    input.set(SYNC_MARKER, at + h.data.length);
-    at += h.data.length + SYNC_MARKER_BYTES;
+    if (h.codec === BlockCodec.Deflate) {
+      input.set(h.data, at);
+      input.set(SYNC_MARKER, at + h.data.length);
+      at += h.data.length + SYNC_MARKER_BYTES;
+      continue;
+    }
+    // Every block before ended byte-aligned (a sync flush), so a stored block starts here:
+    // header bits 000 (not final, stored) padded to a byte, then LEN and its complement.
+    let from = 0;
+    do {
+      const len = Math.min(STORED_MAX_BYTES, h.data.length - from);
+      input[at] = 0;
+      input.writeUInt16LE(len, at + 1);
+      input.writeUInt16LE(len ^ 0xffff, at + 3);
+      input.set(h.data.subarray(from, from + len), at + STORED_HEADER_BYTES);
+      at += STORED_HEADER_BYTES + len;
+      from += len;
+    } while (from < h.data.length);
   }
   let raw: Buffer;
   try {

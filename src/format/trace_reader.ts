@@ -13,13 +13,16 @@
 import { open, type FileHandle } from 'node:fs/promises';
 
 import { DamoError, errnoCode, errorMessage } from '../core/errors.js';
-import type {
-  SchemeStatsRecord,
-  Snapshot,
-  TraceEvent,
-  TraceHeader,
-  TraceSource,
-  TraceTrailer,
+import {
+  columnsOfSnapshots,
+  type SchemeStatsRecord,
+  type Snapshot,
+  type SnapshotColumns,
+  snapshotOfColumns,
+  type TraceEvent,
+  type TraceHeader,
+  type TraceSource,
+  type TraceTrailer,
 } from '../core/model.js';
 import { decodeEvent, decodeHeader, decodeSchemeStats, decodeSnapshotFast, decodeTrailer, FORMAT_VERSION } from './codec.js';
 import {
@@ -33,8 +36,8 @@ import {
   TRACE_MAGIC,
 } from './frame.js';
 import {
-  BlockCodec,
   type BlockHeader,
+  decodeColumns,
   decodeSnapshots,
   inflateBlock,
   inflateBlocks,
@@ -242,7 +245,7 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
    * The hot path of every report: one pass over the snapshot frames, a block's snapshots
    * at a time; records() handles (and validates) everything else.
    */
-  async function* snapshotBatches(): AsyncGenerator<Snapshot[]> {
+  async function* columnBatches(): AsyncGenerator<SnapshotColumns> {
     let trailerSeen = false;
     let nrSnapshots = 0;
     const damage: DamageLog = { ranges: [], nrSnapshotsLostKnown: 0 };
@@ -250,36 +253,37 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
     // Consecutive blocks of one segment (a recorder writes one per snapshot) are inflated
     // together: one zlib call per run instead of one per snapshot.
     let run: RawFrame[] = [];
-    const endRun = (): Snapshot[] => {
+    const endRun = (): SnapshotColumns | null => {
       const decoded = decodeBlockRun(run, damage, blocks);
       run = [];
-      nrSnapshots += decoded.length;
-      return decoded;
+      if (decoded === null) return null;
+      nrSnapshots += decoded.count;
+      return decoded.count > 0 ? decoded : null;
     };
     for await (const frame of scanFrames(path, strict, warnOnce, false, firstFrameOffset, damage)) {
       if (trailerSeen) warnAfterTrailer(frame.offset);
       if (frame.type === FrameType.SnapshotBlock) {
         if (run.length > 0 && startsSegment(frame.payload)) {
           const decoded = endRun();
-          if (decoded.length > 0) yield decoded;
+          if (decoded !== null) yield decoded;
         }
         // The scanner reuses its buffer: keep a copy.
         run.push({ type: frame.type, offset: frame.offset, payload: Uint8Array.prototype.slice.call(frame.payload) });
         if (run.length >= SEGMENT_MAX_SNAPSHOTS) {
           const decoded = endRun();
-          if (decoded.length > 0) yield decoded;
+          if (decoded !== null) yield decoded;
         }
         continue;
       }
       if (run.length > 0) {
         const decoded = endRun();
-        if (decoded.length > 0) yield decoded;
+        if (decoded !== null) yield decoded;
       }
       if (frame.type === FrameType.Snapshot) {
         const snapshot = decodeOrSkip(frame, damage, 'snapshot', () => decodeSnapshotFast(frame.payload));
         if (snapshot === null) continue;
         nrSnapshots += 1;
-        yield [snapshot];
+        yield columnsOfSnapshots([snapshot]);
         continue;
       }
       for (const r of decodeOther(frame, damage)) {
@@ -291,51 +295,49 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
     }
     if (run.length > 0) {
       const decoded = endRun();
-      if (decoded.length > 0) yield decoded;
+      if (decoded !== null) yield decoded;
     }
     reportDamage(damage, nrSnapshots);
   }
 
   /**
    * The snapshots of consecutive block frames. When they continue one another within one
-   * segment, all deflate-coded, they are inflated in one call; anything else (damage, a
-   * stored block, a broken chain) goes block by block through decodeBlock, which says what
-   * was lost.
+   * segment, they are inflated in one call and decoded as one batch; anything else
+   * (damage, a broken chain) goes block by block through
+   * decodeBlock, which says what was lost.
    */
-  function decodeBlockRun(frames: RawFrame[], damage: DamageLog, chain: BlockChain): Snapshot[] {
-    if (frames.length > 1) {
-      const saved = chain.save();
-      try {
-        const hs = frames.map((f) => parseBlockPayload(f.payload));
-        const first = hs[0] as BlockHeader;
-        let ok = first.position === 0 || chain.continuedBy(first.segment, first.position);
-        for (let i = 1; i < hs.length && ok; i++) {
-          const h = hs[i] as BlockHeader;
-          const prev = hs[i - 1] as BlockHeader;
-          ok = h.segment === first.segment && h.position === prev.position + prev.count && h.nrRegions * 2 <= h.rawBytes;
-        }
-        if (ok && first.nrRegions * 2 <= first.rawBytes && hs.every((h) => h.codec === BlockCodec.Deflate)) {
-          if (first.position === 0) chain.start(first.segment);
-          const raw = inflateBlocks(hs, chain.dictionary);
-          const out: Snapshot[] = [];
-          let at = 0;
-          let count = 0;
-          for (const h of hs) {
-            for (const s of decodeSnapshots(raw.subarray(at, at + h.rawBytes), h.count, h.nrRegions, chain.times)) out.push(s);
-            at += h.rawBytes;
-            count += h.count;
-          }
-          chain.advance(count, raw);
-          return out;
-        }
-      } catch {
-        // Decoded again block by block below, which names the damage.
+  function decodeBlockRun(frames: RawFrame[], damage: DamageLog, chain: BlockChain): SnapshotColumns | null {
+    const saved = chain.save();
+    try {
+      const hs = frames.map((f) => parseBlockPayload(f.payload));
+      const first = hs[0] as BlockHeader;
+      let ok = first.position === 0 || chain.continuedBy(first.segment, first.position);
+      let count = first.count;
+      let nrRegions = first.nrRegions;
+      for (let i = 1; i < hs.length && ok; i++) {
+        const h = hs[i] as BlockHeader;
+        const prev = hs[i - 1] as BlockHeader;
+        ok = h.segment === first.segment && h.position === prev.position + prev.count && h.nrRegions * 2 <= h.rawBytes;
+        count += h.count;
+        nrRegions += h.nrRegions;
       }
-      chain.restore(saved);
+      const oneBlock = hs.length === 1;
+      if (ok && first.nrRegions * 2 <= first.rawBytes) {
+        if (first.position === 0) chain.start(first.segment);
+        const raw = oneBlock ? inflateBlock(first, chain.dictionary) : inflateBlocks(hs, chain.dictionary);
+        // The blocks' coded snapshots follow one another in `raw`, times carrying over, so
+        // they decode as one batch; the totals of their headers must match what is there.
+        const decoded = decodeColumns(raw, count, nrRegions, chain.times);
+        chain.advance(count, raw);
+        return decoded;
+      }
+    } catch {
+      // Decoded again block by block below, which names the damage.
     }
+    chain.restore(saved);
     const out: Snapshot[] = [];
     for (const f of frames) for (const s of decodeBlock(f, damage, chain)) out.push(s);
-    return out;
+    return out.length === 0 ? null : columnsOfSnapshots(out);
   }
 
   const finalHeader = header;
@@ -345,8 +347,9 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
     warnings,
     records,
     snapshots(): AsyncIterableIterator<Snapshot> {
-      return drain(snapshotBatches());
+      return drain(columnBatches());
     },
+    snapshotColumns: columnBatches,
     trailer: () => lastTrailer,
   };
 }
@@ -407,22 +410,22 @@ function startsSegment(payload: Uint8Array): boolean {
  * The items of `batches` one by one. Items already decoded are handed out with a resolved
  * promise and no generator step, so the per-snapshot cost of a pass is one microtask.
  */
-function drain<T>(batches: AsyncGenerator<T[]>): AsyncIterableIterator<T> {
-  let batch: T[] = [];
+function drain(batches: AsyncGenerator<SnapshotColumns>): AsyncIterableIterator<Snapshot> {
+  let batch: SnapshotColumns | null = null;
   let index = 0;
-  const refill = (r: IteratorResult<T[]>): IteratorResult<T> | Promise<IteratorResult<T>> => {
+  const refill = (r: IteratorResult<SnapshotColumns>): IteratorResult<Snapshot> | Promise<IteratorResult<Snapshot>> => {
     if (r.done === true) return { done: true, value: undefined };
     batch = r.value;
     index = 0;
     return iterator.next();
   };
-  const iterator: AsyncIterableIterator<T> = {
-    next(): Promise<IteratorResult<T>> {
-      if (index < batch.length) return Promise.resolve({ done: false, value: batch[index++] as T });
+  const iterator: AsyncIterableIterator<Snapshot> = {
+    next(): Promise<IteratorResult<Snapshot>> {
+      if (batch !== null && index < batch.count) return Promise.resolve({ done: false, value: snapshotOfColumns(batch, index++) });
       return batches.next().then(refill);
     },
-    async return(): Promise<IteratorResult<T>> {
-      batch = [];
+    async return(): Promise<IteratorResult<Snapshot>> {
+      batch = null;
       await batches.return(undefined);
       return { done: true, value: undefined };
     },

@@ -17,7 +17,7 @@
  * in few of the samples however well the regions fit, and those recordings put 43-94 % of
  * their working set there whether they were accurate or not.
  */
-import type { Snapshot, TraceHeader, TraceSource } from '../core/model.js';
+import type { Snapshot, SnapshotColumns, TraceHeader, TraceSource } from '../core/model.js';
 
 /** Share of the working set above which `damo report wss` warns. */
 export const LOW_ACCESS_SHARE_WARN = 0.5;
@@ -66,6 +66,20 @@ export class LowAccessCounter {
       const acc = s.nrAccesses[i] as number;
       if (acc <= 0) continue;
       const sz = (s.ends[i] as number) - (s.starts[i] as number);
+      this.accessed += sz;
+      if (acc <= lowBound) this.low += sz;
+    }
+  }
+
+  /** add() of snapshot k of a column batch. */
+  addOfColumns(c: SnapshotColumns, k: number): void {
+    if (!this.applies || this.seen++ < this.excludeSamples) return;
+    const lowBound = this.lowBound;
+    const to = c.offsets[k + 1] as number;
+    for (let i = c.offsets[k] as number; i < to; i++) {
+      const acc = c.nrAccesses[i] as number;
+      if (acc <= 0) continue;
+      const sz = (c.ends[i] as number) - (c.starts[i] as number);
       this.accessed += sz;
       if (acc <= lowBound) this.low += sz;
     }

@@ -6,7 +6,7 @@
  * every record is printed on its own (no collapsing, unlike wss).
  */
 import { pyInt, percentileIndex } from '../core/fmt.js';
-import { nrRegionsOf, type TraceSource } from '../core/model.js';
+import { nrRegionsOf, type SnapshotColumns, type TraceSource } from '../core/model.js';
 import { perTargetValues } from '../core/trace_walk.js';
 import { exactMean } from './records.js';
 
@@ -24,12 +24,25 @@ export interface NrRegionsDist {
 }
 
 export async function nrRegionsDists(src: TraceSource, opts: NrRegionsOptions): Promise<NrRegionsDist[]> {
-  const perTarget = await perTargetValues(src, nrRegionsOf);
+  const perTarget = src.snapshotColumns !== undefined && src.snapshotsOfTarget === undefined ? await perTargetNrRegions(src) : await perTargetValues(src, nrRegionsOf);
   return perTarget.map((list, t) => {
     const values = Float64Array.from(list.slice(NR_REGIONS_SKIP));
     if (opts.sortBy === 'size') values.sort();
     return { targetId: src.header.targets[t]?.id ?? null, values };
   });
+}
+
+/** perTargetValues(src, nrRegionsOf) through the column batches. */
+async function perTargetNrRegions(src: TraceSource): Promise<number[][]> {
+  const out: number[][] = src.header.targets.map(() => []);
+  for await (const c of (src.snapshotColumns as () => AsyncIterable<SnapshotColumns>)()) {
+    for (let k = 0; k < c.count; k++) {
+      const t = c.targetIndex[k] as number;
+      while (out.length <= t) out.push([]);
+      (out[t] as number[]).push((c.offsets[k + 1] as number) - (c.offsets[k] as number));
+    }
+  }
+  return out;
 }
 
 export function formatNrRegions(dists: NrRegionsDist[], opts: NrRegionsOptions): string {

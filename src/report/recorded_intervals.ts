@@ -8,7 +8,7 @@
  * STRETCH_FRACTION.
  */
 import { humanTime } from '../core/human.js';
-import type { Snapshot, TraceHeader, TraceSource } from '../core/model.js';
+import type { Snapshot, SnapshotColumns, TraceHeader, TraceSource } from '../core/model.js';
 
 /** A recorded mean this far from the asked interval (either way) is reported. */
 export const STRETCH_FRACTION = 0.1;
@@ -20,6 +20,15 @@ export class AggregationMean {
 
   add(s: Snapshot): void {
     const d = s.endNs - s.startNs;
+    if (d > 0) {
+      this.sumNs += d;
+      this.n++;
+    }
+  }
+
+  /** add() of snapshot k of a column batch. */
+  addOfColumns(c: SnapshotColumns, k: number): void {
+    const d = (c.endNs[k] as number) - (c.startNs[k] as number);
     if (d > 0) {
       this.sumNs += d;
       this.n++;

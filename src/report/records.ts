@@ -89,6 +89,23 @@ export class SnapshotAdjuster {
     private readonly emit: (s: Adjusted) => void,
   ) {}
 
+  /**
+   * For readers of column batches: true, and counted, when the next snapshot, spanning
+   * [startNs, endNs), is one push() would skip or close a group with alone; the caller then
+   * handles it (the latter as aggregateSnapshots([it]) would). False: push() it.
+   */
+  takesAlone(startNs: number, endNs: number): 'skip' | 'alone' | false {
+    if (this.seen < this.skip) {
+      this.seen++;
+      return 'skip';
+    }
+    if (this.group.length === 0 && endNs - startNs >= this.workTimeUs * 1000) {
+      this.seen++;
+      return 'alone';
+    }
+    return false;
+  }
+
   push(s: Snapshot): void {
     if (this.seen++ < this.skip) return;
     this.group.push(s);

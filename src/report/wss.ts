@@ -13,8 +13,8 @@
  */
 import { interruptible } from '../core/interrupts.js';
 import { formatSz, padLeft, percentileIndex, pyInt } from '../core/fmt.js';
-import type { Snapshot, TraceSource } from '../core/model.js';
-import { exactMean, SnapshotAdjuster, type Adjusted } from './records.js';
+import { type Snapshot, type SnapshotColumns, snapshotOfColumns, type TraceSource } from '../core/model.js';
+import { aggregateSnapshots, exactMean, SnapshotAdjuster, type Adjusted } from './records.js';
 
 export interface WssOptions {
   percentiles: number[];
@@ -76,16 +76,48 @@ export function wssOf(a: Adjusted, accThres: number, szThres: number): number {
   return wss;
 }
 
+/**
+ * wssOf() of snapshot k of a column batch when its regions are sorted and disjoint (damo's
+ * aggregation of it alone is then the identity); -1 when they are not.
+ */
+function wssOfSortedDisjoint(c: SnapshotColumns, k: number, accThres: number, szThres: number): number {
+  const from = c.offsets[k] as number;
+  const to = c.offsets[k + 1] as number;
+  const starts = c.starts;
+  const ends = c.ends;
+  const nrAccesses = c.nrAccesses;
+  let wss = 0;
+  let prevEnd = -Infinity;
+  for (let i = from; i < to; i++) {
+    const start = starts[i] as number;
+    const end = ends[i] as number;
+    if (!(start < end) || start < prevEnd) return -1;
+    prevEnd = end;
+    const sz = end - start;
+    if ((nrAccesses[i] as number) < accThres) continue;
+    if (sz < szThres) continue;
+    wss += sz;
+  }
+  return wss;
+}
+
 function targetIdText(id: bigint | null | undefined): string {
   return id === null || id === undefined ? 'None' : id.toString();
 }
 
+/** What else a report counts in the pass over a streamed recording, one snapshot at a time. */
+export interface PassObserver {
+  add(s: Snapshot): void;
+  /** add() of snapshot k of a column batch. */
+  addOfColumns(c: SnapshotColumns, k: number): void;
+}
+
 /**
- * Computes the wss lists (damo `get_wss_dists`), one pass over the recording. `observe`, when
- * given, sees every snapshot of that pass in file order (other numbers a report wants from
- * the same pass); it is only called for sources without snapshotsOfTarget (streamed ones).
+ * Computes the wss lists (damo `get_wss_dists`), one pass over the recording. `observers`
+ * see every snapshot of that pass in file order (other numbers a report wants from the same
+ * pass); they are only called for sources without snapshotsOfTarget (streamed ones).
  */
-export async function wssDists(src: TraceSource, opts: WssOptions, observe?: (s: Snapshot) => void): Promise<WssDist[]> {
+export async function wssDists(src: TraceSource, opts: WssOptions, observers: readonly PassObserver[] = []): Promise<WssDist[]> {
   const perRecord: number[][] = [];
   const adjusters: SnapshotAdjuster[] = [];
   const adjusterOf = (t: number): SnapshotAdjuster => {
@@ -104,9 +136,23 @@ export async function wssDists(src: TraceSource, opts: WssOptions, observe?: (s:
       const a = adjusterOf(t);
       for await (const s of interruptible(src.snapshotsOfTarget(t))) a.push(s);
     }
+  } else if (src.snapshotColumns !== undefined) {
+    for await (const c of src.snapshotColumns()) {
+      for (let k = 0; k < c.count; k++) {
+        for (const o of observers) o.addOfColumns(c, k);
+        const t = c.targetIndex[k] as number;
+        const a = adjusterOf(t);
+        const taken = a.takesAlone(c.startNs[k] as number, c.endNs[k] as number);
+        if (taken === 'skip') continue;
+        const wss = taken === 'alone' ? wssOfSortedDisjoint(c, k, opts.accThres, opts.szThres) : -1;
+        if (wss >= 0) (perRecord[t] as number[]).push(wss);
+        else if (taken === 'alone') (perRecord[t] as number[]).push(wssOf(aggregateSnapshots([snapshotOfColumns(c, k)]), opts.accThres, opts.szThres));
+        else a.push(snapshotOfColumns(c, k));
+      }
+    }
   } else {
     for await (const s of interruptible(src.snapshots())) {
-      observe?.(s);
+      for (const o of observers) o.add(s);
       adjusterOf(s.targetIndex).push(s);
     }
   }

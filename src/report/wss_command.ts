@@ -27,16 +27,7 @@ export async function runWssCommand(io: CliIO, r: WssRequest): Promise<number> {
   const shared = src.snapshotsOfTarget === undefined;
   const low = new LowAccessCounter(src.header, r.options.excludeSamples);
   const mean = new AggregationMean();
-  const dists = await wssDists(
-    src,
-    r.options,
-    shared
-      ? (s) => {
-          low.add(s);
-          mean.add(s);
-        }
-      : undefined,
-  );
+  const dists = await wssDists(src, r.options, shared ? [low, mean] : []);
   const lowAccess = lowAccessWarning(shared ? low.result() : await lowAccessShare(src, r.options.excludeSamples));
   if (lowAccess !== null) warn(io, lowAccess);
   // Each working set is one aggregation's: say how long those really were.

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The batched (column) pass over a damo-ts trace gives what the per-snapshot pass gives, on
+// every layout a trace can have, and the reports that use it print the same.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { snapshotOfColumns, type Snapshot, type TraceSource } from '../../src/core/model.js';
+import { BlockCodec, encodeBlockPayload, inflateBlocks, nextDictionary, parseBlockPayload } from '../../src/format/snapshot_block.js';
+import { syntheticHeader, syntheticSnapshots } from '../../src/format/synthetic.js';
+import { openProtobufTrace, type ProtobufTrace } from '../../src/format/trace_reader.js';
+import { TraceWriter } from '../../src/format/trace_writer.js';
+import { nrRegionsDists } from '../../src/report/nr_regions.js';
+import { formatWss, WSS_DEFAULTS, wssDists } from '../../src/report/wss.js';
+import { fileTempDir } from '../fixtures/temp_dir.js';
+
+const dir = fileTempDir('damo-trace-columns-');
+let counter = 0;
+
+const plain = (s: Snapshot): unknown => ({
+  ...s,
+  starts: Array.from(s.starts),
+  ends: Array.from(s.ends),
+  nrAccesses: Array.from(s.nrAccesses),
+  ages: Array.from(s.ages),
+  ...(s.szFilterPassed === undefined ? {} : { szFilterPassed: Array.from(s.szFilterPassed) }),
+});
+
+interface Shape {
+  name: string;
+  nrSnapshots: number;
+  nrRegionsPerSnapshot: number;
+  nrTargets: number;
+  snapshotsPerBlock: number;
+  extras?: boolean;
+}
+
+const SHAPES: Shape[] = [
+  { name: '18-region snapshots, converted layout (32 per block)', nrSnapshots: 200, nrRegionsPerSnapshot: 18, nrTargets: 1, snapshotsPerBlock: 32 },
+  { name: '18-region snapshots, recorder layout (one per block)', nrSnapshots: 200, nrRegionsPerSnapshot: 18, nrTargets: 1, snapshotsPerBlock: 1 },
+  { name: '1000-region snapshots', nrSnapshots: 45, nrRegionsPerSnapshot: 1000, nrTargets: 1, snapshotsPerBlock: 32 },
+  { name: 'three targets, blocks of 5, optional fields', nrSnapshots: 90, nrRegionsPerSnapshot: 30, nrTargets: 3, snapshotsPerBlock: 5, extras: true },
+];
+
+function write(shape: Shape): { path: string; snaps: Snapshot[] } {
+  const spec = { nrSnapshots: shape.nrSnapshots, nrRegionsPerSnapshot: shape.nrRegionsPerSnapshot, nrTargets: shape.nrTargets, seed: 11 };
+  const snaps = [...syntheticSnapshots(spec)];
+  if (shape.extras === true) {
+    snaps.forEach((s, i) => {
+      if (i % 3 === 0) s.sampleIntervalUs = 5000;
+      if (i % 4 === 1) s.totalBytes = 1 << 30;
+      if (i % 7 === 2) s.szFilterPassed = Float64Array.from([4096, 8192]);
+    });
+  }
+  const path = join(dir, `t${counter++}.damo`);
+  const w = TraceWriter.create(path, syntheticHeader(spec), { snapshotsPerBlock: shape.snapshotsPerBlock });
+  for (const s of snaps) w.writeSnapshot(s);
+  w.close('done');
+  return { path, snaps };
+}
+
+async function perSnapshot(trace: ProtobufTrace): Promise<Snapshot[]> {
+  const out: Snapshot[] = [];
+  for await (const s of trace.snapshots()) out.push(s);
+  return out;
+}
+
+async function fromRecords(trace: ProtobufTrace): Promise<Snapshot[]> {
+  const out: Snapshot[] = [];
+  for await (const r of trace.records()) if (r.kind === 'snapshot') out.push(r.snapshot);
+  return out;
+}
+
+async function fromColumns(trace: ProtobufTrace): Promise<Snapshot[]> {
+  const out: Snapshot[] = [];
+  let nrBatches = 0;
+  for await (const c of (trace.snapshotColumns as NonNullable<TraceSource['snapshotColumns']>)()) {
+    nrBatches++;
+    expect(c.offsets.length).toBe(c.count + 1);
+    expect(c.offsets[0]).toBe(0);
+    expect(c.starts.length).toBe(c.offsets[c.count]);
+    // Copies: a batch is valid only until the next one is asked for.
+    for (let k = 0; k < c.count; k++) out.push(structuredClone(snapshotOfColumns(c, k)));
+  }
+  expect(nrBatches).toBeLessThanOrEqual(out.length);
+  return out;
+}
+
+/** The same source without its column pass: reports take their per-snapshot path. */
+function withoutColumns(trace: ProtobufTrace): TraceSource {
+  return { path: trace.path, header: trace.header, warnings: trace.warnings, trailer: () => trace.trailer(), snapshots: () => trace.snapshots() };
+}
+
+describe('the column pass over a damo-ts trace', () => {
+  for (const shape of SHAPES) {
+    it(`equals the per-snapshot pass: ${shape.name}`, async () => {
+      const { path, snaps } = write(shape);
+      const trace = await openProtobufTrace(path);
+      const columns = await fromColumns(trace);
+      expect(columns.map(plain)).toEqual(snaps.map(plain));
+      expect((await perSnapshot(trace)).map(plain)).toEqual(snaps.map(plain));
+      expect((await fromRecords(trace)).map(plain)).toEqual(snaps.map(plain));
+      expect(trace.warnings).toEqual([]);
+    });
+
+    it(`gives the same wss and nr_regions reports: ${shape.name}`, async () => {
+      const { path } = write(shape);
+      const trace = await openProtobufTrace(path);
+      for (const opts of [
+        { ...WSS_DEFAULTS, perTarget: true, rawNumber: true },
+        { ...WSS_DEFAULTS, excludeSamples: 0, sortBy: 'time' as const, rawNumber: true, allWss: true },
+        // Groups of several snapshots go through damo's aggregation.
+        { ...WSS_DEFAULTS, excludeSamples: 3, workTimeUs: 250_000, rawNumber: true, allWss: true },
+      ]) {
+        expect(formatWss(await wssDists(trace, opts), opts)).toBe(formatWss(await wssDists(withoutColumns(trace), opts), opts));
+      }
+      const nrOpts = { percentiles: [0, 50, 100], sortBy: 'size' as const };
+      expect(await nrRegionsDists(trace, nrOpts)).toEqual(await nrRegionsDists(withoutColumns(trace), nrOpts));
+    });
+  }
+
+  it('reads around a damaged frame exactly as the per-snapshot pass does, with the same warning', async () => {
+    for (const snapshotsPerBlock of [1, 4]) {
+      const { path } = write({ name: 'damaged', nrSnapshots: 120, nrRegionsPerSnapshot: 18, nrTargets: 2, snapshotsPerBlock });
+      const bytes = readFileSync(path);
+      for (const at of [0.3, 0.55, 0.8]) {
+        const copy = Buffer.from(bytes);
+        const offset = Math.floor(bytes.length * at);
+        copy[offset] = (copy[offset] as number) ^ 0x5a;
+        const damaged = join(dir, `d${counter++}.damo`);
+        writeFileSync(damaged, copy);
+        const a = await openProtobufTrace(damaged);
+        const columns = await fromColumns(a);
+        const b = await openProtobufTrace(damaged);
+        const snaps = await perSnapshot(b);
+        expect(columns.map(plain), `flip at ${offset}`).toEqual(snaps.map(plain));
+        expect(columns.length, `flip at ${offset}`).toBeLessThan(120);
+        expect(a.warnings, `flip at ${offset}`).toEqual(b.warnings);
+        expect(a.warnings.length, `flip at ${offset}`).toBe(1);
+      }
+    }
+  });
+});
+
+describe('inflateBlocks', () => {
+  it('inflates a run that mixes stored and deflate blocks, stored ones longer than one deflate stored block included', () => {
+    let seed = 5;
+    const noise = (n: number): Uint8Array =>
+      Uint8Array.from({ length: n }, () => {
+        seed ^= seed << 13;
+        seed ^= seed >>> 17;
+        seed ^= seed << 5;
+        return (seed >>> 8) & 0xff;
+      });
+    const text = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => 97 + (i % 7));
+    const raws = [noise(300), text(5000), noise(70_000), text(100), noise(10), text(40_000)];
+    let dictionary: Uint8Array = new Uint8Array(0);
+    let position = 0;
+    const headers = raws.map((raw) => {
+      const h = parseBlockPayload(encodeBlockPayload({ segment: 0, position, count: 1, nrRegions: 0, rawBytes: raw.length }, raw, dictionary));
+      dictionary = nextDictionary(dictionary, raw);
+      position += 1;
+      return h;
+    });
+    expect(headers.map((h) => h.codec)).toEqual([BlockCodec.Stored, BlockCodec.Deflate, BlockCodec.Stored, BlockCodec.Deflate, BlockCodec.Stored, BlockCodec.Deflate]);
+    const expected = Buffer.concat(raws);
+    expect(Buffer.compare(inflateBlocks(headers, new Uint8Array(0)), expected)).toBe(0);
+    // From the middle of the segment, with the dictionary the blocks before it leave.
+    expect(Buffer.compare(inflateBlocks(headers.slice(3), nextDictionary(nextDictionary(nextDictionary(new Uint8Array(0), raws[0] as Uint8Array), raws[1] as Uint8Array), raws[2] as Uint8Array)), Buffer.concat(raws.slice(3)))).toBe(0);
+  });
+});
