@@ -46,13 +46,20 @@ export interface HeatmapRequest {
   temperatureWeights: [number, number];
 }
 
-function timeRangeOf(texts: string[] | undefined, guide: GuideInfo, base: number): [number, number] {
-  const guided: [number, number] = [guide.startNs, guide.endNs + base];
+/** An absolute time the user typed, relative to the recording's base; exact for integer ns. */
+function relativeTimeOf(text: string, baseTimeNs: bigint): number {
+  if (/^\d+$/.test(text)) return Number(BigInt(text) - baseTimeNs);
+  return textToNs(text) - Number(baseTimeNs);
+}
+
+/** The time range to draw, relative to the recording's base (the snapshots' clock). */
+function timeRangeOf(texts: string[] | undefined, guide: GuideInfo, baseTimeNs: bigint): [number, number] {
+  const guided: [number, number] = [guide.startNs, guide.endNs];
   if (texts === undefined) return guided;
+  if (texts.length === 2) return [relativeTimeOf(texts[0] as string, baseTimeNs), relativeTimeOf(texts[1] as string, baseTimeNs)];
   const range = texts.slice(0, 2).map((t) => textToNs(t)) as [number, number];
-  if (texts.length === 2) return range;
   const b = texts[2] as string;
-  const baseTime = b === 'guided' ? guided[0] : b === 'guided_end' ? guided[1] : textToNs(b);
+  const baseTime = b === 'guided' ? guided[0] : b === 'guided_end' ? guided[1] : relativeTimeOf(b, baseTimeNs);
   return [baseTime + range[0], baseTime + range[1]];
 }
 
@@ -124,7 +131,7 @@ function sortedByTemperature(s: Snapshot, ranges: Array<[number, number]>, src: 
  * Writes the cells one line each, a time row at a time with an interrupt check between
  * rows: a 500x500 map is 250,000 lines, half a second of formatting on its own.
  */
-async function writeRawText(out: TextOut, map: HeatMap330, absTime: boolean, absAddr: boolean): Promise<void> {
+async function writeRawText(out: TextOut, map: HeatMap330, absTime: boolean, absAddr: boolean, baseTimeNs: bigint): Promise<void> {
   const g = map.geometry;
   if (g.timeResol * g.addrResol === 0) {
     await out.write('\n');
@@ -137,7 +144,7 @@ async function writeRawText(out: TextOut, map: HeatMap330, absTime: boolean, abs
   }
   for (let i = 0; i < g.timeResol; i++) {
     const t = Math.trunc(g.timeStartNs + i * g.timeUnitNs);
-    const time = pyInt(absTime ? t : t - g.timeStartNs);
+    const time = absTime ? (baseTimeNs + BigInt(t)).toString() : pyInt(t - g.timeStartNs);
     let row = '';
     for (let j = 0; j < g.addrResol; j++) {
       const h = map.heats[i * g.addrResol + j] as number;
@@ -194,22 +201,22 @@ export async function runHeatmapCommand(io: CliIO, r: HeatmapRequest): Promise<n
         { hint: 'see --guide for the records' },
       );
     }
-    const base = baseNs(src);
-    const timeRange = timeRangeOf(r.timeRange, guide, base);
+    const baseTimeNs = src.header.baseTimeNs;
+    const timeRange = timeRangeOf(r.timeRange, guide, baseTimeNs);
     const addrRanges = addressRangesOf(r.addressRanges, r.drawRange, guide);
-    const span: [number, number] = [guide.startNs, guide.endNs + base];
+    const span: [number, number] = [guide.startNs, guide.endNs];
     const who = recordLabel(r.input, want);
-    if (r.timeRange !== undefined) checkTimeOverlaps('--time_range', r.timeRange.join(' '), timeRange, span, who);
+    if (r.timeRange !== undefined) checkTimeOverlaps('--time_range', r.timeRange.join(' '), timeRange, span, baseNs(src), who);
     r.addressRanges?.forEach((texts, i) => checkAddressOverlaps('--address_range', texts.join(' '), addrRanges[i] as [number, number], guide, who));
     const resol = r.resol ?? (mode === 'stdout' ? [40, 80] : [500, 500]);
     const targetIdxs = src.header.targets.map((t, i) => (matches(t) ? i : -1)).filter((i) => i >= 0);
     const heatUnit = src.header.intervals === null ? 'samples' : 'hz';
     for (let ri = 0; ri < addrRanges.length; ri++) {
-      const map = new HeatMap330(timeRange, addrRanges[ri] as [number, number], resol, src.header.intervals, src.header.intervalsGoal, r.dfPassed);
+      const map = new HeatMap330(timeRange, addrRanges[ri] as [number, number], resol, src.header.intervals, src.header.intervalsGoal, r.dfPassed, baseNs(src));
       for (const t of targetIdxs) {
         for await (const s0 of targetSnapshots(src, t)) {
           const s = r.sortTemperature ? sortedByTemperature(s0, addrRanges, src, r.temperatureWeights) : s0;
-          map.add(s, s0.startNs + base, s0.endNs + base);
+          map.add(s, s0.startNs, s0.endNs);
         }
       }
       const given = r.addressRanges?.[ri];
@@ -218,7 +225,7 @@ export async function runHeatmapCommand(io: CliIO, r: HeatmapRequest): Promise<n
         throw nothingDrawn(given === undefined ? null : given.join(' '), r.timeRange?.join(' ') ?? null, addrRanges[ri] as [number, number], guide, who);
       }
       if (mode === 'stdout') await out.write(map.asciiText(r.colorset, !r.skipColorsetExample, heatUnit) + '\n');
-      else if (mode === 'raw') await writeRawText(out, map, r.absTime, r.absAddr);
+      else if (mode === 'raw') await writeRawText(out, map, r.absTime, r.absAddr, baseTimeNs);
       else {
         const { heatmapPictureSvg } = await import('./heats_image.js');
         const { writeImage } = await import('../plot/render.js');

@@ -29,12 +29,17 @@ export class HeatMap330 {
     private readonly intervals: Intervals | null,
     private readonly goal: IntervalsGoal | undefined,
     private readonly dfPassed: boolean,
+    /** The recording's base time (a double): the axis comments print absolute times. */
+    private readonly displayBaseNs: number,
   ) {
     this.geometry = heatmapGeometry(timeRange, addrRange, resol);
     this.heats = new Float64Array(this.geometry.timeResol * this.geometry.addrResol).fill(NaN);
   }
 
-  /** damo `HeatMap.add_heat`; snapshot times are absolute (as damo's). */
+  /**
+   * damo `HeatMap.add_heat`. Times are relative to the recording's base: damo works in exact
+   * absolute integers, which doubles cannot hold for epoch-ns times; the differences are the same.
+   */
   add(s: Snapshot, startNs: number, endNs: number): void {
     const g = this.geometry;
     const iv = this.intervals;
@@ -125,7 +130,8 @@ export class HeatMap330 {
     const addrLen = g.addrUnitBytes * g.addrResol;
     lines.push(`# x-axis: space [${formatSzAccurate(g.addrStart, false)}, ${formatSzAccurate(g.addrStart + addrLen, false)}) (${formatSz(addrLen, false)})`);
     const timeLen = g.timeUnitNs * g.timeResol;
-    lines.push(`# y-axis: time [${formatTimeNs(g.timeStartNs, false)}, ${formatTimeNs(g.timeStartNs + timeLen, false)}) (${formatTimeNs(timeLen, false)})`);
+    const t0 = g.timeStartNs + this.displayBaseNs;
+    lines.push(`# y-axis: time [${formatTimeNs(t0, false)}, ${formatTimeNs(t0 + timeLen, false)}) (${formatTimeNs(timeLen, false)})`);
     lines.push(
       `# resolution: ${g.addrResol}x${g.timeResol} (${formatSz(addrLen / g.addrResol, false)} and ${formatTimeNs(timeLen / g.timeResol, false)} for each character)`,
     );

@@ -18,12 +18,22 @@ function addrText(a: number): string {
 }
 
 /** A time range [start, end) in the record's absolute ns that must overlap `span`. */
-export function checkTimeOverlaps(option: string, typed: string, range: readonly [number, number], span: readonly [number, number], who: string): void {
+/** `range` and `span` are relative to the recording's base; `displayBaseNs` makes them absolute for the message. */
+export function checkTimeOverlaps(
+  option: string,
+  typed: string,
+  range: readonly [number, number],
+  span: readonly [number, number],
+  displayBaseNs: number,
+  who: string,
+): void {
   if (range[1] > span[0] && range[0] < span[1]) return;
+  const from = span[0] + displayBaseNs;
+  const to = span[1] + displayBaseNs;
   throw new DamoError(
     'E_USAGE',
-    `${option} ${typed} is outside ${who}, which spans ${formatTimeNs(span[0], false)} to ${formatTimeNs(span[1], false)} ` +
-      `(${span[0]} to ${span[1]} ns of the recording's clock)`,
+    `${option} ${typed} is outside ${who}, which spans ${formatTimeNs(from, false)} to ${formatTimeNs(to, false)} ` +
+      `(${from} to ${to} ns of the recording's clock)`,
     { hint: `times are absolute unless a third value makes them relative ('guided': to the record's start); ${GUIDE_HINT}` },
   );
 }

@@ -18,21 +18,33 @@ function guideKey(t: TraceTarget): string {
   return `${idxText(t.kdamondIdx)} ${idxText(t.contextIdx)} ${idxText(t.schemeIdx)} ${t.id === null ? 'None' : t.id.toString()}`;
 }
 
+/**
+ * The recording's base time as a double: for messages and human-formatted times only. Exact
+ * arithmetic stays relative to the base (epoch-ns bases are beyond 2^53, where a double
+ * steps by 256 ns) and adds the base as a bigint where a time is printed raw.
+ */
 export function baseNs(src: TraceSource): number {
   return src.header.baseTimeNs === 0n ? 0 : Number(src.header.baseTimeNs);
 }
 
+/** A time relative to the recording's base, printed as damo prints its absolute integer ns. */
+export function absTimeText(src: TraceSource, relNs: number, raw: boolean): string {
+  if (!raw) return formatTimeNs(relNs + baseNs(src), false);
+  if (!Number.isInteger(relNs)) return formatTimeNs(relNs + baseNs(src), true);
+  return (src.header.baseTimeNs + BigInt(relNs)).toString();
+}
+
+/** Guides whose times are relative to the recording's base, as the snapshots' are. */
 export async function guides330(src: TraceSource): Promise<GuideInfo[]> {
   const keys = src.header.targets.map(guideKey);
   const iv = src.header.intervals;
-  const base = baseNs(src);
   return computeGuides(src, {
     keys,
     startOf: (first: Snapshot) => {
-      if (iv === null) return first.startNs + base;
+      if (iv === null) return first.startNs;
       let longest = 0;
       for (const a of first.ages) if (longest < a) longest = a;
-      return first.startNs + base - longest * iv.aggrUs * 1000;
+      return first.startNs - longest * iv.aggrUs * 1000;
     },
   });
 }
@@ -40,15 +52,13 @@ export async function guides330(src: TraceSource): Promise<GuideInfo[]> {
 /** damo `GuideInfo.to_str`. */
 export function guideText(src: TraceSource, g: GuideInfo, raw: boolean): string {
   const t = src.header.targets[g.targetIndexes[0] as number];
-  const base = baseNs(src);
   const lines: string[] = [];
   if (t?.kdamondIdx !== undefined) lines.push(`kdamond_idx: ${t.kdamondIdx}`);
   if (t?.contextIdx !== undefined) lines.push(`context_idx: ${t.contextIdx}`);
   if (t?.schemeIdx !== undefined) lines.push(`scheme_idx: ${t.schemeIdx}`);
   if (g.tid !== null) lines.push(`target_id: ${g.tid.toString()}`);
-  // The scanner's end is relative to the recording's base; its start is absolute already.
-  const end = g.endNs + base;
-  lines.push(`time: [${formatTimeNs(g.startNs, raw)}, ${formatTimeNs(end, raw)}) (${formatTimeNs(end - g.startNs, raw)})`);
+  const span = `[${absTimeText(src, g.startNs, raw)}, ${absTimeText(src, g.endNs, raw)})`;
+  lines.push(`time: ${span} (${formatTimeNs(g.endNs - g.startNs, raw)})`);
   g.contigRegions.forEach((r, idx) => {
     lines.push(`region\t${String(idx).padStart(2)}: [${formatSzAccurate(r.start, raw)}, ${formatSzAccurate(r.end, raw)}) (${formatSz(r.end - r.start, raw)})`);
   });
