@@ -8,7 +8,10 @@
  *   commander's variadic options would eat every word up to the next option;
  * - kebab-case spellings of every option (`--max-refault` for `--max_refault`), accepted
  *   but not shown in the help;
- * - an unknown option after a command target says to put `--` before the command.
+ * - an unknown option after a command target says to put `--` before the command;
+ * - unique prefixes of long options (`--raw_number` for `--raw_numbers`), as argparse's
+ *   allow_abbrev lets damo's users type them; an ambiguous prefix is an error naming the
+ *   options it could mean.
  *
  * Arguments are rewritten before commander parses them: `--opt a b` becomes `--opt=a
  * --opt=b` (commander collects repeated values of a variadic option into one array), so
@@ -50,9 +53,20 @@ export class DamoCommand extends Command {
 
   private ownOption(flag: string): Option | undefined {
     const found = this.options.find((o) => o.long === flag || o.short === flag);
-    if (found !== undefined || !flag.startsWith('--') || !flag.includes('-', 2)) return found;
+    if (found !== undefined || !flag.startsWith('--')) return found;
     const snake = `--${flag.slice(2).replace(/-/g, '_')}`;
-    return this.options.find((o) => o.long === snake);
+    const exact = this.options.find((o) => o.long === snake);
+    if (exact !== undefined) return exact;
+    // A command target's own options come after it: those words are never abbreviations of ours.
+    if (this.firstOperand !== undefined) return undefined;
+    const prefixed = this.optionsPrefixedBy(snake);
+    return prefixed.length === 1 ? prefixed[0] : undefined;
+  }
+
+  /** Long options that `prefix` abbreviates (argparse's allow_abbrev). */
+  private optionsPrefixedBy(prefix: string): Option[] {
+    if (prefix.length < 3) return [];
+    return this.options.filter((o) => !o.hidden && o.long !== undefined && o.long.startsWith(prefix));
   }
 
   private stopsValues(arg: string): boolean {
@@ -83,6 +97,7 @@ export class DamoCommand extends Command {
       const flag = eq > 0 ? arg.slice(0, eq) : arg;
       const option = this.ownOption(flag);
       if (option === undefined) {
+        if (this.firstOperand === undefined && flag.startsWith('--')) this.refuseAmbiguous(flag);
         if (this.firstOperand !== undefined) this.optionsAfterOperand.add(flag);
         out.push(arg);
         continue;
@@ -105,6 +120,14 @@ export class DamoCommand extends Command {
       }
     }
     return out;
+  }
+
+  private refuseAmbiguous(flag: string): void {
+    const matches = this.optionsPrefixedBy(`--${flag.slice(2).replace(/-/g, '_')}`);
+    if (matches.length < 2) return;
+    this.error(`error: ambiguous option '${flag}' could match ${matches.map((o) => o.long as string).join(', ')}; type more of its name`, {
+      code: 'commander.unknownOption',
+    });
   }
 
   /** Commander's hook for an unknown option (not in its type definitions). */

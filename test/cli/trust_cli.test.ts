@@ -4,7 +4,7 @@
  * counts, errors, names, units, JSON), on terminals, in lossy conversions and in its help.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 
 import type { Command, Option } from 'commander';
@@ -125,6 +125,25 @@ describe('14.12 errors, names, units and JSON are the same everywhere', () => {
     const kebab = await runMain(['schemes', 'tune', '-i', data, '-t', '4K max 0 0 1s max pageout', '--max-refault', '5', '--raw-number']);
     expect(snake.code, snake.stderr).toBe(0);
     expect(kebab.stdout).toBe(snake.stdout);
+  });
+
+  it('unique prefixes of long options work as in damo (argparse allow_abbrev); an ambiguous one names its matches', async () => {
+    const data = await synth('s.data');
+    const full = await runMain(['report', 'record_info', '-i', data, '--raw_numbers']);
+    const short = await runMain(['report', 'record_info', '-i', data, '--raw_number']);
+    expect(full.code, full.stderr).toBe(0);
+    expect(short.code, short.stderr).toBe(0);
+    expect(short.stdout).toBe(full.stdout);
+    const eq = await runMain(['report', 'wss', '-i', data, '--work_t=1s', '--raw_n']);
+    const long = await runMain(['report', 'wss', '-i', data, '--work_time', '1s', '--raw_number']);
+    expect(eq.code, eq.stderr).toBe(0);
+    expect(eq.stdout).toBe(long.stdout);
+    const ambiguous = await runMain(['report', 'heatmap', '-i', data, '--abs']);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toMatch(/ambiguous option '--abs' could match --abs_time, --abs_addr|ambiguous option '--abs' could match --abs_addr, --abs_time/);
+    // After a command target the words are the command's own, never expanded.
+    const after = await runMain(['record', '-o', join(dirname(data), 'r.data'), 'sleep', '--timeo', '1']);
+    expect(after.stderr).toMatch(/unknown option '--timeo' after 'sleep'/);
   });
 
   it('times are read the same way by every option of a kind', async () => {
