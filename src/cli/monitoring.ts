@@ -92,7 +92,9 @@ export function resolveMonitoring(args: string[], opts: MonitoringCliOptions, fo
   }
   if (opts.minr !== undefined) nrRegions.min = opts.minr;
   if (opts.maxr !== undefined) nrRegions.max = opts.maxr;
-  const target = parseTargetArgs(args, { shell: opts.shell === true, forSchemes, ...(opts.target_pid !== undefined ? { targetPids: opts.target_pid } : {}) });
+  // damo deduces physical memory from `--ops paddr` alone (`damo start --ops paddr -c FILE`).
+  const deducedArgs = args.length === 0 && opts.target_pid === undefined && opts.ops === 'paddr' ? ['paddr'] : args;
+  const target = parseTargetArgs(deducedArgs, { shell: opts.shell === true, forSchemes, ...(opts.target_pid !== undefined ? { targetPids: opts.target_pid } : {}) });
   return {
     target,
     intervals,
