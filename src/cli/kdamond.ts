@@ -12,7 +12,7 @@ import { exactOption } from './damo_command.js';
 import { ExitCode } from './exit_code.js';
 import { resolveMonitoring } from './monitoring.js';
 import { DamoError } from '../core/errors.js';
-import { collectIntegers, DAMON_INTERFACES, parseNonNegativeInteger, parsePositiveInteger, type DamonInterface } from './values.js';
+import { checkKdamondInterface, collectIntegers, kdamondInterfaceOption, parseNonNegativeInteger, parsePositiveInteger, type DamonInterface } from './values.js';
 
 interface StartCliOptions {
   schemes?: string;
@@ -39,18 +39,7 @@ function addDamoAttrOptions(cmd: Command): Command {
     .option('-u, --updr <us>', 'ops-update interval in microseconds (or with a unit)')
     .option('-n, --minr <nr>', 'minimum number of regions', parsePositiveInteger)
     .option('-m, --maxr <nr>', 'maximum number of regions', parsePositiveInteger)
-    .addOption(interfaceOption());
-}
-
-function interfaceOption(): Option {
-  return new Option('--damon_interface_DEPRECATED <interface>', 'accepted for damo compatibility: damo-ts controls kdamonds through sysfs (debugfs is refused)').choices(DAMON_INTERFACES);
-}
-
-/** damo-ts drives kdamonds through DAMON sysfs only. */
-function checkInterface(iface: DamonInterface | undefined): void {
-  if (iface === 'debugfs') {
-    throw new DamoError('E_USAGE', '--damon_interface_DEPRECATED debugfs: damo start/tune/stop drive kdamonds through DAMON sysfs only', { hint: "drop the option (or give 'sysfs'); 'damo record --source debugfs' records through debugfs" });
-  }
+    .addOption(kdamondInterfaceOption());
 }
 
 /** The start flags that --kdamonds replaces, as given. */
@@ -100,7 +89,7 @@ Examples:
   $ damo args damon paddr --format yaml > kdamonds.yaml && damo start --kdamonds kdamonds.yaml
   $ damo stop`)
     .action(async (args: string[], opts: StartCliOptions) => {
-      checkInterface(opts.damon_interface_DEPRECATED);
+      checkKdamondInterface(opts.damon_interface_DEPRECATED);
       if (opts.kdamonds !== undefined) {
         const also = kdamondsConflicts(args, opts);
         if (also.length > 0) throw new DamoError('E_USAGE', `--kdamonds describes every kdamond itself; it cannot be combined with ${also.join(', ')}`, { hint: "put those parameters into the document ('damo args damon' writes one from flags)" });
@@ -138,7 +127,7 @@ Examples:
   $ damo tune -c '4K max 0 0 30s max pageout'
   $ damo tune --aggr 200ms           # damo's single-value form; the others take their defaults`)
     .action(async (opts: StartCliOptions & { force?: boolean; kdamond_index: number }) => {
-      checkInterface(opts.damon_interface_DEPRECATED);
+      checkKdamondInterface(opts.damon_interface_DEPRECATED);
       const [{ loadSchemes }, { runTuneCliCommand }] = await Promise.all([import('../schemes/load.js'), import('../record/kdamond/control_command.js')]);
       const m = resolveMonitoring(['paddr'], opts, true);
       const schemes = opts.schemes === undefined ? null : opts.schemes.trim() === '' ? [] : (await loadSchemes(opts.schemes)).schemes;
@@ -165,13 +154,13 @@ Examples:
     )
     .option('--force', 'stop and remove every kdamond, whoever started it')
     .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs)
-    .addOption(interfaceOption())
+    .addOption(kdamondInterfaceOption())
     .addHelpText('after', `
 Examples:
   $ damo stop
   $ damo stop --force        # also kdamonds damo-ts did not start`)
     .action(async (opts: { force?: boolean; sysfs_root: string; damon_interface_DEPRECATED?: DamonInterface }) => {
-      checkInterface(opts.damon_interface_DEPRECATED);
+      checkKdamondInterface(opts.damon_interface_DEPRECATED);
       const { runStopCliCommand } = await import('../record/kdamond/control_command.js');
       const code = runStopCliCommand(ctx.io, { sysfsRoot: opts.sysfs_root, force: opts.force === true, debug: ctx.debug() });
       if (code !== 0) throw new ExitCode(code);

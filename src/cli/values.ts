@@ -12,7 +12,7 @@
  * Units follow damo: sizes are damo's text_to_bytes ('4096', '4K', '1.5 MiB', '1,024'),
  * times without a unit are microseconds (text_to_us) unless a parser's name says otherwise.
  */
-import { InvalidArgumentError } from './commander.js';
+import { InvalidArgumentError, Option } from './commander.js';
 
 import { DamoError } from '../core/errors.js';
 import { textToBytes, textToNs, textToUs } from '../core/fmt.js';
@@ -367,6 +367,18 @@ export function recordSource(option: string, given: boolean, env: NodeJS.Process
 /** damo 3.3.0's `--damon_interface_DEPRECATED` values. */
 export const DAMON_INTERFACES = ['sysfs', 'debugfs', 'auto'] as const;
 export type DamonInterface = (typeof DAMON_INTERFACES)[number];
+
+/** `--damon_interface_DEPRECATED` of the commands that drive or read kdamonds through sysfs. */
+export function kdamondInterfaceOption(): Option {
+  return new Option('--damon_interface_DEPRECATED <interface>', 'accepted for damo compatibility: damo-ts controls kdamonds through sysfs (debugfs is refused)').choices(DAMON_INTERFACES);
+}
+
+/** damo-ts drives and reads kdamonds through DAMON sysfs only. */
+export function checkKdamondInterface(iface: DamonInterface | undefined): void {
+  if (iface === 'debugfs') {
+    throw new DamoError('E_USAGE', '--damon_interface_DEPRECATED debugfs: damo start/tune/stop and report damon use DAMON sysfs only', { hint: "drop the option (or give 'sysfs'); 'damo record --source debugfs' records through debugfs" });
+  }
+}
 
 /**
  * The record source that damo's `--damon_interface_DEPRECATED` asks for. damo controls DAMON

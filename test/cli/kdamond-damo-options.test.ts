@@ -36,7 +36,7 @@ describe('damo start/tune/stop with damo 3.3.0 options', () => {
     for (const argv of [['start', 'paddr'], ['tune', '--aggr', '100ms'], ['stop']]) {
       const r = await runMain([...argv, '--damon_interface_DEPRECATED', 'debugfs', '--sysfs_root', join(tmp, 'none')], { DAMO_STATE_DIR: join(tmp, 'none-run') });
       expect({ argv, code: r.code }).toEqual({ argv, code: 2 });
-      expect(r.stderr).toMatch(/drive kdamonds through DAMON sysfs only/);
+      expect(r.stderr).toMatch(/report damon use DAMON sysfs only/);
     }
   });
 });

@@ -34,6 +34,13 @@ describe('damo report damon (binary)', () => {
     expect(yaml.status).toBe(0);
     expect(parse(yaml.stdout)).toEqual(JSON.parse(json.stdout));
     expect(yaml.stdout).toMatch(/^- state: /);
+    // damo 3.3.0's schemes suite passes its interface to every command
+    const sysfs = runBin(['report', 'damon', '--damon_interface_DEPRECATED', 'sysfs', ...root], { env: ENV });
+    expect(sysfs.status, sysfs.stderr).toBe(0);
+    expect(sysfs.stdout).toBe(text.stdout);
+    const debugfs = runBin(['report', 'damon', '--damon_interface_DEPRECATED', 'debugfs', ...root], { env: ENV });
+    expect(debugfs.status).toBe(2);
+    expect(debugfs.stderr).toMatch(/use DAMON sysfs only/);
   });
 
   it('fails clearly without DAMON sysfs', () => {

@@ -8,6 +8,7 @@ import { Option, type Command } from '../commander.js';
 import { DEFAULT_MODULE_ROOT, DEFAULT_ROOTS } from '../../record/roots.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit_code.js';
+import { checkKdamondInterface, kdamondInterfaceOption, type DamonInterface } from '../values.js';
 
 const STAT_FIELDS = ['nr_tried', 'sz_tried', 'nr_applied', 'sz_applied', 'qt_exceeds'] as const;
 
@@ -22,6 +23,7 @@ interface ReportDamonOptions {
   damon_params?: boolean;
   sysfs_root: string;
   module_root: string;
+  damon_interface_DEPRECATED?: DamonInterface;
 }
 
 export function registerReportDamon(report: Command, ctx: CommandContext): void {
@@ -45,6 +47,7 @@ export function registerReportDamon(report: Command, ctx: CommandContext): void 
     .option('--damon_params', 'the parameters only')
     .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs)
     .option('--module_root <dir>', 'where module parameters live (DAMON_RECLAIM etc. on/off lines)', DEFAULT_MODULE_ROOT)
+    .addOption(kdamondInterfaceOption())
     .addHelpText(
       'after',
       `
@@ -54,6 +57,7 @@ Examples:
   $ damo report damon --json`,
     )
     .action(async (opts: ReportDamonOptions) => {
+      checkKdamondInterface(opts.damon_interface_DEPRECATED);
       const format = opts.format ?? (opts.json === true ? 'json' : 'report');
       const { runReportDamonCliCommand } = await import('../../record/kdamond/control_command.js');
       const code = runReportDamonCliCommand(ctx.io, {
