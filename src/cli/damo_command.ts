@@ -20,6 +20,22 @@
 import { Command, Option, type ParseOptionsResult } from './commander.js';
 
 const ARITY = new WeakMap<Option, number>();
+/** Options that take one or more values each time and keep each occurrence apart (argparse nargs='+' with action='append'). */
+const GROUPED = new WeakSet<Option>();
+
+/**
+ * An option repeated as groups of one or more values (`--damos_action pageout --damos_action
+ * migrate_hot 1`): its value is a list of groups, each the words of one occurrence, up to the
+ * next option of the command.
+ */
+export function groupsOption(flags: string, description: string): Option {
+  const option = new Option(flags, description);
+  if (!option.variadic) throw new Error(`groupsOption(${flags}): the value must be variadic (<name...>)`);
+  GROUPED.add(option);
+  // Each occurrence arrives as one JSON-encoded group (normalizeArgs); a variadic option collects them.
+  option.argParser((value: string, previous: unknown) => [...(Array.isArray(previous) ? (previous as string[][]) : []), JSON.parse(value) as string[]]);
+  return option;
+}
 
 /** An option that takes exactly `count` values; `flags` names them as variadic (`<a_b...>`). */
 export function exactOption(flags: string, description: string, count: number): Option {
@@ -104,7 +120,12 @@ export class DamoCommand extends Command {
       }
       const name = option.long ?? flag;
       const count = ARITY.get(option);
-      if (eq > 0) {
+      if (GROUPED.has(option)) {
+        const words: string[] = eq > 0 ? [arg.slice(eq + 1)] : [];
+        while (i + 1 < args.length && !this.stopsValues(args[i + 1] as string)) words.push(args[++i] as string);
+        // No value at all: commander reports the missing argument.
+        out.push(words.length === 0 ? name : `${name}=${JSON.stringify(words)}`);
+      } else if (eq > 0) {
         out.push(`${name}=${arg.slice(eq + 1)}`);
       } else if (count !== undefined) {
         let taken = 0;

@@ -9,12 +9,13 @@ import { DAMON_OPS, type Ops } from '../core/model.js';
 import { DEFAULT_ROOTS } from '../record/roots.js';
 import type { CommandContext } from './context.js';
 import { exactOption } from './damo_command.js';
+import { addDamosOptions, schemesOfOptions, type DamosCliOptions } from './damos_options.js';
 import { ExitCode } from './exit_code.js';
 import { resolveMonitoring } from './monitoring.js';
 import { DamoError } from '../core/errors.js';
 import { checkKdamondInterface, collectIntegers, kdamondInterfaceOption, parseNonNegativeInteger, parsePositiveInteger, type DamonInterface } from './values.js';
 
-interface StartCliOptions {
+interface StartCliOptions extends DamosCliOptions {
   schemes?: string;
   kdamonds?: string;
   ops?: Ops;
@@ -81,11 +82,12 @@ export function registerKdamondControl(program: Command, ctx: CommandContext): v
     .addOption(exactOption('-r, --regions <ranges...>', 'fixed ranges to monitor, "<start>-<end> ..." (fvaddr and paddr)', 1))
     .option('--target_pid <pid>', 'pid of a target (repeatable), as an option', collectIntegers)
     .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs);
-  addDamoAttrOptions(start)
+  addDamoAttrOptions(addDamosOptions(start))
     .addHelpText('after', `
 Examples:
   $ damo start paddr -c '4K max 0 0 10s max pageout quota_sz=100M quota_reset=1s'
   $ damo start 1234 --monitoring_intervals 5ms 100ms 1s
+  $ damo start paddr --damos_action pageout --damos_access_rate 0% 0% --damos_age 30s max --damos_quotas 10ms 100M 1s
   $ damo args damon paddr --format yaml > kdamonds.yaml && damo start --kdamonds kdamonds.yaml
   $ damo stop`)
     .action(async (args: string[], opts: StartCliOptions) => {
@@ -98,9 +100,9 @@ Examples:
         if (code !== 0) throw new ExitCode(code);
         return;
       }
-      const [{ loadSchemes }, { runStartCliCommand }] = await Promise.all([import('../schemes/load.js'), import('../record/kdamond/control_command.js')]);
+      const { runStartCliCommand } = await import('../record/kdamond/control_command.js');
       const m = resolveMonitoring(args, opts, true);
-      const schemes = opts.schemes === undefined ? [] : (await loadSchemes(opts.schemes)).schemes;
+      const schemes = (await schemesOfOptions(opts)) ?? [];
       const code = runStartCliCommand(ctx.io, { sysfsRoot: opts.sysfs_root, target: m.target, ops: opts.ops, regions: m.regions, intervals: m.intervals, nrRegions: m.nrRegions, schemes, debug: ctx.debug() });
       if (code !== 0) throw new ExitCode(code);
     });
@@ -120,7 +122,7 @@ Examples:
     .option('--force', 'tune it even if damo-ts did not start it')
     .addOption(new Option('--ops <ops>', 'the operations set the kdamond runs (checked; tune does not change it)').choices(DAMON_OPS))
     .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs);
-  addDamoAttrOptions(tune)
+  addDamoAttrOptions(addDamosOptions(tune))
     .addHelpText('after', `
 Examples:
   $ damo tune --monitoring_intervals 10ms 200ms 2s
@@ -128,9 +130,9 @@ Examples:
   $ damo tune --aggr 200ms           # damo's single-value form; the others take their defaults`)
     .action(async (opts: StartCliOptions & { force?: boolean; kdamond_index: number }) => {
       checkKdamondInterface(opts.damon_interface_DEPRECATED);
-      const [{ loadSchemes }, { runTuneCliCommand }] = await Promise.all([import('../schemes/load.js'), import('../record/kdamond/control_command.js')]);
+      const { runTuneCliCommand } = await import('../record/kdamond/control_command.js');
       const m = resolveMonitoring(['paddr'], opts, true);
-      const schemes = opts.schemes === undefined ? null : opts.schemes.trim() === '' ? [] : (await loadSchemes(opts.schemes)).schemes;
+      const schemes = opts.schemes?.trim() === '' ? [] : ((await schemesOfOptions(opts)) ?? null);
       const code = runTuneCliCommand(ctx.io, {
         sysfsRoot: opts.sysfs_root,
         index: opts.kdamond_index,

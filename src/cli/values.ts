@@ -215,6 +215,15 @@ export function parseAddressRanges(texts: string[], option = '--regions'): Array
 // Times
 
 /** A time in whole microseconds, like damo's text_to_us: bare numbers are µs ('5000', '5ms', '1.5 s'). */
+/** Basis points, as damo reads them: a bare number is bp, 'N%' is N * 100. */
+export function parseBpValue(value: string): number {
+  const t = value.trim();
+  const percent = t.endsWith('%');
+  const n = Number((percent ? t.slice(0, -1) : t).trim());
+  if (t === '' || t === '%' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a ratio (examples: 400 for basis points, 4%).`);
+  return percent ? n * 100 : n;
+}
+
 export function parseTimeUs(value: string): number {
   let us: number;
   try {

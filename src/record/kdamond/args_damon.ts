@@ -9,10 +9,12 @@
  * Fields no flag sets yet take the values damo 3.3.0 prints for them when no flag is given
  * (addr_unit 1, no intervals goal, page-table sampling, not paused, refresh_ms 0).
  */
+import { ULONG_MAX_F } from '../../core/damon_constants.js';
 import type { CliIO } from '../../core/io.js';
 import type { Intervals, NrRegionsRange, Ops } from '../../core/model.js';
+import type { Bound, Scheme } from '../../schemes/model.js';
 import type { KdamondTarget } from '../sysfs.js';
-import type { DamonStatusContext, DamonStatusKdamond } from './damon_status.js';
+import type { DamonStatusContext, DamonStatusKdamond, DamonStatusScheme } from './damon_status.js';
 import { kdamondsKvpairs, kdamondsText, type StatusFormatOptions } from './damon_status_format.js';
 import { kdamondsJson, kdamondsYaml } from './kdamonds_text.js';
 
@@ -25,6 +27,65 @@ export interface ArgsDamonRequest {
   targets: readonly KdamondTarget[];
   format: ArgsDamonFormat;
   raw: boolean;
+  schemes?: readonly Scheme[];
+  intervalsGoal?: IntervalsGoalParams;
+}
+
+/** `--monitoring_intervals_goal`: access_bp in basis points, aggrs, sample interval bounds in us. */
+export interface IntervalsGoalParams {
+  accessBp: number;
+  aggrs: number;
+  minSampleUs: number;
+  maxSampleUs: number;
+}
+
+function bound(v: Bound): number {
+  return v === 'max' ? ULONG_MAX_F : v;
+}
+
+/** damo's default quota goal tuner, which it prints for every scheme. */
+const DEFAULT_GOAL_TUNER = 'consist';
+
+/** A scheme as `args damon` shows it: the access pattern in the units it was given in. */
+export function statusSchemeOf(s: Scheme): DamonStatusScheme {
+  const p = s.pattern;
+  const q = s.quotas;
+  const w = s.watermarks;
+  return {
+    action: s.action,
+    targetNid: s.targetNid === undefined ? null : String(s.targetNid),
+    applyIntervalUs: s.applyIntervalUs,
+    sz: [bound(p.sz.min), bound(p.sz.max)],
+    nrAccesses: [bound(p.nrAccesses.min), bound(p.nrAccesses.max)],
+    age: [bound(p.age.min), bound(p.age.max)],
+    nrAccessesUnit: p.nrAccesses.unit,
+    ageUnit: p.age.unit,
+    dests: s.dests.map((d) => ({ id: d.id, weight: d.weight })),
+    quotas: {
+      ms: q.timeMs,
+      bytes: q.szBytes,
+      resetIntervalMs: bound(q.resetIntervalMs),
+      weights: { sz: q.weights.szPermil, nrAccesses: q.weights.nrAccessesPermil, age: q.weights.agePermil },
+      goals: q.goals.map((g) => ({ metric: g.metric, targetValue: g.targetValue, currentValue: g.currentValue, nid: g.nid ?? null, memcgPath: g.memcgPath ?? null })),
+      goalTuner: DEFAULT_GOAL_TUNER,
+      effectiveBytes: 0,
+      failChargeNum: 0,
+      failChargeDenom: 0,
+    },
+    watermarks: { metric: w.metric, intervalUs: w.intervalUs, high: w.highPermil, mid: w.midPermil, low: w.lowPermil },
+    filters: s.filters.map((f) => ({
+      type: f.type,
+      matching: f.matching,
+      allow: f.allow,
+      memcgPath: f.memcgPath ?? '',
+      addressRange: f.type === 'addr' ? { start: f.addrStart ?? 0, end: f.addrEnd ?? 0 } : null,
+      damonTargetIdx: f.type === 'target' ? (f.targetIdx ?? 0) : null,
+      hugepageSize: f.type === 'hugepage_size' ? [f.hugepageMin ?? 0, bound(f.hugepageMax ?? 'max')] : null,
+    })),
+    stats: { nrTried: 0, szTried: 0, nrApplied: 0, szApplied: 0, szOpsFilterPassed: 0, qtExceeds: 0, nrSnapshots: 0, maxNrSnapshots: 0 },
+    triedRegions: [],
+    triedTotalBytes: null,
+  };
 }
 
 /** One context as the flags describe it, with damo's defaults for what no flag sets. */
@@ -37,10 +98,10 @@ export function contextFromFlags(req: Omit<ArgsDamonRequest, 'format' | 'raw'>):
     // damo leaves a paddr target's pid unset (JSON null), unlike sysfs, which reads 0.
     targets: req.targets.map((t) => ({ pid: t.pid ?? null, obsolete: false, regions: (t.regions ?? []).map(([start, end]) => ({ start, end })) })),
     intervals: { ...req.intervals },
-    intervalsGoal: { accessBp: 0, aggrs: 0, minSampleUs: 0, maxSampleUs: 0 },
+    intervalsGoal: req.intervalsGoal ?? { accessBp: 0, aggrs: 0, minSampleUs: 0, maxSampleUs: 0 },
     nrRegions: { ...req.nrRegions },
     sampleControl: { pageTable: true, pageFault: false, filters: [] },
-    schemes: [],
+    schemes: (req.schemes ?? []).map(statusSchemeOf),
   };
 }
 
@@ -50,7 +111,7 @@ export function kdamondsFromFlags(req: Omit<ArgsDamonRequest, 'format' | 'raw'>)
 
 export function runArgsDamonCommand(io: CliIO, req: ArgsDamonRequest): number {
   const kdamonds = kdamondsFromFlags(req);
-  const o: StatusFormatOptions = { raw: req.raw, paramsOnly: true };
+  const o: StatusFormatOptions = { raw: req.raw, paramsOnly: true, fromFlags: true };
   if (req.format === 'report') {
     io.stdout.write(kdamondsText(kdamonds, o));
     return 0;

@@ -6,6 +6,7 @@ import type { CliIO } from '../../core/io.js';
 import { DamoError } from '../../core/errors.js';
 import type { Intervals, NrRegionsRange, Ops } from '../../core/model.js';
 import type { Scheme } from '../../schemes/model.js';
+import type { IntervalsGoalParams } from './args_damon.js';
 import { RealKernelFs, type KernelFs } from '../kfs.js';
 import { defaultPaddrRegion } from '../paddr.js';
 import type { KdamondTarget } from '../sysfs.js';
@@ -63,11 +64,11 @@ export function runStartCliCommand(io: CliIO, req: StartCliRequest): number {
 /** Resolves targets as start does (the default paddr region from /proc/iomem) and prints them. */
 export function runArgsDamonCliCommand(
   io: CliIO,
-  req: { target: TargetSpec; ops: Ops | undefined; regions: Array<[number, number]> | null; intervals: Intervals; nrRegions: NrRegionsRange; format: ArgsDamonFormat; raw: boolean },
+  req: { target: TargetSpec; ops: Ops | undefined; regions: Array<[number, number]> | null; intervals: Intervals; nrRegions: NrRegionsRange; format: ArgsDamonFormat; raw: boolean; schemes: readonly Scheme[]; intervalsGoal: IntervalsGoalParams | undefined },
 ): number {
   const ops = defaultOps(req.target, req.ops, req.regions);
   const targets = kdamondTargets(req.target, ops, req.regions, () => fs.readFileSync('/proc/iomem', 'utf8'));
-  return runArgsDamonCommand(io, { ops, intervals: req.intervals, nrRegions: req.nrRegions, targets, format: req.format, raw: req.raw });
+  return runArgsDamonCommand(io, { ops, intervals: req.intervals, nrRegions: req.nrRegions, targets, format: req.format, raw: req.raw, schemes: req.schemes, ...(req.intervalsGoal === undefined ? {} : { intervalsGoal: req.intervalsGoal }) });
 }
 
 export function runStartKdamondsCliCommand(io: CliIO, req: { sysfsRoot: string; kdamonds: string; debug: boolean }): number {

@@ -63,10 +63,16 @@ export interface DamonStatusScheme {
   /** target_nid as read (migrate actions); null without the file. */
   targetNid: string | null;
   applyIntervalUs: number;
-  /** [min, max] of sz (bytes), nr_accesses (samples) and age (aggregation intervals). */
+  /**
+   * [min, max] of sz (bytes), nr_accesses and age: in samples and aggregation intervals as
+   * sysfs holds them, or in the units a scheme was given in (`args damon` prints what the
+   * flags say, as damo does: percent and microseconds, ULONG_MAX_F for 'max').
+   */
   sz: [number, number];
   nrAccesses: [number, number];
   age: [number, number];
+  nrAccessesUnit?: 'samples' | 'percent';
+  ageUnit?: 'aggr_intervals' | 'us';
   dests: Array<{ id: number; weight: number }>;
   quotas: {
     ms: number;

@@ -15,6 +15,11 @@ export interface StatusFormatOptions {
   raw: boolean;
   /** Parameters only: no state/pid, statistics, tried regions or effective quota. */
   paramsOnly: boolean;
+  /**
+   * Kdamonds made from flags (`args damon`), printed as damo prints its own objects: the
+   * effective quota (0 B) in the text, and no memcg path for filters of other types.
+   */
+  fromFlags?: boolean;
 }
 
 /** format_nr, exact for ULONG_MAX (which a double cannot hold). */
@@ -94,6 +99,18 @@ function triedRegionText(r: TriedRegion, raw: boolean): string {
   return s;
 }
 
+/** An access-pattern bound in its unit: sysfs's samples and aggregation intervals, or a scheme's percent and time. */
+function nrAccessesText(s: DamonStatusScheme, v: number, raw: boolean): string {
+  return s.nrAccessesUnit === 'percent' ? `${nr(v, raw)} %` : `${nr(v, raw)} samples`;
+}
+
+function ageText(s: DamonStatusScheme, v: number, raw: boolean): string {
+  if (s.ageUnit !== 'us') return `${nr(v, raw)} aggr_intervals`;
+  // damo keeps a time given in us and prints it in ns when raw, 'max' (ULONG_MAX us) included.
+  if (v >= ULONG_MAX_F) return raw ? (ULONG_MAX * 1000n).toString() : 'max';
+  return timeUsExact(v, raw);
+}
+
 function isMigrate(action: string): boolean {
   return action === 'migrate_hot' || action === 'migrate_cold';
 }
@@ -108,15 +125,15 @@ function schemeText(s: DamonStatusScheme, o: StatusFormatOptions): string {
     indent(
       [
         `sz: [${sz(s.sz[0], raw)}, ${sz(s.sz[1], raw)}]`,
-        `nr_accesses: [${nr(s.nrAccesses[0], raw)} samples, ${nr(s.nrAccesses[1], raw)} samples]`,
-        `age: [${nr(s.age[0], raw)} aggr_intervals, ${nr(s.age[1], raw)} aggr_intervals]`,
+        `nr_accesses: [${nrAccessesText(s, s.nrAccesses[0], raw)}, ${nrAccessesText(s, s.nrAccesses[1], raw)}]`,
+        `age: [${ageText(s, s.age[0], raw)}, ${ageText(s, s.age[1], raw)}]`,
       ].join('\n'),
     ),
   );
   for (const d of s.dests) lines.push(`dest ${d.id} weight ${d.weight}`);
   const q = s.quotas;
   const quota: string[] = [
-    o.paramsOnly
+    o.paramsOnly && o.fromFlags !== true
       ? `${formatTimeNs(q.ms * 1_000_000, raw)} / ${sz(q.bytes, raw)} per ${timeMs(q.resetIntervalMs, raw)}`
       : `${formatTimeNs(q.ms * 1_000_000, raw)} / ${sz(q.bytes, raw)} / ${sz(q.effectiveBytes, raw)} per ${timeMs(q.resetIntervalMs, raw)}`,
   ];
@@ -219,12 +236,12 @@ export function statsKvpairs(s: DamonStatusStats, raw: boolean): Record<string, 
   };
 }
 
-function filterKvpairs(f: DamonStatusFilter, raw: boolean): Record<string, unknown> {
+function filterKvpairs(f: DamonStatusFilter, raw: boolean, fromFlags: boolean): Record<string, unknown> {
   return {
     filter_type: f.type,
     matching: f.matching,
     allow: f.allow,
-    memcg_path: f.memcgPath,
+    memcg_path: fromFlags && f.type !== 'memcg' ? null : f.memcgPath,
     address_range: f.addressRange === null ? null : { start: nr(f.addressRange.start, raw), end: nr(f.addressRange.end, raw) },
     damon_target_idx: f.damonTargetIdx === null ? null : nr(f.damonTargetIdx, raw),
     hugepage_size: f.hugepageSize === null ? null : f.hugepageSize.map((x) => sz(x, raw)),
@@ -234,11 +251,12 @@ function filterKvpairs(f: DamonStatusFilter, raw: boolean): Record<string, unkno
 function schemeKvpairs(s: DamonStatusScheme, o: StatusFormatOptions): Record<string, unknown> {
   const { raw } = o;
   const kv: Record<string, unknown> = { action: s.action, dests: s.dests.map((d) => ({ id: d.id, weight: d.weight })) };
-  if (isMigrate(s.action)) kv.target_nid = s.targetNid;
+  // damo's own objects hold the node id as a number; sysfs gives the text of the file.
+  if (isMigrate(s.action)) kv.target_nid = o.fromFlags === true && s.targetNid !== null ? Number(s.targetNid) : s.targetNid;
   kv.access_pattern = {
     sz_bytes: { min: sz(s.sz[0], raw), max: sz(s.sz[1], raw) },
-    nr_accesses: { min: `${nr(s.nrAccesses[0], raw)} samples`, max: `${nr(s.nrAccesses[1], raw)} samples` },
-    age: { min: `${nr(s.age[0], raw)} aggr_intervals`, max: `${nr(s.age[1], raw)} aggr_intervals` },
+    nr_accesses: { min: nrAccessesText(s, s.nrAccesses[0], raw), max: nrAccessesText(s, s.nrAccesses[1], raw) },
+    age: { min: ageText(s, s.age[0], raw), max: ageText(s, s.age[1], raw) },
   };
   kv.apply_interval_us = formatTimeUs(s.applyIntervalUs, raw);
   const q = s.quotas;
@@ -255,7 +273,7 @@ function schemeKvpairs(s: DamonStatusScheme, o: StatusFormatOptions): Record<str
   };
   const w = s.watermarks;
   kv.watermarks = { metric: w.metric, interval_us: timeUsExact(w.intervalUs, raw), high_permil: permil(w.high, raw), mid_permil: permil(w.mid, raw), low_permil: permil(w.low, raw) };
-  kv.filters = s.filters.map((f) => filterKvpairs(f, raw));
+  kv.filters = s.filters.map((f) => filterKvpairs(f, raw, o.fromFlags === true));
   if (!o.paramsOnly) kv.stats = statsKvpairs(s.stats, raw);
   return kv;
 }

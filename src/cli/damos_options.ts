@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * damo 3.3.0's `--damos_*` flags on `start`, `tune` and `args damon`: option parsing only;
+ * src/schemes/damos_flags.ts makes them into schemes.
+ */
+import type { Command } from './commander.js';
+import { exactOption, groupsOption } from './damo_command.js';
+import { DamoError } from '../core/errors.js';
+import type { DamosFlags } from '../schemes/damos_flags.js';
+import type { Scheme } from '../schemes/model.js';
+import { collectIntegers } from './values.js';
+
+export interface DamosCliOptions {
+  damos_action?: string[][];
+  damos_sz_region?: string[];
+  damos_access_rate?: string[];
+  damos_age?: string[];
+  damos_apply_interval?: string[];
+  damos_quotas?: string[][];
+  damos_quota_interval?: string[];
+  damos_quota_time?: string[];
+  damos_quota_space?: string[];
+  damos_quota_weights?: string[];
+  damos_quota_goal?: string[][];
+  damos_nr_quota_goals?: number[];
+  damos_filter?: string[][];
+  damos_nr_filters?: number[];
+  damos_wmarks?: string[];
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+export function addDamosOptions(cmd: Command): Command {
+  return cmd
+    .addOption(groupsOption('--damos_action <action...>', 'a DAMOS action; each one starts a scheme (migrate_hot/migrate_cold take a node id, or <node> <weight> pairs)'))
+    .addOption(exactOption('--damos_sz_region <min_max...>', 'min and max region size of the scheme (bytes, units allowed, min/max)', 2))
+    .addOption(exactOption('--damos_access_rate <min_max...>', 'min and max access rate of the scheme (percent)', 2))
+    .addOption(exactOption('--damos_age <min_max...>', 'min and max age of the scheme (microseconds, or with a unit)', 2))
+    .option('--damos_apply_interval <us>', 'how often the scheme is applied (microseconds, or with a unit; 0: every aggregation)', collect)
+    .addOption(groupsOption('--damos_quotas <quota...>', '<time (ms)> [<space (bytes)> [<reset interval (ms)> [<3 weights (permil)>]]] of the scheme'))
+    .option('--damos_quota_interval <ms>', 'quota reset interval of the scheme (the long form of --damos_quotas)', collect)
+    .option('--damos_quota_time <ms>', 'time quota of the scheme, with --damos_quota_interval', collect)
+    .option('--damos_quota_space <bytes>', 'space quota of the scheme, with --damos_quota_interval', collect)
+    .addOption(exactOption('--damos_quota_weights <permil...>', 'size, access rate and age weights of the scheme, with --damos_quota_interval (default 1 1 1)', 3))
+    .addOption(groupsOption('--damos_quota_goal <metric_value...>', 'a quota goal: <metric> <target value> [node id [memcg path] | current value]'))
+    .option('--damos_nr_quota_goals <nr...>', 'how many --damos_quota_goal belong to each scheme, in order', collectIntegers)
+    .addOption(groupsOption('--damos_filter <filter...>', 'filters: <allow|reject> [none] <type> [arguments] (anon, active, young, unmapped, memcg PATH, addr START END, target IDX, hugepage_size MIN MAX)'))
+    .option('--damos_nr_filters <nr...>', 'how many --damos_filter belong to each scheme, in order', collectIntegers)
+    .addOption(exactOption('--damos_wmarks <wmark...>', '<metric (none|free_mem_rate)> <interval (us)> <high> <mid> <low (permil)> of the scheme', 5));
+}
+
+function pairs(flat: string[] | undefined, n: number): string[][] {
+  const out: string[][] = [];
+  const values = flat ?? [];
+  for (let i = 0; i < values.length; i += n) out.push(values.slice(i, i + n));
+  return out;
+}
+
+export function damosFlagsOf(o: DamosCliOptions): DamosFlags {
+  return {
+    action: o.damos_action ?? [],
+    szRegion: pairs(o.damos_sz_region, 2),
+    accessRate: pairs(o.damos_access_rate, 2),
+    age: pairs(o.damos_age, 2),
+    applyInterval: o.damos_apply_interval ?? [],
+    quotas: o.damos_quotas ?? [],
+    quotaInterval: o.damos_quota_interval ?? [],
+    quotaTime: o.damos_quota_time ?? [],
+    quotaSpace: o.damos_quota_space ?? [],
+    quotaWeights: pairs(o.damos_quota_weights, 3),
+    quotaGoal: o.damos_quota_goal ?? [],
+    nrQuotaGoals: o.damos_nr_quota_goals,
+    filter: o.damos_filter ?? [],
+    nrFilters: o.damos_nr_filters,
+    wmarks: pairs(o.damos_wmarks, 5),
+  };
+}
+
+/** The schemes of `-c` or of the `--damos_*` flags (not both); undefined when neither is given. */
+export async function schemesOfOptions(o: DamosCliOptions & { schemes?: string }): Promise<Scheme[] | undefined> {
+  const { noDamosFlags, schemesFromDamosFlags } = await import('../schemes/damos_flags.js');
+  const flags = damosFlagsOf(o);
+  if (noDamosFlags(flags)) {
+    if (o.schemes === undefined) return undefined;
+    const { loadSchemes } = await import('../schemes/load.js');
+    return (await loadSchemes(o.schemes)).schemes;
+  }
+  if (o.schemes !== undefined) throw new DamoError('E_USAGE', '-c/--schemes and the --damos_* flags both describe schemes; give one of them');
+  return schemesFromDamosFlags(flags);
+}
