@@ -184,10 +184,16 @@ function pyFloorDiv(a: number, b: number): number {
   return floorDiv;
 }
 
-function heatPixel(start: number, end: number, regions: RegionView[], w: Weights): HeatPixel {
+/**
+ * One column of the heatmap from regions[from..]: the caller passes the first region that
+ * can still reach `start` (columns move forward, so the regions before it end before every
+ * later column too, and damo's loop skips them one by one).
+ */
+function heatPixel(start: number, end: number, regions: RegionView[], from: number, w: Weights): HeatPixel {
   let total = 0;
   let isVoid = true;
-  for (const r of regions) {
+  for (let i = from; i < regions.length; i++) {
+    const r = regions[i] as RegionView;
     if (r.end <= start) continue;
     if (end <= r.start) break;
     isVoid = false;
@@ -212,9 +218,11 @@ export function snapshotHeatmap(regions: RegionView[], o: ViewOptions): string {
   let minT: number | undefined;
   let maxT: number | undefined;
   let start = first.start;
+  let from = 0;
   while (start < last.end) {
+    while (from < regions.length && (regions[from] as RegionView).end <= start) from++;
     const end = start + unit;
-    const p = heatPixel(start, end, regions, o.temperatureWeights);
+    const p = heatPixel(start, end, regions, from, o.temperatureWeights);
     pixels.push(p);
     if (p.isVoid) {
       const next = regions.find((r) => r.start > end);
