@@ -141,8 +141,12 @@ function aggrUsOf(c: Ctx): number {
 }
 
 function memBw(c: Ctx, dfPassed: boolean): string {
+  const s = snap(c);
   let bytes = 0;
-  for (const r of regs(c)) bytes += (dfPassed ? (r.szFilterPassed ?? 0) : r.end - r.start) * r.samples;
+  for (let i = 0; i < s.starts.length; i++) {
+    const sz = dfPassed ? (s.szFilterPassed?.[i] ?? 0) : (s.ends[i] as number) - (s.starts[i] as number);
+    bytes += sz * (s.samples[i] as number);
+  }
   return `${formatSz(bytes / (aggrUsOf(c) / 1000000), c.fmt.o.raw)} per second`;
 }
 
@@ -185,8 +189,8 @@ const SNAPSHOT_FNS: Record<SnapshotKeyword, (c: Ctx) => string> = {
   '<df-passed recency percentiles>': (c) => percentilesText(regs(c), 'recency', true, aggrUsOf(c), c.fmt.o),
   '<temperature percentiles>': (c) => percentilesText(regs(c), 'temperature', false, aggrUsOf(c), c.fmt.o),
   '<df-passed temperature percentiles>': (c) => percentilesText(regs(c), 'temperature', true, aggrUsOf(c), c.fmt.o),
-  '<heatmap>': (c) => snapshotHeatmap(regs(c), c.fmt.o),
-  '<filters passed heatmap>': (c) => dfPassedHeatmap(regs(c), c.fmt.o),
+  '<heatmap>': (c) => snapshotHeatmap(snap(c), c.iv, c.fmt.o),
+  '<filters passed heatmap>': (c) => dfPassedHeatmap(snap(c), c.iv, c.fmt.o),
   '<filters passed type>': (c) => {
       const ops = c.record.schemeFilters.filter(handledByOps);
       return ops.length === 0 ? 'n/a' : ops.map((f) => filterText(f, false)).join(', ');

@@ -135,6 +135,13 @@ export function temperatureOf(r: RegionView, weights: readonly [number, number, 
   return r.percent > 0 ? score : -1 * score;
 }
 
+/** temperatureOf region `i` of a snapshot, read from its columns. */
+export function temperatureAt(s: AccessSnapshot, i: number, iv: Intervals, weights: readonly [number, number, number], size: number): number {
+  const percent = accessPercent(s.samples[i] as number, iv);
+  const score = size * weights[0] + percent * weights[1] + ageUsec(s.ages[i] as number, iv) * weights[2];
+  return percent > 0 ? score : -1 * score;
+}
+
 /**
  * damo `snapshot_monitoring_intervals`: the sampling and aggregation intervals of one
  * snapshot, which differ from the record's when DAMON tuned them.
