@@ -55,7 +55,8 @@ interface Fmt {
   ageText: Map<number, string>;
   sizeText: Map<number, string>;
   percentText: Map<number, string>;
-  indexText: Map<number, string>;
+  /** `<index>` texts by index */
+  indexText: string[];
 }
 
 /** Bound on each memo above, so a recording of all-distinct values does not grow it without end. */
@@ -254,7 +255,11 @@ function sizeText(c: Ctx, bytes: number): string {
 const REGION_FNS: Record<RegionKeyword, (c: Ctx) => string> = {
   '<index>': (c) => {
     const i = c.index ?? 0;
-    return c.fmt.indexText.get(i) ?? remember(c.fmt.indexText, i, formatNr(i, c.fmt.o.raw));
+    const known = c.fmt.indexText;
+    if (i < known.length) return known[i] as string;
+    const text = formatNr(i, c.fmt.o.raw);
+    if (i === known.length && i < MEMO_MAX) known.push(text);
+    return text;
   },
   '<start address>': (c) => formatSz(snap(c).starts[col(c)] as number, c.fmt.o.raw),
   '<end address>': (c) => formatSz(snap(c).ends[col(c)] as number, c.fmt.o.raw),
@@ -314,6 +319,11 @@ interface CutTemplate {
   fns: Array<(c: Ctx) => string>;
   /** the --min_chars_for width of each keyword between the literals (0: none) */
   widths: number[];
+  literalChars: number;
+  /** `literals` with a newline before the first, for every line but the report's first */
+  lineLiterals: string[];
+  /** the keywords' texts of the line being written */
+  values: string[];
 }
 
 function cutTemplate(template: string, formatters: Formatter[], o: AccessFormatOptions): CutTemplate | undefined {
@@ -331,23 +341,22 @@ function cutTemplate(template: string, formatters: Formatter[], o: AccessFormatO
   }
   literals.push(template.slice(from));
   if (literals.some((l) => /[<>]/.test(l) || l.split('\\n').join('').includes('\\'))) return undefined;
+  const texts = literals.map((l) => l.split('\\n').join('\n'));
   return {
-    literals: literals.map((l) => l.split('\\n').join('\n')),
+    literals: texts,
+    lineLiterals: texts.map((l, i) => (i === 0 ? '\n' + l : l)),
+    literalChars: texts.reduce((n, l) => n + l.length, 0),
+    values: hits.map(() => ''),
     fns: hits.map(([, f]) => f[1]),
     widths: hits.map(([, [keyword]]) => o.minCharsFor.find(([name]) => name === keyword)?.[1] ?? 0),
   };
 }
 
 /** `render` of a cut template, written to `out`. */
-function writeCut(t: CutTemplate, c: Ctx, out: TextBytes): void {
-  out.put(t.literals[0] as string);
-  for (let i = 0; i < t.fns.length; i++) {
-    const text = (t.fns[i] as (c: Ctx) => string)(c);
-    out.put(text);
-    const width = t.widths[i] as number;
-    if (text.length < width) out.spaces(width - text.length);
-    out.put(t.literals[i + 1] as string);
-  }
+function writeCut(t: CutTemplate, c: Ctx, out: TextBytes, newLine: boolean): void {
+  for (let i = 0; i < t.fns.length; i++) t.values[i] = (t.fns[i] as (c: Ctx) => string)(c);
+  if (newLine) out.putJoined(t.lineLiterals, t.literalChars + 1, t.values, t.widths);
+  else out.putJoined(t.literals, t.literalChars, t.values, t.widths);
 }
 
 function colorSamples(set: ColorsetName): string {
@@ -651,7 +660,7 @@ export async function formatAccessRecords(records: AccessRecord[], options: Acce
     ageText: new Map(),
     sizeText: new Map(),
     percentText: new Map(),
-    indexText: new Map(),
+    indexText: [],
   };
   const cutRegion = cutTemplate(fmt.region, REGION_FORMATTERS, o);
   const totalOnly = isTotalSzOnly(t);
@@ -690,8 +699,8 @@ export async function formatAccessRecords(records: AccessRecord[], options: Acce
           c.index = index;
           if (cutRegion === undefined) push(render(fmt.region, REGION_FORMATTERS, c));
           else {
-            line();
-            writeCut(cutRegion, c, out);
+            writeCut(cutRegion, c, out, !first);
+            first = false;
           }
         }
         c.column = undefined;

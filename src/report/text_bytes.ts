@@ -50,6 +50,57 @@ export class TextBytes {
     for (let at = s.indexOf('\n'); at >= 0; at = s.indexOf('\n', at + 1)) this.newlines++;
   }
 
+  /**
+   * Appends literals[0], values[0] padded with spaces to widths[0], literals[1], ... up to
+   * the last literal (one more than values); `literalChars` is the literals' total length.
+   * One capacity check for the lot: a report line made of short pieces costs little more
+   * than its bytes.
+   */
+  putJoined(literals: readonly string[], literalChars: number, values: readonly string[], widths: readonly number[]): void {
+    const n = values.length;
+    let room = literalChars;
+    for (let i = 0; i < n; i++) {
+      const len = (values[i] as string).length;
+      const width = widths[i] as number;
+      room += len > width ? len : width;
+    }
+    this.ensure(room);
+    const b = this.buf;
+    let p = this.pos;
+    let newlines = 0;
+    for (let k = 0; ; k++) {
+      const lit = literals[k] as string;
+      for (let j = 0; j < lit.length; j++) {
+        const c = lit.charCodeAt(j);
+        if (c >= 0x80) return this.putJoinedSlowly(literals, values, widths);
+        if (c === 10) newlines++;
+        b[p++] = c;
+      }
+      if (k === n) break;
+      const v = values[k] as string;
+      for (let j = 0; j < v.length; j++) {
+        const c = v.charCodeAt(j);
+        if (c >= 0x80) return this.putJoinedSlowly(literals, values, widths);
+        if (c === 10) newlines++;
+        b[p++] = c;
+      }
+      for (let pad = (widths[k] as number) - v.length; pad > 0; pad--) b[p++] = 32;
+    }
+    this.pos = p;
+    this.newlines += newlines;
+  }
+
+  /** putJoined for text that is not all one-byte: piece by piece, nothing written yet. */
+  private putJoinedSlowly(literals: readonly string[], values: readonly string[], widths: readonly number[]): void {
+    for (let k = 0; k < values.length; k++) {
+      this.put(literals[k] as string);
+      const v = values[k] as string;
+      this.put(v);
+      if (v.length < (widths[k] as number)) this.spaces((widths[k] as number) - v.length);
+    }
+    this.put(literals[values.length] as string);
+  }
+
   spaces(n: number): void {
     this.ensure(n);
     const b = this.buf;
