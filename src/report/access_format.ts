@@ -179,7 +179,7 @@ const SNAPSHOT_FNS: Record<SnapshotKeyword, (c: Ctx) => string> = {
   '<end time>': (c) => formatTimeNs(snap(c).endNs - firstStart(c), c.fmt.o.raw),
   '<abs start time>': (c) => formatTimeNs(snap(c).startNs, c.fmt.o.raw),
   '<abs end time>': (c) => formatTimeNs(snap(c).endNs, c.fmt.o.raw),
-  '<number of regions>': (c) => formatNr(regs(c).length, c.fmt.o.raw),
+  '<number of regions>': (c) => formatNr(snap(c).starts.length, c.fmt.o.raw),
   '<region box colors>': (c) => colorSamples(c.fmt.o.boxColorset),
   '<region box description>': (c) => c.fmt.box.description(c.fmt.o.raw),
   '<temperature-sz histogram>': (c) => sizeHistogram(regs(c), 'temperature', false, aggrUsOf(c), c.fmt.o),
