@@ -12,6 +12,8 @@
  *   --pairs N          interleaved rounds per row (default 3, 1 with --quick)
  *   --peer PATH        the Python damo wrapper (default ../shared/peers/pydamo)
  *   --inputs LIST      side-by-side recordings to use, of small,big100,syn1k,big1000
+ *   --cases LIST       side-by-side reports to run (of those the plan has for each recording),
+ *                      of wss,nr_regions,raw,heats_raw,heatmap_png,access,adjust
  *   --json             print the results as one JSON document on stdout (progress on stderr)
  *
  * Results are always written to bench-results.json and bench-results.md in the current
@@ -37,6 +39,8 @@ export interface BenchOptions {
   peer_path: string | null;
   /** only these recordings (side-by-side), e.g. ['small', 'big100'] */
   inputs: string[] | null;
+  /** only these reports (side-by-side), e.g. ['access'] */
+  cases: string[] | null;
 }
 
 export interface BenchOutput {
@@ -48,7 +52,7 @@ export interface BenchOutput {
 type BenchModule = { run(opts: BenchOptions): Promise<BenchResult[] | BenchOutput> };
 
 function usage(msg: string): never {
-  process.stderr.write(`bench: ${msg}\nusage: npm run bench -- [--quick] [--peer-max-s N] [--pairs N] [--peer PATH] [--inputs LIST] [--json] [NAME...]\n`);
+  process.stderr.write(`bench: ${msg}\nusage: npm run bench -- [--quick] [--peer-max-s N] [--pairs N] [--peer PATH] [--inputs LIST] [--cases LIST] [--json] [NAME...]\n`);
   process.exit(2);
 }
 
@@ -58,7 +62,7 @@ function positive(flag: string, v: string | undefined): number {
   return n;
 }
 
-const opts: BenchOptions = { quick: false, pairs: null, peer_max_s: null, peer_path: null, inputs: null };
+const opts: BenchOptions = { quick: false, pairs: null, peer_max_s: null, peer_path: null, inputs: null, cases: null };
 let asJson = false;
 const filters: string[] = [];
 const argv = process.argv.slice(2);
@@ -70,6 +74,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--pairs') opts.pairs = Math.round(positive(a, argv[++i]));
   else if (a === '--peer') opts.peer_path = argv[++i] ?? usage('--peer needs a path');
   else if (a === '--inputs') opts.inputs = (argv[++i] ?? usage('--inputs needs a list')).split(',');
+  else if (a === '--cases') opts.cases = (argv[++i] ?? usage('--cases needs a list')).split(',');
   else if (a.startsWith('-')) usage(`unknown option ${a}`);
   else filters.push(a);
 }

@@ -155,6 +155,13 @@ export async function run(opts: BenchOptions): Promise<BenchOutput> {
     if (unknown.length > 0) throw new Error(`--inputs: unknown recording ${unknown.join(', ')} (known: small, big100, syn1k, big1000)`);
     p.inputs = opts.inputs as InputId[];
   }
+  if (opts.cases !== null) {
+    const only = opts.cases;
+    const unknown = only.filter((id) => !CASES.some((c) => c.id === id));
+    if (unknown.length > 0) throw new Error(`--cases: unknown report ${unknown.join(', ')} (known: ${CASES.map((c) => c.id).join(', ')})`);
+    const planned = p.cases;
+    p.cases = (input) => planned(input).filter((id) => only.includes(id));
+  }
   const log = (line: string): void => void process.stderr.write(`  ${line}\n`);
   const machineBefore = machineState();
   const peer: Peer = findPeer(opts.peer_path ?? undefined);

@@ -78,6 +78,25 @@ export class TextOut {
     return undefined;
   }
 
+  /**
+   * Writes bytes after the queued text. The promise settles once the stream has called back
+   * for them, so the caller may then reuse `bytes` (reports that build their text in a
+   * reused byte buffer write through here).
+   */
+  async writeBytes(bytes: Uint8Array): Promise<void> {
+    await this.flush();
+    await new Promise<void>((resolve) => {
+      this.stream.write(bytes, (err?: Error | null) => {
+        if (err !== undefined && err !== null) {
+          if (errnoCode(err) === 'EPIPE') this.closed = true;
+          else this.failed ??= new DamoError('E_IO', writeErrorText(streamName(this.stream), err), { cause: err });
+        }
+        resolve();
+      });
+    });
+    this.check();
+  }
+
   async flush(): Promise<void> {
     this.check();
     if (this.parts.length === 0) return;

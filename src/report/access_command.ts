@@ -108,7 +108,7 @@ export async function runAccessCommand(io: CliIO, r: AccessRequest): Promise<num
           'record with damo 3.x or damo-ts (they store them), or use --raw_form or --json, which do not need them',
       );
     }
-    const newlines = await formatAccessRecords(records, r.format, (text) => out.write(text));
+    const newlines = await formatAccessRecords(records, r.format, (bytes) => out.writeBytes(bytes));
     if (newlines <= pagerLines) await out.write('\n');
     return 0;
   } finally {

@@ -16,7 +16,10 @@ import {
 } from '../core/fmt.js';
 import type { DamosFilterInfo, Intervals } from '../core/model.js';
 import {
+  accessPercent,
+  ageUsec,
   handledByOps,
+  regionAt,
   regionsOf,
   snapshotIntervalsUs,
   temperatureOf,
@@ -37,6 +40,7 @@ import {
 } from './access_options.js';
 import { dfPassedHeatmap, percentilesText, sizeHistogram, snapshotHeatmap } from './access_views.js';
 import { colorStart, COLOR_RESET, type ColorsetName } from './heats_text.js';
+import { TextBytes } from './text_bytes.js';
 
 /** The state the formatters read: options after the style and defaults are applied. */
 interface Fmt {
@@ -47,21 +51,20 @@ interface Fmt {
   snapshotTail: string;
   region: string;
   box: BoxFormat;
-  /** Formatted ages and sizes by value: recordings repeat them across regions and snapshots. */
+  /** Formatted values by value: recordings repeat them across regions and snapshots. */
   ageText: Map<number, string>;
   sizeText: Map<number, string>;
+  percentText: Map<number, string>;
+  /** `<index>` texts by index */
+  indexText: string[];
 }
 
 /** Bound on each memo above, so a recording of all-distinct values does not grow it without end. */
 const MEMO_MAX = 65536;
 
-function memo(m: Map<number, string>, key: number, make: (k: number) => string): string {
-  let v = m.get(key);
-  if (v === undefined) {
-    v = make(key);
-    if (m.size < MEMO_MAX) m.set(key, v);
-  }
-  return v;
+function remember(m: Map<number, string>, key: number, text: string): string {
+  if (m.size < MEMO_MAX) m.set(key, text);
+  return text;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -72,9 +75,12 @@ interface Ctx {
   record: AccessRecord;
   iv: Intervals;
   snapshot?: AccessSnapshot;
+  /** The snapshot's regions as views, made when a snapshot keyword first needs them. */
   regions?: RegionView[];
-  region?: RegionView;
-  index?: number;
+  /** The region being printed: its position in the snapshot's columns. */
+  column?: number | undefined;
+  /** ... and its position in the printed (possibly sorted) order. */
+  index?: number | undefined;
   /** The snapshot's aggregation interval, once worked out for it. */
   aggrUs?: number;
   /** `<access hz>` texts by sample count within this snapshot (its interval is fixed). */
@@ -119,10 +125,14 @@ function snap(c: Ctx): AccessSnapshot {
   return c.snapshot as AccessSnapshot;
 }
 function regs(c: Ctx): RegionView[] {
-  return c.regions as RegionView[];
+  return (c.regions ??= regionsOf(snap(c), c.iv));
 }
+function col(c: Ctx): number {
+  return c.column as number;
+}
+/** The current region as a view, for the few keywords that read several of its values. */
 function reg(c: Ctx): RegionView {
-  return c.region as RegionView;
+  return regionAt(snap(c), col(c), c.iv);
 }
 function firstStart(c: Ctx): number {
   return (c.record.snapshots[0] as AccessSnapshot).startNs;
@@ -132,8 +142,12 @@ function aggrUsOf(c: Ctx): number {
 }
 
 function memBw(c: Ctx, dfPassed: boolean): string {
+  const s = snap(c);
   let bytes = 0;
-  for (const r of regs(c)) bytes += (dfPassed ? (r.szFilterPassed ?? 0) : r.end - r.start) * r.samples;
+  for (let i = 0; i < s.starts.length; i++) {
+    const sz = dfPassed ? (s.szFilterPassed?.[i] ?? 0) : (s.ends[i] as number) - (s.starts[i] as number);
+    bytes += sz * (s.samples[i] as number);
+  }
   return `${formatSz(bytes / (aggrUsOf(c) / 1000000), c.fmt.o.raw)} per second`;
 }
 
@@ -165,7 +179,7 @@ const SNAPSHOT_FNS: Record<SnapshotKeyword, (c: Ctx) => string> = {
   '<end time>': (c) => formatTimeNs(snap(c).endNs - firstStart(c), c.fmt.o.raw),
   '<abs start time>': (c) => formatTimeNs(snap(c).startNs, c.fmt.o.raw),
   '<abs end time>': (c) => formatTimeNs(snap(c).endNs, c.fmt.o.raw),
-  '<number of regions>': (c) => formatNr(regs(c).length, c.fmt.o.raw),
+  '<number of regions>': (c) => formatNr(snap(c).starts.length, c.fmt.o.raw),
   '<region box colors>': (c) => colorSamples(c.fmt.o.boxColorset),
   '<region box description>': (c) => c.fmt.box.description(c.fmt.o.raw),
   '<temperature-sz histogram>': (c) => sizeHistogram(regs(c), 'temperature', false, aggrUsOf(c), c.fmt.o),
@@ -176,8 +190,8 @@ const SNAPSHOT_FNS: Record<SnapshotKeyword, (c: Ctx) => string> = {
   '<df-passed recency percentiles>': (c) => percentilesText(regs(c), 'recency', true, aggrUsOf(c), c.fmt.o),
   '<temperature percentiles>': (c) => percentilesText(regs(c), 'temperature', false, aggrUsOf(c), c.fmt.o),
   '<df-passed temperature percentiles>': (c) => percentilesText(regs(c), 'temperature', true, aggrUsOf(c), c.fmt.o),
-  '<heatmap>': (c) => snapshotHeatmap(regs(c), c.fmt.o),
-  '<filters passed heatmap>': (c) => dfPassedHeatmap(regs(c), c.fmt.o),
+  '<heatmap>': (c) => snapshotHeatmap(snap(c), c.iv, c.fmt.o),
+  '<filters passed heatmap>': (c) => dfPassedHeatmap(snap(c), c.iv, c.fmt.o),
   '<filters passed type>': (c) => {
       const ops = c.record.schemeFilters.filter(handledByOps);
       return ops.length === 0 ? 'n/a' : ops.map((f) => filterText(f, false)).join(', ');
@@ -232,20 +246,43 @@ const SNAPSHOT_FNS: Record<SnapshotKeyword, (c: Ctx) => string> = {
 };
 const SNAPSHOT_FORMATTERS = formattersOf(SNAPSHOT_KEYWORDS, SNAPSHOT_FNS);
 
+/** A size as format_sz prints it, from the memo when it was printed before. */
+function sizeText(c: Ctx, bytes: number): string {
+  return c.fmt.sizeText.get(bytes) ?? remember(c.fmt.sizeText, bytes, formatSz(bytes, c.fmt.o.raw));
+}
+
+// Region keywords read the snapshot's columns at `column`, so no object is made per region.
 const REGION_FNS: Record<RegionKeyword, (c: Ctx) => string> = {
-  '<index>': (c) => formatNr(c.index ?? 0, c.fmt.o.raw),
-  '<start address>': (c) => formatSz(reg(c).start, c.fmt.o.raw),
-  '<end address>': (c) => formatSz(reg(c).end, c.fmt.o.raw),
-  '<size>': (c) => memo(c.fmt.sizeText, reg(c).end - reg(c).start, (sz) => formatSz(sz, c.fmt.o.raw)),
-  '<access rate>': (c) => formatPercent(reg(c).percent, c.fmt.o.raw),
-  '<access hz>': (c) => {
-    const hz = (n: number): string => formatHz(n / (aggrUsOf(c) / 1000000), c.fmt.o.raw);
-    return c.hzText === undefined ? hz(reg(c).samples) : memo(c.hzText, reg(c).samples, hz);
+  '<index>': (c) => {
+    const i = c.index ?? 0;
+    const known = c.fmt.indexText;
+    if (i < known.length) return known[i] as string;
+    const text = formatNr(i, c.fmt.o.raw);
+    if (i === known.length && i < MEMO_MAX) known.push(text);
+    return text;
   },
-  '<age>': (c) => memo(c.fmt.ageText, reg(c).ageUsec, (us) => formatTimeUs(us, c.fmt.o.raw)),
+  '<start address>': (c) => formatSz(snap(c).starts[col(c)] as number, c.fmt.o.raw),
+  '<end address>': (c) => formatSz(snap(c).ends[col(c)] as number, c.fmt.o.raw),
+  '<size>': (c) => sizeText(c, (snap(c).ends[col(c)] as number) - (snap(c).starts[col(c)] as number)),
+  '<access rate>': (c) => {
+    const percent = accessPercent(snap(c).samples[col(c)] as number, c.iv);
+    return c.fmt.percentText.get(percent) ?? remember(c.fmt.percentText, percent, formatPercent(percent, c.fmt.o.raw));
+  },
+  '<access hz>': (c) => {
+    const samples = snap(c).samples[col(c)] as number;
+    const memo = (c.hzText ??= new Map());
+    return memo.get(samples) ?? remember(memo, samples, formatHz(samples / (aggrUsOf(c) / 1000000), c.fmt.o.raw));
+  },
+  '<age>': (c) => {
+    const us = ageUsec(snap(c).ages[col(c)] as number, c.iv);
+    return c.fmt.ageText.get(us) ?? remember(c.fmt.ageText, us, formatTimeUs(us, c.fmt.o.raw));
+  },
   '<temperature>': (c) => formatNr(temperatureOf(reg(c), c.fmt.o.temperatureWeights), c.fmt.o.raw),
   '<probe hits>': () => '',
-  '<filters passed bytes>': (c) => (reg(c).szFilterPassed === undefined ? 'N/A' : formatSz(reg(c).szFilterPassed as number, c.fmt.o.raw)),
+  '<filters passed bytes>': (c) => {
+    const passed = snap(c).szFilterPassed;
+    return passed === undefined ? 'N/A' : sizeText(c, passed[col(c)] as number);
+  },
   '<box>': (c) => c.fmt.box.text(reg(c)),
 };
 const REGION_FORMATTERS = formattersOf(REGION_KEYWORDS, REGION_FNS);
@@ -276,44 +313,50 @@ function render(template: string, formatters: Formatter[], c: Ctx): string | und
  * substituted value, and the values (numbers, sizes, boxes) hold none of them either.
  */
 interface CutTemplate {
-  /** keywords.length + 1 literal parts, `\n` already turned into newlines */
+  /** fns.length + 1 literal parts, `\n` already turned into newlines */
   literals: string[];
-  /** for each keyword between the literals, its formatter's index in `formatters` */
-  keywords: number[];
-  /** the distinct keywords' formatters, in damo's order */
-  formatters: Formatter[];
+  /** the formatter of each keyword between the literals */
+  fns: Array<(c: Ctx) => string>;
+  /** the --min_chars_for width of each keyword between the literals (0: none) */
+  widths: number[];
+  literalChars: number;
+  /** `literals` with a newline before the first, for every line but the report's first */
+  lineLiterals: string[];
+  /** the keywords' texts of the line being written */
+  values: string[];
 }
 
-function cutTemplate(template: string, formatters: Formatter[]): CutTemplate | undefined {
-  const hits: Array<[pos: number, keyword: string]> = [];
-  const used: Formatter[] = [];
+function cutTemplate(template: string, formatters: Formatter[], o: AccessFormatOptions): CutTemplate | undefined {
+  const hits: Array<[pos: number, formatter: Formatter]> = [];
   for (const f of formatters) {
-    let at = template.indexOf(f[0]);
-    if (at >= 0) used.push(f);
-    for (; at >= 0; at = template.indexOf(f[0], at + f[0].length)) hits.push([at, f[0]]);
+    for (let at = template.indexOf(f[0]); at >= 0; at = template.indexOf(f[0], at + f[0].length)) hits.push([at, f]);
   }
   hits.sort((a, b) => a[0] - b[0]);
   const literals: string[] = [];
   let from = 0;
-  for (const [pos, keyword] of hits) {
+  for (const [pos, [keyword]] of hits) {
     if (pos < from) return undefined;
     literals.push(template.slice(from, pos));
     from = pos + keyword.length;
   }
   literals.push(template.slice(from));
   if (literals.some((l) => /[<>]/.test(l) || l.split('\\n').join('').includes('\\'))) return undefined;
+  const texts = literals.map((l) => l.split('\\n').join('\n'));
   return {
-    literals: literals.map((l) => l.split('\\n').join('\n')),
-    keywords: hits.map((h) => used.findIndex((f) => f[0] === h[1])),
-    formatters: used,
+    literals: texts,
+    lineLiterals: texts.map((l, i) => (i === 0 ? '\n' + l : l)),
+    literalChars: texts.reduce((n, l) => n + l.length, 0),
+    values: hits.map(() => ''),
+    fns: hits.map(([, f]) => f[1]),
+    widths: hits.map(([, [keyword]]) => o.minCharsFor.find(([name]) => name === keyword)?.[1] ?? 0),
   };
 }
 
-function renderCut(t: CutTemplate, c: Ctx): string {
-  const values = t.formatters.map(([keyword, fn]) => minChars(c.fmt.o, keyword, fn(c)));
-  let out = t.literals[0] as string;
-  for (let i = 0; i < t.keywords.length; i++) out += (values[t.keywords[i] as number] as string) + (t.literals[i + 1] as string);
-  return out;
+/** `render` of a cut template, written to `out`. */
+function writeCut(t: CutTemplate, c: Ctx, out: TextBytes, newLine: boolean): void {
+  for (let i = 0; i < t.fns.length; i++) t.values[i] = (t.fns[i] as (c: Ctx) => string)(c);
+  if (newLine) out.putJoined(t.lineLiterals, t.literalChars + 1, t.values, t.widths);
+  else out.putJoined(t.literals, t.literalChars, t.values, t.widths);
 }
 
 function colorSamples(set: ColorsetName): string {
@@ -534,38 +577,59 @@ function isTotalSzOnly(t: Templates): boolean {
   return t.snapshotHead === '' && t.region === '' && t.snapshotTail === '<total bytes>';
 }
 
-function sortRegions(regions: RegionView[], o: AccessFormatOptions): RegionView[] {
-  let out = regions;
+/** The columns of a snapshot's regions in --sort_by order; undefined to keep address order. */
+function sortOrder(s: AccessSnapshot, iv: Intervals, o: AccessFormatOptions): number[] | undefined {
+  if (o.sortBy.length === 0) return undefined;
+  const n = s.starts.length;
+  let order: number[] | undefined;
+  const at = (i: number): number => (order === undefined ? i : (order[i] as number));
+  const keys = new Float64Array(n);
   for (const field of o.sortBy) {
     const dsc = o.sortDsc !== undefined && (o.sortDsc.includes('all') || o.sortDsc.includes(field));
-    const key = (r: RegionView): number => {
+    for (let i = 0; i < n; i++) {
       switch (field) {
         case 'address':
-          return r.start;
+          keys[i] = s.starts[i] as number;
+          break;
         case 'access_rate':
-          return r.percent;
+          keys[i] = accessPercent(s.samples[i] as number, iv);
+          break;
         case 'age':
-          return r.ageUsec;
+          keys[i] = ageUsec(s.ages[i] as number, iv);
+          break;
         case 'size':
-          return r.end - r.start;
+          keys[i] = (s.ends[i] as number) - (s.starts[i] as number);
+          break;
         default:
-          return temperatureOf(r, o.temperatureWeights);
+          keys[i] = temperatureOf(regionAt(s, i, iv), o.temperatureWeights);
       }
-    };
-    const keyed = out.map((r) => ({ r, k: key(r) }));
-    // Python's sorted(reverse=True) keeps equal keys in their original order.
-    keyed.sort((a, b) => (dsc ? b.k - a.k : a.k - b.k));
-    out = keyed.map((x) => x.r);
+    }
+    // A stable sort of keys already in order keeps that order (the usual case: address order).
+    let sorted = true;
+    for (let i = 1; i < n && sorted; i++) {
+      const prev = keys[at(i - 1)] as number;
+      const cur = keys[at(i)] as number;
+      sorted = dsc ? prev >= cur : prev <= cur;
+    }
+    if (sorted) continue;
+    // Python's sorted(reverse=True) keeps equal keys in their original order, as does Array.sort.
+    order = (order ?? Array.from({ length: n }, (_, i) => i)).slice().sort((a, b) => (dsc ? (keys[b] as number) - (keys[a] as number) : (keys[a] as number) - (keys[b] as number)));
   }
-  return out;
+  return order;
 }
 
-/** Where the report text goes, in pieces; a promise when the writer wants it to drain. */
-export type TextSink = (text: string) => Promise<void> | undefined;
+/**
+ * Where the report text goes, in chunks of UTF-8; the chunk's bytes are reused once the
+ * returned promise settles (or at once when nothing is returned).
+ */
+export type TextSink = (bytes: Uint8Array) => Promise<void> | undefined;
+
+/** Text is handed to the sink in chunks of about this many bytes. */
+const CHUNK_BYTES = 1 << 20;
 
 /**
  * damo `fmt_records`: the whole report text (without the final newline), handed to `sink`
- * line by line as it is made, so that memory holds the records, not the text. Returns the
+ * in chunks as it is made, so that memory holds the records, not the text. Returns the
  * number of newlines written (damo's pager rule decides on the final newline from it).
  * Asynchronous to let the writer drain and signal handlers run between snapshots
  * (core/interrupts.ts).
@@ -595,24 +659,27 @@ export async function formatAccessRecords(records: AccessRecord[], options: Acce
     box: new BoxFormat([t.recordHead, t.recordTail, t.snapshotHead, t.snapshotTail, region].some((x) => x !== undefined && /<box>|<region box description>/.test(x)) ? records : [], o),
     ageText: new Map(),
     sizeText: new Map(),
+    percentText: new Map(),
+    indexText: [],
   };
-  const cutRegion = cutTemplate(fmt.region, REGION_FORMATTERS);
+  const cutRegion = cutTemplate(fmt.region, REGION_FORMATTERS, o);
   const totalOnly = isTotalSzOnly(t);
-  let newlines = 0;
+  const out = new TextBytes();
   let first = true;
-  let pending = '';
   const flush = async (): Promise<void> => {
-    const text = pending;
-    pending = '';
-    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) newlines++;
-    const drain = sink(text);
+    const drain = sink(out.bytes());
     if (drain !== undefined) await drain;
+    out.reset();
   };
-  // Lines are joined by newlines, as damo joins them; `pending` batches them into large writes.
+  // Lines are joined by newlines, as damo joins them.
+  const line = (): void => {
+    if (!first) out.put('\n');
+    first = false;
+  };
   const push = (s: string | undefined): void => {
     if (s === undefined) return;
-    pending += first ? s : '\n' + s;
-    first = false;
+    line();
+    out.put(s);
   };
   for (const record of records) {
     const iv = record.intervals as Intervals;
@@ -621,26 +688,30 @@ export async function formatAccessRecords(records: AccessRecord[], options: Acce
       const turn = interruptCheck();
       if (turn !== undefined) await turn;
       const snapshot = record.snapshots[sidx] as AccessSnapshot;
-      const regions = regionsOf(snapshot, iv);
-      const c: Ctx = { fmt, record, iv, snapshot, regions };
+      const c: Ctx = { fmt, record, iv, snapshot };
       c.aggrUs = aggrUsOf(c);
       c.hzText = new Map();
       push(render(fmt.snapshotHead, SNAPSHOT_FORMATTERS, c));
       if (fmt.region !== '') {
-        const rc: Ctx = { ...c };
-        const sorted = sortRegions(regions, o);
-        for (let index = 0; index < sorted.length; index++) {
-          rc.region = sorted[index] as RegionView;
-          rc.index = index;
-          push(cutRegion === undefined ? render(fmt.region, REGION_FORMATTERS, rc) : renderCut(cutRegion, rc));
+        const order = sortOrder(snapshot, iv, o);
+        for (let index = 0; index < snapshot.starts.length; index++) {
+          c.column = order === undefined ? index : (order[index] as number);
+          c.index = index;
+          if (cutRegion === undefined) push(render(fmt.region, REGION_FORMATTERS, c));
+          else {
+            writeCut(cutRegion, c, out, !first);
+            first = false;
+          }
         }
+        c.column = undefined;
+        c.index = undefined;
       }
       push(render(fmt.snapshotTail, SNAPSHOT_FORMATTERS, c));
       if (sidx < record.snapshots.length - 1 && !totalOnly) push('');
-      if (pending.length >= 1 << 20) await flush();
+      if (out.length >= CHUNK_BYTES) await flush();
     }
     push(render(fmt.recordTail, RECORD_FORMATTERS, { fmt, record, iv }));
   }
   await flush();
-  return newlines;
+  return out.newlines;
 }

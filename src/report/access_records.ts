@@ -105,19 +105,22 @@ export interface RegionView {
   szFilterPassed: number | undefined;
 }
 
+/** Region `i` of a snapshot as a view. */
+export function regionAt(s: AccessSnapshot, i: number, iv: Intervals): RegionView {
+  const samples = s.samples[i] as number;
+  return {
+    start: s.starts[i] as number,
+    end: s.ends[i] as number,
+    samples,
+    percent: accessPercent(samples, iv),
+    ageUsec: ageUsec(s.ages[i] as number, iv),
+    szFilterPassed: s.szFilterPassed === undefined ? undefined : (s.szFilterPassed[i] as number),
+  };
+}
+
 export function regionsOf(s: AccessSnapshot, iv: Intervals): RegionView[] {
   const out: RegionView[] = [];
-  for (let i = 0; i < s.starts.length; i++) {
-    const samples = s.samples[i] as number;
-    out.push({
-      start: s.starts[i] as number,
-      end: s.ends[i] as number,
-      samples,
-      percent: accessPercent(samples, iv),
-      ageUsec: ageUsec(s.ages[i] as number, iv),
-      szFilterPassed: s.szFilterPassed === undefined ? undefined : (s.szFilterPassed[i] as number),
-    });
-  }
+  for (let i = 0; i < s.starts.length; i++) out.push(regionAt(s, i, iv));
   return out;
 }
 
@@ -130,6 +133,13 @@ export function handledByOps(f: DamosFilterInfo): boolean {
 export function temperatureOf(r: RegionView, weights: readonly [number, number, number], size = r.end - r.start): number {
   const score = size * weights[0] + r.percent * weights[1] + r.ageUsec * weights[2];
   return r.percent > 0 ? score : -1 * score;
+}
+
+/** temperatureOf region `i` of a snapshot, read from its columns. */
+export function temperatureAt(s: AccessSnapshot, i: number, iv: Intervals, weights: readonly [number, number, number], size: number): number {
+  const percent = accessPercent(s.samples[i] as number, iv);
+  const score = size * weights[0] + percent * weights[1] + ageUsec(s.ages[i] as number, iv) * weights[2];
+  return percent > 0 ? score : -1 * score;
 }
 
 /**

@@ -7,7 +7,8 @@
 import { formatNr, formatSz, formatTimeUs, textToNr, textToUs } from '../core/fmt.js';
 import { colorStart, COLOR_RESET } from './heats_text.js';
 import type { ViewOptions, Weights } from './access_options.js';
-import { temperatureOf, type RegionView } from './access_records.js';
+import type { Intervals } from '../core/model.js';
+import { temperatureAt, temperatureOf, type AccessSnapshot, type RegionView } from './access_records.js';
 
 
 export type Metric = 'recency' | 'temperature';
@@ -184,42 +185,73 @@ function pyFloorDiv(a: number, b: number): number {
   return floorDiv;
 }
 
-function heatPixel(start: number, end: number, regions: RegionView[], w: Weights): HeatPixel {
+/**
+ * The regions a heatmap draws: a snapshot's columns, all of them or the listed ones (in
+ * address order either way), read in place so no object is made per region.
+ */
+interface HeatRegions {
+  s: AccessSnapshot;
+  iv: Intervals;
+  /** the columns drawn; undefined for all */
+  picked: number[] | undefined;
+  length: number;
+}
+
+function heatStart(h: HeatRegions, k: number): number {
+  return h.s.starts[h.picked === undefined ? k : (h.picked[k] as number)] as number;
+}
+
+function heatEnd(h: HeatRegions, k: number): number {
+  return h.s.ends[h.picked === undefined ? k : (h.picked[k] as number)] as number;
+}
+
+/**
+ * One column of the heatmap from the regions at `from` on: the caller passes the first region
+ * that can still reach `start` (columns move forward, so the regions before it end before
+ * every later column too, and damo's loop skips them one by one).
+ */
+function heatPixel(start: number, end: number, h: HeatRegions, from: number, w: Weights): HeatPixel {
   let total = 0;
   let isVoid = true;
-  for (const r of regions) {
-    if (r.end <= start) continue;
-    if (end <= r.start) break;
+  for (let k = from; k < h.length; k++) {
+    const rStart = heatStart(h, k);
+    const rEnd = heatEnd(h, k);
+    if (rEnd <= start) continue;
+    if (end <= rStart) break;
     isVoid = false;
-    const s = Math.max(r.start, start);
-    const e = Math.min(r.end, end);
-    total += temperatureOf(r, w, e - s) * (e - s);
+    const s = Math.max(rStart, start);
+    const e = Math.min(rEnd, end);
+    const i = h.picked === undefined ? k : (h.picked[k] as number);
+    total += temperatureAt(h.s, i, h.iv, w, e - s) * (e - s);
   }
   return { start, end, temperature: total / (end - start), isVoid };
 }
 
 /** damo `heatmap_str`: one character per column of the snapshot's address space. */
-export function snapshotHeatmap(regions: RegionView[], o: ViewOptions): string {
-  if (regions.length === 0) return 'n/a (no region)';
-  const first = regions[0] as RegionView;
-  const last = regions[regions.length - 1] as RegionView;
+function heatmapText(h: HeatRegions, o: ViewOptions): string {
+  if (h.length === 0) return 'n/a (no region)';
+  const firstStart = heatStart(h, 0);
+  const lastEnd = heatEnd(h, h.length - 1);
   let totalSz = 0;
-  if (o.heatmapStatic) totalSz = last.end - first.start;
-  else for (const r of regions) totalSz += r.end - r.start;
+  if (o.heatmapStatic) totalSz = lastEnd - firstStart;
+  else for (let k = 0; k < h.length; k++) totalSz += heatEnd(h, k) - heatStart(h, k);
   const unit = totalSz / o.heatmapWidth;
 
   const pixels: HeatPixel[] = [];
   let minT: number | undefined;
   let maxT: number | undefined;
-  let start = first.start;
-  while (start < last.end) {
+  let start = firstStart;
+  let from = 0;
+  while (start < lastEnd) {
+    while (from < h.length && heatEnd(h, from) <= start) from++;
     const end = start + unit;
-    const p = heatPixel(start, end, regions, o.temperatureWeights);
+    const p = heatPixel(start, end, h, from, o.temperatureWeights);
     pixels.push(p);
     if (p.isVoid) {
-      const next = regions.find((r) => r.start > end);
-      if (next === undefined) break;
-      start = pyFloorDiv(next.start, unit) * unit;
+      let next = -1;
+      for (let k = 0; k < h.length && next < 0; k++) if (heatStart(h, k) > end) next = k;
+      if (next < 0) break;
+      start = pyFloorDiv(heatStart(h, next), unit) * unit;
       p.end = start;
     } else {
       if (minT === undefined || p.temperature < minT) minT = p.temperature;
@@ -247,10 +279,15 @@ export function snapshotHeatmap(regions: RegionView[], o: ViewOptions): string {
   return `${dots}\n# min/max temperatures: ${formatNr(lo, o.raw)}, ${formatNr(hi, o.raw)}, column size: ${formatSz(unit, o.raw)}`;
 }
 
+/** damo `heatmap_str` of a snapshot's regions. */
+export function snapshotHeatmap(s: AccessSnapshot, iv: Intervals, o: ViewOptions): string {
+  return heatmapText({ s, iv, picked: undefined, length: s.starts.length }, o);
+}
+
 /** damo `df_passed_heatmap_str`: the heatmap of regions some of whose bytes passed the filters. */
-export function dfPassedHeatmap(regions: RegionView[], o: ViewOptions): string {
-  return snapshotHeatmap(
-    regions.filter((r) => r.szFilterPassed !== 0),
-    o,
-  );
+export function dfPassedHeatmap(s: AccessSnapshot, iv: Intervals, o: ViewOptions): string {
+  const picked: number[] = [];
+  // A snapshot without filter results counts every region as passed (its value is unknown, not 0).
+  for (let i = 0; i < s.starts.length; i++) if (s.szFilterPassed === undefined || s.szFilterPassed[i] !== 0) picked.push(i);
+  return heatmapText({ s, iv, picked, length: picked.length }, o);
 }

@@ -8,7 +8,7 @@ import { DamoError } from '../core/errors.js';
 import { formatTimeNs } from '../core/fmt.js';
 import type { Intervals } from '../core/model.js';
 import type { RecordFilter } from './access_options.js';
-import { accessPercent, ageUsec, temperatureOf, type AccessRecord, type AccessSnapshot, type RegionView } from './access_records.js';
+import { regionAt, temperatureOf, type AccessRecord, type AccessSnapshot } from './access_records.js';
 
 
 interface Kept {
@@ -50,18 +50,6 @@ function inRanges(v: number, ranges: Array<[number, number]>): boolean {
   return ranges.some(([lo, hi]) => lo <= v && v <= hi);
 }
 
-function regionView(s: AccessSnapshot, i: number, iv: Intervals): RegionView {
-  const samples = s.samples[i] as number;
-  return {
-    start: s.starts[i] as number,
-    end: s.ends[i] as number,
-    samples,
-    percent: accessPercent(samples, iv),
-    ageUsec: ageUsec(s.ages[i] as number, iv),
-    szFilterPassed: s.szFilterPassed?.[i],
-  };
-}
-
 export function isEmptyFilter(f: RecordFilter): boolean {
   return (
     f.szRegion === undefined &&
@@ -91,7 +79,7 @@ export function filterSnapshot(s0: AccessSnapshot, iv: Intervals | null, f: Reco
         const sz = (cur.ends[i] as number) - (cur.starts[i] as number);
         if (sz < szLo || szHi < sz) return;
         if (iv !== null) {
-          const r = regionView(cur, i, iv);
+          const r = regionAt(cur, i, iv);
           if (f.accessRate !== undefined && (r.percent < f.accessRate[0] || f.accessRate[1] < r.percent)) return;
           if (f.ageUs !== undefined && (r.ageUsec < f.ageUs[0] || f.ageUs[1] < r.ageUsec)) return;
         }
@@ -126,7 +114,7 @@ export function filterSnapshot(s0: AccessSnapshot, iv: Intervals | null, f: Reco
     s = rebuild(
       cur,
       (k, i) => {
-        if (inRanges(temperatureOf(regionView(cur, i, iv), f.temperatureWeights), ranges)) keepRegion(cur, k, i);
+        if (inRanges(temperatureOf(regionAt(cur, i, iv), f.temperatureWeights), ranges)) keepRegion(cur, k, i);
       },
       true,
     );

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * Report text built straight into a reused UTF-8 byte buffer, counting its newlines as it
+ * goes. `report access` prints tens of MB of short pieces; joined as JS strings they made
+ * ropes to flatten, copies to encode and most of the run's garbage collection.
+ */
+export class TextBytes {
+  private buf: Buffer;
+  private pos = 0;
+  /** Newlines written so far, over every chunk taken. */
+  newlines = 0;
+
+  constructor(capacity = 1 << 21) {
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
+
+  get length(): number {
+    return this.pos;
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(bigger, 0, 0, this.pos);
+    this.buf = bigger;
+  }
+
+  /** Appends `s` as UTF-8; one-byte text (all of a report's numbers and words) byte by byte. */
+  put(s: string): void {
+    const n = s.length;
+    this.ensure(n);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        this.pos = p;
+        this.putUtf8(s.slice(i));
+        return;
+      }
+      if (c === 10) this.newlines++;
+      b[p++] = c;
+    }
+    this.pos = p;
+  }
+
+  private putUtf8(s: string): void {
+    this.ensure(s.length * 3);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+    for (let at = s.indexOf('\n'); at >= 0; at = s.indexOf('\n', at + 1)) this.newlines++;
+  }
+
+  /**
+   * Appends literals[0], values[0] padded with spaces to widths[0], literals[1], ... up to
+   * the last literal (one more than values); `literalChars` is the literals' total length.
+   * One capacity check for the lot: a report line made of short pieces costs little more
+   * than its bytes.
+   */
+  putJoined(literals: readonly string[], literalChars: number, values: readonly string[], widths: readonly number[]): void {
+    const n = values.length;
+    let room = literalChars;
+    for (let i = 0; i < n; i++) {
+      const len = (values[i] as string).length;
+      const width = widths[i] as number;
+      room += len > width ? len : width;
+    }
+    this.ensure(room);
+    const b = this.buf;
+    let p = this.pos;
+    let newlines = 0;
+    for (let k = 0; ; k++) {
+      const lit = literals[k] as string;
+      for (let j = 0; j < lit.length; j++) {
+        const c = lit.charCodeAt(j);
+        if (c >= 0x80) return this.putJoinedSlowly(literals, values, widths);
+        if (c === 10) newlines++;
+        b[p++] = c;
+      }
+      if (k === n) break;
+      const v = values[k] as string;
+      for (let j = 0; j < v.length; j++) {
+        const c = v.charCodeAt(j);
+        if (c >= 0x80) return this.putJoinedSlowly(literals, values, widths);
+        if (c === 10) newlines++;
+        b[p++] = c;
+      }
+      for (let pad = (widths[k] as number) - v.length; pad > 0; pad--) b[p++] = 32;
+    }
+    this.pos = p;
+    this.newlines += newlines;
+  }
+
+  /** putJoined for text that is not all one-byte: piece by piece, nothing written yet. */
+  private putJoinedSlowly(literals: readonly string[], values: readonly string[], widths: readonly number[]): void {
+    for (let k = 0; k < values.length; k++) {
+      this.put(literals[k] as string);
+      const v = values[k] as string;
+      this.put(v);
+      if (v.length < (widths[k] as number)) this.spaces((widths[k] as number) - v.length);
+    }
+    this.put(literals[values.length] as string);
+  }
+
+  spaces(n: number): void {
+    this.ensure(n);
+    const b = this.buf;
+    let p = this.pos;
+    for (const end = p + n; p < end; p++) b[p] = 32;
+    this.pos = p;
+  }
+
+  /** The bytes written since the last reset; valid until the next write. */
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /** Starts the buffer over (the newline count goes on). */
+  reset(): void {
+    this.pos = 0;
+  }
+}

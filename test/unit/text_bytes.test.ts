@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The byte buffer `report access` builds its text in: UTF-8 bytes, padded lines, newline count, growth.
+import { describe, expect, it } from 'vitest';
+
+import { TextBytes } from '../../src/report/text_bytes.js';
+
+const text = (t: TextBytes): string => Buffer.from(t.bytes()).toString('utf8');
+
+describe('TextBytes', () => {
+  it('writes one-byte and other text as UTF-8 and counts newlines in both', () => {
+    const t = new TextBytes(4);
+    t.put('a\nb');
+    t.put(' réd\n✓\n');
+    t.spaces(2);
+    expect(text(t)).toBe('a\nb réd\n✓\n  ');
+    expect(t.newlines).toBe(3);
+    expect(t.length).toBe(Buffer.byteLength('a\nb réd\n✓\n  '));
+  });
+
+  it('joins literals and values padded to their widths, as the padded concatenation would', () => {
+    const t = new TextBytes(8);
+    t.putJoined(['\n', ' addr ', ' size ', ''], 13, ['0', '85.332 TiB', '1.215 MiB'], [3, 12, 4]);
+    expect(text(t)).toBe('\n0   addr 85.332 TiB   size 1.215 MiB');
+    expect(t.newlines).toBe(1);
+  });
+
+  it('falls back to piece-by-piece writing when a piece is not one-byte text, writing it once', () => {
+    const t = new TextBytes(64);
+    t.put('x');
+    t.putJoined(['[', '|', ']\n'], 4, ['é', 'ok'], [3, 0]);
+    expect(text(t)).toBe('x[é  |ok]\n');
+    expect(t.newlines).toBe(1);
+  });
+
+  it('grows past its capacity and starts over on reset, keeping the newline count', () => {
+    const t = new TextBytes(2);
+    const long = 'line\n'.repeat(1000);
+    t.put(long);
+    expect(text(t)).toBe(long);
+    t.reset();
+    expect(t.length).toBe(0);
+    t.put('z');
+    expect(text(t)).toBe('z');
+    expect(t.newlines).toBe(1000);
+  });
+});
