@@ -145,6 +145,21 @@ describe('damo start / stop on fake sysfs', () => {
     expect(rel(k, k.log.slice(before))).toEqual(['write kdamonds/nr_kdamonds 0']);
   });
 
+  it('start replaces the kdamond an earlier start made once it stopped on its own (damo 3.3.0 schemes suite)', async () => {
+    const k = (kernel = new FakeKernel(join(dir, 'k'), { autoTrace: false }));
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    children.push(child);
+    const io = makeIo();
+    runStartCommand(io, k, { ...paddrReq(k), ops: 'vaddr', targets: [{ pid: child.pid as number }] });
+    child.kill('SIGKILL');
+    for (let i = 0; i < 200 && k.isRunning('sysfs:0'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(k.isRunning('sysfs:0')).toBe(false);
+    expect(runStartCommand(io, k, paddrReq(k))).toBe(0);
+    expect(k.isRunning('sysfs:0')).toBe(true);
+    expect(io.err()).toMatch(/replacing kdamond 0 off .*an earlier 'damo start' made it and it has stopped/);
+    expect(runStopCommand(io, k, { sysfsRoot: k.roots.sysfs, force: false })).toBe(0);
+  });
+
   it('a damaged state file is refused with its path; --force still stops', () => {
     const k = (kernel = new FakeKernel(join(dir, 'k'), { autoTrace: false }));
     const io = makeIo();

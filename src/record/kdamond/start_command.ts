@@ -5,7 +5,7 @@
  * which creates a kdamond only when nr_kdamonds reads 0 (so a kdamond we did not create is
  * never touched) and rolls every write back when one fails midway.
  */
-import type { CliIO } from '../../core/io.js';
+import { note, type CliIO } from '../../core/io.js';
 import { DamoError } from '../../core/errors.js';
 import type { Intervals, NrRegionsRange, Ops } from '../../core/model.js';
 import type { Scheme } from '../../schemes/model.js';
@@ -13,7 +13,7 @@ import { NoGuardian } from '../guardian.js';
 import { readTrim, type KernelFs } from '../kfs.js';
 import { OurKdamond, type KdamondTarget } from '../sysfs.js';
 import { currentBootId, readStateFile, stateFilePath, writeStateFile } from './state_file.js';
-import { describeRunningKdamonds } from './inspect.js';
+import { describeRunningKdamonds, listKdamonds } from './inspect.js';
 import type { KdamondsPlan } from './kdamonds_input.js';
 import { startKdamonds } from './kdamonds_writer.js';
 
@@ -44,12 +44,25 @@ export function validateStart(req: StartRequest): void {
   });
 }
 
-/** Refuses to start while any kdamond exists (ours or not), explaining who owns it. */
-function checkNoKdamonds(kfs: KernelFs, root: string, statePath: string): void {
+/**
+ * Refuses to start while any kdamond exists (ours or not), explaining who owns it; except
+ * kdamonds an earlier `damo start` made that have all stopped on their own (their targets
+ * exited), which are replaced as damo replaces them, saying so.
+ */
+function checkNoKdamonds(io: CliIO, kfs: KernelFs, root: string, statePath: string): void {
   const previous = readStateFile(statePath);
   const nr = readTrim(kfs, `${root}/kdamonds/nr_kdamonds`);
   if (nr === undefined) {
     throw new DamoError('E_UNSUPPORTED', `DAMON sysfs is not there (${root}/kdamonds/nr_kdamonds is missing)`, { hint: 'it needs CONFIG_DAMON_SYSFS (Linux 5.18+) and root' });
+  }
+  const ours = previous !== null && previous.sysfs_root === root && previous.boot_id === currentBootId();
+  const existing = listKdamonds(kfs, root);
+  const oursAllOff = ours && existing.length > 0 && existing.every((k) => k.state === 'off' && previous.kdamonds.some((p) => p.index === k.index)) && existing.length === previous.kdamonds.length;
+  if (nr !== '0' && oursAllOff) {
+    note(io, `replacing ${describeRunningKdamonds(kfs, root)}: an earlier 'damo start' made it and it has stopped (its targets exited)`);
+    // What 'damo stop' would do: remove the stopped kdamonds, so this start adds its own.
+    kfs.write(`${root}/kdamonds/nr_kdamonds`, '0');
+    return;
   }
   if (nr !== '0') {
     const owner = previous !== null && previous.sysfs_root === root ? `damo start made them (state file ${statePath}); 'damo stop' removes them` : 'damo-ts did not create them (no state file of ours names them)';
@@ -62,7 +75,7 @@ function checkNoKdamonds(kfs: KernelFs, root: string, statePath: string): void {
 export function runStartCommand(io: CliIO, kfs: KernelFs, req: StartRequest): number {
   validateStart(req);
   const statePath = stateFilePath(io.env);
-  checkNoKdamonds(kfs, req.sysfsRoot, statePath);
+  checkNoKdamonds(io, kfs, req.sysfsRoot, statePath);
   const kd = new OurKdamond(kfs, req.sysfsRoot, { ops: req.ops, intervals: req.intervals, nrRegions: req.nrRegions, targets: req.targets, statSchemes: false, schemes: req.schemes }, new NoGuardian());
   kd.setup();
   const pid = kd.start();
@@ -97,7 +110,7 @@ export function runStartKdamondsCommand(io: CliIO, kfs: KernelFs, req: { sysfsRo
     }),
   );
   const statePath = stateFilePath(io.env);
-  checkNoKdamonds(kfs, req.sysfsRoot, statePath);
+  checkNoKdamonds(io, kfs, req.sysfsRoot, statePath);
   const pids = startKdamonds(kfs, req.sysfsRoot, req.plan);
   const started = pids.map((pid, index) => ({ index, pid }));
   try {
