@@ -75,7 +75,7 @@ Examples:
     )
     .action(async (targets: string[], opts: ArgsDamonCliOptions) => {
       const [{ runArgsDamonCliCommand }] = await Promise.all([import('../record/kdamond/control_command.js')]);
-      const m = resolveMonitoring(targets, opts, true);
+      const m = resolveMonitoring(targets, opts, true, true);
       const schemes = (await schemesOfOptions(opts)) ?? [];
       const intervalsGoal = intervalsGoalOf(opts.monitoring_intervals_goal);
       const code = runArgsDamonCliCommand(ctx.io, { target: m.target, ops: opts.ops, regions: m.regions, intervals: m.intervals, nrRegions: m.nrRegions, format: opts.format, raw: opts.raw === true, schemes, intervalsGoal });

@@ -101,7 +101,7 @@ Examples:
         return;
       }
       const { runStartCliCommand } = await import('../record/kdamond/control_command.js');
-      const m = resolveMonitoring(args, opts, true);
+      const m = resolveMonitoring(args, opts, true, true);
       const schemes = (await schemesOfOptions(opts)) ?? [];
       const code = runStartCliCommand(ctx.io, { sysfsRoot: opts.sysfs_root, target: m.target, ops: opts.ops, regions: m.regions, intervals: m.intervals, nrRegions: m.nrRegions, schemes, debug: ctx.debug() });
       if (code !== 0) throw new ExitCode(code);

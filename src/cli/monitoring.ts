@@ -76,7 +76,11 @@ export interface Monitoring {
 }
 
 /** Resolves the shared options; throws E_USAGE naming the bad option. */
-export function resolveMonitoring(args: string[], opts: MonitoringCliOptions, forSchemes = false): Monitoring {
+/**
+ * `paddrByDefault`: no target at all means physical memory, as damo 3.3.0's start and args
+ * damon deduce it; record and schemes -c still ask for a target.
+ */
+export function resolveMonitoring(args: string[], opts: MonitoringCliOptions, forSchemes = false, paddrByDefault = false): Monitoring {
   const intervals = { ...DEFAULT_INTERVALS };
   const triple = valuesOf('--monitoring_intervals', opts.monitoring_intervals, 3, '<sample> <aggr> <ops_update>');
   if (triple !== undefined) {
@@ -93,7 +97,8 @@ export function resolveMonitoring(args: string[], opts: MonitoringCliOptions, fo
   if (opts.minr !== undefined) nrRegions.min = opts.minr;
   if (opts.maxr !== undefined) nrRegions.max = opts.maxr;
   // damo deduces physical memory from `--ops paddr` alone (`damo start --ops paddr -c FILE`).
-  const deducedArgs = args.length === 0 && opts.target_pid === undefined && opts.ops === 'paddr' ? ['paddr'] : args;
+  const noTarget = args.length === 0 && opts.target_pid === undefined;
+  const deducedArgs = noTarget && (opts.ops === 'paddr' || (paddrByDefault && opts.ops === undefined)) ? ['paddr'] : args;
   const target = parseTargetArgs(deducedArgs, { shell: opts.shell === true, forSchemes, ...(opts.target_pid !== undefined ? { targetPids: opts.target_pid } : {}) });
   return {
     target,

@@ -12,11 +12,18 @@ describe('--ops paddr without a target', () => {
     expect(deduced.code, deduced.stderr).toBe(0);
     expect(deduced.stdout).toBe(named.stdout);
     expect(deduced.stdout).toContain('"ops": "paddr"');
+    // no target and no --ops at all: damo 3.3.0's start and args damon monitor physical memory too
+    const bare = await runMain(['args', 'damon']);
+    expect(bare.code, bare.stderr).toBe(0);
+    expect(bare.stdout).toBe(named.stdout);
   });
 
-  it('other operations sets still need a target', async () => {
+  it('other operations sets still need a target; record still asks for one', async () => {
     const r = await runMain(['args', 'damon', '--ops', 'vaddr']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/nothing to apply the schemes to/);
+    const record = await runMain(['record', '-o', '/nonexistent-dir/x.data']);
+    expect(record.code).toBe(2);
+    expect(record.stderr).toMatch(/nothing to record/);
   });
 });
