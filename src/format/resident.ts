@@ -13,10 +13,13 @@
  * readings the resident set is not known: readers take the last reading before.
  */
 import type { TraceEvent } from '../core/model.js';
+import { MADVISE_REFUSED_EVENT_KIND } from './madvise_refused.js';
 import { MAPPINGS_EVENT_KIND, rangeHistoriesFromEvents, type MappingHistory } from './mappings.js';
 import { sniffFile } from './open.js';
 
 export const RESIDENT_EVENT_KIND = 'resident';
+
+const RECORDED_MEMORY_KINDS: ReadonlySet<string> = new Set([MAPPINGS_EVENT_KIND, RESIDENT_EVENT_KIND, MADVISE_REFUSED_EVENT_KIND]);
 
 export interface RecordedMemory {
   /** Per target index: what the process had mapped. */
@@ -25,6 +28,11 @@ export interface RecordedMemory {
   resident: Map<number, MappingHistory>;
   /** Per target index: how many resident-page readings the recording holds. */
   nrResidentReadings: Map<number, number>;
+  /**
+   * Per target index: the ranges madvise refuses for pageout and cold
+   * (format/madvise_refused.ts); empty for recordings made before they were recorded.
+   */
+  madviseRefused: Map<number, MappingHistory>;
 }
 
 /**
@@ -34,13 +42,13 @@ export interface RecordedMemory {
  * resident pages were recorded).
  */
 export async function readRecordedMemory(path: string, strict = false): Promise<RecordedMemory> {
-  const empty: RecordedMemory = { mappings: new Map(), resident: new Map(), nrResidentReadings: new Map() };
+  const empty: RecordedMemory = { mappings: new Map(), resident: new Map(), nrResidentReadings: new Map(), madviseRefused: new Map() };
   if ((await sniffFile(path)) !== 'protobuf') return empty;
   const { openProtobufTrace } = await import('./trace_reader.js');
   const trace = await openProtobufTrace(path, { strict });
   const events: TraceEvent[] = [];
   for await (const r of trace.records()) {
-    if (r.kind === 'event' && (r.event.kind === MAPPINGS_EVENT_KIND || r.event.kind === RESIDENT_EVENT_KIND)) events.push(r.event);
+    if (r.kind === 'event' && RECORDED_MEMORY_KINDS.has(r.event.kind)) events.push(r.event);
   }
   const nrResidentReadings = new Map<number, number>();
   for (const e of events) {
@@ -50,5 +58,6 @@ export async function readRecordedMemory(path: string, strict = false): Promise<
     mappings: rangeHistoriesFromEvents(events, MAPPINGS_EVENT_KIND),
     resident: rangeHistoriesFromEvents(events, RESIDENT_EVENT_KIND),
     nrResidentReadings,
+    madviseRefused: rangeHistoriesFromEvents(events, MADVISE_REFUSED_EVENT_KIND),
   };
 }

@@ -18,6 +18,7 @@ import { SIGNAL_EXIT_CODES, type InterruptSignal } from '../core/interrupts.js';
 import type { Snapshot, TraceHeader, TraceTarget } from '../core/model.js';
 import { pageSizeBytes } from '../core/page_size.js';
 import { toolVersion } from '../core/version.js';
+import { MADVISE_REFUSED_EVENT_KIND, parseSmapsRefused } from '../format/madvise_refused.js';
 import { formatMappings, MAPPINGS_EVENT_KIND, parseProcMaps } from '../format/mappings.js';
 import { RESIDENT_EVENT_KIND } from '../format/resident.js';
 import type { RecordDeps } from './deps.js';
@@ -62,6 +63,9 @@ export function groupSkipped(skipped: string[]): string[] {
   return [...byReason].map(([why, names]) => `${names.join(', ')}: ${why}`);
 }
 
+/** The shortest time between two readings of a target's smaps for the refused ranges. */
+const MADVISE_REFUSED_MIN_PERIOD_MS = 1000;
+
 class MonitoringSession implements SessionView {
   readonly warnings: string[] = [];
   readonly latestByTarget = new Map<number, Snapshot>();
@@ -72,6 +76,11 @@ class MonitoringSession implements SessionView {
   /** Per target index, the resident pages last written (format/resident.ts) and when the next reading may be. */
   private readonly residentWritten = new Map<number, string>();
   private readonly residentBudgets = new Map<number, ResidentBudget>();
+  /**
+   * Per target index, for the ranges madvise refuses (format/madvise_refused.ts): the maps
+   * text they were read for, when smaps was last read, and the ranges last written.
+   */
+  private readonly refusedState = new Map<number, { mapsText: string; readMs: number; written: string | null }>();
   /** Sum and count of recorded snapshot durations, for the summary's mean aggregation interval. */
   private aggrNsSum = 0;
   private aggrCount = 0;
@@ -318,7 +327,34 @@ class MonitoringSession implements SessionView {
       this.mappingsWritten.set(s.targetIndex, message);
       output.writeEvent({ timeNs: s.endNs, kind: MAPPINGS_EVENT_KIND, message, targetIndex: s.targetIndex });
     }
+    this.recordMadviseRefused(s, pid, mapsText);
     this.recordResident(s, pid, mapsText);
+  }
+
+  /**
+   * Writes the ranges madvise refuses for pageout and cold (VmFlags of /proc/PID/smaps) at
+   * the first snapshot and, after the mappings changed, again at most once a second: a
+   * smaps reading walks every mapped page. Flags that change without any line of maps
+   * changing (an mlock of whole mappings) are seen only at the next change of the mappings.
+   */
+  private recordMadviseRefused(s: Snapshot, pid: number, mapsText: string): void {
+    const output = this.output;
+    if (output === null) return;
+    const state = this.refusedState.get(s.targetIndex);
+    if (state !== undefined && state.mapsText === mapsText) return;
+    const nowMs = performance.now();
+    if (state !== undefined && nowMs - state.readMs < MADVISE_REFUSED_MIN_PERIOD_MS) return;
+    let smapsText: string;
+    try {
+      smapsText = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+    } catch {
+      return;
+    }
+    const message = formatMappings(parseSmapsRefused(smapsText));
+    const written = state?.written ?? null;
+    this.refusedState.set(s.targetIndex, { mapsText, readMs: nowMs, written: message });
+    if (written === message) return;
+    output.writeEvent({ timeNs: s.endNs, kind: MADVISE_REFUSED_EVENT_KIND, message, targetIndex: s.targetIndex });
   }
 
   private recordResident(s: Snapshot, pid: number, mapsText: string): void {

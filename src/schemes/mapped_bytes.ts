@@ -16,6 +16,11 @@ export interface MappedBytes {
   mappings?: Map<number, MappingHistory>;
   /** Per target index, the resident pages; absent when the recording has none. */
   resident?: Map<number, MappingHistory>;
+  /**
+   * Per target index, the ranges madvise refuses for pageout and cold
+   * (format/madvise_refused.ts); absent when the recording has none.
+   */
+  madviseRefused?: Map<number, MappingHistory>;
   /** What the effect figures count, for the report's notes. */
   note: string;
   /** What the effect bytes are: region bytes, mapped bytes, or resident bytes. */
@@ -25,7 +30,7 @@ export interface MappedBytes {
 export async function mappedBytesFor(input: string, header: TraceHeader, ops: DamonOps, strict: boolean): Promise<MappedBytes> {
   const estimate = 'effect bytes are estimates from the trace: a range stays in the state an action put it in until the trace shows it accessed again';
   if (ops === 'paddr') return { note: `${estimate}; physical address ranges count in full`, basis: 'regions' };
-  const { mappings, resident, nrResidentReadings } = await readRecordedMemory(input, strict);
+  const { mappings, resident, nrResidentReadings, madviseRefused } = await readRecordedMemory(input, strict);
   if (mappings.size === 0) {
     return {
       note:
@@ -36,11 +41,20 @@ export async function mappedBytesFor(input: string, header: TraceHeader, ops: Da
   }
   // Targets not recorded keep counting whole regions.
   const partial = header.targets.length > mappings.size ? ' (targets without recorded mappings count whole regions)' : '';
+  const refusedNote =
+    madviseRefused.size > 0
+      ? '; pageout and cold count 0 for a region over a mapping madvise refuses (VmFlags lo, pf or ht in /proc/PID/smaps, ' +
+        'e.g. [vvar]) and act only on the pages before it, as the kernel does'
+      : `; ${input} has no record of the mappings madvise refuses (VmFlags lo, pf or ht, e.g. [vvar]; recorded before ` +
+        'damo-ts recorded them), so pageout and cold regions over them count as applied where the kernel counts 0';
+  const refusedPart = madviseRefused.size > 0 ? { madviseRefused } : {};
   const szApplied =
-    'sz_applied counts a region only when it is mapped end to end, as the kernel does (madvise fails with ENOMEM over an unmapped gap and DAMOS then counts 0)';
+    'sz_applied counts a region only when it is mapped end to end, as the kernel does (madvise fails with ENOMEM over an unmapped gap and DAMOS then counts 0)' +
+    refusedNote;
   if (resident.size === 0) {
     return {
       mappings,
+      ...refusedPart,
       note:
         `${estimate}; ${szApplied}; only bytes the process had mapped count (recorded mappings)${partial}, resident or not: ` +
         `${input} has no record of resident pages (recorded before damo-ts recorded them), so pages never faulted in count as ` +
@@ -54,6 +68,7 @@ export async function mappedBytesFor(input: string, header: TraceHeader, ops: Da
   return {
     mappings,
     resident,
+    ...refusedPart,
     note:
       `${estimate}; ${szApplied}; effects count only pages that were resident (present in /proc/PID/pagemap) at the ` +
       `recorder's latest reading before each aggregation (${nrReadings} that changed the resident set, taken at most ` +

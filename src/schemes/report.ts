@@ -65,6 +65,9 @@ export function formatSimulationText(r: SimulationResult, ctx: SimulationContext
     lines.push(`    tried ${formatNr(s.stats.nrTried, raw)} times (${formatSz(s.stats.szTried, raw)})`);
     lines.push(`    applied ${formatNr(s.stats.nrApplied, raw)} times (${formatSz(s.stats.szApplied, raw)})`);
     lines.push(`    quota exceeded ${formatNr(s.stats.qtExceeds, raw)} times`);
+    if (s.madviseRefused !== null) {
+      lines.push(`    refused by madvise ${formatNr(s.madviseRefused.nrRegions, raw)} times (${formatSz(s.madviseRefused.szBytes, raw)} of regions over a locked, PFN-mapped or hugetlb mapping: 0 applied)`);
+    }
     const words = EFFECT_WORDS[s.effects.kind];
     if (words !== undefined) {
       const e = s.effects;
@@ -170,6 +173,7 @@ export function simulationJson(r: SimulationResult, ctx: SimulationContext): unk
         qt_exceeds: s.stats.qtExceeds,
         nr_snapshots: s.stats.nrSnapshots,
       },
+      madvise_refused: s.madviseRefused === null ? null : { nr_regions: s.madviseRefused.nrRegions, sz_bytes: s.madviseRefused.szBytes },
       effects: {
         kind: s.effects.kind,
         final_bytes: s.effects.finalBytes,

@@ -32,6 +32,7 @@
  */
 import type { DamonOps, Snapshot, TraceSource } from '../core/model.js';
 import { pageSizeBytes } from '../core/page_size.js';
+import { actionRefusedOnLruVmas } from '../format/madvise_refused.js';
 import { bytesInRanges, clipToRanges, type MappingHistory } from '../format/mappings.js';
 import { DamosCore, regionList, type ApplyRequest, type DamosTarget, type SchemeStats } from './damos.js';
 import type { SchemeIntervals } from './kernel.js';
@@ -71,6 +72,12 @@ export interface SimulationOptions {
    * that was never faulted in changes no memory. Absent: every mapped byte counts.
    */
   resident?: ReadonlyMap<number, MappingHistory>;
+  /**
+   * Per target index, the ranges madvise refuses for pageout and cold
+   * (format/madvise_refused.ts): a region overlapping one applies 0 bytes and acts only on
+   * its pages before it. Absent: no range is refused.
+   */
+  madviseRefused?: ReadonlyMap<number, MappingHistory>;
 }
 
 export interface ApplyEvent {
@@ -126,6 +133,13 @@ export interface SchemeResult {
   kernel: { minSzBytes: number; maxSzBytes: number; minNrAccesses: number; maxNrAccesses: number; minAge: number; maxAge: number };
   stats: SchemeStats;
   effects: SchemeEffects;
+  /**
+   * Region-applications madvise refused (pageout, cold): the region overlapped a recorded
+   * VM_LOCKED/VM_PFNMAP/VM_HUGETLB mapping, so the kernel counts 0 applied for it.
+   * Null when the recording does not say which mappings madvise refuses, or the action is
+   * not one it refuses them for.
+   */
+  madviseRefused: { nrRegions: number; szBytes: number } | null;
   notes: string[];
 }
 
@@ -166,6 +180,10 @@ interface SimSchemeState {
   effectByteNs: number;
   reaccessedTotal: number;
   enteredTotal: number;
+  /** Whether madvise refuses this action on the recorded refused ranges. */
+  refusable: boolean;
+  nrRefused: number;
+  szRefused: number;
 }
 
 /** One state shared by all schemes, plus the effect maps. */
@@ -184,6 +202,7 @@ export class SchemesSimulator {
   private readonly onApply: ((event: ApplyEvent) => void) | undefined;
   private readonly mappings: ReadonlyMap<number, MappingHistory> | undefined;
   private readonly resident: ReadonlyMap<number, MappingHistory> | undefined;
+  private readonly madviseRefused: ReadonlyMap<number, MappingHistory> | undefined;
   /** End of the step being simulated: the mappings in force are those of that time. */
   private stepEndNs = 0;
   private steps = 0;
@@ -210,6 +229,7 @@ export class SchemesSimulator {
     this.onApply = opts.onApply;
     this.mappings = opts.mappings;
     this.resident = opts.resident;
+    this.madviseRefused = opts.madviseRefused;
     this.core = new DamosCore(schemes, {
       intervals: opts.intervals,
       minRegionSz,
@@ -263,6 +283,9 @@ export class SchemesSimulator {
       effectByteNs: 0,
       reaccessedTotal: 0,
       enteredTotal: 0,
+      refusable: this.ops !== 'paddr' && actionRefusedOnLruVmas(s.action),
+      nrRefused: 0,
+      szRefused: 0,
     };
   }
 
@@ -271,7 +294,10 @@ export class SchemesSimulator {
    * whole page-aligned length when do_madvise() succeeds and 0 when it fails, and madvise
    * fails with ENOMEM when the range has an unmapped hole, after acting on the mapped
    * parts. So with recorded mappings, a region that is not mapped end to end counts 0 while
-   * its mapped parts still take the effect.
+   * its mapped parts still take the effect. For pageout and cold, madvise fails with EINVAL
+   * at the first VMA it refuses (VM_LOCKED, VM_PFNMAP, VM_HUGETLB: can_madv_lru_vma() in
+   * mm/madvise.c) and stops there: the region counts 0 and only its pages before that VMA
+   * take the effect.
    */
   private applySchemeOp(req: ApplyRequest): number {
     const s = this.states[req.scheme];
@@ -279,8 +305,15 @@ export class SchemesSimulator {
     let szApplied = 0;
     if (s.applies) {
       const len = req.end - req.start;
-      szApplied = this.mappedEndToEnd(req.targetIndex, req.start, req.end) ? len : 0;
-      this.recordEffect(req.targetIndex, req.start, req.end, s);
+      const refusedAt = s.refusable ? this.firstRefusedAddr(req.targetIndex, req.start, req.end) : null;
+      if (refusedAt !== null) {
+        s.nrRefused += 1;
+        s.szRefused += len;
+        if (refusedAt > req.start) this.recordEffect(req.targetIndex, req.start, refusedAt, s);
+      } else {
+        szApplied = this.mappedEndToEnd(req.targetIndex, req.start, req.end) ? len : 0;
+        this.recordEffect(req.targetIndex, req.start, req.end, s);
+      }
     }
     this.onApply?.({ scheme: s.index, targetIndex: req.targetIndex, start: req.start, end: req.end, szApplied, timeNs: req.nowNs });
     return szApplied;
@@ -319,6 +352,14 @@ export class SchemesSimulator {
     if (this.ops === 'paddr') return true;
     const h = this.mappings?.get(t);
     return h === undefined || bytesInRanges(h.at(this.stepEndNs), a, b) === b - a;
+  }
+
+  /** Where madvise would first refuse [a, b) of target t (a recorded refused range), or null. */
+  private firstRefusedAddr(t: number, a: number, b: number): number | null {
+    const h = this.madviseRefused?.get(t);
+    if (h === undefined) return null;
+    const hit = clipToRanges(h.at(this.stepEndNs), a, b)[0];
+    return hit === undefined ? null : hit[0];
   }
 
   /**
@@ -600,6 +641,7 @@ export class SchemesSimulator {
           reaccessedBytes: s.reaccessedTotal,
           enteredBytes: s.enteredTotal,
         },
+        madviseRefused: s.refusable && this.madviseRefused !== undefined ? { nrRegions: s.nrRefused, szBytes: s.szRefused } : null,
         notes: [...s.notes, ...(hasQuota(s.scheme.quotas) && s.scheme.quotas.resetIntervalMs === 'max' ? ['the quota has no reset interval: it is one budget for the whole run (damo\'s default)'] : [])],
       })),
       timeline: {

@@ -55,6 +55,7 @@ export async function runSimulateCommand(io: CliIO, r: SimulateRequest): Promise
     ...(r.pageoutBytesPerSec === undefined ? {} : { pageoutBytesPerSec: r.pageoutBytesPerSec }),
     ...(mapped.mappings === undefined ? {} : { mappings: mapped.mappings }),
     ...(mapped.resident === undefined ? {} : { resident: mapped.resident }),
+    ...(mapped.madviseRefused === undefined ? {} : { madviseRefused: mapped.madviseRefused }),
   });
   result.notes.push(mapped.note);
   if (result.nrSnapshots === 0) throw new DamoError('E_FORMAT', `${r.input} has no snapshots to simulate on`);

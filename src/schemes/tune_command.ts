@@ -46,6 +46,7 @@ export async function runTuneCommand(io: CliIO, r: TuneRequest): Promise<number>
     maxRefaultPct: r.maxRefaultPct,
     ...(mapped.mappings === undefined ? {} : { mappings: mapped.mappings }),
     ...(mapped.resident === undefined ? {} : { resident: mapped.resident }),
+    ...(mapped.madviseRefused === undefined ? {} : { madviseRefused: mapped.madviseRefused }),
   });
   const text = r.json
     ? `${JSON.stringify(tuneJson(result, r.input, r.maxRefaultPct, r.top), null, 2)}\n`
