@@ -268,6 +268,16 @@ export function snapshotOfColumns(c: SnapshotColumns, k: number): Snapshot {
   return snap;
 }
 
+/** Snapshot k of a column batch with arrays of its own, to keep past the batch. */
+export function snapshotCopyOfColumns(c: SnapshotColumns, k: number): Snapshot {
+  const s = snapshotOfColumns(c, k);
+  s.starts = s.starts.slice();
+  s.ends = s.ends.slice();
+  s.nrAccesses = s.nrAccesses.slice();
+  s.ages = s.ages.slice();
+  return s;
+}
+
 /** Snapshots as one column batch (copies the numbers). */
 export function columnsOfSnapshots(snapshots: readonly Snapshot[]): SnapshotColumns {
   const count = snapshots.length;
