@@ -351,6 +351,7 @@ export function decodeSnapshots(raw: Uint8Array, count: number, nrRegions: numbe
  */
 export class ColumnBuffers {
   regions = new Float64Array(0);
+  /** startNs, endNs and totalBytes of each snapshot. */
   times = new Float64Array(0);
   ints = new Uint32Array(0);
   /** One snapshot's gaps: index, then signed size, for each. */
@@ -359,7 +360,7 @@ export class ColumnBuffers {
   /** Room for `count` snapshots of `nrRegions` regions in all (grown, never shrunk). */
   fit(count: number, nrRegions: number): void {
     if (this.regions.length < nrRegions * 4) this.regions = new Float64Array(Math.max(nrRegions * 4, this.regions.length * 2));
-    if (this.times.length < count * 2) this.times = new Float64Array(Math.max(count * 2, this.times.length * 2));
+    if (this.times.length < count * 3) this.times = new Float64Array(Math.max(count * 3, this.times.length * 2));
     if (this.ints.length < count * 2 + 1) this.ints = new Uint32Array(Math.max(count * 2 + 1, this.ints.length * 2));
   }
 
@@ -388,6 +389,8 @@ export function decodeColumns(raw: Uint8Array, count: number, nrRegions: number,
   const allAges = store.subarray(nrRegions * 3, nrRegions * 4);
   const startNsOf = b.times.subarray(0, count);
   const endNsOf = b.times.subarray(count, count * 2);
+  const totalBytesOf = b.times.subarray(count * 2, count * 3);
+  let haveTotalBytes = false;
   const targetIndexOf = b.ints.subarray(0, count);
   const offsets = b.ints.subarray(count, count * 2 + 1);
   offsets[0] = 0;
@@ -470,10 +473,19 @@ export function decodeColumns(raw: Uint8Array, count: number, nrRegions: number,
     pos = readColumn(raw, pos, allNrAccesses, used, n);
     if (flags & F_AGES) pos = readColumn(raw, pos, allAges, used, n);
     else allAges.fill(-1, used, used + n);
-    if (flags & ~(F_AGES | F_RAW_TIMES)) {
-      const x: SnapshotExtras = {};
-      pos = decodeExtras(raw, pos, flags, x);
-      (extras ??= new Array<SnapshotExtras | undefined>(count))[k] = x;
+    const extraFlags = flags & ~(F_AGES | F_RAW_TIMES);
+    if (extraFlags === F_TOTAL_BYTES) {
+      // The one extra of damo's files: a column, not an object per snapshot.
+      totalBytesOf[k] = readVarint(raw, pos);
+      pos = cursor;
+      haveTotalBytes = true;
+    } else {
+      totalBytesOf[k] = NaN;
+      if (extraFlags !== 0) {
+        const x: SnapshotExtras = {};
+        pos = decodeExtras(raw, pos, flags, x);
+        (extras ??= new Array<SnapshotExtras | undefined>(count))[k] = x;
+      }
     }
     // Reading past the end yields undefined, which turns into NaN; caught once per snapshot.
     if (pos > end || Number.isNaN(prevEnd)) corrupt('snapshot block ends inside a snapshot');
@@ -496,6 +508,7 @@ export function decodeColumns(raw: Uint8Array, count: number, nrRegions: number,
     nrAccesses: allNrAccesses,
     ages: allAges,
     extras,
+    totalBytes: haveTotalBytes ? totalBytesOf : null,
   };
 }
 

@@ -167,13 +167,11 @@ export async function wssDists(src: TraceSource, opts: WssOptions, observers: re
     byId.set(targetIdText(src.header.targets[t]?.id), values);
   });
   if (opts.perTarget) return [...byId].map(([targetId, values]) => ({ targetId, values }));
-  const collapsed: number[] = [];
-  for (const values of byId.values()) {
-    values.forEach((v, i) => {
-      collapsed[i] = (collapsed[i] ?? 0) + v;
-    });
-  }
-  return [{ targetId: '0', values: Float64Array.from(collapsed) }];
+  let length = 0;
+  for (const values of byId.values()) length = Math.max(length, values.length);
+  const collapsed = new Float64Array(length);
+  for (const values of byId.values()) for (let i = 0; i < values.length; i++) collapsed[i] = (collapsed[i] as number) + (values[i] as number);
+  return [{ targetId: '0', values: collapsed }];
 }
 
 /** damo `fmt_dists` for one list (no trailing newline). */
