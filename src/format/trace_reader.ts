@@ -47,6 +47,7 @@ import {
   parseBlockPayload,
   SEGMENT_MAX_SNAPSHOTS,
   SegmentInflater,
+  segmentIsFull,
   type TimeContext,
 } from './snapshot_block.js';
 
@@ -194,7 +195,7 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
       if (h.nrRegions * 2 > h.rawBytes) throw new DamoError('E_CORRUPT', `block header claims ${h.nrRegions} regions in ${h.rawBytes} bytes`);
       const raw = inflater.inflate([h]) ?? inflateBlock(h, dictionary);
       const decoded = decodeSnapshots(raw, h.count, h.nrRegions, chain.times);
-      chain.advance(h.count, raw);
+      chain.advance(h.count, h.nrRegions, raw);
       return decoded;
     });
     if (snapshots === null) {
@@ -350,7 +351,7 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
         // The blocks' coded snapshots follow one another in `raw`, times carrying over, so
         // they decode as one batch; the totals of their headers must match what is there.
         const decoded = decodeColumns(raw, count, nrRegions, chain.times, buffers);
-        chain.advance(count, raw);
+        chain.advance(count, nrRegions, raw);
         return decoded;
       }
     } catch {
@@ -380,12 +381,14 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
 class BlockChain {
   private segment = -1;
   private nextPosition = 0;
+  private nrRegions = 0;
   dictionary: Uint8Array = new Uint8Array(0);
   times: TimeContext = newTimeContext();
 
   start(segment: number): void {
     this.segment = segment;
     this.nextPosition = 0;
+    this.nrRegions = 0;
     this.dictionary = new Uint8Array(0);
     this.times = newTimeContext();
   }
@@ -394,26 +397,31 @@ class BlockChain {
     return segment === this.segment && position === this.nextPosition;
   }
 
-  advance(count: number, raw: Uint8Array): void {
+  advance(count: number, nrRegions: number, raw: Uint8Array): void {
     this.nextPosition += count;
-    // The writer starts a new segment at this length; nothing continues a full one.
-    if (this.nextPosition >= SEGMENT_MAX_SNAPSHOTS) this.broken();
+    this.nrRegions += nrRegions;
+    // The writer starts a new segment when this one is full (version 2 files at 32
+    // snapshots, which the rule gives too); nothing continues a full one, so it needs no
+    // dictionary (a 32 KiB copy per segment otherwise).
+    if (segmentIsFull(this.nextPosition, this.nrRegions)) this.broken();
     else this.dictionary = nextDictionary(this.dictionary, raw);
   }
 
   broken(): void {
     this.segment = -1;
     this.nextPosition = 0;
+    this.nrRegions = 0;
     this.dictionary = new Uint8Array(0);
   }
 
-  save(): { segment: number; nextPosition: number; dictionary: Uint8Array; times: TimeContext } {
-    return { segment: this.segment, nextPosition: this.nextPosition, dictionary: this.dictionary, times: { ...this.times } };
+  save(): { segment: number; nextPosition: number; nrRegions: number; dictionary: Uint8Array; times: TimeContext } {
+    return { segment: this.segment, nextPosition: this.nextPosition, nrRegions: this.nrRegions, dictionary: this.dictionary, times: { ...this.times } };
   }
 
   restore(saved: ReturnType<BlockChain['save']>): void {
     this.segment = saved.segment;
     this.nextPosition = saved.nextPosition;
+    this.nrRegions = saved.nrRegions;
     this.dictionary = saved.dictionary;
     this.times = saved.times;
   }
