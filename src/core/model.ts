@@ -246,6 +246,12 @@ export interface SnapshotColumns {
   nrAccesses: Float64Array;
   ages: Float64Array;
   extras: (SnapshotExtras | undefined)[] | null;
+  /**
+   * totalBytes of the snapshots whose only extra it is (damo's files give it to every
+   * snapshot), NaN for the others; absent or null when no snapshot of the batch has it so.
+   * Kept as a column so that a batch needs no object per snapshot.
+   */
+  totalBytes?: Float64Array | null;
 }
 
 export type SnapshotExtras = Pick<Snapshot, 'sampleIntervalUs' | 'totalBytes' | 'granularityBytes' | 'szFilterPassed' | 'damosStats'>;
@@ -265,7 +271,19 @@ export function snapshotOfColumns(c: SnapshotColumns, k: number): Snapshot {
   };
   const x = c.extras?.[k];
   if (x !== undefined) Object.assign(snap, x);
+  const totalBytes = c.totalBytes?.[k];
+  if (totalBytes !== undefined && !Number.isNaN(totalBytes)) snap.totalBytes = totalBytes;
   return snap;
+}
+
+/** Snapshot k of a column batch with arrays of its own, to keep past the batch. */
+export function snapshotCopyOfColumns(c: SnapshotColumns, k: number): Snapshot {
+  const s = snapshotOfColumns(c, k);
+  s.starts = s.starts.slice();
+  s.ends = s.ends.slice();
+  s.nrAccesses = s.nrAccesses.slice();
+  s.ages = s.ages.slice();
+  return s;
 }
 
 /** Snapshots as one column batch (copies the numbers). */

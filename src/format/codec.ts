@@ -22,7 +22,7 @@ import type {
 import { pb } from './pb.js';
 
 /** Version of the file format this code writes. Readers accept this and older. */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 
 // ---------------------------------------------------------------------------------------
 // Header

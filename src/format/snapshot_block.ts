@@ -4,20 +4,35 @@
  *
  * A block holds one or more snapshots in a compact columnar varint coding, compressed with
  * raw deflate whose preset dictionary is the tail of the coded bytes of the earlier blocks of
- * its segment. A segment is a run of at most SEGMENT_MAX_SNAPSHOTS snapshots; its first block
+ * its segment. A segment is a run of snapshots (see segmentIsFull); its first block
  * needs nothing before it, so damage to one frame costs at most the rest of its segment.
  *
  * The dictionary is what makes 18-region snapshots small (DAMON's regions and counts repeat
  * from one aggregation to the next, and deflate finds them in the window), while every
  * snapshot can still go out in its own frame the moment it is taken.
  */
-import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { constants, createInflateRaw, deflateRawSync, type InflateRaw, inflateRawSync } from 'node:zlib';
 
 import { DamoError } from '../core/errors.js';
 import { type Snapshot, type SnapshotColumns, type SnapshotExtras, snapshotOfColumns } from '../core/model.js';
 
-/** Snapshots per segment: the most one damaged frame can cost. */
-export const SEGMENT_MAX_SNAPSHOTS = 32;
+/**
+ * A segment closes once it holds SEGMENT_MIN_SNAPSHOTS snapshots and SEGMENT_MIN_REGIONS
+ * regions, or SEGMENT_MAX_SNAPSHOTS snapshots (format version 3; version 2 closed every
+ * segment at 32 snapshots). A damaged frame costs at most the rest of its segment. The region
+ * floor is what makes small snapshots cheap to read: damo's ~18-region snapshots go 455 to a
+ * segment, and a reader inflates a segment in one call, so the per-call cost of zlib is
+ * spread over ~8,000 regions instead of ~600.
+ */
+export const SEGMENT_MIN_SNAPSHOTS = 32;
+export const SEGMENT_MIN_REGIONS = 8192;
+/** The most snapshots one damaged frame can cost. */
+export const SEGMENT_MAX_SNAPSHOTS = 512;
+
+/** Whether a segment of `nrSnapshots` snapshots holding `nrRegions` regions is closed. */
+export function segmentIsFull(nrSnapshots: number, nrRegions: number): boolean {
+  return nrSnapshots >= SEGMENT_MAX_SNAPSHOTS || (nrSnapshots >= SEGMENT_MIN_SNAPSHOTS && nrRegions >= SEGMENT_MIN_REGIONS);
+}
 /** A block is cut before its coded bytes exceed this (a single huge snapshot excepted). */
 export const BLOCK_MAX_RAW_BYTES = 1 << 20;
 /** deflate's window: the dictionary is at most this many bytes of the segment so far. */
@@ -46,6 +61,8 @@ const TWO_POW_32 = 2 ** 32;
 const TWO_POW_51 = 2 ** 51;
 /** Largest unit shift: boundaries are multiples of 2^shift bytes. */
 const MAX_UNIT_SHIFT = 40;
+/** 2^shift for every unit shift: `2 ** shift` (a call to pow) was the hottest line of decodeColumns on 18-region snapshots. */
+const UNIT_OF_SHIFT = Float64Array.from({ length: MAX_UNIT_SHIFT + 1 }, (_, i) => 2 ** i);
 
 // ---------------------------------------------------------------------------------------
 // Byte sink
@@ -128,7 +145,9 @@ function zigzag(v: number): number {
 }
 
 function unzigzag(z: number): number {
-  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  // Not z % 2: times' deltas exceed 2^31, where % is a floating-point remainder (slow).
+  const half = Math.floor(z / 2);
+  return z === half * 2 ? half : -half - 1;
 }
 
 function isCount(v: number | undefined): v is number {
@@ -294,24 +313,24 @@ function readVarint(raw: Uint8Array, pos: number): number {
 }
 
 /**
- * Decodes the varints at `pos` into out[0, n) times `unit`; returns the position after them.
- * The one- and two-byte cases (nearly every value) are inline.
+ * Decodes `n` varints at `pos` into out[at, at + n); returns the position after them. The
+ * one- and two-byte cases (nearly every value) are inline.
  */
-function readColumn(raw: Uint8Array, pos: number, out: Float64Array, n: number, unit: number): number {
-  for (let i = 0; i < n; i++) {
+function readColumn(raw: Uint8Array, pos: number, out: Float64Array, at: number, n: number): number {
+  for (let i = at; i < at + n; i++) {
     const b = raw[pos] as number;
     if (b < 0x80) {
-      out[i] = b * unit;
+      out[i] = b;
       pos += 1;
       continue;
     }
     const b2 = raw[pos + 1] as number;
     if (b2 < 0x80) {
-      out[i] = ((b & 0x7f) | (b2 << 7)) * unit;
+      out[i] = (b & 0x7f) | (b2 << 7);
       pos += 2;
       continue;
     }
-    out[i] = readVarint(raw, pos) * unit;
+    out[i] = readVarint(raw, pos);
     pos = cursor;
   }
   return pos;
@@ -330,22 +349,55 @@ export function decodeSnapshots(raw: Uint8Array, count: number, nrRegions: numbe
 }
 
 /**
- * Decodes `count` coded snapshots from `raw`, holding `nrRegions` regions in all, into
- * columns: a handful of allocations per block and none per snapshot (the reports' fast path).
+ * Arrays that decodeColumns can decode into again and again: a pass that hands out one batch
+ * at a time, each valid until the next (as SnapshotColumns says), then allocates nothing per
+ * batch once the arrays fit the largest one.
  */
-export function decodeColumns(raw: Uint8Array, count: number, nrRegions: number, ctx: TimeContext): SnapshotColumns {
+export class ColumnBuffers {
+  regions = new Float64Array(0);
+  /** startNs, endNs and totalBytes of each snapshot. */
+  times = new Float64Array(0);
+  ints = new Uint32Array(0);
+  /** One snapshot's gaps: index, then signed size, for each. */
+  gaps = new Float64Array(0);
+
+  /** Room for `count` snapshots of `nrRegions` regions in all (grown, never shrunk). */
+  fit(count: number, nrRegions: number): void {
+    if (this.regions.length < nrRegions * 4) this.regions = new Float64Array(Math.max(nrRegions * 4, this.regions.length * 2));
+    if (this.times.length < count * 3) this.times = new Float64Array(Math.max(count * 3, this.times.length * 2));
+    if (this.ints.length < count * 2 + 1) this.ints = new Uint32Array(Math.max(count * 2 + 1, this.ints.length * 2));
+  }
+
+  fitGaps(nrGaps: number): Float64Array {
+    if (this.gaps.length < nrGaps * 2) this.gaps = new Float64Array(Math.max(nrGaps * 2, this.gaps.length * 2, 64));
+    return this.gaps;
+  }
+}
+
+/**
+ * Decodes `count` coded snapshots from `raw`, holding `nrRegions` regions in all, into
+ * columns: no allocation per snapshot, and none per batch when `into` is given (the batch
+ * then lives in `into` until its next use). The reports' fast path: varints of one and two
+ * bytes (nearly all of them) are read inline, and each snapshot's regions are written
+ * straight into the batch's columns.
+ */
+export function decodeColumns(raw: Uint8Array, count: number, nrRegions: number, ctx: TimeContext, into?: ColumnBuffers): SnapshotColumns {
   const end = raw.length;
   let pos = 0;
-  const store = new Float64Array(nrRegions * 4 + count * 2);
+  const b = into ?? new ColumnBuffers();
+  b.fit(count, nrRegions);
+  const store = b.regions;
   const allStarts = store.subarray(0, nrRegions);
   const allEnds = store.subarray(nrRegions, nrRegions * 2);
   const allNrAccesses = store.subarray(nrRegions * 2, nrRegions * 3);
   const allAges = store.subarray(nrRegions * 3, nrRegions * 4);
-  const startNsOf = store.subarray(nrRegions * 4, nrRegions * 4 + count);
-  const endNsOf = store.subarray(nrRegions * 4 + count);
-  const ints = new Uint32Array(count * 2 + 1);
-  const targetIndexOf = ints.subarray(0, count);
-  const offsets = ints.subarray(count);
+  const startNsOf = b.times.subarray(0, count);
+  const endNsOf = b.times.subarray(count, count * 2);
+  const totalBytesOf = b.times.subarray(count * 2, count * 3);
+  let haveTotalBytes = false;
+  const targetIndexOf = b.ints.subarray(0, count);
+  const offsets = b.ints.subarray(count, count * 2 + 1);
+  offsets[0] = 0;
   let extras: (SnapshotExtras | undefined)[] | null = null;
   let used = 0;
   let view: DataView | null = null;
@@ -378,38 +430,66 @@ export function decodeColumns(raw: Uint8Array, count: number, nrRegions: number,
     const shift = raw[pos++] as number;
     if (!(n >= 0) || shift > MAX_UNIT_SHIFT) corrupt('snapshot block has a malformed snapshot header');
     if (used + n > nrRegions) corrupt('snapshot block holds more regions than its header says');
-    const unit = 2 ** shift;
-    const starts = allStarts.subarray(used, used + n);
-    const ends = allEnds.subarray(used, used + n);
+    const unit = UNIT_OF_SHIFT[shift] as number;
 
-    // Gaps go into `starts` first; the sizes, read into `ends`, then turn both into addresses.
-    let nrGaps = readVarint(raw, pos);
+    // The gaps (starts that differ from the previous end) come first, as (index, size) pairs.
+    const nrGaps = readVarint(raw, pos);
     pos = cursor;
     if (nrGaps > n) corrupt('snapshot has more gaps than regions');
+    const gaps = nrGaps > 0 ? b.fitGaps(nrGaps) : b.gaps;
     let gi = 0;
-    while (nrGaps-- > 0) {
+    for (let g = 0; g < nrGaps; g++) {
       const tag = readVarint(raw, pos);
       gi += Math.floor(tag / 2);
-      if (gi >= n) corrupt('snapshot gap index out of range');
+      if (gi >= n || (g > 0 && tag < 2)) corrupt('snapshot gap index out of range');
       const mag = readVarint(raw, cursor) * unit;
       pos = cursor;
-      starts[gi] = tag % 2 === 1 ? -mag : mag;
+      gaps[2 * g] = gi;
+      gaps[2 * g + 1] = tag % 2 === 1 ? -mag : mag;
     }
-    pos = readColumn(raw, pos, ends, n, unit);
+    // Then the sizes, which turn into addresses as they are read.
+    let nextGap = nrGaps > 0 ? (gaps[0] as number) : -1;
+    let g = 0;
     let prevEnd = 0;
     for (let i = 0; i < n; i++) {
-      const start = prevEnd + (starts[i] as number);
-      prevEnd = start + (ends[i] as number);
-      starts[i] = start;
-      ends[i] = prevEnd;
+      let start = prevEnd;
+      if (i === nextGap) {
+        start += gaps[2 * g + 1] as number;
+        g++;
+        nextGap = g < nrGaps ? (gaps[2 * g] as number) : -1;
+      }
+      let v = raw[pos] as number;
+      if (v < 0x80) pos += 1;
+      else {
+        const v2 = raw[pos + 1] as number;
+        if (v2 < 0x80) {
+          v = (v & 0x7f) | (v2 << 7);
+          pos += 2;
+        } else {
+          v = readVarint(raw, pos);
+          pos = cursor;
+        }
+      }
+      prevEnd = start + v * unit;
+      allStarts[used + i] = start;
+      allEnds[used + i] = prevEnd;
     }
-    pos = readColumn(raw, pos, allNrAccesses.subarray(used, used + n), n, 1);
-    if (flags & F_AGES) pos = readColumn(raw, pos, allAges.subarray(used, used + n), n, 1);
+    pos = readColumn(raw, pos, allNrAccesses, used, n);
+    if (flags & F_AGES) pos = readColumn(raw, pos, allAges, used, n);
     else allAges.fill(-1, used, used + n);
-    if (flags & ~(F_AGES | F_RAW_TIMES)) {
-      const x: SnapshotExtras = {};
-      pos = decodeExtras(raw, pos, flags, x);
-      (extras ??= new Array<SnapshotExtras | undefined>(count))[k] = x;
+    const extraFlags = flags & ~(F_AGES | F_RAW_TIMES);
+    if (extraFlags === F_TOTAL_BYTES) {
+      // The one extra of damo's files: a column, not an object per snapshot.
+      totalBytesOf[k] = readVarint(raw, pos);
+      pos = cursor;
+      haveTotalBytes = true;
+    } else {
+      totalBytesOf[k] = NaN;
+      if (extraFlags !== 0) {
+        const x: SnapshotExtras = {};
+        pos = decodeExtras(raw, pos, flags, x);
+        (extras ??= new Array<SnapshotExtras | undefined>(count))[k] = x;
+      }
     }
     // Reading past the end yields undefined, which turns into NaN; caught once per snapshot.
     if (pos > end || Number.isNaN(prevEnd)) corrupt('snapshot block ends inside a snapshot');
@@ -432,6 +512,7 @@ export function decodeColumns(raw: Uint8Array, count: number, nrRegions: number,
     nrAccesses: allNrAccesses,
     ages: allAges,
     extras,
+    totalBytes: haveTotalBytes ? totalBytesOf : null,
   };
 }
 
@@ -442,7 +523,7 @@ function decodeExtras(raw: Uint8Array, pos: number, flags: number, snap: Snapsho
     pos = cursor;
     if (m > raw.length - pos) corrupt('sz_filter_passed runs past the end of the block');
     const sz = new Float64Array(m);
-    pos = readColumn(raw, pos, sz, m, 1);
+    pos = readColumn(raw, pos, sz, 0, m);
     snap.szFilterPassed = sz;
   }
   if (flags & F_SAMPLE_INTERVAL) {
@@ -559,14 +640,14 @@ const STORED_HEADER_BYTES = 5;
 const STORED_MAX_BYTES = 0xffff;
 
 /**
- * The coded snapshots of consecutive blocks of one segment, inflated in one call: each
- * deflate block's data ends where a sync flush ended it, so their concatenation (with the
- * flush markers put back) is one deflate stream, and the window carries from block to block
- * exactly as the writer's dictionaries did. A stored block goes into that stream as deflate
- * stored blocks of its bytes (RFC 1951, 3.2.4), so it joins the window as the writer's
- * dictionary took it. Throws when a block's codec is unknown.
+ * The deflate stream of consecutive blocks of one segment: each deflate block's data ends
+ * where a sync flush ended it, so their concatenation (with the flush markers put back) is one
+ * deflate stream, and the window carries from block to block exactly as the writer's
+ * dictionaries did. A stored block goes into that stream as deflate stored blocks of its
+ * bytes (RFC 1951, 3.2.4), so it joins the window as the writer's dictionary took it. Throws
+ * when a block's codec is unknown.
  */
-export function inflateBlocks(blocks: readonly BlockHeader[], dictionary: Uint8Array): Buffer {
+function deflateStreamOf(blocks: readonly BlockHeader[]): { input: Buffer; outBytes: number } {
   let inBytes = 0;
   let outBytes = 0;
   for (const h of blocks) {
@@ -597,6 +678,15 @@ export function inflateBlocks(blocks: readonly BlockHeader[], dictionary: Uint8A
       from += len;
     } while (from < h.data.length);
   }
+  return { input, outBytes };
+}
+
+/**
+ * The coded snapshots of consecutive blocks of one segment, inflated in one call
+ * (deflateStreamOf says why that works). Throws when a block's codec is unknown.
+ */
+export function inflateBlocks(blocks: readonly BlockHeader[], dictionary: Uint8Array): Buffer {
+  const { input, outBytes } = deflateStreamOf(blocks);
   let raw: Buffer;
   try {
     raw = inflateRawSync(input, {
@@ -609,6 +699,100 @@ export function inflateBlocks(blocks: readonly BlockHeader[], dictionary: Uint8A
   }
   if (raw.length !== outBytes) corrupt(`snapshot blocks inflate to ${raw.length} bytes, their headers say ${outBytes}`);
   return raw;
+}
+
+/** The synchronous face of the native handle behind zlib.InflateRaw (see SegmentInflater). */
+interface ZlibHandle {
+  writeSync(flush: number, input: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, outLen: number): void;
+  reset(): void;
+}
+
+/**
+ * One inflater for a whole pass, fed the segments' deflate streams in file order: a block
+ * that continues the stream it inflated last needs neither a dictionary nor a fresh
+ * inflater, and a segment's first block only a reset. inflateRawSync makes, sets up and frees
+ * an inflater (and a stream object around it) on every call, which on 8,000-region segments
+ * cost 3.5x the inflating itself (measured: docs/PERFORMANCE.md).
+ *
+ * Node offers no public synchronous call that keeps an inflater between calls, so this drives
+ * the handle that zlib.InflateRaw wraps, as zlib's own synchronous functions do (the handle's
+ * writeSync, and the Uint32Array in which it leaves the bytes of output and input it did not
+ * use). When a Node version does not have them, inflate() returns null and the caller
+ * inflates with inflateRawSync.
+ */
+export class SegmentInflater {
+  private stream: InflateRaw | null = null;
+  private handle: ZlibHandle | null = null;
+  private state: Uint32Array | null = null;
+  private out = Buffer.allocUnsafe(0);
+  /** Where the stream inflated last stands: the block it continues with, or segment -1. */
+  private segment = -1;
+  private nextPosition = 0;
+  private unavailable = false;
+
+  /**
+   * The coded snapshots of `blocks` (consecutive blocks of one segment), as a view valid
+   * until the next call; null when this inflater cannot continue at the first block (not a
+   * segment start, and not where it stopped) or the handle is unavailable. Throws E_CORRUPT
+   * when the data do not inflate to the sizes their headers give.
+   */
+  inflate(blocks: readonly BlockHeader[]): Buffer | null {
+    const first = blocks[0];
+    const last = blocks[blocks.length - 1];
+    if (first === undefined || last === undefined) return null;
+    if (first.position !== 0 && !(first.segment === this.segment && first.position === this.nextPosition)) return null;
+    if (!this.open()) return null;
+    const handle = this.handle as ZlibHandle;
+    const state = this.state as Uint32Array;
+    this.segment = -1;
+    if (first.position === 0) handle.reset();
+    const { input, outBytes } = deflateStreamOf(blocks);
+    // One byte more than expected: a stream that inflates to more than its headers say
+    // fills it, which is how that is told from an exact fit.
+    if (this.out.length < outBytes + 1) this.out = Buffer.allocUnsafe(Math.max(outBytes + 1, this.out.length * 2));
+    handle.writeSync(constants.Z_SYNC_FLUSH, input, 0, input.length, this.out, 0, this.out.length);
+    if (this.stream?.destroyed !== false) {
+      // zlib reported an error: the stream destroyed itself; the next call makes a new one.
+      this.close();
+      return corrupt('snapshot blocks do not inflate (invalid deflate data)');
+    }
+    const produced = this.out.length - (state[0] as number);
+    if (produced !== outBytes || state[1] !== 0) {
+      return corrupt(`snapshot blocks inflate to ${produced === this.out.length ? 'more than' : produced} bytes, their headers say ${outBytes}`);
+    }
+    this.segment = last.segment;
+    this.nextPosition = last.position + last.count;
+    return this.out.subarray(0, outBytes);
+  }
+
+  close(): void {
+    const stream = this.stream;
+    this.stream = null;
+    this.handle = null;
+    this.state = null;
+    this.segment = -1;
+    if (stream !== null && !stream.destroyed) stream.close();
+  }
+
+  private open(): boolean {
+    if (this.stream !== null) return true;
+    if (this.unavailable) return false;
+    const stream = createInflateRaw();
+    const inner = stream as unknown as { _handle?: Partial<ZlibHandle> | null; _writeState?: unknown };
+    const handle = inner._handle;
+    if (handle === null || handle === undefined || typeof handle.writeSync !== 'function' || typeof handle.reset !== 'function' || !(inner._writeState instanceof Uint32Array)) {
+      this.unavailable = true;
+      stream.close();
+      return false;
+    }
+    // zlib destroys the stream on a data error and emits 'error'; the caller hears of it
+    // through inflate()'s throw instead.
+    stream.on('error', () => {});
+    this.stream = stream;
+    this.handle = handle as ZlibHandle;
+    this.state = inner._writeState;
+    return true;
+  }
 }
 
 /** The dictionary for the block after one whose coded bytes were `raw`. */

@@ -37,6 +37,7 @@ import {
 } from './frame.js';
 import {
   type BlockHeader,
+  ColumnBuffers,
   decodeColumns,
   decodeSnapshots,
   inflateBlock,
@@ -45,6 +46,8 @@ import {
   nextDictionary,
   parseBlockPayload,
   SEGMENT_MAX_SNAPSHOTS,
+  SegmentInflater,
+  segmentIsFull,
   type TimeContext,
 } from './snapshot_block.js';
 
@@ -113,6 +116,15 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
   let lastTrailer: TraceTrailer | null = null;
 
   async function* records(): AsyncGenerator<TraceRecord> {
+    const inflater = new SegmentInflater();
+    try {
+      yield* recordsWith(inflater);
+    } finally {
+      inflater.close();
+    }
+  }
+
+  async function* recordsWith(inflater: SegmentInflater): AsyncGenerator<TraceRecord> {
     let trailerSeen = false;
     let nrSnapshots = 0;
     const damage: DamageLog = { ranges: [], nrSnapshotsLostKnown: 0 };
@@ -120,7 +132,7 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
     for await (const frame of scanFrames(path, strict, warnOnce, false, firstFrameOffset, damage)) {
       if (trailerSeen) warnAfterTrailer(frame.offset);
       if (frame.type === FrameType.SnapshotBlock) {
-        for (const snapshot of decodeBlock(frame, damage, blocks)) {
+        for (const snapshot of decodeBlock(frame, damage, blocks, inflater)) {
           nrSnapshots += 1;
           yield { kind: 'snapshot', snapshot };
         }
@@ -162,7 +174,7 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
    * deflate stream and times, so it decodes only after every earlier block of its segment
    * did; a block whose predecessor was lost is skipped, and counted, as damage.
    */
-  function decodeBlock(frame: RawFrame, damage: DamageLog, chain: BlockChain): Snapshot[] {
+  function decodeBlock(frame: RawFrame, damage: DamageLog, chain: BlockChain, inflater: SegmentInflater): Snapshot[] {
     const frameEnd = frame.offset + FRAME_HEADER_BYTES + frame.payload.length + FRAME_TRAILER_BYTES;
     const h = decodeOrSkip(frame, damage, 'snapshot block', () => parseBlockPayload(frame.payload));
     if (h === null) {
@@ -181,9 +193,9 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
     const dictionary = chain.dictionary;
     const snapshots = decodeOrSkip(frame, damage, 'snapshot block', () => {
       if (h.nrRegions * 2 > h.rawBytes) throw new DamoError('E_CORRUPT', `block header claims ${h.nrRegions} regions in ${h.rawBytes} bytes`);
-      const raw = inflateBlock(h, dictionary);
+      const raw = inflater.inflate([h]) ?? inflateBlock(h, dictionary);
       const decoded = decodeSnapshots(raw, h.count, h.nrRegions, chain.times);
-      chain.advance(h.count, raw);
+      chain.advance(h.count, h.nrRegions, raw);
       return decoded;
     });
     if (snapshots === null) {
@@ -245,7 +257,18 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
    * The hot path of every report: one pass over the snapshot frames, a block's snapshots
    * at a time; records() handles (and validates) everything else.
    */
-  async function* columnBatches(): AsyncGenerator<SnapshotColumns> {
+  async function* columnBatches(reuse: boolean): AsyncGenerator<SnapshotColumns> {
+    // Batches handed out as columns live until the next one (SnapshotColumns), so they share
+    // memory; those cut into snapshots for snapshots() must not (a consumer may keep them).
+    const inflater = new SegmentInflater();
+    try {
+      yield* columnBatchesWith(inflater, reuse ? new ColumnBuffers() : undefined);
+    } finally {
+      inflater.close();
+    }
+  }
+
+  async function* columnBatchesWith(inflater: SegmentInflater, buffers: ColumnBuffers | undefined): AsyncGenerator<SnapshotColumns> {
     let trailerSeen = false;
     let nrSnapshots = 0;
     const damage: DamageLog = { ranges: [], nrSnapshotsLostKnown: 0 };
@@ -254,7 +277,7 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
     // together: one zlib call per run instead of one per snapshot.
     let run: RawFrame[] = [];
     const endRun = (): SnapshotColumns | null => {
-      const decoded = decodeBlockRun(run, damage, blocks);
+      const decoded = decodeBlockRun(run, damage, blocks, inflater, buffers);
       run = [];
       if (decoded === null) return null;
       nrSnapshots += decoded.count;
@@ -306,7 +329,7 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
    * (damage, a broken chain) goes block by block through
    * decodeBlock, which says what was lost.
    */
-  function decodeBlockRun(frames: RawFrame[], damage: DamageLog, chain: BlockChain): SnapshotColumns | null {
+  function decodeBlockRun(frames: RawFrame[], damage: DamageLog, chain: BlockChain, inflater: SegmentInflater, buffers: ColumnBuffers | undefined): SnapshotColumns | null {
     const saved = chain.save();
     try {
       const hs = frames.map((f) => parseBlockPayload(f.payload));
@@ -324,11 +347,11 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
       const oneBlock = hs.length === 1;
       if (ok && first.nrRegions * 2 <= first.rawBytes) {
         if (first.position === 0) chain.start(first.segment);
-        const raw = oneBlock ? inflateBlock(first, chain.dictionary) : inflateBlocks(hs, chain.dictionary);
+        const raw = inflater.inflate(hs) ?? (oneBlock ? inflateBlock(first, chain.dictionary) : inflateBlocks(hs, chain.dictionary));
         // The blocks' coded snapshots follow one another in `raw`, times carrying over, so
         // they decode as one batch; the totals of their headers must match what is there.
-        const decoded = decodeColumns(raw, count, nrRegions, chain.times);
-        chain.advance(count, raw);
+        const decoded = decodeColumns(raw, count, nrRegions, chain.times, buffers);
+        chain.advance(count, nrRegions, raw);
         return decoded;
       }
     } catch {
@@ -336,7 +359,7 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
     }
     chain.restore(saved);
     const out: Snapshot[] = [];
-    for (const f of frames) for (const s of decodeBlock(f, damage, chain)) out.push(s);
+    for (const f of frames) for (const s of decodeBlock(f, damage, chain, inflater)) out.push(s);
     return out.length === 0 ? null : columnsOfSnapshots(out);
   }
 
@@ -347,9 +370,9 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
     warnings,
     records,
     snapshots(): AsyncIterableIterator<Snapshot> {
-      return drain(columnBatches());
+      return drain(columnBatches(false));
     },
-    snapshotColumns: columnBatches,
+    snapshotColumns: () => columnBatches(true),
     trailer: () => lastTrailer,
   };
 }
@@ -358,12 +381,14 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
 class BlockChain {
   private segment = -1;
   private nextPosition = 0;
+  private nrRegions = 0;
   dictionary: Uint8Array = new Uint8Array(0);
   times: TimeContext = newTimeContext();
 
   start(segment: number): void {
     this.segment = segment;
     this.nextPosition = 0;
+    this.nrRegions = 0;
     this.dictionary = new Uint8Array(0);
     this.times = newTimeContext();
   }
@@ -372,26 +397,31 @@ class BlockChain {
     return segment === this.segment && position === this.nextPosition;
   }
 
-  advance(count: number, raw: Uint8Array): void {
+  advance(count: number, nrRegions: number, raw: Uint8Array): void {
     this.nextPosition += count;
-    // The writer starts a new segment at this length; nothing continues a full one.
-    if (this.nextPosition >= SEGMENT_MAX_SNAPSHOTS) this.broken();
+    this.nrRegions += nrRegions;
+    // The writer starts a new segment when this one is full (version 2 files at 32
+    // snapshots, which the rule gives too); nothing continues a full one, so it needs no
+    // dictionary (a 32 KiB copy per segment otherwise).
+    if (segmentIsFull(this.nextPosition, this.nrRegions)) this.broken();
     else this.dictionary = nextDictionary(this.dictionary, raw);
   }
 
   broken(): void {
     this.segment = -1;
     this.nextPosition = 0;
+    this.nrRegions = 0;
     this.dictionary = new Uint8Array(0);
   }
 
-  save(): { segment: number; nextPosition: number; dictionary: Uint8Array; times: TimeContext } {
-    return { segment: this.segment, nextPosition: this.nextPosition, dictionary: this.dictionary, times: { ...this.times } };
+  save(): { segment: number; nextPosition: number; nrRegions: number; dictionary: Uint8Array; times: TimeContext } {
+    return { segment: this.segment, nextPosition: this.nextPosition, nrRegions: this.nrRegions, dictionary: this.dictionary, times: { ...this.times } };
   }
 
   restore(saved: ReturnType<BlockChain['save']>): void {
     this.segment = saved.segment;
     this.nextPosition = saved.nextPosition;
+    this.nrRegions = saved.nrRegions;
     this.dictionary = saved.dictionary;
     this.times = saved.times;
   }
@@ -561,9 +591,11 @@ async function* scanFrames(
       }
     }
 
+    // Most frames are already buffered: test before awaiting (an await costs a microtask
+    // turn, which a recorder's one-snapshot frames would pay ~50,000 times per 1M regions).
     for (;;) {
       const frameOffset = offsetOf(bufStart);
-      if (!(await fill(FRAME_HEADER_BYTES))) {
+      if (bufEnd - bufStart < FRAME_HEADER_BYTES && !(await fill(FRAME_HEADER_BYTES))) {
         if (damageStart >= 0) closeDamage(offsetOf(bufEnd));
         else if (bufEnd > bufStart) truncated(path, strict, warn, frameOffset, bufEnd - bufStart);
         return;
@@ -579,7 +611,7 @@ async function* scanFrames(
         continue;
       }
       const total = FRAME_HEADER_BYTES + check.payloadBytes + FRAME_TRAILER_BYTES;
-      if (!(await fill(total))) {
+      if (bufEnd - bufStart < total && !(await fill(total))) {
         if (damageStart >= 0) {
           // A header inside the damage that claims more bytes than are left: keep scanning.
           bufStart += 1;

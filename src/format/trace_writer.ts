@@ -28,6 +28,7 @@ import {
   newTimeContext,
   nextDictionary,
   SEGMENT_MAX_SNAPSHOTS,
+  segmentIsFull,
   type TimeContext,
 } from './snapshot_block.js';
 
@@ -52,6 +53,8 @@ export class TraceWriter {
   /** The segment being written: its number, snapshots already in blocks, deflate dictionary. */
   private segment = 0;
   private position = 0;
+  /** Regions of the segment in blocks already written. */
+  private segmentRegions = 0;
   private dictionary: Uint8Array = new Uint8Array(0);
   private times: TimeContext = newTimeContext();
   /** Coded snapshots waiting for their block. */
@@ -118,7 +121,7 @@ export class TraceWriter {
     this.lastEndNs = Math.max(this.lastEndNs, snapshot.endNs);
     if (
       this.pendingCount >= this.snapshotsPerBlock ||
-      this.position + this.pendingCount >= SEGMENT_MAX_SNAPSHOTS ||
+      segmentIsFull(this.position + this.pendingCount, this.segmentRegions + this.pendingRegions) ||
       this.pending.len >= BLOCK_MAX_RAW_BYTES
     ) {
       this.flushBlock();
@@ -150,9 +153,11 @@ export class TraceWriter {
     );
     this.writeFrame(FrameType.SnapshotBlock, payload);
     this.position += this.pendingCount;
-    if (this.position >= SEGMENT_MAX_SNAPSHOTS) {
+    this.segmentRegions += this.pendingRegions;
+    if (segmentIsFull(this.position, this.segmentRegions)) {
       this.segment += 1;
       this.position = 0;
+      this.segmentRegions = 0;
       this.dictionary = new Uint8Array(0);
       this.times = newTimeContext();
     } else {

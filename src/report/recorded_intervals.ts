@@ -44,7 +44,12 @@ export class AggregationMean {
 /** Mean snapshot duration in ns over one pass, or null when there is none. */
 export async function meanAggregationNs(src: TraceSource): Promise<number | null> {
   const mean = new AggregationMean();
-  for await (const s of src.snapshots()) mean.add(s);
+  if (src.snapshotColumns !== undefined) {
+    // Only the times are wanted: a column pass builds no object per snapshot.
+    for await (const c of src.snapshotColumns()) for (let k = 0; k < c.count; k++) mean.addOfColumns(c, k);
+  } else {
+    for await (const s of src.snapshots()) mean.add(s);
+  }
   return mean.meanNs();
 }
 

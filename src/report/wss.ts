@@ -13,7 +13,7 @@
  */
 import { interruptible } from '../core/interrupts.js';
 import { formatSz, padLeft, percentileIndex, pyInt } from '../core/fmt.js';
-import { type Snapshot, type SnapshotColumns, snapshotOfColumns, type TraceSource } from '../core/model.js';
+import { type Snapshot, type SnapshotColumns, snapshotCopyOfColumns, snapshotOfColumns, type TraceSource } from '../core/model.js';
 import { aggregateSnapshots, exactMean, SnapshotAdjuster, type Adjusted } from './records.js';
 
 export interface WssOptions {
@@ -147,7 +147,8 @@ export async function wssDists(src: TraceSource, opts: WssOptions, observers: re
         const wss = taken === 'alone' ? wssOfSortedDisjoint(c, k, opts.accThres, opts.szThres) : -1;
         if (wss >= 0) (perRecord[t] as number[]).push(wss);
         else if (taken === 'alone') (perRecord[t] as number[]).push(wssOf(aggregateSnapshots([snapshotOfColumns(c, k)]), opts.accThres, opts.szThres));
-        else a.push(snapshotOfColumns(c, k));
+        // The adjuster keeps it past this batch, whose memory the next one reuses.
+        else a.push(snapshotCopyOfColumns(c, k));
       }
     }
   } else {
@@ -166,13 +167,11 @@ export async function wssDists(src: TraceSource, opts: WssOptions, observers: re
     byId.set(targetIdText(src.header.targets[t]?.id), values);
   });
   if (opts.perTarget) return [...byId].map(([targetId, values]) => ({ targetId, values }));
-  const collapsed: number[] = [];
-  for (const values of byId.values()) {
-    values.forEach((v, i) => {
-      collapsed[i] = (collapsed[i] ?? 0) + v;
-    });
-  }
-  return [{ targetId: '0', values: Float64Array.from(collapsed) }];
+  let length = 0;
+  for (const values of byId.values()) length = Math.max(length, values.length);
+  const collapsed = new Float64Array(length);
+  for (const values of byId.values()) for (let i = 0; i < values.length; i++) collapsed[i] = (collapsed[i] as number) + (values[i] as number);
+  return [{ targetId: '0', values: collapsed }];
 }
 
 /** damo `fmt_dists` for one list (no trailing newline). */

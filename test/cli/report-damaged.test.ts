@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { SEGMENT_MAX_SNAPSHOTS } from '../../src/format/snapshot_block.js';
+import { SEGMENT_MIN_REGIONS, SEGMENT_MIN_SNAPSHOTS } from '../../src/format/snapshot_block.js';
 import { syntheticHeader, syntheticSnapshots, writeSyntheticTrace } from '../../src/format/synthetic.js';
 import { TraceWriter } from '../../src/format/trace_writer.js';
 import { runMain } from './helpers.js';
@@ -15,7 +15,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const full = join(dir, 'full.data');
 const cut = join(dir, 'cut.data');
-await writeSyntheticTrace(full, { nrSnapshots: 40, nrRegionsPerSnapshot: 12, seed: 2 });
+// Snapshots large enough that segments close at SEGMENT_MIN_SNAPSHOTS: the 40 snapshots
+// make two segments (two blocks as written here), so a cut leaves the first one.
+const NR_REGIONS = SEGMENT_MIN_REGIONS / SEGMENT_MIN_SNAPSHOTS;
+await writeSyntheticTrace(full, { nrSnapshots: 40, nrRegionsPerSnapshot: NR_REGIONS, seed: 2 });
 const bytes = readFileSync(full);
 // Cut inside the last snapshot frames, as a killed recorder would leave it.
 writeFileSync(cut, bytes.subarray(0, bytes.length - 300));
@@ -39,7 +42,7 @@ describe.each(['raw', 'wss', 'nr_regions', 'heats'])('report %s on a recording c
 describe('14.4 reports on a recording with a flipped byte', () => {
   // Written as a recorder writes: one snapshot per block frame.
   const recorded = join(dir, 'recorded.data');
-  const spec = { nrSnapshots: 40, nrRegionsPerSnapshot: 12, seed: 2 };
+  const spec = { nrSnapshots: 40, nrRegionsPerSnapshot: NR_REGIONS, seed: 2 };
   const writer = TraceWriter.create(recorded, syntheticHeader(spec));
   for (const s of syntheticSnapshots(spec)) writer.writeSnapshot(s);
   writer.close('done');
@@ -57,7 +60,7 @@ describe('14.4 reports on a recording with a flipped byte', () => {
     expect(r.stdout.length).toBeGreaterThan(0);
     const warnings = r.stderr.split('\n').filter((l) => l.includes('damaged byte(s) skipped at byte ranges'));
     expect(warnings.length).toBe(1);
-    expect(warnings[0]).toContain(`${SEGMENT_MAX_SNAPSHOTS - 5} snapshot(s) skipped`);
+    expect(warnings[0]).toContain(`${SEGMENT_MIN_SNAPSHOTS - 5} snapshot(s) skipped`);
   });
 
   it('fails with --strict, naming the byte offset of the corrupt frame', async () => {

@@ -7,8 +7,8 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { DamoError } from '../../src/core/errors.js';
-import type { Snapshot, TraceHeader } from '../../src/core/model.js';
-import { SEGMENT_MAX_SNAPSHOTS } from '../../src/format/snapshot_block.js';
+import { type Snapshot, snapshotCopyOfColumns, type TraceHeader } from '../../src/core/model.js';
+import { SEGMENT_MAX_SNAPSHOTS, SEGMENT_MIN_REGIONS, SEGMENT_MIN_SNAPSHOTS } from '../../src/format/snapshot_block.js';
 import { syntheticHeader, syntheticSnapshots } from '../../src/format/synthetic.js';
 import { openProtobufTrace, type ProtobufTrace } from '../../src/format/trace_reader.js';
 import { TraceWriter } from '../../src/format/trace_writer.js';
@@ -142,6 +142,31 @@ describe('format version 1', () => {
   });
 });
 
+describe('format version 2', () => {
+  for (const name of ['v2.recorded.damo', 'v2.converted.damo']) {
+    it(`reads a trace written by format version 2 (segments of 32 snapshots): ${name}`, async () => {
+      const expected = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/trace/v2.expected.json'), 'utf8')) as {
+        header: Record<string, unknown>;
+        records: { kind: string; snapshot?: unknown }[];
+      };
+      const trace = await openProtobufTrace(join(import.meta.dirname, '../fixtures/trace', name), { strict: true });
+      const json = (v: unknown): unknown =>
+        JSON.parse(JSON.stringify(v, (_, x: unknown) => (typeof x === 'bigint' ? x.toString() : x instanceof Float64Array ? Array.from(x) : x)));
+      expect(json(trace.header)).toEqual(expected.header);
+      const records: unknown[] = [];
+      for await (const r of trace.records()) records.push(r);
+      expect(json(records)).toEqual(expected.records);
+      // The column pass (the reports' path) reads the same snapshots.
+      const fromColumns: unknown[] = [];
+      for await (const c of (trace.snapshotColumns as NonNullable<typeof trace.snapshotColumns>)()) {
+        for (let k = 0; k < c.count; k++) fromColumns.push({ kind: 'snapshot', snapshot: snapshotCopyOfColumns(c, k) });
+      }
+      expect(json(fromColumns)).toEqual(expected.records.filter((r) => r.kind === 'snapshot'));
+      expect(trace.warnings).toEqual([]);
+    });
+  }
+});
+
 describe('damaged files', () => {
   const spec = { nrSnapshots: 6, nrRegionsPerSnapshot: 5, seed: 3 };
   const snaps = [...syntheticSnapshots(spec)];
@@ -245,8 +270,14 @@ describe('damaged files', () => {
     await expect(collect(await openProtobufTrace(path, { strict: true }))).rejects.toThrow(`corrupt frame at byte offset ${start}`);
   });
 
-  it('14.4 damage costs at most the rest of one segment: later segments are read', async () => {
-    const long = { nrSnapshots: 2 * SEGMENT_MAX_SNAPSHOTS + 5, nrRegionsPerSnapshot: 3, seed: 5 };
+  // A segment closes at SEGMENT_MIN_SNAPSHOTS snapshots once it holds SEGMENT_MIN_REGIONS
+  // regions, and at SEGMENT_MAX_SNAPSHOTS whatever their size.
+  for (const [nrRegionsPerSnapshot, segmentLength] of [
+    [3, SEGMENT_MAX_SNAPSHOTS],
+    [SEGMENT_MIN_REGIONS / SEGMENT_MIN_SNAPSHOTS, SEGMENT_MIN_SNAPSHOTS],
+  ] as const) {
+  it(`14.4 damage costs at most the rest of one segment (${segmentLength} snapshots of ${nrRegionsPerSnapshot} regions): later segments are read`, async () => {
+    const long = { nrSnapshots: 2 * segmentLength + 5, nrRegionsPerSnapshot, seed: 5 };
     const all = [...syntheticSnapshots(long)];
     const path = tmpPath();
     writeTrace(path, syntheticHeader(long), all);
@@ -263,10 +294,11 @@ describe('damaged files', () => {
     writeFileSync(path, copy);
     const trace = await openProtobufTrace(path);
     const got = await collect(trace);
-    const expected = all.filter((_, i) => i < 3 || i >= SEGMENT_MAX_SNAPSHOTS);
+    const expected = all.filter((_, i) => i < 3 || i >= segmentLength);
     expect(got.map(plain)).toEqual(expected.map(plain));
-    expect(trace.warnings[0]).toContain(`${SEGMENT_MAX_SNAPSHOTS - 3} snapshot(s) skipped`);
+    expect(trace.warnings[0]).toContain(`${segmentLength - 3} snapshot(s) skipped`);
   });
+  }
 
   it('14.4 a damaged trailer leaves every snapshot readable', async () => {
     const ends = await frameEnds();

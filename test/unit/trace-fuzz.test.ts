@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { DamoError } from '../../src/core/errors.js';
 import type { Snapshot } from '../../src/core/model.js';
-import { SEGMENT_MAX_SNAPSHOTS } from '../../src/format/snapshot_block.js';
+import { SEGMENT_MIN_REGIONS, SEGMENT_MIN_SNAPSHOTS } from '../../src/format/snapshot_block.js';
 import { mulberry32, syntheticHeader, syntheticSnapshots } from '../../src/format/synthetic.js';
 import { openProtobufTrace } from '../../src/format/trace_reader.js';
 import { TraceWriter } from '../../src/format/trace_writer.js';
@@ -25,8 +25,9 @@ const CONCURRENCY = 16;
 
 const dir = fileTempDir('damo-trace-fuzz-');
 
-// More than one segment, so that damage in one is seen not to reach into the next.
-const spec = { nrSnapshots: SEGMENT_MAX_SNAPSHOTS + 4, nrRegionsPerSnapshot: 3, seed: 11 };
+// More than one segment, so that damage in one is seen not to reach into the next; snapshots
+// large enough that a segment closes at its fewest snapshots.
+const spec = { nrSnapshots: SEGMENT_MIN_SNAPSHOTS + 4, nrRegionsPerSnapshot: SEGMENT_MIN_REGIONS / SEGMENT_MIN_SNAPSHOTS, seed: 11 };
 const snaps = [...syntheticSnapshots(spec)];
 let bytes = Buffer.alloc(0);
 /** [start, end) of each frame after the magic: the header frame, the snapshots, the trailer. */
@@ -112,7 +113,7 @@ async function check(n: number, path: string): Promise<void> {
     const [a, b] = c.damaged;
     // A snapshot's block needs every earlier block of its segment (one block per snapshot).
     const untouched = snapshotKeys.filter((_, i) => {
-      for (let j = i - (i % SEGMENT_MAX_SNAPSHOTS); j <= i; j++) {
+      for (let j = i - (i % SEGMENT_MIN_SNAPSHOTS); j <= i; j++) {
         const [s, e] = frames[j + 1] as [number, number];
         if (!(e <= a || s >= b)) return false;
       }
