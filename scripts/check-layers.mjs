@@ -83,6 +83,8 @@ const CLI_ALSO = {
   'record/source_names.ts': 'the --source and --backend choices',
   'record/request.ts': 'a monitoring request is validated at the CLI boundary, before anything runs',
   'schemes/load.ts': '-c takes a schemes file or the scheme text: reading it is parsing the option',
+  'schemes/damos_flags.ts': "damo's --damos_* flags are schemes given as options: turning them into schemes is parsing them, as -c is",
+  'schemes/model.ts': 'Scheme, what -c and the --damos_* flags parse into',
   'report/heats.ts': 'TimeBound, what --time_range parses into',
   'report/heats_text.ts': 'the colour set names, --stdout_heatmap_color choices',
   'report/access_options.ts': 'the report access styles, format keywords, sort fields and record filter types its options parse into',
