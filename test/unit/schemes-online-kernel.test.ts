@@ -167,9 +167,9 @@ describe('damo schemes through kernel DAMON sysfs', () => {
     const recs: TraceRecord[] = [];
     for await (const x of trace.records()) recs.push(x);
     const events = recs.flatMap((x) => (x.kind === 'event' ? [x.event] : []));
-    // The target's mappings and resident pages are recorded too (format/mappings.ts,
-    // format/resident.ts), when it is a live process.
-    const others = events.filter((e) => e.kind !== 'mappings' && e.kind !== 'resident');
+    // The target's mappings, resident pages and the ranges madvise refuses are recorded too
+    // (format/mappings.ts, format/resident.ts, madvise-refused), when it is a live process.
+    const others = events.filter((e) => e.kind !== 'mappings' && e.kind !== 'resident' && e.kind !== 'madvise-refused');
     expect(others.map((e) => e.kind)).toEqual(['start', 'schemes']);
     expect(others[1]?.message).toBe('4K max min 0 40ms max pageout\nmin max min max min max stat');
     const stats = recs.flatMap((x) => (x.kind === 'scheme-stats' ? [x.stats] : []));
