@@ -46,9 +46,10 @@ describe.skipIf(!builtBinaryExists())('interrupting a heavy report', () => {
   const input = join(dir, 'big.data');
 
   it('14.5 SIGTERM and SIGINT end every heavy command within a second, exit 143/130, no temporary file left', async () => {
-    // 10,000 snapshots of 300 regions: 3M regions, so that each command below runs for seconds
-    // (on 1M regions `report wss` finished within the 900 ms before the signal on a quiet host).
-    const made = runBin(['synth', '-o', input, '--snapshots', '10000', '--regions', '300']);
+    // 20,000 snapshots of 300 regions: 6M regions, so that each command below runs for seconds
+    // (on 1M regions `report wss` finished within the 900 ms before the signal on a quiet host,
+    // and on 3M regions `report heatmap --output raw` did once trace format 3 came).
+    const made = runBin(['synth', '-o', input, '--snapshots', '20000', '--regions', '300']);
     expect(made.status, made.stderr).toBe(0);
     // The signal comes 900 ms in, while each command reads; `report wss` reads 3M regions in
     // about 0.4 s on a quiet host (one pass), and `report heats` on the column pass of trace
