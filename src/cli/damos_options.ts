@@ -51,9 +51,12 @@ export function addDamosOptions(cmd: Command): Command {
     .addOption(exactOption('--damos_wmarks <wmark...>', '<metric (none|free_mem_rate)> <interval (us)> <high> <mid> <low (permil)> of the scheme', 5));
 }
 
-function pairs(flat: string[] | undefined, n: number): string[][] {
-  const out: string[][] = [];
+/** The values of an option that takes exactly `n` each time, one group per occurrence. */
+function groupsOf(flag: string, flat: string[] | undefined, n: number, what: string): string[][] {
   const values = flat ?? [];
+  // An occurrence cut short by the next option would shift every later group.
+  if (values.length % n !== 0) throw new DamoError('E_USAGE', `${flag} takes ${n} values each time, ${what} (got ${values.length} in all: ${values.join(' ')})`);
+  const out: string[][] = [];
   for (let i = 0; i < values.length; i += n) out.push(values.slice(i, i + n));
   return out;
 }
@@ -61,20 +64,20 @@ function pairs(flat: string[] | undefined, n: number): string[][] {
 export function damosFlagsOf(o: DamosCliOptions): DamosFlags {
   return {
     action: o.damos_action ?? [],
-    szRegion: pairs(o.damos_sz_region, 2),
-    accessRate: pairs(o.damos_access_rate, 2),
-    age: pairs(o.damos_age, 2),
+    szRegion: groupsOf('--damos_sz_region', o.damos_sz_region, 2, '<min> <max>'),
+    accessRate: groupsOf('--damos_access_rate', o.damos_access_rate, 2, '<min> <max>'),
+    age: groupsOf('--damos_age', o.damos_age, 2, '<min> <max>'),
     applyInterval: o.damos_apply_interval ?? [],
     quotas: o.damos_quotas ?? [],
     quotaInterval: o.damos_quota_interval ?? [],
     quotaTime: o.damos_quota_time ?? [],
     quotaSpace: o.damos_quota_space ?? [],
-    quotaWeights: pairs(o.damos_quota_weights, 3),
+    quotaWeights: groupsOf('--damos_quota_weights', o.damos_quota_weights, 3, '<size> <access rate> <age>'),
     quotaGoal: o.damos_quota_goal ?? [],
     nrQuotaGoals: o.damos_nr_quota_goals,
     filter: o.damos_filter ?? [],
     nrFilters: o.damos_nr_filters,
-    wmarks: pairs(o.damos_wmarks, 5),
+    wmarks: groupsOf('--damos_wmarks', o.damos_wmarks, 5, '<metric> <interval> <high> <mid> <low>'),
   };
 }
 

@@ -15,7 +15,7 @@
 import { InvalidArgumentError, Option } from './commander.js';
 
 import { DamoError } from '../core/errors.js';
-import { textToBytes, textToNs, textToUs } from '../core/fmt.js';
+import { textToBp, textToBytes, textToNs, textToUs } from '../core/fmt.js';
 import { parseLabel, type Label } from '../fleet/labels.js';
 import type { TimeBound } from '../report/heats.js';
 import { SOURCE_CHOICES, type SourceChoice } from '../record/source_names.js';
@@ -215,13 +215,16 @@ export function parseAddressRanges(texts: string[], option = '--regions'): Array
 // Times
 
 /** A time in whole microseconds, like damo's text_to_us: bare numbers are µs ('5000', '5ms', '1.5 s'). */
-/** Basis points, as damo reads them: a bare number is bp, 'N%' is N * 100. */
+/** Basis points, as damo reads them (`text_to_bp`): a bare number is bp, 'N%' is N * 100. */
 export function parseBpValue(value: string): number {
-  const t = value.trim();
-  const percent = t.endsWith('%');
-  const n = Number((percent ? t.slice(0, -1) : t).trim());
-  if (t === '' || t === '%' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a ratio (examples: 400 for basis points, 4%).`);
-  return percent ? n * 100 : n;
+  let bp: number;
+  try {
+    bp = textToBp(value.trim());
+  } catch {
+    bp = NaN;
+  }
+  if (!Number.isFinite(bp) || bp < 0) throw new InvalidArgumentError(`'${value}' is not a ratio (examples: 400 for basis points, 4%).`);
+  return bp;
 }
 
 export function parseTimeUs(value: string): number {

@@ -15,7 +15,7 @@
  */
 import { DamoError } from '../core/errors.js';
 import { parseSchemesJson } from './damo_json.js';
-import { isMigrateAction, isDamosAction, type Scheme } from './model.js';
+import { isMigrateAction, isDamosAction, QUOTA_GOAL_MEMCG_METRICS, QUOTA_GOAL_NID_METRICS, type Scheme } from './model.js';
 
 /** The flags as typed: one entry per occurrence, each the words of that occurrence. */
 export interface DamosFlags {
@@ -58,28 +58,24 @@ function minMax(words: string[]): { min: string; max: string } {
   return { min: bound(words[0] as string), max: bound(words[1] as string) };
 }
 
-const GOAL_NID_METRICS = ['node_mem_used_bp', 'node_mem_free_bp'];
-const GOAL_MEMCG_METRICS = ['node_memcg_used_bp', 'node_memcg_free_bp'];
-
-function goalJson(words: string[], i: number): Record<string, unknown> {
+function goalJson(words: string[]): Record<string, unknown> {
   const where = `--damos_quota_goal ${words.join(' ')}`;
   if (words.length < 2 || words.length > 4) throw usage(`${where}: expected <metric> <target value> [<optional value>...] (2 to 4 words, got ${words.length})`);
   const [metric, target, ...optional] = words as [string, string, ...string[]];
   const goal: Record<string, unknown> = { metric, target_value: target, current_value: '0' };
-  if (GOAL_NID_METRICS.includes(metric)) {
-    if (optional.length !== 1) throw usage(`${where}: ${metric} takes one node id after the target value`);
-    goal.nid = optional[0];
-  } else if (GOAL_MEMCG_METRICS.includes(metric)) {
+  if (QUOTA_GOAL_MEMCG_METRICS.includes(metric)) {
     if (optional.length !== 2) throw usage(`${where}: ${metric} takes a node id and a memcg path after the target value`);
     goal.nid = optional[0];
     goal.memcg_path = optional[1];
+  } else if (QUOTA_GOAL_NID_METRICS.includes(metric)) {
+    if (optional.length !== 1) throw usage(`${where}: ${metric} takes one node id after the target value`);
+    goal.nid = optional[0];
   } else if (metric === 'user_input') {
     if (optional.length !== 1) throw usage(`${where}: user_input takes the current value after the target value`);
     goal.current_value = optional[0];
   } else if (optional.length > 0) {
     throw usage(`${where}: ${metric} takes no value after the target value`);
   }
-  void i;
   return goal;
 }
 
@@ -201,7 +197,7 @@ export function schemesFromDamosFlags(f: DamosFlags): Scheme[] {
         sz_bytes: q[1] ?? '0',
         reset_interval_ms: q[2] ?? 'max',
         weights: { sz_permil: q[3] ?? '0', nr_accesses_permil: q[4] ?? '0', age_permil: q[5] ?? '0' },
-        goals: (goals[i] ?? []).map((g, gi) => goalJson(g, gi)),
+        goals: (goals[i] ?? []).map(goalJson),
       };
     }
     // As in damo, goals belong to a quota: a scheme without one ignores its goals.

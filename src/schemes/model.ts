@@ -91,6 +91,9 @@ export const QUOTA_GOAL_METRICS = [
   'inactive_mem_bp',
 ] as const;
 export type QuotaGoalMetric = (typeof QUOTA_GOAL_METRICS)[number];
+/** Goal metrics about one NUMA node (they take a node id); the memcg ones also take a memcg path. */
+export const QUOTA_GOAL_NID_METRICS: readonly string[] = ['node_mem_used_bp', 'node_mem_free_bp', 'node_memcg_used_bp', 'node_memcg_free_bp'];
+export const QUOTA_GOAL_MEMCG_METRICS: readonly string[] = ['node_memcg_used_bp', 'node_memcg_free_bp'];
 
 export interface QuotaGoal {
   metric: QuotaGoalMetric;

@@ -70,5 +70,9 @@ describe('--damos_* flags', () => {
     const bad = await runMain(['args', 'damon', 'paddr', '--damos_action', 'stat', '--damos_access_rate', 'x', 'y']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^damo: --damos_access_rate of scheme 0: 'x' is not a percent/);
+    // an occurrence cut short by the next option is refused, not shifted onto the next scheme
+    const short = await runMain(['args', 'damon', 'paddr', '--damos_action', 'stat', '--damos_sz_region', '4K', '--damos_age', '1s', 'max']);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toMatch(/--damos_sz_region takes 2 values each time/);
   });
 });

@@ -14,7 +14,7 @@ import type { CliIO } from '../../core/io.js';
 import type { Intervals, NrRegionsRange, Ops } from '../../core/model.js';
 import type { Bound, Scheme } from '../../schemes/model.js';
 import type { KdamondTarget } from '../sysfs.js';
-import type { DamonStatusContext, DamonStatusKdamond, DamonStatusScheme } from './damon_status.js';
+import { DEFAULT_GOAL_TUNER, type DamonStatusContext, type DamonStatusKdamond, type DamonStatusScheme } from './damon_status.js';
 import { kdamondsKvpairs, kdamondsText, type StatusFormatOptions } from './damon_status_format.js';
 import { kdamondsJson, kdamondsYaml } from './kdamonds_text.js';
 
@@ -42,9 +42,6 @@ export interface IntervalsGoalParams {
 function bound(v: Bound): number {
   return v === 'max' ? ULONG_MAX_F : v;
 }
-
-/** damo's default quota goal tuner, which it prints for every scheme. */
-const DEFAULT_GOAL_TUNER = 'consist';
 
 /** A scheme as `args damon` shows it: the access pattern in the units it was given in. */
 export function statusSchemeOf(s: Scheme): DamonStatusScheme {

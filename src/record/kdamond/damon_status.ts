@@ -93,6 +93,9 @@ export interface DamonStatusScheme {
   triedTotalBytes: number | null;
 }
 
+/** The kernel's quota goal tuner when none is chosen (and damo's). */
+export const DEFAULT_GOAL_TUNER = 'consist';
+
 export interface DamonStatusContext {
   ops: string;
   addrUnit: number;
@@ -223,7 +226,7 @@ function readScheme(r: TreeReader, d: string): DamonStatusScheme {
       resetIntervalMs: r.num(`${q}/reset_interval_ms`),
       weights: { sz: r.num(`${q}/weights/sz_permil`), nrAccesses: r.num(`${q}/weights/nr_accesses_permil`), age: r.num(`${q}/weights/age_permil`) },
       goals: r.numbered(`${q}/goals`).map((g) => readGoal(r, g)),
-      goalTuner: r.str(`${q}/goal_tuner`, 'consist'),
+      goalTuner: r.str(`${q}/goal_tuner`, DEFAULT_GOAL_TUNER),
       effectiveBytes: r.num(`${q}/effective_bytes`, 0),
       failChargeNum: r.num(`${q}/fail_charge_num`, 0),
       failChargeDenom: r.num(`${q}/fail_charge_denom`, 0),

@@ -9,6 +9,7 @@
  */
 import { ULONG_MAX, ULONG_MAX_F } from '../../core/damon_constants.js';
 import { formatBp, formatNr, formatRatio, formatSz, formatSzAccurate, formatTimeNs, formatTimeNsExact, formatTimeUs, pyFixed } from '../../core/fmt.js';
+import { QUOTA_GOAL_MEMCG_METRICS, QUOTA_GOAL_NID_METRICS } from '../../schemes/model.js';
 import type { DamonRegionRange, DamonStatusContext, DamonStatusFilter, DamonStatusGoal, DamonStatusKdamond, DamonStatusScheme, DamonStatusStats, TriedRegion } from './damon_status.js';
 
 export interface StatusFormatOptions {
@@ -60,13 +61,11 @@ function indent(text: string, width = 4): string {
     .join('\n');
 }
 
-const GOAL_NID_METRICS = ['node_mem_used_bp', 'node_mem_free_bp', 'node_memcg_used_bp', 'node_memcg_free_bp'];
-const GOAL_MEMCG_METRICS = ['node_memcg_used_bp', 'node_memcg_free_bp'];
 
 function goalText(g: DamonStatusGoal, raw: boolean): string {
   const extra: string[] = [];
-  if (GOAL_NID_METRICS.includes(g.metric)) extra.push(`nid ${g.nid === null ? 'None' : nr(g.nid, raw)}`);
-  if (GOAL_MEMCG_METRICS.includes(g.metric)) extra.push(`memcg ${g.memcgPath ?? 'None'}`);
+  if (QUOTA_GOAL_NID_METRICS.includes(g.metric)) extra.push(`nid ${g.nid === null ? 'None' : nr(g.nid, raw)}`);
+  if (QUOTA_GOAL_MEMCG_METRICS.includes(g.metric)) extra.push(`memcg ${g.memcgPath ?? 'None'}`);
   const metric = extra.length > 0 ? `${g.metric} (${extra.join(', ')})` : g.metric;
   return `metric ${metric} target ${nr(g.targetValue, raw)} current ${nr(g.currentValue, raw)}`;
 }

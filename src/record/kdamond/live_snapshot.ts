@@ -16,7 +16,7 @@ import { DamoError, errnoCode, errorMessage } from '../../core/errors.js';
 import type { DamosFilterInfo, Snapshot, TraceHeader, TraceTarget } from '../../core/model.js';
 import { MemoryTraceSource } from '../../format/damo/records.js';
 import { writeRetryBusy, type KernelFs } from '../kfs.js';
-import { readDamonStatus, type DamonStatusContext, type DamonStatusScheme } from './damon_status.js';
+import { DEFAULT_GOAL_TUNER, readDamonStatus, type DamonStatusContext, type DamonStatusScheme } from './damon_status.js';
 
 export interface LiveSnapshotRequest {
   sysfsRoot: string;
@@ -80,7 +80,7 @@ export function schemeFiles(s: DamonStatusScheme, has: (rel: string) => boolean)
       if (g.memcgPath !== null) put(`quotas/goals/${i}/path`, g.memcgPath, true);
     });
   }
-  if (q.goalTuner !== 'consist') put('quotas/goal_tuner', q.goalTuner, true);
+  if (q.goalTuner !== DEFAULT_GOAL_TUNER) put('quotas/goal_tuner', q.goalTuner, true);
   if (q.failChargeDenom !== 0) {
     put('quotas/fail_charge_num', q.failChargeNum, true);
     put('quotas/fail_charge_denom', q.failChargeDenom, true);
@@ -173,7 +173,7 @@ function statScheme(ctx: DamonStatusContext): DamonStatusScheme {
     nrAccesses: [0, UINT_MAX],
     age: [0, UINT_MAX],
     dests: [],
-    quotas: { ms: 0, bytes: 0, resetIntervalMs: 0, weights: { sz: 0, nrAccesses: 0, age: 0 }, goals: [], goalTuner: 'consist', effectiveBytes: 0, failChargeNum: 0, failChargeDenom: 0 },
+    quotas: { ms: 0, bytes: 0, resetIntervalMs: 0, weights: { sz: 0, nrAccesses: 0, age: 0 }, goals: [], goalTuner: DEFAULT_GOAL_TUNER, effectiveBytes: 0, failChargeNum: 0, failChargeDenom: 0 },
     watermarks: { metric: 'none', intervalUs: 0, high: 0, mid: 0, low: 0 },
     filters: [],
     stats: { nrTried: 0, szTried: 0, nrApplied: 0, szApplied: 0, szOpsFilterPassed: 0, qtExceeds: 0, nrSnapshots: 0, maxNrSnapshots: 0 },
