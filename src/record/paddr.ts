@@ -6,17 +6,22 @@
  */
 import { DamoError } from '../core/errors.js';
 
-export function largestSystemRam(iomem: string): [number, number] | null {
-  let best: [number, number] | null = null;
+/** The top-level "System RAM" resources of /proc/iomem as [start, end) (nested ones are indented). */
+function systemRamBlocks(iomem: string): Array<[number, number]> {
+  const blocks: Array<[number, number]> = [];
   for (const line of iomem.split('\n')) {
-    // Top-level resources only (nested ones are indented).
     const m = /^([0-9a-f]+)-([0-9a-f]+) : System RAM$/i.exec(line);
     if (m === null) continue;
     const start = Number.parseInt(m[1] as string, 16);
     const end = Number.parseInt(m[2] as string, 16) + 1;
-    if (end <= start) continue;
-    if (best === null || end - start > best[1] - best[0]) best = [start, end];
+    if (end > start) blocks.push([start, end]);
   }
+  return blocks;
+}
+
+export function largestSystemRam(iomem: string): [number, number] | null {
+  let best: [number, number] | null = null;
+  for (const b of systemRamBlocks(iomem)) if (best === null || b[1] - b[0] > best[1] - best[0]) best = b;
   return best;
 }
 
@@ -26,15 +31,10 @@ export function largestSystemRam(iomem: string): [number, number] | null {
  * which also covers the holes between the blocks.
  */
 export function systemRamSpan(iomem: string): [number, number] | null {
-  let span: [number, number] | null = null;
-  for (const line of iomem.split('\n')) {
-    const m = /^([0-9a-f]+)-([0-9a-f]+) : System RAM$/i.exec(line);
-    if (m === null) continue;
-    const start = Number.parseInt(m[1] as string, 16);
-    const end = Number.parseInt(m[2] as string, 16) + 1;
-    span = span === null ? [start, end] : [span[0], end];
-  }
-  return span;
+  const blocks = systemRamBlocks(iomem);
+  const first = blocks[0];
+  const last = blocks[blocks.length - 1];
+  return first === undefined || last === undefined ? null : [first[0], last[1]];
 }
 
 /** Which System RAM region a paddr target gets when none is given. */

@@ -12,7 +12,7 @@ import type { Snapshot, TraceSource, TraceTarget } from '../core/model.js';
 import { targetSnapshots } from '../core/trace_walk.js';
 import { openForReport } from '../format/open_for_report.js';
 import { accessPercent, ageUsec } from './access_records.js';
-import { baseNs, guides330, guideText, idxText } from './record_info.js';
+import { absTimeText, baseNs, guides330, guideText, idxText } from './record_info.js';
 import { hottestRegion, type GuideInfo } from './guide.js';
 import { checkAddressOverlaps, checkTimeOverlaps, nothingDrawn } from './range_checks.js';
 import { checkResolution } from './heatgrid.js';
@@ -131,7 +131,7 @@ function sortedByTemperature(s: Snapshot, ranges: Array<[number, number]>, src: 
  * Writes the cells one line each, a time row at a time with an interrupt check between
  * rows: a 500x500 map is 250,000 lines, half a second of formatting on its own.
  */
-async function writeRawText(out: TextOut, map: HeatMap330, absTime: boolean, absAddr: boolean, baseTimeNs: bigint): Promise<void> {
+async function writeRawText(out: TextOut, map: HeatMap330, absTime: boolean, absAddr: boolean, src: TraceSource): Promise<void> {
   const g = map.geometry;
   if (g.timeResol * g.addrResol === 0) {
     await out.write('\n');
@@ -144,7 +144,7 @@ async function writeRawText(out: TextOut, map: HeatMap330, absTime: boolean, abs
   }
   for (let i = 0; i < g.timeResol; i++) {
     const t = Math.trunc(g.timeStartNs + i * g.timeUnitNs);
-    const time = absTime ? (baseTimeNs + BigInt(t)).toString() : pyInt(t - g.timeStartNs);
+    const time = absTime ? absTimeText(src, t, true) : pyInt(t - g.timeStartNs);
     let row = '';
     for (let j = 0; j < g.addrResol; j++) {
       const h = map.heats[i * g.addrResol + j] as number;
@@ -225,7 +225,7 @@ export async function runHeatmapCommand(io: CliIO, r: HeatmapRequest): Promise<n
         throw nothingDrawn(given === undefined ? null : given.join(' '), r.timeRange?.join(' ') ?? null, addrRanges[ri] as [number, number], guide, who);
       }
       if (mode === 'stdout') await out.write(map.asciiText(r.colorset, !r.skipColorsetExample, heatUnit) + '\n');
-      else if (mode === 'raw') await writeRawText(out, map, r.absTime, r.absAddr, baseTimeNs);
+      else if (mode === 'raw') await writeRawText(out, map, r.absTime, r.absAddr, src);
       else {
         const { heatmapPictureSvg } = await import('./heats_image.js');
         const { writeImage } = await import('../plot/render.js');
