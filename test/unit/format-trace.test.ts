@@ -32,6 +32,10 @@ async function collect(trace: ProtobufTrace): Promise<Snapshot[]> {
   return out;
 }
 
+/** A header or records as the expected JSON fixtures hold them (bigints as text, arrays plain). */
+const json = (v: unknown): unknown =>
+  JSON.parse(JSON.stringify(v, (_, x: unknown) => (typeof x === 'bigint' ? x.toString() : x instanceof Float64Array ? Array.from(x) : x)));
+
 const plain = (s: Snapshot): unknown => ({
   ...s,
   starts: Array.from(s.starts),
@@ -130,8 +134,6 @@ describe('format version 1', () => {
       records: unknown[];
     };
     const trace = await openProtobufTrace(fixture, { strict: true });
-    const json = (v: unknown): unknown =>
-      JSON.parse(JSON.stringify(v, (_, x: unknown) => (typeof x === 'bigint' ? x.toString() : x instanceof Float64Array ? Array.from(x) : x)));
     expect(json(trace.header)).toEqual(expected.header);
     const records: unknown[] = [];
     for await (const r of trace.records()) records.push(r);
@@ -150,8 +152,6 @@ describe('format version 2', () => {
         records: { kind: string; snapshot?: unknown }[];
       };
       const trace = await openProtobufTrace(join(import.meta.dirname, '../fixtures/trace', name), { strict: true });
-      const json = (v: unknown): unknown =>
-        JSON.parse(JSON.stringify(v, (_, x: unknown) => (typeof x === 'bigint' ? x.toString() : x instanceof Float64Array ? Array.from(x) : x)));
       expect(json(trace.header)).toEqual(expected.header);
       const records: unknown[] = [];
       for await (const r of trace.records()) records.push(r);

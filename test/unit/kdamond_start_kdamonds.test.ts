@@ -6,19 +6,18 @@ import * as fs from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import type { CliIO } from '../../src/core/io.js';
 import { FORBID_REAL_KERNEL_ENV } from '../../src/record/kfs.js';
 import { kdamondsFromFlags } from '../../src/record/kdamond/args_damon.js';
 import { kdamondsKvpairs } from '../../src/record/kdamond/damon_status_format.js';
 import { parseKdamondsText } from '../../src/record/kdamond/kdamonds_input.js';
 import { kdamondsJson, kdamondsYaml } from '../../src/record/kdamond/kdamonds_text.js';
 import { runStartKdamondsCommand } from '../../src/record/kdamond/start_command.js';
-import { STATE_DIR_ENV, stateFilePath } from '../../src/record/kdamond/state_file.js';
+import { stateFilePath } from '../../src/record/kdamond/state_file.js';
 import { runStopCommand } from '../../src/record/kdamond/stop_command.js';
+import { captureIo, type CapturedIo } from '../fixtures/kdamond/capture_io.js';
 import { FakeKernel } from '../fixtures/record/fake_kernel.js';
 
 process.env[FORBID_REAL_KERNEL_ENV] = '1';
@@ -27,12 +26,8 @@ let dir: string;
 let kernel: FakeKernel | null = null;
 let children: ChildProcess[] = [];
 
-function makeIo(): CliIO & { out: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  stdout.on('data', (d: Buffer) => (o += d.toString()));
-  return { stdout, stderr, env: { [STATE_DIR_ENV]: join(dir, 'run') }, stdoutIsTTY: false, stderrIsTTY: false, columns: undefined, rows: undefined, out: () => o } as CliIO & { out: () => string };
+function makeIo(): CapturedIo {
+  return captureIo(join(dir, 'run'));
 }
 
 function sleeper(): number {

@@ -6,18 +6,17 @@ import * as fs from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { DEFAULT_INTERVALS } from '../../src/core/damon_constants.js';
-import type { CliIO } from '../../src/core/io.js';
 import { FORBID_REAL_KERNEL_ENV } from '../../src/record/kfs.js';
 import { runStartCommand, type StartRequest } from '../../src/record/kdamond/start_command.js';
-import { STATE_DIR_ENV, stateFilePath } from '../../src/record/kdamond/state_file.js';
+import { stateFilePath } from '../../src/record/kdamond/state_file.js';
 import { runStopCommand } from '../../src/record/kdamond/stop_command.js';
 import { runTuneCommand } from '../../src/record/kdamond/tune_command.js';
 import { parseSchemesText } from '../../src/schemes/text.js';
+import { captureIo, type CapturedIo } from '../fixtures/kdamond/capture_io.js';
 import { FakeKernel } from '../fixtures/record/fake_kernel.js';
 
 process.env[FORBID_REAL_KERNEL_ENV] = '1';
@@ -26,14 +25,8 @@ let dir: string;
 let kernel: FakeKernel | null = null;
 let children: ChildProcess[] = [];
 
-function makeIo(): CliIO & { out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (d: Buffer) => (o += d.toString()));
-  stderr.on('data', (d: Buffer) => (e += d.toString()));
-  return { stdout, stderr, env: { [STATE_DIR_ENV]: join(dir, 'run') }, stdoutIsTTY: false, stderrIsTTY: false, columns: undefined, rows: undefined, out: () => o, err: () => e } as CliIO & { out: () => string; err: () => string };
+function makeIo(): CapturedIo {
+  return captureIo(join(dir, 'run'));
 }
 
 function paddrReq(k: FakeKernel, schemes = ''): StartRequest {
