@@ -104,12 +104,10 @@ export async function openTrace(userPath: string, opts: OpenTraceOptions = {}): 
     case 'json': {
       const compressed = format === 'json_compressed';
       const stream = opts.streamDamoJson;
-      if (stream === undefined) {
-        const { readDamoJson } = await import('./damo/json_reader.js');
-        return readDamoJson(path, { compressed });
-      }
-      const { openDamoJson } = await import('./damo/json_source.js');
-      return openDamoJson(path, { ...stream, compressed });
+      const parseWorker = parseWorkerMode(opts.env ?? process.env);
+      const { openDamoJson, readDamoJson } = await import('./damo/json_source.js');
+      if (stream === undefined) return readDamoJson(path, { compressed, parseWorker });
+      return openDamoJson(path, { ...stream, compressed, parseWorker });
     }
     case 'legacy':
     case 'legacy_headerless': {
@@ -143,6 +141,16 @@ async function openProtobuf(path: string, strict: boolean): Promise<TraceSource>
 }
 
 /** Finds an executable on PATH (no shell, no which(1)). */
+/**
+ * Where large damo json files are parsed (format/damo/json_parse_stream.ts):
+ * DAMO_JSON_PARSE_WORKER=never keeps the parser on the main thread, =always uses a worker
+ * thread even for small files (the tests compare the two), anything else decides by size.
+ */
+function parseWorkerMode(env: NodeJS.ProcessEnv): 'auto' | 'always' | 'never' {
+  const v = env['DAMO_JSON_PARSE_WORKER'];
+  return v === 'always' || v === 'never' ? v : 'auto';
+}
+
 export function findExecutable(name: string, env: NodeJS.ProcessEnv): string | undefined {
   if (name.includes('/')) {
     try {

@@ -12,8 +12,8 @@ import { chmod } from 'node:fs/promises';
 import { DamoError, errorMessage } from '../core/errors.js';
 import type { CliIO } from '../core/io.js';
 import { writeOutputFile } from '../core/output_file.js';
-import type { Snapshot, TraceSource } from '../core/model.js';
-import { targetSnapshots } from '../core/trace_walk.js';
+import { interruptible } from '../core/interrupts.js';
+import type { Snapshot, TraceHeader, TraceSource } from '../core/model.js';
 import { openForReport } from '../format/open_for_report.js';
 import type { AdjustOutputType, RecordFilter } from './access_options.js';
 import { snapshotOf } from './access_records.js';
@@ -38,55 +38,96 @@ interface AggRegion {
   age: number;
   /** NaN when the recording has no filter results. */
   passed: number;
+  /** What the snapshot being added raises it by, valid while `addEpoch` is that snapshot's. */
+  add: number;
+  addEpoch: number;
 }
 
-function passedFor(r: AggRegion, size: number): number {
-  if (Number.isNaN(r.passed)) return NaN;
-  return Math.trunc((r.passed / (r.end - r.start)) * size);
+/** The filter-passed bytes of `size` bytes of a region with `passed` of `regionSize` (damo's share). */
+function passedShare(passed: number, regionSize: number, size: number): number {
+  if (Number.isNaN(passed)) return NaN;
+  return Math.trunc((passed / regionSize) * size);
 }
 
 /**
- * damo `add_region`: a region overlapping kept ones raises each of them by its nr_accesses
- * (the maximum over this snapshot's overlapping regions); its parts outside them are added
- * as regions of their own.
+ * The regions kept while aggregating, in damo's order (the order they were added). They
+ * never overlap each other (a region is added only where none is), so while they are also
+ * in address order, the first one in list order that overlaps a range is found by binary
+ * search; once a region lands out of order, by damo's linear scan.
  */
-function addRegion(regions: AggRegion[], region: AggRegion, toAdd: Map<AggRegion, number>): void {
-  for (const r of regions) {
-    if (r.end <= region.start || region.end <= r.start) continue;
-    toAdd.set(r, Math.max(toAdd.get(r) ?? 0, region.samples));
-    const parts: AggRegion[] = [];
-    if (region.start < r.start) {
-      parts.push({ start: region.start, end: r.start, samples: region.samples, age: region.age, passed: passedFor(region, r.start - region.start) });
+class AggRegions {
+  readonly list: AggRegion[] = [];
+  private sorted = true;
+  /** Regions raised by the snapshot being added. */
+  readonly raised: AggRegion[] = [];
+  epoch = 0;
+
+  /** The first region in list order that overlaps [start, end), or undefined. */
+  private firstOverlapping(start: number, end: number): AggRegion | undefined {
+    const l = this.list;
+    if (!this.sorted) {
+      for (const r of l) if (r.start < end && start < r.end) return r;
+      return undefined;
     }
-    if (r.end < region.end) {
-      parts.push({ start: r.end, end: region.end, samples: region.samples, age: region.age, passed: passedFor(region, region.end - r.end) });
+    let lo = 0;
+    let hi = l.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((l[mid] as AggRegion).end <= start) lo = mid + 1;
+      else hi = mid;
     }
-    for (const p of parts) addRegion(regions, p, toAdd);
-    return;
+    const r = l[lo];
+    return r !== undefined && r.start < end ? r : undefined;
   }
-  regions.push(region);
+
+  /**
+   * damo `add_region`: a region overlapping kept ones raises each of them by its
+   * nr_accesses (the maximum over this snapshot's overlapping regions); its parts outside
+   * them are added as regions of their own. Plain values, not a region object: only a
+   * region that is kept becomes one.
+   */
+  addRegion(start: number, end: number, samples: number, age: number, passed: number): void {
+    const r = this.firstOverlapping(start, end);
+    if (r === undefined) {
+      const last = this.list[this.list.length - 1];
+      if (last !== undefined && start < last.end) this.sorted = false;
+      this.list.push({ start, end, samples, age, passed, add: 0, addEpoch: -1 });
+      return;
+    }
+    if (r.addEpoch !== this.epoch) {
+      r.addEpoch = this.epoch;
+      r.add = samples;
+      this.raised.push(r);
+    } else r.add = Math.max(r.add, samples);
+    const rStart = r.start;
+    const rEnd = r.end;
+    // Both parts' shares are of the whole region, as damo computes them before adding either.
+    const size = end - start;
+    const passedBefore = start < rStart ? passedShare(passed, size, rStart - start) : 0;
+    const passedAfter = rEnd < end ? passedShare(passed, size, end - rEnd) : 0;
+    if (start < rStart) this.addRegion(start, rStart, samples, age, passedBefore);
+    if (rEnd < end) this.addRegion(rEnd, end, samples, age, passedAfter);
+  }
+
+  /** Applies what the snapshot just added raised, and starts the next one. */
+  endSnapshot(): void {
+    for (const r of this.raised) r.samples += r.add;
+    this.raised.length = 0;
+    this.epoch++;
+  }
 }
 
 /** damo `aggregate_snapshots`: one snapshot spanning the group. */
 function aggregate(group: Snapshot[], targetIndex: number): Snapshot {
-  const regions: AggRegion[] = [];
+  const agg = new AggRegions();
   for (const s of group) {
-    const toAdd = new Map<AggRegion, number>();
+    const fp = s.szFilterPassed;
     for (let i = 0; i < s.starts.length; i++) {
-      addRegion(
-        regions,
-        {
-          start: s.starts[i] as number,
-          end: s.ends[i] as number,
-          samples: s.nrAccesses[i] as number,
-          age: s.ages[i] as number,
-          passed: s.szFilterPassed === undefined ? NaN : (s.szFilterPassed[i] as number),
-        },
-        toAdd,
-      );
+      agg.addRegion(s.starts[i] as number, s.ends[i] as number, s.nrAccesses[i] as number, s.ages[i] as number, fp === undefined ? NaN : (fp[i] as number));
     }
-    for (const [r, add] of toAdd) r.samples += add;
+    agg.endSnapshot();
   }
+  const regions = agg.list;
   const n = regions.length;
   const out: Snapshot = {
     targetIndex,
@@ -112,20 +153,32 @@ function aggregate(group: Snapshot[], targetIndex: number): Snapshot {
   return out;
 }
 
-/** One target's snapshots after the filters, the skip and the re-aggregation. */
-async function* adjustedSnapshots(src: TraceSource, t: number, r: AdjustRequest): AsyncGenerator<Snapshot> {
+/** What re-aggregating one target carries from one snapshot to the next. */
+interface TargetAdjustState {
+  filter: { nrBeforeIdx: number };
+  nrSeen: number;
+  group: Snapshot[];
+}
+
+/**
+ * Every target's snapshots after the filters, the skip and the re-aggregation, in one pass
+ * over the input and in its order (each target's windows are its own): the writer takes a
+ * pass per target, so a recording of T targets is read T times, never T^2.
+ */
+async function* adjustedSnapshots(src: TraceSource, r: AdjustRequest): AsyncGenerator<Snapshot> {
   const base = src.header.baseTimeNs === 0n ? 0 : Number(src.header.baseTimeNs);
-  const state = { nrBeforeIdx: 0 };
   const filtering = !isEmptyFilter(r.filter);
-  let seen = 0;
-  let group: Snapshot[] = [];
-  for await (const s0 of targetSnapshots(src, t)) {
+  const states: TargetAdjustState[] = [];
+  for await (const s0 of interruptible(src.snapshots())) {
+    const t = s0.targetIndex;
+    while (states.length <= t) states.push({ filter: { nrBeforeIdx: 0 }, nrSeen: 0, group: [] });
+    const st = states[t] as TargetAdjustState;
     let s: Snapshot = s0;
     if (filtering) {
       const a = snapshotOf(s0);
       a.startNs += base;
       a.endNs += base;
-      const f = filterSnapshot(a, src.header.intervals, r.filter, state);
+      const f = filterSnapshot(a, src.header.intervals, r.filter, st.filter);
       if (f === undefined) continue;
       s = {
         targetIndex: t,
@@ -143,32 +196,39 @@ async function* adjustedSnapshots(src: TraceSource, t: number, r: AdjustRequest)
       yield s;
       continue;
     }
-    if (seen++ < r.skip) continue;
-    group.push(s);
-    if (s.endNs - (group[0] as Snapshot).startNs >= r.aggregateIntervalUs * 1000) {
-      yield aggregate(group, t);
-      group = [];
+    if (st.nrSeen++ < r.skip) continue;
+    st.group.push(s);
+    if (s.endNs - (st.group[0] as Snapshot).startNs >= r.aggregateIntervalUs * 1000) {
+      yield aggregate(st.group, t);
+      st.group = [];
     }
   }
 }
 
-/** The adjusted recording as a source the writers stream from. */
+/**
+ * The adjusted recording as a source the writers stream from. The header is read through
+ * to the input's: a streamed damo json file adds targets and its data source as a pass
+ * reaches them.
+ */
 function adjustedSource(src: TraceSource, r: AdjustRequest): TraceSource {
-  const header = { ...src.header };
-  if (r.aggregateIntervalUs !== undefined && header.intervals !== null) header.intervals = { ...header.intervals, aggrUs: r.aggregateIntervalUs };
+  const header: TraceHeader = { ...src.header };
+  for (const key of ['targets', 'dataSource', 'intervalsGoal'] as const) {
+    Object.defineProperty(header, key, { get: () => src.header[key], enumerable: true });
+  }
+  const iv = src.header.intervals;
+  if (r.aggregateIntervalUs !== undefined && iv !== null) header.intervals = { ...iv, aggrUs: r.aggregateIntervalUs };
   return {
     path: src.path,
     header,
     warnings: src.warnings,
     trailer: () => null,
-    async *snapshots() {
-      for (let t = 0; t < header.targets.length; t++) yield* adjustedSnapshots(src, t, r);
-    },
+    snapshots: () => adjustedSnapshots(src, r),
   };
 }
 
 export async function runAdjustCommand(io: CliIO, r: AdjustRequest): Promise<number> {
-  const src = await openForReport(io, r.input, { strict: false, outputs: [{ path: r.output, what: 'the output' }] });
+  // One pass per target, each streamed: memory holds an aggregation window, not the file.
+  const src = await openForReport(io, r.input, { strict: false, streamDamoJson: 'grow', outputs: [{ path: r.output, what: 'the output' }] });
   const adjusted = adjustedSource(src, r);
   // Written under a temporary name removed on error and at exit (an interrupt included).
   await writeOutputFile(r.output, async (tmp) => {

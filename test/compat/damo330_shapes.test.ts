@@ -13,31 +13,9 @@ import { describe, expect, it } from 'vitest';
 
 import { runMain } from '../cli/helpers.js';
 import { DAMO_FIXTURES_DIR } from '../fixtures/damo_fixtures.js';
+import { shellWords } from '../fixtures/shell_words.js';
 
 const DIR = join(DAMO_FIXTURES_DIR, 'generated/v3.3.0-shapes');
-
-/** Splits a command line the way the shell did when the expectations were made (double quotes only). */
-function shellWords(line: string): string[] {
-  const words: string[] = [];
-  let cur = '';
-  let quoted = false;
-  let inWord = false;
-  for (const ch of line) {
-    if (ch === '"') {
-      quoted = !quoted;
-      inWord = true;
-    } else if (ch === ' ' && !quoted) {
-      if (inWord) words.push(cur);
-      cur = '';
-      inWord = false;
-    } else {
-      cur += ch;
-      inWord = true;
-    }
-  }
-  if (inWord) words.push(cur);
-  return words;
-}
 
 const INPUTS = new Set(['synth-2targets.json_compressed', 'epoch-filters-4snaps.json_compressed']);
 const lines = readFileSync(join(DIR, 'commands.txt'), 'utf8').split('\n').filter((l) => l !== '');

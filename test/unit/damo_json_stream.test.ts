@@ -11,8 +11,8 @@ import { deflateSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 
 import type { Snapshot, TraceSource } from '../../src/core/model.js';
-import { DamoJsonParser, readDamoJson } from '../../src/format/damo/json_reader.js';
-import { openDamoJson, StreamedDamoJsonSource } from '../../src/format/damo/json_source.js';
+import { DamoJsonParser } from '../../src/format/damo/json_reader.js';
+import { openDamoJson, readDamoJson, StreamedDamoJsonSource } from '../../src/format/damo/json_source.js';
 import type { PendingSnapshot } from '../../src/format/damo/records.js';
 import { runMain } from '../cli/helpers.js';
 import { readDamoFixture } from '../fixtures/damo_fixtures.js';

@@ -28,7 +28,7 @@ import { textToBp, textToBytes, textToNr, textToNrExact, textToNs, textToUs, Tex
 import { emptyHeader, type DamosFilterInfo, type DamosStats, type Intervals, type IntervalsGoal, type TraceHeader, type TraceTarget } from '../../core/model.js';
 import { JsonShapeError, keyEquals, NEED_MORE, NumText, type Json } from '../json_tokenizer.js';
 import { DamoRegionReader } from './json_regions.js';
-import { finishRecords, MemoryTraceSource, type AbsTime, type PendingRecord, type PendingSnapshot } from './records.js';
+import type { AbsTime, PendingRecord, PendingSnapshot } from './records.js';
 
 const enum St {
   TopBegin,
@@ -606,7 +606,7 @@ export function damoJsonError(e: unknown, path: string, opts: DamoJsonReadOption
 }
 
 /** The header of a damo json file as far as `parser` has read it. */
-export function damoJsonHeader(parser: DamoJsonParser, opts: DamoJsonReadOptions): TraceHeader {
+export function damoJsonHeader(parser: Pick<DamoJsonParser, 'intervals' | 'intervalsGoal' | 'dataSource'>, opts: DamoJsonReadOptions): TraceHeader {
   const header: TraceHeader = emptyHeader({
     source: opts.compressed ? 'damo-json_compressed' : 'damo-json',
     intervals: parser.intervals,
@@ -615,18 +615,4 @@ export function damoJsonHeader(parser: DamoJsonParser, opts: DamoJsonReadOptions
   if (parser.dataSource !== undefined) header.dataSource = parser.dataSource;
   if (parser.intervalsGoal !== undefined) header.intervalsGoal = parser.intervalsGoal;
   return header;
-}
-
-/** Reads a damo json or json_compressed file completely into memory. */
-export async function readDamoJson(path: string, opts: DamoJsonReadOptions): Promise<MemoryTraceSource> {
-  const parser = new DamoJsonParser();
-  try {
-    for await (const chunk of damoJsonChunks(path, opts)) parser.feed(chunk);
-    parser.finish();
-  } catch (e) {
-    throw damoJsonError(e, path, opts);
-  }
-  const header = damoJsonHeader(parser, opts);
-  const perTarget = finishRecords(parser.records, header);
-  return new MemoryTraceSource(path, header, perTarget);
 }

@@ -5,9 +5,9 @@
  * over the snapshots inflates and parses the file again, handing snapshots out as they are
  * parsed, so memory stays flat in the file's size (for reports that take several passes,
  * a file of up to 2^20 regions is kept by its first pass, compactly: kept_snapshots.ts).
- * The first pass goes on from where opening stopped reading. Inflation runs on zlib's
- * thread pool while the main thread parses (json_reader.ts damoJsonChunks); a pass costs
- * 1.4x inflating the file alone on damo's test recording x100 (docs/PERFORMANCE.md).
+ * The first pass goes on from where opening stopped reading. Large files are inflated and
+ * parsed on a worker thread while the report runs on the main thread
+ * (json_parse_stream.ts); docs/PERFORMANCE.md has what a pass costs.
  *
  * What the header needs is read from the start of the file: damo writes a record's target
  * fields and intervals before its snapshots, and the base time is decided by the first
@@ -20,7 +20,8 @@
  */
 import { DamoError } from '../../core/errors.js';
 import type { Snapshot, TraceHeader, TraceSource, TraceTarget, TraceTrailer } from '../../core/model.js';
-import { damoJsonChunks, damoJsonError, damoJsonHeader, DamoJsonParser, type DamoJsonReadOptions } from './json_reader.js';
+import { openParseStream, type DamoJsonParseStream, type ParsedSnapshot, type ParseStreamOptions } from './json_parse_stream.js';
+import { damoJsonError, damoJsonHeader } from './json_reader.js';
 import { KeptSnapshots } from './kept_snapshots.js';
 import {
   baseTimeOf,
@@ -65,71 +66,68 @@ export interface DamoJsonStreaming {
   keptMaxRegions?: number;
 }
 
-export interface OpenDamoJsonOptions extends DamoJsonReadOptions, DamoJsonStreaming {}
-
-/** Where a parser's callbacks go; a streamed source's first pass takes over the open's parser. */
-interface ParserRoute {
-  onRecord: (target: TraceTarget, recordIndex: number) => void;
-  onSnapshot: (snapshot: PendingSnapshot, recordIndex: number) => void;
-}
+export interface OpenDamoJsonOptions extends ParseStreamOptions, DamoJsonStreaming {}
 
 /** What opening read of a streamed file: its first pass goes on from there. */
 interface HeadStart {
-  parser: DamoJsonParser;
-  route: ParserRoute;
-  chunks: AsyncGenerator<Buffer>;
-  parsed: Array<{ snapshot: PendingSnapshot; recordIndex: number }>;
+  stream: DamoJsonParseStream;
+  parsed: ParsedSnapshot[];
+}
+
+/** Reads a damo json or json_compressed file completely into memory. */
+export async function readDamoJson(path: string, opts: ParseStreamOptions): Promise<MemoryTraceSource> {
+  const stream = openParseStream(path, opts);
+  const parsed: ParsedSnapshot[] = [];
+  try {
+    for (;;) {
+      const batch = await stream.next();
+      if (batch === null) break;
+      for (const p of batch) parsed.push(p);
+    }
+  } catch (e) {
+    throw damoJsonError(e, path, opts);
+  } finally {
+    await stream.close();
+  }
+  const header = damoJsonHeader(stream, opts);
+  return new MemoryTraceSource(path, header, finishRecords(recordsOf(stream.targets, parsed), header));
+}
+
+function recordsOf(targets: readonly TraceTarget[], parsed: readonly ParsedSnapshot[]): PendingRecord[] {
+  const records: PendingRecord[] = targets.map((target) => ({ target, snapshots: [] }));
+  for (const { snapshot, recordIndex } of parsed) (records[recordIndex] as PendingRecord).snapshots.push(snapshot);
+  return records;
 }
 
 /** Opens a damo json or json_compressed file, in memory when small, streamed otherwise. */
 export async function openDamoJson(path: string, opts: OpenDamoJsonOptions): Promise<TraceSource> {
   const maxBytes = opts.inMemoryMaxBytes ?? DAMO_JSON_IN_MEMORY_MAX_BYTES;
-  const targets: TraceTarget[] = [];
-  const snapshots: Array<{ snapshot: PendingSnapshot; recordIndex: number }> = [];
-  const route: ParserRoute = {
-    onRecord: (target) => targets.push(target),
-    onSnapshot: (snapshot, recordIndex) => snapshots.push({ snapshot, recordIndex }),
-  };
-  const parser = new DamoJsonParser({
-    onRecord: (target, recordIndex) => route.onRecord(target, recordIndex),
-    onSnapshot: (snapshot, recordIndex) => route.onSnapshot(snapshot, recordIndex),
-  });
-  let nrBytes = 0;
+  const parsed: ParsedSnapshot[] = [];
   let streamed = false;
-  const chunks = damoJsonChunks(path, opts);
+  const stream = openParseStream(path, opts);
   try {
     for (;;) {
-      const next = await chunks.next();
-      if (next.done === true) break;
-      parser.feed(next.value);
-      nrBytes += next.value.length;
-      if (nrBytes > maxBytes && snapshots.length > 0) {
+      const batch = await stream.next();
+      if (batch === null) break;
+      for (const p of batch) parsed.push(p);
+      if (stream.textBytes > maxBytes && parsed.length > 0) {
         streamed = true;
         break;
       }
     }
-    if (!streamed) parser.finish();
   } catch (e) {
-    await chunks.return(undefined);
+    await stream.close();
     throw damoJsonError(e, path, opts);
   }
-  const header = damoJsonHeader(parser, opts);
+  const header = damoJsonHeader(stream, opts);
   if (!streamed) {
-    await chunks.return(undefined);
-    const records: PendingRecord[] = targets.map((target) => ({ target, snapshots: [] }));
-    for (const { snapshot, recordIndex } of snapshots) (records[recordIndex] as PendingRecord).snapshots.push(snapshot);
-    const perTarget = finishRecords(records, header);
-    return new MemoryTraceSource(path, header, perTarget);
+    await stream.close();
+    return new MemoryTraceSource(path, header, finishRecords(recordsOf(stream.targets, parsed), header));
   }
-  const first = snapshots[0]?.snapshot;
+  const first = parsed[0]?.snapshot;
   header.baseTimeNs = first !== undefined && needsBaseTime(first) ? baseTimeOf(first) : 0n;
-  header.targets = targets;
-  const source = new StreamedDamoJsonSource(path, header, opts, opts.keptMaxRegions ?? DAMO_JSON_KEPT_MAX_REGIONS, {
-    parser,
-    route,
-    chunks,
-    parsed: snapshots,
-  });
+  header.targets = stream.targets;
+  const source = new StreamedDamoJsonSource(path, header, opts, opts.keptMaxRegions ?? DAMO_JSON_KEPT_MAX_REGIONS, { stream, parsed });
   if (opts.completeTargets === true) {
     for await (const snapshot of source.snapshots()) void snapshot;
   }
@@ -150,7 +148,7 @@ export class StreamedDamoJsonSource implements TraceSource {
   constructor(
     readonly path: string,
     readonly header: TraceHeader,
-    private readonly opts: DamoJsonReadOptions,
+    private readonly opts: ParseStreamOptions,
     private readonly keptMaxRegions = DAMO_JSON_KEPT_MAX_REGIONS,
     /** What opening parsed: the first pass goes on with it instead of reading that again. */
     private headStart: HeadStart | null = null,
@@ -172,60 +170,15 @@ export class StreamedDamoJsonSource implements TraceSource {
     const { header, path, opts } = this;
     const base = header.baseTimeNs;
     const rel = relativeTo(base);
-    const ready: Snapshot[] = [];
     let keep: KeptSnapshots | null = this.keptMaxRegions > 0 ? new KeptSnapshots() : null;
-    const route: ParserRoute = {
-      onRecord: (target, recordIndex) => {
-        // Later passes see the same records again; the first pass to reach one adds it.
-        if (recordIndex >= header.targets.length) header.targets.push(target);
-      },
-      onSnapshot: (s, recordIndex) => {
-        if (base === 0n && needsBaseTime(s)) throw inexactTimeError(path, s);
-        ready.push(snapshotOf(s, recordIndex, rel));
-      },
-    };
     const head = this.headStart;
     this.headStart = null;
-    let parser: DamoJsonParser;
-    let chunks: AsyncGenerator<Buffer>;
-    if (head !== null) {
-      // Go on from where opening stopped, with what it parsed so far.
-      ({ parser, chunks } = head);
-      head.route.onRecord = route.onRecord;
-      head.route.onSnapshot = route.onSnapshot;
-      try {
-        for (const { snapshot, recordIndex } of head.parsed) route.onSnapshot(snapshot, recordIndex);
-      } catch (e) {
-        await chunks.return(undefined);
-        throw e;
-      }
-    } else {
-      parser = new DamoJsonParser(route);
-      chunks = damoJsonChunks(path, opts);
-    }
+    // Go on from where opening stopped, with what it parsed so far, or read the file anew.
+    const stream = head !== null ? head.stream : openParseStream(path, opts);
+    let batch: ParsedSnapshot[] | null = head !== null ? head.parsed : [];
     try {
       for (;;) {
-        let next: IteratorResult<Buffer>;
-        try {
-          next = await chunks.next();
-          if (next.done === true) {
-            parser.finish();
-          } else {
-            parser.feed(next.value);
-          }
-        } catch (e) {
-          throw damoJsonError(e, path, opts);
-        }
-        if (header.intervals === null && parser.intervals !== null) header.intervals = parser.intervals;
-        if (header.intervalsGoal === undefined && parser.intervalsGoal !== undefined) header.intervalsGoal = parser.intervalsGoal;
-        if (header.dataSource === undefined && parser.dataSource !== undefined) header.dataSource = parser.dataSource;
-        if (keep !== null) {
-          for (const s of ready) keep.add(s);
-          if (keep.nrRegions > this.keptMaxRegions) keep = null;
-        }
-        for (let i = 0; i < ready.length; i++) yield ready[i] as Snapshot;
-        ready.length = 0;
-        if (next.done === true) {
+        if (batch === null) {
           if (keep !== null) {
             const kept = keep;
             this.kept = kept;
@@ -233,9 +186,30 @@ export class StreamedDamoJsonSource implements TraceSource {
           }
           return;
         }
+        // Later passes see the same records again; the first pass to reach one adds it.
+        for (let i = header.targets.length; i < stream.targets.length; i++) header.targets.push(stream.targets[i] as TraceTarget);
+        if (header.intervals === null && stream.intervals !== null) header.intervals = stream.intervals;
+        if (header.intervalsGoal === undefined && stream.intervalsGoal !== undefined) header.intervalsGoal = stream.intervalsGoal;
+        if (header.dataSource === undefined && stream.dataSource !== undefined) header.dataSource = stream.dataSource;
+        const ready: Snapshot[] = new Array(batch.length);
+        for (let i = 0; i < batch.length; i++) {
+          const { snapshot: s, recordIndex } = batch[i] as ParsedSnapshot;
+          if (base === 0n && needsBaseTime(s)) throw inexactTimeError(path, s);
+          ready[i] = snapshotOf(s, recordIndex, rel);
+        }
+        if (keep !== null) {
+          for (const s of ready) keep.add(s);
+          if (keep.nrRegions > this.keptMaxRegions) keep = null;
+        }
+        for (let i = 0; i < ready.length; i++) yield ready[i] as Snapshot;
+        try {
+          batch = await stream.next();
+        } catch (e) {
+          throw damoJsonError(e, path, opts);
+        }
       }
     } finally {
-      await chunks.return(undefined);
+      await stream.close();
     }
   }
 }

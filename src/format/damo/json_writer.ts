@@ -249,6 +249,12 @@ export async function damoJsonText(
   }
 }
 
+/** zlib's level for json_compressed: damo's (Python zlib's default). */
+const DEFLATE_LEVEL = 6;
+
+/** Characters of JSON text handed to the file or zlib per write. */
+const WRITE_BATCH_CHARS = 1 << 20;
+
 /** Writes a damo json or json_compressed file. */
 export async function writeDamoJson(
   src: TraceSource,
@@ -259,11 +265,25 @@ export async function writeDamoJson(
   const failed = new Promise<never>((_, reject) => file.once('error', reject));
   failed.catch(() => undefined);
   try {
-    const target = opts.compressed ? createDeflate({ level: 6 }) : file;
+    const target = opts.compressed ? createDeflate({ level: DEFLATE_LEVEL, writableHighWaterMark: 8 * WRITE_BATCH_CHARS } as Parameters<typeof createDeflate>[0]) : file;
     if (opts.compressed) (target as ReturnType<typeof createDeflate>).pipe(file);
+    // Pieces are about a snapshot each; zlib takes a job on the thread pool per write, so
+    // they go out in batches of about WRITE_BATCH_CHARS, and zlib may hold several batches
+    // so that it deflates while the next ones are made.
+    let batch: string[] = [];
+    let batchChars = 0;
+    const flush = async (): Promise<void> => {
+      const text = batch.join('');
+      batch = [];
+      batchChars = 0;
+      if (!target.write(text)) await Promise.race([once(target, 'drain'), failed]);
+    };
     for await (const chunk of damoJsonChunks(src, { raw: true })) {
-      if (!target.write(chunk)) await Promise.race([once(target, 'drain'), failed]);
+      batch.push(chunk);
+      batchChars += chunk.length;
+      if (batchChars >= WRITE_BATCH_CHARS) await flush();
     }
+    if (batchChars > 0) await flush();
     target.end();
     await Promise.race([once(file, 'finish'), failed]);
   } catch (e) {
