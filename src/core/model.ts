@@ -149,6 +149,13 @@ export interface Snapshot {
   szFilterPassed?: Float64Array;
   /** DAMOS stats of the snapshot-retrieval scheme, when the file has them (damo 3.x). */
   damosStats?: DamosStats;
+  /**
+   * Per region, the access rate in percent and the age in us that damo's record filter
+   * fills in (from the record's intervals) and its writer then keeps, NaN where unset:
+   * `damo adjust` writes them as damo does. Absent otherwise (writers then write null).
+   */
+  nrAccessesPercent?: Float64Array;
+  ageUsec?: Float64Array;
   /** Set by sources whose access check is coarser than a page (clear_refs: per mapping). */
   granularityBytes?: number;
 }

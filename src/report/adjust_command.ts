@@ -13,7 +13,7 @@ import { DamoError, errorMessage } from '../core/errors.js';
 import type { CliIO } from '../core/io.js';
 import { writeOutputFile } from '../core/output_file.js';
 import { interruptible } from '../core/interrupts.js';
-import type { Snapshot, TraceHeader, TraceSource } from '../core/model.js';
+import type { Intervals, Snapshot, TraceHeader, TraceSource } from '../core/model.js';
 import { openForReport } from '../format/open_for_report.js';
 import type { AdjustOutputType, RecordFilter } from './access_options.js';
 import { snapshotOf } from './access_records.js';
@@ -38,6 +38,9 @@ interface AggRegion {
   age: number;
   /** NaN when the recording has no filter results. */
   passed: number;
+  /** The units damo's record filter gave the region object, NaN for one made while aggregating. */
+  percent: number;
+  usec: number;
   /** What the snapshot being added raises it by, valid while `addEpoch` is that snapshot's. */
   add: number;
   addEpoch: number;
@@ -86,12 +89,12 @@ class AggRegions {
    * them are added as regions of their own. Plain values, not a region object: only a
    * region that is kept becomes one.
    */
-  addRegion(start: number, end: number, samples: number, age: number, passed: number): void {
+  addRegion(start: number, end: number, samples: number, age: number, passed: number, percent: number, usec: number): void {
     const r = this.firstOverlapping(start, end);
     if (r === undefined) {
       const last = this.list[this.list.length - 1];
       if (last !== undefined && start < last.end) this.sorted = false;
-      this.list.push({ start, end, samples, age, passed, add: 0, addEpoch: -1 });
+      this.list.push({ start, end, samples, age, passed, percent, usec, add: 0, addEpoch: -1 });
       return;
     }
     if (r.addEpoch !== this.epoch) {
@@ -105,8 +108,9 @@ class AggRegions {
     const size = end - start;
     const passedBefore = start < rStart ? passedShare(passed, size, rStart - start) : 0;
     const passedAfter = rEnd < end ? passedShare(passed, size, end - rEnd) : 0;
-    if (start < rStart) this.addRegion(start, rStart, samples, age, passedBefore);
-    if (rEnd < end) this.addRegion(rEnd, end, samples, age, passedAfter);
+    // Parts are new region objects, in samples only (damo's record filter never saw them).
+    if (start < rStart) this.addRegion(start, rStart, samples, age, passedBefore, NaN, NaN);
+    if (rEnd < end) this.addRegion(rEnd, end, samples, age, passedAfter, NaN, NaN);
   }
 
   /** Applies what the snapshot just added raised, and starts the next one. */
@@ -122,8 +126,18 @@ function aggregate(group: Snapshot[], targetIndex: number): Snapshot {
   const agg = new AggRegions();
   for (const s of group) {
     const fp = s.szFilterPassed;
+    const pct = s.nrAccessesPercent;
+    const usec = s.ageUsec;
     for (let i = 0; i < s.starts.length; i++) {
-      agg.addRegion(s.starts[i] as number, s.ends[i] as number, s.nrAccesses[i] as number, s.ages[i] as number, fp === undefined ? NaN : (fp[i] as number));
+      agg.addRegion(
+        s.starts[i] as number,
+        s.ends[i] as number,
+        s.nrAccesses[i] as number,
+        s.ages[i] as number,
+        fp === undefined ? NaN : (fp[i] as number),
+        pct === undefined ? NaN : (pct[i] as number),
+        usec === undefined ? NaN : (usec[i] as number),
+      );
     }
     agg.endSnapshot();
   }
@@ -140,6 +154,11 @@ function aggregate(group: Snapshot[], targetIndex: number): Snapshot {
   };
   const hasPassed = group.some((s) => s.szFilterPassed !== undefined);
   if (hasPassed) out.szFilterPassed = new Float64Array(n);
+  const hasUnits = group.some((s) => s.nrAccessesPercent !== undefined);
+  if (hasUnits) {
+    out.nrAccessesPercent = Float64Array.from(regions, (r) => r.percent);
+    out.ageUsec = Float64Array.from(regions, (r) => r.usec);
+  }
   let total = 0;
   regions.forEach((r, i) => {
     out.starts[i] = r.start;
@@ -151,6 +170,24 @@ function aggregate(group: Snapshot[], targetIndex: number): Snapshot {
   });
   out.totalBytes = total;
   return out;
+}
+
+/**
+ * The snapshot with the units damo's record filter gives every region it keeps when the
+ * record has intervals (damo `region_of_pattern`: nr_accesses and age `add_unset_unit`,
+ * which `adjust` applies with its default access pattern whatever the options).
+ */
+function withFilterUnits(s: Snapshot, iv: Intervals | null): Snapshot {
+  if (iv === null) return s;
+  const maxSamples = iv.aggrUs / iv.sampleUs;
+  const n = s.starts.length;
+  const percent = new Float64Array(n);
+  const usec = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    percent[i] = Math.trunc(((s.nrAccesses[i] as number) * 100.0) / maxSamples);
+    usec[i] = (s.ages[i] as number) * iv.aggrUs;
+  }
+  return { ...s, nrAccessesPercent: percent, ageUsec: usec };
 }
 
 /** What re-aggregating one target carries from one snapshot to the next. */
@@ -191,7 +228,10 @@ async function* adjustedSnapshots(src: TraceSource, r: AdjustRequest): AsyncGene
         totalBytes: f.totalBytes,
       };
       if (f.szFilterPassed !== undefined) s.szFilterPassed = f.szFilterPassed;
+      if (s0.damosStats !== undefined) s.damosStats = s0.damosStats;
+      if (s0.sampleIntervalUs !== undefined) s.sampleIntervalUs = s0.sampleIntervalUs;
     }
+    s = withFilterUnits(s, src.header.intervals);
     if (r.aggregateIntervalUs === undefined) {
       yield s;
       continue;

@@ -68,6 +68,20 @@ const I5 = ' '.repeat(20);
 const I6 = ' '.repeat(24);
 const I7 = ' '.repeat(28);
 
+/** A region's nr_accesses.percent: kept from damo's record filter, derived with `units`, or null. */
+function percentText(s: Snapshot, i: number, nr: number, units: Intervals | undefined): string {
+  const kept = s.nrAccessesPercent?.[i];
+  if (kept !== undefined) return Number.isNaN(kept) ? 'null' : pyInt(kept);
+  return units === undefined ? 'null' : pyInt(Math.trunc((nr * 100.0) / (units.aggrUs / units.sampleUs)));
+}
+
+/** A region's age.usec, the same way. */
+function usecText(s: Snapshot, i: number, age: number, units: Intervals | undefined): string {
+  const kept = s.ageUsec?.[i];
+  if (kept !== undefined) return Number.isNaN(kept) ? 'null' : `"${formatTimeNsExact(kept * 1000, false)}"`;
+  return units === undefined || age < 0 ? 'null' : `"${formatTimeNsExact(age * units.aggrUs * 1000, false)}"`;
+}
+
 /** One region in damo's human form, at damo's indentation (5 levels deep). */
 function regionText(s: Snapshot, i: number, units: Intervals | undefined): string {
   const start = s.starts[i] as number;
@@ -81,10 +95,10 @@ function regionText(s: Snapshot, i: number, units: Intervals | undefined): strin
     `${I6}"end": "${formatNr(end, false)}",\n` +
     `${I6}"nr_accesses": {\n` +
     `${I7}"samples": ${Number.isInteger(nr) ? pyInt(nr) : pyRepr(nr)},\n` +
-    `${I7}"percent": ${units === undefined ? 'null' : pyInt(Math.trunc((nr * 100.0) / (units.aggrUs / units.sampleUs)))}\n` +
+    `${I7}"percent": ${percentText(s, i, nr, units)}\n` +
     `${I6}},\n` +
     `${I6}"age": {\n` +
-    `${I7}"usec": ${units === undefined || age < 0 ? 'null' : `"${formatTimeNsExact(age * units.aggrUs * 1000, false)}"`},\n` +
+    `${I7}"usec": ${usecText(s, i, age, units)},\n` +
     `${I7}"aggr_intervals": ${age >= 0 ? `"${formatNr(age, false)}"` : 'null'}\n` +
     `${I6}},\n` +
     `${I6}"probe_hits": [],\n` +
