@@ -79,14 +79,17 @@ export class TextOut {
   }
 
   /**
-   * Writes bytes after the queued text. The promise settles once the stream has called back
-   * for them, so the caller may then reuse `bytes` (reports that build their text in a
-   * reused byte buffer write through here).
+   * Writes bytes after the queued text. The promise settles once the stream is done with
+   * them, so the caller may then reuse `bytes` (reports that build their text in a reused
+   * byte buffer write through here). A stream on a file descriptor (stdout, stderr, files)
+   * has written them when it calls back; any other stream (a pipe inside this process)
+   * may still hold them then, so it gets a copy.
    */
   async writeBytes(bytes: Uint8Array): Promise<void> {
     await this.flush();
+    const held = typeof (this.stream as { fd?: unknown }).fd === 'number' ? bytes : Buffer.from(bytes);
     await new Promise<void>((resolve) => {
-      this.stream.write(bytes, (err?: Error | null) => {
+      this.stream.write(held, (err?: Error | null) => {
         if (err !== undefined && err !== null) {
           if (errnoCode(err) === 'EPIPE') this.closed = true;
           else this.failed ??= new DamoError('E_IO', writeErrorText(streamName(this.stream), err), { cause: err });

@@ -40,7 +40,7 @@ import {
 } from './access_options.js';
 import { dfPassedHeatmap, percentilesText, sizeHistogram, snapshotHeatmap } from './access_views.js';
 import { colorStart, COLOR_RESET, type ColorsetName } from './heats_text.js';
-import { TextBytes } from './text_bytes.js';
+import { TextBytes } from '../core/text_bytes.js';
 
 /** The state the formatters read: options after the style and defaults are applied. */
 interface Fmt {

@@ -2,7 +2,8 @@
 // The byte buffer `report access` builds its text in: UTF-8 bytes, padded lines, newline count, growth.
 import { describe, expect, it } from 'vitest';
 
-import { TextBytes } from '../../src/report/text_bytes.js';
+import { formatNr } from '../../src/core/fmt.js';
+import { constText, TextBytes } from '../../src/core/text_bytes.js';
 
 const text = (t: TextBytes): string => Buffer.from(t.bytes()).toString('utf8');
 
@@ -43,4 +44,23 @@ describe('TextBytes', () => {
     expect(text(t)).toBe('z');
     expect(t.newlines).toBe(1000);
   });
+
+  it('puts constants with their newlines, and grouped integers as damo formats them', () => {
+    const t = new TextBytes(4);
+    t.putConst(constText('a\nb\n'));
+    for (const x of [0, 7, 999, 1000, 123456, 1234567, 94827419009024, Number.MAX_SAFE_INTEGER]) {
+      t.putGroupedInt(x, (v) => formatNr(v, false));
+      t.put(' ');
+    }
+    t.putGroupedInt(-5, (v) => `<${v}>`);
+    t.putGroupedInt(2.5, (v) => `<${v}>`);
+    expect(text(t)).toBe('a\nb\n0 7 999 1,000 123,456 1,234,567 94,827,419,009,024 9,007,199,254,740,991 <-5><2.5>');
+    expect(t.newlines).toBe(2);
+    for (const x of [1, 12, 123, 1234, 12345, 123456789012]) {
+      const u = new TextBytes(1);
+      u.putGroupedInt(x, String);
+      expect(text(u)).toBe(formatNr(x, false));
+    }
+  });
 });
+

@@ -15,6 +15,7 @@ import { createDeflate } from 'node:zlib';
 import { DamoError, errorMessage } from '../../core/errors.js';
 import { formatBp, formatNr, formatSz, formatTimeNs, formatTimeNsExact, pyInt, pyRepr } from '../../core/fmt.js';
 import type { DamosFilterInfo, DamosStats, Intervals, IntervalsGoal, Snapshot, TraceSource } from '../../core/model.js';
+import { constText, TextBytes } from '../../core/text_bytes.js';
 import { targetSnapshots } from '../../core/trace_walk.js';
 
 /** A Python value for json.dumps: bigint = int, number = float, string, null, list, dict. */
@@ -82,29 +83,47 @@ function usecText(s: Snapshot, i: number, age: number, units: Intervals | undefi
   return units === undefined || age < 0 ? 'null' : `"${formatTimeNsExact(age * units.aggrUs * 1000, false)}"`;
 }
 
-/** One region in damo's human form, at damo's indentation (5 levels deep). */
-function regionText(s: Snapshot, i: number, units: Intervals | undefined): string {
-  const start = s.starts[i] as number;
-  const end = s.ends[i] as number;
+/** A region's constant text around its values, at damo's indentation (5 levels deep). */
+const REGION = {
+  head: constText(`${I5}{\n${I6}"start": "`),
+  afterStart: constText(`",\n${I6}"end": "`),
+  afterEnd: constText(`",\n${I6}"nr_accesses": {\n${I7}"samples": `),
+  afterSamples: constText(`,\n${I7}"percent": `),
+  afterPercent: constText(`\n${I6}},\n${I6}"age": {\n${I7}"usec": `),
+  afterUsec: constText(`,\n${I7}"aggr_intervals": `),
+  afterAge: constText(`\n${I6}},\n${I6}"probe_hits": [],\n${I6}"sz_filter_passed": "`),
+  tail: constText(`"\n${I5}}`),
+  separator: constText(',\n'),
+  quote: constText('"'),
+  null: constText('null'),
+};
+const ZERO_SZ_TEXT = formatSz(0, false);
+const formatNrHuman = (x: number): string => formatNr(x, false);
+
+/** One region in damo's human form (`DamonRegion.to_kvpairs(raw=False)` dumped at its depth). */
+function putRegion(out: TextBytes, s: Snapshot, i: number, units: Intervals | undefined): void {
   const nr = s.nrAccesses[i] as number;
   const age = s.ages[i] as number;
   const szfp = s.szFilterPassed?.[i] ?? 0;
-  return (
-    `${I5}{\n` +
-    `${I6}"start": "${formatNr(start, false)}",\n` +
-    `${I6}"end": "${formatNr(end, false)}",\n` +
-    `${I6}"nr_accesses": {\n` +
-    `${I7}"samples": ${Number.isInteger(nr) ? pyInt(nr) : pyRepr(nr)},\n` +
-    `${I7}"percent": ${percentText(s, i, nr, units)}\n` +
-    `${I6}},\n` +
-    `${I6}"age": {\n` +
-    `${I7}"usec": ${usecText(s, i, age, units)},\n` +
-    `${I7}"aggr_intervals": ${age >= 0 ? `"${formatNr(age, false)}"` : 'null'}\n` +
-    `${I6}},\n` +
-    `${I6}"probe_hits": [],\n` +
-    `${I6}"sz_filter_passed": "${formatSz(szfp, false)}"\n` +
-    `${I5}}`
-  );
+  out.putConst(REGION.head);
+  out.putGroupedInt(s.starts[i] as number, formatNrHuman);
+  out.putConst(REGION.afterStart);
+  out.putGroupedInt(s.ends[i] as number, formatNrHuman);
+  out.putConst(REGION.afterEnd);
+  out.put(Number.isInteger(nr) ? pyInt(nr) : pyRepr(nr));
+  out.putConst(REGION.afterSamples);
+  out.put(percentText(s, i, nr, units));
+  out.putConst(REGION.afterPercent);
+  out.put(usecText(s, i, age, units));
+  out.putConst(REGION.afterUsec);
+  if (age >= 0) {
+    out.putConst(REGION.quote);
+    out.putGroupedInt(age, formatNrHuman);
+    out.putConst(REGION.quote);
+  } else out.putConst(REGION.null);
+  out.putConst(REGION.afterAge);
+  out.put(szfp === 0 ? ZERO_SZ_TEXT : formatSz(szfp, false));
+  out.putConst(REGION.tail);
 }
 
 /** damo format_time_us: '%d' when raw, else the approximate time form ('5 ms'). */
@@ -148,19 +167,35 @@ export interface DamoJsonTextOptions {
   regionUnits?: Intervals | undefined;
 }
 
+/** Bytes of JSON text gathered before they are handed on. */
+const EMIT_BYTES = 1 << 20;
+
 /**
- * The JSON text, in pieces; yields about one snapshot at a time so memory stays bounded.
- * Targets are written as damo records in header order.
+ * Writes the JSON text into `out`, handing its bytes to `emit` whenever about EMIT_BYTES
+ * gathered and at the end (`out` is then reset: emit must be done with them when its
+ * promise settles). Memory stays bounded: snapshots stream through. Targets are written
+ * as damo records in header order.
  */
-export async function* damoJsonChunks(src: TraceSource, opts: DamoJsonTextOptions): AsyncGenerator<string> {
+async function writeDamoJsonText(
+  src: TraceSource,
+  opts: DamoJsonTextOptions,
+  out: TextBytes,
+  emit: (bytes: Uint8Array) => Promise<void>,
+): Promise<void> {
+  const flush = async (): Promise<void> => {
+    if (out.length === 0) return;
+    await emit(out.bytes());
+    out.reset();
+  };
   const { header } = src;
   const raw = opts.raw;
   const targets = header.targets;
   if (targets.length === 0) {
-    yield '[]';
+    out.put('[]');
+    await flush();
     return;
   }
-  yield '[\n';
+  out.put('[\n');
   for (let t = 0; t < targets.length; t++) {
     const target = targets[t] as (typeof targets)[number];
     const iv = header.intervals;
@@ -181,10 +216,9 @@ export async function* damoJsonChunks(src: TraceSource, opts: DamoJsonTextOption
       target_id: target.id,
       scheme_filters: (target.schemeFilters ?? []).map((f) => filterJson(f, raw)),
     };
-    let text = '    {\n';
-    for (const [k, v] of Object.entries(head)) text += `        ${pyJsonString(k)}: ${pyJsonDumps(v, 2)},\n`;
-    text += '        "snapshots": [';
-    yield text;
+    out.put('    {\n');
+    for (const [k, v] of Object.entries(head)) out.put(`        ${pyJsonString(k)}: ${pyJsonDumps(v, 2)},\n`);
+    out.put('        "snapshots": [');
     let nrSnapshots = 0;
     let base: number | undefined;
     for await (const s of targetSnapshots(src, t)) {
@@ -197,30 +231,32 @@ export async function* damoJsonChunks(src: TraceSource, opts: DamoJsonTextOption
       let total = 0;
       for (let i = 0; i < s.starts.length; i++) total += (s.ends[i] as number) - (s.starts[i] as number);
       if (s.totalBytes !== undefined) total = s.totalBytes;
-      let out = nrSnapshots === 0 ? '\n' : ',\n';
-      out += '            {\n';
-      out += `                "start_time": "${formatTimeNsExact(absTime(src, s.startNs), raw)}",\n`;
-      out += `                "end_time": "${formatTimeNsExact(absTime(src, s.endNs), raw)}",\n`;
-      if (s.starts.length === 0) out += '                "regions": [],\n';
+      out.put(nrSnapshots === 0 ? '\n' : ',\n');
+      out.put('            {\n');
+      out.put(`                "start_time": "${formatTimeNsExact(absTime(src, s.startNs), raw)}",\n`);
+      out.put(`                "end_time": "${formatTimeNsExact(absTime(src, s.endNs), raw)}",\n`);
+      if (s.starts.length === 0) out.put('                "regions": [],\n');
       else {
-        out += '                "regions": [\n';
-        const regs: string[] = [];
-        for (let i = 0; i < s.starts.length; i++) regs.push(regionText(s, i, opts.regionUnits));
-        out += regs.join(',\n') + '\n                ],\n';
+        out.put('                "regions": [\n');
+        for (let i = 0; i < s.starts.length; i++) {
+          if (i > 0) out.putConst(REGION.separator);
+          putRegion(out, s, i, opts.regionUnits);
+        }
+        out.put('\n                ],\n');
       }
-      out += `                "total_bytes": "${raw ? pyInt(total) : formatSz(total, false)}",\n`;
-      out += `                "damos_stats": ${damosStatsText(s.damosStats, raw)},\n`;
+      out.put(`                "total_bytes": "${raw ? pyInt(total) : formatSz(total, false)}",\n`);
+      out.put(`                "damos_stats": ${damosStatsText(s.damosStats, raw)},\n`);
       const si = s.sampleIntervalUs;
-      out += `                "sample_interval_us": ${si === undefined ? 'null' : `"${usField(si, raw)}"`}\n`;
-      out += '            }';
+      out.put(`                "sample_interval_us": ${si === undefined ? 'null' : `"${usField(si, raw)}"`}\n`);
+      out.put('            }');
       nrSnapshots++;
-      yield out;
+      if (out.length >= EMIT_BYTES) await flush();
     }
-    let tail = nrSnapshots === 0 ? ']' : '\n        ]';
-    tail += `,\n        "data_source": ${pyJsonString(header.dataSource ?? 'unknown')}\n    }`;
-    tail += t === targets.length - 1 ? '\n]' : ',\n';
-    yield tail;
+    out.put(nrSnapshots === 0 ? ']' : '\n        ]');
+    out.put(`,\n        "data_source": ${pyJsonString(header.dataSource ?? 'unknown')}\n    }`);
+    out.put(t === targets.length - 1 ? '\n]' : ',\n');
   }
+  await flush();
 }
 
 /** damo `DamosStats.to_kvpairs`, indented as the snapshot's field; null when not recorded. */
@@ -242,7 +278,7 @@ function damosStatsText(st: DamosStats | undefined, raw: boolean): string {
 }
 
 interface Sink {
-  write(text: string): Promise<void> | undefined;
+  writeBytes(bytes: Uint8Array): Promise<void>;
 }
 
 /** `report raw --json`: the JSON on stdout with damo's pager final-newline rule. */
@@ -251,23 +287,13 @@ export async function damoJsonText(
   opts: DamoJsonTextOptions & { pagerLines: number },
   sink: Sink,
 ): Promise<void> {
-  let newlines = 0;
-  for await (const chunk of damoJsonChunks(src, opts)) {
-    for (let i = chunk.indexOf('\n'); i !== -1; i = chunk.indexOf('\n', i + 1)) newlines++;
-    const p = sink.write(chunk);
-    if (p) await p;
-  }
-  if (newlines <= opts.pagerLines) {
-    const p = sink.write('\n');
-    if (p) await p;
-  }
+  const out = new TextBytes();
+  await writeDamoJsonText(src, opts, out, (bytes) => sink.writeBytes(bytes));
+  if (out.newlines <= opts.pagerLines) await sink.writeBytes(Buffer.from('\n'));
 }
 
 /** zlib's level for json_compressed: damo's (Python zlib's default). */
 const DEFLATE_LEVEL = 6;
-
-/** Characters of JSON text handed to the file or zlib per write. */
-const WRITE_BATCH_CHARS = 1 << 20;
 
 /** Writes a damo json or json_compressed file. */
 export async function writeDamoJson(
@@ -279,25 +305,16 @@ export async function writeDamoJson(
   const failed = new Promise<never>((_, reject) => file.once('error', reject));
   failed.catch(() => undefined);
   try {
-    const target = opts.compressed ? createDeflate({ level: DEFLATE_LEVEL, writableHighWaterMark: 8 * WRITE_BATCH_CHARS } as Parameters<typeof createDeflate>[0]) : file;
+    // zlib takes a job on the thread pool per write and may hold several: it deflates
+    // while the next bytes are made.
+    const target = opts.compressed
+      ? createDeflate({ level: DEFLATE_LEVEL, writableHighWaterMark: 8 * EMIT_BYTES } as Parameters<typeof createDeflate>[0])
+      : file;
     if (opts.compressed) (target as ReturnType<typeof createDeflate>).pipe(file);
-    // Pieces are about a snapshot each; zlib takes a job on the thread pool per write, so
-    // they go out in batches of about WRITE_BATCH_CHARS, and zlib may hold several batches
-    // so that it deflates while the next ones are made.
-    let batch: string[] = [];
-    let batchChars = 0;
-    const flush = async (): Promise<void> => {
-      const text = batch.join('');
-      batch = [];
-      batchChars = 0;
-      if (!target.write(text)) await Promise.race([once(target, 'drain'), failed]);
-    };
-    for await (const chunk of damoJsonChunks(src, { raw: true })) {
-      batch.push(chunk);
-      batchChars += chunk.length;
-      if (batchChars >= WRITE_BATCH_CHARS) await flush();
-    }
-    if (batchChars > 0) await flush();
+    await writeDamoJsonText(src, { raw: true }, new TextBytes(), async (bytes) => {
+      // The writer reuses its buffer: the stream gets a copy it may hold.
+      if (!target.write(Buffer.from(bytes))) await Promise.race([once(target, 'drain'), failed]);
+    });
     target.end();
     await Promise.race([once(file, 'finish'), failed]);
   } catch (e) {

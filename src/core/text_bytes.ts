@@ -1,9 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * Report text built straight into a reused UTF-8 byte buffer, counting its newlines as it
- * goes. `report access` prints tens of MB of short pieces; joined as JS strings they made
- * ropes to flatten, copies to encode and most of the run's garbage collection.
+ * Text built straight into a reused UTF-8 byte buffer, counting its newlines as it goes.
+ * `report access` prints, and damo's JSON writer writes, tens of MB of short pieces;
+ * joined as JS strings they made ropes to flatten, copies to encode and most of the run's
+ * garbage collection.
  */
+
+/** ASCII text encoded once, for TextBytes.putConst(). */
+export interface ConstText {
+  readonly bytes: Uint8Array;
+  readonly newlines: number;
+}
+
+export function constText(text: string): ConstText {
+  const bytes = Buffer.from(text, 'latin1');
+  let newlines = 0;
+  for (const b of bytes) if (b === 10) newlines++;
+  return { bytes, newlines };
+}
+
 export class TextBytes {
   private buf: Buffer;
   private pos = 0;
@@ -99,6 +114,41 @@ export class TextBytes {
       if (v.length < (widths[k] as number)) this.spaces((widths[k] as number) - v.length);
     }
     this.put(literals[values.length] as string);
+  }
+
+  /** Appends text encoded by constText(). */
+  putConst(c: ConstText): void {
+    const n = c.bytes.length;
+    this.ensure(n);
+    this.buf.set(c.bytes, this.pos);
+    this.pos += n;
+    this.newlines += c.newlines;
+  }
+
+  /**
+   * Appends a non-negative safe integer with ',' between groups of three digits (damo's
+   * `format_nr` of a number that is not raw: "94,827,419,009,024"); other numbers as
+   * `fallback` words them.
+   */
+  putGroupedInt(x: number, fallback: (x: number) => string): void {
+    if (!Number.isSafeInteger(x) || x < 0) {
+      this.put(fallback(x));
+      return;
+    }
+    this.ensure(24);
+    const b = this.buf;
+    let nrDigits = 1;
+    for (let t = x; t >= 10; t = Math.floor(t / 10)) nrDigits++;
+    const len = nrDigits + Math.floor((nrDigits - 1) / 3);
+    let p = this.pos + len - 1;
+    let v = x;
+    for (let k = 0; k < nrDigits; k++) {
+      if (k > 0 && k % 3 === 0) b[p--] = 0x2c;
+      const q = Math.floor(v / 10);
+      b[p--] = 0x30 + (v - q * 10);
+      v = q;
+    }
+    this.pos += len;
   }
 
   spaces(n: number): void {
