@@ -144,10 +144,16 @@ describe('format version 1', () => {
   });
 });
 
-describe('format version 2', () => {
-  for (const name of ['v2.recorded.damo', 'v2.converted.damo']) {
-    it(`reads a trace written by format version 2 (segments of 32 snapshots): ${name}`, async () => {
-      const expected = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/trace/v2.expected.json'), 'utf8')) as {
+describe('format versions 2 and 3', () => {
+  for (const [name, what] of [
+    ['v2.recorded.damo', 'format version 2 (segments of 32 snapshots)'],
+    ['v2.converted.damo', 'format version 2 (segments of 32 snapshots)'],
+    ['v3.recorded.damo', 'format version 3 (one segment of 70 snapshots)'],
+    ['v3.converted.damo', 'format version 3 (one segment of 70 snapshots)'],
+  ] as const) {
+    it(`reads a trace written by ${what}: ${name}`, async () => {
+      const version = name.slice(0, 2);
+      const expected = JSON.parse(readFileSync(join(import.meta.dirname, `../fixtures/trace/${version}.expected.json`), 'utf8')) as {
         header: Record<string, unknown>;
         records: { kind: string; snapshot?: unknown }[];
       };
