@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * Snapshot blocks: frame type 6 of format version 2 (docs/FORMAT.md, "Snapshot blocks").
+ * Snapshot blocks: frame type 6 of format versions 2 to 4 (docs/FORMAT.md, "Snapshot blocks").
  *
  * A block holds one or more snapshots in a compact columnar varint coding, compressed with
  * raw deflate whose preset dictionary is the tail of the coded bytes of the earlier blocks of
