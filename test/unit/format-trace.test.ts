@@ -8,7 +8,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { DamoError } from '../../src/core/errors.js';
 import { type DamosFilterInfo, type Snapshot, snapshotCopyOfColumns, type TraceHeader, type TraceTarget } from '../../src/core/model.js';
-import { SEGMENT_MAX_SNAPSHOTS, SEGMENT_MIN_REGIONS, SEGMENT_MIN_SNAPSHOTS } from '../../src/format/snapshot_block.js';
+import {
+  ByteSink,
+  codeSnapshot,
+  decodeColumns,
+  newTimeContext,
+  SEGMENT_MAX_SNAPSHOTS,
+  SEGMENT_MIN_REGIONS,
+  SEGMENT_MIN_SNAPSHOTS,
+} from '../../src/format/snapshot_block.js';
 import { syntheticHeader, syntheticSnapshots } from '../../src/format/synthetic.js';
 import { openProtobufTrace, type ProtobufTrace } from '../../src/format/trace_reader.js';
 import { TraceWriter } from '../../src/format/trace_writer.js';
@@ -145,6 +153,25 @@ describe('trace writer and reader', () => {
       expect(fromColumns.map(plain)).toEqual(snaps.map(plain));
       expect(trace.warnings).toEqual([]);
     }
+  });
+
+  it("a snapshot's SnapshotMore that runs past its block, or does not decode, is damage", () => {
+    const [snap] = [...syntheticSnapshots({ nrSnapshots: 1, nrRegionsPerSnapshot: 2 })] as [Snapshot];
+    const code = (s: Snapshot): Uint8Array => {
+      const sink = new ByteSink();
+      codeSnapshot(s, newTimeContext(), sink);
+      return Uint8Array.from(sink.view());
+    };
+    const without = code(snap);
+    snap.damosStats = { nrTried: 1, szTriedBytes: 2, nrApplied: 3, szAppliedBytes: 4, szOpsFilterPassedBytes: 5, qtExceeds: 6, nrSnapshots: 7, maxNrSnapshots: 8 };
+    const raw = code(snap);
+    expect(decodeColumns(raw, 1, 2, newTimeContext()).extras?.[0]?.damosStats).toEqual(snap.damosStats);
+    // The message comes last: its length (one byte here), then its bytes.
+    expect(raw[without.length]).toBe(raw.length - without.length - 1);
+    expect(() => decodeColumns(raw.subarray(0, raw.length - 1), 1, 2, newTimeContext())).toThrow(DamoError);
+    const garbled = raw.slice();
+    garbled[without.length + 1] = 0x0f; // a field tag of wire type 7, which protobuf has not
+    expect(() => decodeColumns(garbled, 1, 2, newTimeContext())).toThrow(DamoError);
   });
 
   it('a header without the version 4 fields reads without them', async () => {
