@@ -9,7 +9,9 @@
  */
 import { DamoError } from '../core/errors.js';
 import type {
+  DamosFilterInfo,
   HostFacts,
+  IntervalsGoal,
   Ops,
   SchemeStatsRecord,
   Snapshot,
@@ -21,8 +23,12 @@ import type {
 } from '../core/model.js';
 import { pb } from './pb.js';
 
-/** Version of the file format this code writes. Readers accept this and older. */
-export const FORMAT_VERSION = 3;
+/**
+ * Version of the file format this code writes. Readers accept this and older. Version 4 added
+ * snapshot flag 64 (SnapshotMore: per-snapshot DAMOS stats), which version 3 readers cannot
+ * step over; the header fields it added (intervals_goal, Target.scheme_filters) need no bump.
+ */
+export const FORMAT_VERSION = 4;
 
 // ---------------------------------------------------------------------------------------
 // Header
@@ -44,6 +50,7 @@ export function encodeHeader(h: TraceHeader): Uint8Array {
       kdamondIdx: t.kdamondIdx ?? null,
       contextIdx: t.contextIdx ?? null,
       schemeIdx: t.schemeIdx ?? null,
+      schemeFilters: (t.schemeFilters ?? []).map(encodeFilter),
     })),
     baseTimeNs: h.baseTimeNs.toString(),
     clock: h.clock,
@@ -54,8 +61,60 @@ export function encodeHeader(h: TraceHeader): Uint8Array {
     wallStartUnixNs: h.wallStartUnixNs === undefined ? '' : h.wallStartUnixNs.toString(),
     argv: h.argv ?? [],
     schemesJson: h.schemesJson ?? '',
+    intervalsGoal: h.intervalsGoal
+      ? { accessBp: h.intervalsGoal.accessBp, aggrs: h.intervalsGoal.aggrs, minSampleUs: h.intervalsGoal.minSampleUs, maxSampleUs: h.intervalsGoal.maxSampleUs }
+      : null,
   });
   return pb.Header.encode(msg).finish();
+}
+
+const U64_MAX = 2n ** 64n - 1n;
+
+/**
+ * A byte count as decimal text. Integers are written exactly as the double holds them, except
+ * that values a double rounded up past 2^64 - 1 (damo's ULONG_MAX of an unbounded hugepage
+ * size) are written as 2^64 - 1, which reads back as the same double.
+ */
+function bytesText(v: number): string {
+  if (!Number.isInteger(v)) return String(v);
+  const b = BigInt(v);
+  return (b > U64_MAX ? U64_MAX : b).toString();
+}
+
+function bytesOfText(text: string | null | undefined, field: string): number {
+  const v = Number(text);
+  if (text === null || text === undefined || text === '' || !Number.isFinite(v)) {
+    throw new DamoError('E_CORRUPT', `header field ${field} is not a number: '${String(text)}'`);
+  }
+  return v;
+}
+
+type FilterMessage = NonNullable<Parameters<typeof pb.DamosFilter.create>[0]>;
+
+function encodeFilter(f: DamosFilterInfo): FilterMessage {
+  return {
+    filterType: f.filterType,
+    matching: f.matching,
+    allow: f.allow,
+    memcgPath: f.memcgPath,
+    addressRange: f.addressRange === null ? null : { start: bytesText(f.addressRange[0]), end: bytesText(f.addressRange[1]) },
+    damonTargetIdx: f.damonTargetIdx,
+    hugepageSize: f.hugepageSize === null ? null : { start: bytesText(f.hugepageSize[0]), end: bytesText(f.hugepageSize[1]) },
+  };
+}
+
+function decodeFilter(f: FilterMessage, at: string): DamosFilterInfo {
+  const range = (r: { start?: string | null; end?: string | null } | null | undefined, name: string): [number, number] | null =>
+    r === null || r === undefined ? null : [bytesOfText(r.start, `${at}.${name}.start`), bytesOfText(r.end, `${at}.${name}.end`)];
+  return {
+    filterType: f.filterType ?? '',
+    matching: f.matching === true,
+    allow: f.allow === true,
+    memcgPath: f.memcgPath ?? '',
+    addressRange: range(f.addressRange, 'address_range'),
+    damonTargetIdx: f.damonTargetIdx === undefined || f.damonTargetIdx === null ? null : f.damonTargetIdx,
+    hugepageSize: range(f.hugepageSize, 'hugepage_size'),
+  };
 }
 
 function parseBigintField(text: string, field: string): bigint {
@@ -75,6 +134,7 @@ export function decodeHeader(payload: Uint8Array): TraceHeader {
     if (t.kdamondIdx !== undefined && t.kdamondIdx !== null) target.kdamondIdx = t.kdamondIdx;
     if (t.contextIdx !== undefined && t.contextIdx !== null) target.contextIdx = t.contextIdx;
     if (t.schemeIdx !== undefined && t.schemeIdx !== null) target.schemeIdx = t.schemeIdx;
+    if (t.schemeFilters && t.schemeFilters.length > 0) target.schemeFilters = t.schemeFilters.map((f, j) => decodeFilter(f, `targets[${i}].scheme_filters[${j}]`));
     return target;
   });
   const host: HostFacts | null = m.host
@@ -103,6 +163,11 @@ export function decodeHeader(payload: Uint8Array): TraceHeader {
   if (m.wallStartUnixNs) header.wallStartUnixNs = parseBigintField(m.wallStartUnixNs, 'wall_start_unix_ns');
   if (m.argv.length > 0) header.argv = [...m.argv];
   if (m.schemesJson) header.schemesJson = m.schemesJson;
+  if (m.intervalsGoal) {
+    const g = m.intervalsGoal;
+    const goal: IntervalsGoal = { accessBp: g.accessBp ?? 0, aggrs: g.aggrs ?? 0, minSampleUs: g.minSampleUs ?? 0, maxSampleUs: g.maxSampleUs ?? 0 };
+    header.intervalsGoal = goal;
+  }
   return header;
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * Snapshot blocks: frame type 6 of format version 2 (docs/FORMAT.md, "Snapshot blocks").
+ * Snapshot blocks: frame type 6 of format versions 2 to 4 (docs/FORMAT.md, "Snapshot blocks").
  *
  * A block holds one or more snapshots in a compact columnar varint coding, compressed with
  * raw deflate whose preset dictionary is the tail of the coded bytes of the earlier blocks of
@@ -14,7 +14,8 @@
 import { constants, createInflateRaw, deflateRawSync, type InflateRaw, inflateRawSync } from 'node:zlib';
 
 import { DamoError } from '../core/errors.js';
-import { type Snapshot, type SnapshotColumns, type SnapshotExtras, snapshotOfColumns } from '../core/model.js';
+import { type DamosStats, type Snapshot, type SnapshotColumns, type SnapshotExtras, snapshotOfColumns } from '../core/model.js';
+import { pb } from './pb.js';
 
 /**
  * A segment closes once it holds SEGMENT_MIN_SNAPSHOTS snapshots and SEGMENT_MIN_REGIONS
@@ -55,7 +56,12 @@ const F_GRANULARITY = 8;
 const F_SZ_FILTER_PASSED = 16;
 /** start_ns and end_ns are stored as float64 instead of integer deltas. */
 const F_RAW_TIMES = 32;
-const KNOWN_FLAGS = 63;
+/**
+ * A SnapshotMore message (proto/trace.proto) follows, length first (format version 4): data
+ * added after the fixed fields, in protobuf so that readers skip the fields they do not know.
+ */
+const F_MORE = 64;
+const KNOWN_FLAGS = 127;
 
 const TWO_POW_32 = 2 ** 32;
 const TWO_POW_51 = 2 ** 51;
@@ -214,6 +220,7 @@ export function codeSnapshot(s: Snapshot, ctx: TimeContext, out: ByteSink): void
   checkCount(s.totalBytes, 'total_bytes');
   checkCount(s.granularityBytes, 'granularity_bytes');
   if (s.szFilterPassed) for (const v of s.szFilterPassed) checkCount(v, 'sz_filter_passed');
+  if (s.damosStats) for (const [k, v] of Object.entries(s.damosStats)) checkCount(v, `damos_stats.${k}`);
   if (!Number.isInteger(s.targetIndex) || s.targetIndex < 0 || s.targetIndex > 0xffffffff) internal(`invalid target index ${s.targetIndex}`);
 
   const dStart = s.startNs - ctx.prevEndNs;
@@ -233,6 +240,7 @@ export function codeSnapshot(s: Snapshot, ctx: TimeContext, out: ByteSink): void
   if (s.totalBytes !== undefined) flags |= F_TOTAL_BYTES;
   if (s.granularityBytes !== undefined) flags |= F_GRANULARITY;
   if (s.szFilterPassed !== undefined && s.szFilterPassed.length > 0) flags |= F_SZ_FILTER_PASSED;
+  if (s.damosStats !== undefined) flags |= F_MORE;
 
   out.uvarint(s.targetIndex);
   out.uvarint(flags);
@@ -283,6 +291,51 @@ export function codeSnapshot(s: Snapshot, ctx: TimeContext, out: ByteSink): void
   if (s.sampleIntervalUs !== undefined) out.uvarint(s.sampleIntervalUs);
   if (s.totalBytes !== undefined) out.uvarint(s.totalBytes);
   if (s.granularityBytes !== undefined) out.uvarint(s.granularityBytes);
+  if (flags & F_MORE) {
+    const more = encodeMore(s.damosStats as DamosStats);
+    out.uvarint(more.length);
+    out.bytes(more);
+  }
+}
+
+function encodeMore(st: DamosStats): Uint8Array {
+  return pb.SnapshotMore.encode(
+    pb.SnapshotMore.create({
+      damosStats: {
+        nrTried: st.nrTried,
+        szTried: st.szTriedBytes,
+        nrApplied: st.nrApplied,
+        szApplied: st.szAppliedBytes,
+        szOpsFilterPassed: st.szOpsFilterPassedBytes,
+        qtExceeds: st.qtExceeds,
+        nrSnapshots: st.nrSnapshots,
+        maxNrSnapshots: st.maxNrSnapshots,
+      },
+    }),
+  ).finish();
+}
+
+/** The fields of a SnapshotMore message; throws E_CORRUPT when it does not decode. */
+function decodeMore(bytes: Uint8Array, snap: SnapshotExtras): void {
+  let m: ReturnType<typeof pb.SnapshotMore.decode>;
+  try {
+    m = pb.SnapshotMore.decode(bytes);
+  } catch (err) {
+    return corrupt(`snapshot's further data does not decode: ${(err as Error).message}`);
+  }
+  const st = m.damosStats;
+  if (st) {
+    snap.damosStats = {
+      nrTried: st.nrTried ?? 0,
+      szTriedBytes: st.szTried ?? 0,
+      nrApplied: st.nrApplied ?? 0,
+      szAppliedBytes: st.szApplied ?? 0,
+      szOpsFilterPassedBytes: st.szOpsFilterPassed ?? 0,
+      qtExceeds: st.qtExceeds ?? 0,
+      nrSnapshots: st.nrSnapshots ?? 0,
+      maxNrSnapshots: st.maxNrSnapshots ?? 0,
+    };
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -537,6 +590,13 @@ function decodeExtras(raw: Uint8Array, pos: number, flags: number, snap: Snapsho
   if (flags & F_GRANULARITY) {
     snap.granularityBytes = readVarint(raw, pos);
     pos = cursor;
+  }
+  if (flags & F_MORE) {
+    const len = readVarint(raw, pos);
+    pos = cursor;
+    if (!(len <= raw.length - pos)) corrupt("snapshot's further data runs past the end of the block");
+    decodeMore(raw.subarray(pos, pos + len), snap);
+    pos += len;
   }
   return pos;
 }

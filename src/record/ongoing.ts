@@ -7,7 +7,7 @@
  * on Ctrl-C; the kdamond keeps running.
  */
 import { DamoError } from '../core/errors.js';
-import type { DamonOps, Intervals, NrRegionsRange } from '../core/model.js';
+import type { DamonOps, Intervals, IntervalsGoal, NrRegionsRange } from '../core/model.js';
 import { readDamonStatus } from './kdamond/damon_status.js';
 import { readTrim, type KernelFs } from './kfs.js';
 
@@ -16,6 +16,8 @@ export interface OngoingKdamond {
   pid: number;
   ops: DamonOps;
   intervals: Intervals;
+  /** Its intervals auto-tuning goal, when one is set (aggrs not 0, as damo's `enabled()`). */
+  intervalsGoal?: IntervalsGoal;
   nrRegions: NrRegionsRange;
   /** Context 0's targets: pids (null for paddr) and fixed regions. */
   targets: Array<{ pid: number | null; regions: Array<[number, number]> }>;
@@ -41,7 +43,9 @@ export function findOngoingKdamond(kfs: KernelFs, sysfsRoot: string): OngoingKda
   const pidText = readTrim(kfs, `${sysfsRoot}/kdamonds/${first.i}/pid`) ?? '';
   const pid = Number(pidText);
   if (!Number.isSafeInteger(pid) || pid <= 0) throw new DamoError('E_TARGET', `kdamond ${first.i} is on but its pid reads '${pidText}'`);
+  const goal = ctx.intervalsGoal;
   return {
+    ...(goal.aggrs !== 0 ? { intervalsGoal: { accessBp: goal.accessBp, aggrs: goal.aggrs, minSampleUs: goal.minSampleUs, maxSampleUs: goal.maxSampleUs } } : {}),
     index: first.i,
     pid,
     ops: ctx.ops as DamonOps,

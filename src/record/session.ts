@@ -179,6 +179,9 @@ class MonitoringSession implements SessionView {
       wallStartUnixNs,
       argv: req.argv,
     };
+    // A running kdamond's intervals goal: what report access deduces tuned intervals from.
+    const goal = req.target.kind === 'ongoing' ? req.target.kdamond?.intervalsGoal : undefined;
+    if (goal !== undefined) header.intervalsGoal = goal;
     const what = targetWords(req, pids);
     if (output !== null) {
       try {

@@ -7,8 +7,16 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { DamoError } from '../../src/core/errors.js';
-import { type Snapshot, snapshotCopyOfColumns, type TraceHeader } from '../../src/core/model.js';
-import { SEGMENT_MAX_SNAPSHOTS, SEGMENT_MIN_REGIONS, SEGMENT_MIN_SNAPSHOTS } from '../../src/format/snapshot_block.js';
+import { type DamosFilterInfo, type Snapshot, snapshotCopyOfColumns, type TraceHeader, type TraceTarget } from '../../src/core/model.js';
+import {
+  ByteSink,
+  codeSnapshot,
+  decodeColumns,
+  newTimeContext,
+  SEGMENT_MAX_SNAPSHOTS,
+  SEGMENT_MIN_REGIONS,
+  SEGMENT_MIN_SNAPSHOTS,
+} from '../../src/format/snapshot_block.js';
 import { syntheticHeader, syntheticSnapshots } from '../../src/format/synthetic.js';
 import { openProtobufTrace, type ProtobufTrace } from '../../src/format/trace_reader.js';
 import { TraceWriter } from '../../src/format/trace_writer.js';
@@ -109,6 +117,73 @@ describe('trace writer and reader', () => {
     );
   });
 
+  it('round-trips the DAMOS filters, the intervals goal and per-snapshot DAMOS stats (format version 4)', async () => {
+    const path = tmpPath();
+    const spec = { nrSnapshots: 40, nrRegionsPerSnapshot: 3, nrTargets: 2, seed: 5 };
+    const header = syntheticHeader(spec);
+    const filters: DamosFilterInfo[] = [
+      { filterType: 'anon', matching: true, allow: true, memcgPath: '', addressRange: null, damonTargetIdx: null, hugepageSize: [0, 0] },
+      // damo writes ULONG_MAX for an unbounded hugepage size; the model holds it as 2^64.
+      { filterType: 'hugepage_size', matching: false, allow: false, memcgPath: '', addressRange: null, damonTargetIdx: null, hugepageSize: [2097152, 2 ** 64] },
+      { filterType: 'addr', matching: true, allow: false, memcgPath: '', addressRange: [4096, 2 ** 53 + 2], damonTargetIdx: null, hugepageSize: null },
+      { filterType: 'target', matching: true, allow: true, memcgPath: '', addressRange: null, damonTargetIdx: 3, hugepageSize: null },
+      { filterType: 'memcg', matching: true, allow: true, memcgPath: '/sys/fs/cgroup/a b', addressRange: null, damonTargetIdx: null, hugepageSize: null },
+    ];
+    header.targets[1] = { ...(header.targets[1] as TraceTarget), schemeFilters: filters };
+    header.intervalsGoal = { accessBp: 412.5, aggrs: 3, minSampleUs: 5000, maxSampleUs: 10000000 };
+    const snaps = [...syntheticSnapshots(spec)].map((s, k) => {
+      if (k % 3 === 0) s.damosStats = { nrTried: k, szTriedBytes: 4096 * k, nrApplied: 1, szAppliedBytes: 2 ** 40, szOpsFilterPassedBytes: 8192, qtExceeds: 2, nrSnapshots: k + 1, maxNrSnapshots: 0 };
+      if (k % 4 === 0) s.szFilterPassed = Float64Array.from(s.starts, () => 4096);
+      return s;
+    });
+    for (const perBlock of [1, SEGMENT_MAX_SNAPSHOTS]) {
+      const w = TraceWriter.create(path, header, { snapshotsPerBlock: perBlock });
+      for (const s of snaps) w.writeSnapshot(s);
+      w.close('done');
+      const trace = await openProtobufTrace(path, { strict: true });
+      expect(trace.header.formatVersion).toBe(4);
+      expect(trace.header.targets[0]?.schemeFilters).toBeUndefined();
+      expect(trace.header.targets[1]?.schemeFilters).toEqual(filters);
+      expect(trace.header.intervalsGoal).toEqual(header.intervalsGoal);
+      expect((await collect(trace)).map(plain)).toEqual(snaps.map(plain));
+      const fromColumns: Snapshot[] = [];
+      for await (const c of (trace.snapshotColumns as NonNullable<typeof trace.snapshotColumns>)()) {
+        for (let k = 0; k < c.count; k++) fromColumns.push(snapshotCopyOfColumns(c, k));
+      }
+      expect(fromColumns.map(plain)).toEqual(snaps.map(plain));
+      expect(trace.warnings).toEqual([]);
+    }
+  });
+
+  it("a snapshot's SnapshotMore that runs past its block, or does not decode, is damage", () => {
+    const [snap] = [...syntheticSnapshots({ nrSnapshots: 1, nrRegionsPerSnapshot: 2 })] as [Snapshot];
+    const code = (s: Snapshot): Uint8Array => {
+      const sink = new ByteSink();
+      codeSnapshot(s, newTimeContext(), sink);
+      return Uint8Array.from(sink.view());
+    };
+    const without = code(snap);
+    snap.damosStats = { nrTried: 1, szTriedBytes: 2, nrApplied: 3, szAppliedBytes: 4, szOpsFilterPassedBytes: 5, qtExceeds: 6, nrSnapshots: 7, maxNrSnapshots: 8 };
+    const raw = code(snap);
+    expect(decodeColumns(raw, 1, 2, newTimeContext()).extras?.[0]?.damosStats).toEqual(snap.damosStats);
+    // The message comes last: its length (one byte here), then its bytes.
+    expect(raw[without.length]).toBe(raw.length - without.length - 1);
+    expect(() => decodeColumns(raw.subarray(0, raw.length - 1), 1, 2, newTimeContext())).toThrow(DamoError);
+    const garbled = raw.slice();
+    garbled[without.length + 1] = 0x0f; // a field tag of wire type 7, which protobuf has not
+    expect(() => decodeColumns(garbled, 1, 2, newTimeContext())).toThrow(DamoError);
+  });
+
+  it('a header without the version 4 fields reads without them', async () => {
+    const path = tmpPath();
+    const spec = { nrSnapshots: 2, nrRegionsPerSnapshot: 3 };
+    writeTrace(path, syntheticHeader(spec), syntheticSnapshots(spec));
+    const trace = await openProtobufTrace(path, { strict: true });
+    expect(trace.header.intervalsGoal).toBeUndefined();
+    expect(trace.header.targets.every((t) => t.schemeFilters === undefined)).toBe(true);
+    for (const s of await collect(trace)) expect(s.damosStats).toBeUndefined();
+  });
+
   it('creates files with mode 600 by default', () => {
     const path = tmpPath();
     writeTrace(path, syntheticHeader({ nrSnapshots: 0, nrRegionsPerSnapshot: 0 }), []);
@@ -144,10 +219,16 @@ describe('format version 1', () => {
   });
 });
 
-describe('format version 2', () => {
-  for (const name of ['v2.recorded.damo', 'v2.converted.damo']) {
-    it(`reads a trace written by format version 2 (segments of 32 snapshots): ${name}`, async () => {
-      const expected = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/trace/v2.expected.json'), 'utf8')) as {
+describe('format versions 2 and 3', () => {
+  for (const [name, what] of [
+    ['v2.recorded.damo', 'format version 2 (segments of 32 snapshots)'],
+    ['v2.converted.damo', 'format version 2 (segments of 32 snapshots)'],
+    ['v3.recorded.damo', 'format version 3 (one segment of 70 snapshots)'],
+    ['v3.converted.damo', 'format version 3 (one segment of 70 snapshots)'],
+  ] as const) {
+    it(`reads a trace written by ${what}: ${name}`, async () => {
+      const version = name.slice(0, 2);
+      const expected = JSON.parse(readFileSync(join(import.meta.dirname, `../fixtures/trace/${version}.expected.json`), 'utf8')) as {
         header: Record<string, unknown>;
         records: { kind: string; snapshot?: unknown }[];
       };

@@ -2,7 +2,7 @@
 // `damo record ongoing` on a fake kernel: the running kdamond (not ours) is recorded through
 // our own tracefs instance, with its own configuration in the header, and nothing of DAMON
 // sysfs is written; it keeps running afterwards.
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
@@ -44,6 +44,21 @@ describe('record ongoing', () => {
     expect(first).toBe(4294967296);
     expect(h.stderr()).toMatch(/recording kdamond 0 \(pid 77\) with kernel DAMON \(running sysfs kdamond 0 pid 77, tracefs instance damo-ts\.\d+\)/);
     expect(readFileSync(out).length).toBe(r.summary.bytes);
+  });
+
+  it("keeps the running kdamond's intervals goal in the header, and none when it has none", async () => {
+    const fake = makeFake(cleanup, { foreign: [{ state: 'on', pid: 77, ops: 'paddr' }] });
+    const goalDir = join(fake.roots.sysfs, 'kdamonds/0/contexts/0/monitoring_attrs/intervals/intervals_goal');
+    mkdirSync(goalDir, { recursive: true });
+    for (const [f, v] of [['access_bp', '400'], ['aggrs', '3'], ['min_sample_us', '5000'], ['max_sample_us', '10000000']]) writeFileSync(join(goalDir, f as string), `${v as string}\n`);
+    const out = join(outDir(), 'goal.data');
+    const r = await record(baseRequest(fake, out, { target: { kind: 'ongoing' }, timeoutSec: 0.3 }), fakeDeps(fake).deps);
+    expect(r.exitCode).toBe(0);
+    expect((await openTrace(out, { strict: true, env: {} })).header.intervalsGoal).toEqual({ accessBp: 400, aggrs: 3, minSampleUs: 5000, maxSampleUs: 10_000_000 });
+    writeFileSync(join(goalDir, 'aggrs'), '0\n');
+    const out2 = join(outDir(), 'nogoal.data');
+    expect((await record(baseRequest(fake, out2, { target: { kind: 'ongoing' }, timeoutSec: 0.3 }), fakeDeps(fake).deps)).exitCode).toBe(0);
+    expect((await openTrace(out2, { strict: true, env: {} })).header.intervalsGoal).toBeUndefined();
   });
 
   it('says so when no kdamond runs, before touching anything', async () => {
