@@ -105,6 +105,13 @@ export function pyRepr(x: number): string {
   if (Number.isNaN(x)) return 'nan';
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  // Where both print fixed-point (Python for 1e-4 <= |x| < 1e16, JS from 1e-6 to 1e21),
+  // JS's shortest round-trip digits are Python's: only an integer's '.0' differs.
+  const abs = x < 0 ? -x : x;
+  if (abs >= 1e-4 && abs < 1e16) {
+    const t = String(x);
+    return t.includes('.') ? t : t + '.0';
+  }
   const neg = x < 0;
   // toExponential() without an argument gives the shortest round-trip digits.
   const e = Math.abs(x).toExponential();

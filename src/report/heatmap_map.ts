@@ -20,7 +20,8 @@ export class HeatMap330 {
   readonly geometry: HeatmapGeometry;
   /** Time-major: cell (row i, column j) is `heats[i * addrResol + j]`; NaN when never touched. */
   readonly heats: Float64Array;
-  private last: { endNs: number } | null = null;
+  /** End of the snapshot added last: a region's time counts from there at the earliest. */
+  private lastEndNs: number | null = null;
 
   constructor(
     timeRange: readonly [number, number],
@@ -44,8 +45,15 @@ export class HeatMap330 {
     const g = this.geometry;
     const iv = this.intervals;
     const aggrNs = iv === null ? null : iv.aggrUs * 1000;
-    const addrEnd = g.addrStart + g.addrUnitBytes * g.addrResol;
-    const pixelTimeSpace = g.timeUnitNs * g.addrUnitBytes;
+    const addrStart = g.addrStart;
+    const addrUnit = g.addrUnitBytes;
+    const addrResol = g.addrResol;
+    const timeStart = g.timeStartNs;
+    const timeUnit = g.timeUnitNs;
+    const timeResol = g.timeResol;
+    const addrEnd = addrStart + addrUnit * addrResol;
+    const pixelTimeSpace = timeUnit * addrUnit;
+    const heats = this.heats;
     let aggrUs = 0;
     if (iv !== null) {
       const a = snapshotOf(s);
@@ -53,38 +61,44 @@ export class HeatMap330 {
       a.endNs = endNs;
       aggrUs = snapshotIntervalsUs(a, iv, this.goal)[1];
     }
-    const timeIdx = (t: number): number => Math.trunc((t - g.timeStartNs) / g.timeUnitNs);
-    const addrIdx = (a: number): number => Math.trunc((a - g.addrStart) / g.addrUnitBytes);
-    for (let i = 0; i < s.starts.length; i++) {
-      const rs = s.starts[i] as number;
-      const re = s.ends[i] as number;
-      if (re < g.addrStart || addrEnd < rs) continue;
-      const ageAggrs = Math.max(s.ages[i] as number, 0);
+    const lastEndNs = this.lastEndNs;
+    // The cells' time and address indexes damo computes (int((t - start) / unit)), clamped
+    // to the grid: cells outside it are skipped as damo skips them.
+    const tEnd = Math.min(Math.trunc((endNs - timeStart) / timeUnit), timeResol - 1);
+    const starts = s.starts;
+    const ends = s.ends;
+    const ages = s.ages;
+    const nrAccesses = s.nrAccesses;
+    const passed = s.szFilterPassed;
+    for (let i = 0; i < starts.length; i++) {
+      const rs = starts[i] as number;
+      const re = ends[i] as number;
+      if (re < addrStart || addrEnd < rs) continue;
+      const ageAggrs = Math.max(ages[i] as number, 0);
       const observeStart = aggrNs === null ? startNs : startNs - ageAggrs * aggrNs;
       let rangeStart = observeStart;
-      if (this.last !== null && rangeStart < this.last.endNs) rangeStart = this.last.endNs;
-      const samples = s.nrAccesses[i] as number;
+      if (lastEndNs !== null && rangeStart < lastEndNs) rangeStart = lastEndNs;
+      const samples = nrAccesses[i] as number;
       let heatVal = iv === null ? samples : samples / (aggrUs / 1000000);
-      if (this.dfPassed) heatVal = (heatVal * (s.szFilterPassed?.[i] ?? 0)) / (re - rs);
-      const tEnd = timeIdx(endNs);
-      for (let ti = timeIdx(rangeStart); ti <= tEnd; ti++) {
-        if (ti < 0 || g.timeResol <= ti) continue;
-        const pixelTime = Math.trunc(g.timeStartNs + ti * g.timeUnitNs);
-        const accountTime = Math.min(endNs, pixelTime + g.timeUnitNs) - Math.max(observeStart, pixelTime);
-        const aEnd = addrIdx(re);
-        for (let ai = addrIdx(rs); ai <= aEnd; ai++) {
-          if (ai < 0 || g.addrResol <= ai) continue;
-          const pixelAddr = Math.trunc(g.addrStart + ai * g.addrUnitBytes);
-          const accountSz = Math.min(re, pixelAddr + g.addrUnitBytes) - Math.max(rs, pixelAddr);
-          const k = ti * g.addrResol + ai;
-          const prev = this.heats[k] as number;
+      if (this.dfPassed) heatVal = (heatVal * (passed?.[i] ?? 0)) / (re - rs);
+      const aFirst = Math.max(Math.trunc((rs - addrStart) / addrUnit), 0);
+      const aLast = Math.min(Math.trunc((re - addrStart) / addrUnit), addrResol - 1);
+      for (let ti = Math.max(Math.trunc((rangeStart - timeStart) / timeUnit), 0); ti <= tEnd; ti++) {
+        const pixelTime = Math.trunc(timeStart + ti * timeUnit);
+        const accountTime = Math.min(endNs, pixelTime + timeUnit) - Math.max(observeStart, pixelTime);
+        const row = ti * addrResol;
+        for (let ai = aFirst; ai <= aLast; ai++) {
+          const pixelAddr = Math.trunc(addrStart + ai * addrUnit);
+          const accountSz = Math.min(re, pixelAddr + addrUnit) - Math.max(rs, pixelAddr);
+          const k = row + ai;
+          const prev = heats[k] as number;
           let heat = heatVal * accountTime * accountSz;
-          heat += (Number.isNaN(prev) ? 0 : prev) * pixelTimeSpace;
-          this.heats[k] = heat / pixelTimeSpace;
+          heat += (prev !== prev ? 0 : prev) * pixelTimeSpace;
+          heats[k] = heat / pixelTimeSpace;
         }
       }
     }
-    this.last = { endNs };
+    this.lastEndNs = endNs;
   }
 
   /** damo `highest_lowest_heats`: [highest, lowest], undefined when no cell has a heat. */
