@@ -104,10 +104,9 @@ export async function openTrace(userPath: string, opts: OpenTraceOptions = {}): 
     case 'json': {
       const compressed = format === 'json_compressed';
       const stream = opts.streamDamoJson;
-      const parseWorker = parseWorkerMode(opts.env ?? process.env);
       const { openDamoJson, readDamoJson } = await import('./damo/json_source.js');
-      if (stream === undefined) return readDamoJson(path, { compressed, parseWorker });
-      return openDamoJson(path, { ...stream, compressed, parseWorker });
+      if (stream === undefined) return readDamoJson(path, { compressed });
+      return openDamoJson(path, { ...stream, compressed });
     }
     case 'legacy':
     case 'legacy_headerless': {
@@ -141,16 +140,6 @@ async function openProtobuf(path: string, strict: boolean): Promise<TraceSource>
 }
 
 /** Finds an executable on PATH (no shell, no which(1)). */
-/**
- * Where large damo json files are parsed (format/damo/json_parse_stream.ts):
- * DAMO_JSON_PARSE_WORKER=never keeps the parser on the main thread, =always uses a worker
- * thread even for small files (the tests compare the two), anything else decides by size.
- */
-function parseWorkerMode(env: NodeJS.ProcessEnv): 'auto' | 'always' | 'never' {
-  const v = env['DAMO_JSON_PARSE_WORKER'];
-  return v === 'always' || v === 'never' ? v : 'auto';
-}
-
 export function findExecutable(name: string, env: NodeJS.ProcessEnv): string | undefined {
   if (name.includes('/')) {
     try {

@@ -1,32 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * A pass of the damo json parser over a file, as runs of parsed snapshots. Large files are
- * inflated and parsed on a worker thread (json_parse_worker.ts) while the report works on
- * the main thread, so the two use both CPUs: reading damo's test recording x100 is about
- * as much work as the heatmap or the adjusted file made of it (docs/PERFORMANCE.md). Small
- * files are parsed on the main thread, where a thread's start-up (~30 ms) would cost more
- * than it saves. Both give the same snapshots, records and errors.
+ * A pass of the damo json parser over a file, as runs of parsed snapshots: opening a file
+ * and every later pass over it (json_source.ts) read through one of these. Inflation runs
+ * on zlib's thread pool while this thread parses.
+ *
+ * Parsing on a worker thread instead (snapshots sent back as transferred column batches)
+ * was built and measured: on this project's 2-CPU machine it was no faster for any report
+ * at a load average of 1-2 (report wss 0.67 against 0.61 s, heatmap 1.15 against 1.13 s,
+ * adjust 0.92 against 0.84 s, access 1.23 against 1.19 s, medians of 6 interleaved runs on
+ * damo's test recording x100) and a heatmap of 10M regions peaked at 398 MB instead of
+ * 184 MB, so the parser stays on the main thread.
  */
-import { existsSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-
-import { DamoError, type ErrorCode } from '../../core/errors.js';
 import type { IntervalsGoal, Intervals, TraceTarget } from '../../core/model.js';
-import { JsonShapeError } from '../json_tokenizer.js';
-import { decodeBatch, type ParsedFileFields, type ParsedSnapshot, type SnapshotBatchMessage } from './json_parse_batch.js';
+import type { PendingSnapshot } from './records.js';
 import { damoJsonChunks, DamoJsonParser, type DamoJsonReadOptions } from './json_reader.js';
 
-export type { ParsedSnapshot } from './json_parse_batch.js';
+/** A snapshot as parsed and the record (target) it belongs to. */
+export interface ParsedSnapshot {
+  snapshot: PendingSnapshot;
+  recordIndex: number;
+}
 
-/**
- * Files at least this large on disk are parsed on a worker thread (a json_compressed file
- * of 1 MiB holds about 70 MB of JSON text, a quarter of a second of parsing).
- */
-export const DAMO_JSON_WORKER_MIN_FILE_BYTES = 1 << 20;
-
-/** Batches the worker may run ahead of the report: bounds memory when the report is slower. */
-export const DAMO_JSON_WORKER_MAX_BATCHES_AHEAD = 8;
+/** What the parser knows of the file beyond its snapshots, as far as it has read. */
+export interface ParsedFileFields {
+  intervals: Intervals | null;
+  intervalsGoal: IntervalsGoal | undefined;
+  dataSource: string | undefined;
+}
 
 export interface DamoJsonParseStream extends ParsedFileFields {
   /** Records (one target each) begun so far, in file order; fields fill in as they are parsed. */
@@ -38,32 +38,12 @@ export interface DamoJsonParseStream extends ParsedFileFields {
    * and found complete. Throws what reading or parsing threw (damoJsonError() words it).
    */
   next(): Promise<ParsedSnapshot[] | null>;
-  /** Stops reading (the file and any thread are released); safe to call more than once. */
+  /** Stops reading (the file is released); safe to call more than once. */
   close(): Promise<void>;
 }
 
-export interface ParseStreamOptions extends DamoJsonReadOptions {
-  /** 'auto' (default): a worker thread for files of DAMO_JSON_WORKER_MIN_FILE_BYTES or more. */
-  parseWorker?: 'auto' | 'always' | 'never';
-}
-
-const WORKER_URL = new URL('./json_parse_worker.js', import.meta.url);
-
-/** Whether this pass runs on a worker (the worker's script exists once built; sources run inline). */
-function useWorker(path: string, opts: ParseStreamOptions): boolean {
-  const mode = opts.parseWorker ?? 'auto';
-  if (mode === 'never' || !existsSync(fileURLToPath(WORKER_URL))) return false;
-  if (mode === 'always') return true;
-  try {
-    return statSync(path).size >= DAMO_JSON_WORKER_MIN_FILE_BYTES;
-  } catch {
-    // The inline reader reports the file's error in its words.
-    return false;
-  }
-}
-
-export function openParseStream(path: string, opts: ParseStreamOptions): DamoJsonParseStream {
-  return useWorker(path, opts) ? new WorkerParseStream(path, opts) : new InlineParseStream(path, opts);
+export function openParseStream(path: string, opts: DamoJsonReadOptions): DamoJsonParseStream {
+  return new InlineParseStream(path, opts);
 }
 
 /** The parser on this thread, fed chunk by chunk. */
@@ -111,103 +91,5 @@ class InlineParseStream implements DamoJsonParseStream {
   async close(): Promise<void> {
     this.ended = true;
     await this.chunks.return(undefined);
-  }
-}
-
-/** What the worker sends: runs of snapshots, then 'done' or the error that ended it. */
-export type WorkerMessage =
-  | SnapshotBatchMessage
-  | { type: 'done' }
-  | { type: 'error'; kind: 'shape'; message: string; offset: number }
-  | { type: 'error'; kind: 'damo'; code: ErrorCode; message: string; hint: string | undefined }
-  | { type: 'error'; kind: 'other'; message: string; code: string | undefined };
-
-export interface WorkerInput {
-  path: string;
-  compressed: boolean;
-  /** Int32 [0]: batches the reader has taken (the worker waits while it is too far ahead). */
-  control: SharedArrayBuffer;
-  maxBatchesAhead: number;
-}
-
-function rebuildError(m: Extract<WorkerMessage, { type: 'error' }>): Error {
-  if (m.kind === 'shape') return new JsonShapeError(m.message, m.offset);
-  if (m.kind === 'damo') return new DamoError(m.code, m.message, m.hint === undefined ? {} : { hint: m.hint });
-  const e = new Error(m.message) as Error & { code?: string };
-  if (m.code !== undefined) e.code = m.code;
-  return e;
-}
-
-/** The parser on a worker thread; snapshots arrive as transferred column batches. */
-class WorkerParseStream implements DamoJsonParseStream {
-  readonly targets: TraceTarget[] = [];
-  textBytes = 0;
-  intervals: Intervals | null = null;
-  intervalsGoal: IntervalsGoal | undefined;
-  dataSource: string | undefined;
-  private readonly worker: Worker;
-  private readonly taken: Int32Array;
-  private readonly queue: WorkerMessage[] = [];
-  private wake: (() => void) | null = null;
-  /** The worker said its last word ('done' or an error): it ends by itself. */
-  private finished = false;
-  private closed = false;
-
-  constructor(path: string, opts: DamoJsonReadOptions) {
-    const control = new SharedArrayBuffer(4);
-    this.taken = new Int32Array(control);
-    const input: WorkerInput = { path, compressed: opts.compressed, control, maxBatchesAhead: DAMO_JSON_WORKER_MAX_BATCHES_AHEAD };
-    this.worker = new Worker(WORKER_URL, { workerData: input });
-    this.worker.on('message', (m: WorkerMessage) => this.deliver(m));
-    this.worker.on('error', (e: Error) => this.deliver({ type: 'error', kind: 'other', message: e.message, code: undefined }));
-    this.worker.on('exit', (code) => {
-      if (!this.finished) this.deliver({ type: 'error', kind: 'other', message: `the parsing thread ended early (exit code ${code})`, code: undefined });
-    });
-  }
-
-  private deliver(m: WorkerMessage): void {
-    if (this.finished) return;
-    if (m.type !== 'batch') this.finished = true;
-    this.queue.push(m);
-    const wake = this.wake;
-    this.wake = null;
-    wake?.();
-  }
-
-  async next(): Promise<ParsedSnapshot[] | null> {
-    if (this.closed) return null;
-    while (this.queue.length === 0) await new Promise<void>((resolve) => (this.wake = resolve));
-    const m = this.queue.shift() as WorkerMessage;
-    if (m.type === 'done') {
-      this.closed = true;
-      return null;
-    }
-    if (m.type === 'error') {
-      this.closed = true;
-      throw rebuildError(m);
-    }
-    Atomics.add(this.taken, 0, 1);
-    Atomics.notify(this.taken, 0);
-    this.textBytes = m.textBytes;
-    this.intervals = m.fields.intervals;
-    this.intervalsGoal = m.fields.intervalsGoal;
-    this.dataSource = m.fields.dataSource;
-    // Records keep their identity: a report may hold a target while later batches fill it in.
-    m.records.forEach((t, k) => {
-      const i = m.firstRecord + k;
-      const known = this.targets[i];
-      if (known === undefined) this.targets[i] = t;
-      else Object.assign(known, t);
-    });
-    return decodeBatch(m);
-  }
-
-  async close(): Promise<void> {
-    if (this.closed && this.finished) return;
-    this.closed = true;
-    if (!this.finished) {
-      this.finished = true;
-      await this.worker.terminate();
-    }
   }
 }

@@ -5,9 +5,9 @@
  * over the snapshots inflates and parses the file again, handing snapshots out as they are
  * parsed, so memory stays flat in the file's size (for reports that take several passes,
  * a file of up to 2^20 regions is kept by its first pass, compactly: kept_snapshots.ts).
- * The first pass goes on from where opening stopped reading. Large files are inflated and
- * parsed on a worker thread while the report runs on the main thread
- * (json_parse_stream.ts); docs/PERFORMANCE.md has what a pass costs.
+ * The first pass goes on from where opening stopped reading. Inflation runs on zlib's
+ * thread pool while the main thread parses (json_parse_stream.ts); docs/PERFORMANCE.md has
+ * what a pass costs.
  *
  * What the header needs is read from the start of the file: damo writes a record's target
  * fields and intervals before its snapshots, and the base time is decided by the first
@@ -20,8 +20,8 @@
  */
 import { DamoError } from '../../core/errors.js';
 import type { Snapshot, TraceHeader, TraceSource, TraceTarget, TraceTrailer } from '../../core/model.js';
-import { openParseStream, type DamoJsonParseStream, type ParsedSnapshot, type ParseStreamOptions } from './json_parse_stream.js';
-import { damoJsonError, damoJsonHeader } from './json_reader.js';
+import { openParseStream, type DamoJsonParseStream, type ParsedSnapshot } from './json_parse_stream.js';
+import { damoJsonError, damoJsonHeader, type DamoJsonReadOptions } from './json_reader.js';
 import { KeptSnapshots } from './kept_snapshots.js';
 import {
   baseTimeOf,
@@ -66,7 +66,7 @@ export interface DamoJsonStreaming {
   keptMaxRegions?: number;
 }
 
-export interface OpenDamoJsonOptions extends ParseStreamOptions, DamoJsonStreaming {}
+export interface OpenDamoJsonOptions extends DamoJsonReadOptions, DamoJsonStreaming {}
 
 /** What opening read of a streamed file: its first pass goes on from there. */
 interface HeadStart {
@@ -75,7 +75,7 @@ interface HeadStart {
 }
 
 /** Reads a damo json or json_compressed file completely into memory. */
-export async function readDamoJson(path: string, opts: ParseStreamOptions): Promise<MemoryTraceSource> {
+export async function readDamoJson(path: string, opts: DamoJsonReadOptions): Promise<MemoryTraceSource> {
   const stream = openParseStream(path, opts);
   const parsed: ParsedSnapshot[] = [];
   try {
@@ -148,7 +148,7 @@ export class StreamedDamoJsonSource implements TraceSource {
   constructor(
     readonly path: string,
     readonly header: TraceHeader,
-    private readonly opts: ParseStreamOptions,
+    private readonly opts: DamoJsonReadOptions,
     private readonly keptMaxRegions = DAMO_JSON_KEPT_MAX_REGIONS,
     /** What opening parsed: the first pass goes on with it instead of reading that again. */
     private headStart: HeadStart | null = null,
