@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // Bundles the CLI for start-up time (issue 17; src/cli/bin.ts says how it is loaded): after
 // tsc, dist/src/cli/entry.js and everything it may import, commander and the pure-JavaScript
-// dependencies included, become one CommonJS file, dist/src/cli/damo.cjs, with esbuild; then
+// dependencies included, become one file, dist/src/cli/damo.cjs, with esbuild (CommonJS
+// inside a function expression that bin.ts calls); then
 // a run of typical commands on damo's small test recording leaves a V8 code cache of it,
 // dist/src/cli/damo.cjs.v8cache. dist/src/** stays as tsc wrote it: the tests import it.
 //
@@ -49,6 +50,13 @@ await esbuild.build({
   format: 'cjs',
   target: 'node20',
   external: NATIVE_PACKAGES.map((p) => `${p}/*`).concat(NATIVE_PACKAGES),
+  // Less text to read and parse; names stay, for the stacks --debug prints.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  // bin.ts compiles the file as it is: a function of what Node passes a CommonJS module.
+  banner: { js: '(function (exports, require, module, __filename, __dirname, __damoBundleUrl, __damoImport) {' },
+  footer: { js: '})' },
+  charset: 'ascii',
   plugins: [rewrite],
   legalComments: 'inline',
   logLevel: 'warning',

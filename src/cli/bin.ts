@@ -5,7 +5,7 @@
  * (issue 17), and most of start-up was Node loading and compiling some 50 ES modules one by
  * one. So the build (scripts/bundle-cli.mjs) also bundles entry.ts with everything it may
  * load (commander and the pure-JavaScript dependencies too; a module imported lazily is still
- * run only when first imported) into one CommonJS file beside this one, damo.cjs, and keeps
+ * run only when first imported) into one file beside this one, damo.cjs, and keeps
  * a V8 code cache of it, damo.cjs.v8cache: the bytecode of the functions a few typical
  * commands ran, so that they are not compiled again.
  *
@@ -29,13 +29,12 @@ interface CliEntry {
 }
 
 /**
- * The bundle's code runs inside this function, as Node runs a CommonJS module, plus what
- * the bundling replaced: __damoBundleUrl is this bundle's URL (each module's import.meta.url
- * is computed from it, so paths relative to a module still find the files beside it in
- * dist/), and __damoImport imports a package that cannot be bundled (a native one).
+ * The bundle is one function expression (scripts/bundle-cli.mjs), called as Node calls a
+ * CommonJS module, plus what the bundling replaced: __damoBundleUrl is the bundle's URL
+ * (each module's import.meta.url is computed from it, so paths relative to a module still
+ * find the files beside it in dist/), and __damoImport imports a package that cannot be
+ * bundled (a native one).
  */
-const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname, __damoBundleUrl, __damoImport) {';
-const WRAP_TAIL = '\n})';
 type Wrapper = (
   exports: object,
   require: NodeJS.Require,
@@ -78,13 +77,14 @@ function loadBundle(): { entry: CliEntry; script: Script } | undefined {
   let source: string;
   try {
     if (statSync(BUNDLE).mtimeMs < statSync(SELF).mtimeMs) return undefined;
-    source = readFileSync(BUNDLE, 'utf8');
+    // esbuild wrote it in ASCII: latin1 makes the one-byte string V8 wants without decoding.
+    source = readFileSync(BUNDLE, 'latin1');
   } catch {
     return undefined;
   }
   const useCache = process.env['DAMO_CODE_CACHE'] !== '0';
   const cachedData = useCache ? readOrUndefined(CODE_CACHE) : undefined;
-  const script = new Script(WRAP_HEAD + source + WRAP_TAIL, { filename: BUNDLE, cachedData });
+  const script = new Script(source, { filename: BUNDLE, cachedData });
   const training = process.env['DAMO_CODE_CACHE_TRAIN'] !== undefined;
   if (useCache && !training && (cachedData === undefined || script.cachedDataRejected === true)) {
     process.once('exit', () => writeCodeCache(script));
