@@ -39,9 +39,28 @@ export interface TextSink {
 
 const REGION_HEADER = '# start_addr     end_addr        length  nr_accesses   age';
 
+/** Two hex digits of each byte value. */
+const HEX_BYTES = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/**
+ * At least 12 hex digits. Below 2^48, six table look-ups: Number.prototype.toString(16) took
+ * 6 ms of a 0.1 s `report raw` on damo's small test file (19,546 addresses).
+ */
 function hex12(n: number): string {
-  const h = n.toString(16);
-  return h.length >= 12 ? h : '0'.repeat(12 - h.length) + h;
+  if (!(n >= 0 && n < 2 ** 48 && Number.isInteger(n))) {
+    const h = n.toString(16);
+    return h.length >= 12 ? h : '0'.repeat(12 - h.length) + h;
+  }
+  const hi = Math.floor(n / 2 ** 24);
+  const lo = n - hi * 2 ** 24;
+  return (
+    (HEX_BYTES[hi >>> 16] as string) +
+    (HEX_BYTES[(hi >>> 8) & 255] as string) +
+    (HEX_BYTES[hi & 255] as string) +
+    (HEX_BYTES[lo >>> 16] as string) +
+    (HEX_BYTES[(lo >>> 8) & 255] as string) +
+    (HEX_BYTES[lo & 255] as string)
+  );
 }
 
 function absTime(src: TraceSource, relNs: number): number {
