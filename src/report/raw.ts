@@ -94,6 +94,18 @@ export async function reportRaw(src: TraceSource, opts: RawOptions, sink: TextSi
     buf = '';
     return p;
   };
+  // Region sizes repeat from snapshot to snapshot (damo's small test file: 504 sizes in
+  // 9,773 regions), and their text is the costly part of a line: keep the latest ones.
+  const sizeTexts = new Map<number, string>();
+  const sizeText = (bytes: number): string => {
+    let text = sizeTexts.get(bytes);
+    if (text === undefined) {
+      if (sizeTexts.size >= 4096) sizeTexts.clear();
+      text = padLeft(formatSz(bytes, raw), 12);
+      sizeTexts.set(bytes, text);
+    }
+    return text;
+  };
   const dataSource = src.header.dataSource ?? 'unknown';
   for (let t = 0; t < src.header.targets.length; t++) {
     const target = src.header.targets[t];
@@ -127,7 +139,7 @@ export async function reportRaw(src: TraceSource, opts: RawOptions, sink: TextSi
         const start = s.starts[i] as number;
         const end = s.ends[i] as number;
         const p = line(
-          `${hex12(start)}-${hex12(end)} (${padLeft(formatSz(end - start, raw), 12)}) ` +
+          `${hex12(start)}-${hex12(end)} (${sizeText(end - start)}) ` +
             `${padLeft(pyInt(s.nrAccesses[i] as number), 11)} ${padLeft(pyInt(s.ages[i] as number), 5)}`,
         );
         if (p !== undefined) await p;
