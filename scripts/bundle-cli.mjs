@@ -36,6 +36,8 @@ const rewrite = {
       for (const name of NATIVE_PACKAGES) text = text.replaceAll(`import('${name}')`, `__damoImport('${name}')`);
       const own = JSON.stringify(relative(cliDir, args.path).split('\\').join('/'));
       text = text.replaceAll('import.meta.url', `new URL(${own}, __damoBundleUrl).href`);
+      // Anything else of import.meta (dirname, filename, resolve) would be empty in the bundle.
+      if (text.includes('import.meta')) throw new Error(`${args.path}: import.meta other than import.meta.url; teach scripts/bundle-cli.mjs to rewrite it`);
       return { contents: text, loader: 'js' };
     });
   },
