@@ -39,9 +39,28 @@ export interface TextSink {
 
 const REGION_HEADER = '# start_addr     end_addr        length  nr_accesses   age';
 
+/** Two hex digits of each byte value. */
+const HEX_BYTES = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/**
+ * At least 12 hex digits. Below 2^48, six table look-ups: Number.prototype.toString(16) took
+ * 6 ms of a 0.1 s `report raw` on damo's small test file (19,546 addresses).
+ */
 function hex12(n: number): string {
-  const h = n.toString(16);
-  return h.length >= 12 ? h : '0'.repeat(12 - h.length) + h;
+  if (!(n >= 0 && n < 2 ** 48 && Number.isInteger(n))) {
+    const h = n.toString(16);
+    return h.length >= 12 ? h : '0'.repeat(12 - h.length) + h;
+  }
+  const hi = Math.floor(n / 2 ** 24);
+  const lo = n - hi * 2 ** 24;
+  return (
+    (HEX_BYTES[hi >>> 16] as string) +
+    (HEX_BYTES[(hi >>> 8) & 255] as string) +
+    (HEX_BYTES[hi & 255] as string) +
+    (HEX_BYTES[lo >>> 16] as string) +
+    (HEX_BYTES[(lo >>> 8) & 255] as string) +
+    (HEX_BYTES[lo & 255] as string)
+  );
 }
 
 function absTime(src: TraceSource, relNs: number): number {
@@ -61,18 +80,31 @@ export async function reportRaw(src: TraceSource, opts: RawOptions, sink: TextSi
   let first = true;
   let buf = '';
   // Lines are joined with '\n' like damo's '\n'.join(lines).
-  const line = async (text: string): Promise<void> => {
+  // Not async: a promise per line (9,773 on damo's small test file) cost more than the
+  // text; the caller awaits only when a full buffer went to the sink.
+  const line = (text: string): Promise<void> | undefined => {
     if (!first) {
       buf += '\n';
       newlines++;
     }
     first = false;
     buf += text;
-    if (buf.length >= 1 << 16) {
-      const p = sink.write(buf);
-      buf = '';
-      if (p) await p;
+    if (buf.length < 1 << 16) return undefined;
+    const p = sink.write(buf);
+    buf = '';
+    return p;
+  };
+  // Region sizes repeat from snapshot to snapshot (damo's small test file: 504 sizes in
+  // 9,773 regions), and their text is the costly part of a line: keep the latest ones.
+  const sizeTexts = new Map<number, string>();
+  const sizeText = (bytes: number): string => {
+    let text = sizeTexts.get(bytes);
+    if (text === undefined) {
+      if (sizeTexts.size >= 4096) sizeTexts.clear();
+      text = padLeft(formatSz(bytes, raw), 12);
+      sizeTexts.set(bytes, text);
     }
+    return text;
   };
   const dataSource = src.header.dataSource ?? 'unknown';
   for (let t = 0; t < src.header.targets.length; t++) {
@@ -106,10 +138,11 @@ export async function reportRaw(src: TraceSource, opts: RawOptions, sink: TextSi
       for (let i = 0; i < n; i++) {
         const start = s.starts[i] as number;
         const end = s.ends[i] as number;
-        await line(
-          `${hex12(start)}-${hex12(end)} (${padLeft(formatSz(end - start, raw), 12)}) ` +
+        const p = line(
+          `${hex12(start)}-${hex12(end)} (${sizeText(end - start)}) ` +
             `${padLeft(pyInt(s.nrAccesses[i] as number), 11)} ${padLeft(pyInt(s.ages[i] as number), 5)}`,
         );
+        if (p !== undefined) await p;
       }
       await line('');
     });

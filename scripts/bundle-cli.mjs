@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// Bundles the CLI for start-up time (issue 17; src/cli/bin.ts says how it is loaded): after
+// tsc, dist/src/cli/entry.js and everything it may import, commander and the pure-JavaScript
+// dependencies included, become one file, dist/src/cli/damo.cjs, with esbuild (CommonJS
+// inside a function expression that bin.ts calls); then
+// a run of typical commands on damo's small test recording leaves a V8 code cache of it,
+// dist/src/cli/damo.cjs.v8cache. dist/src/** stays as tsc wrote it: the tests import it.
+//
+// What the bundling changes in the modules' text, so that they behave as they do unbundled:
+// - import.meta.url becomes the URL of the module's own file in dist/ (computed from the
+//   bundle's URL), so files found relative to a module (the addon, workers) are still found;
+// - import() of a native package (DuckDB, resvg) goes through bin.ts's own import();
+// - commander, loaded with createRequire() unbundled (src/cli/commander.ts), is require()d,
+//   which esbuild bundles.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import * as esbuild from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cliDir = join(root, 'dist/src/cli');
+const bundle = join(cliDir, 'damo.cjs');
+const codeCache = `${bundle}.v8cache`;
+/** Packages with native code: loaded from node_modules at run time. */
+const NATIVE_PACKAGES = ['@duckdb/node-api', '@resvg/resvg-js'];
+
+const rewrite = {
+  name: 'damo-dist-modules',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]dist[\\/]src[\\/].*\.js$/ }, (args) => {
+      let text = readFileSync(args.path, 'utf8');
+      text = text.replace(/createRequire\(import\.meta\.url\)\('commander'\)/g, "require('commander')");
+      for (const name of NATIVE_PACKAGES) text = text.replaceAll(`import('${name}')`, `__damoImport('${name}')`);
+      const own = JSON.stringify(relative(cliDir, args.path).split('\\').join('/'));
+      text = text.replaceAll('import.meta.url', `new URL(${own}, __damoBundleUrl).href`);
+      // Anything else of import.meta (dirname, filename, resolve) would be empty in the bundle.
+      if (text.includes('import.meta')) throw new Error(`${args.path}: import.meta other than import.meta.url; teach scripts/bundle-cli.mjs to rewrite it`);
+      return { contents: text, loader: 'js' };
+    });
+  },
+};
+
+rmSync(codeCache, { force: true });
+await esbuild.build({
+  entryPoints: [join(cliDir, 'entry.js')],
+  outfile: bundle,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: NATIVE_PACKAGES.map((p) => `${p}/*`).concat(NATIVE_PACKAGES),
+  // Less text to read and parse; names stay, for the stacks --debug prints.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  // bin.ts compiles the file as it is: a function of what Node passes a CommonJS module.
+  banner: { js: '(function (exports, require, module, __filename, __dirname, __damoBundleUrl, __damoImport) {' },
+  footer: { js: '})' },
+  charset: 'ascii',
+  plugins: [rewrite],
+  legalComments: 'inline',
+  logLevel: 'warning',
+});
+
+// The cache holds the bytecode of what the training commands ran: reading damo's json and
+// our trace, and the reports that are mostly start-up on small recordings.
+const fixture = join(root, 'test/fixtures/damo/damo-3.3.0-tests-report/damon.data');
+const commands = [['--version']];
+const tmp = mkdtempSync(join(tmpdir(), 'damo-bundle-'));
+try {
+  if (existsSync(fixture)) {
+    const trace = join(tmp, 'small.damo');
+    commands.push(['convert', '-i', fixture, '-o', trace]);
+    for (const input of [fixture, trace]) {
+      for (const report of ['wss', 'nr_regions', 'raw', 'access']) commands.push(['report', report, '-i', input]);
+    }
+  }
+  execFileSync(process.execPath, [join(cliDir, 'bin.js')], {
+    env: { ...process.env, DAMO_CODE_CACHE_TRAIN: JSON.stringify(commands), DAMO_BUNDLE: '1', DAMO_CODE_CACHE: '1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
+if (!existsSync(codeCache)) {
+  console.error(`bundle-cli: no code cache was written (${codeCache})`);
+  process.exit(1);
+}
+console.error(`bundle-cli: ${relative(root, bundle)} and its code cache`);

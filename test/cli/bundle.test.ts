@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * The damo executable runs the CLI from the bundle scripts/bundle-cli.mjs builds (src/cli/bin.ts);
+ * DAMO_BUNDLE=0 runs the ES modules tsc wrote. Both must print the same bytes and exit alike.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+import { projectRoot } from '../../src/core/version.js';
+import { damoFixture } from '../fixtures/damo_fixtures.js';
+import { fileTempDir } from '../fixtures/temp_dir.js';
+import { builtBinaryExists, runBin } from './helpers.js';
+
+const bundle = join(projectRoot(), 'dist/src/cli/damo.cjs');
+
+describe.skipIf(!builtBinaryExists())('the bundled CLI', () => {
+  const dir = fileTempDir('damo-bundle-');
+
+  it('is built, with its code cache', () => {
+    expect(existsSync(bundle)).toBe(true);
+    expect(existsSync(`${bundle}.v8cache`)).toBe(true);
+  });
+
+  it('is what bin.js runs, unless DAMO_BUNDLE=0 (the stack --debug prints says which)', () => {
+    const argv = ['--debug', 'report', 'wss', '-i', join(dir, 'missing')];
+    expect(runBin(argv).stderr).toContain('damo.cjs');
+    expect(runBin(argv, { env: { DAMO_BUNDLE: '0' } }).stderr).not.toContain('damo.cjs');
+  });
+
+  it('prints what the ES modules print', () => {
+    const json = damoFixture('damo-3.3.0-tests-report/damon.data');
+    const trace = join(dir, 'small.damo');
+    expect(runBin(['convert', '-i', json, '-o', trace]).stderr).toContain('damo: wrote');
+    const lines = [
+      ['--version'],
+      ['--help'],
+      ['report', '--help'],
+      ['report', 'wsss', '-i', json],
+      ['report', 'wss', '-i', join(trace, 'missing')],
+      ...[json, trace].flatMap((input) => ['wss', 'nr_regions', 'raw', 'access'].map((report) => ['report', report, '-i', input])),
+      ['report', 'wss', '-i', trace, '--json'],
+    ];
+    for (const argv of lines) {
+      const bundled = runBin(argv);
+      const modules = runBin(argv, { env: { DAMO_BUNDLE: '0' } });
+      expect({ argv, status: bundled.status, stdout: bundled.stdout, stderr: bundled.stderr }).toEqual({
+        argv,
+        status: modules.status,
+        stdout: modules.stdout,
+        stderr: modules.stderr,
+      });
+    }
+  }, 120_000);
+});
