@@ -52,14 +52,15 @@ describe.skipIf(!builtBinaryExists())('interrupting a heavy report', () => {
     const made = runBin(['synth', '-o', input, '--snapshots', '20000', '--regions', '300']);
     expect(made.status, made.stderr).toBe(0);
     // The signal comes 900 ms in, while each command reads; `report wss` reads 3M regions in
-    // about 0.4 s on a quiet host (one pass), and `report heats` on the column pass of trace
-    // format 3 not much more, so they get their signal sooner.
+    // about 0.4 s on a quiet host (one pass), `report heats` on the column pass of trace
+    // format 3 not much more, and `report heatmap` at its default 20x80 cells (its cell loop
+    // on locals, the CLI bundled) all 6M in under 0.9 s, so they get their signal sooner.
     const commands: [string[], NodeJS.Signals, number?][] = [
       [['report', 'heats', '-i', input], 'SIGTERM', 250],
       [['report', 'raw', '-i', input], 'SIGTERM'],
       [['report', 'access', '-i', input], 'SIGTERM'],
       [['adjust', '-i', input, '--aggregate_interval', '1000000', '--output', join(dir, 'adjusted.data')], 'SIGTERM'],
-      [['report', 'heatmap', '-i', input, '--output', 'raw'], 'SIGINT'],
+      [['report', 'heatmap', '-i', input, '--output', 'raw'], 'SIGINT', 250],
       [['report', 'wss', '-i', input], 'SIGTERM', 250],
       [['report', 'html', '-i', input, '-o', join(dir, 'page.html')], 'SIGTERM'],
       [['convert', '-i', input, '-o', join(dir, 'big.json')], 'SIGINT'],
