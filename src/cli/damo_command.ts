@@ -37,6 +37,16 @@ export function groupsOption(flags: string, description: string): Option {
   return option;
 }
 
+/**
+ * An option that takes exactly `count` values each time it is given, kept as one group per
+ * occurrence (damo's `nargs=N, action='append'`): `[['5ms', '100ms', '1s'], ...]`.
+ */
+export function exactGroupsOption(flags: string, description: string, count: number): Option {
+  const option = groupsOption(flags, description);
+  ARITY.set(option, count);
+  return option;
+}
+
 /** An option that takes exactly `count` values; `flags` names them as variadic (`<a_b...>`). */
 export function exactOption(flags: string, description: string, count: number): Option {
   const option = new Option(flags, description);
@@ -122,7 +132,8 @@ export class DamoCommand extends Command {
       const count = ARITY.get(option);
       if (GROUPED.has(option)) {
         const words: string[] = eq > 0 ? [arg.slice(eq + 1)] : [];
-        while (i + 1 < args.length && !this.stopsValues(args[i + 1] as string)) words.push(args[++i] as string);
+        const most = count ?? Number.POSITIVE_INFINITY;
+        while (words.length < most && i + 1 < args.length && !this.stopsValues(args[i + 1] as string)) words.push(args[++i] as string);
         // No value at all: commander reports the missing argument.
         out.push(words.length === 0 ? name : `${name}=${JSON.stringify(words)}`);
       } else if (eq > 0) {

@@ -12,12 +12,19 @@ import { exactOption } from './damo_command.js';
 import { addDamosOptions, schemesOfOptions, type DamosCliOptions } from './damos_options.js';
 import { ExitCode } from './exit_code.js';
 import { resolveMonitoring } from './monitoring.js';
+import { addDamonParamsOptions, damonParamsFlagsOf, givenDamonParams, type DamonParamsCliOptions } from './damon_params_options.js';
 import { DamoError } from '../core/errors.js';
-import { checkKdamondInterface, collectIntegers, kdamondInterfaceOption, parseNonNegativeInteger, parsePositiveInteger, type DamonInterface } from './values.js';
+import { checkKdamondInterface, kdamondInterfaceOption, parseNonNegativeInteger, parsePositiveInteger, type DamonInterface } from './values.js';
 
-interface StartCliOptions extends DamosCliOptions {
+interface StartCliOptions extends DamosCliOptions, DamonParamsCliOptions {
   schemes?: string;
   kdamonds?: string;
+  damon_interface_DEPRECATED?: DamonInterface;
+  sysfs_root: string;
+}
+
+interface TuneCliOptions extends DamosCliOptions {
+  schemes?: string;
   ops?: Ops;
   monitoring_intervals?: string[];
   sample?: string;
@@ -27,9 +34,9 @@ interface StartCliOptions extends DamosCliOptions {
   maxr?: number;
   damon_interface_DEPRECATED?: DamonInterface;
   monitoring_nr_regions_range?: string[];
-  regions?: string[];
-  target_pid?: number[];
   sysfs_root: string;
+  force?: boolean;
+  kdamond_index: number;
 }
 
 /** damo 3.3.0's single-value monitoring options, which its start_stop suite uses. */
@@ -45,21 +52,7 @@ function addDamoAttrOptions(cmd: Command): Command {
 
 /** The start flags that --kdamonds replaces, as given. */
 function kdamondsConflicts(args: string[], opts: StartCliOptions): string[] {
-  const given: Array<[string, unknown]> = [
-    ['a target', args.length > 0 ? args : undefined],
-    ['-c/--schemes', opts.schemes],
-    ['--ops', opts.ops],
-    ['--monitoring_intervals', opts.monitoring_intervals],
-    ['--monitoring_nr_regions_range', opts.monitoring_nr_regions_range],
-    ['--regions', opts.regions],
-    ['--target_pid', opts.target_pid],
-    ['-s/--sample', opts.sample],
-    ['-a/--aggr', opts.aggr],
-    ['-u/--updr', opts.updr],
-    ['-n/--minr', opts.minr],
-    ['-m/--maxr', opts.maxr],
-  ];
-  return given.filter(([, v]) => v !== undefined).map(([name]) => name);
+  return [...(args.length > 0 ? ['a target'] : []), ...(opts.schemes !== undefined ? ['-c/--schemes'] : []), ...givenDamonParams(opts)];
 }
 
 export function registerKdamondControl(program: Command, ctx: CommandContext): void {
@@ -68,7 +61,9 @@ export function registerKdamondControl(program: Command, ctx: CommandContext): v
     .summary('start a kdamond through DAMON sysfs and leave it running')
     .description(
       'Configure kdamond 0 through DAMON sysfs for a running process or physical memory, with ' +
-        'optional schemes, turn it on, check that it runs, and exit leaving it running. What was ' +
+        'optional schemes, turn it on, check that it runs, and exit leaving it running. The DAMON ' +
+        "parameter flags are those of 'damo args damon': repeated, with --nr_targets, --nr_schemes " +
+        'and --nr_ctxs, they describe several contexts and kdamonds, all started together. What was ' +
         'started is kept in a state file ($DAMO_STATE_DIR, default /run/damo-ts) so that ' +
         "'damo stop' stops only that. Refused while any other kdamond exists: adding one " +
         'rewrites nr_kdamonds, which DAMON refuses while a kdamond runs.',
@@ -76,18 +71,17 @@ export function registerKdamondControl(program: Command, ctx: CommandContext): v
     .argument('[target...]', "pid(s) of running processes, or 'paddr'")
     .option('-c, --schemes <file>', "schemes to apply: a file (damo JSON or the one-line language), or the scheme text itself")
     .option('--kdamonds <file_or_json>', "every kdamond, context, target and scheme at once, in damo's kdamonds layout (JSON or YAML, as 'damo args damon' prints it): a file, or the document itself")
-    .addOption(new Option('--ops <ops>', 'DAMON operations set (default: paddr for paddr, fvaddr with --regions, else vaddr)').choices(DAMON_OPS))
-    .addOption(exactOption('--monitoring_intervals <times...>', 'sampling, aggregation and ops-update intervals, with units', 3))
-    .addOption(exactOption('--monitoring_nr_regions_range <nr...>', 'minimum and maximum number of regions', 2))
-    .addOption(exactOption('-r, --regions <ranges...>', 'fixed ranges to monitor, "<start>-<end> ..." (fvaddr and paddr)', 1))
-    .option('--target_pid <pid>', 'pid of a target (repeatable), as an option', collectIntegers)
     .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs);
-  addDamoAttrOptions(addDamosOptions(start))
+  addDamonParamsOptions(start, { intervalsGoal: false });
+  addDamosOptions(start)
+    .addOption(kdamondInterfaceOption())
     .addHelpText('after', `
 Examples:
   $ damo start paddr -c '4K max 0 0 10s max pageout quota_sz=100M quota_reset=1s'
   $ damo start 1234 --monitoring_intervals 5ms 100ms 1s
   $ damo start paddr --damos_action pageout --damos_access_rate 0% 0% --damos_age 30s max --damos_quotas 10ms 100M 1s
+  $ damo start --numa_node 0 --damos_action migrate_cold 1 --numa_node 1 --damos_action migrate_hot 0 \\
+        --nr_targets 1 1 --nr_schemes 1 1 --nr_ctxs 1 1     # two kdamonds, one per node
   $ damo args damon paddr --format yaml > kdamonds.yaml && damo start --kdamonds kdamonds.yaml
   $ damo stop`)
     .action(async (args: string[], opts: StartCliOptions) => {
@@ -101,9 +95,8 @@ Examples:
         return;
       }
       const { runStartCliCommand } = await import('../record/kdamond/control_command.js');
-      const m = resolveMonitoring(args, opts, true, true);
       const schemes = (await schemesOfOptions(opts)) ?? [];
-      const code = runStartCliCommand(ctx.io, { sysfsRoot: opts.sysfs_root, target: m.target, ops: opts.ops, regions: m.regions, intervals: m.intervals, nrRegions: m.nrRegions, schemes, debug: ctx.debug() });
+      const code = runStartCliCommand(ctx.io, { sysfsRoot: opts.sysfs_root, flags: damonParamsFlagsOf(args, opts, schemes), debug: ctx.debug() });
       if (code !== 0) throw new ExitCode(code);
     });
 
@@ -128,7 +121,7 @@ Examples:
   $ damo tune --monitoring_intervals 10ms 200ms 2s
   $ damo tune -c '4K max 0 0 30s max pageout'
   $ damo tune --aggr 200ms           # damo's single-value form; the others take their defaults`)
-    .action(async (opts: StartCliOptions & { force?: boolean; kdamond_index: number }) => {
+    .action(async (opts: TuneCliOptions) => {
       checkKdamondInterface(opts.damon_interface_DEPRECATED);
       const { runTuneCliCommand } = await import('../record/kdamond/control_command.js');
       const m = resolveMonitoring(['paddr'], opts, true);

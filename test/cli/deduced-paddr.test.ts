@@ -21,7 +21,7 @@ describe('--ops paddr without a target', () => {
   it('other operations sets still need a target; record still asks for one', async () => {
     const r = await runMain(['args', 'damon', '--ops', 'vaddr']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/nothing to apply the schemes to/);
+    expect(r.stderr).toMatch(/target 0 is monitored with vaddr and needs a process: give its pid/);
     const record = await runMain(['record', '-o', '/nonexistent-dir/x.data']);
     expect(record.code).toBe(2);
     expect(record.stderr).toMatch(/nothing to record/);

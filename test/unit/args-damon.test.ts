@@ -6,7 +6,8 @@ import { parse } from 'yaml';
 import { kdamondsFromFlags } from '../../src/record/kdamond/args_damon.js';
 import { kdamondsKvpairs } from '../../src/record/kdamond/damon_status_format.js';
 import { kdamondsJson, kdamondsYaml } from '../../src/record/kdamond/kdamonds_text.js';
-import { kdamondTargets } from '../../src/record/kdamond/control_command.js';
+import { noDamonParamsFlags, resolveDamonParams } from '../../src/record/kdamond/damon_params.js';
+import type { HostFiles } from '../../src/record/pa_layout.js';
 import { defaultPaddrRegion, systemRamSpan } from '../../src/record/paddr.js';
 
 const IOMEM = ['00000000-00000fff : Reserved', '00001000-0009fbff : System RAM', '00100000-bfffffff : System RAM', '  01000000-01ffffff : Kernel code', '100000000-63fffffff : System RAM', ''].join('\n');
@@ -18,7 +19,9 @@ describe('damo args damon model', () => {
     expect(systemRamSpan(IOMEM)).toEqual([0x1000, 0x640000000]);
     expect(defaultPaddrRegion(() => IOMEM, 'span')).toEqual([0x1000, 0x640000000]);
     expect(defaultPaddrRegion(() => IOMEM)).toEqual([0x100000000, 0x640000000]);
-    expect(kdamondTargets({ kind: 'paddr' }, 'paddr', null, () => IOMEM)).toEqual([{ regions: [[0x1000, 0x640000000]] }]);
+    const files: HostFiles = { root: '/fake', readText: () => IOMEM, list: () => [], isDir: () => false };
+    const [kd] = resolveDamonParams({ ...noDamonParamsFlags(), deduced: { kind: 'paddr' } }, files);
+    expect(kd?.contexts[0]?.targets).toEqual([{ regions: [[0x1000, 0x640000000]] }]);
   });
 
   it('leaves a paddr target without pid (null), a process target without regions under vaddr', () => {

@@ -16,6 +16,7 @@ import type { Bound, Scheme } from '../../schemes/model.js';
 import type { KdamondTarget } from '../sysfs.js';
 import { DEFAULT_GOAL_TUNER, type DamonStatusContext, type DamonStatusKdamond, type DamonStatusScheme } from './damon_status.js';
 import { kdamondsKvpairs, kdamondsText, type StatusFormatOptions } from './damon_status_format.js';
+import type { IntervalsGoalParams, ResolvedKdamond } from './damon_params.js';
 import { kdamondsJson, kdamondsYaml } from './kdamonds_text.js';
 
 export type ArgsDamonFormat = 'json' | 'yaml' | 'report';
@@ -31,13 +32,7 @@ export interface ArgsDamonRequest {
   intervalsGoal?: IntervalsGoalParams;
 }
 
-/** `--monitoring_intervals_goal`: access_bp in basis points, aggrs, sample interval bounds in us. */
-export interface IntervalsGoalParams {
-  accessBp: number;
-  aggrs: number;
-  minSampleUs: number;
-  maxSampleUs: number;
-}
+export type { IntervalsGoalParams };
 
 function bound(v: Bound): number {
   return v === 'max' ? ULONG_MAX_F : v;
@@ -106,14 +101,23 @@ export function kdamondsFromFlags(req: Omit<ArgsDamonRequest, 'format' | 'raw'>)
   return [{ state: 'off', pid: '-1', refreshMs: 0, contexts: [contextFromFlags(req)] }];
 }
 
-export function runArgsDamonCommand(io: CliIO, req: ArgsDamonRequest): number {
-  const kdamonds = kdamondsFromFlags(req);
-  const o: StatusFormatOptions = { raw: req.raw, paramsOnly: true, fromFlags: true };
-  if (req.format === 'report') {
+/** The kdamonds that the flags resolved to (damon_params.ts), in the model `report damon` prints. */
+export function kdamondsOfResolved(kdamonds: readonly ResolvedKdamond[]): DamonStatusKdamond[] {
+  return kdamonds.map((k) => ({ state: 'off', pid: '-1', refreshMs: 0, contexts: k.contexts.map((c) => contextFromFlags({ ...c, ...(c.intervalsGoal === undefined ? {} : { intervalsGoal: c.intervalsGoal }) })) }));
+}
+
+/** Prints kdamonds as `damo args damon` does: damo's JSON, YAML, or the `report damon` text. */
+export function printKdamonds(io: CliIO, kdamonds: readonly DamonStatusKdamond[], format: ArgsDamonFormat, raw: boolean): number {
+  const o: StatusFormatOptions = { raw, paramsOnly: true, fromFlags: true };
+  if (format === 'report') {
     io.stdout.write(kdamondsText(kdamonds, o));
     return 0;
   }
   const doc = { kdamonds: kdamondsKvpairs(kdamonds, o) };
-  io.stdout.write(req.format === 'json' ? kdamondsJson(doc) : kdamondsYaml(doc));
+  io.stdout.write(format === 'json' ? kdamondsJson(doc) : kdamondsYaml(doc));
   return 0;
+}
+
+export function runArgsDamonCommand(io: CliIO, req: ArgsDamonRequest): number {
+  return printKdamonds(io, kdamondsFromFlags(req), req.format, req.raw);
 }
