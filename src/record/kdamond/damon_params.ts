@@ -139,7 +139,9 @@ function targetAt(f: DamonParamsFlags, i: number, ops: Ops, files: HostFiles): K
   const nodes = f.numaNode[i];
   const pid = f.targetPid[i];
   const where = `target ${i}`;
-  if (nodes !== undefined && ops !== 'paddr') throw usage(`--numa_node ${nodes.join(' ')} (${where}): only a paddr target is limited to NUMA nodes, and this target is monitored with ${ops}`);
+  if (nodes !== undefined && ops !== 'paddr') {
+    throw usage(`--numa_node ${nodes.join(' ')} (${where}): only a paddr target is limited to NUMA nodes, and this target is monitored with ${ops}`, 'the i-th --numa_node is for the i-th target; put the paddr contexts first to give only their targets --numa_node');
+  }
   if (nodes !== undefined && regions !== undefined) throw usage(`--numa_node ${nodes.join(' ')} and --regions both give the regions of ${where}; give one of them`);
   if (ops === 'paddr') {
     if (regions !== undefined) return { regions };
