@@ -4,10 +4,10 @@
  * src/schemes/damos_flags.ts makes them into schemes.
  */
 import type { Command } from './commander.js';
-import { exactOption, groupsOption } from './damo_command.js';
+import { exactGroupsOption, exactOption, groupsOption } from './damo_command.js';
 import { DamoError } from '../core/errors.js';
 import type { DamosFlags } from '../schemes/damos_flags.js';
-import type { Scheme } from '../schemes/model.js';
+import { QUOTA_GOAL_TUNERS, type Scheme } from '../schemes/model.js';
 import { collectIntegers } from './values.js';
 
 export interface DamosCliOptions {
@@ -26,6 +26,9 @@ export interface DamosCliOptions {
   damos_filter?: string[][];
   damos_nr_filters?: number[];
   damos_wmarks?: string[];
+  damos_quota_goal_tuner?: string[];
+  damos_quota_fail_charge_ratio?: string[][];
+  damos_max_nr_snapshots?: string[];
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -48,7 +51,10 @@ export function addDamosOptions(cmd: Command): Command {
     .option('--damos_nr_quota_goals <nr...>', 'how many --damos_quota_goal belong to each scheme, in order', collectIntegers)
     .addOption(groupsOption('--damos_filter <filter...>', 'filters: <allow|reject> [none] <type> [arguments] (anon, active, young, unmapped, memcg PATH, addr START END, target IDX, hugepage_size MIN MAX)'))
     .option('--damos_nr_filters <nr...>', 'how many --damos_filter belong to each scheme, in order', collectIntegers)
-    .addOption(exactOption('--damos_wmarks <wmark...>', '<metric (none|free_mem_rate)> <interval (us)> <high> <mid> <low (permil)> of the scheme', 5));
+    .addOption(exactOption('--damos_wmarks <wmark...>', '<metric (none|free_mem_rate)> <interval (us)> <high> <mid> <low (permil)> of the scheme', 5))
+    .option('--damos_quota_goal_tuner <tuner>', `how the quota goals of the scheme tune its quota: ${QUOTA_GOAL_TUNERS.join(' or ')} (default consist; Linux 6.19+)`, collect)
+    .addOption(exactGroupsOption('--damos_quota_fail_charge_ratio <num_denom...>', '<numerator> <denominator>: the share of a region the action failed on that is charged to the quota of the scheme (Linux 6.19+)', 2))
+    .option('--damos_max_nr_snapshots <nr>', 'how many DAMOS snapshots the scheme takes before it deactivates itself (0: no limit)', collect);
 }
 
 /** The values of an option that takes exactly `n` each time, one group per occurrence. */
@@ -77,6 +83,9 @@ export function damosFlagsOf(o: DamosCliOptions): DamosFlags {
     nrQuotaGoals: o.damos_nr_quota_goals,
     filter: o.damos_filter ?? [],
     nrFilters: o.damos_nr_filters,
+    quotaGoalTuner: o.damos_quota_goal_tuner ?? [],
+    quotaFailChargeRatio: o.damos_quota_fail_charge_ratio ?? [],
+    maxNrSnapshots: o.damos_max_nr_snapshots ?? [],
     wmarks: groupsOf('--damos_wmarks', o.damos_wmarks, 5, '<metric> <interval> <high> <mid> <low>'),
   };
 }

@@ -15,7 +15,7 @@
  */
 import { DamoError } from '../core/errors.js';
 import { parseSchemesJson } from './damo_json.js';
-import { isMigrateAction, isDamosAction, QUOTA_GOAL_MEMCG_METRICS, QUOTA_GOAL_NID_METRICS, type Scheme } from './model.js';
+import { isMigrateAction, isDamosAction, QUOTA_GOAL_MEMCG_METRICS, QUOTA_GOAL_NID_METRICS, QUOTA_GOAL_TUNERS, type QuotaGoalTuner, type Scheme } from './model.js';
 
 /** The flags as typed: one entry per occurrence, each the words of that occurrence. */
 export interface DamosFlags {
@@ -34,12 +34,15 @@ export interface DamosFlags {
   filter: string[][];
   nrFilters: number[] | undefined;
   wmarks: string[][];
+  quotaGoalTuner: string[];
+  quotaFailChargeRatio: string[][];
+  maxNrSnapshots: string[];
 }
 
 export function noDamosFlags(f: DamosFlags): boolean {
   return (
     f.action.length === 0 &&
-    [f.szRegion, f.accessRate, f.age, f.applyInterval, f.quotas, f.quotaInterval, f.quotaTime, f.quotaSpace, f.quotaWeights, f.quotaGoal, f.filter, f.wmarks].every((l) => l.length === 0) &&
+    [f.szRegion, f.accessRate, f.age, f.applyInterval, f.quotas, f.quotaInterval, f.quotaTime, f.quotaSpace, f.quotaWeights, f.quotaGoal, f.filter, f.wmarks, f.quotaGoalTuner, f.quotaFailChargeRatio, f.maxNrSnapshots].every((l) => l.length === 0) &&
     f.nrQuotaGoals === undefined &&
     f.nrFilters === undefined
   );
@@ -166,6 +169,9 @@ export function schemesFromDamosFlags(f: DamosFlags): Scheme[] {
   tooMany(f.applyInterval, n, '--damos_apply_interval');
   tooMany(quotas, n, '--damos_quotas (or --damos_quota_interval)');
   tooMany(f.wmarks, n, '--damos_wmarks');
+  tooMany(f.quotaGoalTuner, n, '--damos_quota_goal_tuner');
+  tooMany(f.quotaFailChargeRatio, n, '--damos_quota_fail_charge_ratio');
+  tooMany(f.maxNrSnapshots, n, '--damos_max_nr_snapshots');
   const goals = perScheme(f.quotaGoal, f.nrQuotaGoals, n, '--damos_quota_goal', '--damos_nr_quota_goals');
   const filterWords = perScheme(f.filter, f.nrFilters, n, '--damos_filter', '--damos_nr_filters');
   const docs = f.action.map((words, i) => {
@@ -206,11 +212,41 @@ export function schemesFromDamosFlags(f: DamosFlags): Scheme[] {
     s.filters = filtersJson((filterWords[i] ?? []).flat(), `--damos_filter of scheme ${i}`);
     return s;
   });
+  let schemes: Scheme[];
   try {
-    return parseSchemesJson(JSON.stringify(docs), '--damos_* flags');
+    schemes = parseSchemesJson(JSON.stringify(docs), '--damos_* flags');
   } catch (e) {
     throw asFlagError(e);
   }
+  schemes.forEach((s, i) => {
+    const hasQuota = quotas[i] !== undefined;
+    const tuner = f.quotaGoalTuner[i];
+    if (tuner !== undefined) {
+      if (!(QUOTA_GOAL_TUNERS as readonly string[]).includes(tuner)) throw usage(`--damos_quota_goal_tuner ${tuner} (scheme ${i}): expected ${QUOTA_GOAL_TUNERS.join(' or ')}`);
+      if (!hasQuota) throw usage(`--damos_quota_goal_tuner ${tuner} (scheme ${i}): the scheme has no quota to tune`, 'give it --damos_quotas or --damos_quota_interval, with --damos_quota_goal');
+      s.quotas.goalTuner = tuner as QuotaGoalTuner;
+    }
+    const ratio = f.quotaFailChargeRatio[i];
+    if (ratio !== undefined) {
+      const where = `--damos_quota_fail_charge_ratio ${ratio.join(' ')} (scheme ${i})`;
+      if (ratio.length !== 2) throw usage(`${where}: expected two values, <numerator> <denominator>`);
+      const [num, denom] = ratio.map((w) => countOf(w, where, 'numerator and denominator')) as [number, number];
+      if (!hasQuota) throw usage(`${where}: the scheme has no quota to charge`, 'give it --damos_quotas or --damos_quota_interval');
+      s.quotas.failChargeNum = num;
+      s.quotas.failChargeDenom = denom;
+    }
+    const max = f.maxNrSnapshots[i];
+    if (max !== undefined) s.maxNrSnapshots = countOf(max, `--damos_max_nr_snapshots ${max} (scheme ${i})`, 'the maximum number of snapshots');
+  });
+  return schemes;
+}
+
+/** A count as damo reads it (digits, with optional thousands commas). */
+function countOf(word: string, where: string, what: string): number {
+  const text = word.replace(/,/g, '').trim();
+  const v = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(v)) throw usage(`${where}: '${word}' is not a non-negative integer (${what})`);
+  return v;
 }
 
 /** Which flag set each part of the scheme JSON the flags were turned into. */

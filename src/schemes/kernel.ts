@@ -222,6 +222,11 @@ export function sysfsFiles(schemes: readonly Scheme[], iv: SchemeIntervals): Sys
         if (g.memcgPath !== undefined) add(`quotas/goals/${j}/path`, g.memcgPath);
       });
     }
+    if (q.goalTuner !== undefined && q.goalTuner !== 'consist') add('quotas/goal_tuner', q.goalTuner);
+    if (q.failChargeDenom !== undefined && q.failChargeDenom !== 0) {
+      add('quotas/fail_charge_num', ulongText(q.failChargeNum ?? 0));
+      add('quotas/fail_charge_denom', ulongText(q.failChargeDenom));
+    }
     const w = s.watermarks;
     add('watermarks/metric', w.metric);
     add('watermarks/interval_us', ulongText(w.intervalUs));
@@ -245,6 +250,7 @@ export function sysfsFiles(schemes: readonly Scheme[], iv: SchemeIntervals): Sys
         add(`${fd}/max`, f.hugepageMax === undefined || f.hugepageMax === 'max' ? ULONG_MAX.toString() : ulongText(f.hugepageMax));
       }
     });
+    if (s.maxNrSnapshots !== undefined && s.maxNrSnapshots !== 0) add('stats/max_nr_snapshots', ulongText(s.maxNrSnapshots));
     if (s.dests.length > 0) {
       add('dests/nr_dests', String(s.dests.length));
       s.dests.forEach((dst, j) => {

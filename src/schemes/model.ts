@@ -118,7 +118,15 @@ export interface Quotas {
   resetIntervalMs: Bound;
   weights: QuotaWeights;
   goals: QuotaGoal[];
+  /** How the goals tune the quota: 'consist' (DAMON's default) or 'temporal' (Linux 6.19+); unset: DAMON's default. */
+  goalTuner?: QuotaGoalTuner;
+  /** Share of a region the action failed on that is charged to the quota, num/denom (Linux 6.19+); unset: DAMON's default (0/0). */
+  failChargeNum?: number;
+  failChargeDenom?: number;
 }
+
+export const QUOTA_GOAL_TUNERS = ['consist', 'temporal'] as const;
+export type QuotaGoalTuner = (typeof QUOTA_GOAL_TUNERS)[number];
 
 export const WMARK_METRICS = ['none', 'free_mem_rate'] as const;
 export type WmarkMetric = (typeof WMARK_METRICS)[number];
@@ -178,6 +186,8 @@ export interface Scheme {
   /** migrate_hot/migrate_cold only. */
   targetNid?: number;
   dests: MigrateDest[];
+  /** How many DAMOS snapshots the scheme may take before it deactivates itself (stats/max_nr_snapshots); unset: 0, no limit. */
+  maxNrSnapshots?: number;
   origin?: SchemeOrigin;
 }
 

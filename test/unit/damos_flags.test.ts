@@ -3,12 +3,15 @@
 import { describe, expect, it } from 'vitest';
 
 import { schemesFromDamosFlags, type DamosFlags } from '../../src/schemes/damos_flags.js';
+import { sysfsFiles } from '../../src/schemes/kernel.js';
+import type { Scheme } from '../../src/schemes/model.js';
 import { runMain } from '../cli/helpers.js';
 
 function flags(f: Partial<DamosFlags>): DamosFlags {
   return {
     action: [], szRegion: [], accessRate: [], age: [], applyInterval: [], quotas: [], quotaInterval: [], quotaTime: [],
     quotaSpace: [], quotaWeights: [], quotaGoal: [], nrQuotaGoals: undefined, filter: [], nrFilters: undefined, wmarks: [],
+    quotaGoalTuner: [], quotaFailChargeRatio: [], maxNrSnapshots: [],
     ...f,
   };
 }
@@ -74,5 +77,40 @@ describe('--damos_* flags', () => {
     const short = await runMain(['args', 'damon', 'paddr', '--damos_action', 'stat', '--damos_sz_region', '4K', '--damos_age', '1s', 'max']);
     expect(short.code).toBe(2);
     expect(short.stderr).toMatch(/--damos_sz_region takes 2 values each time/);
+  });
+
+  it('--damos_quota_goal_tuner, --damos_quota_fail_charge_ratio, --damos_max_nr_snapshots go to the schemes in order, and to their sysfs files', () => {
+    const [a, b] = schemesFromDamosFlags(
+      flags({
+        action: [['pageout'], ['stat']],
+        quotas: [['10ms', '100M', '1s'], ['0', '0', '1s']],
+        quotaGoalTuner: ['temporal'],
+        quotaFailChargeRatio: [['1', '4']],
+        maxNrSnapshots: ['3', '5'],
+      }),
+    );
+    expect([a?.quotas.goalTuner, a?.quotas.failChargeNum, a?.quotas.failChargeDenom, a?.maxNrSnapshots]).toEqual(['temporal', 1, 4, 3]);
+    expect([b?.quotas.goalTuner, b?.quotas.failChargeDenom, b?.maxNrSnapshots]).toEqual([undefined, undefined, 5]);
+    const files = new Map(sysfsFiles([a, b] as Scheme[], { sampleUs: 5000, aggrUs: 100_000 }).map((f) => [f.path, f.value]));
+    expect([files.get('schemes/0/quotas/goal_tuner'), files.get('schemes/0/quotas/fail_charge_num'), files.get('schemes/0/quotas/fail_charge_denom'), files.get('schemes/0/stats/max_nr_snapshots')]).toEqual(['temporal', '1', '4', '3']);
+    // DAMON's defaults are not written, so that kernels without the files still take the schemes
+    expect([files.has('schemes/1/quotas/goal_tuner'), files.has('schemes/1/quotas/fail_charge_num'), files.get('schemes/1/stats/max_nr_snapshots')]).toEqual([false, false, '5']);
+  });
+
+  it('refuses a bad tuner, ratio or snapshot count, or one for a scheme without a quota, saying what was expected', () => {
+    const one = (f: Partial<DamosFlags>): DamosFlags => flags({ action: [['pageout']], quotas: [['10ms']], ...f });
+    expect(() => schemesFromDamosFlags(one({ quotaGoalTuner: ['fast'] }))).toThrow(/--damos_quota_goal_tuner fast \(scheme 0\): expected consist or temporal/);
+    expect(() => schemesFromDamosFlags(one({ quotaGoalTuner: ['temporal', 'consist'] }))).toThrow(/2 --damos_quota_goal_tuner for 1 --damos_action/);
+    expect(() => schemesFromDamosFlags(flags({ action: [['pageout']], quotaGoalTuner: ['temporal'] }))).toThrow(/the scheme has no quota to tune/);
+    expect(() => schemesFromDamosFlags(one({ quotaFailChargeRatio: [['1', 'half']] }))).toThrow(/--damos_quota_fail_charge_ratio 1 half \(scheme 0\): 'half' is not a non-negative integer/);
+    expect(() => schemesFromDamosFlags(flags({ action: [['pageout']], quotaFailChargeRatio: [['1', '2']] }))).toThrow(/the scheme has no quota to charge/);
+    expect(() => schemesFromDamosFlags(one({ maxNrSnapshots: ['-1'] }))).toThrow(/--damos_max_nr_snapshots -1 \(scheme 0\): '-1' is not a non-negative integer/);
+    expect(() => schemesFromDamosFlags(flags({ maxNrSnapshots: ['1'] }))).toThrow(/need a --damos_action/);
+  });
+
+  it('the CLI takes the ratio as two values each time (exit 2 otherwise)', async () => {
+    const r = await runMain(['args', 'damon', 'paddr', '--damos_action', 'stat', '--damos_quotas', '10ms', '--damos_quota_fail_charge_ratio', '1', '--damos_age', '1s', 'max']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^damo: --damos_quota_fail_charge_ratio 1 \(scheme 0\): expected two values, <numerator> <denominator>/);
   });
 });

@@ -59,10 +59,10 @@ export function statusSchemeOf(s: Scheme): DamonStatusScheme {
       resetIntervalMs: bound(q.resetIntervalMs),
       weights: { sz: q.weights.szPermil, nrAccesses: q.weights.nrAccessesPermil, age: q.weights.agePermil },
       goals: q.goals.map((g) => ({ metric: g.metric, targetValue: g.targetValue, currentValue: g.currentValue, nid: g.nid ?? null, memcgPath: g.memcgPath ?? null })),
-      goalTuner: DEFAULT_GOAL_TUNER,
+      goalTuner: q.goalTuner ?? DEFAULT_GOAL_TUNER,
       effectiveBytes: 0,
-      failChargeNum: 0,
-      failChargeDenom: 0,
+      failChargeNum: q.failChargeNum ?? 0,
+      failChargeDenom: q.failChargeDenom ?? 0,
     },
     watermarks: { metric: w.metric, intervalUs: w.intervalUs, high: w.highPermil, mid: w.midPermil, low: w.lowPermil },
     filters: s.filters.map((f) => ({
@@ -74,7 +74,7 @@ export function statusSchemeOf(s: Scheme): DamonStatusScheme {
       damonTargetIdx: f.type === 'target' ? (f.targetIdx ?? 0) : null,
       hugepageSize: f.type === 'hugepage_size' ? [f.hugepageMin ?? 0, bound(f.hugepageMax ?? 'max')] : null,
     })),
-    stats: { nrTried: 0, szTried: 0, nrApplied: 0, szApplied: 0, szOpsFilterPassed: 0, qtExceeds: 0, nrSnapshots: 0, maxNrSnapshots: 0 },
+    stats: { nrTried: 0, szTried: 0, nrApplied: 0, szApplied: 0, szOpsFilterPassed: 0, qtExceeds: 0, nrSnapshots: 0, maxNrSnapshots: s.maxNrSnapshots ?? 0 },
     triedRegions: [],
     triedTotalBytes: null,
   };
