@@ -2,7 +2,7 @@
 // The byte buffer `report access` builds its text in: UTF-8 bytes, padded lines, newline count, growth.
 import { describe, expect, it } from 'vitest';
 
-import { formatNr } from '../../src/core/fmt.js';
+import { formatNr, pyInt } from '../../src/core/fmt.js';
 import { constText, TextBytes } from '../../src/core/text_bytes.js';
 
 const text = (t: TextBytes): string => Buffer.from(t.bytes()).toString('utf8');
@@ -62,5 +62,41 @@ describe('TextBytes', () => {
       expect(text(u)).toBe(formatNr(x, false));
     }
   });
-});
 
+  it('puts integers as Python prints them, every power of ten and its neighbours included', () => {
+    const t = new TextBytes(1);
+    const xs = [0, -0, 5, -5, 1e21, 2.5, -2.5, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER];
+    for (let p = 1; p <= 1e15; p *= 10) xs.push(p - 1, p, p + 1, -p);
+    for (const x of xs) {
+      t.putInt(x, pyInt);
+      t.put(' ');
+    }
+    expect(text(t)).toBe(xs.map((x) => pyInt(x)).join(' ') + ' ');
+    // Grouped integers against formatNr over the same powers of ten.
+    const g = new TextBytes(1);
+    const ys = xs.filter((x) => Number.isSafeInteger(x) && x >= 0);
+    for (const y of ys) {
+      g.putGroupedInt(y, String);
+      g.put(' ');
+    }
+    expect(text(g)).toBe(ys.map((y) => formatNr(y, false)).join(' ') + ' ');
+  });
+
+  it('hands its bytes over without copying and reuses a buffer given back', () => {
+    // Large enough for a buffer of its own (small ones come from Node's shared pool).
+    const t = new TextBytes(1 << 16);
+    t.put('first');
+    const a = t.takeBytes();
+    expect(Buffer.from(a).toString()).toBe('first');
+    expect(t.length).toBe(0);
+    t.put('second');
+    // Writing goes on in another buffer: what was taken stays as it was.
+    expect(Buffer.from(a).toString()).toBe('first');
+    t.giveBack(a);
+    const b = t.takeBytes();
+    expect(Buffer.from(b).toString()).toBe('second');
+    t.put('third');
+    // The buffer given back is the one in use now.
+    expect(Buffer.from(a.buffer, 0, 5).toString()).toBe('third');
+  });
+});

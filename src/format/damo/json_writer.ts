@@ -70,17 +70,23 @@ const I6 = ' '.repeat(24);
 const I7 = ' '.repeat(28);
 
 /** A region's nr_accesses.percent: kept from damo's record filter, derived with `units`, or null. */
-function percentText(s: Snapshot, i: number, nr: number, units: Intervals | undefined): string {
+function putPercent(out: TextBytes, s: Snapshot, i: number, nr: number, units: Intervals | undefined): void {
   const kept = s.nrAccessesPercent?.[i];
-  if (kept !== undefined) return Number.isNaN(kept) ? 'null' : pyInt(kept);
-  return units === undefined ? 'null' : pyInt(Math.trunc((nr * 100.0) / (units.aggrUs / units.sampleUs)));
+  if (kept !== undefined) {
+    if (Number.isNaN(kept)) out.putConst(REGION.null);
+    else out.putInt(kept, pyInt);
+  } else if (units === undefined) out.putConst(REGION.null);
+  else out.putInt(Math.trunc((nr * 100.0) / (units.aggrUs / units.sampleUs)), pyInt);
 }
 
 /** A region's age.usec, the same way. */
-function usecText(s: Snapshot, i: number, age: number, units: Intervals | undefined): string {
+function putUsec(out: TextBytes, s: Snapshot, i: number, age: number, units: Intervals | undefined): void {
   const kept = s.ageUsec?.[i];
-  if (kept !== undefined) return Number.isNaN(kept) ? 'null' : `"${formatTimeNsExact(kept * 1000, false)}"`;
-  return units === undefined || age < 0 ? 'null' : `"${formatTimeNsExact(age * units.aggrUs * 1000, false)}"`;
+  if (kept !== undefined) {
+    if (Number.isNaN(kept)) out.putConst(REGION.null);
+    else out.put(`"${formatTimeNsExact(kept * 1000, false)}"`);
+  } else if (units === undefined || age < 0) out.putConst(REGION.null);
+  else out.put(`"${formatTimeNsExact(age * units.aggrUs * 1000, false)}"`);
 }
 
 /** A region's constant text around its values, at damo's indentation (5 levels deep). */
@@ -110,11 +116,12 @@ function putRegion(out: TextBytes, s: Snapshot, i: number, units: Intervals | un
   out.putConst(REGION.afterStart);
   out.putGroupedInt(s.ends[i] as number, formatNrHuman);
   out.putConst(REGION.afterEnd);
-  out.put(Number.isInteger(nr) ? pyInt(nr) : pyRepr(nr));
+  if (Number.isInteger(nr)) out.putInt(nr, pyInt);
+  else out.put(pyRepr(nr));
   out.putConst(REGION.afterSamples);
-  out.put(percentText(s, i, nr, units));
+  putPercent(out, s, i, nr, units);
   out.putConst(REGION.afterPercent);
-  out.put(usecText(s, i, age, units));
+  putUsec(out, s, i, age, units);
   out.putConst(REGION.afterUsec);
   if (age >= 0) {
     out.putConst(REGION.quote);
@@ -173,7 +180,7 @@ const EMIT_BYTES = 1 << 20;
 /**
  * Writes the JSON text into `out`, handing its bytes to `emit` whenever about EMIT_BYTES
  * gathered and at the end (`out` is then reset: emit must be done with them when its
- * promise settles). Memory stays bounded: snapshots stream through. Targets are written
+ * promise settles, or take them with out.takeBytes()). Memory stays bounded: snapshots stream through. Targets are written
  * as damo records in header order.
  */
 async function writeDamoJsonText(
@@ -311,9 +318,12 @@ export async function writeDamoJson(
       ? createDeflate({ level: DEFLATE_LEVEL, writableHighWaterMark: 8 * EMIT_BYTES } as Parameters<typeof createDeflate>[0])
       : file;
     if (opts.compressed) (target as ReturnType<typeof createDeflate>).pipe(file);
-    await writeDamoJsonText(src, { raw: true }, new TextBytes(), async (bytes) => {
-      // The writer reuses its buffer: the stream gets a copy it may hold.
-      if (!target.write(Buffer.from(bytes))) await Promise.race([once(target, 'drain'), failed]);
+    const text = new TextBytes();
+    await writeDamoJsonText(src, { raw: true }, text, async () => {
+      // The stream holds the bytes until it has written (or deflated) them, then gives the
+      // buffer back for reuse.
+      const chunk = text.takeBytes();
+      if (!target.write(chunk, () => text.giveBack(chunk))) await Promise.race([once(target, 'drain'), failed]);
     });
     target.end();
     await Promise.race([once(file, 'finish'), failed]);
