@@ -51,6 +51,46 @@ describe('damo json region template', () => {
     }
   });
 
+  it('reads the boundaries between snapshots as the general path does, in each of damo’s layouts and damaged', () => {
+    const decoder = new TextDecoder();
+    const encoder = new TextEncoder();
+    // damo 2.x (the fixture) ends a snapshot at its regions; later versions add total_bytes,
+    // and damo 3.3 null damos_stats and a sample_interval_us after it.
+    const layoutNoTotal = decoder.decode(testRecording());
+    const withTotal = layoutNoTotal.replace(/\n( *)\]\n( *)\}/g, '\n$1],\n$1"total_bytes": "4096"\n$2}');
+    const withStats = (interval: string): string =>
+      withTotal.replace(/("total_bytes": "\d+")\n( *)\}/g, `$1,\n$2    "damos_stats": null,\n$2    "sample_interval_us": ${interval}\n$2}`);
+    const layouts = [layoutNoTotal, withTotal, withStats('null'), withStats('"5000"')];
+    expect(new Set(layouts).size).toBe(4);
+    const nth = (s: string, what: string, n: number): number => {
+      let at = -1;
+      for (let i = 0; i < n; i++) at = s.indexOf(what, at + 1);
+      return at;
+    };
+    for (const whole of layouts) {
+      const expected = parse(encoder.encode(whole), false);
+      expect('records' in expected).toBe(true);
+      for (const chunk of [whole.length, 4099, 1021]) expect(parse(encoder.encode(whole), true, chunk)).toEqual(expected);
+      // Each damage at the 7th boundary: the general path must read (or refuse) it, byte for byte the same.
+      const t = Math.max(0, nth(whole, '"total_bytes": "', 7));
+      const st = nth(whole, '"start_time": "', 8);
+      const damages: Array<(s: string) => string> = [
+        (s) => s.slice(0, t) + '"total_bytez": "' + s.slice(t + 16),
+        (s) => s.slice(0, t + 16) + '1,' + s.slice(t + 16),
+        (s) => s.slice(0, st + 15) + '12345678901234567' + s.slice(st + 15),
+        (s) => s.slice(0, st + 15) + '"5 s",' + s.slice(nth(s, '"end_time"', 8) - 17 + 1 + 16),
+        (s) => s.slice(0, st - 1) + s.slice(st),
+        (s) => s.replace('"damos_stats": null', '"damos_stats": {"nr_tried": "1", "sz_tried": "2", "nr_applied": "3", "sz_applied": "4", "sz_ops_filter_passed": "5", "qt_exceeds": "6"}'),
+        (s) => s.slice(0, st) + '"end_time": "1", ' + s.slice(st),
+      ];
+      for (const damage of damages) {
+        const damaged = encoder.encode(damage(whole));
+        const general = parse(damaged, false);
+        for (const chunk of [damaged.length, 4099]) expect(parse(damaged, true, chunk)).toEqual(general);
+      }
+    }
+  });
+
   it('gives the same error at the same byte as the general path for a region damaged inside a run', () => {
     const text = testRecording();
     const decoder = new TextDecoder();

@@ -26,7 +26,8 @@ import { createInflate } from 'node:zlib';
 import { DamoError, errorMessage } from '../../core/errors.js';
 import { textToBp, textToBytes, textToNr, textToNrExact, textToNs, textToUs, TextParseError } from '../../core/fmt.js';
 import { emptyHeader, type DamosFilterInfo, type DamosStats, type Intervals, type IntervalsGoal, type TraceHeader, type TraceTarget } from '../../core/model.js';
-import { JsonShapeError, keyEquals, NEED_MORE, NumText, type Json } from '../json_tokenizer.js';
+import { JsonShapeError, keyEquals, NEED_MORE, NumText, u32, type Json } from '../json_tokenizer.js';
+import { ConstBytes } from './json_region_template.js';
 import { DamoRegionReader } from './json_regions.js';
 import type { AbsTime, PendingRecord, PendingSnapshot } from './records.js';
 
@@ -59,6 +60,7 @@ const C_LBRACKET = 0x5b;
 const C_RBRACKET = 0x5d;
 const C_LBRACE = 0x7b;
 const C_RBRACE = 0x7d;
+const W_NULL = u32('null');
 
 /** Fields of the snapshot being parsed; one object, reset for each snapshot. */
 interface PendingSnapshotFields {
@@ -281,6 +283,10 @@ export class DamoJsonParser extends DamoRegionReader {
             return false;
           }
           if (c === C_RBRACKET) {
+            if (this.templates && this.snapshotBoundary()) {
+              this.state = St.RegsFirst;
+              return true;
+            }
             this.pos++;
             this.state = St.SnapNext;
             return true;
@@ -296,6 +302,62 @@ export class DamoJsonParser extends DamoRegionReader {
         return true;
       }
     }
+  }
+
+  private boundaries = new Map<number, SnapshotBoundary>();
+
+  /**
+   * At the ']' closing a snapshot's regions: when the bytes up to the next snapshot's
+   * regions are exactly as damo writes them (total_bytes, then the next snapshot's
+   * start_time, end_time and '"regions": ['), ends this snapshot and begins the next as the
+   * general path would, pos just past that '['. False, nothing consumed, otherwise.
+   */
+  private snapshotBoundary(): boolean {
+    const indent = this.regionIndent;
+    const f = this.snapFields;
+    if (indent < 8 || this.end - this.pos <= SNAPSHOT_BOUNDARY_MIN_BYTES || f.start === null || f.end === null) return false;
+    let l = this.boundaries.get(indent);
+    if (l === undefined) {
+      l = new SnapshotBoundary(indent);
+      this.boundaries.set(indent, l);
+    }
+    let p = this.pos + 1;
+    let totalBytes: number | undefined;
+    let sampleIntervalUs: number | undefined;
+    if (this.same(p, l.totalBytes)) {
+      totalBytes = this.quotedDigits(p + l.totalBytes.length);
+      if (totalBytes < 0) return false;
+      p = this.quoteAt + 1;
+      if (this.same(p, l.nullStats)) {
+        p += l.nullStats.length;
+        if (this.view.getUint32(p, true) === W_NULL) p += 4;
+        else if (this.buf[p] === C_QUOTE) {
+          sampleIntervalUs = this.quotedDigits(p + 1);
+          if (sampleIntervalUs < 0) return false;
+          p = this.quoteAt + 1;
+        } else return false;
+      }
+    }
+    if (!this.same(p, l.next)) return false;
+    const start = this.quotedDigits(p + l.next.length);
+    if (start < 0) return false;
+    p = this.quoteAt;
+    if (!this.same(p, l.afterStart)) return false;
+    const end = this.quotedDigits(p + l.afterStart.length);
+    if (end < 0) return false;
+    p = this.quoteAt;
+    if (!this.same(p, l.afterEnd)) return false;
+    this.pos = p + l.afterEnd.length;
+    f.totalBytes = totalBytes;
+    f.sampleIntervalUs = sampleIntervalUs;
+    this.endSnapshot();
+    f.start = start;
+    f.end = end;
+    f.totalBytes = undefined;
+    f.sampleIntervalUs = undefined;
+    f.damosStats = undefined;
+    this.regions.reset();
+    return true;
   }
 
   // -------------------------------------------------------------------------------------
@@ -553,6 +615,35 @@ export class DamoJsonParser extends DamoRegionReader {
     } catch (e) {
       throw this.err(`'${what}' value '${text}' is not an integer (${errorMessage(e)})`, at);
     }
+  }
+}
+
+/** The snapshot boundary template runs only with this many bytes ahead (it needs ~400). */
+const SNAPSHOT_BOUNDARY_MIN_BYTES = 2048;
+
+/**
+ * The constant bytes after the ']' that closes a snapshot's regions, up to the '[' that
+ * opens the next one's, as damo writes them for regions indented by `regionIndent` (the
+ * snapshot's keys 4 less, its braces 8 less): no total_bytes (damo 2.x), total_bytes
+ * (later), or total_bytes, null damos_stats and sample_interval_us (damo 3.3); then the
+ * next snapshot's start_time and end_time.
+ */
+class SnapshotBoundary {
+  readonly totalBytes: ConstBytes;
+  /** After total_bytes' closing quote, up to sample_interval_us's value. */
+  readonly nullStats: ConstBytes;
+  /** After the last field, up to the next start_time's opening quote. */
+  readonly next: ConstBytes;
+  readonly afterStart: ConstBytes;
+  readonly afterEnd: ConstBytes;
+  constructor(regionIndent: number) {
+    const key = ' '.repeat(regionIndent - 4);
+    const brace = ' '.repeat(regionIndent - 8);
+    this.totalBytes = new ConstBytes(`,\n${key}"total_bytes": "`);
+    this.nullStats = new ConstBytes(`,\n${key}"damos_stats": null,\n${key}"sample_interval_us": `);
+    this.next = new ConstBytes(`\n${brace}},\n${brace}{\n${key}"start_time": "`);
+    this.afterStart = new ConstBytes(`",\n${key}"end_time": "`);
+    this.afterEnd = new ConstBytes(`",\n${key}"regions": [`);
   }
 }
 

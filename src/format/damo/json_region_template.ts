@@ -22,7 +22,7 @@ const FAST_REGION_MIN_BYTES = 2048;
  * length is not a multiple of 8, one more word ending at its last byte (overlapping the one
  * before), so a compare is whole words only. Strings shorter than 8 bytes keep their bytes.
  */
-class ConstBytes {
+export class ConstBytes {
   readonly bytes: Uint8Array;
   readonly length: number;
   /** Offsets and values of the covering words. */
@@ -58,7 +58,7 @@ class RegionLayout {
   readonly tailA: ConstBytes;
   readonly tailB: ConstBytes;
   readonly endB: ConstBytes;
-  constructor(indent: number) {
+  constructor(readonly indent: number) {
     const i0 = ' '.repeat(indent);
     const i1 = ' '.repeat(indent + 4);
     const i2 = ' '.repeat(indent + 8);
@@ -116,6 +116,32 @@ export abstract class RegionTemplateReader extends JsonTokenizer {
     while (this.pos < last && this.same(this.pos, sepHead) && this.fastRegion(l, this.pos + sepHead.length));
   }
 
+  /** The indentation of the regions the template read last, or -1. */
+  protected get regionIndent(): number {
+    return this.last === null ? -1 : this.last.indent;
+  }
+
+  /**
+   * Up to 15 plain digits at `p` followed by a quote: their value (quoteAt = the quote),
+   * or -1. What plainInteger() reads of a quoted number, without moving pos.
+   */
+  protected quotedDigits(p: number): number {
+    const b = this.buf;
+    const s = p;
+    let v = 0;
+    for (;;) {
+      const d = b[p] as number;
+      if (d < 0x30 || d > 0x39) break;
+      v = v * 10 + (d - 0x30);
+      p++;
+    }
+    if (b[p] !== C_QUOTE || p === s || p - s > 15) return -1;
+    this.quoteAt = p;
+    return v;
+  }
+
+  protected quoteAt = 0;
+
   private layouts = new Map<number, RegionLayout | null>();
 
   /** The template for a region whose '{' is at `at`, by the indentation before it. */
@@ -134,7 +160,7 @@ export abstract class RegionTemplateReader extends JsonTokenizer {
   }
 
   /** Compares the bytes at `p` with a constant; true when they are equal. */
-  private same(p: number, c: ConstBytes): boolean {
+  protected same(p: number, c: ConstBytes): boolean {
     const dv = this.view;
     const w = c.words;
     const o = c.offsets;
