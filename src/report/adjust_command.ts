@@ -72,16 +72,30 @@ class AggRegions {
       for (const r of l) if (r.start < end && start < r.end) return r;
       return undefined;
     }
-    let lo = 0;
-    let hi = l.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((l[mid] as AggRegion).end <= start) lo = mid + 1;
-      else hi = mid;
+    // A snapshot's regions come in address order: the answer for one is at or after the
+    // answer for the one before, so search on from there (a step or two) unless it went back.
+    let lo = start >= this.hintStart ? this.hint : 0;
+    const n = l.length;
+    if (lo < n && (l[lo] as AggRegion).end <= start) {
+      lo++;
+      if (lo < n && (l[lo] as AggRegion).end <= start) {
+        let hi = n;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if ((l[mid] as AggRegion).end <= start) lo = mid + 1;
+          else hi = mid;
+        }
+      }
     }
+    this.hint = lo;
+    this.hintStart = start;
     const r = l[lo];
     return r !== undefined && r.start < end ? r : undefined;
   }
+
+  /** Where the last search ended, and for what start (see firstOverlapping). */
+  private hint = 0;
+  private hintStart = -Infinity;
 
   /**
    * damo `add_region`: a region overlapping kept ones raises each of them by its
@@ -118,6 +132,8 @@ class AggRegions {
     for (const r of this.raised) r.samples += r.add;
     this.raised.length = 0;
     this.epoch++;
+    this.hint = 0;
+    this.hintStart = -Infinity;
   }
 }
 
