@@ -14,6 +14,7 @@ import { runStartCommand, runStartKdamondsCommand } from './start_command.js';
 import { currentBootId, readStateFile, stateFilePath } from './state_file.js';
 import { runStopCommand } from './stop_command.js';
 import { runTuneCommand, type TuneRequest } from './tune_command.js';
+import { runTuneKdamondsCommand } from './tune_kdamonds.js';
 
 export interface StartCliRequest {
   sysfsRoot: string;
@@ -64,6 +65,12 @@ export function runStopCliCommand(io: CliIO, req: { sysfsRoot: string; force: bo
 export function runTuneCliCommand(io: CliIO, req: TuneRequest & { debug: boolean }): number {
   const { debug, ...tune } = req;
   return runTuneCommand(io, kernelFs(io, debug), tune);
+}
+
+/** `damo tune` with the multi-context flags: every kdamond, resolved as start resolves them, committed online. */
+export function runTuneKdamondsCliCommand(io: CliIO, req: { sysfsRoot: string; force: boolean; flags: DamonParamsFlags; debug: boolean }): number {
+  const kdamonds = resolveDamonParams(req.flags, hostFilesOf(io));
+  return runTuneKdamondsCommand(io, kernelFs(io, req.debug), { sysfsRoot: req.sysfsRoot, force: req.force, kdamonds });
 }
 
 export function runReportDamonCliCommand(io: CliIO, req: ReportDamonRequest & { debug: boolean }): number {
