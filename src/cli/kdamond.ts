@@ -33,7 +33,8 @@ interface TuneCliOptions extends DamosCliOptions, DamonParamsCliOptions {
  * Whether tune's flags describe every kdamond (damo 3.3.0's multi-context form: a target
  * flag, a count, or a context flag given more than once) rather than changes to one kdamond.
  */
-function describesKdamonds(o: TuneCliOptions): boolean {
+function describesKdamonds(targets: string[], o: TuneCliOptions): boolean {
+  if (targets.length > 0) return true;
   const counts = [o.target_pid, o.regions, o.numa_node, o.nr_targets, o.nr_schemes, o.nr_ctxs];
   const perContext = [o.ops, o.monitoring_intervals, o.monitoring_nr_regions_range, o.sample, o.aggr, o.updr, o.minr, o.maxr];
   return counts.some((v) => v !== undefined) || perContext.some((v) => v !== undefined && v.length > 1);
@@ -109,13 +110,14 @@ Examples:
       'Write new monitoring intervals, region counts or schemes into a running kdamond and make the ' +
         "kernel take them (the sysfs 'commit' command), without stopping it. Only kdamonds that " +
         "'damo start' started (its state file names them) are tuned unless --force. With the " +
-        "multi-context flags of 'damo start' (a target flag, --nr_targets, --nr_schemes, --nr_ctxs, or " +
+        "multi-context flags of 'damo start' (a target, a target flag, --nr_targets, --nr_schemes, --nr_ctxs, or " +
         'a context flag given more than once) the flags describe every running kdamond instead, as ' +
         'for start, and all of them are committed: what the flags leave out takes its default (schemes ' +
         'not given are removed). DAMON does not let the number of kdamonds change while one runs and ' +
         'commits exactly one context per kdamond, so the flags must describe one context for each ' +
         'running kdamond; the operations set is not changed.',
     )
+    .argument('[target...]', "pid(s) of running processes, or 'paddr' (as for start; selects the multi-context form)")
     .option('-c, --schemes <file>', "schemes replacing the current ones: a file, or the scheme text itself ('' removes them)")
     .option('--kdamond_index <index>', 'which kdamond to tune (without the multi-context flags)', parseNonNegativeInteger, 0)
     .option('--force', 'tune it even if damo-ts did not start it')
@@ -130,15 +132,15 @@ Examples:
   $ damo tune --aggr 200ms           # damo's single-value form; the others take their defaults
   $ damo tune --numa_node 0 --damos_action migrate_cold 1 --numa_node 1 --damos_action migrate_hot 0 \\
         --nr_targets 1 1 --nr_schemes 1 1 --nr_ctxs 1 1     # both kdamonds 'damo start' started with the same flags`)
-    .action(async (opts: TuneCliOptions) => {
+    .action(async (targets: string[], opts: TuneCliOptions) => {
       checkKdamondInterface(opts.damon_interface_DEPRECATED);
       const schemes = opts.schemes?.trim() === '' ? [] : ((await schemesOfOptions(opts)) ?? null);
-      if (describesKdamonds(opts)) {
+      if (describesKdamonds(targets, opts)) {
         if (tune.getOptionValueSource('kdamond_index') === 'cli') {
           throw new DamoError('E_USAGE', '--kdamond_index picks one kdamond, but the multi-context flags describe every running kdamond', { hint: 'drop --kdamond_index, or give each option once to tune one kdamond' });
         }
         const { runTuneKdamondsCliCommand } = await import('../record/kdamond/control_command.js');
-        const code = runTuneKdamondsCliCommand(ctx.io, { sysfsRoot: opts.sysfs_root, force: opts.force === true, flags: damonParamsFlagsOf([], opts, schemes ?? []), debug: ctx.debug() });
+        const code = runTuneKdamondsCliCommand(ctx.io, { sysfsRoot: opts.sysfs_root, force: opts.force === true, flags: damonParamsFlagsOf(targets, opts, schemes ?? []), debug: ctx.debug() });
         if (code !== 0) throw new ExitCode(code);
         return;
       }

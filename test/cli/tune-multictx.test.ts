@@ -104,6 +104,13 @@ describe('damo tune with the multi-context flags', () => {
     expect(writesOf(r.stderr, sysfs)).toEqual([]);
   });
 
+  it('takes a target as start does, which describes every kdamond', async () => {
+    const { sysfs, env } = twoKdamonds('f');
+    const r = await runMain(['tune', 'paddr', '--regions', `4096-${GB}`, '--sysfs_root', sysfs], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/the flags describe 1 kdamond, but 2 exist/);
+  });
+
   it('refuses flags for fewer kdamonds than run', async () => {
     const { sysfs, env } = twoKdamonds('e');
     const r = await runMain(['tune', '--regions', `4096-${GB}`, '--sysfs_root', sysfs], env);
