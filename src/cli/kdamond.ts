@@ -3,18 +3,16 @@
  * `damo start` and `damo stop`: leave a kdamond running after the command returns, and
  * stop it later. Parsing only; the work is in src/record/kdamond/.
  */
-import { Option, type Command } from './commander.js';
+import type { Command } from './commander.js';
 
-import { DAMON_OPS, type Ops } from '../core/model.js';
 import { DEFAULT_ROOTS } from '../record/roots.js';
 import type { CommandContext } from './context.js';
-import { exactOption } from './damo_command.js';
 import { addDamosOptions, schemesOfOptions, type DamosCliOptions } from './damos_options.js';
 import { ExitCode } from './exit_code.js';
-import { resolveMonitoring } from './monitoring.js';
+import { resolveMonitoring, type MonitoringCliOptions } from './monitoring.js';
 import { addDamonParamsOptions, damonParamsFlagsOf, givenDamonParams, type DamonParamsCliOptions } from './damon_params_options.js';
 import { DamoError } from '../core/errors.js';
-import { checkKdamondInterface, kdamondInterfaceOption, parseNonNegativeInteger, parsePositiveInteger, type DamonInterface } from './values.js';
+import { checkKdamondInterface, kdamondInterfaceOption, optionValue, parseNonNegativeInteger, parsePositiveInteger, type DamonInterface } from './values.js';
 
 interface StartCliOptions extends DamosCliOptions, DamonParamsCliOptions {
   schemes?: string;
@@ -23,31 +21,36 @@ interface StartCliOptions extends DamosCliOptions, DamonParamsCliOptions {
   sysfs_root: string;
 }
 
-interface TuneCliOptions extends DamosCliOptions {
+interface TuneCliOptions extends DamosCliOptions, DamonParamsCliOptions {
   schemes?: string;
-  ops?: Ops;
-  monitoring_intervals?: string[];
-  sample?: string;
-  aggr?: string;
-  updr?: string;
-  minr?: number;
-  maxr?: number;
   damon_interface_DEPRECATED?: DamonInterface;
-  monitoring_nr_regions_range?: string[];
   sysfs_root: string;
   force?: boolean;
   kdamond_index: number;
 }
 
-/** damo 3.3.0's single-value monitoring options, which its start_stop suite uses. */
-function addDamoAttrOptions(cmd: Command): Command {
-  return cmd
-    .option('-s, --sample <us>', 'sampling interval in microseconds (or with a unit)')
-    .option('-a, --aggr <us>', 'aggregation interval in microseconds (or with a unit)')
-    .option('-u, --updr <us>', 'ops-update interval in microseconds (or with a unit)')
-    .option('-n, --minr <nr>', 'minimum number of regions', parsePositiveInteger)
-    .option('-m, --maxr <nr>', 'maximum number of regions', parsePositiveInteger)
-    .addOption(kdamondInterfaceOption());
+/**
+ * Whether tune's flags describe every kdamond (damo 3.3.0's multi-context form: a target
+ * flag, a count, or a context flag given more than once) rather than changes to one kdamond.
+ */
+function describesKdamonds(targets: string[], o: TuneCliOptions): boolean {
+  if (targets.length > 0) return true;
+  const counts = [o.target_pid, o.regions, o.numa_node, o.nr_targets, o.nr_schemes, o.nr_ctxs];
+  const perContext = [o.ops, o.monitoring_intervals, o.monitoring_nr_regions_range, o.sample, o.aggr, o.updr, o.minr, o.maxr];
+  return counts.some((v) => v !== undefined) || perContext.some((v) => v !== undefined && v.length > 1);
+}
+
+/** The single-kdamond form's values: each option given at most once. */
+function singleMonitoringOptions(o: TuneCliOptions): MonitoringCliOptions {
+  return {
+    ...(o.monitoring_intervals?.[0] !== undefined ? { monitoring_intervals: o.monitoring_intervals[0] } : {}),
+    ...(o.monitoring_nr_regions_range?.[0] !== undefined ? { monitoring_nr_regions_range: o.monitoring_nr_regions_range[0] } : {}),
+    ...(o.sample?.[0] !== undefined ? { sample: o.sample[0] } : {}),
+    ...(o.aggr?.[0] !== undefined ? { aggr: o.aggr[0] } : {}),
+    ...(o.updr?.[0] !== undefined ? { updr: o.updr[0] } : {}),
+    ...(o.minr?.[0] !== undefined ? { minr: optionValue('-n/--minr', o.minr[0], parsePositiveInteger) } : {}),
+    ...(o.maxr?.[0] !== undefined ? { maxr: optionValue('-m/--maxr', o.maxr[0], parsePositiveInteger) } : {}),
+  };
 }
 
 /** The start flags that --kdamonds replaces, as given. */
@@ -102,37 +105,55 @@ Examples:
 
   const tune = program
     .command('tune')
-    .summary("change the parameters and schemes of the kdamond 'damo start' started, online")
+    .summary("change the parameters and schemes of the kdamonds 'damo start' started, online")
     .description(
       'Write new monitoring intervals, region counts or schemes into a running kdamond and make the ' +
-        "kernel take them (the sysfs 'commit' command), without stopping it. Only the kdamond that " +
-        "'damo start' started (its state file names it) is tuned unless --force.",
+        "kernel take them (the sysfs 'commit' command), without stopping it. Only kdamonds that " +
+        "'damo start' started (its state file names them) are tuned unless --force. With the " +
+        "multi-context flags of 'damo start' (a target, a target flag, --nr_targets, --nr_schemes, --nr_ctxs, or " +
+        'a context flag given more than once) the flags describe every running kdamond instead, as ' +
+        'for start, and all of them are committed: what the flags leave out takes its default (schemes ' +
+        'not given are removed). DAMON does not let the number of kdamonds change while one runs and ' +
+        'commits exactly one context per kdamond, so the flags must describe one context for each ' +
+        'running kdamond; the operations set is not changed.',
     )
+    .argument('[target...]', "pid(s) of running processes, or 'paddr' (as for start; selects the multi-context form)")
     .option('-c, --schemes <file>', "schemes replacing the current ones: a file, or the scheme text itself ('' removes them)")
-    .addOption(exactOption('--monitoring_intervals <times...>', 'sampling, aggregation and ops-update intervals, with units', 3))
-    .addOption(exactOption('--monitoring_nr_regions_range <nr...>', 'minimum and maximum number of regions', 2))
-    .option('--kdamond_index <index>', 'which kdamond to tune', parseNonNegativeInteger, 0)
+    .option('--kdamond_index <index>', 'which kdamond to tune (without the multi-context flags)', parseNonNegativeInteger, 0)
     .option('--force', 'tune it even if damo-ts did not start it')
-    .addOption(new Option('--ops <ops>', 'the operations set the kdamond runs (checked; tune does not change it)').choices(DAMON_OPS))
-    .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs);
-  addDamoAttrOptions(addDamosOptions(tune))
+    .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs)
+    .addOption(kdamondInterfaceOption());
+  addDamonParamsOptions(tune, { intervalsGoal: false });
+  addDamosOptions(tune)
     .addHelpText('after', `
 Examples:
   $ damo tune --monitoring_intervals 10ms 200ms 2s
   $ damo tune -c '4K max 0 0 30s max pageout'
-  $ damo tune --aggr 200ms           # damo's single-value form; the others take their defaults`)
-    .action(async (opts: TuneCliOptions) => {
+  $ damo tune --aggr 200ms           # damo's single-value form; the others take their defaults
+  $ damo tune --numa_node 0 --damos_action migrate_cold 1 --numa_node 1 --damos_action migrate_hot 0 \\
+        --nr_targets 1 1 --nr_schemes 1 1 --nr_ctxs 1 1     # both kdamonds 'damo start' started with the same flags`)
+    .action(async (targets: string[], opts: TuneCliOptions) => {
       checkKdamondInterface(opts.damon_interface_DEPRECATED);
-      const { runTuneCliCommand } = await import('../record/kdamond/control_command.js');
-      const m = resolveMonitoring(['paddr'], opts, true);
       const schemes = opts.schemes?.trim() === '' ? [] : ((await schemesOfOptions(opts)) ?? null);
+      if (describesKdamonds(targets, opts)) {
+        if (tune.getOptionValueSource('kdamond_index') === 'cli') {
+          throw new DamoError('E_USAGE', '--kdamond_index picks one kdamond, but the multi-context flags describe every running kdamond', { hint: 'drop --kdamond_index, or give each option once to tune one kdamond' });
+        }
+        const { runTuneKdamondsCliCommand } = await import('../record/kdamond/control_command.js');
+        const code = runTuneKdamondsCliCommand(ctx.io, { sysfsRoot: opts.sysfs_root, force: opts.force === true, flags: damonParamsFlagsOf(targets, opts, schemes ?? []), debug: ctx.debug() });
+        if (code !== 0) throw new ExitCode(code);
+        return;
+      }
+      const { runTuneCliCommand } = await import('../record/kdamond/control_command.js');
+      const single = singleMonitoringOptions(opts);
+      const m = resolveMonitoring(['paddr'], single, true);
       const code = runTuneCliCommand(ctx.io, {
         sysfsRoot: opts.sysfs_root,
         index: opts.kdamond_index,
         force: opts.force === true,
-        intervals: opts.monitoring_intervals === undefined && opts.sample === undefined && opts.aggr === undefined && opts.updr === undefined ? null : m.intervals,
-        nrRegions: opts.monitoring_nr_regions_range === undefined && opts.minr === undefined && opts.maxr === undefined ? null : m.nrRegions,
-        ops: opts.ops ?? null,
+        intervals: single.monitoring_intervals === undefined && single.sample === undefined && single.aggr === undefined && single.updr === undefined ? null : m.intervals,
+        nrRegions: single.monitoring_nr_regions_range === undefined && single.minr === undefined && single.maxr === undefined ? null : m.nrRegions,
+        ops: opts.ops?.[0] ?? null,
         schemes,
         debug: ctx.debug(),
       });

@@ -17,6 +17,7 @@ import {
   DAMOS_ACTIONS,
   FILTER_TYPES,
   QUOTA_GOAL_METRICS,
+  QUOTA_GOAL_TUNERS,
   WMARK_METRICS,
   isDamosAction,
   isMigrateAction,
@@ -28,6 +29,7 @@ import {
   type NrAccessesRange,
   type QuotaGoal,
   type QuotaGoalMetric,
+  type QuotaGoalTuner,
   type Scheme,
 } from './model.js';
 import { goalValue, validateScheme } from './text.js';
@@ -327,8 +329,8 @@ const US_FORMS = `${TIME_FORMS} (a bare number is microseconds)`;
 const PERMIL_FORMS = "a per-mille number, or a percent like '30 %'";
 
 function parseQuotas(ctx: Ctx, node: JsonNode, path: string, s: Scheme): void {
-  const o = ctx.object(node, path, ['time_ms', 'sz_bytes', 'reset_interval_ms', 'weights', 'goals'],
-    ['effective_sz_bytes', 'goal_tuner', 'fail_charge_num', 'fail_charge_denom']);
+  const o = ctx.object(node, path, ['time_ms', 'sz_bytes', 'reset_interval_ms', 'weights', 'goals', 'goal_tuner', 'fail_charge_num', 'fail_charge_denom'],
+    ['effective_sz_bytes']);
   const ms = (key: string): Bound | undefined => {
     const n = get(o, key);
     if (n === undefined || n.kind === 'null') return undefined;
@@ -358,6 +360,16 @@ function parseQuotas(ctx: Ctx, node: JsonNode, path: string, s: Scheme): void {
   if (goals !== undefined && goals.kind !== 'null') {
     if (goals.kind !== 'array') ctx.fail(goals, `${path}.goals`, 'expected a list of goals');
     s.quotas.goals = goals.items.map((g, i) => parseGoalJson(ctx, g, `${path}.goals[${i}]`));
+  }
+  const tuner = get(o, 'goal_tuner');
+  if (tuner !== undefined && tuner.kind !== 'null') {
+    const t = ctx.text(tuner, `${path}.goal_tuner`, QUOTA_GOAL_TUNERS.join(', '));
+    if (!(QUOTA_GOAL_TUNERS as readonly string[]).includes(t)) ctx.fail(tuner, `${path}.goal_tuner`, `'${t}' is not a quota goal tuner`, QUOTA_GOAL_TUNERS.join(', '));
+    s.quotas.goalTuner = t as QuotaGoalTuner;
+  }
+  for (const [key, field] of [['fail_charge_num', 'failChargeNum'], ['fail_charge_denom', 'failChargeDenom']] as const) {
+    const n = get(o, key);
+    if (n !== undefined && n.kind !== 'null') s.quotas[field] = ctx.value(n, `${path}.${key}`, INTEGER_FORMS, parseInteger);
   }
 }
 

@@ -103,7 +103,7 @@ describe('14.11 options take exactly the number of values they name', () => {
       'args damon --damos_nr_quota_goals',
       'args damon --damos_nr_filters',
       // damo's target and context counts and node lists (nargs='+').
-      ...['start', 'args damon'].flatMap((c) => ['--numa_node', '--nr_targets', '--nr_schemes', '--nr_ctxs'].map((o) => `${c} ${o}`)),
+      ...['start', 'args damon', 'tune'].flatMap((c) => ['--numa_node', '--nr_targets', '--nr_schemes', '--nr_ctxs'].map((o) => `${c} ${o}`)),
       // Input files, not values of one setting: `damo export -i a.data b.data -o DIR`.
       'export --input',
     ]);

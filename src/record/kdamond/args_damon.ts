@@ -9,7 +9,10 @@
  * Fields no flag sets yet take the values damo 3.3.0 prints for them when no flag is given
  * (addr_unit 1, no intervals goal, page-table sampling, not paused, refresh_ms 0).
  */
+import * as fs from 'node:fs';
+
 import { ULONG_MAX_F } from '../../core/damon_constants.js';
+import { DamoError } from '../../core/errors.js';
 import type { CliIO } from '../../core/io.js';
 import type { Intervals, NrRegionsRange, Ops } from '../../core/model.js';
 import type { Bound, Scheme } from '../../schemes/model.js';
@@ -17,6 +20,7 @@ import type { KdamondTarget } from '../sysfs.js';
 import { DEFAULT_GOAL_TUNER, type DamonStatusContext, type DamonStatusKdamond, type DamonStatusScheme } from './damon_status.js';
 import { kdamondsKvpairs, kdamondsText, type StatusFormatOptions } from './damon_status_format.js';
 import type { IntervalsGoalParams, ResolvedKdamond } from './damon_params.js';
+import { readKdamondsDocArg } from './kdamonds_doc.js';
 import { kdamondsJson, kdamondsYaml } from './kdamonds_text.js';
 
 export type ArgsDamonFormat = 'json' | 'yaml' | 'report';
@@ -106,15 +110,91 @@ export function kdamondsOfResolved(kdamonds: readonly ResolvedKdamond[]): DamonS
   return kdamonds.map((k) => ({ state: 'off', pid: '-1', refreshMs: 0, contexts: k.contexts.map((c) => contextFromFlags({ ...c, ...(c.intervalsGoal === undefined ? {} : { intervalsGoal: c.intervalsGoal }) })) }));
 }
 
-/** Prints kdamonds as `damo args damon` does: damo's JSON, YAML, or the `report damon` text. */
-export function printKdamonds(io: CliIO, kdamonds: readonly DamonStatusKdamond[], format: ArgsDamonFormat, raw: boolean): number {
-  const o: StatusFormatOptions = { raw, paramsOnly: true, fromFlags: true };
+/** `--remove`/`--replace`: a kdamonds document (file or JSON text) and an index into its kdamonds. */
+export interface KdamondsDocIndex {
+  doc: string;
+  /** As Python indexes a list: negative counts from the end. */
+  index: number;
+}
+
+/**
+ * What `args damon` does with the kdamonds of the flags, in damo 3.3.0's order: `add` puts a
+ * document's kdamonds before them; `remove` prints a document's kdamonds without one of them
+ * (the flags' kdamonds are dropped); `replace` prints a document's kdamonds with one of them
+ * replaced by the first kdamond so far. `out` writes the JSON or YAML to a file instead.
+ */
+export interface ArgsDamonEdits {
+  add?: string;
+  remove?: KdamondsDocIndex;
+  replace?: KdamondsDocIndex;
+  out?: string;
+  omitDefaults?: boolean;
+}
+
+function usage(what: string, hint?: string): DamoError {
+  return new DamoError('E_USAGE', what, hint === undefined ? {} : { hint });
+}
+
+/** A scheme of a kdamonds document, as damo holds one it read back. */
+function docSchemeOf(s: Scheme, hasAccessPattern: boolean): DamonStatusScheme {
+  return { ...statusSchemeOf(s), fromDoc: true, ...(hasAccessPattern ? { floatPercents: true } : {}) };
+}
+
+function listIndex(option: string, at: KdamondsDocIndex, length: number): number {
+  const i = at.index < 0 ? length + at.index : at.index;
+  if (!Number.isInteger(i) || i < 0 || i >= length) {
+    throw usage(`${option} ${at.doc} ${at.index}: there is no kdamond ${at.index}; the document has ${length} kdamond${length === 1 ? '' : 's'}`, length === 0 ? undefined : `give an index from 0 to ${length - 1} (or -1 for the last)`);
+  }
+  return i;
+}
+
+/**
+ * The kdamonds to print: those of the flags, edited as `edits` says. The flags are resolved
+ * only when their kdamonds are used (not with `remove`, so that `--remove FILE N` alone does
+ * not read the host's memory layout for a default target it would drop).
+ */
+export function editKdamonds(fromFlags: () => DamonStatusKdamond[], edits: ArgsDamonEdits): DamonStatusKdamond[] {
+  let kdamonds = edits.remove === undefined ? fromFlags() : [];
+  if (edits.add !== undefined) kdamonds = [...readKdamondsDocArg(edits.add, '--add', docSchemeOf), ...kdamonds];
+  if (edits.remove !== undefined) {
+    kdamonds = readKdamondsDocArg(edits.remove.doc, '--remove', docSchemeOf);
+    kdamonds.splice(listIndex('--remove', edits.remove, kdamonds.length), 1);
+  }
+  if (edits.replace !== undefined) {
+    const first = kdamonds[0];
+    const old = readKdamondsDocArg(edits.replace.doc, '--replace', docSchemeOf);
+    const i = listIndex('--replace', edits.replace, old.length);
+    if (first === undefined) throw usage(`--replace ${edits.replace.doc} ${edits.replace.index}: there is no kdamond to put in its place (--remove left none)`);
+    old[i] = first;
+    kdamonds = old;
+  }
+  return kdamonds;
+}
+
+function writeOut(path: string, text: string): void {
+  try {
+    fs.writeFileSync(path, text);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new DamoError('E_IO', `--out ${path}: cannot write the file: ${code}`, { cause: err });
+  }
+}
+
+/**
+ * Prints kdamonds as `damo args damon` does: damo's JSON, YAML, or the `report damon` text.
+ * With `out`, the JSON or YAML goes to that file instead, without the newline print() adds.
+ */
+export function printKdamonds(io: CliIO, kdamonds: readonly DamonStatusKdamond[], format: ArgsDamonFormat, raw: boolean, edits: Pick<ArgsDamonEdits, 'out' | 'omitDefaults'> = {}): number {
+  const o: StatusFormatOptions = { raw, paramsOnly: true, fromFlags: true, omitDefaults: edits.omitDefaults === true };
   if (format === 'report') {
+    if (edits.out !== undefined) throw usage('--out writes JSON or YAML; the report format is only printed', 'drop --out, or give --format json or yaml');
     io.stdout.write(kdamondsText(kdamonds, o));
     return 0;
   }
   const doc = { kdamonds: kdamondsKvpairs(kdamonds, o) };
-  io.stdout.write(format === 'json' ? kdamondsJson(doc) : kdamondsYaml(doc));
+  const text = format === 'json' ? kdamondsJson(doc) : kdamondsYaml(doc);
+  if (edits.out === undefined) io.stdout.write(text);
+  else writeOut(edits.out, text.slice(0, -1));
   return 0;
 }
 

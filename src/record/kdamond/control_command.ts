@@ -3,7 +3,7 @@
 import type { CliIO } from '../../core/io.js';
 import { RealKernelFs, type KernelFs } from '../kfs.js';
 import type { MemoryTraceSource } from '../../format/damo/records.js';
-import { kdamondsOfResolved, printKdamonds, type ArgsDamonFormat } from './args_damon.js';
+import { editKdamonds, kdamondsOfResolved, printKdamonds, type ArgsDamonEdits, type ArgsDamonFormat, type KdamondsDocIndex } from './args_damon.js';
 import { resolveDamonParams, type DamonParamsFlags, type IntervalsGoalParams, type ResolvedContext } from './damon_params.js';
 import { hostFiles, type HostFiles } from '../pa_layout.js';
 import { listKdamonds } from './inspect.js';
@@ -14,6 +14,7 @@ import { runStartCommand, runStartKdamondsCommand } from './start_command.js';
 import { currentBootId, readStateFile, stateFilePath } from './state_file.js';
 import { runStopCommand } from './stop_command.js';
 import { runTuneCommand, type TuneRequest } from './tune_command.js';
+import { runTuneKdamondsCommand } from './tune_kdamonds.js';
 
 export interface StartCliRequest {
   sysfsRoot: string;
@@ -21,7 +22,7 @@ export interface StartCliRequest {
   debug: boolean;
 }
 
-export type { DamonParamsFlags, IntervalsGoalParams };
+export type { ArgsDamonEdits, DamonParamsFlags, IntervalsGoalParams, KdamondsDocIndex };
 
 /** Where /proc/iomem and /sys/devices/system are read: '/', or $DAMO_HOST_ROOT (a fake tree, for tests). */
 function hostFilesOf(io: CliIO): HostFiles {
@@ -47,8 +48,10 @@ export function runStartCliCommand(io: CliIO, req: StartCliRequest): number {
 }
 
 /** `damo args damon`: resolves the flags as start does (reading the host's memory layout) and prints the kdamonds. */
-export function runArgsDamonCliCommand(io: CliIO, req: { flags: DamonParamsFlags; format: ArgsDamonFormat; raw: boolean }): number {
-  return printKdamonds(io, kdamondsOfResolved(resolveDamonParams(req.flags, hostFilesOf(io))), req.format, req.raw);
+export function runArgsDamonCliCommand(io: CliIO, req: { flags: DamonParamsFlags; format: ArgsDamonFormat; raw: boolean; edits?: ArgsDamonEdits }): number {
+  const edits = req.edits ?? {};
+  const kdamonds = editKdamonds(() => kdamondsOfResolved(resolveDamonParams(req.flags, hostFilesOf(io))), edits);
+  return printKdamonds(io, kdamonds, req.format, req.raw, edits);
 }
 
 export function runStartKdamondsCliCommand(io: CliIO, req: { sysfsRoot: string; kdamonds: string; debug: boolean }): number {
@@ -62,6 +65,12 @@ export function runStopCliCommand(io: CliIO, req: { sysfsRoot: string; force: bo
 export function runTuneCliCommand(io: CliIO, req: TuneRequest & { debug: boolean }): number {
   const { debug, ...tune } = req;
   return runTuneCommand(io, kernelFs(io, debug), tune);
+}
+
+/** `damo tune` with the multi-context flags: every kdamond, resolved as start resolves them, committed online. */
+export function runTuneKdamondsCliCommand(io: CliIO, req: { sysfsRoot: string; force: boolean; flags: DamonParamsFlags; debug: boolean }): number {
+  const kdamonds = resolveDamonParams(req.flags, hostFilesOf(io));
+  return runTuneKdamondsCommand(io, kernelFs(io, req.debug), { sysfsRoot: req.sysfsRoot, force: req.force, kdamonds });
 }
 
 export function runReportDamonCliCommand(io: CliIO, req: ReportDamonRequest & { debug: boolean }): number {

@@ -91,6 +91,17 @@ export interface DamonStatusScheme {
   triedRegions: TriedRegion[];
   /** tried_regions/total_bytes when the kernel has it, else null (the regions' sum is used). */
   triedTotalBytes: number | null;
+  /**
+   * Read back from a kdamonds document (`args damon --add/--remove/--replace`). damo 3.3.0
+   * then prints a memcg path of '' for filters of other types, and its text shows the (zero)
+   * statistics and an empty tried-regions list, as for a live scheme.
+   */
+  fromDoc?: boolean;
+  /**
+   * Percent bounds damo read back from a document's access pattern: it holds them as floats,
+   * so a 'max' (2^64-1) prints as 2^64 and never equals the default pattern's.
+   */
+  floatPercents?: boolean;
 }
 
 /** The kernel's quota goal tuner when none is chosen (and damo's). */
@@ -115,6 +126,11 @@ export interface DamonStatusKdamond {
   pid: string;
   refreshMs: number;
   contexts: DamonStatusContext[];
+  /**
+   * A kdamond read from a kdamonds document (`args damon --add/--replace`): the state
+   * (default 'off') and pid the document gives, which damo's text shows even for parameters.
+   */
+  shownState?: { state: string; pid: string | null };
 }
 
 /** A sysfs file that should hold a number but does not (a kernel bug or a damaged fake). */

@@ -7,10 +7,10 @@
  * the statistics print sz_ops_filter_passed twice (once as a bare size line), the sample
  * control block is not indented under its context, and a paddr target shows `pid: 0`.
  */
-import { ULONG_MAX, ULONG_MAX_F } from '../../core/damon_constants.js';
+import { DEFAULT_INTERVALS, DEFAULT_NR_REGIONS, ULONG_MAX, ULONG_MAX_F } from '../../core/damon_constants.js';
 import { formatBp, formatNr, formatRatio, formatSz, formatSzAccurate, formatTimeNs, formatTimeNsExact, formatTimeUs, pyFixed } from '../../core/fmt.js';
 import { QUOTA_GOAL_MEMCG_METRICS, QUOTA_GOAL_NID_METRICS } from '../../schemes/model.js';
-import type { DamonRegionRange, DamonStatusContext, DamonStatusFilter, DamonStatusGoal, DamonStatusKdamond, DamonStatusScheme, DamonStatusStats, TriedRegion } from './damon_status.js';
+import { DEFAULT_GOAL_TUNER, type DamonRegionRange, type DamonStatusContext, type DamonStatusFilter, type DamonStatusGoal, type DamonStatusKdamond, type DamonStatusScheme, type DamonStatusStats, type TriedRegion } from './damon_status.js';
 
 export interface StatusFormatOptions {
   raw: boolean;
@@ -21,6 +21,11 @@ export interface StatusFormatOptions {
    * effective quota (0 B) in the text, and no memcg path for filters of other types.
    */
   fromFlags?: boolean;
+  /**
+   * `args damon --omit_defaults`: leave out a context's intervals and nr_regions and a
+   * scheme's access pattern, quotas, watermarks and filters where they are damo's defaults.
+   */
+  omitDefaults?: boolean;
 }
 
 /** format_nr, exact for ULONG_MAX (which a double cannot hold). */
@@ -100,7 +105,8 @@ function triedRegionText(r: TriedRegion, raw: boolean): string {
 
 /** An access-pattern bound in its unit: sysfs's samples and aggregation intervals, or a scheme's percent and time. */
 function nrAccessesText(s: DamonStatusScheme, v: number, raw: boolean): string {
-  return s.nrAccessesUnit === 'percent' ? `${nr(v, raw)} %` : `${nr(v, raw)} samples`;
+  if (s.nrAccessesUnit !== 'percent') return `${nr(v, raw)} samples`;
+  return s.floatPercents === true ? `${formatNr(v, raw)} %` : `${nr(v, raw)} %`;
 }
 
 function ageText(s: DamonStatusScheme, v: number, raw: boolean): string {
@@ -144,7 +150,7 @@ function schemeText(s: DamonStatusScheme, o: StatusFormatOptions): string {
   const w = s.watermarks;
   lines.push('watermarks', indent(`metric ${w.metric}, interval ${formatTimeUs(w.intervalUs, raw)}\n${permil(w.high, raw)}, ${permil(w.mid, raw)}, ${permil(w.low, raw)}`));
   s.filters.forEach((f, i) => lines.push(`filter ${i}`, indent(filterText(f, raw))));
-  if (!o.paramsOnly) {
+  if (!o.paramsOnly || s.fromDoc === true) {
     lines.push('statistics', indent(statsText(s.stats, raw)));
     const total = s.triedTotalBytes ?? s.triedRegions.reduce((a, r) => a + (r.end - r.start), 0);
     lines.push(`tried regions (${sz(total, raw)})`);
@@ -203,6 +209,10 @@ function contextText(c: DamonStatusContext, o: StatusFormatOptions): string {
 export function kdamondSummary(k: DamonStatusKdamond, o: StatusFormatOptions): string {
   const words: string[] = [];
   if (!o.paramsOnly) words.push(`state: ${k.state}`, `pid: ${k.pid}`);
+  else if (k.shownState !== undefined) {
+    words.push(`state: ${k.shownState.state}`);
+    if (k.shownState.pid !== null) words.push(`pid: ${k.shownState.pid}`);
+  }
   if (k.refreshMs !== 0) words.push(`stats refresh per: ${timeMs(k.refreshMs, o.raw)}`);
   return words.join(', ');
 }
@@ -235,6 +245,7 @@ export function statsKvpairs(s: DamonStatusStats, raw: boolean): Record<string, 
   };
 }
 
+/** `fromFlags`: a filter damo made from flags, whose memcg_path it leaves unset unless it is a memcg filter. */
 function filterKvpairs(f: DamonStatusFilter, raw: boolean, fromFlags: boolean): Record<string, unknown> {
   return {
     filter_type: f.type,
@@ -252,14 +263,15 @@ function schemeKvpairs(s: DamonStatusScheme, o: StatusFormatOptions): Record<str
   const kv: Record<string, unknown> = { action: s.action, dests: s.dests.map((d) => ({ id: d.id, weight: d.weight })) };
   // damo's own objects hold the node id as a number; sysfs gives the text of the file.
   if (isMigrate(s.action)) kv.target_nid = o.fromFlags === true && s.targetNid !== null ? Number(s.targetNid) : s.targetNid;
-  kv.access_pattern = {
+  const omit = o.omitDefaults === true;
+  if (!omit || !isDefaultAccessPattern(s)) kv.access_pattern = {
     sz_bytes: { min: sz(s.sz[0], raw), max: sz(s.sz[1], raw) },
     nr_accesses: { min: nrAccessesText(s, s.nrAccesses[0], raw), max: nrAccessesText(s, s.nrAccesses[1], raw) },
     age: { min: ageText(s, s.age[0], raw), max: ageText(s, s.age[1], raw) },
   };
   kv.apply_interval_us = formatTimeUs(s.applyIntervalUs, raw);
   const q = s.quotas;
-  kv.quotas = {
+  if (!omit || !isDefaultQuotas(s)) kv.quotas = {
     time_ms: timeMsExact(q.ms, raw),
     sz_bytes: sz(q.bytes, raw),
     reset_interval_ms: timeMsExact(q.resetIntervalMs, raw),
@@ -271,8 +283,8 @@ function schemeKvpairs(s: DamonStatusScheme, o: StatusFormatOptions): Record<str
     weights: { sz_permil: permil(q.weights.sz, raw), nr_accesses_permil: permil(q.weights.nrAccesses, raw), age_permil: permil(q.weights.age, raw) },
   };
   const w = s.watermarks;
-  kv.watermarks = { metric: w.metric, interval_us: timeUsExact(w.intervalUs, raw), high_permil: permil(w.high, raw), mid_permil: permil(w.mid, raw), low_permil: permil(w.low, raw) };
-  kv.filters = s.filters.map((f) => filterKvpairs(f, raw, o.fromFlags === true));
+  if (!omit || !isDefaultWatermarks(s)) kv.watermarks = { metric: w.metric, interval_us: timeUsExact(w.intervalUs, raw), high_permil: permil(w.high, raw), mid_permil: permil(w.mid, raw), low_permil: permil(w.low, raw) };
+  if (!omit || s.filters.length > 0) kv.filters = s.filters.map((f) => filterKvpairs(f, raw, o.fromFlags === true && s.fromDoc !== true));
   if (!o.paramsOnly) kv.stats = statsKvpairs(s.stats, raw);
   return kv;
 }
@@ -280,25 +292,74 @@ function schemeKvpairs(s: DamonStatusScheme, o: StatusFormatOptions): Record<str
 function contextKvpairs(c: DamonStatusContext, o: StatusFormatOptions): Record<string, unknown> {
   const { raw } = o;
   const g = c.intervalsGoal;
-  return {
+  const omit = o.omitDefaults === true;
+  const kv: Record<string, unknown> = {
     ops: c.ops,
     addr_unit: formatSzAccurate(c.addrUnit, raw),
     targets: c.targets.map((t) => ({ pid: t.pid, obsolete: t.obsolete, regions: t.regions.map((r) => ({ start: nr(r.start, raw), end: nr(r.end, raw) })) })),
-    intervals: {
+  };
+  // damo prints the intervals goal whenever it prints the intervals, default or not.
+  if (!omit || !isDefaultIntervals(c)) {
+    kv.intervals = {
       sample_us: formatTimeUs(c.intervals.sampleUs, raw),
       aggr_us: formatTimeUs(c.intervals.aggrUs, raw),
       ops_update_us: formatTimeUs(c.intervals.opsUpdateUs, raw),
       intervals_goal: { access_bp: raw ? pyFixed(g.accessBp, 6) : formatBp(g.accessBp, false), aggrs: nr(g.aggrs, raw), min_sample_us: formatTimeUs(g.minSampleUs, raw), max_sample_us: formatTimeUs(g.maxSampleUs, raw) },
-    },
-    nr_regions: { min: nr(c.nrRegions.min, raw), max: nr(c.nrRegions.max, raw) },
-    probes: [],
-    sample_control: {
-      primitives_enabled: { page_table: c.sampleControl.pageTable, page_fault: c.sampleControl.pageFault },
-      sample_filters: c.sampleControl.filters.map((f) => ({ filter_type: f.type, matching: f.matching, allow: f.allow, cpumask: f.cpumask, tid_arr: f.tidArr })),
-    },
-    pause: c.pause,
-    schemes: c.schemes.map((s) => schemeKvpairs(s, o)),
+    };
+  }
+  if (!omit || c.nrRegions.min !== DEFAULT_NR_REGIONS.min || c.nrRegions.max !== DEFAULT_NR_REGIONS.max) kv.nr_regions = { min: nr(c.nrRegions.min, raw), max: nr(c.nrRegions.max, raw) };
+  kv.probes = [];
+  kv.sample_control = {
+    primitives_enabled: { page_table: c.sampleControl.pageTable, page_fault: c.sampleControl.pageFault },
+    sample_filters: c.sampleControl.filters.map((f) => ({ filter_type: f.type, matching: f.matching, allow: f.allow, cpumask: f.cpumask, tid_arr: f.tidArr })),
   };
+  kv.pause = c.pause;
+  kv.schemes = c.schemes.map((s) => schemeKvpairs(s, o));
+  return kv;
+}
+
+// ---- damo's defaults, for --omit_defaults (its objects' equality with a default one) ----
+
+/** Intervals compare as damo prints them: the goal counts only when enabled (aggrs != 0). */
+function isDefaultIntervals(c: DamonStatusContext): boolean {
+  const i = c.intervals;
+  return i.sampleUs === DEFAULT_INTERVALS.sampleUs && i.aggrUs === DEFAULT_INTERVALS.aggrUs && i.opsUpdateUs === DEFAULT_INTERVALS.opsUpdateUs && c.intervalsGoal.aggrs === 0;
+}
+
+/** Every region: any size, 0 to max percent of accesses, any age in microseconds. */
+function isDefaultAccessPattern(s: DamonStatusScheme): boolean {
+  return (
+    s.floatPercents !== true &&
+    s.nrAccessesUnit === 'percent' &&
+    s.ageUnit === 'us' &&
+    s.sz[0] === 0 &&
+    s.sz[1] === ULONG_MAX_F &&
+    s.nrAccesses[0] === 0 &&
+    s.nrAccesses[1] === ULONG_MAX_F &&
+    s.age[0] === 0 &&
+    s.age[1] === ULONG_MAX_F
+  );
+}
+
+function isDefaultQuotas(s: DamonStatusScheme): boolean {
+  const q = s.quotas;
+  return (
+    q.ms === 0 &&
+    q.bytes === 0 &&
+    q.resetIntervalMs === ULONG_MAX_F &&
+    q.weights.sz === 0 &&
+    q.weights.nrAccesses === 0 &&
+    q.weights.age === 0 &&
+    q.failChargeNum === 0 &&
+    q.failChargeDenom === 0 &&
+    q.goals.length === 0 &&
+    q.goalTuner === DEFAULT_GOAL_TUNER
+  );
+}
+
+function isDefaultWatermarks(s: DamonStatusScheme): boolean {
+  const w = s.watermarks;
+  return w.metric === 'none' && w.intervalUs === 0 && w.high === 0 && w.mid === 0 && w.low === 0;
 }
 
 /** damo's `Kdamond.to_kvpairs()` of each kdamond. */

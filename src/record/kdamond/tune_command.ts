@@ -28,7 +28,8 @@ export interface TuneRequest {
   schemes: readonly Scheme[] | null;
 }
 
-function checkOwnership(io: CliIO, kfs: KernelFs, req: TuneRequest): void {
+/** Refuses a kdamond that is not running, or that damo-ts did not start (its state file), unless `force`. */
+export function checkTuneOwnership(io: CliIO, kfs: KernelFs, req: Pick<TuneRequest, 'sysfsRoot' | 'index' | 'force'>): void {
   const view = listKdamonds(kfs, req.sysfsRoot).find((k) => k.index === req.index);
   if (view === undefined || view.state !== 'on') throw new DamoError('E_TARGET', `kdamond ${req.index} is not running under ${req.sysfsRoot}; 'damo start' first`);
   if (req.force) return;
@@ -49,7 +50,7 @@ export function runTuneCommand(io: CliIO, kfs: KernelFs, req: TuneRequest): numb
   if (req.nrRegions !== null && (req.nrRegions.min < 3 || req.nrRegions.min > req.nrRegions.max)) {
     throw new DamoError('E_USAGE', `monitoring_nr_regions_range: min ${req.nrRegions.min}, max ${req.nrRegions.max}; DAMON accepts 3 <= min <= max`);
   }
-  checkOwnership(io, kfs, req);
+  checkTuneOwnership(io, kfs, req);
   const kd = `${req.sysfsRoot}/kdamonds/${req.index}`;
   const ctx = `${kd}/contexts/0`;
   const running = readTrim(kfs, `${ctx}/operations`);

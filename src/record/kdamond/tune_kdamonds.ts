@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * `damo tune` with damo 3.3.0's multi-context flags (`--nr_ctxs`, `--nr_targets`,
+ * `--nr_schemes`, repeated context and target flags): the flags describe every kdamond, as
+ * for `start` (damon_params.ts), and all of them are committed online to the running
+ * kdamonds, the way damo's tune stages its whole kdamonds tree and writes `commit` to each
+ * kdamond. What the flags leave out is damo's default, so a kdamond's schemes are removed
+ * unless the flags give them again.
+ *
+ * What the kernel refuses online is refused first, before anything is written (kernel.md
+ * §1.2, §1.3): `nr_kdamonds` cannot change while a kdamond runs (EBUSY), so the flags must
+ * describe as many kdamonds as exist; `commit` needs exactly one context per kdamond; a
+ * kdamond that is off cannot take a commit. The operations set is not changed either (as a
+ * single tune does not). Every kdamond must be one `damo start` started, unless --force.
+ *
+ * Order: every kdamond's files first (intervals, region counts, targets, schemes), then
+ * `commit` to each in index order, so that a value a kernel write refuses is found before
+ * any kdamond takes new parameters. Counts (`nr_targets`, `regions/nr_regions`) are written
+ * only when they change, as damo does, since writing one recreates its directories.
+ */
+import type { CliIO } from '../../core/io.js';
+import { DamoError } from '../../core/errors.js';
+import { sysfsFiles } from '../../schemes/kernel.js';
+import { readTrim, writeRetryBusy, type KernelFs } from '../kfs.js';
+import type { KdamondTarget } from '../sysfs.js';
+import { toDamoError } from '../sysfs.js';
+import type { ResolvedContext, ResolvedKdamond } from './damon_params.js';
+import { listKdamonds } from './inspect.js';
+import { validateStart } from './start_command.js';
+import { checkTuneOwnership } from './tune_command.js';
+
+export interface TuneKdamondsRequest {
+  sysfsRoot: string;
+  force: boolean;
+  /** Every kdamond, in index order, as the flags resolve (damon_params.ts). */
+  kdamonds: readonly ResolvedKdamond[];
+}
+
+function usage(what: string, hint?: string): DamoError {
+  return new DamoError('E_USAGE', what, hint === undefined ? {} : { hint });
+}
+
+/** The refusals that need no sysfs: one context per kdamond, values DAMON accepts. */
+function validateFlags(req: TuneKdamondsRequest): ResolvedContext[] {
+  return req.kdamonds.map((k, i) => {
+    if (k.contexts.length !== 1) {
+      throw usage(`kdamond ${i} would have ${k.contexts.length} contexts, but DAMON commits exactly one context per kdamond (its nr_contexts must read 1)`, 'give --nr_ctxs 1 for each running kdamond (e.g. --nr_ctxs 1 1 for two)');
+    }
+    const c = k.contexts[0] as ResolvedContext;
+    if (c.intervalsGoal !== undefined) throw usage(`kdamond ${i}: an intervals goal cannot be written by damo-ts yet`);
+    try {
+      validateStart({ sysfsRoot: req.sysfsRoot, ops: c.ops, intervals: c.intervals, nrRegions: c.nrRegions, targets: c.targets, schemes: c.schemes });
+    } catch (err) {
+      if (err instanceof DamoError) throw new DamoError(err.code, `kdamond ${i}: ${err.message}`, err.hint === undefined ? { cause: err } : { cause: err, hint: err.hint });
+      throw err;
+    }
+    return c;
+  });
+}
+
+/** The refusals that depend on what runs: how many kdamonds, each on, ours, one context, same ops. */
+function checkRunning(io: CliIO, kfs: KernelFs, req: TuneKdamondsRequest, contexts: readonly ResolvedContext[]): void {
+  const running = listKdamonds(kfs, req.sysfsRoot);
+  if (running.length === 0) throw new DamoError('E_TARGET', `no kdamond exists under ${req.sysfsRoot}; 'damo start' first`);
+  if (running.length !== contexts.length) {
+    throw usage(
+      `the flags describe ${contexts.length} kdamond${contexts.length === 1 ? '' : 's'}, but ${running.length} exist under ${req.sysfsRoot}; DAMON does not let nr_kdamonds change while a kdamond runs`,
+      `give --nr_ctxs with one 1 per kdamond (${new Array<string>(running.length).fill('1').join(' ')}), or 'damo stop' and 'damo start' with the new kdamonds`,
+    );
+  }
+  running.forEach((view, i) => {
+    checkTuneOwnership(io, kfs, { sysfsRoot: req.sysfsRoot, index: i, force: req.force });
+    const nrContexts = readTrim(kfs, `${req.sysfsRoot}/kdamonds/${i}/contexts/nr_contexts`);
+    if (nrContexts !== '1') throw new DamoError('E_TARGET', `kdamond ${i} has ${nrContexts ?? 'no'} contexts; DAMON commits only a kdamond with exactly one`);
+    const want = (contexts[i] as ResolvedContext).ops;
+    if (view.ops !== null && view.ops !== want) {
+      throw usage(`kdamond ${i} monitors with '${view.ops}', and the flags give it '${want}'; damo tune does not change the operations set`, "give each context the --ops (or targets) it runs with, or 'damo stop' and 'damo start' again");
+    }
+  });
+}
+
+class ContextWriter {
+  constructor(
+    private readonly kfs: KernelFs,
+    private readonly index: number,
+  ) {}
+
+  w(path: string, value: string | number): void {
+    try {
+      this.kfs.write(path, String(value));
+    } catch (err) {
+      throw toDamoError(err, `tuning kdamond ${this.index} (writing '${value}' to ${path}); nothing was committed, the kdamonds run as before`);
+    }
+  }
+
+  /** Writes a count only when it changes: writing one recreates the directories under it. */
+  count(path: string, n: number): void {
+    if (readTrim(this.kfs, path) !== String(n)) this.w(path, n);
+  }
+
+  targets(dir: string, ops: string, targets: readonly KdamondTarget[]): void {
+    this.count(`${dir}/nr_targets`, targets.length);
+    targets.forEach((t, i) => {
+      const td = `${dir}/${i}`;
+      if (ops !== 'paddr' && t.pid !== undefined) this.w(`${td}/pid_target`, t.pid);
+      const regions = t.regions ?? [];
+      this.count(`${td}/regions/nr_regions`, regions.length);
+      regions.forEach(([start, end], j) => {
+        this.w(`${td}/regions/${j}/start`, start);
+        this.w(`${td}/regions/${j}/end`, end);
+      });
+    });
+  }
+
+  context(dir: string, c: ResolvedContext): void {
+    const attrs = `${dir}/monitoring_attrs`;
+    this.w(`${attrs}/intervals/sample_us`, c.intervals.sampleUs);
+    this.w(`${attrs}/intervals/aggr_us`, c.intervals.aggrUs);
+    this.w(`${attrs}/intervals/update_us`, c.intervals.opsUpdateUs);
+    this.w(`${attrs}/nr_regions/min`, c.nrRegions.min);
+    this.w(`${attrs}/nr_regions/max`, c.nrRegions.max);
+    this.targets(`${dir}/targets`, c.ops, c.targets);
+    for (const f of sysfsFiles(c.schemes, c.intervals)) this.w(`${dir}/${f.path}`, f.value);
+  }
+}
+
+export function runTuneKdamondsCommand(io: CliIO, kfs: KernelFs, req: TuneKdamondsRequest): number {
+  const contexts = validateFlags(req);
+  checkRunning(io, kfs, req, contexts);
+  contexts.forEach((c, i) => new ContextWriter(kfs, i).context(`${req.sysfsRoot}/kdamonds/${i}/contexts/0`, c));
+  contexts.forEach((_, i) => {
+    const state = `${req.sysfsRoot}/kdamonds/${i}/state`;
+    try {
+      writeRetryBusy(kfs, state, 'commit');
+    } catch (err) {
+      const done = i === 0 ? 'no kdamond took the new parameters' : `kdamond${i === 1 ? '' : 's'} 0${i === 1 ? '' : `-${i - 1}`} took the new parameters already`;
+      throw toDamoError(err, `committing the new parameters of kdamond ${i} (writing 'commit' to ${state}); the kernel kept its old ones, and ${done}`);
+    }
+  });
+  for (let i = 0; i < contexts.length; i++) io.stdout.write(`kdamond ${i} tuned\n`);
+  return 0;
+}
