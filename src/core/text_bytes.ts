@@ -10,13 +10,41 @@
 export interface ConstText {
   readonly bytes: Uint8Array;
   readonly newlines: number;
+  /** Writes the bytes at p (room checked by the caller). */
+  readonly write: (view: DataView, buf: Uint8Array, p: number) => void;
 }
 
 export function constText(text: string): ConstText {
   const bytes = Buffer.from(text, 'latin1');
   let newlines = 0;
   for (const b of bytes) if (b === 10) newlines++;
-  return { bytes, newlines };
+  return { bytes, newlines, write: constWriter(bytes) };
+}
+
+/**
+ * A function that writes `bytes` with their 8-byte words as immediates (the last word
+ * overlapping the one before when the length is not a multiple of 8): the JSON writer puts
+ * ~10 constants per region, and a TypedArray set() call each cost more than the bytes.
+ * Words of text below 0x7f are never NaN as float64, so they are stored bit for bit;
+ * other text is copied.
+ */
+function constWriter(bytes: Uint8Array): ConstText['write'] {
+  const len = bytes.length;
+  if (bytes.some((b) => b >= 0x7f)) return (_view, buf, p) => buf.set(bytes, p);
+  const words = new DataView(bytes.buffer, bytes.byteOffset, len);
+  const stores: string[] = [];
+  if (len >= 8) {
+    const offsets: number[] = [];
+    for (let at = 0; at + 8 <= len; at += 8) offsets.push(at);
+    if (len % 8 !== 0) offsets.push(len - 8);
+    for (const at of offsets) stores.push(`view.setFloat64(p + ${at}, ${String(words.getFloat64(at, true))}, true);`);
+  } else for (let i = 0; i < len; i++) stores.push(`buf[p + ${i}] = ${bytes[i] as number};`);
+  // The code is made from our own constants only.
+  return new Function('view', 'buf', 'p', stores.join('\n')) as ConstText['write'];
+}
+
+function viewOf(b: Buffer): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** Buffers given back beyond these are left to the garbage collector. */
@@ -41,7 +69,11 @@ export class TextBytes {
 
   constructor(capacity = 1 << 21) {
     this.buf = Buffer.allocUnsafe(capacity);
+    this.view = viewOf(this.buf);
   }
+
+  /** The same bytes as buf, for constants written a word at a time. */
+  private view: DataView;
 
   get length(): number {
     return this.pos;
@@ -52,6 +84,7 @@ export class TextBytes {
     const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(bigger, 0, 0, this.pos);
     this.buf = bigger;
+    this.view = viewOf(bigger);
   }
 
   /** Appends `s` as UTF-8; one-byte text (all of a report's numbers and words) byte by byte. */
@@ -134,7 +167,7 @@ export class TextBytes {
   putConst(c: ConstText): void {
     const n = c.bytes.length;
     this.ensure(n);
-    this.buf.set(c.bytes, this.pos);
+    c.write(this.view, this.buf, this.pos);
     this.pos += n;
     this.newlines += c.newlines;
   }
@@ -228,6 +261,7 @@ export class TextBytes {
   takeBytes(): Buffer {
     const taken = this.buf.subarray(0, this.pos);
     this.buf = this.spares.pop() ?? Buffer.allocUnsafe(this.buf.length);
+    this.view = viewOf(this.buf);
     this.pos = 0;
     return taken;
   }

@@ -99,4 +99,17 @@ describe('TextBytes', () => {
     // The buffer given back is the one in use now.
     expect(Buffer.from(a.buffer, 0, 5).toString()).toBe('third');
   });
+
+  it('writes constants of every length word by word, and text beyond ASCII as it is', () => {
+    const t = new TextBytes(1);
+    const pieces: string[] = [];
+    for (let n = 0; n <= 25; n++) pieces.push(Array.from({ length: n }, (_, i) => String.fromCharCode(0x20 + ((n * 7 + i * 13) % 95))).join(''));
+    pieces.push('\u00e9t\u00e9 \u007f', '\n\n"x": "');
+    for (const piece of pieces) {
+      t.putConst(constText(piece));
+      t.put('|');
+    }
+    expect(Buffer.from(t.bytes()).toString('latin1')).toBe(pieces.join('|') + '|');
+    expect(t.newlines).toBe(2);
+  });
 });

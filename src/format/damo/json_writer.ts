@@ -70,8 +70,7 @@ const I6 = ' '.repeat(24);
 const I7 = ' '.repeat(28);
 
 /** A region's nr_accesses.percent: kept from damo's record filter, derived with `units`, or null. */
-function putPercent(out: TextBytes, s: Snapshot, i: number, nr: number, units: Intervals | undefined): void {
-  const kept = s.nrAccessesPercent?.[i];
+function putPercent(out: TextBytes, kept: number | undefined, nr: number, units: Intervals | undefined): void {
   if (kept !== undefined) {
     if (Number.isNaN(kept)) out.putConst(REGION.null);
     else out.putInt(kept, pyInt);
@@ -80,8 +79,7 @@ function putPercent(out: TextBytes, s: Snapshot, i: number, nr: number, units: I
 }
 
 /** A region's age.usec, the same way. */
-function putUsec(out: TextBytes, s: Snapshot, i: number, age: number, units: Intervals | undefined): void {
-  const kept = s.ageUsec?.[i];
+function putUsec(out: TextBytes, kept: number | undefined, age: number, units: Intervals | undefined): void {
   if (kept !== undefined) {
     if (Number.isNaN(kept)) out.putConst(REGION.null);
     else out.put(`"${formatTimeNsExact(kept * 1000, false)}"`);
@@ -103,7 +101,7 @@ const REGION = {
   quote: constText('"'),
   null: constText('null'),
 };
-const ZERO_SZ_TEXT = formatSz(0, false);
+const ZERO_SZ_TEXT = constText(formatSz(0, false));
 const formatNrHuman = (x: number): string => formatNr(x, false);
 
 /** One region in damo's human form (`DamonRegion.to_kvpairs(raw=False)` dumped at its depth). */
@@ -119,9 +117,9 @@ function putRegion(out: TextBytes, s: Snapshot, i: number, units: Intervals | un
   if (Number.isInteger(nr)) out.putInt(nr, pyInt);
   else out.put(pyRepr(nr));
   out.putConst(REGION.afterSamples);
-  putPercent(out, s, i, nr, units);
+  putPercent(out, s.nrAccessesPercent?.[i], nr, units);
   out.putConst(REGION.afterPercent);
-  putUsec(out, s, i, age, units);
+  putUsec(out, s.ageUsec?.[i], age, units);
   out.putConst(REGION.afterUsec);
   if (age >= 0) {
     out.putConst(REGION.quote);
@@ -129,7 +127,8 @@ function putRegion(out: TextBytes, s: Snapshot, i: number, units: Intervals | un
     out.putConst(REGION.quote);
   } else out.putConst(REGION.null);
   out.putConst(REGION.afterAge);
-  out.put(szfp === 0 ? ZERO_SZ_TEXT : formatSz(szfp, false));
+  if (szfp === 0) out.putConst(ZERO_SZ_TEXT);
+  else out.put(formatSz(szfp, false));
   out.putConst(REGION.tail);
 }
 
