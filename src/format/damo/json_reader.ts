@@ -324,11 +324,11 @@ export class DamoJsonParser extends DamoRegionReader {
     let p = this.pos + 1;
     let totalBytes: number | undefined;
     let sampleIntervalUs: number | undefined;
-    if (this.same(p, l.totalBytes)) {
+    if (l.totalBytes.matches(this.view, this.buf, p)) {
       totalBytes = this.quotedDigits(p + l.totalBytes.length);
       if (totalBytes < 0) return false;
       p = this.quoteAt + 1;
-      if (this.same(p, l.nullStats)) {
+      if (l.nullStats.matches(this.view, this.buf, p)) {
         p += l.nullStats.length;
         if (this.view.getUint32(p, true) === W_NULL) p += 4;
         else if (this.buf[p] === C_QUOTE) {
@@ -338,15 +338,15 @@ export class DamoJsonParser extends DamoRegionReader {
         } else return false;
       }
     }
-    if (!this.same(p, l.next)) return false;
+    if (!l.next.matches(this.view, this.buf, p)) return false;
     const start = this.quotedDigits(p + l.next.length);
     if (start < 0) return false;
     p = this.quoteAt;
-    if (!this.same(p, l.afterStart)) return false;
+    if (!l.afterStart.matches(this.view, this.buf, p)) return false;
     const end = this.quotedDigits(p + l.afterStart.length);
     if (end < 0) return false;
     p = this.quoteAt;
-    if (!this.same(p, l.afterEnd)) return false;
+    if (!l.afterEnd.matches(this.view, this.buf, p)) return false;
     this.pos = p + l.afterEnd.length;
     f.totalBytes = totalBytes;
     f.sampleIntervalUs = sampleIntervalUs;
