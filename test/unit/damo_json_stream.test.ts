@@ -10,7 +10,7 @@ import { deflateSync, inflateSync } from 'node:zlib';
 
 import { describe, expect, it } from 'vitest';
 
-import type { Snapshot, TraceSource } from '../../src/core/model.js';
+import { snapshotCopyOfColumns, type Snapshot, type TraceSource } from '../../src/core/model.js';
 import { DamoJsonParser } from '../../src/format/damo/json_reader.js';
 import { openDamoJson, readDamoJson, StreamedDamoJsonSource } from '../../src/format/damo/json_source.js';
 import type { PendingSnapshot } from '../../src/format/damo/records.js';
@@ -114,6 +114,49 @@ describe('streamed damo json', () => {
       expect(await allSnapshots(kept)).toEqual(expected);
       rmSync(path);
       expect(await allSnapshots(kept)).toEqual(expected);
+    }
+  });
+
+  it('gives in column batches what its snapshot pass gives, extras and all, kept or not', async () => {
+    // damo 3.3's sz_filter_passed and damos_stats ride as extras; total_bytes alone as a column.
+    const withExtras = JSON.stringify(
+      (JSON.parse(multiRecordText(undefined, [300, 0, 25, 10])) as Array<{ snapshots: Array<Record<string, unknown> & { regions: Array<Record<string, unknown>> }> }>).map((rec, r) => ({
+        ...rec,
+        snapshots: rec.snapshots.map((snap, i) =>
+          r === 2 && i % 3 === 0
+            ? { ...snap, regions: snap.regions.map((reg, k) => ({ ...reg, sz_filter_passed: 4096 * k })), damos_stats: null, sample_interval_us: '5000' }
+            : snap,
+        ),
+      })),
+      null,
+      4,
+    );
+    for (const [name, text] of [
+      ['cols.json_compressed', multiRecordText(undefined, [800, 0, 25, 10])],
+      ['cols-extras.json_compressed', withExtras],
+      ['cols-test.json_compressed', testRecordingText().toString()],
+    ] as const) {
+      const path = write(name, deflateSync(text));
+      const memory = await readDamoJson(path, { compressed: true });
+      const expected: Snapshot[] = [];
+      for await (const snap of memory.snapshots()) expected.push(snap);
+      for (const keptMaxRegions of [0, 1 << 20]) {
+        const src = await openDamoJson(path, { compressed: true, inMemoryMaxBytes: 0, keptMaxRegions });
+        for (let pass = 0; pass < 2; pass++) {
+          const got: Snapshot[] = [];
+          let batches = 0;
+          for await (const c of src.snapshotColumns!()) {
+            batches++;
+            for (let k = 0; k < c.count; k++) got.push(snapshotCopyOfColumns(c, k));
+          }
+          expect(batches).toBeGreaterThan(0);
+          expect(got.map(flat)).toEqual(expected.map(flat));
+          expect(got.map((g) => [g.sampleIntervalUs, g.szFilterPassed && [...g.szFilterPassed], g.damosStats])).toEqual(
+            expected.map((e) => [e.sampleIntervalUs, e.szFilterPassed && [...e.szFilterPassed], e.damosStats]),
+          );
+          expect(targetsOf(src)).toEqual(targetsOf(memory));
+        }
+      }
     }
   });
 

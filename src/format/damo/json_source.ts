@@ -19,7 +19,7 @@
  * exact ones.
  */
 import { DamoError } from '../../core/errors.js';
-import type { Snapshot, TraceHeader, TraceSource, TraceTarget, TraceTrailer } from '../../core/model.js';
+import { columnsOfSnapshots, type Snapshot, type SnapshotColumns, type SnapshotExtras, type TraceHeader, type TraceSource, type TraceTarget, type TraceTrailer } from '../../core/model.js';
 import { openParseStream, type DamoJsonParseStream, type ParsedSnapshot } from './json_parse_stream.js';
 import { damoJsonError, damoJsonHeader, type DamoJsonReadOptions } from './json_reader.js';
 import { KeptSnapshots } from './kept_snapshots.js';
@@ -162,15 +162,68 @@ export class StreamedDamoJsonSource implements TraceSource {
     return { [Symbol.asyncIterator]: () => this.pass() };
   }
 
+  /**
+   * The same pass a parse batch at a time in columns (core/model.ts): no object and no
+   * promise per snapshot, which on damo's small snapshots (~18 regions) was a good part of a
+   * pass. A pass that keeps the file for the next ones goes through snapshots().
+   */
+  snapshotColumns(): AsyncIterable<SnapshotColumns> {
+    return { [Symbol.asyncIterator]: () => this.columnPass() };
+  }
+
   private async *pass(): AsyncGenerator<Snapshot> {
     if (this.kept !== null) {
       yield* this.kept.replay();
       return;
     }
+    const rel = relativeTo(this.header.baseTimeNs);
+    let keep: KeptSnapshots | null = this.keptMaxRegions > 0 ? new KeptSnapshots() : null;
+    const kept = (): void => {
+      if (keep === null) return;
+      const k = keep;
+      this.kept = k;
+      this.snapshotsOfTarget = (targetIndex) => k.ofTarget(targetIndex);
+    };
+    for await (const batch of this.parsedBatches(kept)) {
+      const ready: Snapshot[] = new Array(batch.length);
+      for (let i = 0; i < batch.length; i++) {
+        const { snapshot: s, recordIndex } = batch[i] as ParsedSnapshot;
+        ready[i] = snapshotOf(s, recordIndex, rel);
+      }
+      if (keep !== null) {
+        for (const s of ready) keep.add(s);
+        if (keep.nrRegions > this.keptMaxRegions) keep = null;
+      }
+      for (let i = 0; i < ready.length; i++) yield ready[i] as Snapshot;
+    }
+  }
+
+  private async *columnPass(): AsyncGenerator<SnapshotColumns> {
+    if (this.kept !== null || this.keptMaxRegions > 0) {
+      let some: Snapshot[] = [];
+      for await (const s of this.pass()) {
+        some.push(s);
+        if (some.length === KEPT_COLUMN_BATCH) {
+          yield columnsOfSnapshots(some);
+          some = [];
+        }
+      }
+      if (some.length > 0) yield columnsOfSnapshots(some);
+      return;
+    }
+    const rel = relativeTo(this.header.baseTimeNs);
+    for await (const batch of this.parsedBatches(() => undefined)) {
+      if (batch.length > 0) yield columnsOfParsed(batch, rel);
+    }
+  }
+
+  /**
+   * The parse batches of one pass, each once the header has what the batch needs (the
+   * records begun so far); `completed` runs when the pass reached the end of the file.
+   */
+  private async *parsedBatches(completed: () => void): AsyncGenerator<readonly ParsedSnapshot[]> {
     const { header, path, opts } = this;
     const base = header.baseTimeNs;
-    const rel = relativeTo(base);
-    let keep: KeptSnapshots | null = this.keptMaxRegions > 0 ? new KeptSnapshots() : null;
     const head = this.headStart;
     this.headStart = null;
     // Go on from where opening stopped, with what it parsed so far, or read the file anew.
@@ -179,11 +232,7 @@ export class StreamedDamoJsonSource implements TraceSource {
     try {
       for (;;) {
         if (batch === null) {
-          if (keep !== null) {
-            const kept = keep;
-            this.kept = kept;
-            this.snapshotsOfTarget = (targetIndex) => kept.ofTarget(targetIndex);
-          }
+          completed();
           return;
         }
         // Later passes see the same records again; the first pass to reach one adds it.
@@ -191,17 +240,10 @@ export class StreamedDamoJsonSource implements TraceSource {
         if (header.intervals === null && stream.intervals !== null) header.intervals = stream.intervals;
         if (header.intervalsGoal === undefined && stream.intervalsGoal !== undefined) header.intervalsGoal = stream.intervalsGoal;
         if (header.dataSource === undefined && stream.dataSource !== undefined) header.dataSource = stream.dataSource;
-        const ready: Snapshot[] = new Array(batch.length);
-        for (let i = 0; i < batch.length; i++) {
-          const { snapshot: s, recordIndex } = batch[i] as ParsedSnapshot;
-          if (base === 0n && needsBaseTime(s)) throw inexactTimeError(path, s);
-          ready[i] = snapshotOf(s, recordIndex, rel);
+        if (base === 0n) {
+          for (const { snapshot: s } of batch) if (needsBaseTime(s)) throw inexactTimeError(path, s);
         }
-        if (keep !== null) {
-          for (const s of ready) keep.add(s);
-          if (keep.nrRegions > this.keptMaxRegions) keep = null;
-        }
-        for (let i = 0; i < ready.length; i++) yield ready[i] as Snapshot;
+        yield batch;
         try {
           batch = await stream.next();
         } catch (e) {
@@ -212,6 +254,78 @@ export class StreamedDamoJsonSource implements TraceSource {
       await stream.close();
     }
   }
+}
+
+/** Snapshots per column batch when a pass goes through snapshot objects. */
+const KEPT_COLUMN_BATCH = 256;
+
+/**
+ * A parse batch in columns. The parser hands regions out as views of its arenas, one
+ * snapshot after the other, so the batch's regions are usually one run of each arena: the
+ * columns are then views of it, else copies.
+ */
+function columnsOfParsed(batch: readonly ParsedSnapshot[], rel: (t: AbsTime) => number): SnapshotColumns {
+  const count = batch.length;
+  const first = (batch[0] as ParsedSnapshot).snapshot;
+  let nrRegions = 0;
+  let contiguous = true;
+  for (const { snapshot: s } of batch) {
+    if (contiguous && (!followsIn(s.starts, first.starts, nrRegions) || !followsIn(s.ends, first.ends, nrRegions) || !followsIn(s.nrAccesses, first.nrAccesses, nrRegions) || !followsIn(s.ages, first.ages, nrRegions))) {
+      contiguous = false;
+    }
+    nrRegions += s.starts.length;
+  }
+  const column = (of: (s: PendingSnapshot) => Float64Array): Float64Array => {
+    const a = of(first);
+    if (contiguous) return new Float64Array(a.buffer, a.byteOffset, nrRegions);
+    const out = new Float64Array(nrRegions);
+    let at = 0;
+    for (const { snapshot: s } of batch) {
+      const v = of(s);
+      out.set(v, at);
+      at += v.length;
+    }
+    return out;
+  };
+  const c: SnapshotColumns = {
+    count,
+    targetIndex: new Uint32Array(count),
+    startNs: new Float64Array(count),
+    endNs: new Float64Array(count),
+    offsets: new Uint32Array(count + 1),
+    starts: column((s) => s.starts),
+    ends: column((s) => s.ends),
+    nrAccesses: column((s) => s.nrAccesses),
+    ages: column((s) => s.ages),
+    extras: null,
+    totalBytes: null,
+  };
+  let at = 0;
+  for (let k = 0; k < count; k++) {
+    const { snapshot: s, recordIndex } = batch[k] as ParsedSnapshot;
+    c.targetIndex[k] = recordIndex;
+    const endNs = rel(s.end);
+    c.endNs[k] = endNs;
+    c.startNs[k] = s.start === null ? endNs : rel(s.start);
+    at += s.starts.length;
+    c.offsets[k + 1] = at;
+    if (s.sampleIntervalUs !== undefined || s.szFilterPassed !== undefined || s.damosStats !== undefined) {
+      const x: SnapshotExtras = {};
+      if (s.sampleIntervalUs !== undefined) x.sampleIntervalUs = s.sampleIntervalUs;
+      if (s.totalBytes !== undefined) x.totalBytes = s.totalBytes;
+      if (s.szFilterPassed !== undefined) x.szFilterPassed = s.szFilterPassed;
+      if (s.damosStats !== undefined) x.damosStats = s.damosStats;
+      (c.extras ??= new Array<SnapshotExtras | undefined>(count))[k] = x;
+    } else if (s.totalBytes !== undefined) {
+      (c.totalBytes ??= new Float64Array(count).fill(NaN))[k] = s.totalBytes;
+    }
+  }
+  return c;
+}
+
+/** Whether `a` starts `regionsBefore` regions after `first` in the same memory. */
+function followsIn(a: Float64Array, first: Float64Array, regionsBefore: number): boolean {
+  return a.buffer === first.buffer && a.byteOffset === first.byteOffset + regionsBefore * 8;
 }
 
 function inexactTimeError(path: string, s: PendingSnapshot): DamoError {
