@@ -137,55 +137,89 @@ class AggRegions {
   }
 }
 
-/** damo `aggregate_snapshots`: one snapshot spanning the group. */
-function aggregate(group: Snapshot[], targetIndex: number): Snapshot {
-  const agg = new AggRegions();
-  for (const s of group) {
-    const fp = s.szFilterPassed;
-    const pct = s.nrAccessesPercent;
-    const usec = s.ageUsec;
-    for (let i = 0; i < s.starts.length; i++) {
+/**
+ * damo `aggregate_snapshots` of one target's window, built a snapshot at a time (so a
+ * column batch's memory need not outlive the batch): one snapshot spanning the window.
+ */
+class WindowAggregation {
+  private readonly agg = new AggRegions();
+  private startNs = NaN;
+  private endNs = NaN;
+  private hasPassed = false;
+  /** damo's record filter units (withFilterUnits), derived here for the regions kept. */
+  private readonly maxSamples: number;
+
+  constructor(
+    private readonly targetIndex: number,
+    private readonly units: Intervals | null,
+  ) {
+    this.maxSamples = units === null ? NaN : units.aggrUs / units.sampleUs;
+  }
+
+  get firstStartNs(): number {
+    return this.startNs;
+  }
+
+  /**
+   * Adds one snapshot: regions [from, to) of the parallel arrays; `passed`, when the
+   * snapshot has filter results, indexed from `from` too (its own array: index i - from).
+   */
+  add(startNs: number, endNs: number, starts: Float64Array, ends: Float64Array, nrAccesses: Float64Array, ages: Float64Array, from: number, to: number, passed: Float64Array | undefined): void {
+    if (Number.isNaN(this.startNs)) this.startNs = startNs;
+    this.endNs = endNs;
+    if (passed !== undefined) this.hasPassed = true;
+    const agg = this.agg;
+    const iv = this.units;
+    const maxSamples = this.maxSamples;
+    for (let i = from; i < to; i++) {
+      const nr = nrAccesses[i] as number;
+      const age = ages[i] as number;
       agg.addRegion(
-        s.starts[i] as number,
-        s.ends[i] as number,
-        s.nrAccesses[i] as number,
-        s.ages[i] as number,
-        fp === undefined ? NaN : (fp[i] as number),
-        pct === undefined ? NaN : (pct[i] as number),
-        usec === undefined ? NaN : (usec[i] as number),
+        starts[i] as number,
+        ends[i] as number,
+        nr,
+        age,
+        passed === undefined ? NaN : (passed[i - from] as number),
+        iv === null ? NaN : Math.trunc((nr * 100.0) / maxSamples),
+        iv === null ? NaN : age * iv.aggrUs,
       );
     }
     agg.endSnapshot();
   }
-  const regions = agg.list;
-  const n = regions.length;
-  const out: Snapshot = {
-    targetIndex,
-    startNs: (group[0] as Snapshot).startNs,
-    endNs: (group[group.length - 1] as Snapshot).endNs,
-    starts: new Float64Array(n),
-    ends: new Float64Array(n),
-    nrAccesses: new Float64Array(n),
-    ages: new Float64Array(n),
-  };
-  const hasPassed = group.some((s) => s.szFilterPassed !== undefined);
-  if (hasPassed) out.szFilterPassed = new Float64Array(n);
-  const hasUnits = group.some((s) => s.nrAccessesPercent !== undefined);
-  if (hasUnits) {
-    out.nrAccessesPercent = Float64Array.from(regions, (r) => r.percent);
-    out.ageUsec = Float64Array.from(regions, (r) => r.usec);
+
+  addSnapshot(s: Snapshot): void {
+    this.add(s.startNs, s.endNs, s.starts, s.ends, s.nrAccesses, s.ages, 0, s.starts.length, s.szFilterPassed);
   }
-  let total = 0;
-  regions.forEach((r, i) => {
-    out.starts[i] = r.start;
-    out.ends[i] = r.end;
-    out.nrAccesses[i] = r.samples;
-    out.ages[i] = r.age;
-    if (out.szFilterPassed !== undefined) out.szFilterPassed[i] = Number.isNaN(r.passed) ? 0 : r.passed;
-    total += r.end - r.start;
-  });
-  out.totalBytes = total;
-  return out;
+
+  finish(): Snapshot {
+    const regions = this.agg.list;
+    const n = regions.length;
+    const out: Snapshot = {
+      targetIndex: this.targetIndex,
+      startNs: this.startNs,
+      endNs: this.endNs,
+      starts: new Float64Array(n),
+      ends: new Float64Array(n),
+      nrAccesses: new Float64Array(n),
+      ages: new Float64Array(n),
+    };
+    if (this.hasPassed) out.szFilterPassed = new Float64Array(n);
+    if (this.units !== null) {
+      out.nrAccessesPercent = Float64Array.from(regions, (r) => r.percent);
+      out.ageUsec = Float64Array.from(regions, (r) => r.usec);
+    }
+    let total = 0;
+    regions.forEach((r, i) => {
+      out.starts[i] = r.start;
+      out.ends[i] = r.end;
+      out.nrAccesses[i] = r.samples;
+      out.ages[i] = r.age;
+      if (out.szFilterPassed !== undefined) out.szFilterPassed[i] = Number.isNaN(r.passed) ? 0 : r.passed;
+      total += r.end - r.start;
+    });
+    out.totalBytes = total;
+    return out;
+  }
 }
 
 /**
@@ -210,7 +244,7 @@ function withFilterUnits(s: Snapshot, iv: Intervals | null): Snapshot {
 interface TargetAdjustState {
   filter: { nrBeforeIdx: number };
   nrSeen: number;
-  group: Snapshot[];
+  window: WindowAggregation | null;
 }
 
 /**
@@ -221,11 +255,37 @@ interface TargetAdjustState {
 async function* adjustedSnapshots(src: TraceSource, r: AdjustRequest): AsyncGenerator<Snapshot> {
   const base = src.header.baseTimeNs === 0n ? 0 : Number(src.header.baseTimeNs);
   const filtering = !isEmptyFilter(r.filter);
+  const iv = src.header.intervals;
   const states: TargetAdjustState[] = [];
+  const stateOf = (t: number): TargetAdjustState => {
+    while (states.length <= t) states.push({ filter: { nrBeforeIdx: 0 }, nrSeen: 0, window: null });
+    return states[t] as TargetAdjustState;
+  };
+  const windowNs = r.aggregateIntervalUs === undefined ? NaN : r.aggregateIntervalUs * 1000;
+  if (!filtering && r.aggregateIntervalUs !== undefined && src.snapshotColumns !== undefined) {
+    // Column batches: no object and no promise per input snapshot.
+    const done: Snapshot[] = [];
+    for await (const c of src.snapshotColumns()) {
+      for (let k = 0; k < c.count; k++) {
+        const t = c.targetIndex[k] as number;
+        const st = stateOf(t);
+        if (st.nrSeen++ < r.skip) continue;
+        const w = (st.window ??= new WindowAggregation(t, iv));
+        const endNs = c.endNs[k] as number;
+        w.add(c.startNs[k] as number, endNs, c.starts, c.ends, c.nrAccesses, c.ages, c.offsets[k] as number, c.offsets[k + 1] as number, c.extras?.[k]?.szFilterPassed);
+        if (endNs - w.firstStartNs >= windowNs) {
+          done.push(w.finish());
+          st.window = null;
+        }
+      }
+      for (const s of done) yield s;
+      done.length = 0;
+    }
+    return;
+  }
   for await (const s0 of interruptible(src.snapshots())) {
     const t = s0.targetIndex;
-    while (states.length <= t) states.push({ filter: { nrBeforeIdx: 0 }, nrSeen: 0, group: [] });
-    const st = states[t] as TargetAdjustState;
+    const st = stateOf(t);
     let s: Snapshot = s0;
     if (filtering) {
       const a = snapshotOf(s0);
@@ -247,16 +307,16 @@ async function* adjustedSnapshots(src: TraceSource, r: AdjustRequest): AsyncGene
       if (s0.damosStats !== undefined) s.damosStats = s0.damosStats;
       if (s0.sampleIntervalUs !== undefined) s.sampleIntervalUs = s0.sampleIntervalUs;
     }
-    s = withFilterUnits(s, src.header.intervals);
     if (r.aggregateIntervalUs === undefined) {
-      yield s;
+      yield withFilterUnits(s, iv);
       continue;
     }
     if (st.nrSeen++ < r.skip) continue;
-    st.group.push(s);
-    if (s.endNs - (st.group[0] as Snapshot).startNs >= r.aggregateIntervalUs * 1000) {
-      yield aggregate(st.group, t);
-      st.group = [];
+    const w = (st.window ??= new WindowAggregation(t, iv));
+    w.addSnapshot(s);
+    if (s.endNs - w.firstStartNs >= windowNs) {
+      yield w.finish();
+      st.window = null;
     }
   }
 }
