@@ -91,6 +91,24 @@ describe('damo json region template', () => {
     }
   });
 
+  it('reads addresses written plainly or grouped oddly as the general path does', () => {
+    const whole = new TextDecoder().decode(testRecording());
+    let n = 0;
+    // Every 3rd address without its commas, every 7th with a group of four, every 11th with one of two.
+    const varied = whole.replace(/"(start|end)": "([\d,]+)"/g, (m, key: string, digits: string) => {
+      n++;
+      const plain = digits.replaceAll(',', '');
+      if (n % 3 === 0) return `"${key}": "${plain}"`;
+      if (n % 7 === 0 && plain.length > 4) return `"${key}": "${plain.slice(0, 4)},${plain.slice(4)}"`;
+      if (n % 11 === 0 && digits.includes(',')) return `"${key}": "${digits.replace(/,(\d)(\d\d)/, ',$1,$2')}"`;
+      return m;
+    });
+    expect(varied).not.toBe(whole);
+    const text = new TextEncoder().encode(varied);
+    const expected = parse(text, false);
+    for (const chunk of [text.length, 4099]) expect(parse(text, true, chunk)).toEqual(expected);
+  });
+
   it('gives the same error at the same byte as the general path for a region damaged inside a run', () => {
     const text = testRecording();
     const decoder = new TextDecoder();

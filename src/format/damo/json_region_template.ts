@@ -175,20 +175,36 @@ export abstract class RegionTemplateReader extends JsonTokenizer {
     return layout;
   }
 
-  /** Digits with comma groups up to the closing quote: the value (fastPos = the quote), or -1. */
+  /**
+   * Digits, plain or in damo's comma groups ("94,827,419,009,024"), up to the closing
+   * quote: the value (fastPos = the quote), or -1 for anything else (the general path then
+   * reads it). Groups are taken three digits at a time.
+   */
   private fastDigits(p: number): number {
     const b = this.buf;
     let v = 0;
     let digits = 0;
     for (;;) {
-      const d = b[p] as number;
-      if (d >= 0x30 && d <= 0x39) {
-        v = v * 10 + (d - 0x30);
-        digits++;
-      } else if (d !== C_COMMA) break;
+      const d = (b[p] as number) - 0x30;
+      if (d < 0 || d > 9) break;
+      v = v * 10 + d;
+      digits++;
       p++;
     }
-    if (b[p] !== C_QUOTE || digits === 0 || digits > 15) return -1;
+    if (digits === 0) return -1;
+    if (b[p] === C_COMMA) {
+      if (digits > 3) return -1;
+      do {
+        const d1 = (b[p + 1] as number) - 0x30;
+        const d2 = (b[p + 2] as number) - 0x30;
+        const d3 = (b[p + 3] as number) - 0x30;
+        if (d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 || d3 < 0 || d3 > 9) return -1;
+        v = v * 1000 + (d1 * 100 + d2 * 10 + d3);
+        digits += 3;
+        p += 4;
+      } while (b[p] === C_COMMA);
+    }
+    if (b[p] !== C_QUOTE || digits > 15) return -1;
     // At the closing quote, which the next constant starts with.
     this.fastPos = p;
     return v;
