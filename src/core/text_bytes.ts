@@ -5,6 +5,7 @@
  * joined as JS strings they made ropes to flatten, copies to encode and most of the run's
  * garbage collection.
  */
+import { compiledOr } from './generated_code.js';
 
 /** ASCII text encoded once, for TextBytes.putConst(). */
 export interface ConstText {
@@ -40,7 +41,7 @@ function constWriter(bytes: Uint8Array): ConstText['write'] {
     for (const at of offsets) stores.push(`view.setFloat64(p + ${at}, ${String(words.getFloat64(at, true))}, true);`);
   } else for (let i = 0; i < len; i++) stores.push(`buf[p + ${i}] = ${bytes[i] as number};`);
   // The code is made from our own constants only.
-  return new Function('view', 'buf', 'p', stores.join('\n')) as ConstText['write'];
+  return compiledOr(['view', 'buf', 'p'], stores.join('\n'), (_view: DataView, buf: Uint8Array, p: number): void => buf.set(bytes, p));
 }
 
 function viewOf(b: Buffer): DataView {
