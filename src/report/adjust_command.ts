@@ -13,7 +13,7 @@ import { DamoError, errorMessage } from '../core/errors.js';
 import type { CliIO } from '../core/io.js';
 import { writeOutputFile } from '../core/output_file.js';
 import { interruptible } from '../core/interrupts.js';
-import type { Intervals, Snapshot, TraceHeader, TraceSource } from '../core/model.js';
+import type { Intervals, Snapshot, SnapshotColumns, TraceHeader, TraceSource } from '../core/model.js';
 import { openForReport } from '../format/open_for_report.js';
 import type { AdjustOutputType, RecordFilter } from './access_options.js';
 import { snapshotOf } from './access_records.js';
@@ -248,6 +248,26 @@ interface TargetAdjustState {
 }
 
 /**
+ * A column batch's snapshots into their targets' windows (after each target's first `skip`);
+ * the windows they complete go to `done`. Out of the async generator so that V8 compiles the
+ * two apart (the generator's compile had taken ~40 ms of background CPU with this inlined).
+ */
+function addColumns(c: SnapshotColumns, stateOf: (t: number) => TargetAdjustState, skip: number, iv: Intervals | null, windowNs: number, done: Snapshot[]): void {
+  for (let k = 0; k < c.count; k++) {
+    const t = c.targetIndex[k] as number;
+    const st = stateOf(t);
+    if (st.nrSeen++ < skip) continue;
+    const w = (st.window ??= new WindowAggregation(t, iv));
+    const endNs = c.endNs[k] as number;
+    w.add(c.startNs[k] as number, endNs, c.starts, c.ends, c.nrAccesses, c.ages, c.offsets[k] as number, c.offsets[k + 1] as number, c.extras?.[k]?.szFilterPassed);
+    if (endNs - w.firstStartNs >= windowNs) {
+      done.push(w.finish());
+      st.window = null;
+    }
+  }
+}
+
+/**
  * Every target's snapshots after the filters, the skip and the re-aggregation, in one pass
  * over the input and in its order (each target's windows are its own): the writer takes a
  * pass per target, so a recording of T targets is read T times, never T^2.
@@ -266,18 +286,7 @@ async function* adjustedSnapshots(src: TraceSource, r: AdjustRequest): AsyncGene
     // Column batches: no object and no promise per input snapshot.
     const done: Snapshot[] = [];
     for await (const c of src.snapshotColumns()) {
-      for (let k = 0; k < c.count; k++) {
-        const t = c.targetIndex[k] as number;
-        const st = stateOf(t);
-        if (st.nrSeen++ < r.skip) continue;
-        const w = (st.window ??= new WindowAggregation(t, iv));
-        const endNs = c.endNs[k] as number;
-        w.add(c.startNs[k] as number, endNs, c.starts, c.ends, c.nrAccesses, c.ages, c.offsets[k] as number, c.offsets[k + 1] as number, c.extras?.[k]?.szFilterPassed);
-        if (endNs - w.firstStartNs >= windowNs) {
-          done.push(w.finish());
-          st.window = null;
-        }
-      }
+      addColumns(c, stateOf, r.skip, iv, windowNs, done);
       for (const s of done) yield s;
       done.length = 0;
     }

@@ -269,58 +269,58 @@ function columnsOfParsed(batch: readonly ParsedSnapshot[], rel: (t: AbsTime) => 
   const first = (batch[0] as ParsedSnapshot).snapshot;
   let nrRegions = 0;
   let contiguous = true;
-  for (const { snapshot: s } of batch) {
-    if (contiguous && (!followsIn(s.starts, first.starts, nrRegions) || !followsIn(s.ends, first.ends, nrRegions) || !followsIn(s.nrAccesses, first.nrAccesses, nrRegions) || !followsIn(s.ages, first.ages, nrRegions))) {
-      contiguous = false;
-    }
+  for (let k = 0; k < count; k++) {
+    const s = (batch[k] as ParsedSnapshot).snapshot;
+    if (contiguous) contiguous = followsIn(s.starts, first.starts, nrRegions) && followsIn(s.ends, first.ends, nrRegions) && followsIn(s.nrAccesses, first.nrAccesses, nrRegions) && followsIn(s.ages, first.ages, nrRegions);
     nrRegions += s.starts.length;
   }
-  const column = (of: (s: PendingSnapshot) => Float64Array): Float64Array => {
-    const a = of(first);
-    if (contiguous) return new Float64Array(a.buffer, a.byteOffset, nrRegions);
-    const out = new Float64Array(nrRegions);
-    let at = 0;
-    for (const { snapshot: s } of batch) {
-      const v = of(s);
-      out.set(v, at);
-      at += v.length;
-    }
-    return out;
-  };
   const c: SnapshotColumns = {
     count,
     targetIndex: new Uint32Array(count),
     startNs: new Float64Array(count),
     endNs: new Float64Array(count),
     offsets: new Uint32Array(count + 1),
-    starts: column((s) => s.starts),
-    ends: column((s) => s.ends),
-    nrAccesses: column((s) => s.nrAccesses),
-    ages: column((s) => s.ages),
+    starts: contiguous ? viewOfRun(first.starts, nrRegions) : new Float64Array(nrRegions),
+    ends: contiguous ? viewOfRun(first.ends, nrRegions) : new Float64Array(nrRegions),
+    nrAccesses: contiguous ? viewOfRun(first.nrAccesses, nrRegions) : new Float64Array(nrRegions),
+    ages: contiguous ? viewOfRun(first.ages, nrRegions) : new Float64Array(nrRegions),
     extras: null,
     totalBytes: null,
   };
   let at = 0;
   for (let k = 0; k < count; k++) {
     const { snapshot: s, recordIndex } = batch[k] as ParsedSnapshot;
+    if (!contiguous) {
+      c.starts.set(s.starts, at);
+      c.ends.set(s.ends, at);
+      c.nrAccesses.set(s.nrAccesses, at);
+      c.ages.set(s.ages, at);
+    }
     c.targetIndex[k] = recordIndex;
     const endNs = rel(s.end);
     c.endNs[k] = endNs;
     c.startNs[k] = s.start === null ? endNs : rel(s.start);
     at += s.starts.length;
     c.offsets[k + 1] = at;
-    if (s.sampleIntervalUs !== undefined || s.szFilterPassed !== undefined || s.damosStats !== undefined) {
-      const x: SnapshotExtras = {};
-      if (s.sampleIntervalUs !== undefined) x.sampleIntervalUs = s.sampleIntervalUs;
-      if (s.totalBytes !== undefined) x.totalBytes = s.totalBytes;
-      if (s.szFilterPassed !== undefined) x.szFilterPassed = s.szFilterPassed;
-      if (s.damosStats !== undefined) x.damosStats = s.damosStats;
-      (c.extras ??= new Array<SnapshotExtras | undefined>(count))[k] = x;
-    } else if (s.totalBytes !== undefined) {
-      (c.totalBytes ??= new Float64Array(count).fill(NaN))[k] = s.totalBytes;
-    }
+    if (s.sampleIntervalUs !== undefined || s.szFilterPassed !== undefined || s.damosStats !== undefined) setExtras(c, k, s);
+    else if (s.totalBytes !== undefined) (c.totalBytes ??= new Float64Array(count).fill(NaN))[k] = s.totalBytes;
   }
   return c;
+}
+
+/** The n regions from the start of `a`, in its memory. */
+function viewOfRun(a: Float64Array, n: number): Float64Array {
+  return new Float64Array(a.buffer, a.byteOffset, n);
+}
+
+/** Snapshot k's optional fields as its extras (total_bytes with them). */
+function setExtras(c: SnapshotColumns, k: number, s: PendingSnapshot): void {
+  const x: SnapshotExtras = {};
+  if (s.sampleIntervalUs !== undefined) x.sampleIntervalUs = s.sampleIntervalUs;
+  if (s.totalBytes !== undefined) x.totalBytes = s.totalBytes;
+  if (s.szFilterPassed !== undefined) x.szFilterPassed = s.szFilterPassed;
+  if (s.damosStats !== undefined) x.damosStats = s.damosStats;
+  (c.extras ??= new Array<SnapshotExtras | undefined>(c.count))[k] = x;
 }
 
 /** Whether `a` starts `regionsBefore` regions after `first` in the same memory. */

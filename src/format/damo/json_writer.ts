@@ -234,27 +234,8 @@ async function writeDamoJsonText(
         if (offsetSec < opts.durationSec[0]) continue;
         if (offsetSec > opts.durationSec[1]) break;
       }
-      let total = 0;
-      for (let i = 0; i < s.starts.length; i++) total += (s.ends[i] as number) - (s.starts[i] as number);
-      if (s.totalBytes !== undefined) total = s.totalBytes;
       out.put(nrSnapshots === 0 ? '\n' : ',\n');
-      out.put('            {\n');
-      out.put(`                "start_time": "${formatTimeNsExact(absTime(src, s.startNs), raw)}",\n`);
-      out.put(`                "end_time": "${formatTimeNsExact(absTime(src, s.endNs), raw)}",\n`);
-      if (s.starts.length === 0) out.put('                "regions": [],\n');
-      else {
-        out.put('                "regions": [\n');
-        for (let i = 0; i < s.starts.length; i++) {
-          if (i > 0) out.putConst(REGION.separator);
-          putRegion(out, s, i, opts.regionUnits);
-        }
-        out.put('\n                ],\n');
-      }
-      out.put(`                "total_bytes": "${raw ? pyInt(total) : formatSz(total, false)}",\n`);
-      out.put(`                "damos_stats": ${damosStatsText(s.damosStats, raw)},\n`);
-      const si = s.sampleIntervalUs;
-      out.put(`                "sample_interval_us": ${si === undefined ? 'null' : `"${usField(si, raw)}"`}\n`);
-      out.put('            }');
+      putSnapshot(out, src, s, raw, opts.regionUnits);
       nrSnapshots++;
       if (out.length >= EMIT_BYTES) await flush();
     }
@@ -263,6 +244,34 @@ async function writeDamoJsonText(
     out.put(t === targets.length - 1 ? '\n]' : ',\n');
   }
   await flush();
+}
+
+/**
+ * One snapshot at damo's indentation. Kept out of the async writer loop: V8 then optimizes
+ * the two apart, and the loop's compile no longer takes the regions' inlined writers with it
+ * (65 ms of background compile on a 2-core machine, timed with --trace-opt).
+ */
+function putSnapshot(out: TextBytes, src: TraceSource, s: Snapshot, raw: boolean, units: Intervals | undefined): void {
+  let total = 0;
+  for (let i = 0; i < s.starts.length; i++) total += (s.ends[i] as number) - (s.starts[i] as number);
+  if (s.totalBytes !== undefined) total = s.totalBytes;
+  out.put('            {\n');
+  out.put(`                "start_time": "${formatTimeNsExact(absTime(src, s.startNs), raw)}",\n`);
+  out.put(`                "end_time": "${formatTimeNsExact(absTime(src, s.endNs), raw)}",\n`);
+  if (s.starts.length === 0) out.put('                "regions": [],\n');
+  else {
+    out.put('                "regions": [\n');
+    for (let i = 0; i < s.starts.length; i++) {
+      if (i > 0) out.putConst(REGION.separator);
+      putRegion(out, s, i, units);
+    }
+    out.put('\n                ],\n');
+  }
+  out.put(`                "total_bytes": "${raw ? pyInt(total) : formatSz(total, false)}",\n`);
+  out.put(`                "damos_stats": ${damosStatsText(s.damosStats, raw)},\n`);
+  const si = s.sampleIntervalUs;
+  out.put(`                "sample_interval_us": ${si === undefined ? 'null' : `"${usField(si, raw)}"`}\n`);
+  out.put('            }');
 }
 
 /** damo `DamosStats.to_kvpairs`, indented as the snapshot's field; null when not recorded. */
