@@ -114,85 +114,13 @@ export class DamoJsonParser extends DamoRegionReader {
     if (this.pos < this.end) throw this.err('unexpected data after the end of the list of records');
   }
 
-  /** One step of the container state machine; false when it must wait for input. */
+  /**
+   * One step of the container state machine; false when it must wait for input. The states
+   * met once per record are in recordStep(): V8 then compiles this one, which runs for every
+   * snapshot, without them.
+   */
   protected step(): boolean {
     switch (this.state) {
-      case St.TopBegin:
-        // A UTF-8 byte order mark some editors add.
-        if (this.base === 0 && this.pos === 0 && this.buf[0] === 0xef && this.buf[1] === 0xbb && this.buf[2] === 0xbf) this.pos = 3;
-        if (this.peek() !== C_LBRACKET) throw this.err('a damo record file must be a JSON list of records');
-        this.pos++;
-        this.state = St.TopFirst;
-        return true;
-      case St.TopFirst:
-        if (this.peek() === C_RBRACKET) {
-          this.pos++;
-          this.state = St.TopDone;
-          return true;
-        }
-        this.state = St.TopElem;
-        return true;
-      case St.TopElem:
-        if (this.peek() !== C_LBRACE) throw this.err('each record must be a JSON object');
-        this.pos++;
-        this.beginRecord();
-        this.state = St.RecFirstKey;
-        return true;
-      case St.TopNext: {
-        const c = this.peek();
-        this.pos++;
-        if (c === C_COMMA) this.state = St.TopElem;
-        else if (c === C_RBRACKET) this.state = St.TopDone;
-        else throw this.err("expected ',' or ']' after a record", this.pos - 1);
-        return true;
-      }
-      case St.TopDone:
-        return false;
-
-      case St.RecFirstKey:
-        if (this.peek() === C_RBRACE) {
-          this.pos++;
-          this.endRecord();
-          this.state = St.TopNext;
-          return true;
-        }
-        this.state = St.RecKey;
-        return true;
-      case St.RecKey: {
-        const key = this.parseKey();
-        if (key === 'snapshots') {
-          this.state = St.SnapsBegin;
-          return true;
-        }
-        this.recordField(key);
-        this.state = St.RecNext;
-        return true;
-      }
-      case St.RecNext: {
-        const c = this.peek();
-        this.pos++;
-        if (c === C_COMMA) this.state = St.RecKey;
-        else if (c === C_RBRACE) {
-          this.endRecord();
-          this.state = St.TopNext;
-        } else throw this.err("expected ',' or '}' in a record", this.pos - 1);
-        return true;
-      }
-
-      case St.SnapsBegin:
-        if (this.peek() !== C_LBRACKET) throw this.err("a record's 'snapshots' must be a list");
-        this.pos++;
-        this.recordHasSnapshots = true;
-        this.state = St.SnapsFirst;
-        return true;
-      case St.SnapsFirst:
-        if (this.peek() === C_RBRACKET) {
-          this.pos++;
-          this.state = St.RecNext;
-          return true;
-        }
-        this.state = St.SnapsElem;
-        return true;
       case St.SnapsElem:
         if (this.peek() !== C_LBRACE) throw this.err('each snapshot must be a JSON object');
         this.pos++;
@@ -301,6 +229,92 @@ export class DamoJsonParser extends DamoRegionReader {
         else throw this.err("expected ',' or ']' after a region", this.pos - 1);
         return true;
       }
+      default:
+        return this.recordStep();
+    }
+  }
+
+  /** The states of step() around records and their snapshot lists. */
+  private recordStep(): boolean {
+    switch (this.state) {
+      case St.TopBegin:
+        // A UTF-8 byte order mark some editors add.
+        if (this.base === 0 && this.pos === 0 && this.buf[0] === 0xef && this.buf[1] === 0xbb && this.buf[2] === 0xbf) this.pos = 3;
+        if (this.peek() !== C_LBRACKET) throw this.err('a damo record file must be a JSON list of records');
+        this.pos++;
+        this.state = St.TopFirst;
+        return true;
+      case St.TopFirst:
+        if (this.peek() === C_RBRACKET) {
+          this.pos++;
+          this.state = St.TopDone;
+          return true;
+        }
+        this.state = St.TopElem;
+        return true;
+      case St.TopElem:
+        if (this.peek() !== C_LBRACE) throw this.err('each record must be a JSON object');
+        this.pos++;
+        this.beginRecord();
+        this.state = St.RecFirstKey;
+        return true;
+      case St.TopNext: {
+        const c = this.peek();
+        this.pos++;
+        if (c === C_COMMA) this.state = St.TopElem;
+        else if (c === C_RBRACKET) this.state = St.TopDone;
+        else throw this.err("expected ',' or ']' after a record", this.pos - 1);
+        return true;
+      }
+      case St.TopDone:
+        return false;
+
+      case St.RecFirstKey:
+        if (this.peek() === C_RBRACE) {
+          this.pos++;
+          this.endRecord();
+          this.state = St.TopNext;
+          return true;
+        }
+        this.state = St.RecKey;
+        return true;
+      case St.RecKey: {
+        const key = this.parseKey();
+        if (key === 'snapshots') {
+          this.state = St.SnapsBegin;
+          return true;
+        }
+        this.recordField(key);
+        this.state = St.RecNext;
+        return true;
+      }
+      case St.RecNext: {
+        const c = this.peek();
+        this.pos++;
+        if (c === C_COMMA) this.state = St.RecKey;
+        else if (c === C_RBRACE) {
+          this.endRecord();
+          this.state = St.TopNext;
+        } else throw this.err("expected ',' or '}' in a record", this.pos - 1);
+        return true;
+      }
+
+      case St.SnapsBegin:
+        if (this.peek() !== C_LBRACKET) throw this.err("a record's 'snapshots' must be a list");
+        this.pos++;
+        this.recordHasSnapshots = true;
+        this.state = St.SnapsFirst;
+        return true;
+      case St.SnapsFirst:
+        if (this.peek() === C_RBRACKET) {
+          this.pos++;
+          this.state = St.RecNext;
+          return true;
+        }
+        this.state = St.SnapsElem;
+        return true;
+      default:
+        throw new Error(`damo json parser: state ${this.state} is not a record state`);
     }
   }
 
