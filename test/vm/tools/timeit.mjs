@@ -1,56 +1,64 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// Wall-clock latency of a command or of one sysfs write, repeated, for the VM scenarios.
+// Wall-clock latency of commands and of sysfs writes, repeated and interleaved, for the VM
+// scenarios.
 //
-//   node timeit.mjs N OUT run CMD [ARGS...]   spawn CMD N times, one after another
-//   node timeit.mjs N OUT write FILE VALUE    write VALUE to FILE N times (one write(2) each)
+//   node timeit.mjs N OUTDIR SPEC...
+//     SPEC = "NAME:run:CMD ARG..."     spawn CMD (words split on blanks, no quoting)
+//          | "NAME:write:FILE VALUE"   one write(2) of VALUE to FILE
 //
-// Prints one line: `n= ok= median_ms= p90_ms= min_ms= max_ms=` (ms with one decimal, from
-// process.hrtime). `run` keeps the last run's stdout and stderr in OUT (the first failing run's,
-// if any failed); `write` puts the last error there. Exit status 0 unless every try failed.
+// Runs every SPEC once per round, in the given order, for N rounds, so that a change of the
+// host's load under TCG moves all of them alike instead of whichever ran at that time. Prints
+// one line per SPEC: `NAME n= ok= median_ms= p90_ms= min_ms= max_ms= all_ms=` (ms with one
+// decimal, from process.hrtime; percentiles by nearest rank). OUTDIR/NAME.out keeps the
+// output of the last run (or of the first failing one). Exit status 0 unless a SPEC never
+// succeeded.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 
-const [nText, out, mode, ...rest] = process.argv.slice(2);
+const [nText, outDir, ...specTexts] = process.argv.slice(2);
 const n = Number(nText);
-if (!(n > 0) || !out || (mode !== 'run' && mode !== 'write') || rest.length === 0) {
-  process.stderr.write('usage: timeit.mjs N OUT run CMD [ARGS...] | timeit.mjs N OUT write FILE VALUE\n');
+const specs = specTexts.map((t) => {
+  const m = /^([A-Za-z0-9_-]+):(run|write):(.+)$/.exec(t);
+  return m === null ? null : { name: m[1], mode: m[2], words: m[3].trim().split(/\s+/), times: [], ok: 0, kept: false };
+});
+if (!(n > 0) || !outDir || specs.length === 0 || specs.some((s) => s === null)) {
+  process.stderr.write('usage: timeit.mjs N OUTDIR NAME:run:CMD ARG... | NAME:write:FILE VALUE ...\n');
   process.exit(2);
 }
+fs.mkdirSync(outDir, { recursive: true });
 
-const times = [];
-let ok = 0;
-let kept = false;
-for (let i = 0; i < n; i++) {
-  const t0 = process.hrtime.bigint();
-  let good;
-  let text;
-  if (mode === 'run') {
-    const r = spawnSync(rest[0], rest.slice(1), { encoding: 'utf8', maxBuffer: 64 << 20 });
-    good = r.status === 0;
-    text = `rc=${r.status ?? r.signal}\n--- stdout\n${r.stdout ?? ''}--- stderr\n${r.stderr ?? ''}${r.error ? `${r.error}\n` : ''}`;
-  } else {
-    try {
-      fs.writeFileSync(rest[0], rest[1] ?? '');
-      good = true;
-      text = 'ok\n';
-    } catch (err) {
-      good = false;
-      text = `${err}\n`;
-    }
+function once(s) {
+  if (s.mode === 'run') {
+    const r = spawnSync(s.words[0], s.words.slice(1), { encoding: 'utf8', maxBuffer: 64 << 20 });
+    return [r.status === 0, `rc=${r.status ?? r.signal}\n--- stdout\n${r.stdout ?? ''}--- stderr\n${r.stderr ?? ''}${r.error ? `${r.error}\n` : ''}`];
   }
-  times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  if (good) ok++;
-  if (!kept && (!good || i === n - 1)) {
-    fs.writeFileSync(out, text);
-    kept = !good;
+  try {
+    fs.writeFileSync(s.words[0], s.words.slice(1).join(' '));
+    return [true, 'ok\n'];
+  } catch (err) {
+    return [false, `${err}\n`];
   }
 }
 
-const sorted = [...times].sort((a, b) => a - b);
-// nearest-rank percentiles
-const pct = (p) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
+for (let i = 0; i < n; i++) {
+  for (const s of specs) {
+    const t0 = process.hrtime.bigint();
+    const [good, text] = once(s);
+    s.times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (good) s.ok++;
+    if (!s.kept && (!good || i === n - 1)) {
+      fs.writeFileSync(`${outDir}/${s.name}.out`, text);
+      s.kept = !good;
+    }
+  }
+}
+
 const f = (v) => v.toFixed(1);
-console.log(
-  `n=${n} ok=${ok} median_ms=${f(pct(50))} p90_ms=${f(pct(90))} min_ms=${f(sorted[0])} max_ms=${f(sorted[sorted.length - 1])} all_ms=${times.map(f).join(',')}`,
-);
-process.exit(ok === 0 ? 1 : 0);
+for (const s of specs) {
+  const sorted = [...s.times].sort((a, b) => a - b);
+  const pct = (p) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
+  console.log(
+    `${s.name} n=${n} ok=${s.ok} median_ms=${f(pct(50))} p90_ms=${f(pct(90))} min_ms=${f(sorted[0])} max_ms=${f(sorted[sorted.length - 1])} all_ms=${s.times.map(f).join(',')}`,
+  );
+}
+process.exit(specs.some((s) => s.ok === 0) ? 1 : 0);
