@@ -13,7 +13,8 @@
 # VM, default 1500), --mem MIB (2048), --smp N (2), --kernel BZIMAGE (use another kernel),
 # --append 'ARGS' (extra kernel command line), --tlb-churn-us N (how often each vCPU switches
 # address spaces so accessed bits work under TCG; 0 = never; see workloads/tlbchurn.c),
-# --no-install (do not apt-get), --build (run
+# --numa-nodes N (emulated NUMA nodes, numa=fake=N; default: the largest "# numa-nodes: N"
+# of the selected scenarios, else 1), --no-install (do not apt-get), --build (run
 # `npm run build` first), --verbose (show the whole console).
 # Env: DAMO_VM_CACHE (/var/cache/damo-ts-vm), DAMO_VM_JOBS (kernel build jobs, nproc),
 # DAMO_VM_ACCEL (tcg; kvm when you have it), DAMO_VM_SCENARIO_TIMEOUT (180 s per scenario).
@@ -21,7 +22,7 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
 mode=suite only= cmd= out_dir=$REPO_DIR/.vm-out vm_timeout=1500 mem=2048 smp=2
-kernel= append= install=1 build=0 verbose=0 tlb_churn_us=1000
+kernel= append= install=1 build=0 verbose=0 tlb_churn_us=1000 numa_nodes=
 while [ $# -gt 0 ]; do
   case $1 in
     --only) only=$2; shift ;;
@@ -34,6 +35,7 @@ while [ $# -gt 0 ]; do
     --kernel) kernel=$(readlink -f "$2"); shift ;;
     --append) append=$2; shift ;;
     --tlb-churn-us) tlb_churn_us=$2; shift ;;
+    --numa-nodes) numa_nodes=$2; shift ;;
     --no-install) install=0 ;;
     --build) build=1 ;;
     --verbose) verbose=1 ;;
@@ -105,6 +107,23 @@ bash "$VM_DIR/build-initramfs.sh" "$DAMO_VM_TMP/job.sh" "$DAMO_VM_TMP/initrd.cpi
 vm_log "initramfs ready: $(du -m "$DAMO_VM_TMP/initrd.cpio" | cut -f1) MiB ($((SECONDS - t0)) s)"
 phase_args+=(--phase "initramfs=$((SECONDS - t0))")
 
+# NUMA nodes: the guest has no ACPI, so nodes are emulated (CONFIG_NUMA_EMU, numa=fake=N).
+# A scenario that needs several (damo's args_damon/mem_tier.sh: --numa_node 1) says
+# "# numa-nodes: N"; scenarios are selected as guest/init.sh does.
+if [ -z "$numa_nodes" ]; then
+  numa_nodes=1
+  if [ "$mode" = suite ]; then
+    for f in "$VM_DIR"/scenarios/*.sh; do
+      name=$(basename "$f" .sh); name=${name#[0-9][0-9]-}
+      if [ -n "$only" ]; then echo "$name" | grep -Eq "$only" || continue
+      else grep -q '^# heavy' "$f" && continue; fi
+      n=$(sed -n 's/^# numa-nodes: *\([0-9][0-9]*\).*/\1/p' "$f" | head -1)
+      [ -n "$n" ] && [ "$n" -gt "$numa_nodes" ] && numa_nodes=$n
+    done
+  fi
+fi
+[ "$numa_nodes" -gt 1 ] && append="numa=fake=$numa_nodes $append"
+
 # The results disk: raw, sparse; the guest writes /out to it as a tar stream.
 truncate -s 1G "$DAMO_VM_TMP/out.img"
 accel=${DAMO_VM_ACCEL:-tcg}
@@ -121,7 +140,7 @@ if [ "$mode" = shell ]; then
 fi
 
 t0=$SECONDS
-vm_log "booting ($accel, ${mem} MiB, $smp CPUs); console log: $out_dir/console.log"
+vm_log "booting ($accel, ${mem} MiB, $smp CPUs, $numa_nodes NUMA node(s)); console log: $out_dir/console.log"
 console_args=(--mode "$mode" --log "$DAMO_VM_TMP/console.log" "${phase_args[@]}")
 [ "$mode" = suite ] && console_args+=(--results "$results")
 [ $verbose = 1 ] && console_args+=(--verbose)

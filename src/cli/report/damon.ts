@@ -59,7 +59,7 @@ Examples:
     .action(async (opts: ReportDamonOptions) => {
       checkKdamondInterface(opts.damon_interface_DEPRECATED);
       const format = opts.format ?? (opts.json === true ? 'json' : 'report');
-      const { runReportDamonCliCommand } = await import('../../record/kdamond/control_command.js');
+      const { runReportDamonCliCommand } = await import('../../record/kdamond/report_damon_command.js');
       const code = runReportDamonCliCommand(ctx.io, {
         sysfsRoot: opts.sysfs_root,
         moduleRoot: opts.module_root,

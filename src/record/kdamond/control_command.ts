@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** Entry points of `damo start` and `damo stop` for the CLI: the real kernel filesystems. */
 import type { CliIO } from '../../core/io.js';
-import { RealKernelFs, type KernelFs } from '../kfs.js';
+import { kernelFs } from './cli_kfs.js';
 import type { MemoryTraceSource } from '../../format/damo/records.js';
 import { editKdamonds, kdamondsOfResolved, printKdamonds, type ArgsDamonEdits, type ArgsDamonFormat, type KdamondsDocIndex } from './args_damon.js';
 import { resolveDamonParams, type DamonParamsFlags, type IntervalsGoalParams, type ResolvedContext } from './damon_params.js';
 import { hostFiles, type HostFiles } from '../pa_layout.js';
 import { listKdamonds } from './inspect.js';
 import { takeLiveSnapshot } from './live_snapshot.js';
-import { runReportDamonCommand, type ReportDamonRequest } from './report_damon_command.js';
 import { readKdamondsArg, type KdamondsPlan } from './kdamonds_input.js';
 import { runStartCommand, runStartKdamondsCommand } from './start_command.js';
 import { currentBootId, readStateFile, stateFilePath } from './state_file.js';
@@ -30,9 +29,6 @@ function hostFilesOf(io: CliIO): HostFiles {
   return hostFiles(root === undefined || root === '' ? '/' : root);
 }
 
-function kernelFs(io: CliIO, debug: boolean): KernelFs {
-  return new RealKernelFs(debug ? (op) => io.stderr.write(`damo: debug: ${op.op} ${op.path}${op.op === 'write' ? ` <- ${JSON.stringify(op.value)}` : ''}\n`) : undefined);
-}
 
 export function runStartCliCommand(io: CliIO, req: StartCliRequest): number {
   const kdamonds = resolveDamonParams(req.flags, hostFilesOf(io));
@@ -73,10 +69,8 @@ export function runTuneKdamondsCliCommand(io: CliIO, req: { sysfsRoot: string; f
   return runTuneKdamondsCommand(io, kernelFs(io, req.debug), { sysfsRoot: req.sysfsRoot, force: req.force, kdamonds });
 }
 
-export function runReportDamonCliCommand(io: CliIO, req: ReportDamonRequest & { debug: boolean }): number {
-  const { debug, ...report } = req;
-  return runReportDamonCommand(io, kernelFs(io, debug), report);
-}
+// `damo report damon` imports it from report_damon_command.ts directly (see there).
+export { runReportDamonCliCommand } from './report_damon_command.js';
 
 /**
  * A live snapshot of the running kdamonds that `damo start` started (its state file names
