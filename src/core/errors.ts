@@ -32,6 +32,11 @@ export class DamoError extends Error {
   }
 }
 
+/** A usage error (exit 2): what was wrong, and what to do about it when there is a hint. */
+export function usageError(what: string, hint?: string): DamoError {
+  return new DamoError('E_USAGE', what, hint === undefined ? {} : { hint });
+}
+
 export function isDamoError(err: unknown): err is DamoError {
   return err instanceof DamoError;
 }

@@ -49,7 +49,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { DEFAULT_INTERVALS, DEFAULT_NR_REGIONS } from '../core/damon_constants.js';
-import { DamoError, type ErrorCode } from '../core/errors.js';
+import { DamoError, type ErrorCode, usageError } from '../core/errors.js';
 import { DAMON_OPS, type Intervals, type NrRegionsRange, type Snapshot, type SourceKind, type TraceTarget, type DamonOps } from '../core/model.js';
 import { loadNativeAddon, type RawCapability, type RawMonitor, type RawMonitorOptions, type RawSnapshot } from './addon.js';
 import { PRIMITIVES, RECORD_PRIMITIVES, type PrimitiveName } from './primitives.js';
@@ -160,7 +160,7 @@ export function nativeError(err: unknown, context: string): DamoError {
 }
 
 function usage(message: string, hint?: string): DamoError {
-  return new DamoError('E_USAGE', `native engine: ${message}`, hint === undefined ? {} : { hint });
+  return usageError(`native engine: ${message}`, hint);
 }
 
 function isUint(v: unknown, max = Number.MAX_SAFE_INTEGER): v is number {

@@ -13,7 +13,7 @@
  * The flags are turned into damo's scheme JSON layout and read by the one scheme JSON
  * reader, so the units, limits and messages are those of `-c FILE` (docs/SCHEMES.md).
  */
-import { DamoError } from '../core/errors.js';
+import { DamoError, usageError } from '../core/errors.js';
 import { parseSchemesJson } from './damo_json.js';
 import { isMigrateAction, isDamosAction, QUOTA_GOAL_MEMCG_METRICS, QUOTA_GOAL_NID_METRICS, QUOTA_GOAL_TUNERS, type QuotaGoalTuner, type Scheme } from './model.js';
 
@@ -48,10 +48,6 @@ export function noDamosFlags(f: DamosFlags): boolean {
   );
 }
 
-function usage(what: string, hint?: string): DamoError {
-  return new DamoError('E_USAGE', what, hint === undefined ? {} : { hint });
-}
-
 /** damo's 'min' bound is 0 in every unit. */
 function bound(word: string): string {
   return word === 'min' ? '0' : word;
@@ -63,21 +59,21 @@ function minMax(words: string[]): { min: string; max: string } {
 
 function goalJson(words: string[]): Record<string, unknown> {
   const where = `--damos_quota_goal ${words.join(' ')}`;
-  if (words.length < 2 || words.length > 4) throw usage(`${where}: expected <metric> <target value> [<optional value>...] (2 to 4 words, got ${words.length})`);
+  if (words.length < 2 || words.length > 4) throw usageError(`${where}: expected <metric> <target value> [<optional value>...] (2 to 4 words, got ${words.length})`);
   const [metric, target, ...optional] = words as [string, string, ...string[]];
   const goal: Record<string, unknown> = { metric, target_value: target, current_value: '0' };
   if (QUOTA_GOAL_MEMCG_METRICS.includes(metric)) {
-    if (optional.length !== 2) throw usage(`${where}: ${metric} takes a node id and a memcg path after the target value`);
+    if (optional.length !== 2) throw usageError(`${where}: ${metric} takes a node id and a memcg path after the target value`);
     goal.nid = optional[0];
     goal.memcg_path = optional[1];
   } else if (QUOTA_GOAL_NID_METRICS.includes(metric)) {
-    if (optional.length !== 1) throw usage(`${where}: ${metric} takes one node id after the target value`);
+    if (optional.length !== 1) throw usageError(`${where}: ${metric} takes one node id after the target value`);
     goal.nid = optional[0];
   } else if (metric === 'user_input') {
-    if (optional.length !== 1) throw usage(`${where}: user_input takes the current value after the target value`);
+    if (optional.length !== 1) throw usageError(`${where}: user_input takes the current value after the target value`);
     goal.current_value = optional[0];
   } else if (optional.length > 0) {
-    throw usage(`${where}: ${metric} takes no value after the target value`);
+    throw usageError(`${where}: ${metric} takes no value after the target value`);
   }
   return goal;
 }
@@ -91,7 +87,7 @@ function filtersJson(words: string[], where: string): Array<Record<string, unkno
   let i = 0;
   while (i < words.length) {
     const verdict = words[i] as string;
-    if (!ALLOW_WORDS.includes(verdict)) throw usage(`${where}: '${verdict}' is not allow or reject`, 'a filter is <allow|reject> [none] <type> [arguments], e.g. --damos_filter reject none anon');
+    if (!ALLOW_WORDS.includes(verdict)) throw usageError(`${where}: '${verdict}' is not allow or reject`, 'a filter is <allow|reject> [none] <type> [arguments], e.g. --damos_filter reject none anon');
     i++;
     let matching = true;
     if (words[i] === 'none') {
@@ -99,12 +95,12 @@ function filtersJson(words: string[], where: string): Array<Record<string, unkno
       i++;
     }
     const type = words[i];
-    if (type === undefined) throw usage(`${where}: a filter type is missing after '${verdict}'`);
+    if (type === undefined) throw usageError(`${where}: a filter type is missing after '${verdict}'`);
     i++;
     const f: Record<string, unknown> = { filter_type: type, matching, allow: verdict === 'allow' };
     const need = (n: number, what: string): string[] => {
       const got = words.slice(i, i + n);
-      if (got.length < n) throw usage(`${where}: a ${type} filter needs ${what}`);
+      if (got.length < n) throw usageError(`${where}: a ${type} filter needs ${what}`);
       i += n;
       return got;
     };
@@ -120,7 +116,7 @@ function filtersJson(words: string[], where: string): Array<Record<string, unkno
     } else if (type === 'hugepage_size') {
       f.hugepage_size = need(2, 'a minimum and a maximum size');
     } else {
-      throw usage(`${where}: '${type}' is not a filter type`, `filter types: ${[...PLAIN_FILTER_TYPES, 'memcg', 'addr', 'target', 'hugepage_size'].join(', ')}`);
+      throw usageError(`${where}: '${type}' is not a filter type`, `filter types: ${[...PLAIN_FILTER_TYPES, 'memcg', 'addr', 'target', 'hugepage_size'].join(', ')}`);
     }
     filters.push(f);
   }
@@ -131,11 +127,11 @@ function filtersJson(words: string[], where: string): Array<Record<string, unkno
 function perScheme<T>(items: T[], counts: number[] | undefined, nrSchemes: number, flag: string, countFlag: string): T[][] {
   let cuts = counts;
   if (cuts === undefined) {
-    if (items.length > 0 && nrSchemes > 1) throw usage(`${flag} with ${nrSchemes} schemes needs ${countFlag} (how many belong to each scheme, in order)`);
+    if (items.length > 0 && nrSchemes > 1) throw usageError(`${flag} with ${nrSchemes} schemes needs ${countFlag} (how many belong to each scheme, in order)`);
     cuts = nrSchemes === 1 ? [items.length] : new Array<number>(nrSchemes).fill(0);
   }
   const sum = cuts.reduce((a, b) => a + b, 0);
-  if (sum !== items.length) throw usage(`${countFlag} ${cuts.join(' ')} adds up to ${sum}, but ${items.length} ${flag} given`);
+  if (sum !== items.length) throw usageError(`${countFlag} ${cuts.join(' ')} adds up to ${sum}, but ${items.length} ${flag} given`);
   const out: T[][] = [];
   let at = 0;
   for (let s = 0; s < nrSchemes; s++) {
@@ -147,14 +143,14 @@ function perScheme<T>(items: T[], counts: number[] | undefined, nrSchemes: numbe
 }
 
 function tooMany(list: unknown[], nrSchemes: number, flag: string): void {
-  if (list.length > nrSchemes) throw usage(`${list.length} ${flag} for ${nrSchemes} --damos_action: give at most one per scheme, in the order of the actions`);
+  if (list.length > nrSchemes) throw usageError(`${list.length} ${flag} for ${nrSchemes} --damos_action: give at most one per scheme, in the order of the actions`);
 }
 
 /** The schemes the flags describe; [] when no --damos_action is given. */
 export function schemesFromDamosFlags(f: DamosFlags): Scheme[] {
   const n = f.action.length;
   if (n === 0) {
-    if (!noDamosFlags(f)) throw usage('--damos_* flags need a --damos_action: each --damos_action starts a scheme', 'e.g. --damos_action pageout --damos_access_rate 0% 0% --damos_age 10s max');
+    if (!noDamosFlags(f)) throw usageError('--damos_* flags need a --damos_action: each --damos_action starts a scheme', 'e.g. --damos_action pageout --damos_access_rate 0% 0% --damos_age 10s max');
     return [];
   }
   const quotas = f.quotas.map((q) => [...q]);
@@ -176,18 +172,18 @@ export function schemesFromDamosFlags(f: DamosFlags): Scheme[] {
   const filterWords = perScheme(f.filter, f.nrFilters, n, '--damos_filter', '--damos_nr_filters');
   const docs = f.action.map((words, i) => {
     const action = words[0] as string;
-    if (!isDamosAction(action)) throw usage(`--damos_action ${words.join(' ')}: '${action}' is not a DAMOS action`);
+    if (!isDamosAction(action)) throw usageError(`--damos_action ${words.join(' ')}: '${action}' is not a DAMOS action`);
     const s: Record<string, unknown> = { action };
     if (isMigrateAction(action)) {
       if (words.length === 2) s.target_nid = words[1];
       else if (words.length > 2) {
-        if (words.length % 2 !== 1) throw usage(`--damos_action ${words.join(' ')}: destinations come as <node id> <weight> pairs`);
+        if (words.length % 2 !== 1) throw usageError(`--damos_action ${words.join(' ')}: destinations come as <node id> <weight> pairs`);
         const dests = [];
         for (let j = 1; j < words.length; j += 2) dests.push({ id: words[j], weight: words[j + 1] });
         s.dests = dests;
       }
     } else if (words.length > 1) {
-      throw usage(`--damos_action ${words.join(' ')}: only migrate_hot and migrate_cold take arguments (a node id, or <node id> <weight> pairs)`);
+      throw usageError(`--damos_action ${words.join(' ')}: only migrate_hot and migrate_cold take arguments (a node id, or <node id> <weight> pairs)`);
     }
     s.access_pattern = {
       sz_bytes: minMax(f.szRegion[i] ?? ['min', 'max']),
@@ -197,7 +193,7 @@ export function schemesFromDamosFlags(f: DamosFlags): Scheme[] {
     s.apply_interval_us = f.applyInterval[i] ?? '0';
     const q = quotas[i];
     if (q !== undefined) {
-      if (q.length > 6) throw usage(`--damos_quotas ${q.join(' ')}: at most 6 values (<time> <space> <reset interval> <3 weights>)`);
+      if (q.length > 6) throw usageError(`--damos_quotas ${q.join(' ')}: at most 6 values (<time> <space> <reset interval> <3 weights>)`);
       s.quotas = {
         time_ms: q[0] ?? '0',
         sz_bytes: q[1] ?? '0',
@@ -222,16 +218,16 @@ export function schemesFromDamosFlags(f: DamosFlags): Scheme[] {
     const hasQuota = quotas[i] !== undefined;
     const tuner = f.quotaGoalTuner[i];
     if (tuner !== undefined) {
-      if (!(QUOTA_GOAL_TUNERS as readonly string[]).includes(tuner)) throw usage(`--damos_quota_goal_tuner ${tuner} (scheme ${i}): expected ${QUOTA_GOAL_TUNERS.join(' or ')}`);
-      if (!hasQuota) throw usage(`--damos_quota_goal_tuner ${tuner} (scheme ${i}): the scheme has no quota to tune`, 'give it --damos_quotas or --damos_quota_interval, with --damos_quota_goal');
+      if (!(QUOTA_GOAL_TUNERS as readonly string[]).includes(tuner)) throw usageError(`--damos_quota_goal_tuner ${tuner} (scheme ${i}): expected ${QUOTA_GOAL_TUNERS.join(' or ')}`);
+      if (!hasQuota) throw usageError(`--damos_quota_goal_tuner ${tuner} (scheme ${i}): the scheme has no quota to tune`, 'give it --damos_quotas or --damos_quota_interval, with --damos_quota_goal');
       s.quotas.goalTuner = tuner as QuotaGoalTuner;
     }
     const ratio = f.quotaFailChargeRatio[i];
     if (ratio !== undefined) {
       const where = `--damos_quota_fail_charge_ratio ${ratio.join(' ')} (scheme ${i})`;
-      if (ratio.length !== 2) throw usage(`${where}: expected two values, <numerator> <denominator>`);
+      if (ratio.length !== 2) throw usageError(`${where}: expected two values, <numerator> <denominator>`);
       const [num, denom] = ratio.map((w) => countOf(w, where, 'numerator and denominator')) as [number, number];
-      if (!hasQuota) throw usage(`${where}: the scheme has no quota to charge`, 'give it --damos_quotas or --damos_quota_interval');
+      if (!hasQuota) throw usageError(`${where}: the scheme has no quota to charge`, 'give it --damos_quotas or --damos_quota_interval');
       s.quotas.failChargeNum = num;
       s.quotas.failChargeDenom = denom;
     }
@@ -245,7 +241,7 @@ export function schemesFromDamosFlags(f: DamosFlags): Scheme[] {
 function countOf(word: string, where: string, what: string): number {
   const text = word.replace(/,/g, '').trim();
   const v = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(v)) throw usage(`${where}: '${word}' is not a non-negative integer (${what})`);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(v)) throw usageError(`${where}: '${word}' is not a non-negative integer (${what})`);
   return v;
 }
 

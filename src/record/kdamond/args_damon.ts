@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 
 import { ULONG_MAX_F } from '../../core/damon_constants.js';
-import { DamoError } from '../../core/errors.js';
+import { DamoError, usageError } from '../../core/errors.js';
 import type { CliIO } from '../../core/io.js';
 import type { Intervals, NrRegionsRange, Ops } from '../../core/model.js';
 import type { Bound, Scheme } from '../../schemes/model.js';
@@ -131,10 +131,6 @@ export interface ArgsDamonEdits {
   omitDefaults?: boolean;
 }
 
-function usage(what: string, hint?: string): DamoError {
-  return new DamoError('E_USAGE', what, hint === undefined ? {} : { hint });
-}
-
 /** A scheme of a kdamonds document, as damo holds one it read back. */
 function docSchemeOf(s: Scheme, hasAccessPattern: boolean): DamonStatusScheme {
   return { ...statusSchemeOf(s), fromDoc: true, ...(hasAccessPattern ? { floatPercents: true } : {}) };
@@ -143,7 +139,7 @@ function docSchemeOf(s: Scheme, hasAccessPattern: boolean): DamonStatusScheme {
 function listIndex(option: string, at: KdamondsDocIndex, length: number): number {
   const i = at.index < 0 ? length + at.index : at.index;
   if (!Number.isInteger(i) || i < 0 || i >= length) {
-    throw usage(`${option} ${at.doc} ${at.index}: there is no kdamond ${at.index}; the document has ${length} kdamond${length === 1 ? '' : 's'}`, length === 0 ? undefined : `give an index from 0 to ${length - 1} (or -1 for the last)`);
+    throw usageError(`${option} ${at.doc} ${at.index}: there is no kdamond ${at.index}; the document has ${length} kdamond${length === 1 ? '' : 's'}`, length === 0 ? undefined : `give an index from 0 to ${length - 1} (or -1 for the last)`);
   }
   return i;
 }
@@ -164,7 +160,7 @@ export function editKdamonds(fromFlags: () => DamonStatusKdamond[], edits: ArgsD
     const first = kdamonds[0];
     const old = readKdamondsDocArg(edits.replace.doc, '--replace', docSchemeOf);
     const i = listIndex('--replace', edits.replace, old.length);
-    if (first === undefined) throw usage(`--replace ${edits.replace.doc} ${edits.replace.index}: there is no kdamond to put in its place (--remove left none)`);
+    if (first === undefined) throw usageError(`--replace ${edits.replace.doc} ${edits.replace.index}: there is no kdamond to put in its place (--remove left none)`);
     old[i] = first;
     kdamonds = old;
   }
@@ -187,7 +183,7 @@ function writeOut(path: string, text: string): void {
 export function printKdamonds(io: CliIO, kdamonds: readonly DamonStatusKdamond[], format: ArgsDamonFormat, raw: boolean, edits: Pick<ArgsDamonEdits, 'out' | 'omitDefaults'> = {}): number {
   const o: StatusFormatOptions = { raw, paramsOnly: true, fromFlags: true, omitDefaults: edits.omitDefaults === true };
   if (format === 'report') {
-    if (edits.out !== undefined) throw usage('--out writes JSON or YAML; the report format is only printed', 'drop --out, or give --format json or yaml');
+    if (edits.out !== undefined) throw usageError('--out writes JSON or YAML; the report format is only printed', 'drop --out, or give --format json or yaml');
     io.stdout.write(kdamondsText(kdamonds, o));
     return 0;
   }

@@ -27,7 +27,7 @@
  * damo-ts refuses with a usage error instead.
  */
 import { DEFAULT_INTERVALS, DEFAULT_NR_REGIONS } from '../../core/damon_constants.js';
-import { DamoError } from '../../core/errors.js';
+import { usageError } from '../../core/errors.js';
 import type { Intervals, NrRegionsRange, Ops } from '../../core/model.js';
 import type { Scheme } from '../../schemes/model.js';
 import { numaNodeRegions, type HostFiles } from '../pa_layout.js';
@@ -83,10 +83,6 @@ export function noDamonParamsFlags(): DamonParamsFlags {
   return { ops: [], monitoringIntervals: [], sample: [], aggr: [], updr: [], intervalsGoal: [], nrRegionsRange: [], minr: [], maxr: [], targetPid: [], regions: [], numaNode: [], schemes: [] };
 }
 
-function usage(what: string, hint?: string): DamoError {
-  return new DamoError('E_USAGE', what, hint === undefined ? {} : { hint });
-}
-
 function sum(list: readonly number[]): number {
   return list.reduce((a, b) => a + b, 0);
 }
@@ -102,17 +98,17 @@ function nrContextsOf(f: DamonParamsFlags): number {
 function deduce(f: DamonParamsFlags): DamonParamsFlags {
   const t = f.deduced;
   if (t === undefined) return f;
-  if (t.kind === 'ongoing') throw usage("'ongoing' is a target of damo record, not of damo start or args damon");
+  if (t.kind === 'ongoing') throw usageError("'ongoing' is a target of damo record, not of damo start or args damon");
   if (t.kind === 'command') {
-    throw usage(`damo start monitors a running process or physical memory, not a command ('${t.display}')`, 'start the workload first and give its pid, or use damo record / damo schemes -c for a command');
+    throw usageError(`damo start monitors a running process or physical memory, not a command ('${t.display}')`, 'start the workload first and give its pid, or use damo record / damo schemes -c for a command');
   }
   if (t.kind === 'paddr') {
     const others = f.ops.filter((o) => o !== 'paddr');
-    if (others.length > 0) throw usage(`--ops ${others[0] as string}: the target is paddr`, 'drop the paddr target to give each context its own --ops');
+    if (others.length > 0) throw usageError(`--ops ${others[0] as string}: the target is paddr`, 'drop the paddr target to give each context its own --ops');
     return { ...f, ops: ['paddr'], targetPid: [] };
   }
-  if (f.ops.length > 1) throw usage(`a pid target is one context, but --ops is given ${f.ops.length} times`, 'give the pids with --target_pid to set up several contexts');
-  if (f.ops[0] === 'paddr') throw usage('--ops paddr: the target is a process', "physical memory is the 'paddr' target");
+  if (f.ops.length > 1) throw usageError(`a pid target is one context, but --ops is given ${f.ops.length} times`, 'give the pids with --target_pid to set up several contexts');
+  if (f.ops[0] === 'paddr') throw usageError('--ops paddr: the target is a process', "physical memory is the 'paddr' target");
   const ops: Ops = f.ops[0] ?? (f.regions.length > 0 ? 'fvaddr' : 'vaddr');
   return { ...f, ops: [ops], targetPid: t.pids };
 }
@@ -140,15 +136,15 @@ function targetAt(f: DamonParamsFlags, i: number, ops: Ops, files: HostFiles): K
   const pid = f.targetPid[i];
   const where = `target ${i}`;
   if (nodes !== undefined && ops !== 'paddr') {
-    throw usage(`--numa_node ${nodes.join(' ')} (${where}): only a paddr target is limited to NUMA nodes, and this target is monitored with ${ops}`, 'the i-th --numa_node is for the i-th target; put the paddr contexts first to give only their targets --numa_node');
+    throw usageError(`--numa_node ${nodes.join(' ')} (${where}): only a paddr target is limited to NUMA nodes, and this target is monitored with ${ops}`, 'the i-th --numa_node is for the i-th target; put the paddr contexts first to give only their targets --numa_node');
   }
-  if (nodes !== undefined && regions !== undefined) throw usage(`--numa_node ${nodes.join(' ')} and --regions both give the regions of ${where}; give one of them`);
+  if (nodes !== undefined && regions !== undefined) throw usageError(`--numa_node ${nodes.join(' ')} and --regions both give the regions of ${where}; give one of them`);
   if (ops === 'paddr') {
     if (regions !== undefined) return { regions };
     if (nodes !== undefined) return { regions: numaNodeRegions(files, nodes) };
     return { regions: [defaultPaddrRegion(() => files.readText('/proc/iomem'), 'span')] };
   }
-  if (pid === undefined) throw usage(`${where} is monitored with ${ops} and needs a process: give its pid (--target_pid, or as the target)`, 'without a pid, --ops paddr monitors physical memory');
+  if (pid === undefined) throw usageError(`${where} is monitored with ${ops} and needs a process: give its pid (--target_pid, or as the target)`, 'without a pid, --ops paddr monitors physical memory');
   return regions === undefined ? { pid } : { pid, regions };
 }
 
@@ -161,13 +157,13 @@ export function resolveDamonParams(flags: DamonParamsFlags, files: HostFiles): R
 
   let nrTargets = f.nrTargets;
   if (nrTargets === undefined) {
-    if (nrCtxs !== 1) throw usage(`${nrCtxs} contexts need --nr_targets: how many targets each context takes, in order`, `e.g. --nr_targets ${new Array<string>(nrCtxs).fill('1').join(' ')}`);
+    if (nrCtxs !== 1) throw usageError(`${nrCtxs} contexts need --nr_targets: how many targets each context takes, in order`, `e.g. --nr_targets ${new Array<string>(nrCtxs).fill('1').join(' ')}`);
     nrTargets = [nrTargetsTotal];
   }
   if (sum(nrTargets) !== nrTargetsTotal) {
-    throw usage(`--nr_targets ${nrTargets.join(' ')} adds up to ${sum(nrTargets)}, but ${nrTargetsTotal} targets are given (each --target_pid, --regions or --numa_node is one, and each context has at least one)`);
+    throw usageError(`--nr_targets ${nrTargets.join(' ')} adds up to ${sum(nrTargets)}, but ${nrTargetsTotal} targets are given (each --target_pid, --regions or --numa_node is one, and each context has at least one)`);
   }
-  if (nrTargets.length !== nrCtxs) throw usage(`--nr_targets ${nrTargets.join(' ')} gives ${nrTargets.length} contexts, but ${nrCtxs} are given (by the most of --ops, --monitoring_* and -s/-a/-u/-n/-m occurrences, or --nr_schemes)`);
+  if (nrTargets.length !== nrCtxs) throw usageError(`--nr_targets ${nrTargets.join(' ')} gives ${nrTargets.length} contexts, but ${nrCtxs} are given (by the most of --ops, --monitoring_* and -s/-a/-u/-n/-m occurrences, or --nr_schemes)`);
   let at = 0;
   const targets = contexts.map((c, ci) => {
     const n = nrTargets[ci] as number;
@@ -179,11 +175,11 @@ export function resolveDamonParams(flags: DamonParamsFlags, files: HostFiles): R
 
   let nrSchemes = f.nrSchemes;
   if (nrSchemes === undefined) {
-    if (nrCtxs !== 1 && f.schemes.length > 0) throw usage(`${f.schemes.length} schemes for ${nrCtxs} contexts need --nr_schemes: how many schemes each context takes, in order`);
+    if (nrCtxs !== 1 && f.schemes.length > 0) throw usageError(`${f.schemes.length} schemes for ${nrCtxs} contexts need --nr_schemes: how many schemes each context takes, in order`);
     nrSchemes = [f.schemes.length, ...new Array<number>(nrCtxs - 1).fill(0)];
   }
-  if (sum(nrSchemes) !== f.schemes.length) throw usage(`--nr_schemes ${nrSchemes.join(' ')} adds up to ${sum(nrSchemes)}, but ${f.schemes.length} schemes are given (each --damos_action starts one)`);
-  if (nrSchemes.length !== nrCtxs) throw usage(`--nr_schemes ${nrSchemes.join(' ')} gives ${nrSchemes.length} contexts, but ${nrCtxs} are given`);
+  if (sum(nrSchemes) !== f.schemes.length) throw usageError(`--nr_schemes ${nrSchemes.join(' ')} adds up to ${sum(nrSchemes)}, but ${f.schemes.length} schemes are given (each --damos_action starts one)`);
+  if (nrSchemes.length !== nrCtxs) throw usageError(`--nr_schemes ${nrSchemes.join(' ')} gives ${nrSchemes.length} contexts, but ${nrCtxs} are given`);
   at = 0;
   const resolved: ResolvedContext[] = contexts.map((c, ci) => {
     const n = nrSchemes[ci] as number;
@@ -193,7 +189,7 @@ export function resolveDamonParams(flags: DamonParamsFlags, files: HostFiles): R
   });
 
   const nrCtxsList = f.nrCtxs ?? [nrCtxs];
-  if (sum(nrCtxsList) !== nrCtxs) throw usage(`--nr_ctxs ${nrCtxsList.join(' ')} adds up to ${sum(nrCtxsList)}, but ${nrCtxs} contexts are given`, 'give how many contexts each kdamond takes, in order; their sum is the number of contexts');
+  if (sum(nrCtxsList) !== nrCtxs) throw usageError(`--nr_ctxs ${nrCtxsList.join(' ')} adds up to ${sum(nrCtxsList)}, but ${nrCtxs} contexts are given`, 'give how many contexts each kdamond takes, in order; their sum is the number of contexts');
   at = 0;
   return nrCtxsList.map((n) => {
     const kd = { contexts: resolved.slice(at, at + n) };

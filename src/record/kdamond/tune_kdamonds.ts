@@ -19,7 +19,7 @@
  * only when they change, as damo does, since writing one recreates its directories.
  */
 import type { CliIO } from '../../core/io.js';
-import { DamoError } from '../../core/errors.js';
+import { DamoError, usageError } from '../../core/errors.js';
 import { sysfsFiles } from '../../schemes/kernel.js';
 import { readTrim, writeRetryBusy, type KernelFs } from '../kfs.js';
 import type { KdamondTarget } from '../sysfs.js';
@@ -36,18 +36,14 @@ export interface TuneKdamondsRequest {
   kdamonds: readonly ResolvedKdamond[];
 }
 
-function usage(what: string, hint?: string): DamoError {
-  return new DamoError('E_USAGE', what, hint === undefined ? {} : { hint });
-}
-
 /** The refusals that need no sysfs: one context per kdamond, values DAMON accepts. */
 function validateFlags(req: TuneKdamondsRequest): ResolvedContext[] {
   return req.kdamonds.map((k, i) => {
     if (k.contexts.length !== 1) {
-      throw usage(`kdamond ${i} would have ${k.contexts.length} contexts, but DAMON commits exactly one context per kdamond (its nr_contexts must read 1)`, 'give --nr_ctxs 1 for each running kdamond (e.g. --nr_ctxs 1 1 for two)');
+      throw usageError(`kdamond ${i} would have ${k.contexts.length} contexts, but DAMON commits exactly one context per kdamond (its nr_contexts must read 1)`, 'give --nr_ctxs 1 for each running kdamond (e.g. --nr_ctxs 1 1 for two)');
     }
     const c = k.contexts[0] as ResolvedContext;
-    if (c.intervalsGoal !== undefined) throw usage(`kdamond ${i}: an intervals goal cannot be written by damo-ts yet`);
+    if (c.intervalsGoal !== undefined) throw usageError(`kdamond ${i}: an intervals goal cannot be written by damo-ts yet`);
     try {
       validateStart({ sysfsRoot: req.sysfsRoot, ops: c.ops, intervals: c.intervals, nrRegions: c.nrRegions, targets: c.targets, schemes: c.schemes });
     } catch (err) {
@@ -63,7 +59,7 @@ function checkRunning(io: CliIO, kfs: KernelFs, req: TuneKdamondsRequest, contex
   const running = listKdamonds(kfs, req.sysfsRoot);
   if (running.length === 0) throw new DamoError('E_TARGET', `no kdamond exists under ${req.sysfsRoot}; 'damo start' first`);
   if (running.length !== contexts.length) {
-    throw usage(
+    throw usageError(
       `the flags describe ${contexts.length} kdamond${contexts.length === 1 ? '' : 's'}, but ${running.length} exist under ${req.sysfsRoot}; DAMON does not let nr_kdamonds change while a kdamond runs`,
       `give --nr_ctxs with one 1 per kdamond (${new Array<string>(running.length).fill('1').join(' ')}), or 'damo stop' and 'damo start' with the new kdamonds`,
     );
@@ -74,7 +70,7 @@ function checkRunning(io: CliIO, kfs: KernelFs, req: TuneKdamondsRequest, contex
     if (nrContexts !== '1') throw new DamoError('E_TARGET', `kdamond ${i} has ${nrContexts ?? 'no'} contexts; DAMON commits only a kdamond with exactly one`);
     const want = (contexts[i] as ResolvedContext).ops;
     if (view.ops !== null && view.ops !== want) {
-      throw usage(`kdamond ${i} monitors with '${view.ops}', and the flags give it '${want}'; damo tune does not change the operations set`, "give each context the --ops (or targets) it runs with, or 'damo stop' and 'damo start' again");
+      throw usageError(`kdamond ${i} monitors with '${view.ops}', and the flags give it '${want}'; damo tune does not change the operations set`, "give each context the --ops (or targets) it runs with, or 'damo stop' and 'damo start' again");
     }
   });
 }
