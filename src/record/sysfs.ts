@@ -88,6 +88,18 @@ function num(n: number): string {
   return String(n);
 }
 
+/** The files under a context's monitoring_attrs for its intervals and region counts, in DAMON's order. */
+export function monitoringAttrsFiles(ctxDir: string, intervals: Intervals, nrRegions: NrRegionsRange): Array<[path: string, value: number]> {
+  const attrs = `${ctxDir}/monitoring_attrs`;
+  return [
+    [`${attrs}/intervals/sample_us`, intervals.sampleUs],
+    [`${attrs}/intervals/aggr_us`, intervals.aggrUs],
+    [`${attrs}/intervals/update_us`, intervals.opsUpdateUs],
+    [`${attrs}/nr_regions/min`, nrRegions.min],
+    [`${attrs}/nr_regions/max`, nrRegions.max],
+  ];
+}
+
 export class OurKdamond {
   readonly kdamondDir: string;
   readonly ctxDir: string;
@@ -141,12 +153,7 @@ export class OurKdamond {
       });
     }
     this.w(`${this.ctxDir}/operations`, plan.ops);
-    const attrs = `${this.ctxDir}/monitoring_attrs`;
-    this.w(`${attrs}/intervals/sample_us`, num(plan.intervals.sampleUs));
-    this.w(`${attrs}/intervals/aggr_us`, num(plan.intervals.aggrUs));
-    this.w(`${attrs}/intervals/update_us`, num(plan.intervals.opsUpdateUs));
-    this.w(`${attrs}/nr_regions/min`, num(plan.nrRegions.min));
-    this.w(`${attrs}/nr_regions/max`, num(plan.nrRegions.max));
+    for (const [path, value] of monitoringAttrsFiles(this.ctxDir, plan.intervals, plan.nrRegions)) this.w(path, num(value));
     this.w(`${this.ctxDir}/targets/nr_targets`, num(plan.targets.length));
     plan.targets.forEach((t, i) => {
       const dir = `${this.ctxDir}/targets/${i}`;

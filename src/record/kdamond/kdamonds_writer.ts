@@ -12,6 +12,7 @@
 import { DamoError, errorMessage } from '../../core/errors.js';
 import { sysfsFiles } from '../../schemes/kernel.js';
 import { readTrim, writeRetryBusy, type KernelFs } from '../kfs.js';
+import { monitoringAttrsFiles } from '../sysfs.js';
 import type { ContextPlan, KdamondsPlan } from './kdamonds_input.js';
 
 function errnoOf(err: unknown): string {
@@ -41,12 +42,7 @@ class KdamondsWriter {
       throw new DamoError('E_UNSUPPORTED', `this kernel's DAMON cannot run '${c.ops}' (${dir}/avail_operations: ${avail || 'none'})`);
     }
     this.w(`${dir}/operations`, c.ops);
-    const attrs = `${dir}/monitoring_attrs`;
-    this.w(`${attrs}/intervals/sample_us`, c.intervals.sampleUs);
-    this.w(`${attrs}/intervals/aggr_us`, c.intervals.aggrUs);
-    this.w(`${attrs}/intervals/update_us`, c.intervals.opsUpdateUs);
-    this.w(`${attrs}/nr_regions/min`, c.nrRegions.min);
-    this.w(`${attrs}/nr_regions/max`, c.nrRegions.max);
+    for (const [path, value] of monitoringAttrsFiles(dir, c.intervals, c.nrRegions)) this.w(path, value);
     this.w(`${dir}/targets/nr_targets`, c.targets.length);
     c.targets.forEach((t, i) => {
       const td = `${dir}/targets/${i}`;

@@ -23,7 +23,7 @@ import { DamoError, usageError } from '../../core/errors.js';
 import { sysfsFiles } from '../../schemes/kernel.js';
 import { readTrim, writeRetryBusy, type KernelFs } from '../kfs.js';
 import type { KdamondTarget } from '../sysfs.js';
-import { toDamoError } from '../sysfs.js';
+import { monitoringAttrsFiles, toDamoError } from '../sysfs.js';
 import type { ResolvedContext, ResolvedKdamond } from './damon_params.js';
 import { listKdamonds } from './inspect.js';
 import { validateStart } from './start_command.js';
@@ -109,12 +109,7 @@ class ContextWriter {
   }
 
   context(dir: string, c: ResolvedContext): void {
-    const attrs = `${dir}/monitoring_attrs`;
-    this.w(`${attrs}/intervals/sample_us`, c.intervals.sampleUs);
-    this.w(`${attrs}/intervals/aggr_us`, c.intervals.aggrUs);
-    this.w(`${attrs}/intervals/update_us`, c.intervals.opsUpdateUs);
-    this.w(`${attrs}/nr_regions/min`, c.nrRegions.min);
-    this.w(`${attrs}/nr_regions/max`, c.nrRegions.max);
+    for (const [path, value] of monitoringAttrsFiles(dir, c.intervals, c.nrRegions)) this.w(path, value);
     this.targets(`${dir}/targets`, c.ops, c.targets);
     for (const f of sysfsFiles(c.schemes, c.intervals)) this.w(`${dir}/${f.path}`, f.value);
   }
