@@ -341,25 +341,25 @@ export class DamoJsonParser extends DamoRegionReader {
     if (l.totalBytes.matches(this.view, this.buf, p)) {
       totalBytes = this.quotedDigits(p + l.totalBytes.length);
       if (totalBytes < 0) return false;
-      p = this.quoteAt + 1;
+      p = this.fastPos + 1;
       if (l.nullStats.matches(this.view, this.buf, p)) {
         p += l.nullStats.length;
         if (this.view.getUint32(p, true) === W_NULL) p += 4;
         else if (this.buf[p] === C_QUOTE) {
           sampleIntervalUs = this.quotedDigits(p + 1);
           if (sampleIntervalUs < 0) return false;
-          p = this.quoteAt + 1;
+          p = this.fastPos + 1;
         } else return false;
       }
     }
     if (!l.next.matches(this.view, this.buf, p)) return false;
     const start = this.quotedDigits(p + l.next.length);
     if (start < 0) return false;
-    p = this.quoteAt;
+    p = this.fastPos;
     if (!l.afterStart.matches(this.view, this.buf, p)) return false;
     const end = this.quotedDigits(p + l.afterStart.length);
     if (end < 0) return false;
-    p = this.quoteAt;
+    p = this.fastPos;
     if (!l.afterEnd.matches(this.view, this.buf, p)) return false;
     this.pos = p + l.afterEnd.length;
     f.totalBytes = totalBytes;

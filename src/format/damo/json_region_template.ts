@@ -148,7 +148,7 @@ export abstract class RegionTemplateReader extends JsonTokenizer {
   }
 
   /**
-   * Up to 15 plain digits at `p` followed by a quote: their value (quoteAt = the quote),
+   * Up to 15 plain digits at `p` followed by a quote: their value (fastPos = the quote),
    * or -1. What plainInteger() reads of a quoted number, without moving pos.
    */
   protected quotedDigits(p: number): number {
@@ -162,11 +162,9 @@ export abstract class RegionTemplateReader extends JsonTokenizer {
       p++;
     }
     if (b[p] !== C_QUOTE || p === s || p - s > 15) return -1;
-    this.quoteAt = p;
+    this.fastPos = p;
     return v;
   }
-
-  protected quoteAt = 0;
 
   private layouts = new Map<number, RegionLayout | null>();
 
@@ -220,7 +218,8 @@ export abstract class RegionTemplateReader extends JsonTokenizer {
     return v;
   }
 
-  private fastPos = 0;
+  /** Where the last fastDigits() or quotedDigits() stopped: the closing quote. */
+  protected fastPos = 0;
 
   /**
    * Reads the rest of a region by the template, from `p` just past its head (the opening

@@ -29,7 +29,6 @@ function hostFilesOf(io: CliIO): HostFiles {
   return hostFiles(root === undefined || root === '' ? '/' : root);
 }
 
-
 export function runStartCliCommand(io: CliIO, req: StartCliRequest): number {
   const kdamonds = resolveDamonParams(req.flags, hostFilesOf(io));
   const only = kdamonds.length === 1 ? kdamonds[0]?.contexts : undefined;
@@ -68,9 +67,6 @@ export function runTuneKdamondsCliCommand(io: CliIO, req: { sysfsRoot: string; f
   const kdamonds = resolveDamonParams(req.flags, hostFilesOf(io));
   return runTuneKdamondsCommand(io, kernelFs(io, req.debug), { sysfsRoot: req.sysfsRoot, force: req.force, kdamonds });
 }
-
-// `damo report damon` imports it from report_damon_command.ts directly (see there).
-export { runReportDamonCliCommand } from './report_damon_command.js';
 
 /**
  * A live snapshot of the running kdamonds that `damo start` started (its state file names
