@@ -5,7 +5,7 @@
  * joined as JS strings they made ropes to flatten, copies to encode and most of the run's
  * garbage collection.
  */
-import { compiledOr } from './generated_code.js';
+import { compiledOr, coveringWords } from './generated_code.js';
 
 /** ASCII text encoded once, for TextBytes.putConst(). */
 export interface ConstText {
@@ -23,23 +23,16 @@ export function constText(text: string): ConstText {
 }
 
 /**
- * A function that writes `bytes` with their 8-byte words as immediates (the last word
- * overlapping the one before when the length is not a multiple of 8): the JSON writer puts
- * ~10 constants per region, and a TypedArray set() call each cost more than the bytes.
- * Words of text below 0x7f are never NaN as float64, so they are stored bit for bit;
- * other text is copied.
+ * A function that writes `bytes` with their covering 8-byte words as immediates
+ * (coveringWords()): the JSON writer puts ~10 constants per region, and a TypedArray set()
+ * call each cost more than the bytes. Text with a byte of 0x7f or above is copied.
  */
 function constWriter(bytes: Uint8Array): ConstText['write'] {
   const len = bytes.length;
   if (bytes.some((b) => b >= 0x7f)) return (_view, buf, p) => buf.set(bytes, p);
-  const words = new DataView(bytes.buffer, bytes.byteOffset, len);
   const stores: string[] = [];
-  if (len >= 8) {
-    const offsets: number[] = [];
-    for (let at = 0; at + 8 <= len; at += 8) offsets.push(at);
-    if (len % 8 !== 0) offsets.push(len - 8);
-    for (const at of offsets) stores.push(`view.setFloat64(p + ${at}, ${String(words.getFloat64(at, true))}, true);`);
-  } else for (let i = 0; i < len; i++) stores.push(`buf[p + ${i}] = ${bytes[i] as number};`);
+  if (len >= 8) for (const [at, word] of coveringWords(bytes)) stores.push(`view.setFloat64(p + ${at}, ${String(word)}, true);`);
+  else for (let i = 0; i < len; i++) stores.push(`buf[p + ${i}] = ${bytes[i] as number};`);
   // The code is made from our own constants only.
   return compiledOr(['view', 'buf', 'p'], stores.join('\n'), (_view: DataView, buf: Uint8Array, p: number): void => buf.set(bytes, p));
 }

@@ -7,7 +7,7 @@
  * makes it give up without consuming anything, and the general path in json_regions.ts,
  * which gives identical results (test/unit/damo_readers.test.ts checks), reads the region.
  */
-import { compiledOr } from '../../core/generated_code.js';
+import { compiledOr, coveringWords } from '../../core/generated_code.js';
 import { JsonTokenizer, NEED_MORE, u32 } from '../json_tokenizer.js';
 import { RegionAccumulator } from './records.js';
 
@@ -19,11 +19,9 @@ const W_NULL = u32('null');
 const FAST_REGION_MIN_BYTES = 2048;
 
 /**
- * A constant byte string as the 8-byte words that cover it: at 0, 8, 16, ... and, when its
- * length is not a multiple of 8, one more word ending at its last byte (overlapping the one
- * before), so a compare is whole words only. Strings shorter than 8 bytes keep their bytes.
- * Words of ASCII text are never NaN as float64 (that needs a 0x7f or 0xff top byte), so
- * `===` on them is a byte compare.
+ * A constant byte string as the 8-byte words that cover it (core/generated_code.ts
+ * coveringWords()), so a compare is whole words only. Strings shorter than 8 bytes keep
+ * their bytes.
  */
 export class ConstBytes {
   readonly bytes: Uint8Array;
@@ -36,14 +34,9 @@ export class ConstBytes {
     if (this.bytes.some((b) => b >= 0x7f)) throw new Error(`template constant ${JSON.stringify(text)} is not plain ASCII`);
     const len = this.bytes.length;
     this.length = len;
-    const offsets: number[] = [];
-    if (len >= 8) {
-      for (let at = 0; at + 8 <= len; at += 8) offsets.push(at);
-      if (len % 8 !== 0) offsets.push(len - 8);
-    }
-    const dv = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
-    this.offsets = Int32Array.from(offsets);
-    this.words = Float64Array.from(offsets, (at) => dv.getFloat64(at, true));
+    const covering = coveringWords(this.bytes);
+    this.offsets = Int32Array.from(covering, ([at]) => at);
+    this.words = Float64Array.from(covering, ([, word]) => word);
     const tests =
       len >= 8
         ? Array.from(this.offsets, (at, i) => `view.getFloat64(p + ${at}, true) === ${String(this.words[i])}`)
@@ -54,6 +47,7 @@ export class ConstBytes {
     // CPU before, 359-367 ms after). Callers call it at each place they compare, where it
     // is always the same function and V8 inlines it (another ~8%: 348-363 ms before,
     // 318-350 ms after). The code is made from our own constants only.
+    const offsets = this.offsets;
     const words = this.words;
     const bytes = this.bytes;
     this.matches = compiledOr(['view', 'bytes', 'p'], `return ${tests.length === 0 ? 'true' : tests.join(' && ')};`, (view: DataView, buf: Uint8Array, p: number): boolean => {
