@@ -16,7 +16,7 @@ import { interruptible } from '../core/interrupts.js';
 import type { Intervals, Snapshot, SnapshotColumns, TraceHeader, TraceSource } from '../core/model.js';
 import { openForReport } from '../format/open_for_report.js';
 import type { AdjustOutputType, RecordFilter } from './access_options.js';
-import { snapshotOf } from './access_records.js';
+import { accessPercent, snapshotOf } from './access_records.js';
 import { filterSnapshot, isEmptyFilter } from './record_filter.js';
 
 export interface AdjustRequest {
@@ -146,15 +146,12 @@ class WindowAggregation {
   private startNs = NaN;
   private endNs = NaN;
   private hasPassed = false;
-  /** damo's record filter units (withFilterUnits), derived here for the regions kept. */
-  private readonly maxSamples: number;
 
+  /** `units`: the record's intervals, for the units damo's record filter gives (withFilterUnits). */
   constructor(
     private readonly targetIndex: number,
     private readonly units: Intervals | null,
-  ) {
-    this.maxSamples = units === null ? NaN : units.aggrUs / units.sampleUs;
-  }
+  ) {}
 
   get firstStartNs(): number {
     return this.startNs;
@@ -170,7 +167,6 @@ class WindowAggregation {
     if (passed !== undefined) this.hasPassed = true;
     const agg = this.agg;
     const iv = this.units;
-    const maxSamples = this.maxSamples;
     for (let i = from; i < to; i++) {
       const nr = nrAccesses[i] as number;
       const age = ages[i] as number;
@@ -180,7 +176,7 @@ class WindowAggregation {
         nr,
         age,
         passed === undefined ? NaN : (passed[i - from] as number),
-        iv === null ? NaN : Math.trunc((nr * 100.0) / maxSamples),
+        iv === null ? NaN : accessPercent(nr, iv),
         iv === null ? NaN : age * iv.aggrUs,
       );
     }
@@ -229,12 +225,11 @@ class WindowAggregation {
  */
 function withFilterUnits(s: Snapshot, iv: Intervals | null): Snapshot {
   if (iv === null) return s;
-  const maxSamples = iv.aggrUs / iv.sampleUs;
   const n = s.starts.length;
   const percent = new Float64Array(n);
   const usec = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    percent[i] = Math.trunc(((s.nrAccesses[i] as number) * 100.0) / maxSamples);
+    percent[i] = accessPercent(s.nrAccesses[i] as number, iv);
     usec[i] = (s.ages[i] as number) * iv.aggrUs;
   }
   return { ...s, nrAccessesPercent: percent, ageUsec: usec };
