@@ -322,15 +322,21 @@ export function columnsOfSnapshots(snapshots: readonly Snapshot[]): SnapshotColu
     c.ages.set(s.ages, at);
     at += s.starts.length;
     c.offsets[k + 1] = at;
-    const x: SnapshotExtras = {};
-    if (s.sampleIntervalUs !== undefined) x.sampleIntervalUs = s.sampleIntervalUs;
-    if (s.totalBytes !== undefined) x.totalBytes = s.totalBytes;
-    if (s.granularityBytes !== undefined) x.granularityBytes = s.granularityBytes;
-    if (s.szFilterPassed !== undefined) x.szFilterPassed = s.szFilterPassed;
-    if (s.damosStats !== undefined) x.damosStats = s.damosStats;
-    if (Object.keys(x).length > 0) (c.extras ??= new Array<SnapshotExtras | undefined>(count))[k] = x;
+    const x = extrasOf(s);
+    if (x !== undefined) (c.extras ??= new Array<SnapshotExtras | undefined>(count))[k] = x;
   });
   return c;
+}
+
+/** The optional fields a snapshot has, as a batch's extras; undefined when it has none. */
+export function extrasOf(s: Readonly<SnapshotExtras>): SnapshotExtras | undefined {
+  const x: SnapshotExtras = {};
+  if (s.sampleIntervalUs !== undefined) x.sampleIntervalUs = s.sampleIntervalUs;
+  if (s.totalBytes !== undefined) x.totalBytes = s.totalBytes;
+  if (s.granularityBytes !== undefined) x.granularityBytes = s.granularityBytes;
+  if (s.szFilterPassed !== undefined) x.szFilterPassed = s.szFilterPassed;
+  if (s.damosStats !== undefined) x.damosStats = s.damosStats;
+  return Object.keys(x).length > 0 ? x : undefined;
 }
 
 export function nrRegionsOf(snapshot: Snapshot): number {

@@ -19,7 +19,7 @@
  * exact ones.
  */
 import { DamoError } from '../../core/errors.js';
-import { columnsOfSnapshots, type Snapshot, type SnapshotColumns, type SnapshotExtras, type TraceHeader, type TraceSource, type TraceTarget, type TraceTrailer } from '../../core/model.js';
+import { columnsOfSnapshots, extrasOf, type Snapshot, type SnapshotColumns, type SnapshotExtras, type TraceHeader, type TraceSource, type TraceTarget, type TraceTrailer } from '../../core/model.js';
 import { openParseStream, type DamoJsonParseStream, type ParsedSnapshot } from './json_parse_stream.js';
 import { damoJsonError, damoJsonHeader, type DamoJsonReadOptions } from './json_reader.js';
 import { KeptSnapshots } from './kept_snapshots.js';
@@ -302,7 +302,8 @@ function columnsOfParsed(batch: readonly ParsedSnapshot[], rel: (t: AbsTime) => 
     c.startNs[k] = s.start === null ? endNs : rel(s.start);
     at += s.starts.length;
     c.offsets[k + 1] = at;
-    if (s.sampleIntervalUs !== undefined || s.szFilterPassed !== undefined || s.damosStats !== undefined) setExtras(c, k, s);
+    // total_bytes alone (damo gives it to every snapshot) goes in its column, else with the rest.
+    if (s.sampleIntervalUs !== undefined || s.szFilterPassed !== undefined || s.damosStats !== undefined) (c.extras ??= new Array<SnapshotExtras | undefined>(count))[k] = extrasOf(s);
     else if (s.totalBytes !== undefined) (c.totalBytes ??= new Float64Array(count).fill(NaN))[k] = s.totalBytes;
   }
   return c;
@@ -311,16 +312,6 @@ function columnsOfParsed(batch: readonly ParsedSnapshot[], rel: (t: AbsTime) => 
 /** The n regions from the start of `a`, in its memory. */
 function viewOfRun(a: Float64Array, n: number): Float64Array {
   return new Float64Array(a.buffer, a.byteOffset, n);
-}
-
-/** Snapshot k's optional fields as its extras (total_bytes with them). */
-function setExtras(c: SnapshotColumns, k: number, s: PendingSnapshot): void {
-  const x: SnapshotExtras = {};
-  if (s.sampleIntervalUs !== undefined) x.sampleIntervalUs = s.sampleIntervalUs;
-  if (s.totalBytes !== undefined) x.totalBytes = s.totalBytes;
-  if (s.szFilterPassed !== undefined) x.szFilterPassed = s.szFilterPassed;
-  if (s.damosStats !== undefined) x.damosStats = s.damosStats;
-  (c.extras ??= new Array<SnapshotExtras | undefined>(c.count))[k] = x;
 }
 
 /** Whether `a` starts `regionsBefore` regions after `first` in the same memory. */
