@@ -74,7 +74,9 @@ export async function runAccessCommand(io: CliIO, r: AccessRequest): Promise<num
       );
     }
   }
-  let src = r.source ?? (await openForReport(io, r.input, { strict: r.strict, showsAddresses: true }));
+  // The raw and JSON forms of an unfiltered recording take one pass: damo's JSON streams.
+  const onePass = (r.rawForm || r.json) && isEmptyFilter(r.filter);
+  let src = r.source ?? (await openForReport(io, r.input, { strict: r.strict, showsAddresses: true, ...(onePass ? { streamDamoJson: 'grow' as const } : {}) }));
   const out = new TextOut(io.stdout);
   const pagerLines = pagerLinesOf(io);
   try {

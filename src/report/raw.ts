@@ -22,7 +22,9 @@
  */
 import { DamoError } from '../core/errors.js';
 import { formatSz, formatTimeNs, padLeft, pyInt } from '../core/fmt.js';
-import type { Snapshot, TraceSource } from '../core/model.js';
+import { interruptCheck } from '../core/interrupts.js';
+import type { Snapshot, SnapshotColumns, TraceSource } from '../core/model.js';
+import { constText, TextBytes } from '../core/text_bytes.js';
 import { forEachSnapshotOfTarget } from '../core/trace_walk.js';
 
 export interface RawOptions {
@@ -33,35 +35,25 @@ export interface RawOptions {
   pagerLines: number;
 }
 
-export interface TextSink {
-  write(text: string): Promise<void> | undefined;
+export interface ByteSink {
+  /** Settles once the bytes were written (the caller then reuses them). */
+  writeBytes(bytes: Uint8Array): Promise<void>;
 }
 
-const REGION_HEADER = '# start_addr     end_addr        length  nr_accesses   age';
+const MONITORING_START = constText('monitoring_start:    ');
+const MONITORING_END = constText('\nmonitoring_end:      ');
+const MONITORING_DURATION = constText('\nmonitoring_duration: ');
+const TARGET_ID = constText('\ntarget_id: ');
+const NR_REGIONS = constText('\nnr_regions: ');
+const REGION_HEADER = constText('\n# start_addr     end_addr        length  nr_accesses   age\n');
+const NEWLINE = constText('\n');
+const DASH = constText('-');
+const OPEN_SIZE = constText(' (');
+const CLOSE_SIZE = constText(') ');
+const SPACE = constText(' ');
 
-/** Two hex digits of each byte value. */
-const HEX_BYTES = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-/**
- * At least 12 hex digits. Below 2^48, six table look-ups: Number.prototype.toString(16) took
- * 6 ms of a 0.1 s `report raw` on damo's small test file (19,546 addresses).
- */
-function hex12(n: number): string {
-  if (!(n >= 0 && n < 2 ** 48 && Number.isInteger(n))) {
-    const h = n.toString(16);
-    return h.length >= 12 ? h : '0'.repeat(12 - h.length) + h;
-  }
-  const hi = Math.floor(n / 2 ** 24);
-  const lo = n - hi * 2 ** 24;
-  return (
-    (HEX_BYTES[hi >>> 16] as string) +
-    (HEX_BYTES[(hi >>> 8) & 255] as string) +
-    (HEX_BYTES[hi & 255] as string) +
-    (HEX_BYTES[lo >>> 16] as string) +
-    (HEX_BYTES[(lo >>> 8) & 255] as string) +
-    (HEX_BYTES[lo & 255] as string)
-  );
-}
+/** Text is handed to the sink in chunks of about this many bytes. */
+const CHUNK_BYTES = 1 << 20;
 
 function absTime(src: TraceSource, relNs: number): number {
   const base = src.header.baseTimeNs;
@@ -70,84 +62,171 @@ function absTime(src: TraceSource, relNs: number): number {
   return Number(base) + relNs;
 }
 
+/**
+ * The text of one recording. Every line is written with its newline; damo joins its lines
+ * with '\n' and adds one more only when the text fits the terminal, so the end takes the last
+ * newline back when it does not (reportRaw).
+ */
+class RawText {
+  readonly out = new TextBytes(CHUNK_BYTES + (CHUNK_BYTES >> 2));
+  private readonly raw: boolean;
+  /**
+   * Region sizes repeat from snapshot to snapshot (damo's small test file: 504 sizes in
+   * 9,773 regions), and their text is the costly part of a line: keep the latest ones.
+   */
+  private readonly sizeTexts = new Map<number, Uint8Array>();
+  /** A snapshot usually starts where the previous one ended: its time text is reused. */
+  private lastEndNs = NaN;
+  private lastEndText = '';
+
+  constructor(raw: boolean) {
+    this.raw = raw;
+  }
+
+  line(text: string): void {
+    this.out.put(text);
+    this.out.putConst(NEWLINE);
+  }
+
+  private timeText(relNs: number): string {
+    if (relNs === this.lastEndNs) return this.lastEndText;
+    return padLeft(formatTimeNs(relNs, this.raw), 16);
+  }
+
+  /** Snapshot durations repeat (every aggregation interval is about the same). */
+  private readonly durationTexts = new Map<number, string>();
+
+  private durationText(ns: number): string {
+    let text = this.durationTexts.get(ns);
+    if (text === undefined) {
+      if (this.durationTexts.size >= 4096) this.durationTexts.clear();
+      text = padLeft(formatTimeNs(ns, this.raw), 16);
+      this.durationTexts.set(ns, text);
+    }
+    return text;
+  }
+
+  private sizeText(bytes: number): Uint8Array {
+    let text = this.sizeTexts.get(bytes);
+    if (text === undefined) {
+      if (this.sizeTexts.size >= 4096) this.sizeTexts.clear();
+      text = Buffer.from(padLeft(formatSz(bytes, this.raw), 12), 'utf8');
+      this.sizeTexts.set(bytes, text);
+    }
+    return text;
+  }
+
+  /** One snapshot: its head lines, regions [from, to) of the arrays, and a blank line. */
+  snapshot(
+    startRelNs: number,
+    endRelNs: number,
+    idText: string,
+    starts: Float64Array,
+    ends: Float64Array,
+    nrAccesses: Float64Array,
+    ages: Float64Array,
+    from: number,
+    to: number,
+  ): void {
+    const out = this.out;
+    const endText = padLeft(formatTimeNs(endRelNs, this.raw), 16);
+    out.putConst(MONITORING_START);
+    out.put(this.timeText(startRelNs));
+    out.putConst(MONITORING_END);
+    out.put(endText);
+    out.putConst(MONITORING_DURATION);
+    out.put(this.durationText(endRelNs - startRelNs));
+    this.lastEndNs = endRelNs;
+    this.lastEndText = endText;
+    out.putConst(TARGET_ID);
+    out.put(idText);
+    out.putConst(NR_REGIONS);
+    out.putInt(to - from, pyInt);
+    out.putConst(REGION_HEADER);
+    for (let i = from; i < to; i++) {
+      const start = starts[i] as number;
+      const end = ends[i] as number;
+      // %012x-%012x (%12s) %11d %5d
+      out.putHex12(start);
+      out.putConst(DASH);
+      out.putHex12(end);
+      out.putConst(OPEN_SIZE);
+      const size = this.sizeText(end - start);
+      out.putBytes(size);
+      out.putConst(CLOSE_SIZE);
+      out.putPaddedInt(nrAccesses[i] as number, 11, pyInt);
+      out.putConst(SPACE);
+      out.putPaddedInt(ages[i] as number, 5, pyInt);
+      out.putConst(NEWLINE);
+    }
+    out.putConst(NEWLINE);
+  }
+}
+
 /** Writes damo's raw text for the recording; resolves when everything was written. */
-export async function reportRaw(src: TraceSource, opts: RawOptions, sink: TextSink): Promise<void> {
+export async function reportRaw(src: TraceSource, opts: RawOptions, sink: ByteSink): Promise<void> {
   if (src.header.targets.length === 0) {
     throw new DamoError('E_FORMAT', `${src.path}: no monitoring results in the file (it has no records)`);
   }
   const raw = opts.rawNumber;
-  let newlines = 0;
-  let first = true;
-  let buf = '';
-  // Lines are joined with '\n' like damo's '\n'.join(lines).
-  // Not async: a promise per line (9,773 on damo's small test file) cost more than the
-  // text; the caller awaits only when a full buffer went to the sink.
-  const line = (text: string): Promise<void> | undefined => {
-    if (!first) {
-      buf += '\n';
-      newlines++;
-    }
-    first = false;
-    buf += text;
-    if (buf.length < 1 << 16) return undefined;
-    const p = sink.write(buf);
-    buf = '';
-    return p;
-  };
-  // Region sizes repeat from snapshot to snapshot (damo's small test file: 504 sizes in
-  // 9,773 regions), and their text is the costly part of a line: keep the latest ones.
-  const sizeTexts = new Map<number, string>();
-  const sizeText = (bytes: number): string => {
-    let text = sizeTexts.get(bytes);
-    if (text === undefined) {
-      if (sizeTexts.size >= 4096) sizeTexts.clear();
-      text = padLeft(formatSz(bytes, raw), 12);
-      sizeTexts.set(bytes, text);
-    }
-    return text;
+  const text = new RawText(raw);
+  const out = text.out;
+  const flushIfFull = async (): Promise<void> => {
+    if (out.length < CHUNK_BYTES) return;
+    await sink.writeBytes(out.bytes());
+    out.reset();
   };
   const dataSource = src.header.dataSource ?? 'unknown';
+  // One pass in column batches when the source offers them and the pass is the target's
+  // own: no snapshot object and no promise per snapshot.
+  const byColumns = src.snapshotColumns !== undefined && !(src.snapshotsOfTarget !== undefined && src.header.targets.length > 1);
   for (let t = 0; t < src.header.targets.length; t++) {
     const target = src.header.targets[t];
     const idText = target?.id === null || target?.id === undefined ? 'None' : target.id.toString();
     let base: number | undefined;
     let done = false;
-    await forEachSnapshotOfTarget(src, t, async (s: Snapshot) => {
-      if (done) return;
+    /** Writes the snapshot unless the duration filter leaves it out. */
+    const take = (startNs: number): boolean => {
       if (base === undefined) {
-        base = s.startNs;
-        await line(`base_time_absolute: ${formatTimeNs(absTime(src, base), raw)}`);
-        await line(`data source: ${dataSource}\n`);
-        newlines++;
+        base = startNs;
+        text.line(`base_time_absolute: ${formatTimeNs(absTime(src, base), raw)}`);
+        text.line(`data source: ${dataSource}\n`);
       }
-      if (opts.durationSec !== undefined) {
-        const offsetSec = (s.startNs - base) / 1e9;
-        if (offsetSec < opts.durationSec[0]) return;
-        if (offsetSec > opts.durationSec[1]) {
-          done = true;
-          return;
+      if (opts.durationSec === undefined) return true;
+      const offsetSec = (startNs - base) / 1e9;
+      if (offsetSec < opts.durationSec[0]) return false;
+      if (offsetSec > opts.durationSec[1]) {
+        done = true;
+        return false;
+      }
+      return true;
+    };
+    if (byColumns) {
+      for await (const c of (src.snapshotColumns as () => AsyncIterable<SnapshotColumns>)()) {
+        for (let k = 0; k < c.count && !done; k++) {
+          if (c.targetIndex[k] !== t) continue;
+          const startNs = c.startNs[k] as number;
+          const endNs = c.endNs[k] as number;
+          if (!take(startNs)) continue;
+          const b = base as number;
+          text.snapshot(startNs - b, endNs - b, idText, c.starts, c.ends, c.nrAccesses, c.ages, c.offsets[k] as number, c.offsets[k + 1] as number);
+          if (out.length >= CHUNK_BYTES) await flushIfFull();
         }
+        const turn = interruptCheck();
+        if (turn !== undefined) await turn;
+        if (done) break;
       }
-      await line(`monitoring_start:    ${padLeft(formatTimeNs(s.startNs - base, raw), 16)}`);
-      await line(`monitoring_end:      ${padLeft(formatTimeNs(s.endNs - base, raw), 16)}`);
-      await line(`monitoring_duration: ${padLeft(formatTimeNs(s.endNs - s.startNs, raw), 16)}`);
-      await line(`target_id: ${idText}`);
-      await line(`nr_regions: ${s.starts.length}`);
-      await line(REGION_HEADER);
-      const n = s.starts.length;
-      for (let i = 0; i < n; i++) {
-        const start = s.starts[i] as number;
-        const end = s.ends[i] as number;
-        const p = line(
-          `${hex12(start)}-${hex12(end)} (${sizeText(end - start)}) ` +
-            `${padLeft(pyInt(s.nrAccesses[i] as number), 11)} ${padLeft(pyInt(s.ages[i] as number), 5)}`,
-        );
-        if (p !== undefined) await p;
-      }
-      await line('');
-    });
+    } else {
+      await forEachSnapshotOfTarget(src, t, async (s: Snapshot) => {
+        if (done || !take(s.startNs)) return;
+        const b = base as number;
+        text.snapshot(s.startNs - b, s.endNs - b, idText, s.starts, s.ends, s.nrAccesses, s.ages, 0, s.starts.length);
+        await flushIfFull();
+      });
+    }
   }
-  await line('');
-  if (newlines <= opts.pagerLines) buf += '\n';
-  if (buf !== '') await sink.write(buf);
+  out.putConst(NEWLINE);
+  // Newlines of damo's joined text: one fewer than the lines written.
+  if (out.newlines - 1 > opts.pagerLines) out.dropLastByte();
+  if (out.length > 0) await sink.writeBytes(out.bytes());
 }

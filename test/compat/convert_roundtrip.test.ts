@@ -92,9 +92,14 @@ describe('our multi-target traces and damo formats report alike', () => {
       await ok(['report', 'wss', '-i', file, '--per_target', '-r', '0', '101', '10', '--raw_number']),
       await ok(['report', 'wss', '-i', file, '--work_time', '1s', '--all_wss']),
       await ok(['report', 'nr_regions', '-i', file, '-r', '0', '101', '20', '--sortby', 'time']),
+      await ok(['report', 'raw', '-i', file, '--duration', '1s', '3s']),
     ];
     const ref = await outputs(pb);
     expect(ref[0]).toContain('target_id: ');
+    // The duration window keeps some snapshots of every target and leaves others out.
+    const nrSnapshots = (text: string): number => text.split('monitoring_start:').length - 1;
+    expect(nrSnapshots(ref[4] as string)).toBeGreaterThan(0);
+    expect(nrSnapshots(ref[4] as string)).toBeLessThan(nrSnapshots(ref[0] as string));
     for (const ext of ['json', 'json_compressed', 'legacy']) {
       const out = join(dir, `multi.${ext}`);
       await ok(['convert', '-q', '-i', pb, '-o', out], ext === 'legacy' ? /legacy drops the ages of \d+ regions[^]*legacy drops the monitoring intervals/ : undefined);

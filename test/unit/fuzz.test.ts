@@ -67,7 +67,7 @@ function mutate(seed: Uint8Array, rnd: () => number): Uint8Array {
 /** Runs the reports on a successfully read recording; they must not throw either. */
 async function exercise(src: TraceSource): Promise<void> {
   let text = '';
-  await reportRaw(src, { rawNumber: false, pagerLines: 50 }, { write: (s) => void (text += s) });
+  await reportRaw(src, { rawNumber: false, pagerLines: 50 }, { writeBytes: async (b) => void (text += Buffer.from(b).toString('utf8')) });
   const opts = { ...WSS_DEFAULTS, excludeSamples: 0 };
   formatWss(await wssDists(src, opts), opts);
   const nrOpts = { percentiles: [0, 50, 100], sortBy: 'size' as const };

@@ -112,4 +112,37 @@ describe('TextBytes', () => {
     expect(Buffer.from(t.bytes()).toString('latin1')).toBe(pieces.join('|') + '|');
     expect(t.newlines).toBe(2);
   });
+
+  it("pads integers as Python's '%Nd' does, truncating fractions and wording what is not a safe integer", () => {
+    const t = new TextBytes(4);
+    for (const x of [0, 7, 42, 999, 1000, 123456789, -5, -1234, 2.9, -2.9, 2 ** 53, NaN, Infinity]) {
+      t.putPaddedInt(x, 11, pyInt);
+      t.put('|');
+    }
+    const want = [0, 7, 42, 999, 1000, 123456789, -5, -1234, 2.9, -2.9, 2 ** 53, NaN, Infinity].map((x) => pyInt(x).padStart(11) + '|').join('');
+    expect(text(t)).toBe(want);
+    const narrow = new TextBytes(4);
+    narrow.putPaddedInt(1234567, 5, pyInt);
+    expect(text(narrow)).toBe('1234567');
+  });
+
+  it("writes '%012x' of addresses below and above 2^48 and of numbers that are not integers", () => {
+    const t = new TextBytes(4);
+    for (const n of [0, 0x1f, 0x7f938d7e1000, 2 ** 48 - 1, 2 ** 48, 0xffffffffffff000 + 0x123, 1.5]) {
+      t.putHex12(n);
+      t.put('|');
+    }
+    const want = [0, 0x1f, 0x7f938d7e1000, 2 ** 48 - 1, 2 ** 48, 0xffffffffffff000 + 0x123, 1.5].map((n) => n.toString(16).padStart(12, '0') + '|').join('');
+    expect(text(t)).toBe(want);
+  });
+
+  it('takes the last byte back and its newline from the count', () => {
+    const t = new TextBytes(4);
+    t.put('ab\n');
+    t.dropLastByte();
+    expect(text(t)).toBe('ab');
+    expect(t.newlines).toBe(0);
+    t.reset();
+    expect(() => t.dropLastByte()).toThrow(RangeError);
+  });
 });
