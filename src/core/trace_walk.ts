@@ -8,7 +8,7 @@
  * already in memory within a fraction of a second.
  */
 import { interruptCheck, interruptible } from './interrupts.js';
-import type { Snapshot, TraceSource } from './model.js';
+import { snapshotOfColumns, type Snapshot, type TraceSource } from './model.js';
 
 /** Calls `fn` for every snapshot of one target, in file order. */
 export async function forEachSnapshotOfTarget(
@@ -32,6 +32,40 @@ export async function* targetSnapshots(src: TraceSource, targetIndex: number): A
     return;
   }
   for await (const s of interruptible(src.snapshots())) if (s.targetIndex === targetIndex) yield s;
+}
+
+/** Snapshots handed out between two checks for a pending interrupt, on lists in memory. */
+const SNAPSHOTS_PER_CHECK = 1024;
+
+/**
+ * Calls `fn` for every snapshot in file order, or for every snapshot of one target when
+ * `targetIndex` is given, synchronously within each batch the source reads: one promise
+ * per batch where `for await` over snapshots() takes one per snapshot (40-60 ms of every
+ * pass over damo's test recording x100, 54,300 snapshots). Snapshots of a column source are
+ * views of its current batch, valid during the call only: a consumer that keeps one must
+ * copy it.
+ */
+export async function forEachSnapshot(src: TraceSource, fn: (s: Snapshot) => void, targetIndex?: number): Promise<void> {
+  if (targetIndex !== undefined && src.snapshotsOfTarget !== undefined && src.header.targets.length > 1) {
+    const list = src.snapshotsOfTarget(targetIndex);
+    for (let i = 0; i < list.length; i++) {
+      if (i % SNAPSHOTS_PER_CHECK === 0) {
+        const turn = interruptCheck();
+        if (turn !== undefined) await turn;
+      }
+      fn(list[i] as Snapshot);
+    }
+    return;
+  }
+  if (src.snapshotColumns !== undefined) {
+    for await (const c of src.snapshotColumns()) {
+      for (let k = 0; k < c.count; k++) if (targetIndex === undefined || c.targetIndex[k] === targetIndex) fn(snapshotOfColumns(c, k));
+      const turn = interruptCheck();
+      if (turn !== undefined) await turn;
+    }
+    return;
+  }
+  for await (const s of interruptible(src.snapshots())) if (targetIndex === undefined || s.targetIndex === targetIndex) fn(s);
 }
 
 /**

@@ -17,6 +17,7 @@
  * the heats. Memory is O(targets x gaps).
  */
 import type { Snapshot, TraceSource } from '../core/model.js';
+import { forEachSnapshot } from '../core/trace_walk.js';
 
 export interface GuideRegion {
   start: number;
@@ -284,9 +285,9 @@ export function targetIdsOf(source: TraceSource): Array<bigint | null> {
 export async function computeGuides(source: TraceSource, dialect: GuideDialect = {}): Promise<GuideInfo[]> {
   const ids = targetIdsOf(source);
   const scanner = new GuideScanner(ids, dialect);
-  for await (const snap of source.snapshots()) scanner.add(snap);
+  await forEachSnapshot(source, (snap) => scanner.add(snap));
   const guides = scanner.finish();
   const counter = new GuideHeatCounter(ids, guides, dialect.keys);
-  for await (const snap of source.snapshots()) counter.add(snap);
+  await forEachSnapshot(source, (snap) => counter.add(snap));
   return sortGuides(guides);
 }

@@ -8,14 +8,16 @@
  * - otherwise one guide pass for the target, time span and contiguous ranges, then
  * - without --address_range, one pass that counts the guide heats AND fills one grid per
  *   contiguous range at once, so the hottest range's grid is ready when the pass ends. If
- *   that would need more than PIXEL_BUDGET cells (many ranges x high resolution), or when
- *   the source holds the recording in memory (snapshotsOfTarget: a pass then reads no file
- *   and costs less than drawing the ranges that are not the hottest: 0.3 s less on damo's
- *   test recording x100), a heats pass and a grid pass.
+ *   that would need more than PIXEL_BUDGET cells (many ranges x high resolution), when the
+ *   source holds the recording in memory (snapshotsOfTarget: a pass then reads no file and
+ *   costs less than drawing the ranges that are not the hottest: 0.3 s less on damo's test
+ *   recording x100), or when drawing those ranges would take longer than the guide pass
+ *   took (fusedPassPays), a heats pass and a grid pass.
  */
 import { DamoError } from '../core/errors.js';
 import { formatTimeNs } from '../core/fmt.js';
 import type { TraceSource } from '../core/model.js';
+import { forEachSnapshot } from '../core/trace_walk.js';
 import {
   GuideHeatCounter,
   GuideScanner,
@@ -58,6 +60,24 @@ export interface HeatsResult {
 /** Cells (x 8 bytes) the fused pass may allocate for candidate ranges: 32 MiB. */
 const PIXEL_BUDGET = 4 * 1024 * 1024;
 
+/**
+ * What adding a snapshot's time fraction to one cell costs, about: HeatGrid.addHeats on the
+ * project's 2-CPU machine, where the fused pass on damo's test recording x100 (three ranges
+ * of 500 columns, 54,300 snapshots: ~81M cell updates) took ~460 ms (2026-12-05, profiled).
+ */
+const CELL_UPDATE_NS = 5;
+
+/**
+ * Whether filling every candidate range's grid in the heats pass (the fused pass) costs
+ * less than a pass more for the hottest range's grid alone: `extraCells` is about how many
+ * cell updates the ranges that will not be drawn take (each snapshot covers about a row of
+ * each range), `passNs` what the guide pass took. A damo-ts trace decodes fast enough that
+ * on many small snapshots the pass more is cheaper; a large damo JSON file read anew is not.
+ */
+export function fusedPassPays(extraCells: number, passNs: number): boolean {
+  return extraCells * CELL_UPDATE_NS < passNs;
+}
+
 function tidLabel(tid: bigint | null): string {
   return tid === null ? 'none' : tid.toString();
 }
@@ -67,12 +87,20 @@ export async function computeHeats(source: TraceSource, req: HeatsRequest): Prom
   const relativeTime = req.timeRange !== undefined && (req.timeRange[0].relative || req.timeRange[1].relative);
   const needGuide = req.tid === undefined || req.timeRange === undefined || relativeTime || req.addressRange === undefined;
   let nrPasses = 0;
+  /** Snapshots per target index, and what the guide pass took: what a pass more would cost. */
+  const nrSnapshotsOf: number[] = [];
+  let guidePassNs = Infinity;
 
   let guide: GuideInfo | null = null;
   let tid: bigint | null;
   if (needGuide) {
     const scanner = new GuideScanner(ids);
-    for await (const snap of source.snapshots()) scanner.add(snap);
+    const startedMs = performance.now();
+    await forEachSnapshot(source, (snap) => {
+      scanner.add(snap);
+      nrSnapshotsOf[snap.targetIndex] = (nrSnapshotsOf[snap.targetIndex] ?? 0) + 1;
+    });
+    guidePassNs = (performance.now() - startedMs) * 1e6;
     nrPasses += 1;
     const guides = sortGuides(scanner.finish());
     if (guides.length === 0) {
@@ -125,10 +153,10 @@ export async function computeHeats(source: TraceSource, req: HeatsRequest): Prom
   };
   const fill = async (grids: Array<{ targetIndex: number; grid: HeatGrid }>, counter?: GuideHeatCounter): Promise<void> => {
     const byIndex = new Map(grids.map((g) => [g.targetIndex, g.grid]));
-    for await (const snap of source.snapshots()) {
+    await forEachSnapshot(source, (snap) => {
       counter?.add(snap);
       byIndex.get(snap.targetIndex)?.add(snap);
-    }
+    });
     nrPasses += 1;
   };
 
@@ -136,7 +164,10 @@ export async function computeHeats(source: TraceSource, req: HeatsRequest): Prom
     const g = guide!;
     const candidates = g.contigRegions;
     const cells = candidates.length * targetIndexes.length * resol[0] * resol[1];
-    if (cells <= PIXEL_BUDGET && source.snapshotsOfTarget === undefined) {
+    let nrSnapshots = 0;
+    for (const t of targetIndexes) nrSnapshots += nrSnapshotsOf[t] ?? 0;
+    const extraCells = (candidates.length - 1) * nrSnapshots * resol[1];
+    if (cells <= PIXEL_BUDGET && source.snapshotsOfTarget === undefined && fusedPassPays(extraCells, guidePassNs)) {
       // Ranges too small for the resolution cannot be drawn; they can still be hottest,
       // which then fails below exactly as it would without the fused pass.
       const perRange = candidates.map((r) => {
@@ -155,11 +186,11 @@ export async function computeHeats(source: TraceSource, req: HeatsRequest): Prom
           byIndex.set(targetIndex, list);
         }
       }
-      for await (const snap of source.snapshots()) {
+      await forEachSnapshot(source, (snap) => {
         counter.add(snap);
         const list = byIndex.get(snap.targetIndex);
         if (list !== undefined) for (const grid of list) grid.add(snap);
-      }
+      });
       nrPasses += 1;
       const hottest = hottestRegion(g)!;
       addressRange = [hottest.start, hottest.end];
@@ -167,7 +198,7 @@ export async function computeHeats(source: TraceSource, req: HeatsRequest): Prom
       return { tid, geometry: grids[0]!.grid.geometry, timeRange, addressRange, grids, guide, nrPasses };
     }
     const counter = new GuideHeatCounter(ids, [g]);
-    for await (const snap of source.snapshots()) counter.add(snap);
+    await forEachSnapshot(source, (snap) => counter.add(snap));
     nrPasses += 1;
     const hottest = hottestRegion(g)!;
     addressRange = [hottest.start, hottest.end];

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { TraceSource } from '../../src/core/model.js';
 import { syntheticHeader, syntheticSnapshots, type SyntheticTraceSpec } from '../../src/format/synthetic.js';
-import { computeHeats } from '../../src/report/heats.js';
+import { computeHeats, fusedPassPays } from '../../src/report/heats.js';
 
 function synthetic(spec: SyntheticTraceSpec): TraceSource & { passes: number } {
   const src = {
@@ -19,6 +19,18 @@ function synthetic(spec: SyntheticTraceSpec): TraceSource & { passes: number } {
   };
   return src;
 }
+
+describe('fusedPassPays', () => {
+  it('fills every candidate grid in one pass only when that costs less than a pass more', () => {
+    // damo's test recording x100 as a damo-ts trace: 2 ranges not drawn x 54,300 snapshots x 500
+    // columns against a guide pass of ~80 ms: a pass more is cheaper.
+    expect(fusedPassPays(2 * 54_300 * 500, 80e6)).toBe(false);
+    // 1,000-region snapshots (9,770 of them) or a damo JSON file read anew: the fused pass pays.
+    expect(fusedPassPays(2 * 9_770 * 500, 300e6)).toBe(true);
+    expect(fusedPassPays(2 * 54_300 * 500, 4e9)).toBe(true);
+    expect(fusedPassPays(0, 1)).toBe(true);
+  });
+});
 
 describe('computeHeats', () => {
   const spec = { nrSnapshots: 80, nrRegionsPerSnapshot: 30, seed: 5, nrTargets: 2 };

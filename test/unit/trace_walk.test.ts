@@ -11,8 +11,8 @@ import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import type { CliIO } from '../../src/core/io.js';
-import { emptyHeader, snapshotFromRegions, type Snapshot, type TraceSource } from '../../src/core/model.js';
-import { forEachSnapshotOfTarget, perTargetValues, targetSnapshots } from '../../src/core/trace_walk.js';
+import { columnsOfSnapshots, emptyHeader, snapshotFromRegions, type Snapshot, type TraceSource } from '../../src/core/model.js';
+import { forEachSnapshot, forEachSnapshotOfTarget, perTargetValues, targetSnapshots } from '../../src/core/trace_walk.js';
 import { openForReport } from '../../src/format/open_for_report.js';
 import { WSS_DEFAULTS, wssDists } from '../../src/report/wss.js';
 
@@ -81,5 +81,56 @@ describe('per-target walks', () => {
     expect(seen).toEqual([0, 1e6, 2e6, 0, 0, 0]);
     const dists = await wssDists(src, { ...WSS_DEFAULTS, excludeSamples: 0, perTarget: true });
     expect(dists.map((d) => Array.from(d.values))).toEqual([[4096, 4096, 4096], [8192, 8192, 8192]]);
+  });
+});
+
+/** A source that offers column batches of two snapshots; its snapshot-object pass fails. */
+function columnsOnly(all: Snapshot[]): TraceSource {
+  const header = emptyHeader({ targets: [{ id: 0n }, { id: 1n }] });
+  return {
+    path: 'columns',
+    header,
+    warnings: [],
+    trailer: () => null,
+    snapshots: () => {
+      throw new Error('object pass taken');
+    },
+    snapshotColumns: async function* () {
+      for (let i = 0; i < all.length; i += 2) yield columnsOfSnapshots(all.slice(i, i + 2));
+    },
+  };
+}
+
+describe('forEachSnapshot', () => {
+  const all = [0, 1, 2, 3, 4].map((k) => snapshotFromRegions(k % 2, k * 1e6, (k + 1) * 1e6, [{ start: 4096 * k, end: 4096 * (k + 1), nrAccesses: k }]));
+  const seen = (s: Snapshot): string => `${s.targetIndex}@${s.startNs}:${s.starts[0]}-${s.ends[0]}/${s.nrAccesses[0]}`;
+
+  it('walks column batches in file order, all targets or one', async () => {
+    const src = columnsOnly(all);
+    const every: string[] = [];
+    await forEachSnapshot(src, (s) => void every.push(seen(s)));
+    expect(every).toEqual(all.map(seen));
+    const second: string[] = [];
+    await forEachSnapshot(src, (s) => void second.push(seen(s)), 1);
+    expect(second).toEqual(all.filter((s) => s.targetIndex === 1).map(seen));
+  });
+
+  it("uses a held recording's per-target lists and falls back to snapshot objects", async () => {
+    const perTarget = [all.filter((s) => s.targetIndex === 0), all.filter((s) => s.targetIndex === 1)];
+    const one: string[] = [];
+    await forEachSnapshot(heldOnly(perTarget), (s) => void one.push(seen(s)), 0);
+    expect(one).toEqual(perTarget[0]!.map(seen));
+    const plain: TraceSource = {
+      path: 'objects',
+      header: emptyHeader({ targets: [{ id: 0n }, { id: 1n }] }),
+      warnings: [],
+      trailer: () => null,
+      snapshots: async function* () {
+        yield* all;
+      },
+    };
+    const objects: string[] = [];
+    await forEachSnapshot(plain, (s) => void objects.push(seen(s)), 1);
+    expect(objects).toEqual(perTarget[1]!.map(seen));
   });
 });
