@@ -158,6 +158,8 @@ export interface Snapshot {
   ageUsec?: Float64Array;
   /** Set by sources whose access check is coarser than a page (clear_refs: per mapping). */
   granularityBytes?: number;
+  /** Never set: keeps a SnapshotSpan (whose arrays hold other snapshots too) from passing for a Snapshot. */
+  span?: never;
 }
 
 /**
@@ -281,6 +283,63 @@ export function snapshotOfColumns(c: SnapshotColumns, k: number): Snapshot {
   const totalBytes = c.totalBytes?.[k];
   if (totalBytes !== undefined && !Number.isNaN(totalBytes)) snap.totalBytes = totalBytes;
   return snap;
+}
+
+/**
+ * A snapshot as the regions [from, to) of arrays it shares with others (a column batch's, or
+ * its own): what passes that only read regions take (core/trace_walk.ts forEachSpan). A
+ * typed-array view per array and snapshot was most of the garbage of a heatmap's passes
+ * over many small snapshots. `extras` holds the optional fields (a batch's totalBytes column
+ * aside); its szFilterPassed is the snapshot's own (index i - from). Valid during the call
+ * it is given to.
+ */
+export interface SnapshotSpan {
+  readonly span: true;
+  targetIndex: number;
+  startNs: number;
+  endNs: number;
+  starts: Float64Array;
+  ends: Float64Array;
+  nrAccesses: Float64Array;
+  ages: Float64Array;
+  from: number;
+  to: number;
+  extras: SnapshotExtras | undefined;
+}
+
+export function emptySpan(): SnapshotSpan {
+  const none = new Float64Array(0);
+  return { span: true, targetIndex: 0, startNs: 0, endNs: 0, starts: none, ends: none, nrAccesses: none, ages: none, from: 0, to: 0, extras: undefined };
+}
+
+/** Points `span` at snapshot k of a column batch; returns it. */
+export function spanOfColumns(c: SnapshotColumns, k: number, span: SnapshotSpan): SnapshotSpan {
+  span.targetIndex = c.targetIndex[k] as number;
+  span.startNs = c.startNs[k] as number;
+  span.endNs = c.endNs[k] as number;
+  span.starts = c.starts;
+  span.ends = c.ends;
+  span.nrAccesses = c.nrAccesses;
+  span.ages = c.ages;
+  span.from = c.offsets[k] as number;
+  span.to = c.offsets[k + 1] as number;
+  span.extras = c.extras?.[k];
+  return span;
+}
+
+/** Points `span` at a snapshot object's own arrays; returns it. */
+export function spanOfSnapshot(s: Snapshot, span: SnapshotSpan): SnapshotSpan {
+  span.targetIndex = s.targetIndex;
+  span.startNs = s.startNs;
+  span.endNs = s.endNs;
+  span.starts = s.starts;
+  span.ends = s.ends;
+  span.nrAccesses = s.nrAccesses;
+  span.ages = s.ages;
+  span.from = 0;
+  span.to = s.starts.length;
+  span.extras = s;
+  return span;
 }
 
 /** Snapshot k of a column batch with arrays of its own, to keep past the batch. */

@@ -8,7 +8,7 @@
  * already in memory within a fraction of a second.
  */
 import { interruptCheck, interruptible } from './interrupts.js';
-import { snapshotOfColumns, type Snapshot, type TraceSource } from './model.js';
+import { emptySpan, snapshotOfColumns, spanOfColumns, spanOfSnapshot, type Snapshot, type SnapshotSpan, type TraceSource } from './model.js';
 
 /** Calls `fn` for every snapshot of one target, in file order. */
 export async function forEachSnapshotOfTarget(
@@ -66,6 +66,24 @@ export async function forEachSnapshot(src: TraceSource, fn: (s: Snapshot) => voi
     return;
   }
   for await (const s of interruptible(src.snapshots())) if (targetIndex === undefined || s.targetIndex === targetIndex) fn(s);
+}
+
+/**
+ * forEachSnapshot for passes that only read regions: each snapshot as a span of arrays
+ * (core/model.ts SnapshotSpan), one object reused for the whole walk, so a column batch's
+ * snapshots cost no allocation at all. The span is valid during the call only.
+ */
+export async function forEachSpan(src: TraceSource, fn: (s: SnapshotSpan) => void, targetIndex?: number): Promise<void> {
+  const span = emptySpan();
+  if (src.snapshotColumns !== undefined && !(targetIndex !== undefined && src.snapshotsOfTarget !== undefined && src.header.targets.length > 1)) {
+    for await (const c of src.snapshotColumns()) {
+      for (let k = 0; k < c.count; k++) if (targetIndex === undefined || c.targetIndex[k] === targetIndex) fn(spanOfColumns(c, k, span));
+      const turn = interruptCheck();
+      if (turn !== undefined) await turn;
+    }
+    return;
+  }
+  await forEachSnapshot(src, (s) => fn(spanOfSnapshot(s, span)), targetIndex);
 }
 
 /**

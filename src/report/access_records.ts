@@ -146,7 +146,7 @@ export function temperatureAt(s: AccessSnapshot, i: number, iv: Intervals, weigh
  * damo `snapshot_monitoring_intervals`: the sampling and aggregation intervals of one
  * snapshot, which differ from the record's when DAMON tuned them.
  */
-export function snapshotIntervalsUs(s: AccessSnapshot, iv: Intervals, goal: IntervalsGoal | undefined): [number, number] {
+export function snapshotIntervalsUs(s: Pick<AccessSnapshot, 'startNs' | 'endNs' | 'sampleIntervalUs'>, iv: Intervals, goal: IntervalsGoal | undefined): [number, number] {
   if (goal === undefined || goal.aggrs === 0) return [iv.sampleUs, iv.aggrUs];
   const ratio = iv.aggrUs / iv.sampleUs;
   if (s.sampleIntervalUs !== undefined) return [s.sampleIntervalUs, s.sampleIntervalUs * ratio];

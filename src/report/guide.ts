@@ -16,8 +16,8 @@
  * Two streaming passes: gaps first (the contiguous ranges are known only at the end), then
  * the heats. Memory is O(targets x gaps).
  */
-import type { Snapshot, TraceSource } from '../core/model.js';
-import { forEachSnapshot } from '../core/trace_walk.js';
+import { emptySpan, spanOfSnapshot, type Snapshot, type SnapshotSpan, type TraceSource } from '../core/model.js';
+import { forEachSpan } from '../core/trace_walk.js';
 
 export interface GuideRegion {
   start: number;
@@ -94,11 +94,11 @@ function tidKey(tid: bigint | null): string {
 }
 
 /** Gaps between consecutive regions of one snapshot, with damo's "0 is unset" quirk. */
-function snapshotGaps(snap: Snapshot): Array<[number, number]> {
+function snapshotGaps(snap: SnapshotSpan): Array<[number, number]> {
   const gaps: Array<[number, number]> = [];
   const { starts, ends } = snap;
   let lastAddr = 0;
-  for (let i = 0; i < starts.length; i++) {
+  for (let i = snap.from; i < snap.to; i++) {
     if (lastAddr === 0) {
       lastAddr = ends[i]!;
       continue;
@@ -168,23 +168,32 @@ export interface GuideDialect {
   /** The guide key of each target index (default: its target id). */
   keys?: readonly string[];
   /** The guide's start time from its first snapshot (default: the snapshot's end). */
-  startOf?: (first: Snapshot) => number;
+  startOf?: (first: SnapshotSpan) => number;
 }
 
 export class GuideScanner {
   private readonly byTid = new Map<string, GuideInfo>();
   private readonly targetIds: ReadonlyArray<bigint | null>;
 
+  /** Each target index's guide key, made once: a bigint's text per snapshot showed in profiles. */
+  private readonly keys: string[];
+  private readonly own = emptySpan();
+
   constructor(
     targetIds: ReadonlyArray<bigint | null>,
     private readonly dialect: GuideDialect = {},
   ) {
     this.targetIds = targetIds;
+    this.keys = targetIds.map((tid, t) => dialect.keys?.[t] ?? tidKey(tid));
   }
 
   add(snap: Snapshot): void {
+    this.addSpan(spanOfSnapshot(snap, this.own));
+  }
+
+  addSpan(snap: SnapshotSpan): void {
     const tid = this.targetIds[snap.targetIndex] ?? null;
-    const key = this.dialect.keys?.[snap.targetIndex] ?? tidKey(tid);
+    const key = this.keys[snap.targetIndex] ?? this.dialect.keys?.[snap.targetIndex] ?? tidKey(tid);
     let guide = this.byTid.get(key);
     if (guide === undefined) {
       guide = {
@@ -202,7 +211,7 @@ export class GuideScanner {
     if (!guide.targetIndexes.includes(snap.targetIndex)) guide.targetIndexes.push(snap.targetIndex);
     guide.endNs = snap.endNs;
     const { starts, ends } = snap;
-    for (let i = 0; i < starts.length; i++) {
+    for (let i = snap.from; i < snap.to; i++) {
       const s = starts[i]!;
       const e = ends[i]!;
       if (!guide.lowestAddr || s < guide.lowestAddr) guide.lowestAddr = s;
@@ -234,14 +243,24 @@ export class GuideHeatCounter {
   ) {
     this.targetIds = targetIds;
     for (const g of guides) this.byTid.set(keys?.[g.targetIndexes[0] as number] ?? tidKey(g.tid), g);
+    this.guideOf = targetIds.map((tid, t) => this.byTid.get(keys?.[t] ?? tidKey(tid)));
   }
 
+  /** Each target index's guide, found once. */
+  private readonly guideOf: Array<GuideInfo | undefined>;
+  private readonly own = emptySpan();
+
   add(snap: Snapshot): void {
-    const guide = this.byTid.get(this.keys?.[snap.targetIndex] ?? tidKey(this.targetIds[snap.targetIndex] ?? null));
+    this.addSpan(spanOfSnapshot(snap, this.own));
+  }
+
+  addSpan(snap: SnapshotSpan): void {
+    const t = snap.targetIndex;
+    const guide = t < this.guideOf.length ? this.guideOf[t] : this.byTid.get(this.keys?.[t] ?? tidKey(this.targetIds[t] ?? null));
     if (guide === undefined) return;
     const regions = guide.contigRegions;
     const { starts, ends, nrAccesses } = snap;
-    for (let i = 0; i < starts.length; i++) {
+    for (let i = snap.from; i < snap.to; i++) {
       const samples = nrAccesses[i]!;
       if (samples === 0) continue;
       const s = starts[i]!;
@@ -285,9 +304,9 @@ export function targetIdsOf(source: TraceSource): Array<bigint | null> {
 export async function computeGuides(source: TraceSource, dialect: GuideDialect = {}): Promise<GuideInfo[]> {
   const ids = targetIdsOf(source);
   const scanner = new GuideScanner(ids, dialect);
-  await forEachSnapshot(source, (snap) => scanner.add(snap));
+  await forEachSpan(source, (snap) => scanner.addSpan(snap));
   const guides = scanner.finish();
   const counter = new GuideHeatCounter(ids, guides, dialect.keys);
-  await forEachSnapshot(source, (snap) => counter.add(snap));
+  await forEachSpan(source, (snap) => counter.addSpan(snap));
   return sortGuides(guides);
 }

@@ -11,7 +11,7 @@
  */
 import { DamoError } from '../core/errors.js';
 import { formatSz } from '../core/fmt.js';
-import type { Snapshot } from '../core/model.js';
+import { emptySpan, spanOfSnapshot, type Snapshot, type SnapshotSpan } from '../core/model.js';
 
 /** The ranges and resolutions of a heatmap, after damo's compensation. */
 export interface HeatmapGeometry {
@@ -144,7 +144,13 @@ export class HeatGrid {
     return Math.trunc(this.geometry.addrStart + j * this.geometry.addrUnitBytes);
   }
 
+  private readonly own = emptySpan();
+
   add(snap: Snapshot): void {
+    this.addSpan(spanOfSnapshot(snap, this.own));
+  }
+
+  addSpan(snap: SnapshotSpan): void {
     if (!this.seenFirst) {
       this.seenFirst = true;
       return;
@@ -169,7 +175,7 @@ export class HeatGrid {
   }
 
   /** damo's `add_heats`: one time fraction of a snapshot into row `timeIdx`. */
-  private addHeats(snap: Snapshot, duration: number, timeIdx: number): void {
+  private addHeats(snap: SnapshotSpan, duration: number, timeIdx: number): void {
     const g = this.geometry;
     const a0 = g.addrStart;
     const a1 = g.addrEnd;
@@ -178,8 +184,8 @@ export class HeatGrid {
     const heats = this.heats;
     const rowBase = timeIdx * g.addrResol;
     const { starts, ends, nrAccesses } = snap;
-    const n = starts.length;
-    for (let r = 0; r < n; r++) {
+    const n = snap.to;
+    for (let r = snap.from; r < n; r++) {
       const start = Math.max(starts[r]!, a0);
       const end = Math.min(ends[r]!, a1);
       if (start >= end) continue;

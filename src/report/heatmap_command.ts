@@ -8,8 +8,8 @@ import { DamoError } from '../core/errors.js';
 import { interruptCheck } from '../core/interrupts.js';
 import { formatNr, pyInt, pyRepr, textToBytes, textToNs } from '../core/fmt.js';
 import { note, TextOut, type CliIO } from '../core/io.js';
-import type { Snapshot, TraceSource, TraceTarget } from '../core/model.js';
-import { forEachSnapshot } from '../core/trace_walk.js';
+import { emptySpan, spanOfSnapshot, type Snapshot, type TraceSource, type TraceTarget } from '../core/model.js';
+import { forEachSnapshot, forEachSpan } from '../core/trace_walk.js';
 import { openForReport } from '../format/open_for_report.js';
 import { accessPercent, ageUsec } from './access_records.js';
 import { absTimeText, baseNs, guides330, guideText, idxText } from './record_info.js';
@@ -214,14 +214,12 @@ export async function runHeatmapCommand(io: CliIO, r: HeatmapRequest): Promise<n
     for (let ri = 0; ri < addrRanges.length; ri++) {
       const map = new HeatMap330(timeRange, addrRanges[ri] as [number, number], resol, src.header.intervals, src.header.intervalsGoal, r.dfPassed, baseNs(src));
       for (const t of targetIdxs) {
-        await forEachSnapshot(
-          src,
-          (s0) => {
-            const s = r.sortTemperature ? sortedByTemperature(s0, addrRanges, src, r.temperatureWeights) : s0;
-            map.add(s, s0.startNs, s0.endNs);
-          },
-          t,
-        );
+        if (r.sortTemperature) {
+          const sorted = emptySpan();
+          await forEachSnapshot(src, (s0) => map.add(spanOfSnapshot(sortedByTemperature(s0, addrRanges, src, r.temperatureWeights), sorted), s0.startNs, s0.endNs), t);
+        } else {
+          await forEachSpan(src, (s) => map.add(s, s.startNs, s.endNs), t);
+        }
       }
       const given = r.addressRanges?.[ri];
       if (map.highestLowest() === undefined && (given !== undefined || r.timeRange !== undefined)) {

@@ -10,9 +10,9 @@
  *
  * Each snapshot updates the cells it touches; memory is the grid.
  */
-import type { Intervals, IntervalsGoal, Snapshot } from '../core/model.js';
+import type { Intervals, IntervalsGoal, SnapshotSpan } from '../core/model.js';
 import { formatSz, formatSzAccurate, formatTimeNs, pyFixed } from '../core/fmt.js';
-import { snapshotIntervalsUs, snapshotOf } from './access_records.js';
+import { snapshotIntervalsUs } from './access_records.js';
 import { heatmapGeometry, type HeatmapGeometry } from './heatgrid.js';
 import { colorStart, COLOR_RESET, type ColorsetName } from './heats_text.js';
 
@@ -41,7 +41,7 @@ export class HeatMap330 {
    * damo `HeatMap.add_heat`. Times are relative to the recording's base: damo works in exact
    * absolute integers, which doubles cannot hold for epoch-ns times; the differences are the same.
    */
-  add(s: Snapshot, startNs: number, endNs: number): void {
+  add(s: SnapshotSpan, startNs: number, endNs: number): void {
     const g = this.geometry;
     const iv = this.intervals;
     const aggrNs = iv === null ? null : iv.aggrUs * 1000;
@@ -56,10 +56,7 @@ export class HeatMap330 {
     const heats = this.heats;
     let aggrUs = 0;
     if (iv !== null) {
-      const a = snapshotOf(s);
-      a.startNs = startNs;
-      a.endNs = endNs;
-      aggrUs = snapshotIntervalsUs(a, iv, this.goal)[1];
+      aggrUs = snapshotIntervalsUs({ startNs, endNs, sampleIntervalUs: s.extras?.sampleIntervalUs }, iv, this.goal)[1];
     }
     const lastEndNs = this.lastEndNs;
     // The cells' time and address indexes damo computes (int((t - start) / unit)), clamped
@@ -69,8 +66,9 @@ export class HeatMap330 {
     const ends = s.ends;
     const ages = s.ages;
     const nrAccesses = s.nrAccesses;
-    const passed = s.szFilterPassed;
-    for (let i = 0; i < starts.length; i++) {
+    const passed = s.extras?.szFilterPassed;
+    const from = s.from;
+    for (let i = from; i < s.to; i++) {
       const rs = starts[i] as number;
       const re = ends[i] as number;
       if (re < addrStart || addrEnd < rs) continue;
@@ -80,7 +78,7 @@ export class HeatMap330 {
       if (lastEndNs !== null && rangeStart < lastEndNs) rangeStart = lastEndNs;
       const samples = nrAccesses[i] as number;
       let heatVal = iv === null ? samples : samples / (aggrUs / 1000000);
-      if (this.dfPassed) heatVal = (heatVal * (passed?.[i] ?? 0)) / (re - rs);
+      if (this.dfPassed) heatVal = (heatVal * (passed?.[i - from] ?? 0)) / (re - rs);
       const aFirst = Math.max(Math.trunc((rs - addrStart) / addrUnit), 0);
       const aLast = Math.min(Math.trunc((re - addrStart) / addrUnit), addrResol - 1);
       for (let ti = Math.max(Math.trunc((rangeStart - timeStart) / timeUnit), 0); ti <= tEnd; ti++) {

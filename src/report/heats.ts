@@ -17,7 +17,7 @@
 import { DamoError } from '../core/errors.js';
 import { formatTimeNs } from '../core/fmt.js';
 import type { TraceSource } from '../core/model.js';
-import { forEachSnapshot } from '../core/trace_walk.js';
+import { forEachSpan } from '../core/trace_walk.js';
 import {
   GuideHeatCounter,
   GuideScanner,
@@ -96,8 +96,8 @@ export async function computeHeats(source: TraceSource, req: HeatsRequest): Prom
   if (needGuide) {
     const scanner = new GuideScanner(ids);
     const startedMs = performance.now();
-    await forEachSnapshot(source, (snap) => {
-      scanner.add(snap);
+    await forEachSpan(source, (snap) => {
+      scanner.addSpan(snap);
       nrSnapshotsOf[snap.targetIndex] = (nrSnapshotsOf[snap.targetIndex] ?? 0) + 1;
     });
     guidePassNs = (performance.now() - startedMs) * 1e6;
@@ -153,9 +153,9 @@ export async function computeHeats(source: TraceSource, req: HeatsRequest): Prom
   };
   const fill = async (grids: Array<{ targetIndex: number; grid: HeatGrid }>, counter?: GuideHeatCounter): Promise<void> => {
     const byIndex = new Map(grids.map((g) => [g.targetIndex, g.grid]));
-    await forEachSnapshot(source, (snap) => {
-      counter?.add(snap);
-      byIndex.get(snap.targetIndex)?.add(snap);
+    await forEachSpan(source, (snap) => {
+      counter?.addSpan(snap);
+      byIndex.get(snap.targetIndex)?.addSpan(snap);
     });
     nrPasses += 1;
   };
@@ -186,10 +186,10 @@ export async function computeHeats(source: TraceSource, req: HeatsRequest): Prom
           byIndex.set(targetIndex, list);
         }
       }
-      await forEachSnapshot(source, (snap) => {
-        counter.add(snap);
+      await forEachSpan(source, (snap) => {
+        counter.addSpan(snap);
         const list = byIndex.get(snap.targetIndex);
-        if (list !== undefined) for (const grid of list) grid.add(snap);
+        if (list !== undefined) for (const grid of list) grid.addSpan(snap);
       });
       nrPasses += 1;
       const hottest = hottestRegion(g)!;
@@ -198,7 +198,7 @@ export async function computeHeats(source: TraceSource, req: HeatsRequest): Prom
       return { tid, geometry: grids[0]!.grid.geometry, timeRange, addressRange, grids, guide, nrPasses };
     }
     const counter = new GuideHeatCounter(ids, [g]);
-    await forEachSnapshot(source, (snap) => counter.add(snap));
+    await forEachSpan(source, (snap) => counter.addSpan(snap));
     nrPasses += 1;
     const hottest = hottestRegion(g)!;
     addressRange = [hottest.start, hottest.end];

@@ -6,7 +6,7 @@
  * address ranges that stayed contiguous.
  */
 import { formatSz, formatSzAccurate, formatTimeNs } from '../core/fmt.js';
-import type { Snapshot, TraceSource, TraceTarget } from '../core/model.js';
+import type { SnapshotSpan, TraceSource, TraceTarget } from '../core/model.js';
 import { computeGuides, type GuideInfo } from './guide.js';
 
 export function idxText(v: number | undefined): string {
@@ -40,10 +40,10 @@ export async function guides330(src: TraceSource): Promise<GuideInfo[]> {
   const iv = src.header.intervals;
   return computeGuides(src, {
     keys,
-    startOf: (first: Snapshot) => {
+    startOf: (first: SnapshotSpan) => {
       if (iv === null) return first.startNs;
       let longest = 0;
-      for (const a of first.ages) if (longest < a) longest = a;
+      for (let i = first.from; i < first.to; i++) if (longest < (first.ages[i] as number)) longest = first.ages[i] as number;
       return first.startNs - longest * iv.aggrUs * 1000;
     },
   });

@@ -38,6 +38,9 @@ const reports: string[][] = [
   ['access', '--snapshot_damos_filter', 'allow', 'anon'],
   ['access', '--format', 'set', 'snapshot_head', '<damos stats>'],
   ['heatmap', '--output', 'raw'],
+  ['heatmap', '--output', 'raw', '--df_passed', '--resol', '30', '40'],
+  ['heatmap', '--guide'],
+  ['heats', '--resol', '30', '40'],
   ['record_info'],
 ];
 
