@@ -66,6 +66,76 @@ const HEX_PAIRS = ((): Uint8Array => {
   return t;
 })();
 
+/** Whether putHex12At() writes n: an integer in [0, 2^48). */
+export function fitsHex12(n: number): boolean {
+  return n >= 0 && n < 2 ** 48 && Number.isInteger(n);
+}
+
+/** Writes n (fitsHex12) as 12 lower-case hex digits at p; returns the end. */
+export function putHex12At(b: Uint8Array, p: number, n: number): number {
+  const hi = Math.floor(n / 2 ** 24);
+  const lo = n - hi * 2 ** 24;
+  const h0 = 2 * (hi >>> 16);
+  const h1 = 2 * ((hi >>> 8) & 255);
+  const h2 = 2 * (hi & 255);
+  const l0 = 2 * (lo >>> 16);
+  const l1 = 2 * ((lo >>> 8) & 255);
+  const l2 = 2 * (lo & 255);
+  b[p] = HEX_PAIRS[h0] as number;
+  b[p + 1] = HEX_PAIRS[h0 + 1] as number;
+  b[p + 2] = HEX_PAIRS[h1] as number;
+  b[p + 3] = HEX_PAIRS[h1 + 1] as number;
+  b[p + 4] = HEX_PAIRS[h2] as number;
+  b[p + 5] = HEX_PAIRS[h2 + 1] as number;
+  b[p + 6] = HEX_PAIRS[l0] as number;
+  b[p + 7] = HEX_PAIRS[l0 + 1] as number;
+  b[p + 8] = HEX_PAIRS[l1] as number;
+  b[p + 9] = HEX_PAIRS[l1 + 1] as number;
+  b[p + 10] = HEX_PAIRS[l2] as number;
+  b[p + 11] = HEX_PAIRS[l2 + 1] as number;
+  return p + 12;
+}
+
+/** Whether putSmallIntAt() writes x: an integer of at most 9 digits, either sign. */
+export function fitsSmallInt(x: number): boolean {
+  return Number.isInteger(x) && x > -1e9 && x < 1e9;
+}
+
+/**
+ * Writes x (fitsSmallInt) in decimal at p with spaces before it up to `width` characters
+ * (Python's `'%{width}d'`); returns the end. Room: max(width, 10) bytes.
+ */
+export function putSmallIntAt(b: Uint8Array, p: number, x: number, width: number): number {
+  const neg = x < 0;
+  let v = neg ? -x : x;
+  const hi = Math.floor(v / 1e6);
+  v -= hi * 1e6;
+  const mid = Math.floor(v / 1e3);
+  const lo = v - mid * 1e3;
+  const lead = hi > 0 ? hi : mid > 0 ? mid : lo;
+  const nrGroups = hi > 0 ? 2 : mid > 0 ? 1 : 0;
+  const digits = 3 * nrGroups + (lead >= 100 ? 3 : lead >= 10 ? 2 : 1) + (neg ? 1 : 0);
+  for (let pad = width - digits; pad > 0; pad--) b[p++] = 32;
+  if (neg) b[p++] = 0x2d;
+  let d = lead * 3;
+  if (lead >= 100) b[p++] = DIGIT_TRIPLES[d] as number;
+  if (lead >= 10) b[p++] = DIGIT_TRIPLES[d + 1] as number;
+  b[p++] = DIGIT_TRIPLES[d + 2] as number;
+  if (nrGroups === 2) {
+    d = mid * 3;
+    b[p++] = DIGIT_TRIPLES[d] as number;
+    b[p++] = DIGIT_TRIPLES[d + 1] as number;
+    b[p++] = DIGIT_TRIPLES[d + 2] as number;
+  }
+  if (nrGroups >= 1) {
+    d = lo * 3;
+    b[p++] = DIGIT_TRIPLES[d] as number;
+    b[p++] = DIGIT_TRIPLES[d + 1] as number;
+    b[p++] = DIGIT_TRIPLES[d + 2] as number;
+  }
+  return p;
+}
+
 export class TextBytes {
   private buf: Buffer;
   private pos = 0;
@@ -238,36 +308,31 @@ export class TextBytes {
    * and padding were a fifth of `report raw`'s time; larger numbers through toString(16).
    */
   putHex12(n: number): void {
-    if (!(n >= 0 && n < 2 ** 48 && Number.isInteger(n))) {
+    if (!fitsHex12(n)) {
       const h = n.toString(16);
       if (h.length < 12) this.put('0'.repeat(12 - h.length));
       this.put(h);
       return;
     }
     this.ensure(12);
-    const hi = Math.floor(n / 2 ** 24);
-    const lo = n - hi * 2 ** 24;
-    const b = this.buf;
-    const p = this.pos;
-    const h0 = 2 * (hi >>> 16);
-    const h1 = 2 * ((hi >>> 8) & 255);
-    const h2 = 2 * (hi & 255);
-    const l0 = 2 * (lo >>> 16);
-    const l1 = 2 * ((lo >>> 8) & 255);
-    const l2 = 2 * (lo & 255);
-    b[p] = HEX_PAIRS[h0] as number;
-    b[p + 1] = HEX_PAIRS[h0 + 1] as number;
-    b[p + 2] = HEX_PAIRS[h1] as number;
-    b[p + 3] = HEX_PAIRS[h1 + 1] as number;
-    b[p + 4] = HEX_PAIRS[h2] as number;
-    b[p + 5] = HEX_PAIRS[h2 + 1] as number;
-    b[p + 6] = HEX_PAIRS[l0] as number;
-    b[p + 7] = HEX_PAIRS[l0 + 1] as number;
-    b[p + 8] = HEX_PAIRS[l1] as number;
-    b[p + 9] = HEX_PAIRS[l1 + 1] as number;
-    b[p + 10] = HEX_PAIRS[l2] as number;
-    b[p + 11] = HEX_PAIRS[l2 + 1] as number;
-    this.pos = p + 12;
+    this.pos = putHex12At(this.buf, this.pos, n);
+  }
+
+  /**
+   * The buffer, with room for `n` bytes from `length` on, for a writer that fills a whole
+   * line straight into it (the ...At() functions below) and then calls advanceTo(): one
+   * capacity check a line instead of one per piece. Valid until the next write.
+   */
+  roomFor(n: number): Uint8Array {
+    this.ensure(n);
+    return this.buf;
+  }
+
+  /** Ends the text at `end` after bytes written into roomFor()'s buffer, `newlines` of them newlines. */
+  advanceTo(end: number, newlines: number): void {
+    if (end < this.pos || end > this.buf.length) throw new RangeError(`TextBytes.advanceTo(${end}): outside ${this.pos}..${this.buf.length}`);
+    this.pos = end;
+    this.newlines += newlines;
   }
 
   /** Appends bytes that hold no newline (the caller knows). */

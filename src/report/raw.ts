@@ -24,7 +24,7 @@ import { DamoError } from '../core/errors.js';
 import { formatSz, formatTimeNs, padLeft, pyInt } from '../core/fmt.js';
 import { interruptCheck } from '../core/interrupts.js';
 import type { Snapshot, SnapshotColumns, TraceSource } from '../core/model.js';
-import { constText, TextBytes } from '../core/text_bytes.js';
+import { constText, fitsHex12, fitsSmallInt, putHex12At, putSmallIntAt, TextBytes } from '../core/text_bytes.js';
 import { forEachSnapshotOfTarget } from '../core/trace_walk.js';
 
 export interface RawOptions {
@@ -51,6 +51,9 @@ const DASH = constText('-');
 const OPEN_SIZE = constText(' (');
 const CLOSE_SIZE = constText(') ');
 const SPACE = constText(' ');
+
+/** A region line's bytes besides its size text: two addresses, two numbers of up to 10 characters, punctuation. */
+const LINE_ROOM = 12 + 1 + 12 + 2 + 2 + 11 + 1 + 10 + 1;
 
 /** Text is handed to the sink in chunks of about this many bytes. */
 const CHUNK_BYTES = 1 << 20;
@@ -146,7 +149,28 @@ class RawText {
     for (let i = from; i < to; i++) {
       const start = starts[i] as number;
       const end = ends[i] as number;
+      const nr = nrAccesses[i] as number;
+      const age = ages[i] as number;
       // %012x-%012x (%12s) %11d %5d
+      if (fitsHex12(start) && fitsHex12(end) && fitsSmallInt(nr) && fitsSmallInt(age)) {
+        // The usual line, written in one go.
+        const size = this.sizeText(end - start);
+        const b = out.roomFor(size.length + LINE_ROOM);
+        let p = putHex12At(b, out.length, start);
+        b[p++] = 0x2d;
+        p = putHex12At(b, p, end);
+        b[p++] = 0x20;
+        b[p++] = 0x28;
+        for (let j = 0; j < size.length; j++) b[p++] = size[j] as number;
+        b[p++] = 0x29;
+        b[p++] = 0x20;
+        p = putSmallIntAt(b, p, nr, 11);
+        b[p++] = 0x20;
+        p = putSmallIntAt(b, p, age, 5);
+        b[p++] = 0x0a;
+        out.advanceTo(p, 1);
+        continue;
+      }
       out.putHex12(start);
       out.putConst(DASH);
       out.putHex12(end);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { formatNr, pyInt } from '../../src/core/fmt.js';
-import { constText, TextBytes } from '../../src/core/text_bytes.js';
+import { constText, fitsHex12, fitsSmallInt, putHex12At, putSmallIntAt, TextBytes } from '../../src/core/text_bytes.js';
 
 const text = (t: TextBytes): string => Buffer.from(t.bytes()).toString('utf8');
 
@@ -144,5 +144,32 @@ describe('TextBytes', () => {
     expect(t.newlines).toBe(0);
     t.reset();
     expect(() => t.dropLastByte()).toThrow(RangeError);
+  });
+
+  it('writes whole lines straight into its buffer with roomFor() and advanceTo()', () => {
+    const t = new TextBytes(4);
+    t.put('>');
+    const values = [0, 5, -1, 42, 999, 1000, -1000, 123456, 999999, 1000000, 100200300, -999999999, 999999999];
+    for (const x of values) {
+      expect(fitsSmallInt(x)).toBe(true);
+      const b = t.roomFor(20);
+      let p = putSmallIntAt(b, t.length, x, 11);
+      p = putSmallIntAt(b, p, x, 5);
+      b[p++] = 10;
+      t.advanceTo(p, 1);
+    }
+    expect(text(t)).toBe('>' + values.map((x) => pyInt(x).padStart(11) + pyInt(x).padStart(5) + '\n').join(''));
+    expect(t.newlines).toBe(values.length);
+    for (const x of [1e9, -1e9, 0.5, NaN, Infinity]) expect(fitsSmallInt(x)).toBe(false);
+    expect(() => t.advanceTo(0, 0)).toThrow(RangeError);
+  });
+
+  it('writes 12-digit hex at a position and says which numbers it can', () => {
+    const b = new Uint8Array(24);
+    const end = putHex12At(b, putHex12At(b, 0, 0x7f938d7e1000), 2 ** 48 - 1);
+    expect(end).toBe(24);
+    expect(Buffer.from(b).toString('latin1')).toBe('7f938d7e1000ffffffffffff');
+    expect(fitsHex12(0)).toBe(true);
+    for (const n of [2 ** 48, -1, 1.5]) expect(fitsHex12(n)).toBe(false);
   });
 });
