@@ -6,19 +6,18 @@
  */
 import { DamoError } from '../core/errors.js';
 import { interruptCheck } from '../core/interrupts.js';
-import { formatNr, pyInt, pyRepr, textToBytes, textToNs } from '../core/fmt.js';
+import { formatNr, pyInt, textToBytes, textToNs } from '../core/fmt.js';
 import { note, TextOut, type CliIO } from '../core/io.js';
 import { emptySpan, spanOfSnapshot, type Snapshot, type TraceSource, type TraceTarget } from '../core/model.js';
 import { forEachSnapshot, forEachSpan } from '../core/trace_walk.js';
 import { openForReport } from '../format/open_for_report.js';
-import { TextBytes } from '../core/text_bytes.js';
 import { accessPercent, ageUsec } from './access_records.js';
 import { absTimeText, baseNs, guides330, guideText, idxText } from './record_info.js';
 import { hottestRegion, type GuideInfo } from './guide.js';
 import { checkAddressOverlaps, checkTimeOverlaps, nothingDrawn } from './range_checks.js';
 import { checkResolution } from './heatgrid.js';
 import { HeatMap330 } from './heatmap_map.js';
-import type { ColorsetName } from './heats_text.js';
+import { writeCellLines, type ColorsetName } from './heats_text.js';
 
 export interface HeatmapRequest {
   input: string;
@@ -127,52 +126,28 @@ function sortedByTemperature(s: Snapshot, ranges: Array<[number, number]>, src: 
   return snap;
 }
 
-/**
- * damo `fmt_gnuplot_str`: one `<time>\t<address>\t<heat>` line per cell, NaN when empty.
- * A 500x500 map is 250,000 lines: they are built in a byte buffer (core/text_bytes.ts), the
- * address texts made once, a row's time text once, and a heat's text reused while the
- * cells repeat it (neighbouring cells of one region often do). An interrupt check a row.
- */
+/** damo `fmt_gnuplot_str`: one `<time>\t<address>\t<heat>` line per cell, NaN when empty. */
 async function writeRawText(out: TextOut, map: HeatMap330, absTime: boolean, absAddr: boolean, src: TraceSource): Promise<void> {
   const g = map.geometry;
   if (g.timeResol * g.addrResol === 0) {
     await out.write('\n');
     return;
   }
-  const addrs: Uint8Array[] = [];
-  for (let j = 0; j < g.addrResol; j++) {
-    const a = Math.trunc(g.addrStart + j * g.addrUnitBytes);
-    addrs.push(Buffer.from(`\t${pyInt(absAddr ? a : a - g.addrStart)}\t`, 'latin1'));
-  }
-  const text = new TextBytes(RAW_CHUNK_BYTES + (RAW_CHUNK_BYTES >> 2));
-  let lastHeat = NaN;
-  let lastHeatText = 'NaN\n';
-  for (let i = 0; i < g.timeResol; i++) {
-    const t = Math.trunc(g.timeStartNs + i * g.timeUnitNs);
-    const time = Buffer.from(absTime ? absTimeText(src, t, true) : pyInt(t - g.timeStartNs), 'latin1');
-    const row = i * g.addrResol;
-    for (let j = 0; j < g.addrResol; j++) {
-      const h = map.heats[row + j] as number;
-      if (!Object.is(h, lastHeat)) {
-        lastHeat = h;
-        lastHeatText = `${Number.isNaN(h) ? 'NaN' : pyRepr(h)}\n`;
-      }
-      text.putBytes(time);
-      text.putBytes(addrs[j] as Uint8Array);
-      text.put(lastHeatText);
-    }
-    if (text.length >= RAW_CHUNK_BYTES) {
-      await out.writeBytes(text.bytes());
-      text.reset();
-    }
-    const turn = interruptCheck();
-    if (turn !== undefined) await turn;
-  }
-  if (text.length > 0) await out.writeBytes(text.bytes());
+  await writeCellLines(
+    { heats: map.heats, nrRows: g.timeResol, nrCols: g.addrResol },
+    (i) => {
+      const t = Math.trunc(g.timeStartNs + i * g.timeUnitNs);
+      return absTime ? absTimeText(src, t, true) : pyInt(t - g.timeStartNs);
+    },
+    (j) => {
+      const a = Math.trunc(g.addrStart + j * g.addrUnitBytes);
+      return pyInt(absAddr ? a : a - g.addrStart);
+    },
+    'NaN',
+    out,
+    interruptCheck,
+  );
 }
-
-/** The raw heatmap's text goes to stdout in chunks of about this many bytes. */
-const RAW_CHUNK_BYTES = 1 << 20;
 
 /** "damon.data's record of target id 42 (kdamond 0, context 0)", for messages. */
 function recordLabel(input: string, want: { kdamondIdx: number | undefined; contextIdx: number | undefined; schemeIdx: number | undefined; tid: bigint | null }): string {

@@ -124,7 +124,7 @@ export async function runHeatsCommand(io: CliIO, o: HeatsRequest): Promise<numbe
       await out.write(heatsJson(source, result, o));
     } else {
       for (const { grid } of result.grids) {
-        await writeRawHeats(grid, o.absTime, o.absAddr, (t) => out.write(t));
+        await writeRawHeats(grid, o.absTime, o.absAddr, out);
       }
     }
   } finally {

@@ -7,26 +7,75 @@
  * - guide: damo's `--guide` text (docs/DESIGN-DECISIONS.md section 4).
  */
 import { formatSz, formatTimeNs, pyInt, pyRepr } from '../core/fmt.js';
+import { interruptCheck } from '../core/interrupts.js';
+import { TextBytes } from '../core/text_bytes.js';
 import type { GuideInfo } from './guide.js';
 import type { HeatGrid } from './heatgrid.js';
 
-/** Writes text; may return a promise when the writer wants the caller to wait (back-pressure). */
-export type WriteFn = (text: string) => Promise<void> | undefined;
+/** Where cell lines go: settles once the bytes were written (they are then reused). */
+export interface ByteSink {
+  writeBytes(bytes: Uint8Array): Promise<void>;
+}
+
+/** Cell lines go to the sink in chunks of about this many bytes. */
+const CELL_LINES_CHUNK_BYTES = 1 << 20;
+
+/**
+ * The cells of a time-major grid as `<time>\t<address>\t<heat>` lines, damo's raw heat
+ * text in both dialects (2.4.9 `report heats`, 3.3.0 `report heatmap --output raw`), each
+ * line ending in '\n'; heats as Python's float repr, `nanText` for NaN. A 500x500 grid is
+ * 250,000 lines: they are built in a byte buffer, the address and row-time texts made once,
+ * a heat's text reused while neighbouring cells repeat it. `afterRow` runs after each row
+ * (an interrupt check).
+ */
+export async function writeCellLines(
+  cells: { heats: Float64Array; nrRows: number; nrCols: number },
+  timeText: (row: number) => string,
+  addrText: (col: number) => string,
+  nanText: string,
+  sink: ByteSink,
+  afterRow?: () => Promise<void> | undefined,
+): Promise<void> {
+  const addrs: Uint8Array[] = [];
+  for (let j = 0; j < cells.nrCols; j++) addrs.push(Buffer.from(`\t${addrText(j)}\t`, 'latin1'));
+  const text = new TextBytes(CELL_LINES_CHUNK_BYTES + (CELL_LINES_CHUNK_BYTES >> 2));
+  let lastHeat = NaN;
+  let lastHeatText = `${nanText}\n`;
+  const heats = cells.heats;
+  for (let i = 0; i < cells.nrRows; i++) {
+    const time = Buffer.from(timeText(i), 'latin1');
+    const row = i * cells.nrCols;
+    for (let j = 0; j < cells.nrCols; j++) {
+      const h = heats[row + j] as number;
+      if (!Object.is(h, lastHeat)) {
+        lastHeat = h;
+        lastHeatText = `${Number.isNaN(h) ? nanText : pyRepr(h)}\n`;
+      }
+      text.putBytes(time);
+      text.putBytes(addrs[j] as Uint8Array);
+      text.put(lastHeatText);
+    }
+    if (text.length >= CELL_LINES_CHUNK_BYTES) {
+      await sink.writeBytes(text.bytes());
+      text.reset();
+    }
+    const turn = afterRow?.();
+    if (turn !== undefined) await turn;
+  }
+  if (text.length > 0) await sink.writeBytes(text.bytes());
+}
 
 /** Raw cells of one grid, one line per cell, each line ending in '\n' (damo prints them joined). */
-export async function writeRawHeats(grid: HeatGrid, absTime: boolean, absAddr: boolean, write: WriteFn): Promise<void> {
+export async function writeRawHeats(grid: HeatGrid, absTime: boolean, absAddr: boolean, sink: ByteSink): Promise<void> {
   const g = grid.geometry;
-  const addrs: string[] = [];
-  for (let j = 0; j < g.addrResol; j++) addrs.push(pyInt(grid.colAddr(j) - (absAddr ? 0 : g.addrStart)));
-  const heats = grid.heats;
-  for (let i = 0; i < g.timeResol; i++) {
-    const time = pyInt(grid.rowTime(i) - (absTime ? 0 : g.timeStartNs)) + '\t';
-    const base = i * g.addrResol;
-    let row = '';
-    for (let j = 0; j < g.addrResol; j++) row += time + addrs[j] + '\t' + pyRepr(heats[base + j]!) + '\n';
-    const pending = write(row);
-    if (pending !== undefined) await pending;
-  }
+  await writeCellLines(
+    { heats: grid.heats, nrRows: g.timeResol, nrCols: g.addrResol },
+    (i) => pyInt(grid.rowTime(i) - (absTime ? 0 : g.timeStartNs)),
+    (j) => pyInt(grid.colAddr(j) - (absAddr ? 0 : g.addrStart)),
+    'nan',
+    sink,
+    interruptCheck,
+  );
 }
 
 export type ColorsetName = 'gray' | 'flame' | 'emotion';
