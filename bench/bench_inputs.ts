@@ -72,7 +72,7 @@ function formatCodeDigest(): string {
 }
 
 function convertToTrace(jsonPath: string, tracePath: string): void {
-  const bin = join(projectRoot(), 'dist/src/cli/bin.js');
+  const bin = join(projectRoot(), 'dist/src/cli/bin.cjs');
   const tmp = `${tracePath}.tmp-${process.pid}`;
   const r = spawnSync(process.execPath, [bin, 'convert', '-q', '-i', jsonPath, '-o', tmp], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`damo convert -i ${jsonPath} failed (${r.status}): ${r.stderr}`);

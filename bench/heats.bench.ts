@@ -72,7 +72,7 @@ async function writeDamoJsonCompressed(path: string, spec: SyntheticTraceSpec): 
 
 /** Runs the built CLI under GNU time; best wall time and the largest peak RSS of RUNS runs. */
 function runCli(args: string[]): ChildRun {
-  const bin = join(projectRoot(), 'dist/src/cli/bin.js');
+  const bin = join(projectRoot(), 'dist/src/cli/bin.cjs');
   let best = Infinity;
   let cpu = Infinity;
   let rss = 0;

@@ -140,7 +140,7 @@ function run(argv: string[], env: NodeJS.ProcessEnv | undefined): Promise<Ran> {
 }
 
 function damo(args: string[]): string[] {
-  return [process.execPath, join(projectRoot(), 'dist/src/cli/bin.js'), ...args];
+  return [process.execPath, join(projectRoot(), 'dist/src/cli/bin.cjs'), ...args];
 }
 
 async function step(what: string, argv: string[], env: NodeJS.ProcessEnv | undefined): Promise<Ran> {

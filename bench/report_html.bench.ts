@@ -59,7 +59,7 @@ export async function run(): Promise<BenchResult[]> {
   const page = join(dir, 'report.html');
   try {
     await writeSyntheticTrace(trace, { nrSnapshots: 1000, nrRegionsPerSnapshot: 1000, seed: 7 });
-    const bin = join(projectRoot(), 'dist/src/cli/bin.js');
+    const bin = join(projectRoot(), 'dist/src/cli/bin.cjs');
     let wall = Infinity;
     let cpu = Infinity;
     let rss = 0;

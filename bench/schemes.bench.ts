@@ -39,7 +39,7 @@ function median(xs: number[]): number {
 }
 
 function timed(argv: string[]): { wallS: number; maxRssMb: number } {
-  const bin = join(projectRoot(), 'dist/src/cli/bin.js');
+  const bin = join(projectRoot(), 'dist/src/cli/bin.cjs');
   const useTime = existsSync('/usr/bin/time');
   const cmd = useTime ? '/usr/bin/time' : process.execPath;
   const args = useTime ? ['-f', '%M', process.execPath, bin, ...argv] : [bin, ...argv];

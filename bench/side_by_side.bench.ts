@@ -168,7 +168,7 @@ export async function run(opts: BenchOptions): Promise<BenchOutput> {
   if (!peer.available) log(peer.reason);
   const gnuplot = haveGnuplot();
   const inputs = await prepareInputs(p.inputs, log);
-  const bin = join(projectRoot(), 'dist/src/cli/bin.js');
+  const bin = join(projectRoot(), 'dist/src/cli/bin.cjs');
   const floorJs = join(projectRoot(), 'dist/bench/inflate_floor.js');
   const work = mkdtempSync(join(tmpdir(), 'damo-bench-sbs-'));
   const env = { ...process.env, NO_COLOR: '1' };

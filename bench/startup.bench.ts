@@ -22,7 +22,7 @@ import { damoFixture } from '../test/fixtures/damo_fixtures.js';
 import type { BenchResult } from './run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const BIN = join(here, '../src/cli/bin.js');
+const BIN = join(here, '../src/cli/bin.cjs');
 const OVERHEAD_TARGET_S = 0.05;
 const DEFAULT_ROUNDS = 21;
 

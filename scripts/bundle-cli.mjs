@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// Bundles the CLI for start-up time (issue 17; src/cli/bin.ts says how it is loaded): after
+// Bundles the CLI for start-up time (issue 17; src/cli/bin.cts says how it is loaded): after
 // tsc, dist/src/cli/entry.js and everything it may import, commander and the pure-JavaScript
 // dependencies included, become one file, dist/src/cli/damo.cjs, with esbuild (CommonJS
-// inside a function expression that bin.ts calls); then
+// inside a function expression that bin.cts calls); then
 // a run of typical commands on damo's small test recording leaves a V8 code cache of it,
 // dist/src/cli/damo.cjs.v8cache. dist/src/** stays as tsc wrote it: the tests import it.
 //
 // What the bundling changes in the modules' text, so that they behave as they do unbundled:
 // - import.meta.url becomes the URL of the module's own file in dist/ (computed from the
 //   bundle's URL), so files found relative to a module (the addon, workers) are still found;
-// - import() of a native package (DuckDB, resvg) goes through bin.ts's own import();
+// - import() of a native package (DuckDB, resvg) goes through bin.cts's own import();
 // - commander, loaded with createRequire() unbundled (src/cli/commander.ts), is require()d,
 //   which esbuild bundles.
 import { execFileSync } from 'node:child_process';
@@ -55,7 +55,7 @@ await esbuild.build({
   // Less text to read and parse; names stay, for the stacks --debug prints.
   minifyWhitespace: true,
   minifySyntax: true,
-  // bin.ts compiles the file as it is: a function of what Node passes a CommonJS module.
+  // bin.cts compiles the file as it is: a function of what Node passes a CommonJS module.
   banner: { js: '(function (exports, require, module, __filename, __dirname, __damoBundleUrl, __damoImport) {' },
   footer: { js: '})' },
   charset: 'ascii',
@@ -77,7 +77,7 @@ try {
       for (const report of ['wss', 'nr_regions', 'raw', 'access']) commands.push(['report', report, '-i', input]);
     }
   }
-  execFileSync(process.execPath, [join(cliDir, 'bin.js')], {
+  execFileSync(process.execPath, [join(cliDir, 'bin.cjs')], {
     env: { ...process.env, DAMO_CODE_CACHE_TRAIN: JSON.stringify(commands), DAMO_BUNDLE: '1', DAMO_CODE_CACHE: '1' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -104,7 +104,7 @@ function listTs(dir) {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) out.push(...listTs(p));
-    else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(p);
+    else if ((e.name.endsWith('.ts') || e.name.endsWith('.cts')) && !e.name.endsWith('.d.ts')) out.push(p);
   }
   return out;
 }
@@ -125,6 +125,7 @@ for (const file of files) {
     if (!spec.startsWith('.')) continue;
     let target = normalize(join(dirname(file), spec));
     if (target.endsWith('.js')) target = target.slice(0, -3) + '.ts';
+    else if (target.endsWith('.cjs')) target = target.slice(0, -4) + '.cts';
     if (!known.has(target)) {
       // Generated code (format/gen) is .js plus .d.ts: an import of it stays inside format.
       if (!target.startsWith(join(srcDir, 'format', 'gen'))) {

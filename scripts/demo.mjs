@@ -26,7 +26,7 @@ const out = resolve(values.out);
 mkdirSync(out, { recursive: true });
 const data = join(out, 'damon.data');
 const png = join(out, 'heatmap.png');
-const BIN = join(root, 'dist/src/cli/bin.js');
+const BIN = join(root, 'dist/src/cli/bin.cjs');
 const WORKLOAD = join(root, 'dist/examples/touch');
 
 function damo(args) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
  * Entry point of the `damo` command line. `main(argv, io)` is importable so tests can run
- * commands in-process; bin.ts wires it to the real process.
+ * commands in-process; bin.cts wires it to the real process.
  *
  * Exit codes: 0 success, 1 runtime error, 2 usage error, 130 interrupted (SIGINT),
  * 143 terminated (SIGTERM). Results go to stdout; notes, warnings and errors to stderr.

@@ -36,7 +36,7 @@ function exitWhenFilesSettle(code: number, exit: (code: number) => never): void 
   check();
 }
 
-/** Installs the process-wide handlers; called once by bin.ts (never by in-process tests). */
+/** Installs the process-wide handlers; called once by bin.cts (never by in-process tests). */
 export function installSignalHandlers(exit: (code: number) => never = (code) => process.exit(code)): void {
   if (installed) return;
   installed = true;

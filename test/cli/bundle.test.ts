@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * The damo executable runs the CLI from the bundle scripts/bundle-cli.mjs builds (src/cli/bin.ts);
+ * The damo executable runs the CLI from the bundle scripts/bundle-cli.mjs builds (src/cli/bin.cts);
  * DAMO_BUNDLE=0 runs the ES modules tsc wrote. Both must print the same bytes and exit alike.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { projectRoot } from '../../src/core/version.js';
 import { damoFixture } from '../fixtures/damo_fixtures.js';
 import { fileTempDir } from '../fixtures/temp_dir.js';
-import { builtBinaryExists, runBin } from './helpers.js';
+import { BIN, builtBinaryExists, runBin } from './helpers.js';
 
 const bundle = join(projectRoot(), 'dist/src/cli/damo.cjs');
 
@@ -22,10 +23,16 @@ describe.skipIf(!builtBinaryExists())('the bundled CLI', () => {
     expect(existsSync(`${bundle}.v8cache`)).toBe(true);
   });
 
-  it('is what bin.js runs, unless DAMO_BUNDLE=0 (the stack --debug prints says which)', () => {
+  it('is what bin.cjs runs, unless DAMO_BUNDLE=0 (the stack --debug prints says which)', () => {
     const argv = ['--debug', 'report', 'wss', '-i', join(dir, 'missing')];
     expect(runBin(argv).stderr).toContain('damo.cjs');
     expect(runBin(argv, { env: { DAMO_BUNDLE: '0' } }).stderr).not.toContain('damo.cjs');
+  });
+
+  it('runs from bin.js too, the ES module entry of earlier builds', () => {
+    const viaEsm = spawnSync(process.execPath, [join(dirname(BIN), 'bin.js'), '--version'], { encoding: 'utf8' });
+    expect(viaEsm.status).toBe(0);
+    expect(viaEsm.stdout).toBe(runBin(['--version']).stdout);
   });
 
   it('prints what the ES modules print', () => {

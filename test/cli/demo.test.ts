@@ -35,13 +35,13 @@ describe('npm run demo', () => {
     expect(pngSize(readFileSync(join(out, 'heatmap.png')))).toEqual({ width: expect.any(Number), height: expect.any(Number) });
     // It says where the files are (relative to where it ran).
     expect(r.stderr).toContain('the recording is out/damon.data, its heatmap out/heatmap.png');
-    const raw = spawnSync(process.execPath, [join(root, 'dist/src/cli/bin.js'), 'report', 'raw', '-i', join(out, 'damon.data')], { encoding: 'utf8' });
+    const raw = spawnSync(process.execPath, [join(root, 'dist/src/cli/bin.cjs'), 'report', 'raw', '-i', join(out, 'damon.data')], { encoding: 'utf8' });
     expect(raw.status).toBe(0);
     expect(raw.stdout).toContain('nr_regions:');
   }, 120_000);
 
   it('refuses a DAMO_RECORD_SOURCE that is not a source', () => {
-    const r = spawnSync(process.execPath, [join(root, 'dist/src/cli/bin.js'), 'record', '-o', join(dir, 'x.data'), '--', 'true'], {
+    const r = spawnSync(process.execPath, [join(root, 'dist/src/cli/bin.cjs'), 'record', '-o', join(dir, 'x.data'), '--', 'true'], {
       encoding: 'utf8',
       env: { ...process.env, DAMO_RECORD_SOURCE: 'nativ' },
     });

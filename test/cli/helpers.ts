@@ -40,7 +40,7 @@ export async function runMain(argv: string[], env: NodeJS.ProcessEnv = {}, io: P
   return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }
 
-export const BIN = join(projectRoot(), 'dist/src/cli/bin.js');
+export const BIN = join(projectRoot(), 'dist/src/cli/bin.cjs');
 
 export function builtBinaryExists(): boolean {
   return existsSync(BIN);

@@ -55,7 +55,7 @@ describe('README.md', () => {
     expect(commands.length).toBeGreaterThan(8);
     const bin = join(dir, 'bin');
     mkdirSync(bin);
-    writeFileSync(join(bin, 'damo'), `#!/bin/sh\nexec '${process.execPath}' '${join(root, 'dist/src/cli/bin.js')}' "$@"\n`);
+    writeFileSync(join(bin, 'damo'), `#!/bin/sh\nexec '${process.execPath}' '${join(root, 'dist/src/cli/bin.cjs')}' "$@"\n`);
     chmodSync(join(bin, 'damo'), 0o755);
     symlinkSync(join(root, 'dist'), join(dir, 'dist'));
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, DAMO_RECORD_SOURCE: 'native', NO_COLOR: '1' };

@@ -29,7 +29,7 @@ function modulesLoadedBy(argv: string[]): string[] {
   const log = join(dir, `modules-${nrRuns++}.log`);
   const r = spawnSync(process.execPath, ['--import', pathToFileURL(REGISTER).href, BIN, ...argv], {
     encoding: 'utf8',
-    // The ES modules, not the bundle bin.js runs (src/cli/bin.ts): the bundle runs a module's
+    // The ES modules, not the bundle bin.cjs runs (src/cli/bin.cts): the bundle runs a module's
     // code when that module is first imported, so the modules loaded here are the ones whose
     // code the bundle runs; the bundle itself is one file to the loader.
     env: { ...process.env, DAMO_TEST_MODULE_LOG: log, NO_COLOR: '1', DAMO_BUNDLE: '0' },

@@ -22,7 +22,7 @@ output=$2
 : "${DAMO_VM_TMP:=$(mktemp -d)}"
 BASE_RECIPE=1
 
-[ -f "$REPO_DIR/dist/src/cli/bin.js" ] || vm_die "the project is not built (no dist/src/cli/bin.js): run 'npm run build' first"
+[ -f "$REPO_DIR/dist/src/cli/bin.cjs" ] || vm_die "the project is not built (no dist/src/cli/bin.cjs): run 'npm run build' first"
 node_bin=$(command -v node) || vm_die "node not found on the host"
 node_bin=$(readlink -f "$node_bin")
 busybox_bin=/bin/busybox
@@ -82,7 +82,7 @@ cp "$spin_src" "$stage/vm/damo-suites/prebuilt/"
 gcc -static -o "$stage/vm/damo-suites/prebuilt/alloc_1gb_spin" "$spin_src"
 cat > "$stage/bin/damo" <<'EOF'
 #!/bin/sh
-exec node /damo/dist/src/cli/bin.js "$@"
+exec node /damo/dist/src/cli/bin.cjs "$@"
 EOF
 printf 'root:x:0:0:root:/root:/bin/sh\n' > "$stage/etc/passwd"
 printf 'root:x:0:\n' > "$stage/etc/group"

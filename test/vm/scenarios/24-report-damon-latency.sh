@@ -23,7 +23,7 @@
 
 N=${REPORT_N:-20}
 ADMIN=$DAMON_ADMIN/kdamonds
-DAMO_BIN=/damo/dist/src/cli/bin.js
+DAMO_BIN=/damo/dist/src/cli/bin.cjs
 
 # A light workload: 16 MiB hot in 256 MiB, one pass over it every 100 ms. The default
 # (back-to-back passes over 64 MiB) keeps one of the 2 vCPUs busy: in the one run made with
