@@ -27,9 +27,24 @@ const codeCache = `${bundle}.v8cache`;
 /** Packages with native code: loaded from node_modules at run time. */
 const NATIVE_PACKAGES = ['@duckdb/node-api', '@resvg/resvg-js'];
 
+/**
+ * commander requires child_process when it loads, for executable subcommands (damo has
+ * none); loading it (with net, dgram, streams) cost every command's start-up ~5 ms. In the
+ * bundle it is required when first used instead. The build fails if commander changes that
+ * line, so this cannot silently stop applying.
+ */
+const COMMANDER_CHILD_PROCESS = "const childProcess = require('node:child_process');";
+const COMMANDER_CHILD_PROCESS_LAZY = "const childProcess = { get spawn() { return require('node:child_process').spawn; } };";
+
 const rewrite = {
   name: 'damo-dist-modules',
   setup(build) {
+    build.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes(COMMANDER_CHILD_PROCESS)) throw new Error(`${args.path}: no '${COMMANDER_CHILD_PROCESS}'; update scripts/bundle-cli.mjs`);
+      if (/childProcess\.(?!spawn\b)/.test(text)) throw new Error(`${args.path}: uses child_process beyond spawn; update scripts/bundle-cli.mjs`);
+      return { contents: text.replace(COMMANDER_CHILD_PROCESS, COMMANDER_CHILD_PROCESS_LAZY), loader: 'js' };
+    });
     build.onLoad({ filter: /[\\/]dist[\\/]src[\\/].*\.js$/ }, (args) => {
       let text = readFileSync(args.path, 'utf8');
       text = text.replace(/createRequire\(import\.meta\.url\)\('commander'\)/g, "require('commander')");

@@ -23,7 +23,6 @@
  * anyway. bin.js, the ES module of earlier builds, just loads this file.
  */
 import fs = require('node:fs');
-import nodeModule = require('node:module');
 import nodePath = require('node:path');
 import nodeUrl = require('node:url');
 import vm = require('node:vm');
@@ -90,7 +89,9 @@ function loadBundle(): { entry: CliEntry; script: vm.Script } | undefined {
   const module = { exports: {} };
   (script.runInThisContext() as Wrapper)(
     module.exports,
-    nodeModule.createRequire(BUNDLE),
+    // The bundle sits beside this file: this module's require resolves what it requires
+    // alike (node:module's createRequire cost its load at start-up).
+    require,
     module,
     BUNDLE,
     nodePath.dirname(BUNDLE),

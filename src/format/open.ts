@@ -5,7 +5,6 @@
  * reader runs: our protobuf trace (streamed), or one of damo's formats (json,
  * json_compressed, perf script text, perf.data through `perf script`, the legacy binary).
  */
-import { spawn } from 'node:child_process';
 import { accessSync, constants as fsConstants, createReadStream, createWriteStream, mkdtempSync, statSync } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -171,6 +170,9 @@ async function readPerfData(path: string, strict: boolean, env: NodeJS.ProcessEn
     });
   }
   const { PerfScriptParser, perfScriptSource } = await import('./damo/perf_script_reader.js');
+  // Loaded here, not with this module: child_process (and net, which it loads) cost every
+  // report's start-up ~5 ms, and only perf.data needs them.
+  const { spawn } = await import('node:child_process');
   const parser = new PerfScriptParser(path);
   const stderr: string[] = [];
   const code = await new Promise<number | null>((resolve, reject) => {
