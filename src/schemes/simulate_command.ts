@@ -38,7 +38,7 @@ export interface SimulateRequest {
  * Whether the recording's ages already hold these schemes' age resets: the native engine
  * recorded it while applying the same schemes (the trace's applied-schemes event lists the
  * same scheme lines). Its snapshots are taken when an aggregation ends, before the applier
- * decides on them, and the resets it asks for land before the next aggregation
+ * decides on them, and its later snapshots carry the resets the applier asked for
  * (online_native.ts). Kernel recordings are not: 6.12 emits damon_aggregated in
  * kdamond_reset_aggregated(), after kdamond_apply_schemes() reset the applied regions' ages.
  */
