@@ -6,6 +6,7 @@
  * applied, and a per-scheme table at the end instead of the recording summary.
  */
 import { humanElapsed } from '../core/human.js';
+import { SCHEMES_EVENT_KIND } from '../format/applied_schemes.js';
 import type { SchemeStatsRecord } from '../core/model.js';
 import type * as OnlineReport from '../schemes/online_report.js';
 import type { OnlineSchemeResult } from '../schemes/online_report.js';
@@ -47,7 +48,7 @@ export class SchemesMode implements SessionMode {
   /** The definitions the SchemeStats frames' scheme indexes refer to. */
   async startEvents(): Promise<Array<{ timeNs: number; kind: string; message: string }>> {
     const { formatSchemeLine } = await import('../schemes/text.js');
-    return [{ timeNs: 0, kind: 'schemes', message: this.sch.schemes.map((x) => formatSchemeLine(x)).join('\n') }];
+    return [{ timeNs: 0, kind: SCHEMES_EVENT_KIND, message: this.sch.schemes.map((x) => formatSchemeLine(x)).join('\n') }];
   }
 
   startNote(view: SessionView, target: string, sourceLabel: string, until: string): string {

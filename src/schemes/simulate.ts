@@ -78,6 +78,15 @@ export interface SimulationOptions {
    * its pages before it. Absent: no range is refused.
    */
   madviseRefused?: ReadonlyMap<number, MappingHistory>;
+  /**
+   * The recorded ages already hold the age resets of these schemes' actions: the trace was
+   * recorded by the native engine while it applied the same schemes online (`damo schemes
+   * -o`), and its snapshots are the very regions and ages its applier decided on, taken
+   * before the apply pass. The ages are then used as recorded; capping them again by the
+   * simulated resets would reset each applied range twice (damos_apply_scheme resets
+   * r->age once) and apply less than the run did.
+   */
+  agesIncludeResets?: boolean;
 }
 
 export interface ApplyEvent {
@@ -203,6 +212,7 @@ export class SchemesSimulator {
   private readonly mappings: ReadonlyMap<number, MappingHistory> | undefined;
   private readonly resident: ReadonlyMap<number, MappingHistory> | undefined;
   private readonly madviseRefused: ReadonlyMap<number, MappingHistory> | undefined;
+  private readonly agesIncludeResets: boolean;
   /** End of the step being simulated: the mappings in force are those of that time. */
   private stepEndNs = 0;
   private steps = 0;
@@ -230,6 +240,13 @@ export class SchemesSimulator {
     this.mappings = opts.mappings;
     this.resident = opts.resident;
     this.madviseRefused = opts.madviseRefused;
+    this.agesIncludeResets = opts.agesIncludeResets === true;
+    if (this.agesIncludeResets) {
+      this.notes.add(
+        'the recording was made while the native engine applied these same schemes online, so its ages already hold the ' +
+          "actions' age resets: they are used as recorded (the simulation replays that run's decisions)",
+      );
+    }
     this.core = new DamosCore(schemes, {
       intervals: opts.intervals,
       minRegionSz,
@@ -493,9 +510,10 @@ export class SchemesSimulator {
 
   /**
    * The age the kernel would have seen: the recorded one, capped by the aggregations since
-   * our own resets.
+   * our own resets (unless the recorded ages already hold them: agesIncludeResets).
    */
   private simulatedAge(t: number, start: number, end: number, recorded: number): number {
+    if (this.agesIncludeResets) return recorded;
     const m = this.resetMaps.get(t);
     if (m === undefined || !m.overlaps(start, end)) return recorded;
     let weighted = 0;

@@ -5,14 +5,17 @@
  */
 import { DamoError } from '../core/errors.js';
 import { note, writeResult, type CliIO } from '../core/io.js';
-import type { DamonOps } from '../core/model.js';
+import type { DamonOps, TraceHeader } from '../core/model.js';
 import { recordedPageSizeBytes } from '../core/page_size.js';
+import { readAppliedSchemeLines } from '../format/applied_schemes.js';
 import { openForReport } from '../format/open_for_report.js';
 import { recordingSchemeIntervals } from './kernel.js';
 import { loadSchemes } from './load.js';
 import { mappedBytesFor } from './mapped_bytes.js';
+import type { Scheme } from './model.js';
 import { formatSimulationText, simulationJson, simulationPlotSeries } from './report.js';
 import { simulateTrace } from './simulate.js';
+import { formatSchemeLine } from './text.js';
 
 export interface SimulateRequest {
   input: string;
@@ -29,6 +32,22 @@ export interface SimulateRequest {
   plot: string | undefined;
   /** --pageout_throughput: bytes per second; undefined: the kernel's first guess. */
   pageoutBytesPerSec?: number | undefined;
+}
+
+/**
+ * Whether the recording's ages already hold these schemes' age resets: the native engine
+ * recorded it while applying the same schemes (the trace's applied-schemes event lists the
+ * same scheme lines). Its snapshots are taken when an aggregation ends, before the applier
+ * decides on them, and its later snapshots carry the resets the applier asked for
+ * (online_native.ts). Kernel recordings are not: 6.12 emits damon_aggregated in
+ * kdamond_reset_aggregated(), after kdamond_apply_schemes() reset the applied regions' ages.
+ */
+async function recordedWhileApplying(input: string, header: TraceHeader, schemes: readonly Scheme[], strict: boolean): Promise<boolean> {
+  if (!header.source.startsWith('native-')) return false;
+  const applied = await readAppliedSchemeLines(input, strict);
+  if (applied === null) return false;
+  const lines = schemes.map((s) => formatSchemeLine(s));
+  return applied.length === lines.length && applied.every((l, i) => l === lines[i]);
 }
 
 export async function runSimulateCommand(io: CliIO, r: SimulateRequest): Promise<number> {
@@ -48,6 +67,7 @@ export async function runSimulateCommand(io: CliIO, r: SimulateRequest): Promise
   if (intervalsNote !== null && !r.json) note(io, intervalsNote);
 
   const mapped = await mappedBytesFor(r.input, src.header, ops, r.strict);
+  const agesIncludeResets = await recordedWhileApplying(r.input, src.header, loaded.schemes, r.strict);
   const result = await simulateTrace(src, loaded.schemes, {
     intervals,
     ops,
@@ -56,6 +76,7 @@ export async function runSimulateCommand(io: CliIO, r: SimulateRequest): Promise
     ...(mapped.mappings === undefined ? {} : { mappings: mapped.mappings }),
     ...(mapped.resident === undefined ? {} : { resident: mapped.resident }),
     ...(mapped.madviseRefused === undefined ? {} : { madviseRefused: mapped.madviseRefused }),
+    agesIncludeResets,
   });
   result.notes.push(mapped.note);
   if (result.nrSnapshots === 0) throw new DamoError('E_FORMAT', `${r.input} has no snapshots to simulate on`);
