@@ -100,15 +100,17 @@ void damon_merge_two_regions(Target& t, size_t idx) {
   t.regions.erase(t.regions.begin() + static_cast<long>(idx) + 1);
 }
 
-void damon_merge_regions_of(Target& t, uint32_t thres, uint64_t sz_limit) {
+void damon_merge_regions_of(Target& t, uint32_t thres, uint64_t sz_limit, bool count_age) {
   auto& rs = t.regions;
   size_t n = 0;  // regions kept so far; rs[n - 1] is the kernel's `prev`
   for (size_t i = 0; i < rs.size(); i++) {
     Region r = rs[i];
-    if (abs_diff(r.nr_accesses, r.last_nr_accesses) > thres)
-      r.age = 0;
-    else
-      r.age++;
+    if (count_age) {
+      if (abs_diff(r.nr_accesses, r.last_nr_accesses) > thres)
+        r.age = 0;
+      else
+        r.age++;
+    }
 
     if (n > 0) {
       Region& prev = rs[n - 1];
@@ -123,17 +125,25 @@ void damon_merge_regions_of(Target& t, uint32_t thres, uint64_t sz_limit) {
   rs.resize(n);
 }
 
+// Linux 6.12 mm/damon/core.c kdamond_merge_regions(): ages are counted in the first pass
+// only (count_age), and the threshold doubles up to, then stays at, the samples per
+// aggregation (max_thres), where the last pass runs.
 void kdamond_merge_regions(Ctx& c, uint32_t threshold, uint64_t sz_limit) {
   const uint64_t max_thres = c.attrs.aggr_us / (c.attrs.sample_us ? c.attrs.sample_us : 1);
-  size_t nr_regions;
-  do {
-    nr_regions = 0;
+  bool count_age = true;
+  while (true) {
+    size_t nr_regions = 0;
     for (auto& t : c.targets) {
-      damon_merge_regions_of(t, threshold, sz_limit);
+      damon_merge_regions_of(t, threshold, sz_limit, count_age);
       nr_regions += damon_nr_regions(t);
     }
-    threshold = std::max<uint32_t>(1, threshold * 2);
-  } while (nr_regions > c.attrs.max_nr_regions && threshold / 2 < max_thres);
+    count_age = false;
+    if (nr_regions <= c.attrs.max_nr_regions || max_thres <= threshold) break;
+    if (threshold < max_thres / 2)
+      threshold = std::max<uint32_t>(1, threshold * 2);
+    else
+      threshold = static_cast<uint32_t>(max_thres);
+  }
 }
 
 void damon_split_regions_of(Ctx& c, Target& t, int nr_subs) {

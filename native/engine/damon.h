@@ -114,13 +114,14 @@ void damon_split_region_at(Target& t, size_t idx, uint64_t sz_r);
 // Merge regions[idx + 1] into regions[idx] with size-weighted nr_accesses and age.
 void damon_merge_two_regions(Target& t, size_t idx);
 
-// Age every region (reset when nr_accesses moved more than `thres` since the last
-// aggregation) and merge adjacent regions whose nr_accesses differ by at most `thres` while
-// the result stays within `sz_limit`.
-void damon_merge_regions_of(Target& t, uint32_t thres, uint64_t sz_limit);
+// Age every region when `count_age` (reset when nr_accesses moved more than `thres` since
+// the last aggregation, else one more) and merge adjacent regions whose nr_accesses differ
+// by at most `thres` while the result stays within `sz_limit`.
+void damon_merge_regions_of(Target& t, uint32_t thres, uint64_t sz_limit, bool count_age = true);
 
-// Repeat damon_merge_regions_of() over all targets, doubling the threshold, until the total
-// region count fits max_nr_regions or the threshold passes the samples per aggregation.
+// Repeat damon_merge_regions_of() over all targets, ages counted in the first pass only,
+// doubling the threshold up to the samples per aggregation, until the total region count
+// fits max_nr_regions or a pass at that threshold ran (Linux 6.12).
 void kdamond_merge_regions(Ctx& c, uint32_t threshold, uint64_t sz_limit);
 
 // Split each region into up to `nr_subs` pieces at random 10-90% points, always splitting

@@ -401,6 +401,26 @@ void test_kdamond_merge_regions() {
   EXPECT_EQ(c.targets[0].regions.back().end, 800u);
 }
 
+// kdamond_merge_regions() over several passes counts ages once (Linux 6.12's count_age):
+// every region here keeps its nr_accesses, so each ages by exactly one whatever the passes.
+void test_kdamond_merge_regions_ages_once() {
+  Ctx c = kunit_ctx();
+  c.attrs.max_nr_regions = 2;
+  Target t;
+  const uint32_t nrs[] = {0, 5, 10, 15, 20, 25, 30, 35};
+  for (uint64_t i = 0; i < 8; i++) {
+    Region r = damon_new_region(i * 100, (i + 1) * 100);
+    r.nr_accesses = nrs[i];
+    r.last_nr_accesses = nrs[i];
+    r.age = 7;
+    t.regions.push_back(r);
+  }
+  c.targets.push_back(t);
+  kdamond_merge_regions(c, 1, 100000);
+  EXPECT(ctx_nr_regions(c) < 8u);  // several passes ran
+  for (const Region& r : c.targets[0].regions) EXPECT_EQ(r.age, 8u);
+}
+
 void test_region_sz_limit() {
   Ctx c = kunit_ctx();
   c.targets.push_back(target_of({{0, 1000}, {2000, 2500}}));
@@ -761,6 +781,7 @@ const Case kCases[] = {
     {"core: split tiny regions", test_split_tiny_regions},
     {"core: kdamond_split_regions", test_kdamond_split_regions},
     {"core: kdamond_merge_regions", test_kdamond_merge_regions},
+    {"core: kdamond_merge_regions ages once", test_kdamond_merge_regions_ages_once},
     {"core: region_sz_limit", test_region_sz_limit},
     {"core: set_regions", test_set_regions},
     {"core: set_regions keeps counters", test_set_regions_keeps_counters},
