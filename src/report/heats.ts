@@ -16,7 +16,7 @@
  */
 import { DamoError } from '../core/errors.js';
 import { formatTimeNs } from '../core/fmt.js';
-import type { TraceSource } from '../core/model.js';
+import type { SnapshotSpan, TraceSource } from '../core/model.js';
 import { forEachSpan } from '../core/trace_walk.js';
 import {
   GuideHeatCounter,
@@ -82,7 +82,13 @@ function tidLabel(tid: bigint | null): string {
   return tid === null ? 'none' : tid.toString();
 }
 
-export async function computeHeats(source: TraceSource, req: HeatsRequest): Promise<HeatsResult> {
+/**
+ * `observe`, when given, sees every snapshot once, during the first pass (which walks them
+ * all): a report that needs something more of the recording (the image's recorded mean
+ * aggregation) gets it without a pass of its own.
+ */
+export async function computeHeats(source: TraceSource, req: HeatsRequest, observe?: (s: SnapshotSpan) => void): Promise<HeatsResult> {
+  let firstPass = observe;
   const ids = targetIdsOf(source);
   const relativeTime = req.timeRange !== undefined && (req.timeRange[0].relative || req.timeRange[1].relative);
   const needGuide = req.tid === undefined || req.timeRange === undefined || relativeTime || req.addressRange === undefined;
@@ -97,10 +103,12 @@ export async function computeHeats(source: TraceSource, req: HeatsRequest): Prom
     const scanner = new GuideScanner(ids);
     const startedMs = performance.now();
     await forEachSpan(source, (snap) => {
+      firstPass?.(snap);
       scanner.addSpan(snap);
       nrSnapshotsOf[snap.targetIndex] = (nrSnapshotsOf[snap.targetIndex] ?? 0) + 1;
     });
     guidePassNs = (performance.now() - startedMs) * 1e6;
+    firstPass = undefined;
     nrPasses += 1;
     const guides = sortGuides(scanner.finish());
     if (guides.length === 0) {
@@ -154,9 +162,11 @@ export async function computeHeats(source: TraceSource, req: HeatsRequest): Prom
   const fill = async (grids: Array<{ targetIndex: number; grid: HeatGrid }>, counter?: GuideHeatCounter): Promise<void> => {
     const byIndex = new Map(grids.map((g) => [g.targetIndex, g.grid]));
     await forEachSpan(source, (snap) => {
+      firstPass?.(snap);
       counter?.addSpan(snap);
       byIndex.get(snap.targetIndex)?.addSpan(snap);
     });
+    firstPass = undefined;
     nrPasses += 1;
   };
 

@@ -3,7 +3,7 @@
  * `damo report heats` end to end: open the recording, compute, and write the chosen form
  * (raw text, terminal heatmap, image, guide, or JSON).
  */
-import { meanAggregationNs } from './recorded_intervals.js';
+import { AggregationMean } from './recorded_intervals.js';
 import { note, TextOut, warn, type CliIO } from '../core/io.js';
 import { DamoError } from '../core/errors.js';
 import type { TraceSource } from '../core/model.js';
@@ -84,7 +84,9 @@ export async function runHeatsCommand(io: CliIO, o: HeatsRequest): Promise<numbe
       ...(o.timeRange !== undefined ? { timeRange: o.timeRange } : {}),
       ...(o.addressRange !== undefined ? { addressRange: o.addressRange } : {}),
     };
-    const result = await computeHeats(source, req);
+    // The image notes stretched aggregations: their mean is taken in computeHeats' first pass.
+    const aggregations = new AggregationMean();
+    const result = await computeHeats(source, req, mode === 'image' ? (s) => aggregations.addSpan(s) : undefined);
 
     if (mode === 'terminal') {
       const color = useColor(io, o.color);
@@ -114,7 +116,7 @@ export async function runHeatsCommand(io: CliIO, o: HeatsRequest): Promise<numbe
         absTime: o.absTime,
         absAddr: o.absAddr,
         rangeNote: rangeNote(result, o.addressRange !== undefined),
-        recordedAggrNs: await meanAggregationNs(source),
+        recordedAggrNs: aggregations.meanNs(),
       });
       const bytes = await writeImage(o.heatmap!, svg, (m) => note(io, m));
       const g = result.geometry;

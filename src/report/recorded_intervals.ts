@@ -8,7 +8,7 @@
  * STRETCH_FRACTION.
  */
 import { humanTime } from '../core/human.js';
-import type { Snapshot, SnapshotColumns, TraceHeader, TraceSource } from '../core/model.js';
+import type { Snapshot, SnapshotColumns, SnapshotSpan, TraceHeader, TraceSource } from '../core/model.js';
 
 /** A recorded mean this far from the asked interval (either way) is reported. */
 export const STRETCH_FRACTION = 0.1;
@@ -19,6 +19,15 @@ export class AggregationMean {
   private n = 0;
 
   add(s: Snapshot): void {
+    const d = s.endNs - s.startNs;
+    if (d > 0) {
+      this.sumNs += d;
+      this.n++;
+    }
+  }
+
+  /** add() of a snapshot span. */
+  addSpan(s: SnapshotSpan): void {
     const d = s.endNs - s.startNs;
     if (d > 0) {
       this.sumNs += d;
