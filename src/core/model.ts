@@ -293,15 +293,8 @@ export function snapshotOfColumns(c: SnapshotColumns, k: number): Snapshot {
  * aside); its szFilterPassed is the snapshot's own (index i - from). Valid during the call
  * it is given to.
  */
-export interface SnapshotSpan {
+export interface SnapshotSpan extends Pick<Snapshot, 'targetIndex' | 'startNs' | 'endNs' | 'starts' | 'ends' | 'nrAccesses' | 'ages'> {
   readonly span: true;
-  targetIndex: number;
-  startNs: number;
-  endNs: number;
-  starts: Float64Array;
-  ends: Float64Array;
-  nrAccesses: Float64Array;
-  ages: Float64Array;
   from: number;
   to: number;
   extras: SnapshotExtras | undefined;
