@@ -35,6 +35,14 @@ export function intervalsGoalFiles(ctxDir: string, goal: IntervalsGoal): Array<[
   ];
 }
 
+/** The goal a context's files hold, or undefined where the kernel has none (before 6.15). */
+export function readIntervalsGoal(kfs: KernelFs, ctxDir: string): IntervalsGoal | undefined {
+  const dir = intervalsGoalDir(ctxDir);
+  if (!kfs.isDir(dir)) return undefined;
+  const n = (f: string): number => Number(readTrim(kfs, `${dir}/${f}`) ?? '0');
+  return { accessBp: n('access_bp'), aggrs: n('aggrs'), minSampleUs: n('min_sample_us'), maxSampleUs: n('max_sample_us') };
+}
+
 /** Whether the goal asks DAMON to tune the intervals (DAMON's own test: aggrs is not 0). */
 export function asksForAutoTuning(goal: IntervalsGoal | undefined): goal is IntervalsGoal {
   return goal !== undefined && goal.aggrs !== 0;

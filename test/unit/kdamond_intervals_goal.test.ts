@@ -11,7 +11,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { AUTOTUNE_INTERVALS_GOAL } from '../../src/core/damon_constants.js';
 import type { IntervalsGoal } from '../../src/core/model.js';
+import { probeDamonFeatures } from '../../src/record/damon_feature_probe.js';
 import { FORBID_REAL_KERNEL_ENV } from '../../src/record/kfs.js';
+import { readDamonStatus } from '../../src/record/kdamond/damon_status.js';
 import { noDamonParamsFlags, resolveDamonParams, type DamonParamsFlags } from '../../src/record/kdamond/damon_params.js';
 import { parseKdamondsText } from '../../src/record/kdamond/kdamonds_input.js';
 import { runStartCommand, runStartKdamondsCommand, type StartRequest } from '../../src/record/kdamond/start_command.js';
@@ -114,6 +116,20 @@ describe('damo start with an intervals goal', () => {
     expect(writes(k)[13]).toBe(`${C0}/monitoring_attrs/nr_regions/min 10`);
     expect(goalFiles(k)).toEqual(['1000', '5', '1000', '1000000']);
     expect(k.isRunning('sysfs:0')).toBe(true);
+    // report damon reads back what start wrote.
+    expect(readDamonStatus(k, k.roots.sysfs)[0]?.contexts[0]?.intervalsGoal).toEqual(GOAL);
+  });
+
+  it('looks for the directory damo features names sysfs/intervals_goal', () => {
+    for (const has of [true, false]) {
+      const k = fake(has);
+      expect(probeDamonFeatures(k, k.roots, join(dir, 'no-modules')).available.has('sysfs/intervals_goal')).toBe(has);
+      const err = has ? undefined : thrown(() => runStartCommand(makeIo(), k, paddrReq(k, GOAL)));
+      if (!has) expect(err?.code).toBe('E_UNSUPPORTED');
+      k.close();
+      rmSync(join(dir, 'k'), { recursive: true, force: true });
+    }
+    kernel = null;
   });
 
   it("--monitoring_intervals_autotune gives damo's default goal, 4% 3 5ms 10s, in place of --monitoring_intervals_goal", () => {
@@ -259,6 +275,17 @@ describe('damo tune with an intervals goal', () => {
     const before = startOne(k, io);
     const err = thrown(() => runTuneCommand(io, k, { sysfsRoot: k.roots.sysfs, index: 0, force: false, intervals: null, intervalsGoal: { ...GOAL, minSampleUs: 6000 }, nrRegions: null, schemes: null }));
     expect(err.message).toMatch(/the sampling interval \(5000 us\) must lie within/);
+    expect(writes(k, before)).toEqual([]);
+  });
+
+  it('the single form refuses new intervals that leave the running goal\'s bounds, before writing', () => {
+    const k = fake(true);
+    const io = makeIo();
+    startOne(k, io);
+    expect(runTuneCommand(io, k, { sysfsRoot: k.roots.sysfs, index: 0, force: false, intervals: null, intervalsGoal: GOAL, nrRegions: null, schemes: null })).toBe(0);
+    const before = k.log.length;
+    const err = thrown(() => runTuneCommand(io, k, { sysfsRoot: k.roots.sysfs, index: 0, force: false, intervals: { sampleUs: 2_000_000, aggrUs: 4_000_000, opsUpdateUs: 4_000_000 }, nrRegions: null, schemes: null }));
+    expect(err.message).toMatch(/the sampling interval \(2000000 us\) must lie within the goal's \[min_sample_us, max_sample_us\] \(1000 us, 1000000 us\)/);
     expect(writes(k, before)).toEqual([]);
   });
 

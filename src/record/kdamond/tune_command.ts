@@ -11,7 +11,7 @@ import type { Intervals, IntervalsGoal, NrRegionsRange, Ops } from '../../core/m
 import { sysfsFiles } from '../../schemes/kernel.js';
 import type { Scheme } from '../../schemes/model.js';
 import { readTrim, writeRetryBusy, type KernelFs } from '../kfs.js';
-import { intervalsGoalFiles, intervalsGoalToWrite, validateIntervalsGoal } from '../intervals_goal_sysfs.js';
+import { intervalsGoalFiles, intervalsGoalToWrite, readIntervalsGoal, validateIntervalsGoal } from '../intervals_goal_sysfs.js';
 import { toDamoError } from '../sysfs.js';
 import { listKdamonds } from './inspect.js';
 import { readStateFile, stateFilePath } from './state_file.js';
@@ -62,7 +62,9 @@ export function runTuneCommand(io: CliIO, kfs: KernelFs, req: TuneRequest): numb
   }
   const attrs = `${ctx}/monitoring_attrs`;
   const newGoal = req.intervalsGoal ?? undefined;
-  if (newGoal !== undefined) validateIntervalsGoal(newGoal, req.intervals?.sampleUs ?? Number(readTrim(kfs, `${attrs}/intervals/sample_us`)));
+  // The goal that will be in force (the new one, else the kernel's) against the sampling interval that will be.
+  const goalInForce = newGoal ?? readIntervalsGoal(kfs, ctx);
+  if (newGoal !== undefined || req.intervals !== null) validateIntervalsGoal(goalInForce, req.intervals?.sampleUs ?? Number(readTrim(kfs, `${attrs}/intervals/sample_us`)));
   const goal = newGoal === undefined ? null : intervalsGoalToWrite(kfs, ctx, newGoal, null, `kdamond ${req.index}`);
   const w = (path: string, value: string): void => {
     try {
