@@ -80,7 +80,7 @@ Examples:
     .addOption(exactOption('--replace <file_index...>', "<file> <kdamond index>: print the kdamonds of this kdamonds JSON file with the one at the index replaced by the (first) kdamond of the flags", 2))
     .option('--out <file>', 'write the JSON or YAML to this file instead of printing it (no trailing newline, as damo writes it)')
     .option('--omit_defaults', "leave out parameters that have damo's default values (a context's intervals and nr_regions, a scheme's access pattern, quotas, watermarks and filters)");
-  addDamonParamsOptions(damon, { intervalsGoal: true });
+  addDamonParamsOptions(damon);
   addDamosOptions(damon)
     .addHelpText(
       'after',

@@ -8,11 +8,13 @@
  */
 import { InvalidArgumentError, Option, type Command } from './commander.js';
 
+import { AUTOTUNE_INTERVALS_GOAL } from '../core/damon_constants.js';
 import { DAMON_OPS, type Ops } from '../core/model.js';
 import { DamoError } from '../core/errors.js';
 import type { DamonParamsFlags, IntervalsGoalParams } from '../record/kdamond/control_command.js';
 import type { Scheme } from '../schemes/model.js';
 import { exactGroupsOption, exactOption, groupsOption } from './damo_command.js';
+import { compactTime } from './monitoring.js';
 import { parseTargetArgs } from './targets.js';
 import { optionValue, parseAddressRanges, parseBpValue, parseNonNegativeInteger, parsePositiveInteger, parseTimeUs } from './values.js';
 
@@ -20,6 +22,7 @@ export interface DamonParamsCliOptions {
   ops?: Ops[];
   monitoring_intervals?: string[][];
   monitoring_intervals_goal?: string[][];
+  monitoring_intervals_autotune?: boolean;
   monitoring_nr_regions_range?: string[][];
   sample?: string[];
   aggr?: string[];
@@ -55,11 +58,24 @@ function opsOption(): Option {
   });
 }
 
-/** Adds the options; `intervalsGoal` adds --monitoring_intervals_goal (which start cannot write yet). */
-export function addDamonParamsOptions(cmd: Command, options: { intervalsGoal: boolean }): Command {
-  cmd
+const AUTOTUNE_WORDS = describeGoalWords(AUTOTUNE_INTERVALS_GOAL);
+
+function describeGoalWords(g: Readonly<IntervalsGoalParams>): string {
+  return `${g.accessBp / 100}% ${g.aggrs} ${compactTime(g.minSampleUs)} ${compactTime(g.maxSampleUs)}`;
+}
+
+export function addDamonParamsOptions(cmd: Command): Command {
+  return cmd
     .addOption(opsOption())
     .addOption(exactGroupsOption('--monitoring_intervals <times...>', 'sampling, aggregation and ops-update intervals of a context, with units (repeat for each context)', 3))
+    .addOption(
+      exactGroupsOption(
+        '--monitoring_intervals_goal <goal...>',
+        `<access_bp> <aggrs> <min_sample_us> <max_sample_us>: let DAMON tune a context's sampling and aggregation intervals (Linux 6.15+) so that <access_bp> of the possible accesses are seen per <aggrs> aggregations, sampling between the two bounds (e.g. ${AUTOTUNE_WORDS}; aggrs 0 is no tuning; repeat for each context)`,
+        4,
+      ),
+    )
+    .option('--monitoring_intervals_autotune', `give every context the intervals auto-tuning goal ${AUTOTUNE_WORDS} (Linux 6.15+), in place of --monitoring_intervals_goal`)
     .addOption(exactGroupsOption('--monitoring_nr_regions_range <nr...>', 'minimum and maximum number of regions of a context (repeat for each context)', 2))
     .addOption(exactOption('-r, --regions <ranges...>', 'fixed ranges of a target, "<start>-<end> ..." as one argument (repeat for each target; fvaddr and paddr)', 1))
     .option('--target_pid <pid>', 'pid of a target (repeat for each target)', collectPids)
@@ -72,10 +88,6 @@ export function addDamonParamsOptions(cmd: Command, options: { intervalsGoal: bo
     .option('-u, --updr <us>', 'ops-update interval of a context in microseconds, or with a unit (repeatable)', collect)
     .option('-n, --minr <nr>', 'minimum number of regions of a context (repeatable)', collect)
     .option('-m, --maxr <nr>', 'maximum number of regions of a context (repeatable)', collect);
-  if (options.intervalsGoal) {
-    cmd.addOption(exactGroupsOption('--monitoring_intervals_goal <goal...>', 'intervals auto-tuning goal of a context: <access_bp> <aggrs> <min_sample_us> <max_sample_us> (e.g. 4% 3 5ms 10s; repeat for each context)', 4));
-  }
-  return cmd;
 }
 
 /** Each occurrence's words, checked to be `count` of them. */
@@ -86,13 +98,14 @@ function groups(flag: string, list: string[][] | undefined, count: number, what:
   return list ?? [];
 }
 
-function intervalsGoalOf(words: string[]): IntervalsGoalParams {
+/** One `--monitoring_intervals_goal` occurrence (aggrs 0 is DAMON's "no tuning", as damo accepts it). */
+export function intervalsGoalOf(words: string[]): IntervalsGoalParams {
   const flag = '--monitoring_intervals_goal';
   return {
-    accessBp: optionValue(flag, words[0] as string, parseBpValue),
-    aggrs: optionValue(flag, words[1] as string, parsePositiveInteger),
-    minSampleUs: optionValue(flag, words[2] as string, parseTimeUs),
-    maxSampleUs: optionValue(flag, words[3] as string, parseTimeUs),
+    accessBp: optionValue(`${flag} <access_bp>`, words[0] as string, parseBpValue),
+    aggrs: optionValue(`${flag} <aggrs>`, words[1] as string, parseNonNegativeInteger),
+    minSampleUs: optionValue(`${flag} <min_sample_us>`, words[2] as string, parseTimeUs),
+    maxSampleUs: optionValue(`${flag} <max_sample_us>`, words[3] as string, parseTimeUs),
   };
 }
 
@@ -102,6 +115,11 @@ function nodeIdsOf(words: string[]): number[] {
     if (!/^\d+$/.test(w.trim())) throw new DamoError('E_USAGE', `--numa_node ${words.join(' ')}: '${w}' is not a node id (a non-negative integer, as in /sys/devices/system/node/node<id>)`);
     return Number(w);
   });
+}
+
+/** Every `--monitoring_intervals_goal` occurrence, checked. */
+export function intervalsGoalsOf(o: DamonParamsCliOptions): IntervalsGoalParams[] {
+  return groups('--monitoring_intervals_goal', o.monitoring_intervals_goal, 4, '<access_bp> <aggrs> <min_sample_us> <max_sample_us>').map(intervalsGoalOf);
 }
 
 /** The flags of the command line, for damon_params.ts; throws E_USAGE naming the bad option. */
@@ -115,7 +133,8 @@ export function damonParamsFlagsOf(args: string[], o: DamonParamsCliOptions, sch
     sample: times('-s/--sample', o.sample),
     aggr: times('-a/--aggr', o.aggr),
     updr: times('-u/--updr', o.updr),
-    intervalsGoal: groups('--monitoring_intervals_goal', o.monitoring_intervals_goal, 4, '<access_bp> <aggrs> <min_sample_us> <max_sample_us>').map(intervalsGoalOf),
+    intervalsGoal: intervalsGoalsOf(o),
+    intervalsAutotune: o.monitoring_intervals_autotune === true,
     nrRegionsRange: groups('--monitoring_nr_regions_range', o.monitoring_nr_regions_range, 2, '<min> <max>').map((g) => g.map((x) => optionValue('--monitoring_nr_regions_range', x, parsePositiveInteger)) as [number, number]),
     minr: counts('-n/--minr', o.minr),
     maxr: counts('-m/--maxr', o.maxr),
@@ -135,6 +154,7 @@ export function givenDamonParams(o: DamonParamsCliOptions): string[] {
     ['--ops', o.ops],
     ['--monitoring_intervals', o.monitoring_intervals],
     ['--monitoring_intervals_goal', o.monitoring_intervals_goal],
+    ['--monitoring_intervals_autotune', o.monitoring_intervals_autotune],
     ['--monitoring_nr_regions_range', o.monitoring_nr_regions_range],
     ['--regions', o.regions],
     ['--target_pid', o.target_pid],

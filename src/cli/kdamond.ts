@@ -10,7 +10,9 @@ import type { CommandContext } from './context.js';
 import { addDamosOptions, schemesOfOptions, type DamosCliOptions } from './damos_options.js';
 import { ExitCode } from './exit_code.js';
 import { resolveMonitoring, type MonitoringCliOptions } from './monitoring.js';
-import { addDamonParamsOptions, damonParamsFlagsOf, givenDamonParams, type DamonParamsCliOptions } from './damon_params_options.js';
+import { addDamonParamsOptions, damonParamsFlagsOf, givenDamonParams, intervalsGoalsOf, type DamonParamsCliOptions } from './damon_params_options.js';
+import { AUTOTUNE_INTERVALS_GOAL } from '../core/damon_constants.js';
+import type { IntervalsGoal } from '../core/model.js';
 import { DamoError } from '../core/errors.js';
 import { checkKdamondInterface, kdamondInterfaceOption, optionValue, parseNonNegativeInteger, parsePositiveInteger, type DamonInterface } from './values.js';
 
@@ -36,7 +38,7 @@ interface TuneCliOptions extends DamosCliOptions, DamonParamsCliOptions {
 function describesKdamonds(targets: string[], o: TuneCliOptions): boolean {
   if (targets.length > 0) return true;
   const counts = [o.target_pid, o.regions, o.numa_node, o.nr_targets, o.nr_schemes, o.nr_ctxs];
-  const perContext = [o.ops, o.monitoring_intervals, o.monitoring_nr_regions_range, o.sample, o.aggr, o.updr, o.minr, o.maxr];
+  const perContext = [o.ops, o.monitoring_intervals, o.monitoring_intervals_goal, o.monitoring_nr_regions_range, o.sample, o.aggr, o.updr, o.minr, o.maxr];
   return counts.some((v) => v !== undefined) || perContext.some((v) => v !== undefined && v.length > 1);
 }
 
@@ -51,6 +53,12 @@ function singleMonitoringOptions(o: TuneCliOptions): MonitoringCliOptions {
     ...(o.minr?.[0] !== undefined ? { minr: optionValue('-n/--minr', o.minr[0], parsePositiveInteger) } : {}),
     ...(o.maxr?.[0] !== undefined ? { maxr: optionValue('-m/--maxr', o.maxr[0], parsePositiveInteger) } : {}),
   };
+}
+
+/** The single-kdamond form's new intervals goal: --monitoring_intervals_autotune's, the one given, or null (unchanged). */
+function singleIntervalsGoal(o: TuneCliOptions): IntervalsGoal | null {
+  if (o.monitoring_intervals_autotune === true) return { ...AUTOTUNE_INTERVALS_GOAL };
+  return intervalsGoalsOf(o)[0] ?? null;
 }
 
 /** The start flags that --kdamonds replaces, as given. */
@@ -75,13 +83,15 @@ export function registerKdamondControl(program: Command, ctx: CommandContext): v
     .option('-c, --schemes <file>', "schemes to apply: a file (damo JSON or the one-line language), or the scheme text itself")
     .option('--kdamonds <file_or_json>', "every kdamond, context, target and scheme at once, in damo's kdamonds layout (JSON or YAML, as 'damo args damon' prints it): a file, or the document itself")
     .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs);
-  addDamonParamsOptions(start, { intervalsGoal: false });
+  addDamonParamsOptions(start);
   addDamosOptions(start)
     .addOption(kdamondInterfaceOption())
     .addHelpText('after', `
 Examples:
   $ damo start paddr -c '4K max 0 0 10s max pageout quota_sz=100M quota_reset=1s'
   $ damo start 1234 --monitoring_intervals 5ms 100ms 1s
+  $ damo start paddr --monitoring_intervals_autotune        # DAMON tunes the intervals (Linux 6.15+)
+  $ damo start 1234 --monitoring_intervals_goal 10% 5 1ms 1s
   $ damo start paddr --damos_action pageout --damos_access_rate 0% 0% --damos_age 30s max --damos_quotas 10ms 100M 1s
   $ damo start --numa_node 0 --damos_action migrate_cold 1 --numa_node 1 --damos_action migrate_hot 0 \\
         --nr_targets 1 1 --nr_schemes 1 1 --nr_ctxs 1 1     # two kdamonds, one per node
@@ -107,7 +117,7 @@ Examples:
     .command('tune')
     .summary("change the parameters and schemes of the kdamonds 'damo start' started, online")
     .description(
-      'Write new monitoring intervals, region counts or schemes into a running kdamond and make the ' +
+      'Write new monitoring intervals, an intervals auto-tuning goal, region counts or schemes into a running kdamond and make the ' +
         "kernel take them (the sysfs 'commit' command), without stopping it. Only kdamonds that " +
         "'damo start' started (its state file names them) are tuned unless --force. With the " +
         "multi-context flags of 'damo start' (a target, a target flag, --nr_targets, --nr_schemes, --nr_ctxs, or " +
@@ -123,11 +133,12 @@ Examples:
     .option('--force', 'tune it even if damo-ts did not start it')
     .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs)
     .addOption(kdamondInterfaceOption());
-  addDamonParamsOptions(tune, { intervalsGoal: false });
+  addDamonParamsOptions(tune);
   addDamosOptions(tune)
     .addHelpText('after', `
 Examples:
   $ damo tune --monitoring_intervals 10ms 200ms 2s
+  $ damo tune --monitoring_intervals_goal 4% 3 5ms 10s     # start auto-tuning (Linux 6.15+); 0% 0 0 0 stops it
   $ damo tune -c '4K max 0 0 30s max pageout'
   $ damo tune --aggr 200ms           # damo's single-value form; the others take their defaults
   $ damo tune --numa_node 0 --damos_action migrate_cold 1 --numa_node 1 --damos_action migrate_hot 0 \\
@@ -152,6 +163,7 @@ Examples:
         index: opts.kdamond_index,
         force: opts.force === true,
         intervals: single.monitoring_intervals === undefined && single.sample === undefined && single.aggr === undefined && single.updr === undefined ? null : m.intervals,
+        intervalsGoal: singleIntervalsGoal(opts),
         nrRegions: single.monitoring_nr_regions_range === undefined && single.minr === undefined && single.maxr === undefined ? null : m.nrRegions,
         ops: opts.ops?.[0] ?? null,
         schemes,

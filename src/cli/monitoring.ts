@@ -39,7 +39,7 @@ export interface MonitoringCliOptions {
 }
 
 /** '5ms' for 5000 microseconds. */
-function compactTime(us: number): string {
+export function compactTime(us: number): string {
   return formatTimeNs(us * 1000, false).replace(' ', '');
 }
 

@@ -17,10 +17,11 @@
  */
 import { UINT_MAX, ULONG_MAX } from '../core/damon_constants.js';
 import { DamoError, errnoCode, errorMessage } from '../core/errors.js';
-import type { Intervals, NrRegionsRange, Ops } from '../core/model.js';
+import type { Intervals, IntervalsGoal, NrRegionsRange, Ops } from '../core/model.js';
 import { sysfsFiles } from '../schemes/kernel.js';
 import { describeScheme, type Scheme } from '../schemes/model.js';
 import type { Guardian } from './guardian.js';
+import { intervalsGoalFiles, intervalsGoalToWrite } from './intervals_goal_sysfs.js';
 import { readTrim, sleepMs, writeRetryBusy, type KernelFs } from './kfs.js';
 
 
@@ -34,6 +35,11 @@ export interface KdamondTarget {
 export interface KdamondPlan {
   ops: Ops;
   intervals: Intervals;
+  /**
+   * The intervals auto-tuning goal, written when the kernel has intervals_goal (6.15+);
+   * one that asks for tuning is refused on older kernels. Undefined: left as the kernel has it.
+   */
+  intervalsGoal?: IntervalsGoal;
   nrRegions: NrRegionsRange;
   targets: KdamondTarget[];
   /**
@@ -88,13 +94,17 @@ function num(n: number): string {
   return String(n);
 }
 
-/** The files under a context's monitoring_attrs for its intervals and region counts, in DAMON's order. */
-export function monitoringAttrsFiles(ctxDir: string, intervals: Intervals, nrRegions: NrRegionsRange): Array<[path: string, value: number]> {
+/**
+ * The files under a context's monitoring_attrs for its intervals, intervals goal (null: none
+ * to write, see intervals_goal_sysfs.ts) and region counts, in the order damo writes them.
+ */
+export function monitoringAttrsFiles(ctxDir: string, intervals: Intervals, nrRegions: NrRegionsRange, goal: IntervalsGoal | null = null): Array<[path: string, value: number]> {
   const attrs = `${ctxDir}/monitoring_attrs`;
   return [
     [`${attrs}/intervals/sample_us`, intervals.sampleUs],
     [`${attrs}/intervals/aggr_us`, intervals.aggrUs],
     [`${attrs}/intervals/update_us`, intervals.opsUpdateUs],
+    ...(goal === null ? [] : intervalsGoalFiles(ctxDir, goal)),
     [`${attrs}/nr_regions/min`, nrRegions.min],
     [`${attrs}/nr_regions/max`, nrRegions.max],
   ];
@@ -152,8 +162,9 @@ export class OurKdamond {
         hint: plan.ops === 'paddr' ? 'it needs CONFIG_DAMON_PADDR' : 'use --source native to monitor a process with the user-space engine',
       });
     }
+    const goal = intervalsGoalToWrite(this.kfs, this.ctxDir, plan.intervalsGoal, null, 'kdamond 0');
     this.w(`${this.ctxDir}/operations`, plan.ops);
-    for (const [path, value] of monitoringAttrsFiles(this.ctxDir, plan.intervals, plan.nrRegions)) this.w(path, num(value));
+    for (const [path, value] of monitoringAttrsFiles(this.ctxDir, plan.intervals, plan.nrRegions, goal)) this.w(path, num(value));
     this.w(`${this.ctxDir}/targets/nr_targets`, num(plan.targets.length));
     plan.targets.forEach((t, i) => {
       const dir = `${this.ctxDir}/targets/${i}`;

@@ -11,7 +11,7 @@
  */
 import * as fs from 'node:fs';
 
-import { ULONG_MAX_F } from '../../core/damon_constants.js';
+import { NO_INTERVALS_GOAL, ULONG_MAX_F } from '../../core/damon_constants.js';
 import { DamoError, usageError } from '../../core/errors.js';
 import type { CliIO } from '../../core/io.js';
 import type { Intervals, NrRegionsRange, Ops } from '../../core/model.js';
@@ -94,7 +94,7 @@ export function contextFromFlags(req: Omit<ArgsDamonRequest, 'format' | 'raw'>):
     // damo leaves a paddr target's pid unset (JSON null), unlike sysfs, which reads 0.
     targets: req.targets.map((t) => ({ pid: t.pid ?? null, obsolete: false, regions: (t.regions ?? []).map(([start, end]) => ({ start, end })) })),
     intervals: { ...req.intervals },
-    intervalsGoal: req.intervalsGoal ?? { accessBp: 0, aggrs: 0, minSampleUs: 0, maxSampleUs: 0 },
+    intervalsGoal: { ...(req.intervalsGoal ?? NO_INTERVALS_GOAL) },
     nrRegions: { ...req.nrRegions },
     sampleControl: { pageTable: true, pageFault: false, filters: [] },
     schemes: (req.schemes ?? []).map(statusSchemeOf),

@@ -35,10 +35,12 @@ export function runStartCliCommand(io: CliIO, req: StartCliRequest): number {
   const kfs = kernelFs(io, req.debug);
   if (only !== undefined && only.length === 1) {
     const c = only[0] as ResolvedContext;
-    return runStartCommand(io, kfs, { sysfsRoot: req.sysfsRoot, ops: c.ops, intervals: c.intervals, nrRegions: c.nrRegions, targets: c.targets, schemes: c.schemes });
+    return runStartCommand(io, kfs, { sysfsRoot: req.sysfsRoot, ops: c.ops, intervals: c.intervals, intervalsGoal: c.intervalsGoal, nrRegions: c.nrRegions, targets: c.targets, schemes: c.schemes });
   }
   // Several contexts or kdamonds: started as a --kdamonds document of them would be.
-  const plan: KdamondsPlan = { kdamonds: kdamonds.map((k) => ({ contexts: k.contexts.map((c) => ({ ops: c.ops, intervals: c.intervals, nrRegions: c.nrRegions, targets: c.targets, schemes: c.schemes })) })) };
+  const plan: KdamondsPlan = {
+    kdamonds: kdamonds.map((k) => ({ contexts: k.contexts.map((c) => ({ ops: c.ops, intervals: c.intervals, ...(c.intervalsGoal === undefined ? {} : { intervalsGoal: c.intervalsGoal }), nrRegions: c.nrRegions, targets: c.targets, schemes: c.schemes })) })),
+  };
   return runStartKdamondsCommand(io, kfs, { sysfsRoot: req.sysfsRoot, plan });
 }
 

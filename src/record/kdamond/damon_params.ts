@@ -7,6 +7,8 @@
  *   `--monitoring_nr_regions_range`, `-n/-m`) are taken in order, the i-th occurrence for the
  *   i-th context. There are as many contexts as the longest of those lists, of `--nr_targets`
  *   and of `--nr_schemes` (at least one); a context without an occurrence gets the default.
+ *   `--monitoring_intervals_autotune` gives every context damo's default goal, in place of
+ *   any `--monitoring_intervals_goal` (as damo does).
  * - Target flags (`--target_pid`, `-r/--regions`, `--numa_node`) likewise, the i-th occurrence
  *   for the i-th target; there are as many targets as the longest of them, and at least as
  *   many as contexts. `--nr_targets` says how many targets each context takes, in order
@@ -26,9 +28,9 @@
  * node without memory, `--numa_node` beside `--regions` or under vaddr, which damo ignores),
  * damo-ts refuses with a usage error instead.
  */
-import { DEFAULT_INTERVALS, DEFAULT_NR_REGIONS } from '../../core/damon_constants.js';
+import { AUTOTUNE_INTERVALS_GOAL, DEFAULT_INTERVALS, DEFAULT_NR_REGIONS } from '../../core/damon_constants.js';
 import { usageError } from '../../core/errors.js';
-import type { Intervals, NrRegionsRange, Ops } from '../../core/model.js';
+import type { Intervals, IntervalsGoal, NrRegionsRange, Ops } from '../../core/model.js';
 import type { Scheme } from '../../schemes/model.js';
 import { numaNodeRegions, type HostFiles } from '../pa_layout.js';
 import { defaultPaddrRegion } from '../paddr.js';
@@ -36,12 +38,7 @@ import type { KdamondTarget } from '../sysfs.js';
 import type { TargetSpec } from '../target.js';
 
 /** `--monitoring_intervals_goal`: access_bp in basis points, aggrs, sample interval bounds in us. */
-export interface IntervalsGoalParams {
-  accessBp: number;
-  aggrs: number;
-  minSampleUs: number;
-  maxSampleUs: number;
-}
+export type IntervalsGoalParams = IntervalsGoal;
 
 /** The flags as parsed: one entry per occurrence, in order. */
 export interface DamonParamsFlags {
@@ -53,6 +50,8 @@ export interface DamonParamsFlags {
   aggr: number[];
   updr: number[];
   intervalsGoal: IntervalsGoalParams[];
+  /** `--monitoring_intervals_autotune`: every context takes AUTOTUNE_INTERVALS_GOAL. */
+  intervalsAutotune?: boolean | undefined;
   nrRegionsRange: Array<[number, number]>;
   minr: number[];
   maxr: number[];
@@ -126,7 +125,7 @@ function contextAt(f: DamonParamsFlags, i: number): Omit<ResolvedContext, 'targe
   if (pair !== undefined) [nrRegions.min, nrRegions.max] = pair;
   nrRegions.min = f.minr[i] ?? nrRegions.min;
   nrRegions.max = f.maxr[i] ?? nrRegions.max;
-  const goal = f.intervalsGoal[i];
+  const goal = f.intervalsAutotune === true ? { ...AUTOTUNE_INTERVALS_GOAL } : f.intervalsGoal[i];
   return { ops, intervals, nrRegions, ...(goal === undefined ? {} : { intervalsGoal: goal }) };
 }
 

@@ -7,6 +7,7 @@
  * prints for a live kdamond. Files a kernel release lacks are left at the values damo 3.3.0
  * assumes for them (e.g. no `refresh_ms` is 0, no `effective_bytes` is 0).
  */
+import { NO_INTERVALS_GOAL } from '../../core/damon_constants.js';
 import { DamoError } from '../../core/errors.js';
 import { readTrim, type KernelFs } from '../kfs.js';
 
@@ -284,7 +285,7 @@ function readContext(r: TreeReader, d: string): DamonStatusContext {
     intervals: { sampleUs: r.num(`${iv}/sample_us`), aggrUs: r.num(`${iv}/aggr_us`), opsUpdateUs: r.num(`${iv}/update_us`) },
     intervalsGoal: hasGoal
       ? { accessBp: r.num(`${goal}/access_bp`), aggrs: r.num(`${goal}/aggrs`), minSampleUs: r.num(`${goal}/min_sample_us`), maxSampleUs: r.num(`${goal}/max_sample_us`) }
-      : { accessBp: 0, aggrs: 0, minSampleUs: 0, maxSampleUs: 0 },
+      : { ...NO_INTERVALS_GOAL },
     nrRegions: { min: r.num(`${attrs}/nr_regions/min`), max: r.num(`${attrs}/nr_regions/max`) },
     sampleControl: {
       pageTable: r.bool(`${sample}/primitives/page_table`, true),

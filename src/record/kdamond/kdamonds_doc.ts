@@ -14,7 +14,7 @@
  */
 import * as fs from 'node:fs';
 
-import { DEFAULT_INTERVALS, DEFAULT_NR_REGIONS, ULONG_MAX_F } from '../../core/damon_constants.js';
+import { DEFAULT_INTERVALS, DEFAULT_NR_REGIONS, NO_INTERVALS_GOAL, ULONG_MAX_F } from '../../core/damon_constants.js';
 import { DamoError, isDamoError } from '../../core/errors.js';
 import { parseSchemesJson } from '../../schemes/damo_json.js';
 import type { Scheme } from '../../schemes/model.js';
@@ -137,7 +137,7 @@ function sampleControlOf(r: DocReader, v: unknown, path: string): DamonStatusCon
 function contextOf(r: DocReader, v: unknown, path: string, toStatus: SchemeToStatus): DamonStatusContext {
   const c = r.obj(v, path);
   const intervals = { ...DEFAULT_INTERVALS };
-  const intervalsGoal = { accessBp: 0, aggrs: 0, minSampleUs: 0, maxSampleUs: 0 };
+  const intervalsGoal = { ...NO_INTERVALS_GOAL };
   if (c.intervals !== undefined) {
     const p = `${path}.intervals`;
     const iv = r.obj(c.intervals, p);

@@ -7,24 +7,26 @@
  * Values are taken in any form damo writes them: numbers, `4,096`, `5 ms`, `1 B`, the raw
  * form of `--raw`. Every value is checked before anything is written, and a refusal names
  * its key path (`kdamonds[1].contexts[0].targets[0].pid`). Parameters damo-ts cannot
- * write yet (addr_unit other than 1, an intervals goal, access-sample control, paused
- * contexts, probes, refresh_ms) are refused rather than dropped, so that what runs is what
+ * write yet (addr_unit other than 1, access-sample control, paused contexts, probes,
+ * refresh_ms) are refused rather than dropped, so that what runs is what
  * the document says. State that `report damon` prints beside the parameters (state, pid,
  * statistics, tried regions) is accepted and ignored.
  */
 import * as fs from 'node:fs';
 
-import { DAMON_OPS, type Intervals, type NrRegionsRange, type Ops } from '../../core/model.js';
+import { DAMON_OPS, type Intervals, type IntervalsGoal, type NrRegionsRange, type Ops } from '../../core/model.js';
 import { DamoError, isDamoError } from '../../core/errors.js';
 import { parseSchemesJson } from '../../schemes/damo_json.js';
 import type { Scheme } from '../../schemes/model.js';
-import { parseNumber, parseTimeUs } from '../../schemes/units.js';
+import { parseBp, parseNumber, parseTimeUs } from '../../schemes/units.js';
 import type { KdamondTarget } from '../sysfs.js';
 import { parse as parseYaml } from 'yaml';
 
 export interface ContextPlan {
   ops: Ops;
   intervals: Intervals;
+  /** The intervals auto-tuning goal the document gives; none is DAMON's "no tuning". */
+  intervalsGoal?: IntervalsGoal;
   nrRegions: NrRegionsRange;
   targets: KdamondTarget[];
   schemes: Scheme[];
@@ -79,6 +81,30 @@ function timeUs(v: unknown, path: string): number {
   return t;
 }
 
+/** A ratio under `access_bp`: basis points as a number or damo's text (`4 %`, raw `400.000000`). */
+function bp(v: unknown, path: string): number {
+  let n: number | undefined;
+  try {
+    n = typeof v === 'number' ? v : typeof v === 'string' ? parseBp(v) : undefined;
+  } catch {
+    n = undefined;
+  }
+  if (n === undefined || !Number.isFinite(n) || n < 0) throw bad(path, `expected basis points or a percent (e.g. 400 or "4 %"), found ${JSON.stringify(v)}`);
+  return n;
+}
+
+function intervalsGoalOf(v: unknown, path: string): IntervalsGoal {
+  const g = obj(v, path);
+  onlyKeys(g, path, ['access_bp', 'aggrs', 'min_sample_us', 'max_sample_us']);
+  // A key left out is DAMON's zero, as for the goal damo writes when none is given.
+  return {
+    accessBp: g.access_bp === undefined ? 0 : bp(g.access_bp, `${path}.access_bp`),
+    aggrs: g.aggrs === undefined ? 0 : integer(g.aggrs, `${path}.aggrs`),
+    minSampleUs: g.min_sample_us === undefined ? 0 : timeUs(g.min_sample_us, `${path}.min_sample_us`),
+    maxSampleUs: g.max_sample_us === undefined ? 0 : timeUs(g.max_sample_us, `${path}.max_sample_us`),
+  };
+}
+
 function unsupported(path: string, value: unknown): DamoError {
   return bad(path, `${JSON.stringify(value)} is not supported by damo start yet; only damo's default can be written`, 'remove the key or give its default');
 }
@@ -101,17 +127,14 @@ function contextOf(v: unknown, path: string, source: string): ContextPlan {
     if ((pe.page_table ?? true) !== true || (pe.page_fault ?? false) !== false || filters.length > 0) throw unsupported(`${path}.sample_control`, c.sample_control);
   }
   const intervals: Intervals = { sampleUs: 5000, aggrUs: 100_000, opsUpdateUs: 1_000_000 };
+  let intervalsGoal: IntervalsGoal | undefined;
   if (c.intervals !== undefined) {
     const iv = obj(c.intervals, `${path}.intervals`);
     onlyKeys(iv, `${path}.intervals`, ['sample_us', 'aggr_us', 'ops_update_us', 'intervals_goal']);
     if (iv.sample_us !== undefined) intervals.sampleUs = timeUs(iv.sample_us, `${path}.intervals.sample_us`);
     if (iv.aggr_us !== undefined) intervals.aggrUs = timeUs(iv.aggr_us, `${path}.intervals.aggr_us`);
     if (iv.ops_update_us !== undefined) intervals.opsUpdateUs = timeUs(iv.ops_update_us, `${path}.intervals.ops_update_us`);
-    if (iv.intervals_goal !== undefined) {
-      const g = obj(iv.intervals_goal, `${path}.intervals.intervals_goal`);
-      // An intervals goal with aggrs 0 is DAMON's "no auto-tuning"; damo prints it always.
-      if (g.aggrs !== undefined && integer(g.aggrs, `${path}.intervals.intervals_goal.aggrs`) !== 0) throw unsupported(`${path}.intervals.intervals_goal`, g);
-    }
+    if (iv.intervals_goal !== undefined) intervalsGoal = intervalsGoalOf(iv.intervals_goal, `${path}.intervals.intervals_goal`);
   }
   const nrRegions: NrRegionsRange = { min: 10, max: 1000 };
   if (c.nr_regions !== undefined) {
@@ -147,7 +170,7 @@ function contextOf(v: unknown, path: string, source: string): ContextPlan {
       throw err;
     }
   }
-  return { ops: ops as Ops, intervals, nrRegions, targets, schemes };
+  return { ops: ops as Ops, intervals, ...(intervalsGoal === undefined ? {} : { intervalsGoal }), nrRegions, targets, schemes };
 }
 
 /** The kdamonds of a document: `{"kdamonds": [...]}`, or the bare list `report damon --json` prints. */

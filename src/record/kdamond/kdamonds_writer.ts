@@ -12,6 +12,8 @@
 import { DamoError, errorMessage } from '../../core/errors.js';
 import { sysfsFiles } from '../../schemes/kernel.js';
 import { readTrim, writeRetryBusy, type KernelFs } from '../kfs.js';
+import { NO_INTERVALS_GOAL } from '../../core/damon_constants.js';
+import { intervalsGoalToWrite } from '../intervals_goal_sysfs.js';
 import { monitoringAttrsFiles } from '../sysfs.js';
 import type { ContextPlan, KdamondsPlan } from './kdamonds_input.js';
 
@@ -36,13 +38,15 @@ class KdamondsWriter {
     }
   }
 
-  private context(dir: string, c: ContextPlan): void {
+  private context(dir: string, c: ContextPlan, where: string): void {
     const avail = readTrim(this.kfs, `${dir}/avail_operations`);
     if (avail !== undefined && !avail.split(/\s+/).includes(c.ops)) {
       throw new DamoError('E_UNSUPPORTED', `this kernel's DAMON cannot run '${c.ops}' (${dir}/avail_operations: ${avail || 'none'})`);
     }
+    // start checked the kernel's support before writing; this is damo's write of the goal.
+    const goal = intervalsGoalToWrite(this.kfs, dir, c.intervalsGoal, NO_INTERVALS_GOAL, where);
     this.w(`${dir}/operations`, c.ops);
-    for (const [path, value] of monitoringAttrsFiles(dir, c.intervals, c.nrRegions)) this.w(path, value);
+    for (const [path, value] of monitoringAttrsFiles(dir, c.intervals, c.nrRegions, goal)) this.w(path, value);
     this.w(`${dir}/targets/nr_targets`, c.targets.length);
     c.targets.forEach((t, i) => {
       const td = `${dir}/targets/${i}`;
@@ -64,7 +68,7 @@ class KdamondsWriter {
     plan.kdamonds.forEach((k, i) => {
       const kd = `${this.root}/kdamonds/${i}`;
       this.w(`${kd}/contexts/nr_contexts`, k.contexts.length);
-      k.contexts.forEach((c, j) => this.context(`${kd}/contexts/${j}`, c));
+      k.contexts.forEach((c, j) => this.context(`${kd}/contexts/${j}`, c, `kdamonds[${i}].contexts[${j}]`));
     });
     return plan.kdamonds.map((_, i) => {
       const kd = `${this.root}/kdamonds/${i}`;

@@ -7,9 +7,11 @@
  */
 import { note, type CliIO } from '../../core/io.js';
 import { DamoError } from '../../core/errors.js';
-import type { Intervals, NrRegionsRange, Ops } from '../../core/model.js';
+import { NO_INTERVALS_GOAL } from '../../core/damon_constants.js';
+import type { Intervals, IntervalsGoal, NrRegionsRange, Ops } from '../../core/model.js';
 import type { Scheme } from '../../schemes/model.js';
 import { NoGuardian } from '../guardian.js';
+import { asksForAutoTuning, intervalsGoalUnsupported, kernelIntervalsGoalSupport, validateIntervalsGoal } from '../intervals_goal_sysfs.js';
 import { readTrim, type KernelFs } from '../kfs.js';
 import { OurKdamond, type KdamondTarget } from '../sysfs.js';
 import { currentBootId, readStateFile, stateFilePath, writeStateFile } from './state_file.js';
@@ -21,6 +23,8 @@ export interface StartRequest {
   sysfsRoot: string;
   ops: Ops;
   intervals: Intervals;
+  /** The intervals auto-tuning goal; none is DAMON's "no tuning" (written as zeros where the kernel has the files). */
+  intervalsGoal?: IntervalsGoal | undefined;
   nrRegions: NrRegionsRange;
   targets: KdamondTarget[];
   schemes: readonly Scheme[];
@@ -34,6 +38,7 @@ export function validateStart(req: StartRequest): void {
   if (req.nrRegions.min < 3 || req.nrRegions.min > req.nrRegions.max) {
     throw new DamoError('E_USAGE', `monitoring_nr_regions_range: min ${req.nrRegions.min}, max ${req.nrRegions.max}; DAMON accepts 3 <= min <= max`);
   }
+  validateIntervalsGoal(req.intervalsGoal, sampleUs);
   if (req.targets.length === 0) throw new DamoError('E_USAGE', 'targets: at least one target is needed (a pid, or paddr)');
   req.targets.forEach((t, i) => {
     if (req.ops !== 'paddr' && t.pid === undefined) throw new DamoError('E_USAGE', `targets[${i}].pid: ops '${req.ops}' needs a process id`);
@@ -72,11 +77,32 @@ function checkNoKdamonds(io: CliIO, kfs: KernelFs, root: string, statePath: stri
   }
 }
 
+/**
+ * Refuses a goal that asks for auto-tuning on a kernel without intervals_goal (Linux < 6.15)
+ * before start writes any parameter: looked up in an existing context first (before
+ * checkNoKdamonds replaces our stopped kdamonds), else in a staged one once DAMON sysfs is
+ * empty (`afterCheckNoKdamonds`).
+ */
+function intervalsGoalCheck(kfs: KernelFs, root: string, goals: ReadonlyArray<[where: string, goal: IntervalsGoal | undefined]>): { afterCheckNoKdamonds: () => void } {
+  const asking = goals.find((g): g is [string, IntervalsGoal] => asksForAutoTuning(g[1]));
+  if (asking === undefined) return { afterCheckNoKdamonds: () => undefined };
+  const check = (stage: boolean): boolean => {
+    const seen = kernelIntervalsGoalSupport(kfs, root, stage);
+    if (seen !== undefined && !seen.has) throw intervalsGoalUnsupported(asking[0], asking[1], seen.lookedAt);
+    return seen !== undefined;
+  };
+  const known = check(false);
+  return { afterCheckNoKdamonds: () => (known ? undefined : void check(true)) };
+}
+
 export function runStartCommand(io: CliIO, kfs: KernelFs, req: StartRequest): number {
   validateStart(req);
   const statePath = stateFilePath(io.env);
+  const goalCheck = intervalsGoalCheck(kfs, req.sysfsRoot, [['kdamond 0', req.intervalsGoal]]);
   checkNoKdamonds(io, kfs, req.sysfsRoot, statePath);
-  const kd = new OurKdamond(kfs, req.sysfsRoot, { ops: req.ops, intervals: req.intervals, nrRegions: req.nrRegions, targets: req.targets, statSchemes: false, schemes: req.schemes }, new NoGuardian());
+  goalCheck.afterCheckNoKdamonds();
+  const plan = { ops: req.ops, intervals: req.intervals, intervalsGoal: req.intervalsGoal ?? NO_INTERVALS_GOAL, nrRegions: req.nrRegions, targets: req.targets, statSchemes: false, schemes: req.schemes };
+  const kd = new OurKdamond(kfs, req.sysfsRoot, plan, new NoGuardian());
   kd.setup();
   const pid = kd.start();
   if (!kd.isRunning()) {
@@ -110,7 +136,10 @@ export function runStartKdamondsCommand(io: CliIO, kfs: KernelFs, req: { sysfsRo
     }),
   );
   const statePath = stateFilePath(io.env);
+  const goals = req.plan.kdamonds.flatMap((k, i) => k.contexts.map((c, j): [string, IntervalsGoal | undefined] => [`kdamonds[${i}].contexts[${j}]`, c.intervalsGoal]));
+  const goalCheck = intervalsGoalCheck(kfs, req.sysfsRoot, goals);
   checkNoKdamonds(io, kfs, req.sysfsRoot, statePath);
+  goalCheck.afterCheckNoKdamonds();
   const pids = startKdamonds(kfs, req.sysfsRoot, req.plan);
   const started = pids.map((pid, index) => ({ index, pid }));
   try {

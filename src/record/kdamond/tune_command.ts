@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * `damo tune`: change the monitoring intervals, region counts and schemes of the kdamond
+ * `damo tune`: change the monitoring intervals, intervals goal, region counts and schemes of the kdamond
  * `damo start` left running, online: write the new values into its sysfs files and ask the
  * kernel to take them with the `commit` state command. Only a kdamond the state file names,
  * with the pid recorded there, is touched unless --force.
  */
 import type { CliIO } from '../../core/io.js';
 import { DamoError } from '../../core/errors.js';
-import type { Intervals, NrRegionsRange, Ops } from '../../core/model.js';
+import type { Intervals, IntervalsGoal, NrRegionsRange, Ops } from '../../core/model.js';
 import { sysfsFiles } from '../../schemes/kernel.js';
 import type { Scheme } from '../../schemes/model.js';
 import { readTrim, writeRetryBusy, type KernelFs } from '../kfs.js';
+import { intervalsGoalFiles, intervalsGoalToWrite, readIntervalsGoal, validateIntervalsGoal } from '../intervals_goal_sysfs.js';
 import { toDamoError } from '../sysfs.js';
 import { listKdamonds } from './inspect.js';
 import { readStateFile, stateFilePath } from './state_file.js';
@@ -21,6 +22,8 @@ export interface TuneRequest {
   index: number;
   force: boolean;
   intervals: Intervals | null;
+  /** A new intervals auto-tuning goal (Linux 6.15+); null or absent leaves the current one. */
+  intervalsGoal?: IntervalsGoal | null | undefined;
   nrRegions: NrRegionsRange | null;
   /** The operations set the caller expects the kdamond to run (damo's tune takes --ops); null: any. */
   ops?: Ops | null | undefined;
@@ -58,6 +61,11 @@ export function runTuneCommand(io: CliIO, kfs: KernelFs, req: TuneRequest): numb
     throw new DamoError('E_USAGE', `--ops ${req.ops}: kdamond ${req.index} monitors with '${running}', and damo tune does not change the operations set`, { hint: "drop --ops, or 'damo stop' and 'damo start' again" });
   }
   const attrs = `${ctx}/monitoring_attrs`;
+  const newGoal = req.intervalsGoal ?? undefined;
+  // The goal that will be in force (the new one, else the kernel's) against the sampling interval that will be.
+  const goalInForce = newGoal ?? readIntervalsGoal(kfs, ctx);
+  if (newGoal !== undefined || req.intervals !== null) validateIntervalsGoal(goalInForce, req.intervals?.sampleUs ?? Number(readTrim(kfs, `${attrs}/intervals/sample_us`)));
+  const goal = newGoal === undefined ? null : intervalsGoalToWrite(kfs, ctx, newGoal, null, `kdamond ${req.index}`);
   const w = (path: string, value: string): void => {
     try {
       kfs.write(path, value);
@@ -70,6 +78,7 @@ export function runTuneCommand(io: CliIO, kfs: KernelFs, req: TuneRequest): numb
     w(`${attrs}/intervals/aggr_us`, String(req.intervals.aggrUs));
     w(`${attrs}/intervals/update_us`, String(req.intervals.opsUpdateUs));
   }
+  if (goal !== null) for (const [path, value] of intervalsGoalFiles(ctx, goal)) w(path, String(value));
   if (req.nrRegions !== null) {
     w(`${attrs}/nr_regions/min`, String(req.nrRegions.min));
     w(`${attrs}/nr_regions/max`, String(req.nrRegions.max));

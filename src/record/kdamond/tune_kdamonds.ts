@@ -13,15 +13,22 @@
  * kdamond that is off cannot take a commit. The operations set is not changed either (as a
  * single tune does not). Every kdamond must be one `damo start` started, unless --force.
  *
+ * An intervals goal is written as damo writes it (intervals_goal_sysfs.ts): where the kernel
+ * has the files (6.15+) every context gets its goal, or DAMON's "no tuning" when the flags
+ * give none; a goal that asks for tuning on an older kernel is refused before any write.
+ *
  * Order: every kdamond's files first (intervals, region counts, targets, schemes), then
  * `commit` to each in index order, so that a value a kernel write refuses is found before
  * any kdamond takes new parameters. Counts (`nr_targets`, `regions/nr_regions`) are written
  * only when they change, as damo does, since writing one recreates its directories.
  */
 import type { CliIO } from '../../core/io.js';
+import type { IntervalsGoal } from '../../core/model.js';
+import { NO_INTERVALS_GOAL } from '../../core/damon_constants.js';
 import { DamoError, usageError } from '../../core/errors.js';
 import { sysfsFiles } from '../../schemes/kernel.js';
 import { readTrim, writeRetryBusy, type KernelFs } from '../kfs.js';
+import { intervalsGoalToWrite } from '../intervals_goal_sysfs.js';
 import type { KdamondTarget } from '../sysfs.js';
 import { monitoringAttrsFiles, toDamoError } from '../sysfs.js';
 import type { ResolvedContext, ResolvedKdamond } from './damon_params.js';
@@ -43,9 +50,8 @@ function validateFlags(req: TuneKdamondsRequest): ResolvedContext[] {
       throw usageError(`kdamond ${i} would have ${k.contexts.length} contexts, but DAMON commits exactly one context per kdamond (its nr_contexts must read 1)`, 'give --nr_ctxs 1 for each running kdamond (e.g. --nr_ctxs 1 1 for two)');
     }
     const c = k.contexts[0] as ResolvedContext;
-    if (c.intervalsGoal !== undefined) throw usageError(`kdamond ${i}: an intervals goal cannot be written by damo-ts yet`);
     try {
-      validateStart({ sysfsRoot: req.sysfsRoot, ops: c.ops, intervals: c.intervals, nrRegions: c.nrRegions, targets: c.targets, schemes: c.schemes });
+      validateStart({ sysfsRoot: req.sysfsRoot, ops: c.ops, intervals: c.intervals, intervalsGoal: c.intervalsGoal, nrRegions: c.nrRegions, targets: c.targets, schemes: c.schemes });
     } catch (err) {
       if (err instanceof DamoError) throw new DamoError(err.code, `kdamond ${i}: ${err.message}`, err.hint === undefined ? { cause: err } : { cause: err, hint: err.hint });
       throw err;
@@ -68,11 +74,16 @@ function checkRunning(io: CliIO, kfs: KernelFs, req: TuneKdamondsRequest, contex
     checkTuneOwnership(io, kfs, { sysfsRoot: req.sysfsRoot, index: i, force: req.force });
     const nrContexts = readTrim(kfs, `${req.sysfsRoot}/kdamonds/${i}/contexts/nr_contexts`);
     if (nrContexts !== '1') throw new DamoError('E_TARGET', `kdamond ${i} has ${nrContexts ?? 'no'} contexts; DAMON commits only a kdamond with exactly one`);
-    const want = (contexts[i] as ResolvedContext).ops;
-    if (view.ops !== null && view.ops !== want) {
-      throw usageError(`kdamond ${i} monitors with '${view.ops}', and the flags give it '${want}'; damo tune does not change the operations set`, "give each context the --ops (or targets) it runs with, or 'damo stop' and 'damo start' again");
+    const want = contexts[i] as ResolvedContext;
+    if (view.ops !== null && view.ops !== want.ops) {
+      throw usageError(`kdamond ${i} monitors with '${view.ops}', and the flags give it '${want.ops}'; damo tune does not change the operations set`, "give each context the --ops (or targets) it runs with, or 'damo stop' and 'damo start' again");
     }
   });
+}
+
+/** Each context's goal to write (null: none, the kernel lacks the files); refuses what the kernel cannot take. */
+function goalsToWrite(kfs: KernelFs, req: TuneKdamondsRequest, contexts: readonly ResolvedContext[]): Array<IntervalsGoal | null> {
+  return contexts.map((c, i) => intervalsGoalToWrite(kfs, `${req.sysfsRoot}/kdamonds/${i}/contexts/0`, c.intervalsGoal, NO_INTERVALS_GOAL, `kdamond ${i}`));
 }
 
 class ContextWriter {
@@ -108,8 +119,8 @@ class ContextWriter {
     });
   }
 
-  context(dir: string, c: ResolvedContext): void {
-    for (const [path, value] of monitoringAttrsFiles(dir, c.intervals, c.nrRegions)) this.w(path, value);
+  context(dir: string, c: ResolvedContext, goal: IntervalsGoal | null): void {
+    for (const [path, value] of monitoringAttrsFiles(dir, c.intervals, c.nrRegions, goal)) this.w(path, value);
     this.targets(`${dir}/targets`, c.ops, c.targets);
     for (const f of sysfsFiles(c.schemes, c.intervals)) this.w(`${dir}/${f.path}`, f.value);
   }
@@ -118,7 +129,8 @@ class ContextWriter {
 export function runTuneKdamondsCommand(io: CliIO, kfs: KernelFs, req: TuneKdamondsRequest): number {
   const contexts = validateFlags(req);
   checkRunning(io, kfs, req, contexts);
-  contexts.forEach((c, i) => new ContextWriter(kfs, i).context(`${req.sysfsRoot}/kdamonds/${i}/contexts/0`, c));
+  const goals = goalsToWrite(kfs, req, contexts);
+  contexts.forEach((c, i) => new ContextWriter(kfs, i).context(`${req.sysfsRoot}/kdamonds/${i}/contexts/0`, c, goals[i] ?? null));
   contexts.forEach((_, i) => {
     const state = `${req.sysfsRoot}/kdamonds/${i}/state`;
     try {
