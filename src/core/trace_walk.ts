@@ -57,7 +57,7 @@ export async function forEachSnapshot(src: TraceSource, fn: (s: Snapshot) => voi
     }
     return;
   }
-  if (src.snapshotColumns !== undefined) {
+  if (src.snapshotColumns !== undefined && src.snapshotsOfTarget === undefined) {
     for await (const c of src.snapshotColumns()) {
       for (let k = 0; k < c.count; k++) if (targetIndex === undefined || c.targetIndex[k] === targetIndex) fn(snapshotOfColumns(c, k));
       const turn = interruptCheck();
@@ -75,7 +75,9 @@ export async function forEachSnapshot(src: TraceSource, fn: (s: Snapshot) => voi
  */
 export async function forEachSpan(src: TraceSource, fn: (s: SnapshotSpan) => void, targetIndex?: number): Promise<void> {
   const span = emptySpan();
-  if (src.snapshotColumns !== undefined && !(targetIndex !== undefined && src.snapshotsOfTarget !== undefined && src.header.targets.length > 1)) {
+  // A source that holds its snapshots (a damo JSON file kept by its first pass) hands them
+  // out as objects: cutting them into column batches would copy every region for nothing.
+  if (src.snapshotColumns !== undefined && src.snapshotsOfTarget === undefined) {
     for await (const c of src.snapshotColumns()) {
       for (let k = 0; k < c.count; k++) if (targetIndex === undefined || c.targetIndex[k] === targetIndex) fn(spanOfColumns(c, k, span));
       const turn = interruptCheck();

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import type { CliIO } from '../../src/core/io.js';
 import { columnsOfSnapshots, emptyHeader, snapshotFromRegions, type Snapshot, type TraceSource } from '../../src/core/model.js';
-import { forEachSnapshot, forEachSnapshotOfTarget, perTargetValues, targetSnapshots } from '../../src/core/trace_walk.js';
+import { forEachSnapshot, forEachSnapshotOfTarget, forEachSpan, perTargetValues, targetSnapshots } from '../../src/core/trace_walk.js';
 import { openForReport } from '../../src/format/open_for_report.js';
 import { WSS_DEFAULTS, wssDists } from '../../src/report/wss.js';
 
@@ -132,5 +132,21 @@ describe('forEachSnapshot', () => {
     const objects: string[] = [];
     await forEachSnapshot(plain, (s) => void objects.push(seen(s)), 1);
     expect(objects).toEqual(perTarget[1]!.map(seen));
+  });
+
+  it('walks a source that holds its snapshots through them, not through column batches', async () => {
+    const held: TraceSource = {
+      ...columnsOnly(all),
+      snapshotColumns: () => {
+        throw new Error('column pass taken');
+      },
+      snapshots: async function* () {
+        yield* all;
+      },
+      snapshotsOfTarget: (t) => all.filter((s) => s.targetIndex === t),
+    };
+    const every: string[] = [];
+    await forEachSpan(held, (sp) => void every.push(`${sp.targetIndex}@${sp.startNs}:${sp.starts[sp.from]}-${sp.ends[sp.from]}/${sp.nrAccesses[sp.from]}`));
+    expect(every).toEqual(all.map(seen));
   });
 });
