@@ -17,6 +17,7 @@ interface ValidateCliOptions {
   nr_accesses?: string[];
   allow_error: number;
   regions_boundary?: string[];
+  count_warmup?: boolean;
 }
 
 function minMax(option: string, values: string[] | undefined, dflt: [number, number]): [number, number] {
@@ -45,7 +46,13 @@ export function registerValidate(program: Command, ctx: CommandContext): void {
         'interval (--aggr, us) and number of regions (--nr_regions) in range, except for ' +
         '--allow_error percent of each record\'s snapshots; every region non-empty, within ' +
         '--regions_boundary and with nr_accesses in range (--nr_accesses). Prints one line per ' +
-        'violation and exits 1 if there is any; silent with exit 0 otherwise.',
+        'violation and exits 1 if there is any; silent on stdout with exit 0 otherwise.\n\n' +
+        "Unlike damo, a record's first snapshots that have fewer regions than --nr_regions' " +
+        'minimum while their number grows at each one (DAMON splitting the regions a paddr or ' +
+        'fvaddr target starts with) are not counted against --nr_regions, provided a later ' +
+        "snapshot reaches it; stderr says how many. damo's recordings rarely hold that warm-up " +
+        'because damo starts its tracer after DAMON; damo-ts records it. --count_warmup counts ' +
+        'them as damo does.',
     )
     .option('-i, --input <file>', 'recording to check (any format damo-ts reads)', 'damon.data')
     .addOption(exactOption('--aggr <min_max...>', 'valid aggregation intervals in us (default 75000 125000)', 2))
@@ -53,6 +60,7 @@ export function registerValidate(program: Command, ctx: CommandContext): void {
     .addOption(exactOption('--nr_accesses <min_max...>', 'valid nr_accesses per aggregation interval (default 0 24)', 2))
     .option('--allow_error <percent>', 'percent of snapshots allowed to miss --aggr and --nr_regions', parsePercent, 2)
     .option('--regions_boundary <start-end...>', 'regions must lie within one of these ranges')
+    .option('--count_warmup', "count DAMON's warm-up snapshots against --nr_regions too, as damo 3.3.0 does")
     .addHelpText(
       'after',
       `
@@ -69,6 +77,7 @@ Examples:
         nrAccesses: minMax('--nr_accesses', opts.nr_accesses, [0, 24]),
         allowErrorPercent: opts.allow_error,
         regionsBoundary: (opts.regions_boundary ?? []).map(boundary),
+        countWarmup: opts.count_warmup === true,
       });
       if (code !== 0) throw new ExitCode(code);
     });

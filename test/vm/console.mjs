@@ -115,7 +115,7 @@ function onLine(raw) {
     state.ready = parseKv(m[1].split(/\s+/));
     if (!verbose) {
       process.stderr.write(
-        `vm: booted, init running after ${state.ready.uptime_s} s of guest time (kernel ${state.ready.kernel})\n`,
+        `vm: booted, init running after ${state.ready.uptime_s} s of guest time (kernel ${state.ready.kernel}, clocksource ${state.ready.clocksource ?? 'unknown'})\n`,
       );
     }
   } else if ((m = /^@@SCENARIO-BEGIN (\S+)/.exec(line))) {
@@ -162,6 +162,7 @@ rl.on('close', () => {
       failed,
       skipped,
       kernel: state.ready?.kernel ?? null,
+      clocksource: state.ready?.clocksource ?? null,
       seconds: { ...phases, guestBoot: state.ready?.uptime_s ?? null, vm: totalS },
       scenarios: state.scenarios,
     };

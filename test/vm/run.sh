@@ -14,15 +14,16 @@
 # --append 'ARGS' (extra kernel command line), --tlb-churn-us N (how often each vCPU switches
 # address spaces so accessed bits work under TCG; 0 = never; see workloads/tlbchurn.c),
 # --numa-nodes N (emulated NUMA nodes, numa=fake=N; default: the largest "# numa-nodes: N"
-# of the selected scenarios, else 1), --no-install (do not apt-get), --build (run
-# `npm run build` first), --verbose (show the whole console).
+# of the selected scenarios, else 1), --tsc-khz N (the guest's TSC rate; default: the
+# host's under TCG, see "Guest clock" below; 0 = let the guest calibrate it), --no-install
+# (do not apt-get), --build (run `npm run build` first), --verbose (show the whole console).
 # Env: DAMO_VM_CACHE (/var/cache/damo-ts-vm), DAMO_VM_JOBS (kernel build jobs, nproc),
 # DAMO_VM_ACCEL (tcg; kvm when you have it), DAMO_VM_SCENARIO_TIMEOUT (180 s per scenario).
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
 mode=suite only= cmd= out_dir=$REPO_DIR/.vm-out vm_timeout=1500 mem=2048 smp=2
-kernel= append= install=1 build=0 verbose=0 tlb_churn_us=1000 numa_nodes=
+kernel= append= install=1 build=0 verbose=0 tlb_churn_us=1000 numa_nodes= tsc_khz=
 while [ $# -gt 0 ]; do
   case $1 in
     --only) only=$2; shift ;;
@@ -36,6 +37,7 @@ while [ $# -gt 0 ]; do
     --append) append=$2; shift ;;
     --tlb-churn-us) tlb_churn_us=$2; shift ;;
     --numa-nodes) numa_nodes=$2; shift ;;
+    --tsc-khz) tsc_khz=$2; shift ;;
     --no-install) install=0 ;;
     --build) build=1 ;;
     --verbose) verbose=1 ;;
@@ -127,6 +129,28 @@ fi
 # The results disk: raw, sparse; the guest writes /out to it as a tar stream.
 truncate -s 1G "$DAMO_VM_TMP/out.img"
 accel=${DAMO_VM_ACCEL:-tcg}
+
+# Guest clock. Under TCG the guest's TSC counts at the host's TSC rate (QEMU reads the host's
+# counter), but the guest kernel measures that rate against the emulated PIT, and on a loaded
+# host that fails ("tsc: Fast TSC calibration failed", "Unable to calibrate against PIT"; the
+# guest has no HPET or ACPI PM timer to fall back on). The guest then keeps time with
+# refined-jiffies: timers round up to 4 ms ticks (HZ=250), so DAMON's 5 ms samples took 8 ms and
+# every 100 ms aggregation 160 ms, and damo's `validate` rejected every recording. Giving the
+# host's rate (tsc_early_khz) skips that measurement; tsc=reliable skips the watchdog that would
+# compare the TSC with jiffies, which lose ticks under TCG, and mark it unstable.
+host_tsc_khz() {
+  local mhz
+  mhz=$(dmesg 2>/dev/null | sed -n -e 's/.*tsc: Refined TSC clocksource calibration: \([0-9.]*\) MHz.*/\1/p' \
+    -e 's/.*tsc: Detected \([0-9.]*\) MHz.*/\1/p' | tail -1)
+  # Without the kernel log, "cpu MHz" is the TSC rate only in a virtual machine (the
+  # hypervisor reports it); on bare metal it is the core's current clock.
+  if [ -z "$mhz" ] && grep -qw hypervisor /proc/cpuinfo && grep -qw constant_tsc /proc/cpuinfo; then
+    mhz=$(awk -F: '/^cpu MHz/ { print $2; exit }' /proc/cpuinfo)
+  fi
+  [ -n "$mhz" ] && awk -v m="$mhz" 'BEGIN { printf "%d", m * 1000 }'
+}
+if [ "$accel" = tcg ] && [ -z "$tsc_khz" ]; then tsc_khz=$(host_tsc_khz); fi
+if [ -n "$tsc_khz" ] && [ "$tsc_khz" != 0 ]; then append="tsc_early_khz=$tsc_khz tsc=reliable $append"; fi
 qemu=(qemu-system-x86_64 -accel "$accel" -m "$mem" -smp "$smp" -nographic -no-reboot
   -nic none -kernel "$kernel" -initrd "$DAMO_VM_TMP/initrd.cpio"
   -drive "file=$DAMO_VM_TMP/out.img,format=raw,if=virtio"

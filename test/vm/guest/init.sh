@@ -54,7 +54,10 @@ finish() {
 }
 
 cmdline_uptime=$(cut -d' ' -f1 /proc/uptime)
-echo "@@VM-READY uptime_s=$cmdline_uptime tlb_churn_us=${TLB_CHURN_US:-1000} kernel=$(uname -r) mem_kb=$(awk '/MemTotal/{print $2}' /proc/meminfo) swap_kb=$(awk '/SwapTotal/{print $2}' /proc/meminfo)"
+# The clocksource says whether timers are precise: refined-jiffies (a failed TSC calibration)
+# rounds every timer up to 4 ms ticks (run.sh, "Guest clock").
+clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null || echo unknown)
+echo "@@VM-READY uptime_s=$cmdline_uptime tlb_churn_us=${TLB_CHURN_US:-1000} kernel=$(uname -r) clocksource=$clocksource mem_kb=$(awk '/MemTotal/{print $2}' /proc/meminfo) swap_kb=$(awk '/SwapTotal/{print $2}' /proc/meminfo)"
 
 case "$MODE" in
   shell)

@@ -217,6 +217,9 @@ run_damo_suite() {
   if [ "$rc" != 0 ] || grep -q '^FAIL ' "$OUT/$suite.out"; then
     echo "--- last lines of $suite.out ---"
     tail -n 30 "$OUT/$suite.out"
+    # A failing case leaves its recording behind (the scripts clean up only after a pass):
+    # bring it back for a post-mortem (e.g. damo validate or report raw on the host).
+    [ -f "$dir/damon.data" ] && cp "$dir/damon.data" "$OUT/$suite.damon.data"
   fi
   return 0
 }
