@@ -34,6 +34,15 @@ export async function* targetSnapshots(src: TraceSource, targetIndex: number): A
   for await (const s of interruptible(src.snapshots())) if (s.targetIndex === targetIndex) yield s;
 }
 
+/**
+ * Whether a pass over `src` should take its column batches: it offers them and does not
+ * hold its snapshots (a damo JSON file kept by its first pass holds them as objects, and
+ * cutting those into batches would copy every region for nothing).
+ */
+export function walksByColumns(src: TraceSource): src is TraceSource & Required<Pick<TraceSource, 'snapshotColumns'>> {
+  return src.snapshotColumns !== undefined && src.snapshotsOfTarget === undefined;
+}
+
 /** Snapshots handed out between two checks for a pending interrupt, on lists in memory. */
 const SNAPSHOTS_PER_CHECK = 1024;
 
@@ -57,7 +66,7 @@ export async function forEachSnapshot(src: TraceSource, fn: (s: Snapshot) => voi
     }
     return;
   }
-  if (src.snapshotColumns !== undefined && src.snapshotsOfTarget === undefined) {
+  if (walksByColumns(src)) {
     for await (const c of src.snapshotColumns()) {
       for (let k = 0; k < c.count; k++) if (targetIndex === undefined || c.targetIndex[k] === targetIndex) fn(snapshotOfColumns(c, k));
       const turn = interruptCheck();
@@ -75,9 +84,7 @@ export async function forEachSnapshot(src: TraceSource, fn: (s: Snapshot) => voi
  */
 export async function forEachSpan(src: TraceSource, fn: (s: SnapshotSpan) => void, targetIndex?: number): Promise<void> {
   const span = emptySpan();
-  // A source that holds its snapshots (a damo JSON file kept by its first pass) hands them
-  // out as objects: cutting them into column batches would copy every region for nothing.
-  if (src.snapshotColumns !== undefined && src.snapshotsOfTarget === undefined) {
+  if (walksByColumns(src)) {
     for await (const c of src.snapshotColumns()) {
       for (let k = 0; k < c.count; k++) if (targetIndex === undefined || c.targetIndex[k] === targetIndex) fn(spanOfColumns(c, k, span));
       const turn = interruptCheck();

@@ -23,9 +23,9 @@
 import { DamoError } from '../core/errors.js';
 import { formatSz, formatTimeNs, padLeft, pyInt } from '../core/fmt.js';
 import { interruptCheck } from '../core/interrupts.js';
-import type { Snapshot, SnapshotColumns, TraceSource } from '../core/model.js';
+import type { Snapshot, TraceSource } from '../core/model.js';
 import { constText, fitsHex12, fitsSmallInt, putHex12At, putSmallIntAt, TextBytes } from '../core/text_bytes.js';
-import { forEachSnapshotOfTarget } from '../core/trace_walk.js';
+import { forEachSnapshotOfTarget, walksByColumns } from '../core/trace_walk.js';
 
 export interface RawOptions {
   rawNumber: boolean;
@@ -201,9 +201,9 @@ export async function reportRaw(src: TraceSource, opts: RawOptions, sink: ByteSi
     out.reset();
   };
   const dataSource = src.header.dataSource ?? 'unknown';
-  // One pass in column batches when the source offers them and the pass is the target's
-  // own: no snapshot object and no promise per snapshot.
-  const byColumns = src.snapshotColumns !== undefined && !(src.snapshotsOfTarget !== undefined && src.header.targets.length > 1);
+  // Column batches when the source offers them (core/trace_walk.ts): no snapshot object and
+  // no promise per snapshot.
+  const byColumns = walksByColumns(src);
   for (let t = 0; t < src.header.targets.length; t++) {
     const target = src.header.targets[t];
     const idText = target?.id === null || target?.id === undefined ? 'None' : target.id.toString();
@@ -226,7 +226,7 @@ export async function reportRaw(src: TraceSource, opts: RawOptions, sink: ByteSi
       return true;
     };
     if (byColumns) {
-      for await (const c of (src.snapshotColumns as () => AsyncIterable<SnapshotColumns>)()) {
+      for await (const c of src.snapshotColumns()) {
         for (let k = 0; k < c.count && !done; k++) {
           if (c.targetIndex[k] !== t) continue;
           const startNs = c.startNs[k] as number;
