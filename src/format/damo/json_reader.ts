@@ -339,27 +339,29 @@ export class DamoJsonParser extends DamoRegionReader {
     let totalBytes: number | undefined;
     let sampleIntervalUs: number | undefined;
     if (l.totalBytes.matches(this.view, this.buf, p)) {
-      totalBytes = this.quotedDigits(p + l.totalBytes.length);
-      if (totalBytes < 0) return false;
-      p = this.fastPos + 1;
+      p = this.quotedDigits(p + l.totalBytes.length);
+      if (p < 0) return false;
+      totalBytes = this.fastValue;
+      p++;
       if (l.nullStats.matches(this.view, this.buf, p)) {
         p += l.nullStats.length;
         if (this.view.getUint32(p, true) === W_NULL) p += 4;
         else if (this.buf[p] === C_QUOTE) {
-          sampleIntervalUs = this.quotedDigits(p + 1);
-          if (sampleIntervalUs < 0) return false;
-          p = this.fastPos + 1;
+          p = this.quotedDigits(p + 1);
+          if (p < 0) return false;
+          sampleIntervalUs = this.fastValue;
+          p++;
         } else return false;
       }
     }
     if (!l.next.matches(this.view, this.buf, p)) return false;
-    const start = this.quotedDigits(p + l.next.length);
-    if (start < 0) return false;
-    p = this.fastPos;
+    p = this.quotedDigits(p + l.next.length);
+    if (p < 0) return false;
+    const start = this.fastValue;
     if (!l.afterStart.matches(this.view, this.buf, p)) return false;
-    const end = this.quotedDigits(p + l.afterStart.length);
-    if (end < 0) return false;
-    p = this.fastPos;
+    p = this.quotedDigits(p + l.afterStart.length);
+    if (p < 0) return false;
+    const end = this.fastValue;
     if (!l.afterEnd.matches(this.view, this.buf, p)) return false;
     this.pos = p + l.afterEnd.length;
     f.totalBytes = totalBytes;

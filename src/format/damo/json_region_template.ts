@@ -142,8 +142,8 @@ export abstract class RegionTemplateReader extends JsonTokenizer {
   }
 
   /**
-   * Up to 15 plain digits at `p` followed by a quote: their value (fastPos = the quote),
-   * or -1. What plainInteger() reads of a quoted number, without moving pos.
+   * Up to 15 plain digits at `p` followed by a quote: the quote's position (the value in
+   * fastValue), or -1. What plainInteger() reads of a quoted number, without moving pos.
    */
   protected quotedDigits(p: number): number {
     const b = this.buf;
@@ -156,8 +156,8 @@ export abstract class RegionTemplateReader extends JsonTokenizer {
       p++;
     }
     if (b[p] !== C_QUOTE || p === s || p - s > 15) return -1;
-    this.fastPos = p;
-    return v;
+    this.fastValue = v;
+    return p;
   }
 
   private layouts = new Map<number, RegionLayout | null>();
@@ -179,8 +179,8 @@ export abstract class RegionTemplateReader extends JsonTokenizer {
 
   /**
    * Digits, plain or in damo's comma groups ("94,827,419,009,024"), up to the closing
-   * quote: the value (fastPos = the quote), or -1 for anything else (the general path then
-   * reads it). Groups are taken three digits at a time.
+   * quote: the quote's position (the value in fastValue), or -1 for anything else (the
+   * general path then reads it). Groups are taken three digits at a time.
    */
   private fastDigits(p: number): number {
     const b = this.buf;
@@ -207,13 +207,18 @@ export abstract class RegionTemplateReader extends JsonTokenizer {
       } while (b[p] === C_COMMA);
     }
     if (b[p] !== C_QUOTE || digits > 15) return -1;
+    this.fastValue = v;
     // At the closing quote, which the next constant starts with.
-    this.fastPos = p;
-    return v;
+    return p;
   }
 
-  /** Where the last fastDigits() or quotedDigits() stopped: the closing quote. */
-  protected fastPos = 0;
+  /**
+   * The value the last fastDigits() or quotedDigits() read. A field, not their return
+   * value: an address above 2^31 returned from a call that is not inlined is boxed, two
+   * heap numbers per region (~27 MB of garbage on a 977k-region file). Starts as a
+   * non-integer so that the field holds doubles from the first store on.
+   */
+  protected fastValue = 0.5;
 
   /**
    * Reads the rest of a region by the template, from `p` just past its head (the opening
@@ -221,13 +226,13 @@ export abstract class RegionTemplateReader extends JsonTokenizer {
    */
   private fastRegion(l: RegionLayout, p: number): boolean {
     const b = this.buf;
-    const start = this.fastDigits(p);
-    if (start < 0) return false;
-    p = this.fastPos;
+    p = this.fastDigits(p);
+    if (p < 0) return false;
+    const start = this.fastValue;
     if (!l.afterStart.matches(this.view, this.buf, p)) return false;
-    const end = this.fastDigits(p + l.afterStart.length);
-    if (end < 0) return false;
-    p = this.fastPos;
+    p = this.fastDigits(p + l.afterStart.length);
+    if (p < 0) return false;
+    const end = this.fastValue;
     if (!l.afterEnd.matches(this.view, this.buf, p)) return false;
     p += l.afterEnd.length;
     let samples = 0;
@@ -245,10 +250,10 @@ export abstract class RegionTemplateReader extends JsonTokenizer {
     p += l.afterSamples.length;
     let age = -1;
     if (b[p] === C_QUOTE) {
-      const v = this.fastDigits(p + 1);
-      if (v < 0) return false;
-      age = v;
-      p = this.fastPos + 1;
+      const q = this.fastDigits(p + 1);
+      if (q < 0) return false;
+      age = this.fastValue;
+      p = q + 1;
     } else if (this.view.getUint32(p, true) === W_NULL) p += 4;
     else return false;
     let szFilterPassed = NaN;
