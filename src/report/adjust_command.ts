@@ -30,67 +30,87 @@ export interface AdjustRequest {
   filter: RecordFilter;
 }
 
-/** A region while re-aggregating; objects so that identity works like damo's region objects. */
-interface AggRegion {
-  start: number;
-  end: number;
-  samples: number;
-  age: number;
-  /** NaN when the recording has no filter results. */
-  passed: number;
-  /** The units damo's record filter gave the region object, NaN for one made while aggregating. */
-  percent: number;
-  usec: number;
-  /** What the snapshot being added raises it by, valid while `addEpoch` is that snapshot's. */
-  add: number;
-  addEpoch: number;
-}
-
 /** The filter-passed bytes of `size` bytes of a region with `passed` of `regionSize` (damo's share). */
 function passedShare(passed: number, regionSize: number, size: number): number {
   if (Number.isNaN(passed)) return NaN;
   return Math.trunc((passed / regionSize) * size);
 }
 
+const EMPTY = new Float64Array(0);
+const INITIAL_REGIONS = 64;
+
+/** A larger copy of `a` holding its first `n` values. */
+function grown<T extends Float64Array | Int32Array>(a: T, n: number): T {
+  const bigger = new (a.constructor as new (length: number) => T)(Math.max(INITIAL_REGIONS, a.length * 2));
+  bigger.set(a.subarray(0, n));
+  return bigger;
+}
+
 /**
- * The regions kept while aggregating, in damo's order (the order they were added). They
- * never overlap each other (a region is added only where none is), so while they are also
- * in address order, the first one in list order that overlaps a range is found by binary
- * search; once a region lands out of order, by damo's linear scan.
+ * The regions kept while aggregating, in damo's order (the order they were added), as
+ * columns indexed by that order: a region is its index, as damo's region objects are
+ * themselves. They never overlap each other (a region is added only where none is), so
+ * while they are also in address order, the first one in list order that overlaps a range
+ * is found by binary search; once a region lands out of order, by damo's linear scan.
+ * Columns, not an object per region, and kept from one window to the next (reset()): an
+ * object and its boxed addresses per kept region were most of adjust's garbage.
  */
 class AggRegions {
-  readonly list: AggRegion[] = [];
+  n = 0;
+  starts = new Float64Array(INITIAL_REGIONS);
+  ends = new Float64Array(INITIAL_REGIONS);
+  samples = new Float64Array(INITIAL_REGIONS);
+  ages = new Float64Array(INITIAL_REGIONS);
+  /** NaN when the recording has no filter results. */
+  passed = new Float64Array(INITIAL_REGIONS);
+  /** The units damo's record filter gave the region, NaN for one made while aggregating. */
+  percent = new Float64Array(INITIAL_REGIONS);
+  usec = new Float64Array(INITIAL_REGIONS);
+  /** What the snapshot being added raises a region by, valid while its addEpoch is that snapshot's. */
+  private add = new Float64Array(INITIAL_REGIONS);
+  private addEpoch = new Int32Array(INITIAL_REGIONS);
   private sorted = true;
-  /** Regions raised by the snapshot being added. */
-  readonly raised: AggRegion[] = [];
-  epoch = 0;
+  /** Regions raised by the snapshot being added: the first nrRaised. */
+  private raised = new Int32Array(INITIAL_REGIONS);
+  private nrRaised = 0;
+  private epoch = 0;
 
-  /** The first region in list order that overlaps [start, end), or undefined. */
-  private firstOverlapping(start: number, end: number): AggRegion | undefined {
-    const l = this.list;
+  /** Empties the list for the next window; the columns stay allocated. */
+  reset(): void {
+    this.n = 0;
+    this.sorted = true;
+    this.nrRaised = 0;
+    this.epoch = 0;
+    this.hint = 0;
+    this.hintStart = -Infinity;
+  }
+
+  /** The first region in list order that overlaps [start, end), or -1. */
+  private firstOverlapping(start: number, end: number): number {
+    const n = this.n;
+    const starts = this.starts;
+    const ends = this.ends;
     if (!this.sorted) {
-      for (const r of l) if (r.start < end && start < r.end) return r;
-      return undefined;
+      for (let i = 0; i < n; i++) if ((starts[i] as number) < end && start < (ends[i] as number)) return i;
+      return -1;
     }
     // A snapshot's regions come in address order: the answer for one is at or after the
     // answer for the one before, so search on from there (a step or two) unless it went back.
     let lo = start >= this.hintStart ? this.hint : 0;
-    const n = l.length;
-    if (lo < n && (l[lo] as AggRegion).end <= start) {
+    if (lo < n && (ends[lo] as number) <= start) {
       lo++;
-      if (lo < n && (l[lo] as AggRegion).end <= start) {
+      if (lo < n && (ends[lo] as number) <= start) {
         let hi = n;
         while (lo < hi) {
           const mid = (lo + hi) >>> 1;
-          if ((l[mid] as AggRegion).end <= start) lo = mid + 1;
+          if ((ends[mid] as number) <= start) lo = mid + 1;
           else hi = mid;
         }
       }
     }
     this.hint = lo;
     this.hintStart = start;
-    const r = l[lo];
-    return r !== undefined && r.start < end ? r : undefined;
+    return lo < n && (starts[lo] as number) < end ? lo : -1;
   }
 
   /** Where the last search ended, and for what start (see firstOverlapping). */
@@ -98,39 +118,130 @@ class AggRegions {
   private hintStart = -Infinity;
 
   /**
-   * damo `add_region`: a region overlapping kept ones raises each of them by its
-   * nr_accesses (the maximum over this snapshot's overlapping regions); its parts outside
-   * them are added as regions of their own. Plain values, not a region object: only a
-   * region that is kept becomes one.
+   * The columns of the snapshot being added, for addRegionAt: a region's values are read
+   * where they are used, so that no address crosses a call (an address above 2^31 passed to
+   * a function that is not inlined is boxed).
    */
-  addRegion(start: number, end: number, samples: number, age: number, passed: number, percent: number, usec: number): void {
+  private cStarts: Float64Array = EMPTY;
+  private cEnds: Float64Array = EMPTY;
+  private cSamples: Float64Array = EMPTY;
+  private cAges: Float64Array = EMPTY;
+  /** Filter results of the snapshot, indexed from cPassedFrom; undefined when it has none. */
+  private cPassed: Float64Array | undefined;
+  private cPassedFrom = 0;
+  /** The record's intervals, for the units damo's record filter gives a kept region. */
+  private units: Intervals | null = null;
+
+  /** Starts a snapshot: its regions are then added with addRegionAt. */
+  setColumns(starts: Float64Array, ends: Float64Array, samples: Float64Array, ages: Float64Array, passed: Float64Array | undefined, passedFrom: number, units: Intervals | null): void {
+    this.cStarts = starts;
+    this.cEnds = ends;
+    this.cSamples = samples;
+    this.cAges = ages;
+    this.cPassed = passed;
+    this.cPassedFrom = passedFrom;
+    this.units = units;
+  }
+
+  /**
+   * addRegion for region i of the columns set by setColumns, with the units damo's record
+   * filter gave it. The common cases (the region is new, or inside one kept region) end
+   * here; only the parts of a region outside the kept one it overlaps go through addRegion.
+   */
+  addRegionAt(i: number): void {
+    const start = this.cStarts[i] as number;
+    const end = this.cEnds[i] as number;
+    const samples = this.cSamples[i] as number;
     const r = this.firstOverlapping(start, end);
-    if (r === undefined) {
-      const last = this.list[this.list.length - 1];
-      if (last !== undefined && start < last.end) this.sorted = false;
-      this.list.push({ start, end, samples, age, passed, percent, usec, add: 0, addEpoch: -1 });
+    if (r < 0) {
+      const age = this.cAges[i] as number;
+      const passed = this.cPassed === undefined ? NaN : (this.cPassed[i - this.cPassedFrom] as number);
+      const iv = this.units;
+      this.pushRegion(start, end, samples, age, passed, iv === null ? NaN : accessPercent(samples, iv), iv === null ? NaN : age * iv.aggrUs);
       return;
     }
-    if (r.addEpoch !== this.epoch) {
-      r.addEpoch = this.epoch;
-      r.add = samples;
-      this.raised.push(r);
-    } else r.add = Math.max(r.add, samples);
-    const rStart = r.start;
-    const rEnd = r.end;
+    this.raise(r, samples);
+    if ((this.starts[r] as number) <= start && end <= (this.ends[r] as number)) return;
+    const passed = this.cPassed === undefined ? NaN : (this.cPassed[i - this.cPassedFrom] as number);
+    this.addParts(r, start, end, samples, this.cAges[i] as number, passed);
+  }
+
+  private pushRegion(start: number, end: number, samples: number, age: number, passed: number, percent: number, usec: number): void {
+    const n = this.n;
+    if (n > 0 && start < (this.ends[n - 1] as number)) this.sorted = false;
+    if (n === this.starts.length) this.grow();
+    this.starts[n] = start;
+    this.ends[n] = end;
+    this.samples[n] = samples;
+    this.ages[n] = age;
+    this.passed[n] = passed;
+    this.percent[n] = percent;
+    this.usec[n] = usec;
+    this.addEpoch[n] = -1;
+    this.n = n + 1;
+  }
+
+  private grow(): void {
+    const n = this.n;
+    this.starts = grown(this.starts, n);
+    this.ends = grown(this.ends, n);
+    this.samples = grown(this.samples, n);
+    this.ages = grown(this.ages, n);
+    this.passed = grown(this.passed, n);
+    this.percent = grown(this.percent, n);
+    this.usec = grown(this.usec, n);
+    this.add = grown(this.add, n);
+    this.addEpoch = grown(this.addEpoch, n);
+    this.raised = grown(this.raised, this.nrRaised);
+  }
+
+  /** Region `r` takes the snapshot's nr_accesses for the region overlapping it (the maximum of those). */
+  private raise(r: number, samples: number): void {
+    if (this.addEpoch[r] !== this.epoch) {
+      this.addEpoch[r] = this.epoch;
+      this.add[r] = samples;
+      // Each region is raised at most once per snapshot, so `raised` never holds more than n.
+      this.raised[this.nrRaised++] = r;
+    } else this.add[r] = Math.max(this.add[r] as number, samples);
+  }
+
+  /** The parts of [start, end) before and after region `r`, which it overlaps, added as regions. */
+  private addParts(r: number, start: number, end: number, samples: number, age: number, passed: number): void {
+    const rStart = this.starts[r] as number;
+    const rEnd = this.ends[r] as number;
     // Both parts' shares are of the whole region, as damo computes them before adding either.
     const size = end - start;
     const passedBefore = start < rStart ? passedShare(passed, size, rStart - start) : 0;
     const passedAfter = rEnd < end ? passedShare(passed, size, end - rEnd) : 0;
-    // Parts are new region objects, in samples only (damo's record filter never saw them).
-    if (start < rStart) this.addRegion(start, rStart, samples, age, passedBefore, NaN, NaN);
-    if (rEnd < end) this.addRegion(rEnd, end, samples, age, passedAfter, NaN, NaN);
+    // Parts are new regions, in samples only (damo's record filter never saw them).
+    if (start < rStart) this.addRegion(start, rStart, samples, age, passedBefore);
+    if (rEnd < end) this.addRegion(rEnd, end, samples, age, passedAfter);
+  }
+
+  /**
+   * damo `add_region`: a region overlapping kept ones raises each of them by its
+   * nr_accesses (the maximum over this snapshot's overlapping regions); its parts outside
+   * them are added as regions of their own, with no record-filter units.
+   */
+  private addRegion(start: number, end: number, samples: number, age: number, passed: number): void {
+    const r = this.firstOverlapping(start, end);
+    if (r < 0) {
+      this.pushRegion(start, end, samples, age, passed, NaN, NaN);
+      return;
+    }
+    this.raise(r, samples);
+    this.addParts(r, start, end, samples, age, passed);
   }
 
   /** Applies what the snapshot just added raised, and starts the next one. */
   endSnapshot(): void {
-    for (const r of this.raised) r.samples += r.add;
-    this.raised.length = 0;
+    const samples = this.samples;
+    const add = this.add;
+    for (let k = 0; k < this.nrRaised; k++) {
+      const r = this.raised[k] as number;
+      samples[r] = (samples[r] as number) + (add[r] as number);
+    }
+    this.nrRaised = 0;
     this.epoch++;
     this.hint = 0;
     this.hintStart = -Infinity;
@@ -140,6 +251,7 @@ class AggRegions {
 /**
  * damo `aggregate_snapshots` of one target's window, built a snapshot at a time (so a
  * column batch's memory need not outlive the batch): one snapshot spanning the window.
+ * One per target, empty again after each window (finish()).
  */
 class WindowAggregation {
   private readonly agg = new AggRegions();
@@ -166,20 +278,8 @@ class WindowAggregation {
     this.endNs = endNs;
     if (passed !== undefined) this.hasPassed = true;
     const agg = this.agg;
-    const iv = this.units;
-    for (let i = from; i < to; i++) {
-      const nr = nrAccesses[i] as number;
-      const age = ages[i] as number;
-      agg.addRegion(
-        starts[i] as number,
-        ends[i] as number,
-        nr,
-        age,
-        passed === undefined ? NaN : (passed[i - from] as number),
-        iv === null ? NaN : accessPercent(nr, iv),
-        iv === null ? NaN : age * iv.aggrUs,
-      );
-    }
+    agg.setColumns(starts, ends, nrAccesses, ages, passed, from, this.units);
+    for (let i = from; i < to; i++) agg.addRegionAt(i);
     agg.endSnapshot();
   }
 
@@ -187,33 +287,31 @@ class WindowAggregation {
     this.add(s.startNs, s.endNs, s.starts, s.ends, s.nrAccesses, s.ages, 0, s.starts.length, s.szFilterPassed);
   }
 
+  /** The window's snapshot; the window is empty again after. */
   finish(): Snapshot {
-    const regions = this.agg.list;
-    const n = regions.length;
+    const a = this.agg;
+    const n = a.n;
     const out: Snapshot = {
       targetIndex: this.targetIndex,
       startNs: this.startNs,
       endNs: this.endNs,
-      starts: new Float64Array(n),
-      ends: new Float64Array(n),
-      nrAccesses: new Float64Array(n),
-      ages: new Float64Array(n),
+      starts: a.starts.slice(0, n),
+      ends: a.ends.slice(0, n),
+      nrAccesses: a.samples.slice(0, n),
+      ages: a.ages.slice(0, n),
     };
-    if (this.hasPassed) out.szFilterPassed = new Float64Array(n);
+    if (this.hasPassed) out.szFilterPassed = a.passed.slice(0, n).map((v) => (Number.isNaN(v) ? 0 : v));
     if (this.units !== null) {
-      out.nrAccessesPercent = Float64Array.from(regions, (r) => r.percent);
-      out.ageUsec = Float64Array.from(regions, (r) => r.usec);
+      out.nrAccessesPercent = a.percent.slice(0, n);
+      out.ageUsec = a.usec.slice(0, n);
     }
     let total = 0;
-    regions.forEach((r, i) => {
-      out.starts[i] = r.start;
-      out.ends[i] = r.end;
-      out.nrAccesses[i] = r.samples;
-      out.ages[i] = r.age;
-      if (out.szFilterPassed !== undefined) out.szFilterPassed[i] = Number.isNaN(r.passed) ? 0 : r.passed;
-      total += r.end - r.start;
-    });
+    for (let i = 0; i < n; i++) total += (out.ends[i] as number) - (out.starts[i] as number);
     out.totalBytes = total;
+    a.reset();
+    this.startNs = NaN;
+    this.endNs = NaN;
+    this.hasPassed = false;
     return out;
   }
 }
@@ -239,6 +337,7 @@ function withFilterUnits(s: Snapshot, iv: Intervals | null): Snapshot {
 interface TargetAdjustState {
   filter: { nrBeforeIdx: number };
   nrSeen: number;
+  /** Created at the target's first snapshot after the skip; reused for each window. */
   window: WindowAggregation | null;
 }
 
@@ -257,7 +356,6 @@ function addColumns(c: SnapshotColumns, stateOf: (t: number) => TargetAdjustStat
     w.add(c.startNs[k] as number, endNs, c.starts, c.ends, c.nrAccesses, c.ages, c.offsets[k] as number, c.offsets[k + 1] as number, c.extras?.[k]?.szFilterPassed);
     if (endNs - w.firstStartNs >= windowNs) {
       done.push(w.finish());
-      st.window = null;
     }
   }
 }
@@ -320,7 +418,6 @@ async function* adjustedSnapshots(src: TraceSource, r: AdjustRequest): AsyncGene
     w.addSnapshot(s);
     if (s.endNs - w.firstStartNs >= windowNs) {
       yield w.finish();
-      st.window = null;
     }
   }
 }
