@@ -234,7 +234,16 @@ export interface TraceSource {
    * reports use it when present and fall back to snapshots() otherwise.
    */
   snapshotColumns?(): AsyncIterable<SnapshotColumns>;
+  /**
+   * The same pass as snapshotColumns() without the regions: each snapshot's target, times
+   * and number of regions. Offered by damo-ts traces, which can then skip the regions'
+   * bytes instead of decoding them; for reports that need the counts alone.
+   */
+  snapshotCounts?(): AsyncIterable<SnapshotCounts>;
 }
+
+/** A batch of snapshots' shapes: SnapshotColumns less the regions (offsets give their numbers). */
+export type SnapshotCounts = Pick<SnapshotColumns, 'count' | 'targetIndex' | 'startNs' | 'endNs' | 'offsets'>;
 
 /**
  * Snapshots in columns: snapshot k has target targetIndex[k], times [startNs[k], endNs[k])

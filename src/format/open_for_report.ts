@@ -95,6 +95,10 @@ export async function openForReport(io: CliIO, path: string, options: OpenForRep
   if (columns !== undefined) {
     opened.snapshotColumns = () => afterPass(interruptible(columns()), printNewWarnings);
   }
+  const counts = source.snapshotCounts?.bind(source);
+  if (counts !== undefined) {
+    opened.snapshotCounts = () => afterPass(interruptible(counts()), printNewWarnings);
+  }
   return opened;
 }
 

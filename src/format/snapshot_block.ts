@@ -369,6 +369,19 @@ function readVarint(raw: Uint8Array, pos: number): number {
  * Decodes `n` varints at `pos` into out[at, at + n); returns the position after them. The
  * one- and two-byte cases (nearly every value) are inline.
  */
+/**
+ * The position after `m` varints from `pos`, or past the end of `raw` when it ends first
+ * (the caller's end check then names the damage).
+ */
+function skipVarints(raw: Uint8Array, pos: number, m: number): number {
+  const end = raw.length;
+  while (m > 0) {
+    if (pos >= end) return end + 1;
+    if ((raw[pos++] as number) < 0x80) m--;
+  }
+  return pos;
+}
+
 function readColumn(raw: Uint8Array, pos: number, out: Float64Array, at: number, n: number): number {
   for (let i = at; i < at + n; i++) {
     const b = raw[pos] as number;
@@ -407,6 +420,12 @@ export function decodeSnapshots(raw: Uint8Array, count: number, nrRegions: numbe
  * batch once the arrays fit the largest one.
  */
 export class ColumnBuffers {
+  /**
+   * Decode the snapshots' shapes only (SnapshotCounts): the regions' bytes are skipped, and
+   * a batch's region columns are empty.
+   */
+  constructor(readonly countsOnly = false) {}
+
   regions = new Float64Array(0);
   /** startNs, endNs and totalBytes of each snapshot. */
   times = new Float64Array(0);
@@ -416,7 +435,7 @@ export class ColumnBuffers {
 
   /** Room for `count` snapshots of `nrRegions` regions in all (grown, never shrunk). */
   fit(count: number, nrRegions: number): void {
-    if (this.regions.length < nrRegions * 4) this.regions = new Float64Array(Math.max(nrRegions * 4, this.regions.length * 2));
+    if (!this.countsOnly && this.regions.length < nrRegions * 4) this.regions = new Float64Array(Math.max(nrRegions * 4, this.regions.length * 2));
     if (this.times.length < count * 3) this.times = new Float64Array(Math.max(count * 3, this.times.length * 2));
     if (this.ints.length < count * 2 + 1) this.ints = new Uint32Array(Math.max(count * 2 + 1, this.ints.length * 2));
   }
@@ -439,11 +458,13 @@ export function decodeColumns(raw: Uint8Array, count: number, nrRegions: number,
   let pos = 0;
   const b = into ?? new ColumnBuffers();
   b.fit(count, nrRegions);
+  const countsOnly = b.countsOnly;
   const store = b.regions;
-  const allStarts = store.subarray(0, nrRegions);
-  const allEnds = store.subarray(nrRegions, nrRegions * 2);
-  const allNrAccesses = store.subarray(nrRegions * 2, nrRegions * 3);
-  const allAges = store.subarray(nrRegions * 3, nrRegions * 4);
+  const perColumn = countsOnly ? 0 : nrRegions;
+  const allStarts = store.subarray(0, perColumn);
+  const allEnds = store.subarray(perColumn, perColumn * 2);
+  const allNrAccesses = store.subarray(perColumn * 2, perColumn * 3);
+  const allAges = store.subarray(perColumn * 3, perColumn * 4);
   const startNsOf = b.times.subarray(0, count);
   const endNsOf = b.times.subarray(count, count * 2);
   const totalBytesOf = b.times.subarray(count * 2, count * 3);
@@ -489,47 +510,52 @@ export function decodeColumns(raw: Uint8Array, count: number, nrRegions: number,
     const nrGaps = readVarint(raw, pos);
     pos = cursor;
     if (nrGaps > n) corrupt('snapshot has more gaps than regions');
-    const gaps = nrGaps > 0 ? b.fitGaps(nrGaps) : b.gaps;
-    let gi = 0;
-    for (let g = 0; g < nrGaps; g++) {
-      const tag = readVarint(raw, pos);
-      gi += Math.floor(tag / 2);
-      if (gi >= n || (g > 0 && tag < 2)) corrupt('snapshot gap index out of range');
-      const mag = readVarint(raw, cursor) * unit;
-      pos = cursor;
-      gaps[2 * g] = gi;
-      gaps[2 * g + 1] = tag % 2 === 1 ? -mag : mag;
-    }
-    // Then the sizes, which turn into addresses as they are read.
-    let nextGap = nrGaps > 0 ? (gaps[0] as number) : -1;
-    let g = 0;
     let prevEnd = 0;
-    for (let i = 0; i < n; i++) {
-      let start = prevEnd;
-      if (i === nextGap) {
-        start += gaps[2 * g + 1] as number;
-        g++;
-        nextGap = g < nrGaps ? (gaps[2 * g] as number) : -1;
+    if (countsOnly) {
+      // Two varints per gap, then one per region for the sizes, the nr_accesses and the ages.
+      pos = skipVarints(raw, pos, 2 * nrGaps + n * (flags & F_AGES ? 3 : 2));
+    } else {
+      const gaps = nrGaps > 0 ? b.fitGaps(nrGaps) : b.gaps;
+      let gi = 0;
+      for (let g = 0; g < nrGaps; g++) {
+        const tag = readVarint(raw, pos);
+        gi += Math.floor(tag / 2);
+        if (gi >= n || (g > 0 && tag < 2)) corrupt('snapshot gap index out of range');
+        const mag = readVarint(raw, cursor) * unit;
+        pos = cursor;
+        gaps[2 * g] = gi;
+        gaps[2 * g + 1] = tag % 2 === 1 ? -mag : mag;
       }
-      let v = raw[pos] as number;
-      if (v < 0x80) pos += 1;
-      else {
-        const v2 = raw[pos + 1] as number;
-        if (v2 < 0x80) {
-          v = (v & 0x7f) | (v2 << 7);
-          pos += 2;
-        } else {
-          v = readVarint(raw, pos);
-          pos = cursor;
+      // Then the sizes, which turn into addresses as they are read.
+      let nextGap = nrGaps > 0 ? (gaps[0] as number) : -1;
+      let g = 0;
+      for (let i = 0; i < n; i++) {
+        let start = prevEnd;
+        if (i === nextGap) {
+          start += gaps[2 * g + 1] as number;
+          g++;
+          nextGap = g < nrGaps ? (gaps[2 * g] as number) : -1;
         }
+        let v = raw[pos] as number;
+        if (v < 0x80) pos += 1;
+        else {
+          const v2 = raw[pos + 1] as number;
+          if (v2 < 0x80) {
+            v = (v & 0x7f) | (v2 << 7);
+            pos += 2;
+          } else {
+            v = readVarint(raw, pos);
+            pos = cursor;
+          }
+        }
+        prevEnd = start + v * unit;
+        allStarts[used + i] = start;
+        allEnds[used + i] = prevEnd;
       }
-      prevEnd = start + v * unit;
-      allStarts[used + i] = start;
-      allEnds[used + i] = prevEnd;
+      pos = readColumn(raw, pos, allNrAccesses, used, n);
+      if (flags & F_AGES) pos = readColumn(raw, pos, allAges, used, n);
+      else allAges.fill(-1, used, used + n);
     }
-    pos = readColumn(raw, pos, allNrAccesses, used, n);
-    if (flags & F_AGES) pos = readColumn(raw, pos, allAges, used, n);
-    else allAges.fill(-1, used, used + n);
     const extraFlags = flags & ~(F_AGES | F_RAW_TIMES);
     if (extraFlags === F_TOTAL_BYTES) {
       // The one extra of damo's files: a column, not an object per snapshot.

@@ -18,6 +18,7 @@ import {
   type SchemeStatsRecord,
   type Snapshot,
   type SnapshotColumns,
+  type SnapshotCounts,
   snapshotOfColumns,
   type TraceEvent,
   type TraceHeader,
@@ -257,12 +258,12 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
    * The hot path of every report: one pass over the snapshot frames, a block's snapshots
    * at a time; records() handles (and validates) everything else.
    */
-  async function* columnBatches(reuse: boolean): AsyncGenerator<SnapshotColumns> {
+  async function* columnBatches(reuse: boolean, countsOnly = false): AsyncGenerator<SnapshotColumns> {
     // Batches handed out as columns live until the next one (SnapshotColumns), so they share
     // memory; those cut into snapshots for snapshots() must not (a consumer may keep them).
     const inflater = new SegmentInflater();
     try {
-      yield* columnBatchesWith(inflater, reuse ? new ColumnBuffers() : undefined);
+      yield* columnBatchesWith(inflater, reuse || countsOnly ? new ColumnBuffers(countsOnly) : undefined);
     } finally {
       inflater.close();
     }
@@ -373,6 +374,8 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
       return drain(columnBatches(false));
     },
     snapshotColumns: () => columnBatches(true),
+    // Batches whose region columns are empty: typed as SnapshotCounts, so nothing reads them.
+    snapshotCounts: (): AsyncIterable<SnapshotCounts> => columnBatches(true, true),
     trailer: () => lastTrailer,
   };
 }

@@ -6,7 +6,7 @@
  * every record is printed on its own (no collapsing, unlike wss).
  */
 import { pyInt, percentileIndex } from '../core/fmt.js';
-import { nrRegionsOf, type SnapshotColumns, type TraceSource } from '../core/model.js';
+import { nrRegionsOf, type SnapshotCounts, type TraceSource } from '../core/model.js';
 import { perTargetValues } from '../core/trace_walk.js';
 import { exactMean } from './records.js';
 
@@ -24,7 +24,8 @@ export interface NrRegionsDist {
 }
 
 export async function nrRegionsDists(src: TraceSource, opts: NrRegionsOptions): Promise<NrRegionsDist[]> {
-  const perTarget = src.snapshotColumns !== undefined && src.snapshotsOfTarget === undefined ? await perTargetNrRegions(src) : await perTargetValues(src, nrRegionsOf);
+  const batches = src.snapshotsOfTarget === undefined ? (src.snapshotCounts ?? src.snapshotColumns) : undefined;
+  const perTarget = batches !== undefined ? await perTargetNrRegions(batches.call(src), src.header.targets.length) : await perTargetValues(src, nrRegionsOf);
   return perTarget.map((list, t) => {
     const values = Float64Array.from(list.slice(NR_REGIONS_SKIP));
     if (opts.sortBy === 'size') values.sort();
@@ -32,10 +33,10 @@ export async function nrRegionsDists(src: TraceSource, opts: NrRegionsOptions): 
   });
 }
 
-/** perTargetValues(src, nrRegionsOf) through the column batches. */
-async function perTargetNrRegions(src: TraceSource): Promise<number[][]> {
-  const out: number[][] = src.header.targets.map(() => []);
-  for await (const c of (src.snapshotColumns as () => AsyncIterable<SnapshotColumns>)()) {
+/** perTargetValues(src, nrRegionsOf) through batches of snapshot shapes (columns, or counts alone). */
+async function perTargetNrRegions(batches: AsyncIterable<SnapshotCounts>, nrTargets: number): Promise<number[][]> {
+  const out: number[][] = Array.from({ length: nrTargets }, () => []);
+  for await (const c of batches) {
     for (let k = 0; k < c.count; k++) {
       const t = c.targetIndex[k] as number;
       while (out.length <= t) out.push([]);

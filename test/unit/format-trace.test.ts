@@ -11,6 +11,7 @@ import { type DamosFilterInfo, type Snapshot, snapshotCopyOfColumns, type TraceH
 import {
   ByteSink,
   codeSnapshot,
+  ColumnBuffers,
   decodeColumns,
   newTimeContext,
   SEGMENT_MAX_SNAPSHOTS,
@@ -172,6 +173,71 @@ describe('trace writer and reader', () => {
     const garbled = raw.slice();
     garbled[without.length + 1] = 0x0f; // a field tag of wire type 7, which protobuf has not
     expect(() => decodeColumns(garbled, 1, 2, newTimeContext())).toThrow(DamoError);
+  });
+
+  it("decodes snapshots' shapes alone (countsOnly) as the full decode gives them, and finds the same damage", () => {
+    const page = 4096;
+    const big = 2 ** 46;
+    const snap = (targetIndex: number, startNs: number, endNs: number, bounds: Array<[number, number]>, more: Partial<Snapshot> = {}, withAges = true): Snapshot => ({
+      targetIndex,
+      startNs,
+      endNs,
+      starts: Float64Array.from(bounds, (b) => b[0]),
+      ends: Float64Array.from(bounds, (b) => b[1]),
+      nrAccesses: Float64Array.from(bounds, (_, i) => (i * 37) % 300),
+      ages: Float64Array.from(bounds, (_, i) => (withAges ? i * 1000 : -1)),
+      ...more,
+    });
+    const snaps: Snapshot[] = [
+      // Contiguous, then gaps back and forth; sizes of one to three varint bytes; large addresses.
+      snap(0, 1e9, 1.1e9, [[big, big + page], [big + page, big + 300 * page], [big + 2 ** 30, big + 2 ** 30 + page], [page, 2 * page]]),
+      snap(1, 1.1e9, 1.2e9, [], { totalBytes: 0 }),
+      // No ages; a total_bytes; filter results; a non-integral time.
+      snap(0, 1.2e9 + 0.5, 1.3e9, [[0, page], [page, 70000 * page]], { totalBytes: 70000 * page, szFilterPassed: Float64Array.of(page, 0) }, false),
+      snap(1, 1.3e9, 1.31e9, [[page, 2 * page], [2 * page, 9 * page], [20 * page, 21 * page]], {}, false),
+      snap(2, 1.31e9, 1.4e9, [[page * 3, page * 5]], { sampleIntervalUs: 5000, damosStats: { nrTried: 1, szTriedBytes: 2, nrApplied: 3, szAppliedBytes: 4, szOpsFilterPassedBytes: 5, qtExceeds: 6, nrSnapshots: 7, maxNrSnapshots: 8 } }),
+    ];
+    const sink = new ByteSink();
+    const ctx = newTimeContext();
+    for (const s of snaps) codeSnapshot(s, ctx, sink);
+    const raw = Uint8Array.from(sink.view());
+    const nrRegions = snaps.reduce((n, s) => n + s.starts.length, 0);
+    const full = decodeColumns(raw, snaps.length, nrRegions, newTimeContext());
+    const counts = decodeColumns(raw, snaps.length, nrRegions, newTimeContext(), new ColumnBuffers(true));
+    for (const key of ['count', 'targetIndex', 'startNs', 'endNs', 'offsets'] as const) expect(counts[key]).toEqual(full[key]);
+    expect([...counts.offsets]).toEqual([0, 4, 4, 6, 9, 10]);
+    expect(counts.starts.length).toBe(0);
+    // Cut short anywhere, or told of more regions than there are: the same errors as the full decode.
+    for (const cut of [1, 5, raw.length - 1]) {
+      expect(() => decodeColumns(raw.subarray(0, cut), snaps.length, nrRegions, newTimeContext())).toThrow(DamoError);
+      expect(() => decodeColumns(raw.subarray(0, cut), snaps.length, nrRegions, newTimeContext(), new ColumnBuffers(true))).toThrow(DamoError);
+    }
+    expect(() => decodeColumns(raw, snaps.length, nrRegions + 1, newTimeContext(), new ColumnBuffers(true))).toThrow(DamoError);
+  });
+
+  it('a trace offers the counts of its snapshots alone, block runs and damaged blocks alike', async () => {
+    const path = tmpPath();
+    const spec = { nrSnapshots: 700, nrRegionsPerSnapshot: 18, nrTargets: 2 };
+    writeTrace(path, syntheticHeader(spec), syntheticSnapshots(spec));
+    const shapes = async (trace: ProtobufTrace, counts: boolean): Promise<number[][]> => {
+      const out: number[][] = [];
+      const batches = counts ? trace.snapshotCounts?.() : trace.snapshotColumns?.();
+      for await (const c of batches ?? []) for (let k = 0; k < c.count; k++) out.push([c.targetIndex[k] as number, c.startNs[k] as number, (c.offsets[k + 1] as number) - (c.offsets[k] as number)]);
+      return out;
+    };
+    const trace = await openProtobufTrace(path, { strict: true });
+    const want = await shapes(trace, false);
+    expect(want.length).toBe(700);
+    expect(await shapes(trace, true)).toEqual(want);
+    // A flipped byte inside a block: both passes lose the same snapshots.
+    const bytes = readFileSync(path);
+    const at = Math.floor(bytes.length / 2);
+    bytes[at] = (bytes[at] as number) ^ 0xff;
+    writeFileSync(path, bytes);
+    const damaged = await openProtobufTrace(path, { strict: false });
+    const left = await shapes(damaged, false);
+    expect(left.length).toBeLessThan(700);
+    expect(await shapes(damaged, true)).toEqual(left);
   });
 
   it('a header without the version 4 fields reads without them', async () => {

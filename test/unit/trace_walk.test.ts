@@ -14,6 +14,9 @@ import type { CliIO } from '../../src/core/io.js';
 import { columnsOfSnapshots, emptyHeader, snapshotFromRegions, type Snapshot, type TraceSource } from '../../src/core/model.js';
 import { forEachSnapshot, forEachSnapshotOfTarget, forEachSpan, perTargetValues, targetSnapshots } from '../../src/core/trace_walk.js';
 import { openForReport } from '../../src/format/open_for_report.js';
+import { syntheticHeader, syntheticSnapshots } from '../../src/format/synthetic.js';
+import { TraceWriter } from '../../src/format/trace_writer.js';
+import { NR_REGIONS_SKIP, nrRegionsDists } from '../../src/report/nr_regions.js';
 import { WSS_DEFAULTS, wssDists } from '../../src/report/wss.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'damo-trace-walk-'));
@@ -81,6 +84,27 @@ describe('per-target walks', () => {
     expect(seen).toEqual([0, 1e6, 2e6, 0, 0, 0]);
     const dists = await wssDists(src, { ...WSS_DEFAULTS, excludeSamples: 0, perTarget: true });
     expect(dists.map((d) => Array.from(d.values))).toEqual([[4096, 4096, 4096], [8192, 8192, 8192]]);
+  });
+});
+
+describe('counts alone', () => {
+  it('a damo-ts trace opened for a report offers its snapshot counts, and report nr_regions reads those', async () => {
+    const path = join(dir, 'counts.damo');
+    const spec = { nrSnapshots: 100, nrRegionsPerSnapshot: 7, nrTargets: 2 };
+    const w = TraceWriter.create(path, syntheticHeader(spec));
+    for (const s of syntheticSnapshots(spec)) w.writeSnapshot(s);
+    w.close('done');
+    const src = await openForReport(io(), path, { strict: true });
+    expect(src.snapshotCounts).toBeTypeOf('function');
+    const opts = { percentiles: [0, 50, 100], sortBy: 'time' as const };
+    // The snapshot objects' pass, the reference.
+    const want = await nrRegionsDists({ path, header: src.header, warnings: [], trailer: () => null, snapshots: () => src.snapshots() }, opts);
+    expect(want.map((d) => d.values.length)).toEqual([50 - NR_REGIONS_SKIP, 50 - NR_REGIONS_SKIP]);
+    const fail = (): never => {
+      throw new Error('not this pass');
+    };
+    const got = await nrRegionsDists({ ...src, snapshots: fail, snapshotColumns: fail }, opts);
+    expect(got).toEqual(want);
   });
 });
 
