@@ -28,6 +28,26 @@ MIN_AGE=${ACC_MIN_AGE:-2s}
 # Kernel cases only: the native engine keeps sampling while process_madvise runs on a worker
 # thread (src/schemes/online_native.ts), so it loses no aggregation to paging out.
 PAGEOUT_THROUGHPUT=${ACC_PAGEOUT_THROUGHPUT:-10M}
+# The guest's kernel.randomize_va_space for the workloads (ACC_RANDOMIZE_VA_SPACE; default:
+# the kernel's 2). With 2, each run's heap starts a random 0-1 GiB above the program
+# (arch_randomize_brk), and DAMON's first region spans that gap, so the region size limit
+# (damon_region_sz_limit: monitored span / min_nr_regions) and thus which regions cover
+# [vvar] differ between the recorded run and the schemes run (docs/ACCURACY.md, "stress with
+# the native engine"). 1 keeps the mmap and stack randomisation but puts the heap right
+# after the program: both runs then have the same layout up to the mmap base.
+VA_SPACE0=$(cat /proc/sys/kernel/randomize_va_space)
+[ -n "${ACC_RANDOMIZE_VA_SPACE:-}" ] && echo "$ACC_RANDOMIZE_VA_SPACE" > /proc/sys/kernel/randomize_va_space
+
+# brk_gap_mib MAPS: MiB between the mapping below [heap] and [heap] in a copy of
+# /proc/PID/maps (the gap arch_randomize_brk leaves); empty when there is no [heap].
+brk_gap_mib() {
+  prev= gap=
+  while read -r range _ _ _ _ name; do
+    case $name in '[heap]') [ -n "$prev" ] && gap=$(( (0x${range%-*} - 0x$prev) >> 20 )); break ;; esac
+    prev=${range#*-}
+  done < "$1"
+  echo "$gap"
+}
 
 jnum() { sed -n "s/.*\"$1\": \([0-9][0-9]*\).*/\1/p" "$2" | head -1; }
 
@@ -37,6 +57,7 @@ for wl in $WORKLOADS; do
     # One recording per workload and engine: the simulator's input.
     app_start "$wl" > "$OUT/$wl-rec-$src.start.log" 2>&1 || { cat "$OUT/$wl-rec-$src.start.log"; result_as "accuracy-sim-$wl-$src" fail reason=workload; app_stop; continue; }
     case $src in kernel) rargs='--source tracefs' ;; native) rargs='--source native --primitive page_idle' ;; esac
+    cat "/proc/$APP_PID/maps" > "$OUT/$wl-rec-$src.maps" 2>/dev/null
     damo record $rargs --monitoring_intervals $INTERVALS -o "$OUT/$wl-$src.data" --timeout "$DUR" "$APP_PID" > "$OUT/$wl-rec-$src.log" 2>&1
     app_stop
     for case_ in $CASES; do
@@ -49,6 +70,7 @@ for wl in $WORKLOADS; do
       src_rc=$?
       app_start "$wl" > "$OUT/$wl-$action-$src.start.log" 2>&1 || { result_as "$name" fail reason=workload; app_stop; continue; }
       case $src in kernel) bargs='--backend sysfs' ;; native) bargs="--backend native --primitive page_idle -o $OUT/$wl-$action-$src.run.data" ;; esac
+      cat "/proc/$APP_PID/maps" > "$OUT/$wl-$action-$src.maps" 2>/dev/null
       in0=$(vmstat_get pswpin); r0=$(rss_kib "$APP_PID"); sh0=$(shmem_kib "$APP_PID")
       rss_sampler "$APP_PID" "$OUT/$wl-$action-$src.rss" &
       sampler=$!
@@ -79,9 +101,12 @@ for wl in $WORKLOADS; do
         m="$m $self"
       fi
       echo "$name: rc=$rc sim_rc=$src_rc rss_kib $r0 -> $r1 shmem_kib $sh0 -> $sh1 swap_kib $sw1 pswpin +$((in1 - in0)): $m"
+      # The heap's randomised offset in the recorded run and in this one (see VA_SPACE0 above).
+      m="$m brk_gap_rec_mib=$(brk_gap_mib "$OUT/$wl-rec-$src.maps") brk_gap_run_mib=$(brk_gap_mib "$OUT/$wl-$action-$src.maps")"
       e=$(kv max_err_pct "$m")
       result_as "$name" "$(pass_if [ "$rc" = 0 -a "$src_rc" = 0 -a "${e:-999}" -le 50 ])" "$m rss_start_mib=$((r0 >> 10)) rss_end_mib=$((r1 >> 10))"
     done
   done
 done
 rm -f "$APP_DB"
+echo "$VA_SPACE0" > /proc/sys/kernel/randomize_va_space
