@@ -36,6 +36,7 @@ import { actionRefusedOnLruVmas } from '../format/madvise_refused.js';
 import { bytesInRanges, clipToRanges, type MappingHistory } from '../format/mappings.js';
 import { DamosCore, regionList, type ApplyRequest, type DamosTarget, type SchemeStats } from './damos.js';
 import type { SchemeIntervals } from './kernel.js';
+import { DEFAULT_MIN_NR_REGIONS, regionLimitFacts, regionLimitNote } from './layout_note.js';
 import { OPS_ACTIONS, describeScheme, hasQuota, isCoreFilter, type DamosAction, type Scheme } from './model.js';
 import { RangeMap } from './rangemap.js';
 import { formatSchemeLine } from './text.js';
@@ -87,6 +88,11 @@ export interface SimulationOptions {
    * r->age once) and apply less than the run did.
    */
   agesIncludeResets?: boolean;
+  /**
+   * The recording's min_nr_regions (its header), for the note on the regions' size limit
+   * (layout_note.ts); default DAMON's 10.
+   */
+  minNrRegions?: number;
 }
 
 export interface ApplyEvent {
@@ -213,6 +219,7 @@ export class SchemesSimulator {
   private readonly resident: ReadonlyMap<number, MappingHistory> | undefined;
   private readonly madviseRefused: ReadonlyMap<number, MappingHistory> | undefined;
   private readonly agesIncludeResets: boolean;
+  private readonly minNrRegions: number;
   /** End of the step being simulated: the mappings in force are those of that time. */
   private stepEndNs = 0;
   private steps = 0;
@@ -241,6 +248,7 @@ export class SchemesSimulator {
     this.resident = opts.resident;
     this.madviseRefused = opts.madviseRefused;
     this.agesIncludeResets = opts.agesIncludeResets === true;
+    this.minNrRegions = opts.minNrRegions ?? DEFAULT_MIN_NR_REGIONS;
     if (this.agesIncludeResets) {
       this.notes.add(
         'the recording was made while the native engine applied these same schemes online, so its ages already hold the ' +
@@ -557,6 +565,7 @@ export class SchemesSimulator {
       return;
     }
     this.steps += 1;
+    if (this.steps === 1) this.noteRegionLimit(snaps);
     // max_nr_accesses of this aggregation, for the merge threshold of age reconstruction
     let maxNr = 0;
     for (const sn of snaps) for (let i = 0; i < sn.nrAccesses.length; i++) maxNr = Math.max(maxNr, sn.nrAccesses[i] ?? 0);
@@ -603,6 +612,18 @@ export class SchemesSimulator {
     this.busyUntilNs = endNs + (pagedOutNow / this.pageoutBytesPerSec) * 1e9;
 
     this.pushTimelinePoint(endNs, prevEndNs, monitored);
+  }
+
+  /**
+   * At the first aggregation: whether sz_applied depends on a layout another run will not
+   * share (layout_note.ts), for vaddr actions that count 0 over gaps.
+   */
+  private noteRegionLimit(snaps: readonly Snapshot[]): void {
+    const mappings = this.mappings;
+    if (mappings === undefined || this.ops !== 'vaddr' || !this.states.some((s) => s.applies)) return;
+    const facts = regionLimitFacts(snaps, (t) => mappings.get(t)?.at(this.stepEndNs), this.minNrRegions);
+    const note = regionLimitNote(facts, this.minNrRegions);
+    if (note !== null) this.notes.add(note);
   }
 
   private monitoredBytes(snaps: readonly Snapshot[]): number {

@@ -77,6 +77,7 @@ export async function runSimulateCommand(io: CliIO, r: SimulateRequest): Promise
     ...(mapped.resident === undefined ? {} : { resident: mapped.resident }),
     ...(mapped.madviseRefused === undefined ? {} : { madviseRefused: mapped.madviseRefused }),
     agesIncludeResets,
+    ...(src.header.nrRegions === null ? {} : { minNrRegions: src.header.nrRegions.min }),
   });
   result.notes.push(mapped.note);
   if (result.nrSnapshots === 0) throw new DamoError('E_FORMAT', `${r.input} has no snapshots to simulate on`);
