@@ -19,7 +19,17 @@ import { sniffFile } from './open.js';
 
 export const RESIDENT_EVENT_KIND = 'resident';
 
-const RECORDED_MEMORY_KINDS: ReadonlySet<string> = new Set([MAPPINGS_EVENT_KIND, RESIDENT_EVENT_KIND, MADVISE_REFUSED_EVENT_KIND]);
+/**
+ * The resident pages, of the same reading, that are not mapped exclusively (pagemap bit 56,
+ * PM_MMAP_EXCLUSIVE, clear): a library's pages that other processes map too, pages a
+ * forked child still shares with its parent. MADV_PAGEOUT and MADV_COLD leave them alone
+ * (`madvise_cold_or_pageout_pte_range()` in mm/madvise.c skips a folio when
+ * `folio_likely_mapped_shared()`), so simulate does not count them as paged out or
+ * deactivated. Written with each `resident` event whose shared pages changed.
+ */
+export const RESIDENT_SHARED_EVENT_KIND = 'resident-shared';
+
+const RECORDED_MEMORY_KINDS: ReadonlySet<string> = new Set([MAPPINGS_EVENT_KIND, RESIDENT_EVENT_KIND, RESIDENT_SHARED_EVENT_KIND, MADVISE_REFUSED_EVENT_KIND]);
 
 export interface RecordedMemory {
   /** Per target index: what the process had mapped. */
@@ -33,6 +43,11 @@ export interface RecordedMemory {
    * (format/madvise_refused.ts); empty for recordings made before they were recorded.
    */
   madviseRefused: Map<number, MappingHistory>;
+  /**
+   * Per target index: the resident pages mapped by more than one page table, at each reading
+   * (RESIDENT_SHARED_EVENT_KIND); empty for recordings made before they were recorded.
+   */
+  residentShared: Map<number, MappingHistory>;
 }
 
 /**
@@ -42,7 +57,7 @@ export interface RecordedMemory {
  * resident pages were recorded).
  */
 export async function readRecordedMemory(path: string, strict = false): Promise<RecordedMemory> {
-  const empty: RecordedMemory = { mappings: new Map(), resident: new Map(), nrResidentReadings: new Map(), madviseRefused: new Map() };
+  const empty: RecordedMemory = { mappings: new Map(), resident: new Map(), nrResidentReadings: new Map(), madviseRefused: new Map(), residentShared: new Map() };
   if ((await sniffFile(path)) !== 'protobuf') return empty;
   const { openProtobufTrace } = await import('./trace_reader.js');
   const trace = await openProtobufTrace(path, { strict });
@@ -59,5 +74,6 @@ export async function readRecordedMemory(path: string, strict = false): Promise<
     resident: rangeHistoriesFromEvents(events, RESIDENT_EVENT_KIND),
     nrResidentReadings,
     madviseRefused: rangeHistoriesFromEvents(events, MADVISE_REFUSED_EVENT_KIND),
+    residentShared: rangeHistoriesFromEvents(events, RESIDENT_SHARED_EVENT_KIND),
   };
 }

@@ -3,7 +3,10 @@
  * Reads which pages of a process are resident, from /proc/PID/pagemap, for the `resident`
  * trace event (format/resident.ts). Each 64-bit pagemap entry has bit 63 set when the page
  * is present in memory (readable without privileges; only the frame numbers need
- * CAP_SYS_ADMIN). Only mappings that can hold pages are read: PROT_NONE mappings (guard
+ * CAP_SYS_ADMIN), and bit 56 (PM_MMAP_EXCLUSIVE) when it is present and mapped exactly once
+ * (`pte_to_pagemap_entry()` in fs/proc/task_mmu.c: `folio_precise_page_mapcount() == 1`);
+ * present pages without it are the `resident-shared` event's: MADV_PAGEOUT and MADV_COLD
+ * leave them alone. Only mappings that can hold pages are read: PROT_NONE mappings (guard
  * pages, address-space reservations such as V8's) cannot, and [vsyscall] is outside the
  * user address space.
  *
@@ -29,25 +32,47 @@ export function pageHoldingMappings(mapsText: string): Ranges {
   return mergeRanges(out);
 }
 
+/** Bit 63 of a pagemap entry, in its high 32-bit word: PM_PRESENT. */
+const PM_PRESENT_HI = 0x80000000;
+/** Bit 56 of a pagemap entry, in its high 32-bit word: PM_MMAP_EXCLUSIVE. */
+const PM_MMAP_EXCLUSIVE_HI = 0x01000000;
+
 /**
  * Appends to `out` the runs of present pages among `nr` pagemap entries (as pairs of
- * little-endian 32-bit words) for the pages starting at `startAddr`.
+ * little-endian 32-bit words) for the pages starting at `startAddr`; and to `shared`, when
+ * given, the runs of present pages not mapped exclusively (bit 56 clear: mapped by more than
+ * one page table, e.g. a library's page cache that other processes map too, or no normal
+ * page at all, such as the zero page).
  */
-export function appendPresentRuns(out: Ranges, words: Uint32Array, nr: number, startAddr: number, pageSz: number): void {
+export function appendPresentRuns(out: Ranges, words: Uint32Array, nr: number, startAddr: number, pageSz: number, shared?: Ranges): void {
   let runStart = -1;
+  let sharedStart = -1;
   for (let i = 0; i < nr; i++) {
-    const present = ((words[2 * i + 1] ?? 0) & 0x80000000) !== 0;
+    const hi = words[2 * i + 1] ?? 0;
+    const present = (hi & PM_PRESENT_HI) !== 0;
     if (present && runStart < 0) runStart = i;
     else if (!present && runStart >= 0) {
       out.push([startAddr + runStart * pageSz, startAddr + i * pageSz]);
       runStart = -1;
     }
+    if (shared === undefined) continue;
+    const isShared = present && (hi & PM_MMAP_EXCLUSIVE_HI) === 0;
+    if (isShared && sharedStart < 0) sharedStart = i;
+    else if (!isShared && sharedStart >= 0) {
+      shared.push([startAddr + sharedStart * pageSz, startAddr + i * pageSz]);
+      sharedStart = -1;
+    }
   }
   if (runStart >= 0) out.push([startAddr + runStart * pageSz, startAddr + nr * pageSz]);
+  if (shared !== undefined && sharedStart >= 0) shared.push([startAddr + sharedStart * pageSz, startAddr + nr * pageSz]);
 }
 
-/** The resident pages of `pid` within `ranges`, or null when its pagemap cannot be read. */
-export function readResidentPages(pid: number, ranges: Ranges, pageSz: number): Ranges | null {
+/**
+ * The resident pages of `pid` within `ranges`, or null when its pagemap cannot be read.
+ * When `shared` is given, the resident pages not mapped exclusively are appended to it
+ * (merged).
+ */
+export function readResidentPages(pid: number, ranges: Ranges, pageSz: number, shared?: Ranges): Ranges | null {
   let fd: number;
   try {
     fd = openSync(`/proc/${pid}/pagemap`, 'r');
@@ -57,6 +82,7 @@ export function readResidentPages(pid: number, ranges: Ranges, pageSz: number): 
   const buf = Buffer.alloc(ENTRIES_PER_READ * 8);
   const words = new Uint32Array(buf.buffer, buf.byteOffset, ENTRIES_PER_READ * 2);
   const out: Ranges = [];
+  const sharedRuns: Ranges | undefined = shared === undefined ? undefined : [];
   try {
     for (const [start, end] of ranges) {
       for (let addr = start; addr < end; ) {
@@ -65,7 +91,7 @@ export function readResidentPages(pid: number, ranges: Ranges, pageSz: number): 
         const got = readSync(fd, buf, 0, nr * 8, (addr / pageSz) * 8);
         const nrGot = Math.floor(got / 8);
         if (nrGot === 0) break;
-        appendPresentRuns(out, words, nrGot, addr, pageSz);
+        appendPresentRuns(out, words, nrGot, addr, pageSz, sharedRuns);
         addr += nrGot * pageSz;
       }
     }
@@ -74,6 +100,7 @@ export function readResidentPages(pid: number, ranges: Ranges, pageSz: number): 
   } finally {
     closeSync(fd);
   }
+  if (shared !== undefined && sharedRuns !== undefined) shared.push(...mergeRanges(sharedRuns));
   return mergeRanges(out);
 }
 

@@ -19,8 +19,8 @@ import type { Snapshot, TraceHeader, TraceTarget } from '../core/model.js';
 import { pageSizeBytes } from '../core/page_size.js';
 import { toolVersion } from '../core/version.js';
 import { MADVISE_REFUSED_EVENT_KIND, parseSmapsRefused } from '../format/madvise_refused.js';
-import { formatMappings, MAPPINGS_EVENT_KIND, parseProcMaps } from '../format/mappings.js';
-import { RESIDENT_EVENT_KIND } from '../format/resident.js';
+import { formatMappings, MAPPINGS_EVENT_KIND, parseProcMaps, type Ranges } from '../format/mappings.js';
+import { RESIDENT_EVENT_KIND, RESIDENT_SHARED_EVENT_KIND } from '../format/resident.js';
 import type { RecordDeps } from './deps.js';
 import { detect, type Detection, type NativeAvailability } from './detect.js';
 import { NoGuardian, type Guardian } from './guardian.js';
@@ -74,7 +74,7 @@ class MonitoringSession implements SessionView {
   /** Per target index, the mappings last written to the trace (format/mappings.ts). */
   private readonly mappingsWritten = new Map<number, string>();
   /** Per target index, the resident pages last written (format/resident.ts) and when the next reading may be. */
-  private readonly residentWritten = new Map<number, string>();
+  private readonly residentWritten = new Map<number, { resident: string; shared: string }>();
   private readonly residentBudgets = new Map<number, ResidentBudget>();
   /**
    * Per target index, for the ranges madvise refuses (format/madvise_refused.ts): the maps
@@ -367,13 +367,19 @@ class MonitoringSession implements SessionView {
     if (budget === undefined) this.residentBudgets.set(s.targetIndex, (budget = new ResidentBudget()));
     const t0 = performance.now();
     if (!budget.due(t0)) return;
-    const resident = readResidentPages(pid, pageHoldingMappings(mapsText), pageSizeBytes());
+    const shared: Ranges = [];
+    const resident = readResidentPages(pid, pageHoldingMappings(mapsText), pageSizeBytes(), shared);
     budget.spent(t0, performance.now());
     if (resident === null) return;
     const message = formatMappings(resident);
-    if (this.residentWritten.get(s.targetIndex) === message) return;
-    this.residentWritten.set(s.targetIndex, message);
+    const sharedMessage = formatMappings(shared);
+    const written = this.residentWritten.get(s.targetIndex);
+    if (written?.resident === message && written.shared === sharedMessage) return;
+    this.residentWritten.set(s.targetIndex, { resident: message, shared: sharedMessage });
+    // A reader takes the latest reading of each kind at a time: both are written at the same
+    // time whenever either changed, so they always describe the same reading.
     output.writeEvent({ timeNs: s.endNs, kind: RESIDENT_EVENT_KIND, message, targetIndex: s.targetIndex });
+    output.writeEvent({ timeNs: s.endNs, kind: RESIDENT_SHARED_EVENT_KIND, message: sharedMessage, targetIndex: s.targetIndex });
   }
 
   private async makeSource(plan: SourcePlan, detection: Detection, pids: number[], paddrRegions: Array<[number, number]> | null): Promise<RecordingSource> {

@@ -21,6 +21,11 @@ export interface MappedBytes {
    * (format/madvise_refused.ts); absent when the recording has none.
    */
   madviseRefused?: Map<number, MappingHistory>;
+  /**
+   * Per target index, the resident pages mapped by more than one page table
+   * (format/resident.ts RESIDENT_SHARED_EVENT_KIND); absent when the recording has none.
+   */
+  residentShared?: Map<number, MappingHistory>;
   /** What the effect figures count, for the report's notes. */
   note: string;
   /** What the effect bytes are: region bytes, mapped bytes, or resident bytes. */
@@ -30,7 +35,7 @@ export interface MappedBytes {
 export async function mappedBytesFor(input: string, header: TraceHeader, ops: DamonOps, strict: boolean): Promise<MappedBytes> {
   const estimate = 'effect bytes are estimates from the trace: a range stays in the state an action put it in until the trace shows it accessed again';
   if (ops === 'paddr') return { note: `${estimate}; physical address ranges count in full`, basis: 'regions' };
-  const { mappings, resident, nrResidentReadings, madviseRefused } = await readRecordedMemory(input, strict);
+  const { mappings, resident, nrResidentReadings, madviseRefused, residentShared } = await readRecordedMemory(input, strict);
   if (mappings.size === 0) {
     return {
       note:
@@ -65,15 +70,21 @@ export async function mappedBytesFor(input: string, header: TraceHeader, ops: Da
   const readings = [...nrResidentReadings.values()];
   const nrReadings = readings.length === 1 ? `${readings[0]} readings` : `${Math.min(...readings)}-${Math.max(...readings)} readings per target`;
   const partialResident = mappings.size > resident.size ? ' (targets without them count mapped bytes)' : '';
+  const sharedNote =
+    residentShared.size > 0
+      ? '; pageout and cold leave pages mapped by other processes too (pagemap bit 56 clear) alone, as the kernel does'
+      : `; ${input} has no record of which resident pages other processes map too (recorded before damo-ts recorded them), ` +
+        'so pageout and cold count them as paged out or deactivated where the kernel leaves them alone';
   return {
     mappings,
     resident,
     ...refusedPart,
+    ...(residentShared.size > 0 ? { residentShared } : {}),
     note:
       `${estimate}; ${szApplied}; effects count only pages that were resident (present in /proc/PID/pagemap) at the ` +
       `recorder's latest reading before each aggregation (${nrReadings} that changed the resident set, taken at most ` +
       `once a second)${partialResident}: an estimate, since pages faulted in or freed between readings are missed, and the ` +
-      'recorded run had no scheme freeing its pages' + partial,
+      'recorded run had no scheme freeing its pages' + sharedNote + partial,
     basis: 'resident',
   };
 }

@@ -80,6 +80,13 @@ export interface SimulationOptions {
    */
   madviseRefused?: ReadonlyMap<number, MappingHistory>;
   /**
+   * Per target index, the resident pages mapped by more than one page table at the
+   * recorder's readings (format/resident.ts RESIDENT_SHARED_EVENT_KIND): pageout and cold
+   * leave them alone, as `madvise_cold_or_pageout_pte_range()` (mm/madvise.c) skips a folio
+   * when `folio_likely_mapped_shared()`. Absent: every resident page is acted on.
+   */
+  residentShared?: ReadonlyMap<number, MappingHistory>;
+  /**
    * The recorded ages already hold the age resets of these schemes' actions: the trace was
    * recorded by the native engine while it applied the same schemes online (`damo schemes
    * -o`), and its snapshots are the very regions and ages its applier decided on, taken
@@ -218,6 +225,7 @@ export class SchemesSimulator {
   private readonly mappings: ReadonlyMap<number, MappingHistory> | undefined;
   private readonly resident: ReadonlyMap<number, MappingHistory> | undefined;
   private readonly madviseRefused: ReadonlyMap<number, MappingHistory> | undefined;
+  private readonly residentShared: ReadonlyMap<number, MappingHistory> | undefined;
   private readonly agesIncludeResets: boolean;
   private readonly minNrRegions: number;
   /** End of the step being simulated: the mappings in force are those of that time. */
@@ -247,6 +255,7 @@ export class SchemesSimulator {
     this.mappings = opts.mappings;
     this.resident = opts.resident;
     this.madviseRefused = opts.madviseRefused;
+    this.residentShared = opts.residentShared;
     this.agesIncludeResets = opts.agesIncludeResets === true;
     this.minNrRegions = opts.minNrRegions ?? DEFAULT_MIN_NR_REGIONS;
     if (this.agesIncludeResets) {
@@ -392,9 +401,12 @@ export class SchemesSimulator {
    * latest reading when the recording has them, else the mapped ones (effect maps then hold
    * only those bytes, so every later removal counts right).
    */
-  private actionPieces(t: number, start: number, end: number): Array<[number, number]> {
+  private actionPieces(t: number, start: number, end: number, s: SimSchemeState): Array<[number, number]> {
     const h = this.resident?.get(t) ?? this.mappings?.get(t);
-    return h === undefined ? [[start, end]] : clipToRanges(h.at(this.stepEndNs), start, end);
+    const pieces: Array<[number, number]> = h === undefined ? [[start, end]] : clipToRanges(h.at(this.stepEndNs), start, end);
+    // Pageout and cold skip the folios other page tables map too (madvise_cold_or_pageout_pte_range).
+    const shared = s.refusable && this.resident?.get(t) !== undefined ? this.residentShared?.get(t) : undefined;
+    return shared === undefined ? pieces : subtractRanges(pieces, clipToRanges(shared.at(this.stepEndNs), start, end));
   }
 
   private recordEffect(t: number, start: number, end: number, s: SimSchemeState): void {
@@ -403,7 +415,7 @@ export class SchemesSimulator {
       this.effectMapOf(t, kind).remove(start, end, (a, b, owner) => this.adjustEffectBytes(owner, a - b));
     };
     if (s.effect !== 'none') {
-      for (const [ps, pe] of this.actionPieces(t, start, end)) {
+      for (const [ps, pe] of this.actionPieces(t, start, end, s)) {
         let already = 0;
         this.effectMapOf(t, s.effect).set(ps, pe, s.index, (a, b, owner) => {
           already += b - a;
@@ -696,6 +708,24 @@ export class SchemesSimulator {
       notes,
     };
   }
+}
+
+/** The parts of `pieces` outside `cut` (both sorted and disjoint). */
+export function subtractRanges(pieces: ReadonlyArray<[number, number]>, cut: ReadonlyArray<[number, number]>): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let j = 0;
+  for (const [a, b] of pieces) {
+    let at = a;
+    while (j < cut.length && (cut[j] as [number, number])[1] <= at) j++;
+    for (let k = j; k < cut.length && at < b; k++) {
+      const [cs, ce] = cut[k] as [number, number];
+      if (cs >= b) break;
+      if (cs > at) out.push([at, cs]);
+      at = Math.max(at, ce);
+    }
+    if (at < b) out.push([at, b]);
+  }
+  return out;
 }
 
 function formatRate(bytesPerSec: number): string {

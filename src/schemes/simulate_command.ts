@@ -76,6 +76,7 @@ export async function runSimulateCommand(io: CliIO, r: SimulateRequest): Promise
     ...(mapped.mappings === undefined ? {} : { mappings: mapped.mappings }),
     ...(mapped.resident === undefined ? {} : { resident: mapped.resident }),
     ...(mapped.madviseRefused === undefined ? {} : { madviseRefused: mapped.madviseRefused }),
+    ...(mapped.residentShared === undefined ? {} : { residentShared: mapped.residentShared }),
     agesIncludeResets,
     ...(src.header.nrRegions === null ? {} : { minNrRegions: src.header.nrRegions.min }),
   });
