@@ -70,13 +70,18 @@ describe('record() with the tracefs source', () => {
     const resident = events.filter((e) => e.kind === 'resident');
     expect(resident.length).toBeGreaterThanOrEqual(1);
     expect(resident[0]?.message).toMatch(/^[0-9a-f]+-[0-9a-f]+( [0-9a-f]+-[0-9a-f]+)*$/);
+    // With each reading, its resident pages that other page tables map too (pagemap bit 56
+    // clear; a forked command shares pages with its parent): written at the same times.
+    const shared = events.filter((e) => e.kind === 'resident-shared');
+    expect(shared.map((e) => e.timeNs)).toEqual(resident.map((e) => e.timeNs));
+    expect(shared[0]?.message).toMatch(/^([0-9a-f]+-[0-9a-f]+( [0-9a-f]+-[0-9a-f]+)*)?$/);
     // And the ranges madvise refuses for pageout/cold (smaps VmFlags, format/madvise_refused.ts):
     // written once at the start (a sleeping command's mappings do not change), in the same
     // message format ([vvar] is VM_PFNMAP on x86_64 hosts; a kernel without it writes none).
     const refused = events.filter((e) => e.kind === 'madvise-refused');
     expect(refused).toHaveLength(1);
     expect(refused[0]?.message).toMatch(/^([0-9a-f]+-[0-9a-f]+( [0-9a-f]+-[0-9a-f]+)*)?$/);
-    const others = events.filter((e) => e.kind !== 'mappings' && e.kind !== 'resident' && e.kind !== 'madvise-refused');
+    const others = events.filter((e) => e.kind !== 'mappings' && e.kind !== 'resident' && e.kind !== 'resident-shared' && e.kind !== 'madvise-refused');
     expect(others.map((e) => e.kind)).toEqual(['start', 'target-exit']);
     expect(others[1]?.message).toBe('the target exited with status 0');
     expectRestored(fake);

@@ -169,7 +169,7 @@ describe('damo schemes through kernel DAMON sysfs', () => {
     const events = recs.flatMap((x) => (x.kind === 'event' ? [x.event] : []));
     // The target's mappings, resident pages and the ranges madvise refuses are recorded too
     // (format/mappings.ts, format/resident.ts, madvise-refused), when it is a live process.
-    const others = events.filter((e) => e.kind !== 'mappings' && e.kind !== 'resident' && e.kind !== 'madvise-refused');
+    const others = events.filter((e) => e.kind !== 'mappings' && e.kind !== 'resident' && e.kind !== 'resident-shared' && e.kind !== 'madvise-refused');
     expect(others.map((e) => e.kind)).toEqual(['start', 'schemes']);
     expect(others[1]?.message).toBe('4K max min 0 40ms max pageout\nmin max min max min max stat');
     const stats = recs.flatMap((x) => (x.kind === 'scheme-stats' ? [x.stats] : []));
