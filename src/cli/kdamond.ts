@@ -14,13 +14,14 @@ import { addDamonParamsOptions, damonParamsFlagsOf, givenDamonParams, intervalsG
 import { AUTOTUNE_INTERVALS_GOAL } from '../core/damon_constants.js';
 import type { IntervalsGoal } from '../core/model.js';
 import { DamoError } from '../core/errors.js';
-import { checkKdamondInterface, kdamondInterfaceOption, optionValue, parseNonNegativeInteger, parsePositiveInteger, type DamonInterface } from './values.js';
+import { checkTuneInterface, debugfsRootOption, kdamondInterfaceOption, optionValue, parseNonNegativeInteger, parsePositiveInteger, type DamonInterface } from './values.js';
 
 interface StartCliOptions extends DamosCliOptions, DamonParamsCliOptions {
   schemes?: string;
   kdamonds?: string;
   damon_interface_DEPRECATED?: DamonInterface;
   sysfs_root: string;
+  debugfs_root: string;
 }
 
 interface TuneCliOptions extends DamosCliOptions, DamonParamsCliOptions {
@@ -86,6 +87,7 @@ export function registerKdamondControl(program: Command, ctx: CommandContext): v
   addDamonParamsOptions(start);
   addDamosOptions(start)
     .addOption(kdamondInterfaceOption())
+    .addOption(debugfsRootOption(DEFAULT_ROOTS.debugfs))
     .addHelpText('after', `
 Examples:
   $ damo start paddr -c '4K max 0 0 10s max pageout quota_sz=100M quota_reset=1s'
@@ -96,20 +98,21 @@ Examples:
   $ damo start --numa_node 0 --damos_action migrate_cold 1 --numa_node 1 --damos_action migrate_hot 0 \\
         --nr_targets 1 1 --nr_schemes 1 1 --nr_ctxs 1 1     # two kdamonds, one per node
   $ damo args damon paddr --format yaml > kdamonds.yaml && damo start --kdamonds kdamonds.yaml
+  $ damo start 1234 --damos_action stat --damon_interface_DEPRECATED debugfs   # Linux 5.15-6.13's debugfs
   $ damo stop`)
     .action(async (args: string[], opts: StartCliOptions) => {
-      checkKdamondInterface(opts.damon_interface_DEPRECATED);
+      const roots = { sysfsRoot: opts.sysfs_root, debugfsRoot: opts.debugfs_root, interface: opts.damon_interface_DEPRECATED };
       if (opts.kdamonds !== undefined) {
         const also = kdamondsConflicts(args, opts);
         if (also.length > 0) throw new DamoError('E_USAGE', `--kdamonds describes every kdamond itself; it cannot be combined with ${also.join(', ')}`, { hint: "put those parameters into the document ('damo args damon' writes one from flags)" });
         const { runStartKdamondsCliCommand } = await import('../record/kdamond/control_command.js');
-        const code = runStartKdamondsCliCommand(ctx.io, { sysfsRoot: opts.sysfs_root, kdamonds: opts.kdamonds, debug: ctx.debug() });
+        const code = runStartKdamondsCliCommand(ctx.io, { ...roots, kdamonds: opts.kdamonds, debug: ctx.debug() });
         if (code !== 0) throw new ExitCode(code);
         return;
       }
       const { runStartCliCommand } = await import('../record/kdamond/control_command.js');
       const schemes = (await schemesOfOptions(opts)) ?? [];
-      const code = runStartCliCommand(ctx.io, { sysfsRoot: opts.sysfs_root, flags: damonParamsFlagsOf(args, opts, schemes), debug: ctx.debug() });
+      const code = runStartCliCommand(ctx.io, { ...roots, flags: damonParamsFlagsOf(args, opts, schemes), debug: ctx.debug() });
       if (code !== 0) throw new ExitCode(code);
     });
 
@@ -144,7 +147,7 @@ Examples:
   $ damo tune --numa_node 0 --damos_action migrate_cold 1 --numa_node 1 --damos_action migrate_hot 0 \\
         --nr_targets 1 1 --nr_schemes 1 1 --nr_ctxs 1 1     # both kdamonds 'damo start' started with the same flags`)
     .action(async (targets: string[], opts: TuneCliOptions) => {
-      checkKdamondInterface(opts.damon_interface_DEPRECATED);
+      checkTuneInterface(opts.damon_interface_DEPRECATED);
       const schemes = opts.schemes?.trim() === '' ? [] : ((await schemesOfOptions(opts)) ?? null);
       if (describesKdamonds(targets, opts)) {
         if (tune.getOptionValueSource('kdamond_index') === 'cli') {
@@ -183,14 +186,14 @@ Examples:
     .option('--force', 'stop and remove every kdamond, whoever started it')
     .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs)
     .addOption(kdamondInterfaceOption())
+    .addOption(debugfsRootOption(DEFAULT_ROOTS.debugfs))
     .addHelpText('after', `
 Examples:
   $ damo stop
   $ damo stop --force        # also kdamonds damo-ts did not start`)
-    .action(async (opts: { force?: boolean; sysfs_root: string; damon_interface_DEPRECATED?: DamonInterface }) => {
-      checkKdamondInterface(opts.damon_interface_DEPRECATED);
+    .action(async (opts: { force?: boolean; sysfs_root: string; debugfs_root: string; damon_interface_DEPRECATED?: DamonInterface }) => {
       const { runStopCliCommand } = await import('../record/kdamond/control_command.js');
-      const code = runStopCliCommand(ctx.io, { sysfsRoot: opts.sysfs_root, force: opts.force === true, debug: ctx.debug() });
+      const code = runStopCliCommand(ctx.io, { sysfsRoot: opts.sysfs_root, debugfsRoot: opts.debugfs_root, interface: opts.damon_interface_DEPRECATED, force: opts.force === true, debug: ctx.debug() });
       if (code !== 0) throw new ExitCode(code);
     });
 }

@@ -380,15 +380,25 @@ export function recordSource(option: string, given: boolean, env: NodeJS.Process
 export const DAMON_INTERFACES = ['sysfs', 'debugfs', 'auto'] as const;
 export type DamonInterface = (typeof DAMON_INTERFACES)[number];
 
-/** `--damon_interface_DEPRECATED` of the commands that drive or read kdamonds through sysfs. */
+/** `--damon_interface_DEPRECATED` of start, stop and report damon. */
 export function kdamondInterfaceOption(): Option {
-  return new Option('--damon_interface_DEPRECATED <interface>', 'accepted for damo compatibility: damo-ts controls kdamonds through sysfs (debugfs is refused)').choices(DAMON_INTERFACES);
+  return new Option(
+    '--damon_interface_DEPRECATED <interface>',
+    "DAMON interface, as in damo: sysfs, debugfs (the deprecated one of Linux 5.15-6.13: one kdamond, one context, the 5.16-era scheme fields), or auto (sysfs when it is there, else debugfs; stop follows what start recorded)",
+  ).choices(DAMON_INTERFACES);
 }
 
-/** damo-ts drives and reads kdamonds through DAMON sysfs only. */
-export function checkKdamondInterface(iface: DamonInterface | undefined): void {
+/** `--debugfs_root`, beside `--damon_interface_DEPRECATED`. */
+export function debugfsRootOption(defaultRoot: string): Option {
+  return new Option('--debugfs_root <dir>', 'DAMON debugfs directory (for --damon_interface_DEPRECATED debugfs)').default(defaultRoot);
+}
+
+/** `damo tune` works through sysfs only: DAMON debugfs refuses every change while it monitors. */
+export function checkTuneInterface(iface: DamonInterface | undefined): void {
   if (iface === 'debugfs') {
-    throw new DamoError('E_USAGE', '--damon_interface_DEPRECATED debugfs: damo start/tune/stop and report damon use DAMON sysfs only', { hint: "drop the option (or give 'sysfs'); 'damo record --source debugfs' records through debugfs" });
+    throw new DamoError('E_UNSUPPORTED', '--damon_interface_DEPRECATED debugfs: damo tune cannot change a kdamond over DAMON debugfs, which refuses (EBUSY) writes to attrs, target_ids, init_regions and schemes while monitoring is on', {
+      hint: "'damo stop' and 'damo start' again with the new parameters, or use DAMON sysfs",
+    });
   }
 }
 

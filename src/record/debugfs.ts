@@ -24,6 +24,7 @@ import type { Guardian } from './guardian.js';
 import { readTrim, type KernelFs } from './kfs.js';
 import { kernelAtLeast } from './detect.js';
 import { toDamoError, type KdamondTarget } from './sysfs.js';
+import { DEBUGFS_PADDR_TARGET_ID, parseDebugfsSchemeStats, type DebugfsSchemeStats } from './debugfs_files.js';
 
 export interface DebugfsPlan {
   ops: Ops;
@@ -33,33 +34,6 @@ export interface DebugfsPlan {
   kernelRelease: string;
   /** Lines for the `schemes` file (the user's schemes), or undefined for none. */
   schemesText?: string;
-}
-
-/** One scheme's statistics as the debugfs `schemes` file shows them. */
-export interface DebugfsSchemeStats {
-  nrTried: number;
-  szTried: number;
-  /** null on 5.16, whose two counters only count tried regions. */
-  nrApplied: number | null;
-  szApplied: number | null;
-  qtExceeds: number | null;
-}
-
-/**
- * Statistics from the `schemes` file: 5.17+ reads 23 fields per line (the 18 written plus
- * nr_tried sz_tried nr_applied sz_applied qt_exceeds), 5.16 reads 20 (stat_count stat_sz,
- * counted for every region the scheme was tried on).
- */
-export function parseDebugfsSchemeStats(text: string): DebugfsSchemeStats[] {
-  return text
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/))
-    .filter((f) => f.length >= 20)
-    .map((f) => {
-      const n = (i: number): number => Number(f[i] ?? 0);
-      if (f.length >= 23) return { nrTried: n(18), szTried: n(19), nrApplied: n(20), szApplied: n(21), qtExceeds: n(22) };
-      return { nrTried: n(18), szTried: n(19), nrApplied: null, szApplied: null, qtExceeds: null };
-    });
 }
 
 interface Saved {
@@ -113,7 +87,7 @@ export class DebugfsMonitor {
     const lines: string[] = [];
     plan.targets.forEach((t, idx) => {
       // init_regions names targets by index from 5.18, by id (pid; 42 for paddr) before.
-      const key = kernelAtLeast(plan.kernelRelease, 5, 18) ? idx : plan.ops === 'paddr' ? 42 : (t.pid ?? 0);
+      const key = kernelAtLeast(plan.kernelRelease, 5, 18) ? idx : plan.ops === 'paddr' ? DEBUGFS_PADDR_TARGET_ID : (t.pid ?? 0);
       for (const [s, e] of t.regions ?? []) lines.push(`${key} ${s} ${e}`);
     });
     if (lines.length > 0 && this.saved.initRegions === undefined) {
@@ -218,13 +192,13 @@ export class DebugfsMonitor {
     return warnings;
   }
 
-  private restoreWrites(): Array<{ path: string; value: string }> {
+  /** The writes that put back what setup() changed, in order (after monitoring is off). */
+  restoreWrites(): Array<{ path: string; value: string }> {
     const s = this.saved;
     if (s === null) return [];
     const out: Array<{ path: string; value: string }> = [];
     if (this.changed.attrs && s.attrs.length > 0) out.push({ path: `${this.root}/attrs`, value: s.attrs });
-    // 42 is the dummy id the kernel shows for a 'paddr' target.
-    if (this.changed.targetIds) out.push({ path: `${this.root}/target_ids`, value: s.targetIds === '42' ? 'paddr\n' : `${s.targetIds}\n` });
+    if (this.changed.targetIds) out.push({ path: `${this.root}/target_ids`, value: s.targetIds === String(DEBUGFS_PADDR_TARGET_ID) ? 'paddr\n' : `${s.targetIds}\n` });
     if (this.changed.initRegions && s.initRegions !== undefined) out.push({ path: `${this.root}/init_regions`, value: `${s.initRegions}\n` });
     if (this.changed.schemes && s.schemes !== undefined) out.push({ path: `${this.root}/schemes`, value: schemesForWrite(s.schemes) });
     return out;

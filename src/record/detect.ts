@@ -158,15 +158,22 @@ export function detectTracefs(deps: DetectDeps): TracefsDetection {
   return det;
 }
 
+/**
+ * The name of the debugfs file that turns monitoring on and off: `monitor_on`, renamed
+ * `monitor_on_DEPRECATED` in the 6.9 cycle; null when `root` is no DAMON debugfs directory.
+ */
+export function debugfsMonitorOnFile(kfs: KernelFs, root: string): string | null {
+  if (!kfs.exists(`${root}/attrs`) || !kfs.exists(`${root}/target_ids`)) return null;
+  if (kfs.exists(`${root}/monitor_on_DEPRECATED`)) return 'monitor_on_DEPRECATED';
+  if (kfs.exists(`${root}/monitor_on`)) return 'monitor_on';
+  return null;
+}
+
 export function detectDebugfs(deps: DetectDeps): DebugfsDetection {
   const { kfs } = deps;
   const root = deps.roots.debugfs;
   const present = kfs.exists(`${root}/attrs`) && kfs.exists(`${root}/target_ids`);
-  let monitorOnFile: string | null = null;
-  if (present) {
-    if (kfs.exists(`${root}/monitor_on_DEPRECATED`)) monitorOnFile = 'monitor_on_DEPRECATED';
-    else if (kfs.exists(`${root}/monitor_on`)) monitorOnFile = 'monitor_on';
-  }
+  const monitorOnFile = debugfsMonitorOnFile(kfs, root);
   const running = monitorOnFile !== null && readTrim(kfs, `${root}/${monitorOnFile}`) === 'on';
   return { root, present: present && monitorOnFile !== null, monitorOnFile, running };
 }

@@ -32,11 +32,16 @@ describe('damo start/tune/stop with damo 3.3.0 options', () => {
     expect(writes).toEqual([`${attrs}/sample_us <- "5000"`, `${attrs}/aggr_us <- "200000"`, `${attrs}/update_us <- "1000000"`, `${k.roots.sysfs}/kdamonds/0/state <- "commit"`]);
   });
 
-  it('refuses --damon_interface_DEPRECATED debugfs on start, tune and stop', async () => {
-    for (const argv of [['start', 'paddr'], ['tune', '--aggr', '100ms'], ['stop']]) {
-      const r = await runMain([...argv, '--damon_interface_DEPRECATED', 'debugfs', '--sysfs_root', join(tmp, 'none')], { DAMO_STATE_DIR: join(tmp, 'none-run') });
-      expect({ argv, code: r.code }).toEqual({ argv, code: 2 });
-      expect(r.stderr).toMatch(/report damon use DAMON sysfs only/);
-    }
+  it('--damon_interface_DEPRECATED debugfs: tune refuses it; start and stop go to DAMON debugfs (here absent)', async () => {
+    const env = { DAMO_STATE_DIR: join(tmp, 'none-run') };
+    const common = ['--damon_interface_DEPRECATED', 'debugfs', '--sysfs_root', join(tmp, 'none'), '--debugfs_root', join(tmp, 'no-debugfs')];
+    const tune = await runMain(['tune', '--aggr', '100ms', ...common.slice(0, 4)], env);
+    expect(tune.code).not.toBe(0);
+    expect(tune.stderr).toMatch(/damo tune cannot change a kdamond over DAMON debugfs, which refuses \(EBUSY\) writes/);
+    const start = await runMain(['start', 'paddr', ...common], env);
+    expect(start.code).not.toBe(0);
+    expect(start.stderr).toMatch(/DAMON debugfs is not there \(.*no-debugfs has no attrs, target_ids and monitor_on files\)/);
+    const stop = await runMain(['stop', ...common], env);
+    expect({ code: stop.code, out: stop.stdout }).toEqual({ code: 0, out: 'no DAMON debugfs monitoring to stop\n' });
   });
 });

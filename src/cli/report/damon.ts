@@ -8,7 +8,7 @@ import { Option, type Command } from '../commander.js';
 import { DEFAULT_MODULE_ROOT, DEFAULT_ROOTS } from '../../record/roots.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit_code.js';
-import { checkKdamondInterface, kdamondInterfaceOption, type DamonInterface } from '../values.js';
+import { debugfsRootOption, kdamondInterfaceOption, type DamonInterface } from '../values.js';
 
 const STAT_FIELDS = ['nr_tried', 'sz_tried', 'nr_applied', 'sz_applied', 'qt_exceeds'] as const;
 
@@ -23,6 +23,7 @@ interface ReportDamonOptions {
   damon_params?: boolean;
   sysfs_root: string;
   module_root: string;
+  debugfs_root: string;
   damon_interface_DEPRECATED?: DamonInterface;
 }
 
@@ -48,6 +49,7 @@ export function registerReportDamon(report: Command, ctx: CommandContext): void 
     .option('--sysfs_root <dir>', 'DAMON sysfs admin directory', DEFAULT_ROOTS.sysfs)
     .option('--module_root <dir>', 'where module parameters live (DAMON_RECLAIM etc. on/off lines)', DEFAULT_MODULE_ROOT)
     .addOption(kdamondInterfaceOption())
+    .addOption(debugfsRootOption(DEFAULT_ROOTS.debugfs))
     .addHelpText(
       'after',
       `
@@ -57,11 +59,12 @@ Examples:
   $ damo report damon --json`,
     )
     .action(async (opts: ReportDamonOptions) => {
-      checkKdamondInterface(opts.damon_interface_DEPRECATED);
       const format = opts.format ?? (opts.json === true ? 'json' : 'report');
       const { runReportDamonCliCommand } = await import('../../record/kdamond/report_damon_command.js');
       const code = runReportDamonCliCommand(ctx.io, {
         sysfsRoot: opts.sysfs_root,
+        debugfsRoot: opts.debugfs_root,
+        interface: opts.damon_interface_DEPRECATED,
         moduleRoot: opts.module_root,
         format,
         raw: opts.raw === true,

@@ -10,15 +10,46 @@ import { listKdamonds } from './inspect.js';
 import { takeLiveSnapshot } from './live_snapshot.js';
 import { readKdamondsArg, type KdamondsPlan } from './kdamonds_input.js';
 import { runStartCommand, runStartKdamondsCommand } from './start_command.js';
-import { currentBootId, readStateFile, stateFilePath } from './state_file.js';
+import { currentBootId, readStateFile, stateFilePath, sysfsStateFor, type StateFile } from './state_file.js';
+import { release } from 'node:os';
+import { DamoError } from '../../core/errors.js';
+import type { KernelFs } from '../kfs.js';
+import { resolveKdamondInterface, type InterfaceRoots } from './debugfs_inspect.js';
+import { runDebugfsStartCommand } from './debugfs_start.js';
+import { runDebugfsStopCommand } from './debugfs_stop.js';
 import { runStopCommand } from './stop_command.js';
 import { runTuneCommand, type TuneRequest } from './tune_command.js';
 import { runTuneKdamondsCommand } from './tune_kdamonds.js';
 
-export interface StartCliRequest {
-  sysfsRoot: string;
+export interface StartCliRequest extends InterfaceRoots {
   flags: DamonParamsFlags;
   debug: boolean;
+}
+
+/** A start over debugfs takes exactly one kdamond with one context. */
+function debugfsContext(kdamonds: ReadonlyArray<{ contexts: readonly ResolvedContext[] }>): ResolvedContext {
+  const only = kdamonds.length === 1 ? kdamonds[0]?.contexts : undefined;
+  if (only === undefined || only.length !== 1) {
+    const n = kdamonds.reduce((a, k) => a + k.contexts.length, 0);
+    throw new DamoError('E_USAGE', `DAMON debugfs has one context (damo starts its root context only), but the flags describe ${kdamonds.length} kdamond(s) with ${n} context(s)`, {
+      hint: 'drop --damon_interface_DEPRECATED debugfs to start several through DAMON sysfs',
+    });
+  }
+  return only[0] as ResolvedContext;
+}
+
+function startDebugfs(io: CliIO, kfs: KernelFs, req: InterfaceRoots, c: ResolvedContext | KdamondsPlan['kdamonds'][number]['contexts'][number]): number {
+  return runDebugfsStartCommand(io, kfs, {
+    debugfsRoot: req.debugfsRoot,
+    sysfsRoot: req.sysfsRoot,
+    kernelRelease: release(),
+    ops: c.ops,
+    intervals: c.intervals,
+    intervalsGoal: c.intervalsGoal,
+    nrRegions: c.nrRegions,
+    targets: c.targets,
+    schemes: c.schemes,
+  });
 }
 
 export type { ArgsDamonEdits, DamonParamsFlags, IntervalsGoalParams, KdamondsDocIndex };
@@ -31,17 +62,18 @@ function hostFilesOf(io: CliIO): HostFiles {
 
 export function runStartCliCommand(io: CliIO, req: StartCliRequest): number {
   const kdamonds = resolveDamonParams(req.flags, hostFilesOf(io));
-  const only = kdamonds.length === 1 ? kdamonds[0]?.contexts : undefined;
   const kfs = kernelFs(io, req.debug);
+  if (resolveKdamondInterface(kfs, req) === 'debugfs') return startDebugfs(io, kfs, req, debugfsContext(kdamonds));
+  const only = kdamonds.length === 1 ? kdamonds[0]?.contexts : undefined;
   if (only !== undefined && only.length === 1) {
     const c = only[0] as ResolvedContext;
-    return runStartCommand(io, kfs, { sysfsRoot: req.sysfsRoot, ops: c.ops, intervals: c.intervals, intervalsGoal: c.intervalsGoal, nrRegions: c.nrRegions, targets: c.targets, schemes: c.schemes });
+    return runStartCommand(io, kfs, { sysfsRoot: req.sysfsRoot, debugfsRoot: req.debugfsRoot, ops: c.ops, intervals: c.intervals, intervalsGoal: c.intervalsGoal, nrRegions: c.nrRegions, targets: c.targets, schemes: c.schemes });
   }
   // Several contexts or kdamonds: started as a --kdamonds document of them would be.
   const plan: KdamondsPlan = {
     kdamonds: kdamonds.map((k) => ({ contexts: k.contexts.map((c) => ({ ops: c.ops, intervals: c.intervals, ...(c.intervalsGoal === undefined ? {} : { intervalsGoal: c.intervalsGoal }), nrRegions: c.nrRegions, targets: c.targets, schemes: c.schemes })) })),
   };
-  return runStartKdamondsCommand(io, kfs, { sysfsRoot: req.sysfsRoot, plan });
+  return runStartKdamondsCommand(io, kfs, { sysfsRoot: req.sysfsRoot, debugfsRoot: req.debugfsRoot, plan });
 }
 
 /** `damo args damon`: resolves the flags as start does (reading the host's memory layout) and prints the kdamonds. */
@@ -51,12 +83,38 @@ export function runArgsDamonCliCommand(io: CliIO, req: { flags: DamonParamsFlags
   return printKdamonds(io, kdamonds, req.format, req.raw, edits);
 }
 
-export function runStartKdamondsCliCommand(io: CliIO, req: { sysfsRoot: string; kdamonds: string; debug: boolean }): number {
-  return runStartKdamondsCommand(io, kernelFs(io, req.debug), { sysfsRoot: req.sysfsRoot, plan: readKdamondsArg(req.kdamonds) });
+export function runStartKdamondsCliCommand(io: CliIO, req: InterfaceRoots & { kdamonds: string; debug: boolean }): number {
+  const plan = readKdamondsArg(req.kdamonds);
+  const kfs = kernelFs(io, req.debug);
+  if (resolveKdamondInterface(kfs, req) === 'debugfs') {
+    const only = plan.kdamonds.length === 1 ? plan.kdamonds[0]?.contexts : undefined;
+    if (only === undefined || only.length !== 1) {
+      throw new DamoError('E_USAGE', `--kdamonds: DAMON debugfs has one context, but the document has ${plan.kdamonds.length} kdamond(s) with ${plan.kdamonds.reduce((a, k) => a + k.contexts.length, 0)} context(s)`, {
+        hint: 'drop --damon_interface_DEPRECATED debugfs to start them through DAMON sysfs',
+      });
+    }
+    return startDebugfs(io, kfs, req, only[0] as KdamondsPlan['kdamonds'][number]['contexts'][number]);
+  }
+  return runStartKdamondsCommand(io, kfs, { sysfsRoot: req.sysfsRoot, debugfsRoot: req.debugfsRoot, plan });
 }
 
-export function runStopCliCommand(io: CliIO, req: { sysfsRoot: string; force: boolean; debug: boolean }): number {
-  return runStopCommand(io, kernelFs(io, req.debug), { sysfsRoot: req.sysfsRoot, force: req.force });
+/**
+ * `damo stop`: over the interface given; without one (or auto), over the one the state
+ * file says start used, else as auto picks.
+ */
+export function runStopCliCommand(io: CliIO, req: InterfaceRoots & { force: boolean; debug: boolean }): number {
+  const kfs = kernelFs(io, req.debug);
+  let state: StateFile | null;
+  try {
+    state = readStateFile(stateFilePath(io.env));
+  } catch (err) {
+    if (!req.force) throw err;
+    state = null;
+  }
+  const debugfsState = state?.interface === 'debugfs' ? state : null;
+  const iface = req.interface === 'sysfs' || req.interface === 'debugfs' ? req.interface : debugfsState !== null ? 'debugfs' : resolveKdamondInterface(kfs, req);
+  if (iface === 'debugfs') return runDebugfsStopCommand(io, kfs, { debugfsRoot: req.debugfsRoot, force: req.force }, debugfsState);
+  return runStopCommand(io, kfs, { sysfsRoot: req.sysfsRoot, force: req.force });
 }
 
 export function runTuneCliCommand(io: CliIO, req: TuneRequest & { debug: boolean }): number {
@@ -75,8 +133,8 @@ export function runTuneKdamondsCliCommand(io: CliIO, req: { sysfsRoot: string; f
  * them, with the same pid), or null when there is none: then `report access` reads its file.
  */
 export function liveSnapshotOfOurKdamonds(io: CliIO, req: { sysfsRoot: string; mergeRegions: boolean; debug: boolean }): MemoryTraceSource | null {
-  const state = readStateFile(stateFilePath(io.env));
-  if (state === null || state.sysfs_root !== req.sysfsRoot) return null;
+  const state = sysfsStateFor(readStateFile(stateFilePath(io.env)), req.sysfsRoot);
+  if (state === null) return null;
   const bootId = currentBootId();
   if (state.boot_id !== '' && bootId !== '' && state.boot_id !== bootId) return null;
   const kfs = kernelFs(io, req.debug);

@@ -18,6 +18,9 @@ import { DamoError, errnoCode, errorMessage } from '../../core/errors.js';
 import { readTrim, writeRetryBusy, type KernelFs } from '../kfs.js';
 import { kernelFs } from './cli_kfs.js';
 import { readDamonStatus, type DamonStatusKdamond } from './damon_status.js';
+import { readDebugfsStatus } from './debugfs_status.js';
+import { resolveKdamondInterface, type InterfaceRoots } from './debugfs_inspect.js';
+import { release } from 'node:os';
 import { kdamondsJson, kdamondsYaml } from './kdamonds_text.js';
 import { kdamondSummary, kdamondsKvpairs, kdamondsText, statsKvpairs, type StatusFormatOptions } from './damon_status_format.js';
 
@@ -26,6 +29,8 @@ export type DamosStatField = (typeof DAMOS_STAT_FIELDS)[number];
 
 export interface ReportDamonRequest {
   sysfsRoot: string;
+  /** Read DAMON debugfs's root context instead of sysfs (--damon_interface_DEPRECATED debugfs). */
+  debugfs?: { root: string; kernelRelease: string } | undefined;
   /** Where /sys/module lives (the DAMON modules' on/off lines at the end of the report). */
   moduleRoot: string;
   format: 'report' | 'json' | 'yaml';
@@ -149,27 +154,32 @@ function statsOutput(kdamonds: DamonStatusKdamond[], req: ReportDamonRequest): s
 
 export function runReportDamonCommand(io: CliIO, kfs: KernelFs, req: ReportDamonRequest): number {
   const root = req.sysfsRoot;
+  const dbg = req.debugfs;
   const fmt: StatusFormatOptions = { raw: req.raw, paramsOnly: false };
-  if (!kfs.exists(`${root}/kdamonds/nr_kdamonds`)) readDamonStatus(kfs, root); // throws the missing-sysfs error
+  // debugfs keeps its statistics current and has nothing to refresh.
+  const read = (): DamonStatusKdamond[] => (dbg === undefined ? readDamonStatus(kfs, root) : readDebugfsStatus(kfs, dbg.root, dbg.kernelRelease));
+  if (dbg === undefined && !kfs.exists(`${root}/kdamonds/nr_kdamonds`)) readDamonStatus(kfs, root); // throws the missing-sysfs error
   if (req.damonParams) {
-    const kdamonds = readDamonStatus(kfs, root);
+    const kdamonds = read();
     const o = { ...fmt, paramsOnly: true };
     io.stdout.write(req.format !== 'report' ? dump(req.format, kdamondsKvpairs(kdamonds, o)) : kdamondsText(kdamonds, o));
     return 0;
   }
   if (req.kdamondsSummary) {
-    const summary = readDamonStatus(kfs, root).map((k) => kdamondSummary(k, fmt));
+    const summary = read().map((k) => kdamondSummary(k, fmt));
     io.stdout.write(req.format !== 'report' ? dump(req.format, summary) : summary.map((l, i) => `${i}\t${l}\n`).join(''));
     return 0;
   }
   if (req.damosStats) {
-    const running = runningIndexes(kfs, root);
-    for (const k of needsRefresh(kfs, root, running)) stateCommand(kfs, root, k, 'update_schemes_stats');
-    io.stdout.write(statsOutput(readDamonStatus(kfs, root), req));
+    if (dbg === undefined) {
+      const running = runningIndexes(kfs, root);
+      for (const k of needsRefresh(kfs, root, running)) stateCommand(kfs, root, k, 'update_schemes_stats');
+    }
+    io.stdout.write(statsOutput(read(), req));
     return 0;
   }
-  refreshKdamonds(kfs, root, { tunedIntervals: true, effectiveQuotas: true });
-  const kdamonds = readDamonStatus(kfs, root);
+  if (dbg === undefined) refreshKdamonds(kfs, root, { tunedIntervals: true, effectiveQuotas: true });
+  const kdamonds = read();
   if (req.format !== 'report') {
     io.stdout.write(dump(req.format, kdamondsKvpairs(kdamonds, fmt)));
     return 0;
@@ -185,7 +195,9 @@ export function runReportDamonCommand(io: CliIO, kfs: KernelFs, req: ReportDamon
  * args damon: CPU profiles of `report damon` in the VM (test/vm, TCG) put the evaluation of
  * the modules it imports at 72-128 ms through control_command.js, 52-56 ms this way).
  */
-export function runReportDamonCliCommand(io: CliIO, req: ReportDamonRequest & { debug: boolean }): number {
-  const { debug, ...report } = req;
-  return runReportDamonCommand(io, kernelFs(io, debug), report);
+export function runReportDamonCliCommand(io: CliIO, req: Omit<ReportDamonRequest, 'debugfs'> & InterfaceRoots & { debug: boolean }): number {
+  const { debug, debugfsRoot, interface: iface, ...report } = req;
+  const kfs = kernelFs(io, debug);
+  const debugfs = resolveKdamondInterface(kfs, { sysfsRoot: req.sysfsRoot, debugfsRoot, interface: iface }) === 'debugfs' ? { root: debugfsRoot, kernelRelease: release() } : undefined;
+  return runReportDamonCommand(io, kfs, { ...report, debugfs });
 }

@@ -14,13 +14,16 @@ import { NoGuardian } from '../guardian.js';
 import { asksForAutoTuning, intervalsGoalUnsupported, kernelIntervalsGoalSupport, validateIntervalsGoal } from '../intervals_goal_sysfs.js';
 import { readTrim, type KernelFs } from '../kfs.js';
 import { OurKdamond, type KdamondTarget } from '../sysfs.js';
-import { currentBootId, readStateFile, stateFilePath, writeStateFile } from './state_file.js';
+import { currentBootId, readStateFile, stateFilePath, sysfsStateFor, writeStateFile } from './state_file.js';
+import { checkNoDebugfsMonitor } from './debugfs_inspect.js';
 import { describeRunningKdamonds, listKdamonds } from './inspect.js';
 import type { KdamondsPlan } from './kdamonds_input.js';
 import { startKdamonds } from './kdamonds_writer.js';
 
 export interface StartRequest {
   sysfsRoot: string;
+  /** DAMON debugfs, checked for monitoring (which makes DAMON refuse every kdamond) when given. */
+  debugfsRoot?: string | undefined;
   ops: Ops;
   intervals: Intervals;
   /** The intervals auto-tuning goal; none is DAMON's "no tuning" (written as zeros where the kernel has the files). */
@@ -54,13 +57,15 @@ export function validateStart(req: StartRequest): void {
  * kdamonds an earlier `damo start` made that have all stopped on their own (their targets
  * exited), which are replaced as damo replaces them, saying so.
  */
-function checkNoKdamonds(io: CliIO, kfs: KernelFs, root: string, statePath: string): void {
-  const previous = readStateFile(statePath);
+function checkNoKdamonds(io: CliIO, kfs: KernelFs, root: string, statePath: string, debugfsRoot: string | undefined): void {
+  const state = readStateFile(statePath);
+  if (debugfsRoot !== undefined) checkNoDebugfsMonitor(kfs, debugfsRoot, state, statePath);
+  const previous = sysfsStateFor(state, root);
   const nr = readTrim(kfs, `${root}/kdamonds/nr_kdamonds`);
   if (nr === undefined) {
     throw new DamoError('E_UNSUPPORTED', `DAMON sysfs is not there (${root}/kdamonds/nr_kdamonds is missing)`, { hint: 'it needs CONFIG_DAMON_SYSFS (Linux 5.18+) and root' });
   }
-  const ours = previous !== null && previous.sysfs_root === root && previous.boot_id === currentBootId();
+  const ours = previous !== null && previous.boot_id === currentBootId();
   const existing = listKdamonds(kfs, root);
   const oursAllOff = ours && existing.length > 0 && existing.every((k) => k.state === 'off' && previous.kdamonds.some((p) => p.index === k.index)) && existing.length === previous.kdamonds.length;
   if (nr !== '0' && oursAllOff) {
@@ -70,7 +75,7 @@ function checkNoKdamonds(io: CliIO, kfs: KernelFs, root: string, statePath: stri
     return;
   }
   if (nr !== '0') {
-    const owner = previous !== null && previous.sysfs_root === root ? `damo start made them (state file ${statePath}); 'damo stop' removes them` : 'damo-ts did not create them (no state file of ours names them)';
+    const owner = previous !== null ? `damo start made them (state file ${statePath}); 'damo stop' removes them` : 'damo-ts did not create them (no state file of ours names them)';
     throw new DamoError('E_BUSY', `DAMON already has ${nr} kdamond(s): ${describeRunningKdamonds(kfs, root)}. Adding one rewrites nr_kdamonds, which erases every kdamond's configuration and which DAMON refuses (EBUSY) while any kdamond runs; ${owner}`, {
       hint: "stop them first, or change the running one online with 'damo tune'",
     });
@@ -99,7 +104,7 @@ export function runStartCommand(io: CliIO, kfs: KernelFs, req: StartRequest): nu
   validateStart(req);
   const statePath = stateFilePath(io.env);
   const goalCheck = intervalsGoalCheck(kfs, req.sysfsRoot, [['kdamond 0', req.intervalsGoal]]);
-  checkNoKdamonds(io, kfs, req.sysfsRoot, statePath);
+  checkNoKdamonds(io, kfs, req.sysfsRoot, statePath, req.debugfsRoot);
   goalCheck.afterCheckNoKdamonds();
   const plan = { ops: req.ops, intervals: req.intervals, intervalsGoal: req.intervalsGoal ?? NO_INTERVALS_GOAL, nrRegions: req.nrRegions, targets: req.targets, statSchemes: false, schemes: req.schemes };
   const kd = new OurKdamond(kfs, req.sysfsRoot, plan, new NoGuardian());
@@ -124,7 +129,7 @@ export function runStartCommand(io: CliIO, kfs: KernelFs, req: StartRequest): nu
  * would be, written and turned on together (kdamonds_writer.ts), then recorded in the state
  * file so that `damo stop` stops them all.
  */
-export function runStartKdamondsCommand(io: CliIO, kfs: KernelFs, req: { sysfsRoot: string; plan: KdamondsPlan }): number {
+export function runStartKdamondsCommand(io: CliIO, kfs: KernelFs, req: { sysfsRoot: string; debugfsRoot?: string | undefined; plan: KdamondsPlan }): number {
   req.plan.kdamonds.forEach((k, i) =>
     k.contexts.forEach((c, j) => {
       try {
@@ -138,7 +143,7 @@ export function runStartKdamondsCommand(io: CliIO, kfs: KernelFs, req: { sysfsRo
   const statePath = stateFilePath(io.env);
   const goals = req.plan.kdamonds.flatMap((k, i) => k.contexts.map((c, j): [string, IntervalsGoal | undefined] => [`kdamonds[${i}].contexts[${j}]`, c.intervalsGoal]));
   const goalCheck = intervalsGoalCheck(kfs, req.sysfsRoot, goals);
-  checkNoKdamonds(io, kfs, req.sysfsRoot, statePath);
+  checkNoKdamonds(io, kfs, req.sysfsRoot, statePath, req.debugfsRoot);
   goalCheck.afterCheckNoKdamonds();
   const pids = startKdamonds(kfs, req.sysfsRoot, req.plan);
   const started = pids.map((pid, index) => ({ index, pid }));

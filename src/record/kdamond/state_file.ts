@@ -24,12 +24,38 @@ export interface StartedKdamond {
   pid: number;
 }
 
+/** One debugfs file `damo start` changed and the value `damo stop` writes back. */
+export interface DebugfsRestoreWrite {
+  /** File name under the debugfs root (attrs, target_ids, init_regions, schemes). */
+  file: string;
+  value: string;
+}
+
+/** What a start over DAMON debugfs (the one root context) changed. */
+export interface DebugfsStarted {
+  root: string;
+  /** monitor_on or monitor_on_DEPRECATED. */
+  monitor_on: string;
+  /** In the order stop writes them, after monitoring is off. */
+  restore: DebugfsRestoreWrite[];
+}
+
 export interface StateFile {
   version: 1;
+  /** The DAMON interface start used; absent in files of sysfs starts. */
+  interface?: 'sysfs' | 'debugfs';
+  /** The sysfs root a sysfs start used; '' for a debugfs start. */
   sysfs_root: string;
   boot_id: string;
   started_at: string;
+  /** For debugfs: one entry, index 0, the pid kdamond_pid showed. */
   kdamonds: StartedKdamond[];
+  debugfs?: DebugfsStarted;
+}
+
+/** The state file when it records a sysfs start under `sysfsRoot`, else null. */
+export function sysfsStateFor(state: StateFile | null, sysfsRoot: string): StateFile | null {
+  return state !== null && state.interface !== 'debugfs' && state.sysfs_root === sysfsRoot ? state : null;
 }
 
 export function stateFilePath(env: NodeJS.ProcessEnv): string {
@@ -84,8 +110,23 @@ export function readStateFile(path: string): StateFile | null {
   if (typeof data !== 'object' || data === null) throw damaged('not a JSON object');
   const o = data as Record<string, unknown>;
   if (o.version !== 1) throw damaged(`version ${JSON.stringify(o.version)}, expected 1`);
-  if (typeof o.sysfs_root !== 'string' || o.sysfs_root === '') throw damaged('no sysfs_root');
+  if (o.interface !== undefined && o.interface !== 'sysfs' && o.interface !== 'debugfs') throw damaged(`interface ${JSON.stringify(o.interface)}`);
+  const debugfs = o.interface === 'debugfs';
+  if (typeof o.sysfs_root !== 'string' || (o.sysfs_root === '' && !debugfs)) throw damaged('no sysfs_root');
   if (typeof o.boot_id !== 'string') throw damaged('no boot_id');
   if (!Array.isArray(o.kdamonds) || !o.kdamonds.every(isStarted)) throw damaged('kdamonds is not a list of {index, pid}');
-  return { version: 1, sysfs_root: o.sysfs_root, boot_id: o.boot_id, started_at: typeof o.started_at === 'string' ? o.started_at : '', kdamonds: o.kdamonds };
+  const out: StateFile = { version: 1, sysfs_root: o.sysfs_root, boot_id: o.boot_id, started_at: typeof o.started_at === 'string' ? o.started_at : '', kdamonds: o.kdamonds };
+  if (!debugfs) return out;
+  if (!isDebugfsStarted(o.debugfs)) throw damaged('debugfs is not {root, monitor_on, restore: [{file, value}]}');
+  return { ...out, interface: 'debugfs', debugfs: o.debugfs };
+}
+
+/** The debugfs files a start may change, hence the only ones a state file may name. */
+const DEBUGFS_RESTORABLE: readonly string[] = ['attrs', 'target_ids', 'init_regions', 'schemes'];
+
+function isDebugfsStarted(x: unknown): x is DebugfsStarted {
+  if (typeof x !== 'object' || x === null) return false;
+  const o = x as Record<string, unknown>;
+  const isWrite = (w: unknown): boolean => typeof w === 'object' && w !== null && DEBUGFS_RESTORABLE.includes((w as Record<string, unknown>).file as string) && typeof (w as Record<string, unknown>).value === 'string';
+  return typeof o.root === 'string' && o.root !== '' && (o.monitor_on === 'monitor_on' || o.monitor_on === 'monitor_on_DEPRECATED') && Array.isArray(o.restore) && o.restore.every(isWrite);
 }

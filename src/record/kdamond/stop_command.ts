@@ -61,6 +61,11 @@ export function runStopCommand(io: CliIO, kfs: KernelFs, req: StopRequest): numb
     io.stdout.write(`stopped and removed (--force): ${views.map((k) => `kdamond ${k.index}`).join(', ')}\n`);
     return 0;
   }
+  if (state.interface === 'debugfs') {
+    throw new DamoError('E_USAGE', `the state file ${statePath} records a 'damo start' over DAMON debugfs (${state.debugfs?.root ?? '?'}), not sysfs`, {
+      hint: "'damo stop' (without --damon_interface_DEPRECATED sysfs) stops it and writes back what it changed",
+    });
+  }
   if (state.sysfs_root !== root && !req.force) {
     throw new DamoError('E_USAGE', `the state file ${statePath} is for ${state.sysfs_root}, not ${root}`, { hint: `give --sysfs_root ${state.sysfs_root}` });
   }

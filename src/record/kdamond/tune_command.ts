@@ -14,7 +14,7 @@ import { readTrim, writeRetryBusy, type KernelFs } from '../kfs.js';
 import { intervalsGoalFiles, intervalsGoalToWrite, readIntervalsGoal, validateIntervalsGoal } from '../intervals_goal_sysfs.js';
 import { toDamoError } from '../sysfs.js';
 import { listKdamonds } from './inspect.js';
-import { readStateFile, stateFilePath } from './state_file.js';
+import { readStateFile, stateFilePath, sysfsStateFor } from './state_file.js';
 
 export interface TuneRequest {
   sysfsRoot: string;
@@ -38,7 +38,7 @@ export function checkTuneOwnership(io: CliIO, kfs: KernelFs, req: Pick<TuneReque
   if (req.force) return;
   const statePath = stateFilePath(io.env);
   const state = readStateFile(statePath);
-  const mine = state?.sysfs_root === req.sysfsRoot ? state.kdamonds.find((k) => k.index === req.index) : undefined;
+  const mine = sysfsStateFor(state, req.sysfsRoot)?.kdamonds.find((k) => k.index === req.index);
   if (mine === undefined || mine.pid !== view.pid) {
     throw new DamoError('E_BUSY', `refusing to tune kdamond ${req.index} (pid ${view.pid ?? '?'}): damo-ts did not start it (${state === null ? `no ${statePath}` : `${statePath} names ${mine === undefined ? 'another kdamond' : `pid ${mine.pid}`}`}); tuning would rewrite its parameters and schemes`, {
       hint: "'damo tune --force' tunes it anyway",
