@@ -78,7 +78,10 @@ export function registerKdamondControl(program: Command, ctx: CommandContext): v
         'and --nr_ctxs, they describe several contexts and kdamonds, all started together. What was ' +
         'started is kept in a state file ($DAMO_STATE_DIR, default /run/damo-ts) so that ' +
         "'damo stop' stops only that. Refused while any other kdamond exists: adding one " +
-        'rewrites nr_kdamonds, which DAMON refuses while a kdamond runs.',
+        'rewrites nr_kdamonds, which DAMON refuses while a kdamond runs. With ' +
+        '--damon_interface_DEPRECATED debugfs it configures the root context of the deprecated ' +
+        'DAMON debugfs instead (Linux 5.15-6.13: one context, vaddr or paddr, the 5.16-era scheme ' +
+        "fields), and 'damo stop' writes back the debugfs files it changed.",
     )
     .argument('[target...]', "pid(s) of running processes, or 'paddr'")
     .option('-c, --schemes <file>', "schemes to apply: a file (damo JSON or the one-line language), or the scheme text itself")
@@ -180,7 +183,9 @@ Examples:
     .summary("stop the kdamonds 'damo start' started")
     .description(
       "Stop the kdamonds that 'damo start' started (as its state file names them) and remove their " +
-        'sysfs directories. A kdamond that damo-ts did not start is left alone unless --force; a ' +
+        'sysfs directories; after a start over DAMON debugfs (which the state file names, so ' +
+        'no option is needed), turn its monitoring off and write back the files start changed. ' +
+        'A kdamond that damo-ts did not start is left alone unless --force; a ' +
         'reboot or a kdamond that died since start are detected and told.',
     )
     .option('--force', 'stop and remove every kdamond, whoever started it')

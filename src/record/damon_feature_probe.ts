@@ -14,9 +14,11 @@
  *
  * debugfs: the deprecated interface is read, never probed by writes. Its feature files are
  * all present on any kernel that also has DAMON sysfs (v5.18+, after debugfs's last
- * feature, v5.18's init_regions target index), so with sysfs present they follow from the
- * files that exist; on debugfs-only kernels (5.15-5.17) the schemes file's field count
- * tells the v5.16 and v5.17 formats apart when it holds a scheme.
+ * feature, v5.18's init_regions target index) or whose monitor file is named
+ * monitor_on_DEPRECATED (renamed in the 6.9 cycle), so there they follow from the files that
+ * exist, also when DAMON sysfs is hidden or not built; on debugfs-only kernels (5.15-5.17)
+ * the schemes file's field count tells the v5.16 and v5.17 formats apart when it holds a
+ * scheme.
  */
 import { join } from 'node:path';
 
@@ -194,7 +196,7 @@ function probeDebugfs(kfs: KernelFs, dbgfs: string, sysfsToo: boolean, out: Set<
   out.add('debugfs/schemes');
   const quotaEtc = ['debugfs/schemes_size_quota', 'debugfs/schemes_prioritization', 'debugfs/schemes_wmarks', 'debugfs/schemes_time_quota'];
   const stats = ['debugfs/schemes_stat_succ', 'debugfs/schemes_stat_qt_exceed'];
-  if (sysfsToo) {
+  if (sysfsToo || kfs.exists(join(dbgfs, 'monitor_on_DEPRECATED'))) {
     for (const f of [...quotaEtc, ...stats, 'debugfs/paddr']) out.add(f);
     if (initRegions) out.add('debugfs/init_regions_target_idx');
     return;

@@ -54,6 +54,19 @@ function moduleTree(name: string, params: Record<string, string>): string {
 }
 
 describe('damo features', () => {
+  it('lists the debugfs features of a 6.9+ kernel (monitor_on_DEPRECATED) without DAMON sysfs, as damo probes them; only the read ones for monitor_on', () => {
+    for (const [file, full] of [['monitor_on_DEPRECATED', true], ['monitor_on', false]] as const) {
+      const fake = makeFake(cleanup, { sysfs: false, debugfs: file });
+      const c = io(freshCache());
+      expect(runFeaturesCommand(c.io, { type: 'supported', inferVersion: false, roots: fake.roots, moduleRoot: join(tmp, 'no-modules'), invalidateCache: false, kfs: fake })).toBe(0);
+      const names = c.out().trim().split('\n');
+      expect(names).toContain('debugfs/schemes');
+      for (const n of ['debugfs/paddr', 'debugfs/schemes_time_quota', 'debugfs/schemes_wmarks', 'debugfs/schemes_stat_succ', 'debugfs/init_regions_target_idx']) expect({ file, n, has: names.includes(n) }).toEqual({ file, n, has: full });
+      expect(names.some((n) => n.startsWith('sysfs/'))).toBe(false);
+      expect(fake.log).toEqual([]);
+    }
+  });
+
   it("probes a staged kdamond on an empty DAMON sysfs, removes it, and lists damo's names", () => {
     const fake = makeFake(cleanup, { debugfs: 'monitor_on_DEPRECATED' });
     const modRoot = moduleTree('reclaim', { enabled: 'N', kdamond_pid: '-1', commit_inputs: 'N', skip_anon: 'N', nr_quota_exceeds: '0' });

@@ -15,32 +15,22 @@
  */
 import { note, type CliIO } from '../../core/io.js';
 import { DamoError } from '../../core/errors.js';
-import type { Intervals, IntervalsGoal, NrRegionsRange, Ops } from '../../core/model.js';
-import type { Scheme } from '../../schemes/model.js';
 import { debugfsText } from '../../schemes/kernel.js';
 import { DebugfsMonitor } from '../debugfs.js';
 import { NoGuardian } from '../guardian.js';
 import { asksForAutoTuning, describeIntervalsGoal } from '../intervals_goal_sysfs.js';
 import type { KernelFs } from '../kfs.js';
-import type { KdamondTarget } from '../sysfs.js';
 import { toDamoError } from '../sysfs.js';
 import { debugfsMonitorIsOurs, requireDebugfs } from './debugfs_inspect.js';
 import { describeRunningKdamonds, listKdamonds } from './inspect.js';
-import { validateStart } from './start_command.js';
+import { validateStart, type StartRequest } from './start_command.js';
 import { currentBootId, readStateFile, stateFilePath, sysfsStateFor, writeStateFile, type DebugfsRestoreWrite, type StateFile } from './state_file.js';
 
-export interface DebugfsStartRequest {
+/** What a sysfs start takes (its sysfsRoot is checked for running kdamonds, which make DAMON refuse debugfs), and where debugfs is. */
+export interface DebugfsStartRequest extends Omit<StartRequest, 'debugfsRoot'> {
   debugfsRoot: string;
-  /** Checked for running kdamonds (DAMON refuses debugfs monitoring while one runs). */
-  sysfsRoot: string;
   /** `uname -r`: init_regions names targets by index from 5.18, by id before. */
   kernelRelease: string;
-  ops: Ops;
-  intervals: Intervals;
-  intervalsGoal?: IntervalsGoal | undefined;
-  nrRegions: NrRegionsRange;
-  targets: KdamondTarget[];
-  schemes: readonly Scheme[];
 }
 
 const SYSFS_HINT = 'drop --damon_interface_DEPRECATED debugfs: DAMON sysfs has it (the debugfs interface knows only the Linux 5.16-era scheme fields)';

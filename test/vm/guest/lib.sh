@@ -187,16 +187,17 @@ trace_hot_summary() {
     }' "$1"
 }
 
-# run_damo_suite SUITE [TIMEOUT_S]: runs damo 3.3.0's tests/SUITE/test.sh (test/vm/damo-suites)
+# run_damo_suite SUITE [TIMEOUT_S [LABEL]]: runs damo 3.3.0's tests/SUITE/test.sh (test/vm/damo-suites)
 # as damo's developers do, with damo-ts as ../../damo, and turns each of its PASS/FAIL/SKIP
-# lines into one result named damo-SUITE:<case> (the case text before any "(...)", which
-# goes into note=). The script's whole output is in $OUT/SUITE.out. A script that fails or
-# times out without printing FAIL is one more failed result, damo-SUITE:exit.
+# lines into one result named damo-LABEL:<case> (LABEL defaults to SUITE; the case text before
+# any "(...)", which goes into note=). The script's whole output is in $OUT/SUITE.out. A script
+# that fails or times out without printing FAIL is one more failed result, damo-LABEL:exit.
 run_damo_suite() {
   suite=$1
   limit=${2:-600}
+  label=${3:-$suite}
   dir=/vm/damo-suites/tests/$suite
-  [ -f "$dir/test.sh" ] || { result_as "damo-$suite:exit" fail reason=no_test_script; return 1; }
+  [ -f "$dir/test.sh" ] || { result_as "damo-$label:exit" fail reason=no_test_script; return 1; }
   t0=$(now_ms)
   PATH=/vm/damo-suites/bin:/opt/suite-tools/bin:$PATH timeout "$limit" \
     /opt/suite-tools/bin/bash "$dir/test.sh" > "$OUT/$suite.out" 2>&1 < /dev/null
@@ -208,11 +209,11 @@ run_damo_suite() {
     [ "$head" != "$text" ] && note=$(echo "${text#* (}" | sed 's/)$//; s/[[:space:]]\{1,\}/_/g')
     case_name=$(echo "$head" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9._-]\{1,\}/-/g; s/^-//; s/-$//')
     st=$(echo "$status" | tr 'A-Z' 'a-z')
-    result_as "damo-$suite:$case_name" "$st" ${note:+note=$note}
+    result_as "damo-$label:$case_name" "$st" ${note:+note=$note}
   done
   echo "damo suite $suite: rc=$rc time_ms=$((t1 - t0))"
   if [ "$rc" != 0 ] && ! grep -q '^FAIL ' "$OUT/$suite.out"; then
-    result_as "damo-$suite:exit" fail "rc=$rc" "time_ms=$((t1 - t0))"
+    result_as "damo-$label:exit" fail "rc=$rc" "time_ms=$((t1 - t0))"
   fi
   if [ "$rc" != 0 ] || grep -q '^FAIL ' "$OUT/$suite.out"; then
     echo "--- last lines of $suite.out ---"
