@@ -16,6 +16,7 @@ import { constants, createInflateRaw, deflateRawSync, type InflateRaw, inflateRa
 import { DamoError } from '../core/errors.js';
 import { type DamosStats, type Snapshot, type SnapshotColumns, type SnapshotExtras, snapshotOfColumns } from '../core/model.js';
 import { pb } from './pb.js';
+import { syncZlibOf, type ZlibHandle } from './zlib_handle.js';
 
 /**
  * A segment closes once it holds SEGMENT_MIN_SNAPSHOTS snapshots and SEGMENT_MIN_REGIONS
@@ -787,12 +788,6 @@ export function inflateBlocks(blocks: readonly BlockHeader[], dictionary: Uint8A
   return raw;
 }
 
-/** The synchronous face of the native handle behind zlib.InflateRaw (see SegmentInflater). */
-interface ZlibHandle {
-  writeSync(flush: number, input: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, outLen: number): void;
-  reset(): void;
-}
-
 /**
  * One inflater for a whole pass, fed the segments' deflate streams in file order: a block
  * that continues the stream it inflated last needs neither a dictionary nor a fresh
@@ -800,11 +795,8 @@ interface ZlibHandle {
  * an inflater (and a stream object around it) on every call, which on 8,000-region segments
  * cost 3.5x the inflating itself (measured: docs/PERFORMANCE.md).
  *
- * Node offers no public synchronous call that keeps an inflater between calls, so this drives
- * the handle that zlib.InflateRaw wraps, as zlib's own synchronous functions do (the handle's
- * writeSync, and the Uint32Array in which it leaves the bytes of output and input it did not
- * use). When a Node version does not have them, inflate() returns null and the caller
- * inflates with inflateRawSync.
+ * It drives the handle that zlib.InflateRaw wraps (zlib_handle.ts). When a Node version does
+ * not have it, inflate() returns null and the caller inflates with inflateRawSync.
  */
 export class SegmentInflater {
   private stream: InflateRaw | null = null;
@@ -863,22 +855,17 @@ export class SegmentInflater {
   private open(): boolean {
     if (this.stream !== null) return true;
     if (this.unavailable) return false;
-    const stream = createInflateRaw();
-    const inner = stream as unknown as { _handle?: Partial<ZlibHandle> | null; _writeState?: unknown };
-    const handle = inner._handle;
-    if (handle === null || handle === undefined || typeof handle.writeSync !== 'function' || typeof handle.reset !== 'function' || !(inner._writeState instanceof Uint32Array)) {
+    const z = syncZlibOf(createInflateRaw());
+    if (z === null) {
       this.unavailable = true;
-      stream.close();
       return false;
     }
-    // zlib destroys the stream on a data error and emits 'error'; the caller hears of it
-    // through inflate()'s throw instead.
-    stream.on('error', () => {});
-    this.stream = stream;
-    this.handle = handle as ZlibHandle;
-    this.state = inner._writeState;
+    this.stream = z.stream as InflateRaw;
+    this.handle = z.handle;
+    this.state = z.state;
     return true;
   }
+
 }
 
 /** The dictionary for the block after one whose coded bytes were `raw`. */

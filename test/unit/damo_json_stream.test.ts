@@ -11,7 +11,7 @@ import { deflateSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 
 import { snapshotCopyOfColumns, type Snapshot, type TraceSource } from '../../src/core/model.js';
-import { DamoJsonParser } from '../../src/format/damo/json_reader.js';
+import { damoJsonChunks, DamoJsonParser } from '../../src/format/damo/json_reader.js';
 import { openDamoJson, readDamoJson, StreamedDamoJsonSource } from '../../src/format/damo/json_source.js';
 import type { PendingSnapshot } from '../../src/format/damo/records.js';
 import { runMain } from '../cli/helpers.js';
@@ -229,6 +229,27 @@ describe('streamed damo json', () => {
     for (let i = Math.floor(damaged.length / 2); i < damaged.length / 2 + 64; i++) damaged[i] = (damaged[i] as number) ^ 0x5a;
     const bad = await openDamoJson(write('damaged.json_compressed', damaged), { compressed: true, inMemoryMaxBytes: 0 });
     await expect(allSnapshots(bad)).rejects.toMatchObject({ code: 'E_FORMAT' });
+  });
+
+  it('inflates into two buffers in turn, reading what the uncompressed file gives; bytes after the zlib stream are ignored', async () => {
+    const text = testRecordingText();
+    expect(text.length).toBeGreaterThan(3 << 20);
+    const plain = write('plain.json', text);
+    const packed = write('trailing.json_compressed', Buffer.concat([deflateSync(text), Buffer.from('not zlib')]));
+    const chunkBuffers = new Set<ArrayBufferLike>();
+    const copies: Buffer[] = [];
+    for await (const chunk of damoJsonChunks(packed, { compressed: true })) {
+      chunkBuffers.add(chunk.buffer);
+      copies.push(Buffer.from(chunk));
+    }
+    // A fresh buffer per chunk is what made the kernel clear a page per 4 KiB inflated.
+    expect(copies.length).toBeGreaterThan(3);
+    expect(chunkBuffers.size).toBe(2);
+    expect(Buffer.concat(copies).equals(text)).toBe(true);
+    // The parser is done with a chunk before the one two later overwrites it.
+    const expected = await allSnapshots(await openDamoJson(plain, { compressed: false, inMemoryMaxBytes: 0 }));
+    expect(await allSnapshots(await openDamoJson(packed, { compressed: true, inMemoryMaxBytes: 0 }))).toEqual(expected);
+    expect(await allSnapshots(await readDamoJson(packed, { compressed: true }))).toEqual(expected);
   });
 
   it('fails a pass over a truncated json file with a clear error', async () => {
