@@ -2,9 +2,9 @@
 /**
  * The floor for a json_compressed report: read the file and inflate it, nothing else (no
  * parsing). Run as a child like the CLI, so Node's start-up is in both figures. It inflates
- * as the reader does, into two reused buffers: the fastest way measured (node:zlib's stream,
- * which allocates a buffer per chunk, took 2.5-3x the time: docs/PERFORMANCE.md,
- * "Inflating into reused buffers").
+ * as the reader does, on the thread pool into reused buffers: the fastest way measured
+ * (node:zlib's stream, which allocates a buffer per chunk, took 2-5x the time:
+ * docs/PERFORMANCE.md, "Inflating into reused buffers").
  * Usage: node inflate_floor.js FILE
  */
 import { damoJsonChunks } from '../src/format/damo/json_reader.js';

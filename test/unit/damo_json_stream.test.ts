@@ -231,7 +231,7 @@ describe('streamed damo json', () => {
     await expect(allSnapshots(bad)).rejects.toMatchObject({ code: 'E_FORMAT' });
   });
 
-  it('inflates into two buffers in turn, reading what the uncompressed file gives; bytes after the zlib stream are ignored', async () => {
+  it('inflates into four buffers in turn, reading what the uncompressed file gives; bytes after the zlib stream are ignored', async () => {
     const text = testRecordingText();
     expect(text.length).toBeGreaterThan(3 << 20);
     const plain = write('plain.json', text);
@@ -244,9 +244,13 @@ describe('streamed damo json', () => {
     }
     // A fresh buffer per chunk is what made the kernel clear a page per 4 KiB inflated.
     expect(copies.length).toBeGreaterThan(3);
-    expect(chunkBuffers.size).toBe(2);
+    expect(chunkBuffers.size).toBe(4);
     expect(Buffer.concat(copies).equals(text)).toBe(true);
-    // The parser is done with a chunk before the one two later overwrites it.
+    // Stopping early ends the inflation (a hang here fails on the test's timeout).
+    let nrTaken = 0;
+    for await (const chunk of damoJsonChunks(packed, { compressed: true })) if (chunk.length > 0 && ++nrTaken === 2) break;
+    expect(nrTaken).toBe(2);
+    // The parser is done with a chunk before the one four later overwrites it.
     const expected = await allSnapshots(await openDamoJson(plain, { compressed: false, inMemoryMaxBytes: 0 }));
     expect(await allSnapshots(await openDamoJson(packed, { compressed: true, inMemoryMaxBytes: 0 }))).toEqual(expected);
     expect(await allSnapshots(await readDamoJson(packed, { compressed: true }))).toEqual(expected);

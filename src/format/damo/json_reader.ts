@@ -21,7 +21,7 @@
  * json_region_template.ts when they are laid out exactly as damo writes them.
  */
 import { createReadStream, type ReadStream } from 'node:fs';
-import { constants, createInflate } from 'node:zlib';
+import { createInflate } from 'node:zlib';
 
 import { DamoError, errorMessage } from '../../core/errors.js';
 import { textToBp, textToBytes, textToNr, textToNrExact, textToNs, textToUs, TextParseError } from '../../core/fmt.js';
@@ -30,7 +30,7 @@ import { JsonShapeError, keyEquals, NEED_MORE, NumText, u32, type Json } from '.
 import { ConstBytes } from './json_region_template.js';
 import { DamoRegionReader } from './json_regions.js';
 import type { AbsTime, PendingRecord, PendingSnapshot } from './records.js';
-import { syncZlibOf, type SyncZlib } from '../zlib_handle.js';
+import { inflatedOnPool, poolInflater } from '../zlib_handle.js';
 
 const enum St {
   TopBegin,
@@ -673,93 +673,32 @@ const INFLATE_CHUNK_BYTES = 1 << 20;
 
 /**
  * The JSON text of a damo json or json_compressed file, in chunks. A chunk of a compressed
- * file is valid until the chunk after the next one is asked for: two buffers take turns
- * (zlib_handle.ts says why); the parser is done with a chunk once it is fed the next one.
- * zlib errors become DamoErrors. Stopping the iteration early closes the file.
+ * file is valid until the chunk after the next one is asked for: inflation runs on the
+ * thread pool, two chunks ahead, into buffers that take turns (zlib_handle.ts says why);
+ * the parser is done with a chunk once it is fed the next one. zlib errors become
+ * DamoErrors, after the chunks before the damage. Stopping the iteration early closes the file.
  */
 export async function* damoJsonChunks(path: string, opts: DamoJsonReadOptions): AsyncGenerator<Buffer> {
-  // With inflation on this thread, the event loop (signals, progress) turns once per read:
-  // every ~70 MiB of damo's JSON, about 60 ms of parsing. Smaller reads turn it more often
-  // but wait on the thread pool more often too, which a busy machine makes slow.
   const file = createReadStream(path, { highWaterMark: 1 << 20, autoClose: true });
   try {
     if (!opts.compressed) {
       for await (const chunk of file) yield chunk as Buffer;
       return;
     }
-    const z = syncZlibOf(createInflate());
+    const z = poolInflater();
     if (z === null) {
       yield* streamInflated(file, path);
       return;
     }
     try {
-      yield* inflatedInPlace(file, z, path);
-    } finally {
-      z.stream.close();
+      yield* inflatedOnPool(z, file as AsyncIterable<Buffer>, INFLATE_CHUNK_BYTES);
+    } catch (e) {
+      throw zlibError(e, path);
     }
   } finally {
     file.destroy();
   }
 }
-
-/**
- * Inflates on this thread into two reused buffers. Inflating in a thread-pool job per chunk
- * overlapped it with parsing, but zlib's stream gives every chunk a new buffer, whose pages
- * the kernel then clears: measured, that cost more CPU than it saved wall time, the parser
- * being the longer part (docs/PERFORMANCE.md, "Inflating into reused buffers").
- */
-async function* inflatedInPlace(file: AsyncIterable<unknown>, z: SyncZlib, path: string): AsyncGenerator<Buffer> {
-  const { handle, state, stream } = z;
-  const buffers = [Buffer.allocUnsafe(INFLATE_CHUNK_BYTES), Buffer.allocUnsafe(INFLATE_CHUNK_BYTES)] as const;
-  let which = 0;
-  let out: Buffer = buffers[0];
-  let outOff = 0;
-  const checked = (): void => {
-    if (stream.destroyed) throw zlibError((stream as { errored?: unknown }).errored, path);
-  };
-  let ended = false;
-  for await (const chunk of file) {
-    const input = chunk as Buffer;
-    let inOff = 0;
-    let inLen = input.length;
-    while (inLen > 0) {
-      const space = out.length - outOff;
-      handle.writeSync(constants.Z_NO_FLUSH, input, inOff, inLen, out, outOff, space);
-      checked();
-      const used = inLen - (state[1] as number);
-      outOff += space - (state[0] as number);
-      inOff += used;
-      inLen -= used;
-      if (outOff === out.length) {
-        yield out;
-        which ^= 1;
-        out = buffers[which] as Buffer;
-        outOff = 0;
-      } else if (inLen > 0) {
-        // Output space left and input not taken: the zlib stream has ended. What follows
-        // it is ignored, as node:zlib's Inflate stream ignores it.
-        ended = true;
-        break;
-      }
-    }
-    if (ended) break;
-  }
-  // The end of the file: Z_FINISH makes zlib say whether the stream was complete.
-  for (;;) {
-    const space = out.length - outOff;
-    handle.writeSync(constants.Z_FINISH, NO_BYTES, 0, 0, out, outOff, space);
-    checked();
-    outOff += space - (state[0] as number);
-    if (outOff < out.length) break;
-    yield out;
-    which ^= 1;
-    out = buffers[which] as Buffer;
-    outOff = 0;
-  }
-  if (outOff > 0) yield out.subarray(0, outOff);
-}
-
-const NO_BYTES = Buffer.alloc(0);
 
 /** node:zlib's stream, for a Node whose zlib handle is not reachable (zlib_handle.ts). */
 async function* streamInflated(file: ReadStream, path: string): AsyncGenerator<Buffer> {
