@@ -351,6 +351,8 @@ export function snapshotCopyOfColumns(c: SnapshotColumns, k: number): Snapshot {
   s.ends = s.ends.slice();
   s.nrAccesses = s.nrAccesses.slice();
   s.ages = s.ages.slice();
+  // Filter results ride in the batch's extras, whose arrays may be reused with the batch too.
+  if (s.szFilterPassed !== undefined) s.szFilterPassed = s.szFilterPassed.slice();
   return s;
 }
 

@@ -154,10 +154,19 @@ class AggRegions {
     const samples = this.cSamples[i] as number;
     const r = this.firstOverlapping(start, end);
     if (r < 0) {
+      // pushRegion() written out: it is not inlined here, and its seven numbers would cross
+      // the call boxed (four heap numbers per new region, ~31 MB on damo's recording x100).
       const age = this.cAges[i] as number;
-      const passed = this.cPassed === undefined ? NaN : (this.cPassed[i - this.cPassedFrom] as number);
       const iv = this.units;
-      this.pushRegion(start, end, samples, age, passed, iv === null ? NaN : accessPercent(samples, iv), iv === null ? NaN : age * iv.aggrUs);
+      const n = this.appendSlot();
+      this.starts[n] = start;
+      this.ends[n] = end;
+      this.samples[n] = samples;
+      this.ages[n] = age;
+      this.passed[n] = this.cPassed === undefined ? NaN : (this.cPassed[i - this.cPassedFrom] as number);
+      this.percent[n] = iv === null ? NaN : accessPercent(samples, iv);
+      this.usec[n] = iv === null ? NaN : age * iv.aggrUs;
+      this.checkOrder(n);
       return;
     }
     this.raise(r, samples);
@@ -167,9 +176,7 @@ class AggRegions {
   }
 
   private pushRegion(start: number, end: number, samples: number, age: number, passed: number, percent: number, usec: number): void {
-    const n = this.n;
-    if (n > 0 && start < (this.ends[n - 1] as number)) this.sorted = false;
-    if (n === this.starts.length) this.grow();
+    const n = this.appendSlot();
     this.starts[n] = start;
     this.ends[n] = end;
     this.samples[n] = samples;
@@ -177,8 +184,21 @@ class AggRegions {
     this.passed[n] = passed;
     this.percent[n] = percent;
     this.usec[n] = usec;
+    this.checkOrder(n);
+  }
+
+  /** A new last region, for the caller to fill in and then checkOrder(). */
+  private appendSlot(): number {
+    const n = this.n;
+    if (n === this.starts.length) this.grow();
     this.addEpoch[n] = -1;
     this.n = n + 1;
+    return n;
+  }
+
+  /** Notes when the region just appended at n starts before the one before it ends. */
+  private checkOrder(n: number): void {
+    if (n > 0 && (this.starts[n] as number) < (this.ends[n - 1] as number)) this.sorted = false;
   }
 
   private grow(): void {

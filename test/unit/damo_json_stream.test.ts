@@ -117,6 +117,38 @@ describe('streamed damo json', () => {
     }
   });
 
+  it('fills its region memory again batch after batch of a column pass without changing what a batch holds', async () => {
+    // 240,000 regions: several of the parser's 65,536-region arenas, so later batches reuse
+    // the memory of earlier ones; some snapshots carry filter results, most do not.
+    const snapshots = Array.from({ length: 6000 }, (_, i) => ({
+      start_time: 1000 + i * 100,
+      end_time: 1100 + i * 100,
+      regions: Array.from({ length: 40 }, (_, r) => ({
+        start: 4096 * (r * 10 + i),
+        end: 4096 * (r * 10 + i + 1 + (r % 3)),
+        nr_accesses: { samples: (r * 13 + i) % 21, percent: null },
+        age: { usec: null, aggr_intervals: (r + i) % 5 },
+        ...(i % 7 === 0 ? { sz_filter_passed: 4096 * ((r + i) % 5) } : {}),
+      })),
+    }));
+    const path = write('arenas.json_compressed', deflateSync(JSON.stringify([{ target_id: 1, intervals: null, snapshots }])));
+    const memory = await readDamoJson(path, { compressed: true });
+    const expected: Snapshot[] = [];
+    for await (const snap of memory.snapshots()) expected.push(snap);
+    // Kept snapshots (keptMaxRegions) outlive their batch: their memory must not be reused.
+    // Arenas of 81 regions switch every 2 snapshots, many times within a batch.
+    for (const [keptMaxRegions, arenaRegions] of [[0, undefined], [1 << 20, undefined], [0, 81], [1 << 20, 81]] as const) {
+      const src = await openDamoJson(path, { compressed: true, inMemoryMaxBytes: 0, keptMaxRegions, arenaRegions });
+      for (let pass = 0; pass < 2; pass++) {
+        const got: Snapshot[] = [];
+        for await (const c of src.snapshotColumns!()) for (let k = 0; k < c.count; k++) got.push(snapshotCopyOfColumns(c, k));
+        expect(got.length).toBe(6000);
+        expect(got.map(flat)).toEqual(expected.map(flat));
+        expect(got.map((g) => g.szFilterPassed && [...g.szFilterPassed])).toEqual(expected.map((e) => e.szFilterPassed && [...e.szFilterPassed]));
+      }
+    }
+  });
+
   it('gives in column batches what its snapshot pass gives, extras and all, kept or not', async () => {
     // damo 3.3's sz_filter_passed and damos_stats ride as extras; total_bytes alone as a column.
     const withExtras = JSON.stringify(

@@ -38,6 +38,11 @@ export interface DamoJsonParseStream extends ParsedFileFields {
    * and found complete. Throws what reading or parsing threw (damoJsonError() words it).
    */
   next(): Promise<ParsedSnapshot[] | null>;
+  /**
+   * Says that no snapshot handed out so far is in use any more, so the memory of their
+   * regions may be filled again (a column pass, whose batches live until the next one).
+   */
+  recycleArenas(): void;
   /** Stops reading (the file is released); safe to call more than once. */
   close(): Promise<void>;
 }
@@ -59,6 +64,7 @@ class InlineParseStream implements DamoJsonParseStream {
     this.parser = new DamoJsonParser({
       onSnapshot: (snapshot, recordIndex) => this.parsed.push({ snapshot, recordIndex }),
       onRecord: (target) => this.targets.push(target),
+      arenaRegions: opts.arenaRegions,
     });
     this.chunks = damoJsonChunks(path, opts);
   }
@@ -86,6 +92,10 @@ class InlineParseStream implements DamoJsonParseStream {
     const out = this.parsed;
     this.parsed = [];
     return out;
+  }
+
+  recycleArenas(): void {
+    this.parser.recycleArenas();
   }
 
   async close(): Promise<void> {

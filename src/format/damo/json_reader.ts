@@ -78,9 +78,12 @@ export interface DamoJsonParserOptions {
   /**
    * Hands each snapshot over as soon as it is parsed instead of keeping it in its record
    * (streamed reading: memory stays flat in the file's size). The regions are views of
-   * the parser's arenas, which later snapshots never overwrite.
+   * the parser's arenas, which later snapshots never overwrite unless recycleArenas()
+   * says that the snapshots handed out so far are dead.
    */
   onSnapshot?: (snapshot: PendingSnapshot, recordIndex: number) => void;
+  /** Regions per arena (records.ts); tests make it small to switch arenas often. */
+  arenaRegions?: number | undefined;
   /** Called when a record begins; its target's fields fill in as the record is parsed. */
   onRecord?: (target: TraceTarget, recordIndex: number) => void;
 }
@@ -101,7 +104,7 @@ export class DamoJsonParser extends DamoRegionReader {
   private readonly onRecord: DamoJsonParserOptions['onRecord'];
 
   constructor(opts: DamoJsonParserOptions = {}) {
-    super(opts.templates !== false);
+    super(opts.templates !== false, opts.arenaRegions);
     this.onSnapshot = opts.onSnapshot;
     this.onRecord = opts.onRecord;
   }
@@ -397,6 +400,12 @@ export class DamoJsonParser extends DamoRegionReader {
     this.record = null;
   }
 
+  /** See DamoJsonParseStream.recycleArenas(). */
+  recycleArenas(): void {
+    this.regions.keepRetired = true;
+    this.regions.recycle();
+  }
+
   private endSnapshot(): void {
     const f = this.snapFields;
     const record = this.record as PendingRecord;
@@ -666,6 +675,8 @@ class SnapshotBoundary {
 
 export interface DamoJsonReadOptions {
   compressed: boolean;
+  /** The parser's regions per arena (DamoJsonParserOptions). */
+  arenaRegions?: number | undefined;
 }
 
 /** Bytes of inflated JSON per chunk. */

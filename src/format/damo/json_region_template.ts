@@ -95,12 +95,16 @@ class RegionLayout {
 
 export abstract class RegionTemplateReader extends JsonTokenizer {
   /** Regions of the snapshot being read. */
-  protected regions = new RegionAccumulator();
+  protected readonly regions: RegionAccumulator;
   /** The layout of the last region the template read: the next one is most likely alike. */
   private last: RegionLayout | null = null;
 
-  constructor(protected readonly templates: boolean) {
+  constructor(
+    protected readonly templates: boolean,
+    arenaRegions?: number,
+  ) {
     super();
+    this.regions = new RegionAccumulator(arenaRegions);
   }
 
   /**

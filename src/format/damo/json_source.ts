@@ -212,7 +212,8 @@ export class StreamedDamoJsonSource implements TraceSource {
       return;
     }
     const rel = relativeTo(this.header.baseTimeNs);
-    for await (const batch of this.parsedBatches(() => undefined)) {
+    // Each batch lives until the next one: the parser may then fill its regions' memory again.
+    for await (const batch of this.parsedBatches(() => undefined, true)) {
       if (batch.length > 0) yield columnsOfParsed(batch, rel);
     }
   }
@@ -220,8 +221,9 @@ export class StreamedDamoJsonSource implements TraceSource {
   /**
    * The parse batches of one pass, each once the header has what the batch needs (the
    * records begun so far); `completed` runs when the pass reached the end of the file.
+   * `recycle`: the caller is done with a batch when it asks for the next one.
    */
-  private async *parsedBatches(completed: () => void): AsyncGenerator<readonly ParsedSnapshot[]> {
+  private async *parsedBatches(completed: () => void, recycle = false): AsyncGenerator<readonly ParsedSnapshot[]> {
     const { header, path, opts } = this;
     const base = header.baseTimeNs;
     const head = this.headStart;
@@ -244,6 +246,7 @@ export class StreamedDamoJsonSource implements TraceSource {
           for (const { snapshot: s } of batch) if (needsBaseTime(s)) throw inexactTimeError(path, s);
         }
         yield batch;
+        if (recycle) stream.recycleArenas();
         try {
           batch = await stream.next();
         } catch (e) {

@@ -202,16 +202,32 @@ const ARENA_REGIONS = 1 << 16;
 
 type F64 = Float64Array<ArrayBuffer>;
 
+/** One set of RegionAccumulator's columns. */
+interface Arena {
+  starts: F64;
+  ends: F64;
+  nrAccesses: F64;
+  ages: F64;
+  szFilterPassed: F64 | null;
+}
+
 /**
  * Parallel arrays for the regions of the snapshot being parsed. Regions go straight into
  * large shared arenas and each finished snapshot gets subarray views of them: far fewer
  * allocations (and garbage) than one set of small arrays per snapshot.
  */
 export class RegionAccumulator {
-  private starts: F64 = new Float64Array(ARENA_REGIONS);
-  private ends: F64 = new Float64Array(ARENA_REGIONS);
-  private nrAccesses: F64 = new Float64Array(ARENA_REGIONS);
-  private ages: F64 = new Float64Array(ARENA_REGIONS);
+  private starts: F64;
+  private ends: F64;
+  private nrAccesses: F64;
+  private ages: F64;
+
+  constructor(private readonly arenaRegions = ARENA_REGIONS) {
+    this.starts = new Float64Array(arenaRegions);
+    this.ends = new Float64Array(arenaRegions);
+    this.nrAccesses = new Float64Array(arenaRegions);
+    this.ages = new Float64Array(arenaRegions);
+  }
   private szFilterPassed: F64 | null = null;
   hasSzFilterPassed = false;
   /** Start of the current snapshot in the arenas. */
@@ -242,22 +258,48 @@ export class RegionAccumulator {
     }
   }
 
-  /** Moves the current snapshot into fresh arenas (twice its size if it is huge). */
+  /**
+   * Moves the current snapshot into other arenas (twice its size if it is huge): spare ones
+   * when recycle() gave some, else new ones.
+   */
   private newArena(): void {
     const n = this.next - this.first;
-    const size = Math.max(ARENA_REGIONS, n * 2);
-    const move = (a: F64): F64 => {
-      const b = new Float64Array(size);
+    const size = Math.max(this.arenaRegions, n * 2);
+    const old: Arena = { starts: this.starts, ends: this.ends, nrAccesses: this.nrAccesses, ages: this.ages, szFilterPassed: this.szFilterPassed };
+    const spare = size === this.arenaRegions ? this.spare.pop() : undefined;
+    const move = (a: F64, into: F64 | null | undefined): F64 => {
+      const b = into ?? new Float64Array(size);
       b.set(a.subarray(this.first, this.next));
       return b;
     };
-    this.starts = move(this.starts);
-    this.ends = move(this.ends);
-    this.nrAccesses = move(this.nrAccesses);
-    this.ages = move(this.ages);
-    this.szFilterPassed = this.szFilterPassed === null ? null : move(this.szFilterPassed);
+    this.starts = move(old.starts, spare?.starts);
+    this.ends = move(old.ends, spare?.ends);
+    this.nrAccesses = move(old.nrAccesses, spare?.nrAccesses);
+    this.ages = move(old.ages, spare?.ages);
+    // Once the column exists every arena after has one, and push() writes every region into
+    // it: the stale values of a spare column are never read.
+    this.szFilterPassed = old.szFilterPassed === null ? null : move(old.szFilterPassed, spare?.szFilterPassed);
     this.first = 0;
     this.next = n;
+    if (this.keepRetired && old.starts.length === this.arenaRegions) this.retired.push(old);
+  }
+
+  /**
+   * Whether arenas replaced from now on are kept for recycle(). Off unless the reader says
+   * which views are dead: snapshots handed out as views may be kept by whoever got them.
+   */
+  keepRetired = false;
+  private retired: Arena[] = [];
+  private spare: Arena[] = [];
+
+  /**
+   * Makes the arenas replaced so far spare, to be filled again: the caller guarantees that
+   * no view of them is still in use (a column pass, whose batches live until the next one).
+   * New arenas are fresh memory, which the kernel clears page by page (zlib_handle.ts).
+   */
+  recycle(): void {
+    for (const a of this.retired) this.spare.push(a);
+    this.retired.length = 0;
   }
 
   /** Hands the current snapshot's regions out as views and starts the next snapshot. */
