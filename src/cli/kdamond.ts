@@ -131,7 +131,9 @@ Examples:
         'for start, and all of them are committed: what the flags leave out takes its default (schemes ' +
         'not given are removed). DAMON does not let the number of kdamonds change while one runs and ' +
         'commits exactly one context per kdamond, so the flags must describe one context for each ' +
-        'running kdamond; the operations set is not changed.',
+        'running kdamond. That form may also switch a context to another operations set (--ops, or ' +
+        "a target such as 'paddr' or --target_pid), which DAMON's commit selects anew; the flags give " +
+        'the targets it needs, and a set the kernel lacks (avail_operations) is refused before any write.',
     )
     .argument('[target...]', "pid(s) of running processes, or 'paddr' (as for start; selects the multi-context form)")
     .option('-c, --schemes <file>', "schemes replacing the current ones: a file, or the scheme text itself ('' removes them)")
@@ -147,6 +149,8 @@ Examples:
   $ damo tune --monitoring_intervals_goal 4% 3 5ms 10s     # start auto-tuning (Linux 6.15+); 0% 0 0 0 stops it
   $ damo tune -c '4K max 0 0 30s max pageout'
   $ damo tune --aggr 200ms           # damo's single-value form; the others take their defaults
+  $ damo tune paddr                  # switch kdamond 0 to physical memory (the largest System RAM block)
+  $ damo tune --ops vaddr --target_pid 1234 --damos_action stat   # and back, to a process
   $ damo tune --numa_node 0 --damos_action migrate_cold 1 --numa_node 1 --damos_action migrate_hot 0 \\
         --nr_targets 1 1 --nr_schemes 1 1 --nr_ctxs 1 1     # both kdamonds 'damo start' started with the same flags`)
     .action(async (targets: string[], opts: TuneCliOptions) => {

@@ -52,6 +52,7 @@ describe('damo tune with the multi-context flags', () => {
     expect(r.stdout).toBe('kdamond 0 tuned\nkdamond 1 tuned\n');
     const iv = (i: number) => `kdamonds/${i}/contexts/0/monitoring_attrs`;
     expect(writesOf(r.stderr, sysfs)).toEqual([
+      'kdamonds/0/contexts/0/operations <- "paddr"',
       `${iv(0)}/intervals/sample_us <- "10000"`,
       `${iv(0)}/intervals/aggr_us <- "200000"`,
       `${iv(0)}/intervals/update_us <- "1000000"`,
@@ -60,6 +61,7 @@ describe('damo tune with the multi-context flags', () => {
       `kdamonds/0/contexts/0/targets/0/regions/0/start <- "4096"`,
       `kdamonds/0/contexts/0/targets/0/regions/0/end <- "${GB}"`,
       'kdamonds/0/contexts/0/schemes/nr_schemes <- "0"',
+      'kdamonds/1/contexts/0/operations <- "paddr"',
       `${iv(1)}/intervals/sample_us <- "10000"`,
       `${iv(1)}/intervals/aggr_us <- "300000"`,
       `${iv(1)}/intervals/update_us <- "1000000"`,

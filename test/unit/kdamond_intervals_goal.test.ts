@@ -244,6 +244,7 @@ describe('damo tune with an intervals goal', () => {
     const kd = resolveDamonParams(flags({ ops: ['paddr'], regions: [[[4096, GB]]], nrTargets: [1], nrCtxs: [1], intervalsGoal: [GOAL] }), noHost);
     expect(runTuneKdamondsCommand(io, k, { sysfsRoot: k.roots.sysfs, force: false, kdamonds: kd })).toBe(0);
     expect(writes(k, before)).toEqual([
+      `${C0}/operations paddr`,
       `${IV}/sample_us 5000`,
       `${IV}/aggr_us 100000`,
       `${IV}/update_us 1000000`,

@@ -88,6 +88,8 @@ describe('damo tune with the multi-context flags, on fake sysfs', () => {
     const c1 = 'write kdamonds/1/contexts/0';
     const schemeWrites = w.filter((l) => l.startsWith(`${c0}/schemes/`));
     expect(w).toEqual([
+      // First in each context, as damo writes it: DAMON's commit selects the operations set anew.
+      `${c0}/operations paddr`,
       `${c0}/monitoring_attrs/intervals/sample_us 10000`,
       `${c0}/monitoring_attrs/intervals/aggr_us 200000`,
       `${c0}/monitoring_attrs/intervals/update_us 2000000`,
@@ -97,6 +99,7 @@ describe('damo tune with the multi-context flags, on fake sysfs', () => {
       `${c0}/targets/0/regions/0/start 4096`,
       `${c0}/targets/0/regions/0/end ${GB / 2}`,
       ...schemeWrites,
+      `${c1}/operations paddr`,
       `${c1}/monitoring_attrs/intervals/sample_us 5000`,
       `${c1}/monitoring_attrs/intervals/aggr_us 100000`,
       `${c1}/monitoring_attrs/intervals/update_us 1000000`,
@@ -122,7 +125,7 @@ describe('damo tune with the multi-context flags, on fake sysfs', () => {
     ['one kdamond for two running', flags({ regions: [[[4096, GB]]] }), /the flags describe 1 kdamond, but 2 exist under .*; DAMON does not let nr_kdamonds change while a kdamond runs/, /--nr_ctxs with one 1 per kdamond \(1 1\)/],
     ['three kdamonds for two running', flags({ ...TWO, ops: ['paddr', 'paddr', 'paddr'], regions: [...TWO.regions, [[8 * GB, 9 * GB]]], monitoringIntervals: [], nrTargets: [1, 1, 1], nrSchemes: [1, 0, 0], nrCtxs: [1, 1, 1] }), /the flags describe 3 kdamonds, but 2 exist/, /damo stop/],
     ['two contexts in one kdamond', flags({ ...TWO, nrCtxs: [2] }), /kdamond 0 would have 2 contexts, but DAMON commits exactly one context per kdamond/, /--nr_ctxs 1 1/],
-    ['an ops change', flags({ ...TWO, ops: ['paddr', 'fvaddr'], targetPid: [1, 1] }), /kdamond 1 monitors with 'paddr', and the flags give it 'fvaddr'; damo tune does not change the operations set/, /damo stop/],
+    ['a switch to fvaddr without a pid', flags({ ...TWO, ops: ['paddr', 'fvaddr'] }), /target 1 is monitored with fvaddr and needs a process/, null],
     ['values DAMON refuses', flags({ ...TWO, nrRegionsRange: [[2, 500]] }), /kdamond 0: monitoring_nr_regions_range: min 2, max 500; DAMON accepts 3 <= min <= max/, null],
   ] as Array<[string, DamonParamsFlags, RegExp, RegExp | null]>)('refuses %s, writing nothing', (_name, f, message, hint) => {
     const k = (kernel = new FakeKernel(join(dir, 'k'), { autoTrace: false }));
@@ -157,5 +160,69 @@ describe('damo tune with the multi-context flags, on fake sysfs', () => {
   it('refuses when no kdamond runs', () => {
     const k = (kernel = new FakeKernel(join(dir, 'k'), { autoTrace: false }));
     expect(() => runTuneKdamondsCommand(makeIo(), k, { sysfsRoot: k.roots.sysfs, force: false, kdamonds: resolveDamonParams(flags({ regions: [[[4096, GB]]] }), noHost) })).toThrow(/no kdamond exists under .*; 'damo start' first/);
+  });
+});
+
+describe('damo tune switching the operations set, on fake sysfs', () => {
+  const ONE_PADDR = { ops: 'paddr' as const, intervals: { sampleUs: 5000, aggrUs: 100_000, opsUpdateUs: 1_000_000 }, nrRegions: { min: 10, max: 1000 }, targets: [{ regions: [[4096, GB]] as Array<[number, number]> }], schemes: [] };
+
+  it('writes operations first, then the targets the new set needs, and commits (paddr -> vaddr -> paddr)', () => {
+    const k = (kernel = new FakeKernel(join(dir, 'k'), { autoTrace: false }));
+    const io = makeIo();
+    expect(runStartKdamondsCommand(io, k, { sysfsRoot: k.roots.sysfs, plan: { kdamonds: [{ contexts: [ONE_PADDR] }] } })).toBe(0);
+    const c = 'write kdamonds/0/contexts/0';
+    const attrs = [
+      `${c}/monitoring_attrs/intervals/sample_us 5000`,
+      `${c}/monitoring_attrs/intervals/aggr_us 100000`,
+      `${c}/monitoring_attrs/intervals/update_us 1000000`,
+      `${c}/monitoring_attrs/nr_regions/min 10`,
+      `${c}/monitoring_attrs/nr_regions/max 1000`,
+    ];
+    let before = k.log.length;
+    expect(runTuneKdamondsCommand(io, k, { sysfsRoot: k.roots.sysfs, force: false, kdamonds: resolveDamonParams(flags({ ops: ['vaddr'], targetPid: [process.pid] }), noHost) })).toBe(0);
+    expect(rel(k, k.log.slice(before)).filter((l) => l.startsWith('write '))).toEqual([
+      `${c}/operations vaddr`,
+      ...attrs,
+      `${c}/targets/0/pid_target ${process.pid}`,
+      // A vaddr target has no fixed ranges: DAMON keeps the old regions until its next ops update
+      // replaces them with the process's mappings.
+      `${c}/targets/0/regions/nr_regions 0`,
+      `${c}/schemes/nr_schemes 0`,
+      'write kdamonds/0/state commit',
+    ]);
+    expect(k.read(join(k.roots.sysfs, 'kdamonds/0/contexts/0/operations')).trim()).toBe('vaddr');
+
+    before = k.log.length;
+    expect(runTuneKdamondsCommand(io, k, { sysfsRoot: k.roots.sysfs, force: false, kdamonds: resolveDamonParams(flags({ ops: ['paddr'], regions: [[[4096, GB]]] }), noHost) })).toBe(0);
+    expect(rel(k, k.log.slice(before)).filter((l) => l.startsWith('write '))).toEqual([
+      `${c}/operations paddr`,
+      ...attrs,
+      // No pid_target: DAMON takes none for paddr (and drops the vaddr target's pid on commit).
+      `${c}/targets/0/regions/nr_regions 1`,
+      `${c}/targets/0/regions/0/start 4096`,
+      `${c}/targets/0/regions/0/end ${GB}`,
+      `${c}/schemes/nr_schemes 0`,
+      'write kdamonds/0/state commit',
+    ]);
+    expect(io.out()).toContain('kdamond 0 tuned\n');
+  });
+
+  it('refuses an operations set the kernel lacks (avail_operations), writing nothing', () => {
+    const k = (kernel = new FakeKernel(join(dir, 'k'), { autoTrace: false, availOps: ['vaddr', 'paddr'] }));
+    const io = makeIo();
+    expect(runStartKdamondsCommand(io, k, { sysfsRoot: k.roots.sysfs, plan: { kdamonds: [{ contexts: [ONE_PADDR] }] } })).toBe(0);
+    const snap = FakeKernel.snapshotTree(k.roots.sysfs);
+    const before = k.log.length;
+    let err: unknown;
+    try {
+      runTuneKdamondsCommand(io, k, { sysfsRoot: k.roots.sysfs, force: false, kdamonds: resolveDamonParams(flags({ ops: ['fvaddr'], targetPid: [process.pid], regions: [[[4096, GB]]] }), noHost) });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'E_UNSUPPORTED' });
+    expect((err as Error).message).toMatch(/kdamond 0 monitors with 'paddr', and the flags switch it to 'fvaddr', which this kernel's DAMON does not have \(avail_operations: vaddr, paddr\); its commit would fail with EINVAL/);
+    expect((err as { hint?: string }).hint).toMatch(/give kdamond 0 one of vaddr, paddr/);
+    expect(k.log.slice(before).filter((op) => op.op === 'write')).toEqual([]);
+    expect(FakeKernel.snapshotTree(k.roots.sysfs)).toEqual(snap);
   });
 });

@@ -25,7 +25,10 @@ export interface TuneRequest {
   /** A new intervals auto-tuning goal (Linux 6.15+); null or absent leaves the current one. */
   intervalsGoal?: IntervalsGoal | null | undefined;
   nrRegions: NrRegionsRange | null;
-  /** The operations set the caller expects the kdamond to run (damo's tune takes --ops); null: any. */
+  /**
+   * The operations set the caller expects the kdamond to run (damo's tune takes --ops); null: any.
+   * Switching it needs new targets, which only the multi-context form (tune_kdamonds.ts) gives.
+   */
   ops?: Ops | null | undefined;
   /** New schemes replacing the current ones; null leaves them. */
   schemes: readonly Scheme[] | null;
@@ -58,7 +61,12 @@ export function runTuneCommand(io: CliIO, kfs: KernelFs, req: TuneRequest): numb
   const ctx = `${kd}/contexts/0`;
   const running = readTrim(kfs, `${ctx}/operations`);
   if (req.ops !== null && req.ops !== undefined && running !== undefined && running !== req.ops) {
-    throw new DamoError('E_USAGE', `--ops ${req.ops}: kdamond ${req.index} monitors with '${running}', and damo tune does not change the operations set`, { hint: "drop --ops, or 'damo stop' and 'damo start' again" });
+    // DAMON's commit would switch it, but the targets must change with it, and this form leaves them.
+    throw new DamoError(
+      'E_USAGE',
+      `--ops ${req.ops}: kdamond ${req.index} monitors with '${running}'; a new operations set needs targets of its own (a pid for vaddr and fvaddr, address ranges for fvaddr and paddr), and this form of damo tune (each flag once, no target) keeps the running targets`,
+      { hint: `describe the whole context with a target, as damo's tune does, and DAMON switches it on commit: e.g. 'damo tune paddr', 'damo tune --ops vaddr --target_pid <pid>' or 'damo tune --ops fvaddr --target_pid <pid> -r <start>-<end>' (flags not given take their defaults; schemes not given are removed); or 'damo stop' and 'damo start'` },
+    );
   }
   const attrs = `${ctx}/monitoring_attrs`;
   const newGoal = req.intervalsGoal ?? undefined;

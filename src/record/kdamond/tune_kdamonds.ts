@@ -10,14 +10,24 @@
  * What the kernel refuses online is refused first, before anything is written (kernel.md
  * §1.2, §1.3): `nr_kdamonds` cannot change while a kdamond runs (EBUSY), so the flags must
  * describe as many kdamonds as exist; `commit` needs exactly one context per kdamond; a
- * kdamond that is off cannot take a commit. The operations set is not changed either (as a
- * single tune does not). Every kdamond must be one `damo start` started, unless --force.
+ * kdamond that is off cannot take a commit. Every kdamond must be one `damo start` started,
+ * unless --force.
+ *
+ * The operations set may change: DAMON's `commit` selects the context's operations set anew
+ * on every kernel that has the command (damon_sysfs_apply_inputs() up to Linux 6.10,
+ * damon_commit_ctx()'s `dst->ops = src->ops` from 6.11; the 6.12 of the VM included), after
+ * committing the targets, whose pids it takes or drops by the operations set they had and
+ * get. So a context's `operations` file is written first, as damo's tune writes it, and the
+ * flags give the targets the new set needs (a pid for vaddr and fvaddr, address ranges for
+ * fvaddr and paddr; validateStart). An operations set this kernel has not registered (not in
+ * `avail_operations`) is refused before any write: the commit would fail with EINVAL, and
+ * before 6.11 a failed commit also terminates the kdamond.
  *
  * An intervals goal is written as damo writes it (intervals_goal_sysfs.ts): where the kernel
  * has the files (6.15+) every context gets its goal, or DAMON's "no tuning" when the flags
  * give none; a goal that asks for tuning on an older kernel is refused before any write.
  *
- * Order: every kdamond's files first (intervals, region counts, targets, schemes), then
+ * Order: every kdamond's files first (operations, intervals, region counts, targets, schemes), then
  * `commit` to each in index order, so that a value a kernel write refuses is found before
  * any kdamond takes new parameters. Counts (`nr_targets`, `regions/nr_regions`) are written
  * only when they change, as damo does, since writing one recreates its directories.
@@ -60,7 +70,13 @@ function validateFlags(req: TuneKdamondsRequest): ResolvedContext[] {
   });
 }
 
-/** The refusals that depend on what runs: how many kdamonds, each on, ours, one context, same ops. */
+/** The operations sets a context's `avail_operations` lists; null where the kernel has no such file. */
+function availableOps(kfs: KernelFs, ctxDir: string): string[] | null {
+  const text = readTrim(kfs, `${ctxDir}/avail_operations`);
+  return text === undefined ? null : text.split(/\s+/).filter((w) => w !== '');
+}
+
+/** The refusals that depend on what runs: how many kdamonds, each on, ours, one context, an operations set the kernel has. */
 function checkRunning(io: CliIO, kfs: KernelFs, req: TuneKdamondsRequest, contexts: readonly ResolvedContext[]): void {
   const running = listKdamonds(kfs, req.sysfsRoot);
   if (running.length === 0) throw new DamoError('E_TARGET', `no kdamond exists under ${req.sysfsRoot}; 'damo start' first`);
@@ -75,8 +91,14 @@ function checkRunning(io: CliIO, kfs: KernelFs, req: TuneKdamondsRequest, contex
     const nrContexts = readTrim(kfs, `${req.sysfsRoot}/kdamonds/${i}/contexts/nr_contexts`);
     if (nrContexts !== '1') throw new DamoError('E_TARGET', `kdamond ${i} has ${nrContexts ?? 'no'} contexts; DAMON commits only a kdamond with exactly one`);
     const want = contexts[i] as ResolvedContext;
-    if (view.ops !== null && view.ops !== want.ops) {
-      throw usageError(`kdamond ${i} monitors with '${view.ops}', and the flags give it '${want.ops}'; damo tune does not change the operations set`, "give each context the --ops (or targets) it runs with, or 'damo stop' and 'damo start' again");
+    if (view.ops === want.ops) return;
+    const avail = availableOps(kfs, `${req.sysfsRoot}/kdamonds/${i}/contexts/0`);
+    if (avail !== null && !avail.includes(want.ops)) {
+      throw new DamoError(
+        'E_UNSUPPORTED',
+        `kdamond ${i} monitors with '${view.ops ?? '?'}', and the flags switch it to '${want.ops}', which this kernel's DAMON does not have (avail_operations: ${avail.join(', ') || 'none'}); its commit would fail with EINVAL (and stop the kdamond before Linux 6.11)`,
+        { hint: `give kdamond ${i} one of ${avail.join(', ') || 'the operations sets it lists'} (--ops, or a target that implies one)` },
+      );
     }
   });
 }
@@ -120,6 +142,8 @@ class ContextWriter {
   }
 
   context(dir: string, c: ResolvedContext, goal: IntervalsGoal | null): void {
+    // First, as damo writes a context: the commit selects this operations set anew.
+    this.w(`${dir}/operations`, c.ops);
     for (const [path, value] of monitoringAttrsFiles(dir, c.intervals, c.nrRegions, goal)) this.w(path, value);
     this.targets(`${dir}/targets`, c.ops, c.targets);
     for (const f of sysfsFiles(c.schemes, c.intervals)) this.w(`${dir}/${f.path}`, f.value);
