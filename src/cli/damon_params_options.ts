@@ -64,18 +64,40 @@ function describeGoalWords(g: Readonly<IntervalsGoalParams>): string {
   return `${g.accessBp / 100}% ${g.aggrs} ${compactTime(g.minSampleUs)} ${compactTime(g.maxSampleUs)}`;
 }
 
+/**
+ * `--monitoring_intervals_goal`, as `start`, `tune`, `args damon` and `record` take it: four
+ * words per occurrence, kept per occurrence (`whose`: what one occurrence tunes).
+ */
+export function intervalsGoalOption(whose: string, repeat: string): Option {
+  return exactGroupsOption(
+    '--monitoring_intervals_goal <goal...>',
+    `<access_bp> <aggrs> <min_sample_us> <max_sample_us>: let DAMON tune ${whose}'s sampling and aggregation intervals (Linux 6.15+) so that <access_bp> of the possible accesses are seen per <aggrs> aggregations, sampling between the two bounds (e.g. ${AUTOTUNE_WORDS}; aggrs 0 is no tuning${repeat})`,
+    4,
+  );
+}
+
+/** `--monitoring_intervals_autotune`: damo's default goal, in place of --monitoring_intervals_goal. */
+export function intervalsAutotuneOption(whom: string): Option {
+  return new Option('--monitoring_intervals_autotune', `give ${whom} the intervals auto-tuning goal ${AUTOTUNE_WORDS} (Linux 6.15+), in place of --monitoring_intervals_goal`);
+}
+
+/**
+ * The goal of a command that monitors one context (`record`, `tune`'s single form):
+ * --monitoring_intervals_autotune's (which wins, as in damo), the one given, or undefined.
+ */
+export function singleIntervalsGoalOf(o: Pick<DamonParamsCliOptions, 'monitoring_intervals_goal' | 'monitoring_intervals_autotune'>, command: string): IntervalsGoalParams | undefined {
+  if (o.monitoring_intervals_autotune === true) return { ...AUTOTUNE_INTERVALS_GOAL };
+  const goals = intervalsGoalsOf(o);
+  if (goals.length > 1) throw new DamoError('E_USAGE', `${command} monitors one context, but --monitoring_intervals_goal was given ${goals.length} times`, { hint: 'give it once' });
+  return goals[0];
+}
+
 export function addDamonParamsOptions(cmd: Command): Command {
   return cmd
     .addOption(opsOption())
     .addOption(exactGroupsOption('--monitoring_intervals <times...>', 'sampling, aggregation and ops-update intervals of a context, with units (repeat for each context)', 3))
-    .addOption(
-      exactGroupsOption(
-        '--monitoring_intervals_goal <goal...>',
-        `<access_bp> <aggrs> <min_sample_us> <max_sample_us>: let DAMON tune a context's sampling and aggregation intervals (Linux 6.15+) so that <access_bp> of the possible accesses are seen per <aggrs> aggregations, sampling between the two bounds (e.g. ${AUTOTUNE_WORDS}; aggrs 0 is no tuning; repeat for each context)`,
-        4,
-      ),
-    )
-    .option('--monitoring_intervals_autotune', `give every context the intervals auto-tuning goal ${AUTOTUNE_WORDS} (Linux 6.15+), in place of --monitoring_intervals_goal`)
+    .addOption(intervalsGoalOption('a context', '; repeat for each context'))
+    .addOption(intervalsAutotuneOption('every context'))
     .addOption(exactGroupsOption('--monitoring_nr_regions_range <nr...>', 'minimum and maximum number of regions of a context (repeat for each context)', 2))
     .addOption(exactOption('-r, --regions <ranges...>', 'fixed ranges of a target, "<start>-<end> ..." as one argument (repeat for each target; fvaddr and paddr)', 1))
     .option('--target_pid <pid>', 'pid of a target (repeat for each target)', collectPids)
@@ -118,7 +140,7 @@ function nodeIdsOf(words: string[]): number[] {
 }
 
 /** Every `--monitoring_intervals_goal` occurrence, checked. */
-export function intervalsGoalsOf(o: DamonParamsCliOptions): IntervalsGoalParams[] {
+export function intervalsGoalsOf(o: Pick<DamonParamsCliOptions, 'monitoring_intervals_goal'>): IntervalsGoalParams[] {
   return groups('--monitoring_intervals_goal', o.monitoring_intervals_goal, 4, '<access_bp> <aggrs> <min_sample_us> <max_sample_us>').map(intervalsGoalOf);
 }
 

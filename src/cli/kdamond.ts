@@ -10,9 +10,7 @@ import type { CommandContext } from './context.js';
 import { addDamosOptions, schemesOfOptions, type DamosCliOptions } from './damos_options.js';
 import { ExitCode } from './exit_code.js';
 import { resolveMonitoring, type MonitoringCliOptions } from './monitoring.js';
-import { addDamonParamsOptions, damonParamsFlagsOf, givenDamonParams, intervalsGoalsOf, type DamonParamsCliOptions } from './damon_params_options.js';
-import { AUTOTUNE_INTERVALS_GOAL } from '../core/damon_constants.js';
-import type { IntervalsGoal } from '../core/model.js';
+import { addDamonParamsOptions, damonParamsFlagsOf, givenDamonParams, singleIntervalsGoalOf, type DamonParamsCliOptions } from './damon_params_options.js';
 import { DamoError } from '../core/errors.js';
 import { checkTuneInterface, debugfsRootOption, kdamondInterfaceOption, optionValue, parseNonNegativeInteger, parsePositiveInteger, type DamonInterface } from './values.js';
 
@@ -54,12 +52,6 @@ function singleMonitoringOptions(o: TuneCliOptions): MonitoringCliOptions {
     ...(o.minr?.[0] !== undefined ? { minr: optionValue('-n/--minr', o.minr[0], parsePositiveInteger) } : {}),
     ...(o.maxr?.[0] !== undefined ? { maxr: optionValue('-m/--maxr', o.maxr[0], parsePositiveInteger) } : {}),
   };
-}
-
-/** The single-kdamond form's new intervals goal: --monitoring_intervals_autotune's, the one given, or null (unchanged). */
-function singleIntervalsGoal(o: TuneCliOptions): IntervalsGoal | null {
-  if (o.monitoring_intervals_autotune === true) return { ...AUTOTUNE_INTERVALS_GOAL };
-  return intervalsGoalsOf(o)[0] ?? null;
 }
 
 /** The start flags that --kdamonds replaces, as given. */
@@ -173,7 +165,7 @@ Examples:
         index: opts.kdamond_index,
         force: opts.force === true,
         intervals: single.monitoring_intervals === undefined && single.sample === undefined && single.aggr === undefined && single.updr === undefined ? null : m.intervals,
-        intervalsGoal: singleIntervalsGoal(opts),
+        intervalsGoal: singleIntervalsGoalOf(opts, 'damo tune without the multi-context flags') ?? null,
         nrRegions: single.monitoring_nr_regions_range === undefined && single.minr === undefined && single.maxr === undefined ? null : m.nrRegions,
         ops: opts.ops?.[0] ?? null,
         schemes,

@@ -6,10 +6,12 @@ import { Option, type Command } from './commander.js';
 
 import { DamoError } from '../core/errors.js';
 import { formatForOutputName, OUTPUT_FORMATS, type OutputFormat } from '../format/output_formats.js';
+import type { IntervalsGoal } from '../core/model.js';
 import type { RecordPrimitive } from '../native/primitives.js';
 import { SOURCE_CHOICES } from '../record/source_names.js';
 import type { CommandContext } from './context.js';
 import { ExitCode } from './exit_code.js';
+import { intervalsAutotuneOption, intervalsGoalOption, singleIntervalsGoalOf } from './damon_params_options.js';
 import { addMonitoringOptions, rawArgsOf, resolveMonitoring, type MonitoringCliOptions } from './monitoring.js';
 import { DAMON_INTERFACES, parseFileMode, parseTimeUs, RECORD_SOURCE_ENV, recordSource, sourceForDamonInterface, type DamonInterface } from './values.js';
 
@@ -20,6 +22,8 @@ interface RecordCliOptions extends MonitoringCliOptions {
   source: string;
   snapshot_interval?: number;
   damon_interface_DEPRECATED?: DamonInterface;
+  monitoring_intervals_goal?: string[][];
+  monitoring_intervals_autotune?: boolean;
 }
 
 const HELP_AFTER = `
@@ -55,6 +59,7 @@ Examples:
   $ damo record --monitoring_intervals 5ms 100ms 1s --monitoring_nr_regions_range 10 1000 -- ./app
   $ damo record --source native --primitive clear_refs -- ./app
   $ damo record paddr --timeout 10
+  $ damo record paddr --timeout 60 --monitoring_intervals_autotune   # DAMON tunes the intervals (Linux 6.15+)
   $ damo report heats -i damon.data --heatmap stdout`;
 
 /**
@@ -74,6 +79,12 @@ export function outputTypeFor(out: string, asked: OutputFormat | undefined, aske
   return asked;
 }
 
+/** The recording kdamond's intervals goal, when the flags give one. */
+function intervalsGoalOf(opts: RecordCliOptions): { intervalsGoal?: IntervalsGoal } {
+  const goal = singleIntervalsGoalOf(opts, 'damo record');
+  return goal === undefined ? {} : { intervalsGoal: goal };
+}
+
 export function registerRecord(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('record')
@@ -91,6 +102,8 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
     .option('--snapshot_interval <time>', 'time between sysfs snapshots (default: the aggregation interval)', parseTimeUs)
     .addOption(new Option('--damon_interface_DEPRECATED <interface>', "damo's DAMON interface choice: debugfs means --source debugfs, sysfs a sysfs-controlled source (tracefs or sysfs), auto changes nothing").choices(DAMON_INTERFACES));
   addMonitoringOptions(cmd, 'print a JSON summary on stdout at the end')
+    .addOption(intervalsGoalOption('the recording kdamond', '; kernel DAMON through sysfs only: the tracefs and sysfs sources'))
+    .addOption(intervalsAutotuneOption('the recording kdamond'))
     .addHelpText('after', HELP_AFTER)
     .action(async (args: string[], opts: RecordCliOptions, c: Command) => {
       const [{ resolveRequest }, { runRecordCommand }, { onInterrupt }] = await Promise.all([
@@ -107,6 +120,7 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
         ops: opts.ops,
         regions: m.regions,
         intervals: m.intervals,
+        ...intervalsGoalOf(opts),
         nrRegions: m.nrRegions,
         source: sourceForDamonInterface(opts.damon_interface_DEPRECATED, recordSource(opts.source, c.getOptionValueSource('source') !== 'default', ctx.io.env)),
         primitive: opts.primitive as RecordPrimitive | undefined,

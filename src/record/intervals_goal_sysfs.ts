@@ -16,6 +16,7 @@ import { DamoError, usageError } from '../core/errors.js';
 import { formatBp, formatTimeUs } from '../core/fmt.js';
 import type { IntervalsGoal } from '../core/model.js';
 import { readTrim, type KernelFs } from './kfs.js';
+import type { SourceChoice } from './source_names.js';
 
 export const INTERVALS_GOAL_FEATURE = 'monitoring intervals auto-tuning (the intervals_goal directory of DAMON sysfs, Linux 6.15+)';
 
@@ -125,4 +126,11 @@ export function kernelIntervalsGoalSupport(kfs: KernelFs, sysfsRoot: string, sta
   } finally {
     kfs.write(nrPath, '0');
   }
+}
+
+/** Where an intervals goal that asks for auto-tuning cannot go; null: a sysfs kdamond of ours can take it. */
+export function intervalsGoalBlocker(kind: SourceChoice): string | null {
+  if (kind === 'native') return "the native engine keeps the intervals it is given: auto-tuning them is kernel DAMON's (its sysfs intervals_goal, Linux 6.15+)";
+  if (kind === 'debugfs') return 'DAMON debugfs has no intervals auto-tuning (only DAMON sysfs has, from Linux 6.15)';
+  return null;
 }

@@ -16,7 +16,7 @@
  * kdamond and its schemes run (no tracefs instance, no stat scheme).
  */
 import { DamoError, errorMessage } from '../core/errors.js';
-import type { Intervals, NrRegionsRange, Ops, SchemeStatsRecord, Snapshot, SourceKind } from '../core/model.js';
+import type { Intervals, IntervalsGoal, NrRegionsRange, Ops, SchemeStatsRecord, Snapshot, SourceKind } from '../core/model.js';
 import { debugfsText } from '../schemes/kernel.js';
 import type { Scheme } from '../schemes/model.js';
 import { DebugfsMonitor } from './debugfs.js';
@@ -39,6 +39,8 @@ export interface KernelSourceConfig {
   detection: Detection;
   ops: Ops;
   intervals: Intervals;
+  /** The intervals auto-tuning goal of our sysfs kdamond (written as `damo start` writes it). */
+  intervalsGoal?: IntervalsGoal;
   nrRegions: NrRegionsRange;
   targets: KdamondTarget[];
   /** Absolute CLOCK_MONOTONIC ns that snapshot times are relative to. */
@@ -76,7 +78,7 @@ function sysfsController(cfg: KernelSourceConfig, statSchemes: boolean): Control
   const kd = new OurKdamond(
     cfg.kfs,
     cfg.roots.sysfs,
-    { ops: cfg.ops, intervals: cfg.intervals, nrRegions: cfg.nrRegions, targets: cfg.targets, statSchemes, ...(cfg.schemes !== undefined ? { schemes: cfg.schemes } : {}) },
+    { ops: cfg.ops, intervals: cfg.intervals, ...(cfg.intervalsGoal !== undefined ? { intervalsGoal: cfg.intervalsGoal } : {}), nrRegions: cfg.nrRegions, targets: cfg.targets, statSchemes, ...(cfg.schemes !== undefined ? { schemes: cfg.schemes } : {}) },
     cfg.guardian,
   );
   return {

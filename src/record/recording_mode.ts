@@ -4,6 +4,7 @@
  * for), a status line with the working set and the file's size, and the recording summary.
  */
 import { humanBytes, humanElapsed } from '../core/human.js';
+import { asksForAutoTuning } from './intervals_goal_sysfs.js';
 import { chooseOngoingSource, chooseSource, type Detection, type NativeAvailability } from './detect.js';
 import { endWords, type End, type SessionMode, type SessionView, type SourcePlan } from './session_mode.js';
 import { recordSummaryJson, recordSummaryText, type RecordSummary } from './summary.js';
@@ -15,7 +16,7 @@ export class RecordingMode implements SessionMode {
   async planSource(view: SessionView, detection: Detection, native: NativeAvailability, nrTargets: number): Promise<SourcePlan> {
     const { req } = view;
     if (req.target.kind === 'ongoing') return chooseOngoingSource(req.requested, detection);
-    return chooseSource({ source: req.requested, ops: req.ops, nrTargets }, detection, native);
+    return chooseSource({ source: req.requested, ops: req.ops, nrTargets, autotune: asksForAutoTuning(req.intervalsGoal) }, detection, native);
   }
 
   async startEvents(): Promise<[]> {

@@ -8,12 +8,13 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 import { DamoError, errorMessage } from '../core/errors.js';
-import type { DamonOps, Intervals, NrRegionsRange, Ops } from '../core/model.js';
+import type { DamonOps, Intervals, IntervalsGoal, NrRegionsRange, Ops } from '../core/model.js';
 import type { OutputFormat } from '../format/output_formats.js';
 import type { RecordPrimitive } from '../native/primitives.js';
 import type { Scheme } from '../schemes/model.js';
 import type { KernelRoots } from './roots.js';
 import type { SchemesBackend, SourceChoice } from './source_names.js';
+import { asksForAutoTuning, intervalsGoalBlocker, validateIntervalsGoal } from './intervals_goal_sysfs.js';
 import type { TargetSpec } from './target.js';
 
 /** `damo schemes`: what to apply, and where. */
@@ -37,6 +38,12 @@ export interface RecordRequest {
   ops: Ops | undefined;
   regions: Array<[number, number]> | null;
   intervals: Intervals;
+  /**
+   * DAMON's intervals auto-tuning goal for our kdamond (--monitoring_intervals_goal,
+   * --monitoring_intervals_autotune; Linux 6.15+), written as `damo start` writes it; only the
+   * sources that run a sysfs kdamond of ours (tracefs, sysfs) take one that asks for tuning.
+   */
+  intervalsGoal?: IntervalsGoal;
   nrRegions: NrRegionsRange;
   source: 'auto' | SourceChoice;
   primitive: RecordPrimitive | undefined;
@@ -77,7 +84,27 @@ export function resolveRequest(req: RecordRequest): ResolvedRequest {
     throw new DamoError('E_USAGE', 'applying schemes records into damo-ts traces only (their statistics have no place in damo formats)', { hint: "convert the trace afterwards with 'damo convert'" });
   }
   const requested = req.primitive !== undefined && asked === 'auto' ? 'native' : asked;
+  checkIntervalsGoal(req, requested);
   return { ...req, ops, requested };
+}
+
+/** An intervals goal: values DAMON accepts, and a source that can take it, before anything runs. */
+function checkIntervalsGoal(req: RecordRequest, requested: 'auto' | SourceChoice): void {
+  const goal = req.intervalsGoal;
+  if (goal === undefined) return;
+  const flags = '--monitoring_intervals_goal and --monitoring_intervals_autotune';
+  if (req.target.kind === 'ongoing') {
+    throw new DamoError('E_USAGE', `'ongoing' records the running kdamond as it is configured: ${flags} do not apply`, { hint: "set its goal with 'damo tune --monitoring_intervals_goal ...' first" });
+  }
+  validateIntervalsGoal(goal, req.intervals.sampleUs);
+  if (!asksForAutoTuning(goal) || requested === 'auto') return;
+  const why = intervalsGoalBlocker(requested);
+  if (why !== null) {
+    const option = req.primitive !== undefined && req.source === 'auto' ? `--primitive ${req.primitive}` : `--source ${requested}`;
+    throw new DamoError('E_USAGE', `${flags} ask DAMON to tune the intervals, but ${option} records with ${requested === 'native' ? 'the native engine' : 'DAMON debugfs'}: ${why}`, {
+      hint: 'record with --source tracefs or sysfs (root, Linux 6.15+), or drop the goal to record with fixed intervals',
+    });
+  }
 }
 
 /** Fails early (before touching the kernel) when the output cannot be written. */

@@ -180,7 +180,8 @@ class MonitoringSession implements SessionView {
       argv: req.argv,
     };
     // A running kdamond's intervals goal: what report access deduces tuned intervals from.
-    const goal = req.target.kind === 'ongoing' ? req.target.kdamond?.intervalsGoal : undefined;
+    // Ours: the goal it asked DAMON for (a goal with aggrs 0 tunes nothing).
+    const goal = req.target.kind === 'ongoing' ? req.target.kdamond?.intervalsGoal : req.intervalsGoal !== undefined && req.intervalsGoal.aggrs !== 0 ? req.intervalsGoal : undefined;
     if (goal !== undefined) header.intervalsGoal = goal;
     const what = targetWords(req, pids);
     if (output !== null) {
@@ -411,6 +412,7 @@ class MonitoringSession implements SessionView {
       detection,
       ops: req.ops,
       intervals: req.intervals,
+      ...(req.intervalsGoal !== undefined ? { intervalsGoal: req.intervalsGoal } : {}),
       nrRegions: req.nrRegions,
       targets,
       baseTimeNs: this.baseTimeNs,

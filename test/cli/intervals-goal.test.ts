@@ -44,10 +44,10 @@ describe('--monitoring_intervals_goal and --monitoring_intervals_autotune on the
     [['lots', '3', '5ms', '10s'], /--monitoring_intervals_goal <access_bp>: 'lots' is not a ratio \(examples: 400 for basis points, 4%\)/],
     [['4%', '3', 'soon', '10s'], /--monitoring_intervals_goal <min_sample_us>: 'soon' is not a time/],
     [['4%', '3', '5ms', '-1s'], /--monitoring_intervals_goal <max_sample_us>: '-1s' is not a time/],
-  ])('refuses the goal %j on start, tune and args damon with exit code 2', async (goal, message) => {
+  ])('refuses the goal %j on start, tune, args damon and record with exit code 2', async (goal, message) => {
     const { k, env } = oneKdamond(`bad-${goal.join('_')}`, true);
     const snap = FakeKernel.snapshotTree(k.roots.sysfs);
-    for (const argv of [['start', 'paddr', '--sysfs_root', k.roots.sysfs], ['tune', '--sysfs_root', k.roots.sysfs], ['args', 'damon', 'paddr', '--regions', '4096-8192']]) {
+    for (const argv of [['start', 'paddr', '--sysfs_root', k.roots.sysfs], ['tune', '--sysfs_root', k.roots.sysfs], ['args', 'damon', 'paddr', '--regions', '4096-8192'], ['record', 'paddr', '--sysfs_root', k.roots.sysfs, '-o', join(tmp, 'bad.data')]]) {
       const r = await runMain([...argv, '--monitoring_intervals_goal', ...goal], env);
       expect({ argv, code: r.code }).toEqual({ argv, code: 2 });
       expect(r.stderr).toMatch(message);
@@ -108,5 +108,19 @@ describe('--monitoring_intervals_goal and --monitoring_intervals_autotune on the
       expect(help).toMatch(/--monitoring_intervals_autotune give every context the intervals auto-tuning goal 4% 3 5ms 10s \(Linux 6\.15\+\)/);
       expect(help).toMatch(/--monitoring_intervals_goal <goal\.\.\.> <access_bp> <aggrs> <min_sample_us> <max_sample_us>: let DAMON tune/);
     }
+  });
+
+  it('record takes both, and refuses them where nothing can tune the intervals, before recording', async () => {
+    const help = (await runMain(['record', '--help'])).stdout.replace(/\s+/g, ' ');
+    expect(help).toMatch(/--monitoring_intervals_autotune give the recording kdamond the intervals auto-tuning goal 4% 3 5ms 10s \(Linux 6\.15\+\)/);
+    expect(help).toMatch(/--monitoring_intervals_goal <goal\.\.\.> <access_bp> <aggrs> <min_sample_us> <max_sample_us>: let DAMON tune the recording kdamond's sampling/);
+    const out = join(tmp, 'never.data');
+    const native = await runMain(['record', '--source', 'native', '--monitoring_intervals_autotune', '-o', out, '--', 'true']);
+    expect(native.code).toBe(2);
+    expect(native.stderr).toMatch(/--monitoring_intervals_goal and --monitoring_intervals_autotune ask DAMON to tune the intervals, but --source native records with the native engine: the native engine keeps the intervals it is given: auto-tuning them is kernel DAMON's/);
+    expect(native.stderr).toMatch(/record with --source tracefs or sysfs \(root, Linux 6\.15\+\), or drop the goal/);
+    const twice = await runMain(['record', 'paddr', '--monitoring_intervals_goal', '4%', '3', '5ms', '10s', '--monitoring_intervals_goal', '4%', '3', '5ms', '10s', '-o', out]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/damo record monitors one context, but --monitoring_intervals_goal was given 2 times/);
   });
 });
