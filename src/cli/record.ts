@@ -11,11 +11,13 @@ import type { RecordPrimitive } from '../native/primitives.js';
 import { SOURCE_CHOICES } from '../record/source_names.js';
 import type { CommandContext } from './context.js';
 import { ExitCode } from './exit_code.js';
+import { addDamosOptions, schemesOfOptions, type DamosCliOptions } from './damos_options.js';
 import { intervalsAutotuneOption, intervalsGoalOption, singleIntervalsGoalOf } from './damon_params_options.js';
 import { addMonitoringOptions, rawArgsOf, resolveMonitoring, type MonitoringCliOptions } from './monitoring.js';
 import { DAMON_INTERFACES, parseFileMode, parseTimeUs, RECORD_SOURCE_ENV, recordSource, sourceForDamonInterface, type DamonInterface } from './values.js';
 
-interface RecordCliOptions extends MonitoringCliOptions {
+interface RecordCliOptions extends MonitoringCliOptions, DamosCliOptions {
+  schemes?: string;
   out: string;
   output_type?: OutputFormat;
   output_permission: number;
@@ -49,6 +51,12 @@ Sources (--source, default auto or $${RECORD_SOURCE_ENV} when set; auto tries th
   change when the recording ends, however it ends (a guardian process even undoes them
   if the recorder is killed with SIGKILL).
 
+Schemes (-c or the --damos_* flags, as damo's record takes them): our sysfs kdamond applies
+them while it records, as 'damo schemes -c ... -o <file>' does, and the trace keeps their
+statistics (damo-ts traces only; convert afterwards). The native engine and DAMON debugfs
+do not take them here ('damo schemes --backend native|debugfs' does). A scheme part this
+kernel lacks (e.g. quota goals before Linux 6.8) is refused before monitoring starts.
+
 Ending: the target exits, --timeout passes, Ctrl-C (exit 130) or SIGTERM (exit 143). The
 trace is written while recording; an interrupted recording is complete up to that moment.
 
@@ -60,6 +68,8 @@ Examples:
   $ damo record --source native --primitive clear_refs -- ./app
   $ damo record paddr --timeout 10
   $ damo record paddr --timeout 60 --monitoring_intervals_autotune   # DAMON tunes the intervals (Linux 6.15+)
+  $ damo record paddr --timeout 60 --damos_action pageout --damos_access_rate 0% 0% --damos_age 30s max \
+        --damos_quotas 10ms 100M 1s --damos_quota_goal some_mem_psi_us 1ms   # and reclaim meanwhile (kernel sysfs)
   $ damo report heats -i damon.data --heatmap stdout`;
 
 /**
@@ -104,6 +114,8 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
   addMonitoringOptions(cmd, 'print a JSON summary on stdout at the end')
     .addOption(intervalsGoalOption('the recording kdamond', '; kernel DAMON through sysfs only: the tracefs and sysfs sources'))
     .addOption(intervalsAutotuneOption('the recording kdamond'))
+    .option('-c, --schemes <file>', "schemes for the recording kdamond to apply while it records, as damo's record takes them (kernel DAMON through sysfs only): a file (damo JSON or the one-line language), or the scheme text itself");
+  addDamosOptions(cmd)
     .addHelpText('after', HELP_AFTER)
     .action(async (args: string[], opts: RecordCliOptions, c: Command) => {
       const [{ resolveRequest }, { runRecordCommand }, { onInterrupt }] = await Promise.all([
@@ -112,6 +124,7 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
         import('./signals.js'),
       ]);
       const m = resolveMonitoring(args, opts);
+      const schemes = await schemesOfOptions(opts);
       const req = resolveRequest({
         out: opts.out,
         outputType: outputTypeFor(opts.out, opts.output_type),
@@ -130,6 +143,7 @@ export function registerRecord(program: Command, ctx: CommandContext): void {
         json: opts.json === true,
         roots: m.roots,
         argv: ['damo', ...rawArgsOf(c)],
+        ...(schemes === undefined ? {} : { schemes: { schemes, name: opts.schemes === undefined ? 'the --damos_* flags' : '-c', backend: 'sysfs' as const, statsIntervalMs: 1000, command: 'record' as const } }),
       });
       const code = await runRecordCommand(ctx.io, req, { onInterrupt, debug: ctx.debug() });
       if (code !== 0) throw new ExitCode(code);

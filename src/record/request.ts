@@ -25,6 +25,12 @@ export interface SchemesRequest {
   backend: 'auto' | SchemesBackend;
   /** How often statistics are read back (kernel) or recorded (ms). */
   statsIntervalMs: number;
+  /**
+   * `record`: the schemes came with a recording (`damo record -c` or `--damos_*`, as damo's
+   * record takes them), which applies them only through a sysfs kdamond of ours (backend
+   * sysfs), with --source choosing how that kdamond is recorded (tracefs or sysfs).
+   */
+  command?: 'record';
 }
 
 export interface RecordRequest {
@@ -73,6 +79,7 @@ export function resolveRequest(req: RecordRequest): ResolvedRequest {
   checkAttrs(req);
   const ops = deduceOps(req);
   const sch = req.schemes;
+  if (sch?.command === 'record') checkRecordSchemes(req);
   const asked = sch !== undefined ? sch.backend : req.source;
   if (req.primitive !== undefined && asked !== 'auto' && asked !== 'native') {
     const option = sch !== undefined ? '--backend' : '--source';
@@ -86,6 +93,19 @@ export function resolveRequest(req: RecordRequest): ResolvedRequest {
   const requested = req.primitive !== undefined && asked === 'auto' ? 'native' : asked;
   checkIntervalsGoal(req, requested);
   return { ...req, ops, requested };
+}
+
+/**
+ * `damo record` with schemes: they run in our sysfs kdamond, which the native engine and
+ * DAMON debugfs are not; `damo schemes` applies them there.
+ */
+function checkRecordSchemes(req: RecordRequest): void {
+  const by = req.primitive !== undefined && req.source === 'auto' ? `--primitive ${req.primitive}` : req.source === 'native' || req.source === 'debugfs' ? `--source ${req.source}` : null;
+  if (by === null) return;
+  const backend = by.startsWith('--primitive') ? 'native' : req.source;
+  throw new DamoError('E_USAGE', `damo record applies schemes (-c/--schemes, --damos_*) with kernel DAMON through a sysfs kdamond of its own, as damo's record does, but ${by} records with ${backend === 'native' ? 'the native engine' : 'DAMON debugfs'}`, {
+    hint: `use --source tracefs or sysfs (or auto) as root, or 'damo schemes -c <schemes> --backend ${backend} -o <file> <target>' to apply them with ${backend === 'native' ? 'the native engine' : 'DAMON debugfs'} while recording`,
+  });
 }
 
 /** An intervals goal: values DAMON accepts, and a source that can take it, before anything runs. */

@@ -10,7 +10,8 @@ import { SCHEMES_EVENT_KIND } from '../format/applied_schemes.js';
 import type { SchemeStatsRecord } from '../core/model.js';
 import type * as OnlineReport from '../schemes/online_report.js';
 import type { OnlineSchemeResult } from '../schemes/online_report.js';
-import { chooseSchemesBackend, type Detection, type NativeAvailability } from './detect.js';
+import { chooseSchemesBackend, chooseSource, type Detection, type NativeAvailability } from './detect.js';
+import { asksForAutoTuning } from './intervals_goal_sysfs.js';
 import type { SchemesRequest } from './request.js';
 import { endWords, type End, type SessionMode, type SessionView, type SourcePlan } from './session_mode.js';
 import type { RecordingSource } from './source.js';
@@ -42,7 +43,9 @@ export class SchemesMode implements SessionMode {
       native,
     );
     this.backend = c.backend;
-    return { kind: c.kind, skipped: c.skipped, schemes: { schemes: this.sch.schemes, statsIntervalMs: this.sch.statsIntervalMs, snapshots: c.snapshots } };
+    // damo record's --source (tracefs or sysfs; request.ts refuses the others) picks how our kdamond is recorded.
+    const kind = this.sch.command === 'record' && c.snapshots && req.source !== 'auto' ? chooseSource({ source: req.source, ops: req.ops, nrTargets, autotune: asksForAutoTuning(req.intervalsGoal) }, detection, native).kind : c.kind;
+    return { kind, skipped: c.skipped, schemes: { schemes: this.sch.schemes, statsIntervalMs: this.sch.statsIntervalMs, snapshots: c.snapshots } };
   }
 
   /** The definitions the SchemeStats frames' scheme indexes refer to. */

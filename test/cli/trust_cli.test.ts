@@ -102,6 +102,8 @@ describe('14.11 options take exactly the number of values they name', () => {
       'args damon --damos_filter',
       'args damon --damos_nr_quota_goals',
       'args damon --damos_nr_filters',
+      // damo's record takes the same --damos_* flags.
+      ...['--damos_action', '--damos_quotas', '--damos_quota_goal', '--damos_filter', '--damos_nr_quota_goals', '--damos_nr_filters'].map((o) => `record ${o}`),
       // damo's target and context counts and node lists (nargs='+').
       ...['start', 'args damon', 'tune'].flatMap((c) => ['--numa_node', '--nr_targets', '--nr_schemes', '--nr_ctxs'].map((o) => `${c} ${o}`)),
       // Input files, not values of one setting: `damo export -i a.data b.data -o DIR`.
@@ -307,7 +309,8 @@ describe('14.18 help', () => {
 
   /** Arguments that get every command past option parsing to a runtime error (exit 1). */
   const TAIL: Record<string, { opts: string[]; operands: string[] }> = {
-    record: { opts: ['-o', '/nonexistent-dir/x.data'], operands: ['paddr'] },
+    // --damos_action: the other --damos_* flags (whose defaults are checked too) need one.
+    record: { opts: ['-o', '/nonexistent-dir/x.data', '--damos_action', 'stat'], operands: ['paddr'] },
     schemes: { opts: ['-c', '4K max 0 0 1s max pageout', '-o', '/nonexistent-dir/x.data'], operands: ['paddr'] },
     'schemes convert': { opts: [], operands: ['/nonexistent-dir/x.damos'] },
     'schemes tune': { opts: ['-i', '/nonexistent-dir/x.data', '-t', '4K max 0 0 1s max pageout'], operands: [] },

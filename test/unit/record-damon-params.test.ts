@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * `damo record --monitoring_intervals_goal` / `--monitoring_intervals_autotune` against the
- * fake kernel: our sysfs kdamond gets the goal as `damo start` writes it (after the
- * intervals, in damo's file order), the trace header keeps it for the reports, and what
- * cannot tune (the native engine, DAMON debugfs, a kernel without intervals_goal, an
- * ongoing kdamond) is refused with the reason, leaving the kernel as it was.
+ * damo 3.3.0's DAMON parameter flags that `damo record` takes beyond the monitoring ones,
+ * against the fake kernel:
+ * - `--monitoring_intervals_goal` / `--monitoring_intervals_autotune`: our sysfs kdamond gets
+ *   the goal as `damo start` writes it (after the intervals, in damo's file order), the trace
+ *   header keeps it for the reports, and what cannot tune (the native engine, DAMON debugfs,
+ *   a kernel without intervals_goal, an ongoing kdamond) is refused with the reason, leaving
+ *   the kernel as it was;
+ * - `-c` / `--damos_*` (quota goals included): our sysfs kdamond applies the schemes while it
+ *   records, written by the same code as start's; the native engine, DAMON debugfs and a
+ *   kernel without quota goals are refused.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +17,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { AUTOTUNE_INTERVALS_GOAL } from '../../src/core/damon_constants.js';
+import { sysfsFiles } from '../../src/schemes/kernel.js';
+import { schemesFromDamosFlags, type DamosFlags } from '../../src/schemes/damos_flags.js';
+import type { SchemesRequest } from '../../src/record/request.js';
 import type { IntervalsGoal } from '../../src/core/model.js';
 import { openProtobufTrace } from '../../src/format/trace_reader.js';
 import { chooseSource, detect } from '../../src/record/detect.js';
@@ -115,5 +123,73 @@ describe('damo record with an intervals goal, on fake sysfs', () => {
       err = e;
     }
     expect((err as Error).message).toMatch(/no usable source to record 'vaddr':\n {2}tracefs stream: .*\n {2}sysfs snapshots: .*\n {2}debugfs: DAMON debugfs has no intervals auto-tuning .*\n {2}native engine: the native engine keeps the intervals it is given/);
+  });
+});
+
+/** `--damos_action pageout --damos_access_rate 0% 0% --damos_age 1s max --damos_quotas 10ms 100M 1s --damos_quota_goal some_mem_psi_us 1ms`. */
+const FLAGS: DamosFlags = {
+  action: [['pageout']],
+  szRegion: [],
+  accessRate: [['0%', '0%']],
+  age: [['1s', 'max']],
+  applyInterval: [],
+  quotas: [['10ms', '100M', '1s']],
+  quotaInterval: [],
+  quotaTime: [],
+  quotaSpace: [],
+  quotaWeights: [],
+  quotaGoal: [['some_mem_psi_us', '1ms']],
+  nrQuotaGoals: undefined,
+  filter: [],
+  nrFilters: undefined,
+  quotaGoalTuner: [],
+  quotaFailChargeRatio: [],
+  maxNrSnapshots: [],
+  wmarks: [],
+};
+
+function recordSchemes(): SchemesRequest {
+  return { schemes: schemesFromDamosFlags(FLAGS), name: 'the --damos_* flags', backend: 'sysfs', statsIntervalMs: 50, command: 'record' };
+}
+
+describe('damo record with schemes (-c, --damos_*), on fake sysfs', () => {
+  it.each([['auto'], ['sysfs']] as const)('--source %s: the kdamond applies them as start writes them, quota goal included, while it records', async (source) => {
+    const fake = makeFake(cleanup, { quotaGoals: true });
+    const out = join(outDir(), 'schemes.data');
+    const sch = recordSchemes();
+    const r = await record(baseRequest(fake, out, { source, timeoutSec: 0.3, schemes: sch }), fakeDeps(fake).deps);
+    expect(r.exitCode).toBe(0);
+    const w = sysfsWrites(fake).filter((l) => l.startsWith(`${C}/schemes/`));
+    // The user's scheme first, file by file as start writes it (schemes/kernel.ts).
+    const user = sysfsFiles(sch.schemes, { sampleUs: 1000, aggrUs: 20_000 }).filter((f) => f.path !== 'schemes/nr_schemes').map((f) => `${C}/${f.path}=${f.value}`);
+    expect(w[0]).toBe(`${C}/schemes/nr_schemes=${source === 'sysfs' ? 2 : 1}`);
+    expect(w.slice(1, 1 + user.length)).toEqual(user);
+    expect(user).toEqual(expect.arrayContaining([`${C}/schemes/0/action=pageout`, `${C}/schemes/0/quotas/goals/nr_goals=1`, `${C}/schemes/0/quotas/goals/0/target_metric=some_mem_psi_us`, `${C}/schemes/0/quotas/goals/0/target_value=1000`]));
+    const trace = await openProtobufTrace(out, { strict: true });
+    // tracefs when it can (auto), or the stat scheme's snapshots after the user's (sysfs).
+    expect(trace.header.source).toBe(source === 'sysfs' ? 'kernel-sysfs' : 'kernel-tracefs');
+    expect(fake.read(`${fake.roots.sysfs}/kdamonds/nr_kdamonds`).trim()).toBe('0');
+  });
+
+  it('refuses the native engine and DAMON debugfs, and a kernel without quota goals, saying what to use', async () => {
+    const fake = makeFake(cleanup, { quotaGoals: true });
+    const h = fakeDeps(fake);
+    const out = join(outDir(), 'no.data');
+    await expect(record(baseRequest(fake, out, { source: 'native', schemes: recordSchemes() }), h.deps)).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: expect.stringMatching(/damo record applies schemes \(-c\/--schemes, --damos_\*\) with kernel DAMON through a sysfs kdamond of its own, as damo's record does, but --source native records with the native engine/),
+      hint: expect.stringMatching(/--source tracefs or sysfs \(or auto\) as root, or 'damo schemes -c <schemes> --backend native -o <file> <target>'/),
+    });
+    await expect(record(baseRequest(fake, out, { source: 'debugfs', schemes: recordSchemes() }), h.deps)).rejects.toThrow(/but --source debugfs records with DAMON debugfs/);
+    await expect(record(baseRequest(fake, out, { primitive: 'page_idle', schemes: recordSchemes() }), h.deps)).rejects.toThrow(/but --primitive page_idle records with the native engine/);
+    await expect(record(baseRequest(fake, join(outDir(), 'x.json'), { outputType: 'json', schemes: recordSchemes() }), h.deps)).rejects.toThrow(/applying schemes records into damo-ts traces only/);
+    expect(fake.log).toEqual([]);
+
+    const old = makeFake(cleanup, { quotaGoals: false });
+    await expect(record(baseRequest(old, out, { timeoutSec: 0.1, schemes: recordSchemes() }), fakeDeps(old).deps)).rejects.toMatchObject({
+      code: 'E_UNSUPPORTED',
+      message: expect.stringMatching(/uses quota goals \(Linux 6\.8\+\), which this kernel lacks \(.*quotas\/goals\/nr_goals does not exist\)/),
+    });
+    expect(old.read(`${old.roots.sysfs}/kdamonds/nr_kdamonds`).trim()).toBe('0');
   });
 });
