@@ -100,6 +100,9 @@ export function resolveRequest(req: RecordRequest): ResolvedRequest {
  * DAMON debugfs are not; `damo schemes` applies them there.
  */
 function checkRecordSchemes(req: RecordRequest): void {
+  if (req.target.kind === 'ongoing') {
+    throw new DamoError('E_USAGE', "'ongoing' records the running kdamond as it is configured: -c/--schemes and the --damos_* flags do not apply", { hint: "change its schemes with 'damo tune -c ...' (or the --damos_* flags) first" });
+  }
   const by = req.primitive !== undefined && req.source === 'auto' ? `--primitive ${req.primitive}` : req.source === 'native' || req.source === 'debugfs' ? `--source ${req.source}` : null;
   if (by === null) return;
   const backend = by.startsWith('--primitive') ? 'native' : req.source;

@@ -171,7 +171,7 @@ describe('damo record with schemes (-c, --damos_*), on fake sysfs', () => {
     expect(fake.read(`${fake.roots.sysfs}/kdamonds/nr_kdamonds`).trim()).toBe('0');
   });
 
-  it('refuses the native engine and DAMON debugfs, and a kernel without quota goals, saying what to use', async () => {
+  it('refuses the native engine, DAMON debugfs, ongoing and a kernel without quota goals, saying what to use', async () => {
     const fake = makeFake(cleanup, { quotaGoals: true });
     const h = fakeDeps(fake);
     const out = join(outDir(), 'no.data');
@@ -183,6 +183,7 @@ describe('damo record with schemes (-c, --damos_*), on fake sysfs', () => {
     await expect(record(baseRequest(fake, out, { source: 'debugfs', schemes: recordSchemes() }), h.deps)).rejects.toThrow(/but --source debugfs records with DAMON debugfs/);
     await expect(record(baseRequest(fake, out, { primitive: 'page_idle', schemes: recordSchemes() }), h.deps)).rejects.toThrow(/but --primitive page_idle records with the native engine/);
     await expect(record(baseRequest(fake, join(outDir(), 'x.json'), { outputType: 'json', schemes: recordSchemes() }), h.deps)).rejects.toThrow(/applying schemes records into damo-ts traces only/);
+    await expect(record(baseRequest(fake, out, { target: { kind: 'ongoing' }, schemes: recordSchemes() }), h.deps)).rejects.toThrow(/'ongoing' records the running kdamond as it is configured: -c\/--schemes and the --damos_\* flags do not apply/);
     expect(fake.log).toEqual([]);
 
     const old = makeFake(cleanup, { quotaGoals: false });
