@@ -68,7 +68,7 @@ Examples:
   $ damo record --source native --primitive clear_refs -- ./app
   $ damo record paddr --timeout 10
   $ damo record paddr --timeout 60 --monitoring_intervals_autotune   # DAMON tunes the intervals (Linux 6.15+)
-  $ damo record paddr --timeout 60 --damos_action pageout --damos_access_rate 0% 0% --damos_age 30s max \
+  $ damo record paddr --timeout 60 --damos_action pageout --damos_access_rate 0% 0% --damos_age 30s max \\
         --damos_quotas 10ms 100M 1s --damos_quota_goal some_mem_psi_us 1ms   # and reclaim meanwhile (kernel sysfs)
   $ damo report heats -i damon.data --heatmap stdout`;
 
