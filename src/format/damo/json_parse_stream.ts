@@ -12,7 +12,7 @@
  * 184 MB, so the parser stays on the main thread.
  */
 import type { IntervalsGoal, Intervals, TraceTarget } from '../../core/model.js';
-import type { PendingSnapshot } from './records.js';
+import type { PendingSnapshot, SnapshotRangeSink } from './records.js';
 import { damoJsonChunks, DamoJsonParser, type DamoJsonReadOptions } from './json_reader.js';
 
 /** A snapshot as parsed and the record (target) it belongs to. */
@@ -43,6 +43,11 @@ export interface DamoJsonParseStream extends ParsedFileFields {
    * regions may be filled again (a column pass, whose batches live until the next one).
    */
   recycleArenas(): void;
+  /**
+   * From now on, finished snapshots go to `sink` as ranges of the parser's arenas instead of
+   * into next()'s lists (which stay empty): a column pass, with no objects per snapshot.
+   */
+  setRangeSink(sink: SnapshotRangeSink): void;
   /** Stops reading (the file is released); safe to call more than once. */
   close(): Promise<void>;
 }
@@ -96,6 +101,10 @@ class InlineParseStream implements DamoJsonParseStream {
 
   recycleArenas(): void {
     this.parser.recycleArenas();
+  }
+
+  setRangeSink(sink: SnapshotRangeSink): void {
+    this.parser.setRangeSink(sink);
   }
 
   async close(): Promise<void> {

@@ -29,7 +29,7 @@ import { emptyHeader, type DamosFilterInfo, type DamosStats, type Intervals, typ
 import { JsonShapeError, keyEquals, NEED_MORE, NumText, u32, type Json } from '../json_tokenizer.js';
 import { ConstBytes } from './json_region_template.js';
 import { DamoRegionReader } from './json_regions.js';
-import type { AbsTime, PendingRecord, PendingSnapshot } from './records.js';
+import type { AbsTime, PendingRecord, PendingSnapshot, SnapshotRangeSink } from './records.js';
 import { inflatedOnPool, poolInflater } from '../zlib_handle.js';
 
 const enum St {
@@ -406,12 +406,27 @@ export class DamoJsonParser extends DamoRegionReader {
     this.regions.recycle();
   }
 
+  /** Where finished snapshots go from now on instead of onSnapshot (null: back to it). */
+  private rangeSink: SnapshotRangeSink | null = null;
+  setRangeSink(sink: SnapshotRangeSink | null): void {
+    this.rangeSink = sink;
+  }
+
   private endSnapshot(): void {
     const f = this.snapFields;
     const record = this.record as PendingRecord;
     const idx = this.recordNrSnapshots++;
     if (f.start === null) throw this.err(`snapshot ${idx} of record ${this.records.length} has no 'start_time'`, this.pos - 1);
     if (f.end === null) throw this.err(`snapshot ${idx} of record ${this.records.length} has no 'end_time'`, this.pos - 1);
+    const sink = this.rangeSink;
+    if (sink !== null) {
+      // No objects per snapshot: a column pass takes the range of the arena.
+      const acc = this.regions;
+      this.nrRegions += acc.length;
+      sink.add(this.records.length, f.start, f.end, acc, f.totalBytes, f.sampleIntervalUs, f.damosStats);
+      acc.skip();
+      return;
+    }
     // take()'s object becomes the snapshot (one allocation instead of two).
     const snap = this.regions.take() as PendingSnapshot;
     snap.start = f.start;

@@ -19,7 +19,7 @@
  * exact ones.
  */
 import { DamoError } from '../../core/errors.js';
-import { columnsOfSnapshots, extrasOf, type Snapshot, type SnapshotColumns, type SnapshotExtras, type TraceHeader, type TraceSource, type TraceTarget, type TraceTrailer } from '../../core/model.js';
+import { columnsOfSnapshots, extrasOf, type DamosStats, type Snapshot, type SnapshotColumns, type SnapshotExtras, type TraceHeader, type TraceSource, type TraceTarget, type TraceTrailer } from '../../core/model.js';
 import { openParseStream, type DamoJsonParseStream, type ParsedSnapshot } from './json_parse_stream.js';
 import { damoJsonError, damoJsonHeader, type DamoJsonReadOptions } from './json_reader.js';
 import { KeptSnapshots } from './kept_snapshots.js';
@@ -30,9 +30,13 @@ import {
   needsBaseTime,
   relativeTo,
   snapshotOf,
+  timesNeedBase,
   type AbsTime,
+  type Arena,
   type PendingRecord,
   type PendingSnapshot,
+  type RegionAccumulator,
+  type SnapshotRangeSink,
 } from './records.js';
 
 /**
@@ -212,18 +216,23 @@ export class StreamedDamoJsonSource implements TraceSource {
       return;
     }
     const rel = relativeTo(this.header.baseTimeNs);
-    // Each batch lives until the next one: the parser may then fill its regions' memory again.
-    for await (const batch of this.parsedBatches(() => undefined, true)) {
+    // What opening parsed comes as snapshots; after it the parser hands each snapshot over as
+    // a range of its arenas. Each batch lives until the next one: the parser may then fill
+    // its regions' memory again.
+    const ranges = new ColumnBatchBuilder(rel, this.header.baseTimeNs === 0n, this.path);
+    for await (const batch of this.parsedBatches(() => undefined, ranges)) {
       if (batch.length > 0) yield columnsOfParsed(batch, rel);
+      if (ranges.count > 0) yield ranges.take();
     }
   }
 
   /**
    * The parse batches of one pass, each once the header has what the batch needs (the
    * records begun so far); `completed` runs when the pass reached the end of the file.
-   * `recycle`: the caller is done with a batch when it asks for the next one.
+   * With `ranges`, the parser hands snapshots to it from the second batch on (the batches
+   * are then empty), and the caller is done with a batch when it asks for the next one.
    */
-  private async *parsedBatches(completed: () => void, recycle = false): AsyncGenerator<readonly ParsedSnapshot[]> {
+  private async *parsedBatches(completed: () => void, ranges: SnapshotRangeSink | null = null): AsyncGenerator<readonly ParsedSnapshot[]> {
     const { header, path, opts } = this;
     const base = header.baseTimeNs;
     const head = this.headStart;
@@ -246,7 +255,10 @@ export class StreamedDamoJsonSource implements TraceSource {
           for (const { snapshot: s } of batch) if (needsBaseTime(s)) throw inexactTimeError(path, s);
         }
         yield batch;
-        if (recycle) stream.recycleArenas();
+        if (ranges !== null) {
+          stream.recycleArenas();
+          stream.setRangeSink(ranges);
+        }
         try {
           batch = await stream.next();
         } catch (e) {
@@ -312,6 +324,115 @@ function columnsOfParsed(batch: readonly ParsedSnapshot[], rel: (t: AbsTime) => 
   return c;
 }
 
+/**
+ * A column pass's snapshots as the parser finishes them (SnapshotRangeSink), gathered into
+ * one column batch per parse step: no object per snapshot. Times are made relative as they
+ * come; the regions stay where the parser put them, the batch's columns being views of the
+ * arena when its regions are one run of it (as columnsOfParsed() does), copies otherwise.
+ */
+class ColumnBatchBuilder implements SnapshotRangeSink {
+  count = 0;
+  private readonly recordIndex: number[] = [];
+  private readonly startNs: number[] = [];
+  private readonly endNs: number[] = [];
+  private arenas: Arena[] = [];
+  private readonly from: number[] = [];
+  private readonly to: number[] = [];
+  private extras: Array<SnapshotExtras | undefined> = [];
+  private nrWithExtras = 0;
+  /** total_bytes of the snapshots without other extras (NaN when absent), as columnsOfParsed() keeps it. */
+  private readonly totalBytes: number[] = [];
+  private nrWithTotal = 0;
+
+  constructor(
+    private readonly rel: (t: AbsTime) => number,
+    /** No base time: a time beyond 2^53 cannot be kept exact (inexactTimeError). */
+    private readonly exactOnly: boolean,
+    private readonly path: string,
+  ) {}
+
+  add(recordIndex: number, start: AbsTime | null, end: AbsTime, acc: RegionAccumulator, totalBytes: number | undefined, sampleIntervalUs: number | undefined, damosStats: DamosStats | undefined): void {
+    if (this.exactOnly && timesNeedBase(start, end)) throw inexactTimeError(this.path, { start, end });
+    const k = this.count++;
+    const endNs = this.rel(end);
+    this.recordIndex[k] = recordIndex;
+    this.endNs[k] = endNs;
+    this.startNs[k] = start === null ? endNs : this.rel(start);
+    const arena = acc.arena;
+    const from = acc.rangeFrom;
+    const to = acc.rangeTo;
+    this.arenas[k] = arena;
+    this.from[k] = from;
+    this.to[k] = to;
+    let x: SnapshotExtras | undefined;
+    if (sampleIntervalUs !== undefined || acc.hasSzFilterPassed || damosStats !== undefined) {
+      // extrasOf() of the snapshot the parser would have made (take()'s filter results).
+      x = {};
+      if (sampleIntervalUs !== undefined) x.sampleIntervalUs = sampleIntervalUs;
+      if (totalBytes !== undefined) x.totalBytes = totalBytes;
+      if (acc.hasSzFilterPassed) x.szFilterPassed = arena.szFilterPassed === null ? new Float64Array(to - from) : arena.szFilterPassed.subarray(from, to);
+      if (damosStats !== undefined) x.damosStats = damosStats;
+      this.nrWithExtras++;
+      this.totalBytes[k] = NaN;
+    } else {
+      this.totalBytes[k] = totalBytes ?? NaN;
+      if (totalBytes !== undefined) this.nrWithTotal++;
+    }
+    this.extras[k] = x;
+  }
+
+  /** The batch gathered since the last take(). */
+  take(): SnapshotColumns {
+    const count = this.count;
+    const first = this.arenas[0] as Arena;
+    let contiguous = true;
+    let nrRegions = 0;
+    for (let k = 0; k < count; k++) {
+      if (k > 0 && (this.arenas[k] !== first || this.from[k] !== this.to[k - 1])) contiguous = false;
+      nrRegions += (this.to[k] as number) - (this.from[k] as number);
+    }
+    const at = this.from[0] as number;
+    const column = (a: (arena: Arena) => Float64Array): Float64Array => {
+      if (contiguous) return new Float64Array(a(first).buffer, at * 8, nrRegions);
+      const out = new Float64Array(nrRegions);
+      let p = 0;
+      for (let k = 0; k < count; k++) {
+        out.set(a(this.arenas[k] as Arena).subarray(this.from[k], this.to[k]), p);
+        p += (this.to[k] as number) - (this.from[k] as number);
+      }
+      return out;
+    };
+    const c: SnapshotColumns = {
+      count,
+      targetIndex: new Uint32Array(count),
+      startNs: new Float64Array(count),
+      endNs: new Float64Array(count),
+      offsets: new Uint32Array(count + 1),
+      starts: column((a) => a.starts),
+      ends: column((a) => a.ends),
+      nrAccesses: column((a) => a.nrAccesses),
+      ages: column((a) => a.ages),
+      extras: this.nrWithExtras > 0 ? this.extras.slice(0, count) : null,
+      totalBytes: this.nrWithTotal > 0 ? Float64Array.from(this.totalBytes.slice(0, count)) : null,
+    };
+    let offset = 0;
+    for (let k = 0; k < count; k++) {
+      c.targetIndex[k] = this.recordIndex[k] as number;
+      c.startNs[k] = this.startNs[k] as number;
+      c.endNs[k] = this.endNs[k] as number;
+      offset += (this.to[k] as number) - (this.from[k] as number);
+      c.offsets[k + 1] = offset;
+    }
+    this.count = 0;
+    this.nrWithExtras = 0;
+    this.nrWithTotal = 0;
+    // Drop what would keep arenas and filter-result views alive past the batch.
+    this.arenas = [];
+    this.extras = [];
+    return c;
+  }
+}
+
 /** The n regions from the start of `a`, in its memory. */
 function viewOfRun(a: Float64Array, n: number): Float64Array {
   return new Float64Array(a.buffer, a.byteOffset, n);
@@ -322,7 +443,7 @@ function followsIn(a: Float64Array, first: Float64Array, regionsBefore: number):
   return a.buffer === first.buffer && a.byteOffset === first.byteOffset + regionsBefore * 8;
 }
 
-function inexactTimeError(path: string, s: PendingSnapshot): DamoError {
+function inexactTimeError(path: string, s: Pick<PendingSnapshot, 'start' | 'end'>): DamoError {
   const t: AbsTime = typeof s.start === 'bigint' ? s.start : s.end;
   return new DamoError(
     'E_UNSUPPORTED',

@@ -119,7 +119,12 @@ export function finishRecords(
 
 /** Whether a time read from a file needs a base time to be exact as a double. */
 export function needsBaseTime(s: PendingSnapshot): boolean {
-  return !isExactNumber(s.start) || !isExactNumber(s.end);
+  return timesNeedBase(s.start, s.end);
+}
+
+/** needsBaseTime() of a snapshot's two times. */
+export function timesNeedBase(start: AbsTime | null, end: AbsTime): boolean {
+  return !isExactNumber(start) || !isExactNumber(end);
 }
 
 /** The base time finishRecords() picks when a time needs one: the first snapshot's start. */
@@ -202,8 +207,17 @@ const ARENA_REGIONS = 1 << 16;
 
 type F64 = Float64Array<ArrayBuffer>;
 
+/**
+ * Where a parser in range mode puts each finished snapshot instead of making it a
+ * PendingSnapshot: its regions are acc.arena's [rangeFrom, rangeTo), read before the parser
+ * moves on (json_source.ts ColumnBatchBuilder, for a column pass).
+ */
+export interface SnapshotRangeSink {
+  add(recordIndex: number, start: AbsTime | null, end: AbsTime, acc: RegionAccumulator, totalBytes: number | undefined, sampleIntervalUs: number | undefined, damosStats: DamosStats | undefined): void;
+}
+
 /** One set of RegionAccumulator's columns. */
-interface Arena {
+export interface Arena {
   starts: F64;
   ends: F64;
   nrAccesses: F64;
@@ -227,8 +241,11 @@ export class RegionAccumulator {
     this.ends = new Float64Array(arenaRegions);
     this.nrAccesses = new Float64Array(arenaRegions);
     this.ages = new Float64Array(arenaRegions);
+    this.current = { starts: this.starts, ends: this.ends, nrAccesses: this.nrAccesses, ages: this.ages, szFilterPassed: null };
   }
   private szFilterPassed: F64 | null = null;
+  /** The columns above as one object (the same arrays), for those who take ranges (arena). */
+  private current: Arena;
   hasSzFilterPassed = false;
   /** Start of the current snapshot in the arenas. */
   private first = 0;
@@ -253,7 +270,7 @@ export class RegionAccumulator {
     this.nrAccesses[i] = nrAccesses;
     this.ages[i] = age;
     if (szFilterPassed !== 0 || this.szFilterPassed !== null) {
-      this.szFilterPassed ??= new Float64Array(this.starts.length);
+      if (this.szFilterPassed === null) this.current.szFilterPassed = this.szFilterPassed = new Float64Array(this.starts.length);
       this.szFilterPassed[i] = szFilterPassed;
     }
   }
@@ -265,7 +282,7 @@ export class RegionAccumulator {
   private newArena(): void {
     const n = this.next - this.first;
     const size = Math.max(this.arenaRegions, n * 2);
-    const old: Arena = { starts: this.starts, ends: this.ends, nrAccesses: this.nrAccesses, ages: this.ages, szFilterPassed: this.szFilterPassed };
+    const old = this.current;
     const spare = size === this.arenaRegions ? this.spare.pop() : undefined;
     const move = (a: F64, into: F64 | null | undefined): F64 => {
       const b = into ?? new Float64Array(size);
@@ -279,6 +296,7 @@ export class RegionAccumulator {
     // Once the column exists every arena after has one, and push() writes every region into
     // it: the stale values of a spare column are never read.
     this.szFilterPassed = old.szFilterPassed === null ? null : move(old.szFilterPassed, spare?.szFilterPassed);
+    this.current = { starts: this.starts, ends: this.ends, nrAccesses: this.nrAccesses, ages: this.ages, szFilterPassed: this.szFilterPassed };
     this.first = 0;
     this.next = n;
     if (this.keepRetired && old.starts.length === this.arenaRegions) this.retired.push(old);
@@ -300,6 +318,24 @@ export class RegionAccumulator {
   recycle(): void {
     for (const a of this.retired) this.spare.push(a);
     this.retired.length = 0;
+  }
+
+  /**
+   * The current snapshot's regions as a range of the current arena, without views:
+   * [rangeFrom, rangeTo) of `arena`; skip() then starts the next snapshot.
+   */
+  get arena(): Arena {
+    return this.current;
+  }
+  get rangeFrom(): number {
+    return this.first;
+  }
+  get rangeTo(): number {
+    return this.next;
+  }
+  skip(): void {
+    this.first = this.next;
+    this.hasSzFilterPassed = false;
   }
 
   /** Hands the current snapshot's regions out as views and starts the next snapshot. */
