@@ -106,6 +106,16 @@ export function fitsSmallInt(x: number): boolean {
  * (Python's `'%{width}d'`); returns the end. Room: max(width, 10) bytes.
  */
 export function putSmallIntAt(b: Uint8Array, p: number, x: number, width: number): number {
+  if (x >= 0 && x < 1000) {
+    // Most counts and ages: no divisions.
+    const digits = x >= 100 ? 3 : x >= 10 ? 2 : 1;
+    for (let pad = width - digits; pad > 0; pad--) b[p++] = 32;
+    const d = x * 3;
+    if (digits === 3) b[p++] = DIGIT_TRIPLES[d] as number;
+    if (digits >= 2) b[p++] = DIGIT_TRIPLES[d + 1] as number;
+    b[p++] = DIGIT_TRIPLES[d + 2] as number;
+    return p;
+  }
   const neg = x < 0;
   let v = neg ? -x : x;
   const hi = Math.floor(v / 1e6);

@@ -149,7 +149,7 @@ describe('TextBytes', () => {
   it('writes whole lines straight into its buffer with roomFor() and advanceTo()', () => {
     const t = new TextBytes(4);
     t.put('>');
-    const values = [0, 5, -1, 42, 999, 1000, -1000, 123456, 999999, 1000000, 100200300, -999999999, 999999999];
+    const values = [0, 5, 9, 10, -1, 42, 99, 100, 999, 1000, -1000, 123456, 999999, 1000000, 100200300, -999999999, 999999999];
     for (const x of values) {
       expect(fitsSmallInt(x)).toBe(true);
       const b = t.roomFor(20);
