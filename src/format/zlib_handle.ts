@@ -7,7 +7,7 @@
  * Node offers no public synchronous call that keeps an inflater between calls (its
  * inflateSync makes, sets up and frees one per call), and its streams allocate a fresh
  * output buffer per chunk. Fresh buffers are fresh pages: inflating damo's test recording
- * x100 (461 MB of JSON) through the stream took 150-480 ms, into reused buffers 60-90 ms,
+ * x100 (461 MB of JSON) through the stream took 139-154 ms, into reused buffers 55-83 ms,
  * the difference being mostly the kernel clearing pages (docs/PERFORMANCE.md, "Inflating
  * into reused buffers"). So these drive the handle a zlib stream wraps, as zlib's own
  * synchronous functions do (the handle's writeSync, and the Uint32Array in which it leaves
