@@ -4,7 +4,7 @@
  * DAMO_BUNDLE=0 runs the ES modules tsc wrote. Both must print the same bytes and exit alike.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -27,6 +27,27 @@ describe.skipIf(!builtBinaryExists())('the bundled CLI', () => {
     const argv = ['--debug', 'report', 'wss', '-i', join(dir, 'missing')];
     expect(runBin(argv).stderr).toContain('damo.cjs');
     expect(runBin(argv, { env: { DAMO_BUNDLE: '0' } }).stderr).not.toContain('damo.cjs');
+  });
+
+  it('writes a code cache that the next runs take (the collection before exit puts V8 flags back)', () => {
+    // A copy of the launcher and the bundle with no cache beside them: the first run writes it.
+    const root = join(dir, 'copy');
+    const cli = join(root, 'dist/src/cli');
+    mkdirSync(cli, { recursive: true });
+    for (const f of ['bin.cjs', 'damo.cjs']) copyFileSync(join(dirname(BIN), f), join(cli, f));
+    copyFileSync(join(projectRoot(), 'package.json'), join(root, 'package.json'));
+    symlinkSync(join(projectRoot(), 'node_modules'), join(root, 'node_modules'));
+    const cache = join(cli, 'damo.cjs.v8cache');
+    const json = damoFixture('damo-3.3.0-tests-report/damon.data');
+    const run = (argv: string[]): number | null => spawnSync(process.execPath, [join(cli, 'bin.cjs'), ...argv], { encoding: 'utf8' }).status;
+    expect(run(['report', 'wss', '-i', json])).toBe(0);
+    expect(existsSync(cache)).toBe(true);
+    const before = { bytes: readFileSync(cache), mtimeMs: statSync(cache).mtimeMs };
+    // A cache made under other flags would be rejected and written again by every run.
+    expect(run(['report', 'wss', '-i', json])).toBe(0);
+    expect(run(['--version'])).toBe(0);
+    expect(statSync(cache).mtimeMs).toBe(before.mtimeMs);
+    expect(readFileSync(cache).equals(before.bytes)).toBe(true);
   });
 
   it('runs from bin.js too, the ES module entry of earlier builds', () => {
