@@ -120,7 +120,7 @@ async function launch(): Promise<void> {
  * can deadlock at exit (nodejs/node#54918): the main thread waits in NodePlatform::DrainTasks
  * for V8's background compile jobs, while one of them waits for the main thread to collect
  * garbage. On a loaded machine 5-7 in 40 runs of a report hung so; with this collection none
- * in 100 (docs/DESIGN-DECISIONS.md, section 6). `gc` is
+ * in 60 (docs/DESIGN-DECISIONS.md, section 6). `gc` is
  * reached through --expose-gc set for a moment: V8 keys its code cache on the flags, so they
  * are restored at once, or the next run would reject the cache (damo.cjs.v8cache).
  */
