@@ -139,8 +139,16 @@ shmem_kib() { awk '/^RssShmem:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 # rss_kib PID: VmRSS of PID in KiB.
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 
-# vmstat_get KEY: a counter of /proc/vmstat.
-vmstat_get() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+# swap_counters: the /proc/vmstat counters of swapping in and out that exist, as k=v. The
+# VM's kernel has no CONFIG_VM_EVENT_COUNTERS, so only workingset_refault_anon (a node
+# statistic) shows there; pswpin, pgmajfault and the rest are events.
+swap_counters() {
+  awk '$1 ~ /^(pswpin|pswpout|swpin_zero|swpout_zero|pgmajfault|workingset_refault_anon|swap_ra|swap_ra_hit)$/ { printf "%s=%s ", $1, $2 }' /proc/vmstat
+}
+
+# proc_faults PID: minflt= majflt= of PID (fields 10 and 12 of /proc/PID/stat, counted after
+# the ")" that ends comm).
+proc_faults() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print "minflt=" $8, "majflt=" $10 }'; }
 
 # swap_kib PID: VmSwap of PID in KiB.
 swap_kib() { awk '/^VmSwap:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }

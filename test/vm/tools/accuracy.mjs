@@ -22,7 +22,7 @@
 //     SIM_JSON is `damo simulate --json` (one scheme). Each KEY names a prediction:
 //       sz_applied       stats.sz_applied                (kernel: the scheme's sz_applied)
 //       out_bytes        effects.final_bytes             (measured: target's VmSwap at the end)
-//       refault_bytes    effects.reaccessed_bytes        (measured: pswpin delta x 4 KiB)
+//       refault_bytes    effects.reaccessed_bytes        (measured: the target's majflt delta x 4 KiB)
 //     and prints KEY_pred_mib KEY_meas_mib KEY_err_pct (|pred - meas| / meas; when both
 //     are under 1 MiB the error is 0: nothing predicted, nothing happened), and
 //     max_err_pct over the keys given.

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// Page-exact refaults of one process, for the simulation scenarios (5x-accuracy-simulate,
+// docs/ACCURACY.md "Refaults: what the kernel counts"): every INTERVAL_MS it reads the
+// process's /proc/PID/pagemap over all its mappings and counts the pages that were swapped
+// out at the previous reading (bit 62, PM_SWAP) and are present now (bit 63, PM_PRESENT):
+// those the process touched again after a pageout, however the kernel served the fault.
+// /proc/vmstat's pswpin misses two ways of serving it: a zero-filled page goes out to the
+// swap device's zeromap and comes back without I/O (swap_read_folio_zeromap counts
+// swpin_zero, not pswpin), and a folio still in the swap cache is mapped again by
+// do_swap_page without a read at all (a minor fault).
+//
+//   node /vm/tools/swapins.mjs PID INTERVAL_MS OUT
+//
+// Runs until PID exits or SIGTERM, then writes one k=v line to OUT:
+//   swapins_pages       swapped -> present transitions (page-exact refaults)
+//   swapped_gone_pages  swapped -> neither (unmapped or freed while out)
+//   swapped_max_pages   the most pages swapped out at one reading
+//   swapped_end_pages   pages swapped out at the last reading
+//   readings            how many readings were made
+// and a second line, by_mapping: swapins_pages per mapping (its path, or [anon] / [heap] /
+// [stack]), largest first: which of the target's memory refaulted.
+// A page swapped in and out again between two readings is missed (counted once at most
+// per interval), so this is a lower bound at INTERVAL_MS resolution.
+import { openSync, readSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
+
+const [pid, intervalArg, outPath] = process.argv.slice(2);
+if (!pid || !outPath) {
+  console.error('usage: swapins.mjs PID INTERVAL_MS OUT');
+  process.exit(2);
+}
+const intervalMs = Number(intervalArg) || 500;
+const PAGE = 4096;
+const PM_PRESENT = 1n << 63n;
+const PM_SWAP = 1n << 62n;
+// Mappings bigger than this are reservations (never mostly touched); skip their pagemap.
+const MAX_MAPPING_BYTES = 4 * 1024 ** 3;
+
+let swapped = new Set(); // page numbers (vaddr / PAGE) swapped out at the last reading
+const byMapping = new Map(); // mapping name -> swapins_pages
+let swapins = 0;
+let gone = 0;
+let swappedMax = 0;
+let readings = 0;
+let done = false;
+
+function reading() {
+  let maps;
+  let fd;
+  try {
+    maps = readFileSync(`/proc/${pid}/maps`, 'utf8');
+    fd = openSync(`/proc/${pid}/pagemap`, 'r');
+  } catch {
+    return false;
+  }
+  const now = new Set();
+  const present = new Set();
+  try {
+    for (const line of maps.split('\n')) {
+      const m = /^([0-9a-f]+)-([0-9a-f]+)/.exec(line);
+      if (!m) continue;
+      const name = line.split(/\s+/).slice(5).join(' ') || '[anon]';
+      const start = parseInt(m[1], 16);
+      const end = parseInt(m[2], 16);
+      if (end - start > MAX_MAPPING_BYTES || line.endsWith('[vsyscall]')) continue;
+      const n = (end - start) / PAGE;
+      const buf = Buffer.alloc(n * 8);
+      let got = 0;
+      try {
+        got = readSync(fd, buf, 0, buf.length, (start / PAGE) * 8);
+      } catch {
+        continue;
+      }
+      for (let i = 0; i < got / 8; i++) {
+        const e = buf.readBigUInt64LE(i * 8);
+        const p = start / PAGE + i;
+        if (e & PM_SWAP) now.add(p);
+        else if (e & PM_PRESENT && swapped.has(p)) {
+          present.add(p);
+          byMapping.set(name, (byMapping.get(name) ?? 0) + 1);
+        }
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  swapins += present.size;
+  for (const p of swapped) if (!now.has(p) && !present.has(p)) gone++;
+  swapped = now;
+  if (now.size > swappedMax) swappedMax = now.size;
+  readings++;
+  return true;
+}
+
+function finish() {
+  if (done) return;
+  done = true;
+  writeFileSync(
+    outPath,
+    `swapins_pages=${swapins} swapped_gone_pages=${gone} swapped_max_pages=${swappedMax} swapped_end_pages=${swapped.size} readings=${readings}\n` +
+      `by_mapping ${[...byMapping].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}=${v}`).join(' ')}\n`,
+  );
+  process.exit(0);
+}
+
+process.on('SIGTERM', finish);
+process.on('SIGINT', finish);
+const tick = () => {
+  if (!reading()) return finish();
+  setTimeout(tick, intervalMs);
+};
+tick();
