@@ -441,13 +441,17 @@ export class SchemesSimulator {
 
   /**
    * Refaults: bytes in the paged-out / deactivated state that the step shows accessed leave
-   * it. A region's nr_accesses counts the samples (one random page each) that found an
-   * access, so nr_accesses / max_nr_accesses estimates the part of its pages accessed per
-   * sampling interval. Which pages those were, the trace cannot tell; the kernel acted only
-   * on regions that showed no access for the scheme's min age, so the accessed pages are
-   * taken to be the region's pages that were not paged out first, and only the remainder
-   * refaults: the least refault the samples imply. (Counting the whole overlap, the upper
-   * bound, predicted hundreds of MiB of refaults where the kernel measured none.)
+   * it. A region's nr_accesses counts the sampling intervals in which its one sampled page
+   * (a new random address each interval: __damon_va_prepare_access_check) was found
+   * accessed, so p = nr_accesses / max_nr_accesses estimates the part of its pages accessed
+   * in one sampling interval. An aggregation has max_nr_accesses of them, and the pages a
+   * workload touches change from one to the next (redis's random keys, xz's hash chains):
+   * taking the intervals as independent draws, 1 - (1 - p)^max_nr_accesses of the pages
+   * were touched at least once. Which ones, the trace cannot tell, so they are spread evenly
+   * over the region and the paged-out share of them refaults. (Until 2026-12-06 this took p
+   * alone, the same pages every interval, and put the accesses on the region's resident
+   * pages first: 0.5-3.3 MiB predicted where the VM's kernel took 20-45 MiB of major faults,
+   * docs/ACCURACY.md "Refaults: what the kernel counts".)
    */
   private noteReaccesses(t: number, snap: Snapshot): void {
     const maxNr = Math.max(1, Math.round(this.iv.aggrUs / this.iv.sampleUs));
@@ -464,9 +468,8 @@ export class SchemesSimulator {
         const pieces: Array<[number, number]> = [];
         m.forEachOverlap(start, end, (a, b) => pieces.push([a, b]));
         const inState = pieces.reduce((n, [a, b]) => n + (b - a), 0);
-        // At least one page was seen accessed, hence the rounding up.
-        const accessed = Math.ceil((Math.ceil((end - start) / page) * Math.min(1, nr / maxNr))) * page;
-        let refault = Math.min(inState, Math.max(0, accessed - (end - start - inState)));
+        const touchedPart = 1 - (1 - Math.min(1, nr / maxNr)) ** maxNr;
+        let refault = Math.min(inState, Math.round(((inState / page) * touchedPart)) * page);
         for (const [a, b] of pieces) {
           if (refault <= 0) break;
           const take = Math.min(b - a, refault);
