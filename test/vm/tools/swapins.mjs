@@ -21,7 +21,9 @@
 // [stack]), largest first: which of the target's memory refaulted.
 // A page swapped in and out again between two readings is missed (counted once at most
 // per interval), so this is a lower bound at INTERVAL_MS resolution.
+import { Buffer } from 'node:buffer';
 import { openSync, readSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
+import { setTimeout } from 'node:timers';
 
 const [pid, intervalArg, outPath] = process.argv.slice(2);
 if (!pid || !outPath) {
