@@ -450,8 +450,8 @@ export class SchemesSimulator {
    * were touched at least once. Which ones, the trace cannot tell, so they are spread evenly
    * over the region and the paged-out share of them refaults. (Until 2026-12-06 this took p
    * alone, the same pages every interval, and put the accesses on the region's resident
-   * pages first: 0.5-3.3 MiB predicted where the VM's kernel took 20-45 MiB of major faults,
-   * docs/ACCURACY.md "Refaults: what the kernel counts".)
+   * pages first: 0.1-14 MiB predicted where the VM's kernel took 14-58 MiB of major faults
+   * on redis and xz, docs/ACCURACY.md "Refaults: what the kernel counts".)
    */
   private noteReaccesses(t: number, snap: Snapshot): void {
     const maxNr = Math.max(1, Math.round(this.iv.aggrUs / this.iv.sampleUs));

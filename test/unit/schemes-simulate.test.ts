@@ -178,9 +178,9 @@ describe('effects', () => {
     // [0, 4K) is paged out at step 1; at step 2 the region [0, 8K) shows nr_accesses of its
     // 20 samples. nr/20 is the part of its pages accessed in one sampling interval; over the
     // aggregation's 20 intervals, 1 - (1 - nr/20)^20 of them, evenly over the region, so
-    // that part of the 4 paged-out pages refaults. (The kernel measured 20-45 MiB of major
-    // faults where the old rule, nr/20 of the pages and the resident ones first, gave 0.5-3.3:
-    // docs/ACCURACY.md. Under it, all four cases below were 0 refaults, and the last one page.)
+    // that part of the 4 paged-out pages refaults. (The kernel measured 14-58 MiB of major
+    // faults where the old rule, nr/20 of the pages and the resident ones first, gave 0.1-14:
+    // docs/ACCURACY.md. Under it, the first three cases below were 0 refaults, the last one page.)
     const s = parseSchemeLine('min max 0 0 200ms max pageout');
     const refaults = (nr: number, pagedOut = 4, regionPages = 8): number | undefined => {
       const steps = [
