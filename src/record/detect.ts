@@ -8,7 +8,7 @@
  */
 import { DamoError, errnoCode } from '../core/errors.js';
 import type { Ops } from '../core/model.js';
-import { intervalsGoalBlocker } from './intervals_goal_sysfs.js';
+import { INTERVALS_GOAL_SOURCE_HINT, intervalsGoalBlocker } from './intervals_goal_sysfs.js';
 import { readTrim as readTrimStrict, type KernelFs } from './kfs.js';
 import { TRACE_INSTANCE_PREFIX, type KernelRoots } from './roots.js';
 import { SCHEMES_BACKENDS, SOURCE_CHOICES, type SchemesBackend, type SourceChoice } from './source_names.js';
@@ -286,7 +286,7 @@ interface Blocker {
 
 function blockerFor(kind: SourceChoice, det: Detection, req: SourceRequest, native: NativeAvailability): Blocker | null {
   const goal = req.autotune === true ? intervalsGoalBlocker(kind) : null;
-  if (goal !== null) return { code: 'E_UNSUPPORTED', why: goal, hint: 'record with --source tracefs or sysfs (root, Linux 6.15+), or drop the goal to record with fixed intervals' };
+  if (goal !== null) return { code: 'E_UNSUPPORTED', why: goal, hint: INTERVALS_GOAL_SOURCE_HINT };
   switch (kind) {
     case 'tracefs': {
       const s = sysfsBlocker(det, req.ops);

@@ -128,6 +128,9 @@ export function kernelIntervalsGoalSupport(kfs: KernelFs, sysfsRoot: string, sta
   }
 }
 
+/** What to do when intervalsGoalBlocker() refuses a source. */
+export const INTERVALS_GOAL_SOURCE_HINT = 'record with --source tracefs or sysfs (root, Linux 6.15+), or drop the goal to record with fixed intervals';
+
 /** Where an intervals goal that asks for auto-tuning cannot go; null: a sysfs kdamond of ours can take it. */
 export function intervalsGoalBlocker(kind: SourceChoice): string | null {
   if (kind === 'native') return "the native engine keeps the intervals it is given: auto-tuning them is kernel DAMON's (its sysfs intervals_goal, Linux 6.15+)";

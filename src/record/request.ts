@@ -14,7 +14,7 @@ import type { RecordPrimitive } from '../native/primitives.js';
 import type { Scheme } from '../schemes/model.js';
 import type { KernelRoots } from './roots.js';
 import type { SchemesBackend, SourceChoice } from './source_names.js';
-import { asksForAutoTuning, intervalsGoalBlocker, validateIntervalsGoal } from './intervals_goal_sysfs.js';
+import { asksForAutoTuning, INTERVALS_GOAL_SOURCE_HINT, intervalsGoalBlocker, validateIntervalsGoal } from './intervals_goal_sysfs.js';
 import type { TargetSpec } from './target.js';
 
 /** `damo schemes`: what to apply, and where. */
@@ -125,7 +125,7 @@ function checkIntervalsGoal(req: RecordRequest, requested: 'auto' | SourceChoice
   if (why !== null) {
     const option = req.primitive !== undefined && req.source === 'auto' ? `--primitive ${req.primitive}` : `--source ${requested}`;
     throw new DamoError('E_USAGE', `${flags} ask DAMON to tune the intervals, but ${option} records with ${requested === 'native' ? 'the native engine' : 'DAMON debugfs'}: ${why}`, {
-      hint: 'record with --source tracefs or sysfs (root, Linux 6.15+), or drop the goal to record with fixed intervals',
+      hint: INTERVALS_GOAL_SOURCE_HINT,
     });
   }
 }

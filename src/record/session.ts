@@ -24,6 +24,7 @@ import { RESIDENT_EVENT_KIND, RESIDENT_SHARED_EVENT_KIND } from '../format/resid
 import type { RecordDeps } from './deps.js';
 import { detect, type Detection, type NativeAvailability } from './detect.js';
 import { NoGuardian, type Guardian } from './guardian.js';
+import { asksForAutoTuning } from './intervals_goal_sysfs.js';
 import { createKernelSource } from './kernel_source.js';
 import { findOngoingKdamond } from './ongoing.js';
 import { defaultPaddrRegion } from './paddr.js';
@@ -180,8 +181,8 @@ class MonitoringSession implements SessionView {
       argv: req.argv,
     };
     // A running kdamond's intervals goal: what report access deduces tuned intervals from.
-    // Ours: the goal it asked DAMON for (a goal with aggrs 0 tunes nothing).
-    const goal = req.target.kind === 'ongoing' ? req.target.kdamond?.intervalsGoal : req.intervalsGoal !== undefined && req.intervalsGoal.aggrs !== 0 ? req.intervalsGoal : undefined;
+    // Ours: the goal it asked DAMON for, when it tunes anything.
+    const goal = req.target.kind === 'ongoing' ? req.target.kdamond?.intervalsGoal : asksForAutoTuning(req.intervalsGoal) ? req.intervalsGoal : undefined;
     if (goal !== undefined) header.intervalsGoal = goal;
     const what = targetWords(req, pids);
     if (output !== null) {
