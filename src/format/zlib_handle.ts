@@ -66,6 +66,19 @@ interface NativeZlib {
   onerror?: (message: string, errno: number, code?: string) => void;
 }
 
+type NativeZlibClass = new (mode: number) => NativeZlib;
+
+/** The class of node:zlib's handles, found once from a stream's handle; null when not reachable. */
+let nativeClass: NativeZlibClass | null | undefined;
+function nativeZlibClass(): NativeZlibClass | null {
+  if (nativeClass !== undefined) return nativeClass;
+  const probe = syncZlibOf(createInflate());
+  const Native = probe === null ? undefined : (probe.handle as unknown as { constructor: unknown }).constructor;
+  probe?.stream.close();
+  nativeClass = typeof Native === 'function' ? (Native as NativeZlibClass) : null;
+  return nativeClass;
+}
+
 /**
  * An inflater (zlib format) whose jobs run on the thread pool and write into the caller's
  * buffers, or null when this Node's zlib handle class is not reachable. Made as node:zlib's
@@ -74,12 +87,9 @@ interface NativeZlib {
  * stream's.
  */
 export function poolInflater(): PoolInflater | null {
-  const probe = syncZlibOf(createInflate());
-  if (probe === null) return null;
-  const Native = (probe.handle as unknown as { constructor: unknown }).constructor;
-  probe.stream.close();
-  if (typeof Native !== 'function') return null;
-  const native = new (Native as new (mode: number) => NativeZlib)(constants.INFLATE);
+  const Native = nativeZlibClass();
+  if (Native === null) return null;
+  const native = new Native(constants.INFLATE);
   if (typeof native.init !== 'function' || typeof native.write !== 'function' || typeof native.close !== 'function') return null;
   const state = new Uint32Array(2);
   let pending: { resolve: () => void; reject: (e: unknown) => void } | null = null;
