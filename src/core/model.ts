@@ -356,6 +356,11 @@ export function snapshotCopyOfColumns(c: SnapshotColumns, k: number): Snapshot {
   return s;
 }
 
+/** The per-snapshot columns of a batch of `count` snapshots, zeroed, for a builder to fill in. */
+export function emptySnapshotCounts(count: number): SnapshotCounts {
+  return { count, targetIndex: new Uint32Array(count), startNs: new Float64Array(count), endNs: new Float64Array(count), offsets: new Uint32Array(count + 1) };
+}
+
 /** Snapshots as one column batch (copies the numbers). */
 export function columnsOfSnapshots(snapshots: readonly Snapshot[]): SnapshotColumns {
   const count = snapshots.length;
@@ -363,11 +368,7 @@ export function columnsOfSnapshots(snapshots: readonly Snapshot[]): SnapshotColu
   for (const s of snapshots) nrRegions += s.starts.length;
   const store = new Float64Array(nrRegions * 4);
   const c: SnapshotColumns = {
-    count,
-    targetIndex: new Uint32Array(count),
-    startNs: new Float64Array(count),
-    endNs: new Float64Array(count),
-    offsets: new Uint32Array(count + 1),
+    ...emptySnapshotCounts(count),
     starts: store.subarray(0, nrRegions),
     ends: store.subarray(nrRegions, nrRegions * 2),
     nrAccesses: store.subarray(nrRegions * 2, nrRegions * 3),

@@ -865,7 +865,6 @@ export class SegmentInflater {
     this.state = z.state;
     return true;
   }
-
 }
 
 /** The dictionary for the block after one whose coded bytes were `raw`. */

@@ -19,7 +19,7 @@
  * exact ones.
  */
 import { DamoError } from '../../core/errors.js';
-import { columnsOfSnapshots, extrasOf, type DamosStats, type Snapshot, type SnapshotColumns, type SnapshotExtras, type TraceHeader, type TraceSource, type TraceTarget, type TraceTrailer } from '../../core/model.js';
+import { columnsOfSnapshots, emptySnapshotCounts, extrasOf, type DamosStats, type Snapshot, type SnapshotColumns, type SnapshotExtras, type TraceHeader, type TraceSource, type TraceTarget, type TraceTrailer } from '../../core/model.js';
 import { openParseStream, type DamoJsonParseStream, type ParsedSnapshot } from './json_parse_stream.js';
 import { damoJsonError, damoJsonHeader, type DamoJsonReadOptions } from './json_reader.js';
 import { KeptSnapshots } from './kept_snapshots.js';
@@ -290,11 +290,7 @@ function columnsOfParsed(batch: readonly ParsedSnapshot[], rel: (t: AbsTime) => 
     nrRegions += s.starts.length;
   }
   const c: SnapshotColumns = {
-    count,
-    targetIndex: new Uint32Array(count),
-    startNs: new Float64Array(count),
-    endNs: new Float64Array(count),
-    offsets: new Uint32Array(count + 1),
+    ...emptySnapshotCounts(count),
     starts: contiguous ? viewOfRun(first.starts, nrRegions) : new Float64Array(nrRegions),
     ends: contiguous ? viewOfRun(first.ends, nrRegions) : new Float64Array(nrRegions),
     nrAccesses: contiguous ? viewOfRun(first.nrAccesses, nrRegions) : new Float64Array(nrRegions),
@@ -339,10 +335,8 @@ class ColumnBatchBuilder implements SnapshotRangeSink {
   private readonly from: number[] = [];
   private readonly to: number[] = [];
   private extras: Array<SnapshotExtras | undefined> = [];
-  private nrWithExtras = 0;
   /** total_bytes of the snapshots without other extras (NaN when absent), as columnsOfParsed() keeps it. */
   private readonly totalBytes: number[] = [];
-  private nrWithTotal = 0;
 
   constructor(
     private readonly rel: (t: AbsTime) => number,
@@ -372,13 +366,9 @@ class ColumnBatchBuilder implements SnapshotRangeSink {
       if (totalBytes !== undefined) x.totalBytes = totalBytes;
       if (acc.hasSzFilterPassed) x.szFilterPassed = arena.szFilterPassed === null ? new Float64Array(to - from) : arena.szFilterPassed.subarray(from, to);
       if (damosStats !== undefined) x.damosStats = damosStats;
-      this.nrWithExtras++;
-      this.totalBytes[k] = NaN;
-    } else {
-      this.totalBytes[k] = totalBytes ?? NaN;
-      if (totalBytes !== undefined) this.nrWithTotal++;
     }
     this.extras[k] = x;
+    this.totalBytes[k] = x === undefined ? (totalBytes ?? NaN) : NaN;
   }
 
   /** The batch gathered since the last take(). */
@@ -403,17 +393,13 @@ class ColumnBatchBuilder implements SnapshotRangeSink {
       return out;
     };
     const c: SnapshotColumns = {
-      count,
-      targetIndex: new Uint32Array(count),
-      startNs: new Float64Array(count),
-      endNs: new Float64Array(count),
-      offsets: new Uint32Array(count + 1),
+      ...emptySnapshotCounts(count),
       starts: column((a) => a.starts),
       ends: column((a) => a.ends),
       nrAccesses: column((a) => a.nrAccesses),
       ages: column((a) => a.ages),
-      extras: this.nrWithExtras > 0 ? this.extras.slice(0, count) : null,
-      totalBytes: this.nrWithTotal > 0 ? Float64Array.from(this.totalBytes.slice(0, count)) : null,
+      extras: null,
+      totalBytes: null,
     };
     let offset = 0;
     for (let k = 0; k < count; k++) {
@@ -422,10 +408,12 @@ class ColumnBatchBuilder implements SnapshotRangeSink {
       c.endNs[k] = this.endNs[k] as number;
       offset += (this.to[k] as number) - (this.from[k] as number);
       c.offsets[k + 1] = offset;
+      const x = this.extras[k];
+      if (x !== undefined) (c.extras ??= new Array<SnapshotExtras | undefined>(count))[k] = x;
+      const total = this.totalBytes[k] as number;
+      if (!Number.isNaN(total)) (c.totalBytes ??= new Float64Array(count).fill(NaN))[k] = total;
     }
     this.count = 0;
-    this.nrWithExtras = 0;
-    this.nrWithTotal = 0;
     // Drop what would keep arenas and filter-result views alive past the batch.
     this.arenas = [];
     this.extras = [];
