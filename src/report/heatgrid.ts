@@ -119,9 +119,18 @@ export class HeatGrid {
   private nrAdded = 0;
   private nrRegionsIn = 0;
 
+  /**
+   * Whether every column boundary `a0 + j * unit` is an integer below 2^53: the boundaries
+   * are then exact, so a column a region covers whole adds `samples * duration * unit`,
+   * which addHeats() can take once per region instead of once per column.
+   */
+  private readonly exactColumns: boolean;
+
   constructor(geometry: HeatmapGeometry) {
     this.geometry = geometry;
     this.heats = new Float64Array(geometry.timeResol * geometry.addrResol);
+    const { addrStart, addrUnitBytes, addrResol } = geometry;
+    this.exactColumns = Number.isSafeInteger(addrStart) && Number.isSafeInteger(addrUnitBytes) && Number.isSafeInteger(addrStart + (addrResol + 1) * addrUnitBytes);
   }
 
   /** Snapshots that contributed (the skipped first one not counted). */
@@ -193,6 +202,34 @@ export class HeatGrid {
       const samples = nrAccesses[r]!;
       let fracStart = start;
       let addrIdx = Math.trunc((fracStart - a0) / spaceUnit);
+      if (this.exactColumns && Number.isSafeInteger(end)) {
+        // The same operations as the loop below, in three parts: the first column (maybe
+        // partly covered), the columns covered whole, where fracEnd - fracStart is exactly
+        // spaceUnit (integers below 2^53), then the last one, partly covered.
+        const addrResol = g.addrResol;
+        if (addrIdx < addrResol) {
+          const fracEnd = Math.min((addrIdx + 1) * spaceUnit + a0, end);
+          const idx = rowBase + addrIdx;
+          heats[idx] = (samples * duration * (fracEnd - fracStart) + heats[idx]! * pixelSz) / pixelSz;
+          fracStart = fracEnd;
+          addrIdx += 1;
+        }
+        const whole = samples * duration * spaceUnit;
+        let last = Math.min(Math.trunc((end - a0) / spaceUnit), addrResol);
+        // Columns [addrIdx, last) end at or before `end`; trunc may be one off either way.
+        while (last > addrIdx && last * spaceUnit + a0 > end) last -= 1;
+        while (last < addrResol && (last + 1) * spaceUnit + a0 <= end) last += 1;
+        for (let j = rowBase + addrIdx, e = rowBase + last; j < e; j++) heats[j] = (whole + heats[j]! * pixelSz) / pixelSz;
+        if (last > addrIdx) {
+          addrIdx = last;
+          fracStart = addrIdx * spaceUnit + a0;
+        }
+        if (fracStart < end && addrIdx < addrResol) {
+          const idx = rowBase + addrIdx;
+          heats[idx] = (samples * duration * (end - fracStart) + heats[idx]! * pixelSz) / pixelSz;
+        }
+        continue;
+      }
       while (fracStart < end && addrIdx < g.addrResol) {
         const fracEnd = Math.min((addrIdx + 1) * spaceUnit + a0, end);
         // Same operation order as damo: (samples * duration) * size, then
