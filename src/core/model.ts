@@ -224,8 +224,9 @@ export interface TraceSource {
   readonly warnings: string[];
   /**
    * One target's snapshots in file order, offered by sources that hold the recording in
-   * memory (damo's formats are read whole); absent on streamed sources. Walk a target with
-   * core/trace_walk.ts, which uses this when present and a filtered pass otherwise.
+   * memory (damo's formats are read whole); absent on streamed sources, except a streamed
+   * damo file that its first complete pass kept. Walk a target with core/trace_walk.ts,
+   * which uses this when present and a filtered pass otherwise.
    */
   snapshotsOfTarget?(targetIndex: number): readonly Snapshot[];
   /**
@@ -244,6 +245,18 @@ export interface TraceSource {
 
 /** A batch of snapshots' shapes: SnapshotColumns less the regions (offsets give their numbers). */
 export type SnapshotCounts = Pick<SnapshotColumns, 'count' | 'targetIndex' | 'startNs' | 'endNs' | 'offsets'>;
+
+/**
+ * Gives `wrapper` (a source that passes `source`'s snapshots on) `source`'s per-target lists
+ * whenever `source` has them, also when it comes to hold them after a pass.
+ */
+export function heldListsOf(source: TraceSource, wrapper: TraceSource): void {
+  Object.defineProperty(wrapper, 'snapshotsOfTarget', {
+    get: () => source.snapshotsOfTarget?.bind(source),
+    enumerable: true,
+    configurable: true,
+  });
+}
 
 /**
  * Snapshots in columns: snapshot k has target targetIndex[k], times [startNs[k], endNs[k])

@@ -6,7 +6,7 @@
 import { interruptible } from '../core/interrupts.js';
 import { note, warn, type CliIO } from '../core/io.js';
 import { refuseOutputsThatAreInputs, type NamedPath } from '../core/output_file.js';
-import type { TraceSource } from '../core/model.js';
+import { heldListsOf, type TraceSource } from '../core/model.js';
 import type { DamoJsonStreaming } from './damo/json_source.js';
 import { openTrace } from './open.js';
 import { withProgress } from './progress_source.js';
@@ -26,10 +26,12 @@ export interface OpenForReportOptions {
   /**
    * Large damo json files are streamed pass by pass (memory flat in the file's size)
    * instead of read whole: 'grow' for reports that take one pass and targets appearing
-   * during it (core/trace_walk.ts), 'complete' for those that need every target first and
-   * take several passes (the first pass keeps the file in memory when it is not too large).
+   * during it (core/trace_walk.ts), 'passes' for those that take several and whose first
+   * pass takes targets appearing during it, 'complete' for those that need every target
+   * before their first pass (opening then takes a pass). With 'passes' and 'complete', the
+   * first complete pass keeps the file in memory when it is not too large.
    */
-  streamDamoJson?: 'grow' | 'complete';
+  streamDamoJson?: 'grow' | 'passes' | 'complete';
   /** Files the command will write: refused before anything is read when one is this input. */
   outputs?: readonly (NamedPath | { path: string | undefined; what: string })[];
 }
@@ -41,7 +43,7 @@ export interface OpenForReportOptions {
 function damoJsonStreaming(env: NodeJS.ProcessEnv, mode: OpenForReportOptions['streamDamoJson']): DamoJsonStreaming | undefined {
   if (mode === undefined) return undefined;
   // 'grow' reports take one pass: keeping snapshots for a next pass would only cost memory.
-  const streaming: DamoJsonStreaming = mode === 'complete' ? { completeTargets: true } : { completeTargets: false, keptMaxRegions: 0 };
+  const streaming: DamoJsonStreaming = mode === 'grow' ? { completeTargets: false, keptMaxRegions: 0 } : { completeTargets: mode === 'complete' };
   const text = env['DAMO_JSON_IN_MEMORY_MAX_BYTES'];
   if (text !== undefined && /^\d+$/.test(text)) streaming.inMemoryMaxBytes = Number(text);
   return streaming;
@@ -88,9 +90,9 @@ export async function openForReport(io: CliIO, path: string, options: OpenForRep
       return afterPass(interruptible(source.snapshots()), printNewWarnings);
     },
   };
-  // Recordings held in memory (damo's formats) keep their per-target lists for the reports.
-  const held = source.snapshotsOfTarget?.bind(source);
-  if (held !== undefined) opened.snapshotsOfTarget = held;
+  // Recordings held in memory (damo's formats) keep their per-target lists for the reports;
+  // a streamed damo file may come to hold them after its first pass.
+  heldListsOf(source, opened);
   const columns = source.snapshotColumns?.bind(source);
   if (columns !== undefined) {
     opened.snapshotColumns = () => afterPass(interruptible(columns()), printNewWarnings);

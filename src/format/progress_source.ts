@@ -6,7 +6,7 @@
  */
 import { open } from 'node:fs/promises';
 
-import type { Snapshot, TraceSource } from '../core/model.js';
+import { heldListsOf, type Snapshot, type TraceSource } from '../core/model.js';
 import { Progress } from '../core/progress.js';
 import { checkFrameHeader, FRAME_HEADER_BYTES, FRAME_TRAILER_BYTES, FrameType, payloadChecksumOk } from './frame.js';
 
@@ -83,7 +83,6 @@ export function withProgress(source: TraceSource, stream: NodeJS.WritableStream,
       }
     },
   };
-  const held = source.snapshotsOfTarget?.bind(source);
-  if (held !== undefined) wrapped.snapshotsOfTarget = held;
+  heldListsOf(source, wrapped);
   return wrapped;
 }

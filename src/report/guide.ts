@@ -173,18 +173,21 @@ export interface GuideDialect {
 
 export class GuideScanner {
   private readonly byTid = new Map<string, GuideInfo>();
-  private readonly targetIds: ReadonlyArray<bigint | null>;
+  private readonly idOf: (targetIndex: number) => bigint | null;
 
   /** Each target index's guide key, made once: a bigint's text per snapshot showed in profiles. */
-  private readonly keys: string[];
+  private readonly keys: string[] = [];
   private readonly own = emptySpan();
 
+  /**
+   * `targetIds`: the id of each target index, or a function that gives it when the scanner
+   * first meets the index (a streamed source adds targets as its first pass reaches them).
+   */
   constructor(
-    targetIds: ReadonlyArray<bigint | null>,
+    targetIds: ReadonlyArray<bigint | null> | ((targetIndex: number) => bigint | null),
     private readonly dialect: GuideDialect = {},
   ) {
-    this.targetIds = targetIds;
-    this.keys = targetIds.map((tid, t) => dialect.keys?.[t] ?? tidKey(tid));
+    this.idOf = typeof targetIds === 'function' ? targetIds : (t) => targetIds[t] ?? null;
   }
 
   add(snap: Snapshot): void {
@@ -192,12 +195,12 @@ export class GuideScanner {
   }
 
   addSpan(snap: SnapshotSpan): void {
-    const tid = this.targetIds[snap.targetIndex] ?? null;
-    const key = this.keys[snap.targetIndex] ?? this.dialect.keys?.[snap.targetIndex] ?? tidKey(tid);
+    const t = snap.targetIndex;
+    const key = this.keys[t] ?? (this.keys[t] = this.dialect.keys?.[t] ?? tidKey(this.idOf(t)));
     let guide = this.byTid.get(key);
     if (guide === undefined) {
       guide = {
-        tid,
+        tid: this.idOf(t),
         targetIndexes: [],
         startNs: this.dialect.startOf?.(snap) ?? snap.endNs,
         endNs: snap.endNs,
@@ -302,11 +305,11 @@ export function targetIdsOf(source: TraceSource): Array<bigint | null> {
 
 /** Both passes; guides sorted as damo prints them. */
 export async function computeGuides(source: TraceSource, dialect: GuideDialect = {}): Promise<GuideInfo[]> {
-  const ids = targetIdsOf(source);
-  const scanner = new GuideScanner(ids, dialect);
+  // Ids as the pass meets the targets: a streamed source may add some during it.
+  const scanner = new GuideScanner((t) => source.header.targets[t]?.id ?? null, dialect);
   await forEachSpan(source, (snap) => scanner.addSpan(snap));
   const guides = scanner.finish();
-  const counter = new GuideHeatCounter(ids, guides, dialect.keys);
+  const counter = new GuideHeatCounter(targetIdsOf(source), guides, dialect.keys);
   await forEachSpan(source, (snap) => counter.addSpan(snap));
   return sortGuides(guides);
 }

@@ -62,10 +62,12 @@ const PIXEL_BUDGET = 4 * 1024 * 1024;
 
 /**
  * What adding a snapshot's time fraction to one cell costs, about: HeatGrid.addHeats on the
- * project's 2-CPU machine, where the fused pass on damo's test recording x100 (three ranges
- * of 500 columns, 54,300 snapshots: ~81M cell updates) took ~460 ms (2026-12-05, profiled).
+ * project's 2-CPU machine, where the grid pass of `report heats` on our trace of damo's test
+ * recording x1000 (543,000 snapshots over 500 columns: ~271M cell updates) took ~670 ms
+ * (2026-12-06, profiled; 5 ns before addHeats took the columns a region covers whole in one
+ * loop).
  */
-const CELL_UPDATE_NS = 5;
+const CELL_UPDATE_NS = 2.5;
 
 /**
  * Whether filling every candidate range's grid in the heats pass (the fused pass) costs
@@ -83,15 +85,28 @@ function tidLabel(tid: bigint | null): string {
 }
 
 /**
+ * Whether computeHeats() takes a guide pass first (the recording's ranges are needed). That
+ * pass meets every target, so the source need not list them all before it
+ * (format/open_for_report.ts, streamDamoJson 'passes').
+ */
+export function heatsNeedGuide(req: {
+  tid?: HeatsRequest['tid'] | undefined;
+  timeRange?: HeatsRequest['timeRange'] | undefined;
+  addressRange?: HeatsRequest['addressRange'] | undefined;
+}): boolean {
+  const relativeTime = req.timeRange !== undefined && (req.timeRange[0].relative || req.timeRange[1].relative);
+  return req.tid === undefined || req.timeRange === undefined || relativeTime || req.addressRange === undefined;
+}
+
+/**
  * `observe`, when given, sees every snapshot once, during the first pass (which walks them
  * all): a report that needs something more of the recording (the image's recorded mean
  * aggregation) gets it without a pass of its own.
  */
 export async function computeHeats(source: TraceSource, req: HeatsRequest, observe?: (s: SnapshotSpan) => void): Promise<HeatsResult> {
   let firstPass = observe;
-  const ids = targetIdsOf(source);
-  const relativeTime = req.timeRange !== undefined && (req.timeRange[0].relative || req.timeRange[1].relative);
-  const needGuide = req.tid === undefined || req.timeRange === undefined || relativeTime || req.addressRange === undefined;
+  let ids = targetIdsOf(source);
+  const needGuide = heatsNeedGuide(req);
   let nrPasses = 0;
   /** Snapshots per target index, and what the guide pass took: what a pass more would cost. */
   const nrSnapshotsOf: number[] = [];
@@ -100,7 +115,8 @@ export async function computeHeats(source: TraceSource, req: HeatsRequest, obser
   let guide: GuideInfo | null = null;
   let tid: bigint | null;
   if (needGuide) {
-    const scanner = new GuideScanner(ids);
+    // Ids as the pass meets the targets: a streamed source may add some during it.
+    const scanner = new GuideScanner((t) => source.header.targets[t]?.id ?? null);
     const startedMs = performance.now();
     await forEachSpan(source, (snap) => {
       firstPass?.(snap);
@@ -110,6 +126,7 @@ export async function computeHeats(source: TraceSource, req: HeatsRequest, obser
     guidePassNs = (performance.now() - startedMs) * 1e6;
     firstPass = undefined;
     nrPasses += 1;
+    ids = targetIdsOf(source);
     const guides = sortGuides(scanner.finish());
     if (guides.length === 0) {
       throw new DamoError('E_FORMAT', `${source.path} has no snapshots to draw`);

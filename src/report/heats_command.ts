@@ -10,7 +10,7 @@ import type { TraceSource } from '../core/model.js';
 import { colorWanted, dimension, FALLBACK_COLUMNS, FALLBACK_ROWS } from '../core/terminal.js';
 import { checkResolution } from './heatgrid.js';
 import { computeGuides, heatPerByte, hottestRegion, type GuideInfo } from './guide.js';
-import { computeHeats, type HeatsResult, type TimeBound } from './heats.js';
+import { computeHeats, heatsNeedGuide, type HeatsResult, type TimeBound } from './heats.js';
 import { formatGuide, formatTerminalHeatmap, writeRawHeats, type ColorsetName } from './heats_text.js';
 import { openForReport } from '../format/open_for_report.js';
 
@@ -64,7 +64,8 @@ export async function runHeatsCommand(io: CliIO, o: HeatsRequest): Promise<numbe
   const source = await openForReport(io, o.input, {
     strict: o.strict,
     showsAddresses: true,
-    streamDamoJson: 'complete',
+    // The guide pass meets every target: a streamed damo file need not list them first.
+    streamDamoJson: o.guide || heatsNeedGuide(o) ? 'passes' : 'complete',
     progress: io.stderrIsTTY && (mode === 'image' || !io.stdoutIsTTY),
     outputs: [{ path: mode === 'image' ? o.heatmap : undefined, what: '--heatmap' }],
   });

@@ -209,6 +209,39 @@ describe('streamed damo json', () => {
     expect(await allSnapshots(tooBig)).toEqual(await allSnapshots(memory));
   });
 
+  it('keeps the file in a column pass too, and stops trying once a pass found it too big', async () => {
+    const path = write('column-keep.json_compressed', deflateSync(multiRecordText()));
+    const memory = await readDamoJson(path, { compressed: true });
+    const expected = await allSnapshots(memory);
+    const columnsOf = async (src: TraceSource): Promise<Flat[]> => {
+      const out: Flat[] = [];
+      for await (const c of src.snapshotColumns!()) for (let k = 0; k < c.count; k++) out.push(flat(snapshotCopyOfColumns(c, k)));
+      return out;
+    };
+    // Targets appear as the first pass meets them; the pass keeps every snapshot.
+    const src = await openDamoJson(path, { compressed: true, inMemoryMaxBytes: 0 });
+    expect(src.snapshotsOfTarget).toBeUndefined();
+    expect(await columnsOf(src)).toEqual(expected);
+    expect(targetsOf(src)).toEqual(['11', '22', '33', '11']);
+    expect(src.snapshotsOfTarget).toBeDefined();
+    for (let t = 0; t < memory.header.targets.length; t++) {
+      expect(src.snapshotsOfTarget!(t).map(flat)).toEqual(memory.snapshotsOfTarget(t).map(flat));
+    }
+    // The next passes read no file.
+    rmSync(path);
+    expect(await allSnapshots(src)).toEqual(expected);
+    expect(await columnsOf(src)).toEqual(expected);
+
+    const path2 = write('column-too-big.json_compressed', deflateSync(multiRecordText()));
+    const tooBig = await openDamoJson(path2, { compressed: true, inMemoryMaxBytes: 0, keptMaxRegions: 100 });
+    expect(await columnsOf(tooBig)).toEqual(expected);
+    expect(tooBig.snapshotsOfTarget).toBeUndefined();
+    // A later pass does not keep either, even with the limit gone.
+    (tooBig as unknown as { keptMaxRegions: number }).keptMaxRegions = 1 << 20;
+    expect(await allSnapshots(tooBig)).toEqual(expected);
+    expect(tooBig.snapshotsOfTarget).toBeUndefined();
+  });
+
   it('reads small files whole unless told otherwise', async () => {
     const path = write('small.json', multiRecordText());
     const src = await openDamoJson(path, { compressed: false });
@@ -318,6 +351,7 @@ describe('streamed damo json', () => {
       ['report', 'raw'],
       ['report', 'heats', '--guide'],
       ['report', 'heats', '--resol', '10', '20'],
+      ['report', 'heats', '--tid', '33', '--resol', '10', '20'],
       ['report', 'heatmap', '--output', 'raw', '--resol', '10', '20'],
     ]) {
       const whole = await runMain([...argv, '-i', path]);

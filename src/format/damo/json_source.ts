@@ -133,7 +133,8 @@ export async function openDamoJson(path: string, opts: OpenDamoJsonOptions): Pro
   header.targets = stream.targets;
   const source = new StreamedDamoJsonSource(path, header, opts, opts.keptMaxRegions ?? DAMO_JSON_KEPT_MAX_REGIONS, { stream, parsed });
   if (opts.completeTargets === true) {
-    for await (const snapshot of source.snapshots()) void snapshot;
+    // A column pass: no object per snapshot, and it keeps the file when small enough.
+    for await (const batch of source.snapshotColumns()) void batch;
   }
   return source;
 }
@@ -143,6 +144,8 @@ export class StreamedDamoJsonSource implements TraceSource {
   readonly warnings: string[] = [];
   /** Every snapshot, once a complete pass found the file small enough to keep. */
   private kept: KeptSnapshots | null = null;
+  /** Set once a pass held more than keptMaxRegions regions: later passes do not try again. */
+  private tooBigToKeep = false;
   /**
    * Set once a complete pass kept the file: the source then holds the recording in memory
    * as MemoryTraceSource does, and reports may take more passes freely (core/model.ts).
@@ -181,31 +184,30 @@ export class StreamedDamoJsonSource implements TraceSource {
       return;
     }
     const rel = relativeTo(this.header.baseTimeNs);
-    let keep: KeptSnapshots | null = this.keptMaxRegions > 0 ? new KeptSnapshots() : null;
-    const kept = (): void => {
-      if (keep === null) return;
-      const k = keep;
-      this.kept = k;
-      this.snapshotsOfTarget = (targetIndex) => k.ofTarget(targetIndex);
-    };
-    for await (const batch of this.parsedBatches(kept)) {
+    const keeping = this.keeping();
+    for await (const batch of this.parsedBatches(keeping.completed)) {
       const ready: Snapshot[] = new Array(batch.length);
       for (let i = 0; i < batch.length; i++) {
         const { snapshot: s, recordIndex } = batch[i] as ParsedSnapshot;
         ready[i] = snapshotOf(s, recordIndex, rel);
       }
+      const keep = keeping.keep();
       if (keep !== null) {
         for (const s of ready) keep.add(s);
-        if (keep.nrRegions > this.keptMaxRegions) keep = null;
+        keeping.check();
       }
       for (let i = 0; i < ready.length; i++) yield ready[i] as Snapshot;
     }
   }
 
+  /**
+   * A column pass, keeping the batches for the next passes as pass() does (the file may be
+   * small enough), but without an object per snapshot.
+   */
   private async *columnPass(): AsyncGenerator<SnapshotColumns> {
-    if (this.kept !== null || this.keptMaxRegions > 0) {
+    if (this.kept !== null) {
       let some: Snapshot[] = [];
-      for await (const s of this.pass()) {
+      for (const s of this.kept.replay()) {
         some.push(s);
         if (some.length === KEPT_COLUMN_BATCH) {
           yield columnsOfSnapshots(some);
@@ -216,14 +218,48 @@ export class StreamedDamoJsonSource implements TraceSource {
       return;
     }
     const rel = relativeTo(this.header.baseTimeNs);
+    const keeping = this.keeping();
+    const keepAndGive = (c: SnapshotColumns): SnapshotColumns => {
+      const keep = keeping.keep();
+      if (keep !== null) {
+        keep.addColumns(c);
+        keeping.check();
+      }
+      return c;
+    };
     // What opening parsed comes as snapshots; after it the parser hands each snapshot over as
     // a range of its arenas. Each batch lives until the next one: the parser may then fill
     // its regions' memory again.
     const ranges = new ColumnBatchBuilder(rel, this.header.baseTimeNs === 0n, this.path);
-    for await (const batch of this.parsedBatches(() => undefined, ranges)) {
-      if (batch.length > 0) yield columnsOfParsed(batch, rel);
-      if (ranges.count > 0) yield ranges.take();
+    for await (const batch of this.parsedBatches(keeping.completed, ranges)) {
+      if (batch.length > 0) yield keepAndGive(columnsOfParsed(batch, rel));
+      if (ranges.count > 0) yield keepAndGive(ranges.take());
     }
+  }
+
+  /**
+   * What a pass keeps for the next ones: nothing for one-pass reports (keptMaxRegions 0) or
+   * once a pass found the file too big, else every snapshot until it holds more than
+   * keptMaxRegions regions. `completed` makes what was kept the source's when the pass
+   * reached the end of the file.
+   */
+  private keeping(): { keep: () => KeptSnapshots | null; check: () => void; completed: () => void } {
+    let keep: KeptSnapshots | null = this.keptMaxRegions > 0 && !this.tooBigToKeep ? new KeptSnapshots() : null;
+    return {
+      keep: () => keep,
+      check: () => {
+        if (keep !== null && keep.nrRegions > this.keptMaxRegions) {
+          keep = null;
+          this.tooBigToKeep = true;
+        }
+      },
+      completed: () => {
+        if (keep === null) return;
+        const k = keep;
+        this.kept = k;
+        this.snapshotsOfTarget = (targetIndex) => k.ofTarget(targetIndex);
+      },
+    };
   }
 
   /**

@@ -7,7 +7,7 @@
  * Keeping the snapshots as parsed cost twice the memory (five views per snapshot, over
  * 150 bytes each on damo's ~18-region snapshots) and kept every view alive until the end.
  */
-import type { DamosStats, Snapshot } from '../../core/model.js';
+import type { DamosStats, Snapshot, SnapshotColumns } from '../../core/model.js';
 
 /** Regions per block; a larger snapshot gets a block of its own. */
 const BLOCK_REGIONS = 1 << 16;
@@ -79,6 +79,55 @@ export class KeptSnapshots {
     if (s.damosStats !== undefined) (extras ??= {}).damosStats = s.damosStats;
     if (s.granularityBytes !== undefined) (extras ??= {}).granularityBytes = s.granularityBytes;
     this.kept.push({ targetIndex: s.targetIndex, startNs: s.startNs, endNs: s.endNs, block: b, at, n, hasSzFilterPassed: passed !== undefined, extras });
+  }
+
+  /**
+   * Keeps every snapshot of a column batch (a column pass: no snapshot object is made). Runs
+   * of snapshots that fit in the current block are copied with one set() per column.
+   */
+  addColumns(c: SnapshotColumns): void {
+    const { count, offsets } = c;
+    let k = 0;
+    while (k < count) {
+      let b = this.block;
+      const first = (offsets[k + 1] as number) - (offsets[k] as number);
+      if (b.used + first > b.starts.length) {
+        b = newBlock(first);
+        this.block = b;
+      }
+      const from = offsets[k] as number;
+      let m = k + 1;
+      while (m < count && b.used + (offsets[m + 1] as number) - from <= b.starts.length) m++;
+      const to = offsets[m] as number;
+      const at = b.used;
+      b.starts.set(c.starts.subarray(from, to), at);
+      b.ends.set(c.ends.subarray(from, to), at);
+      b.nrAccesses.set(c.nrAccesses.subarray(from, to), at);
+      b.ages.set(c.ages.subarray(from, to), at);
+      for (let j = k; j < m; j++) {
+        const jAt = at + (offsets[j] as number) - from;
+        const n = (offsets[j + 1] as number) - (offsets[j] as number);
+        const x = c.extras?.[j];
+        let extras: Extras | null = null;
+        const passed = x?.szFilterPassed;
+        if (x !== undefined) {
+          if (x.sampleIntervalUs !== undefined) (extras ??= {}).sampleIntervalUs = x.sampleIntervalUs;
+          if (x.totalBytes !== undefined) (extras ??= {}).totalBytes = x.totalBytes;
+          if (x.damosStats !== undefined) (extras ??= {}).damosStats = x.damosStats;
+          if (x.granularityBytes !== undefined) (extras ??= {}).granularityBytes = x.granularityBytes;
+          if (passed !== undefined) {
+            b.szFilterPassed ??= new Float64Array(b.starts.length);
+            b.szFilterPassed.set(passed, jAt);
+          }
+        }
+        const totalBytes = c.totalBytes?.[j];
+        if (totalBytes !== undefined && !Number.isNaN(totalBytes)) (extras ??= {}).totalBytes = totalBytes;
+        this.kept.push({ targetIndex: c.targetIndex[j] as number, startNs: c.startNs[j] as number, endNs: c.endNs[j] as number, block: b, at: jAt, n, hasSzFilterPassed: passed !== undefined, extras });
+      }
+      b.used += to - from;
+      this.nrRegions += to - from;
+      k = m;
+    }
   }
 
   /** The kept snapshots in the order they were added, as fresh objects. */
