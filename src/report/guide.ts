@@ -165,8 +165,11 @@ export function overlappingRegions(
  * the end of the first snapshot.
  */
 export interface GuideDialect {
-  /** The guide key of each target index (default: its target id). */
-  keys?: readonly string[];
+  /**
+   * The guide key of a target index (default: its target id), asked when a pass first meets
+   * the index (a streamed source adds targets as its first pass reaches them).
+   */
+  keyOf?: (targetIndex: number) => string;
   /** The guide's start time from its first snapshot (default: the snapshot's end). */
   startOf?: (first: SnapshotSpan) => number;
 }
@@ -196,7 +199,7 @@ export class GuideScanner {
 
   addSpan(snap: SnapshotSpan): void {
     const t = snap.targetIndex;
-    const key = this.keys[t] ?? (this.keys[t] = this.dialect.keys?.[t] ?? tidKey(this.idOf(t)));
+    const key = this.keys[t] ?? (this.keys[t] = this.dialect.keyOf?.(t) ?? tidKey(this.idOf(t)));
     let guide = this.byTid.get(key);
     if (guide === undefined) {
       guide = {
@@ -309,7 +312,8 @@ export async function computeGuides(source: TraceSource, dialect: GuideDialect =
   const scanner = new GuideScanner((t) => source.header.targets[t]?.id ?? null, dialect);
   await forEachSpan(source, (snap) => scanner.addSpan(snap));
   const guides = scanner.finish();
-  const counter = new GuideHeatCounter(targetIdsOf(source), guides, dialect.keys);
+  const keyOf = dialect.keyOf;
+  const counter = new GuideHeatCounter(targetIdsOf(source), guides, keyOf === undefined ? undefined : source.header.targets.map((_, t) => keyOf(t)));
   await forEachSpan(source, (snap) => counter.addSpan(snap));
   return sortGuides(guides);
 }

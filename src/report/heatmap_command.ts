@@ -166,7 +166,8 @@ export async function runHeatmapCommand(io: CliIO, r: HeatmapRequest): Promise<n
   }
   // Checked before a large recording is read: the resolution and the order of each range.
   if (r.resol !== undefined) checkResolution(r.resol);
-  const src = await openForReport(io, r.input, { strict: r.strict, streamDamoJson: 'complete', showsAddresses: true });
+  // The guide pass meets every record: a streamed damo file need not list them first.
+  const src = await openForReport(io, r.input, { strict: r.strict, streamDamoJson: 'passes', showsAddresses: true });
   const out = new TextOut(io.stdout);
   try {
     const guides = await guides330(src);

@@ -36,11 +36,10 @@ export function absTimeText(src: TraceSource, relNs: number, raw: boolean): stri
 
 /** Guides whose times are relative to the recording's base, as the snapshots' are. */
 export async function guides330(src: TraceSource): Promise<GuideInfo[]> {
-  const keys = src.header.targets.map(guideKey);
-  const iv = src.header.intervals;
   return computeGuides(src, {
-    keys,
+    keyOf: (t) => guideKey(src.header.targets[t] as TraceTarget),
     startOf: (first: SnapshotSpan) => {
+      const iv = src.header.intervals;
       if (iv === null) return first.startNs;
       let longest = 0;
       for (let i = first.from; i < first.to; i++) if (longest < (first.ages[i] as number)) longest = first.ages[i] as number;

@@ -352,6 +352,8 @@ describe('streamed damo json', () => {
       ['report', 'heats', '--guide'],
       ['report', 'heats', '--resol', '10', '20'],
       ['report', 'heats', '--tid', '33', '--resol', '10', '20'],
+      ['report', 'heatmap', '--guide'],
+      ['report', 'heatmap', '--output', 'raw', '--tid', '33', '--resol', '10', '20'],
       ['report', 'heatmap', '--output', 'raw', '--resol', '10', '20'],
     ]) {
       const whole = await runMain([...argv, '-i', path]);
