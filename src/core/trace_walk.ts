@@ -35,12 +35,12 @@ export async function* targetSnapshots(src: TraceSource, targetIndex: number): A
 }
 
 /**
- * Whether a pass over `src` should take its column batches: it offers them and does not
- * hold its snapshots (a damo JSON file kept by its first pass holds them as objects, and
- * cutting those into batches would copy every region for nothing).
+ * Whether a pass over `src` should take its column batches: whenever it offers them (a damo
+ * JSON file kept by its first pass replays them as views of what it keeps, no object per
+ * snapshot).
  */
 export function walksByColumns(src: TraceSource): src is TraceSource & Required<Pick<TraceSource, 'snapshotColumns'>> {
-  return src.snapshotColumns !== undefined && src.snapshotsOfTarget === undefined;
+  return src.snapshotColumns !== undefined;
 }
 
 /** Snapshots handed out between two checks for a pending interrupt, on lists in memory. */

@@ -10,7 +10,7 @@ import { inflateSync } from 'node:zlib';
 
 import { describe, expect, it } from 'vitest';
 
-import type { Snapshot } from '../../src/core/model.js';
+import { snapshotOfColumns, type Snapshot, type SnapshotColumns } from '../../src/core/model.js';
 import { DamoJsonParser } from '../../src/format/damo/json_reader.js';
 import { KeptSnapshots } from '../../src/format/damo/kept_snapshots.js';
 import { JsonShapeError } from '../../src/format/json_tokenizer.js';
@@ -183,5 +183,14 @@ describe('kept snapshots', () => {
     expect(flat([...kept.replay()])).toEqual(flat(given));
     // Passes are independent.
     expect(flat([...kept.replay()])).toEqual(flat(given));
+    // In column batches (views of the blocks), whatever the batch size; and kept from
+    // column batches (a column pass), the same again.
+    const ofColumns = (batches: Iterable<SnapshotColumns>): Snapshot[] => [...batches].flatMap((c) => Array.from({ length: c.count }, (_, k) => snapshotOfColumns(c, k)));
+    for (const batch of [1, 2, 4, 1024]) expect(flat(ofColumns(kept.replayColumns(batch)))).toEqual(flat(given));
+    const fromColumns = new KeptSnapshots();
+    for (const c of kept.replayColumns(3)) fromColumns.addColumns(c);
+    expect(fromColumns.nrRegions).toBe(kept.nrRegions);
+    expect(flat([...fromColumns.replay()])).toEqual(flat(given));
+    expect(flat(ofColumns(fromColumns.replayColumns(1024)))).toEqual(flat(given));
   });
 });

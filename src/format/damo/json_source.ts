@@ -19,7 +19,7 @@
  * exact ones.
  */
 import { DamoError } from '../../core/errors.js';
-import { columnsOfSnapshots, emptySnapshotCounts, extrasOf, type DamosStats, type Snapshot, type SnapshotColumns, type SnapshotExtras, type TraceHeader, type TraceSource, type TraceTarget, type TraceTrailer } from '../../core/model.js';
+import { emptySnapshotCounts, extrasOf, type DamosStats, type Snapshot, type SnapshotColumns, type SnapshotExtras, type TraceHeader, type TraceSource, type TraceTarget, type TraceTrailer } from '../../core/model.js';
 import { openParseStream, type DamoJsonParseStream, type ParsedSnapshot } from './json_parse_stream.js';
 import { damoJsonError, damoJsonHeader, type DamoJsonReadOptions } from './json_reader.js';
 import { KeptSnapshots } from './kept_snapshots.js';
@@ -206,15 +206,7 @@ export class StreamedDamoJsonSource implements TraceSource {
    */
   private async *columnPass(): AsyncGenerator<SnapshotColumns> {
     if (this.kept !== null) {
-      let some: Snapshot[] = [];
-      for (const s of this.kept.replay()) {
-        some.push(s);
-        if (some.length === KEPT_COLUMN_BATCH) {
-          yield columnsOfSnapshots(some);
-          some = [];
-        }
-      }
-      if (some.length > 0) yield columnsOfSnapshots(some);
+      yield* this.kept.replayColumns(KEPT_COLUMN_BATCH);
       return;
     }
     const rel = relativeTo(this.header.baseTimeNs);
@@ -307,8 +299,8 @@ export class StreamedDamoJsonSource implements TraceSource {
   }
 }
 
-/** Snapshots per column batch when a pass goes through snapshot objects. */
-const KEPT_COLUMN_BATCH = 256;
+/** Snapshots per column batch of a replay of the kept file. */
+const KEPT_COLUMN_BATCH = 1024;
 
 /**
  * A parse batch in columns. The parser hands regions out as views of its arenas, one

@@ -7,7 +7,7 @@
  * Keeping the snapshots as parsed cost twice the memory (five views per snapshot, over
  * 150 bytes each on damo's ~18-region snapshots) and kept every view alive until the end.
  */
-import type { DamosStats, Snapshot, SnapshotColumns } from '../../core/model.js';
+import { emptySnapshotCounts, type DamosStats, type Snapshot, type SnapshotColumns, type SnapshotExtras } from '../../core/model.js';
 
 /** Regions per block; a larger snapshot gets a block of its own. */
 const BLOCK_REGIONS = 1 << 16;
@@ -133,6 +133,58 @@ export class KeptSnapshots {
   /** The kept snapshots in the order they were added, as fresh objects. */
   *replay(): Generator<Snapshot> {
     for (const k of this.kept) yield this.snapshot(k);
+  }
+
+  /**
+   * The kept snapshots in the order they were added, in column batches of at most
+   * `batchSnapshots`: the region columns are views of the kept blocks (a batch ends where
+   * a block does), so a replay copies no region. A batch stays valid for good.
+   */
+  *replayColumns(batchSnapshots: number): Generator<SnapshotColumns> {
+    const kept = this.kept;
+    let i = 0;
+    while (i < kept.length) {
+      const first = kept[i] as Kept;
+      const b = first.block;
+      let m = i + 1;
+      while (m < kept.length && m - i < batchSnapshots && (kept[m] as Kept).block === b) m++;
+      const count = m - i;
+      const from = first.at;
+      const last = kept[m - 1] as Kept;
+      const to = last.at + last.n;
+      const c: SnapshotColumns = {
+        ...emptySnapshotCounts(count),
+        starts: b.starts.subarray(from, to),
+        ends: b.ends.subarray(from, to),
+        nrAccesses: b.nrAccesses.subarray(from, to),
+        ages: b.ages.subarray(from, to),
+        extras: null,
+        totalBytes: null,
+      };
+      for (let k = 0; k < count; k++) {
+        const e = kept[i + k] as Kept;
+        c.targetIndex[k] = e.targetIndex;
+        c.startNs[k] = e.startNs;
+        c.endNs[k] = e.endNs;
+        c.offsets[k + 1] = e.at + e.n - from;
+        const x = e.extras;
+        if (x === null && !e.hasSzFilterPassed) continue;
+        if (x !== null && !e.hasSzFilterPassed && x.totalBytes !== undefined && x.sampleIntervalUs === undefined && x.damosStats === undefined && x.granularityBytes === undefined) {
+          // total_bytes alone (damo gives it to every snapshot) goes in its column.
+          (c.totalBytes ??= new Float64Array(count).fill(NaN))[k] = x.totalBytes;
+          continue;
+        }
+        const out: SnapshotExtras = {};
+        if (x?.sampleIntervalUs !== undefined) out.sampleIntervalUs = x.sampleIntervalUs;
+        if (x?.totalBytes !== undefined) out.totalBytes = x.totalBytes;
+        if (x?.granularityBytes !== undefined) out.granularityBytes = x.granularityBytes;
+        if (e.hasSzFilterPassed) out.szFilterPassed = (b.szFilterPassed as F64).subarray(e.at, e.at + e.n);
+        if (x?.damosStats !== undefined) out.damosStats = x.damosStats;
+        (c.extras ??= new Array<SnapshotExtras | undefined>(count))[k] = out;
+      }
+      yield c;
+      i = m;
+    }
   }
 
   /** One target's kept snapshots, in the order they were added, as fresh objects. */
