@@ -8,11 +8,12 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 import { snapshotCopyOfColumns, type Snapshot, type TraceSource } from '../../src/core/model.js';
 import { damoJsonChunks, DamoJsonParser } from '../../src/format/damo/json_reader.js';
 import { openDamoJson, readDamoJson, StreamedDamoJsonSource } from '../../src/format/damo/json_source.js';
+import { KeptSnapshots } from '../../src/format/damo/kept_snapshots.js';
 import type { PendingSnapshot } from '../../src/format/damo/records.js';
 import { runMain } from '../cli/helpers.js';
 import { readDamoFixture } from '../fixtures/damo_fixtures.js';
@@ -233,13 +234,37 @@ describe('streamed damo json', () => {
     expect(await columnsOf(src)).toEqual(expected);
 
     const path2 = write('column-too-big.json_compressed', deflateSync(multiRecordText()));
-    const tooBig = await openDamoJson(path2, { compressed: true, inMemoryMaxBytes: 0, keptMaxRegions: 100 });
+    // Made directly: openDamoJson() would not even try to keep a file its size says is too big.
+    const opened = await openDamoJson(path2, { compressed: true, inMemoryMaxBytes: 0, keptMaxRegions: 0 });
+    const tooBig = new StreamedDamoJsonSource(path2, opened.header, { compressed: true }, 100);
     expect(await columnsOf(tooBig)).toEqual(expected);
     expect(tooBig.snapshotsOfTarget).toBeUndefined();
     // A later pass does not keep either, even with the limit gone.
     (tooBig as unknown as { keptMaxRegions: number }).keptMaxRegions = 1 << 20;
     expect(await allSnapshots(tooBig)).toEqual(expected);
     expect(tooBig.snapshotsOfTarget).toBeUndefined();
+  });
+
+  it('does not try to keep a file whose size says it holds more regions than a pass may keep', async () => {
+    const text = multiRecordText();
+    const nrRegions = (text.match(/"start"/g) ?? []).length;
+    const path = write('sized.json', text);
+    const tried = vi.spyOn(KeptSnapshots.prototype, 'addColumns');
+    try {
+      const big = await openDamoJson(path, { compressed: false, inMemoryMaxBytes: 0, keptMaxRegions: Math.floor(nrRegions / 2) });
+      let nrSnapshots = 0;
+      for await (const c of big.snapshotColumns!()) nrSnapshots += c.count;
+      expect(nrSnapshots).toBe(75);
+      expect(tried).not.toHaveBeenCalled();
+      expect(big.snapshotsOfTarget).toBeUndefined();
+      // Room for all of it: kept.
+      const small = await openDamoJson(path, { compressed: false, inMemoryMaxBytes: 0, keptMaxRegions: nrRegions * 2 });
+      for await (const c of small.snapshotColumns!()) void c;
+      expect(tried).toHaveBeenCalled();
+      expect(small.snapshotsOfTarget).toBeDefined();
+    } finally {
+      tried.mockRestore();
+    }
   });
 
   it('reads small files whole unless told otherwise', async () => {
