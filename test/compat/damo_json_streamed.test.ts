@@ -45,3 +45,29 @@ describe('damo 3.3.0 report expects from a streamed json_compressed file', () =>
     });
   }
 });
+
+describe('heat maps of a streamed json_compressed file of two records, as read whole', () => {
+  const TWO = damoFixture('generated/v3.3.0-shapes/synth-2targets.json_compressed');
+  // 'passes' (a guide pass meets the second record) and 'complete' (target, time and
+  // address ranges given: no guide pass, so opening lists the records).
+  const argvs = [
+    ['report', 'heats', '--guide'],
+    ['report', 'heats', '--tid', '4243', '--resol', '10', '20'],
+    ['report', 'heats', '--tid', '4243', '--time_range', '1000300000000', '1002900000000', '--address_range', '93823560581120', '93823918493696', '--resol', '10', '20'],
+    ['report', 'heatmap', '--guide'],
+    ['report', 'heatmap', '--output', 'raw', '--tid', '4243', '--resol', '10', '20'],
+  ];
+  for (const argv of argvs) {
+    it(argv.join(' '), () => {
+      const run = (extra: NodeJS.ProcessEnv): Buffer => {
+        const r = spawnSync(process.execPath, [BIN, ...argv, '--input', TWO], { env: { ...process.env, ...extra }, maxBuffer: 64 * 1024 * 1024 });
+        expect(r.stderr.toString('utf8')).toBe('');
+        expect(r.status).toBe(0);
+        return r.stdout;
+      };
+      const whole = run({});
+      expect(whole.length).toBeGreaterThan(0);
+      expect(Buffer.compare(run({ DAMO_JSON_IN_MEMORY_MAX_BYTES: '0' }), whole)).toBe(0);
+    });
+  }
+});
