@@ -30,6 +30,10 @@
 //     length, its elapsed_ns): sz_applied and refaults summed over the timeline up to
 //     there, out_bytes the bytes out of memory there. The recorder's kdamond can run longer
 //     than the schemes run (30 s against 21 s in one VM run), and sz_applied grows with it.
+//     --bytes: also KEY_pred_b / KEY_meas_b, exact bytes, the input of `runs`.
+//
+//   node /vm/tools/accuracy.mjs runs FILE [--keep K1,K2]
+//     FILE: one `sim --bytes` line per run of the same case; judges the medians (see runs()).
 import { readFileSync } from 'node:fs';
 
 const MiB = 2 ** 20;
@@ -200,7 +204,8 @@ async function wss() {
 
 function sim() {
   const untilNs = opt('--until_ns', Infinity);
-  const [, simPath, ...pairs] = args.filter((a, i) => a !== '--until_ns' && args[i - 1] !== '--until_ns');
+  const bytes = args.includes('--bytes');
+  const [, simPath, ...pairs] = args.filter((a, i) => a !== '--until_ns' && args[i - 1] !== '--until_ns' && a !== '--bytes');
   const j = JSON.parse(readFileSync(simPath, 'utf8'));
   const s = j.schemes[0];
   const pred = {
@@ -224,19 +229,82 @@ function sim() {
     if (!(k in pred)) throw new Error(`accuracy sim: unknown metric ${k}`);
     const meas = Number(v);
     const pr = Number(pred[k]);
-    const err = pr < MiB && meas < MiB ? 0 : meas > 0 ? (Math.abs(pr - meas) / meas) * 100 : 100;
+    const err = errPct(pr, meas);
     out[`${k}_pred_mib`] = fmt(pr / MiB);
     out[`${k}_meas_mib`] = fmt(meas / MiB);
     out[`${k}_err_pct`] = fmt(err, 0);
+    if (bytes) {
+      out[`${k}_pred_b`] = Math.round(pr);
+      out[`${k}_meas_b`] = Math.round(meas);
+    }
     maxErr = Math.max(maxErr, err);
   }
   out.max_err_pct = fmt(maxErr, 0);
   print(out);
 }
 
+// The prediction error of one metric: |pred - meas| / meas in %, 0 when both are under
+// 1 MiB (nothing predicted, nothing happened).
+function errPct(pr, meas) {
+  return pr < MiB && meas < MiB ? 0 : meas > 0 ? (Math.abs(pr - meas) / meas) * 100 : 100;
+}
+
+const median = (a) => {
+  const b = [...a].sort((x, y) => x - y);
+  const m = b.length >> 1;
+  return b.length % 2 ? b[m] : (b[m - 1] + b[m]) / 2;
+};
+
+// runs FILE [--keep K1,K2]: FILE holds one line per run, the key=value output of
+// `sim --bytes` (plus any other keys). Judges the median prediction against the median
+// measurement per metric, so that one unlucky recording or schemes run (the same case
+// spreads 2-4x from run to run, docs/ACCURACY.md) does not decide; prints per metric
+// KEY_pred_mib / KEY_meas_mib (the medians), KEY_err_pct (between the medians),
+// KEY_pred_runs_mib / KEY_meas_runs_mib (every run's figures, in run order),
+// KEY_run_err_pct (each run's own error), KEY_pred_spread_mib / KEY_meas_spread_mib
+// (min-max), then max_err_pct (over the medians' errors), runs, and K_runs for each --keep key.
+function runs() {
+  const keepAt = args.indexOf('--keep');
+  const keep = keepAt >= 0 ? args[keepAt + 1].split(',').filter(Boolean) : [];
+  const lines = readFileSync(args[1], 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => Object.fromEntries(l.trim().split(/\s+/).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])));
+  const metrics = [];
+  for (const l of lines) for (const k of Object.keys(l)) if (k.endsWith('_pred_b') && !metrics.includes(k.slice(0, -7))) metrics.push(k.slice(0, -7));
+  const out = {};
+  let maxErr = 0;
+  const list = (a, d = 1) => a.map((x) => fmt(x, d)).join(',');
+  for (const k of metrics) {
+    // A run without the metric is left out; KEY_runs then says how many had it.
+    const have = lines.filter((l) => `${k}_pred_b` in l && `${k}_meas_b` in l);
+    const pr = have.map((l) => Number(l[`${k}_pred_b`]));
+    const me = have.map((l) => Number(l[`${k}_meas_b`]));
+    if (have.length === 0) continue;
+    const pm = median(pr);
+    const mm = median(me);
+    const err = errPct(pm, mm);
+    out[`${k}_pred_mib`] = fmt(pm / MiB);
+    out[`${k}_meas_mib`] = fmt(mm / MiB);
+    out[`${k}_err_pct`] = fmt(err, 0);
+    out[`${k}_pred_runs_mib`] = list(pr.map((x) => x / MiB));
+    out[`${k}_meas_runs_mib`] = list(me.map((x) => x / MiB));
+    out[`${k}_run_err_pct`] = list(pr.map((x, i) => errPct(x, me[i])), 0);
+    out[`${k}_pred_spread_mib`] = `${fmt(Math.min(...pr) / MiB)}-${fmt(Math.max(...pr) / MiB)}`;
+    out[`${k}_meas_spread_mib`] = `${fmt(Math.min(...me) / MiB)}-${fmt(Math.max(...me) / MiB)}`;
+    if (have.length !== lines.length) out[`${k}_runs`] = have.length;
+    maxErr = Math.max(maxErr, err);
+  }
+  out.max_err_pct = metrics.length ? fmt(maxErr, 0) : 'na';
+  out.runs = lines.length;
+  for (const k of keep) out[`${k}_runs`] = lines.map((l) => l[k] ?? 'na').join(',');
+  print(out);
+}
+
 if (args[0] === 'wss' && args.length >= 3) await wss();
 else if (args[0] === 'sim' && args.length >= 3) sim();
+else if (args[0] === 'runs' && args.length >= 2) runs();
 else {
-  console.error('usage: accuracy.mjs wss TRUTH RECORDING [--skip-s N] | sim SIM_JSON KEY=BYTES...');
+  console.error('usage: accuracy.mjs wss TRUTH RECORDING [--skip-s N] | sim SIM_JSON [--until_ns N] [--bytes] KEY=BYTES... | runs FILE [--keep K,...]');
   process.exit(2);
 }
