@@ -9,6 +9,9 @@
 #   out_bytes      pageout: bytes out of memory at the end (predicted final_bytes) against
 #                  the target's VmSwap at the end plus its RssShmem drop (shared memory
 #                  swapped out is not in VmSwap)
+#   out_avg_bytes  pageout: the same averaged over the run (the simulation's timeline against
+#                  the rss sampler's once-a-second VmSwap + RssShmem drop over the last
+#                  elapsed_ns of its samples; accuracy.mjs rssavg)
 #   refault_bytes  pageout: bytes accessed again after being paged out (predicted
 #                  reaccessed_bytes) against the target's major faults in the schemes run
 #                  (majflt of /proc/PID/stat x 4 KiB). Not /proc/vmstat's pswpin: the VM's
@@ -147,7 +150,10 @@ for wl in $WORKLOADS; do
         mf0=$(kv majflt "$f0"); mf1=$(kv majflt "$f1")
         if [ -n "$mf0" ] && [ -n "$mf1" ]; then majflt=$(( mf1 - mf0 )); refault=$(( majflt * 4096 )); else majflt=unknown refault=0; fi
         if [ "$action" = pageout ]; then
-          m=$(node /vm/tools/accuracy.mjs sim "$p.sim.json" --bytes ${el:+--until_ns "$el"} "sz_applied=${sz:-0}" "out_bytes=$drop" "refault_bytes=$refault" 2>&1)
+          # Out of memory on average over the run, as the sampler saw it (out_bytes is one
+          # instant: xz's swings between ~0 and ~18 MiB every few seconds on both sides).
+          oavg=$(node /vm/tools/accuracy.mjs rssavg "$p.rss" "${sh0:-0}" $el 2>/dev/null)
+          m=$(node /vm/tools/accuracy.mjs sim "$p.sim.json" --bytes ${el:+--until_ns "$el"} "sz_applied=${sz:-0}" "out_bytes=$drop" "out_avg_bytes=${oavg:-0}" "refault_bytes=$refault" 2>&1)
         else
           m=$(node /vm/tools/accuracy.mjs sim "$p.sim.json" --bytes ${el:+--until_ns "$el"} "sz_applied=${sz:-0}" 2>&1)
         fi

@@ -23,6 +23,8 @@
 //       sz_applied       stats.sz_applied                (kernel: the scheme's sz_applied)
 //       out_bytes        effects.final_bytes             (measured: target's VmSwap at the end)
 //       refault_bytes    effects.reaccessed_bytes        (measured: the target's majflt delta x 4 KiB)
+//       out_avg_bytes    the timeline's effect_bytes averaged over time (measured: `rssavg`
+//                        of the schemes run's rss_sampler file: VmSwap + RssShmem drop)
 //     and prints KEY_pred_mib KEY_meas_mib KEY_err_pct (|pred - meas| / meas; when both
 //     are under 1 MiB the error is 0: nothing predicted, nothing happened), and
 //     max_err_pct over the keys given.
@@ -31,6 +33,9 @@
 //     there, out_bytes the bytes out of memory there. The recorder's kdamond can run longer
 //     than the schemes run (30 s against 21 s in one VM run), and sz_applied grows with it.
 //     --bytes: also KEY_pred_b / KEY_meas_b, exact bytes, the input of `runs`.
+//
+//   node /vm/tools/accuracy.mjs rssavg RSS_FILE SHMEM0_KIB
+//     The measured out_avg_bytes (see rssavg()).
 //
 //   node /vm/tools/accuracy.mjs runs FILE [--keep K1,K2]
 //     FILE: one `sim --bytes` line per run of the same case; judges the medians (see runs()).
@@ -212,7 +217,21 @@ function sim() {
     sz_applied: s.stats.sz_applied,
     out_bytes: s.effects?.final_bytes ?? 0,
     refault_bytes: s.effects?.reaccessed_bytes ?? 0,
+    out_avg_bytes: NaN,
   };
+  {
+    // Bytes out of memory averaged over time: each timeline point's figure holds until the
+    // next point (0 before the first), over [start, start + until_ns] or the whole timeline.
+    const tl = j.timeline;
+    const ts = tl?.schemes?.[0];
+    if (ts !== undefined) {
+      const t = tl.times_ns;
+      const end = Number.isFinite(untilNs) ? j.start_ns + untilNs : t[t.length - 1];
+      let area = 0;
+      for (let k = 0; k < t.length && t[k] < end; k++) area += ts.effect_bytes[k] * (Math.min(t[k + 1] ?? end, end) - t[k]);
+      pred.out_avg_bytes = end > j.start_ns ? area / (end - j.start_ns) : 0;
+    }
+  }
   if (Number.isFinite(untilNs)) {
     const tl = j.timeline;
     const ts = tl.schemes[0];
@@ -241,6 +260,32 @@ function sim() {
   }
   out.max_err_pct = fmt(maxErr, 0);
   print(out);
+}
+
+// rssavg RSS_FILE SHMEM0_KIB [WINDOW_NS]: the bytes out of memory averaged over time from
+// rss_sampler's lines ("ms VmRSS VmSwap RssShmem", KiB): VmSwap plus the RssShmem drop below
+// SHMEM0_KIB, each sample holding until the next, over the last WINDOW_NS before the last
+// sample (the schemes run's elapsed_ns: the sampler starts before `damo schemes` and its
+// start-up, 3-4 s under TCG, would count as nothing out) or all of them. Prints the bytes.
+function rssavg() {
+  const shmem0 = Number(args[2] ?? 0);
+  const rows = readFileSync(args[1], 'utf8')
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number))
+    .filter((r) => r.length >= 3 && r.every(Number.isFinite));
+  if (rows.length < 2) return console.log(0);
+  const last = rows[rows.length - 1][0];
+  const from = args[3] !== undefined ? Math.max(rows[0][0], last - Number(args[3]) / 1e6) : rows[0][0];
+  let area = 0;
+  for (let k = 0; k + 1 < rows.length; k++) {
+    const [ms, , swap, shmem] = rows[k];
+    const a = Math.max(ms, from);
+    const b = rows[k + 1][0];
+    if (b <= a) continue;
+    const out = swap + (shmem === undefined ? 0 : Math.max(0, shmem0 - shmem));
+    area += out * 1024 * (b - a);
+  }
+  console.log(last > from ? Math.round(area / (last - from)) : 0);
 }
 
 // The prediction error of one metric: |pred - meas| / meas in %, 0 when both are under
@@ -304,6 +349,7 @@ function runs() {
 if (args[0] === 'wss' && args.length >= 3) await wss();
 else if (args[0] === 'sim' && args.length >= 3) sim();
 else if (args[0] === 'runs' && args.length >= 2) runs();
+else if (args[0] === 'rssavg' && args.length >= 2) rssavg();
 else {
   console.error('usage: accuracy.mjs wss TRUTH RECORDING [--skip-s N] | sim SIM_JSON [--until_ns N] [--bytes] KEY=BYTES... | runs FILE [--keep K,...]');
   process.exit(2);
