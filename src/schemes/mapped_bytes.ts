@@ -82,9 +82,9 @@ export async function mappedBytesFor(input: string, header: TraceHeader, ops: Da
     ...(residentShared.size > 0 ? { residentShared } : {}),
     note:
       `${estimate}; ${szApplied}; effects count only pages that were resident (present in /proc/PID/pagemap) at the ` +
-      `recorder's latest reading before each aggregation (${nrReadings} that changed the resident set, taken at most ` +
-      `once a second)${partialResident}: an estimate, since pages faulted in or freed between readings are missed, and the ` +
-      'recorded run had no scheme freeing its pages' + sharedNote + partial,
+      `recorder's readings (${nrReadings} that changed the resident set, taken at most once a second), between two ` +
+      `readings the pages that came or went in proportion to the time${partialResident}: an estimate, since when a page ` +
+      'came or went between readings is not known, and the recorded run had no scheme freeing its pages' + sharedNote + partial,
     basis: 'resident',
   };
 }

@@ -33,14 +33,17 @@
 import type { DamonOps, Snapshot, TraceSource } from '../core/model.js';
 import { pageSizeBytes } from '../core/page_size.js';
 import { actionRefusedOnLruVmas } from '../format/madvise_refused.js';
-import { bytesInRanges, clipToRanges, type MappingHistory } from '../format/mappings.js';
+import { bytesInRanges, clipToRanges, type MappingHistory, type Ranges } from '../format/mappings.js';
 import { DamosCore, regionList, type ApplyRequest, type DamosTarget, type SchemeStats } from './damos.js';
 import type { SchemeIntervals } from './kernel.js';
 import { DEFAULT_MIN_NR_REGIONS, regionLimitFacts, regionLimitNote } from './layout_note.js';
 import { OPS_ACTIONS, describeScheme, hasQuota, isCoreFilter, type DamosAction, type Scheme } from './model.js';
 import { RangeMap } from './rangemap.js';
+import { InterpolatedResidency, subtractRanges } from './resident_interp.js';
 import { formatSchemeLine } from './text.js';
 import { TimeSeries } from './timeseries.js';
+
+export { subtractRanges };
 
 
 export interface SimulationOptions {
@@ -224,6 +227,9 @@ export class SchemesSimulator {
   private readonly onApply: ((event: ApplyEvent) => void) | undefined;
   private readonly mappings: ReadonlyMap<number, MappingHistory> | undefined;
   private readonly resident: ReadonlyMap<number, MappingHistory> | undefined;
+  /** Per target, the resident pages between readings (resident_interp.ts). */
+  private readonly residentNow = new Map<number, InterpolatedResidency>();
+  private firstEndNs: number | null = null;
   private readonly madviseRefused: ReadonlyMap<number, MappingHistory> | undefined;
   private readonly residentShared: ReadonlyMap<number, MappingHistory> | undefined;
   private readonly agesIncludeResets: boolean;
@@ -402,11 +408,23 @@ export class SchemesSimulator {
    * only those bytes, so every later removal counts right).
    */
   private actionPieces(t: number, start: number, end: number, s: SimSchemeState): Array<[number, number]> {
-    const h = this.resident?.get(t) ?? this.mappings?.get(t);
-    const pieces: Array<[number, number]> = h === undefined ? [[start, end]] : clipToRanges(h.at(this.stepEndNs), start, end);
+    const pieces: Array<[number, number]> = clipToRanges(this.residentAt(t) ?? [[start, end]], start, end);
     // Pageout and cold skip the folios other page tables map too (madvise_cold_or_pageout_pte_range).
     const shared = s.refusable && this.resident?.get(t) !== undefined ? this.residentShared?.get(t) : undefined;
     return shared === undefined ? pieces : subtractRanges(pieces, clipToRanges(shared.at(this.stepEndNs), start, end));
+  }
+
+  /**
+   * The pages of target t an action can change now: the resident ones, interpolated between
+   * the recorder's readings (rule 1, resident_interp.ts), else the mapped ones, else
+   * undefined (whole regions).
+   */
+  private residentAt(t: number): Ranges | undefined {
+    const r = this.resident?.get(t);
+    if (r === undefined) return this.mappings?.get(t)?.at(this.stepEndNs);
+    let ip = this.residentNow.get(t);
+    if (ip === undefined) this.residentNow.set(t, (ip = new InterpolatedResidency(r, this.minRegionSz)));
+    return ip.at(this.stepEndNs, this.firstEndNs ?? this.stepEndNs);
   }
 
   private recordEffect(t: number, start: number, end: number, s: SimSchemeState): void {
@@ -564,6 +582,7 @@ export class SchemesSimulator {
     const endNs = Math.max(...snaps.map((s) => s.endNs));
     this.stepEndNs = endNs;
     if (this.firstStartNs === null) this.firstStartNs = startNs;
+    if (this.firstEndNs === null) this.firstEndNs = endNs;
     const prevEndNs = this.lastEndNs === 0 && this.steps === 0 ? startNs : this.lastEndNs;
     for (const s of this.states) {
       s.stepTried = 0;
@@ -711,24 +730,6 @@ export class SchemesSimulator {
       notes,
     };
   }
-}
-
-/** The parts of `pieces` outside `cut` (both sorted and disjoint). */
-export function subtractRanges(pieces: ReadonlyArray<[number, number]>, cut: ReadonlyArray<[number, number]>): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  let j = 0;
-  for (const [a, b] of pieces) {
-    let at = a;
-    while (j < cut.length && (cut[j] as [number, number])[1] <= at) j++;
-    for (let k = j; k < cut.length && at < b; k++) {
-      const [cs, ce] = cut[k] as [number, number];
-      if (cs >= b) break;
-      if (cs > at) out.push([at, cs]);
-      at = Math.max(at, ce);
-    }
-    if (at < b) out.push([at, b]);
-  }
-  return out;
 }
 
 function formatRate(bytesPerSec: number): string {

@@ -122,12 +122,12 @@ app_stop() {
   sleep 0.5
 }
 
-# rss_sampler PID FILE: appends "<uptime_ms> <VmRSS KiB> <VmSwap KiB>" every second until
+# rss_sampler PID FILE: appends "<uptime_ms> <VmRSS KiB> <VmSwap KiB> <RssShmem KiB>" every second until
 # PID exits (run it in the background). VmRSS counts the file and shmem pages mapped too
 # (sqlite's mmapped database); VmSwap only anonymous pages swapped out.
 rss_sampler() {
   while kill -0 "$1" 2>/dev/null; do
-    l=$(awk '/^VmRSS:/ { r = $2 } /^VmSwap:/ { s = $2 } END { print r + 0, s + 0 }' "/proc/$1/status" 2>/dev/null) || break
+    l=$(awk '/^VmRSS:/ { r = $2 } /^VmSwap:/ { s = $2 } /^RssShmem:/ { h = $2 } END { print r + 0, s + 0, h + 0 }' "/proc/$1/status" 2>/dev/null) || break
     echo "$(now_ms) $l" >> "$2"
     sleep 1
   done

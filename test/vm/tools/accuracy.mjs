@@ -23,6 +23,8 @@
 //       sz_applied       stats.sz_applied                (kernel: the scheme's sz_applied)
 //       out_bytes        effects.final_bytes             (measured: target's VmSwap at the end)
 //       refault_bytes    effects.reaccessed_bytes        (measured: the target's majflt delta x 4 KiB)
+//       out_avg_bytes    the timeline's effect_bytes averaged over time (measured: `rssavg`
+//                        of the schemes run's rss_sampler file: VmSwap + RssShmem drop)
 //     and prints KEY_pred_mib KEY_meas_mib KEY_err_pct (|pred - meas| / meas; when both
 //     are under 1 MiB the error is 0: nothing predicted, nothing happened), and
 //     max_err_pct over the keys given.
@@ -30,6 +32,13 @@
 //     length, its elapsed_ns): sz_applied and refaults summed over the timeline up to
 //     there, out_bytes the bytes out of memory there. The recorder's kdamond can run longer
 //     than the schemes run (30 s against 21 s in one VM run), and sz_applied grows with it.
+//     --bytes: also KEY_pred_b / KEY_meas_b, exact bytes, the input of `runs`.
+//
+//   node /vm/tools/accuracy.mjs rssavg RSS_FILE SHMEM0_KIB
+//     The measured out_avg_bytes (see rssavg()).
+//
+//   node /vm/tools/accuracy.mjs runs FILE [--keep K1,K2]
+//     FILE: one `sim --bytes` line per run of the same case; judges the medians (see runs()).
 import { readFileSync } from 'node:fs';
 
 const MiB = 2 ** 20;
@@ -200,14 +209,29 @@ async function wss() {
 
 function sim() {
   const untilNs = opt('--until_ns', Infinity);
-  const [, simPath, ...pairs] = args.filter((a, i) => a !== '--until_ns' && args[i - 1] !== '--until_ns');
+  const bytes = args.includes('--bytes');
+  const [, simPath, ...pairs] = args.filter((a, i) => a !== '--until_ns' && args[i - 1] !== '--until_ns' && a !== '--bytes');
   const j = JSON.parse(readFileSync(simPath, 'utf8'));
   const s = j.schemes[0];
   const pred = {
     sz_applied: s.stats.sz_applied,
     out_bytes: s.effects?.final_bytes ?? 0,
     refault_bytes: s.effects?.reaccessed_bytes ?? 0,
+    out_avg_bytes: NaN,
   };
+  {
+    // Bytes out of memory averaged over time: each timeline point's figure holds until the
+    // next point (0 before the first), over [start, start + until_ns] or the whole timeline.
+    const tl = j.timeline;
+    const ts = tl?.schemes?.[0];
+    if (ts !== undefined) {
+      const t = tl.times_ns;
+      const end = Number.isFinite(untilNs) ? j.start_ns + untilNs : t[t.length - 1];
+      let area = 0;
+      for (let k = 0; k < t.length && t[k] < end; k++) area += ts.effect_bytes[k] * (Math.min(t[k + 1] ?? end, end) - t[k]);
+      pred.out_avg_bytes = end > j.start_ns ? area / (end - j.start_ns) : 0;
+    }
+  }
   if (Number.isFinite(untilNs)) {
     const tl = j.timeline;
     const ts = tl.schemes[0];
@@ -224,19 +248,109 @@ function sim() {
     if (!(k in pred)) throw new Error(`accuracy sim: unknown metric ${k}`);
     const meas = Number(v);
     const pr = Number(pred[k]);
-    const err = pr < MiB && meas < MiB ? 0 : meas > 0 ? (Math.abs(pr - meas) / meas) * 100 : 100;
+    const err = errPct(pr, meas);
     out[`${k}_pred_mib`] = fmt(pr / MiB);
     out[`${k}_meas_mib`] = fmt(meas / MiB);
     out[`${k}_err_pct`] = fmt(err, 0);
+    if (bytes) {
+      out[`${k}_pred_b`] = Math.round(pr);
+      out[`${k}_meas_b`] = Math.round(meas);
+    }
     maxErr = Math.max(maxErr, err);
   }
   out.max_err_pct = fmt(maxErr, 0);
   print(out);
 }
 
+// rssavg RSS_FILE SHMEM0_KIB [WINDOW_NS]: the bytes out of memory averaged over time from
+// rss_sampler's lines ("ms VmRSS VmSwap RssShmem", KiB): VmSwap plus the RssShmem drop below
+// SHMEM0_KIB, each sample holding until the next, over the last WINDOW_NS before the last
+// sample (the schemes run's elapsed_ns: the sampler starts before `damo schemes` and its
+// start-up, 3-4 s under TCG, would count as nothing out) or all of them. Prints the bytes.
+function rssavg() {
+  const shmem0 = Number(args[2] ?? 0);
+  const rows = readFileSync(args[1], 'utf8')
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number))
+    .filter((r) => r.length >= 3 && r.every(Number.isFinite));
+  if (rows.length < 2) return console.log(0);
+  const last = rows[rows.length - 1][0];
+  const from = args[3] !== undefined ? Math.max(rows[0][0], last - Number(args[3]) / 1e6) : rows[0][0];
+  let area = 0;
+  for (let k = 0; k + 1 < rows.length; k++) {
+    const [ms, , swap, shmem] = rows[k];
+    const a = Math.max(ms, from);
+    const b = rows[k + 1][0];
+    if (b <= a) continue;
+    const out = swap + (shmem === undefined ? 0 : Math.max(0, shmem0 - shmem));
+    area += out * 1024 * (b - a);
+  }
+  console.log(last > from ? Math.round(area / (last - from)) : 0);
+}
+
+// The prediction error of one metric: |pred - meas| / meas in %, 0 when both are under
+// 1 MiB (nothing predicted, nothing happened).
+function errPct(pr, meas) {
+  return pr < MiB && meas < MiB ? 0 : meas > 0 ? (Math.abs(pr - meas) / meas) * 100 : 100;
+}
+
+const median = (a) => {
+  const b = [...a].sort((x, y) => x - y);
+  const m = b.length >> 1;
+  return b.length % 2 ? b[m] : (b[m - 1] + b[m]) / 2;
+};
+
+// runs FILE [--keep K1,K2]: FILE holds one line per run, the key=value output of
+// `sim --bytes` (plus any other keys). Judges the median prediction against the median
+// measurement per metric, so that one unlucky recording or schemes run (the same case
+// spreads 2-4x from run to run, docs/ACCURACY.md) does not decide; prints per metric
+// KEY_pred_mib / KEY_meas_mib (the medians), KEY_err_pct (between the medians),
+// KEY_pred_runs_mib / KEY_meas_runs_mib (every run's figures, in run order),
+// KEY_run_err_pct (each run's own error), KEY_pred_spread_mib / KEY_meas_spread_mib
+// (min-max), then max_err_pct (over the medians' errors), runs, and K_runs for each --keep key.
+function runs() {
+  const keepAt = args.indexOf('--keep');
+  const keep = keepAt >= 0 ? args[keepAt + 1].split(',').filter(Boolean) : [];
+  const lines = readFileSync(args[1], 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => Object.fromEntries(l.trim().split(/\s+/).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])));
+  const metrics = [];
+  for (const l of lines) for (const k of Object.keys(l)) if (k.endsWith('_pred_b') && !metrics.includes(k.slice(0, -7))) metrics.push(k.slice(0, -7));
+  const out = {};
+  let maxErr = 0;
+  const list = (a, d = 1) => a.map((x) => fmt(x, d)).join(',');
+  for (const k of metrics) {
+    // A run without the metric is left out; KEY_runs then says how many had it.
+    const have = lines.filter((l) => `${k}_pred_b` in l && `${k}_meas_b` in l);
+    const pr = have.map((l) => Number(l[`${k}_pred_b`]));
+    const me = have.map((l) => Number(l[`${k}_meas_b`]));
+    if (have.length === 0) continue;
+    const pm = median(pr);
+    const mm = median(me);
+    const err = errPct(pm, mm);
+    out[`${k}_pred_mib`] = fmt(pm / MiB);
+    out[`${k}_meas_mib`] = fmt(mm / MiB);
+    out[`${k}_err_pct`] = fmt(err, 0);
+    out[`${k}_pred_runs_mib`] = list(pr.map((x) => x / MiB));
+    out[`${k}_meas_runs_mib`] = list(me.map((x) => x / MiB));
+    out[`${k}_run_err_pct`] = list(pr.map((x, i) => errPct(x, me[i])), 0);
+    out[`${k}_pred_spread_mib`] = `${fmt(Math.min(...pr) / MiB)}-${fmt(Math.max(...pr) / MiB)}`;
+    out[`${k}_meas_spread_mib`] = `${fmt(Math.min(...me) / MiB)}-${fmt(Math.max(...me) / MiB)}`;
+    if (have.length !== lines.length) out[`${k}_runs`] = have.length;
+    maxErr = Math.max(maxErr, err);
+  }
+  out.max_err_pct = metrics.length ? fmt(maxErr, 0) : 'na';
+  out.runs = lines.length;
+  for (const k of keep) out[`${k}_runs`] = lines.map((l) => l[k] ?? 'na').join(',');
+  print(out);
+}
+
 if (args[0] === 'wss' && args.length >= 3) await wss();
 else if (args[0] === 'sim' && args.length >= 3) sim();
+else if (args[0] === 'runs' && args.length >= 2) runs();
+else if (args[0] === 'rssavg' && args.length >= 2) rssavg();
 else {
-  console.error('usage: accuracy.mjs wss TRUTH RECORDING [--skip-s N] | sim SIM_JSON KEY=BYTES...');
+  console.error('usage: accuracy.mjs wss TRUTH RECORDING [--skip-s N] | sim SIM_JSON [--until_ns N] [--bytes] KEY=BYTES... | runs FILE [--keep K,...]');
   process.exit(2);
 }
