@@ -117,6 +117,25 @@ export class MappingHistory {
     return found;
   }
 
+  /**
+   * The times at which at() starts giving another reading, in order: each later reading's
+   * time (the last of several at one time is the one in effect), and the first reading's
+   * time only when another reading shares it. One pass: a bisection over at() made this
+   * quadratic in the number of readings.
+   */
+  changeTimes(): number[] {
+    const out: number[] = [];
+    const c = this.changes;
+    let current = c[0]?.ranges;
+    for (let i = 0; i < c.length; i++) {
+      const { timeNs, ranges } = c[i] as { timeNs: number; ranges: Ranges };
+      if (i + 1 < c.length && (c[i + 1] as { timeNs: number }).timeNs === timeNs) continue;
+      if (ranges !== current) out.push(timeNs);
+      current = ranges;
+    }
+    return out;
+  }
+
   /** Every range mapped at some time of the recording. */
   union(): Ranges {
     return mergeRanges(this.changes.flatMap((c) => c.ranges.map(([s, e]) => [s, e] as [number, number])));

@@ -34,30 +34,9 @@ export function subtractRanges(pieces: ReadonlyArray<[number, number]>, cut: Rea
   return out;
 }
 
-/**
- * The times at which `h.at()` changes from one reading to the next, found by bisection over
- * its step function (each reading is its own array, so identity tells readings apart):
- * MappingHistory keeps its readings private, and this needs only its public `at()`.
- */
+/** The times at which `h.at()` changes from one reading to the next (MappingHistory.changeTimes()). */
 export function readingTimes(h: MappingHistory): number[] {
-  const out: number[] = [];
-  const lo0 = -1;
-  const hi0 = Number.MAX_SAFE_INTEGER;
-  const split = (lo: number, hi: number, a: Ranges, b: Ranges): void => {
-    // Invariant: at(lo) === a, at(hi) === b, a !== b: a change in (lo, hi].
-    if (hi - lo <= 1) {
-      out.push(hi);
-      return;
-    }
-    const mid = lo + Math.floor((hi - lo) / 2);
-    const m = h.at(mid);
-    if (m !== a) split(lo, mid, a, m);
-    if (m !== b) split(mid, hi, m, b);
-  };
-  const a = h.at(lo0);
-  const b = h.at(hi0);
-  if (a !== b) split(lo0, hi0, a, b);
-  return out;
+  return h.changeTimes();
 }
 
 /** The leading `share` of each range (page-aligned, rounded to the nearest page). */

@@ -29,6 +29,8 @@ describe('resident pages between readings', () => {
   it('finds the readings after the first through at() alone', () => {
     expect(readingTimes(history([100 * MS, []]))).toEqual([]);
     expect(readingTimes(history([100 * MS, []], [1100 * MS, [[0, K]]], [3_000_000_123, [[0, 2 * K]]]))).toEqual([1100 * MS, 3_000_000_123]);
+    // Several readings at one time: the last is in effect from then on.
+    expect(readingTimes(history([100 * MS, []], [100 * MS, [[0, K]]], [900 * MS, [[0, K]]], [900 * MS, []]))).toEqual([100 * MS, 900 * MS]);
   });
 
   it('interpolates: both stay, the share f of what came, 1 - f of what went, page-aligned', () => {
