@@ -64,6 +64,24 @@ export function parseProcMaps(text: string): Ranges {
   return mergeRanges(out);
 }
 
+/** The parts of `pieces` outside `cut` (both sorted and disjoint). */
+export function subtractRanges(pieces: ReadonlyArray<[number, number]>, cut: ReadonlyArray<[number, number]>): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let j = 0;
+  for (const [a, b] of pieces) {
+    let at = a;
+    while (j < cut.length && (cut[j] as [number, number])[1] <= at) j++;
+    for (let k = j; k < cut.length && at < b; k++) {
+      const [cs, ce] = cut[k] as [number, number];
+      if (cs >= b) break;
+      if (cs > at) out.push([at, cs]);
+      at = Math.max(at, ce);
+    }
+    if (at < b) out.push([at, b]);
+  }
+  return out;
+}
+
 /** Bytes of [start, end) inside `ranges` (sorted, disjoint). */
 export function bytesInRanges(ranges: Ranges, start: number, end: number): number {
   let total = 0;

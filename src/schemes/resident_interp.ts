@@ -14,30 +14,7 @@
  * upwards, xz's, fills its lower part first). After the last reading it counts, as before;
  * the first reading's time stands in for the simulation's first aggregation end (see at()).
  */
-import { mergeRanges, type MappingHistory, type Ranges } from '../format/mappings.js';
-
-/** The parts of `pieces` outside `cut` (both sorted and disjoint). */
-export function subtractRanges(pieces: ReadonlyArray<[number, number]>, cut: ReadonlyArray<[number, number]>): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  let j = 0;
-  for (const [a, b] of pieces) {
-    let at = a;
-    while (j < cut.length && (cut[j] as [number, number])[1] <= at) j++;
-    for (let k = j; k < cut.length && at < b; k++) {
-      const [cs, ce] = cut[k] as [number, number];
-      if (cs >= b) break;
-      if (cs > at) out.push([at, cs]);
-      at = Math.max(at, ce);
-    }
-    if (at < b) out.push([at, b]);
-  }
-  return out;
-}
-
-/** The times at which `h.at()` changes from one reading to the next (MappingHistory.changeTimes()). */
-export function readingTimes(h: MappingHistory): number[] {
-  return h.changeTimes();
-}
+import { mergeRanges, subtractRanges, type MappingHistory, type Ranges } from '../format/mappings.js';
 
 /** The leading `share` of each range (page-aligned, rounded to the nearest page). */
 function leadingShare(ranges: Ranges, share: number, page: number): Ranges {
@@ -73,7 +50,7 @@ export class InterpolatedResidency {
     private readonly h: MappingHistory,
     private readonly page: number,
   ) {
-    this.times = readingTimes(h);
+    this.times = h.changeTimes();
   }
 
   /**
@@ -84,9 +61,9 @@ export class InterpolatedResidency {
   at(timeNs: number, firstNs: number): Ranges {
     if (timeNs === this.cachedAt) return this.cached;
     const cur = this.h.at(timeNs);
-    const i = this.times.findIndex((t) => t > timeNs);
+    const i = firstAfter(this.times, timeNs);
     let out = cur;
-    if (i >= 0) {
+    if (i < this.times.length) {
       const next = this.times[i] as number;
       const prev = i > 0 ? (this.times[i - 1] as number) : firstNs;
       if (timeNs >= prev && next > prev) out = interpolateRanges(cur, this.h.at(next), (timeNs - prev) / (next - prev), this.page);
@@ -95,4 +72,16 @@ export class InterpolatedResidency {
     this.cached = out;
     return out;
   }
+}
+
+/** The index of the first of the sorted `times` after `t` (times.length when none is). */
+function firstAfter(times: readonly number[], t: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((times[mid] as number) > t) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }

@@ -33,17 +33,15 @@
 import type { DamonOps, Snapshot, TraceSource } from '../core/model.js';
 import { pageSizeBytes } from '../core/page_size.js';
 import { actionRefusedOnLruVmas } from '../format/madvise_refused.js';
-import { bytesInRanges, clipToRanges, type MappingHistory, type Ranges } from '../format/mappings.js';
+import { bytesInRanges, clipToRanges, subtractRanges, type MappingHistory, type Ranges } from '../format/mappings.js';
 import { DamosCore, regionList, type ApplyRequest, type DamosTarget, type SchemeStats } from './damos.js';
 import type { SchemeIntervals } from './kernel.js';
 import { DEFAULT_MIN_NR_REGIONS, regionLimitFacts, regionLimitNote } from './layout_note.js';
 import { OPS_ACTIONS, describeScheme, hasQuota, isCoreFilter, type DamosAction, type Scheme } from './model.js';
 import { RangeMap } from './rangemap.js';
-import { InterpolatedResidency, subtractRanges } from './resident_interp.js';
+import { InterpolatedResidency } from './resident_interp.js';
 import { formatSchemeLine } from './text.js';
 import { TimeSeries } from './timeseries.js';
-
-export { subtractRanges };
 
 
 export interface SimulationOptions {

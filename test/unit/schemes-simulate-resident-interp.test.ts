@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 import { snapshotFromRegions } from '../../src/core/model.js';
 import { MappingHistory, type Ranges } from '../../src/format/mappings.js';
-import { interpolateRanges, readingTimes } from '../../src/schemes/resident_interp.js';
+import { interpolateRanges } from '../../src/schemes/resident_interp.js';
 import { SchemesSimulator, type SimulationOptions } from '../../src/schemes/simulate.js';
 import { parseSchemeLine } from '../../src/schemes/text.js';
 
@@ -27,10 +27,10 @@ const cold = (startMs: number, endMs: number) => snapshotFromRegions(0, startMs 
 
 describe('resident pages between readings', () => {
   it('finds the readings after the first through at() alone', () => {
-    expect(readingTimes(history([100 * MS, []]))).toEqual([]);
-    expect(readingTimes(history([100 * MS, []], [1100 * MS, [[0, K]]], [3_000_000_123, [[0, 2 * K]]]))).toEqual([1100 * MS, 3_000_000_123]);
+    expect(history([100 * MS, []]).changeTimes()).toEqual([]);
+    expect(history([100 * MS, []], [1100 * MS, [[0, K]]], [3_000_000_123, [[0, 2 * K]]]).changeTimes()).toEqual([1100 * MS, 3_000_000_123]);
     // Several readings at one time: the last is in effect from then on.
-    expect(readingTimes(history([100 * MS, []], [100 * MS, [[0, K]]], [900 * MS, [[0, K]]], [900 * MS, []]))).toEqual([100 * MS, 900 * MS]);
+    expect(history([100 * MS, []], [100 * MS, [[0, K]]], [900 * MS, [[0, K]]], [900 * MS, []]).changeTimes()).toEqual([100 * MS, 900 * MS]);
   });
 
   it('interpolates: both stay, the share f of what came, 1 - f of what went, page-aligned', () => {

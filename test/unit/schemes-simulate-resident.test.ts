@@ -9,10 +9,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { snapshotFromRegions } from '../../src/core/model.js';
-import { bytesInRanges, MappingHistory, rangeHistoriesFromEvents, type Ranges } from '../../src/format/mappings.js';
+import { bytesInRanges, MappingHistory, rangeHistoriesFromEvents, subtractRanges, type Ranges } from '../../src/format/mappings.js';
 import { RESIDENT_EVENT_KIND } from '../../src/format/resident.js';
 import { appendPresentRuns, pageHoldingMappings, readResidentPages, ResidentBudget } from '../../src/record/resident_pages.js';
-import { SchemesSimulator, subtractRanges, type SimulationOptions } from '../../src/schemes/simulate.js';
+import { SchemesSimulator, type SimulationOptions } from '../../src/schemes/simulate.js';
 import { parseSchemeLine } from '../../src/schemes/text.js';
 
 const K = 4096;
