@@ -108,6 +108,16 @@ export function heatmapGeometry(
 }
 
 /**
+ * Whether every column boundary `addrStart + j * addrUnitBytes` of `g` is an integer below
+ * 2^53: a column a region covers whole then is exactly `addrUnitBytes` wide, so a grid can
+ * take that width's product once per region instead of once per column (same float
+ * operations, same bits).
+ */
+export function hasExactColumns(g: HeatmapGeometry): boolean {
+  return Number.isSafeInteger(g.addrStart) && Number.isSafeInteger(g.addrUnitBytes) && Number.isSafeInteger(g.addrStart + (g.addrResol + 1) * g.addrUnitBytes);
+}
+
+/**
  * Heat cells of one damo "record" (one target). damo skips the first snapshot of each
  * record (`snapshots[1:]`), so `add()` ignores the first snapshot it is given.
  */
@@ -119,18 +129,13 @@ export class HeatGrid {
   private nrAdded = 0;
   private nrRegionsIn = 0;
 
-  /**
-   * Whether every column boundary `a0 + j * unit` is an integer below 2^53: the boundaries
-   * are then exact, so a column a region covers whole adds `samples * duration * unit`,
-   * which addHeats() can take once per region instead of once per column.
-   */
+  /** hasExactColumns(): addHeats() takes `samples * duration * unit` once per region. */
   private readonly exactColumns: boolean;
 
   constructor(geometry: HeatmapGeometry) {
     this.geometry = geometry;
     this.heats = new Float64Array(geometry.timeResol * geometry.addrResol);
-    const { addrStart, addrUnitBytes, addrResol } = geometry;
-    this.exactColumns = Number.isSafeInteger(addrStart) && Number.isSafeInteger(addrUnitBytes) && Number.isSafeInteger(addrStart + (addrResol + 1) * addrUnitBytes);
+    this.exactColumns = hasExactColumns(geometry);
   }
 
   /** Snapshots that contributed (the skipped first one not counted). */

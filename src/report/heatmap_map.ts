@@ -13,7 +13,7 @@
 import type { Intervals, IntervalsGoal, SnapshotSpan } from '../core/model.js';
 import { formatSz, formatSzAccurate, formatTimeNs, pyFixed } from '../core/fmt.js';
 import { snapshotIntervalsUs } from './access_records.js';
-import { heatmapGeometry, type HeatmapGeometry } from './heatgrid.js';
+import { hasExactColumns, heatmapGeometry, type HeatmapGeometry } from './heatgrid.js';
 import { colorStart, COLOR_RESET, type ColorsetName } from './heats_text.js';
 
 export class HeatMap330 {
@@ -35,15 +35,10 @@ export class HeatMap330 {
   ) {
     this.geometry = heatmapGeometry(timeRange, addrRange, resol);
     this.heats = new Float64Array(this.geometry.timeResol * this.geometry.addrResol).fill(NaN);
-    const { addrStart, addrUnitBytes, addrResol } = this.geometry;
-    this.exactColumns = Number.isSafeInteger(addrStart) && Number.isSafeInteger(addrUnitBytes) && Number.isSafeInteger(addrStart + (addrResol + 1) * addrUnitBytes);
+    this.exactColumns = hasExactColumns(this.geometry);
   }
 
-  /**
-   * Whether every column boundary `addrStart + j * unit` is an integer below 2^53 (as
-   * HeatGrid's): a column a region covers whole then has accountSz exactly the unit, and
-   * add() takes `heatVal * accountTime * unit` once per row instead of once per cell.
-   */
+  /** hasExactColumns(): add() takes `heatVal * accountTime * unit` once per row. */
   private readonly exactColumns: boolean;
 
   /**

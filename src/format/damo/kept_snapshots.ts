@@ -43,6 +43,16 @@ interface Kept {
   extras: Extras | null;
 }
 
+/** The optional fields of `x` a kept snapshot holds besides its filter results (Extras), or null. */
+function extrasToKeep(x: Readonly<SnapshotExtras>): Extras | null {
+  let extras: Extras | null = null;
+  if (x.sampleIntervalUs !== undefined) (extras ??= {}).sampleIntervalUs = x.sampleIntervalUs;
+  if (x.totalBytes !== undefined) (extras ??= {}).totalBytes = x.totalBytes;
+  if (x.damosStats !== undefined) (extras ??= {}).damosStats = x.damosStats;
+  if (x.granularityBytes !== undefined) (extras ??= {}).granularityBytes = x.granularityBytes;
+  return extras;
+}
+
 function newBlock(nrRegions: number): Block {
   const n = Math.max(BLOCK_REGIONS, nrRegions);
   return { starts: new Float64Array(n), ends: new Float64Array(n), nrAccesses: new Float64Array(n), ages: new Float64Array(n), szFilterPassed: null, used: 0 };
@@ -73,12 +83,7 @@ export class KeptSnapshots {
     }
     b.used += n;
     this.nrRegions += n;
-    let extras: Extras | null = null;
-    if (s.sampleIntervalUs !== undefined) (extras ??= {}).sampleIntervalUs = s.sampleIntervalUs;
-    if (s.totalBytes !== undefined) (extras ??= {}).totalBytes = s.totalBytes;
-    if (s.damosStats !== undefined) (extras ??= {}).damosStats = s.damosStats;
-    if (s.granularityBytes !== undefined) (extras ??= {}).granularityBytes = s.granularityBytes;
-    this.kept.push({ targetIndex: s.targetIndex, startNs: s.startNs, endNs: s.endNs, block: b, at, n, hasSzFilterPassed: passed !== undefined, extras });
+    this.kept.push({ targetIndex: s.targetIndex, startNs: s.startNs, endNs: s.endNs, block: b, at, n, hasSzFilterPassed: passed !== undefined, extras: extrasToKeep(s) });
   }
 
   /**
@@ -108,18 +113,12 @@ export class KeptSnapshots {
         const jAt = at + (offsets[j] as number) - from;
         const n = (offsets[j + 1] as number) - (offsets[j] as number);
         const x = c.extras?.[j];
-        let extras: Extras | null = null;
         const passed = x?.szFilterPassed;
-        if (x !== undefined) {
-          if (x.sampleIntervalUs !== undefined) (extras ??= {}).sampleIntervalUs = x.sampleIntervalUs;
-          if (x.totalBytes !== undefined) (extras ??= {}).totalBytes = x.totalBytes;
-          if (x.damosStats !== undefined) (extras ??= {}).damosStats = x.damosStats;
-          if (x.granularityBytes !== undefined) (extras ??= {}).granularityBytes = x.granularityBytes;
-          if (passed !== undefined) {
-            b.szFilterPassed ??= new Float64Array(b.starts.length);
-            b.szFilterPassed.set(passed, jAt);
-          }
+        if (passed !== undefined) {
+          b.szFilterPassed ??= new Float64Array(b.starts.length);
+          b.szFilterPassed.set(passed, jAt);
         }
+        let extras = x === undefined ? null : extrasToKeep(x);
         const totalBytes = c.totalBytes?.[j];
         if (totalBytes !== undefined && !Number.isNaN(totalBytes)) (extras ??= {}).totalBytes = totalBytes;
         this.kept.push({ targetIndex: c.targetIndex[j] as number, startNs: c.startNs[j] as number, endNs: c.endNs[j] as number, block: b, at: jAt, n, hasSzFilterPassed: passed !== undefined, extras });
