@@ -10,6 +10,7 @@
 // - import.meta.url becomes the URL of the module's own file in dist/ (computed from the
 //   bundle's URL), so files found relative to a module (the addon, workers) are still found;
 // - import() of a native package (DuckDB, resvg) goes through bin.cts's own import();
+// - import() of one of Node's modules becomes a require() (the bundle has no import());
 // - commander, loaded with createRequire() unbundled (src/cli/commander.ts), is require()d,
 //   which esbuild bundles.
 import { execFileSync } from 'node:child_process';
@@ -49,6 +50,9 @@ const rewrite = {
       let text = readFileSync(args.path, 'utf8');
       text = text.replace(/createRequire\(import\.meta\.url\)\('commander'\)/g, "require('commander')");
       for (const name of NATIVE_PACKAGES) text = text.replaceAll(`import('${name}')`, `__damoImport('${name}')`);
+      // A vm.Script has no loader for import(): Node's own modules come through require,
+      // whose exports have the same names.
+      text = text.replace(/\bimport\('(node:[a-z_/]+)'\)/g, "Promise.resolve().then(() => require('$1'))");
       const own = JSON.stringify(relative(cliDir, args.path).split('\\').join('/'));
       text = text.replaceAll('import.meta.url', `new URL(${own}, __damoBundleUrl).href`);
       // Anything else of import.meta (dirname, filename, resolve) would be empty in the bundle.
@@ -78,6 +82,11 @@ await esbuild.build({
   legalComments: 'inline',
   logLevel: 'warning',
 });
+const leftImport = /\bimport\("node:[^"]*"\)/.exec(readFileSync(bundle, 'latin1'));
+if (leftImport !== null) {
+  console.error(`bundle-cli: ${relative(root, bundle)} still has ${leftImport[0]}, which fails in the bundle ('A dynamic import callback was not specified'); teach the rewrite above its form`);
+  process.exit(1);
+}
 
 // The cache holds the bytecode of what the training commands ran: reading damo's json and
 // our trace, and the reports that are mostly start-up on small recordings.

@@ -157,6 +157,12 @@ describe('perf.data', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(readFileSync(damoFixture('damo-3.3.0-tests-report/expects/report-raw_perf_script'), 'utf8'));
+    // The built binary too: its bundle once had an import() of node:child_process, which a
+    // bundle cannot run ("A dynamic import callback was not specified").
+    const built = runBin(['report', 'raw', '-i', perfData], { env: { PATH: `${bin}:/usr/bin:/bin` } });
+    expect(built.stderr).toBe('');
+    expect(built.status).toBe(0);
+    expect(built.stdout).toBe(r.stdout);
   });
 });
 
