@@ -5,10 +5,7 @@
  * reader runs: our protobuf trace (streamed), or one of damo's formats (json,
  * json_compressed, perf script text, perf.data through `perf script`, the legacy binary).
  */
-import { accessSync, constants as fsConstants, createReadStream, createWriteStream, mkdtempSync, statSync } from 'node:fs';
-import { open as openFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { pipeline } from 'node:stream/promises';
+import { accessSync, closeSync, constants as fsConstants, createReadStream, createWriteStream, fstatSync, mkdtempSync, openSync, readSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 import { DamoError, errnoCode, errorMessage } from '../core/errors.js';
@@ -32,9 +29,10 @@ export interface OpenTraceOptions {
 
 /** Reads the first bytes of a file and names its format. */
 export async function sniffFile(path: string): Promise<SniffedFormat> {
-  let fh;
+  // Synchronous: a few hundred bytes, read once; the thread pool would only add latency.
+  let fd;
   try {
-    fh = await openFile(path, 'r');
+    fd = openSync(path, 'r');
   } catch (e) {
     const code = errnoCode(e);
     if (code === 'ENOENT') {
@@ -45,17 +43,16 @@ export async function sniffFile(path: string): Promise<SniffedFormat> {
     throw new DamoError('E_IO', `${path}: cannot open: ${errorMessage(e)}`, { cause: e });
   }
   try {
-    const stat = await fh.stat();
-    if (stat.isDirectory()) throw new DamoError('E_USAGE', `${path} is a directory, not a recording`);
+    if (fstatSync(fd).isDirectory()) throw new DamoError('E_USAGE', `${path} is a directory, not a recording`);
     const buf = new Uint8Array(SNIFF_BYTES);
-    const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0);
+    const bytesRead = readSync(fd, buf, 0, SNIFF_BYTES, 0);
     return sniff(buf.subarray(0, bytesRead));
   } catch (e) {
     if (e instanceof DamoError) throw e;
     if (errnoCode(e) === 'EISDIR') throw new DamoError('E_USAGE', `${path} is a directory, not a recording`);
     throw new DamoError('E_IO', `${path}: cannot read: ${errorMessage(e)}`, { cause: e });
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
@@ -73,6 +70,8 @@ async function readablePath(path: string): Promise<string> {
       return path;
     }
   }
+  // Loaded only here: most runs read a file, and every module loaded costs start-up.
+  const [{ tmpdir }, { pipeline }] = await Promise.all([import('node:os'), import('node:stream/promises')]);
   const dir = mkdtempSync(join(tmpdir(), 'damo-input-'));
   const spool = join(dir, 'input');
   removeAtExit(spool);

@@ -4,7 +4,7 @@
  * the fraction is the last snapshot's end time over the recording's end, which damo's
  * formats know once read, and our traces keep in their trailer frame at the end of the file.
  */
-import { open } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 import { heldListsOf, type Snapshot, type TraceSource } from '../core/model.js';
 import { Progress } from '../core/progress.js';
@@ -14,17 +14,18 @@ const TAIL_BYTES = 4096;
 
 /** The trailer frame that ends a complete damo-ts trace, read from the file's tail; null if none. */
 export async function readTailTrailerEndNs(path: string): Promise<number | null> {
-  let fh;
+  // Synchronous: one small read, which the thread pool would only delay.
+  let fd;
   try {
-    fh = await open(path, 'r');
+    fd = openSync(path, 'r');
   } catch {
     return null;
   }
   try {
-    const size = (await fh.stat()).size;
+    const size = fstatSync(fd).size;
     const n = Math.min(size, TAIL_BYTES);
     const buf = Buffer.alloc(n);
-    await fh.read(buf, 0, n, size - n);
+    readSync(fd, buf, 0, n, size - n);
     for (let at = n - FRAME_HEADER_BYTES - FRAME_TRAILER_BYTES; at >= 0; at--) {
       const check = checkFrameHeader(buf, at);
       if (!check.ok || check.type !== FrameType.Trailer) continue;
@@ -39,7 +40,7 @@ export async function readTailTrailerEndNs(path: string): Promise<number | null>
   } catch {
     return null;
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 

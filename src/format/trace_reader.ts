@@ -10,7 +10,7 @@
  * damaged byte ranges. `strict` turns each of these into an error. Data is never returned
  * from a frame that failed its checksum.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
 
 import { DamoError, errnoCode, errorMessage } from '../core/errors.js';
 import {
@@ -512,9 +512,12 @@ async function* scanFrames(
   startOffset = 0,
   damage: DamageLog = { ranges: [], nrSnapshotsLostKnown: 0 },
 ): AsyncGenerator<RawFrame> {
-  let fh: FileHandle;
+  // Synchronous reads: the reader awaits every chunk anyway and has nothing to overlap with
+  // it, so a trip through the thread pool per read only added latency (and node:fs/promises
+  // costs start-up to load).
+  let fd: number;
   try {
-    fh = await open(path, 'r');
+    fd = openSync(path, 'r');
   } catch (err) {
     const code = errnoCode(err);
     throw new DamoError(code === 'ENOENT' ? 'E_NOENT' : 'E_IO', `cannot open ${path}: ${errorMessage(err)}`);
@@ -531,7 +534,7 @@ async function* scanFrames(
     let damageReason = '';
 
     /** Ensures `need` bytes are buffered from bufStart; returns false at end of file. */
-    const fill = async (need: number): Promise<boolean> => {
+    const fill = (need: number): boolean => {
       while (bufEnd - bufStart < need) {
         if (eof) return false;
         if (bufStart > 0) {
@@ -544,7 +547,7 @@ async function* scanFrames(
           buf.copy(bigger, 0, 0, bufEnd);
           buf = bigger;
         }
-        const { bytesRead } = await fh.read(buf, bufEnd, buf.length - bufEnd, filePos);
+        const bytesRead = readSync(fd, buf, bufEnd, buf.length - bufEnd, filePos);
         if (bytesRead === 0) eof = true;
         bufEnd += bytesRead;
         filePos += bytesRead;
@@ -571,7 +574,7 @@ async function* scanFrames(
     };
 
     if (startOffset === 0) {
-      const haveMagic = await fill(TRACE_MAGIC.length);
+      const haveMagic = fill(TRACE_MAGIC.length);
       const prefix = buf.subarray(bufStart, Math.min(bufEnd, bufStart + TRACE_MAGIC.length));
       if (!haveMagic || magicDistance(prefix) > 0) {
         if (bufEnd === 0) throw new DamoError('E_FORMAT', `${path} is empty`);
@@ -580,7 +583,7 @@ async function* scanFrames(
         }
         // The header frame's own checksums decide whether the rest can be trusted.
         bufStart += TRACE_MAGIC.length;
-        const ok = (await fill(FRAME_HEADER_BYTES)) && checkFrameHeader(buf, bufStart).ok;
+        const ok = fill(FRAME_HEADER_BYTES) && checkFrameHeader(buf, bufStart).ok;
         if (!ok || strict) {
           throw new DamoError('E_CORRUPT', `${path}: this looks like a damo-ts trace whose header is damaged (the magic bytes at offset 0 differ from 89 44 41 4D 4F 54 52 0A${ok ? '' : ' and the header frame after them fails its checksum'})`, {
             hint: ok
@@ -594,11 +597,9 @@ async function* scanFrames(
       }
     }
 
-    // Most frames are already buffered: test before awaiting (an await costs a microtask
-    // turn, which a recorder's one-snapshot frames would pay ~50,000 times per 1M regions).
     for (;;) {
       const frameOffset = offsetOf(bufStart);
-      if (bufEnd - bufStart < FRAME_HEADER_BYTES && !(await fill(FRAME_HEADER_BYTES))) {
+      if (bufEnd - bufStart < FRAME_HEADER_BYTES && !fill(FRAME_HEADER_BYTES)) {
         if (damageStart >= 0) closeDamage(offsetOf(bufEnd));
         else if (bufEnd > bufStart) truncated(path, strict, warn, frameOffset, bufEnd - bufStart);
         return;
@@ -614,7 +615,7 @@ async function* scanFrames(
         continue;
       }
       const total = FRAME_HEADER_BYTES + check.payloadBytes + FRAME_TRAILER_BYTES;
-      if (bufEnd - bufStart < total && !(await fill(total))) {
+      if (bufEnd - bufStart < total && !fill(total)) {
         if (damageStart >= 0) {
           // A header inside the damage that claims more bytes than are left: keep scanning.
           bufStart += 1;
@@ -645,7 +646,7 @@ async function* scanFrames(
       if (headerOnly) return;
     }
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 

@@ -20,7 +20,7 @@
  * of the data, are read by json_regions.ts, through the byte template of
  * json_region_template.ts when they are laid out exactly as damo writes them.
  */
-import { createReadStream, type ReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { createInflate } from 'node:zlib';
 
 import { DamoError, errorMessage } from '../../core/errors.js';
@@ -705,29 +705,48 @@ const INFLATE_CHUNK_BYTES = 1 << 20;
  * DamoErrors, after the chunks before the damage. Stopping the iteration early closes the file.
  */
 export async function* damoJsonChunks(path: string, opts: DamoJsonReadOptions): AsyncGenerator<Buffer> {
-  const file = createReadStream(path, { highWaterMark: 1 << 20, autoClose: true });
+  if (!opts.compressed) {
+    yield* fileChunks(path);
+    return;
+  }
+  const z = poolInflater();
+  if (z === null) {
+    yield* streamInflated(path);
+    return;
+  }
   try {
-    if (!opts.compressed) {
-      for await (const chunk of file) yield chunk as Buffer;
-      return;
-    }
-    const z = poolInflater();
-    if (z === null) {
-      yield* streamInflated(file, path);
-      return;
-    }
-    try {
-      yield* inflatedOnPool(z, file as AsyncIterable<Buffer>, INFLATE_CHUNK_BYTES);
-    } catch (e) {
-      throw zlibError(e, path);
+    yield* inflatedOnPool(z, fileChunks(path), INFLATE_CHUNK_BYTES);
+  } catch (e) {
+    throw zlibError(e, path);
+  }
+}
+
+/** Bytes of the file per read. */
+const FILE_CHUNK_BYTES = 1 << 20;
+
+/**
+ * The file's bytes in chunks, each a buffer of its own (the inflater may still hold one when
+ * the next is read). Synchronous reads: a file stream would read on the thread pool, which
+ * for a file in the page cache only added a wait per chunk, and loading node's file streams
+ * (with node:fs/promises and readline) cost start-up.
+ */
+async function* fileChunks(path: string): AsyncGenerator<Buffer> {
+  const fd = openSync(path, 'r');
+  try {
+    for (;;) {
+      const buf = Buffer.allocUnsafe(FILE_CHUNK_BYTES);
+      const n = readSync(fd, buf, 0, FILE_CHUNK_BYTES, null);
+      if (n === 0) return;
+      yield n < FILE_CHUNK_BYTES ? buf.subarray(0, n) : buf;
     }
   } finally {
-    file.destroy();
+    closeSync(fd);
   }
 }
 
 /** node:zlib's stream, for a Node whose zlib handle is not reachable (zlib_handle.ts). */
-async function* streamInflated(file: ReadStream, path: string): AsyncGenerator<Buffer> {
+async function* streamInflated(path: string): AsyncGenerator<Buffer> {
+  const file = createReadStream(path, { highWaterMark: FILE_CHUNK_BYTES, autoClose: true });
   const inflate = createInflate({ chunkSize: INFLATE_CHUNK_BYTES, readableHighWaterMark: 4 * INFLATE_CHUNK_BYTES } as Parameters<typeof createInflate>[0]);
   file.on('error', (e) => inflate.destroy(e));
   file.pipe(inflate);
@@ -737,6 +756,7 @@ async function* streamInflated(file: ReadStream, path: string): AsyncGenerator<B
     throw zlibError(e, path);
   } finally {
     inflate.destroy();
+    file.destroy();
   }
 }
 
