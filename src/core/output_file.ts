@@ -7,8 +7,9 @@
  * process.exit, which runs the 'exit' listeners). Errors name the user's path, never the
  * temporary one.
  */
-import { realpathSync, rmSync, statSync, existsSync, renameSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
+// node:fs/promises only through fs.promises, when a file is written: loading it (with the
+// readline modules it needs) cost every report's start-up, and most reports write no file.
+import { existsSync, promises as fsp, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DamoError, errnoCode } from './errors.js';
 import { writeErrorText } from './io.js';
@@ -163,7 +164,7 @@ export class PendingOutput {
   async commit(notify?: (message: string) => void): Promise<void> {
     const replaced = existsSync(this.path);
     try {
-      await rename(this.tmp, this.path);
+      await fsp.rename(this.tmp, this.path);
     } catch (err) {
       await this.abandon();
       throw new DamoError('E_IO', writeErrorMessage(this.path, err), { cause: err });
@@ -189,7 +190,7 @@ export class PendingOutput {
   async abandon(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    await rm(this.tmp, { force: true }).catch(() => undefined);
+    await fsp.rm(this.tmp, { force: true }).catch(() => undefined);
     pendingTemps.delete(this.tmp);
   }
 
@@ -234,7 +235,7 @@ export async function writeOutputData(
   data: Uint8Array | string,
   opts: { what?: string; notify?: (message: string) => void; mode?: number } = {},
 ): Promise<void> {
-  await writeOutputFile(path, (tmp) => writeFile(tmp, data, { mode: opts.mode ?? 0o644 }), opts);
+  await writeOutputFile(path, (tmp) => fsp.writeFile(tmp, data, { mode: opts.mode ?? 0o644 }), opts);
 }
 
 /** True for an errno that means the reader went away (the only write failure kept quiet). */

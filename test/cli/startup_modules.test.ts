@@ -89,6 +89,17 @@ describe.runIf(builtBinaryExists())('what a command loads at start-up', () => {
     expect(modules).not.toContain('dist/src/format/damo/json_reader.js');
   });
 
+  it('reports on our trace read it without node:fs/promises or node:os (each costs start-up to load)', () => {
+    const trace = join(dir, 'small.damo');
+    const convert = spawnSync(process.execPath, [BIN, 'convert', '-q', '-i', small, '-o', trace], { encoding: 'utf8' });
+    expect(convert.status, convert.stderr).toBe(0);
+    for (const report of ['wss', 'raw']) {
+      const modules = modulesLoadedBy(['report', report, '-i', trace]);
+      expect(modules).toContain('dist/src/format/trace_reader.js');
+      expect(modules.filter((m) => m === 'node:fs/promises' || m === 'node:os')).toEqual([]);
+    }
+  });
+
   it('--version loads no command at all', () => {
     const modules = modulesLoadedBy(['--version']);
     expect(unneeded(modules)).toEqual([]);

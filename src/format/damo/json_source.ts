@@ -18,7 +18,8 @@
  * reader: times that become inexact as doubles (beyond 2^53) after the first snapshot had
  * exact ones.
  */
-import { stat } from 'node:fs/promises';
+
+import { statSync } from 'node:fs';
 
 import { DamoError } from '../../core/errors.js';
 import { emptySnapshotCounts, extrasOf, type DamosStats, type Snapshot, type SnapshotColumns, type SnapshotExtras, type TraceHeader, type TraceSource, type TraceTarget, type TraceTrailer } from '../../core/model.js';
@@ -134,7 +135,7 @@ export async function openDamoJson(path: string, opts: OpenDamoJsonOptions): Pro
   header.baseTimeNs = first !== undefined && needsBaseTime(first) ? baseTimeOf(first) : 0n;
   header.targets = stream.targets;
   let keptMaxRegions = opts.keptMaxRegions ?? DAMO_JSON_KEPT_MAX_REGIONS;
-  if (keptMaxRegions > 0 && (await fewestRegions(path, opts.compressed, stream.textBytes, parsed)) > keptMaxRegions) keptMaxRegions = 0;
+  if (keptMaxRegions > 0 && fewestRegions(path, opts.compressed, stream.textBytes, parsed) > keptMaxRegions) keptMaxRegions = 0;
   const source = new StreamedDamoJsonSource(path, header, opts, keptMaxRegions, { stream, parsed });
   if (opts.completeTargets === true) {
     // A column pass: no object per snapshot, and it keeps the file when small enough.
@@ -157,13 +158,13 @@ const LEAST_INFLATION = 30;
  * would cost copying 2^20 regions (32 MB) on the first pass only to drop them. Wrong only
  * the safe way round: a file that inflates less than LEAST_INFLATION is tried and dropped.
  */
-async function fewestRegions(path: string, compressed: boolean, textBytes: number, parsed: readonly ParsedSnapshot[]): Promise<number> {
+function fewestRegions(path: string, compressed: boolean, textBytes: number, parsed: readonly ParsedSnapshot[]): number {
   let regions = 0;
   for (const p of parsed) regions += p.snapshot.starts.length;
   if (regions === 0 || textBytes === 0) return 0;
   let fileBytes: number;
   try {
-    fileBytes = (await stat(path)).size;
+    fileBytes = statSync(path).size;
   } catch {
     return 0;
   }
