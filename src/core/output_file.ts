@@ -7,9 +7,9 @@
  * process.exit, which runs the 'exit' listeners). Errors name the user's path, never the
  * temporary one.
  */
-// node:fs/promises only through fs.promises, when a file is written: loading it (with the
-// readline modules it needs) cost every report's start-up, and most reports write no file.
-import { existsSync, promises as fsp, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+// Synchronous calls: a rename or a removal is one quick system call, and node:fs/promises
+// (with the readline modules it loads) cost start-up.
+import { existsSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DamoError, errnoCode } from './errors.js';
 import { writeErrorText } from './io.js';
@@ -161,17 +161,13 @@ export class PendingOutput {
   }
 
   /** Renames the finished file into place; `notify` hears of a replaced file. */
-  async commit(notify?: (message: string) => void): Promise<void> {
-    const replaced = existsSync(this.path);
+  commit(notify?: (message: string) => void): Promise<void> {
     try {
-      await fsp.rename(this.tmp, this.path);
+      this.commitSync(notify);
+      return Promise.resolve();
     } catch (err) {
-      await this.abandon();
-      throw new DamoError('E_IO', writeErrorMessage(this.path, err), { cause: err });
+      return Promise.reject(err);
     }
-    this.done = true;
-    pendingTemps.delete(this.tmp);
-    if (replaced && notify !== undefined) notify(`replaced the existing ${this.path}`);
   }
 
   commitSync(notify?: (message: string) => void): void {
@@ -187,11 +183,9 @@ export class PendingOutput {
     if (replaced && notify !== undefined) notify(`replaced the existing ${this.path}`);
   }
 
-  async abandon(): Promise<void> {
-    if (this.done) return;
-    this.done = true;
-    await fsp.rm(this.tmp, { force: true }).catch(() => undefined);
-    pendingTemps.delete(this.tmp);
+  abandon(): Promise<void> {
+    this.abandonSync();
+    return Promise.resolve();
   }
 
   abandonSync(): void {
@@ -235,7 +229,7 @@ export async function writeOutputData(
   data: Uint8Array | string,
   opts: { what?: string; notify?: (message: string) => void; mode?: number } = {},
 ): Promise<void> {
-  await writeOutputFile(path, (tmp) => fsp.writeFile(tmp, data, { mode: opts.mode ?? 0o644 }), opts);
+  await writeOutputFile(path, (tmp) => Promise.resolve(writeFileSync(tmp, data, { mode: opts.mode ?? 0o644 })), opts);
 }
 
 /** True for an errno that means the reader went away (the only write failure kept quiet). */

@@ -7,7 +7,7 @@
  * Streaming: each target's snapshots go through the filters and the aggregation one by one,
  * so memory holds one aggregation window, not the recording.
  */
-import { chmod } from 'node:fs/promises';
+import { chmodSync } from 'node:fs';
 
 import { DamoError, errorMessage } from '../core/errors.js';
 import type { CliIO } from '../core/io.js';
@@ -478,7 +478,7 @@ export async function runAdjustCommand(io: CliIO, r: AdjustRequest): Promise<num
         await writeDamoJson(adjusted, tmp, { compressed: r.outputType === 'json_compressed', mode: r.mode });
       }
       // The mode given at creation is reduced by the umask; damo chmods after writing.
-      await chmod(tmp, r.mode);
+      chmodSync(tmp, r.mode);
     } catch (e) {
       if (e instanceof DamoError) throw e;
       throw new DamoError('E_IO', `${r.output}: writing the adjusted recording failed: ${errorMessage(e)}`, { cause: e });

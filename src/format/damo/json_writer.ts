@@ -8,9 +8,10 @@
  * Also prints the same JSON to stdout for `report raw --json` (damo `report raw --json`),
  * where `raw` false gives damo's human units for record and snapshot fields as well.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, writeFileSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { createDeflate } from 'node:zlib';
+import type { Writable } from 'node:stream';
+import { createDeflate, deflateSync } from 'node:zlib';
 
 import { DamoError, errorMessage } from '../../core/errors.js';
 import { formatBp, formatNr, formatSz, formatTimeNs, formatTimeNsExact, pyInt, pyRepr } from '../../core/fmt.js';
@@ -310,34 +311,80 @@ export async function damoJsonText(
 /** zlib's level for json_compressed: damo's (Python zlib's default). */
 const DEFLATE_LEVEL = 6;
 
+/**
+ * Text up to this size is written in one go (deflateSync, writeFileSync): a stream and a
+ * deflate stream cost their start-up (node's stream modules, a thread pool job per write)
+ * on every small file, which `adjust` and `convert` mostly write. zlib's output does not
+ * depend on how its input was cut, so both ways write the same bytes.
+ */
+const ONE_GO_BYTES = 8 << 20;
+
 /** Writes a damo json or json_compressed file. */
 export async function writeDamoJson(
   src: TraceSource,
   path: string,
   opts: { compressed: boolean; mode?: number },
 ): Promise<void> {
-  const file = createWriteStream(path, { mode: opts.mode ?? 0o644 });
-  const failed = new Promise<never>((_, reject) => file.once('error', reject));
-  failed.catch(() => undefined);
+  const text = new TextBytes();
+  const held: Buffer[] = [];
+  let heldBytes = 0;
+  let streamed: StreamedOutput | null = null;
   try {
-    // zlib takes a job on the thread pool per write and may hold several: it deflates
-    // while the next bytes are made.
-    const target = opts.compressed
-      ? createDeflate({ level: DEFLATE_LEVEL, writableHighWaterMark: 8 * EMIT_BYTES } as Parameters<typeof createDeflate>[0])
-      : file;
-    if (opts.compressed) (target as ReturnType<typeof createDeflate>).pipe(file);
-    const text = new TextBytes();
     await writeDamoJsonText(src, { raw: true }, text, async () => {
-      // The stream holds the bytes until it has written (or deflated) them, then gives the
-      // buffer back for reuse.
       const chunk = text.takeBytes();
-      if (!target.write(chunk, () => text.giveBack(chunk))) await Promise.race([once(target, 'drain'), failed]);
+      if (streamed === null) {
+        held.push(chunk);
+        heldBytes += chunk.length;
+        if (heldBytes < ONE_GO_BYTES) return;
+        streamed = new StreamedOutput(path, opts);
+        for (const c of held.splice(0)) await streamed.write(c);
+        return;
+      }
+      await streamed.write(chunk, () => text.giveBack(chunk));
     });
-    target.end();
-    await Promise.race([once(file, 'finish'), failed]);
+    const s = streamed as StreamedOutput | null;
+    if (s !== null) {
+      await s.end();
+      return;
+    }
+    const all = held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held);
+    writeFileSync(path, opts.compressed ? deflateSync(all, { level: DEFLATE_LEVEL }) : all, { mode: opts.mode ?? 0o644 });
   } catch (e) {
-    file.destroy();
+    (streamed as StreamedOutput | null)?.destroy();
     if (e instanceof DamoError) throw e;
     throw new DamoError('E_IO', `${path}: writing failed: ${errorMessage(e)}`, { cause: e });
+  }
+}
+
+/** A long file: written through a file stream, and deflated on the way when compressed. */
+class StreamedOutput {
+  private readonly file: WriteStream;
+  private readonly target: Writable;
+  private readonly failed: Promise<never>;
+
+  constructor(path: string, opts: { compressed: boolean; mode?: number }) {
+    this.file = createWriteStream(path, { mode: opts.mode ?? 0o644 });
+    this.failed = new Promise<never>((_, reject) => this.file.once('error', reject));
+    this.failed.catch(() => undefined);
+    // zlib takes a job on the thread pool per write and may hold several: it deflates
+    // while the next bytes are made.
+    this.target = opts.compressed
+      ? createDeflate({ level: DEFLATE_LEVEL, writableHighWaterMark: 8 * EMIT_BYTES } as Parameters<typeof createDeflate>[0])
+      : this.file;
+    if (opts.compressed) this.target.pipe(this.file);
+  }
+
+  /** Writes `chunk`, which the stream holds until it calls `done`; waits while it is full. */
+  async write(chunk: Buffer, done?: () => void): Promise<void> {
+    if (!this.target.write(chunk, done === undefined ? undefined : () => done())) await Promise.race([once(this.target, 'drain'), this.failed]);
+  }
+
+  async end(): Promise<void> {
+    this.target.end();
+    await Promise.race([once(this.file, 'finish'), this.failed]);
+  }
+
+  destroy(): void {
+    this.file.destroy();
   }
 }
