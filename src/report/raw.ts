@@ -25,6 +25,7 @@ import { formatSz, formatTimeNs, padLeft, pyInt } from '../core/fmt.js';
 import { interruptCheck } from '../core/interrupts.js';
 import type { Snapshot, TraceSource } from '../core/model.js';
 import { constText, fitsHex12, fitsSmallInt, putHex12At, putSmallIntAt, TextBytes } from '../core/text_bytes.js';
+import { putTimeNsAt, TIME_BYTES_ROOM } from '../core/time_bytes.js';
 import { forEachSnapshotOfTarget, walksByColumns } from '../core/trace_walk.js';
 
 export interface RawOptions {
@@ -51,6 +52,9 @@ const DASH = constText('-');
 const OPEN_SIZE = constText(' (');
 const CLOSE_SIZE = constText(') ');
 const SPACE = constText(' ');
+
+/** Room for a time's text (TIME_BYTES_ROOM or damo's 16 columns, whichever is more). */
+const TIME_TEXT_ROOM = Math.max(TIME_BYTES_ROOM, 16);
 
 /** A region line's bytes besides its size text: two addresses, two numbers of up to 10 characters, punctuation. */
 const LINE_ROOM = 12 + 1 + 12 + 2 + 2 + 11 + 1 + 10 + 1;
@@ -80,7 +84,8 @@ class RawText {
   private readonly sizeTexts = new Map<number, Uint8Array>();
   /** A snapshot usually starts where the previous one ended: its time text is reused. */
   private lastEndNs = NaN;
-  private lastEndText = '';
+  private readonly lastEndText = new Uint8Array(TIME_TEXT_ROOM);
+  private lastEndLength = 0;
 
   constructor(raw: boolean) {
     this.raw = raw;
@@ -91,9 +96,19 @@ class RawText {
     this.out.putConst(NEWLINE);
   }
 
-  private timeText(relNs: number): string {
-    if (relNs === this.lastEndNs) return this.lastEndText;
-    return padLeft(formatTimeNs(relNs, this.raw), 16);
+  /** Writes a time as damo's %16s of format_time_ns; returns where its text starts. */
+  private putTime(relNs: number): number {
+    const out = this.out;
+    const from = out.length;
+    if (!this.raw) {
+      const end = putTimeNsAt(out.roomFor(TIME_TEXT_ROOM), from, relNs, 16);
+      if (end >= 0) {
+        out.advanceTo(end, 0);
+        return from;
+      }
+    }
+    out.put(padLeft(formatTimeNs(relNs, this.raw), 16));
+    return from;
   }
 
   /** Snapshot durations repeat (every aggregation interval is about the same). */
@@ -132,15 +147,20 @@ class RawText {
     to: number,
   ): void {
     const out = this.out;
-    const endText = padLeft(formatTimeNs(endRelNs, this.raw), 16);
     out.putConst(MONITORING_START);
-    out.put(this.timeText(startRelNs));
+    if (startRelNs === this.lastEndNs) out.putBytes(this.lastEndText.subarray(0, this.lastEndLength));
+    else this.putTime(startRelNs);
     out.putConst(MONITORING_END);
-    out.put(endText);
+    const endFrom = this.putTime(endRelNs);
+    // Kept for the next snapshot's start (a time's text holds no newline, as putBytes wants).
+    const endText = out.roomFor(0).subarray(endFrom, out.length);
+    if (endText.length <= this.lastEndText.length) {
+      this.lastEndText.set(endText);
+      this.lastEndLength = endText.length;
+      this.lastEndNs = endRelNs;
+    } else this.lastEndNs = NaN;
     out.putConst(MONITORING_DURATION);
     out.put(this.durationText(endRelNs - startRelNs));
-    this.lastEndNs = endRelNs;
-    this.lastEndText = endText;
     out.putConst(TARGET_ID);
     out.put(idText);
     out.putConst(NR_REGIONS);
