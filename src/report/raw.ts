@@ -176,17 +176,18 @@ class RawText {
         // The usual line, written in one go.
         const size = this.sizeText(end - start);
         const b = out.roomFor(size.length + LINE_ROOM);
-        let p = putHex12At(b, out.length, start);
+        const v = out.roomView();
+        let p = putHex12At(v, out.length, start);
         b[p++] = 0x2d;
-        p = putHex12At(b, p, end);
+        p = putHex12At(v, p, end);
         b[p++] = 0x20;
         b[p++] = 0x28;
         for (let j = 0; j < size.length; j++) b[p++] = size[j] as number;
         b[p++] = 0x29;
         b[p++] = 0x20;
-        p = putSmallIntAt(b, p, nr, 11);
+        p = putSmallIntAt(b, v, p, nr, 11);
         b[p++] = 0x20;
-        p = putSmallIntAt(b, p, age, 5);
+        p = putSmallIntAt(b, v, p, age, 5);
         b[p++] = 0x0a;
         out.advanceTo(p, 1);
         continue;

@@ -153,22 +153,37 @@ describe('TextBytes', () => {
     for (const x of values) {
       expect(fitsSmallInt(x)).toBe(true);
       const b = t.roomFor(20);
-      let p = putSmallIntAt(b, t.length, x, 11);
-      p = putSmallIntAt(b, p, x, 5);
+      const v = t.roomView();
+      let p = putSmallIntAt(b, v, t.length, x, 11);
+      p = putSmallIntAt(b, v, p, x, 5);
       b[p++] = 10;
       t.advanceTo(p, 1);
     }
     expect(text(t)).toBe('>' + values.map((x) => pyInt(x).padStart(11) + pyInt(x).padStart(5) + '\n').join(''));
     expect(t.newlines).toBe(values.length);
+    // Every width, so that the four-space stores and the single ones both show.
+    const w = new TextBytes(4);
+    for (let width = 0; width <= 13; width++) {
+      for (const x of [7, 42, 512, -3, 12345]) {
+        const b = w.roomFor(24);
+        w.advanceTo(putSmallIntAt(b, w.roomView(), w.length, x, width), 0);
+        w.put('|');
+      }
+    }
+    const widths = Array.from({ length: 14 }, (_, width) => [7, 42, 512, -3, 12345].map((x) => pyInt(x).padStart(width) + '|').join(''));
+    expect(text(w)).toBe(widths.join(''));
     for (const x of [1e9, -1e9, 0.5, NaN, Infinity]) expect(fitsSmallInt(x)).toBe(false);
     expect(() => t.advanceTo(0, 0)).toThrow(RangeError);
   });
 
   it('writes 12-digit hex at a position and says which numbers it can', () => {
-    const b = new Uint8Array(24);
-    const end = putHex12At(b, putHex12At(b, 0, 0x7f938d7e1000), 2 ** 48 - 1);
+    const b = new Uint8Array(27);
+    const v = new DataView(b.buffer, 1, 25);
+    const end = putHex12At(v, putHex12At(v, 0, 0x7f938d7e1000), 2 ** 48 - 1);
     expect(end).toBe(24);
-    expect(Buffer.from(b).toString('latin1')).toBe('7f938d7e1000ffffffffffff');
+    expect(b[0]).toBe(0);
+    expect(b[25]).toBe(0);
+    expect(Buffer.from(b.subarray(1, 25)).toString('latin1')).toBe('7f938d7e1000ffffffffffff');
     expect(fitsHex12(0)).toBe(true);
     for (const n of [2 ** 48, -1, 1.5]) expect(fitsHex12(n)).toBe(false);
   });
