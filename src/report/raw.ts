@@ -53,6 +53,10 @@ const OPEN_SIZE = constText(' (');
 const CLOSE_SIZE = constText(') ');
 const SPACE = constText(' ');
 
+/** Region sizes whose text RawText keeps, in a table indexed by the size in pages. */
+const SIZE_SLOTS = 4096;
+const EMPTY = new Uint8Array(0);
+
 /** Room for a time's text (TIME_BYTES_ROOM or damo's 16 columns, whichever is more). */
 const TIME_TEXT_ROOM = Math.max(TIME_BYTES_ROOM, 16);
 
@@ -81,7 +85,8 @@ class RawText {
    * Region sizes repeat from snapshot to snapshot (damo's small test file: 504 sizes in
    * 9,773 regions), and their text is the costly part of a line: keep the latest ones.
    */
-  private readonly sizeTexts = new Map<number, Uint8Array>();
+  private readonly sizeKeys = new Float64Array(SIZE_SLOTS).fill(NaN);
+  private readonly sizeTexts: Uint8Array[] = new Array<Uint8Array>(SIZE_SLOTS).fill(EMPTY);
   /** A snapshot usually starts where the previous one ended: its time text is reused. */
   private lastEndNs = NaN;
   private readonly lastEndText = new Uint8Array(TIME_TEXT_ROOM);
@@ -125,12 +130,12 @@ class RawText {
   }
 
   private sizeText(bytes: number): Uint8Array {
-    let text = this.sizeTexts.get(bytes);
-    if (text === undefined) {
-      if (this.sizeTexts.size >= 4096) this.sizeTexts.clear();
-      text = Buffer.from(padLeft(formatSz(bytes, this.raw), 12), 'utf8');
-      this.sizeTexts.set(bytes, text);
-    }
+    // A slot per size in pages (sizes are mostly whole pages), the latest size in it kept.
+    const slot = (bytes >>> 12) & (SIZE_SLOTS - 1);
+    if (this.sizeKeys[slot] === bytes) return this.sizeTexts[slot] as Uint8Array;
+    const text = Buffer.from(padLeft(formatSz(bytes, this.raw), 12), 'utf8');
+    this.sizeKeys[slot] = bytes;
+    this.sizeTexts[slot] = text;
     return text;
   }
 
