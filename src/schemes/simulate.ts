@@ -141,6 +141,12 @@ export interface SchemeEffects {
   /** Bytes found accessed again after the action (refaults for pageout). */
   reaccessedBytes: number;
   /**
+   * The same count if each aggregation's accesses fell on the same pages in all its
+   * sampling intervals (p of the pages, not 1 - (1 - p)^max_nr_accesses): the other end of
+   * what a recording of regions allows (noteReaccesses).
+   */
+  reaccessedBytesSamePages: number;
+  /**
    * Bytes that entered the state (applying the action again to bytes already in it does
    * not count): the base of the refault ratio.
    */
@@ -179,7 +185,7 @@ export interface SimulationResult {
     timesNs: number[];
     monitoredBytes: number[];
     /** Per scheme: bytes tried, applied and re-accessed in each point's interval; bytes in the effect's state at its end. */
-    schemes: Array<{ szTried: number[]; szApplied: number[]; reaccessedBytes: number[]; effectBytes: number[] }>;
+    schemes: Array<{ szTried: number[]; szApplied: number[]; reaccessedBytes: number[]; effectBytes: number[]; reaccessedBytesSamePages: number[] }>;
   };
   notes: string[];
 }
@@ -198,10 +204,12 @@ interface SimSchemeState {
   stepTried: number;
   stepApplied: number;
   stepReaccessed: number;
+  stepReaccessedSamePages: number;
   effectBytes: number;
   peakEffectBytes: number;
   effectByteNs: number;
   reaccessedTotal: number;
+  reaccessedSamePagesTotal: number;
   enteredTotal: number;
   /** Whether madvise refuses this action on the recorded refused ranges. */
   refusable: boolean;
@@ -242,6 +250,11 @@ export class SchemesSimulator {
   private readonly resetMaps = new Map<number, RangeMap>();
   /** Per target and effect kind: which scheme put each address in that state. */
   private readonly effectMaps = new Map<string, RangeMap>();
+  /**
+   * The same, with refaults counted as if each aggregation touched the same pages in all its
+   * sampling intervals (noteReaccesses): only the refault figure is taken from it.
+   */
+  private readonly samePagesMaps = new Map<string, RangeMap>();
   private readonly timeline: TimeSeries;
   private readonly notes = new Set<string>();
   private readonly ageSources = new Set<'trace' | 'reconstructed'>();
@@ -278,9 +291,9 @@ export class SchemesSimulator {
       onAgeReset: (t, start, end) => this.resetMapOf(t).set(start, end, this.steps),
     });
     this.states = schemes.map((s, i) => this.initState(s, i));
-    // columns: monitored, then per scheme tried, applied, reaccessed, effect bytes
+    // columns: monitored, then per scheme tried, applied, reaccessed, effect bytes, reaccessed (same pages)
     const kinds: Array<'sum' | 'last'> = ['last'];
-    for (let i = 0; i < schemes.length; i++) kinds.push('sum', 'sum', 'sum', 'last');
+    for (let i = 0; i < schemes.length; i++) kinds.push('sum', 'sum', 'sum', 'last', 'sum');
     this.timeline = new TimeSeries(kinds, opts.maxTimelinePoints ?? 2048);
   }
 
@@ -316,10 +329,12 @@ export class SchemesSimulator {
       stepTried: 0,
       stepApplied: 0,
       stepReaccessed: 0,
+      stepReaccessedSamePages: 0,
       effectBytes: 0,
       peakEffectBytes: 0,
       effectByteNs: 0,
       reaccessedTotal: 0,
+      reaccessedSamePagesTotal: 0,
       enteredTotal: 0,
       refusable: this.ops !== 'paddr' && actionRefusedOnLruVmas(s.action),
       nrRefused: 0,
@@ -369,12 +384,12 @@ export class SchemesSimulator {
     return m;
   }
 
-  private effectMapOf(t: number, kind: EffectKind): RangeMap {
+  private effectMapOf(t: number, kind: EffectKind, maps = this.effectMaps): RangeMap {
     const key = `${t}:${kind}`;
-    let m = this.effectMaps.get(key);
+    let m = maps.get(key);
     if (m === undefined) {
       m = new RangeMap();
-      this.effectMaps.set(key, m);
+      maps.set(key, m);
     }
     return m;
   }
@@ -429,6 +444,7 @@ export class SchemesSimulator {
     const action = s.scheme.action;
     const drop = (kind: EffectKind): void => {
       this.effectMapOf(t, kind).remove(start, end, (a, b, owner) => this.adjustEffectBytes(owner, a - b));
+      this.effectMapOf(t, kind, this.samePagesMaps).remove(start, end);
     };
     if (s.effect !== 'none') {
       for (const [ps, pe] of this.actionPieces(t, start, end, s)) {
@@ -437,6 +453,7 @@ export class SchemesSimulator {
           already += b - a;
           this.adjustEffectBytes(owner, a - b);
         });
+        this.effectMapOf(t, s.effect, this.samePagesMaps).set(ps, pe, s.index);
         this.adjustEffectBytes(s.index, pe - ps);
         s.enteredTotal += pe - ps - already;
       }
@@ -468,36 +485,60 @@ export class SchemesSimulator {
    * alone, the same pages every interval, and put the accesses on the region's resident
    * pages first: 0.1-14 MiB predicted where the VM's kernel took 14-58 MiB of major faults
    * on redis and xz, docs/ACCURACY.md "Refaults: what the kernel counts".)
+   *
+   * A recording cannot tell those intervals apart from intervals that all touch the same
+   * pages (a program's hot code, an index's inner pages: sqlite's refaults were 2-11x below
+   * the count above in every VM run), for which p of the pages were touched. That count,
+   * spread evenly the same way, is kept beside the first in maps of its own
+   * (samePagesMaps) and reported with it, so the report gives both ends.
    */
   private noteReaccesses(t: number, snap: Snapshot): void {
     const maxNr = Math.max(1, Math.round(this.iv.aggrUs / this.iv.sampleUs));
-    const page = this.minRegionSz;
     for (const kind of ['paged-out', 'deactivated'] as const) {
-      const m = this.effectMaps.get(`${t}:${kind}`);
-      if (m === undefined || m.sizeBytes === 0) continue;
-      for (let i = 0; i < snap.starts.length; i++) {
-        const nr = snap.nrAccesses[i] ?? 0;
-        if (nr <= 0) continue;
-        const start = snap.starts[i] ?? 0;
-        const end = snap.ends[i] ?? 0;
-        if (!m.overlaps(start, end)) continue;
-        const pieces: Array<[number, number]> = [];
-        m.forEachOverlap(start, end, (a, b) => pieces.push([a, b]));
-        const inState = pieces.reduce((n, [a, b]) => n + (b - a), 0);
-        const touchedPart = 1 - (1 - Math.min(1, nr / maxNr)) ** maxNr;
-        let refault = Math.min(inState, Math.round(((inState / page) * touchedPart)) * page);
-        for (const [a, b] of pieces) {
-          if (refault <= 0) break;
-          const take = Math.min(b - a, refault);
-          refault -= take;
-          m.remove(a, a + take, (x, y, owner) => {
-            const st = this.states[owner];
-            if (st === undefined) return;
-            st.stepReaccessed += y - x;
-            st.reaccessedTotal += y - x;
-            this.adjustEffectBytes(owner, x - y);
-          });
-        }
+      this.refaultIn(this.effectMaps.get(`${t}:${kind}`), snap, (p) => 1 - (1 - p) ** maxNr, maxNr, (st, bytes) => {
+        st.stepReaccessed += bytes;
+        st.reaccessedTotal += bytes;
+        this.adjustEffectBytes(st.index, -bytes);
+      });
+      this.refaultIn(this.samePagesMaps.get(`${t}:${kind}`), snap, (p) => p, maxNr, (st, bytes) => {
+        st.stepReaccessedSamePages += bytes;
+        st.reaccessedSamePagesTotal += bytes;
+      });
+    }
+  }
+
+  /**
+   * Takes out of effect map m, per region of snap with accesses, touchedPart(p) of the bytes
+   * it holds there (page-aligned, from the start of each piece), and tells onRefault whose
+   * bytes they were.
+   */
+  private refaultIn(
+    m: RangeMap | undefined,
+    snap: Snapshot,
+    touchedPart: (p: number) => number,
+    maxNr: number,
+    onRefault: (owner: SimSchemeState, bytes: number) => void,
+  ): void {
+    if (m === undefined || m.sizeBytes === 0) return;
+    const page = this.minRegionSz;
+    for (let i = 0; i < snap.starts.length; i++) {
+      const nr = snap.nrAccesses[i] ?? 0;
+      if (nr <= 0) continue;
+      const start = snap.starts[i] ?? 0;
+      const end = snap.ends[i] ?? 0;
+      if (!m.overlaps(start, end)) continue;
+      const pieces: Array<[number, number]> = [];
+      m.forEachOverlap(start, end, (a, b) => pieces.push([a, b]));
+      const inState = pieces.reduce((n, [a, b]) => n + (b - a), 0);
+      let refault = Math.min(inState, Math.round((inState / page) * touchedPart(Math.min(1, nr / maxNr))) * page);
+      for (const [a, b] of pieces) {
+        if (refault <= 0) break;
+        const take = Math.min(b - a, refault);
+        refault -= take;
+        m.remove(a, a + take, (x, y, owner) => {
+          const st = this.states[owner];
+          if (st !== undefined) onRefault(st, y - x);
+        });
       }
     }
   }
@@ -586,6 +627,7 @@ export class SchemesSimulator {
       s.stepTried = 0;
       s.stepApplied = 0;
       s.stepReaccessed = 0;
+      s.stepReaccessedSamePages = 0;
     }
     // The kdamond was still applying actions for most of this recorded aggregation: it had no
     // aggregation of its own then (its next one ends one interval after it is done). The
@@ -669,7 +711,7 @@ export class SchemesSimulator {
     const row: number[] = [monitored];
     for (const s of this.states) {
       s.effectByteNs += s.effectBytes * dtNs;
-      row.push(s.stepTried, s.stepApplied, s.stepReaccessed, s.effectBytes);
+      row.push(s.stepTried, s.stepApplied, s.stepReaccessed, s.effectBytes, s.stepReaccessedSamePages);
     }
     this.timeline.push(endNs, row);
     this.lastEndNs = endNs;
@@ -710,6 +752,7 @@ export class SchemesSimulator {
           peakBytes: s.peakEffectBytes,
           meanBytes: durationNs > 0 ? s.effectByteNs / durationNs : s.effectBytes,
           reaccessedBytes: s.reaccessedTotal,
+          reaccessedBytesSamePages: s.reaccessedSamePagesTotal,
           enteredBytes: s.enteredTotal,
         },
         madviseRefused: s.refusable && this.madviseRefused !== undefined ? { nrRegions: s.nrRefused, szBytes: s.szRefused } : null,
@@ -719,10 +762,11 @@ export class SchemesSimulator {
         timesNs: [...ts.times],
         monitoredBytes: col(0),
         schemes: this.states.map((_, i) => ({
-          szTried: col(1 + 4 * i),
-          szApplied: col(2 + 4 * i),
-          reaccessedBytes: col(3 + 4 * i),
-          effectBytes: col(4 + 4 * i),
+          szTried: col(1 + 5 * i),
+          szApplied: col(2 + 5 * i),
+          reaccessedBytes: col(3 + 5 * i),
+          effectBytes: col(4 + 5 * i),
+          reaccessedBytesSamePages: col(5 + 5 * i),
         })),
       },
       notes,
