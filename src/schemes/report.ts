@@ -188,6 +188,7 @@ export function simulationJson(r: SimulationResult, ctx: SimulationContext): unk
         mean_bytes: Math.round(s.effects.meanBytes),
         reaccessed_bytes: s.effects.reaccessedBytes,
         reaccessed_bytes_same_pages: s.effects.reaccessedBytesSamePages,
+        reaccessed_image_bytes: s.effects.reaccessedImageBytes,
         entered_bytes: s.effects.enteredBytes,
       },
       notes: s.notes,
