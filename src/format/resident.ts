@@ -13,6 +13,7 @@
  * readings the resident set is not known: readers take the last reading before.
  */
 import type { TraceEvent } from '../core/model.js';
+import { PROGRAM_IMAGES_EVENT_KIND } from './program_images.js';
 import { MADVISE_REFUSED_EVENT_KIND } from './madvise_refused.js';
 import { MAPPINGS_EVENT_KIND, rangeHistoriesFromEvents, type MappingHistory } from './mappings.js';
 import { sniffFile } from './open.js';
@@ -29,7 +30,7 @@ export const RESIDENT_EVENT_KIND = 'resident';
  */
 export const RESIDENT_SHARED_EVENT_KIND = 'resident-shared';
 
-const RECORDED_MEMORY_KINDS: ReadonlySet<string> = new Set([MAPPINGS_EVENT_KIND, RESIDENT_EVENT_KIND, RESIDENT_SHARED_EVENT_KIND, MADVISE_REFUSED_EVENT_KIND]);
+const RECORDED_MEMORY_KINDS: ReadonlySet<string> = new Set([MAPPINGS_EVENT_KIND, RESIDENT_EVENT_KIND, RESIDENT_SHARED_EVENT_KIND, MADVISE_REFUSED_EVENT_KIND, PROGRAM_IMAGES_EVENT_KIND]);
 
 export interface RecordedMemory {
   /** Per target index: what the process had mapped. */
@@ -48,6 +49,11 @@ export interface RecordedMemory {
    * (RESIDENT_SHARED_EVENT_KIND); empty for recordings made before they were recorded.
    */
   residentShared: Map<number, MappingHistory>;
+  /**
+   * Per target index: the program images (format/program_images.ts); empty for recordings
+   * made before they were recorded.
+   */
+  programImages: Map<number, MappingHistory>;
 }
 
 /**
@@ -57,7 +63,7 @@ export interface RecordedMemory {
  * resident pages were recorded).
  */
 export async function readRecordedMemory(path: string, strict = false): Promise<RecordedMemory> {
-  const empty: RecordedMemory = { mappings: new Map(), resident: new Map(), nrResidentReadings: new Map(), madviseRefused: new Map(), residentShared: new Map() };
+  const empty: RecordedMemory = { mappings: new Map(), resident: new Map(), nrResidentReadings: new Map(), madviseRefused: new Map(), residentShared: new Map(), programImages: new Map() };
   if ((await sniffFile(path)) !== 'protobuf') return empty;
   const { openProtobufTrace } = await import('./trace_reader.js');
   const trace = await openProtobufTrace(path, { strict });
@@ -75,5 +81,6 @@ export async function readRecordedMemory(path: string, strict = false): Promise<
     nrResidentReadings,
     madviseRefused: rangeHistoriesFromEvents(events, MADVISE_REFUSED_EVENT_KIND),
     residentShared: rangeHistoriesFromEvents(events, RESIDENT_SHARED_EVENT_KIND),
+    programImages: rangeHistoriesFromEvents(events, PROGRAM_IMAGES_EVENT_KIND),
   };
 }

@@ -18,6 +18,7 @@ import { SIGNAL_EXIT_CODES, type InterruptSignal } from '../core/interrupts.js';
 import type { Snapshot, TraceHeader, TraceTarget } from '../core/model.js';
 import { pageSizeBytes } from '../core/page_size.js';
 import { toolVersion } from '../core/version.js';
+import { PROGRAM_IMAGES_EVENT_KIND, parseProcMapsProgramImages } from '../format/program_images.js';
 import { MADVISE_REFUSED_EVENT_KIND, parseSmapsRefused } from '../format/madvise_refused.js';
 import { formatMappings, MAPPINGS_EVENT_KIND, parseProcMaps, type Ranges } from '../format/mappings.js';
 import { RESIDENT_EVENT_KIND, RESIDENT_SHARED_EVENT_KIND } from '../format/resident.js';
@@ -74,6 +75,8 @@ class MonitoringSession implements SessionView {
   nrSnapshotsSeen = 0;
   /** Per target index, the mappings last written to the trace (format/mappings.ts). */
   private readonly mappingsWritten = new Map<number, string>();
+  /** Per target index, the program images last written (format/program_images.ts). */
+  private readonly imagesWritten = new Map<number, string>();
   /** Per target index, the resident pages last written (format/resident.ts) and when the next reading may be. */
   private readonly residentWritten = new Map<number, { resident: string; shared: string }>();
   private readonly residentBudgets = new Map<number, ResidentBudget>();
@@ -331,6 +334,11 @@ class MonitoringSession implements SessionView {
     if (this.mappingsWritten.get(s.targetIndex) !== message) {
       this.mappingsWritten.set(s.targetIndex, message);
       output.writeEvent({ timeNs: s.endNs, kind: MAPPINGS_EVENT_KIND, message, targetIndex: s.targetIndex });
+    }
+    const images = formatMappings(parseProcMapsProgramImages(mapsText));
+    if (this.imagesWritten.get(s.targetIndex) !== images) {
+      this.imagesWritten.set(s.targetIndex, images);
+      output.writeEvent({ timeNs: s.endNs, kind: PROGRAM_IMAGES_EVENT_KIND, message: images, targetIndex: s.targetIndex });
     }
     this.recordMadviseRefused(s, pid, mapsText);
     this.recordResident(s, pid, mapsText);

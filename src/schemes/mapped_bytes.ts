@@ -26,6 +26,11 @@ export interface MappedBytes {
    * (format/resident.ts RESIDENT_SHARED_EVENT_KIND); absent when the recording has none.
    */
   residentShared?: Map<number, MappingHistory>;
+  /**
+   * Per target index, the program images (format/program_images.ts); absent when the
+   * recording has none.
+   */
+  programImages?: Map<number, MappingHistory>;
   /** What the effect figures count, for the report's notes. */
   note: string;
   /** What the effect bytes are: region bytes, mapped bytes, or resident bytes. */
@@ -35,7 +40,7 @@ export interface MappedBytes {
 export async function mappedBytesFor(input: string, header: TraceHeader, ops: DamonOps, strict: boolean): Promise<MappedBytes> {
   const estimate = 'effect bytes are estimates from the trace: a range stays in the state an action put it in until the trace shows it accessed again';
   if (ops === 'paddr') return { note: `${estimate}; physical address ranges count in full`, basis: 'regions' };
-  const { mappings, resident, nrResidentReadings, madviseRefused, residentShared } = await readRecordedMemory(input, strict);
+  const { mappings, resident, nrResidentReadings, madviseRefused, residentShared, programImages } = await readRecordedMemory(input, strict);
   if (mappings.size === 0) {
     return {
       note:
@@ -53,6 +58,7 @@ export async function mappedBytesFor(input: string, header: TraceHeader, ops: Da
       : `; ${input} has no record of the mappings madvise refuses (VmFlags lo, pf or ht, e.g. [vvar]; recorded before ` +
         'damo-ts recorded them), so pageout and cold regions over them count as applied where the kernel counts 0';
   const refusedPart = madviseRefused.size > 0 ? { madviseRefused } : {};
+  const programImagesPart = programImages.size > 0 ? { programImages } : {};
   const szApplied =
     'sz_applied counts a region only when it is mapped end to end, as the kernel does (madvise fails with ENOMEM over an unmapped gap and DAMOS then counts 0)' +
     refusedNote;
@@ -60,6 +66,7 @@ export async function mappedBytesFor(input: string, header: TraceHeader, ops: Da
     return {
       mappings,
       ...refusedPart,
+      ...programImagesPart,
       note:
         `${estimate}; ${szApplied}; only bytes the process had mapped count (recorded mappings)${partial}, resident or not: ` +
         `${input} has no record of resident pages (recorded before damo-ts recorded them), so pages never faulted in count as ` +
@@ -79,6 +86,7 @@ export async function mappedBytesFor(input: string, header: TraceHeader, ops: Da
     mappings,
     resident,
     ...refusedPart,
+    ...programImagesPart,
     ...(residentShared.size > 0 ? { residentShared } : {}),
     note:
       `${estimate}; ${szApplied}; effects count only pages that were resident (present in /proc/PID/pagemap) at the ` +

@@ -74,6 +74,13 @@ export function formatSimulationText(r: SimulationResult, ctx: SimulationContext
       lines.push(`    ${words.level}: ${formatSz(e.enteredBytes, raw)} in total; ${formatSz(e.finalBytes, raw)} at the end, ${formatSz(e.peakBytes, raw)} at peak, ${formatSz(e.meanBytes, raw)} on average`);
       if (words.again !== '') {
         lines.push(`    ${words.againLong}: ${formatSz(e.reaccessedBytes, raw)} (${percentText(e.reaccessedBytes, e.enteredBytes)} of the ${words.level} bytes)`);
+        if (e.reaccessedBytesSamePages !== e.reaccessedBytes) {
+          // Both are estimates from one recording; which one holds, it cannot tell (simulate.ts noteReaccesses).
+          lines.push(
+            `      ${formatSz(e.reaccessedBytesSamePages, raw)} if all sampling intervals of an aggregation accessed the same pages ` +
+              '(the figure above: new pages in each interval; the recording cannot tell which)',
+          );
+        }
       }
     }
     for (const n of s.notes) lines.push(`    note: ${n}`);
@@ -180,6 +187,8 @@ export function simulationJson(r: SimulationResult, ctx: SimulationContext): unk
         peak_bytes: s.effects.peakBytes,
         mean_bytes: Math.round(s.effects.meanBytes),
         reaccessed_bytes: s.effects.reaccessedBytes,
+        reaccessed_bytes_same_pages: s.effects.reaccessedBytesSamePages,
+        reaccessed_image_bytes: s.effects.reaccessedImageBytes,
         entered_bytes: s.effects.enteredBytes,
       },
       notes: s.notes,
@@ -191,6 +200,7 @@ export function simulationJson(r: SimulationResult, ctx: SimulationContext): unk
         sz_tried: c.szTried,
         sz_applied: c.szApplied,
         reaccessed_bytes: c.reaccessedBytes,
+        reaccessed_bytes_same_pages: c.reaccessedBytesSamePages,
         effect_bytes: c.effectBytes,
       })),
     },

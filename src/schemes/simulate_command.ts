@@ -77,6 +77,7 @@ export async function runSimulateCommand(io: CliIO, r: SimulateRequest): Promise
     ...(mapped.resident === undefined ? {} : { resident: mapped.resident }),
     ...(mapped.madviseRefused === undefined ? {} : { madviseRefused: mapped.madviseRefused }),
     ...(mapped.residentShared === undefined ? {} : { residentShared: mapped.residentShared }),
+    ...(mapped.programImages === undefined ? {} : { programImages: mapped.programImages }),
     agesIncludeResets,
     ...(src.header.nrRegions === null ? {} : { minNrRegions: src.header.nrRegions.min }),
   });

@@ -81,6 +81,8 @@ describe('damo simulate / damo report schemes', () => {
     expect(r.stdout).toContain('scheme 0 (<command line>:1): 4K max min 0 5s max pageout');
     expect(r.stdout).toMatch(/tried \d+ times/);
     expect(r.stdout).toContain('paged out, then accessed again (refaults)');
+    // the other end of the refault estimate (simulate.ts noteReaccesses), when it differs
+    expect(r.stdout).toMatch(/\n {6}[\d.]+ [KMG]?i?B if all sampling intervals of an aggregation accessed the same pages/);
     expect(r.stdout).toContain('over time:');
     expect(r.stderr).toContain('does not record its intervals');
   });

@@ -81,7 +81,12 @@ describe('record() with the tracefs source', () => {
     const refused = events.filter((e) => e.kind === 'madvise-refused');
     expect(refused).toHaveLength(1);
     expect(refused[0]?.message).toMatch(/^([0-9a-f]+-[0-9a-f]+( [0-9a-f]+-[0-9a-f]+)*)?$/);
-    const others = events.filter((e) => e.kind !== 'mappings' && e.kind !== 'resident' && e.kind !== 'resident-shared' && e.kind !== 'madvise-refused');
+    // And the program images (format/program_images.ts): sleep's own at least, written once
+    // since its mappings do not change.
+    const images = events.filter((e) => e.kind === 'program-images');
+    expect(images).toHaveLength(1);
+    expect(images[0]?.message).toMatch(/^[0-9a-f]+-[0-9a-f]+( [0-9a-f]+-[0-9a-f]+)*$/);
+    const others = events.filter((e) => !['mappings', 'resident', 'resident-shared', 'madvise-refused', 'program-images'].includes(e.kind));
     expect(others.map((e) => e.kind)).toEqual(['start', 'target-exit']);
     expect(others[1]?.message).toBe('the target exited with status 0');
     expectRestored(fake);

@@ -167,9 +167,11 @@ describe('damo schemes through kernel DAMON sysfs', () => {
     const recs: TraceRecord[] = [];
     for await (const x of trace.records()) recs.push(x);
     const events = recs.flatMap((x) => (x.kind === 'event' ? [x.event] : []));
-    // The target's mappings, resident pages and the ranges madvise refuses are recorded too
-    // (format/mappings.ts, format/resident.ts, madvise-refused), when it is a live process.
-    const others = events.filter((e) => e.kind !== 'mappings' && e.kind !== 'resident' && e.kind !== 'resident-shared' && e.kind !== 'madvise-refused');
+    // The target's mappings, resident pages, the ranges madvise refuses and its program
+    // images are recorded too (format/mappings.ts, format/resident.ts, madvise-refused,
+    // format/program_images.ts), when it is a live process.
+    expect(events.filter((e) => e.kind === 'program-images')).toHaveLength(1);
+    const others = events.filter((e) => !['mappings', 'resident', 'resident-shared', 'madvise-refused', 'program-images'].includes(e.kind));
     expect(others.map((e) => e.kind)).toEqual(['start', 'schemes']);
     expect(others[1]?.message).toBe('4K max min 0 40ms max pageout\nmin max min max min max stat');
     const stats = recs.flatMap((x) => (x.kind === 'scheme-stats' ? [x.stats] : []));

@@ -181,6 +181,7 @@ for wl in $WORKLOADS; do
       name="accuracy-sim-$wl-$action-$src"
       keep=majflt,brk_gap_rec_mib,brk_gap_run_mib,rss_start_mib,rss_end_mib
       [ "$src" = native ] && keep="$keep,self_sz_applied_pred_mib"
+      [ "$action" = pageout ] && keep="$keep,refault_same_pages_pred_mib,refault_image_whole_pred_mib"
       [ "$SWAPINS_MS" -gt 0 ] && keep="$keep,pagemap_swapins_pages"
       if [ -s "$OUT/$wl-$action-$src.runs" ]; then
         m=$(node /vm/tools/accuracy.mjs runs "$OUT/$wl-$action-$src.runs" --keep "$keep" 2>&1)

@@ -62,7 +62,10 @@ one_run() {
   RSS_MIB=$(mean_rss_mib "$OUT/$tag.rss")
   echo "$tag: wall_ms=$WALL_MS rec_cpu_us=$REC_CPU_US kdamond_cpu_us=$KD_CPU_US mean_rss_mib=$RSS_MIB"
   [ -f "$OUT/$tag.log" ] && cat "$OUT/$tag.log"
-  [ -n "$WALL_MS" ] && [ "$(kv rc "$(cat "$OUT/$tag.wall")")" = 0 ]
+  # A run without its figures fails (a workload gone before the run started gave an empty
+  # recorder CPU and no resident-set samples, which read as a 100 % reduction).
+  [ -n "$WALL_MS" ] && [ "$(kv rc "$(cat "$OUT/$tag.wall")")" = 0 ] && [ -n "$RSS_MIB" ] && [ "$RSS_MIB" != 0.0 ] &&
+    { [ "$mode" != rec ] || [ -n "$REC_CPU_US" ]; }
 }
 
 for wl in $WORKLOADS; do

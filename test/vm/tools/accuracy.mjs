@@ -25,6 +25,11 @@
 //       refault_bytes    effects.reaccessed_bytes        (measured: the target's majflt delta x 4 KiB)
 //       out_avg_bytes    the timeline's effect_bytes averaged over time (measured: `rssavg`
 //                        of the schemes run's rss_sampler file: VmSwap + RssShmem drop)
+//     With refault_bytes it also prints refault_same_pages_pred_mib, not judged: the
+//     refaults if every sampling interval accessed the same pages
+//     (effects.reaccessed_bytes_same_pages, the simulation's other end), and
+//     refault_image_whole_pred_mib, the refaults in program images over the whole
+//     recording (effects.reaccessed_image_bytes; recordings with the program-images event).
 //     and prints KEY_pred_mib KEY_meas_mib KEY_err_pct (|pred - meas| / meas; when both
 //     are under 1 MiB the error is 0: nothing predicted, nothing happened), and
 //     max_err_pct over the keys given.
@@ -219,6 +224,12 @@ function sim() {
     refault_bytes: s.effects?.reaccessed_bytes ?? 0,
     out_avg_bytes: NaN,
   };
+  // Not judged: the refaults if every sampling interval accessed the same pages (simulate's
+  // other end, reaccessed_bytes_same_pages; absent from older builds' output).
+  let refaultSame = s.effects?.reaccessed_bytes_same_pages;
+  // Nor: of the refaults, those in program and library images (null or absent without the
+  // recording's program-images event); over the whole recording, --until_ns or not.
+  const refaultImage = s.effects?.reaccessed_image_bytes;
   {
     // Bytes out of memory averaged over time: each timeline point's figure holds until the
     // next point (0 before the first), over [start, start + until_ns] or the whole timeline.
@@ -239,6 +250,7 @@ function sim() {
     const sum = (a) => a.slice(0, last + 1).reduce((x, y) => x + y, 0);
     pred.sz_applied = sum(ts.sz_applied);
     pred.refault_bytes = sum(ts.reaccessed_bytes);
+    if (ts.reaccessed_bytes_same_pages !== undefined) refaultSame = sum(ts.reaccessed_bytes_same_pages);
     pred.out_bytes = last >= 0 ? ts.effect_bytes[last] : 0;
   }
   const out = {};
@@ -257,6 +269,10 @@ function sim() {
       out[`${k}_meas_b`] = Math.round(meas);
     }
     maxErr = Math.max(maxErr, err);
+  }
+  if (refaultSame !== undefined && pairs.some((p) => p.startsWith('refault_bytes='))) {
+    out.refault_same_pages_pred_mib = fmt(refaultSame / MiB);
+    if (typeof refaultImage === 'number') out.refault_image_whole_pred_mib = fmt(refaultImage / MiB);
   }
   out.max_err_pct = fmt(maxErr, 0);
   print(out);
