@@ -55,7 +55,6 @@ const DIGIT_TRIPLES = ((): Uint8Array => {
   return t;
 })();
 
-/** The two lower-case hex digits of each byte value, at 2 * value. */
 /** Two lower-case hex digits of each byte value, as the 16-bit word that stores them (little-endian). */
 const HEX_PAIR_WORDS = ((): Uint16Array => {
   const digits = '0123456789abcdef';

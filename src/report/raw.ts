@@ -57,9 +57,6 @@ const SPACE = constText(' ');
 const SIZE_SLOTS = 4096;
 const EMPTY = new Uint8Array(0);
 
-/** Room for a time's text (TIME_BYTES_ROOM or damo's 16 columns, whichever is more). */
-const TIME_TEXT_ROOM = Math.max(TIME_BYTES_ROOM, 16);
-
 /** A region line's bytes besides its size text: two addresses, two numbers of up to 10 characters, punctuation. */
 const LINE_ROOM = 12 + 1 + 12 + 2 + 2 + 11 + 1 + 10 + 1;
 
@@ -89,7 +86,7 @@ class RawText {
   private readonly sizeTexts: Uint8Array[] = new Array<Uint8Array>(SIZE_SLOTS).fill(EMPTY);
   /** A snapshot usually starts where the previous one ended: its time text is reused. */
   private lastEndNs = NaN;
-  private readonly lastEndText = new Uint8Array(TIME_TEXT_ROOM);
+  private readonly lastEndText = new Uint8Array(TIME_BYTES_ROOM);
   private lastEndLength = 0;
 
   constructor(raw: boolean) {
@@ -106,7 +103,7 @@ class RawText {
     const out = this.out;
     const from = out.length;
     if (!this.raw) {
-      const end = putTimeNsAt(out.roomFor(TIME_TEXT_ROOM), from, relNs, 16);
+      const end = putTimeNsAt(out.roomFor(TIME_BYTES_ROOM), from, relNs, 16);
       if (end >= 0) {
         out.advanceTo(end, 0);
         return from;
@@ -158,7 +155,7 @@ class RawText {
     out.putConst(MONITORING_END);
     const endFrom = this.putTime(endRelNs);
     // Kept for the next snapshot's start (a time's text holds no newline, as putBytes wants).
-    const endText = out.roomFor(0).subarray(endFrom, out.length);
+    const endText = out.bytes().subarray(endFrom);
     if (endText.length <= this.lastEndText.length) {
       this.lastEndText.set(endText);
       this.lastEndLength = endText.length;

@@ -376,7 +376,7 @@ class StreamedOutput {
 
   /** Writes `chunk`, which the stream holds until it calls `done`; waits while it is full. */
   async write(chunk: Buffer, done?: () => void): Promise<void> {
-    if (!this.target.write(chunk, done === undefined ? undefined : () => done())) await Promise.race([once(this.target, 'drain'), this.failed]);
+    if (!this.target.write(chunk, done)) await Promise.race([once(this.target, 'drain'), this.failed]);
   }
 
   async end(): Promise<void> {
