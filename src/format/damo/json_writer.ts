@@ -178,6 +178,16 @@ export interface DamoJsonTextOptions {
 const EMIT_BYTES = 1 << 20;
 
 /**
+ * Bytes of JSON text made between turns of the event loop when the caller asks for them.
+ * zlib deflates on a pool thread but hands each finished piece back on this thread and
+ * only then starts the next: a turn per EMIT_BYTES left the pool thread idle for up to
+ * one EMIT_BYTES of text making per piece, so text and deflate, about as fast as each
+ * other, took turns instead of running at once (docs/PERFORMANCE.md, "Writing
+ * json_compressed").
+ */
+const TURN_BYTES = 32 << 10;
+
+/**
  * Writes the JSON text into `out`, handing its bytes to `emit` whenever about EMIT_BYTES
  * gathered and at the end (`out` is then reset: emit must be done with them when its
  * promise settles, or take them with out.takeBytes()). Memory stays bounded: snapshots stream through. Targets are written
@@ -188,8 +198,11 @@ async function writeDamoJsonText(
   opts: DamoJsonTextOptions,
   out: TextBytes,
   emit: (bytes: Uint8Array) => Promise<void>,
+  turn?: () => Promise<void>,
 ): Promise<void> {
+  let nextTurn = TURN_BYTES;
   const flush = async (): Promise<void> => {
+    nextTurn = TURN_BYTES;
     if (out.length === 0) return;
     await emit(out.bytes());
     out.reset();
@@ -239,6 +252,10 @@ async function writeDamoJsonText(
       putSnapshot(out, src, s, raw, opts.regionUnits);
       nrSnapshots++;
       if (out.length >= EMIT_BYTES) await flush();
+      else if (turn !== undefined && out.length >= nextTurn) {
+        nextTurn = out.length + TURN_BYTES;
+        await turn();
+      }
     }
     out.put(nrSnapshots === 0 ? ']' : '\n        ]');
     out.put(`,\n        "data_source": ${pyJsonString(header.dataSource ?? 'unknown')}\n    }`);
@@ -341,6 +358,8 @@ export async function writeDamoJson(
         return;
       }
       await streamed.write(chunk, () => text.giveBack(chunk));
+    }, async () => {
+      if (streamed !== null) await new Promise<void>((resolve) => setImmediate(resolve));
     });
     const s = streamed as StreamedOutput | null;
     if (s !== null) {
