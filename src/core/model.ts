@@ -230,6 +230,13 @@ export interface TraceSource {
    */
   snapshotsOfTarget?(targetIndex: number): readonly Snapshot[];
   /**
+   * True once a pass reads no file: the source holds the recording in memory, if only in
+   * a compact coding (a streamed damo file its first pass kept coded,
+   * format/damo/coded_kept_snapshots.ts). Absent on sources that read their file on every
+   * pass; snapshotsOfTarget implies it.
+   */
+  readonly holdsRecording?: boolean;
+  /**
    * The same pass as snapshots(), a batch (a block run of a damo-ts trace) at a time in
    * columns: no object per snapshot and one promise per batch. Offered by damo-ts traces;
    * reports use it when present and fall back to snapshots() otherwise.
@@ -248,11 +255,16 @@ export type SnapshotCounts = Pick<SnapshotColumns, 'count' | 'targetIndex' | 'st
 
 /**
  * Gives `wrapper` (a source that passes `source`'s snapshots on) `source`'s per-target lists
- * whenever `source` has them, also when it comes to hold them after a pass.
+ * and holdsRecording whenever `source` has them, also when it comes to hold them after a pass.
  */
 export function heldListsOf(source: TraceSource, wrapper: TraceSource): void {
   Object.defineProperty(wrapper, 'snapshotsOfTarget', {
     get: () => source.snapshotsOfTarget?.bind(source),
+    enumerable: true,
+    configurable: true,
+  });
+  Object.defineProperty(wrapper, 'holdsRecording', {
+    get: () => source.holdsRecording,
     enumerable: true,
     configurable: true,
   });

@@ -74,6 +74,25 @@ const UNIT_OF_SHIFT = Float64Array.from({ length: MAX_UNIT_SHIFT + 1 }, (_, i) =
 // ---------------------------------------------------------------------------------------
 // Byte sink
 
+/** Writes v, a non-negative integer below 2^53, as LEB128 at p (room: 8 bytes); returns the end. */
+export function putUvarintAt(b: Uint8Array, p: number, v: number): number {
+  if (v < TWO_POW_32) {
+    let x = v >>> 0;
+    while (x >= 0x80) {
+      b[p++] = (x & 0x7f) | 0x80;
+      x >>>= 7;
+    }
+    b[p++] = x;
+    return p;
+  }
+  while (v >= 0x80) {
+    b[p++] = (v % 128) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  b[p++] = v;
+  return p;
+}
+
 /** A growable byte buffer with the little varint writer the coding needs. */
 export class ByteSink {
   buf: Buffer;
@@ -101,25 +120,8 @@ export class ByteSink {
 
   /** A non-negative integer below 2^53 as LEB128. */
   uvarint(v: number): void {
-    this.reserve(8);
-    const b = this.buf;
-    let p = this.len;
-    if (v < TWO_POW_32) {
-      let x = v >>> 0;
-      while (x >= 0x80) {
-        b[p++] = (x & 0x7f) | 0x80;
-        x >>>= 7;
-      }
-      b[p++] = x;
-    } else {
-      this.reserve(10);
-      while (v >= 0x80) {
-        b[p++] = (v % 128) | 0x80;
-        v = Math.floor(v / 128);
-      }
-      b[p++] = v;
-    }
-    this.len = p;
+    this.reserve(10);
+    this.len = putUvarintAt(this.buf, this.len, v);
   }
 
   f64(v: number): void {
@@ -345,8 +347,13 @@ function decodeMore(bytes: Uint8Array, snap: SnapshotExtras): void {
 /** Position after the last varint read by readVarint (kept out of closures for speed). */
 let cursor = 0;
 
+/** Where the varint readVarint read last ends. */
+export function varintEnd(): number {
+  return cursor;
+}
+
 /** Reads a varint at `pos` (below 2^56); sets `cursor` after it. Past the end it gives NaN. */
-function readVarint(raw: Uint8Array, pos: number): number {
+export function readVarint(raw: Uint8Array, pos: number): number {
   let b = raw[pos++] as number;
   if (b < 0x80) {
     cursor = pos;

@@ -9,9 +9,9 @@
  * - without --address_range, one pass that counts the guide heats AND fills one grid per
  *   contiguous range at once, so the hottest range's grid is ready when the pass ends. If
  *   that would need more than PIXEL_BUDGET cells (many ranges x high resolution), when the
- *   source holds the recording in memory (snapshotsOfTarget: a pass then reads no file and
- *   costs less than drawing the ranges that are not the hottest: 0.3 s less on damo's test
- *   recording x100), or when drawing those ranges would take longer than the guide pass
+ *   source holds the recording in memory (snapshotsOfTarget or holdsRecording: a pass then
+ *   reads no file and costs less than drawing the ranges that are not the hottest: 0.3 s
+ *   less on damo's test recording x100), or when drawing those ranges would take longer than the guide pass
  *   took (fusedPassPays), a heats pass and a grid pass.
  */
 import { DamoError } from '../core/errors.js';
@@ -194,7 +194,7 @@ export async function computeHeats(source: TraceSource, req: HeatsRequest, obser
     let nrSnapshots = 0;
     for (const t of targetIndexes) nrSnapshots += nrSnapshotsOf[t] ?? 0;
     const extraCells = (candidates.length - 1) * nrSnapshots * resol[1];
-    if (cells <= PIXEL_BUDGET && source.snapshotsOfTarget === undefined && fusedPassPays(extraCells, guidePassNs)) {
+    if (cells <= PIXEL_BUDGET && source.snapshotsOfTarget === undefined && source.holdsRecording !== true && fusedPassPays(extraCells, guidePassNs)) {
       // Ranges too small for the resolution cannot be drawn; they can still be hottest,
       // which then fails below exactly as it would without the fused pass.
       const perRange = candidates.map((r) => {

@@ -4,7 +4,7 @@
  * the in-memory reader gives, whatever the chunking, over several records, several passes
  * and passes cut short; damaged and truncated files fail with a clear error.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 
@@ -243,6 +243,55 @@ describe('streamed damo json', () => {
     (tooBig as unknown as { keptMaxRegions: number }).keptMaxRegions = 1 << 20;
     expect(await allSnapshots(tooBig)).toEqual(expected);
     expect(tooBig.snapshotsOfTarget).toBeUndefined();
+  });
+
+  it('keeps a file too big for a plain keep coded, for reports that take several passes', async () => {
+    const columnsOf = async (src: TraceSource): Promise<Flat[]> => {
+      const out: Flat[] = [];
+      for await (const c of src.snapshotColumns!()) for (let k = 0; k < c.count; k++) out.push(flat(snapshotCopyOfColumns(c, k)));
+      return out;
+    };
+    for (const [name, text] of [
+      ['coded-multi.json_compressed', multiRecordText(undefined, [800, 0, 25, 10])],
+      ['coded-test.json_compressed', testRecordingText().toString()],
+    ] as const) {
+      const path = write(name, deflateSync(text));
+      const memory = await readDamoJson(path, { compressed: true });
+      const expected = await allSnapshots(memory);
+      // keptMaxRegions 100: far too few regions for a plain keep.
+      for (const firstPass of ['snapshots', 'columns'] as const) {
+        const src = await openDamoJson(path, { compressed: true, inMemoryMaxBytes: 0, keptMaxRegions: 100 });
+        expect(src.holdsRecording).toBe(false);
+        expect(firstPass === 'snapshots' ? await allSnapshots(src) : await columnsOf(src)).toEqual(expected);
+        expect(src.holdsRecording).toBe(true);
+        expect(src.snapshotsOfTarget).toBeUndefined();
+        const copy = `${path}.moved`;
+        renameSync(path, copy);
+        expect(await allSnapshots(src)).toEqual(expected);
+        expect(await columnsOf(src)).toEqual(expected);
+        expect(targetsOf(src)).toEqual(targetsOf(memory));
+        renameSync(copy, path);
+      }
+      // One-pass reports keep nothing, coded or not.
+      const onePass = await openDamoJson(path, { compressed: true, inMemoryMaxBytes: 0, keptMaxRegions: 0 });
+      expect(await allSnapshots(onePass)).toEqual(expected);
+      expect(onePass.holdsRecording).toBe(false);
+    }
+    // sz_filter_passed cannot be coded: every pass reads the file again.
+    const withPassed = JSON.stringify(
+      (JSON.parse(multiRecordText()) as Array<{ snapshots: Array<{ regions: Array<Record<string, unknown>> }> }>).map((rec) => ({
+        ...rec,
+        snapshots: rec.snapshots.map((snap) => ({ ...snap, regions: snap.regions.map((reg, k) => ({ ...reg, sz_filter_passed: 4096 * k })) })),
+      })),
+      null,
+      4,
+    );
+    const path = write('coded-refused.json_compressed', deflateSync(withPassed));
+    const memory = await readDamoJson(path, { compressed: true });
+    const src = await openDamoJson(path, { compressed: true, inMemoryMaxBytes: 0, keptMaxRegions: 100 });
+    expect(await allSnapshots(src)).toEqual(await allSnapshots(memory));
+    expect(src.holdsRecording).toBe(false);
+    expect(await allSnapshots(src)).toEqual(await allSnapshots(memory));
   });
 
   it('does not try to keep a file whose size says it holds more regions than a pass may keep', async () => {

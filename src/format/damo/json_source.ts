@@ -4,7 +4,8 @@
  * memory (MemoryTraceSource, as every damo format is), large ones are streamed: each pass
  * over the snapshots inflates and parses the file again, handing snapshots out as they are
  * parsed, so memory stays flat in the file's size (for reports that take several passes,
- * a file of up to 2^20 regions is kept by its first pass, compactly: kept_snapshots.ts).
+ * a file of up to 2^20 regions is kept by its first pass, compactly: kept_snapshots.ts;
+ * a larger one coded, in bounded memory: coded_kept_snapshots.ts).
  * The first pass goes on from where opening stopped reading. Inflation runs on zlib's
  * thread pool while the main thread parses (json_parse_stream.ts); docs/PERFORMANCE.md has
  * what a pass costs.
@@ -25,6 +26,7 @@ import { DamoError } from '../../core/errors.js';
 import { emptySnapshotCounts, extrasOf, type DamosStats, type Snapshot, type SnapshotColumns, type SnapshotExtras, type TraceHeader, type TraceSource, type TraceTarget, type TraceTrailer } from '../../core/model.js';
 import { openParseStream, type DamoJsonParseStream, type ParsedSnapshot } from './json_parse_stream.js';
 import { damoJsonError, damoJsonHeader, type DamoJsonReadOptions } from './json_reader.js';
+import { CodedKeptSnapshots } from './coded_kept_snapshots.js';
 import { KeptSnapshots } from './kept_snapshots.js';
 import {
   baseTimeOf,
@@ -51,7 +53,9 @@ export const DAMO_JSON_IN_MEMORY_MAX_BYTES = 8 << 20;
 /**
  * A streamed file of at most this many regions is kept in memory by its first complete
  * pass (kept_snapshots.ts: 32 MiB at most), so reports that take several passes (heats,
- * heatmap) inflate and parse it once; larger files are read again on every pass. Reports
+ * heatmap) inflate and parse it once; larger files are kept coded (coded_kept_snapshots.ts,
+ * a few bytes a region, CODED_KEPT_MAX_BYTES at most), and read again on every pass only
+ * when even that is too much or the coding cannot hold them. Reports
  * that take one pass keep nothing (keptMaxRegions 0): what they would keep is garbage.
  * 2^20 holds damo's test recording x100 (977,300 regions).
  */
@@ -135,8 +139,10 @@ export async function openDamoJson(path: string, opts: OpenDamoJsonOptions): Pro
   header.baseTimeNs = first !== undefined && needsBaseTime(first) ? baseTimeOf(first) : 0n;
   header.targets = stream.targets;
   let keptMaxRegions = opts.keptMaxRegions ?? DAMO_JSON_KEPT_MAX_REGIONS;
+  // A report that takes several passes keeps a file too big for KeptSnapshots coded.
+  const codedKeep = keptMaxRegions > 0;
   if (keptMaxRegions > 0 && fewestRegions(path, opts.compressed, stream.textBytes, parsed) > keptMaxRegions) keptMaxRegions = 0;
-  const source = new StreamedDamoJsonSource(path, header, opts, keptMaxRegions, { stream, parsed });
+  const source = new StreamedDamoJsonSource(path, header, opts, keptMaxRegions, { stream, parsed }, codedKeep);
   if (opts.completeTargets === true) {
     // A column pass: no object per snapshot, and it keeps the file when small enough.
     for await (const batch of source.snapshotColumns()) void batch;
@@ -175,9 +181,11 @@ function fewestRegions(path: string, compressed: boolean, textBytes: number, par
 export class StreamedDamoJsonSource implements TraceSource {
   readonly warnings: string[] = [];
   /** Every snapshot, once a complete pass found the file small enough to keep. */
-  private kept: KeptSnapshots | null = null;
+  private kept: KeptSnapshots | CodedKeptSnapshots | null = null;
   /** Set once a pass held more than keptMaxRegions regions: later passes do not try again. */
   private tooBigToKeep = false;
+  /** Set once a pass found the file too big to keep even coded, or not codable. */
+  private tooBigToCode = false;
   /**
    * Set once a complete pass kept the file: the source then holds the recording in memory
    * as MemoryTraceSource does, and reports may take more passes freely (core/model.ts).
@@ -191,10 +199,19 @@ export class StreamedDamoJsonSource implements TraceSource {
     private readonly keptMaxRegions = DAMO_JSON_KEPT_MAX_REGIONS,
     /** What opening parsed: the first pass goes on with it instead of reading that again. */
     private headStart: HeadStart | null = null,
+    /**
+     * Whether a file too big for keptMaxRegions is kept coded (coded_kept_snapshots.ts):
+     * for reports that take several passes.
+     */
+    private readonly codedKeep = false,
   ) {}
 
   trailer(): TraceTrailer | null {
     return null;
+  }
+
+  get holdsRecording(): boolean {
+    return this.kept !== null;
   }
 
   snapshots(): AsyncIterable<Snapshot> {
@@ -223,11 +240,7 @@ export class StreamedDamoJsonSource implements TraceSource {
         const { snapshot: s, recordIndex } = batch[i] as ParsedSnapshot;
         ready[i] = snapshotOf(s, recordIndex, rel);
       }
-      const keep = keeping.keep();
-      if (keep !== null) {
-        for (const s of ready) keep.add(s);
-        keeping.check();
-      }
+      if (keeping.active()) for (const s of ready) keeping.add(s);
       for (let i = 0; i < ready.length; i++) yield ready[i] as Snapshot;
     }
   }
@@ -244,11 +257,7 @@ export class StreamedDamoJsonSource implements TraceSource {
     const rel = relativeTo(this.header.baseTimeNs);
     const keeping = this.keeping();
     const keepAndGive = (c: SnapshotColumns): SnapshotColumns => {
-      const keep = keeping.keep();
-      if (keep !== null) {
-        keep.addColumns(c);
-        keeping.check();
-      }
+      if (keeping.active()) keeping.addColumns(c);
       return c;
     };
     // What opening parsed comes as snapshots; after it the parser hands each snapshot over as
@@ -262,26 +271,50 @@ export class StreamedDamoJsonSource implements TraceSource {
   }
 
   /**
-   * What a pass keeps for the next ones: nothing for one-pass reports (keptMaxRegions 0) or
-   * once a pass found the file too big, else every snapshot until it holds more than
-   * keptMaxRegions regions. `completed` makes what was kept the source's when the pass
-   * reached the end of the file.
+   * What a pass keeps for the next ones: nothing for one-pass reports (keptMaxRegions 0 and
+   * no codedKeep); else every snapshot until it holds more than keptMaxRegions regions, and
+   * when a pass found the file too big for that, every snapshot coded until the coding
+   * refuses one (coded_kept_snapshots.ts). `completed` makes what was kept the source's when
+   * the pass reached the end of the file.
    */
-  private keeping(): { keep: () => KeptSnapshots | null; check: () => void; completed: () => void } {
+  private keeping(): {
+    active: () => boolean;
+    add: (s: Snapshot) => void;
+    addColumns: (c: SnapshotColumns) => void;
+    completed: () => void;
+  } {
     let keep: KeptSnapshots | null = this.keptMaxRegions > 0 && !this.tooBigToKeep ? new KeptSnapshots() : null;
+    let coded: CodedKeptSnapshots | null = keep === null && this.codedKeep && !this.tooBigToCode ? new CodedKeptSnapshots() : null;
+    const checkPlain = (k: KeptSnapshots): void => {
+      if (k.nrRegions > this.keptMaxRegions) {
+        keep = null;
+        this.tooBigToKeep = true;
+      }
+    };
+    const refused = (): void => {
+      coded = null;
+      this.tooBigToCode = true;
+    };
     return {
-      keep: () => keep,
-      check: () => {
-        if (keep !== null && keep.nrRegions > this.keptMaxRegions) {
-          keep = null;
-          this.tooBigToKeep = true;
-        }
+      active: () => keep !== null || coded !== null,
+      add: (s) => {
+        if (keep !== null) {
+          keep.add(s);
+          checkPlain(keep);
+        } else if (coded !== null && !coded.add(s)) refused();
+      },
+      addColumns: (c) => {
+        if (keep !== null) {
+          keep.addColumns(c);
+          checkPlain(keep);
+        } else if (coded !== null && !coded.addColumns(c)) refused();
       },
       completed: () => {
-        if (keep === null) return;
-        const k = keep;
-        this.kept = k;
-        this.snapshotsOfTarget = (targetIndex) => k.ofTarget(targetIndex);
+        if (keep !== null) {
+          const k = keep;
+          this.kept = k;
+          this.snapshotsOfTarget = (targetIndex) => k.ofTarget(targetIndex);
+        } else if (coded !== null) this.kept = coded;
       },
     };
   }
