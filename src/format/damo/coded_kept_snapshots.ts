@@ -9,14 +9,16 @@
  * Each region is four varints (its gap after the previous region's end, its length,
  * nr_accesses, age + 1), gathered in blocks of about BLOCK_RAW_BYTES and each block
  * deflated at zlib's fastest level: DAMON's regions repeat from one aggregation to the
- * next, so a block shrinks 6x (0.7 bytes a region on damo's test recording x1000). The
- * per-snapshot fields are columns. A value the coding cannot hold exactly (a fraction, an
+ * next, so a block shrinks 6x (0.7 bytes a region on damo's test recording x1000). Each
+ * snapshot's fields (target, number of regions, times, total_bytes) go before its regions
+ * in the same blocks; the few other extras (damos_stats, sample_interval_us) are kept
+ * as objects. A value the coding cannot hold exactly (a fraction, an
  * address beyond 2^52, per-region extras) makes add() refuse: the caller then keeps nothing
  * and later passes read the file again, as before.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
-import { emptySnapshotCounts, type Snapshot, type SnapshotColumns, type SnapshotExtras } from '../../core/model.js';
+import { type Snapshot, type SnapshotColumns, type SnapshotExtras } from '../../core/model.js';
 import { putUvarintAt, readVarint, varintEnd } from '../snapshot_block.js';
 
 /** Coded bytes per block before it is deflated. */
@@ -42,26 +44,27 @@ interface Block {
   nrRegions: number;
 }
 
-/** The extras a snapshot keeps besides total_bytes, which has a column of its own. */
+/** A block's per-snapshot fields, decoded. */
+interface BlockFields {
+  targetIndex: Uint32Array;
+  startNs: Float64Array;
+  endNs: Float64Array;
+  counts: Uint32Array;
+  /** NaN where a snapshot has no total_bytes; null when none in the block has. */
+  totalBytes: Float64Array | null;
+}
+
+/** The extras a snapshot keeps besides total_bytes, which is coded with its fields. */
 type KeptExtras = Pick<SnapshotExtras, 'sampleIntervalUs' | 'damosStats' | 'granularityBytes'>;
 
-function grown<T extends Float64Array | Uint32Array>(a: T, need: number, make: (n: number) => T): T {
-  if (need <= a.length) return a;
-  const b = make(Math.max(need, a.length * 2));
-  b.set(a);
-  return b;
-}
+/** Worst-case bytes of a snapshot's fields: two varints, three float64s and a flag. */
+const FIELDS_MAX_BYTES = 2 * 8 + 3 * 8 + 1;
 
 export class CodedKeptSnapshots {
   /** Regions kept so far. */
   nrRegions = 0;
   private nrSnapshots = 0;
-  private targetIndex = new Uint32Array(1024);
-  private startNs = new Float64Array(1024);
-  private endNs = new Float64Array(1024);
-  private counts = new Uint32Array(1024);
-  /** total_bytes per snapshot, NaN when it has none; allocated at the first one. */
-  private totalBytes: Float64Array | null = null;
+  /** By snapshot number: the extras besides total_bytes, of the few snapshots that have any. */
   private readonly extras = new Map<number, KeptExtras>();
   private readonly blocks: Block[] = [];
   private deflatedBytes = 0;
@@ -70,16 +73,16 @@ export class CodedKeptSnapshots {
   private blockFirst = 0;
   private blockRegions = 0;
 
-  /** Memory held: deflated blocks, per-snapshot columns and the block being filled. */
+  /** Memory held: deflated blocks, the block being filled and the extras. */
   get heldBytes(): number {
-    return this.deflatedBytes + this.targetIndex.length * 28 + (this.totalBytes?.length ?? 0) * 8 + this.raw.length + this.extras.size * 64;
+    return this.deflatedBytes + this.raw.length + this.extras.size * 64;
   }
 
   /** Keeps `s`; false when the coding cannot hold it exactly or the keep is full (keep nothing then). */
   add(s: Snapshot): boolean {
     if (s.szFilterPassed !== undefined || s.nrAccessesPercent !== undefined || s.ageUsec !== undefined) return false;
-    if (!this.codeRegions(s.starts, s.ends, s.nrAccesses, s.ages, 0, s.starts.length)) return false;
-    this.addFields(s.targetIndex, s.startNs, s.endNs, s.starts.length, s.totalBytes, s);
+    if (!this.codeSnapshot(s.targetIndex, s.startNs, s.endNs, s.totalBytes, s.starts, s.ends, s.nrAccesses, s.ages, 0, s.starts.length)) return false;
+    this.added(s.starts.length, s);
     return this.heldBytes <= CODED_KEPT_MAX_BYTES;
   }
 
@@ -90,40 +93,17 @@ export class CodedKeptSnapshots {
       const to = c.offsets[k + 1] as number;
       const x = c.extras?.[k];
       if (x?.szFilterPassed !== undefined) return false;
-      if (!this.codeRegions(c.starts, c.ends, c.nrAccesses, c.ages, from, to)) return false;
       let totalBytes = x?.totalBytes;
       const column = c.totalBytes?.[k];
       if (column !== undefined && !Number.isNaN(column)) totalBytes = column;
-      this.addFields(c.targetIndex[k] as number, c.startNs[k] as number, c.endNs[k] as number, to - from, totalBytes, x);
+      if (!this.codeSnapshot(c.targetIndex[k] as number, c.startNs[k] as number, c.endNs[k] as number, totalBytes, c.starts, c.ends, c.nrAccesses, c.ages, from, to)) return false;
+      this.added(to - from, x);
     }
     return this.heldBytes <= CODED_KEPT_MAX_BYTES;
   }
 
-  private addFields(targetIndex: number, startNs: number, endNs: number, nrRegions: number, totalBytes: number | undefined, x: KeptExtras | undefined): void {
+  private added(nrRegions: number, x: KeptExtras | undefined): void {
     const i = this.nrSnapshots;
-    if (i === this.counts.length) {
-      this.targetIndex = grown(this.targetIndex, i + 1, (n) => new Uint32Array(n));
-      this.startNs = grown(this.startNs, i + 1, (n) => new Float64Array(n));
-      this.endNs = grown(this.endNs, i + 1, (n) => new Float64Array(n));
-      this.counts = grown(this.counts, i + 1, (n) => new Uint32Array(n));
-    }
-    this.targetIndex[i] = targetIndex;
-    this.startNs[i] = startNs;
-    this.endNs[i] = endNs;
-    this.counts[i] = nrRegions;
-    if (totalBytes !== undefined) {
-      this.totalBytes ??= new Float64Array(this.counts.length).fill(NaN);
-      if (this.totalBytes.length < this.counts.length) {
-        const old = this.totalBytes;
-        this.totalBytes = new Float64Array(this.counts.length).fill(NaN);
-        this.totalBytes.set(old);
-      }
-      this.totalBytes[i] = totalBytes;
-    } else if (this.totalBytes !== null && this.totalBytes.length < this.counts.length) {
-      const old = this.totalBytes;
-      this.totalBytes = new Float64Array(this.counts.length).fill(NaN);
-      this.totalBytes.set(old);
-    }
     if (x !== undefined && (x.sampleIntervalUs !== undefined || x.damosStats !== undefined || x.granularityBytes !== undefined)) {
       const kept: KeptExtras = {};
       if (x.sampleIntervalUs !== undefined) kept.sampleIntervalUs = x.sampleIntervalUs;
@@ -137,14 +117,46 @@ export class CodedKeptSnapshots {
     if (this.rawBytes >= BLOCK_RAW_BYTES) this.closeBlock();
   }
 
-  /** Codes regions [from, to) into the open block; false when a value cannot be held exactly. */
-  private codeRegions(starts: Float64Array, ends: Float64Array, nrAccesses: Float64Array, ages: Float64Array, from: number, to: number): boolean {
-    const need = this.rawBytes + (to - from) * REGION_MAX_BYTES;
+  /**
+   * Codes a snapshot into the open block: its target, number of regions, times and
+   * total_bytes, then regions [from, to). False when a value cannot be held exactly.
+   */
+  private codeSnapshot(
+    targetIndex: number,
+    startNs: number,
+    endNs: number,
+    totalBytes: number | undefined,
+    starts: Float64Array,
+    ends: Float64Array,
+    nrAccesses: Float64Array,
+    ages: Float64Array,
+    from: number,
+    to: number,
+  ): boolean {
+    const need = this.rawBytes + FIELDS_MAX_BYTES + (to - from) * REGION_MAX_BYTES;
     if (need > this.raw.length) {
       const bigger = Buffer.allocUnsafe(need);
       this.raw.copy(bigger, 0, 0, this.rawBytes);
       this.raw = bigger;
     }
+    const b = this.raw;
+    let p = putUvarintAt(b, this.rawBytes, targetIndex);
+    p = putUvarintAt(b, p, to - from);
+    b.writeDoubleLE(startNs, p);
+    b.writeDoubleLE(endNs, p + 8);
+    p += 16;
+    if (totalBytes === undefined) b[p++] = 0;
+    else {
+      b[p++] = 1;
+      b.writeDoubleLE(totalBytes, p);
+      p += 8;
+    }
+    this.rawBytes = p;
+    return this.codeRegions(starts, ends, nrAccesses, ages, from, to);
+  }
+
+  /** Codes regions [from, to) after the snapshot's fields (room made); false when a value cannot be held exactly. */
+  private codeRegions(starts: Float64Array, ends: Float64Array, nrAccesses: Float64Array, ages: Float64Array, from: number, to: number): boolean {
     const b = this.raw;
     let p = this.rawBytes;
     let prevEnd = 0;
@@ -177,16 +189,28 @@ export class CodedKeptSnapshots {
     this.rawBytes = 0;
   }
 
-  /** Decodes a block's regions into `into` (each column at least block.nrRegions long). */
-  private decodeBlock(block: Block, into: { starts: Float64Array; ends: Float64Array; nrAccesses: Float64Array; ages: Float64Array }): void {
+  /** Decodes a block: its snapshots' fields, returned, and its regions into `into` (columns at least block.nrRegions long). */
+  private decodeBlock(block: Block, into: { starts: Float64Array; ends: Float64Array; nrAccesses: Float64Array; ages: Float64Array }): BlockFields {
     const raw = inflateRawSync(block.deflated);
+    const m = block.nrSnapshots;
+    const fields: BlockFields = { targetIndex: new Uint32Array(m), startNs: new Float64Array(m), endNs: new Float64Array(m), counts: new Uint32Array(m), totalBytes: null };
     const { starts, ends, nrAccesses, ages } = into;
-    const counts = this.counts;
     let p = 0;
     let r = 0;
-    for (let k = block.firstSnapshot, e = block.firstSnapshot + block.nrSnapshots; k < e; k++) {
+    for (let k = 0; k < m; k++) {
+      fields.targetIndex[k] = readVarint(raw, p);
+      const n = readVarint(raw, varintEnd());
+      p = varintEnd();
+      fields.counts[k] = n;
+      fields.startNs[k] = raw.readDoubleLE(p);
+      fields.endNs[k] = raw.readDoubleLE(p + 8);
+      p += 16;
+      if (raw[p++] === 1) {
+        (fields.totalBytes ??= new Float64Array(m).fill(NaN))[k] = raw.readDoubleLE(p);
+        p += 8;
+      }
       let prevEnd = 0;
-      for (let n = counts[k] as number; n > 0; n--) {
+      for (let left = n; left > 0; left--) {
         let v = raw[p++] as number;
         if (v >= 0x80) {
           v = readVarint(raw, p - 1);
@@ -216,12 +240,13 @@ export class CodedKeptSnapshots {
         r++;
       }
     }
+    return fields;
   }
 
-  /** The per-snapshot extras of snapshot k, when it has any. */
-  private extrasOf(k: number): SnapshotExtras | undefined {
-    const x = this.extras.get(k);
-    const totalBytes = this.totalBytes?.[k];
+  /** The extras of snapshot `i` (k-th of its block), when it has any. */
+  private extrasOf(i: number, fields: BlockFields, k: number): SnapshotExtras | undefined {
+    const x = this.extras.get(i);
+    const totalBytes = fields.totalBytes?.[k];
     const hasTotal = totalBytes !== undefined && !Number.isNaN(totalBytes);
     if (x === undefined && !hasTotal) return undefined;
     // The fields in snapshotOf()'s order (records.ts), so replayed objects share its shape.
@@ -240,20 +265,20 @@ export class CodedKeptSnapshots {
       const n = block.nrRegions;
       const store = new Float64Array(n * 4);
       const cols = { starts: store.subarray(0, n), ends: store.subarray(n, 2 * n), nrAccesses: store.subarray(2 * n, 3 * n), ages: store.subarray(3 * n) };
-      this.decodeBlock(block, cols);
+      const fields = this.decodeBlock(block, cols);
       let at = 0;
-      for (let k = block.firstSnapshot, e = block.firstSnapshot + block.nrSnapshots; k < e; k++) {
-        const m = this.counts[k] as number;
+      for (let k = 0; k < block.nrSnapshots; k++) {
+        const m = fields.counts[k] as number;
         const s: Snapshot = {
-          targetIndex: this.targetIndex[k] as number,
-          startNs: this.startNs[k] as number,
-          endNs: this.endNs[k] as number,
+          targetIndex: fields.targetIndex[k] as number,
+          startNs: fields.startNs[k] as number,
+          endNs: fields.endNs[k] as number,
           starts: cols.starts.subarray(at, at + m),
           ends: cols.ends.subarray(at, at + m),
           nrAccesses: cols.nrAccesses.subarray(at, at + m),
           ages: cols.ages.subarray(at, at + m),
         };
-        const x = this.extrasOf(k);
+        const x = this.extrasOf(block.firstSnapshot + k, fields, k);
         if (x !== undefined) Object.assign(s, x);
         at += m;
         yield s;
@@ -272,24 +297,32 @@ export class CodedKeptSnapshots {
     for (const block of this.blocks) most = Math.max(most, block.nrRegions);
     const store = new Float64Array(most * 4);
     const cols = { starts: store.subarray(0, most), ends: store.subarray(most, 2 * most), nrAccesses: store.subarray(2 * most, 3 * most), ages: store.subarray(3 * most) };
-    const totalColumn = this.totalBytes;
     for (const block of this.blocks) {
-      this.decodeBlock(block, cols);
+      const fields = this.decodeBlock(block, cols);
       let regionAt = 0;
-      for (let first = block.firstSnapshot, end = block.firstSnapshot + block.nrSnapshots; first < end; ) {
-        const count = Math.min(batchSnapshots, end - first);
-        const c: SnapshotColumns = { ...emptySnapshotCounts(count), starts: cols.starts, ends: cols.ends, nrAccesses: cols.nrAccesses, ages: cols.ages, extras: null, totalBytes: null };
-        c.targetIndex.set(this.targetIndex.subarray(first, first + count));
-        c.startNs.set(this.startNs.subarray(first, first + count));
-        c.endNs.set(this.endNs.subarray(first, first + count));
+      for (let first = 0; first < block.nrSnapshots; ) {
+        const count = Math.min(batchSnapshots, block.nrSnapshots - first);
+        const c: SnapshotColumns = {
+          count,
+          targetIndex: fields.targetIndex.subarray(first, first + count),
+          startNs: fields.startNs.subarray(first, first + count),
+          endNs: fields.endNs.subarray(first, first + count),
+          offsets: new Uint32Array(count + 1),
+          starts: cols.starts,
+          ends: cols.ends,
+          nrAccesses: cols.nrAccesses,
+          ages: cols.ages,
+          extras: null,
+          totalBytes: null,
+        };
         const from = regionAt;
         for (let k = 0; k < count; k++) {
-          const i = first + k;
-          regionAt += this.counts[i] as number;
+          const j = first + k;
+          regionAt += fields.counts[j] as number;
           c.offsets[k + 1] = regionAt - from;
-          const x = this.extras.get(i);
-          if (x !== undefined) (c.extras ??= new Array<SnapshotExtras | undefined>(count))[k] = this.extrasOf(i);
-          else if (totalColumn !== null && !Number.isNaN(totalColumn[i] as number)) (c.totalBytes ??= new Float64Array(count).fill(NaN))[k] = totalColumn[i] as number;
+          const i = block.firstSnapshot + j;
+          if (this.extras.has(i)) (c.extras ??= new Array<SnapshotExtras | undefined>(count))[k] = this.extrasOf(i, fields, j);
+          else if (fields.totalBytes !== null && !Number.isNaN(fields.totalBytes[j] as number)) (c.totalBytes ??= new Float64Array(count).fill(NaN))[k] = fields.totalBytes[j] as number;
         }
         c.starts = cols.starts.subarray(from, regionAt);
         c.ends = cols.ends.subarray(from, regionAt);
