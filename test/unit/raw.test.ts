@@ -44,4 +44,15 @@ describe('report raw region lines', () => {
     // Short text ends with damo's extra newline.
     expect(text.endsWith('\n\n\n')).toBe(true);
   });
+
+  it('prints counts and ages from -1 to beyond 1000 the same whether their text comes from the table or not', async () => {
+    const values = [-1, 0, 1, 9, 10, 99, 100, 998, 999, 1000, 1001, 12345, 99999, 123456];
+    const regions = values.flatMap((nr, i) =>
+      values.map((age, j) => ({ start: 0x1000 * (i * values.length + j + 1), end: 0x1000 * (i * values.length + j + 2), nrAccesses: Math.max(nr, 0), age })),
+    );
+    const snap = snapshotFromRegions(0, 0, 100_000_000, regions);
+    regions.forEach((r, i) => (snap.ages[i] = r.age));
+    const lines = (await rawText(source([snap]))).split('\n').filter((l) => /^[0-9a-f]{12,}-/.test(l));
+    expect(lines.map((l) => l.slice(l.indexOf(') ') + 2))).toEqual(regions.map((r) => `${String(r.nrAccesses).padStart(11)} ${String(r.age).padStart(5)}`));
+  });
 });
