@@ -98,6 +98,8 @@ class RawText {
    */
   private readonly sizeKeys = new Float64Array(SIZE_SLOTS).fill(NaN);
   private readonly sizeTexts: Uint8Array[] = new Array<Uint8Array>(SIZE_SLOTS).fill(EMPTY);
+  /** A slot's text as three little-endian words when it is twelve bytes (nearly always: '%12s'). */
+  private readonly sizeWords = new Uint32Array(SIZE_SLOTS * 3);
   /** A snapshot usually starts where the previous one ended: its time text is reused. */
   private lastEndNs = NaN;
   private readonly lastEndText = new Uint8Array(TIME_BYTES_ROOM);
@@ -141,13 +143,21 @@ class RawText {
   }
 
   private sizeText(bytes: number): Uint8Array {
+    return this.sizeTexts[this.sizeSlot(bytes)] as Uint8Array;
+  }
+
+  /** The slot holding the text of `bytes` (made if needed). */
+  private sizeSlot(bytes: number): number {
     // A slot per size in pages (sizes are mostly whole pages), the latest size in it kept.
     const slot = (bytes >>> 12) & (SIZE_SLOTS - 1);
-    if (this.sizeKeys[slot] === bytes) return this.sizeTexts[slot] as Uint8Array;
+    if (this.sizeKeys[slot] === bytes) return slot;
     const text = Buffer.from(padLeft(formatSz(bytes, this.raw), 12), 'utf8');
     this.sizeKeys[slot] = bytes;
     this.sizeTexts[slot] = text;
-    return text;
+    if (text.length === 12) {
+      for (let w = 0; w < 3; w++) this.sizeWords[slot * 3 + w] = text.readUInt32LE(w * 4);
+    }
+    return slot;
   }
 
   /** One snapshot: its head lines, regions [from, to) of the arrays, and a blank line. */
@@ -190,7 +200,8 @@ class RawText {
       // %012x-%012x (%12s) %11d %5d
       if (fitsHex12(start) && fitsHex12(end) && fitsSmallInt(nr) && fitsSmallInt(age)) {
         // The usual line, written in one go.
-        const size = this.sizeText(end - start);
+        const slot = this.sizeSlot(end - start);
+        const size = this.sizeTexts[slot] as Uint8Array;
         const b = out.roomFor(size.length + LINE_ROOM);
         const v = out.roomView();
         let p = putHex12At(v, out.length, start);
@@ -198,7 +209,13 @@ class RawText {
         p = putHex12At(v, p, end);
         b[p++] = 0x20;
         b[p++] = 0x28;
-        for (let j = 0; j < size.length; j++) b[p++] = size[j] as number;
+        if (size.length === 12) {
+          const words = this.sizeWords;
+          v.setUint32(p, words[slot * 3] as number, true);
+          v.setUint32(p + 4, words[slot * 3 + 1] as number, true);
+          v.setUint32(p + 8, words[slot * 3 + 2] as number, true);
+          p += 12;
+        } else for (let j = 0; j < size.length; j++) b[p++] = size[j] as number;
         b[p++] = 0x29;
         b[p++] = 0x20;
         if (nr >= 0 && nr < 1000 && age >= -1 && age < 1000) {
