@@ -63,6 +63,25 @@ const HEX_PAIR_WORDS = ((): Uint16Array => {
   return t;
 })();
 
+/**
+ * Four hex digits of every 16-bit value as one little-endian word: an address in three
+ * stores instead of six. The table (256 KiB) takes about 2 ms to build before V8 optimizes
+ * the loop, so it is built only once HEX_QUADS_AFTER addresses were written two digits a
+ * store: a small recording never pays for it.
+ */
+let hexQuadWords: Uint32Array | null = null;
+const HEX_QUADS_AFTER = 1 << 16;
+let nrHexWritten = 0;
+
+function buildHexQuads(): void {
+  const t = new Uint32Array(65536);
+  for (let hi = 0, i = 0; hi < 256; hi++) {
+    const first = HEX_PAIR_WORDS[hi] as number;
+    for (let lo = 0; lo < 256; lo++) t[i++] = first | ((HEX_PAIR_WORDS[lo] as number) << 16);
+  }
+  hexQuadWords = t;
+}
+
 /** Four spaces as one 32-bit word. */
 const FOUR_SPACES = 0x20202020;
 
@@ -73,9 +92,24 @@ export function fitsHex12(n: number): boolean {
 
 /**
  * Writes n (fitsHex12) as 12 lower-case hex digits at p of the bytes `view` covers; returns
- * the end. Two digits per store: a store of one byte at a time was a tenth of `report raw`.
+ * the end. Four or two digits per store: a store of one byte at a time was a tenth of
+ * `report raw`.
  */
 export function putHex12At(view: DataView, p: number, n: number): number {
+  const quads = hexQuadWords;
+  if (quads === null) {
+    if (++nrHexWritten > HEX_QUADS_AFTER) buildHexQuads();
+    return putHex12ByPairs(view, p, n);
+  }
+  const hi = Math.floor(n / 2 ** 32);
+  const lo = n - hi * 2 ** 32;
+  view.setUint32(p, quads[hi] as number, true);
+  view.setUint32(p + 4, quads[lo >>> 16] as number, true);
+  view.setUint32(p + 8, quads[lo & 0xffff] as number, true);
+  return p + 12;
+}
+
+function putHex12ByPairs(view: DataView, p: number, n: number): number {
   const hi = Math.floor(n / 2 ** 24);
   const lo = n - hi * 2 ** 24;
   view.setUint16(p, HEX_PAIR_WORDS[hi >>> 16] as number, true);

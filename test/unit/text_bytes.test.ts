@@ -187,4 +187,17 @@ describe('TextBytes', () => {
     expect(fitsHex12(0)).toBe(true);
     for (const n of [2 ** 48, -1, 1.5]) expect(fitsHex12(n)).toBe(false);
   });
+
+  it('writes the same hex digits before and after it takes four digits a store (past 65,536 addresses)', () => {
+    const b = new Uint8Array(12);
+    const v = new DataView(b.buffer);
+    const wrong: number[] = [];
+    for (let i = 0; i < 3 * 65536; i++) {
+      // Every 16-bit quarter sees many values; the last addresses are the largest.
+      const n = i === 3 * 65536 - 1 ? 2 ** 48 - 1 : (i * 0x9e3779b1 + (i % 7) * 2 ** 40) % 2 ** 48;
+      putHex12At(v, 0, n);
+      if (Buffer.from(b).toString('latin1') !== n.toString(16).padStart(12, '0')) wrong.push(n);
+    }
+    expect(wrong).toEqual([]);
+  });
 });
