@@ -174,15 +174,23 @@ class RawText {
   ): void {
     const out = this.out;
     out.putConst(MONITORING_START);
-    if (startRelNs === this.lastEndNs) out.putBytes(this.lastEndText.subarray(0, this.lastEndLength));
-    else this.putTime(startRelNs);
+    const kept = this.lastEndText;
+    if (startRelNs === this.lastEndNs) {
+      // Copied byte by byte: a view of the text per snapshot (Buffer's subarray) cost more.
+      const n = this.lastEndLength;
+      const b = out.roomFor(n);
+      let p = out.length;
+      for (let j = 0; j < n; j++) b[p++] = kept[j] as number;
+      out.advanceTo(p, 0);
+    } else this.putTime(startRelNs);
     out.putConst(MONITORING_END);
     const endFrom = this.putTime(endRelNs);
-    // Kept for the next snapshot's start (a time's text holds no newline, as putBytes wants).
-    const endText = out.bytes().subarray(endFrom);
-    if (endText.length <= this.lastEndText.length) {
-      this.lastEndText.set(endText);
-      this.lastEndLength = endText.length;
+    // Kept for the next snapshot's start (a time's text holds no newline).
+    const n = out.length - endFrom;
+    if (n <= kept.length) {
+      const b = out.roomFor(0);
+      for (let j = 0; j < n; j++) kept[j] = b[endFrom + j] as number;
+      this.lastEndLength = n;
       this.lastEndNs = endRelNs;
     } else this.lastEndNs = NaN;
     out.putConst(MONITORING_DURATION);
