@@ -16,6 +16,7 @@ import { constants, createInflateRaw, deflateRawSync, type InflateRaw, inflateRa
 import { DamoError } from '../core/errors.js';
 import { type DamosStats, type Snapshot, type SnapshotColumns, type SnapshotExtras, snapshotOfColumns } from '../core/model.js';
 import { pb } from './pb.js';
+import { putUvarintAt, readVarint, varintCursor as cursor } from './varint.js';
 import { syncZlibOf, type ZlibHandle } from './zlib_handle.js';
 
 /**
@@ -64,7 +65,6 @@ const F_RAW_TIMES = 32;
 const F_MORE = 64;
 const KNOWN_FLAGS = 127;
 
-const TWO_POW_32 = 2 ** 32;
 const TWO_POW_51 = 2 ** 51;
 /** Largest unit shift: boundaries are multiples of 2^shift bytes. */
 const MAX_UNIT_SHIFT = 40;
@@ -73,25 +73,6 @@ const UNIT_OF_SHIFT = Float64Array.from({ length: MAX_UNIT_SHIFT + 1 }, (_, i) =
 
 // ---------------------------------------------------------------------------------------
 // Byte sink
-
-/** Writes v, a non-negative integer below 2^53, as LEB128 at p (room: 8 bytes); returns the end. */
-export function putUvarintAt(b: Uint8Array, p: number, v: number): number {
-  if (v < TWO_POW_32) {
-    let x = v >>> 0;
-    while (x >= 0x80) {
-      b[p++] = (x & 0x7f) | 0x80;
-      x >>>= 7;
-    }
-    b[p++] = x;
-    return p;
-  }
-  while (v >= 0x80) {
-    b[p++] = (v % 128) | 0x80;
-    v = Math.floor(v / 128);
-  }
-  b[p++] = v;
-  return p;
-}
 
 /** A growable byte buffer with the little varint writer the coding needs. */
 export class ByteSink {
@@ -343,35 +324,6 @@ function decodeMore(bytes: Uint8Array, snap: SnapshotExtras): void {
 
 // ---------------------------------------------------------------------------------------
 // Decoding of coded snapshots
-
-/** Position after the last varint read by readVarint (kept out of closures for speed). */
-let cursor = 0;
-
-/** Where the varint readVarint read last ends. */
-export function varintEnd(): number {
-  return cursor;
-}
-
-/** Reads a varint at `pos` (below 2^56); sets `cursor` after it. Past the end it gives NaN. */
-export function readVarint(raw: Uint8Array, pos: number): number {
-  let b = raw[pos++] as number;
-  if (b < 0x80) {
-    cursor = pos;
-    return b;
-  }
-  let v = b & 0x7f;
-  let scale = 128;
-  for (let i = 1; i < 8; i++) {
-    b = raw[pos++] as number;
-    v += (b & 0x7f) * scale;
-    if (b < 0x80) {
-      cursor = pos;
-      return v;
-    }
-    scale *= 128;
-  }
-  return corrupt('varint longer than 8 bytes in a snapshot block');
-}
 
 /**
  * Decodes `n` varints at `pos` into out[at, at + n); returns the position after them. The

@@ -19,7 +19,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
 import { type Snapshot, type SnapshotColumns, type SnapshotExtras } from '../../core/model.js';
-import { putUvarintAt, readVarint, varintEnd } from '../snapshot_block.js';
+import { putUvarintAt, readVarint, varintCursor } from '../varint.js';
 
 /** Coded bytes per block before it is deflated. */
 const BLOCK_RAW_BYTES = 1 << 20;
@@ -199,8 +199,8 @@ export class CodedKeptSnapshots {
     let r = 0;
     for (let k = 0; k < m; k++) {
       fields.targetIndex[k] = readVarint(raw, p);
-      const n = readVarint(raw, varintEnd());
-      p = varintEnd();
+      const n = readVarint(raw, varintCursor);
+      p = varintCursor;
       fields.counts[k] = n;
       fields.startNs[k] = raw.readDoubleLE(p);
       fields.endNs[k] = raw.readDoubleLE(p + 8);
@@ -214,24 +214,24 @@ export class CodedKeptSnapshots {
         let v = raw[p++] as number;
         if (v >= 0x80) {
           v = readVarint(raw, p - 1);
-          p = varintEnd();
+          p = varintCursor;
         }
         const gap = v % 2 === 0 ? v / 2 : -(v + 1) / 2;
         const start = prevEnd + gap;
         let length = raw[p++] as number;
         if (length >= 0x80) {
           length = readVarint(raw, p - 1);
-          p = varintEnd();
+          p = varintCursor;
         }
         let nr = raw[p++] as number;
         if (nr >= 0x80) {
           nr = readVarint(raw, p - 1);
-          p = varintEnd();
+          p = varintCursor;
         }
         let age = raw[p++] as number;
         if (age >= 0x80) {
           age = readVarint(raw, p - 1);
-          p = varintEnd();
+          p = varintCursor;
         }
         starts[r] = start;
         ends[r] = prevEnd = start + length;
