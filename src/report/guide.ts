@@ -93,25 +93,44 @@ function tidKey(tid: bigint | null): string {
   return tid === null ? 'none' : tid.toString();
 }
 
-/** Gaps between consecutive regions of one snapshot, with damo's "0 is unset" quirk. */
-function snapshotGaps(snap: SnapshotSpan): Array<[number, number]> {
-  const gaps: Array<[number, number]> = [];
+/**
+ * Gaps between consecutive regions of one snapshot, with damo's "0 is unset" quirk, as flat
+ * [start, end] pairs into `out` (grown when needed); returns the array and sets nrGapsOut
+ * to their number.
+ */
+function snapshotGaps(snap: SnapshotSpan, out: Float64Array): Float64Array {
   const { starts, ends } = snap;
   let lastAddr = 0;
+  let n = 0;
   for (let i = snap.from; i < snap.to; i++) {
     if (lastAddr === 0) {
       lastAddr = ends[i]!;
       continue;
     }
-    if (lastAddr !== starts[i]!) gaps.push([lastAddr, starts[i]!]);
+    if (lastAddr !== starts[i]!) {
+      if (2 * n + 2 > out.length) out = grownPairs(out, 2 * n + 2);
+      out[2 * n] = lastAddr;
+      out[2 * n + 1] = starts[i]!;
+      n++;
+    }
     lastAddr = ends[i]!;
   }
-  return gaps;
+  nrGapsOut = n;
+  return out;
 }
 
-function isSorted(gaps: Array<[number, number]>): boolean {
-  for (let i = 1; i < gaps.length; i++) {
-    if (gaps[i]![0] < gaps[i - 1]![0] || gaps[i]![1] < gaps[i - 1]![1]) return false;
+/** The number of gaps snapshotGaps() found (a module variable: no pair object per call). */
+let nrGapsOut = 0;
+
+function grownPairs(a: Float64Array, need: number): Float64Array {
+  const b = new Float64Array(Math.max(need, a.length * 2, 64));
+  b.set(a);
+  return b;
+}
+
+function isSortedPairs(gaps: Float64Array, n: number): boolean {
+  for (let i = 1; i < n; i++) {
+    if (gaps[2 * i]! < gaps[2 * i - 2]! || gaps[2 * i + 1]! < gaps[2 * i - 1]!) return false;
   }
   return true;
 }
@@ -120,41 +139,50 @@ function isSorted(gaps: Array<[number, number]>): boolean {
  * damo's `overlapping_regions(old, new)`: each old gap is narrowed by every new gap it
  * overlaps (inclusive), in order, and kept even when nothing overlapped it. When the new
  * gaps are sorted (always, for sorted snapshots) only the ones that can overlap are
- * visited, which gives the same result without the quadratic scan.
+ * visited, which gives the same result without the quadratic scan. On flat [start, end]
+ * pairs, `old`'s first `nrOld` narrowed in place: the guide pass allocates nothing per
+ * snapshot (pairs as arrays were most of its garbage).
  */
-export function overlappingRegions(
-  oldGaps: Array<[number, number]>,
-  newGaps: Array<[number, number]>,
-): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  const sorted = isSorted(newGaps);
-  for (const g of oldGaps) {
-    let s = g[0];
-    let e = g[1];
+function narrowGaps(old: Float64Array, nrOld: number, gaps: Float64Array, nrNew: number): void {
+  const sorted = isSortedPairs(gaps, nrNew);
+  for (let j = 0; j < nrOld; j++) {
+    let s = old[2 * j]!;
+    let e = old[2 * j + 1]!;
     let k = 0;
     if (sorted) {
       // First new gap whose end is >= s: earlier ones end before s and cannot overlap,
       // and narrowing only raises s.
       let lo = 0;
-      let hi = newGaps.length;
+      let hi = nrNew;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (newGaps[mid]![1] < s) lo = mid + 1;
+        if (gaps[2 * mid + 1]! < s) lo = mid + 1;
         else hi = mid;
       }
       k = lo;
     }
-    for (; k < newGaps.length; k++) {
-      const n = newGaps[k]!;
-      if (sorted && n[0] > e) break;
-      if (!(e < n[0] || n[1] < s)) {
-        s = Math.max(s, n[0]);
-        e = Math.min(e, n[1]);
+    for (; k < nrNew; k++) {
+      const ns = gaps[2 * k]!;
+      const ne = gaps[2 * k + 1]!;
+      if (sorted && ns > e) break;
+      if (!(e < ns || ne < s)) {
+        s = Math.max(s, ns);
+        e = Math.min(e, ne);
       }
     }
-    out.push([s, e]);
+    old[2 * j] = s;
+    old[2 * j + 1] = e;
   }
-  return out;
+}
+
+/** overlappingRegions() on pairs: damo's `overlapping_regions(old, new)` (narrowGaps()). */
+export function overlappingRegions(
+  oldGaps: Array<[number, number]>,
+  newGaps: Array<[number, number]>,
+): Array<[number, number]> {
+  const old = Float64Array.from(oldGaps.flat());
+  narrowGaps(old, oldGaps.length, Float64Array.from(newGaps.flat()), newGaps.length);
+  return oldGaps.map((_, j) => [old[2 * j]!, old[2 * j + 1]!]);
 }
 
 /** First guide pass: time span, address bounds and gaps per target id. */
@@ -176,6 +204,9 @@ export interface GuideDialect {
 
 export class GuideScanner {
   private readonly byTid = new Map<string, GuideInfo>();
+  /** Per guide key, its gaps so far as flat pairs (set into GuideInfo.gaps by finish()). */
+  private readonly gapsOf = new Map<string, { pairs: Float64Array; n: number }>();
+  private scratch: Float64Array = new Float64Array(64);
   private readonly idOf: (targetIndex: number) => bigint | null;
 
   /** Each target index's guide key, made once: a bigint's text per snapshot showed in profiles. */
@@ -223,12 +254,23 @@ export class GuideScanner {
       if (!guide.lowestAddr || s < guide.lowestAddr) guide.lowestAddr = s;
       if (!guide.highestAddr || e > guide.highestAddr) guide.highestAddr = e;
     }
-    const gaps = snapshotGaps(snap);
-    guide.gaps = guide.gaps.length === 0 ? gaps : overlappingRegions(guide.gaps, gaps);
+    let kept = this.gapsOf.get(key);
+    if (kept === undefined) this.gapsOf.set(key, (kept = { pairs: new Float64Array(64), n: 0 }));
+    const gaps = (this.scratch = snapshotGaps(snap, this.scratch));
+    const n = nrGapsOut;
+    if (kept.n === 0) {
+      if (kept.pairs.length < 2 * n) kept.pairs = grownPairs(kept.pairs, 2 * n);
+      kept.pairs.set(gaps.subarray(0, 2 * n));
+      kept.n = n;
+    } else narrowGaps(kept.pairs, kept.n, gaps, n);
   }
 
   /** Guides in first-seen order, with contiguous regions set and heats not yet counted. */
   finish(): GuideInfo[] {
+    for (const [key, kept] of this.gapsOf) {
+      const g = this.byTid.get(key) as GuideInfo;
+      g.gaps = Array.from({ length: kept.n }, (_, j) => [kept.pairs[2 * j]!, kept.pairs[2 * j + 1]!] as [number, number]);
+    }
     const guides = [...this.byTid.values()];
     for (const g of guides) {
       g.contigRegions = contigRanges(g).map(([start, end]) => ({ start, end, heats: null }));
