@@ -29,6 +29,9 @@ PRCL='4K max 0 0 5s max pageout'
 #   rec-sysfs    damo record --source sysfs (tried-regions snapshots instead of tracefs)
 #   rec-noproc   rec with the recorder's reads of /proc/PID/maps, smaps and pagemap failing
 #                (a node --require preload, $NOPROC_JS; the recording lacks those events)
+#   rec-nosmaps, rec-nopagemap  the same for smaps only, for pagemap only
+#   probe        plain, while $PROBE_JS reads the target's maps, smaps and pagemap as the
+#                recorder does, every 0.5 s, 20 times, and prints each one's CPU time
 #   MODE-scan    MODE while kdamond_scan (below) looks for the kdamonds every 0.3 s the way
 #                this scenario did up to Run 9 of docs/ACCURACY.md (base-scan: that alone)
 # prcl pages cold memory out, and the runs after it start with less of it resident (redis:
@@ -38,9 +41,10 @@ MODES=${ACC_SEEDS_MODES:-base rec mon base2 prcl}
 DAMON_ADMIN=/sys/kernel/mm/damon/admin
 NOPROC_JS=/tmp/seeds-noproc.cjs
 cat > "$NOPROC_JS" <<'EOF'
-// Makes this node process's reads of /proc/PID/{maps,smaps,pagemap} fail with ENOENT.
+// Makes this node process's reads of /proc/PID/FILE fail with ENOENT for the FILEs of
+// $SEEDS_BLOCK (default maps|smaps|pagemap).
 const fs = require('fs');
-const blocked = /^\/proc\/[0-9]+\/(maps|smaps|pagemap)$/;
+const blocked = new RegExp(`^/proc/[0-9]+/(${process.env.SEEDS_BLOCK || 'maps|smaps|pagemap'})$`);
 for (const name of ['readFileSync', 'openSync']) {
   const orig = fs[name];
   fs[name] = function (p, ...rest) {
@@ -52,6 +56,40 @@ for (const name of ['readFileSync', 'openSync']) {
     return orig.call(this, p, ...rest);
   };
 }
+EOF
+PROBE_JS=/tmp/seeds-probe.mjs
+cat > "$PROBE_JS" <<'EOF'
+// node PROBE_JS PID N: N times, 0.5 s apart, what recordMappings (src/record/session.ts)
+// reads, each timed by its CPU (process.cpuUsage, user + system): maps read and parsed,
+// smaps read and parsed, pagemap of the page-holding mappings read.
+import { readFileSync } from 'node:fs';
+const [pid, n] = [process.argv[2], Number(process.argv[3])];
+const { readResidentPages, pageHoldingMappings } = await import('/damo/dist/src/record/resident_pages.js');
+const { parseSmapsRefused } = await import('/damo/dist/src/format/madvise_refused.js');
+const { parseProcMaps, parseProcMapsProgramImages, formatMappings } = await import('/damo/dist/src/format/mappings.js').then(async (m) => ({ ...m, ...(await import('/damo/dist/src/format/program_images.js')) }));
+const t = { maps: [], smaps: [], pagemap: [] };
+let prev = null, changes = 0, lines = 0, mapped = 0, resident = 0;
+const cpuMs = (f) => { const c = process.cpuUsage(); const r = f(); const d = process.cpuUsage(c); return [r, (d.user + d.system) / 1000]; };
+for (let i = 0; i < n; i++) {
+  let m, ms;
+  try { [m, ms] = cpuMs(() => { const x = readFileSync(`/proc/${pid}/maps`, 'utf8'); formatMappings(parseProcMaps(x)); formatMappings(parseProcMapsProgramImages(x)); return x; }); } catch { break; }
+  t.maps.push(ms);
+  if (prev !== null && m !== prev) changes++;
+  prev = m; lines = m.split('\n').length - 1;
+  try { [, ms] = cpuMs(() => parseSmapsRefused(readFileSync(`/proc/${pid}/smaps`, 'utf8'))); t.smaps.push(ms); } catch { break; }
+  const ranges = pageHoldingMappings(m);
+  let r;
+  [r, ms] = cpuMs(() => readResidentPages(Number(pid), ranges, 4096, []));
+  if (r === null) break;
+  t.pagemap.push(ms);
+  mapped = ranges.reduce((s, [a, b]) => s + b - a, 0);
+  resident = r.reduce((s, [a, b]) => s + b - a, 0);
+  await new Promise((res) => setTimeout(res, 500));
+}
+const med = (a) => { const s = [...a].sort((x, y) => x - y); return s.length ? s[s.length >> 1] : 0; };
+const mib = (b) => (b / 1048576).toFixed(1);
+console.log(`probe: readings=${t.pagemap.length} maps_lines=${lines} maps_changed=${changes} mapped_mib=${mib(mapped)} resident_mib=${mib(resident)} ` +
+  `cpu_ms_median: maps=${med(t.maps).toFixed(1)} smaps=${med(t.smaps).toFixed(1)} pagemap=${med(t.pagemap).toFixed(1)}`);
 EOF
 
 # kd_watch FILE: keeps the kdamonds' summed CPU time (us) in FILE while any runs (a
@@ -115,25 +153,32 @@ one_run() {
   kd_watch "$OUT/$tag.kd" & kw=$!
   ks=
   case $mode in *-scan) kdamond_scan & ks=$! ;; esac
-  dr= st= stopped=1
+  dr= st= pw= stopped=1
   case ${mode%-scan} in
-    rec|rec-sysfs|rec-noproc)
-      src=tracefs pre=
-      [ "${mode%-scan}" = rec-sysfs ] && src=sysfs
-      [ "${mode%-scan}" = rec-noproc ] && pre="--require $NOPROC_JS"
-      NODE_OPTIONS="$pre" vmprobe run "$OUT/$tag.cpu" damo record --source $src --monitoring_intervals $INTERVALS \
+    rec|rec-sysfs|rec-noproc|rec-nosmaps|rec-nopagemap)
+      src=tracefs pre= block=
+      case ${mode%-scan} in
+        rec-sysfs) src=sysfs ;;
+        rec-noproc) pre="--require $NOPROC_JS" block='maps|smaps|pagemap' ;;
+        rec-nosmaps) pre="--require $NOPROC_JS" block=smaps ;;
+        rec-nopagemap) pre="--require $NOPROC_JS" block=pagemap ;;
+      esac
+      SEEDS_BLOCK=$block NODE_OPTIONS="$pre" vmprobe run "$OUT/$tag.cpu" damo record --source $src --monitoring_intervals $INTERVALS \
         -o "$OUT/$tag.data" "$APP_PID" > "$OUT/$tag.log" 2>&1 & dr=$! ;;
     mon)
       # In the background like the recorder: its node start-up shares the vCPUs with the
       # work the same way.
       stopped=0
       vmprobe run "$OUT/$tag.cpu" damo start --monitoring_intervals $INTERVALS "$APP_PID" > "$OUT/$tag.log" 2>&1 & st=$! ;;
+    probe)
+      vmprobe run "$OUT/$tag.cpu" node "$PROBE_JS" "$APP_PID" 20 > "$OUT/$tag.log" 2>&1 & pw=$! ;;
     prcl)
       vmprobe run "$OUT/$tag.cpu" damo schemes -c "$PRCL" --backend sysfs --monitoring_intervals $INTERVALS --json "$APP_PID" \
         > "$OUT/$tag.json" 2> "$OUT/$tag.log" & dr=$! ;;
   esac
   app_fixed_wait
   [ -n "$dr" ] && { kill -INT "$dr" 2>/dev/null; wait "$dr" 2>/dev/null; }
+  [ -n "$pw" ] && wait "$pw"
   if [ -n "$st" ]; then
     wait "$st" && stopped=1
     damo stop >> "$OUT/$tag.log" 2>&1 || stopped=0
@@ -154,7 +199,7 @@ one_run() {
   # monitored run in which no kdamond ran.
   [ -n "$WALL_MS" ] && [ "$(kv rc "$(cat "$OUT/$tag.wall")")" = 0 ] && [ -n "$RSS_MIB" ] && [ "$RSS_MIB" != 0.0 ] && [ "$stopped" = 1 ] &&
     case ${mode%-scan} in
-      rec|rec-sysfs|rec-noproc) [ -n "$REC_CPU_US" ] && [ "$REC_CPU_US" != 0 ] && [ "$KD_CPU_US" != 0 ] ;;
+      rec|rec-*) [ -n "$REC_CPU_US" ] && [ "$REC_CPU_US" != 0 ] && [ "$KD_CPU_US" != 0 ] ;;
       mon|prcl) [ "$KD_CPU_US" != 0 ] ;;
       *) true ;;
     esac
