@@ -30,6 +30,9 @@ PRCL='4K max 0 0 5s max pageout'
 #   rec-noproc   rec with the recorder's reads of /proc/PID/maps, smaps and pagemap failing
 #                (a node --require preload, $NOPROC_JS; the recording lacks those events)
 #   rec-nosmaps, rec-nopagemap  the same for smaps only, for pagemap only
+#   rec-count    rec with a preload ($COUNT_JS) that counts the recorder's reads of the
+#                target's maps, smaps and pagemap and sums their CPU time (the read system
+#                calls only, not the parsing), printed when it exits
 #   probe        plain, while $PROBE_JS reads the target's maps, smaps and pagemap as the
 #                recorder does, every 0.5 s, 20 times, and prints each one's CPU time
 #   MODE-scan    MODE while kdamond_scan (below) looks for the kdamonds every 0.3 s the way
@@ -56,6 +59,38 @@ for (const name of ['readFileSync', 'openSync']) {
     return orig.call(this, p, ...rest);
   };
 }
+EOF
+COUNT_JS=/tmp/seeds-count.cjs
+cat > "$COUNT_JS" <<'EOF'
+// Counts this node process's reads of /proc/PID/{maps,smaps,pagemap} and sums the CPU time
+// (process.cpuUsage, user + system) of those calls; prints both to stderr at exit.
+const fs = require('fs');
+const kinds = /^\/proc\/[0-9]+\/(maps|smaps|pagemap)$/;
+const n = {}, ms = {};
+const pagemapFds = new Set();
+const add = (k, c) => { const d = process.cpuUsage(c); n[k] = (n[k] || 0) + 1; ms[k] = (ms[k] || 0) + (d.user + d.system) / 1000; };
+const origRead = fs.readFileSync, origOpen = fs.openSync, origClose = fs.closeSync, origReadSync = fs.readSync;
+fs.readFileSync = function (p, ...rest) {
+  const m = typeof p === 'string' ? kinds.exec(p) : null;
+  if (m === null) return origRead.call(this, p, ...rest);
+  const c = process.cpuUsage();
+  try { return origRead.call(this, p, ...rest); } finally { add(m[1], c); }
+};
+fs.openSync = function (p, ...rest) {
+  const fd = origOpen.call(this, p, ...rest);
+  if (typeof p === 'string' && /^\/proc\/[0-9]+\/pagemap$/.test(p)) { pagemapFds.add(fd); n.pagemap_opens = (n.pagemap_opens || 0) + 1; }
+  return fd;
+};
+fs.closeSync = function (fd, ...rest) { pagemapFds.delete(fd); return origClose.call(this, fd, ...rest); };
+fs.readSync = function (fd, ...rest) {
+  if (!pagemapFds.has(fd)) return origReadSync.call(this, fd, ...rest);
+  const c = process.cpuUsage();
+  try { return origReadSync.call(this, fd, ...rest); } finally { add('pagemap', c); }
+};
+process.on('exit', () => {
+  const f = (k) => `${k}_reads=${n[k] || 0} ${k}_cpu_ms=${(ms[k] || 0).toFixed(0)}`;
+  process.stderr.write(`count: ${f('maps')} ${f('smaps')} ${f('pagemap')} pagemap_opens=${n.pagemap_opens || 0} process_cpu_ms=${((process.cpuUsage().user + process.cpuUsage().system) / 1000).toFixed(0)}\n`);
+});
 EOF
 PROBE_JS=/tmp/seeds-probe.mjs
 cat > "$PROBE_JS" <<'EOF'
@@ -155,13 +190,14 @@ one_run() {
   case $mode in *-scan) kdamond_scan & ks=$! ;; esac
   dr= st= pw= stopped=1
   case ${mode%-scan} in
-    rec|rec-sysfs|rec-noproc|rec-nosmaps|rec-nopagemap)
+    rec|rec-*)
       src=tracefs pre= block=
       case ${mode%-scan} in
         rec-sysfs) src=sysfs ;;
         rec-noproc) pre="--require $NOPROC_JS" block='maps|smaps|pagemap' ;;
         rec-nosmaps) pre="--require $NOPROC_JS" block=smaps ;;
         rec-nopagemap) pre="--require $NOPROC_JS" block=pagemap ;;
+        rec-count) pre="--require $COUNT_JS" ;;
       esac
       SEEDS_BLOCK=$block NODE_OPTIONS="$pre" vmprobe run "$OUT/$tag.cpu" damo record --source $src --monitoring_intervals $INTERVALS \
         -o "$OUT/$tag.data" "$APP_PID" > "$OUT/$tag.log" 2>&1 & dr=$! ;;
