@@ -75,6 +75,140 @@ export function parseTraceLine(text: string): TraceLine {
   return { kind: 'other' };
 }
 
+/**
+ * The fields of a trace_pipe `damon_aggregated` line, filled in place by scanAggregatedLine
+ * (the recorder sees one such line per region per aggregation); the time stays as its
+ * offsets in the text until a snapshot's first line needs it.
+ */
+interface ScannedLine {
+  pid: number;
+  targetId: number;
+  nrRegions: number;
+  start: number;
+  end: number;
+  nrAccesses: number;
+  age: number;
+  secFrom: number;
+  dot: number;
+  fracEnd: number;
+}
+
+function newScannedLine(): ScannedLine {
+  return { pid: 0, targetId: 0, nrRegions: 0, start: 0, end: 0, nrAccesses: 0, age: 0, secFrom: 0, dot: 0, fracEnd: 0 };
+}
+
+const AGGREGATED_MARK = ': damon_aggregated: ';
+const CH_0 = 48;
+const CH_9 = 57;
+const CH_SPACE = 32;
+const CH_TAB = 9;
+const CH_DASH = 45;
+const CH_DOT = 46;
+const CH_COLON = 58;
+const CH_CR = 13;
+/** Digits a double holds exactly whatever they are; longer numbers go through Number(). */
+const EXACT_DIGITS = 15;
+
+const isBlank = (c: number): boolean => c === CH_SPACE || c === CH_TAB;
+const isDigit = (c: number): boolean => c >= CH_0 && c <= CH_9;
+
+/** The decimal number of text[from, to) (digits only, checked by the caller). */
+function digitsValue(text: string, from: number, to: number): number {
+  if (to - from > EXACT_DIGITS) return Number(text.slice(from, to));
+  let v = 0;
+  for (let i = from; i < to; i++) v = v * 10 + (text.charCodeAt(i) - CH_0);
+  return v;
+}
+
+function digitsEnd(text: string, from: number, to: number): number {
+  let i = from;
+  while (i < to && isDigit(text.charCodeAt(i))) i++;
+  return i;
+}
+
+/**
+ * The common line, `COMM-PID [CPU] FLAGS SEC.FRAC: damon_aggregated: target_id=T
+ * nr_regions=N START-END: NR_ACCESSES AGE`, read with single spaces in the payload, into
+ * `out`; false for any other shape, which parseTraceLine then reads. Where it says true,
+ * parseTraceLine gives the same fields (the PID is the last `-digits` before the last `[`
+ * ahead of the time, as LINE_RE's greedy comm takes it), without its regular expressions,
+ * its per-line objects and a BigInt per line.
+ */
+function scanAggregatedLine(text: string, from: number, lineEnd: number, out: ScannedLine): boolean {
+  let to = lineEnd;
+  while (to > from && text.charCodeAt(to - 1) === CH_CR) to--;
+  const mark = text.indexOf(AGGREGATED_MARK, from);
+  if (mark < 0 || mark >= to) return false;
+  // The time, SEC.FRAC right before the mark, after a blank.
+  let i = mark;
+  while (i > from && isDigit(text.charCodeAt(i - 1))) i--;
+  if (i === mark || i - 1 <= from || text.charCodeAt(i - 1) !== CH_DOT) return false;
+  out.dot = i - 1;
+  out.fracEnd = mark;
+  i = out.dot;
+  while (i > from && isDigit(text.charCodeAt(i - 1))) i--;
+  if (i === out.dot || i <= from || !isBlank(text.charCodeAt(i - 1))) return false;
+  out.secFrom = i;
+  // [CPU], blanks and maybe one flags word between it and the time.
+  const rb = text.lastIndexOf(']', out.secFrom);
+  if (rb <= from) return false;
+  i = rb + 1;
+  if (!isBlank(text.charCodeAt(i))) return false;
+  while (isBlank(text.charCodeAt(i))) i++;
+  if (i !== out.secFrom) {
+    while (i < out.secFrom && !isBlank(text.charCodeAt(i))) i++;
+    while (i < out.secFrom && isBlank(text.charCodeAt(i))) i++;
+    if (i !== out.secFrom) return false;
+  }
+  const lb = text.lastIndexOf('[', rb);
+  if (lb <= from || digitsEnd(text, lb + 1, rb) !== rb || rb === lb + 1) return false;
+  // COMM-PID and blanks before [CPU]; a (TGID) column goes to parseTraceLine.
+  i = lb;
+  if (!isBlank(text.charCodeAt(i - 1))) return false;
+  while (i > from && isBlank(text.charCodeAt(i - 1))) i--;
+  const pidEnd = i;
+  while (i > from && isDigit(text.charCodeAt(i - 1))) i--;
+  if (i === pidEnd || i - 1 <= from || text.charCodeAt(i - 1) !== CH_DASH) return false;
+  out.pid = digitsValue(text, i, pidEnd);
+  // target_id=T nr_regions=N START-END: NR_ACCESSES[ AGE]
+  i = mark + AGGREGATED_MARK.length;
+  if (!text.startsWith('target_id=', i)) return false;
+  i += 10;
+  let e = digitsEnd(text, i, to);
+  if (e === i || !text.startsWith(' nr_regions=', e)) return false;
+  out.targetId = digitsValue(text, i, e);
+  i = e + 12;
+  e = digitsEnd(text, i, to);
+  if (e === i || text.charCodeAt(e) !== CH_SPACE) return false;
+  out.nrRegions = digitsValue(text, i, e);
+  i = e + 1;
+  e = digitsEnd(text, i, to);
+  if (e === i || text.charCodeAt(e) !== CH_DASH) return false;
+  out.start = digitsValue(text, i, e);
+  i = e + 1;
+  e = digitsEnd(text, i, to);
+  if (e === i || text.charCodeAt(e) !== CH_COLON || text.charCodeAt(e + 1) !== CH_SPACE) return false;
+  out.end = digitsValue(text, i, e);
+  i = e + 2;
+  e = digitsEnd(text, i, to);
+  if (e === i) return false;
+  out.nrAccesses = digitsValue(text, i, e);
+  if (e === to) {
+    out.age = -1;
+    return true;
+  }
+  if (text.charCodeAt(e) !== CH_SPACE) return false;
+  i = e + 1;
+  e = digitsEnd(text, i, to);
+  if (e === i || e !== to) return false;
+  out.age = digitsValue(text, i, e);
+  return true;
+}
+
+function scannedTimeNs(text: string, l: ScannedLine): bigint {
+  return timeToNs(text.slice(l.secFrom, l.dot), text.slice(l.dot + 1, l.fracEnd));
+}
+
 interface Pending {
   endAbsNs: bigint;
   nrRegions: number;
@@ -99,6 +233,7 @@ export interface AssemblerOptions {
 export class DamonTraceAssembler {
   private rest = '';
   private readonly pending = new Map<number, Pending>();
+  private readonly fast = newScannedLine();
   private readonly lastEndNs = new Map<number, number>();
   private sampleIntervalUs: number | undefined;
   /** Snapshots dropped because events were lost or arrived out of order. */
@@ -110,11 +245,13 @@ export class DamonTraceAssembler {
 
   push(chunk: string): void {
     const text = this.rest + chunk;
+    const fast = this.fast;
     let from = 0;
     for (;;) {
       const nl = text.indexOf('\n', from);
       if (nl < 0) break;
-      this.line(text.slice(from, nl));
+      if (scanAggregatedLine(text, from, nl, fast)) this.aggregated(fast, text);
+      else this.line(text.slice(from, nl));
       from = nl + 1;
     }
     this.rest = text.slice(from);
@@ -154,31 +291,42 @@ export class DamonTraceAssembler {
         if (this.opts.acceptPid(l.pid)) this.sampleIntervalUs = l.sampleUs;
         return;
       case 'aggregated':
-        break;
+        this.region(l.pid, l.targetId, l.nrRegions, l.start, l.end, l.nrAccesses, l.age, l.timeNs, null);
     }
-    if (!this.opts.acceptPid(l.pid)) {
+  }
+
+  private aggregated(l: ScannedLine, text: string): void {
+    this.region(l.pid, l.targetId, l.nrRegions, l.start, l.end, l.nrAccesses, l.age, 0n, text);
+  }
+
+  /**
+   * One region of an aggregation. Its time, `timeNs` or else that of the scanned line of
+   * `scannedText`, is made a BigInt only for a snapshot's first line.
+   */
+  private region(pid: number, targetId: number, nrRegions: number, start: number, end: number, nrAccesses: number, age: number, timeNs: bigint, scannedText: string | null): void {
+    if (!this.opts.acceptPid(pid)) {
       this.foreignLines++;
       return;
     }
-    let p = this.pending.get(l.targetId);
+    let p = this.pending.get(targetId);
     if (p !== undefined) {
       const lastEnd = p.ends[p.ends.length - 1] ?? 0;
-      if (l.nrRegions !== p.nrRegions || l.start < lastEnd) {
-        this.drop(l.targetId, `events of the next aggregation arrived after ${p.starts.length} of ${p.nrRegions} regions`);
+      if (nrRegions !== p.nrRegions || start < lastEnd) {
+        this.drop(targetId, `events of the next aggregation arrived after ${p.starts.length} of ${p.nrRegions} regions`);
         p = undefined;
       }
     }
     if (p === undefined) {
-      p = { endAbsNs: l.timeNs, nrRegions: l.nrRegions, starts: [], ends: [], nrAccesses: [], ages: [] };
-      this.pending.set(l.targetId, p);
+      p = { endAbsNs: scannedText === null ? timeNs : scannedTimeNs(scannedText, this.fast), nrRegions, starts: [], ends: [], nrAccesses: [], ages: [] };
+      this.pending.set(targetId, p);
     }
-    p.starts.push(l.start);
-    p.ends.push(l.end);
-    p.nrAccesses.push(l.nrAccesses);
-    p.ages.push(l.age);
-    if (p.starts.length >= p.nrRegions) {
-      this.pending.delete(l.targetId);
-      this.emit(l.targetId, p);
+    p.starts.push(start);
+    p.ends.push(end);
+    p.nrAccesses.push(nrAccesses);
+    p.ages.push(age);
+    if (p.starts.length >= nrRegions) {
+      this.pending.delete(targetId);
+      this.emit(targetId, p);
     }
   }
 

@@ -112,3 +112,57 @@ describe('DamonTraceAssembler', () => {
     expect(a.droppedSnapshots).toBe(1);
   });
 });
+
+describe('DamonTraceAssembler fast path', () => {
+  // The assembler reads the common trace_pipe line without parseTraceLine; every shape,
+  // common or not, must give what parseTraceLine gives.
+  const shapes = [
+    line(46568, '79357.842179', 0, 1, 122509119488, 135708762112, 0, 864),
+    line(7, '1.5', 1, 1, 0, 4096, 3),
+    line(9, '2.000001', 0, 1, 0, 4096, 1, 0, 'my-odd comm'),
+    line(9, '2.000001', 0, 1, 0, 4096, 1, 0, 'a-1 [2] b'),
+    line(12, '3.25', 0, 1, 140731667070976, 140731668037632, 20, 4294967295),
+    '  kdamond.0-31 ( 31) [000] d..1.  4.100000: damon_aggregated: target_id=0 nr_regions=1 0-4096: 2 3\n',
+    '  kdamond.0-31 [000] 4.100000: damon_aggregated: target_id=0 nr_regions=1 0-4096: 2 3\n',
+    '  kdamond.0-31 [000] .....  4.100000: damon_aggregated: target_id=0 nr_regions=1 0-4096: 2 3\r\n',
+    '  kdamond.0-31 [000] .....  4.100000: damon_aggregated: target_id=0 nr_regions=1 0-4096: 2 3  \n',
+    '  kdamond.0-31 [000] .....  4.100000: damon_aggregated: target_id=0  nr_regions=1 0-4096: 2 3\n',
+    '  kdamond.0-31 [000] .....  4.100000: damon_aggregated: target_id=18446623435582458880 nr_regions=1 0-4096: 2\n',
+    '  kdamond.0-31 [000] .....  4.100000: damon:damon_aggregated: target_id=0 nr_regions=1 0-4096: 2 3\n',
+    '  kdamond.0-31 [000] ..... x 4.100000: damon_aggregated: target_id=0 nr_regions=1 0-4096: 2 3\n',
+    '  kdamond.0-31 [0a0] .....  4.100000: damon_aggregated: target_id=0 nr_regions=1 0-4096: 2 3\n',
+    '  kdamond.0-31 [000] .....  4.: damon_aggregated: target_id=0 nr_regions=1 0-4096: 2 3\n',
+    '-31 [000] .....  4.1: damon_aggregated: target_id=0 nr_regions=1 0-4096: 2 3\n',
+    '  kdamond.0-31 [000] .....  4.100000: damon_aggregated: target_id=0 nr_regions=1 0-4096: 2 3 4\n',
+    '  kdamond.0-31 [000] .....  4.100000: damon_aggregated: target_id=0 nr_regions=1 0-4096:  2\n',
+    '  kdamond.0-31 [000] .....  4.100000: damon_aggregated: target_id=0 nr_regions=1 123456789012345678-123456789012345679: 2 3\n',
+  ];
+  it.each(shapes.map((s, i) => [i, s]))('shape %i gives what parseTraceLine gives', (_i, text) => {
+    const snaps: Snapshot[] = [];
+    const a = new DamonTraceAssembler({
+      baseTimeNs: 0n,
+      aggrUs: 100_000,
+      acceptPid: () => true,
+      targetIndexOf: () => 0,
+      onSnapshot: (s) => snaps.push(s),
+      onWarning: () => undefined,
+    });
+    a.push(String(text));
+    const l = parseTraceLine(String(text));
+    if (l.kind !== 'aggregated') {
+      expect(snaps).toEqual([]);
+      return;
+    }
+    expect(snaps).toHaveLength(1);
+    const s = snaps[0]!;
+    expect([s.endNs, s.starts[0], s.ends[0], s.nrAccesses[0], s.ages[0]]).toEqual([Number(l.timeNs), l.start, l.end, l.nrAccesses, l.age]);
+  });
+
+  it('reads the pid and the target of the common line', () => {
+    const { a, snaps } = assembler(31);
+    a.push('  kdamond.0-31 [000] .....  4.100000: damon_aggregated: target_id=1 nr_regions=1 0-4096: 2 3\n');
+    a.push('  kdamond.0-32 [000] .....  4.100000: damon_aggregated: target_id=0 nr_regions=1 0-4096: 2 3\n');
+    expect(snaps.map((s) => s.targetIndex)).toEqual([1]);
+    expect(a.foreignLines).toBe(1);
+  });
+});
