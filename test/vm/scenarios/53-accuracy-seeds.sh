@@ -33,6 +33,8 @@ PRCL='4K max 0 0 5s max pageout'
 #   rec-count    rec with a preload ($COUNT_JS) that counts the recorder's reads of the
 #                target's maps, smaps and pagemap and sums their CPU time (the read system
 #                calls only, not the parsing), printed when it exits
+#   rec-prof     rec with node's CPU profiler on the recorder (--cpu-prof, one sample per ms,
+#                written to $OUT/WL-rec-prof.prof/ for a look at where its CPU goes)
 #   probe        plain, while $PROBE_JS reads the target's maps, smaps and pagemap as the
 #                recorder does, every 0.5 s, 20 times, and prints each one's CPU time
 #   MODE-scan    MODE while kdamond_scan (below) looks for the kdamonds every 0.3 s the way
@@ -198,6 +200,7 @@ one_run() {
         rec-nosmaps) pre="--require $NOPROC_JS" block=smaps ;;
         rec-nopagemap) pre="--require $NOPROC_JS" block=pagemap ;;
         rec-count) pre="--require $COUNT_JS" ;;
+        rec-prof) pre="--cpu-prof --cpu-prof-dir=$OUT/$tag.prof" ;;
       esac
       SEEDS_BLOCK=$block NODE_OPTIONS="$pre" vmprobe run "$OUT/$tag.cpu" damo record --source $src --monitoring_intervals $INTERVALS \
         -o "$OUT/$tag.data" "$APP_PID" > "$OUT/$tag.log" 2>&1 & dr=$! ;;
