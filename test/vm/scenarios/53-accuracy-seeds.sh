@@ -33,8 +33,9 @@ PRCL='4K max 0 0 5s max pageout'
 #   rec-count    rec with a preload ($COUNT_JS) that counts the recorder's reads of the
 #                target's maps, smaps and pagemap and sums their CPU time (the read system
 #                calls only, not the parsing), printed when it exits
-#   rec-prof     rec with node's CPU profiler on the recorder (--cpu-prof, one sample per ms,
-#                written to $OUT/WL-rec-prof.prof/ for a look at where its CPU goes)
+#   rec-prof     rec with V8's CPU profiler on the recorder (a preload, $PROF_JS: one sample
+#                per ms, written to $OUT/WL-rec-prof.cpuprofile at exit; node refuses
+#                --cpu-prof in NODE_OPTIONS)
 #   probe        plain, while $PROBE_JS reads the target's maps, smaps and pagemap as the
 #                recorder does, every 0.5 s, 20 times, and prints each one's CPU time
 #   MODE-scan    MODE while kdamond_scan (below) looks for the kdamonds every 0.3 s the way
@@ -61,6 +62,23 @@ for (const name of ['readFileSync', 'openSync']) {
     return orig.call(this, p, ...rest);
   };
 }
+EOF
+PROF_JS=/tmp/seeds-prof.cjs
+cat > "$PROF_JS" <<'EOF'
+// Runs V8's CPU profiler (1 ms samples) in this node process from the start and writes the
+// profile to $SEEDS_PROF_OUT when it exits (the in-thread session answers synchronously).
+const inspector = require('inspector');
+const fs = require('fs');
+const session = new inspector.Session();
+session.connect();
+session.post('Profiler.enable');
+session.post('Profiler.setSamplingInterval', { interval: 1000 });
+session.post('Profiler.start');
+process.on('exit', () => {
+  session.post('Profiler.stop', (err, r) => {
+    if (err === null && process.env.SEEDS_PROF_OUT) fs.writeFileSync(process.env.SEEDS_PROF_OUT, JSON.stringify(r.profile));
+  });
+});
 EOF
 COUNT_JS=/tmp/seeds-count.cjs
 cat > "$COUNT_JS" <<'EOF'
@@ -200,9 +218,9 @@ one_run() {
         rec-nosmaps) pre="--require $NOPROC_JS" block=smaps ;;
         rec-nopagemap) pre="--require $NOPROC_JS" block=pagemap ;;
         rec-count) pre="--require $COUNT_JS" ;;
-        rec-prof) pre="--cpu-prof --cpu-prof-dir=$OUT/$tag.prof" ;;
+        rec-prof) pre="--require $PROF_JS" ;;
       esac
-      SEEDS_BLOCK=$block NODE_OPTIONS="$pre" vmprobe run "$OUT/$tag.cpu" damo record --source $src --monitoring_intervals $INTERVALS \
+      SEEDS_BLOCK=$block SEEDS_PROF_OUT=$OUT/$tag.cpuprofile NODE_OPTIONS="$pre" vmprobe run "$OUT/$tag.cpu" damo record --source $src --monitoring_intervals $INTERVALS \
         -o "$OUT/$tag.data" "$APP_PID" > "$OUT/$tag.log" 2>&1 & dr=$! ;;
     mon)
       # In the background like the recorder: its node start-up shares the vCPUs with the
