@@ -274,7 +274,7 @@ class TraceStreamSource implements RecordingSource {
       onSnapshot: (s) => sink.onSnapshot(s),
       onWarning: (m) => sink.onWarning(m),
     });
-    this.pollTimer = setInterval(() => this.poll(), cfg.pollMs ?? 50);
+    this.pollTimer = setInterval(() => this.poll(), cfg.pollMs ?? tracePipePollMs(cfg.intervals.aggrUs));
     this.stats = new SchemeStatsPoller(cfg, this.controller, sink);
     this.stats.start();
     this.aliveTimer = setInterval(() => {
@@ -318,6 +318,22 @@ class TraceStreamSource implements RecordingSource {
     warnings.push(...this.controller.restore());
     return warnings;
   }
+}
+
+/** Bounds of how often trace_pipe is read (tracePipePollMs). */
+export const TRACE_POLL_MIN_MS = 50;
+export const TRACE_POLL_MAX_MS = 250;
+
+/**
+ * How often to read trace_pipe for an aggregation interval: twice an aggregation, within
+ * [50, 250] ms. Each aggregation's events arrive at once, so reading more often finds
+ * nothing (an EAGAIN read each time, which under TCG cost the recorder a few percent of a
+ * CPU at 20 reads a second: docs/ACCURACY.md, "Where the recorder's CPU goes"); 250 ms
+ * keeps a snapshot at most that long from the file, and the instance's ring buffer (about
+ * 1.4 MB a CPU) holds many aggregations of 1,000 regions (about 50 KB each) meanwhile.
+ */
+export function tracePipePollMs(aggrUs: number): number {
+  return Math.min(TRACE_POLL_MAX_MS, Math.max(TRACE_POLL_MIN_MS, Math.round(aggrUs / 2000)));
 }
 
 /** sysfs snapshots: tried regions of stat schemes, read every snapshot interval. */

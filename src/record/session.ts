@@ -81,6 +81,12 @@ class MonitoringSession implements SessionView {
   private readonly residentWritten = new Map<number, { resident: string; shared: string }>();
   private readonly residentBudgets = new Map<number, ResidentBudget>();
   /**
+   * Per target index, the last maps text read and what was made of it: a process's maps
+   * rarely change between aggregations, and parsing them every time was a tenth of the
+   * recorder's CPU in the VM (docs/ACCURACY.md, "Where the recorder's CPU goes").
+   */
+  private readonly mapsSeen = new Map<number, { mapsText: string; pageHolding: Ranges }>();
+  /**
    * Per target index, for the ranges madvise refuses (format/madvise_refused.ts): the maps
    * text they were read for, when smaps was last read, and the ranges last written.
    */
@@ -328,20 +334,26 @@ class MonitoringSession implements SessionView {
     } catch {
       return;
     }
-    const ranges = parseProcMaps(mapsText);
-    if (ranges.length === 0) return;
-    const message = formatMappings(ranges);
-    if (this.mappingsWritten.get(s.targetIndex) !== message) {
-      this.mappingsWritten.set(s.targetIndex, message);
-      output.writeEvent({ timeNs: s.endNs, kind: MAPPINGS_EVENT_KIND, message, targetIndex: s.targetIndex });
-    }
-    const images = formatMappings(parseProcMapsProgramImages(mapsText));
-    if (this.imagesWritten.get(s.targetIndex) !== images) {
-      this.imagesWritten.set(s.targetIndex, images);
-      output.writeEvent({ timeNs: s.endNs, kind: PROGRAM_IMAGES_EVENT_KIND, message: images, targetIndex: s.targetIndex });
+    let seen = this.mapsSeen.get(s.targetIndex);
+    if (seen === undefined || seen.mapsText !== mapsText) {
+      // Unchanged maps give the same mappings and program images, already written.
+      const ranges = parseProcMaps(mapsText);
+      if (ranges.length === 0) return;
+      const message = formatMappings(ranges);
+      if (this.mappingsWritten.get(s.targetIndex) !== message) {
+        this.mappingsWritten.set(s.targetIndex, message);
+        output.writeEvent({ timeNs: s.endNs, kind: MAPPINGS_EVENT_KIND, message, targetIndex: s.targetIndex });
+      }
+      const images = formatMappings(parseProcMapsProgramImages(mapsText));
+      if (this.imagesWritten.get(s.targetIndex) !== images) {
+        this.imagesWritten.set(s.targetIndex, images);
+        output.writeEvent({ timeNs: s.endNs, kind: PROGRAM_IMAGES_EVENT_KIND, message: images, targetIndex: s.targetIndex });
+      }
+      seen = { mapsText, pageHolding: pageHoldingMappings(mapsText) };
+      this.mapsSeen.set(s.targetIndex, seen);
     }
     this.recordMadviseRefused(s, pid, mapsText);
-    this.recordResident(s, pid, mapsText);
+    this.recordResident(s, pid, seen.pageHolding);
   }
 
   /**
@@ -370,7 +382,7 @@ class MonitoringSession implements SessionView {
     output.writeEvent({ timeNs: s.endNs, kind: MADVISE_REFUSED_EVENT_KIND, message, targetIndex: s.targetIndex });
   }
 
-  private recordResident(s: Snapshot, pid: number, mapsText: string): void {
+  private recordResident(s: Snapshot, pid: number, pageHolding: Ranges): void {
     const output = this.output;
     if (output === null) return;
     let budget = this.residentBudgets.get(s.targetIndex);
@@ -378,7 +390,7 @@ class MonitoringSession implements SessionView {
     const t0 = performance.now();
     if (!budget.due(t0)) return;
     const shared: Ranges = [];
-    const resident = readResidentPages(pid, pageHoldingMappings(mapsText), pageSizeBytes(), shared);
+    const resident = readResidentPages(pid, pageHolding, pageSizeBytes(), shared);
     budget.spent(t0, performance.now());
     if (resident === null) return;
     const message = formatMappings(resident);

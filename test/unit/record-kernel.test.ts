@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/core/model.js';
 import { chooseSource, detect, type Detection, type NativeAvailability } from '../../src/record/detect.js';
 import { NoGuardian } from '../../src/record/guardian.js';
-import { createKernelSource, type KernelSourceConfig } from '../../src/record/kernel_source.js';
+import { createKernelSource, tracePipePollMs, type KernelSourceConfig } from '../../src/record/kernel_source.js';
 import type { KfsOp } from '../../src/record/kfs.js';
 import { pidAlive } from '../../src/record/target.js';
 import { FakeKernel, type FakeKernelOptions } from '../fixtures/record/fake_kernel.js';
@@ -370,5 +370,11 @@ describe('debugfs source', () => {
       expect(ops.slice(2, 4)).toEqual(['write D/target_ids = paddr\\n', `write D/init_regions = ${key} 4294967296 5368709120\\n`]);
       expect(ops).toContain('write D/init_regions = \\n');
     }
+  });
+});
+
+describe('tracePipePollMs', () => {
+  it('reads trace_pipe twice an aggregation, within 50 and 250 ms', () => {
+    expect([5_000, 100_000, 200_000, 300_000, 500_000, 2_000_000].map(tracePipePollMs)).toEqual([50, 50, 100, 150, 250, 250]);
   });
 });
