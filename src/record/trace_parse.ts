@@ -17,18 +17,19 @@
  */
 import type { Snapshot } from '../core/model.js';
 
+/** The fields of one `damon_aggregated` line but its time. */
+interface AggregatedFields {
+  pid: number;
+  targetId: number;
+  nrRegions: number;
+  start: number;
+  end: number;
+  nrAccesses: number;
+  age: number;
+}
+
 export type TraceLine =
-  | {
-      kind: 'aggregated';
-      pid: number;
-      timeNs: bigint;
-      targetId: number;
-      nrRegions: number;
-      start: number;
-      end: number;
-      nrAccesses: number;
-      age: number;
-    }
+  | ({ kind: 'aggregated'; timeNs: bigint } & AggregatedFields)
   | { kind: 'tune'; pid: number; timeNs: bigint; sampleUs: number }
   | { kind: 'lost'; cpu: number; nrEvents: number }
   | { kind: 'other' };
@@ -80,14 +81,7 @@ export function parseTraceLine(text: string): TraceLine {
  * (the recorder sees one such line per region per aggregation); the time stays as its
  * offsets in the text until a snapshot's first line needs it.
  */
-interface ScannedLine {
-  pid: number;
-  targetId: number;
-  nrRegions: number;
-  start: number;
-  end: number;
-  nrAccesses: number;
-  age: number;
+interface ScannedLine extends AggregatedFields {
   secFrom: number;
   dot: number;
   fracEnd: number;
