@@ -321,14 +321,14 @@ class TraceStreamSource implements RecordingSource {
 }
 
 /** Bounds of how often trace_pipe is read (tracePipePollMs). */
-export const TRACE_POLL_MIN_MS = 50;
-export const TRACE_POLL_MAX_MS = 250;
+const TRACE_POLL_MIN_MS = 50;
+const TRACE_POLL_MAX_MS = 250;
 
 /**
  * How often to read trace_pipe for an aggregation interval: twice an aggregation, within
  * [50, 250] ms. Each aggregation's events arrive at once, so reading more often finds
  * nothing (an EAGAIN read each time, which under TCG cost the recorder a few percent of a
- * CPU at 20 reads a second: docs/ACCURACY.md, "Where the recorder's CPU goes"); 250 ms
+ * CPU at 20 reads a second: docs/ACCURACY.md, "Run 11: where the recorder's CPU goes"); 250 ms
  * keeps a snapshot at most that long from the file, and the instance's ring buffer (about
  * 1.4 MB a CPU) holds many aggregations of 1,000 regions (about 50 KB each) meanwhile.
  */

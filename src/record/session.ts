@@ -82,8 +82,9 @@ class MonitoringSession implements SessionView {
   private readonly residentBudgets = new Map<number, ResidentBudget>();
   /**
    * Per target index, the last maps text read and what was made of it: a process's maps
-   * rarely change between aggregations, and parsing them every time was a tenth of the
-   * recorder's CPU in the VM (docs/ACCURACY.md, "Where the recorder's CPU goes").
+   * rarely change between aggregations, and parsing them every time was 5-7 % of the
+   * recorder's profiled CPU in the VM (docs/ACCURACY.md, "Run 11: where the recorder's CPU
+   * goes").
    */
   private readonly mapsSeen = new Map<number, { mapsText: string; pageHolding: Ranges }>();
   /**

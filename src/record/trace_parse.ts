@@ -240,11 +240,12 @@ export class DamonTraceAssembler {
   push(chunk: string): void {
     const text = this.rest + chunk;
     const fast = this.fast;
+    const scannedTime = (): bigint => scannedTimeNs(text, fast);
     let from = 0;
     for (;;) {
       const nl = text.indexOf('\n', from);
       if (nl < 0) break;
-      if (scanAggregatedLine(text, from, nl, fast)) this.aggregated(fast, text);
+      if (scanAggregatedLine(text, from, nl, fast)) this.region(fast, scannedTime);
       else this.line(text.slice(from, nl));
       from = nl + 1;
     }
@@ -285,20 +286,14 @@ export class DamonTraceAssembler {
         if (this.opts.acceptPid(l.pid)) this.sampleIntervalUs = l.sampleUs;
         return;
       case 'aggregated':
-        this.region(l.pid, l.targetId, l.nrRegions, l.start, l.end, l.nrAccesses, l.age, l.timeNs, null);
+        this.region(l, () => l.timeNs);
     }
   }
 
-  private aggregated(l: ScannedLine, text: string): void {
-    this.region(l.pid, l.targetId, l.nrRegions, l.start, l.end, l.nrAccesses, l.age, 0n, text);
-  }
-
-  /**
-   * One region of an aggregation. Its time, `timeNs` or else that of the scanned line of
-   * `scannedText`, is made a BigInt only for a snapshot's first line.
-   */
-  private region(pid: number, targetId: number, nrRegions: number, start: number, end: number, nrAccesses: number, age: number, timeNs: bigint, scannedText: string | null): void {
-    if (!this.opts.acceptPid(pid)) {
+  /** One region of an aggregation; `timeNs` is asked only by a snapshot's first line. */
+  private region(l: AggregatedFields, timeNs: () => bigint): void {
+    const { targetId, nrRegions, start } = l;
+    if (!this.opts.acceptPid(l.pid)) {
       this.foreignLines++;
       return;
     }
@@ -311,13 +306,13 @@ export class DamonTraceAssembler {
       }
     }
     if (p === undefined) {
-      p = { endAbsNs: scannedText === null ? timeNs : scannedTimeNs(scannedText, this.fast), nrRegions, starts: [], ends: [], nrAccesses: [], ages: [] };
+      p = { endAbsNs: timeNs(), nrRegions, starts: [], ends: [], nrAccesses: [], ages: [] };
       this.pending.set(targetId, p);
     }
     p.starts.push(start);
-    p.ends.push(end);
-    p.nrAccesses.push(nrAccesses);
-    p.ages.push(age);
+    p.ends.push(l.end);
+    p.nrAccesses.push(l.nrAccesses);
+    p.ages.push(l.age);
     if (p.starts.length >= nrRegions) {
       this.pending.delete(targetId);
       this.emit(targetId, p);
