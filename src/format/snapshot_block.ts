@@ -11,7 +11,7 @@
  * from one aggregation to the next, and deflate finds them in the window), while every
  * snapshot can still go out in its own frame the moment it is taken.
  */
-import { constants, createInflateRaw, deflateRawSync, type InflateRaw, inflateRawSync } from 'node:zlib';
+import { constants, createDeflateRaw, createInflateRaw, type DeflateRaw, deflateRawSync, type InflateRaw, inflateRawSync } from 'node:zlib';
 
 import { DamoError } from '../core/errors.js';
 import { type DamosStats, type Snapshot, type SnapshotColumns, type SnapshotExtras, snapshotOfColumns } from '../core/model.js';
@@ -606,14 +606,24 @@ export interface BlockHeader {
   data: Uint8Array;
 }
 
-export function encodeBlockPayload(h: Omit<BlockHeader, 'data' | 'codec'>, raw: Uint8Array, dictionary: Uint8Array): Uint8Array {
-  let codec = BlockCodec.Deflate;
-  let data: Uint8Array = deflateRawSync(raw, {
+/** `raw` deflated alone (a fresh deflater primed with `dictionary`), without the sync marker. */
+function deflateBlockAlone(raw: Uint8Array, dictionary: Uint8Array): Uint8Array {
+  const data = deflateRawSync(raw, {
     level: DEFLATE_LEVEL,
     finishFlush: constants.Z_SYNC_FLUSH,
     ...(dictionary.length > 0 ? { dictionary } : {}),
   });
-  data = data.subarray(0, data.length - SYNC_MARKER_BYTES);
+  return data.subarray(0, data.length - SYNC_MARKER_BYTES);
+}
+
+/**
+ * A block frame's payload. `deflated` is `raw` deflated as the segment's stream continues
+ * (SegmentDeflater); without it, `raw` is deflated alone with `dictionary`, the last
+ * DICTIONARY_BYTES of the segment's coded bytes before it (the same data to a reader).
+ */
+export function encodeBlockPayload(h: Omit<BlockHeader, 'data' | 'codec'>, raw: Uint8Array, dictionary: Uint8Array, deflated?: Uint8Array): Uint8Array {
+  let codec = BlockCodec.Deflate;
+  let data: Uint8Array = deflated ?? deflateBlockAlone(raw, dictionary);
   if (data.length >= raw.length) {
     codec = BlockCodec.Stored;
     data = raw;
@@ -820,6 +830,90 @@ export class SegmentInflater {
       return false;
     }
     this.stream = z.stream as InflateRaw;
+    this.handle = z.handle;
+    this.state = z.state;
+    return true;
+  }
+}
+
+/**
+ * The writer's side of SegmentInflater: one raw deflate stream per segment, each block a sync
+ * flush of it. A block's deflate data then refer back at most a window (32 KiB) into the
+ * segment's coded bytes, which is what a reader primed with the block's dictionary
+ * (nextDictionary) or continuing the segment's stream has: the format is unchanged. Node's
+ * deflateRawSync made, set up (hashing a 32 KiB dictionary) and freed a deflater and a stream
+ * object for every block, which under the VM's emulated CPU was half of what writing a
+ * snapshot cost the recorder (docs/ACCURACY.md, Run 12).
+ *
+ * deflate() returns null when this Node's zlib handle is not reachable (zlib_handle.ts); the
+ * caller then deflates the block alone. A stream fed a block whose frame was not written
+ * (the write failed) would hold bytes the file lacks: the caller must call drop() then, and
+ * the next block starts a stream primed with the dictionary.
+ */
+export class SegmentDeflater {
+  private stream: DeflateRaw | null = null;
+  private handle: ZlibHandle | null = null;
+  private state: Uint32Array | null = null;
+  private out = Buffer.allocUnsafe(0);
+  private unavailable = false;
+
+  /**
+   * `raw` deflated with a sync flush and without its marker, as a view valid until the next
+   * call. `dictionary` (the segment's last coded bytes before `raw`) is used only when a new
+   * stream starts: at the segment's first block (an empty one) or after drop().
+   */
+  deflate(raw: Uint8Array, dictionary: Uint8Array): Uint8Array | null {
+    if (!this.open(dictionary)) return null;
+    const handle = this.handle as ZlibHandle;
+    const state = this.state as Uint32Array;
+    // deflate's worst case is a few bytes per 16 KiB over the input; the loop grows the
+    // buffer if a call still fills it.
+    if (this.out.length < raw.length + 64) this.out = Buffer.allocUnsafe(Math.max(raw.length + (raw.length >>> 8) + 64, this.out.length * 2));
+    let inOff = 0;
+    let inLen = raw.length;
+    let produced = 0;
+    for (;;) {
+      handle.writeSync(constants.Z_SYNC_FLUSH, raw, inOff, inLen, this.out, produced, this.out.length - produced);
+      if (this.stream?.destroyed !== false) {
+        this.drop();
+        this.unavailable = true;
+        return null;
+      }
+      produced = this.out.length - (state[0] as number);
+      inOff += inLen - (state[1] as number);
+      inLen = state[1] as number;
+      // A sync flush is complete once zlib leaves output space unused.
+      if ((state[0] as number) > 0) break;
+      const grown = Buffer.allocUnsafe(this.out.length * 2);
+      grown.set(this.out.subarray(0, produced));
+      this.out = grown;
+    }
+    if (produced < SYNC_MARKER_BYTES) {
+      this.drop();
+      this.unavailable = true;
+      return null;
+    }
+    return this.out.subarray(0, produced - SYNC_MARKER_BYTES);
+  }
+
+  /** Ends the stream: the next deflate() starts one primed with its dictionary. */
+  drop(): void {
+    const stream = this.stream;
+    this.stream = null;
+    this.handle = null;
+    this.state = null;
+    if (stream !== null && !stream.destroyed) stream.close();
+  }
+
+  private open(dictionary: Uint8Array): boolean {
+    if (this.stream !== null) return true;
+    if (this.unavailable) return false;
+    const z = syncZlibOf(createDeflateRaw({ level: DEFLATE_LEVEL, ...(dictionary.length > 0 ? { dictionary } : {}) }));
+    if (z === null) {
+      this.unavailable = true;
+      return false;
+    }
+    this.stream = z.stream as DeflateRaw;
     this.handle = z.handle;
     this.state = z.state;
     return true;

@@ -25,6 +25,7 @@ import {
   ByteSink,
   codeSnapshot,
   encodeBlockPayload,
+  SegmentDeflater,
   newTimeContext,
   nextDictionary,
   SEGMENT_MAX_SNAPSHOTS,
@@ -56,6 +57,8 @@ export class TraceWriter {
   /** Regions of the segment in blocks already written. */
   private segmentRegions = 0;
   private dictionary: Uint8Array = new Uint8Array(0);
+  /** The segment's deflate stream (the dictionary above primes a new one). */
+  private readonly deflater = new SegmentDeflater();
   private times: TimeContext = newTimeContext();
   /** Coded snapshots waiting for their block. */
   private readonly pending = new ByteSink();
@@ -146,12 +149,20 @@ export class TraceWriter {
   private flushBlock(): void {
     if (this.pendingCount === 0) return;
     const raw = this.pending.view();
-    const payload = encodeBlockPayload(
-      { segment: this.segment, position: this.position, count: this.pendingCount, nrRegions: this.pendingRegions, rawBytes: raw.length },
-      raw,
-      this.dictionary,
-    );
-    this.writeFrame(FrameType.SnapshotBlock, payload);
+    try {
+      const deflated = this.deflater.deflate(raw, this.dictionary) ?? undefined;
+      const payload = encodeBlockPayload(
+        { segment: this.segment, position: this.position, count: this.pendingCount, nrRegions: this.pendingRegions, rawBytes: raw.length },
+        raw,
+        this.dictionary,
+        deflated,
+      );
+      this.writeFrame(FrameType.SnapshotBlock, payload);
+    } catch (err) {
+      // The deflate stream took a block the file lacks; a retry must not refer to it.
+      this.deflater.drop();
+      throw err;
+    }
     this.position += this.pendingCount;
     this.segmentRegions += this.pendingRegions;
     if (segmentIsFull(this.position, this.segmentRegions)) {
@@ -159,6 +170,7 @@ export class TraceWriter {
       this.position = 0;
       this.segmentRegions = 0;
       this.dictionary = new Uint8Array(0);
+      this.deflater.drop();
       this.times = newTimeContext();
     } else {
       this.dictionary = nextDictionary(this.dictionary, raw);
@@ -178,6 +190,7 @@ export class TraceWriter {
     );
     const fd = this.fd;
     this.fd = null;
+    this.deflater.drop();
     try {
       fsyncSync(fd);
     } catch (err) {
@@ -198,6 +211,7 @@ export class TraceWriter {
     }
     const fd = this.fd;
     this.fd = null;
+    this.deflater.drop();
     try {
       closeSync(fd);
     } catch {

@@ -10,6 +10,7 @@ import { chooseSource, detect, type Detection, type NativeAvailability } from '.
 import { NoGuardian } from '../../src/record/guardian.js';
 import { createKernelSource, tracePipePollMs, type KernelSourceConfig } from '../../src/record/kernel_source.js';
 import type { KfsOp } from '../../src/record/kfs.js';
+import { symbolsHave } from '../../src/record/deps.js';
 import { pidAlive } from '../../src/record/target.js';
 import { FakeKernel, type FakeKernelOptions } from '../fixtures/record/fake_kernel.js';
 import { Cleanup, FAST_INTERVALS, makeFake, sleeper, waitFor } from '../fixtures/record/helpers.js';
@@ -376,5 +377,39 @@ describe('debugfs source', () => {
 describe('tracePipePollMs', () => {
   it('reads trace_pipe twice an aggregation, within 50 and 250 ms', () => {
     expect([5_000, 100_000, 200_000, 300_000, 500_000, 2_000_000].map(tracePipePollMs)).toEqual([50, 50, 100, 150, 250, 250]);
+  });
+});
+
+describe('symbolsHave (the operation sets in /proc/kallsyms)', () => {
+  const lines = (names: string[]): string => names.map((n, i) => `ffffffff8${String(i).padStart(7, '0')} t ${n}\n`).join('');
+  const reader = (text: string): { read: (buf: Buffer) => number; bytesRead: () => number } => {
+    const bytes = Buffer.from(text, 'latin1');
+    let at = 0;
+    return {
+      read: (buf) => {
+        const n = Math.min(buf.length, bytes.length - at);
+        bytes.copy(buf, 0, at, at + n);
+        at += n;
+        return n;
+      },
+      bytesRead: () => at,
+    };
+  };
+  const filler = (n: number): string[] => Array.from({ length: n }, (_, i) => `some_function_${i}`);
+
+  it('finds prefixes cut by a chunk boundary, and not a prefix in the middle of a name', () => {
+    const text = lines([...filler(50), 'damon_va_check_accesses', ...filler(50), 'xdamon_pa_fake']);
+    for (let chunk = 7; chunk <= 64; chunk++) {
+      const r = reader(text);
+      expect(symbolsHave(r.read, ['damon_va_', 'damon_pa_'], chunk), `chunks of ${chunk} bytes`).toEqual(new Map([['damon_va_', true], ['damon_pa_', false]]));
+      expect(r.bytesRead()).toBe(text.length);
+    }
+  });
+
+  it('stops reading once every prefix was found', () => {
+    const text = lines([...filler(100), 'damon_pa_young', 'damon_va_mkold', ...filler(5000)]);
+    const r = reader(text);
+    expect(symbolsHave(r.read, ['damon_va_', 'damon_pa_'], 4096)).toEqual(new Map([['damon_va_', true], ['damon_pa_', true]]));
+    expect(r.bytesRead()).toBeLessThanOrEqual(text.indexOf('damon_va_mkold') + 4096);
   });
 });

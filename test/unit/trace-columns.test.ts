@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { snapshotOfColumns, type Snapshot, type TraceSource } from '../../src/core/model.js';
-import { BlockCodec, encodeBlockPayload, inflateBlocks, nextDictionary, parseBlockPayload } from '../../src/format/snapshot_block.js';
+import { BlockCodec, encodeBlockPayload, inflateBlocks, nextDictionary, parseBlockPayload, SegmentDeflater } from '../../src/format/snapshot_block.js';
 import { syntheticHeader, syntheticSnapshots } from '../../src/format/synthetic.js';
 import { openProtobufTrace, type ProtobufTrace } from '../../src/format/trace_reader.js';
 import { TraceWriter } from '../../src/format/trace_writer.js';
@@ -168,5 +168,58 @@ describe('inflateBlocks', () => {
     expect(Buffer.compare(inflateBlocks(headers, new Uint8Array(0)), expected)).toBe(0);
     // From the middle of the segment, with the dictionary the blocks before it leave.
     expect(Buffer.compare(inflateBlocks(headers.slice(3), nextDictionary(nextDictionary(nextDictionary(new Uint8Array(0), raws[0] as Uint8Array), raws[1] as Uint8Array), raws[2] as Uint8Array)), Buffer.concat(raws.slice(3)))).toBe(0);
+  });
+});
+
+describe('SegmentDeflater', () => {
+  // Text that repeats across blocks, so that blocks refer back into the ones before them.
+  const text = (n: number, phase: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => 97 + ((i * 7 + phase) % 23) + (i % 4096 === 0 ? 1 : 0));
+  const raws = [text(5000, 0), text(100, 3), text(40_000, 5), text(20, 1), text(70_000, 2), text(3000, 0)];
+  const encode = (raw: Uint8Array, position: number, dictionary: Uint8Array, deflated: Uint8Array | null): ReturnType<typeof parseBlockPayload> =>
+    parseBlockPayload(encodeBlockPayload({ segment: 0, position, count: 1, nrRegions: 0, rawBytes: raw.length }, raw, dictionary, deflated ?? undefined));
+
+  it('writes blocks that inflate together, and each alone from the dictionary of the blocks before it', () => {
+    const deflater = new SegmentDeflater();
+    let dictionary: Uint8Array = new Uint8Array(0);
+    const dictionaries: Uint8Array[] = [];
+    const headers = raws.map((raw, position) => {
+      const deflated = deflater.deflate(raw, dictionary);
+      expect(deflated).not.toBeNull();
+      const h = encode(raw, position, dictionary, deflated);
+      dictionaries.push(dictionary);
+      dictionary = nextDictionary(dictionary, raw);
+      return h;
+    });
+    deflater.drop();
+    expect(headers.every((h) => h.codec === BlockCodec.Deflate)).toBe(true);
+    expect(Buffer.compare(inflateBlocks(headers, new Uint8Array(0)), Buffer.concat(raws))).toBe(0);
+    headers.forEach((h, k) => {
+      expect(Buffer.compare(inflateBlocks([h], dictionaries[k] as Uint8Array), Buffer.from(raws[k] as Uint8Array)), `block ${k} alone`).toBe(0);
+    });
+  });
+
+  it("deflates a segment's first block as deflating it alone does", () => {
+    const deflater = new SegmentDeflater();
+    const raw = raws[0] as Uint8Array;
+    const streamed = Buffer.from(deflater.deflate(raw, new Uint8Array(0)) as Uint8Array);
+    deflater.drop();
+    expect(Buffer.compare(streamed, Buffer.from(encode(raw, 0, new Uint8Array(0), null).data))).toBe(0);
+  });
+
+  it('after drop() (a block whose frame was not written), the next block starts from the dictionary', () => {
+    const deflater = new SegmentDeflater();
+    let dictionary: Uint8Array = new Uint8Array(0);
+    const headers = [];
+    for (const [k, raw] of raws.entries()) {
+      if (k === 2) {
+        // Deflated, but its write fails: the stream has taken bytes the file will not have.
+        deflater.deflate(raw, dictionary);
+        deflater.drop();
+      }
+      headers.push(encode(raw, k, dictionary, deflater.deflate(raw, dictionary)));
+      dictionary = nextDictionary(dictionary, raw);
+    }
+    deflater.drop();
+    expect(Buffer.compare(inflateBlocks(headers, new Uint8Array(0)), Buffer.concat(raws))).toBe(0);
   });
 });
