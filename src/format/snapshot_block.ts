@@ -703,7 +703,7 @@ const STORED_MAX_BYTES = 0xffff;
  * bytes (RFC 1951, 3.2.4), so it joins the window as the writer's dictionary took it. Throws
  * when a block's codec is unknown.
  */
-function deflateStreamOf(blocks: readonly BlockHeader[]): { input: Buffer; outBytes: number } {
+function deflateStreamOf(blocks: readonly BlockHeader[], scratch?: Buffer): { input: Buffer; outBytes: number; store: Buffer } {
   let inBytes = 0;
   let outBytes = 0;
   for (const h of blocks) {
@@ -712,7 +712,9 @@ function deflateStreamOf(blocks: readonly BlockHeader[]): { input: Buffer; outBy
     else corrupt(`snapshot block codec ${h.codec} is unknown (written by a newer damo?)`);
     outBytes += h.rawBytes;
   }
-  const input = Buffer.allocUnsafe(inBytes);
+  // `scratch`, when given, is reused and returned grown (doubled) when too small.
+  const store = scratch === undefined ? Buffer.allocUnsafe(inBytes) : scratch.length >= inBytes ? scratch : Buffer.allocUnsafe(Math.max(inBytes, scratch.length * 2));
+  const input = store.subarray(0, inBytes);
   let at = 0;
   for (const h of blocks) {
     if (h.codec === BlockCodec.Deflate) {
@@ -734,7 +736,7 @@ function deflateStreamOf(blocks: readonly BlockHeader[]): { input: Buffer; outBy
       from += len;
     } while (from < h.data.length);
   }
-  return { input, outBytes };
+  return { input, outBytes, store };
 }
 
 /**
@@ -772,6 +774,11 @@ export class SegmentInflater {
   private handle: ZlibHandle | null = null;
   private state: Uint32Array | null = null;
   private out = Buffer.allocUnsafe(0);
+  /**
+   * The deflate stream of the blocks being inflated, kept from call to call: a new one per
+   * call was fresh memory for the kernel to fault in (docs/PERFORMANCE.md, "Fresh memory").
+   */
+  private input: Buffer = Buffer.allocUnsafe(0);
   /** Where the stream inflated last stands: the block it continues with, or segment -1. */
   private segment = -1;
   private nextPosition = 0;
@@ -793,7 +800,8 @@ export class SegmentInflater {
     const state = this.state as Uint32Array;
     this.segment = -1;
     if (first.position === 0) handle.reset();
-    const { input, outBytes } = deflateStreamOf(blocks);
+    const { input, outBytes, store } = deflateStreamOf(blocks, this.input);
+    this.input = store;
     // One byte more than expected: a stream that inflates to more than its headers say
     // fills it, which is how that is told from an exact fit.
     if (this.out.length < outBytes + 1) this.out = Buffer.allocUnsafe(Math.max(outBytes + 1, this.out.length * 2));

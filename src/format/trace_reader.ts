@@ -59,6 +59,17 @@ export interface ReadOptions {
 }
 
 const CHUNK_BYTES = 4 << 20;
+/** What the header scan reads first: the header frame is small, and it stops there. */
+const HEADER_CHUNK_BYTES = 64 << 10;
+
+/**
+ * The read buffer of the last pass that ended, for the next one. A report takes up to three
+ * passes over a file; a new 4 MiB buffer each time was 1,024 pages for the kernel to fault
+ * in again (docs/PERFORMANCE.md, "Fresh memory"). A pass takes it (so two passes at once
+ * never share it) and puts it back when it ends; what a pass yielded is only valid until
+ * the scanner advances, so nothing a caller holds points into it then.
+ */
+let spareChunk: Buffer | null = null;
 
 interface RawFrame {
   type: number;
@@ -277,9 +288,11 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
     // Consecutive blocks of one segment (a recorder writes one per snapshot) are inflated
     // together: one zlib call per run instead of one per snapshot.
     let run: RawFrame[] = [];
+    const runBytes = new RunArena();
     const endRun = (): SnapshotColumns | null => {
       const decoded = decodeBlockRun(run, damage, blocks, inflater, buffers);
       run = [];
+      runBytes.reset();
       if (decoded === null) return null;
       nrSnapshots += decoded.count;
       return decoded.count > 0 ? decoded : null;
@@ -292,7 +305,7 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
           if (decoded !== null) yield decoded;
         }
         // The scanner reuses its buffer: keep a copy.
-        run.push({ type: frame.type, offset: frame.offset, payload: Uint8Array.prototype.slice.call(frame.payload) });
+        run.push({ type: frame.type, offset: frame.offset, payload: runBytes.copy(frame.payload) });
         if (run.length >= SEGMENT_MAX_SNAPSHOTS) {
           const decoded = endRun();
           if (decoded !== null) yield decoded;
@@ -378,6 +391,32 @@ export async function openProtobufTrace(path: string, options: ReadOptions = {})
     snapshotCounts: (): AsyncIterable<SnapshotCounts> => columnBatches(true, true),
     trailer: () => lastTrailer,
   };
+}
+
+/**
+ * Copies of the payloads of one run of block frames, in one buffer reused from run to run:
+ * a copy of its own per frame was fresh memory for the kernel to fault in
+ * (docs/PERFORMANCE.md, "Fresh memory"). A copy is valid until reset(); when the buffer
+ * must grow, the copies made before stay in the old one.
+ */
+class RunArena {
+  private buf = new Uint8Array(64 << 10);
+  private used = 0;
+
+  copy(payload: Uint8Array): Uint8Array {
+    if (this.used + payload.length > this.buf.length) {
+      this.buf = new Uint8Array(Math.max(payload.length, this.buf.length * 2));
+      this.used = 0;
+    }
+    const out = this.buf.subarray(this.used, this.used + payload.length);
+    out.set(payload);
+    this.used += payload.length;
+    return out;
+  }
+
+  reset(): void {
+    this.used = 0;
+  }
 }
 
 /** Where the segment being read stands: what its next block must continue. */
@@ -522,8 +561,13 @@ async function* scanFrames(
     const code = errnoCode(err);
     throw new DamoError(code === 'ENOENT' ? 'E_NOENT' : 'E_IO', `cannot open ${path}: ${errorMessage(err)}`);
   }
+  let buf: Buffer;
+  if (headerOnly) buf = Buffer.allocUnsafe(HEADER_CHUNK_BYTES);
+  else {
+    buf = spareChunk ?? Buffer.allocUnsafe(CHUNK_BYTES);
+    spareChunk = null;
+  }
   try {
-    let buf = Buffer.allocUnsafe(CHUNK_BYTES);
     let filePos = startOffset; // file offset of buf[bufEnd]
     let bufStart = 0;
     let bufEnd = 0;
@@ -647,6 +691,7 @@ async function* scanFrames(
     }
   } finally {
     closeSync(fd);
+    if (!headerOnly && buf.length === CHUNK_BYTES) spareChunk = buf;
   }
 }
 

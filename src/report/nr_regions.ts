@@ -8,6 +8,7 @@
 import { pyInt, percentileIndex } from '../core/fmt.js';
 import { nrRegionsOf, type SnapshotCounts, type TraceSource } from '../core/model.js';
 import { perTargetValues } from '../core/trace_walk.js';
+import { Float64List } from '../core/value_list.js';
 import { exactMean } from './records.js';
 
 /** damo skips this many snapshots, hard-coded. */
@@ -27,20 +28,20 @@ export async function nrRegionsDists(src: TraceSource, opts: NrRegionsOptions): 
   const batches = src.snapshotsOfTarget === undefined ? (src.snapshotCounts ?? src.snapshotColumns) : undefined;
   const perTarget = batches !== undefined ? await perTargetNrRegions(batches.call(src), src.header.targets.length) : await perTargetValues(src, nrRegionsOf);
   return perTarget.map((list, t) => {
-    const values = Float64Array.from(list.slice(NR_REGIONS_SKIP));
+    const values = list instanceof Float64List ? list.toArray(NR_REGIONS_SKIP) : Float64Array.from(list.slice(NR_REGIONS_SKIP));
     if (opts.sortBy === 'size') values.sort();
     return { targetId: src.header.targets[t]?.id ?? null, values };
   });
 }
 
 /** perTargetValues(src, nrRegionsOf) through batches of snapshot shapes (columns, or counts alone). */
-async function perTargetNrRegions(batches: AsyncIterable<SnapshotCounts>, nrTargets: number): Promise<number[][]> {
-  const out: number[][] = Array.from({ length: nrTargets }, () => []);
+async function perTargetNrRegions(batches: AsyncIterable<SnapshotCounts>, nrTargets: number): Promise<Float64List[]> {
+  const out: Float64List[] = Array.from({ length: nrTargets }, () => new Float64List());
   for await (const c of batches) {
     for (let k = 0; k < c.count; k++) {
       const t = c.targetIndex[k] as number;
-      while (out.length <= t) out.push([]);
-      (out[t] as number[]).push((c.offsets[k + 1] as number) - (c.offsets[k] as number));
+      while (out.length <= t) out.push(new Float64List());
+      (out[t] as Float64List).push((c.offsets[k + 1] as number) - (c.offsets[k] as number));
     }
   }
   return out;

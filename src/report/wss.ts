@@ -14,6 +14,7 @@
 import { interruptible } from '../core/interrupts.js';
 import { formatSz, padLeft, percentileIndex, pyInt } from '../core/fmt.js';
 import { type Snapshot, type SnapshotColumns, snapshotCopyOfColumns, snapshotOfColumns, type TraceSource } from '../core/model.js';
+import { Float64List } from '../core/value_list.js';
 import { aggregateSnapshots, exactMean, SnapshotAdjuster, type Adjusted } from './records.js';
 
 export interface WssOptions {
@@ -118,13 +119,13 @@ export interface PassObserver {
  * pass); they are only called for sources without snapshotsOfTarget (streamed ones).
  */
 export async function wssDists(src: TraceSource, opts: WssOptions, observers: readonly PassObserver[] = []): Promise<WssDist[]> {
-  const perRecord: number[][] = [];
+  const perRecord: Float64List[] = [];
   const adjusters: SnapshotAdjuster[] = [];
   const adjusterOf = (t: number): SnapshotAdjuster => {
     let a = adjusters[t];
     if (a === undefined) {
-      while (perRecord.length <= t) perRecord.push([]);
-      const list = perRecord[t] as number[];
+      while (perRecord.length <= t) perRecord.push(new Float64List());
+      const list = perRecord[t] as Float64List;
       a = new SnapshotAdjuster(opts.excludeSamples, opts.workTimeUs, (agg) => list.push(wssOf(agg, opts.accThres, opts.szThres)));
       adjusters[t] = a;
     }
@@ -139,14 +140,14 @@ export async function wssDists(src: TraceSource, opts: WssOptions, observers: re
   } else if (src.snapshotColumns !== undefined) {
     for await (const c of src.snapshotColumns()) {
       for (let k = 0; k < c.count; k++) {
-        for (const o of observers) o.addOfColumns(c, k);
+        for (let i = 0; i < observers.length; i++) (observers[i] as PassObserver).addOfColumns(c, k);
         const t = c.targetIndex[k] as number;
         const a = adjusterOf(t);
         const taken = a.takesAlone(c.startNs[k] as number, c.endNs[k] as number);
         if (taken === 'skip') continue;
         const wss = taken === 'alone' ? wssOfSortedDisjoint(c, k, opts.accThres, opts.szThres) : -1;
-        if (wss >= 0) (perRecord[t] as number[]).push(wss);
-        else if (taken === 'alone') (perRecord[t] as number[]).push(wssOf(aggregateSnapshots([snapshotOfColumns(c, k)]), opts.accThres, opts.szThres));
+        if (wss >= 0) (perRecord[t] as Float64List).push(wss);
+        else if (taken === 'alone') (perRecord[t] as Float64List).push(wssOf(aggregateSnapshots([snapshotOfColumns(c, k)]), opts.accThres, opts.szThres));
         // The adjuster keeps it past this batch, whose memory the next one reuses.
         else a.push(snapshotCopyOfColumns(c, k));
       }
@@ -162,7 +163,7 @@ export async function wssDists(src: TraceSource, opts: WssOptions, observers: re
   // list but keeps its position.
   const byId = new Map<string, Float64Array>();
   perRecord.forEach((list, t) => {
-    const values = Float64Array.from(list);
+    const values = list.toArray();
     if (opts.sortBy === 'size') values.sort();
     byId.set(targetIdText(src.header.targets[t]?.id), values);
   });

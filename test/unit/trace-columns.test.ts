@@ -41,6 +41,9 @@ const SHAPES: Shape[] = [
   { name: '18-region snapshots, recorder layout (one per block)', nrSnapshots: 200, nrRegionsPerSnapshot: 18, nrTargets: 1, snapshotsPerBlock: 1 },
   { name: '1000-region snapshots', nrSnapshots: 45, nrRegionsPerSnapshot: 1000, nrTargets: 1, snapshotsPerBlock: 32 },
   { name: 'three targets, blocks of 5, optional fields', nrSnapshots: 90, nrRegionsPerSnapshot: 30, nrTargets: 3, snapshotsPerBlock: 5, extras: true },
+  // A segment's 32 blocks are one run of the column pass, whose copies outgrow the reader's
+  // first 64 KiB copy buffer: the copies made before it grows must stay intact.
+  { name: '5000-region snapshots, one per block', nrSnapshots: 40, nrRegionsPerSnapshot: 5000, nrTargets: 1, snapshotsPerBlock: 1 },
 ];
 
 function write(shape: Shape): { path: string; snaps: Snapshot[] } {
@@ -119,6 +122,39 @@ describe('the column pass over a damo-ts trace', () => {
       expect(await nrRegionsDists(trace, nrOpts)).toEqual(await nrRegionsDists(withoutColumns(trace), nrOpts));
     });
   }
+
+  it('gives each of two passes at once its own data (the reader keeps a read buffer for the next pass)', async () => {
+    // Segments of 32 snapshots: several batches each, so the two scans go on side by side.
+    const a = write({ name: 'a', nrSnapshots: 200, nrRegionsPerSnapshot: 1000, nrTargets: 1, snapshotsPerBlock: 8 });
+    const b = write({ name: 'b', nrSnapshots: 150, nrRegionsPerSnapshot: 700, nrTargets: 2, snapshotsPerBlock: 4 });
+    const ta = await openProtobufTrace(a.path);
+    const tb = await openProtobufTrace(b.path);
+    // A pass that ends leaves its buffer for the next one.
+    expect((await fromColumns(ta)).map(plain)).toEqual(a.snaps.map(plain));
+    // Passes interleaved batch by batch, each started while the other runs, then sequential
+    // passes that take the buffer the earlier ones gave back.
+    const ia = (ta.snapshotColumns as NonNullable<TraceSource['snapshotColumns']>)()[Symbol.asyncIterator]();
+    const ib = (tb.snapshotColumns as NonNullable<TraceSource['snapshotColumns']>)()[Symbol.asyncIterator]();
+    const gotA: Snapshot[] = [];
+    const gotB: Snapshot[] = [];
+    for (let doneA = false, doneB = false; !doneA || !doneB; ) {
+      if (!doneA) {
+        const r = await ia.next();
+        if (r.done === true) doneA = true;
+        else for (let k = 0; k < r.value.count; k++) gotA.push(structuredClone(snapshotOfColumns(r.value, k)));
+      }
+      if (!doneB) {
+        const r = await ib.next();
+        if (r.done === true) doneB = true;
+        else for (let k = 0; k < r.value.count; k++) gotB.push(structuredClone(snapshotOfColumns(r.value, k)));
+      }
+    }
+    expect(gotA.map(plain)).toEqual(a.snaps.map(plain));
+    expect(gotB.map(plain)).toEqual(b.snaps.map(plain));
+    expect((await fromColumns(tb)).map(plain)).toEqual(b.snaps.map(plain));
+    expect((await fromColumns(ta)).map(plain)).toEqual(a.snaps.map(plain));
+    expect([...ta.warnings, ...tb.warnings]).toEqual([]);
+  });
 
   it('reads around a damaged frame exactly as the per-snapshot pass does, with the same warning', async () => {
     for (const snapshotsPerBlock of [1, 4]) {
