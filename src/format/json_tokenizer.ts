@@ -95,7 +95,8 @@ export abstract class JsonTokenizer {
     // go on in the chunk itself, so the bulk of the data is never copied.
     const rest = this.end - this.pos;
     const bridgeLen = Math.min(chunk.length, BRIDGE_BYTES);
-    const joined = new Uint8Array(rest + bridgeLen);
+    const joined = this.bridgeOf(rest + bridgeLen);
+    // When the rest is in the bridge itself it moves to the front (set() copies as memmove).
     joined.set(this.buf.subarray(this.pos, this.end), 0);
     joined.set(chunk.subarray(0, bridgeLen), rest);
     this.base += this.pos;
@@ -116,6 +117,23 @@ export abstract class JsonTokenizer {
     this.base += this.pos;
     this.setBuffer(all, 0);
     this.run();
+  }
+
+  /**
+   * The joined buffer of feed(), reused from chunk to chunk: a new one per chunk was a
+   * zero-filled 64 KiB allocation every 1 MiB of JSON (4,400 on damo's test recording
+   * x1000), much of it fresh memory for the kernel to fault in (docs/PERFORMANCE.md, "Fresh
+   * memory"). Nothing keeps a view of the tokenizer's buffer past the next feed().
+   */
+  private bridge = new Uint8Array(0);
+
+  private bridgeOf(bytes: number): Uint8Array {
+    if (this.bridge.length < bytes) {
+      const bigger = new Uint8Array(Math.max(bytes, this.bridge.length * 2));
+      // The rest to join may be in the old bridge: it is copied from there by the caller.
+      this.bridge = bigger;
+    }
+    return this.bridge.subarray(0, bytes);
   }
 
   protected setBuffer(b: Uint8Array, pos: number): void {
