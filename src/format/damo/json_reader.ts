@@ -725,16 +725,20 @@ export async function* damoJsonChunks(path: string, opts: DamoJsonReadOptions): 
 const FILE_CHUNK_BYTES = 1 << 20;
 
 /**
- * The file's bytes in chunks, each a buffer of its own (the inflater may still hold one when
- * the next is read). Synchronous reads: a file stream would read on the thread pool, which
- * for a file in the page cache only added a wait per chunk, and loading node's file streams
- * (with node:fs/promises and readline) cost start-up.
+ * The file's bytes in chunks, in two buffers that take turns: a chunk is valid until the
+ * chunk after the next one is asked for, as the inflated chunks are (the parser is done with
+ * a chunk once it is fed the next one; the pool inflater with a piece before it asks for the
+ * next). A new buffer per chunk was fresh memory for the kernel to fault in
+ * (docs/PERFORMANCE.md, "Fresh memory"). Synchronous reads: a file stream would read on the
+ * thread pool, which for a file in the page cache only added a wait per chunk, and loading
+ * node's file streams (with node:fs/promises and readline) cost start-up.
  */
 async function* fileChunks(path: string): AsyncGenerator<Buffer> {
   const fd = openSync(path, 'r');
+  const buffers: Buffer[] = [];
   try {
-    for (;;) {
-      const buf = Buffer.allocUnsafe(FILE_CHUNK_BYTES);
+    for (let k = 0; ; k++) {
+      const buf = (buffers[k % 2] ??= Buffer.allocUnsafe(FILE_CHUNK_BYTES));
       const n = readSync(fd, buf, 0, FILE_CHUNK_BYTES, null);
       if (n === 0) return;
       yield n < FILE_CHUNK_BYTES ? buf.subarray(0, n) : buf;
