@@ -16,10 +16,11 @@
  * address beyond 2^52, per-region extras) makes add() refuse: the caller then keeps nothing
  * and later passes read the file again, as before.
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { deflateRawSync } from 'node:zlib';
 
 import { type Snapshot, type SnapshotColumns, type SnapshotExtras } from '../../core/model.js';
 import { putUvarintAt, readVarint, varintCursor } from '../varint.js';
+import { RawInflater } from '../zlib_handle.js';
 
 /** Coded bytes per block before it is deflated. */
 const BLOCK_RAW_BYTES = 1 << 20;
@@ -69,6 +70,8 @@ export class CodedKeptSnapshots {
   private readonly blocks: Block[] = [];
   private deflatedBytes = 0;
   private raw = Buffer.allocUnsafe(BLOCK_RAW_BYTES + 64 * REGION_MAX_BYTES);
+  /** Blocks are inflated one at a time, each decoded before the next is inflated. */
+  private readonly inflater = new RawInflater();
   private rawBytes = 0;
   private blockFirst = 0;
   private blockRegions = 0;
@@ -191,7 +194,7 @@ export class CodedKeptSnapshots {
 
   /** Decodes a block: its snapshots' fields, returned, and its regions into `into` (columns at least block.nrRegions long). */
   private decodeBlock(block: Block, into: { starts: Float64Array; ends: Float64Array; nrAccesses: Float64Array; ages: Float64Array }): BlockFields {
-    const raw = inflateRawSync(block.deflated);
+    const raw = this.inflater.inflate(block.deflated, block.rawBytes);
     const m = block.nrSnapshots;
     const fields: BlockFields = { targetIndex: new Uint32Array(m), startNs: new Float64Array(m), endNs: new Float64Array(m), counts: new Uint32Array(m), totalBytes: null };
     const { starts, ends, nrAccesses, ages } = into;
