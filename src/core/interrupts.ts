@@ -21,12 +21,18 @@ export type OnInterrupt = (handler: (signal: InterruptSignal) => void) => () => 
  */
 export const INTERRUPT_CHECK_MS = 50;
 
-let lastTurnMs = performance.now();
+/**
+ * Date.now(), not performance.now(): the first use of the global `performance` loads Node's
+ * perf_hooks (a dozen internal modules), which this module, loaded by every command, made
+ * part of every start-up. A wall clock that steps back only makes the next check turn the
+ * loop at once (the difference is then negative).
+ */
+let lastTurnMs = Date.now();
 
 function turnEventLoop(): Promise<void> {
   return new Promise((resolve) =>
     setImmediate(() => {
-      lastTurnMs = performance.now();
+      lastTurnMs = Date.now();
       resolve();
     }),
   );
@@ -38,7 +44,8 @@ function turnEventLoop(): Promise<void> {
  * that resolves after one turn. Call it between units of work (a snapshot, a chunk).
  */
 export function interruptCheck(): Promise<void> | undefined {
-  return performance.now() - lastTurnMs < INTERRUPT_CHECK_MS ? undefined : turnEventLoop();
+  const sinceMs = Date.now() - lastTurnMs;
+  return sinceMs >= 0 && sinceMs < INTERRUPT_CHECK_MS ? undefined : turnEventLoop();
 }
 
 /**
