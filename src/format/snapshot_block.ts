@@ -703,7 +703,7 @@ const STORED_MAX_BYTES = 0xffff;
  * bytes (RFC 1951, 3.2.4), so it joins the window as the writer's dictionary took it. Throws
  * when a block's codec is unknown.
  */
-function deflateStreamOf(blocks: readonly BlockHeader[], scratch?: Buffer): { input: Buffer; outBytes: number; store: Buffer } {
+function deflateStreamOf(blocks: readonly BlockHeader[], bufferOf: (bytes: number) => Buffer = Buffer.allocUnsafe): { input: Buffer; outBytes: number } {
   let inBytes = 0;
   let outBytes = 0;
   for (const h of blocks) {
@@ -712,9 +712,7 @@ function deflateStreamOf(blocks: readonly BlockHeader[], scratch?: Buffer): { in
     else corrupt(`snapshot block codec ${h.codec} is unknown (written by a newer damo?)`);
     outBytes += h.rawBytes;
   }
-  // `scratch`, when given, is reused and returned grown (doubled) when too small.
-  const store = scratch === undefined ? Buffer.allocUnsafe(inBytes) : scratch.length >= inBytes ? scratch : Buffer.allocUnsafe(Math.max(inBytes, scratch.length * 2));
-  const input = store.subarray(0, inBytes);
+  const input = bufferOf(inBytes);
   let at = 0;
   for (const h of blocks) {
     if (h.codec === BlockCodec.Deflate) {
@@ -736,7 +734,7 @@ function deflateStreamOf(blocks: readonly BlockHeader[], scratch?: Buffer): { in
       from += len;
     } while (from < h.data.length);
   }
-  return { input, outBytes, store };
+  return { input, outBytes };
 }
 
 /**
@@ -800,8 +798,10 @@ export class SegmentInflater {
     const state = this.state as Uint32Array;
     this.segment = -1;
     if (first.position === 0) handle.reset();
-    const { input, outBytes, store } = deflateStreamOf(blocks, this.input);
-    this.input = store;
+    const { input, outBytes } = deflateStreamOf(blocks, (bytes) => {
+      if (this.input.length < bytes) this.input = Buffer.allocUnsafe(Math.max(bytes, this.input.length * 2));
+      return this.input.subarray(0, bytes);
+    });
     // One byte more than expected: a stream that inflates to more than its headers say
     // fills it, which is how that is told from an exact fit.
     if (this.out.length < outBytes + 1) this.out = Buffer.allocUnsafe(Math.max(outBytes + 1, this.out.length * 2));
