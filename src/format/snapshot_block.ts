@@ -342,6 +342,89 @@ function skipVarints(raw: Uint8Array, pos: number, m: number): number {
   return pos;
 }
 
+/**
+ * Reads snapshot k's start and end into `startNsOf` and `endNsOf`: coded against the previous
+ * snapshot's (`ctx`), or as they are (F_RAW_TIMES, read through `view`, a view of `raw`).
+ * Returns the position after them. Apart from decodeColumns for the reason readGaps says.
+ */
+function readTimes(raw: Uint8Array, pos: number, flags: number, view: DataView | null, ctx: TimeContext, startNsOf: Float64Array, endNsOf: Float64Array, k: number): number {
+  let startNs: number;
+  let endNs: number;
+  if (flags & F_RAW_TIMES) {
+    if (pos + 16 > raw.length || view === null) corrupt('snapshot block ends inside a time');
+    startNs = view.getFloat64(pos, true);
+    endNs = view.getFloat64(pos + 8, true);
+    pos += 16;
+  } else {
+    startNs = ctx.prevEndNs + unzigzag(readVarint(raw, pos));
+    endNs = startNs + ctx.prevDurationNs + unzigzag(readVarint(raw, cursor));
+    pos = cursor;
+  }
+  ctx.prevEndNs = endNs;
+  ctx.prevDurationNs = endNs - startNs;
+  startNsOf[k] = startNs;
+  endNsOf[k] = endNs;
+  return pos;
+}
+
+/**
+ * Reads a snapshot's `nrGaps` gaps into `gaps`, as (region index, signed size) pairs; returns
+ * the position after them. One of the small functions decodeColumns calls for each snapshot:
+ * V8 optimizes a small function as soon as it is hot, while decodeColumns as one function
+ * took TurboFan 30-60 ms to compile, and ran unoptimized (a heap number per address) for much
+ * of a 1M-region report until then (docs/PERFORMANCE.md, "Small hot functions").
+ */
+function readGaps(raw: Uint8Array, pos: number, nrGaps: number, n: number, unit: number, gaps: Float64Array): number {
+  let gi = 0;
+  for (let g = 0; g < nrGaps; g++) {
+    const tag = readVarint(raw, pos);
+    gi += Math.floor(tag / 2);
+    if (gi >= n || (g > 0 && tag < 2)) corrupt('snapshot gap index out of range');
+    const mag = readVarint(raw, cursor) * unit;
+    pos = cursor;
+    gaps[2 * g] = gi;
+    gaps[2 * g + 1] = tag % 2 === 1 ? -mag : mag;
+  }
+  return pos;
+}
+
+/**
+ * Reads the sizes of a snapshot's `n` regions, which turn into addresses as they are read
+ * (each region starts where the previous one ended, unless a gap says otherwise), into
+ * `starts` and `ends` from index `at`; returns the position after them, or past the end of
+ * `raw` when the sizes ran past it (reading past the end yields undefined, which turns into
+ * NaN: caught once per snapshot).
+ */
+function readBounds(raw: Uint8Array, pos: number, n: number, unit: number, gaps: Float64Array, nrGaps: number, starts: Float64Array, ends: Float64Array, at: number): number {
+  let prevEnd = 0;
+  let nextGap = nrGaps > 0 ? (gaps[0] as number) : -1;
+  let g = 0;
+  for (let i = 0; i < n; i++) {
+    let start = prevEnd;
+    if (i === nextGap) {
+      start += gaps[2 * g + 1] as number;
+      g++;
+      nextGap = g < nrGaps ? (gaps[2 * g] as number) : -1;
+    }
+    let v = raw[pos] as number;
+    if (v < 0x80) pos += 1;
+    else {
+      const v2 = raw[pos + 1] as number;
+      if (v2 < 0x80) {
+        v = (v & 0x7f) | (v2 << 7);
+        pos += 2;
+      } else {
+        v = readVarint(raw, pos);
+        pos = cursor;
+      }
+    }
+    prevEnd = start + v * unit;
+    starts[at + i] = start;
+    ends[at + i] = prevEnd;
+  }
+  return Number.isNaN(prevEnd) ? raw.length + 1 : pos;
+}
+
 function readColumn(raw: Uint8Array, pos: number, out: Float64Array, at: number, n: number): number {
   for (let i = at; i < at + n; i++) {
     const b = raw[pos] as number;
@@ -443,21 +526,8 @@ export function decodeColumns(raw: Uint8Array, count: number, nrRegions: number,
     pos = cursor;
     if (flags > KNOWN_FLAGS) corrupt(`snapshot flags ${flags} name features this reader does not know`);
     if (targetIndex > 0xffffffff) corrupt(`snapshot target index ${targetIndex} is out of range`);
-    let startNs: number;
-    let endNs: number;
-    if (flags & F_RAW_TIMES) {
-      if (pos + 16 > end) corrupt('snapshot block ends inside a time');
-      view ??= new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-      startNs = view.getFloat64(pos, true);
-      endNs = view.getFloat64(pos + 8, true);
-      pos += 16;
-    } else {
-      startNs = ctx.prevEndNs + unzigzag(readVarint(raw, pos));
-      endNs = startNs + ctx.prevDurationNs + unzigzag(readVarint(raw, cursor));
-      pos = cursor;
-    }
-    ctx.prevEndNs = endNs;
-    ctx.prevDurationNs = endNs - startNs;
+    if (flags & F_RAW_TIMES) view ??= new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    pos = readTimes(raw, pos, flags, view, ctx, startNsOf, endNsOf, k);
 
     const n = readVarint(raw, pos);
     pos = cursor;
@@ -470,48 +540,13 @@ export function decodeColumns(raw: Uint8Array, count: number, nrRegions: number,
     const nrGaps = readVarint(raw, pos);
     pos = cursor;
     if (nrGaps > n) corrupt('snapshot has more gaps than regions');
-    let prevEnd = 0;
     if (countsOnly) {
       // Two varints per gap, then one per region for the sizes, the nr_accesses and the ages.
       pos = skipVarints(raw, pos, 2 * nrGaps + n * (flags & F_AGES ? 3 : 2));
     } else {
       const gaps = nrGaps > 0 ? b.fitGaps(nrGaps) : b.gaps;
-      let gi = 0;
-      for (let g = 0; g < nrGaps; g++) {
-        const tag = readVarint(raw, pos);
-        gi += Math.floor(tag / 2);
-        if (gi >= n || (g > 0 && tag < 2)) corrupt('snapshot gap index out of range');
-        const mag = readVarint(raw, cursor) * unit;
-        pos = cursor;
-        gaps[2 * g] = gi;
-        gaps[2 * g + 1] = tag % 2 === 1 ? -mag : mag;
-      }
-      // Then the sizes, which turn into addresses as they are read.
-      let nextGap = nrGaps > 0 ? (gaps[0] as number) : -1;
-      let g = 0;
-      for (let i = 0; i < n; i++) {
-        let start = prevEnd;
-        if (i === nextGap) {
-          start += gaps[2 * g + 1] as number;
-          g++;
-          nextGap = g < nrGaps ? (gaps[2 * g] as number) : -1;
-        }
-        let v = raw[pos] as number;
-        if (v < 0x80) pos += 1;
-        else {
-          const v2 = raw[pos + 1] as number;
-          if (v2 < 0x80) {
-            v = (v & 0x7f) | (v2 << 7);
-            pos += 2;
-          } else {
-            v = readVarint(raw, pos);
-            pos = cursor;
-          }
-        }
-        prevEnd = start + v * unit;
-        allStarts[used + i] = start;
-        allEnds[used + i] = prevEnd;
-      }
+      pos = readGaps(raw, pos, nrGaps, n, unit, gaps);
+      pos = readBounds(raw, pos, n, unit, gaps, nrGaps, allStarts, allEnds, used);
       pos = readColumn(raw, pos, allNrAccesses, used, n);
       if (flags & F_AGES) pos = readColumn(raw, pos, allAges, used, n);
       else allAges.fill(-1, used, used + n);
@@ -530,11 +565,9 @@ export function decodeColumns(raw: Uint8Array, count: number, nrRegions: number,
         (extras ??= new Array<SnapshotExtras | undefined>(count))[k] = x;
       }
     }
-    // Reading past the end yields undefined, which turns into NaN; caught once per snapshot.
-    if (pos > end || Number.isNaN(prevEnd)) corrupt('snapshot block ends inside a snapshot');
+    // Past the end of `raw` the readers give a position past it (readBounds on a NaN).
+    if (pos > end) corrupt('snapshot block ends inside a snapshot');
     targetIndexOf[k] = targetIndex;
-    startNsOf[k] = startNs;
-    endNsOf[k] = endNs;
     used += n;
     offsets[k + 1] = used;
   }

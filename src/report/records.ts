@@ -117,6 +117,9 @@ export class SnapshotAdjuster {
   }
 }
 
+const TWO_POW_32 = 2 ** 32;
+const TWO_POW_52 = 2 ** 52;
+
 /** Python's `int / int` for non-negative sums that may exceed 2^53 (correctly rounded). */
 export function exactMean(values: ArrayLike<number>): number {
   let sum = 0;
@@ -129,8 +132,22 @@ export function exactMean(values: ArrayLike<number>): number {
     if (!Number.isSafeInteger(v)) integers = false;
   }
   if (exact || !integers) return sum / values.length;
-  let big = 0n;
-  for (let i = 0; i < values.length; i++) big += BigInt(Math.trunc(values[i] as number));
+  // The exact sum in two numbers, each kept below 2^53: the values' multiples of 2^32 and
+  // their remainders (a BigInt per value was a fresh allocation per snapshot).
+  let high = 0;
+  let low = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    const h = Math.floor(v / TWO_POW_32);
+    high += h;
+    low += v - h * TWO_POW_32;
+    if (low >= TWO_POW_52) {
+      const carry = Math.floor(low / TWO_POW_32);
+      high += carry;
+      low -= carry * TWO_POW_32;
+    }
+  }
+  const big = (BigInt(high) << 32n) + BigInt(low);
   const scale = 1n << 64n;
   return Number((big * scale) / BigInt(values.length)) / 2 ** 64;
 }

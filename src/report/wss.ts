@@ -114,6 +114,27 @@ export interface PassObserver {
 }
 
 /**
+ * wssDists() of one column batch. A function of its own, not a loop in wssDists: V8
+ * optimizes a small hot function soon, while TurboFan took 30-60 ms to compile the async
+ * wssDists with this loop in it, which ran unoptimized until then (docs/PERFORMANCE.md,
+ * "Small hot functions").
+ */
+function addBatchWss(c: SnapshotColumns, perRecord: Float64List[], adjusterOf: (t: number) => SnapshotAdjuster, opts: WssOptions, observers: readonly PassObserver[]): void {
+  for (let k = 0; k < c.count; k++) {
+    for (let i = 0; i < observers.length; i++) (observers[i] as PassObserver).addOfColumns(c, k);
+    const t = c.targetIndex[k] as number;
+    const a = adjusterOf(t);
+    const taken = a.takesAlone(c.startNs[k] as number, c.endNs[k] as number);
+    if (taken === 'skip') continue;
+    const wss = taken === 'alone' ? wssOfSortedDisjoint(c, k, opts.accThres, opts.szThres) : -1;
+    if (wss >= 0) (perRecord[t] as Float64List).push(wss);
+    else if (taken === 'alone') (perRecord[t] as Float64List).push(wssOf(aggregateSnapshots([snapshotOfColumns(c, k)]), opts.accThres, opts.szThres));
+    // The adjuster keeps it past this batch, whose memory the next one reuses.
+    else a.push(snapshotCopyOfColumns(c, k));
+  }
+}
+
+/**
  * Computes the wss lists (damo `get_wss_dists`), one pass over the recording. `observers`
  * see every snapshot of that pass in file order (other numbers a report wants from the same
  * pass); they are only called for sources without snapshotsOfTarget (streamed ones).
@@ -138,20 +159,7 @@ export async function wssDists(src: TraceSource, opts: WssOptions, observers: re
       for await (const s of interruptible(src.snapshotsOfTarget(t))) a.push(s);
     }
   } else if (src.snapshotColumns !== undefined) {
-    for await (const c of src.snapshotColumns()) {
-      for (let k = 0; k < c.count; k++) {
-        for (let i = 0; i < observers.length; i++) (observers[i] as PassObserver).addOfColumns(c, k);
-        const t = c.targetIndex[k] as number;
-        const a = adjusterOf(t);
-        const taken = a.takesAlone(c.startNs[k] as number, c.endNs[k] as number);
-        if (taken === 'skip') continue;
-        const wss = taken === 'alone' ? wssOfSortedDisjoint(c, k, opts.accThres, opts.szThres) : -1;
-        if (wss >= 0) (perRecord[t] as Float64List).push(wss);
-        else if (taken === 'alone') (perRecord[t] as Float64List).push(wssOf(aggregateSnapshots([snapshotOfColumns(c, k)]), opts.accThres, opts.szThres));
-        // The adjuster keeps it past this batch, whose memory the next one reuses.
-        else a.push(snapshotCopyOfColumns(c, k));
-      }
-    }
+    for await (const c of src.snapshotColumns()) addBatchWss(c, perRecord, adjusterOf, opts, observers);
   } else {
     for await (const s of interruptible(src.snapshots())) {
       for (const o of observers) o.add(s);
