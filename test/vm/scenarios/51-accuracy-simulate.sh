@@ -188,7 +188,10 @@ for wl in $WORKLOADS; do
       else
         m="runs=0"
       fi
-      bad=$(tr '\n' ',' < "$OUT/$wl-$action-$src.bad" 2>/dev/null); bad=${bad%,}
+      # No file is no failure (the shell would report the missing input before a 2>/dev/null after it applies).
+      bad=
+      [ -s "$OUT/$wl-$action-$src.bad" ] && bad=$(tr '\n' ',' < "$OUT/$wl-$action-$src.bad")
+      bad=${bad%,}
       e=$(kv max_err_pct "$m")
       [ -n "$bad" ] && e=999
       case $e in ''|na) e=999 ;; esac
