@@ -49,6 +49,12 @@ export async function mappedBytesFor(input: string, header: TraceHeader, ops: Da
       basis: 'regions',
     };
   }
+  const imagesNote =
+    programImages.size > 0
+      ? '; refaults count the pages a region\'s accesses would reach with new pages in every sampling interval, but in program ' +
+        'and library images (code, constants) only the share seen accessed in one interval: code runs from the same pages again and again'
+      : `; ${input} has no record of its program images (recorded before damo-ts recorded them), so refaults in code and ` +
+        'constants count new pages in every sampling interval, as in data, which can be several times what the kernel sees there';
   // Targets not recorded keep counting whole regions.
   const partial = header.targets.length > mappings.size ? ' (targets without recorded mappings count whole regions)' : '';
   const refusedNote =
@@ -70,7 +76,7 @@ export async function mappedBytesFor(input: string, header: TraceHeader, ops: Da
       note:
         `${estimate}; ${szApplied}; only bytes the process had mapped count (recorded mappings)${partial}, resident or not: ` +
         `${input} has no record of resident pages (recorded before damo-ts recorded them), so pages never faulted in count as ` +
-        'paged out or deactivated too, and the effect bytes can be far above what the kernel would free',
+        'paged out or deactivated too, and the effect bytes can be far above what the kernel would free' + imagesNote,
       basis: 'mapped',
     };
   }
@@ -92,7 +98,7 @@ export async function mappedBytesFor(input: string, header: TraceHeader, ops: Da
       `${estimate}; ${szApplied}; effects count only pages that were resident (present in /proc/PID/pagemap) at the ` +
       `recorder's readings (${nrReadings} that changed the resident set, taken at most once a second), between two ` +
       `readings the pages that came or went in proportion to the time${partialResident}: an estimate, since when a page ` +
-      'came or went between readings is not known, and the recorded run had no scheme freeing its pages' + sharedNote + partial,
+      'came or went between readings is not known, and the recorded run had no scheme freeing its pages' + sharedNote + imagesNote + partial,
     basis: 'resident',
   };
 }

@@ -76,9 +76,13 @@ export function formatSimulationText(r: SimulationResult, ctx: SimulationContext
         lines.push(`    ${words.againLong}: ${formatSz(e.reaccessedBytes, raw)} (${percentText(e.reaccessedBytes, e.enteredBytes)} of the ${words.level} bytes)`);
         if (e.reaccessedBytesSamePages !== e.reaccessedBytes) {
           // Both are estimates from one recording; which one holds, it cannot tell (simulate.ts noteReaccesses).
+          const above =
+            e.reaccessedImageBytes === null
+              ? 'new pages in each interval'
+              : `new pages in each interval, but the same pages in program images, ${formatSz(e.reaccessedImageBytes, raw)} of it`;
           lines.push(
             `      ${formatSz(e.reaccessedBytesSamePages, raw)} if all sampling intervals of an aggregation accessed the same pages ` +
-              '(the figure above: new pages in each interval; the recording cannot tell which)',
+              `(the figure above: ${above}; the recording cannot tell which)`,
           );
         }
       }

@@ -31,7 +31,6 @@
  * its bytes that stayed in memory (noteReaccesses).
  */
 import type { DamonOps, Snapshot, TraceSource } from '../core/model.js';
-import { formatSz } from '../core/fmt.js';
 import { pageSizeBytes } from '../core/page_size.js';
 import { actionRefusedOnLruVmas } from '../format/madvise_refused.js';
 import { bytesInRanges, clipToRanges, subtractRanges, type MappingHistory, type Ranges } from '../format/mappings.js';
@@ -90,8 +89,9 @@ export interface SimulationOptions {
   residentShared?: ReadonlyMap<number, MappingHistory>;
   /**
    * Per target index, the program images (format/program_images.ts: program and library
-   * files mapped executable, every mapping of them): the refaults counted in them are
-   * reported apart (reaccessedImageBytes). Absent: not known.
+   * files mapped executable, every mapping of them): refaults there count the same pages in
+   * every sampling interval (noteReaccesses) and are reported apart (reaccessedImageBytes).
+   * Absent: not known, and refaults count as in data everywhere.
    */
   programImages?: ReadonlyMap<number, MappingHistory>;
   /**
@@ -155,7 +155,7 @@ export interface SchemeEffects {
   reaccessedBytesSamePages: number;
   /**
    * Of reaccessedBytes, those in program images (program and library code and constants,
-   * where the same pages tend to be used again and again); null when the recording does
+   * counted as the same pages in every sampling interval); null when the recording does
    * not say which mappings those are.
    */
   reaccessedImageBytes: number | null;
@@ -504,22 +504,29 @@ export class SchemesSimulator {
    * on redis and xz, docs/ACCURACY.md "Refaults: what the kernel counts".)
    *
    * A recording cannot tell those intervals apart from intervals that all touch the same
-   * pages (a program's hot code, an index's inner pages: sqlite's refaults were 2-11x below
-   * the count above in every VM run), for which p of the pages were touched. That count,
+   * pages, for which p of the pages were touched. Program images (code, constants) are
+   * where that is the rule: a program runs its loops from the same pages again and again.
+   * There the count takes p (since 2026-12-07: sqlite's refaults, 80-96 % of them in
+   * images under the count above, were 2-11x below it in every VM run and within 1 MiB of
+   * the same-pages count; docs/ACCURACY.md "Run 10"). The same-pages count everywhere,
    * spread evenly the same way, is kept beside the first in maps of its own
-   * (samePagesMaps) and reported with it, so the report gives both ends.
+   * (samePagesMaps) and reported with it, the low end of what a recording allows.
    */
   private noteReaccesses(t: number, snap: Snapshot): void {
     const maxNr = Math.max(1, Math.round(this.iv.aggrUs / this.iv.sampleUs));
     const images = this.programImages?.get(t)?.at(this.stepEndNs);
+    const newPages = (p: number): number => 1 - (1 - p) ** maxNr;
+    const samePages = (p: number): number => p;
     for (const kind of ['paged-out', 'deactivated'] as const) {
-      this.refaultIn(this.effectMaps.get(`${t}:${kind}`), snap, (p) => 1 - (1 - p) ** maxNr, maxNr, (st, a, b) => {
+      // Judged: new pages in every interval, except in program images (code, constants),
+      // where the same pages are used again and again.
+      this.refaultIn(this.effectMaps.get(`${t}:${kind}`), snap, newPages, maxNr, images, samePages, (st, a, b, inImage) => {
         st.stepReaccessed += b - a;
         st.reaccessedTotal += b - a;
-        if (images !== undefined) st.reaccessedImageTotal += bytesInRanges(images, a, b);
+        if (inImage) st.reaccessedImageTotal += b - a;
         this.adjustEffectBytes(st.index, a - b);
       });
-      this.refaultIn(this.samePagesMaps.get(`${t}:${kind}`), snap, (p) => p, maxNr, (st, a, b) => {
+      this.refaultIn(this.samePagesMaps.get(`${t}:${kind}`), snap, samePages, maxNr, undefined, samePages, (st, a, b) => {
         st.stepReaccessedSamePages += b - a;
         st.reaccessedSamePagesTotal += b - a;
       });
@@ -529,36 +536,55 @@ export class SchemesSimulator {
   /**
    * Takes out of effect map m, per region of snap with accesses, touchedPart(p) of the bytes
    * it holds there (page-aligned, from the start of each piece), and tells onRefault whose
-   * bytes [a, b) were.
+   * bytes [a, b) were. The bytes in `images` take imagePart(p) instead, counted apart.
    */
   private refaultIn(
     m: RangeMap | undefined,
     snap: Snapshot,
     touchedPart: (p: number) => number,
     maxNr: number,
-    onRefault: (owner: SimSchemeState, a: number, b: number) => void,
+    images: Ranges | undefined,
+    imagePart: (p: number) => number,
+    onRefault: (owner: SimSchemeState, a: number, b: number, inImage: boolean) => void,
   ): void {
     if (m === undefined || m.sizeBytes === 0) return;
-    const page = this.minRegionSz;
     for (let i = 0; i < snap.starts.length; i++) {
       const nr = snap.nrAccesses[i] ?? 0;
       if (nr <= 0) continue;
       const start = snap.starts[i] ?? 0;
       const end = snap.ends[i] ?? 0;
       if (!m.overlaps(start, end)) continue;
-      const pieces: Array<[number, number]> = [];
+      let pieces: Array<[number, number]> = [];
       m.forEachOverlap(start, end, (a, b) => pieces.push([a, b]));
-      const inState = pieces.reduce((n, [a, b]) => n + (b - a), 0);
-      let refault = Math.min(inState, Math.round((inState / page) * touchedPart(Math.min(1, nr / maxNr))) * page);
-      for (const [a, b] of pieces) {
-        if (refault <= 0) break;
-        const take = Math.min(b - a, refault);
-        refault -= take;
-        m.remove(a, a + take, (x, y, owner) => {
-          const st = this.states[owner];
-          if (st !== undefined) onRefault(st, x, y);
-        });
+      const p = Math.min(1, nr / maxNr);
+      if (images !== undefined && bytesInRanges(images, start, end) > 0) {
+        const inImages = pieces.flatMap(([a, b]) => clipToRanges(images, a, b));
+        pieces = subtractRanges(pieces, inImages);
+        this.takeRefaults(m, inImages, imagePart(p), true, onRefault);
       }
+      this.takeRefaults(m, pieces, touchedPart(p), false, onRefault);
+    }
+  }
+
+  /** Takes `part` of the bytes of `pieces` (whole pages, from the start) out of m. */
+  private takeRefaults(
+    m: RangeMap,
+    pieces: ReadonlyArray<[number, number]>,
+    part: number,
+    inImage: boolean,
+    onRefault: (owner: SimSchemeState, a: number, b: number, inImage: boolean) => void,
+  ): void {
+    const page = this.minRegionSz;
+    const inState = pieces.reduce((n, [a, b]) => n + (b - a), 0);
+    let refault = Math.min(inState, Math.round((inState / page) * part) * page);
+    for (const [a, b] of pieces) {
+      if (refault <= 0) break;
+      const take = Math.min(b - a, refault);
+      refault -= take;
+      m.remove(a, a + take, (x, y, owner) => {
+        const st = this.states[owner];
+        if (st !== undefined) onRefault(st, x, y, inImage);
+      });
     }
   }
 
@@ -736,23 +762,6 @@ export class SchemesSimulator {
     this.lastEndNs = endNs;
   }
 
-  /**
-   * When most of the refaults counted fall in program images: code and constant tables are
-   * the common case of accesses that repeat the same pages, where the count (new pages in
-   * every sampling interval) is high; sqlite's, 90-96 % in them, measured near the
-   * same-pages figure in the VM (docs/ACCURACY.md, "Refaults: the two ends").
-   */
-  private imageRefaultNote(s: SimSchemeState): string[] {
-    const total = s.reaccessedTotal;
-    if (this.programImages === undefined || total <= 0 || s.reaccessedImageTotal * 2 <= total || s.reaccessedSamePagesTotal >= total) return [];
-    const sz = (b: number): string => formatSz(b, false);
-    return [
-      `${sz(s.reaccessedImageTotal)} of the ${sz(total)} counted as accessed again are in program and library images (code, constants), ` +
-        'which a program tends to use from the same pages again and again: there the count for the same pages in every sampling ' +
-        `interval (${sz(s.reaccessedSamePagesTotal)} in all) may be the closer one (docs/ACCURACY.md, "Refaults: the two ends")`,
-    ];
-  }
-
   result(): SimulationResult {
     this.timeline.finish();
     const startNs = this.firstStartNs ?? 0;
@@ -796,7 +805,6 @@ export class SchemesSimulator {
         notes: [
           ...s.notes,
           ...(hasQuota(s.scheme.quotas) && s.scheme.quotas.resetIntervalMs === 'max' ? ['the quota has no reset interval: it is one budget for the whole run (damo\'s default)'] : []),
-          ...this.imageRefaultNote(s),
         ],
       })),
       timeline: {
