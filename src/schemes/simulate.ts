@@ -508,9 +508,9 @@ export class SchemesSimulator {
    * where that is the rule: a program runs its loops from the same pages again and again.
    * There the count takes p (since 2026-12-07: sqlite's refaults, 80-96 % of them in
    * images under the count above, were 2-11x below it in every VM run and within 1 MiB of
-   * the same-pages count; docs/ACCURACY.md "Run 10"). The same-pages count everywhere,
-   * spread evenly the same way, is kept beside the first in maps of its own
-   * (samePagesMaps) and reported with it, the low end of what a recording allows.
+   * the same-pages count; docs/ACCURACY.md "Run 10 of the simulation"). The same-pages
+   * count everywhere, spread evenly the same way, is kept beside the first in maps of its
+   * own (samePagesMaps) and reported with it, the low end of what a recording allows.
    */
   private noteReaccesses(t: number, snap: Snapshot): void {
     const maxNr = Math.max(1, Math.round(this.iv.aggrUs / this.iv.sampleUs));
