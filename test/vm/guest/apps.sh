@@ -146,6 +146,12 @@ swap_counters() {
   awk '$1 ~ /^(pswpin|pswpout|swpin_zero|swpout_zero|pgmajfault|workingset_refault_anon|swap_ra|swap_ra_hit)$/ { printf "%s=%s ", $1, $2 }' /proc/vmstat
 }
 
+# zram_stat: what the swap device (zram0) holds, as k=v: the bytes stored before and after
+# compression and the pages stored as one repeated value (same_pages, kept without
+# compressing: the cheapest to page out). Fields 1, 2 and 6 of mm_stat
+# (Documentation/admin-guide/blockdev/zram.rst).
+zram_stat() { awk '{ printf "zram_orig=%s zram_compr=%s zram_same_pages=%s", $1, $2, $6 }' /sys/block/zram0/mm_stat 2>/dev/null; }
+
 # proc_faults PID: minflt= majflt= of PID (fields 10 and 12 of /proc/PID/stat, counted after
 # the ")" that ends comm).
 proc_faults() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print "minflt=" $8, "majflt=" $10 }'; }

@@ -115,7 +115,7 @@ for wl in $WORKLOADS; do
         case $src in kernel) bargs='--backend sysfs' ;; native) bargs="--backend native --primitive page_idle -o $p.run.data" ;; esac
         cat "/proc/$APP_PID/maps" > "$p.maps" 2>/dev/null
         r0=$(rss_kib "$APP_PID"); sh0=$(shmem_kib "$APP_PID")
-        v0=$(swap_counters); f0=$(proc_faults "$APP_PID")
+        v0=$(swap_counters); f0=$(proc_faults "$APP_PID"); z0=$(zram_stat)
         rss_sampler "$APP_PID" "$p.rss" &
         sampler=$!
         tracker=
@@ -127,7 +127,7 @@ for wl in $WORKLOADS; do
           > "$p.json" 2> "$p.log"
         rc=$?
         r1=$(rss_kib "$APP_PID"); sh1=$(shmem_kib "$APP_PID"); sw1=$(swap_kib "$APP_PID")
-        v1=$(swap_counters); f1=$(proc_faults "$APP_PID")
+        v1=$(swap_counters); f1=$(proc_faults "$APP_PID"); z1=$(zram_stat)
         kill "$sampler" 2>/dev/null
         swapins=
         if [ -n "$tracker" ]; then
@@ -166,6 +166,14 @@ for wl in $WORKLOADS; do
         m="$m brk_gap_rec_mib=$(brk_gap_mib "$rec.rec.maps") brk_gap_run_mib=$(brk_gap_mib "$p.maps") majflt=$majflt"
         [ -n "$swapins" ] && m="$m pagemap_swapins_pages=$(kv swapins_pages "$swapins")"
         m="$m rss_start_mib=$((r0 >> 10)) rss_end_mib=$((r1 >> 10))"
+        # What the run left in zram (not judged): how well its paged-out pages compress, and
+        # how many are one repeated value, which zram stores without compressing (the
+        # kdamond's paging-out speed depends on it: docs/ACCURACY.md "Run 10 of the simulation").
+        if [ -n "$z0" ] && [ -n "$z1" ]; then
+          zo=$(( $(kv zram_orig "$z1") - $(kv zram_orig "$z0") )); zc=$(( $(kv zram_compr "$z1") - $(kv zram_compr "$z0") ))
+          zs=$(( ($(kv zram_same_pages "$z1") - $(kv zram_same_pages "$z0")) * 4096 ))
+          m="$m zram_stored_mib=$((zo >> 20)) zram_compressed_mib=$((zc >> 20)) zram_same_filled_mib=$((zs >> 20))"
+        fi
         echo "$name run $run: rc=$rc sim_rc=$src_rc rss_kib $r0 -> $r1 shmem_kib $sh0 -> $sh1 swap_kib $sw1 majflt +$majflt: $m"
         [ "$rc" = 0 ] || echo "run$run:rc=$rc" >> "$OUT/$wl-$action-$src.bad"
         [ "$src_rc" = 0 ] || echo "run$run:sim_rc=$src_rc" >> "$OUT/$wl-$action-$src.bad"
@@ -181,7 +189,7 @@ for wl in $WORKLOADS; do
       name="accuracy-sim-$wl-$action-$src"
       keep=majflt,brk_gap_rec_mib,brk_gap_run_mib,rss_start_mib,rss_end_mib
       [ "$src" = native ] && keep="$keep,self_sz_applied_pred_mib"
-      [ "$action" = pageout ] && keep="$keep,refault_same_pages_pred_mib,refault_image_whole_pred_mib"
+      [ "$action" = pageout ] && keep="$keep,refault_same_pages_pred_mib,refault_image_whole_pred_mib,zram_stored_mib,zram_compressed_mib,zram_same_filled_mib"
       [ "$SWAPINS_MS" -gt 0 ] && keep="$keep,pagemap_swapins_pages"
       if [ -s "$OUT/$wl-$action-$src.runs" ]; then
         m=$(node /vm/tools/accuracy.mjs runs "$OUT/$wl-$action-$src.runs" --keep "$keep" 2>&1)
