@@ -164,7 +164,7 @@ for wl in $WORKLOADS; do
         fi
         # The heap's randomised offset in the recorded run and in this one (see VA_SPACE above).
         m="$m brk_gap_rec_mib=$(brk_gap_mib "$rec.rec.maps") brk_gap_run_mib=$(brk_gap_mib "$p.maps") majflt=$majflt"
-        [ -n "$swapins" ] && m="$m pagemap_swapins_pages=$(kv swapins_pages "$swapins")"
+        [ -n "$swapins" ] && m="$m pagemap_swapins_pages=$(kv swapins_pages "$swapins") pagemap_ever_swapped_pages=$(kv ever_swapped_pages "$swapins") pagemap_distinct_swapins_pages=$(kv distinct_swapins_pages "$swapins") pagemap_top_tenth_share_pct=$(kv top_tenth_share_pct "$swapins")"
         m="$m rss_start_mib=$((r0 >> 10)) rss_end_mib=$((r1 >> 10))"
         # What the run left in zram (not judged): how well its paged-out pages compress, and
         # how many are one repeated value, which zram stores without compressing (the
@@ -190,7 +190,7 @@ for wl in $WORKLOADS; do
       keep=majflt,brk_gap_rec_mib,brk_gap_run_mib,rss_start_mib,rss_end_mib
       [ "$src" = native ] && keep="$keep,self_sz_applied_pred_mib"
       [ "$action" = pageout ] && keep="$keep,refault_same_pages_pred_mib,refault_image_whole_pred_mib,zram_stored_mib,zram_compressed_mib,zram_same_filled_mib"
-      [ "$SWAPINS_MS" -gt 0 ] && keep="$keep,pagemap_swapins_pages"
+      [ "$SWAPINS_MS" -gt 0 ] && keep="$keep,pagemap_swapins_pages,pagemap_ever_swapped_pages,pagemap_distinct_swapins_pages,pagemap_top_tenth_share_pct"
       if [ -s "$OUT/$wl-$action-$src.runs" ]; then
         m=$(node /vm/tools/accuracy.mjs runs "$OUT/$wl-$action-$src.runs" --keep "$keep" 2>&1)
       else

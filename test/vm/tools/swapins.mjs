@@ -17,6 +17,12 @@
 //   swapped_max_pages   the most pages swapped out at one reading
 //   swapped_end_pages   pages swapped out at the last reading
 //   readings            how many readings were made
+//   ever_swapped_pages  distinct pages seen swapped out at some reading
+//   distinct_swapins_pages  distinct pages among the swap-ins
+//   top_tenth_share_pct the share of the swap-ins that fell on the tenth of those pages
+//                       that refaulted most: near 10 when the refaults spread evenly over
+//                       the pages (sparse accesses everywhere), near 100 when a few pages
+//                       refault again and again (hot pages inside a region DAMON found idle)
 // and a second line, by_mapping: swapins_pages per mapping (its path, or [anon] / [heap] /
 // [stack]), largest first: which of the target's memory refaulted.
 // A page swapped in and out again between two readings is missed (counted once at most
@@ -38,6 +44,8 @@ const PM_SWAP = 1n << 62n;
 const MAX_MAPPING_BYTES = 4 * 1024 ** 3;
 
 let swapped = new Set(); // page numbers (vaddr / PAGE) swapped out at the last reading
+const everSwapped = new Set();
+const refaultsOf = new Map(); // page number -> swap-ins seen
 const byMapping = new Map(); // mapping name -> swapins_pages
 let swapins = 0;
 let gone = 0;
@@ -75,9 +83,12 @@ function reading() {
       for (let i = 0; i < got / 8; i++) {
         const e = buf.readBigUInt64LE(i * 8);
         const p = start / PAGE + i;
-        if (e & PM_SWAP) now.add(p);
-        else if (e & PM_PRESENT && swapped.has(p)) {
+        if (e & PM_SWAP) {
+          now.add(p);
+          everSwapped.add(p);
+        } else if (e & PM_PRESENT && swapped.has(p)) {
           present.add(p);
+          refaultsOf.set(p, (refaultsOf.get(p) ?? 0) + 1);
           byMapping.set(name, (byMapping.get(name) ?? 0) + 1);
         }
       }
@@ -93,12 +104,21 @@ function reading() {
   return true;
 }
 
+/** The share (percent) of all swap-ins on the tenth of the refaulted pages that refaulted most. */
+function topTenthSharePct() {
+  const counts = [...refaultsOf.values()].sort((a, b) => b - a);
+  if (counts.length === 0) return 0;
+  const top = counts.slice(0, Math.max(1, Math.round(counts.length / 10))).reduce((a, b) => a + b, 0);
+  return Math.round((top / counts.reduce((a, b) => a + b, 0)) * 100);
+}
+
 function finish() {
   if (done) return;
   done = true;
   writeFileSync(
     outPath,
-    `swapins_pages=${swapins} swapped_gone_pages=${gone} swapped_max_pages=${swappedMax} swapped_end_pages=${swapped.size} readings=${readings}\n` +
+    `swapins_pages=${swapins} swapped_gone_pages=${gone} swapped_max_pages=${swappedMax} swapped_end_pages=${swapped.size} readings=${readings}` +
+      ` ever_swapped_pages=${everSwapped.size} distinct_swapins_pages=${refaultsOf.size} top_tenth_share_pct=${topTenthSharePct()}\n` +
       `by_mapping ${[...byMapping].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}=${v}`).join(' ')}\n`,
   );
   process.exit(0);
