@@ -514,19 +514,20 @@ export class SchemesSimulator {
    */
   private noteReaccesses(t: number, snap: Snapshot): void {
     const maxNr = Math.max(1, Math.round(this.iv.aggrUs / this.iv.sampleUs));
-    const images = this.programImages?.get(t)?.at(this.stepEndNs);
     const newPages = (p: number): number => 1 - (1 - p) ** maxNr;
     const samePages = (p: number): number => p;
+    const images = this.programImages?.get(t)?.at(this.stepEndNs);
+    const inImages = images === undefined ? undefined : { ranges: images, part: samePages };
     for (const kind of ['paged-out', 'deactivated'] as const) {
       // Judged: new pages in every interval, except in program images (code, constants),
       // where the same pages are used again and again.
-      this.refaultIn(this.effectMaps.get(`${t}:${kind}`), snap, newPages, maxNr, images, samePages, (st, a, b, inImage) => {
+      this.refaultIn(this.effectMaps.get(`${t}:${kind}`), snap, newPages, maxNr, inImages, (st, a, b, inImage) => {
         st.stepReaccessed += b - a;
         st.reaccessedTotal += b - a;
         if (inImage) st.reaccessedImageTotal += b - a;
         this.adjustEffectBytes(st.index, a - b);
       });
-      this.refaultIn(this.samePagesMaps.get(`${t}:${kind}`), snap, samePages, maxNr, undefined, samePages, (st, a, b) => {
+      this.refaultIn(this.samePagesMaps.get(`${t}:${kind}`), snap, samePages, maxNr, undefined, (st, a, b) => {
         st.stepReaccessedSamePages += b - a;
         st.reaccessedSamePagesTotal += b - a;
       });
@@ -536,15 +537,15 @@ export class SchemesSimulator {
   /**
    * Takes out of effect map m, per region of snap with accesses, touchedPart(p) of the bytes
    * it holds there (page-aligned, from the start of each piece), and tells onRefault whose
-   * bytes [a, b) were. The bytes in `images` take imagePart(p) instead, counted apart.
+   * bytes [a, b) were. The bytes in `images.ranges` take images.part(p) instead, counted
+   * apart.
    */
   private refaultIn(
     m: RangeMap | undefined,
     snap: Snapshot,
     touchedPart: (p: number) => number,
     maxNr: number,
-    images: Ranges | undefined,
-    imagePart: (p: number) => number,
+    images: { ranges: Ranges; part: (p: number) => number } | undefined,
     onRefault: (owner: SimSchemeState, a: number, b: number, inImage: boolean) => void,
   ): void {
     if (m === undefined || m.sizeBytes === 0) return;
@@ -557,10 +558,10 @@ export class SchemesSimulator {
       let pieces: Array<[number, number]> = [];
       m.forEachOverlap(start, end, (a, b) => pieces.push([a, b]));
       const p = Math.min(1, nr / maxNr);
-      if (images !== undefined && bytesInRanges(images, start, end) > 0) {
-        const inImages = pieces.flatMap(([a, b]) => clipToRanges(images, a, b));
+      if (images !== undefined && bytesInRanges(images.ranges, start, end) > 0) {
+        const inImages = pieces.flatMap(([a, b]) => clipToRanges(images.ranges, a, b));
         pieces = subtractRanges(pieces, inImages);
-        this.takeRefaults(m, inImages, imagePart(p), true, onRefault);
+        this.takeRefaults(m, inImages, images.part(p), true, onRefault);
       }
       this.takeRefaults(m, pieces, touchedPart(p), false, onRefault);
     }
