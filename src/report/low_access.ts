@@ -17,13 +17,11 @@
  * in few of the samples however well the regions fit, and those recordings put 43-94 % of
  * their working set there whether they were accurate or not.
  */
+import { lowAccessBound } from '../core/low_access_bound.js';
 import type { Snapshot, SnapshotColumns, TraceHeader, TraceSource } from '../core/model.js';
 
 /** Share of the working set above which `damo report wss` warns. */
 export const LOW_ACCESS_SHARE_WARN = 0.5;
-/** nr_accesses at or below this fraction of the samples per aggregation counts as low. */
-export const LOW_ACCESS_FRACTION = 0.1;
-
 export interface LowAccessShare {
   /** Bytes in low-nr_accesses regions / bytes in all regions with nr_accesses > 0. */
   share: number;
@@ -54,7 +52,7 @@ export class LowAccessCounter {
     this.applies = header.source !== 'native-soft_dirty' && iv !== null && iv.sampleUs > 0 && iv.aggrUs >= iv.sampleUs;
     if (this.applies && iv !== null) {
       this.samplesPerAggr = Math.floor(iv.aggrUs / iv.sampleUs);
-      this.lowBound = Math.floor(this.samplesPerAggr * LOW_ACCESS_FRACTION);
+      this.lowBound = lowAccessBound(this.samplesPerAggr);
       if (this.lowBound < 1) this.applies = false;
     }
   }

@@ -193,6 +193,7 @@ export function simulationJson(r: SimulationResult, ctx: SimulationContext): unk
         reaccessed_bytes: s.effects.reaccessedBytes,
         reaccessed_bytes_same_pages: s.effects.reaccessedBytesSamePages,
         reaccessed_image_bytes: s.effects.reaccessedImageBytes,
+        reaccessed_sparse_bytes: s.effects.reaccessedSparseBytes,
         entered_bytes: s.effects.enteredBytes,
       },
       notes: s.notes,

@@ -31,6 +31,7 @@
  * its bytes that stayed in memory (noteReaccesses).
  */
 import type { DamonOps, Snapshot, TraceSource } from '../core/model.js';
+import { lowAccessBound } from '../core/low_access_bound.js';
 import { pageSizeBytes } from '../core/page_size.js';
 import { actionRefusedOnLruVmas } from '../format/madvise_refused.js';
 import { bytesInRanges, clipToRanges, subtractRanges, type MappingHistory, type Ranges } from '../format/mappings.js';
@@ -160,6 +161,12 @@ export interface SchemeEffects {
    */
   reaccessedImageBytes: number | null;
   /**
+   * Of reaccessedBytes, those taken on sightings in regions seen accessed in at most
+   * lowAccessBound(max_nr_accesses) samples of their aggregation (core/low_access_bound.ts):
+   * a sample or two decide each of them (the note in SchemesSimulator.sparseRefaultNote).
+   */
+  reaccessedSparseBytes: number;
+  /**
    * Bytes that entered the state (applying the action again to bytes already in it does
    * not count): the base of the refault ratio.
    */
@@ -224,6 +231,7 @@ interface SimSchemeState {
   reaccessedTotal: number;
   reaccessedSamePagesTotal: number;
   reaccessedImageTotal: number;
+  reaccessedSparseTotal: number;
   enteredTotal: number;
   /** Whether madvise refuses this action on the recorded refused ranges. */
   refusable: boolean;
@@ -352,6 +360,7 @@ export class SchemesSimulator {
       reaccessedTotal: 0,
       reaccessedSamePagesTotal: 0,
       reaccessedImageTotal: 0,
+      reaccessedSparseTotal: 0,
       enteredTotal: 0,
       refusable: this.ops !== 'paddr' && actionRefusedOnLruVmas(s.action),
       nrRefused: 0,
@@ -521,10 +530,11 @@ export class SchemesSimulator {
     for (const kind of ['paged-out', 'deactivated'] as const) {
       // Judged: new pages in every interval, except in program images (code, constants),
       // where the same pages are used again and again.
-      this.refaultIn(this.effectMaps.get(`${t}:${kind}`), snap, newPages, maxNr, inImages, (st, a, b, inImage) => {
+      this.refaultIn(this.effectMaps.get(`${t}:${kind}`), snap, newPages, maxNr, inImages, (st, a, b, inImage, sparse) => {
         st.stepReaccessed += b - a;
         st.reaccessedTotal += b - a;
         if (inImage) st.reaccessedImageTotal += b - a;
+        if (sparse) st.reaccessedSparseTotal += b - a;
         this.adjustEffectBytes(st.index, a - b);
       });
       this.refaultIn(this.samePagesMaps.get(`${t}:${kind}`), snap, samePages, maxNr, undefined, (st, a, b) => {
@@ -537,8 +547,9 @@ export class SchemesSimulator {
   /**
    * Takes out of effect map m, per region of snap with accesses, touchedPart(p) of the bytes
    * it holds there (page-aligned, from the start of each piece), and tells onRefault whose
-   * bytes [a, b) were. The bytes in `images.ranges` take images.part(p) instead, counted
-   * apart.
+   * bytes [a, b) were and whether the region was seen accessed in few samples (sparse:
+   * nr_accesses <= lowAccessBound(maxNr)). The bytes in `images.ranges` take
+   * images.part(p) instead, counted apart.
    */
   private refaultIn(
     m: RangeMap | undefined,
@@ -546,9 +557,10 @@ export class SchemesSimulator {
     touchedPart: (p: number) => number,
     maxNr: number,
     images: { ranges: Ranges; part: (p: number) => number } | undefined,
-    onRefault: (owner: SimSchemeState, a: number, b: number, inImage: boolean) => void,
+    onRefault: (owner: SimSchemeState, a: number, b: number, inImage: boolean, sparse: boolean) => void,
   ): void {
     if (m === undefined || m.sizeBytes === 0) return;
+    const lowBound = lowAccessBound(maxNr);
     for (let i = 0; i < snap.starts.length; i++) {
       const nr = snap.nrAccesses[i] ?? 0;
       if (nr <= 0) continue;
@@ -558,12 +570,13 @@ export class SchemesSimulator {
       let pieces: Array<[number, number]> = [];
       m.forEachOverlap(start, end, (a, b) => pieces.push([a, b]));
       const p = Math.min(1, nr / maxNr);
+      const sparse = nr <= lowBound;
       if (images !== undefined && bytesInRanges(images.ranges, start, end) > 0) {
         const inImages = pieces.flatMap(([a, b]) => clipToRanges(images.ranges, a, b));
         pieces = subtractRanges(pieces, inImages);
-        this.takeRefaults(m, inImages, images.part(p), true, onRefault);
+        this.takeRefaults(m, inImages, images.part(p), true, sparse, onRefault);
       }
-      this.takeRefaults(m, pieces, touchedPart(p), false, onRefault);
+      this.takeRefaults(m, pieces, touchedPart(p), false, sparse, onRefault);
     }
   }
 
@@ -573,7 +586,8 @@ export class SchemesSimulator {
     pieces: ReadonlyArray<[number, number]>,
     part: number,
     inImage: boolean,
-    onRefault: (owner: SimSchemeState, a: number, b: number, inImage: boolean) => void,
+    sparse: boolean,
+    onRefault: (owner: SimSchemeState, a: number, b: number, inImage: boolean, sparse: boolean) => void,
   ): void {
     const page = this.minRegionSz;
     const inState = pieces.reduce((n, [a, b]) => n + (b - a), 0);
@@ -584,7 +598,7 @@ export class SchemesSimulator {
       refault -= take;
       m.remove(a, a + take, (x, y, owner) => {
         const st = this.states[owner];
-        if (st !== undefined) onRefault(st, x, y, inImage);
+        if (st !== undefined) onRefault(st, x, y, inImage, sparse);
       });
     }
   }
@@ -763,6 +777,28 @@ export class SchemesSimulator {
     this.lastEndNs = endNs;
   }
 
+  /**
+   * A note when most of a scheme's refault figure came from sparse sightings (regions seen
+   * accessed in at most lowAccessBound(max_nr_accesses) samples). Each such sighting takes
+   * 1 - (1 - nr/max)^max of the region's paged-out pages at once (64 % for one sample of
+   * 20), so the figure rests on a few samples; and pages touched thinly, a few per interval
+   * over many pages, are rarely the sampled one. Measured on the VM's recordings
+   * (docs/ACCURACY.md, "Refaults from few samples"): 58-100 % of redis's and xz's refault
+   * figures came so (20 of 21 runs), and their predictions moved 1.6-13x between three
+   * recordings of one workload; sqlite's and stress's figures were under 1.2 MiB.
+   */
+  private sparseRefaultNote(s: SimSchemeState): string[] {
+    if (!(s.reaccessedTotal >= SPARSE_REFAULT_NOTE_MIN_BYTES) || s.reaccessedSparseTotal <= SPARSE_REFAULT_NOTE_SHARE * s.reaccessedTotal) return [];
+    const maxNr = Math.max(1, Math.round(this.iv.aggrUs / this.iv.sampleUs));
+    const pct = Math.round((100 * s.reaccessedSparseTotal) / s.reaccessedTotal);
+    return [
+      `${pct} % of the bytes counted as accessed again came from regions seen accessed in at most ${lowAccessBound(maxNr)} of the ` +
+        `${maxNr} samples of their aggregation: a sample or two decide each of those. In the VM such figures moved 1.6-13x ` +
+        "between three recordings of one workload (redis, xz), and xz's medians were 8-78 % under what the kernel refaulted " +
+        '(docs/ACCURACY.md, "Refaults from few samples"): simulate more than one recording before relying on this one',
+    ];
+  }
+
   result(): SimulationResult {
     this.timeline.finish();
     const startNs = this.firstStartNs ?? 0;
@@ -800,11 +836,13 @@ export class SchemesSimulator {
           reaccessedBytes: s.reaccessedTotal,
           reaccessedBytesSamePages: s.reaccessedSamePagesTotal,
           reaccessedImageBytes: this.programImages === undefined ? null : s.reaccessedImageTotal,
+          reaccessedSparseBytes: s.reaccessedSparseTotal,
           enteredBytes: s.enteredTotal,
         },
         madviseRefused: s.refusable && this.madviseRefused !== undefined ? { nrRegions: s.nrRefused, szBytes: s.szRefused } : null,
         notes: [
           ...s.notes,
+          ...this.sparseRefaultNote(s),
           ...(hasQuota(s.scheme.quotas) && s.scheme.quotas.resetIntervalMs === 'max' ? ['the quota has no reset interval: it is one budget for the whole run (damo\'s default)'] : []),
         ],
       })),
@@ -823,6 +861,11 @@ export class SchemesSimulator {
     };
   }
 }
+
+/** sparseRefaultNote() speaks when more than this share of the refault figure is sparse... */
+const SPARSE_REFAULT_NOTE_SHARE = 0.5;
+/** ...and the figure is at least this large (smaller ones were noise in every VM run). */
+const SPARSE_REFAULT_NOTE_MIN_BYTES = 1 << 20;
 
 function formatRate(bytesPerSec: number): string {
   const mib = bytesPerSec / 1048576;

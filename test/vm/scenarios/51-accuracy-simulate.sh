@@ -189,7 +189,7 @@ for wl in $WORKLOADS; do
       name="accuracy-sim-$wl-$action-$src"
       keep=majflt,brk_gap_rec_mib,brk_gap_run_mib,rss_start_mib,rss_end_mib
       [ "$src" = native ] && keep="$keep,self_sz_applied_pred_mib"
-      [ "$action" = pageout ] && keep="$keep,refault_same_pages_pred_mib,refault_image_whole_pred_mib,zram_stored_mib,zram_compressed_mib,zram_same_filled_mib"
+      [ "$action" = pageout ] && keep="$keep,refault_same_pages_pred_mib,refault_image_whole_pred_mib,refault_sparse_whole_pred_mib,zram_stored_mib,zram_compressed_mib,zram_same_filled_mib"
       [ "$SWAPINS_MS" -gt 0 ] && keep="$keep,pagemap_swapins_pages,pagemap_ever_swapped_pages,pagemap_distinct_swapins_pages,pagemap_top_tenth_share_pct"
       if [ -s "$OUT/$wl-$action-$src.runs" ]; then
         m=$(node /vm/tools/accuracy.mjs runs "$OUT/$wl-$action-$src.runs" --keep "$keep" 2>&1)

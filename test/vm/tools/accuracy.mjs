@@ -29,7 +29,9 @@
 //     refaults if every sampling interval accessed the same pages
 //     (effects.reaccessed_bytes_same_pages, the simulation's other end), and
 //     refault_image_whole_pred_mib, the refaults in program images over the whole
-//     recording (effects.reaccessed_image_bytes; recordings with the program-images event).
+//     recording (effects.reaccessed_image_bytes; recordings with the program-images event),
+//     and refault_sparse_whole_pred_mib, those taken on regions seen accessed in at most a
+//     tenth of an aggregation's samples, over the whole recording (effects.reaccessed_sparse_bytes).
 //     and prints KEY_pred_mib KEY_meas_mib KEY_err_pct (|pred - meas| / meas; when both
 //     are under 1 MiB the error is 0: nothing predicted, nothing happened), and
 //     max_err_pct over the keys given.
@@ -230,6 +232,8 @@ function sim() {
   // Nor: of the refaults, those in program and library images (null or absent without the
   // recording's program-images event); over the whole recording, --until_ns or not.
   const refaultImage = s.effects?.reaccessed_image_bytes;
+  // Nor: those taken on sightings of few samples (absent from older builds' output).
+  const refaultSparse = s.effects?.reaccessed_sparse_bytes;
   {
     // Bytes out of memory averaged over time: each timeline point's figure holds until the
     // next point (0 before the first), over [start, start + until_ns] or the whole timeline.
@@ -273,6 +277,7 @@ function sim() {
   if (refaultSame !== undefined && pairs.some((p) => p.startsWith('refault_bytes='))) {
     out.refault_same_pages_pred_mib = fmt(refaultSame / MiB);
     if (typeof refaultImage === 'number') out.refault_image_whole_pred_mib = fmt(refaultImage / MiB);
+    if (typeof refaultSparse === 'number') out.refault_sparse_whole_pred_mib = fmt(refaultSparse / MiB);
   }
   out.max_err_pct = fmt(maxErr, 0);
   print(out);
