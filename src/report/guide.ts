@@ -13,8 +13,10 @@
  * - a contiguous range's heat adds the FULL size x nr_accesses of every region that
  *   touches it (inclusive compare), not just the overlap.
  *
- * Two streaming passes: gaps first (the contiguous ranges are known only at the end), then
- * the heats. Memory is O(targets x gaps).
+ * The contiguous ranges are known only at the end, yet one pass counts their heats too
+ * (GuideScanner with countHeats, "Heats in the gaps pass" below); when a recording's quirks
+ * keep it from that, a second pass counts them (GuideHeatCounter). Memory is O(targets x
+ * gaps), plus the region bounds met in gaps while the pass runs (few: see below).
  */
 import { emptySpan, spanOfSnapshot, type Snapshot, type SnapshotSpan, type TraceSource } from '../core/model.js';
 import { forEachSpan } from '../core/trace_walk.js';
@@ -62,6 +64,11 @@ export class ExactSum {
 
   value(): bigint {
     return this.big + BigInt(this.small);
+  }
+
+  /** Adds another sum's value. */
+  addSum(o: ExactSum): void {
+    this.big += o.value();
   }
 }
 
@@ -136,6 +143,18 @@ function isSortedPairs(gaps: Float64Array, n: number): boolean {
 }
 
 /**
+ * Gaps in address order, each start at or below its end: what a snapshot of sorted regions
+ * gives, and what the heats in the gaps pass rely on (ranges that only grow).
+ */
+function isOrderedGaps(gaps: Float64Array, n: number): boolean {
+  for (let i = 0; i < n; i++) {
+    if (gaps[2 * i]! > gaps[2 * i + 1]!) return false;
+    if (i > 0 && gaps[2 * i - 1]! > gaps[2 * i]!) return false;
+  }
+  return true;
+}
+
+/**
  * damo's `overlapping_regions(old, new)`: each old gap is narrowed by every new gap it
  * overlaps (inclusive), in order, and kept even when nothing overlapped it. When the new
  * gaps are sorted (always, for sorted snapshots) only the ones that can overlap are
@@ -202,10 +221,58 @@ export interface GuideDialect {
   startOf?: (first: SnapshotSpan) => number;
 }
 
+/**
+ * Heats in the gaps pass. Gaps only narrow and are never dropped, and the lowest address
+ * only falls and the highest only rises, so each contiguous range only grows during the
+ * pass, and their number stays that of the first snapshot's gaps plus one. A region that
+ * touches range k as it stands when the region is met touches the final range k too: its
+ * heat is counted at once. One that does not can touch the final range k only by lying
+ * partly in a gap next to it, when that gap later narrows to reach it: ending at or after
+ * the gap's current start and before range k's current start (range k then takes it when
+ * its final start is at or below the region's end), or the mirror image. Those are kept
+ * apart, summed by that one bound, and settled at finish(). Regions that end exactly at a
+ * gap's start (every snapshot's last region before it) add to one sum per gap; a region
+ * inside a gap is rarer (memory that appeared there), and if more than
+ * MAX_DEFERRED_BOUNDS bounds pile up, or a quirk breaks the growth (a region starting at
+ * address 0, which damo takes for "no lowest address yet"; a guide whose first snapshot had
+ * no gaps and a later one had; a first snapshot whose regions are not in address order), the
+ * scanner stops counting and the caller takes the second pass (heatsCounted()).
+ */
+const MAX_DEFERRED_BOUNDS = 1 << 16;
+
+interface GuideHeats {
+  /** Per contiguous range, the heat of regions known to touch it; null when none has. */
+  sums: Array<ExactSum | null>;
+  /** Per range k, by region end: regions ending in the gap before k that may reach it. */
+  below: Array<Map<number, ExactSum>>;
+  /** Per range k, by region start: regions starting in the gap after k that may reach it. */
+  above: Array<Map<number, ExactSum>>;
+  /** Current bounds of the ranges: starts then ends (scratch, per snapshot). */
+  cs: Float64Array;
+  ce: Float64Array;
+}
+
+interface KeptGaps {
+  pairs: Float64Array;
+  n: number;
+  /** Snapshots met: a gap count that changes after the first breaks the heats' growth. */
+  nrSnapshots: number;
+  heats: GuideHeats | null;
+}
+
+function addInto(m: Map<number, ExactSum>, key: number, size: number, samples: number): void {
+  let sum = m.get(key);
+  if (sum === undefined) m.set(key, (sum = new ExactSum()));
+  sum.add(size, samples);
+}
+
 export class GuideScanner {
   private readonly byTid = new Map<string, GuideInfo>();
   /** Per guide key, its gaps so far as flat pairs (set into GuideInfo.gaps by finish()). */
-  private readonly gapsOf = new Map<string, { pairs: Float64Array; n: number }>();
+  private readonly gapsOf = new Map<string, KeptGaps>();
+  /** Counting the heats in this pass, and nothing has stopped it. */
+  private countingHeats: boolean;
+  private nrDeferred = 0;
   private scratch: Float64Array = new Float64Array(64);
   private readonly idOf: (targetIndex: number) => bigint | null;
 
@@ -220,8 +287,21 @@ export class GuideScanner {
   constructor(
     targetIds: ReadonlyArray<bigint | null> | ((targetIndex: number) => bigint | null),
     private readonly dialect: GuideDialect = {},
+    /** Count the contiguous ranges' heats in this pass when the recording allows it. */
+    countHeats = false,
   ) {
     this.idOf = typeof targetIds === 'function' ? targetIds : (t) => targetIds[t] ?? null;
+    this.countingHeats = countHeats;
+  }
+
+  /** Whether finish() gives the ranges' heats (else they are null, for GuideHeatCounter). */
+  heatsCounted(): boolean {
+    return this.countingHeats;
+  }
+
+  private stopCountingHeats(): void {
+    this.countingHeats = false;
+    for (const kept of this.gapsOf.values()) kept.heats = null;
   }
 
   add(snap: Snapshot): void {
@@ -253,16 +333,70 @@ export class GuideScanner {
       const e = ends[i]!;
       if (!guide.lowestAddr || s < guide.lowestAddr) guide.lowestAddr = s;
       if (!guide.highestAddr || e > guide.highestAddr) guide.highestAddr = e;
+      if (s === 0 && this.countingHeats) this.stopCountingHeats();
     }
     let kept = this.gapsOf.get(key);
-    if (kept === undefined) this.gapsOf.set(key, (kept = { pairs: new Float64Array(64), n: 0 }));
+    if (kept === undefined) this.gapsOf.set(key, (kept = { pairs: new Float64Array(64), n: 0, nrSnapshots: 0, heats: null }));
     const gaps = (this.scratch = snapshotGaps(snap, this.scratch));
     const n = nrGapsOut;
     if (kept.n === 0) {
       if (kept.pairs.length < 2 * n) kept.pairs = grownPairs(kept.pairs, 2 * n);
       kept.pairs.set(gaps.subarray(0, 2 * n));
       kept.n = n;
+      if (n > 0 && this.countingHeats && (kept.nrSnapshots > 0 || !isOrderedGaps(kept.pairs, n))) this.stopCountingHeats();
     } else narrowGaps(kept.pairs, kept.n, gaps, n);
+    kept.nrSnapshots += 1;
+    if (this.countingHeats) this.countHeats(snap, guide, kept);
+  }
+
+  /** Heats in the gaps pass (above), for one snapshot, against the ranges as they now stand. */
+  private countHeats(snap: SnapshotSpan, guide: GuideInfo, kept: KeptGaps): void {
+    const m = kept.n + 1;
+    let h = kept.heats;
+    if (h === null) {
+      h = kept.heats = {
+        sums: new Array<ExactSum | null>(m).fill(null),
+        below: Array.from({ length: m }, () => new Map<number, ExactSum>()),
+        above: Array.from({ length: m }, () => new Map<number, ExactSum>()),
+        cs: new Float64Array(m),
+        ce: new Float64Array(m),
+      };
+    }
+    const { cs, ce, sums } = h;
+    const pairs = kept.pairs;
+    cs[0] = guide.lowestAddr ?? 0;
+    for (let k = 0; k < kept.n; k++) {
+      ce[k] = pairs[2 * k]!;
+      cs[k + 1] = pairs[2 * k + 1]!;
+    }
+    ce[m - 1] = guide.highestAddr ?? 0;
+    const { starts, ends, nrAccesses } = snap;
+    for (let i = snap.from; i < snap.to; i++) {
+      const samples = nrAccesses[i]!;
+      if (samples === 0) continue;
+      const s = starts[i]!;
+      const e = ends[i]!;
+      for (let k = 0; k < m; k++) {
+        if (e >= cs[k]! && s <= ce[k]!) {
+          (sums[k] ??= new ExactSum()).add(e - s, samples);
+        } else if (e < cs[k]!) {
+          // Left of range k: in the gap before it, at or after that gap's start?
+          if (k > 0 && e >= ce[k - 1]!) this.defer(h.below[k]!, e, e - s, samples);
+        } else if (k < m - 1 && s <= cs[k + 1]!) {
+          // Right of range k, in the gap after it, at or before that gap's end.
+          this.defer(h.above[k]!, s, e - s, samples);
+        }
+        if (!this.countingHeats) return;
+      }
+    }
+  }
+
+  private defer(m: Map<number, ExactSum>, bound: number, size: number, samples: number): void {
+    if (!m.has(bound) && ++this.nrDeferred > MAX_DEFERRED_BOUNDS) {
+      this.stopCountingHeats();
+      return;
+    }
+    addInto(m, bound, size, samples);
   }
 
   /** Guides in first-seen order, with contiguous regions set and heats not yet counted. */
@@ -275,7 +409,27 @@ export class GuideScanner {
     for (const g of guides) {
       g.contigRegions = contigRanges(g).map(([start, end]) => ({ start, end, heats: null }));
     }
+    if (this.countingHeats) {
+      for (const [key, kept] of this.gapsOf) settleHeats(this.byTid.get(key) as GuideInfo, kept.heats);
+    }
     return guides;
+  }
+}
+
+/** The final ranges' heats: the sums known to touch, and the kept-apart regions that reach them. */
+function settleHeats(g: GuideInfo, h: GuideHeats | null): void {
+  if (h === null) return;
+  const regions = g.contigRegions;
+  for (let k = 0; k < regions.length; k++) {
+    const r = regions[k]!;
+    let sum = h.sums[k] ?? null;
+    for (const [end, part] of h.below[k] ?? []) {
+      if (end >= r.start) (sum ??= new ExactSum()).addSum(part);
+    }
+    for (const [start, part] of h.above[k] ?? []) {
+      if (start <= r.end) (sum ??= new ExactSum()).addSum(part);
+    }
+    r.heats = sum;
   }
 }
 
@@ -351,9 +505,10 @@ export function targetIdsOf(source: TraceSource): Array<bigint | null> {
 /** Both passes; guides sorted as damo prints them. */
 export async function computeGuides(source: TraceSource, dialect: GuideDialect = {}): Promise<GuideInfo[]> {
   // Ids as the pass meets the targets: a streamed source may add some during it.
-  const scanner = new GuideScanner((t) => source.header.targets[t]?.id ?? null, dialect);
+  const scanner = new GuideScanner((t) => source.header.targets[t]?.id ?? null, dialect, true);
   await forEachSpan(source, (snap) => scanner.addSpan(snap));
   const guides = scanner.finish();
+  if (scanner.heatsCounted()) return sortGuides(guides);
   const keyOf = dialect.keyOf;
   const counter = new GuideHeatCounter(targetIdsOf(source), guides, keyOf === undefined ? undefined : source.header.targets.map((_, t) => keyOf(t)));
   await forEachSpan(source, (snap) => counter.addSpan(snap));

@@ -5,14 +5,17 @@
  *
  * Passes over the recording (each one streams it again; nothing is held):
  * - everything given by the user: one pass;
- * - otherwise one guide pass for the target, time span and contiguous ranges, then
- * - without --address_range, one pass that counts the guide heats AND fills one grid per
- *   contiguous range at once, so the hottest range's grid is ready when the pass ends. If
- *   that would need more than PIXEL_BUDGET cells (many ranges x high resolution), when the
- *   source holds the recording in memory (snapshotsOfTarget or holdsRecording: a pass then
- *   reads no file and costs less than drawing the ranges that are not the hottest: 0.3 s
- *   less on damo's test recording x100), or when drawing those ranges would take longer than the guide pass
- *   took (fusedPassPays), a heats pass and a grid pass.
+ * - otherwise one guide pass for the target, time span and contiguous ranges, which also
+ *   counts the ranges' heats when the recording allows (guide.ts, "Heats in the gaps pass"),
+ *   then one grid pass: two in all;
+ * - when it does not, without --address_range, one pass that counts the guide heats AND
+ *   fills one grid per contiguous range at once, so the hottest range's grid is ready when
+ *   the pass ends. If that would need more than PIXEL_BUDGET cells (many ranges x high
+ *   resolution), when the source holds the recording in memory (snapshotsOfTarget or
+ *   holdsRecording: a pass then reads no file and costs less than drawing the ranges that
+ *   are not the hottest: 0.3 s less on damo's test recording x100), or when drawing those
+ *   ranges would take longer than the guide pass took (fusedPassPays), a heats pass and a
+ *   grid pass.
  */
 import { DamoError } from '../core/errors.js';
 import { formatTimeNs } from '../core/fmt.js';
@@ -114,9 +117,12 @@ export async function computeHeats(source: TraceSource, req: HeatsRequest, obser
 
   let guide: GuideInfo | null = null;
   let tid: bigint | null;
+  /** The guide pass counted the contiguous ranges' heats (GuideScanner countHeats). */
+  let guideHeatsCounted = false;
   if (needGuide) {
     // Ids as the pass meets the targets: a streamed source may add some during it.
-    const scanner = new GuideScanner((t) => source.header.targets[t]?.id ?? null);
+    // Without --address_range the hottest range is drawn: count the ranges' heats now.
+    const scanner = new GuideScanner((t) => source.header.targets[t]?.id ?? null, {}, req.addressRange === undefined);
     const startedMs = performance.now();
     await forEachSpan(source, (snap) => {
       firstPass?.(snap);
@@ -128,6 +134,7 @@ export async function computeHeats(source: TraceSource, req: HeatsRequest, obser
     nrPasses += 1;
     ids = targetIdsOf(source);
     const guides = sortGuides(scanner.finish());
+    guideHeatsCounted = scanner.heatsCounted();
     if (guides.length === 0) {
       throw new DamoError('E_FORMAT', `${source.path} has no snapshots to draw`);
     }
@@ -187,6 +194,10 @@ export async function computeHeats(source: TraceSource, req: HeatsRequest, obser
     nrPasses += 1;
   };
 
+  if (addressRange === null && guide !== null && guideHeatsCounted) {
+    const hottest = hottestRegion(guide)!;
+    addressRange = [hottest.start, hottest.end];
+  }
   if (addressRange === null) {
     const g = guide!;
     const candidates = g.contigRegions;

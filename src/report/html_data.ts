@@ -6,10 +6,11 @@
  * scheme simulation when schemes are given. Everything is computed here, in the CLI; the
  * page only draws it.
  *
- * Two passes over the recording: the guide's gaps (which give the contiguous ranges), the
- * time series and the wss distribution first; the heat grids and the ranges' heats second.
- * (A third counts the ranges' heats first when there are too many ranges to draw them all;
- * a simulation takes its own.)
+ * Two passes over the recording: the guide's gaps (which give the contiguous ranges) and
+ * their heats, the time series and the wss distribution first; the heat grids second. (When
+ * the recording keeps the first pass from counting the ranges' heats, guide.ts "Heats in
+ * the gaps pass", the grid pass counts them, or a third pass first when there are too many
+ * ranges to draw them all; a simulation takes its own.)
  */
 import { deflateRawSync } from 'node:zlib';
 
@@ -388,7 +389,7 @@ export async function computeHtmlData(recording: TraceSource, o: HtmlDataOptions
 
   // Pass 1: the guide's gaps, snapshot counts, real intervals, the time series and the wss
   // distribution (damo report wss's own adjuster and thresholds, per target).
-  const scanner = new GuideScanner(ids);
+  const scanner = new GuideScanner(ids, {}, true);
   const counts: number[] = Array.from({ length: nrTargets }, () => 0);
   const durationsNs: number[] = [];
   const sampleUsSeen = new Set<number>();
@@ -435,10 +436,11 @@ export async function computeHtmlData(recording: TraceSource, o: HtmlDataOptions
   const pageBytes = header.host?.pageSizeBytes && header.host.pageSizeBytes > 0 ? header.host.pageSizeBytes : 4096;
   const nrSnapshotsOf = (g: GuideInfo): number => g.targetIndexes.reduce((sum, t) => sum + (counts[t] ?? 0), 0);
   const nrRanges = unsorted.reduce((sum, g) => sum + g.contigRegions.length, 0);
-  const heatCounter = new GuideHeatCounter(ids, unsorted);
-  // The heats of the ranges choose which heatmaps to keep when there are too many: count
-  // them first in that case; otherwise they are counted in the grid pass.
-  if (nrRanges > limits.maxMaps) for await (const s of source.snapshots()) heatCounter.add(s);
+  // The heats of the ranges: counted in pass 1 when the recording allows (guide.ts, "Heats
+  // in the gaps pass"). Else, since they choose which heatmaps to keep when there are too
+  // many, a pass of their own in that case; otherwise they are counted in the grid pass.
+  const heatCounter = scanner.heatsCounted() ? null : new GuideHeatCounter(ids, unsorted);
+  if (heatCounter !== null && nrRanges > limits.maxMaps) for await (const s of source.snapshots()) heatCounter.add(s);
   const guides = sortGuides(unsorted);
   const fixed: FixedRanges = { timeNs: selected.timeRangeNs(), addr: selection.addressRange ?? null };
   const plans = plansFor(guides, nrSnapshotsOf, pageBytes, limits, downsampling, fixed);
@@ -464,7 +466,7 @@ export async function computeHtmlData(recording: TraceSource, o: HtmlDataOptions
   }
   // Pass 2: the heat and age grids (and the ranges' heats, if not counted yet).
   for await (const s of source.snapshots()) {
-    if (nrRanges <= limits.maxMaps) heatCounter.add(s);
+    if (nrRanges <= limits.maxMaps) heatCounter?.add(s);
     const list = worksOfTarget.get(s.targetIndex);
     if (list === undefined) continue;
     for (const w of list) {

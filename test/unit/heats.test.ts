@@ -35,7 +35,7 @@ describe('fusedPassPays', () => {
 describe('computeHeats', () => {
   const spec = { nrSnapshots: 80, nrRegionsPerSnapshot: 30, seed: 5, nrTargets: 2 };
 
-  it('picks the first guide target, its time span and hottest range in two passes', async () => {
+  it('picks the first guide target, its time span and hottest range in two passes (the guide pass counts the ranges\' heats)', async () => {
     const src = synthetic(spec);
     const res = await computeHeats(src, { resol: [40, 50] });
     expect(src.passes).toBe(2);
@@ -59,8 +59,23 @@ describe('computeHeats', () => {
     expect(Array.from(again.grids[0]!.grid.heats)).toEqual(Array.from(res.grids[0]!.grid.heats));
   });
 
-  it('falls back to a separate grid pass when candidate grids would be too large, with the same result', async () => {
-    const big = synthetic(spec);
+  it('when the guide pass cannot count the heats (a region at address 0), draws every range in the heats pass or, when too large, takes a grid pass', async () => {
+    const atZero = (): TraceSource & { passes: number } => {
+      const src = synthetic(spec);
+      const inner = src.snapshots;
+      src.snapshots = async function* () {
+        let first = true;
+        for await (const s of inner()) {
+          if (first && s.starts.length > 0) {
+            first = false;
+            yield { ...s, starts: Float64Array.from(s.starts, (a, i) => (i === 0 ? 0 : a)) };
+          } else yield s;
+        }
+      };
+      return src;
+    };
+    expect((await computeHeats(atZero(), { resol: [40, 50] })).nrPasses).toBe(2);
+    const big = atZero();
     const res = await computeHeats(big, { resol: [1500, 1500] });
     expect(res.nrPasses).toBe(3);
     const explicit = await computeHeats(synthetic(spec), {
