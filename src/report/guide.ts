@@ -233,23 +233,97 @@ export interface GuideDialect {
  * apart, summed by that one bound, and settled at finish(). Regions that end exactly at a
  * gap's start (every snapshot's last region before it) add to one sum per gap; a region
  * inside a gap is rarer (memory that appeared there), and if more than
- * MAX_DEFERRED_BOUNDS bounds pile up, or a quirk breaks the growth (a region starting at
+ * MAX_DEFERRED_BOUNDS bounds pile up in one guide, or a quirk breaks the growth (a region starting at
  * address 0, which damo takes for "no lowest address yet"; a guide whose first snapshot had
  * no gaps and a later one had; a first snapshot whose regions are not in address order), the
  * scanner stops counting and the caller takes the second pass (heatsCounted()).
  */
 const MAX_DEFERRED_BOUNDS = 1 << 16;
 
-interface GuideHeats {
-  /** Per contiguous range, the heat of regions known to touch it; null when none has. */
-  sums: Array<ExactSum | null>;
+/**
+ * One guide's contiguous ranges' heats, counted while its gaps pass runs ("Heats in the
+ * gaps pass" above). add() takes each snapshot with the ranges as they stand after it;
+ * settle() gives the final ranges their heats.
+ */
+class RangeHeatsInPass {
+  /** Per range, the heat of regions known to touch it; null when none has. */
+  private readonly sums: Array<ExactSum | null>;
   /** Per range k, by region end: regions ending in the gap before k that may reach it. */
-  below: Array<Map<number, ExactSum>>;
+  private readonly below: Array<Map<number, ExactSum>>;
   /** Per range k, by region start: regions starting in the gap after k that may reach it. */
-  above: Array<Map<number, ExactSum>>;
-  /** Current bounds of the ranges: starts then ends (scratch, per snapshot). */
-  cs: Float64Array;
-  ce: Float64Array;
+  private readonly above: Array<Map<number, ExactSum>>;
+  /** Bounds of the ranges as they now stand (scratch, per snapshot). */
+  private readonly cs: Float64Array;
+  private readonly ce: Float64Array;
+  private nrDeferred = 0;
+
+  constructor(private readonly nrRanges: number) {
+    this.sums = new Array<ExactSum | null>(nrRanges).fill(null);
+    this.below = Array.from({ length: nrRanges }, () => new Map<number, ExactSum>());
+    this.above = Array.from({ length: nrRanges }, () => new Map<number, ExactSum>());
+    this.cs = new Float64Array(nrRanges);
+    this.ce = new Float64Array(nrRanges);
+  }
+
+  /**
+   * One snapshot, against the ranges [lowest, gap 0's start], [gap 0's end, gap 1's
+   * start], ..., [last gap's end, highest] of `gaps` (flat pairs, nrRanges - 1 of them).
+   * False when too many bounds wait: the counts are then to be dropped.
+   */
+  add(snap: SnapshotSpan, lowest: number, highest: number, gaps: Float64Array): boolean {
+    const m = this.nrRanges;
+    const { cs, ce, sums } = this;
+    cs[0] = lowest;
+    for (let k = 0; k < m - 1; k++) {
+      ce[k] = gaps[2 * k]!;
+      cs[k + 1] = gaps[2 * k + 1]!;
+    }
+    ce[m - 1] = highest;
+    const { starts, ends, nrAccesses } = snap;
+    for (let i = snap.from; i < snap.to; i++) {
+      const samples = nrAccesses[i]!;
+      if (samples === 0) continue;
+      const s = starts[i]!;
+      const e = ends[i]!;
+      for (let k = 0; k < m; k++) {
+        if (e >= cs[k]! && s <= ce[k]!) {
+          (sums[k] ??= new ExactSum()).add(e - s, samples);
+        } else if (e < cs[k]!) {
+          // Left of range k: in the gap before it, at or after that gap's start?
+          if (k > 0 && e >= ce[k - 1]! && !this.defer(this.below[k]!, e, e - s, samples)) return false;
+        } else if (k < m - 1 && s <= cs[k + 1]!) {
+          // Right of range k, in the gap after it, at or before that gap's end.
+          if (!this.defer(this.above[k]!, s, e - s, samples)) return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private defer(m: Map<number, ExactSum>, bound: number, size: number, samples: number): boolean {
+    let sum = m.get(bound);
+    if (sum === undefined) {
+      if (++this.nrDeferred > MAX_DEFERRED_BOUNDS) return false;
+      m.set(bound, (sum = new ExactSum()));
+    }
+    sum.add(size, samples);
+    return true;
+  }
+
+  /** The final ranges' heats: the sums known to touch, and the kept-apart regions that reach them. */
+  settle(regions: GuideRegion[]): void {
+    for (let k = 0; k < regions.length; k++) {
+      const r = regions[k]!;
+      let sum = this.sums[k] ?? null;
+      for (const [end, part] of this.below[k] ?? []) {
+        if (end >= r.start) (sum ??= new ExactSum()).addSum(part);
+      }
+      for (const [start, part] of this.above[k] ?? []) {
+        if (start <= r.end) (sum ??= new ExactSum()).addSum(part);
+      }
+      r.heats = sum;
+    }
+  }
 }
 
 interface KeptGaps {
@@ -257,13 +331,7 @@ interface KeptGaps {
   n: number;
   /** Snapshots met: a gap count that changes after the first breaks the heats' growth. */
   nrSnapshots: number;
-  heats: GuideHeats | null;
-}
-
-function addInto(m: Map<number, ExactSum>, key: number, size: number, samples: number): void {
-  let sum = m.get(key);
-  if (sum === undefined) m.set(key, (sum = new ExactSum()));
-  sum.add(size, samples);
+  heats: RangeHeatsInPass | null;
 }
 
 export class GuideScanner {
@@ -272,7 +340,6 @@ export class GuideScanner {
   private readonly gapsOf = new Map<string, KeptGaps>();
   /** Counting the heats in this pass, and nothing has stopped it. */
   private countingHeats: boolean;
-  private nrDeferred = 0;
   private scratch: Float64Array = new Float64Array(64);
   private readonly idOf: (targetIndex: number) => bigint | null;
 
@@ -351,52 +418,8 @@ export class GuideScanner {
 
   /** Heats in the gaps pass (above), for one snapshot, against the ranges as they now stand. */
   private countHeats(snap: SnapshotSpan, guide: GuideInfo, kept: KeptGaps): void {
-    const m = kept.n + 1;
-    let h = kept.heats;
-    if (h === null) {
-      h = kept.heats = {
-        sums: new Array<ExactSum | null>(m).fill(null),
-        below: Array.from({ length: m }, () => new Map<number, ExactSum>()),
-        above: Array.from({ length: m }, () => new Map<number, ExactSum>()),
-        cs: new Float64Array(m),
-        ce: new Float64Array(m),
-      };
-    }
-    const { cs, ce, sums } = h;
-    const pairs = kept.pairs;
-    cs[0] = guide.lowestAddr ?? 0;
-    for (let k = 0; k < kept.n; k++) {
-      ce[k] = pairs[2 * k]!;
-      cs[k + 1] = pairs[2 * k + 1]!;
-    }
-    ce[m - 1] = guide.highestAddr ?? 0;
-    const { starts, ends, nrAccesses } = snap;
-    for (let i = snap.from; i < snap.to; i++) {
-      const samples = nrAccesses[i]!;
-      if (samples === 0) continue;
-      const s = starts[i]!;
-      const e = ends[i]!;
-      for (let k = 0; k < m; k++) {
-        if (e >= cs[k]! && s <= ce[k]!) {
-          (sums[k] ??= new ExactSum()).add(e - s, samples);
-        } else if (e < cs[k]!) {
-          // Left of range k: in the gap before it, at or after that gap's start?
-          if (k > 0 && e >= ce[k - 1]!) this.defer(h.below[k]!, e, e - s, samples);
-        } else if (k < m - 1 && s <= cs[k + 1]!) {
-          // Right of range k, in the gap after it, at or before that gap's end.
-          this.defer(h.above[k]!, s, e - s, samples);
-        }
-        if (!this.countingHeats) return;
-      }
-    }
-  }
-
-  private defer(m: Map<number, ExactSum>, bound: number, size: number, samples: number): void {
-    if (!m.has(bound) && ++this.nrDeferred > MAX_DEFERRED_BOUNDS) {
-      this.stopCountingHeats();
-      return;
-    }
-    addInto(m, bound, size, samples);
+    kept.heats ??= new RangeHeatsInPass(kept.n + 1);
+    if (!kept.heats.add(snap, guide.lowestAddr ?? 0, guide.highestAddr ?? 0, kept.pairs)) this.stopCountingHeats();
   }
 
   /** Guides in first-seen order, with contiguous regions set and heats not yet counted. */
@@ -410,26 +433,9 @@ export class GuideScanner {
       g.contigRegions = contigRanges(g).map(([start, end]) => ({ start, end, heats: null }));
     }
     if (this.countingHeats) {
-      for (const [key, kept] of this.gapsOf) settleHeats(this.byTid.get(key) as GuideInfo, kept.heats);
+      for (const [key, kept] of this.gapsOf) kept.heats?.settle((this.byTid.get(key) as GuideInfo).contigRegions);
     }
     return guides;
-  }
-}
-
-/** The final ranges' heats: the sums known to touch, and the kept-apart regions that reach them. */
-function settleHeats(g: GuideInfo, h: GuideHeats | null): void {
-  if (h === null) return;
-  const regions = g.contigRegions;
-  for (let k = 0; k < regions.length; k++) {
-    const r = regions[k]!;
-    let sum = h.sums[k] ?? null;
-    for (const [end, part] of h.below[k] ?? []) {
-      if (end >= r.start) (sum ??= new ExactSum()).addSum(part);
-    }
-    for (const [start, part] of h.above[k] ?? []) {
-      if (start <= r.end) (sum ??= new ExactSum()).addSum(part);
-    }
-    r.heats = sum;
   }
 }
 
