@@ -329,8 +329,7 @@ class RangeHeatsInPass {
 interface KeptGaps {
   pairs: Float64Array;
   n: number;
-  /** Snapshots met: a gap count that changes after the first breaks the heats' growth. */
-  nrSnapshots: number;
+  /** While the heats are counted: made at the guide's first snapshot. */
   heats: RangeHeatsInPass | null;
 }
 
@@ -403,16 +402,16 @@ export class GuideScanner {
       if (s === 0 && this.countingHeats) this.stopCountingHeats();
     }
     let kept = this.gapsOf.get(key);
-    if (kept === undefined) this.gapsOf.set(key, (kept = { pairs: new Float64Array(64), n: 0, nrSnapshots: 0, heats: null }));
+    if (kept === undefined) this.gapsOf.set(key, (kept = { pairs: new Float64Array(64), n: 0, heats: null }));
     const gaps = (this.scratch = snapshotGaps(snap, this.scratch));
     const n = nrGapsOut;
     if (kept.n === 0) {
       if (kept.pairs.length < 2 * n) kept.pairs = grownPairs(kept.pairs, 2 * n);
       kept.pairs.set(gaps.subarray(0, 2 * n));
       kept.n = n;
-      if (n > 0 && this.countingHeats && (kept.nrSnapshots > 0 || !isOrderedGaps(kept.pairs, n))) this.stopCountingHeats();
+      // Gaps adopted after the guide's first snapshot (heats already made) change the ranges' number.
+      if (n > 0 && this.countingHeats && (kept.heats !== null || !isOrderedGaps(kept.pairs, n))) this.stopCountingHeats();
     } else narrowGaps(kept.pairs, kept.n, gaps, n);
-    kept.nrSnapshots += 1;
     if (this.countingHeats) this.countHeats(snap, guide, kept);
   }
 

@@ -194,11 +194,7 @@ export async function computeHeats(source: TraceSource, req: HeatsRequest, obser
     nrPasses += 1;
   };
 
-  if (addressRange === null && guide !== null && guideHeatsCounted) {
-    const hottest = hottestRegion(guide)!;
-    addressRange = [hottest.start, hottest.end];
-  }
-  if (addressRange === null) {
+  if (addressRange === null && !guideHeatsCounted) {
     const g = guide!;
     const candidates = g.contigRegions;
     const cells = candidates.length * targetIndexes.length * resol[0] * resol[1];
@@ -238,7 +234,9 @@ export async function computeHeats(source: TraceSource, req: HeatsRequest, obser
     const counter = new GuideHeatCounter(ids, [g]);
     await forEachSpan(source, (snap) => counter.addSpan(snap));
     nrPasses += 1;
-    const hottest = hottestRegion(g)!;
+  }
+  if (addressRange === null) {
+    const hottest = hottestRegion(guide!)!;
     addressRange = [hottest.start, hottest.end];
   }
 

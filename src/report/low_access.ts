@@ -22,6 +22,7 @@ import type { Snapshot, SnapshotColumns, TraceHeader, TraceSource } from '../cor
 
 /** Share of the working set above which `damo report wss` warns. */
 export const LOW_ACCESS_SHARE_WARN = 0.5;
+
 export interface LowAccessShare {
   /** Bytes in low-nr_accesses regions / bytes in all regions with nr_accesses > 0. */
   share: number;

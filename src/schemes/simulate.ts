@@ -244,6 +244,8 @@ export class SchemesSimulator {
   private readonly core: DamosCore;
   private readonly states: SimSchemeState[];
   private readonly iv: SchemeIntervals;
+  /** Samples per aggregation (aggr / sample, at least 1): the highest nr_accesses. */
+  private readonly maxNrAccesses: number;
   private readonly ops: DamonOps;
   private readonly actionBytesPerMs: number;
   private readonly pageoutBytesPerSec: number;
@@ -286,6 +288,7 @@ export class SchemesSimulator {
 
   constructor(schemes: readonly Scheme[], opts: SimulationOptions) {
     this.iv = opts.intervals;
+    this.maxNrAccesses = Math.max(1, Math.round(this.iv.aggrUs / this.iv.sampleUs));
     this.ops = opts.ops;
     const minRegionSz = opts.minRegionSz ?? pageSizeBytes();
     this.minRegionSz = minRegionSz;
@@ -522,7 +525,7 @@ export class SchemesSimulator {
    * own (samePagesMaps) and reported with it, the low end of what a recording allows.
    */
   private noteReaccesses(t: number, snap: Snapshot): void {
-    const maxNr = Math.max(1, Math.round(this.iv.aggrUs / this.iv.sampleUs));
+    const maxNr = this.maxNrAccesses;
     const newPages = (p: number): number => 1 - (1 - p) ** maxNr;
     const samePages = (p: number): number => p;
     const images = this.programImages?.get(t)?.at(this.stepEndNs);
@@ -789,7 +792,7 @@ export class SchemesSimulator {
    */
   private sparseRefaultNote(s: SimSchemeState): string[] {
     if (!(s.reaccessedTotal >= SPARSE_REFAULT_NOTE_MIN_BYTES) || s.reaccessedSparseTotal <= SPARSE_REFAULT_NOTE_SHARE * s.reaccessedTotal) return [];
-    const maxNr = Math.max(1, Math.round(this.iv.aggrUs / this.iv.sampleUs));
+    const maxNr = this.maxNrAccesses;
     const pct = Math.round((100 * s.reaccessedSparseTotal) / s.reaccessedTotal);
     return [
       `${pct} % of the bytes counted as accessed again came from regions seen accessed in at most ${lowAccessBound(maxNr)} of the ` +
