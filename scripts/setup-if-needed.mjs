@@ -25,7 +25,7 @@ const INPUT_DIRS = ['src', 'bench', 'native', 'proto', 'examples'];
 const INPUT_FILES = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'binding.gyp', 'scripts/build-native.mjs', 'scripts/gen-proto.mjs', 'scripts/gen-man.mjs', 'scripts/build-examples.mjs', 'scripts/bundle-cli.mjs'];
 /** Generated into src/ by the build itself. */
 const GENERATED = join(root, 'src/format/gen');
-const OUTPUTS = ['dist/src/cli/bin.cjs', 'dist/src/cli/damo.cjs', 'dist/man/damo.1', 'dist/examples/touch', 'build/Release/damo_native.node', 'build/Release/damo_replay', 'src/format/gen/trace.js'];
+const OUTPUTS = ['dist/src/cli/bin.cjs', 'dist/src/cli/damo.pack', 'dist/man/damo.1', 'dist/examples/touch', 'build/Release/damo_native.node', 'build/Release/damo_replay', 'src/format/gen/trace.js'];
 
 function mtimeMs(path) {
   return statSync(path).mtimeMs;

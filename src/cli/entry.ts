@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
  * What the `damo` executable runs: main() on the process's own arguments and streams. bin.cts
- * loads it either from the bundle of the CLI (damo.cjs, built by scripts/bundle-cli.mjs) or,
+ * loads it either from the bundle of the CLI (damo.pack, built by scripts/bundle-cli.mjs) or,
  * without one, as these ES modules.
  */
 import { errnoCode } from '../core/errors.js';

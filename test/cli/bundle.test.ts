@@ -13,41 +13,58 @@ import { damoFixture } from '../fixtures/damo_fixtures.js';
 import { fileTempDir } from '../fixtures/temp_dir.js';
 import { BIN, builtBinaryExists, runBin } from './helpers.js';
 
-const bundle = join(projectRoot(), 'dist/src/cli/damo.cjs');
+const pack = join(projectRoot(), 'dist/src/cli/damo.pack');
 
 describe.skipIf(!builtBinaryExists())('the bundled CLI', () => {
   const dir = fileTempDir('damo-bundle-');
 
-  it('is built, with its code cache', () => {
-    expect(existsSync(bundle)).toBe(true);
-    expect(existsSync(`${bundle}.v8cache`)).toBe(true);
+  it('is built: its chunks and their code caches in one pack', () => {
+    expect(existsSync(pack)).toBe(true);
+    const text = readFileSync(pack, 'latin1');
+    expect(text.startsWith('damo-ts chunks 1\n')).toBe(true);
+    // Each chunk has a cache (the build fills them all).
+    const indexBytes = readFileSync(pack).readUInt32LE('damo-ts chunks 1\n'.length);
+    const rows = JSON.parse(text.slice('damo-ts chunks 1\n'.length + 4, 'damo-ts chunks 1\n'.length + 4 + indexBytes)) as [string, number, number, number, number][];
+    expect(rows.map((r) => r[0])).toContain('entry.cjs');
+    expect(rows.length).toBeGreaterThan(10);
+    expect(rows.filter((r) => r[4] === 0)).toEqual([]);
   });
 
   it('is what bin.cjs runs, unless DAMO_BUNDLE=0 (the stack --debug prints says which)', () => {
     const argv = ['--debug', 'report', 'wss', '-i', join(dir, 'missing')];
-    expect(runBin(argv).stderr).toContain('damo.cjs');
-    expect(runBin(argv, { env: { DAMO_BUNDLE: '0' } }).stderr).not.toContain('damo.cjs');
+    expect(runBin(argv).stderr).toContain('damo.pack/chunk-');
+    expect(runBin(argv, { env: { DAMO_BUNDLE: '0' } }).stderr).not.toContain('damo.pack');
   });
 
-  it('writes a code cache that the next runs take (the collection before exit puts V8 flags back)', () => {
-    // A copy of the launcher and the bundle with no cache beside them: the first run writes it.
+  it('writes code caches that the next runs take (the collection before exit puts V8 flags back)', () => {
+    // A copy of the launcher and of a pack whose caches were made under other V8 flags:
+    // the first run writes the caches of the chunks it ran again.
     const root = join(dir, 'copy');
     const cli = join(root, 'dist/src/cli');
     mkdirSync(cli, { recursive: true });
-    for (const f of ['bin.cjs', 'damo.cjs']) copyFileSync(join(dirname(BIN), f), join(cli, f));
+    for (const f of ['bin.cjs', 'damo.pack']) copyFileSync(join(dirname(BIN), f), join(cli, f));
     copyFileSync(join(projectRoot(), 'package.json'), join(root, 'package.json'));
     symlinkSync(join(projectRoot(), 'node_modules'), join(root, 'node_modules'));
-    const cache = join(cli, 'damo.cjs.v8cache');
+    const copied = join(cli, 'damo.pack');
     const json = damoFixture('damo-3.3.0-tests-report/damon.data');
-    const run = (argv: string[]): number | null => spawnSync(process.execPath, [join(cli, 'bin.cjs'), ...argv], { encoding: 'utf8' }).status;
+    const run = (argv: string[], nodeFlags: string[] = []): number | null =>
+      spawnSync(process.execPath, [...nodeFlags, join(cli, 'bin.cjs'), ...argv], { encoding: 'utf8' }).status;
+    // The collection before exit is a full one, where --version alone would not collect the
+    // old generation at all.
+    const traced = spawnSync(process.execPath, ['--trace-gc', join(cli, 'bin.cjs'), '--version'], { encoding: 'utf8' });
+    expect(traced.status).toBe(0);
+    expect(traced.stdout).toContain('Mark-Compact');
+    // Under other flags V8 rejects the caches, and the run writes the ones it used anew.
+    const built = readFileSync(copied);
+    expect(run(['report', 'wss', '-i', json], ['--max-lazy'])).toBe(0);
+    expect(readFileSync(copied).equals(built)).toBe(false);
     expect(run(['report', 'wss', '-i', json])).toBe(0);
-    expect(existsSync(cache)).toBe(true);
-    const before = { bytes: readFileSync(cache), mtimeMs: statSync(cache).mtimeMs };
+    const before = { bytes: readFileSync(copied), mtimeMs: statSync(copied).mtimeMs };
     // A cache made under other flags would be rejected and written again by every run.
     expect(run(['report', 'wss', '-i', json])).toBe(0);
     expect(run(['--version'])).toBe(0);
-    expect(statSync(cache).mtimeMs).toBe(before.mtimeMs);
-    expect(readFileSync(cache).equals(before.bytes)).toBe(true);
+    expect(statSync(copied).mtimeMs).toBe(before.mtimeMs);
+    expect(readFileSync(copied).equals(before.bytes)).toBe(true);
   });
 
   it('runs from bin.js too, the ES module entry of earlier builds', () => {
