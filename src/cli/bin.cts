@@ -120,15 +120,28 @@ class Pack {
    */
   rewrite(caches: Map<string, Buffer>): void {
     const tmp = `${PACK}.tmp-${process.pid}`;
+    let fd: number;
+    try {
+      // Opened first: where the folder is read-only, nothing else is done.
+      fd = fs.openSync(tmp, 'wx');
+    } catch {
+      return;
+    }
     try {
       const chunks = [...this.entries.values()].map((e) => {
         const source = Buffer.from(this.read(e.sourceOffset, e.sourceBytes));
         const cache = caches.get(e.name) ?? (e.cacheBytes === 0 ? Buffer.alloc(0) : Buffer.from(this.read(e.cacheOffset, e.cacheBytes)));
         return { name: e.name, source, cache };
       });
-      fs.writeFileSync(tmp, packBytes(chunks));
+      fs.writeFileSync(fd, packBytes(chunks));
+      fs.closeSync(fd);
       fs.renameSync(tmp, PACK);
     } catch {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // closed already
+      }
       try {
         fs.unlinkSync(tmp);
       } catch {
