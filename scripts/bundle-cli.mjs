@@ -80,6 +80,7 @@ const rewrite = {
 for (const old of ['damo.cjs', 'damo.cjs.v8cache', 'bundle']) rmSync(join(cliDir, old), { recursive: true, force: true });
 rmSync(pack, { force: true });
 const chunkDir = mkdtempSync(join(tmpdir(), 'damo-chunks-'));
+process.on('exit', () => rmSync(chunkDir, { recursive: true, force: true }));
 const built = await esbuild.build({
   entryPoints: [join(cliDir, 'entry.js')],
   outdir: chunkDir,
@@ -130,6 +131,10 @@ for (const out of built.outputFiles) {
   // getters: a chunk reads another's exports through them (varintCursor once per varint).
   const exportsLine = /module\.exports=__toCommonJS\((\w+)\);/;
   if (exportsLine.test(code)) code = code.replace(exportsLine, 'Object.defineProperty($1,"__esModule",{value:!0});module.exports=$1;');
+  if (code.includes('__toCommonJS(')) {
+    console.error(`bundle-cli: chunk ${relative(chunkDir, out.path)} still copies its exports (__toCommonJS), in a form the rewrite above does not know; teach it`);
+    process.exit(1);
+  }
   const leftImport = /\bimport\("[^"]*"\)/.exec(code);
   if (leftImport !== null) {
     console.error(`bundle-cli: chunk ${relative(chunkDir, out.path)} still has ${leftImport[0]}, which fails in the bundle ('A dynamic import callback was not specified'); teach the rewrite above its form`);
@@ -183,7 +188,6 @@ try {
   });
 } finally {
   rmSync(tmp, { recursive: true, force: true });
-  rmSync(chunkDir, { recursive: true, force: true });
 }
 if (!existsSync(pack)) {
   console.error(`bundle-cli: the launcher wrote no ${relative(root, pack)}`);

@@ -67,8 +67,8 @@ interface PackEntry {
  * (JSON: for each chunk, its name and where its source and its cache lie in the data), then
  * the data. One file, read in pieces through one descriptor into one reused buffer: a file
  * of its own per chunk and per cache (some 40 of each for `report wss`) cost more in opening
- * files and in fresh memory for each read (docs/PERFORMANCE.md, "Start-up") than reading
- * the bytes.
+ * files and in fresh memory for each read than reading the bytes (docs/PERFORMANCE.md,
+ * "Start-up: the bundle in chunks").
  */
 class Pack {
   private buf = Buffer.allocUnsafeSlow(256 << 10);
