@@ -174,8 +174,6 @@ class ChunkLoader {
   private readonly modules = new Map<string, { exports: object }>();
   /** The chunks compiled in this run, for the caches to write. */
   readonly scripts = new Map<string, vm.Script>();
-  /** The chunks whose cache was missing or rejected: written again when the run ends. */
-  readonly stale: string[] = [];
   private readonly chunkRequire: NodeJS.Require;
 
   constructor(
@@ -205,8 +203,12 @@ class ChunkLoader {
     // Stacks name the chunk as a file inside the pack.
     const script = new vm.Script(source, { filename: chunkFile(name), ...(cachedData === undefined ? {} : { cachedData }) });
     this.scripts.set(name, script);
-    if (this.useCache && (cachedData === undefined || script.cachedDataRejected === true)) this.stale.push(name);
     return script;
+  }
+
+  /** The chunks compiled in this run whose cache was missing or rejected (V8 says which). */
+  stale(): string[] {
+    return [...this.scripts].filter(([, script]) => script.cachedDataRejected !== false).map(([name]) => name);
   }
 
   /** Puts the caches of `names` (compiled in this run) into the pack. */
@@ -236,7 +238,7 @@ function loadBundle(): { entry: CliEntry; chunks: ChunkLoader } | undefined {
     return undefined;
   }
   if (useCache && process.env['DAMO_CODE_CACHE_TRAIN'] === undefined) {
-    process.once('exit', () => chunks.writeCaches(chunks.stale));
+    process.once('exit', () => chunks.writeCaches(chunks.stale()));
   }
   return { entry: chunks.load(ENTRY_CHUNK) as CliEntry, chunks };
 }
