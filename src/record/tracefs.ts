@@ -16,7 +16,9 @@ import type { Guardian } from './guardian.js';
 import { readTrim, sleepMs, type KernelFs } from './kfs.js';
 import { TRACE_INSTANCE_PREFIX } from './roots.js';
 
-const READ_CHUNK = 1 << 20;
+const READ_CHUNK = 1 << 16;
+/** Text read from trace_pipe in one poll at most, so a flood cannot hold the event loop. */
+const MAX_TEXT_BYTES_PER_POLL = 64 << 20;
 
 export class TraceInstance {
   readonly dir: string;
@@ -54,15 +56,20 @@ export class TraceInstance {
     if (this.kfs.exists(`${this.dir}/set_event_pid`)) this.kfs.write(`${this.dir}/set_event_pid`, String(pid));
   }
 
-  /** Everything available now, as text; '' when nothing is. */
+  /**
+   * Everything available now, as text; '' when nothing is. One read() of trace_pipe returns
+   * at most TRACE_SEQ_BUFFER_SIZE - 1 bytes (8 KiB, kernel/trace/trace.c:
+   * tracing_read_pipe) however large the buffer, so a short read does not mean the pipe is
+   * empty: it is read until it says EAGAIN.
+   */
   read(): string {
     if (this.fd === null) return '';
     let out = '';
-    for (;;) {
+    for (let total = 0; total < MAX_TEXT_BYTES_PER_POLL; ) {
       const n = this.kfs.readStream(this.fd, this.buffer);
       if (n === null) break;
       out += this.decoder.decode(this.buffer.subarray(0, n), { stream: true });
-      if (n < this.buffer.length) break;
+      total += n;
     }
     return out;
   }

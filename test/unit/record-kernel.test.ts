@@ -211,6 +211,18 @@ describe('tracefs stream source', () => {
     expect(fake.list(`${fake.roots.tracefs}/instances`)).toEqual([]);
   });
 
+  it('reads trace_pipe until it is empty, 8 KiB a read as the kernel gives it', async () => {
+    // 300 regions every 20 ms are ~36 KiB of text an aggregation: one read a poll would fall
+    // behind, fill the pipe and lose events.
+    const fake = makeFake(cleanup, { textReadMax: 8191 });
+    const target = sleeper(cleanup);
+    const cfg = sourceConfig(fake, { kind: 'tracefs', targets: [{ pid: target.pid as number }], nrRegions: { min: 300, max: 1000 } });
+    const { snaps, warnings } = await runSource(fake, cfg, 15);
+    expect(warnings).toEqual([]);
+    expect(snaps.map(asRegions)).toEqual(emittedFor(fake, 700000));
+    expect(snaps[0]?.starts.length).toBe(300);
+  });
+
   it('ends by itself when the kernel stops the kdamond because the target exited, and restores', async () => {
     const fake = makeFake(cleanup);
     const target = sleeper(cleanup);
