@@ -30,6 +30,7 @@ import { OurKdamond, toDamoError, type KdamondTarget, type KernelSchemeStats } f
 import { ongoingStillRuns, type OngoingKdamond } from './ongoing.js';
 import { DamonTraceAssembler } from './trace_parse.js';
 import { TraceInstance } from './tracefs.js';
+import type { RawEvent } from './trace_raw.js';
 
 export interface KernelSourceConfig {
   kind: KernelSourceKind;
@@ -265,7 +266,7 @@ class TraceStreamSource implements RecordingSource {
     } catch (err) {
       sink.onWarning(`could not limit the trace instance to kdamond pid ${pid} (${errorMessage(err)}); filtering by pid while parsing`);
     }
-    this.label = `kernel DAMON (${this.controller.description} pid ${pid}, tracefs instance ${instance.name})`;
+    this.label = `kernel DAMON (${this.controller.description} pid ${pid}, tracefs instance ${instance.name}, ${instance.readsRaw ? 'trace_pipe_raw' : 'trace_pipe'})`;
     this.assembler = new DamonTraceAssembler({
       baseTimeNs: cfg.baseTimeNs,
       aggrUs: cfg.intervals.aggrUs,
@@ -280,7 +281,7 @@ class TraceStreamSource implements RecordingSource {
     this.aliveTimer = setInterval(() => {
       try {
         if (!this.controller.isRunning()) {
-          this.poll();
+          this.poll(true);
           this.endedD.resolve('kdamond-stopped');
         }
       } catch (err) {
@@ -289,11 +290,19 @@ class TraceStreamSource implements RecordingSource {
     }, cfg.aliveCheckMs ?? 500);
   }
 
-  private poll(): void {
-    if (this.instance === null || this.assembler === null) return;
+  /** Hands what the trace holds to the assembler; `all` once the kdamond has stopped. */
+  private poll(all = false): void {
+    const { instance, assembler } = this;
+    if (instance === null || assembler === null) return;
     try {
-      const text = this.instance.read();
-      if (text.length > 0) this.assembler.push(text);
+      if (instance.readsRaw) {
+        const base = this.cfg.baseTimeNs;
+        const untilNs = all ? Infinity : Number(this.cfg.nowNs() - base) - RAW_HOLD_BACK_NS;
+        for (const ev of instance.readRaw(base, untilNs)) deliverRawEvent(assembler, ev, base);
+      } else {
+        const text = instance.read();
+        if (text.length > 0) assembler.push(text);
+      }
     } catch (err) {
       this.endedD.reject(toDamoError(err, 'reading the trace pipe'));
     }
@@ -312,11 +321,34 @@ class TraceStreamSource implements RecordingSource {
       warnings.push(`could not stop monitoring: ${errorMessage(err)}`);
     }
     // Events are in the ring buffer once the kdamond has stopped; take them all.
-    this.poll();
+    this.poll(true);
     this.assembler?.finish();
     if (this.instance !== null) warnings.push(...this.instance.remove());
     warnings.push(...this.controller.restore());
     return warnings;
+  }
+}
+
+/**
+ * Events of the last RAW_HOLD_BACK_NS wait for the next read of trace_pipe_raw: another
+ * CPU may still be committing events that old (the kdamond moved while writing an
+ * aggregation), and they must come first.
+ */
+const RAW_HOLD_BACK_NS = 20_000_000;
+
+function deliverRawEvent(assembler: DamonTraceAssembler, ev: RawEvent, baseNs: bigint): void {
+  switch (ev.kind) {
+    case 'aggregated':
+      assembler.region(ev, () => baseNs + BigInt(ev.ns));
+      return;
+    case 'tune':
+      assembler.tune(ev.pid, ev.sampleUs);
+      return;
+    case 'lost':
+      assembler.lost(ev.cpu, ev.nrEvents);
+      return;
+    case 'damaged':
+      assembler.broken(`a trace_pipe_raw page of CPU ${ev.cpu} does not decode (${ev.why}); the snapshots in progress were dropped`);
   }
 }
 

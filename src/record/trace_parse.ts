@@ -18,7 +18,7 @@
 import type { Snapshot } from '../core/model.js';
 
 /** The fields of one `damon_aggregated` line but its time. */
-interface AggregatedFields {
+export interface AggregatedFields {
   pid: number;
   targetId: number;
   nrRegions: number;
@@ -275,23 +275,40 @@ export class DamonTraceAssembler {
     switch (l.kind) {
       case 'other':
         return;
-      case 'lost': {
-        this.lostEvents += l.nrEvents;
-        for (const targetId of [...this.pending.keys()]) {
-          this.drop(targetId, `the trace buffer of CPU ${l.cpu} overflowed (${l.nrEvents} events lost)`);
-        }
+      case 'lost':
+        this.lost(l.cpu, l.nrEvents);
         return;
-      }
       case 'tune':
-        if (this.opts.acceptPid(l.pid)) this.sampleIntervalUs = l.sampleUs;
+        this.tune(l.pid, l.sampleUs);
         return;
       case 'aggregated':
         this.region(l, () => l.timeNs);
     }
   }
 
-  /** One region of an aggregation; `timeNs` is asked only by a snapshot's first line. */
-  private region(l: AggregatedFields, timeNs: () => bigint): void {
+  /** Events the kernel overwrote (nrEvents -1: how many is not known): partial snapshots go. */
+  lost(cpu: number, nrEvents: number): void {
+    if (nrEvents > 0) this.lostEvents += nrEvents;
+    const how = nrEvents >= 0 ? `${nrEvents} events lost` : 'events lost';
+    for (const targetId of [...this.pending.keys()]) this.drop(targetId, `the trace buffer of CPU ${cpu} overflowed (${how})`);
+  }
+
+  /** Input that cannot be trusted (`why`): partial snapshots go, with a warning. */
+  broken(why: string): void {
+    this.opts.onWarning(why);
+    for (const targetId of [...this.pending.keys()]) this.drop(targetId, why, false);
+  }
+
+  /** A damon_monitor_intervals_tune event: the sampling interval from now on. */
+  tune(pid: number, sampleUs: number): void {
+    if (this.opts.acceptPid(pid)) this.sampleIntervalUs = sampleUs;
+  }
+
+  /**
+   * One region of an aggregation, from a line or a binary record; `timeNs` (absolute
+   * monotonic) is asked only by a snapshot's first region.
+   */
+  region(l: AggregatedFields, timeNs: () => bigint): void {
     const { targetId, nrRegions, start } = l;
     if (!this.opts.acceptPid(l.pid)) {
       this.foreignLines++;

@@ -8,21 +8,39 @@
  * CLOCK_MONOTONIC, the clock of our snapshot times); enable damon_aggregated (and
  * damon_monitor_intervals_tune when the kernel has it); after the kdamond starts,
  * `set_event_pid` = its pid. On close: the pipe is drained and closed and the instance
- * removed with rmdir. `trace_pipe` is read with O_NONBLOCK on a timer, so stopping never
- * waits on a read blocked in the thread pool.
+ * removed with rmdir. The events are read with O_NONBLOCK on a timer, so stopping never
+ * waits on a read blocked in the thread pool: the binary pages of each CPU's
+ * `per_cpu/cpuN/trace_pipe_raw` when the instance describes them in a layout we decode
+ * (trace_raw.ts), else the text of `trace_pipe`; DAMO_TRACE_READER=text asks for the text.
  */
 import { errnoCode, errorMessage } from '../core/errors.js';
 import type { Guardian } from './guardian.js';
 import { readTrim, sleepMs, type KernelFs } from './kfs.js';
 import { TRACE_INSTANCE_PREFIX } from './roots.js';
+import { decodePage, RawEventMerger, rawDamonLayout, type RawDamonLayout, type RawEvent } from './trace_raw.js';
 
 const READ_CHUNK = 1 << 16;
+/** Set to `text` to read trace_pipe even where trace_pipe_raw could be read. */
+export const TRACE_READER_ENV = 'DAMO_TRACE_READER';
 /** Text read from trace_pipe in one poll at most, so a flood cannot hold the event loop. */
 const MAX_TEXT_BYTES_PER_POLL = 64 << 20;
+/** Pages read from one CPU in one poll at most, so a flood cannot hold the event loop. */
+const MAX_PAGES_PER_POLL = 4096;
+
+/** The per-CPU binary pipes of an instance, with their layout. */
+interface RawPipes {
+  layout: RawDamonLayout;
+  cpus: Array<{ cpu: number; fd: number }>;
+  page: Buffer;
+  merger: RawEventMerger;
+}
 
 export class TraceInstance {
   readonly dir: string;
   private fd: number | null = null;
+  private raw: RawPipes | null = null;
+  /** Why trace_pipe_raw is not read (undefined when it is, or before create()). */
+  rawWhyNot: string | undefined;
   private created = false;
   private readonly buffer = Buffer.allocUnsafe(READ_CHUNK);
   private readonly decoder = new TextDecoder('utf-8');
@@ -48,7 +66,70 @@ export class TraceInstance {
     if (this.kfs.exists(`${this.dir}/events/damon/damon_monitor_intervals_tune/enable`)) {
       this.kfs.write(`${this.dir}/events/damon/damon_monitor_intervals_tune/enable`, '1');
     }
-    this.fd = this.kfs.openStream(`${this.dir}/trace_pipe`);
+    if (process.env[TRACE_READER_ENV] === 'text') this.rawWhyNot = `${TRACE_READER_ENV}=text`;
+    else {
+      try {
+        this.raw = this.openRaw();
+      } catch (err) {
+        this.rawWhyNot = errorMessage(err);
+      }
+    }
+    if (this.raw === null) this.fd = this.kfs.openStream(`${this.dir}/trace_pipe`);
+  }
+
+  /** Whether events come from trace_pipe_raw (readRaw) rather than trace_pipe (read). */
+  get readsRaw(): boolean {
+    return this.raw !== null;
+  }
+
+  private openRaw(): RawPipes {
+    const events = `${this.dir}/events`;
+    const text = (path: string): string => {
+      if (!this.kfs.exists(path)) throw new Error(`no ${path.slice(this.dir.length + 1)}`);
+      return this.kfs.read(path);
+    };
+    const tuneFormat = `${events}/damon/damon_monitor_intervals_tune/format`;
+    const layout = rawDamonLayout({
+      headerPage: text(`${events}/header_page`),
+      headerEvent: text(`${events}/header_event`),
+      aggregatedFormat: text(`${events}/damon/damon_aggregated/format`),
+      tuneFormat: this.kfs.exists(`${this.dir}/events/damon/damon_monitor_intervals_tune/enable`) ? text(tuneFormat) : undefined,
+    });
+    const cpus = this.kfs
+      .list(`${this.dir}/per_cpu`)
+      .map((name) => /^cpu(\d+)$/.exec(name)?.[1])
+      .filter((n): n is string => n !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+    if (cpus.length === 0) throw new Error('no per_cpu/cpuN directories');
+    const pipes: RawPipes = { layout, cpus: [], page: Buffer.alloc(layout.page.pageBytes), merger: new RawEventMerger() };
+    try {
+      for (const cpu of cpus) pipes.cpus.push({ cpu, fd: this.kfs.openStream(`${this.dir}/per_cpu/cpu${cpu}/trace_pipe_raw`) });
+    } catch (err) {
+      for (const { fd } of pipes.cpus) this.kfs.closeStream(fd);
+      throw err;
+    }
+    return pipes;
+  }
+
+  /**
+   * The events of every CPU's pages available now, merged in time order, up to `untilNs`
+   * after `baseNs` (later ones wait for the next call; Infinity takes all). Times are ns
+   * after `baseNs`, in the instance's clock.
+   */
+  readRaw(baseNs: bigint, untilNs: number): RawEvent[] {
+    const raw = this.raw;
+    if (raw === null) return [];
+    const batch: RawEvent[] = [];
+    for (const { cpu, fd } of raw.cpus) {
+      for (let i = 0; i < MAX_PAGES_PER_POLL; i++) {
+        const n = this.kfs.readStream(fd, raw.page);
+        if (n === null) break;
+        decodePage(raw.page, n, cpu, raw.layout, baseNs, batch);
+      }
+    }
+    raw.merger.add(batch);
+    return raw.merger.take(untilNs);
   }
 
   /** Limits the instance to the kdamond's events (we also filter by pid when parsing). */
@@ -84,6 +165,16 @@ export class TraceInstance {
         // already closed
       }
       this.fd = null;
+    }
+    if (this.raw !== null) {
+      for (const { fd } of this.raw.cpus) {
+        try {
+          this.kfs.closeStream(fd);
+        } catch {
+          // already closed
+        }
+      }
+      this.raw = null;
     }
     if (!this.created) return warnings;
     // rmdir is EBUSY for a moment while a reader still holds the instance.

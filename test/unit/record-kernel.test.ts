@@ -11,6 +11,7 @@ import { NoGuardian } from '../../src/record/guardian.js';
 import { createKernelSource, tracePipePollMs, type KernelSourceConfig } from '../../src/record/kernel_source.js';
 import type { KfsOp } from '../../src/record/kfs.js';
 import { symbolsHave } from '../../src/record/deps.js';
+import { TRACE_READER_ENV } from '../../src/record/tracefs.js';
 import { pidAlive } from '../../src/record/target.js';
 import { FakeKernel, type FakeKernelOptions } from '../fixtures/record/fake_kernel.js';
 import { Cleanup, FAST_INTERVALS, makeFake, sleeper, waitFor } from '../fixtures/record/helpers.js';
@@ -211,6 +212,22 @@ describe('tracefs stream source', () => {
     expect(fake.list(`${fake.roots.tracefs}/instances`)).toEqual([]);
   });
 
+  it('reads the binary pages of every CPU when the instance has trace_pipe_raw, in time order', async () => {
+    const fake = makeFake(cleanup, { rawCpus: 2 });
+    const target = sleeper(cleanup);
+    const cfg = sourceConfig(fake, { kind: 'tracefs', targets: [{ pid: target.pid as number }] });
+    const { src, snaps, warnings, restoreWarnings } = await runSource(fake, cfg, 6);
+    expect(src.label).toMatch(/tracefs instance damo-ts\.\d+, trace_pipe_raw\)$/);
+    expect(warnings).toEqual([]);
+    expect(restoreWarnings).toEqual([]);
+    // Half of every other aggregation came from the next CPU's pipe; all of them, in order.
+    expect(snaps.length).toBeGreaterThanOrEqual(6);
+    expect(snaps.map(asRegions)).toEqual(emittedFor(fake, 700000));
+    const emitted = fake.emitted.filter((e) => e.kdamondPid === 700000);
+    expect(snaps.map((s) => s.endNs)).toEqual(emitted.map((e) => Number(e.timeNs - cfg.baseTimeNs)));
+    expect(fake.list(`${fake.roots.tracefs}/instances`)).toEqual([]);
+  });
+
   it('reads trace_pipe until it is empty, 8 KiB a read as the kernel gives it', async () => {
     // 300 regions every 20 ms are ~36 KiB of text an aggregation: one read a poll would fall
     // behind, fill the pipe and lose events.
@@ -221,6 +238,24 @@ describe('tracefs stream source', () => {
     expect(warnings).toEqual([]);
     expect(snaps.map(asRegions)).toEqual(emittedFor(fake, 700000));
     expect(snaps[0]?.starts.length).toBe(300);
+  });
+
+  it('reads trace_pipe when asked to, even where trace_pipe_raw could be read', async () => {
+    const fake = makeFake(cleanup, { rawCpus: 2 });
+    const target = sleeper(cleanup);
+    process.env[TRACE_READER_ENV] = 'text';
+    try {
+      const src = createKernelSource(sourceConfig(fake, { kind: 'tracefs', targets: [{ pid: target.pid as number }] }));
+      const snaps: Snapshot[] = [];
+      await src.start({ onSnapshot: (s) => snaps.push(s), onWarning: () => undefined });
+      await waitFor(() => fake.emitted.length >= 3, 5000, 'three aggregations');
+      await src.stop();
+      expect(src.label).toMatch(/, trace_pipe\)$/);
+      // The fake kdamond writes pages only, so the text pipe stays empty.
+      expect(snaps).toEqual([]);
+    } finally {
+      delete process.env[TRACE_READER_ENV];
+    }
   });
 
   it('ends by itself when the kernel stops the kdamond because the target exited, and restores', async () => {
