@@ -9,6 +9,7 @@ import { formatForOutputName, OUTPUT_FORMATS, type OutputFormat } from '../forma
 import type { IntervalsGoal } from '../core/model.js';
 import type { RecordPrimitive } from '../native/primitives.js';
 import { SOURCE_CHOICES } from '../record/source_names.js';
+import { TRACE_READER_ENV } from '../record/tracefs.js';
 import type { CommandContext } from './context.js';
 import { ExitCode } from './exit_code.js';
 import { addDamosOptions, schemesOfOptions, type DamosCliOptions } from './damos_options.js';
@@ -41,7 +42,9 @@ Targets:
 
 Sources (--source, default auto or $${RECORD_SOURCE_ENV} when set; auto tries them in this order):
   tracefs   our own kdamond (sysfs) + the damon:damon_aggregated tracepoint in a tracefs
-            instance of our own: every aggregation, complete, cheap (needs tracefs mounted)
+            instance of our own: every aggregation, complete, cheap (needs tracefs mounted);
+            read as the binary pages of per_cpu/cpuN/trace_pipe_raw, or as the text of
+            trace_pipe when those cannot be decoded or $${TRACE_READER_ENV}=text
   sysfs     our own kdamond with a 'stat' scheme; snapshots of its tried regions every
             aggregation interval or --snapshot_interval (Linux 6.2+)
   debugfs   the legacy DAMON debugfs interface plus the tracepoint (Linux 5.15-6.13)
