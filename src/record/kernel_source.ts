@@ -29,7 +29,8 @@ import { deferred, type RecordingSource, type SourceSink } from './source.js';
 import { OurKdamond, toDamoError, type KdamondTarget, type KernelSchemeStats } from './sysfs.js';
 import { ongoingStillRuns, type OngoingKdamond } from './ongoing.js';
 import { DamonTraceAssembler } from './trace_parse.js';
-import { TRACE_READER_ENV, TraceInstance } from './tracefs.js';
+import { TRACE_READER_ENV } from './source_names.js';
+import { TraceInstance } from './tracefs.js';
 import type { RawEvent } from './trace_raw.js';
 
 export interface KernelSourceConfig {

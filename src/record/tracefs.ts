@@ -17,11 +17,10 @@ import { errnoCode, errorMessage } from '../core/errors.js';
 import type { Guardian } from './guardian.js';
 import { readTrim, sleepMs, type KernelFs } from './kfs.js';
 import { TRACE_INSTANCE_PREFIX } from './roots.js';
+import { TRACE_READER_ENV } from './source_names.js';
 import { decodePage, RawEventMerger, rawDamonLayout, type RawDamonLayout, type RawEvent } from './trace_raw.js';
 
 const READ_CHUNK = 1 << 16;
-/** Set to `text` to read trace_pipe even where trace_pipe_raw could be read. */
-export const TRACE_READER_ENV = 'DAMO_TRACE_READER';
 /** Text read from trace_pipe in one poll at most, so a flood cannot hold the event loop. */
 const MAX_TEXT_BYTES_PER_POLL = 64 << 20;
 /** Pages read from one CPU in one poll at most, so a flood cannot hold the event loop. */

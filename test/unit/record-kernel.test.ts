@@ -11,7 +11,7 @@ import { NoGuardian } from '../../src/record/guardian.js';
 import { createKernelSource, tracePipePollMs, type KernelSourceConfig } from '../../src/record/kernel_source.js';
 import type { KfsOp } from '../../src/record/kfs.js';
 import { symbolsHave } from '../../src/record/deps.js';
-import { TRACE_READER_ENV } from '../../src/record/tracefs.js';
+import { TRACE_READER_ENV } from '../../src/record/source_names.js';
 import { pidAlive } from '../../src/record/target.js';
 import { FakeKernel, type FakeKernelOptions } from '../fixtures/record/fake_kernel.js';
 import { Cleanup, FAST_INTERVALS, makeFake, sleeper, waitFor } from '../fixtures/record/helpers.js';
