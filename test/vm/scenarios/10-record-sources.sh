@@ -40,7 +40,15 @@ echo "$specs" | while IFS='|' read -r label args; do
   # Each of its samples walks the whole 512 MiB twice (about 1.4 s per snapshot under TCG):
   # 12 s gave 6 to 8 snapshots, too few for DAMON's regions to settle on the block's edge
   # (one CI run measured 33 % over the hot size, others 0 to 20 %), so it records twice as long.
-  period=3 dur=$DUR; case $label in *clear_refs) period=0 dur=$((DUR * 2)) ;; esac
+  # soft_dirty write-protects every page of the target at each sample ("4" to clear_refs),
+  # so hotblock's writes fault after every sample and its samples come 1.5-2.7 times slower than
+  # page_idle's under TCG (2.3-3.9 snapshots/s in seven runs against 5.5-6.6): with the block
+  # moving every 3 s, a position lasted 7-12 of its aggregations, and the mean recall mostly
+  # followed the pace (75-96 % in six CI runs, 71 % in a run beside host work; the two
+  # below the 80 % bound at 2.3 and 2.8 snapshots/s). It gets the block 6 s per position,
+  # for twice as long.
+  period=3 dur=$DUR
+  case $label in *clear_refs) period=0 dur=$((DUR * 2)) ;; *soft_dirty) period=6 dur=$((DUR * 2)) ;; esac
   start_hotblock --period-s "$period" || { result_as "src-$label" fail reason=workload; continue; }
   target=$HB_PID
   case $label in paddr-*) target=paddr ;; esac
