@@ -122,7 +122,15 @@ export class TraceInstance {
     const batch: RawEvent[] = [];
     for (const { cpu, fd } of raw.cpus) {
       for (let i = 0; i < MAX_PAGES_PER_POLL; i++) {
-        const n = this.kfs.readStream(fd, raw.page);
+        let n: number | null;
+        try {
+          n = this.kfs.readStream(fd, raw.page);
+        } catch (err) {
+          // per_cpu lists every possible CPU; one that never came online has no buffer
+          // (ring_buffer_alloc_read_page: ENODEV), and nothing to read.
+          if (errnoCode(err) === 'ENODEV') break;
+          throw err;
+        }
         if (n === null) break;
         decodePage(raw.page, n, cpu, raw.layout, baseNs, batch);
       }

@@ -228,6 +228,15 @@ describe('tracefs stream source', () => {
     expect(fake.list(`${fake.roots.tracefs}/instances`)).toEqual([]);
   });
 
+  it('reads past possible CPUs that are not online (their trace_pipe_raw says ENODEV)', async () => {
+    const fake = makeFake(cleanup, { rawCpus: 4, rawOfflineCpus: [1, 3] });
+    const target = sleeper(cleanup);
+    const { src, snaps, warnings } = await runSource(fake, sourceConfig(fake, { kind: 'tracefs', targets: [{ pid: target.pid as number }] }), 4);
+    expect(src.label).toMatch(/, trace_pipe_raw\)$/);
+    expect(warnings).toEqual([]);
+    expect(snaps.map(asRegions)).toEqual(emittedFor(fake, 700000));
+  });
+
   it('reads trace_pipe until it is empty, 8 KiB a read as the kernel gives it', async () => {
     // 300 regions every 20 ms are ~36 KiB of text an aggregation: one read a poll would fall
     // behind, fill the pipe and lose events.
