@@ -228,6 +228,15 @@ describe('tracefs stream source', () => {
     expect(fake.list(`${fake.roots.tracefs}/instances`)).toEqual([]);
   });
 
+  it('reads trace_pipe, saying why, when the instance describes pages it cannot decode', async () => {
+    const fake = makeFake(cleanup, { rawCpus: 2, rawHeaderEvent: '# compressed entry header\n\ttype_len    :    6 bits\n' });
+    const target = sleeper(cleanup);
+    const { src, snaps, warnings } = await runSource(fake, sourceConfig(fake, { kind: 'tracefs', targets: [{ pid: target.pid as number }] }), 3);
+    expect(src.label).toMatch(/, trace_pipe, as trace_pipe_raw cannot be decoded: header_event does not describe type_len of 5 bits\)$/);
+    expect(warnings).toEqual([]);
+    expect(snaps.map(asRegions)).toEqual(emittedFor(fake, 700000));
+  });
+
   it('reads past possible CPUs that are not online (their trace_pipe_raw says ENODEV)', async () => {
     const fake = makeFake(cleanup, { rawCpus: 4, rawOfflineCpus: [1, 3] });
     const target = sleeper(cleanup);
@@ -257,11 +266,10 @@ describe('tracefs stream source', () => {
       const src = createKernelSource(sourceConfig(fake, { kind: 'tracefs', targets: [{ pid: target.pid as number }] }));
       const snaps: Snapshot[] = [];
       await src.start({ onSnapshot: (s) => snaps.push(s), onWarning: () => undefined });
-      await waitFor(() => fake.emitted.length >= 3, 5000, 'three aggregations');
+      await waitFor(() => snaps.length >= 3, 5000, 'three snapshots');
       await src.stop();
       expect(src.label).toMatch(/, trace_pipe\)$/);
-      // The fake kdamond writes pages only, so the text pipe stays empty.
-      expect(snaps).toEqual([]);
+      expect(snaps.map(asRegions)).toEqual(emittedFor(fake, 700000));
     } finally {
       delete process.env[TRACE_READER_ENV];
     }
