@@ -87,12 +87,12 @@ export class TraceInstance {
       if (!this.kfs.exists(path)) throw new Error(`no ${path.slice(this.dir.length + 1)}`);
       return this.kfs.read(path);
     };
-    const tuneFormat = `${events}/damon/damon_monitor_intervals_tune/format`;
+    const tune = `${events}/damon/damon_monitor_intervals_tune`;
     const layout = rawDamonLayout({
       headerPage: text(`${events}/header_page`),
       headerEvent: text(`${events}/header_event`),
       aggregatedFormat: text(`${events}/damon/damon_aggregated/format`),
-      tuneFormat: this.kfs.exists(`${this.dir}/events/damon/damon_monitor_intervals_tune/enable`) ? text(tuneFormat) : undefined,
+      tuneFormat: this.kfs.exists(`${tune}/enable`) ? text(`${tune}/format`) : undefined,
     });
     const cpus = this.kfs
       .list(`${this.dir}/per_cpu`)
