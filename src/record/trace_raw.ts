@@ -98,51 +98,51 @@ const COMMIT_SIZE_MASK = 0x3fffffff;
 /** The top five bits an absolute time stamp leaves out (rb_fix_abs_ts). */
 const TS_MSB = 0xf8n << 56n;
 
-/** An integer field of a record, read little-endian; 8-byte values are exact up to 2^53. */
-function fieldReader(spot: FieldSpot): (b: Buffer, at: number) => number {
+/** A little-endian u64 as a number: exact up to 2^53, rounded to nearest above, as Number() of its digits. */
+function u64At(b: Buffer, at: number): number {
+  return b.readUInt32LE(at) + b.readUInt32LE(at + 4) * 4294967296;
+}
+
+type FieldReader = (b: Buffer, at: number) => number;
+
+/** An integer field of a record, read little-endian. */
+function fieldReader(spot: FieldSpot): FieldReader {
   const o = spot.offset;
-  if (spot.size === 8) return (b, at) => b.readUInt32LE(at + o) + b.readUInt32LE(at + o + 4) * 4294967296;
+  if (spot.size === 8) return (b, at) => u64At(b, at + o);
   if (spot.size === 4) return spot.signed ? (b, at) => b.readInt32LE(at + o) : (b, at) => b.readUInt32LE(at + o);
   if (spot.size === 2) return (b, at) => b.readUInt16LE(at + o);
   throw new Error(`a field of ${spot.size} bytes`);
 }
 
-interface AggregatedRecord {
+/** One event's record: its type id, the bytes its fields need, and a reader per field. */
+interface RecordLayout<K extends string> {
   id: number;
   bytes: number;
-  pid: (b: Buffer, at: number) => number;
-  targetId: (b: Buffer, at: number) => number;
-  nrRegions: (b: Buffer, at: number) => number;
-  start: (b: Buffer, at: number) => number;
-  end: (b: Buffer, at: number) => number;
-  nrAccesses: (b: Buffer, at: number) => number;
-  age: ((b: Buffer, at: number) => number) | null;
-}
-
-interface TuneRecord {
-  id: number;
-  bytes: number;
-  pid: (b: Buffer, at: number) => number;
-  sampleUs: (b: Buffer, at: number) => number;
+  read: Record<K, FieldReader>;
 }
 
 /** Everything needed to decode DAMON's events from the pages of one tracefs instance. */
 export interface RawDamonLayout {
   page: PageLayout;
-  aggregated: AggregatedRecord;
-  tune: TuneRecord | null;
+  /** common_type, where every record says which event it is, and the bytes it needs. */
+  type: FieldReader;
+  typeBytes: number;
+  aggregated: RecordLayout<'common_pid' | 'target_id' | 'nr_regions' | 'start' | 'end' | 'nr_accesses'>;
+  /** age exists since Linux 5.16. */
+  age: FieldReader | null;
+  tune: RecordLayout<'common_pid' | 'sample_us'> | null;
 }
 
-function recordOf(f: EventFormat, names: string[]): { bytes: number; read: Map<string, (b: Buffer, at: number) => number> } {
-  const read = new Map<string, (b: Buffer, at: number) => number>();
+function recordOf<K extends string>(f: EventFormat, names: readonly K[]): RecordLayout<K> {
+  const read = {} as Record<K, FieldReader>;
   let bytes = 0;
   for (const name of names) {
     const spot = f.fields.get(name);
     if (spot === undefined) throw new Error(`${f.name} has no field '${name}'`);
-    read.set(name, fieldReader(spot));
+    read[name] = fieldReader(spot);
     bytes = Math.max(bytes, spot.offset + spot.size);
   }
-  return { bytes, read };
+  return { id: f.id, bytes, read };
 }
 
 /** The layout from the description files' text; throws Error saying what does not fit. */
@@ -152,26 +152,12 @@ export function rawDamonLayout(files: { headerPage: string; headerEvent: string;
   const page = parsePageHeader(files.headerPage);
   const agg = parseEventFormat(files.aggregatedFormat);
   const withAge = agg.fields.has('age');
-  const a = recordOf(agg, ['common_type', 'common_pid', 'target_id', 'nr_regions', 'start', 'end', 'nr_accesses', ...(withAge ? ['age'] : [])]);
-  const get = (m: Map<string, (b: Buffer, at: number) => number>, k: string): ((b: Buffer, at: number) => number) => m.get(k) as (b: Buffer, at: number) => number;
-  const aggregated: AggregatedRecord = {
-    id: agg.id,
-    bytes: a.bytes,
-    pid: get(a.read, 'common_pid'),
-    targetId: get(a.read, 'target_id'),
-    nrRegions: get(a.read, 'nr_regions'),
-    start: get(a.read, 'start'),
-    end: get(a.read, 'end'),
-    nrAccesses: get(a.read, 'nr_accesses'),
-    age: withAge ? get(a.read, 'age') : null,
-  };
-  let tune: TuneRecord | null = null;
-  if (files.tuneFormat !== undefined) {
-    const t = parseEventFormat(files.tuneFormat);
-    const r = recordOf(t, ['common_type', 'common_pid', 'sample_us']);
-    tune = { id: t.id, bytes: r.bytes, pid: get(r.read, 'common_pid'), sampleUs: get(r.read, 'sample_us') };
-  }
-  return { page, aggregated, tune };
+  const aggregated = recordOf(agg, ['common_pid', 'target_id', 'nr_regions', 'start', 'end', 'nr_accesses'] as const);
+  const type = recordOf(agg, ['common_type'] as const);
+  const age = withAge ? recordOf(agg, ['age'] as const) : null;
+  aggregated.bytes = Math.max(aggregated.bytes, type.bytes, age?.bytes ?? 0);
+  const tune = files.tuneFormat === undefined ? null : recordOf(parseEventFormat(files.tuneFormat), ['common_pid', 'sample_us'] as const);
+  return { page, type: type.read.common_type, typeBytes: type.bytes, aggregated, age: age === null ? null : age.read.age, tune };
 }
 
 /** One decoded event; `ns` is nanoseconds after the recording's base time. */
@@ -205,9 +191,9 @@ export function decodePage(page: Buffer, n: number, cpu: number, layout: RawDamo
   if ((commit & RB_MISSED_EVENTS) !== 0) {
     const stored = (commit & RB_MISSED_STORED) !== 0 && dataOffset + len + 8 <= n;
     const at = dataOffset + len;
-    out.push({ kind: 'lost', ns, cpu, nrEvents: stored ? page.readUInt32LE(at) + page.readUInt32LE(at + 4) * 4294967296 : -1 });
+    out.push({ kind: 'lost', ns, cpu, nrEvents: stored ? u64At(page, at) : -1 });
   }
-  const { aggregated: agg, tune } = layout;
+  const { type: typeOf, typeBytes, aggregated: agg, age: ageOf, tune } = layout;
   const end = dataOffset + len;
   let e = dataOffset;
   while (e + 4 <= end) {
@@ -246,27 +232,28 @@ export function decodePage(page: Buffer, n: number, cpu: number, layout: RawDamo
       dataBytes = typeLen * 4;
       ns += delta;
     }
-    if (total < 8 || e + total > end || (typeLen === 0 && dataBytes < 0)) {
+    if (total < 8 || e + total > end) {
       out.push({ kind: 'damaged', ns, cpu, why: `an event of ${total} bytes at byte ${e - dataOffset} of ${len}` });
       return;
     }
-    if (data >= 0 && dataBytes >= 2) {
-      const type = page.readUInt16LE(data);
+    if (data >= 0 && dataBytes >= typeBytes) {
+      const type = typeOf(page, data);
+      const r = agg.read;
       if (type === agg.id && dataBytes >= agg.bytes) {
         out.push({
           kind: 'aggregated',
           ns,
           cpu,
-          pid: agg.pid(page, data),
-          targetId: agg.targetId(page, data),
-          nrRegions: agg.nrRegions(page, data),
-          start: agg.start(page, data),
-          end: agg.end(page, data),
-          nrAccesses: agg.nrAccesses(page, data),
-          age: agg.age === null ? -1 : agg.age(page, data),
+          pid: r.common_pid(page, data),
+          targetId: r.target_id(page, data),
+          nrRegions: r.nr_regions(page, data),
+          start: r.start(page, data),
+          end: r.end(page, data),
+          nrAccesses: r.nr_accesses(page, data),
+          age: ageOf === null ? -1 : ageOf(page, data),
         });
       } else if (tune !== null && type === tune.id && dataBytes >= tune.bytes) {
-        out.push({ kind: 'tune', ns, cpu, pid: tune.pid(page, data), sampleUs: tune.sampleUs(page, data) });
+        out.push({ kind: 'tune', ns, cpu, pid: tune.read.common_pid(page, data), sampleUs: tune.read.sample_us(page, data) });
       }
     }
     e += total;
@@ -289,10 +276,9 @@ export class RawEventMerger {
   take(untilNs: number): RawEvent[] {
     const held = this.held;
     if (held.length === 0) return held;
-    let sorted = true;
-    for (let i = 1; i < held.length && sorted; i++) if ((held[i] as RawEvent).ns < (held[i - 1] as RawEvent).ns) sorted = false;
-    // Array.prototype.sort is stable: events of one CPU with the same time keep their order.
-    if (!sorted) held.sort((x, y) => x.ns - y.ns);
+    // Stable (events of one CPU with the same time keep their order), and linear on the
+    // usual input, already in order.
+    held.sort((x, y) => x.ns - y.ns);
     let n = 0;
     while (n < held.length && (held[n] as RawEvent).ns <= untilNs) n++;
     const out = held.slice(0, n);
