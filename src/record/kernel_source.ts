@@ -29,7 +29,6 @@ import { deferred, type RecordingSource, type SourceSink } from './source.js';
 import { OurKdamond, toDamoError, type KdamondTarget, type KernelSchemeStats } from './sysfs.js';
 import { ongoingStillRuns, type OngoingKdamond } from './ongoing.js';
 import { DamonTraceAssembler } from './trace_parse.js';
-import { TRACE_READER_ENV } from './source_names.js';
 import { TraceInstance } from './tracefs.js';
 import type { RawEvent } from './trace_raw.js';
 
@@ -267,8 +266,7 @@ class TraceStreamSource implements RecordingSource {
     } catch (err) {
       sink.onWarning(`could not limit the trace instance to kdamond pid ${pid} (${errorMessage(err)}); filtering by pid while parsing`);
     }
-    const reader = instance.readsRaw ? 'trace_pipe_raw' : instance.rawWhyNot === undefined || instance.rawWhyNot.startsWith(TRACE_READER_ENV) ? 'trace_pipe' : `trace_pipe, as trace_pipe_raw cannot be decoded: ${instance.rawWhyNot}`;
-    this.label = `kernel DAMON (${this.controller.description} pid ${pid}, tracefs instance ${instance.name}, ${reader})`;
+    this.label = `kernel DAMON (${this.controller.description} pid ${pid}, tracefs instance ${instance.name}, ${instance.readerDescription})`;
     this.assembler = new DamonTraceAssembler({
       baseTimeNs: cfg.baseTimeNs,
       aggrUs: cfg.intervals.aggrUs,

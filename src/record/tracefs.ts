@@ -38,8 +38,8 @@ export class TraceInstance {
   readonly dir: string;
   private fd: number | null = null;
   private raw: RawPipes | null = null;
-  /** Why trace_pipe_raw is not read (undefined when it is, or before create()). */
-  rawWhyNot: string | undefined;
+  /** Why trace_pipe_raw could not be decoded, when it was tried and failed. */
+  private rawWhyNot: string | undefined;
   private created = false;
   private readonly buffer = Buffer.allocUnsafe(READ_CHUNK);
   private readonly decoder = new TextDecoder('utf-8');
@@ -65,8 +65,7 @@ export class TraceInstance {
     if (this.kfs.exists(`${this.dir}/events/damon/damon_monitor_intervals_tune/enable`)) {
       this.kfs.write(`${this.dir}/events/damon/damon_monitor_intervals_tune/enable`, '1');
     }
-    if (process.env[TRACE_READER_ENV] === 'text') this.rawWhyNot = `${TRACE_READER_ENV}=text`;
-    else {
+    if (process.env[TRACE_READER_ENV] !== 'text') {
       try {
         this.raw = this.openRaw();
       } catch (err) {
@@ -79,6 +78,12 @@ export class TraceInstance {
   /** Whether events come from trace_pipe_raw (readRaw) rather than trace_pipe (read). */
   get readsRaw(): boolean {
     return this.raw !== null;
+  }
+
+  /** The pipe read, for the summary line; with why the pages were not, when they were tried. */
+  get readerDescription(): string {
+    if (this.raw !== null) return 'trace_pipe_raw';
+    return this.rawWhyNot === undefined ? 'trace_pipe' : `trace_pipe, as trace_pipe_raw cannot be decoded: ${this.rawWhyNot}`;
   }
 
   private openRaw(): RawPipes {
