@@ -38,6 +38,10 @@ PRCL='4K max 0 0 5s max pageout'
 #                --cpu-prof in NODE_OPTIONS)
 #   probe        plain, while $PROBE_JS reads the target's maps, smaps and pagemap as the
 #                recorder does, every 0.5 s, 20 times, and prints each one's CPU time
+#   hog          plain, beside a node process ($HOG_JS) that only spins, taking the share of
+#                one CPU that the recorder took in this VM run's rec run of the same workload
+#                (ACC_HOG_PCT when there is none; default 15 %): whether any process taking
+#                the recorder's CPU slows the work as much as recording does.
 #   MODE-scan    MODE while kdamond_scan (below) looks for the kdamonds every 0.3 s the way
 #                this scenario did up to Run 9 of docs/ACCURACY.md (base-scan: that alone)
 # prcl pages cold memory out, and the runs after it start with less of it resident (redis:
@@ -111,6 +115,29 @@ process.on('exit', () => {
   const f = (k) => `${k}_reads=${n[k] || 0} ${k}_cpu_ms=${(ms[k] || 0).toFixed(0)}`;
   process.stderr.write(`count: ${f('maps')} ${f('smaps')} ${f('pagemap')} pagemap_opens=${n.pagemap_opens || 0} process_cpu_ms=${((process.cpuUsage().user + process.cpuUsage().system) / 1000).toFixed(0)}\n`);
 });
+EOF
+HOG_JS=/tmp/seeds-hog.cjs
+cat > "$HOG_JS" <<'EOF'
+// node HOG_JS PCT: takes PCT % of one CPU until SIGINT or SIGTERM. Every 100 ms (a schedule
+// fixed from the start) it spins until its own CPU time since its start reaches PCT % of the
+// time since then, never past the end of the 100 ms: a share of CPU time, not of wall time,
+// which under TCG gives the process less than its share when the vCPU is taken from it.
+const share = Math.min(100, Math.max(0, Number(process.argv[2]))) / 100;
+const periodMs = 100;
+const t0 = performance.now();
+const c0 = process.cpuUsage();
+const cpuMs = () => { const c = process.cpuUsage(c0); return (c.user + c.system) / 1000; };
+let k = 0, stop = false;
+process.on('SIGINT', () => { stop = true; });
+process.on('SIGTERM', () => { stop = true; });
+(function slice() {
+  if (stop) return;
+  const until = t0 + (k + 1) * periodMs;
+  const wantMs = share * (k + 1) * periodMs;
+  while (!stop && cpuMs() < wantMs && performance.now() < until);
+  k = Math.max(k + 1, Math.floor((performance.now() - t0) / periodMs));
+  setTimeout(slice, Math.max(0, t0 + k * periodMs - performance.now()));
+})();
 EOF
 PROBE_JS=/tmp/seeds-probe.mjs
 cat > "$PROBE_JS" <<'EOF'
@@ -201,7 +228,7 @@ mean_rss_mib() { awk '{ s += $2; n++ } END { printf "%.1f", (n ? s / n / 1024 : 
 one_run() {
   wl=$1 mode=$2 tag=$1-$2
   REC_CPU_US=0 KD_CPU_US=0
-  rm -f "$OUT/$tag.kd" "$OUT/$tag.kd.attrs" "$OUT/$tag.rss" "$OUT/$tag.log" "$OUT/$tag.cpu"
+  rm -f "$OUT/$tag.hog" "$OUT/$tag.kd" "$OUT/$tag.kd.attrs" "$OUT/$tag.rss" "$OUT/$tag.log" "$OUT/$tag.cpu"
   app_fixed_start "$wl" "$OUT/$tag.wall" || return 1
   rss_sampler "$APP_PID" "$OUT/$tag.rss" &
   sampler=$!
@@ -227,6 +254,12 @@ one_run() {
       # work the same way.
       stopped=0
       vmprobe run "$OUT/$tag.cpu" damo start --monitoring_intervals $INTERVALS "$APP_PID" > "$OUT/$tag.log" 2>&1 & st=$! ;;
+    hog)
+      # The recorder's share of one CPU in this workload's rec run (REC_CPU_US / 10 / WALL_MS), if any.
+      hog_pct=$(awk '$1 == "rec" && $2 > 0 { printf "%.1f\n", $3 / 10 / $2 }' "$OUT/$wl.runs" 2>/dev/null | tail -n 1)
+      hog_pct=${hog_pct:-${ACC_HOG_PCT:-15}}
+      echo "hog_pct=$hog_pct" > "$OUT/$tag.hog"
+      vmprobe run "$OUT/$tag.cpu" node "$HOG_JS" "$hog_pct" > "$OUT/$tag.log" 2>&1 & dr=$! ;;
     probe)
       vmprobe run "$OUT/$tag.cpu" node "$PROBE_JS" "$APP_PID" 20 > "$OUT/$tag.log" 2>&1 & pw=$! ;;
     prcl)
@@ -249,6 +282,7 @@ one_run() {
   RSS_MIB=$(mean_rss_mib "$OUT/$tag.rss")
   echo "$tag: wall_ms=$WALL_MS rec_cpu_us=$REC_CPU_US kdamond_cpu_us=$KD_CPU_US mean_rss_mib=$RSS_MIB"
   [ -f "$OUT/$tag.kd.attrs" ] && cat "$OUT/$tag.kd.attrs"
+  [ -f "$OUT/$tag.hog" ] && cat "$OUT/$tag.hog"
   [ -f "$OUT/$tag.log" ] && cat "$OUT/$tag.log"
   echo "$mode ${WALL_MS:-0} ${REC_CPU_US:-0} ${KD_CPU_US:-0} ${RSS_MIB:-0}" >> "$OUT/$wl.runs"
   # A run without its figures fails (a workload gone before the run started gave an empty
@@ -283,7 +317,7 @@ for wl in $WORKLOADS; do
         k = x; gsub("-", "_", k)
         printf " %s_ms=%d %s=%.1f %s_kdamond_cpu_pct=%.2f", k, w[x], (x == "prcl" ? "prcl_overhead_pct" : k "_slowdown_pct"),
           (bm > 0 ? (w[x] - bm) * 100 / bm : 0), k, (w[x] > 0 ? kc[x] / 10 / w[x] : 0)
-        if (rc[x] > 0) printf " %s_damo_cpu_pct=%.2f", k, rc[x] / 10 / w[x]
+        if (rc[x] > 0) printf " %s_%s_cpu_pct=%.2f", k, (x == "hog" ? "process" : "damo"), rc[x] / 10 / w[x]
       }
       if ("rec" in w) printf " recorder_cpu_pct=%.2f kdamond_cpu_pct=%.2f", rc["rec"] / 10 / w["rec"], kc["rec"] / 10 / w["rec"]
       if ("prcl" in w) printf " base_rss_mib=%.1f prcl_rss_mib=%.1f prcl_rss_reduction_pct=%.1f", rss["base"], rss["prcl"],
