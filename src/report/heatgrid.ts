@@ -12,6 +12,7 @@
 import { DamoError } from '../core/errors.js';
 import { formatSz } from '../core/fmt.js';
 import { emptySpan, spanOfSnapshot, type Snapshot, type SnapshotSpan } from '../core/model.js';
+import { heatCells, WASM_MIN_RUN, type WholeRunUpdate } from './heat_rows.js';
 
 /** The ranges and resolutions of a heatmap, after damo's compensation. */
 export interface HeatmapGeometry {
@@ -131,10 +132,15 @@ export class HeatGrid {
 
   /** hasExactColumns(): addHeats() takes `samples * duration * unit` once per region. */
   private readonly exactColumns: boolean;
+  /** The update of a run of whole columns in WebAssembly (heat_rows.ts), or null. */
+  private readonly wholeRun: WholeRunUpdate | null;
 
-  constructor(geometry: HeatmapGeometry) {
+  /** `useWasm: false` keeps the cells and their update in JavaScript (tests compare the two). */
+  constructor(geometry: HeatmapGeometry, useWasm = true) {
     this.geometry = geometry;
-    this.heats = new Float64Array(geometry.timeResol * geometry.addrResol);
+    const cells = heatCells(geometry.timeResol * geometry.addrResol, useWasm);
+    this.heats = cells.heats;
+    this.wholeRun = cells.wholeRun;
     this.exactColumns = hasExactColumns(geometry);
   }
 
@@ -224,7 +230,9 @@ export class HeatGrid {
         // Columns [addrIdx, last) end at or before `end`; trunc may be one off either way.
         while (last > addrIdx && last * spaceUnit + a0 > end) last -= 1;
         while (last < addrResol && (last + 1) * spaceUnit + a0 <= end) last += 1;
-        for (let j = rowBase + addrIdx, e = rowBase + last; j < e; j++) heats[j] = (whole + heats[j]! * pixelSz) / pixelSz;
+        const wholeRun = this.wholeRun;
+        if (wholeRun !== null && last - addrIdx >= WASM_MIN_RUN) wholeRun((rowBase + addrIdx) * 8, last - addrIdx, whole, pixelSz);
+        else for (let j = rowBase + addrIdx, e = rowBase + last; j < e; j++) heats[j] = (whole + heats[j]! * pixelSz) / pixelSz;
         if (last > addrIdx) {
           addrIdx = last;
           fracStart = addrIdx * spaceUnit + a0;

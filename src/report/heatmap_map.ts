@@ -14,6 +14,7 @@ import type { Intervals, IntervalsGoal, SnapshotSpan } from '../core/model.js';
 import { formatSz, formatSzAccurate, formatTimeNs, pyFixed } from '../core/fmt.js';
 import { snapshotIntervalsUs } from './access_records.js';
 import { hasExactColumns, heatmapGeometry, type HeatmapGeometry } from './heatgrid.js';
+import { heatCells, WASM_MIN_RUN, type WholeRunUpdate } from './heat_rows.js';
 import { colorStart, COLOR_RESET, type ColorsetName } from './heats_text.js';
 
 export class HeatMap330 {
@@ -32,14 +33,20 @@ export class HeatMap330 {
     private readonly dfPassed: boolean,
     /** The recording's base time (a double): the axis comments print absolute times. */
     private readonly displayBaseNs: number,
+    /** false keeps the cells and their update in JavaScript (tests compare the two). */
+    useWasm = true,
   ) {
     this.geometry = heatmapGeometry(timeRange, addrRange, resol);
-    this.heats = new Float64Array(this.geometry.timeResol * this.geometry.addrResol).fill(NaN);
+    const cells = heatCells(this.geometry.timeResol * this.geometry.addrResol, useWasm);
+    this.heats = cells.heats.fill(NaN);
+    this.wholeRun = cells.wholeRunNanAsZero;
     this.exactColumns = hasExactColumns(this.geometry);
   }
 
   /** hasExactColumns(): add() takes `heatVal * accountTime * unit` once per row. */
   private readonly exactColumns: boolean;
+  /** The update of a run of whole columns in WebAssembly, NaN read as 0 (heat_rows.ts), or null. */
+  private readonly wholeRun: WholeRunUpdate | null;
 
   /**
    * damo `HeatMap.add_heat`. Times are relative to the recording's base: damo works in exact
@@ -93,6 +100,28 @@ export class HeatMap330 {
         if (exact) {
           // The same operations; for a column covered whole, accountSz is addrUnit exactly.
           const whole = heatVal * accountTime * addrUnit;
+          const wholeRun = this.wholeRun;
+          if (wholeRun !== null && aLast - aFirst >= WASM_MIN_RUN) {
+            // The columns covered whole are one run [lo, hi] (pixelAddr >= rs grows with ai,
+            // pixelAddr + addrUnit <= re shrinks); the few around it are covered in part.
+            let lo = aFirst;
+            while (lo <= aLast && addrStart + lo * addrUnit < rs) lo++;
+            let hi = aLast;
+            while (hi >= lo && addrStart + hi * addrUnit + addrUnit > re) hi--;
+            if (hi - lo + 1 >= WASM_MIN_RUN) {
+              wholeRun((row + lo) * 8, hi - lo + 1, whole, pixelTimeSpace);
+              for (let ai = aFirst; ai <= aLast; ai++) {
+                if (ai === lo) ai = hi + 1;
+                if (ai > aLast) break;
+                const pixelAddr = addrStart + ai * addrUnit;
+                const k = row + ai;
+                const prev = heats[k] as number;
+                const accountSz = Math.min(re, pixelAddr + addrUnit) - Math.max(rs, pixelAddr);
+                heats[k] = (heatVal * accountTime * accountSz + (prev !== prev ? 0 : prev) * pixelTimeSpace) / pixelTimeSpace;
+              }
+              continue;
+            }
+          }
           for (let ai = aFirst; ai <= aLast; ai++) {
             const pixelAddr = addrStart + ai * addrUnit;
             const k = row + ai;

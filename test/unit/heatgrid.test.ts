@@ -191,9 +191,16 @@ describe('HeatGrid against the plain loop', () => {
           const a0 = base + trim;
           if (aEnd - a0 < ares) return;
           const g = heatmapGeometry([snaps[0]!.endNs, snaps[snaps.length - 1]!.endNs], [a0, aEnd], [tres, ares]);
+          // The cells in WebAssembly (heat_rows.ts) and in JavaScript.
           const grid = new HeatGrid(g);
-          for (const s of snaps) grid.add(s);
-          expect(Array.from(grid.heats)).toEqual(Array.from(referenceHeats(g, snaps)));
+          const jsGrid = new HeatGrid(g, false);
+          for (const s of snaps) {
+            grid.add(s);
+            jsGrid.add(s);
+          }
+          const expected = Array.from(referenceHeats(g, snaps));
+          expect(Array.from(grid.heats)).toEqual(expected);
+          expect(Array.from(jsGrid.heats)).toEqual(expected);
         },
       ),
       { numRuns: 300 },

@@ -38,18 +38,41 @@ describe('HeatMap330', () => {
           const t1 = snaps[snaps.length - 1]!.endNs;
           if (aEnd - a0 < ares || t1 - t0 < tres) return;
           const intervals: Intervals | null = withIntervals ? { sampleUs: 5000, aggrUs: 100000, opsUpdateUs: 1000000 } : null;
+          // Whole columns in WebAssembly (heat_rows.ts), in a JavaScript loop, and cell by cell.
           const fast = new HeatMap330([t0, t1], [a0, aEnd], [tres, ares], intervals, undefined, false, 0);
-          const slow = new HeatMap330([t0, t1], [a0, aEnd], [tres, ares], intervals, undefined, false, 0);
+          const fastJs = new HeatMap330([t0, t1], [a0, aEnd], [tres, ares], intervals, undefined, false, 0, false);
+          const slow = new HeatMap330([t0, t1], [a0, aEnd], [tres, ares], intervals, undefined, false, 0, false);
           (slow as unknown as { exactColumns: boolean }).exactColumns = false;
           const span = emptySpan();
           for (const s of snaps) {
             fast.add(spanOfSnapshot(s, span), s.startNs, s.endNs);
+            fastJs.add(spanOfSnapshot(s, span), s.startNs, s.endNs);
             slow.add(spanOfSnapshot(s, span), s.startNs, s.endNs);
           }
-          expect(Array.from(fast.heats)).toEqual(Array.from(slow.heats));
+          const expected = Array.from(slow.heats);
+          expect(Array.from(fast.heats)).toEqual(expected);
+          expect(Array.from(fastJs.heats)).toEqual(expected);
         },
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('keeps NaN (never touched) cells as NaN next to updated ones', () => {
+    const map = new HeatMap330([0, 1000], [0, 4096 * 64], [1, 64], null, undefined, false, 0);
+    const span = emptySpan();
+    map.add(spanOfSnapshot(snapshotFromRegions(0, 0, 1000, [{ start: 4096 * 8, end: 4096 * 40, nrAccesses: 5, age: 0 }]), span), 0, 1000);
+    const heats = Array.from(map.heats);
+    expect(heats.slice(0, 8).every(Number.isNaN)).toBe(true);
+    expect(heats.slice(8, 40)).toEqual(Array(32).fill(5));
+    // damo touches the column where the region ends (int((end - start) / unit)) even when
+    // none of it is covered: 0 bytes make it 0.
+    expect(heats[40]).toBe(0);
+    expect(heats.slice(41).every(Number.isNaN)).toBe(true);
+    // The same as cell by cell.
+    const slow = new HeatMap330([0, 1000], [0, 4096 * 64], [1, 64], null, undefined, false, 0, false);
+    (slow as unknown as { exactColumns: boolean }).exactColumns = false;
+    slow.add(spanOfSnapshot(snapshotFromRegions(0, 0, 1000, [{ start: 4096 * 8, end: 4096 * 40, nrAccesses: 5, age: 0 }]), span), 0, 1000);
+    expect(heats).toEqual(Array.from(slow.heats));
   });
 });
