@@ -153,17 +153,33 @@ function compiledRowModule(): object | null {
   return rowModule;
 }
 
-/** `nrCells` zero cells, and their update where WebAssembly runs it; `useWasm: false` asks for none (tests). */
+/**
+ * `nrCells` zero cells, and their update where WebAssembly runs it; `useWasm: false` asks for
+ * none (tests). A linear memory that cannot be had falls back to the JavaScript form: V8
+ * reserves several GiB of address space for each (guard regions), which a process under a
+ * virtual memory limit (`ulimit -v 3000000`) does not get, where a Float64Array of the same
+ * cells is fine.
+ */
 export function heatCells(nrCells: number, useWasm = true): HeatCells {
   const mod = useWasm ? compiledRowModule() : null;
-  if (mod === null || wasmApi === undefined) return { heats: new Float64Array(nrCells), wholeRun: null, wholeRunNanAsZero: null };
-  const mem = new wasmApi.Memory({ initial: Math.max(1, Math.ceil((nrCells * 8) / WASM_PAGE_BYTES)) });
-  const { exports } = new wasmApi.Instance(mod, { env: { mem } });
-  return {
-    heats: new Float64Array(mem.buffer, 0, nrCells),
-    wholeRun: exports['row'] as WholeRunUpdate,
-    wholeRunNanAsZero: exports['row_nan'] as WholeRunUpdate,
-  };
+  if (mod !== null && wasmApi !== undefined) {
+    let mem: { buffer: ArrayBuffer } | null;
+    try {
+      mem = new wasmApi.Memory({ initial: Math.max(1, Math.ceil((nrCells * 8) / WASM_PAGE_BYTES)) });
+    } catch {
+      // RangeError: WebAssembly.Memory(): could not allocate memory
+      mem = null;
+    }
+    if (mem !== null) {
+      const { exports } = new wasmApi.Instance(mod, { env: { mem } });
+      return {
+        heats: new Float64Array(mem.buffer, 0, nrCells),
+        wholeRun: exports['row'] as WholeRunUpdate,
+        wholeRunNanAsZero: exports['row_nan'] as WholeRunUpdate,
+      };
+    }
+  }
+  return { heats: new Float64Array(nrCells), wholeRun: null, wholeRunNanAsZero: null };
 }
 
 /** Whether heatCells() runs the update in WebAssembly in this process. */

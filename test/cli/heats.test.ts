@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { writeSyntheticTrace } from '../../src/format/synthetic.js';
 import { pngSize } from '../../src/plot/png.js';
-import { runMain, type RunResult } from './helpers.js';
+import { BIN, builtBinaryExists, runBin, runMain, type RunResult } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'damo-heats-'));
 const trace = join(dir, 'synthetic.data');
@@ -203,5 +204,23 @@ describe('report heats: an address range that matches nothing', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^damo: --address_range 0 4096 matches nothing in .*synthetic\.data: target \S+'s regions span \d+ to \d+$/m);
+  });
+});
+
+describe.skipIf(!builtBinaryExists())('heat maps under a virtual memory limit', () => {
+  it('print the same cells when WebAssembly memory cannot be had (ulimit -v), from the JavaScript form', () => {
+    // V8 reserves GiBs of address space for each WebAssembly memory (report/heat_rows.ts);
+    // under this limit that fails and the grids must fall back, not end in an internal error.
+    for (const argv of [
+      ['report', 'heats', '--resol', '40', '30', '-i', trace],
+      ['report', 'heatmap', '--output', 'raw', '--resol', '40', '30', '-i', trace],
+    ]) {
+      const plain = runBin(argv);
+      expect(plain.status, plain.stderr).toBe(0);
+      const limited = spawnSync('sh', ['-c', 'ulimit -v 3000000 && exec "$0" "$@"', process.execPath, BIN, ...argv], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      expect(limited.stderr).toBe('');
+      expect(limited.status).toBe(0);
+      expect(limited.stdout).toBe(plain.stdout);
+    }
   });
 });
