@@ -4,8 +4,8 @@
  * exit code and no temporary file left, on a recording of 1M regions. The bound asserted is
  * looser than the goal (the machine is shared); the measured figure is printed.
  */
-import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
@@ -42,6 +42,17 @@ function interrupt(argv: string[], signal: NodeJS.Signals, delayMs: number): Pro
   });
 }
 
+/** The wall time of the CLI running `argv` to its end, stdout to /dev/null (`report raw` here prints 350 MB). */
+function wallMsAlone(argv: string[]): number {
+  const devNull = openSync('/dev/null', 'w');
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [BIN, ...argv], { cwd: dir, stdio: ['ignore', devNull, 'pipe'], encoding: 'utf8' });
+  const ms = performance.now() - t0;
+  closeSync(devNull);
+  expect(r.status, r.stderr).toBe(0);
+  return ms;
+}
+
 describe.skipIf(!builtBinaryExists())('interrupting a heavy report', () => {
   const input = join(dir, 'big.data');
 
@@ -51,24 +62,26 @@ describe.skipIf(!builtBinaryExists())('interrupting a heavy report', () => {
     // and on 3M regions `report heatmap --output raw` did once trace format 3 came).
     const made = runBin(['synth', '-o', input, '--snapshots', '20000', '--regions', '300']);
     expect(made.status, made.stderr).toBe(0);
-    // The signal comes 900 ms in, while each command reads; `report wss` reads 3M regions in
-    // about 0.4 s on a quiet host (one pass), `report heats` on the column pass of trace
-    // format 3 not much more, and `report heatmap` at its default 20x80 cells (its cell loop
-    // on locals, the CLI bundled) all 6M in under 0.9 s, so they get their signal sooner.
-    const commands: [string[], NodeJS.Signals, number?][] = [
-      [['report', 'heats', '-i', input], 'SIGTERM', 250],
-      [['report', 'raw', '-i', input], 'SIGTERM'],
-      [['report', 'access', '-i', input], 'SIGTERM'],
-      [['adjust', '-i', input, '--aggregate_interval', '1000000', '--output', join(dir, 'adjusted.data')], 'SIGTERM'],
-      [['report', 'heatmap', '-i', input, '--output', 'raw'], 'SIGINT', 250],
-      // 120 ms: on a quiet 2-CPU host of 2026-12-07 (\`node -e 0\` 0.06 s) the whole run took 0.29 s.
-      [['report', 'wss', '-i', input], 'SIGTERM', 120],
-      [['report', 'html', '-i', input, '-o', join(dir, 'page.html')], 'SIGTERM'],
-      [['convert', '-i', input, '-o', join(dir, 'big.json')], 'SIGINT'],
+    // The signal must come while each command works, and how long that is depends on the
+    // machine: a fixed 900 ms came after `report raw` had ended on a quiet host of 2026-12-07
+    // (`node -e 0` 0.06 s), and 250 ms after `report wss`. So each command first runs once
+    // without a signal (its output, if any, to another file), and the signal comes at 40 % of
+    // that run's wall time, at most 900 ms in.
+    const commands: [(out: string) => string[], NodeJS.Signals][] = [
+      [() => ['report', 'heats', '-i', input], 'SIGTERM'],
+      [() => ['report', 'raw', '-i', input], 'SIGTERM'],
+      [() => ['report', 'access', '-i', input], 'SIGTERM'],
+      [(out) => ['adjust', '-i', input, '--aggregate_interval', '1000000', '--output', join(dir, `adjusted${out}.data`)], 'SIGTERM'],
+      [() => ['report', 'heatmap', '-i', input, '--output', 'raw'], 'SIGINT'],
+      [() => ['report', 'wss', '-i', input], 'SIGTERM'],
+      [(out) => ['report', 'html', '-i', input, '-o', join(dir, `page${out}.html`)], 'SIGTERM'],
+      [(out) => ['convert', '-i', input, '-o', join(dir, `big${out}.json`)], 'SIGINT'],
     ];
     const measured: string[] = [];
-    for (const [argv, signal, delayMs] of commands) {
-      const ended = await interrupt(argv, signal, delayMs ?? 900);
+    for (const [argvOf, signal] of commands) {
+      const wholeMs = wallMsAlone(argvOf('-timing'));
+      const argv = argvOf('');
+      const ended = await interrupt(argv, signal, Math.min(900, Math.round(wholeMs * 0.4)));
       const what = `${argv.slice(0, 2).join(' ')} ${signal}`;
       measured.push(`${what}: ${ended.afterSignalMs?.toFixed(0) ?? 'ended first'} ms`);
       expect(ended.afterSignalMs, `${what} ended before the signal: ${ended.stderr}`).not.toBeNull();
