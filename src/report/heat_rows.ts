@@ -16,6 +16,8 @@
  * update a JavaScript loop.
  */
 
+import { putUvarintAt } from '../format/varint.js';
+
 /**
  * `heats[j] = (whole + heats[j] * pixelSz) / pixelSz` for the `n` cells from byte `ptr` of the
  * cells (8 x the first cell's index).
@@ -116,15 +118,10 @@ function rowModuleBytes(): Uint8Array {
   ]);
 }
 
+/** `n` as unsigned LEB128 (WebAssembly's integer coding, protobuf's varint). */
 function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
+  const b = new Uint8Array(8);
+  return Array.from(b.subarray(0, putUvarintAt(b, 0, n)));
 }
 
 /** The part of the WebAssembly global used here (the project's TypeScript libraries do not declare it). */
