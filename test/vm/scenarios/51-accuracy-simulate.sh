@@ -49,6 +49,14 @@ MIN_AGE=${ACC_MIN_AGE:-2s}
 # median prediction is judged against the median measurement (see the header).
 RUNS=${ACC_RUNS:-3}
 SWAPINS_MS=${ACC_SWAPINS_MS:-0}
+# ACC_TRUTH_MS=N (default 100; 0: off): before the runs, one more fresh run of the workload
+# under wsstruth alone (no DAMON beside it) for DUR seconds, windows of N ms, and
+# /vm/tools/refault_truth.mjs on it: the refaults a scheme that knew every page would see
+# (truth_oracle_refault_mib) and whether the sparse accesses fall on new pages each window
+# or the same ones (truth_spread_index, 1 or 0), the difference a recording of regions cannot
+# see (docs/ACCURACY.md, "Which pages come back: the page-exact truth"). Not judged; the
+# result lines of the workload's cases carry it.
+TRUTH_MS=${ACC_TRUTH_MS:-100}
 # How fast the VM's kdamond pages out (TCG, swap on zram): ~10-20 MiB/s in the kernel's own
 # tracepoints (docs/ACCURACY.md); it samples nothing meanwhile, so the simulation must know.
 # Kernel cases only: the native engine keeps sampling while process_madvise runs on a worker
@@ -82,6 +90,20 @@ brk_gap_mib() {
 jnum() { sed -n "s/.*\"$1\": \([0-9][0-9]*\).*/\1/p" "$2" | head -1; }
 
 for wl in $WORKLOADS; do
+  truth=
+  if [ "$TRUTH_MS" -gt 0 ]; then
+    if app_start "$wl" > "$OUT/$wl.truth.start.log" 2>&1; then
+      wsstruth "$APP_PID" "$TRUTH_MS" "$OUT/$wl.truth" "$DUR" > "$OUT/$wl.truth.log" 2>&1
+      case $MIN_AGE in *ms) age_s=$(awk "BEGIN { print ${MIN_AGE%ms} / 1000 }") ;; *s) age_s=${MIN_AGE%s} ;; *) age_s=$MIN_AGE ;; esac
+      truth=$(node /vm/tools/refault_truth.mjs "$OUT/$wl.truth" --min-age-s "$age_s" 2>&1)
+      echo "accuracy-sim-$wl truth: $truth"
+      truth=$(echo "$truth" | tr ' ' '\n' | grep -E '^(oracle_refault_mib|oracle_refault_repeat|accessed_share_pct|sparse_rate_pct|sparse_distinct_pct|spread_index|sighting_pct|sim_share_pct)=' | sed 's/^/truth_/' | tr '\n' ' ')
+      truth=${truth% }
+    else
+      cat "$OUT/$wl.truth.start.log"
+    fi
+    app_stop
+  fi
   for src in kernel native; do
     case " $CASES " in *"-$src "*) ;; *) continue ;; esac
     for case_ in $CASES; do
@@ -160,6 +182,9 @@ for wl in $WORKLOADS; do
         if [ "$src" = native ]; then
           damo simulate -i "$p.run.data" -c "$scheme" --json > "$p.self.json" 2> "$p.self.err"
           self=$(node /vm/tools/accuracy.mjs sim "$p.self.json" "sz_applied=${sz:-0}" 2>&1 | sed -n 's/.*sz_applied_pred_mib=\([^ ]*\).*sz_applied_err_pct=\([^ ]*\).*/self_sz_applied_pred_mib=\1 self_sz_applied_err_pct=\2/p')
+          # The refaults the run's own recording implies (same run, same accesses: what is
+          # left of the miss is the counting from sampled pages, not a difference between runs).
+          [ "$action" = pageout ] && self="$self $(node /vm/tools/accuracy.mjs sim "$p.self.json" "refault_bytes=$refault" 2>&1 | sed -n 's/.*refault_bytes_pred_mib=\([^ ]*\).*/self_refault_pred_mib=\1/p')"
           m="$m $self"
         fi
         # The heap's randomised offset in the recorded run and in this one (see VA_SPACE above).
@@ -189,6 +214,7 @@ for wl in $WORKLOADS; do
       name="accuracy-sim-$wl-$action-$src"
       keep=majflt,brk_gap_rec_mib,brk_gap_run_mib,rss_start_mib,rss_end_mib
       [ "$src" = native ] && keep="$keep,self_sz_applied_pred_mib"
+      [ "$src" = native ] && [ "$action" = pageout ] && keep="$keep,self_refault_pred_mib"
       [ "$action" = pageout ] && keep="$keep,refault_same_pages_pred_mib,refault_image_whole_pred_mib,refault_sparse_whole_pred_mib,zram_stored_mib,zram_compressed_mib,zram_same_filled_mib"
       [ "$SWAPINS_MS" -gt 0 ] && keep="$keep,pagemap_swapins_pages,pagemap_ever_swapped_pages,pagemap_distinct_swapins_pages,pagemap_top_tenth_share_pct"
       if [ -s "$OUT/$wl-$action-$src.runs" ]; then
@@ -203,7 +229,7 @@ for wl in $WORKLOADS; do
       e=$(kv max_err_pct "$m")
       [ -n "$bad" ] && e=999
       case $e in ''|na) e=999 ;; esac
-      result_as "$name" "$(pass_if [ "${e%%.*}" -le 50 ])" "$m randomize_va_space=$VA_SPACE${bad:+ failed=$bad}"
+      result_as "$name" "$(pass_if [ "${e%%.*}" -le 50 ])" "$m randomize_va_space=$VA_SPACE${truth:+ $truth}${bad:+ failed=$bad}"
     done
   done
 done
