@@ -785,7 +785,10 @@ export class SchemesSimulator {
    * accessed in at most lowAccessBound(max_nr_accesses) samples). Each such sighting takes
    * 1 - (1 - nr/max)^max of the region's paged-out pages at once (64 % for one sample of
    * 20), so the figure rests on a few samples; and pages touched thinly, a few per interval
-   * over many pages, are rarely the sampled one. Measured on the VM's recordings
+   * over many pages, are rarely the sampled one: on xz's match-finder tables, whose thin
+   * accesses fall on new pages each interval (page-exact truth, docs/ACCURACY.md "Which
+   * pages come back"), the count takes about two thirds of what is touched in expectation,
+   * because one aggregation's nr/max goes into a concave function. Measured on the VM's recordings
    * (docs/ACCURACY.md, "Refaults from few samples"): 58-100 % of redis's and xz's refault
    * figures came so (20 of 21 runs), and their predictions moved 1.6-13x between three
    * recordings of one workload; sqlite's and stress's figures were under 1.2 MiB.
@@ -796,8 +799,10 @@ export class SchemesSimulator {
     const pct = Math.round((100 * s.reaccessedSparseTotal) / s.reaccessedTotal);
     return [
       `${pct} % of the bytes counted as accessed again came from regions seen accessed in at most ${lowAccessBound(maxNr)} of the ` +
-        `${maxNr} samples of their aggregation: a sample or two decide each of those. In the VM such figures moved 1.6-13x ` +
-        "between three recordings of one workload (redis, xz), and xz's medians were 8-78 % under what the kernel refaulted " +
+        `${maxNr} samples of their aggregation: a sample or two decide each of those. Where such accesses are thin and spread ` +
+        "evenly over a region's pages (a compressor's match finder), the count takes about two thirds of what is touched on " +
+        'average; where they keep to a few hot pages, it can be high. In the VM such figures moved 1.6-13x between three ' +
+        "recordings of one workload (redis, xz), and xz's medians were 8-78 % under what the kernel refaulted " +
         '(docs/ACCURACY.md, "Refaults from few samples"): simulate more than one recording before relying on this one',
     ];
   }
