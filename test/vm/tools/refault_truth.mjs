@@ -40,7 +40,7 @@
 // Only windows and pages the truth saw: a page never accessed is not in the file.
 //
 // --table MIB: also a table, one row per MIB-sized band of address space (aligned; bands
-// with no page seen left out), one column per span: the mean share of the
+// with no page seen left out), one column per span (the last one however short): the mean share of the
 // band's pages accessed per window / the share accessed at least once in the span, in %
 // (shares of the band's pages seen at any time).
 import { readFileSync } from 'node:fs';
@@ -186,23 +186,26 @@ function printTable(mib) {
   }
   const t0 = windows[0].t0;
   const head = [];
-  for (let s = 0; s + perSpan <= windows.length; s += perSpan) head.push(`${fmt((windows[s].t0 - t0) / 1e9, 0)}-${fmt((windows[s + perSpan - 1].t1 - t0) / 1e9, 0)} s`);
+  // Every span, the last one however short (down to 2 windows): a late burst shows.
+  const spans = [];
+  for (let s = 0; windows.length - s >= 2; s += perSpan) spans.push([s, Math.min(s + perSpan, windows.length)]);
+  for (const [a, b] of spans) head.push(`${fmt((windows[a].t0 - t0) / 1e9, 0)}-${fmt((windows[b - 1].t1 - t0) / 1e9, 0)} s`);
   console.log(`| band | pages seen | ${head.join(' | ')} |`);
   console.log(`|---|---|${head.map(() => '---|').join('')}`);
   for (const b of [...seen.keys()].sort((x, y) => x - y)) {
     const n = seen.get(b);
     const cells = [];
-    for (let s = 0; s + perSpan <= windows.length; s += perSpan) {
+    for (const [a, e] of spans) {
       let hits = 0;
       const distinct = new Set();
-      for (let k = s; k < s + perSpan; k++) {
+      for (let k = a; k < e; k++) {
         for (const p of windows[k].pages) {
           if (Math.floor((p - lo) / per) !== b) continue;
           hits += 1;
           distinct.add(p);
         }
       }
-      cells.push(`${fmt((100 * hits) / perSpan / n, 0)} / ${fmt((100 * distinct.size) / n, 0)}`);
+      cells.push(`${fmt((100 * hits) / (e - a) / n, 0)} / ${fmt((100 * distinct.size) / n, 0)}`);
     }
     console.log(`| ${(b * per * 2 ** pageShift).toString(16)} | ${n} | ${cells.join(' | ')} |`);
   }
