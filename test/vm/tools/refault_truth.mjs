@@ -52,7 +52,7 @@ const opt = (name, def) => {
 };
 const path = args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--')));
 if (path === undefined) {
-  console.error('usage: refault_truth.mjs TRUTH [--min-age-s S] [--span-s S] [--sample-ms MS] [--aggr-samples N]');
+  console.error('usage: refault_truth.mjs TRUTH [--min-age-s S] [--span-s S] [--sample-ms MS] [--aggr-samples N] [--table MIB]');
   process.exit(2);
 }
 const minAgeNs = opt('--min-age-s', 2) * 1e9;
@@ -123,31 +123,29 @@ for (const p of lastEnd.keys()) {
 }
 const perSpan = Math.max(2, Math.round(spanNs / ((windows[windows.length - 1].t0 - windows[0].t0) / (windows.length - 1))));
 const sparse = [];
-let weighedAll = 0;
-let weighedSparse = 0;
+let weightedAll = 0;
+let weightedSparse = 0;
 for (let s = 0; s + perSpan <= windows.length; s += perSpan) {
   const hits = new Map();
-  const distinct = new Map();
+  const distinct = new Set();
   for (let k = s; k < s + perSpan; k++) {
-    const seen = new Set();
     for (const p of windows[k].pages) {
       const b = Math.floor(p / BAND_PAGES);
       hits.set(b, (hits.get(b) ?? 0) + 1);
-      if (!seen.has(p)) seen.add(p);
+      distinct.add(p);
     }
-    for (const p of seen) distinct.set(p, true);
   }
   const distinctPerBand = new Map();
-  for (const p of distinct.keys()) {
+  for (const p of distinct) {
     const b = Math.floor(p / BAND_PAGES);
     distinctPerBand.set(b, (distinctPerBand.get(b) ?? 0) + 1);
   }
   for (const [b, n] of bandPages) {
     if (n < MIN_BAND_PAGES) continue;
-    weighedAll += n;
+    weightedAll += n;
     const rate = (hits.get(b) ?? 0) / perSpan / n;
     if (rate <= 0 || rate > SPARSE_RATE) continue;
-    weighedSparse += n;
+    weightedSparse += n;
     const d = (distinctPerBand.get(b) ?? 0) / n;
     const indep = 1 - (1 - rate) ** perSpan;
     sparse.push({ rate, d, spread: indep > rate ? Math.max(0, Math.min(1.5, (d - rate) / (indep - rate))) : NaN });
@@ -166,7 +164,7 @@ console.log(
     `oracle_refault_mib=${fmt((oracle * 2 ** pageShift) / 2 ** 20)}`,
     `oracle_refault_pages=${refaulted.size}`,
     `oracle_refault_repeat=${fmt(refaulted.size > 0 ? oracle / refaulted.size : NaN, 2)}`,
-    `sparse_band_share_pct=${fmt(weighedAll > 0 ? (100 * weighedSparse) / weighedAll : NaN, 0)}`,
+    `sparse_band_share_pct=${fmt(weightedAll > 0 ? (100 * weightedSparse) / weightedAll : NaN, 0)}`,
     `sparse_rate_pct=${fmt(100 * rate, 1)}`,
     `sparse_distinct_pct=${fmt(100 * median(sparse.map((x) => x.d)), 0)}`,
     `spread_index=${fmt(median(sparse.map((x) => x.spread).filter(Number.isFinite)), 2)}`,
